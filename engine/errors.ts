@@ -1,0 +1,185 @@
+/**
+ * The one error-code table. CLI, API and dashboard all print from here, so a code means the same
+ * thing everywhere. `actor` says who has to do something about it.
+ */
+export type Actor = "integrator" | "upstream" | "operator" | "koppel";
+
+interface CodeInfo {
+  readonly actor: Actor;
+  readonly title: string;
+  /** Retrying the same run later may succeed without anyone changing anything. */
+  readonly retryable?: boolean;
+}
+
+export const ERROR_CODES = {
+  // Configuration and mappings: the integrator fixes the YAML.
+  YAML_SYNTAX: { actor: "integrator", title: "YAML cannot be parsed" },
+  UNKNOWN_KEY: { actor: "integrator", title: "key is not part of the schema" },
+  WRONG_TYPE: { actor: "integrator", title: "value has the wrong type" },
+  MISSING_KEY: { actor: "integrator", title: "required key is missing" },
+  INVALID_VALUE: { actor: "integrator", title: "value is not allowed here" },
+  ENV_MISSING: { actor: "integrator", title: "environment variable is not set" },
+  FILE_MISSING: { actor: "integrator", title: "referenced file does not exist" },
+  LITERAL_SECRET: { actor: "integrator", title: "secret written as a literal value" },
+  EXPR_SYNTAX: { actor: "integrator", title: "JSONata expression does not parse" },
+  EXPR_BANNED: { actor: "integrator", title: "expression uses a function that is not allowed" },
+  UNKNOWN_STEP: { actor: "integrator", title: "reference to a step that does not run before this one" },
+  UNKNOWN_MAP: { actor: "integrator", title: "reference to a map that the config does not define" },
+  DUPLICATE_STEP: { actor: "integrator", title: "two steps share an id" },
+  UNKNOWN_FLOW: { actor: "integrator", title: "call to a flow that is not loaded" },
+  CALL_CYCLE: { actor: "integrator", title: "flows call each other in a cycle" },
+  DUPLICATE_FLOW: { actor: "integrator", title: "two flows share a name" },
+  NO_SCHEMA: { actor: "integrator", title: "send to an object that has no schema" },
+  UNKNOWN_CONNECTION: { actor: "integrator", title: "connection is not configured" },
+  TEST_CASE: { actor: "integrator", title: "fixture test case is malformed" },
+
+  // Run time, caused by the mapping or the data it met.
+  EXPR_RUNTIME: { actor: "integrator", title: "expression failed while running" },
+  EXPR_TIMEOUT: { actor: "integrator", title: "expression ran longer than its time limit" },
+  EXPR_DEPTH: { actor: "integrator", title: "expression recursed deeper than allowed" },
+  MAP_KEY_MISSING: { actor: "integrator", title: "lookup key not in map and map has no default" },
+  PAYLOAD_INVALID: { actor: "integrator", title: "payload does not match the target schema" },
+  INPUT_INVALID: { actor: "operator", title: "event does not match the flow's input schema" },
+  FLOW_FAILED: { actor: "operator", title: "the flow stopped with a fail step" },
+  MOCK_MISSING: { actor: "integrator", title: "fixture case has no mock for a step that reads or writes" },
+
+  // AFAS or AsPos said no, or could not be reached.
+  UPSTREAM_REJECTED: { actor: "upstream", title: "upstream rejected the request" },
+  UPSTREAM_AUTH: { actor: "upstream", title: "upstream refused the credentials" },
+  UPSTREAM_FORBIDDEN: { actor: "upstream", title: "upstream refused the caller (IP restriction or rights)" },
+  UPSTREAM_NOT_FOUND: { actor: "upstream", title: "upstream does not know the resource" },
+  UPSTREAM_CONFLICT: { actor: "upstream", title: "upstream reports a conflicting record" },
+  UPSTREAM_UNAVAILABLE: { actor: "upstream", title: "upstream is unavailable", retryable: true },
+  UPSTREAM_RATE_LIMITED: { actor: "upstream", title: "upstream asks to slow down", retryable: true },
+  UPSTREAM_TIMEOUT: { actor: "upstream", title: "upstream did not answer in time", retryable: true },
+  UPSTREAM_NETWORK: { actor: "upstream", title: "upstream could not be reached", retryable: true },
+  QUERY_TOO_LONG: { actor: "integrator", title: "query string is longer than upstream accepts" },
+
+  // Webhook refusals (answered with 4xx).
+  WEBHOOK_UNKNOWN_SOURCE: { actor: "operator", title: "no webhook source with this name" },
+  WEBHOOK_SIGNATURE: { actor: "operator", title: "signature missing or wrong" },
+  WEBHOOK_TIMESTAMP: { actor: "operator", title: "timestamp outside the allowed window" },
+  WEBHOOK_IP: { actor: "operator", title: "caller address not allowed" },
+  WEBHOOK_TOO_LARGE: { actor: "operator", title: "body larger than allowed" },
+  WEBHOOK_CONTENT_TYPE: { actor: "operator", title: "body is not JSON" },
+  WEBHOOK_BAD_JSON: { actor: "operator", title: "body does not parse as JSON" },
+
+  INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function codeInfo(code: ErrorCode): CodeInfo {
+  return ERROR_CODES[code];
+}
+
+/** A place in a YAML file, 1-based as editors show it. */
+export interface Position {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export function formatPosition(pos: Position | undefined): string {
+  return pos ? `${pos.file}:${pos.line}:${pos.col}` : "";
+}
+
+export abstract class KoppelError extends Error {
+  abstract readonly actor: Actor;
+  readonly code: ErrorCode;
+  readonly position: Position | undefined;
+
+  constructor(code: ErrorCode, message: string, position?: Position, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.position = position;
+    this.name = new.target.name;
+  }
+
+  get retryable(): boolean {
+    return (ERROR_CODES[this.code] as CodeInfo).retryable === true;
+  }
+
+  /** `file:line:col CODE message`, or `CODE message` when there is no position. */
+  format(): string {
+    const where = formatPosition(this.position);
+    return `${where ? `${where} ` : ""}${this.code} ${this.message}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      actor: this.actor,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.position ? { file: this.position.file, line: this.position.line, col: this.position.col } : {}),
+    };
+  }
+}
+
+/** The integrator must change the configuration or a mapping. */
+export class ConfigError extends KoppelError {
+  readonly actor = "integrator" as const;
+}
+
+/** The event data cannot be processed as it is; someone fixes the record upstream, then replays. */
+export class DataError extends KoppelError {
+  readonly actor = "operator" as const;
+}
+
+export interface UpstreamDetails {
+  readonly connection: string;
+  readonly status?: number;
+  /** What AFAS/AsPos said, verbatim (AFAS externalMessage, AsPos problem title/detail). */
+  readonly upstreamMessage?: string;
+  /** AFAS errorNumber or AsPos problem code. */
+  readonly errorNumber?: number | string;
+  /** AFAS profitLogReference, X-Trace-Identifier or AsPos traceId: what support asks for. */
+  readonly reference?: string;
+  /** Milliseconds the upstream asked us to wait (Retry-After, retry_after). */
+  readonly retryAfterMs?: number;
+  /** Extra machine-readable fields from the error body (missingSkus, existingId, …). */
+  readonly body?: unknown;
+}
+
+/** AFAS or AsPos refused the request or could not be reached. */
+export class UpstreamError extends KoppelError {
+  readonly actor = "upstream" as const;
+  readonly details: UpstreamDetails;
+
+  constructor(code: ErrorCode, message: string, details: UpstreamDetails, options?: { cause?: unknown }) {
+    super(code, message, undefined, options);
+    this.details = details;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), ...this.details };
+  }
+}
+
+/** A bug or broken invariant in Koppel itself. */
+export class InternalError extends KoppelError {
+  readonly actor = "koppel" as const;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INTERNAL", message, undefined, options);
+  }
+}
+
+/** Collects every error of one load so the integrator sees them all at once. */
+export class ConfigErrors extends Error {
+  readonly errors: readonly ConfigError[];
+
+  constructor(errors: readonly ConfigError[]) {
+    super(errors.map((e) => e.format()).join("\n"));
+    this.errors = errors;
+    this.name = "ConfigErrors";
+  }
+}
+
+export function toKoppelError(err: unknown): KoppelError {
+  if (err instanceof KoppelError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new InternalError(message, { cause: err });
+}

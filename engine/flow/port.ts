@@ -1,0 +1,68 @@
+/**
+ * The only way a flow reaches the world. The runner implements it with real connectors (plus the
+ * idempotency ledger); fixture tests implement it with mocks. Engine code never does I/O itself.
+ */
+
+export type FilterOp =
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
+  | "contains" | "notContains" | "startsWith" | "notStartsWith" | "endsWith" | "notEndsWith"
+  | "empty" | "notEmpty";
+
+export interface Filter {
+  readonly field: string;
+  readonly op: FilterOp;
+  readonly value: unknown;
+}
+
+export interface FindRequest {
+  readonly connection: string;
+  readonly object: string;
+  /** All filters must hold (AND). */
+  readonly where: readonly Filter[];
+  readonly orderBy?: readonly { readonly field: string; readonly desc?: boolean }[];
+  /** Upper bound on rows returned; connectors page internally. */
+  readonly take?: number;
+}
+
+export type SendOp = "insert" | "update" | "upsert" | "delete";
+
+export interface SendRequest {
+  readonly connection: string;
+  readonly object: string;
+  readonly op: SendOp;
+  /**
+   * Plain JSON: scalar properties are fields; a property holding an object or an array of objects
+   * is a nested object (AFAS `Objects`). Connectors build their own wire envelope from it.
+   */
+  readonly payload: Record<string, unknown>;
+  /** Stable per (event, flow, step, item): the ledger key and the upstream Idempotency-Key. */
+  readonly idempotencyKey: string;
+}
+
+/** One HTTP exchange, kept for the activity log. */
+export interface Exchange {
+  readonly method: string;
+  readonly url: string;
+  readonly status?: number;
+  readonly requestBody?: unknown;
+  readonly responseBody?: unknown;
+  readonly ms?: number;
+}
+
+export interface SendResult {
+  /** What later steps see as `$steps.<id>`: the keys the upstream assigned (DbId, OrNu, id, …). */
+  readonly result: Record<string, unknown>;
+  readonly exchanges?: readonly Exchange[];
+  /** True when the runner's ledger answered instead of the upstream (retry or replay). */
+  readonly fromLedger?: boolean;
+}
+
+export interface FindResult {
+  readonly rows: readonly Record<string, unknown>[];
+  readonly exchanges?: readonly Exchange[];
+}
+
+export interface ConnectorPort {
+  find(req: FindRequest): Promise<FindResult>;
+  send(req: SendRequest): Promise<SendResult>;
+}

@@ -1,0 +1,24 @@
+import type { FindRequest, FindResult, SendRequest, SendResult } from "../../engine/flow/port.ts";
+
+/** A page of changed records for schedule polling, oldest first, sorted by (changedAt, id). */
+export interface PollPage {
+  readonly records: readonly Record<string, unknown>[];
+  /** Opaque position after the last record; store it only after the records are enqueued. */
+  readonly cursor: string | null;
+  readonly hasMore: boolean;
+}
+
+/**
+ * One configured connection (an `afas` or `aspos` entry under `connections:`). The runner turns the
+ * set of connectors into the engine's ConnectorPort, adding the ledger and the concurrency cap.
+ */
+export interface Connector {
+  readonly type: string;
+  /** The connection name as written in mapping.config.yaml. */
+  readonly name: string;
+  find(req: FindRequest): Promise<FindResult>;
+  send(req: SendRequest): Promise<SendResult>;
+  /** Records of `source` changed after `cursor` (null = from the start). */
+  poll?(source: string, cursor: string | null, limit: number): Promise<PollPage>;
+  close?(): Promise<void>;
+}
