@@ -66,3 +66,12 @@ export interface ConnectorPort {
   find(req: FindRequest): Promise<FindResult>;
   send(req: SendRequest): Promise<SendResult>;
 }
+
+/** What a loaded set of flows reads and writes on one connection; `koppel doctor` checks it upstream. */
+export interface ConnectionUse {
+  readonly connection: string;
+  readonly object: string;
+  readonly kind: "find" | "send" | "poll";
+  /** Field ids the flows filter on, order by, or write (top-level and nested as `Object.Field`). */
+  readonly fields: readonly string[];
+}
