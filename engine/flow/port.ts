@@ -15,6 +15,8 @@ export interface Filter {
 }
 
 export interface FindRequest {
+  /** Step path in the flow (`existing`, `debtor.lookup`): names the call in traces and fixture mocks. */
+  readonly step?: string;
   readonly connection: string;
   readonly object: string;
   /** All filters must hold (AND). */
@@ -27,6 +29,7 @@ export interface FindRequest {
 export type SendOp = "insert" | "update" | "upsert" | "delete";
 
 export interface SendRequest {
+  readonly step?: string;
   readonly connection: string;
   readonly object: string;
   readonly op: SendOp;

@@ -1,0 +1,69 @@
+import { ConfigError } from "../errors.ts";
+import type { JsonPath, YamlSource } from "./yaml-source.ts";
+
+/** How `${env:X}` and `${file:P}` are answered; the runner passes process.env and the file system. */
+export interface Resolvers {
+  env(name: string): string | undefined;
+  /** Text of the file, or undefined when it does not exist. Relative paths are the caller's concern. */
+  file(path: string): string | undefined;
+}
+
+const REFERENCE = /\$\{(env|file):([^}]+)\}/g;
+const HAS_REFERENCE = /\$\{(env|file):[^}]+\}/;
+const SECRET_KEY = /(token|secret|password|passwd|apikey|api_key)$/i;
+
+/** Replace every `${env:X}`/`${file:P}` in string values; collect one error per unresolved reference. */
+export function interpolate(source: YamlSource, resolvers: Resolvers): { value: unknown; errors: ConfigError[] } {
+  const errors: ConfigError[] = [];
+  const visit = (value: unknown, path: (string | number)[]): unknown => {
+    if (typeof value === "string") return resolveString(value, path);
+    if (Array.isArray(value)) return value.map((v, i) => visit(v, [...path, i]));
+    if (value && typeof value === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = visit(v, [...path, k]);
+      return out;
+    }
+    return value;
+  };
+  const resolveString = (text: string, path: JsonPath): string => {
+    return text.replace(REFERENCE, (whole, kind: string, ref: string, offset: number) => {
+      const name = ref.trim();
+      const found = kind === "env" ? resolvers.env(name) : resolvers.file(name);
+      if (found === undefined) {
+        const pos = source.positionInScalar(path, offset);
+        errors.push(
+          kind === "env"
+            ? new ConfigError("ENV_MISSING", `environment variable ${name} is not set (referenced as ${whole})`, pos)
+            : new ConfigError("FILE_MISSING", `file ${name} does not exist (referenced as ${whole})`, pos),
+        );
+        return "";
+      }
+      return kind === "file" ? found.replace(/\r?\n$/, "") : found;
+    });
+  };
+  return { value: visit(source.value, []), errors };
+}
+
+/** Secrets must come from the environment or a file, so they never land in git. */
+export function findLiteralSecrets(source: YamlSource): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const visit = (value: unknown, path: (string | number)[]): void => {
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) {
+        if (SECRET_KEY.test(k) && typeof v === "string" && v !== "" && !HAS_REFERENCE.test(v)) {
+          errors.push(
+            new ConfigError(
+              "LITERAL_SECRET",
+              `${k} holds a literal value; write \${env:NAME} or \${file:PATH} so the secret stays out of git`,
+              source.positionOf([...path, k]),
+            ),
+          );
+        }
+        visit(v, [...path, k]);
+      }
+    }
+  };
+  visit(source.value, []);
+  return errors;
+}

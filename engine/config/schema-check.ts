@@ -1,0 +1,116 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { ConfigError, type ErrorCode } from "../errors.ts";
+import type { JsonPath, YamlSource } from "./yaml-source.ts";
+
+// ajv-formats ships CommonJS; under NodeNext its default export is the module namespace.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/** Our JSON Schemas may carry these annotations besides standard keywords. */
+const KOPPEL_KEYWORDS = ["x-key", "x-error"];
+
+export function createAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  addFormats(ajv);
+  for (const keyword of KOPPEL_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ["array", "string", "object"] });
+  return ajv;
+}
+
+export function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** Validate a parsed YAML file and point every problem at its line and column. */
+export function checkAgainstSchema(validate: ValidateFunction, source: YamlSource, value: unknown = source.value): ConfigError[] {
+  if (validate(value)) return [];
+  return schemaErrorsToConfigErrors(validate.errors ?? [], (path) => source.positionOf(path), (path) => source.keyPositionOf(path));
+}
+
+export function schemaErrorsToConfigErrors(
+  raw: readonly ErrorObject[],
+  positionOf: (path: JsonPath) => ConfigError["position"],
+  keyPositionOf: (path: JsonPath) => ConfigError["position"],
+): ConfigError[] {
+  const errors = collapseAlternatives(raw.filter((e) => e.keyword !== "if"));
+  const out = new Map<string, ConfigError>();
+  for (const e of errors) {
+    const path = pointerToPath(e.instancePath);
+    const err = toConfigError(e, path, positionOf, keyPositionOf);
+    out.set(err.format(), err);
+  }
+  return [...out.values()];
+}
+
+function toConfigError(
+  e: ErrorObject,
+  path: (string | number)[],
+  positionOf: (path: JsonPath) => ConfigError["position"],
+  keyPositionOf: (path: JsonPath) => ConfigError["position"],
+): ConfigError {
+  const where = path.length ? path.join(".") : "(top level)";
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const hint = allowed.length ? ` (allowed here: ${allowed.join(", ")})` : "";
+      return new ConfigError("UNKNOWN_KEY", `unknown key "${key}" in ${where}${hint}`, keyPositionOf([...path, key]));
+    }
+    case "required": {
+      const key = String((e.params as { missingProperty: string }).missingProperty);
+      return new ConfigError("MISSING_KEY", `${where} is missing required key "${key}"`, keyPositionOf(path));
+    }
+    case "type": {
+      const expected = String((e.params as { type: string | string[] }).type);
+      return new ConfigError("WRONG_TYPE", `${where} must be ${expected.replace(/,/g, " or ")}, not ${describe(e.data)}`, positionOf(path));
+    }
+    case "enum": {
+      const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v));
+      return new ConfigError("INVALID_VALUE", `${where} must be one of ${allowed.join(", ")}, not ${JSON.stringify(e.data)}`, positionOf(path));
+    }
+    case "not": {
+      // A schema may name the error its `not` stands for (x-error), since "must NOT be valid" helps nobody.
+      const custom = (e.parentSchema as { "x-error"?: { code: ErrorCode; message: string } } | undefined)?.["x-error"];
+      if (custom) return new ConfigError(custom.code, `${where}: ${custom.message}`, keyPositionOf(path));
+      return new ConfigError("INVALID_VALUE", `${where} has a combination of keys that is not allowed`, positionOf(path));
+    }
+    default:
+      return new ConfigError("INVALID_VALUE", `${where} ${e.message ?? "is not valid"}`, positionOf(path));
+  }
+}
+
+/**
+ * anyOf/oneOf failures report every branch's complaint, which buries the real one. Keep the
+ * branch that got furthest (deepest instance path); if none is deeper, report one summary line.
+ */
+function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
+  const alternatives = errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf");
+  if (alternatives.length === 0) return [...errors];
+  let kept = [...errors];
+  for (const alt of alternatives) {
+    const prefix = alt.schemaPath;
+    const branchErrors = kept.filter((e) => e !== alt && e.schemaPath.startsWith(`${prefix}/`));
+    const deeper = branchErrors.filter((e) => e.instancePath.length > alt.instancePath.length);
+    kept = kept.filter((e) => !branchErrors.includes(e) && e !== alt);
+    if (deeper.length > 0) {
+      const best = Math.max(...deeper.map((e) => e.instancePath.length));
+      kept.push(...deeper.filter((e) => e.instancePath.length === best));
+    } else {
+      kept.push({ ...alt, keyword: "alternatives", message: "does not match any allowed form" } as ErrorObject);
+    }
+  }
+  return kept;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+export type { ValidateFunction };

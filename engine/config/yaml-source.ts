@@ -1,0 +1,110 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { ConfigError, type Position } from "../errors.ts";
+
+export type JsonPath = readonly (string | number)[];
+
+/**
+ * A parsed YAML file that still knows where every value came from, so any later check (schema,
+ * lint, a JSONata syntax error, a run-time failure) can point at the exact line and column.
+ */
+export interface YamlSource {
+  readonly file: string;
+  readonly text: string;
+  readonly value: unknown;
+  /** Position of the value at `path`, or of the nearest ancestor that exists. */
+  positionOf(path: JsonPath): Position;
+  /** Position of the key at the end of `path` (for "unknown key" errors); falls back to the value. */
+  keyPositionOf(path: JsonPath): Position;
+  /** Position of character `offset` inside the scalar string at `path` (JSONata errors). */
+  positionInScalar(path: JsonPath, offset: number): Position;
+}
+
+export function parseYaml(file: string, text: string): { source?: YamlSource; errors: ConfigError[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((e) => new ConfigError("YAML_SYNTAX", e.message.split("\n")[0] ?? e.message, at(e.pos[0]))),
+    };
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  return { source: makeSource(file, text, doc, at, value), errors: [] };
+}
+
+function makeSource(
+  file: string,
+  text: string,
+  doc: Document,
+  at: (offset: number) => Position,
+  value: unknown,
+): YamlSource {
+  const fallback: Position = { file, line: 1, col: 1 };
+
+  const walk = (path: JsonPath): { node: Node | null; keyNode: Node | null } => {
+    let node: unknown = doc.contents;
+    let keyNode: Node | null = null;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) return { node: node as Node, keyNode: null };
+        keyNode = pair.key as Node;
+        node = pair.value ?? pair.key;
+      } else if (isSeq(node) && typeof segment === "number") {
+        const item = node.items[segment];
+        if (!item) return { node: node as Node, keyNode: null };
+        keyNode = null;
+        node = item;
+      } else {
+        return { node: (node as Node) ?? null, keyNode: null };
+      }
+    }
+    return { node: (node as Node) ?? null, keyNode };
+  };
+
+  const startOf = (node: Node | null): Position => (node?.range ? at(node.range[0]) : fallback);
+
+  return {
+    file,
+    text,
+    value,
+    positionOf: (path) => startOf(walk(path).node),
+    keyPositionOf: (path) => {
+      const { node, keyNode } = walk(path);
+      return startOf(keyNode ?? node);
+    },
+    positionInScalar: (path, offset) => {
+      const { node } = walk(path);
+      if (!node || !isScalar(node) || !node.range) return startOf(node);
+      const start = node.range[0];
+      // Quoted and block scalars start with a marker before the content; plain ones do not.
+      const style = node.type;
+      const lead = style === "QUOTE_DOUBLE" || style === "QUOTE_SINGLE" ? 1 : 0;
+      if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
+        return positionInBlock(text, start, offset, at);
+      }
+      return at(start + lead + offset);
+    },
+  };
+}
+
+/** Block scalars (`|`, `>`) begin on the line after the indicator and are indented. */
+function positionInBlock(text: string, start: number, offset: number, at: (o: number) => Position): Position {
+  let i = text.indexOf("\n", start) + 1;
+  if (i <= 0) return at(start);
+  const indentMatch = /^[ ]*/.exec(text.slice(i));
+  const indent = indentMatch ? indentMatch[0].length : 0;
+  let remaining = offset;
+  while (i < text.length) {
+    const end = text.indexOf("\n", i);
+    const lineEnd = end === -1 ? text.length : end;
+    const content = lineEnd - (i + indent);
+    if (remaining <= content) return at(i + indent + remaining);
+    remaining -= content + 1;
+    i = lineEnd + 1;
+  }
+  return at(start);
+}

@@ -1,0 +1,184 @@
+import jsonata from "jsonata";
+import { ConfigError, KoppelError, type Position } from "../errors.ts";
+import { BAIL, compileFast, type FastEval, type Scope } from "./fast-path.ts";
+import { localDate, mapValue, nowIso, type FunctionEnv } from "./functions.ts";
+
+export type { Scope } from "./fast-path.ts";
+export type { FunctionEnv } from "./functions.ts";
+
+export interface Limits {
+  /** Wall-clock budget of one evaluation, enforced by JSONata between evaluation steps. */
+  readonly timeoutMs: number;
+  /** Maximum evaluation depth (runaway recursion). */
+  readonly depth: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { timeoutMs: 1000, depth: 300 };
+
+/** `$eval` would let data coming from AsPos or AFAS run expressions of its own. */
+const BANNED = new Set(["eval"]);
+
+/** Where an expression sits in YAML, to translate JSONata's character offsets into file:line:col. */
+export interface ExpressionSite {
+  readonly position: Position;
+  positionAt(offset: number): Position;
+}
+
+export interface References {
+  /** Step ids read through `$steps.<id>`. */
+  readonly steps: ReadonlySet<string>;
+  /** Map names used through `$mapValue('<name>', …)` or `$maps.<name>`. */
+  readonly maps: ReadonlySet<string>;
+  /** Where each reference sits inside the expression, for lint messages. */
+  readonly offsets: ReadonlyMap<string, number>;
+}
+
+export interface Expression {
+  readonly source: string | number | boolean | null;
+  readonly site: ExpressionSite;
+  readonly references: References;
+  /** literal: a constant; fast: plain closures, no JSONata at run time; jsonata: the general evaluator. */
+  readonly mode: "literal" | "fast" | "jsonata";
+  /** Synchronous on the fast path so a field mapping does not pay for a promise per field. */
+  evaluate(scope: Scope, env: FunctionEnv): unknown;
+}
+
+const NO_REFERENCES: References = { steps: new Set(), maps: new Set(), offsets: new Map() };
+
+export function compileExpression(
+  source: string | number | boolean | null,
+  site: ExpressionSite,
+  limits: Limits = DEFAULT_LIMITS,
+): { expression?: Expression; errors: ConfigError[] } {
+  if (typeof source !== "string") {
+    return { expression: { source, site, references: NO_REFERENCES, mode: "literal", evaluate: () => source }, errors: [] };
+  }
+  let compiled: jsonata.Expression;
+  try {
+    compiled = jsonata(source, { timeout: limits.timeoutMs, stack: limits.depth });
+  } catch (e) {
+    const err = e as { message?: string; position?: number; token?: string };
+    const offset = Math.max(0, (err.position ?? 1) - String(err.token ?? " ").length);
+    return { errors: [new ConfigError("EXPR_SYNTAX", `${err.message ?? "syntax error"} in ${JSON.stringify(source)}`, site.positionAt(offset))] };
+  }
+  const ast = compiled.ast();
+  const errors: ConfigError[] = [];
+  const references = { steps: new Set<string>(), maps: new Set<string>(), offsets: new Map<string, number>() };
+  scan(ast, (node) => {
+    if (node.type === "variable" && BANNED.has(String(node.value))) {
+      const offset = Math.max(0, (node.position ?? 1) - String(node.value).length - 1);
+      errors.push(new ConfigError("EXPR_BANNED", `$${String(node.value)} is not allowed in mappings`, site.positionAt(offset)));
+    }
+    collectReferences(node, references);
+  });
+  if (errors.length) return { errors };
+  return { expression: makeExpression(source, site, references, compiled, compileFast(ast)), errors: [] };
+}
+
+function makeExpression(
+  source: string,
+  site: ExpressionSite,
+  references: References,
+  compiled: jsonata.Expression,
+  fast: FastEval | null,
+): Expression {
+  const viaJsonata = async (scope: Scope, env: FunctionEnv): Promise<unknown> => {
+    try {
+      return plain(await compiled.evaluate(scope.input, bindingsFor(scope, env)));
+    } catch (e) {
+      throw runtimeError(e, source, site);
+    }
+  };
+  return {
+    source,
+    site,
+    references,
+    mode: fast ? "fast" : "jsonata",
+    evaluate(scope, env) {
+      if (fast) {
+        let value: unknown;
+        try {
+          value = fast(scope, env);
+        } catch (e) {
+          throw runtimeError(e, source, site);
+        }
+        if (value !== BAIL) return value;
+      }
+      return viaJsonata(scope, env);
+    },
+  };
+}
+
+function bindingsFor(scope: Scope, env: FunctionEnv): Record<string, unknown> {
+  return {
+    steps: scope.steps,
+    settings: scope.settings,
+    maps: env.maps,
+    item: scope.item,
+    index: scope.index,
+    mapValue: (table: unknown, key: unknown) => mapValue(env, table, key),
+    localDate: (ts: unknown) => localDate(env, ts),
+    now: () => nowIso(env),
+    millis: () => env.now(),
+  };
+}
+
+/** JSONata marks result arrays as sequences with extra own properties; payloads must be plain JSON. */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  return value;
+}
+
+function runtimeError(e: unknown, source: string, site: ExpressionSite): KoppelError {
+  if (e instanceof KoppelError) {
+    return e.position ? e : new ConfigError(e.code, `${e.message} (in ${JSON.stringify(source)})`, site.position);
+  }
+  const err = e as { code?: string; message?: string };
+  if (err.code === "D1012") return new ConfigError("EXPR_TIMEOUT", `${JSON.stringify(source)} ran past its time limit`, site.position);
+  if (err.code === "D1011") return new ConfigError("EXPR_DEPTH", `${JSON.stringify(source)} recursed too deep`, site.position);
+  return new ConfigError("EXPR_RUNTIME", `${err.message ?? String(e)} (in ${JSON.stringify(source)})`, site.position);
+}
+
+type AstNode = Omit<jsonata.ExprNode, "type"> & { type: string } & Record<string, unknown>;
+
+function scan(node: unknown, visit: (n: AstNode) => void): void {
+  if (Array.isArray(node)) {
+    for (const n of node) scan(n, visit);
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  const n = node as AstNode;
+  if (typeof n.type === "string") visit(n);
+  for (const [key, child] of Object.entries(n)) {
+    if (key !== "position" && child && typeof child === "object") scan(child, visit);
+  }
+}
+
+function collectReferences(
+  node: AstNode,
+  refs: { steps: Set<string>; maps: Set<string>; offsets: Map<string, number> },
+): void {
+  if (node.type === "path") {
+    const [first, second] = (node.steps ?? []) as AstNode[];
+    if (first?.type === "variable" && second?.type === "name") {
+      const name = String(second.value);
+      const at = Math.max(0, (second.position ?? 1) - name.length);
+      if (first.value === "steps") {
+        refs.steps.add(name);
+        refs.offsets.set(`steps:${name}`, at);
+      } else if (first.value === "maps") {
+        refs.maps.add(name);
+        refs.offsets.set(`maps:${name}`, at);
+      }
+    }
+  }
+  if (node.type === "function") {
+    const proc = node.procedure as AstNode | undefined;
+    const [table] = (node.arguments ?? []) as AstNode[];
+    if (proc?.type === "variable" && proc.value === "mapValue" && table?.type === "string") {
+      const name = String(table.value);
+      refs.maps.add(name);
+      refs.offsets.set(`maps:${name}`, Math.max(0, (table.position ?? 1) - name.length - 1));
+    }
+  }
+}

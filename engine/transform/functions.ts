@@ -1,0 +1,48 @@
+import { ConfigError } from "../errors.ts";
+
+/** What Koppel adds to JSONata. Each is pure; the clock and zone come from the run environment. */
+export interface FunctionEnv {
+  readonly maps: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly timezone: string;
+  now(): number;
+}
+
+/** `$mapValue(table, key)`: the key's value, else the table's `default`, else an error naming both. */
+export function mapValue(env: FunctionEnv, table: unknown, key: unknown): unknown {
+  const name = String(table);
+  const map = env.maps[name];
+  if (!map) throw new ConfigError("UNKNOWN_MAP", `map "${name}" is not defined under maps: in the config`);
+  if (key !== undefined && key !== null) {
+    const k = String(key);
+    if (Object.prototype.hasOwnProperty.call(map, k)) return map[k];
+  }
+  if (Object.prototype.hasOwnProperty.call(map, "default")) return map.default;
+  throw new ConfigError(
+    "MAP_KEY_MISSING",
+    `map "${name}" has no key ${JSON.stringify(key ?? null)} and no default (keys: ${Object.keys(map).join(", ")})`,
+  );
+}
+
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * `$localDate(timestamp)`: the calendar date in the configured zone. AFAS stores dates as local days,
+ * so an order paid at 23:30 UTC in winter belongs to the next Amsterdam day.
+ */
+export function localDate(env: FunctionEnv, timestamp: unknown): string | undefined {
+  if (timestamp === undefined || timestamp === null || timestamp === "") return undefined;
+  const ms = typeof timestamp === "number" ? timestamp : Date.parse(String(timestamp));
+  if (Number.isNaN(ms)) throw new ConfigError("EXPR_RUNTIME", `$localDate: ${JSON.stringify(timestamp)} is not a timestamp`);
+  let fmt = dateFormatters.get(env.timezone);
+  if (!fmt) {
+    // en-CA formats as YYYY-MM-DD, which is what AFAS date fields take.
+    fmt = new Intl.DateTimeFormat("en-CA", { timeZone: env.timezone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dateFormatters.set(env.timezone, fmt);
+  }
+  return fmt.format(ms);
+}
+
+/** `$now()`: ISO timestamp from the injected clock, so fixture runs are repeatable. */
+export function nowIso(env: FunctionEnv): string {
+  return new Date(env.now()).toISOString();
+}
