@@ -3,7 +3,7 @@ import { createHmac } from "node:crypto";
 
 export const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-export function hmacHex(key: string | Buffer, body: string): string {
+export function hmacHex(key: string | Buffer, body: string | Uint8Array): string {
   return createHmac("sha256", key).update(body).digest("hex");
 }
 
@@ -11,7 +11,7 @@ export function hmacBase64(key: string | Buffer, body: string): string {
   return createHmac("sha256", key).update(body).digest("base64");
 }
 
-export function afasSignature(password: string, body: string): string {
+export function afasSignature(password: string, body: string | Uint8Array): string {
   return `sha256=${hmacHex(password, body)}`;
 }
 

@@ -1,0 +1,320 @@
+import { createHash } from "node:crypto";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createWebhookRoutes } from "../../../runner/server/webhooks.ts";
+import type { AcceptInput, WebhookRouteDeps } from "../../../runner/server/webhooks.ts";
+import type { WebhookSourceConfig } from "../../../runner/triggers/verify/types.ts";
+import { afasSignature, hmacHex, standardSignature, whsec } from "../triggers/verify/signing.ts";
+
+const NOW = 1_740_820_844_000;
+const TS = NOW / 1000;
+const asposSecret = whsec("aspos-secret");
+const oldSecret = whsec("aspos-old-secret");
+
+const SOURCES: Record<string, WebhookSourceConfig> = {
+  aspos: { verify: "standard-webhooks", secrets: [oldSecret, asposSecret] },
+  afas: { verify: "afas-profit", secret: "afas-password", allowIps: ["192.0.2.0/24"], trustedProxies: ["10.0.0.0/8"] },
+  shop: { verify: "hmac-sha256", header: "X-Shop-Signature", secret: "shop-secret" },
+  open: { verify: "none" },
+};
+
+/** An in-memory inbox with the dedup semantics the durable one must have. */
+function fakeInbox() {
+  const byKey = new Map<string, string>();
+  const accepted: AcceptInput[] = [];
+  return {
+    accepted,
+    accept: async (input: AcceptInput) => {
+      accepted.push(input);
+      const existing = byKey.get(input.dedupKey);
+      if (existing) return { eventId: existing, duplicate: true };
+      const eventId = `ev-${byKey.size + 1}`;
+      byKey.set(input.dedupKey, eventId);
+      return { eventId, duplicate: false };
+    },
+  };
+}
+
+let inbox: ReturnType<typeof fakeInbox>;
+let refused: [string, string][];
+let peer: string;
+
+function app(overrides: Partial<WebhookRouteDeps> = {}) {
+  return createWebhookRoutes({
+    sources: (name) => SOURCES[name],
+    accept: inbox.accept,
+    peerAddress: () => peer,
+    now: () => NOW,
+    onRefused: (source, code) => refused.push([source, code]),
+    ...overrides,
+  });
+}
+
+beforeEach(() => {
+  inbox = fakeInbox();
+  refused = [];
+  peer = "192.0.2.10";
+});
+
+const asposBody = JSON.stringify({ id: "evt_01", type: "order.paid", data: { object: { id: 4012 } } });
+
+function asposHeaders(body = asposBody, { secret = asposSecret, id = "evt_01", ts = TS } = {}): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(ts),
+    "webhook-signature": standardSignature(secret, id, ts, body),
+  };
+}
+
+const afasBody = JSON.stringify({ EventId: "79d9b863-627b", EventType: "workflow.action.executed", Data: {} });
+
+function afasHeaders(body = afasBody): Record<string, string> {
+  return { "content-type": "application/json", "x-profit-signature-256": afasSignature("afas-password", body) };
+}
+
+function post(source: string, body: BodyInit, headers: Record<string, string>, deps?: Partial<WebhookRouteDeps>) {
+  return app(deps).request(`/webhooks/${source}`, { method: "POST", body, headers });
+}
+
+async function expectRefusal(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  const json = (await res.json()) as { error: { code: string; reason: string } };
+  expect(json.error.code).toBe(code);
+  expect(json.error.reason).toEqual(expect.any(String));
+  expect(refused.at(-1)?.[1]).toBe(code);
+  expect(inbox.accepted).toHaveLength(0);
+}
+
+describe("POST /webhooks/:source — accepted", () => {
+  it("stores a signed AsPos event and answers 202 with the inbox id", async () => {
+    const res = await post("aspos", asposBody, { ...asposHeaders(), authorization: "Bearer x" });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ eventId: "ev-1" });
+    const [input] = inbox.accepted;
+    expect(input).toMatchObject({
+      source: "aspos",
+      dedupKey: "aspos:id:evt_01",
+      payload: JSON.parse(asposBody),
+      receivedAt: NOW,
+    });
+    expect(input?.headers["webhook-id"]).toBe("evt_01");
+    expect(input?.headers).not.toHaveProperty("authorization");
+    expect(refused).toEqual([]);
+  });
+
+  it("stores a signed AFAS event deduplicated on its EventId", async () => {
+    const res = await post("afas", afasBody, afasHeaders());
+    expect(res.status).toBe(202);
+    expect(inbox.accepted[0]?.dedupKey).toBe("afas:id:79d9b863-627b");
+  });
+
+  it("stores an hmac-sha256 event deduplicated on the body hash", async () => {
+    const body = '{"sku":"601826","delta":-2}';
+    const res = await post("shop", body, { "content-type": "application/json", "x-shop-signature": hmacHex("shop-secret", body) });
+    expect(res.status).toBe(202);
+    expect(inbox.accepted[0]?.dedupKey).toBe(`shop:sha256:${createHash("sha256").update(body).digest("hex")}`);
+  });
+
+  it("accepts messages signed with the old and with the new secret during rotation", async () => {
+    expect((await post("aspos", asposBody, asposHeaders(asposBody, { secret: oldSecret }))).status).toBe(202);
+    const second = JSON.stringify({ id: "evt_02", type: "order.paid" });
+    expect((await post("aspos", second, asposHeaders(second, { id: "evt_02" }))).status).toBe(202);
+  });
+
+  it.each(["application/json; charset=utf-8", "Application/JSON", "application/cloudevents+json"])("accepts Content-Type %s", async (type) => {
+    expect((await post("aspos", asposBody, { ...asposHeaders(), "content-type": type })).status).toBe(202);
+  });
+});
+
+describe("POST /webhooks/:source — duplicates and inbox failures", () => {
+  it("answers a retry of the same event with 200 and the first event id", async () => {
+    expect((await post("aspos", asposBody, asposHeaders())).status).toBe(202);
+    const retry = await post("aspos", asposBody, asposHeaders(asposBody, { ts: TS + 60 }));
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual({ eventId: "ev-1", duplicate: true });
+  });
+
+  it("treats the same raw body twice as one event when the sender gives no id", async () => {
+    const body = '{"ping":true}';
+    const headers = { "content-type": "application/json" };
+    expect((await post("open", body, headers)).status).toBe(202);
+    expect((await post("open", body, headers)).status).toBe(200);
+  });
+
+  it("answers 503, never 2xx, when the inbox insert fails, so the sender retries", async () => {
+    const errors: unknown[] = [];
+    const res = await post("aspos", asposBody, asposHeaders(), {
+      accept: async () => {
+        throw new Error("SQLITE_BUSY");
+      },
+      onAcceptError: (_, error) => errors.push(error),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INTERNAL");
+    expect(errors).toHaveLength(1);
+    expect(refused).toEqual([]);
+  });
+});
+
+describe("POST /webhooks/:source — refusals", () => {
+  it("404 for a source that is not configured", async () => {
+    await expectRefusal(await post("nope", "{}", { "content-type": "application/json" }), 404, "WEBHOOK_UNKNOWN_SOURCE");
+    expect(refused).toEqual([["nope", "WEBHOOK_UNKNOWN_SOURCE"]]);
+  });
+
+  it("401 for a bad signature", async () => {
+    await expectRefusal(await post("aspos", asposBody, asposHeaders(asposBody, { secret: whsec("wrong") })), 401, "WEBHOOK_SIGNATURE");
+    expect(refused).toEqual([["aspos", "WEBHOOK_SIGNATURE"]]);
+  });
+
+  it("401 for a body changed after signing", async () => {
+    const tampered = asposBody.replace("4012", "4013");
+    await expectRefusal(await post("aspos", tampered, asposHeaders()), 401, "WEBHOOK_SIGNATURE");
+  });
+
+  it("401 when the signature headers are missing", async () => {
+    await expectRefusal(await post("aspos", asposBody, { "content-type": "application/json" }), 401, "WEBHOOK_SIGNATURE");
+    await expectRefusal(await post("afas", afasBody, { "content-type": "application/json" }), 401, "WEBHOOK_SIGNATURE");
+  });
+
+  it.each([
+    ["expired", TS - 301],
+    ["future", TS + 301],
+  ])("401 WEBHOOK_TIMESTAMP for a %s timestamp", async (_, ts) => {
+    await expectRefusal(await post("aspos", asposBody, asposHeaders(asposBody, { ts })), 401, "WEBHOOK_TIMESTAMP");
+  });
+
+  it.each([["text/plain"], ["application/x-www-form-urlencoded"], ["application/jsonp"], [undefined]])(
+    "415 for Content-Type %s",
+    async (type) => {
+      const headers = afasHeaders();
+      if (type) headers["content-type"] = type;
+      else delete headers["content-type"];
+      await expectRefusal(await post("afas", afasBody, headers), 415, "WEBHOOK_CONTENT_TYPE");
+    },
+  );
+
+  it("400 for a correctly signed body that is not JSON", async () => {
+    const body = '{"EventId": "x",';
+    await expectRefusal(await post("afas", body, afasHeaders(body)), 400, "WEBHOOK_BAD_JSON");
+  });
+
+  it("400 for a body that is not UTF-8", async () => {
+    const body = Buffer.from([0x22, 0xff, 0x22]);
+    const headers = { "content-type": "application/json", "x-profit-signature-256": afasSignature("afas-password", body) };
+    await expectRefusal(await post("afas", body, headers), 400, "WEBHOOK_BAD_JSON");
+  });
+});
+
+describe("POST /webhooks/:source — body size", () => {
+  const max = 64;
+  const big = JSON.stringify({ EventId: "big", pad: "x".repeat(max) });
+
+  it("413 from Content-Length alone, before the body is read", async () => {
+    let pulled = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled = true;
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    }, { highWaterMark: 0 });
+    const res = await app({ maxBodyBytes: max }).request("/webhooks/afas", {
+      method: "POST",
+      body,
+      headers: { ...afasHeaders(big), "content-length": String(big.length) },
+      duplex: "half",
+    } as RequestInit);
+    await expectRefusal(res, 413, "WEBHOOK_TOO_LARGE");
+    expect(pulled).toBe(false);
+  });
+
+  it("413 by counting when there is no Content-Length (chunked)", async () => {
+    const chunks = [big.slice(0, 40), big.slice(40)];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const res = await app({ maxBodyBytes: max }).request("/webhooks/afas", {
+      method: "POST",
+      body,
+      headers: afasHeaders(big),
+      duplex: "half",
+    } as RequestInit);
+    await expectRefusal(res, 413, "WEBHOOK_TOO_LARGE");
+  });
+
+  it("413 by counting when Content-Length understates the body", async () => {
+    await expectRefusal(await post("afas", big, { ...afasHeaders(big), "content-length": "10" }, { maxBodyBytes: max }), 413, "WEBHOOK_TOO_LARGE");
+  });
+
+  it("accepts a body of exactly the limit", async () => {
+    const body = JSON.stringify({ EventId: "fits", pad: "" });
+    const padded = JSON.stringify({ EventId: "fits", pad: "x".repeat(max - body.length) });
+    expect(padded).toHaveLength(max);
+    expect((await post("afas", padded, afasHeaders(padded), { maxBodyBytes: max })).status).toBe(202);
+  });
+
+  it("defaults to 1 MB", async () => {
+    const body = JSON.stringify({ EventId: "huge", pad: "x".repeat(1024 * 1024) });
+    await expectRefusal(await post("afas", body, afasHeaders(body)), 413, "WEBHOOK_TOO_LARGE");
+  });
+});
+
+describe("POST /webhooks/:source — caller address", () => {
+  it("accepts a listed direct peer", async () => {
+    peer = "::ffff:192.0.2.10";
+    expect((await post("afas", afasBody, afasHeaders())).status).toBe(202);
+  });
+
+  it("403 for a direct peer outside allowIps", async () => {
+    peer = "203.0.113.9";
+    await expectRefusal(await post("afas", afasBody, afasHeaders()), 403, "WEBHOOK_IP");
+  });
+
+  it("believes X-Forwarded-For from a trusted proxy", async () => {
+    peer = "10.0.0.2";
+    expect((await post("afas", afasBody, { ...afasHeaders(), "x-forwarded-for": "192.0.2.77" })).status).toBe(202);
+  });
+
+  it("403 for an unlisted client behind a trusted proxy", async () => {
+    peer = "10.0.0.2";
+    await expectRefusal(await post("afas", afasBody, { ...afasHeaders(), "x-forwarded-for": "192.0.2.77, 203.0.113.9" }), 403, "WEBHOOK_IP");
+  });
+
+  it("403 for X-Forwarded-For from an untrusted peer, even naming a listed address", async () => {
+    peer = "203.0.113.9";
+    await expectRefusal(await post("afas", afasBody, { ...afasHeaders(), "x-forwarded-for": "192.0.2.77" }), 403, "WEBHOOK_IP");
+  });
+});
+
+describe("POST /webhooks/:source — order of checks", () => {
+  it("size before content type", async () => {
+    const res = await post("afas", afasBody, { "content-type": "text/plain", "content-length": "999" }, { maxBodyBytes: 16 });
+    await expectRefusal(res, 413, "WEBHOOK_TOO_LARGE");
+  });
+
+  it("content type before caller address", async () => {
+    peer = "203.0.113.9";
+    await expectRefusal(await post("afas", afasBody, { ...afasHeaders(), "content-type": "text/plain" }), 415, "WEBHOOK_CONTENT_TYPE");
+  });
+
+  it("caller address before signature", async () => {
+    peer = "203.0.113.9";
+    await expectRefusal(await post("afas", afasBody, { "content-type": "application/json" }), 403, "WEBHOOK_IP");
+  });
+
+  it("signature before JSON parsing", async () => {
+    await expectRefusal(await post("afas", "{not json", afasHeaders(afasBody)), 401, "WEBHOOK_SIGNATURE");
+  });
+
+  it("only POST is routed", async () => {
+    expect((await app().request("/webhooks/aspos")).status).toBe(404);
+    expect(refused).toEqual([]);
+  });
+});
