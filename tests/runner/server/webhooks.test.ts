@@ -72,7 +72,7 @@ function afasHeaders(body = afasBody): Record<string, string> {
   return { "content-type": "application/json", "x-profit-signature-256": afasSignature("afas-password", body) };
 }
 
-function post(source: string, body: BodyInit, headers: Record<string, string>, deps?: Partial<WebhookRouteDeps>) {
+function post(source: string, body: string | Uint8Array, headers: Record<string, string>, deps?: Partial<WebhookRouteDeps>) {
   return app(deps).request(`/webhooks/${source}`, { method: "POST", body, headers });
 }
 
