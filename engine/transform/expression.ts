@@ -111,6 +111,7 @@ function makeExpression(
 
 function bindingsFor(scope: Scope, env: FunctionEnv): Record<string, unknown> {
   return {
+    input: scope.root,
     steps: scope.steps,
     settings: scope.settings,
     maps: env.maps,

@@ -5,7 +5,10 @@ import { localDate, mapValue, type FunctionEnv } from "./functions.ts";
 export const BAIL: unique symbol = Symbol("bail");
 
 export interface Scope {
+  /** The context `$`: the flow's input, or the current element inside `each`. */
   readonly input: unknown;
+  /** The flow's input everywhere (`$input`), so `each` bodies can reach the whole event. */
+  readonly root: unknown;
   readonly steps: Readonly<Record<string, unknown>>;
   readonly settings: Readonly<Record<string, unknown>>;
   readonly item?: unknown;
@@ -55,6 +58,8 @@ function variable(name: string): FastEval | null {
   switch (name) {
     case "":
       return (s) => s.input;
+    case "input":
+      return (s) => s.root;
     case "steps":
       return (s) => s.steps;
     case "settings":

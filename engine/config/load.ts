@@ -1,0 +1,201 @@
+import flowSchema from "../../schemas/flow.schema.json" with { type: "json" };
+import configSchema from "../../schemas/config.schema.json" with { type: "json" };
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import { ConfigError } from "../errors.ts";
+import { compileFlow } from "../flow/compile.ts";
+import type { CompiledFlow } from "../flow/plan.ts";
+import type { Limits } from "../transform/expression.ts";
+import { findLiteralSecrets, interpolate, type Resolvers } from "./interpolate.ts";
+import { checkAgainstSchema, createAjv } from "./schema-check.ts";
+import type { KoppelConfig } from "./types.ts";
+import { parseYaml, type YamlSource } from "./yaml-source.ts";
+
+/** Everything the loader needs from outside; the runner passes the file system and process.env. */
+export interface ProjectHost {
+  /** Text of an absolute path, or undefined when it does not exist. */
+  read(path: string): string | undefined;
+  /** Absolute paths matching a pattern relative to `cwd` (only `*` and `**` are used). */
+  glob(pattern: string, cwd: string): string[];
+  /** Join/normalise paths (the platform's path rules). */
+  resolve(from: string, relative: string): string;
+  dirname(path: string): string;
+  /** How a path is shown in messages (usually relative to the working directory). */
+  display(path: string): string;
+  /** Environment lookups for `${env:NAME}`; return a placeholder to resolve leniently. */
+  env(name: string): string | undefined;
+  /** Folders holding `<connection type>/<object>.schema.json`, searched in order. */
+  readonly schemaDirs: readonly string[];
+}
+
+export interface Project {
+  readonly configFile: string;
+  readonly config: KoppelConfig;
+  readonly flows: ReadonlyMap<string, CompiledFlow>;
+  /** Every file the load read, for watchers and version hashes. */
+  readonly files: readonly string[];
+}
+
+const ajv = createAjv();
+const validateFlow = ajv.compile(flowSchema);
+const validateConfig = ajv.compile(configSchema);
+
+export function loadProject(configPath: string, host: ProjectHost, limits?: Limits): { project?: Project; errors: ConfigError[] } {
+  const errors: ConfigError[] = [];
+  const files: string[] = [configPath];
+  const configSource = readYaml(configPath, host, errors);
+  if (!configSource) return { errors };
+
+  errors.push(...findLiteralSecrets(configSource));
+  const resolvers: Resolvers = {
+    env: host.env,
+    file: (p) => host.read(host.resolve(host.dirname(configPath), p)),
+  };
+  const { value: configValue, errors: refErrors } = interpolate(configSource, resolvers);
+  errors.push(...refErrors);
+  const configErrors = checkAgainstSchema(validateConfig, configSource, configValue);
+  errors.push(...configErrors);
+  if (configErrors.length) return { errors };
+  const config = configValue as KoppelConfig;
+
+  const schemas = new SchemaCache(host);
+  const flowSources: YamlSource[] = [];
+  const baseDir = host.dirname(configPath);
+  config.flows.forEach((pattern, i) => {
+    const paths = pattern.includes("*") ? host.glob(pattern, baseDir) : [host.resolve(baseDir, pattern)];
+    if (paths.length === 0) {
+      errors.push(new ConfigError("FILE_MISSING", `no flow file matches ${pattern}`, configSource.positionOf(["flows", i])));
+    }
+    for (const p of paths) {
+      if (files.includes(p)) continue;
+      files.push(p);
+      const source = readYaml(p, host, errors, configSource.positionOf(["flows", i]));
+      if (!source) continue;
+      const flowErrors = checkAgainstSchema(validateFlow, source);
+      errors.push(...flowErrors);
+      if (!flowErrors.length) flowSources.push(source);
+    }
+  });
+
+  const byName = new Map<string, YamlSource>();
+  for (const source of flowSources) {
+    const name = String((source.value as { flow: string }).flow);
+    const earlier = byName.get(name);
+    if (earlier) {
+      errors.push(new ConfigError("DUPLICATE_FLOW", `flow "${name}" is also defined in ${earlier.file}`, source.positionOf(["flow"])));
+    } else byName.set(name, source);
+  }
+
+  const flows = new Map<string, CompiledFlow>();
+  const ctx = {
+    connections: config.connections,
+    maps: new Set(Object.keys(config.maps ?? {})),
+    flowNames: new Set(byName.keys()),
+    sendSchema: (type: string, object: string) => schemas.send(type, object),
+    inputSchema: (flowFile: string, ref: string) => schemas.input(flowFile, ref),
+    ...(limits ? { limits } : {}),
+  };
+  for (const [name, source] of byName) {
+    const { flow, errors: compileErrors } = compileFlow(source, ctx);
+    errors.push(...compileErrors);
+    if (flow) flows.set(name, flow);
+  }
+  errors.push(...findCallCycles(flows));
+  files.push(...schemas.files);
+  return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files }, errors: [] };
+}
+
+function readYaml(path: string, host: ProjectHost, errors: ConfigError[], referencedAt?: ConfigError["position"]): YamlSource | undefined {
+  const text = host.read(path);
+  if (text === undefined) {
+    errors.push(new ConfigError("FILE_MISSING", `${host.display(path)} does not exist`, referencedAt));
+    return undefined;
+  }
+  const { source, errors: parseErrors } = parseYaml(host.display(path), text);
+  errors.push(...parseErrors);
+  return source;
+}
+
+/** Loads each JSON Schema file once per load; schemas may $ref siblings by relative path. */
+class SchemaCache {
+  readonly files: string[] = [];
+  private readonly ajv = createAjv();
+  private readonly compiled = new Map<string, ValidateFunction | string>();
+
+  constructor(private readonly host: ProjectHost) {}
+
+  send(type: string, object: string): ValidateFunction | undefined {
+    for (const dir of this.host.schemaDirs) {
+      const found = this.load(this.host.resolve(dir, `${type}/${object}.schema.json`));
+      if (typeof found !== "string") return found;
+    }
+    return undefined;
+  }
+
+  input(flowFile: string, ref: string): ValidateFunction | string {
+    return this.load(this.host.resolve(this.host.dirname(flowFile), ref));
+  }
+
+  private load(path: string): ValidateFunction | string {
+    const cached = this.compiled.get(path);
+    if (cached) return cached;
+    const result = this.compile(path);
+    this.compiled.set(path, result);
+    return result;
+  }
+
+  private compile(path: string): ValidateFunction | string {
+    const text = this.host.read(path);
+    if (text === undefined) return `schema ${this.host.display(path)} does not exist`;
+    this.files.push(path);
+    try {
+      this.addSiblings(this.host.dirname(path));
+      return this.ajv.getSchema(fileId(path)) ?? this.ajv.compile({ ...JSON.parse(text), $id: fileId(path) });
+    } catch (e) {
+      return `schema ${this.host.display(path)} cannot be used: ${(e as Error).message}`;
+    }
+  }
+
+  /** Register every schema in the folder under its file URL so relative $refs resolve. */
+  private addSiblings(dir: string): void {
+    for (const file of this.host.glob("*.schema.json", dir)) {
+      const id = fileId(file);
+      if (this.ajv.getSchema(id)) continue;
+      const text = this.host.read(file);
+      if (text === undefined) continue;
+      const schema = JSON.parse(text) as Record<string, unknown>;
+      this.ajv.addSchema({ ...schema, $id: id });
+    }
+  }
+}
+
+function fileId(path: string): string {
+  return `file://${path.startsWith("/") ? "" : "/"}${path.replace(/\\/g, "/")}`;
+}
+
+function findCallCycles(flows: ReadonlyMap<string, CompiledFlow>): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (name: string, trail: string[]): void => {
+    if (state.get(name) === "done") return;
+    if (state.get(name) === "visiting") {
+      const flow = flows.get(name);
+      const cycle = [...trail.slice(trail.indexOf(name)), name];
+      errors.push(new ConfigError("CALL_CYCLE", `flows call each other in a cycle: ${cycle.join(" → ")}`, flow?.position));
+      return;
+    }
+    state.set(name, "visiting");
+    for (const callee of flows.get(name)?.calls ?? []) visit(callee, [...trail, name]);
+    state.set(name, "done");
+  };
+  for (const name of flows.keys()) visit(name, []);
+  return errors;
+}
+
+function sortErrors(errors: ConfigError[]): ConfigError[] {
+  return [...errors].sort((a, b) => {
+    const pa = a.position;
+    const pb = b.position;
+    if (!pa || !pb) return pa ? -1 : pb ? 1 : 0;
+    return pa.file.localeCompare(pb.file) || pa.line - pb.line || pa.col - pb.col;
+  });
+}

@@ -1,0 +1,282 @@
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
+import { ConfigError, type Position } from "../errors.ts";
+import { compileExpression, DEFAULT_LIMITS, type Expression, type Limits } from "../transform/expression.ts";
+import type {
+  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendStep, SetStep,
+} from "./plan.ts";
+import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
+
+export interface CompileContext {
+  readonly connections: Readonly<Record<string, { readonly type: string }>>;
+  readonly maps: ReadonlySet<string>;
+  readonly flowNames: ReadonlySet<string>;
+  /** Schema a send payload must match: schemas/<type>/<object>.schema.json, or undefined. */
+  sendSchema(type: string, object: string): ValidateFunction | undefined;
+  /** The flow's `input.schema`, resolved relative to the flow file. */
+  inputSchema(flowFile: string, ref: string): ValidateFunction | string;
+  readonly limits?: Limits;
+}
+
+type Raw = Record<string, unknown>;
+
+/** Compile one schema-valid flow document. Lint findings come back as errors with positions. */
+export function compileFlow(source: YamlSource, ctx: CompileContext): { flow?: CompiledFlow; errors: ConfigError[] } {
+  const c = new Compiler(source, ctx);
+  const flow = c.flow(source.value as Raw);
+  return c.errors.length ? { errors: c.errors } : { flow, errors: [] };
+}
+
+class Compiler {
+  readonly errors: ConfigError[] = [];
+  private readonly uses = new Map<string, { connection: string; object: string; kind: ConnectionUse["kind"]; fields: Set<string> }>();
+  private readonly calls = new Set<string>();
+
+  constructor(
+    private readonly source: YamlSource,
+    private readonly ctx: CompileContext,
+  ) {}
+
+  flow(raw: Raw): CompiledFlow {
+    const known = new Set<string>();
+    const steps = this.steps((raw.steps as Raw[]) ?? [], ["steps"], known, "");
+    const input = (raw.input ?? {}) as Raw;
+    const run = (raw.run ?? {}) as Raw;
+    const trigger = raw.trigger ? this.trigger(raw.trigger as Raw) : undefined;
+    let validate: ValidateFunction | undefined;
+    if (typeof input.schema === "string") {
+      const found = this.ctx.inputSchema(this.source.file, input.schema);
+      if (typeof found === "string") this.error("FILE_MISSING", found, ["input", "schema"]);
+      else validate = found;
+    }
+    return {
+      name: String(raw.flow),
+      file: this.source.file,
+      ...(typeof raw.description === "string" ? { description: raw.description } : {}),
+      position: this.at([]),
+      ...(trigger ? { trigger } : {}),
+      input: {
+        ...(validate ? { validate } : {}),
+        ...(input.select !== undefined ? { select: this.expr(input.select, ["input", "select"], known) } : {}),
+      },
+      run: {
+        ...(run.key !== undefined ? { key: this.expr(run.key, ["run", "key"], new Set()) } : {}),
+        maxAttempts: typeof run.maxAttempts === "number" ? run.maxAttempts : 8,
+      },
+      steps,
+      ...(raw.output !== undefined ? { output: this.expr(raw.output, ["output"], known) } : {}),
+      calls: [...this.calls],
+      uses: [...this.uses.values()].map((u) => ({ ...u, fields: [...u.fields].sort() })),
+    };
+  }
+
+  private trigger(raw: Raw): FlowTrigger {
+    const webhook = raw.webhook as Raw | undefined;
+    const schedule = raw.schedule as Raw | undefined;
+    if (schedule?.poll) {
+      const target = this.target(String(schedule.poll), ["trigger", "schedule", "poll"]);
+      if (target) this.use(target.connection, target.object, "poll", []);
+    }
+    return {
+      ...(webhook
+        ? {
+            webhook: {
+              source: String(webhook.source),
+              ...(Array.isArray(webhook.events) ? { events: webhook.events.map(String) } : {}),
+              ...(webhook.filter !== undefined ? { filter: this.expr(webhook.filter, ["trigger", "webhook", "filter"], new Set()) } : {}),
+            },
+          }
+        : {}),
+      ...(schedule ? { schedule: schedule as FlowTrigger["schedule"] & object } : {}),
+    };
+  }
+
+  private steps(raws: Raw[], path: JsonPath, known: Set<string>, prefix: string): PlanStep[] {
+    const ids = new Map<string, JsonPath>();
+    const out: PlanStep[] = [];
+    raws.forEach((raw, i) => {
+      const at = [...path, i];
+      const id = typeof raw.id === "string" ? raw.id : undefined;
+      if (id) {
+        if (ids.has(id) || known.has(id)) this.error("DUPLICATE_STEP", `step id "${id}" is already used in this flow`, [...at, "id"]);
+        ids.set(id, at);
+      }
+      const step = this.step(raw, at, known, `${prefix}${id ?? `step${i + 1}`}`);
+      if (step) out.push(step);
+      if (id) known.add(id);
+    });
+    return out;
+  }
+
+  private step(raw: Raw, at: JsonPath, known: Set<string>, stepPath: string): PlanStep | undefined {
+    const base = {
+      path: stepPath,
+      ...(typeof raw.id === "string" ? { id: raw.id } : {}),
+      ...(raw.when !== undefined ? { when: this.expr(raw.when, [...at, "when"], known) } : {}),
+      position: this.at(at),
+    };
+    if (raw.find !== undefined) return this.find(raw, at, known, base);
+    if (raw.send !== undefined) return this.send(raw, at, known, base);
+    if (raw.set !== undefined) {
+      const values = Object.entries(raw.set as Raw).map(([name, v]) => ({ name, value: this.expr(v, [...at, "set", name], known) }));
+      return { ...base, kind: "set", values } satisfies SetStep;
+    }
+    if (raw.skip !== undefined || raw.fail !== undefined) {
+      const kind = raw.skip !== undefined ? "skip" : "fail";
+      return {
+        ...base,
+        kind,
+        condition: this.expr(raw[kind], [...at, kind], known),
+        reason: this.expr(raw.reason, [...at, "reason"], known),
+      } satisfies GuardStep;
+    }
+    if (raw.each !== undefined) {
+      const list = this.expr(raw.each, [...at, "each"], known);
+      const inner = this.steps((raw.steps as Raw[]) ?? [], [...at, "steps"], new Set(known), `${stepPath}.`);
+      return { ...base, kind: "each", list, steps: inner } satisfies EachStep;
+    }
+    if (raw.call !== undefined) {
+      const flow = String(raw.call);
+      if (!this.ctx.flowNames.has(flow)) {
+        this.error("UNKNOWN_FLOW", `call to flow "${flow}", which is not loaded (loaded: ${[...this.ctx.flowNames].join(", ")})`, [...at, "call"]);
+      }
+      this.calls.add(flow);
+      return {
+        ...base,
+        kind: "call",
+        flow,
+        ...(raw.with !== undefined ? { with: this.expr(raw.with, [...at, "with"], known) } : {}),
+      };
+    }
+    return undefined;
+  }
+
+  private find(raw: Raw, at: JsonPath, known: Set<string>, base: Omit<FindStep, "kind" | "connection" | "object" | "where" | "one" | "orderBy">): FindStep | undefined {
+    const target = this.target(String(raw.find), [...at, "find"]);
+    const where: FindStep["where"][number][] = [];
+    for (const [field, cond] of Object.entries((raw.where ?? {}) as Raw)) {
+      if (cond !== null && typeof cond === "object") {
+        for (const [op, v] of Object.entries(cond as Raw)) {
+          where.push({ field, op: op as FilterOp, value: this.expr(v as Expression["source"], [...at, "where", field, op], known) });
+        }
+      } else {
+        where.push({ field, op: "eq", value: this.expr(cond, [...at, "where", field], known) });
+      }
+    }
+    const orderBy = ((raw.orderBy ?? []) as string[]).map((f) => (f.startsWith("-") ? { field: f.slice(1), desc: true } : { field: f, desc: false }));
+    if (!target) return undefined;
+    this.use(target.connection, target.object, "find", [...where.map((w) => w.field), ...orderBy.map((o) => o.field)]);
+    return {
+      ...base,
+      kind: "find",
+      ...target,
+      where,
+      one: raw.one === true,
+      orderBy,
+      ...(typeof raw.take === "number" ? { take: raw.take } : {}),
+    };
+  }
+
+  private send(raw: Raw, at: JsonPath, known: Set<string>, base: Omit<SendStep, "kind" | "connection" | "object" | "op" | "payload" | "validate">): SendStep | undefined {
+    const target = this.target(String(raw.send), [...at, "send"]);
+    const payload =
+      raw.body !== undefined
+        ? { body: this.expr(raw.body, [...at, "body"], known) }
+        : this.payloadSpec(raw, at, known);
+    if (!target) return undefined;
+    const type = this.ctx.connections[target.connection]?.type ?? target.connection;
+    const validate = this.ctx.sendSchema(type, target.object);
+    if (!validate) {
+      this.error("NO_SCHEMA", `no schema for ${raw.send as string}: add schemas/${type}/${target.object}.schema.json so payloads are checked before they leave`, [...at, "send"]);
+      return undefined;
+    }
+    this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
+    return { ...base, kind: "send", ...target, op: (raw.op as SendOp | undefined) ?? "insert", payload, validate };
+  }
+
+  private payloadSpec(raw: Raw, at: JsonPath, known: Set<string>): PayloadSpec {
+    const fields = Object.entries((raw.fields ?? {}) as Raw).map(([name, v]) => ({
+      name,
+      value: this.expr(v, [...at, "fields", name], known),
+      position: this.source.keyPositionOf([...at, "fields", name]),
+    }));
+    const objects = Object.entries((raw.objects ?? {}) as Raw).map(([name, v]) => {
+      const spec = v as Raw;
+      const nestedAt = [...at, "objects", name];
+      const nested: NestedSpec = {
+        ...this.payloadSpec(spec, nestedAt, known),
+        ...(spec.each !== undefined ? { each: this.expr(spec.each, [...nestedAt, "each"], known) } : {}),
+        ...(spec.when !== undefined ? { when: this.expr(spec.when, [...nestedAt, "when"], known) } : {}),
+      };
+      return { name, spec: nested };
+    });
+    return { fields, objects, position: this.at(raw.fields !== undefined ? [...at, "fields"] : at) };
+  }
+
+  private target(text: string, at: JsonPath): { connection: string; object: string } | undefined {
+    const [connection = "", object = ""] = text.split(".");
+    if (!this.ctx.connections[connection]) {
+      const known = Object.keys(this.ctx.connections);
+      this.error("UNKNOWN_CONNECTION", `connection "${connection}" is not under connections: in the config (configured: ${known.join(", ") || "none"})`, at);
+      return undefined;
+    }
+    return { connection, object };
+  }
+
+  private use(connection: string, object: string, kind: ConnectionUse["kind"], fields: string[]): void {
+    const key = `${kind}:${connection}.${object}`;
+    const entry = this.uses.get(key) ?? { connection, object, kind, fields: new Set<string>() };
+    for (const f of fields) entry.fields.add(f);
+    this.uses.set(key, entry);
+  }
+
+  /** Compile an expression and check what it refers to. Returns a placeholder on error so compile goes on. */
+  private expr(value: unknown, at: JsonPath, known: ReadonlySet<string>): Expression {
+    const site = {
+      position: this.at(at),
+      positionAt: (offset: number) => this.source.positionInScalar(at, offset),
+    };
+    const { expression, errors } = compileExpression(value as Expression["source"], site, this.ctx.limits ?? DEFAULT_LIMITS);
+    this.errors.push(...errors);
+    if (!expression) return { source: null, site, references: { steps: new Set(), maps: new Set(), offsets: new Map() }, mode: "literal", evaluate: () => undefined };
+    for (const step of expression.references.steps) {
+      if (!known.has(step)) {
+        const earlier = [...known];
+        this.errors.push(
+          new ConfigError(
+            "UNKNOWN_STEP",
+            `$steps.${step} refers to no earlier step${earlier.length ? ` (earlier steps: ${earlier.join(", ")})` : ""}`,
+            site.positionAt(expression.references.offsets.get(`steps:${step}`) ?? 0),
+          ),
+        );
+      }
+    }
+    for (const map of expression.references.maps) {
+      if (!this.ctx.maps.has(map)) {
+        this.errors.push(
+          new ConfigError(
+            "UNKNOWN_MAP",
+            `map "${map}" is not defined under maps: in the config (defined: ${[...this.ctx.maps].join(", ") || "none"})`,
+            site.positionAt(expression.references.offsets.get(`maps:${map}`) ?? 0),
+          ),
+        );
+      }
+    }
+    return expression;
+  }
+
+  private at(path: JsonPath): Position {
+    return this.source.positionOf(path);
+  }
+
+  private error(code: ConfigError["code"], message: string, path: JsonPath): void {
+    this.errors.push(new ConfigError(code, message, this.at(path)));
+  }
+}
+
+function specFields(spec: PayloadSpec, prefix: string): string[] {
+  return [
+    ...spec.fields.map((f) => `${prefix}${f.name}`),
+    ...spec.objects.flatMap((o) => specFields(o.spec, `${prefix}${o.name}.`)),
+  ];
+}

@@ -1,0 +1,255 @@
+import { ConfigError, DataError, InternalError, toKoppelError, type KoppelError } from "../errors.ts";
+import type { Expression, FunctionEnv, Scope } from "../transform/expression.ts";
+import { asList, buildPayload, checkPayload, truthy } from "./payload.ts";
+import type { CallStep, CompiledFlow, EachStep, FindStep, PlanStep, SendStep } from "./plan.ts";
+import type { ConnectorPort } from "./port.ts";
+import type { Effect, Outcome, RunResult, TraceEntry } from "./result.ts";
+
+export interface RunEnvironment extends FunctionEnv {
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly port: ConnectorPort;
+  /** Every loaded flow, for `call`. */
+  readonly flows: ReadonlyMap<string, CompiledFlow>;
+  /** Stable id of the event being processed; part of every idempotency key. */
+  readonly eventId: string;
+}
+
+/** Thrown by a `skip` step; caught by the enclosing `each` (next item) or the flow (outcome skipped). */
+class Skip {
+  constructor(readonly reason: string) {}
+}
+
+interface Frame {
+  readonly flow: CompiledFlow;
+  readonly input: unknown;
+  /** Prefix of step paths for flows run through `call`, e.g. `debtor.`. */
+  readonly prefix: string;
+  /** Per-item suffix for idempotency keys inside `each`, e.g. `[2]`. */
+  readonly itemKey: string;
+  readonly item?: unknown;
+  readonly index?: number;
+}
+
+/** Run a compiled flow against one event. Never throws for flow-level problems: they become the outcome. */
+export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEnvironment): Promise<RunResult> {
+  const run = new Run(env);
+  let outcome: Outcome = "done";
+  let reason: string | undefined;
+  let error: KoppelError | undefined;
+  let output: unknown;
+  try {
+    const input = await selectInput(flow, event, env);
+    output = await run.flow(flow, input, "", "");
+  } catch (e) {
+    if (e instanceof Skip) {
+      outcome = "skipped";
+      reason = e.reason;
+    } else {
+      outcome = "failed";
+      error = toKoppelError(e);
+      reason = error.format();
+    }
+  }
+  return {
+    flow: flow.name,
+    outcome,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(error ? { error } : {}),
+    effects: run.effects,
+    trace: run.trace,
+    ...(output !== undefined ? { output } : {}),
+  };
+}
+
+/** The record a flow works on: the webhook body, narrowed by `input.select`, checked by `input.schema`. */
+export async function selectInput(flow: CompiledFlow, event: unknown, env: FunctionEnv & { settings: Readonly<Record<string, unknown>> }): Promise<unknown> {
+  const input = flow.input.select ? await flow.input.select.evaluate({ input: event, root: event, steps: {}, settings: env.settings }, env) : event;
+  const validate = flow.input.validate;
+  if (validate && !validate(input)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "(event)"} ${e.message ?? ""}`.trim());
+    throw new DataError("INPUT_INVALID", `event does not match the input schema of ${flow.name}: ${problems.join("; ")}`, flow.position);
+  }
+  return input;
+}
+
+class Run {
+  readonly effects: Effect[] = [];
+  readonly trace: TraceEntry[] = [];
+
+  constructor(private readonly env: RunEnvironment) {}
+
+  async flow(flow: CompiledFlow, input: unknown, prefix: string, itemKey: string): Promise<unknown> {
+    const steps: Record<string, unknown> = {};
+    const frame: Frame = { flow, input, prefix, itemKey };
+    try {
+      await this.steps(flow.steps, frame, steps);
+    } catch (e) {
+      // A skip inside a called flow ends only that flow; its output is still computed.
+      if (!(e instanceof Skip) || prefix === "") throw e;
+    }
+    return flow.output ? this.value(flow.output, frame, steps) : undefined;
+  }
+
+  private async steps(plan: readonly PlanStep[], frame: Frame, steps: Record<string, unknown>): Promise<void> {
+    for (const step of plan) await this.step(step, frame, steps);
+  }
+
+  private async step(step: PlanStep, frame: Frame, steps: Record<string, unknown>): Promise<void> {
+    const path = frame.prefix + step.path;
+    const started = this.env.now();
+    const record = (entry: Omit<TraceEntry, "step" | "kind" | "ms">): void => {
+      this.trace.push({ step: path, kind: step.kind, ms: this.env.now() - started, ...entry });
+    };
+    if (step.when && !truthy(await this.value(step.when, frame, steps))) {
+      record({ status: "not-run" });
+      return;
+    }
+    try {
+      const result = await this.perform(step, frame, steps, path, record);
+      if (step.id && result !== undefined) steps[step.id] = result;
+    } catch (e) {
+      if (e instanceof Skip) {
+        record({ status: "skipped", result: e.reason });
+        throw e;
+      }
+      const err = toKoppelError(e);
+      if (!this.trace.some((t) => t.step === path && t.status === "failed")) record({ status: "failed", error: err.toJSON() });
+      throw err;
+    }
+  }
+
+  private async perform(
+    step: PlanStep,
+    frame: Frame,
+    steps: Record<string, unknown>,
+    path: string,
+    record: (entry: Omit<TraceEntry, "step" | "kind" | "ms">) => void,
+  ): Promise<unknown> {
+    switch (step.kind) {
+      case "find":
+        return this.find(step, frame, steps, path, record);
+      case "send":
+        return this.send(step, frame, steps, path, record);
+      case "set": {
+        const out: Record<string, unknown> = {};
+        for (const { name, value } of step.values) out[name] = await this.value(value, frame, steps);
+        record({ status: "ok", result: out });
+        return out;
+      }
+      case "skip":
+      case "fail": {
+        if (!truthy(await this.value(step.condition, frame, steps))) {
+          record({ status: "ok", result: false });
+          return undefined;
+        }
+        const reason = String((await this.value(step.reason, frame, steps)) ?? step.kind);
+        if (step.kind === "skip") throw new Skip(reason);
+        throw new DataError("FLOW_FAILED", reason, step.position);
+      }
+      case "each":
+        return this.each(step, frame, steps, record);
+      case "call":
+        return this.call(step, frame, steps, path, record);
+    }
+  }
+
+  private async find(step: FindStep, frame: Frame, steps: Record<string, unknown>, path: string, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {
+    const where = [];
+    for (const w of step.where) where.push({ field: w.field, op: w.op, value: await this.value(w.value, frame, steps) });
+    const request = {
+      step: path,
+      connection: step.connection,
+      object: step.object,
+      where,
+      ...(step.orderBy.length ? { orderBy: step.orderBy } : {}),
+      ...(step.take !== undefined ? { take: step.take } : step.one ? { take: 1 } : {}),
+    };
+    const found = await this.env.port.find(request);
+    const result = step.one ? (found.rows[0] ?? null) : found.rows;
+    record({ status: "ok", request: { where }, result, ...(found.exchanges ? { exchanges: found.exchanges } : {}) });
+    return result;
+  }
+
+  private async send(step: SendStep, frame: Frame, steps: Record<string, unknown>, path: string, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {
+    const scope = this.scope(frame, steps);
+    let payload: Record<string, unknown>;
+    if ("body" in step.payload) {
+      const body = await step.payload.body.evaluate(scope, this.env);
+      if (!body || typeof body !== "object" || Array.isArray(body)) {
+        throw new ConfigError("PAYLOAD_INVALID", `body of ${step.connection}.${step.object} must evaluate to an object`, step.payload.body.site.position);
+      }
+      payload = body as Record<string, unknown>;
+    } else {
+      payload = await buildPayload(step.payload, scope, this.env);
+    }
+    const invalid = checkPayload(step, payload, step.validate);
+    if (invalid) throw invalid;
+    const effect: Effect = { step: path, send: `${step.connection}.${step.object}`, op: step.op, payload };
+    this.effects.push(effect);
+    const sent = await this.env.port.send({
+      step: path,
+      connection: step.connection,
+      object: step.object,
+      op: step.op,
+      payload,
+      idempotencyKey: `${this.env.eventId}:${frame.flow.name}:${path}${frame.itemKey}`,
+    });
+    record({
+      status: "ok",
+      request: payload,
+      result: sent.result,
+      ...(sent.exchanges ? { exchanges: sent.exchanges } : {}),
+      ...(sent.fromLedger ? { fromLedger: true } : {}),
+    });
+    return sent.result;
+  }
+
+  private async each(step: EachStep, frame: Frame, steps: Record<string, unknown>, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {
+    const list = asList(await this.value(step.list, frame, steps));
+    const results: Record<string, unknown>[] = [];
+    for (let index = 0; index < list.length; index++) {
+      const inner: Frame = { ...frame, item: list[index], index, itemKey: `${frame.itemKey}[${index}]` };
+      const innerSteps: Record<string, unknown> = { ...steps };
+      try {
+        await this.steps(step.steps, inner, innerSteps);
+      } catch (e) {
+        if (!(e instanceof Skip)) throw e;
+      }
+      const own: Record<string, unknown> = {};
+      for (const s of step.steps) if (s.id && s.id in innerSteps) own[s.id] = innerSteps[s.id];
+      results.push(own);
+    }
+    record({ status: "ok", result: { items: list.length } });
+    return results;
+  }
+
+  private async call(step: CallStep, frame: Frame, steps: Record<string, unknown>, path: string, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {
+    const flow = this.env.flows.get(step.flow);
+    if (!flow) throw new InternalError(`flow ${step.flow} passed lint but is not loaded`);
+    const input = step.with ? await this.value(step.with, frame, steps) : frame.input;
+    const validate = flow.input.validate;
+    if (validate && !validate(input)) {
+      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "(input)"} ${e.message ?? ""}`.trim());
+      throw new DataError("INPUT_INVALID", `input for ${flow.name} does not match its schema: ${problems.join("; ")}`, step.position);
+    }
+    const output = await this.flow(flow, input, `${path}.`, frame.itemKey);
+    record({ status: "ok", result: output });
+    return output ?? null;
+  }
+
+  private scope(frame: Frame, steps: Record<string, unknown>): Scope {
+    const inEach = frame.index !== undefined;
+    return {
+      input: inEach ? frame.item : frame.input,
+      root: frame.input,
+      steps,
+      settings: this.env.settings,
+      ...(inEach ? { item: frame.item, index: frame.index } : {}),
+    };
+  }
+
+  private async value(expr: Expression, frame: Frame, steps: Record<string, unknown>): Promise<unknown> {
+    return expr.evaluate(this.scope(frame, steps), this.env);
+  }
+}
+

@@ -1,0 +1,89 @@
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import type { Position } from "../errors.ts";
+import type { Expression } from "../transform/expression.ts";
+import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
+
+/** A flow after load: every expression compiled, every reference checked. Immutable. */
+export interface CompiledFlow {
+  readonly name: string;
+  readonly file: string;
+  readonly description?: string;
+  readonly position: Position;
+  readonly trigger?: FlowTrigger;
+  readonly input: { readonly validate?: ValidateFunction; readonly select?: Expression };
+  readonly run: { readonly key?: Expression; readonly maxAttempts: number };
+  readonly steps: readonly PlanStep[];
+  readonly output?: Expression;
+  /** Flow names this one calls (directly). */
+  readonly calls: readonly string[];
+  readonly uses: readonly ConnectionUse[];
+}
+
+export interface FlowTrigger {
+  readonly webhook?: { readonly source: string; readonly events?: readonly string[]; readonly filter?: Expression };
+  readonly schedule?: { readonly every?: string; readonly cron?: string; readonly poll?: string };
+}
+
+interface StepBase {
+  /** Dotted path used in traces, mocks and idempotency keys (`existing`, `lines.check`). */
+  readonly path: string;
+  readonly id?: string;
+  readonly when?: Expression;
+  readonly position: Position;
+}
+
+export interface FindStep extends StepBase {
+  readonly kind: "find";
+  readonly connection: string;
+  readonly object: string;
+  readonly where: readonly { readonly field: string; readonly op: FilterOp; readonly value: Expression }[];
+  readonly one: boolean;
+  readonly orderBy: readonly { readonly field: string; readonly desc: boolean }[];
+  readonly take?: number;
+}
+
+/** How to build one (nested) object of a send payload. */
+export interface PayloadSpec {
+  readonly fields: readonly { readonly name: string; readonly value: Expression; readonly position: Position }[];
+  readonly objects: readonly { readonly name: string; readonly spec: NestedSpec }[];
+  readonly position: Position;
+}
+
+export interface NestedSpec extends PayloadSpec {
+  readonly each?: Expression;
+  readonly when?: Expression;
+}
+
+export interface SendStep extends StepBase {
+  readonly kind: "send";
+  readonly connection: string;
+  readonly object: string;
+  readonly op: SendOp;
+  readonly payload: PayloadSpec | { readonly body: Expression };
+  readonly validate: ValidateFunction;
+}
+
+export interface SetStep extends StepBase {
+  readonly kind: "set";
+  readonly values: readonly { readonly name: string; readonly value: Expression }[];
+}
+
+export interface GuardStep extends StepBase {
+  readonly kind: "skip" | "fail";
+  readonly condition: Expression;
+  readonly reason: Expression;
+}
+
+export interface EachStep extends StepBase {
+  readonly kind: "each";
+  readonly list: Expression;
+  readonly steps: readonly PlanStep[];
+}
+
+export interface CallStep extends StepBase {
+  readonly kind: "call";
+  readonly flow: string;
+  readonly with?: Expression;
+}
+
+export type PlanStep = FindStep | SendStep | SetStep | GuardStep | EachStep | CallStep;

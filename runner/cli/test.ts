@@ -1,0 +1,98 @@
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { formatDiff } from "../../engine/flow/diff.ts";
+import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
+import { flag, parseArgs } from "./args.ts";
+import type { CliIO } from "./io.ts";
+import { loadFromCli } from "./load.ts";
+
+/**
+ * `koppel test [paths…] [--update] [--config file] [--format json]`: run fixture cases with the
+ * network off. Paths are test files or folders searched for *.test.yaml (default: next to the config).
+ */
+export async function testCommand(argv: readonly string[], io: CliIO, cwd = process.cwd()): Promise<number> {
+  const args = parseArgs(argv, ["config", "format"]);
+  const loaded = loadFromCli(flag(args, "config"), { cwd, lenientEnv: true });
+  if (!loaded.project) {
+    for (const e of loaded.errors) io.err(e.format());
+    io.err("the config does not load; fix the errors above first");
+    return 1;
+  }
+  const project = loaded.project;
+  const roots = args.positionals.length ? args.positionals.map((p) => resolve(cwd, p)) : [dirname(loaded.configPath)];
+  const files = roots.flatMap(findTestFiles);
+  if (files.length === 0) {
+    io.err(`no *.test.yaml under ${args.positionals.join(", ") || "the config folder"}`);
+    return 1;
+  }
+  const update = args.flags.has("update");
+  const json = flag(args, "format") === "json";
+  const results: CaseResult[] = [];
+  let broken = 0;
+  let updated = 0;
+  for (const [n, file] of files.entries()) {
+    if (io.interactive && !json) io.err(`[${n + 1}/${files.length}] ${loaded.host.display(file)}`);
+    const { suite, errors } = loadTestSuite(file, project, loaded.host);
+    if (!suite) {
+      broken++;
+      for (const e of errors) io.err(e.format());
+      continue;
+    }
+    if (!json) io.out(loaded.host.display(file));
+    for (const testCase of suite.cases) {
+      const result = await runCase(suite, testCase, project);
+      if (update && testCase.expect.effectsFile && onlyGoldenDiffers(result)) {
+        writeFileSync(testCase.expect.effectsFile, `${JSON.stringify(result.actualEffects, null, 2)}\n`);
+        updated++;
+        if (!json) io.out(`  ↻ ${result.name} (wrote ${loaded.host.display(testCase.expect.effectsFile)})`);
+        continue;
+      }
+      results.push(result);
+      if (!json) printCase(result, io);
+    }
+  }
+  const failed = results.filter((r) => !r.passed).length;
+  const passed = results.length - failed + updated;
+  if (json) {
+    io.out(
+      JSON.stringify({
+        passed,
+        failed,
+        updated,
+        brokenFiles: broken,
+        cases: results.map((r) => ({
+          suite: loaded.host.display(r.suite), name: r.name, passed: r.passed, outcome: r.run.outcome,
+          reason: r.run.reason, messages: r.messages, differences: r.differences,
+        })),
+      }),
+    );
+  } else {
+    const notes = [updated ? `${updated} golden file${updated === 1 ? "" : "s"} updated` : "", broken ? `${broken} test file${broken === 1 ? "" : "s"} did not load` : ""].filter(Boolean);
+    io.out(`${passed} passed, ${failed} failed${notes.length ? ` (${notes.join("; ")})` : ""}`);
+  }
+  return failed || broken ? 1 : 0;
+}
+
+/** The run behaved as expected and only its writes differ from the golden: what --update may fix. */
+function onlyGoldenDiffers(r: CaseResult): boolean {
+  return !r.passed && r.messages.every((m) => m.startsWith("golden")) && r.differences.every((d) => d.path.startsWith("effects"));
+}
+
+function printCase(r: CaseResult, io: CliIO): void {
+  if (r.passed) {
+    io.out(`  ✓ ${r.name}`);
+    return;
+  }
+  io.out(`  ✗ ${r.name}`);
+  for (const m of r.messages) io.out(`      ${m}`);
+  if (r.differences.length) io.out(formatDiff(r.differences, "      "));
+}
+
+function findTestFiles(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (statSync(path).isFile()) return path.endsWith(".test.yaml") ? [path] : [];
+  return (readdirSync(path, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(".test.yaml") && !f.split("/").includes("node_modules"))
+    .map((f) => resolve(path, f))
+    .sort();
+}

@@ -1,0 +1,61 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ProjectHost } from "../engine/config/load.ts";
+
+/** Koppel's own schemas folder: the fallback for `<type>/<object>.schema.json`. */
+export const BUILTIN_SCHEMAS = resolve(dirname(fileURLToPath(import.meta.url)), "../schemas");
+
+export interface HostOptions {
+  readonly cwd?: string;
+  /** Resolve `${env:X}` leniently (fixture tests never connect, so secrets need not be set). */
+  readonly lenientEnv?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The engine's view of the file system and environment. */
+export function nodeHost(configPath: string, options: HostOptions = {}): ProjectHost {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const configDir = dirname(resolve(cwd, configPath));
+  return {
+    read: (p) => {
+      try {
+        return readFileSync(p, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+    glob: (pattern, base) => globFiles(pattern, base),
+    resolve: (from, rel) => resolve(from, rel),
+    dirname: (p) => dirname(p),
+    display: (p) => {
+      const r = relative(cwd, p);
+      return r.startsWith("..") || isAbsolute(r) ? p : r;
+    },
+    env: (name) => env[name] ?? (options.lenientEnv ? `<${name}>` : undefined),
+    schemaDirs: [resolve(configDir, "schemas"), BUILTIN_SCHEMAS].filter((d, i, all) => all.indexOf(d) === i && existsSync(d)),
+  };
+}
+
+/** Minimal glob (`*` within a name, `**` across folders): enough for flow lists, no dependency. */
+export function globFiles(pattern: string, base: string): string[] {
+  const absolute = resolve(base, pattern);
+  const fixed = absolute.split(/[*?]/)[0] ?? absolute;
+  const root = fixed.endsWith("/") ? fixed.slice(0, -1) : dirname(fixed);
+  if (!existsSync(root) || !statSync(root).isDirectory()) return [];
+  const regex = new RegExp(
+    `^${absolute
+      .split("**/")
+      .map((part) => part.split("*").map(escapeRegex).join("[^/]*"))
+      .join("(?:.*/)?")}$`,
+  );
+  return (readdirSync(root, { recursive: true }) as string[])
+    .map((f) => resolve(root, f))
+    .filter((f) => regex.test(f) && statSync(f).isFile())
+    .sort();
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.+^${}()|[\]\\?]/g, "\\$&");
+}
