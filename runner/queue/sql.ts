@@ -1,0 +1,186 @@
+import type { RunError, RunPatch } from "../store/types.ts";
+import { fromJson, num, toJson, type Ctx } from "../store/sql/context.ts";
+import { insertJob, lockKeys } from "../store/sql/enqueue.ts";
+import { all, one, placeholders, type Program } from "../store/sql/program.ts";
+import { updateRun } from "../store/sql/runs.ts";
+import type { ClaimedJob, Job, Lease, NewJob, QueueDepth } from "./types.ts";
+
+/**
+ * How ready jobs reach a claimer. SQLite reads them straight from the jobs table; pg-boss is handed
+ * the claimable ones and fetches them. Everything else about a job lives in the shared jobs table.
+ */
+export interface Delivery {
+  /** Ids of jobs to lease now (at most `limit`, oldest first); runs in the claim transaction. */
+  take(ctx: Ctx, now: number, limit: number): Program<string[]>;
+  /** The jobs left the leased state; drop what the delivery holds for them. */
+  settle(deliveryIds: readonly string[]): Program<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Claimable: ready, due, and the oldest unfinished job of its (flow, runKey) with no sibling leased.
+ * `$1` is now. Shared by both deliveries.
+ */
+export const CLAIMABLE = `j.state = 'ready' AND j.not_before <= $1 AND (j.run_key IS NULL OR NOT EXISTS (
+  SELECT 1 FROM jobs e
+  WHERE e.flow = j.flow AND e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased')))`;
+
+interface JobRow {
+  id: string;
+  run_id: string;
+  event_id: string;
+  flow: string;
+  run_key: string | null;
+  version: string;
+  attempts: number;
+  enqueued_at: number;
+  last_error: string | null;
+  lease: string;
+  lease_until: number;
+  worker_id: string;
+  delivery: string | null;
+  source: string;
+  payload: string | null;
+}
+
+function toClaimed(r: JobRow): ClaimedJob {
+  const job: Job = {
+    id: r.id,
+    runId: r.run_id,
+    eventId: r.event_id,
+    flow: r.flow,
+    runKey: r.run_key,
+    version: r.version,
+    attempts: num(r.attempts) ?? 0,
+    enqueuedAt: num(r.enqueued_at) ?? 0,
+    lastError: fromJson(r.last_error) as RunError | null,
+  };
+  return { ...job, lease: r.lease, leaseUntil: num(r.lease_until) ?? 0, workerId: r.worker_id, source: r.source, payload: fromJson(r.payload) };
+}
+
+export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: string; runId: string }[]> {
+  yield* lockKeys(ctx, jobs.map((j) => ({ flow: j.flow, runKey: j.runKey ?? null })));
+  const created: { jobId: string; runId: string }[] = [];
+  for (const job of jobs) {
+    const event = yield* one<{ flow_version: string }>("SELECT flow_version FROM inbox WHERE event_id = $1", [job.eventId]);
+    if (!event) throw new Error(`queue: event ${job.eventId} is not in the inbox`);
+    created.push(
+      yield* insertJob(ctx, {
+        eventId: job.eventId,
+        flow: job.flow,
+        runKey: job.runKey ?? null,
+        version: job.version ?? event.flow_version,
+        trigger: job.trigger ?? (job.replayOf ? "replay" : "manual"),
+        searchText: job.searchText ?? null,
+        replayOf: job.replayOf ?? null,
+      }),
+    );
+  }
+  return created;
+}
+
+/** Leases whose holder vanished (kill -9) go back to ready; their attempt stays counted. */
+function* reap(ctx: Ctx, delivery: Delivery, now: number): Program<void> {
+  const expired = yield* all<{ id: string; run_id: string; delivery: string | null }>(
+    `SELECT id, run_id, delivery FROM jobs WHERE state = 'leased' AND lease_until <= $1${ctx.d.skipLocked}`,
+    [now],
+  );
+  if (!expired.length) return;
+  const ids = expired.map((r) => r.id);
+  yield* all(
+    `UPDATE jobs SET state = 'ready', lease = NULL, lease_until = NULL, worker_id = NULL, delivery = NULL
+     WHERE id IN (${placeholders(ids.length, 1)})`,
+    ids,
+  );
+  const runIds = expired.map((r) => r.run_id);
+  yield* all(`UPDATE runs SET status = 'retrying' WHERE id IN (${placeholders(runIds.length, 1)})`, runIds);
+  yield* delivery.settle(expired.flatMap((r) => (r.delivery ? [r.delivery] : [])));
+}
+
+export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: number, limit: number): Program<ClaimedJob[]> {
+  const now = ctx.now();
+  yield* reap(ctx, delivery, now);
+  const ids = yield* delivery.take(ctx, now, limit);
+  if (!ids.length) return [];
+  const lease = ctx.id();
+  const list = placeholders(ids.length, 4);
+  yield* all(
+    `UPDATE jobs SET state = 'leased', lease = $1, lease_until = $2, worker_id = $3, attempts = attempts + 1
+     WHERE state = 'ready' AND id IN (${list})`,
+    [lease, now + leaseMs, workerId, ...ids],
+  );
+  yield* all(
+    `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, $1), last_started_at = $1,
+       attempts = (SELECT attempts FROM jobs WHERE jobs.run_id = runs.id)
+     WHERE id IN (SELECT run_id FROM jobs WHERE lease = $2)`,
+    [now, lease],
+  );
+  const rows = yield* all<JobRow>(
+    `SELECT j.*, i.source, i.payload FROM jobs j JOIN inbox i ON i.event_id = j.event_id
+     WHERE j.lease = $1 ORDER BY j.seq`,
+    [lease],
+  );
+  return rows.map(toClaimed);
+}
+
+export function* extend(ctx: Ctx, job: Lease, leaseMs: number): Program<boolean> {
+  const rows = yield* all(
+    "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND lease = $2 AND state = 'leased' RETURNING id",
+    [job.id, job.lease, ctx.now() + leaseMs],
+  );
+  return rows.length > 0;
+}
+
+/** Complete or fail: the job row goes, the run records the outcome. */
+export function* finish(ctx: Ctx, delivery: Delivery, job: Lease, run: RunPatch): Program<boolean> {
+  const row = yield* one<{ run_id: string; delivery: string | null }>(
+    "DELETE FROM jobs WHERE id = $1 AND lease = $2 AND state = 'leased' RETURNING run_id, delivery",
+    [job.id, job.lease],
+  );
+  if (!row) return false;
+  const now = ctx.now();
+  yield* all("UPDATE runs SET duration_ms = $2 - last_started_at WHERE id = $1", [row.run_id, now]);
+  yield* updateRun(row.run_id, { finishedAt: now, ...run });
+  if (row.delivery) yield* delivery.settle([row.delivery]);
+  return true;
+}
+
+/** Back to ready at `at`; the job keeps its place, so later jobs with its key keep waiting. */
+export function* requeue(
+  ctx: Ctx,
+  delivery: Delivery,
+  job: Lease,
+  at: number,
+  error: RunError | null,
+  run: RunPatch,
+  countAttempt: boolean,
+): Program<boolean> {
+  const held = yield* one<{ delivery: string | null }>(
+    "SELECT delivery FROM jobs WHERE id = $1 AND lease = $2 AND state = 'leased'",
+    [job.id, job.lease],
+  );
+  if (!held) return false;
+  const row = yield* one<{ run_id: string; attempts: number }>(
+    `UPDATE jobs SET state = 'ready', not_before = $3, last_error = COALESCE($4, last_error),
+       attempts = attempts - $5, lease = NULL, lease_until = NULL, worker_id = NULL, delivery = NULL
+     WHERE id = $1 AND lease = $2 AND state = 'leased' RETURNING run_id, attempts`,
+    [job.id, job.lease, at, toJson(error ?? undefined), countAttempt ? 0 : 1],
+  );
+  if (!row) return false;
+  yield* updateRun(row.run_id, { attempts: num(row.attempts) ?? 0, ...(error ? { error } : {}), ...run });
+  if (held.delivery) yield* delivery.settle([held.delivery]);
+  return true;
+}
+
+export function* depth(now: number): Program<QueueDepth> {
+  const row = yield* one<Record<keyof QueueDepth, number | null>>(
+    `SELECT
+       SUM(CASE WHEN state = 'ready' AND not_before <= $1 THEN 1 ELSE 0 END) AS ready,
+       SUM(CASE WHEN state = 'ready' AND not_before > $1 THEN 1 ELSE 0 END) AS delayed,
+       SUM(CASE WHEN state = 'leased' THEN 1 ELSE 0 END) AS leased,
+       COUNT(*) AS total
+     FROM jobs`,
+    [now],
+  );
+  return { ready: num(row?.ready) ?? 0, delayed: num(row?.delayed) ?? 0, leased: num(row?.leased) ?? 0, total: num(row?.total) ?? 0 };
+}

@@ -1,0 +1,79 @@
+import type { Millis, RunError, RunPatch } from "../store/types.ts";
+
+/**
+ * The one queue interface the worker uses. Jobs are created by the store together with the inbox
+ * row (Store.acceptEvents / enqueuePolled) or here for replays. Ordering: among jobs of one flow with
+ * the same runKey, only the oldest unfinished one can be claimed, and never while another is leased.
+ * Each state change also updates the job's run (activity log) in the same transaction.
+ */
+export interface NewJob {
+  /** An accepted event (the inbox keeps its payload). */
+  readonly eventId: string;
+  readonly flow: string;
+  readonly runKey?: string | null;
+  /** Mapping version to run; default: the version recorded when the event was accepted. */
+  readonly version?: string;
+  /** Default `replay` when replayOf is set, else `manual`. */
+  readonly trigger?: string;
+  readonly replayOf?: string | null;
+  readonly searchText?: string | null;
+}
+
+export interface Job {
+  readonly id: string;
+  readonly runId: string;
+  readonly eventId: string;
+  readonly flow: string;
+  readonly runKey: string | null;
+  /** Mapping version this job runs on. */
+  readonly version: string;
+  /** Claims so far, this one included; an abandoned (expired) lease counts. */
+  readonly attempts: number;
+  readonly enqueuedAt: Millis;
+  readonly lastError: RunError | null;
+}
+
+export interface ClaimedJob extends Job {
+  /** Proof of ownership: every later call is refused (returns false) once the lease was lost. */
+  readonly lease: string;
+  readonly leaseUntil: Millis;
+  readonly workerId: string;
+  readonly source: string;
+  /** The event payload from the inbox (null if erased). */
+  readonly payload: unknown;
+}
+
+export type Lease = Pick<ClaimedJob, "id" | "lease">;
+
+export interface QueueDepth {
+  /** Claimable now if their ordering key allows. */
+  readonly ready: number;
+  /** Waiting for a retry time. */
+  readonly delayed: number;
+  readonly leased: number;
+  readonly total: number;
+}
+
+export interface JobQueue {
+  readonly kind: "sqlite" | "pg-boss";
+  /** Replays and manual runs: a new queued run (linked by replayOf) plus its job, in one transaction. */
+  enqueue(jobs: readonly NewJob[]): Promise<{ readonly jobId: string; readonly runId: string }[]>;
+  /**
+   * Leases up to `limit` jobs for `leaseMs`, oldest first. Expired leases (a worker killed mid-job)
+   * are reclaimed first, so their jobs come back here, with attempts counted.
+   */
+  claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimedJob[]>;
+  /** Pushes the lease end to now + leaseMs for long runs. */
+  extend(job: Lease, leaseMs: number): Promise<boolean>;
+  /** Finished (run status `done` unless the patch says `skipped`). */
+  complete(job: Lease, run?: RunPatch): Promise<boolean>;
+  /** Finished for good (run status `failed`, goes to the failed list). */
+  fail(job: Lease, error: RunError, run?: RunPatch): Promise<boolean>;
+  /** Not before `at`; later jobs with the same key keep waiting behind it (run status `retrying`). */
+  retryLater(job: Lease, at: Millis, error: RunError, run?: RunPatch): Promise<boolean>;
+  /** Graceful shutdown: hands the job back at once, without counting the attempt. */
+  release(job: Lease): Promise<boolean>;
+  depth(): Promise<QueueDepth>;
+  /** Stops the queue's own machinery (pg-boss); the store stays open. */
+  close(): Promise<void>;
+}

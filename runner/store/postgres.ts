@@ -1,0 +1,99 @@
+import pg from "pg";
+import { postgresDialect } from "./sql/dialect.ts";
+import { driveAsync } from "./sql/drive.ts";
+import type { Driver } from "./sql/driver.ts";
+import { migrate } from "./sql/migrations.ts";
+import type { Program, SqlExecutor, Step } from "./sql/program.ts";
+import { SqlStore, type StoreOptions } from "./sql/store.ts";
+
+/** Key of the session advisory lock that lets one replica migrate while the others wait. */
+const MIGRATION_LOCK = "SELECT pg_advisory_lock(7210, 0)";
+const MIGRATION_UNLOCK = "SELECT pg_advisory_unlock(7210, 0)";
+
+const INT8_OID = 20;
+
+/** Epoch milliseconds and counts are BIGINT; they fit a JS number, so read them as one. */
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+function executor(on: Queryable): SqlExecutor {
+  return { executeSql: (text, values) => on.query(text, values) };
+}
+
+function execOn(on: Queryable): (step: Step) => Promise<unknown> {
+  return async (step) => (step.kind === "effect" ? step.run(executor(on)) : (await on.query(step.sql, [...step.params])).rows);
+}
+
+export class PostgresDriver implements Driver {
+  readonly dialect = postgresDialect;
+
+  constructor(readonly pool: pg.Pool) {}
+
+  run<T>(program: Program<T>): Promise<T> {
+    return driveAsync(program, execOn(this.pool));
+  }
+
+  async tx<T>(program: Program<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await driveAsync(program, execOn(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Applies pending migrations; concurrent replicas queue on the advisory lock. */
+  async migrate(now: number): Promise<number[]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(MIGRATION_LOCK);
+      try {
+        await client.query("BEGIN");
+        const applied = await driveAsync(migrate(this.dialect, now), execOn(client));
+        await client.query("COMMIT");
+        return applied;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        await client.query(MIGRATION_UNLOCK);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+export interface PostgresStoreOptions extends StoreOptions {
+  /** Pool size per replica. */
+  readonly max?: number;
+}
+
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<SqlStore> {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on("error", () => undefined);
+  const driver = new PostgresDriver(pool);
+  const store = new SqlStore(driver, options);
+  try {
+    await driver.migrate(store.now());
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return store;
+}

@@ -1,0 +1,99 @@
+import type { AcceptResult, InboxEvent, NewEvent } from "../types.ts";
+import { fromJson, num, toJson, type Ctx } from "./context.ts";
+import { insertJob, lockKeys } from "./enqueue.ts";
+import { all, one, type Program } from "./program.ts";
+
+/** Inserts events with dedup, plus one queued run and job per flow; the caller supplies the transaction. */
+export function* acceptEvents(ctx: Ctx, batch: readonly NewEvent[]): Program<AcceptResult[]> {
+  yield* lockKeys(ctx, batch.flatMap((e) => e.jobs.map((j) => ({ flow: j.flow, runKey: j.runKey ?? null }))));
+  const results: AcceptResult[] = [];
+  for (const event of batch) results.push(yield* acceptOne(ctx, event));
+  return results;
+}
+
+function* acceptOne(ctx: Ctx, event: NewEvent): Program<AcceptResult> {
+  const inserted = yield* one<{ event_id: string }>(
+    `INSERT INTO inbox (event_id, source, dedup_key, received_at, headers, payload, flow_version, flows)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (source, dedup_key) DO NOTHING
+     RETURNING event_id`,
+    [
+      ctx.id(),
+      event.source,
+      event.dedupKey,
+      event.receivedAt ?? ctx.now(),
+      toJson(event.headers ?? null),
+      toJson(event.payload ?? null),
+      event.flowVersion,
+      toJson(event.jobs.map((j) => j.flow)),
+    ],
+  );
+  if (!inserted) {
+    const existing = yield* one<{ event_id: string }>(
+      "SELECT event_id FROM inbox WHERE source = $1 AND dedup_key = $2",
+      [event.source, event.dedupKey],
+    );
+    if (!existing) throw new Error(`inbox: ${event.source}/${event.dedupKey} conflicted but cannot be read back`);
+    return { eventId: existing.event_id, duplicate: true, runIds: [] };
+  }
+  const runIds: string[] = [];
+  for (const job of event.jobs) {
+    const { runId } = yield* insertJob(ctx, {
+      eventId: inserted.event_id,
+      flow: job.flow,
+      runKey: job.runKey ?? null,
+      version: event.flowVersion,
+      trigger: event.trigger ?? "webhook",
+      searchText: event.searchText ?? null,
+      replayOf: null,
+    });
+    runIds.push(runId);
+  }
+  return { eventId: inserted.event_id, duplicate: false, runIds };
+}
+
+interface InboxRow {
+  event_id: string;
+  source: string;
+  dedup_key: string;
+  received_at: number;
+  headers: string | null;
+  payload: string | null;
+  flow_version: string;
+  flows: string;
+}
+
+export function* getEvent(eventId: string): Program<InboxEvent | null> {
+  const row = yield* one<InboxRow>("SELECT * FROM inbox WHERE event_id = $1", [eventId]);
+  if (!row) return null;
+  return {
+    eventId: row.event_id,
+    source: row.source,
+    dedupKey: row.dedup_key,
+    receivedAt: num(row.received_at) ?? 0,
+    headers: fromJson(row.headers) as InboxEvent["headers"],
+    payload: fromJson(row.payload),
+    flowVersion: row.flow_version,
+    flows: fromJson(row.flows) as string[],
+  };
+}
+
+export function* getCursor(name: string): Program<string | null> {
+  const row = yield* one<{ value: string }>("SELECT value FROM cursors WHERE name = $1", [name]);
+  return row?.value ?? null;
+}
+
+export function* setCursor(ctx: Ctx, name: string, value: string): Program<void> {
+  yield* all(
+    `INSERT INTO cursors (name, value, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    [name, value, ctx.now()],
+  );
+}
+
+/** Polling: the cursor moves only together with the records it covers. */
+export function* enqueuePolled(ctx: Ctx, cursorName: string, newCursor: string, events: readonly NewEvent[]): Program<AcceptResult[]> {
+  const results = yield* acceptEvents(ctx, events.map((e) => ({ trigger: "schedule", ...e })));
+  yield* setCursor(ctx, cursorName, newCursor);
+  return results;
+}

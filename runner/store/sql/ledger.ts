@@ -1,0 +1,24 @@
+import type { LedgerEntry } from "../types.ts";
+import { fromJson, num, toJson, type Ctx } from "./context.ts";
+import { one, type Program } from "./program.ts";
+
+export function* ledgerGet(key: string): Program<LedgerEntry | null> {
+  const row = yield* one<{ key: string; result: string; created_at: number }>(
+    "SELECT key, result, created_at FROM ledger WHERE key = $1",
+    [key],
+  );
+  return row ? { key: row.key, result: fromJson(row.result), createdAt: num(row.created_at) ?? 0 } : null;
+}
+
+/** First writer wins: a second put for the same key (a racing replica) gets the stored entry back. */
+export function* ledgerPut(ctx: Ctx, key: string, result: unknown): Program<{ inserted: boolean; entry: LedgerEntry }> {
+  const createdAt = ctx.now();
+  const inserted = yield* one(
+    "INSERT INTO ledger (key, result, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key",
+    [key, toJson(result ?? null), createdAt],
+  );
+  if (inserted) return { inserted: true, entry: { key, result: result ?? null, createdAt } };
+  const entry = yield* ledgerGet(key);
+  if (!entry) throw new Error(`ledger: ${key} conflicted but cannot be read back`);
+  return { inserted: false, entry };
+}

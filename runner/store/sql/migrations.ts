@@ -1,0 +1,124 @@
+import type { Dialect } from "./dialect.ts";
+import { all, type Program } from "./program.ts";
+
+/**
+ * Schema versions, append-only: a released migration is never edited, a change is a new entry.
+ * JSON lives in TEXT columns on both dialects so every query is shared; times are epoch ms.
+ */
+interface Migration {
+  readonly version: number;
+  readonly statements: (d: Dialect) => string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: (d) => [
+      `CREATE TABLE inbox (
+        seq ${d.serial},
+        event_id TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        dedup_key TEXT NOT NULL,
+        received_at ${d.int} NOT NULL,
+        headers TEXT,
+        payload TEXT,
+        flow_version TEXT NOT NULL,
+        flows TEXT NOT NULL,
+        UNIQUE (source, dedup_key)
+      )`,
+      `CREATE INDEX inbox_received ON inbox (received_at)`,
+      `CREATE TABLE runs (
+        seq ${d.serial},
+        id TEXT NOT NULL UNIQUE,
+        event_id TEXT,
+        flow TEXT NOT NULL,
+        trigger_kind TEXT NOT NULL,
+        version TEXT,
+        status TEXT NOT NULL,
+        attempts ${d.int} NOT NULL DEFAULT 0,
+        created_at ${d.int} NOT NULL,
+        started_at ${d.int},
+        last_started_at ${d.int},
+        finished_at ${d.int},
+        duration_ms ${d.int},
+        error TEXT,
+        trace TEXT,
+        input TEXT,
+        search_text TEXT,
+        replay_of TEXT
+      )`,
+      `CREATE INDEX runs_created ON runs (created_at)`,
+      `CREATE INDEX runs_flow_created ON runs (flow, created_at)`,
+      `CREATE INDEX runs_status_created ON runs (status, created_at)`,
+      `CREATE INDEX runs_event ON runs (event_id)`,
+      // Only unfinished jobs live here: a finished job is deleted, its story is in runs.
+      `CREATE TABLE jobs (
+        seq ${d.serial},
+        id TEXT NOT NULL UNIQUE,
+        run_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        run_key TEXT,
+        version TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts ${d.int} NOT NULL DEFAULT 0,
+        enqueued_at ${d.int} NOT NULL,
+        not_before ${d.int} NOT NULL,
+        lease TEXT,
+        lease_until ${d.int},
+        worker_id TEXT,
+        last_error TEXT,
+        delivery TEXT
+      )`,
+      `CREATE INDEX jobs_key ON jobs (flow, run_key, seq)`,
+      `CREATE INDEX jobs_ready ON jobs (seq) WHERE state = 'ready'`,
+      `CREATE INDEX jobs_leased ON jobs (lease_until) WHERE state = 'leased'`,
+      `CREATE INDEX jobs_event ON jobs (event_id)`,
+      `CREATE TABLE ledger (
+        key TEXT PRIMARY KEY,
+        result TEXT NOT NULL,
+        created_at ${d.int} NOT NULL
+      )`,
+      `CREATE INDEX ledger_created ON ledger (created_at)`,
+      `CREATE TABLE cursors (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at ${d.int} NOT NULL
+      )`,
+      `CREATE TABLE reloads (
+        seq ${d.serial},
+        at ${d.int} NOT NULL,
+        sha TEXT,
+        ok ${d.int} NOT NULL,
+        activated ${d.int} NOT NULL,
+        errors TEXT NOT NULL,
+        replica_id TEXT
+      )`,
+      `CREATE TABLE replicas (
+        id TEXT PRIMARY KEY,
+        version TEXT,
+        started_at ${d.int} NOT NULL,
+        last_seen ${d.int} NOT NULL
+      )`,
+      `CREATE TABLE locks (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at ${d.int} NOT NULL
+      )`,
+    ],
+  },
+];
+
+/** Applies pending migrations; the driver runs it in one transaction under its migration lock. */
+export function* migrate(d: Dialect, now: number): Program<number[]> {
+  yield* all(`CREATE TABLE IF NOT EXISTS schema_migrations (version ${d.int} PRIMARY KEY, applied_at ${d.int} NOT NULL)`);
+  const done = new Set((yield* all<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    for (const statement of m.statements(d)) yield* all(statement);
+    yield* all("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [m.version, now]);
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,53 @@
+import { likePattern } from "./runs.ts";
+import { all, type Program } from "./program.ts";
+
+const FINISHED = "status IN ('done', 'skipped', 'failed')";
+/** An event a job still waits for keeps its payload: the worker needs it. */
+const NOT_QUEUED = "NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.event_id = inbox.event_id)";
+
+function* count(sql: string, params: readonly unknown[]): Program<number> {
+  return (yield* all(sql, params)).length;
+}
+
+export function* purgePayloads(olderThan: number): Program<{ events: number; runs: number }> {
+  const events = yield* count(
+    `UPDATE inbox SET payload = NULL, headers = NULL
+     WHERE received_at < $1 AND (payload IS NOT NULL OR headers IS NOT NULL) AND ${NOT_QUEUED}
+     RETURNING seq`,
+    [olderThan],
+  );
+  const runs = yield* count(
+    `UPDATE runs SET input = NULL, trace = NULL
+     WHERE finished_at < $1 AND ${FINISHED} AND (input IS NOT NULL OR trace IS NOT NULL)
+     RETURNING seq`,
+    [olderThan],
+  );
+  return { events, runs };
+}
+
+export function* purgeRuns(olderThan: number): Program<{ runs: number; events: number; ledger: number }> {
+  const runs = yield* count(`DELETE FROM runs WHERE finished_at < $1 AND ${FINISHED} RETURNING seq`, [olderThan]);
+  const events = yield* count(`DELETE FROM inbox WHERE received_at < $1 AND ${NOT_QUEUED} RETURNING seq`, [olderThan]);
+  const ledger = yield* count("DELETE FROM ledger WHERE created_at < $1 RETURNING key", [olderThan]);
+  return { runs, events, ledger };
+}
+
+/**
+ * Right to erasure. JSON is stored as text, so a case-insensitive substring match finds the address
+ * wherever it sits. Ledger keys stay (so a replay still does not write twice), their results go.
+ */
+export function* erasePerson(email: string): Program<{ events: number; runs: number; ledger: number }> {
+  const p = [likePattern(email)];
+  const has = (column: string) => `lower(${column}) LIKE $1 ESCAPE '\\'`;
+  const events = yield* count(
+    `UPDATE inbox SET payload = NULL, headers = NULL WHERE ${has("payload")} OR ${has("headers")} RETURNING seq`,
+    p,
+  );
+  const runs = yield* count(
+    `UPDATE runs SET input = NULL, trace = NULL, search_text = NULL, error = NULL
+     WHERE ${has("input")} OR ${has("trace")} OR ${has("search_text")} OR ${has("error")} RETURNING seq`,
+    p,
+  );
+  const ledger = yield* count(`UPDATE ledger SET result = '{"erased":true}' WHERE ${has("result")} RETURNING key`, p);
+  return { events, runs, ledger };
+}

@@ -1,0 +1,168 @@
+import type { FlowStats, Run, RunError, RunFilter, RunPatch, RunStatus, RunSummary } from "../types.ts";
+import { fromJson, num, toJson } from "./context.ts";
+import { all, one, placeholders, type Program } from "./program.ts";
+
+const SUMMARY_COLUMNS =
+  "id, event_id, flow, trigger_kind, version, status, attempts, created_at, started_at, finished_at, duration_ms, error, search_text, replay_of";
+
+interface RunRow {
+  id: string;
+  event_id: string | null;
+  flow: string;
+  trigger_kind: string;
+  version: string | null;
+  status: RunStatus;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  search_text: string | null;
+  replay_of: string | null;
+  trace?: string | null;
+  input?: string | null;
+}
+
+function toSummary(r: RunRow): RunSummary {
+  return {
+    id: r.id,
+    eventId: r.event_id,
+    flow: r.flow,
+    trigger: r.trigger_kind,
+    version: r.version,
+    status: r.status,
+    attempts: num(r.attempts) ?? 0,
+    createdAt: num(r.created_at) ?? 0,
+    startedAt: num(r.started_at),
+    finishedAt: num(r.finished_at),
+    durationMs: num(r.duration_ms),
+    error: fromJson(r.error) as RunError | null,
+    searchText: r.search_text,
+    replayOf: r.replay_of,
+  };
+}
+
+export function* getRun(id: string): Program<Run | null> {
+  const row = yield* one<RunRow>(`SELECT ${SUMMARY_COLUMNS}, trace, input FROM runs WHERE id = $1`, [id]);
+  return row ? { ...toSummary(row), trace: fromJson(row.trace), input: fromJson(row.input) } : null;
+}
+
+/** Column for each patchable field; JSON fields are encoded. */
+const PATCH_COLUMNS: { readonly [K in keyof Required<RunPatch>]: readonly [string, (v: RunPatch[K]) => unknown] } = {
+  status: ["status", (v) => v],
+  version: ["version", (v) => v],
+  attempts: ["attempts", (v) => v],
+  startedAt: ["started_at", (v) => v],
+  finishedAt: ["finished_at", (v) => v],
+  durationMs: ["duration_ms", (v) => v],
+  error: ["error", (v) => (v == null ? null : toJson(v))],
+  trace: ["trace", (v) => toJson(v)],
+  input: ["input", (v) => toJson(v)],
+  searchText: ["search_text", (v) => v],
+};
+
+/** `SET` assignments for a patch, numbering parameters from `from`; empty when nothing to set. */
+export function patchSql(patch: RunPatch, from: number): { sets: string[]; params: unknown[] } {
+  const sets: string[] = [];
+  const params: unknown[] = [];
+  for (const key of Object.keys(PATCH_COLUMNS) as (keyof RunPatch)[]) {
+    if (!(key in patch) || patch[key] === undefined) continue;
+    const [column, encode] = PATCH_COLUMNS[key] as readonly [string, (v: unknown) => unknown];
+    params.push(encode(patch[key]));
+    sets.push(`${column} = $${from + params.length - 1}`);
+  }
+  return { sets, params };
+}
+
+export function* updateRun(id: string, patch: RunPatch): Program<boolean> {
+  const { sets, params } = patchSql(patch, 2);
+  const assignments = sets.length ? sets.join(", ") : "id = id";
+  const rows = yield* all(`UPDATE runs SET ${assignments} WHERE id = $1 RETURNING id`, [id, ...params]);
+  return rows.length > 0;
+}
+
+/** `%`, `_` and `\` in user text match themselves. */
+export function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function* listRuns(filter: RunFilter = {}): Program<RunSummary[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (filter.flow !== undefined) add((p) => `flow = ${p}`, filter.flow);
+  if (filter.eventId !== undefined) add((p) => `event_id = ${p}`, filter.eventId);
+  if (filter.from !== undefined) add((p) => `created_at >= ${p}`, filter.from);
+  if (filter.to !== undefined) add((p) => `created_at < ${p}`, filter.to);
+  if (filter.search) add((p) => `lower(search_text) LIKE ${p} ESCAPE '\\'`, likePattern(filter.search));
+  if (filter.status !== undefined) {
+    const statuses: readonly RunStatus[] = typeof filter.status === "string" ? [filter.status] : filter.status;
+    if (statuses.length === 0) return [];
+    where.push(`status IN (${placeholders(statuses.length, params.length + 1)})`);
+    params.push(...statuses);
+  }
+  if (filter.before) {
+    params.push(filter.before.createdAt, filter.before.id);
+    const [c, i] = [`$${params.length - 1}`, `$${params.length}`];
+    where.push(`(created_at < ${c} OR (created_at = ${c} AND id < ${i}))`);
+  }
+  params.push(Math.min(Math.max(filter.limit ?? 50, 1), 1000));
+  const rows = yield* all<RunRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM runs
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+     ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toSummary);
+}
+
+const FINISHED = "status IN ('done', 'skipped', 'failed')";
+
+export function* flowStats(from: number, to: number): Program<FlowStats[]> {
+  const rows = yield* all<{ flow: string; count: number; done: number; skipped: number; failed: number; timed: number }>(
+    `SELECT flow, COUNT(*) AS count,
+       SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END) AS done,
+       SUM(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
+       SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed,
+       SUM(CASE WHEN ${FINISHED} AND duration_ms IS NOT NULL THEN 1 ELSE 0 END) AS timed
+     FROM runs WHERE created_at >= $1 AND created_at < $2
+     GROUP BY flow ORDER BY flow`,
+    [from, to],
+  );
+  const stats: FlowStats[] = [];
+  for (const r of rows) {
+    const [count, done, skipped, failed, timed] = [r.count, r.done, r.skipped, r.failed, r.timed].map((v) => num(v) ?? 0) as [
+      number, number, number, number, number,
+    ];
+    const finished = done + skipped + failed;
+    stats.push({
+      flow: r.flow,
+      count,
+      done,
+      skipped,
+      failed,
+      pending: count - finished,
+      successRate: finished ? (done + skipped) / finished : null,
+      p50Ms: yield* durationAt(r.flow, from, to, timed, 0.5),
+      p95Ms: yield* durationAt(r.flow, from, to, timed, 0.95),
+    });
+  }
+  return stats;
+}
+
+/** Nearest-rank percentile read with OFFSET, which both dialects have (percentile_cont only pg). */
+function* durationAt(flow: string, from: number, to: number, timed: number, p: number): Program<number | null> {
+  if (timed === 0) return null;
+  const offset = Math.max(Math.ceil(p * timed) - 1, 0);
+  const row = yield* one<{ duration_ms: number }>(
+    `SELECT duration_ms FROM runs
+     WHERE flow = $1 AND created_at >= $2 AND created_at < $3 AND ${FINISHED} AND duration_ms IS NOT NULL
+     ORDER BY duration_ms LIMIT 1 OFFSET $4`,
+    [flow, from, to, offset],
+  );
+  return row ? num(row.duration_ms) : null;
+}

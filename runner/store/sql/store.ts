@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import type { NewEvent, NewReload, RunFilter, RunPatch, Store } from "../types.ts";
+import * as cluster from "./cluster.ts";
+import type { Ctx } from "./context.ts";
+import type { Driver } from "./driver.ts";
+import * as inbox from "./inbox.ts";
+import * as ledger from "./ledger.ts";
+import * as retention from "./retention.ts";
+import * as runs from "./runs.ts";
+
+export interface StoreOptions {
+  /** Injected clock (epoch ms); tests move it by hand. */
+  readonly now?: () => number;
+  readonly id?: () => string;
+}
+
+/** The Store over any driver: every method is one program, run plain or in one transaction. */
+export class SqlStore implements Store {
+  readonly kind: Store["kind"];
+  readonly now: () => number;
+  readonly ctx: Ctx;
+
+  constructor(readonly driver: Driver, options: StoreOptions = {}) {
+    this.kind = driver.dialect.name;
+    this.now = options.now ?? Date.now;
+    this.ctx = { d: driver.dialect, now: this.now, id: options.id ?? randomUUID };
+  }
+
+  async acceptEvent(event: NewEvent) {
+    const [result] = await this.acceptEvents([event]);
+    return result!;
+  }
+  acceptEvents(batch: readonly NewEvent[]) {
+    return batch.length ? this.driver.tx(inbox.acceptEvents(this.ctx, batch)) : Promise.resolve([]);
+  }
+  getEvent(eventId: string) {
+    return this.driver.run(inbox.getEvent(eventId));
+  }
+
+  getRun(id: string) {
+    return this.driver.run(runs.getRun(id));
+  }
+  updateRun(id: string, patch: RunPatch) {
+    return this.driver.run(runs.updateRun(id, patch));
+  }
+  listRuns(filter?: RunFilter) {
+    return this.driver.run(runs.listRuns(filter));
+  }
+  flowStats(window: { from: number; to?: number }) {
+    return this.driver.run(runs.flowStats(window.from, window.to ?? Number.MAX_SAFE_INTEGER));
+  }
+  failedRuns(limit = 50) {
+    return this.listRuns({ status: "failed", limit });
+  }
+
+  ledgerGet(key: string) {
+    return this.driver.run(ledger.ledgerGet(key));
+  }
+  ledgerPut(key: string, result: unknown) {
+    return this.driver.tx(ledger.ledgerPut(this.ctx, key, result));
+  }
+
+  getCursor(name: string) {
+    return this.driver.run(inbox.getCursor(name));
+  }
+  setCursor(name: string, value: string) {
+    return this.driver.run(inbox.setCursor(this.ctx, name, value));
+  }
+  enqueuePolled(cursorName: string, newCursor: string, events: readonly NewEvent[]) {
+    return this.driver.tx(inbox.enqueuePolled(this.ctx, cursorName, newCursor, events));
+  }
+
+  recordReload(reload: NewReload) {
+    return this.driver.run(cluster.recordReload(this.ctx, reload));
+  }
+  versionState() {
+    return this.driver.run(cluster.versionState());
+  }
+  heartbeat(replica: { id: string; version: string | null }) {
+    return this.driver.run(cluster.heartbeat(this.ctx, replica.id, replica.version));
+  }
+  replicas(seenSince = 0) {
+    return this.driver.run(cluster.replicas(seenSince));
+  }
+  tryLock(name: string, holder: string, ttlMs: number) {
+    return this.driver.run(cluster.tryLock(this.ctx, name, holder, ttlMs));
+  }
+  unlock(name: string, holder: string) {
+    return this.driver.run(cluster.unlock(name, holder));
+  }
+
+  purgePayloads(olderThan: number) {
+    return this.driver.tx(retention.purgePayloads(olderThan));
+  }
+  purgeRuns(olderThan: number) {
+    return this.driver.tx(retention.purgeRuns(olderThan));
+  }
+  erasePerson(email: string) {
+    return this.driver.tx(retention.erasePerson(email));
+  }
+
+  close() {
+    return this.driver.close();
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The one persistence interface of the runner: webhook ingest, scheduler, worker, API and dashboard
+ * need nothing else. Two implementations (SQLite embedded, PostgreSQL scale-out) pass the same
+ * contract suite in tests/runner/store. Times are epoch milliseconds from the injected clock.
+ */
+
+export type Millis = number;
+
+export type RunStatus = "queued" | "running" | "done" | "skipped" | "failed" | "retrying";
+
+/** One flow an accepted event is for: one job and one queued run are created per entry. */
+export interface JobSpec {
+  readonly flow: string;
+  /**
+   * Ordering key within the flow (`run.key`, e.g. the order number): jobs of one flow with the same
+   * key run one at a time in acceptance order. Absent means no ordering constraint.
+   */
+  readonly runKey?: string | null;
+}
+
+export interface NewEvent {
+  readonly source: string;
+  /** Unique per source: the upstream event id, or a hash of the body. */
+  readonly dedupKey: string;
+  readonly payload: unknown;
+  /** The subset of request headers worth keeping (never secrets). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Mapping version (git SHA) active when the event was accepted; the worker runs this one. */
+  readonly flowVersion: string;
+  readonly jobs: readonly JobSpec[];
+  /** Recorded on the runs: `webhook` (default), `schedule`, `manual`. */
+  readonly trigger?: string;
+  /** Copied onto the runs for the dashboard's free-text search (order number, email). */
+  readonly searchText?: string | null;
+  readonly receivedAt?: Millis;
+}
+
+export interface AcceptResult {
+  readonly eventId: string;
+  /** True when source+dedupKey was accepted before; nothing new was stored then. */
+  readonly duplicate: boolean;
+  /** The queued runs created for this event, in `jobs` order; empty for a duplicate. */
+  readonly runIds: readonly string[];
+}
+
+export interface InboxEvent {
+  readonly eventId: string;
+  readonly source: string;
+  readonly dedupKey: string;
+  readonly receivedAt: Millis;
+  readonly headers: Readonly<Record<string, string>> | null;
+  /** Null once retention or erasure removed it. */
+  readonly payload: unknown;
+  readonly flowVersion: string;
+  readonly flows: readonly string[];
+}
+
+export interface RunError {
+  readonly code: string;
+  readonly message: string;
+  /** Upstream details (AFAS errorNumber, profitLogReference, HTTP status…). */
+  readonly upstream?: unknown;
+}
+
+export interface RunSummary {
+  readonly id: string;
+  readonly eventId: string | null;
+  readonly flow: string;
+  readonly trigger: string;
+  readonly version: string | null;
+  readonly status: RunStatus;
+  readonly attempts: number;
+  readonly createdAt: Millis;
+  /** First attempt. */
+  readonly startedAt: Millis | null;
+  readonly finishedAt: Millis | null;
+  /** Duration of the last attempt, set when the run finishes. */
+  readonly durationMs: number | null;
+  readonly error: RunError | null;
+  readonly searchText: string | null;
+  readonly replayOf: string | null;
+}
+
+export interface Run extends RunSummary {
+  readonly trace: unknown;
+  /** The input as the caller stored it (already redacted). */
+  readonly input: unknown;
+}
+
+/** Fields the worker sets; omitted fields stay as they are. */
+export interface RunPatch {
+  readonly status?: RunStatus;
+  readonly version?: string | null;
+  readonly attempts?: number;
+  readonly startedAt?: Millis | null;
+  readonly finishedAt?: Millis | null;
+  readonly durationMs?: number | null;
+  readonly error?: RunError | null;
+  readonly trace?: unknown;
+  readonly input?: unknown;
+  readonly searchText?: string | null;
+}
+
+export interface RunFilter {
+  readonly flow?: string;
+  readonly status?: RunStatus | readonly RunStatus[];
+  readonly eventId?: string;
+  /** createdAt >= from */
+  readonly from?: Millis;
+  /** createdAt < to */
+  readonly to?: Millis;
+  /** Case-insensitive substring of searchText. */
+  readonly search?: string;
+  /** Newest first; default 50, at most 1000. */
+  readonly limit?: number;
+  /** Keyset paging: pass the last run of the previous page. */
+  readonly before?: Pick<RunSummary, "id" | "createdAt">;
+}
+
+export interface FlowStats {
+  readonly flow: string;
+  readonly count: number;
+  readonly done: number;
+  readonly skipped: number;
+  readonly failed: number;
+  /** Runs not finished yet (queued, running, retrying). */
+  readonly pending: number;
+  /** (done + skipped) / finished; null when nothing finished in the window. */
+  readonly successRate: number | null;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+}
+
+export interface LedgerEntry {
+  readonly key: string;
+  readonly result: unknown;
+  readonly createdAt: Millis;
+}
+
+export interface NewReload {
+  readonly sha: string | null;
+  readonly ok: boolean;
+  /** The candidate was swapped in (ok and not identical to the running version). */
+  readonly activated: boolean;
+  /** `file:line:col CODE message` records, as the reload produced them. */
+  readonly errors: readonly unknown[];
+  readonly replicaId?: string | null;
+}
+
+export interface Reload extends NewReload {
+  readonly at: Millis;
+}
+
+export interface VersionState {
+  readonly active: { readonly sha: string | null; readonly activatedAt: Millis } | null;
+  readonly lastReload: Reload | null;
+}
+
+export interface Replica {
+  readonly id: string;
+  readonly version: string | null;
+  readonly startedAt: Millis;
+  readonly lastSeen: Millis;
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+  readonly now: () => Millis;
+
+  /** Durably commits the event, its queued runs and jobs before resolving (ingest answers after). */
+  acceptEvent(event: NewEvent): Promise<AcceptResult>;
+  /** Many events in one transaction (group commit); results in input order. */
+  acceptEvents(batch: readonly NewEvent[]): Promise<AcceptResult[]>;
+  getEvent(eventId: string): Promise<InboxEvent | null>;
+
+  getRun(id: string): Promise<Run | null>;
+  /** False when no such run. */
+  updateRun(id: string, patch: RunPatch): Promise<boolean>;
+  listRuns(filter?: RunFilter): Promise<RunSummary[]>;
+  /** Per flow over runs created in [from, to). */
+  flowStats(window: { readonly from: Millis; readonly to?: Millis }): Promise<FlowStats[]>;
+  failedRuns(limit?: number): Promise<RunSummary[]>;
+
+  ledgerGet(key: string): Promise<LedgerEntry | null>;
+  /** Insert if absent; an existing entry is never overwritten and is returned instead. */
+  ledgerPut(key: string, result: unknown): Promise<{ readonly inserted: boolean; readonly entry: LedgerEntry }>;
+
+  getCursor(name: string): Promise<string | null>;
+  setCursor(name: string, value: string): Promise<void>;
+  /** Accepts polled records (deduplicated) and moves the cursor in one transaction. */
+  enqueuePolled(cursorName: string, newCursor: string, events: readonly NewEvent[]): Promise<AcceptResult[]>;
+
+  recordReload(reload: NewReload): Promise<void>;
+  versionState(): Promise<VersionState>;
+  heartbeat(replica: { readonly id: string; readonly version: string | null }): Promise<void>;
+  /** Replicas seen since `seenSince` (default: all), most recent first. */
+  replicas(seenSince?: Millis): Promise<Replica[]>;
+
+  /** True when `holder` holds `name` until now + ttlMs (taken, renewed, or taken over after expiry). */
+  tryLock(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  unlock(name: string, holder: string): Promise<void>;
+
+  /** Blanks inbox payloads and run input/trace older than the cutoff, except events still queued. */
+  purgePayloads(olderThan: Millis): Promise<{ readonly events: number; readonly runs: number }>;
+  /** Deletes finished runs, their unqueued events and ledger entries older than the cutoff. */
+  purgeRuns(olderThan: Millis): Promise<{ readonly runs: number; readonly events: number; readonly ledger: number }>;
+  /** Blanks every payload, trace, input, search text and ledger result that mentions the email. */
+  erasePerson(email: string): Promise<{ readonly events: number; readonly runs: number; readonly ledger: number }>;
+
+  close(): Promise<void>;
+}
