@@ -10,7 +10,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const KOPPEL_KEYWORDS = ["x-key", "x-error"];
 
 export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
   addFormats(ajv);
   for (const keyword of KOPPEL_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ["array", "string", "object"] });
   return ajv;

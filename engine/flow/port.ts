@@ -8,6 +8,7 @@ export type FilterOp =
   | "contains" | "notContains" | "startsWith" | "notStartsWith" | "endsWith" | "notEndsWith"
   | "empty" | "notEmpty";
 
+/** `eq` with an array value matches any of the values (AFAS: an OR group; AsPos: several queries or a client-side filter). */
 export interface Filter {
   readonly field: string;
   readonly op: FilterOp;
