@@ -58,7 +58,9 @@ export function compileExpression(
     compiled = jsonata(source, { timeout: limits.timeoutMs, stack: limits.depth });
   } catch (e) {
     const err = e as { message?: string; position?: number; token?: string };
-    const offset = Math.max(0, (err.position ?? 1) - String(err.token ?? " ").length);
+    // JSONata reports the offset just past the offending token; "(end)" means the expression ran out.
+    const token = err.token === "(end)" ? "" : String(err.token ?? " ");
+    const offset = Math.max(0, (err.position ?? 1) - token.length);
     return { errors: [new ConfigError("EXPR_SYNTAX", `${err.message ?? "syntax error"} in ${JSON.stringify(source)}`, site.positionAt(offset))] };
   }
   const ast = compiled.ast();

@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { loadProject } from "../../../engine/config/load.ts";
+import { BASE_CONFIG, BASE_ENV, memoryHost } from "../memory-host.ts";
+import { positionOf } from "../positions.ts";
+
+function load(files: Record<string, string>, env: Record<string, string> = BASE_ENV) {
+  return loadProject("/project/mapping.config.yaml", memoryHost({ "mapping.config.yaml": BASE_CONFIG, ...files }, env));
+}
+
+/** Errors as the CLI prints them. */
+function formatted(files: Record<string, string>, env?: Record<string, string>): string[] {
+  const { project, errors } = load(files, env);
+  expect(project).toBeUndefined();
+  return errors.map((e) => e.format());
+}
+
+const flow = (steps: string) => `flow: sample
+steps:
+${steps}`;
+
+describe("config errors point at file:line:col with a code", () => {
+  it("unknown key in the config, naming the allowed keys", () => {
+    const config = `${BASE_CONFIG}colour: red\n`;
+    const [error] = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(error).toMatch(new RegExp(`^mapping\\.config\\.yaml:${positionOf(config, "colour")} UNKNOWN_KEY unknown key "colour" in \\(top level\\) \\(allowed here: connections,`));
+  });
+
+  it("unknown key inside a step", () => {
+    const text = flow(`  - id: order
+    send: afas.FbSales
+    fieldz: { DbId: "'1'" }
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      expect.stringMatching(new RegExp(`^flows/a\\.flow\\.yaml:${positionOf(text, "fieldz")} UNKNOWN_KEY unknown key "fieldz" in steps\\.0`)),
+    ]);
+  });
+
+  it("wrong type", () => {
+    const config = BASE_CONFIG.replace(`token: "\${env:AFAS_TOKEN}" }`, `token: "\${env:AFAS_TOKEN}", maxParallel: four }`);
+    const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(errors).toEqual([`mapping.config.yaml:${positionOf(config, "four")} WRONG_TYPE connections.afas.maxParallel must be integer, not string "four"`]);
+  });
+
+  it("JSONata syntax error points inside the expression", () => {
+    const text = flow(`  - id: calc
+    set:
+      total: "lines foo"
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "foo")} EXPR_SYNTAX Syntax error: "foo" in "lines foo"`,
+    ]);
+  });
+
+  it("JSONata syntax error at the end of an expression", () => {
+    const text = flow(`  - set:
+      day: $localDate(createdAt
+`);
+    const [error] = formatted({ "flows/a.flow.yaml": text });
+    const line = positionOf(text, "$localDate").split(":")[0];
+    const col = Number(positionOf(text, "$localDate").split(":")[1]) + "$localDate(createdAt".length;
+    expect(error).toBe(`flows/a.flow.yaml:${line}:${col} EXPR_SYNTAX Expected ")" before end of expression in "$localDate(createdAt"`);
+  });
+
+  it("unknown $steps reference, naming the earlier steps", () => {
+    const text = flow(`  - id: lookup
+    find: afas.Koppel_Debtors
+    where: { Email: email }
+  - id: calc
+    set:
+      debtor: $steps.lookupp.DbId
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "lookupp")} UNKNOWN_STEP $steps.lookupp refers to no earlier step (earlier steps: lookup)`,
+    ]);
+  });
+
+  it("a step cannot read a step that runs after it", () => {
+    const text = flow(`  - set:
+      x: $steps.later.y
+  - id: later
+    set: { y: 1 }
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "later")} UNKNOWN_STEP $steps.later refers to no earlier step`,
+    ]);
+  });
+
+  it("unknown map", () => {
+    const text = flow(`  - set:
+      method: $mapValue('paymentMethods', payment.method)
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "paymentMethods")} UNKNOWN_MAP map "paymentMethods" is not defined under maps: in the config (defined: paymentMethod, country)`,
+    ]);
+  });
+
+  it("missing environment variable names the variable", () => {
+    const config = BASE_CONFIG.replace("${env:ASPOS_SECRET}", "${env:ASPOS_SECRETT}");
+    const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(errors).toEqual([
+      `mapping.config.yaml:${positionOf(config, "${env:ASPOS_SECRETT}")} ENV_MISSING environment variable ASPOS_SECRETT is not set (referenced as \${env:ASPOS_SECRETT})`,
+    ]);
+  });
+
+  it("literal secret", () => {
+    const config = BASE_CONFIG.replace(`clientSecret: "\${env:ASPOS_SECRET}"`, "clientSecret: hunter2");
+    const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(errors).toEqual([
+      `mapping.config.yaml:${positionOf(config, "hunter2")} LITERAL_SECRET clientSecret holds a literal value; write \${env:NAME} or \${file:PATH} so the secret stays out of git`,
+    ]);
+  });
+
+  it("$eval is banned", () => {
+    const text = flow(`  - set:
+      sneaky: "$eval(remarks)"
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "$eval")} EXPR_BANNED $eval is not allowed in mappings`,
+    ]);
+  });
+
+  it("reports every error of a load together, across files, in file order", () => {
+    const a = flow(`  - set:
+      x: $steps.nope
+`);
+    const b = `flow: other
+steps:
+  - sned: afas.FbSales
+`;
+    const errors = formatted({ "flows/a.flow.yaml": a, "flows/b.flow.yaml": b });
+    expect(errors).toEqual([
+      `flows/a.flow.yaml:${positionOf(a, "nope")} UNKNOWN_STEP $steps.nope refers to no earlier step`,
+      `flows/b.flow.yaml:${positionOf(b, "sned")} MISSING_KEY steps.0: a step needs one of find, send, set, skip, fail, each, call`,
+    ]);
+  });
+
+  it("duplicate step id, unknown flow in call, send without schema, unknown connection", () => {
+    const text = flow(`  - id: dup
+    set: { x: 1 }
+  - id: dup
+    set: { x: 2 }
+  - call: no-such-flow
+  - send: afas.NoSuchConnector
+    fields: { A: 1 }
+  - find: erp.Debtors
+`);
+    const errors = formatted({ "flows/a.flow.yaml": text });
+    expect(errors).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "dup", 2)} DUPLICATE_STEP step id "dup" is already used in this flow`,
+      `flows/a.flow.yaml:${positionOf(text, "no-such-flow")} UNKNOWN_FLOW call to flow "no-such-flow", which is not loaded (loaded: sample)`,
+      `flows/a.flow.yaml:${positionOf(text, "afas.NoSuchConnector")} NO_SCHEMA no schema for afas.NoSuchConnector: add schemas/afas/NoSuchConnector.schema.json so payloads are checked before they leave`,
+      `flows/a.flow.yaml:${positionOf(text, "erp.Debtors")} UNKNOWN_CONNECTION connection "erp" is not under connections: in the config (configured: afas, aspos)`,
+    ]);
+  });
+
+  it("flows that call each other in a cycle", () => {
+    const a = `flow: ping\nsteps:\n  - call: pong\n`;
+    const b = `flow: pong\nsteps:\n  - call: ping\n`;
+    const errors = formatted({ "flows/a.flow.yaml": a, "flows/b.flow.yaml": b });
+    expect(errors).toEqual(["flows/a.flow.yaml:1:1 CALL_CYCLE flows call each other in a cycle: ping → pong → ping"]);
+  });
+
+  it("YAML syntax errors stop the load with a position", () => {
+    const errors = formatted({ "flows/a.flow.yaml": "flow: x\nsteps: [\n" });
+    expect(errors[0]).toMatch(/^flows\/a\.flow\.yaml:\d+:\d+ YAML_SYNTAX /);
+  });
+
+  it("a valid project loads with its flows compiled", () => {
+    const { project, errors } = load({ "flows/a.flow.yaml": flow("  - id: x\n    set: { a: 1 }\n") });
+    expect(errors).toEqual([]);
+    expect([...(project?.flows.keys() ?? [])]).toEqual(["sample"]);
+  });
+});
