@@ -19,7 +19,7 @@ export interface JobRow {
 export function* lockKeys(ctx: Ctx, rows: readonly Pick<JobRow, "flow" | "runKey">[]): Program<void> {
   const lock = ctx.d.keyLock;
   if (!lock) return;
-  const keys = [...new Set(rows.filter((r) => r.runKey != null).map((r) => `${r.flow}\u0000${r.runKey}`))].sort();
+  const keys = [...new Set(rows.filter((r) => r.runKey != null).map((r) => `${r.flow}\u001f${r.runKey}`))].sort();
   for (const key of keys) yield* all(lock, [key]);
 }
 
