@@ -1,0 +1,117 @@
+import jsonata from "jsonata";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../../engine/errors.ts";
+import { compileExpression, type Expression } from "../../../engine/transform/expression.ts";
+import type { FunctionEnv, Scope } from "../../../engine/transform/expression.ts";
+
+const site = { position: { file: "f.flow.yaml", line: 7, col: 9 }, positionAt: (o: number) => ({ file: "f.flow.yaml", line: 7, col: 9 + o }) };
+const env: FunctionEnv = {
+  maps: { pay: { ideal: "IDL", default: "KAS" }, strict: { a: 1 } },
+  timezone: "Europe/Amsterdam",
+  now: () => Date.parse("2025-01-31T23:30:00Z"),
+};
+const input = {
+  number: "W1",
+  qty: 3,
+  price: 2.5,
+  name: "Jan",
+  customer: { email: "a@b.nl", tags: ["x", "y"], address: null },
+  lines: [{ sku: "1", q: 2 }, { sku: "2", q: 5 }],
+  createdAt: "2025-03-01T23:30:00Z",
+  flag: true,
+  zero: 0,
+  empty: "",
+};
+const scope: Scope = { input, root: input, steps: { debtor: { DbId: "D1" }, rows: [] }, settings: { unit: 1, target: "salesOrder" }, item: { sku: "9" }, index: 4 };
+
+function compile(source: string): Expression {
+  const { expression, errors } = compileExpression(source, site);
+  expect(errors).toEqual([]);
+  return expression as Expression;
+}
+
+/** What plain JSONata answers for the same expression, bindings and input. */
+async function reference(source: string): Promise<unknown> {
+  const r = await jsonata(source).evaluate(scope.input, {
+    input: scope.root,
+    steps: scope.steps,
+    settings: scope.settings,
+    maps: env.maps,
+    item: scope.item,
+    index: scope.index,
+    mapValue: (t: string, k: unknown) => (env.maps[t] as Record<string, unknown>)[String(k)] ?? (env.maps[t] as Record<string, unknown>).default,
+    localDate: (ts: string) => new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Amsterdam" }).format(Date.parse(ts)),
+  });
+  return Array.isArray(r) ? [...r] : r;
+}
+
+describe("fast path agrees with JSONata", () => {
+  const fastOnes = [
+    "number", "customer.email", "customer.address.street", "missing.deeper", "$steps.debtor.DbId", "$settings.unit",
+    "$item.sku", "$index", "$input.number", "'literal'", "42", "true", "qty * price", "qty + missing", "name & ' ' & number",
+    "number = 'W1'", "number != 'W1'", "missing = 'x'", "flag ? 'yes' : 'no'", "zero ? 'yes' : 'no'", "empty ? 1 : 2",
+    "$mapValue('pay', 'ideal')", "$mapValue('pay', 'other')", "$localDate(createdAt)", "customer.tags",
+  ];
+  for (const source of fastOnes) {
+    it(source, async () => {
+      const expr = compile(source);
+      expect(expr.mode).toBe("fast");
+      const value = expr.evaluate(scope, env);
+      expect(value).not.toBeInstanceOf(Promise);
+      expect(value).toEqual(await reference(source));
+    });
+  }
+
+  it("paths through arrays fall back to JSONata and still give JSONata's answer", async () => {
+    const expr = compile("lines.sku");
+    expect(await expr.evaluate(scope, env)).toEqual(["1", "2"]);
+  });
+
+  it("general expressions use JSONata", async () => {
+    const expr = compile("$sum(lines.(q * 2))");
+    expect(expr.mode).toBe("jsonata");
+    expect(await expr.evaluate(scope, env)).toBe(14);
+  });
+});
+
+describe("Koppel functions", () => {
+  it("$mapValue uses the default, and names table and key when there is none", async () => {
+    expect(compile("$mapValue('pay', 'nope')").evaluate(scope, env)).toBe("KAS");
+    const err = (() => {
+      try {
+        compile("$mapValue('strict', 'zz')").evaluate(scope, env);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err?.format()).toBe(`f.flow.yaml:7:9 MAP_KEY_MISSING map "strict" has no key "zz" and no default (keys: a) (in "$mapValue('strict', 'zz')")`);
+  });
+
+  it("$localDate gives the Amsterdam calendar day (23:30 UTC in winter is the next day)", () => {
+    expect(compile("$localDate('2025-01-31T23:30:00Z')").evaluate(scope, env)).toBe("2025-02-01");
+    expect(compile("$localDate('2025-07-31T21:59:00Z')").evaluate(scope, env)).toBe("2025-07-31");
+    expect(compile("$localDate('2025-07-31T22:00:00Z')").evaluate(scope, env)).toBe("2025-08-01");
+  });
+
+  it("$now comes from the injected clock", async () => {
+    expect(await compile("$now()").evaluate(scope, env)).toBe("2025-01-31T23:30:00.000Z");
+  });
+});
+
+describe("limits and run-time errors carry the expression's position", () => {
+  it("runaway recursion fails with EXPR_DEPTH at the expression", async () => {
+    const { expression } = compileExpression("($f := function($n) { 1 + $f($n + 1) }; $f(0))", site, { timeoutMs: 5000, depth: 50 });
+    await expect(expression?.evaluate(scope, env)).rejects.toMatchObject({ code: "EXPR_DEPTH", position: site.position });
+  });
+
+  it("a long loop fails with EXPR_TIMEOUT at the expression", async () => {
+    const { expression } = compileExpression("$reduce([1..3000000], function($a, $b) { $a + $b })", site, { timeoutMs: 5, depth: 1000 });
+    await expect(expression?.evaluate(scope, env)).rejects.toMatchObject({ code: "EXPR_TIMEOUT", position: site.position });
+  });
+
+  it("type errors become EXPR_RUNTIME with file:line:col", async () => {
+    await expect(compile("$sum(name)").evaluate(scope, env)).rejects.toSatisfy(
+      (e: ConfigError) => e.code === "EXPR_RUNTIME" && e.format().startsWith("f.flow.yaml:7:9 EXPR_RUNTIME"),
+    );
+  });
+});

@@ -1,0 +1,162 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { JobQueue } from "../../../runner/queue/types.ts";
+import type { NewEvent, Store } from "../../../runner/store/types.ts";
+import { backends, Session } from "../store/backends.ts";
+
+const FLOW = "order-to-afas";
+const err = { code: "UPSTREAM_UNAVAILABLE", message: "503 maintenance" };
+
+const order = (n: string, runKey: string | null = n, flow = FLOW): NewEvent => ({
+  source: "aspos",
+  dedupKey: `${flow}:${n}`,
+  payload: { number: n },
+  flowVersion: "sha-accepted",
+  jobs: [{ flow, runKey }],
+});
+
+describe.each(backends())("JobQueue contract: $name", (backend) => {
+  let session: Session;
+  let store: Store;
+  let queue: JobQueue;
+
+  beforeEach(async () => {
+    session = new Session(backend);
+    store = await session.store();
+    queue = await session.queue(store);
+  });
+  afterEach(() => session.close());
+
+  const accept = async (...events: NewEvent[]) => (await store.acceptEvents(events)).map((r) => r.eventId);
+  const payloadsOf = (jobs: { payload: unknown }[]) => jobs.map((j) => (j.payload as { number: string }).number);
+
+  it("hands an accepted job out once, with its payload, version and a counted attempt", async () => {
+    const [eventId] = await accept(order("1001"));
+    const [job, ...rest] = await queue.claim("w1", 30_000, 10);
+    expect(rest).toEqual([]);
+    expect(job).toMatchObject({ eventId, flow: FLOW, runKey: "1001", version: "sha-accepted", attempts: 1, workerId: "w1", source: "aspos", payload: { number: "1001" }, leaseUntil: session.clock.now() + 30_000 });
+    expect(await queue.claim("w2", 30_000, 10)).toEqual([]);
+    expect(await store.getRun(job!.runId)).toMatchObject({ status: "running", attempts: 1, startedAt: session.clock.now() });
+    expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 1, total: 1 });
+  });
+
+  it("completes a job: the run is done with its timings, the queue is empty, the lease is spent", async () => {
+    await accept(order("1001"));
+    const [job] = await queue.claim("w1", 30_000, 1);
+    session.clock.advance(250);
+    expect(await queue.complete(job!, { trace: [{ step: "order" }] })).toBe(true);
+    expect(await store.getRun(job!.runId)).toMatchObject({ status: "done", finishedAt: session.clock.now(), durationMs: 250, trace: [{ step: "order" }] });
+    expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0, total: 0 });
+    expect(await queue.complete(job!)).toBe(false);
+    expect(await queue.claim("w1", 30_000, 10)).toEqual([]);
+  });
+
+  it("runs one job at a time per flow and runKey, in acceptance order", async () => {
+    await accept(order("a1", "A"), order("a2", "A"), order("b1", "B"), order("a3", "A"), order("x1", "A", "other-flow"), order("n1", null), order("n2", null));
+    const first = await queue.claim("w1", 30_000, 10);
+    expect(payloadsOf(first).sort()).toEqual(["a1", "b1", "n1", "n2", "x1"]);
+    expect(await queue.claim("w2", 30_000, 10)).toEqual([]);
+    await queue.complete(first.find((j) => j.runKey === "A" && j.flow === FLOW)!);
+    expect(payloadsOf(await queue.claim("w2", 30_000, 10))).toEqual(["a2"]);
+  });
+
+  it("keeps later jobs of a key waiting behind a job that retries later", async () => {
+    await accept(order("a1", "A"), order("a2", "A"));
+    const [a1] = await queue.claim("w1", 30_000, 10);
+    expect(await queue.retryLater(a1!, session.clock.now() + 60_000, err)).toBe(true);
+    expect(await store.getRun(a1!.runId)).toMatchObject({ status: "retrying", error: err, attempts: 1 });
+    expect(await queue.depth()).toMatchObject({ ready: 1, delayed: 1, leased: 0 });
+    expect(await queue.claim("w1", 30_000, 10)).toEqual([]);
+    session.clock.advance(60_000);
+    const [again, ...rest] = await queue.claim("w1", 30_000, 10);
+    expect(rest).toEqual([]);
+    expect(again).toMatchObject({ id: a1!.id, attempts: 2, lastError: err });
+    expect(await store.getRun(a1!.runId)).toMatchObject({ status: "running", attempts: 2 });
+  });
+
+  it("fails a job for good: the run is on the failed list and the next job of its key runs", async () => {
+    await accept(order("a1", "A"), order("a2", "A"));
+    const [a1] = await queue.claim("w1", 30_000, 10);
+    const rejected = { code: "UPSTREAM_REJECTED", message: "Verplicht veld", upstream: { errorNumber: 123 } };
+    expect(await queue.fail(a1!, rejected)).toBe(true);
+    expect(await store.failedRuns()).toMatchObject([{ id: a1!.runId, status: "failed", error: rejected }]);
+    expect(payloadsOf(await queue.claim("w1", 30_000, 10))).toEqual(["a2"]);
+  });
+
+  it("reclaims a job after its worker died mid-run (kill -9), counting the attempt and fencing the dead lease", async () => {
+    await accept(order("a1", "A"), order("a2", "A"));
+    // The dying worker is another replica/process: its connection goes away with no release.
+    const crashedStore = await session.another();
+    const crashedQueue = await session.queue(crashedStore);
+    const [abandoned] = await crashedQueue.claim("dead", 10_000, 1);
+    await crashedQueue.close();
+    await crashedStore.close();
+
+    session.clock.advance(9_999);
+    expect(await queue.claim("w2", 10_000, 10)).toEqual([]);
+    session.clock.advance(1);
+    const [reclaimed, ...rest] = await queue.claim("w2", 10_000, 10);
+    expect(rest).toEqual([]);
+    expect(reclaimed).toMatchObject({ id: abandoned!.id, attempts: 2, workerId: "w2" });
+    expect(reclaimed!.lease).not.toBe(abandoned!.lease);
+    expect(await queue.complete(abandoned!)).toBe(false);
+    expect(await queue.retryLater(abandoned!, 0, err)).toBe(false);
+    expect(await queue.complete(reclaimed!)).toBe(true);
+    expect(payloadsOf(await queue.claim("w2", 10_000, 10))).toEqual(["a2"]);
+  });
+
+  it("extends a lease so a long run is not reclaimed", async () => {
+    await accept(order("1"));
+    const [job] = await queue.claim("w1", 1000, 1);
+    session.clock.advance(900);
+    expect(await queue.extend(job!, 1000)).toBe(true);
+    session.clock.advance(900);
+    expect(await queue.claim("w2", 1000, 1)).toEqual([]);
+    expect(await queue.complete(job!)).toBe(true);
+  });
+
+  it("releases a job on graceful shutdown without counting the attempt", async () => {
+    await accept(order("1"));
+    const [job] = await queue.claim("w1", 30_000, 1);
+    expect(await queue.release(job!)).toBe(true);
+    expect(await store.getRun(job!.runId)).toMatchObject({ status: "queued", attempts: 0 });
+    expect(await queue.release(job!)).toBe(false);
+    const [again] = await queue.claim("w2", 30_000, 1);
+    expect(again).toMatchObject({ id: job!.id, attempts: 1 });
+  });
+
+  it("never gives one job to two concurrent claimers", async () => {
+    const total = 60;
+    await accept(...Array.from({ length: total }, (_, i) => order(`o${i}`)));
+    const others = await Promise.all([session.another(), session.another()]);
+    const queues = [queue, ...(await Promise.all(others.map((s) => session.queue(s))))];
+    const seen: string[] = [];
+    for (let round = 0; seen.length < total && round < total; round++) {
+      const batches = await Promise.all(queues.map((q, i) => q.claim(`w${i}`, 30_000, 7)));
+      for (const batch of batches) {
+        seen.push(...batch.map((j) => j.id));
+        await Promise.all(batch.map((j) => queue.complete(j)));
+      }
+    }
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen).size).toBe(total);
+  });
+
+  it("commits jobs with the inbox row: a failed batch leaves no job behind", async () => {
+    const poisoned: NewEvent = { ...order("2"), payload: { n: 1n } };
+    await expect(store.acceptEvents([order("1"), poisoned])).rejects.toThrow();
+    expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0, total: 0 });
+    await store.enqueuePolled("cursor", "c1", [order("3")]);
+    expect(await queue.depth()).toMatchObject({ ready: 1, total: 1 });
+  });
+
+  it("enqueues a replay as a new run linked to the old one, on the version asked for", async () => {
+    const [eventId] = await accept(order("1001"));
+    const [job] = await queue.claim("w1", 30_000, 1);
+    await queue.fail(job!, err);
+    const [replay] = await queue.enqueue([{ eventId: eventId!, flow: FLOW, runKey: "1001", replayOf: job!.runId, version: "sha-current" }]);
+    expect(await store.getRun(replay!.runId)).toMatchObject({ status: "queued", trigger: "replay", replayOf: job!.runId, version: "sha-current", eventId });
+    const [again] = await queue.claim("w1", 30_000, 1);
+    expect(again).toMatchObject({ id: replay!.jobId, version: "sha-current", attempts: 1, payload: { number: "1001" } });
+    await expect(queue.enqueue([{ eventId: "missing", flow: FLOW }])).rejects.toThrow(/not in the inbox/);
+  });
+});
