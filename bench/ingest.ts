@@ -1,0 +1,291 @@
+/**
+ * Webhooks accepted per second by Koppel (Standard Webhooks signature check + durable SQLite insert)
+ * against a bare node:http server that answers 202 without storing. Each server runs in its own
+ * child process so the load generator (this process) does not share its event loop; both face the
+ * same generator, the same signed requests and the same connection count, alternating per round.
+ *
+ *   npx tsx bench/ingest.ts [--requests 20000] [--concurrency 32] [--seconds 10] [--rounds 3]
+ *
+ * The durable insert is a stand-in until runner/store lands: better-sqlite3, WAL, synchronous=FULL,
+ * with group commit (every request that arrives while a commit is pending joins the next one).
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import Database from "better-sqlite3";
+import { createWebhookRoutes } from "../runner/server/webhooks.ts";
+import type { AcceptInput, AcceptResult } from "../runner/server/webhooks.ts";
+
+const SECRET = `whsec_${Buffer.from("bench-ingest-secret").toString("base64")}`;
+const WARMUP = 1000;
+
+type Target = "raw" | "memory" | "koppel";
+type FromChild = { port: number } | { stats: CommitStats };
+interface CommitStats {
+  commits: number;
+  rows: number;
+}
+
+// ---------------------------------------------------------------- servers (child process side)
+
+function groupCommitInbox(path: string) {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.exec(`CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY, dedup_key TEXT NOT NULL UNIQUE, source TEXT NOT NULL,
+    payload TEXT NOT NULL, headers TEXT NOT NULL, received_at INTEGER NOT NULL)`);
+  const insert = db.prepare<unknown[], { id: number }>(
+    `INSERT INTO inbox (dedup_key, source, payload, headers, received_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+  );
+  const existing = db.prepare<[string], { id: number }>("SELECT id FROM inbox WHERE dedup_key = ?");
+  const store = (input: AcceptInput): AcceptResult => {
+    const row = insert.get(input.dedupKey, input.source, JSON.stringify(input.payload), JSON.stringify(input.headers), input.receivedAt);
+    if (row) return { eventId: String(row.id), duplicate: false };
+    return { eventId: String(existing.get(input.dedupKey)?.id), duplicate: true };
+  };
+  const commit = db.transaction((batch: readonly AcceptInput[]) => batch.map(store));
+
+  type Waiting = { input: AcceptInput; resolve: (r: AcceptResult) => void; reject: (e: unknown) => void };
+  let pending: Waiting[] = [];
+  const stats: CommitStats = { commits: 0, rows: 0 };
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    try {
+      const results = commit(batch.map((w) => w.input));
+      batch.forEach((w, i) => w.resolve(results[i] as AcceptResult));
+    } catch (error) {
+      batch.forEach((w) => w.reject(error));
+    }
+    stats.commits++;
+    stats.rows += batch.length;
+  };
+  const accept = (input: AcceptInput) =>
+    new Promise<AcceptResult>((resolve, reject) => {
+      // setImmediate runs after the current I/O phase, so every request parsed in it joins this commit.
+      if (pending.push({ input, resolve, reject }) === 1) setImmediate(flush);
+    });
+  return { accept, stats };
+}
+
+/** Same route, but `accept` only remembers keys in a Map: what the route costs without the disk. */
+function memoryInbox() {
+  const seen = new Map<string, string>();
+  const accept = async (input: AcceptInput): Promise<AcceptResult> => {
+    const existing = seen.get(input.dedupKey);
+    if (existing !== undefined) return { eventId: existing, duplicate: true };
+    seen.set(input.dedupKey, String(seen.size + 1));
+    return { eventId: String(seen.size), duplicate: false };
+  };
+  return { accept, stats: { commits: 0, rows: 0 } };
+}
+
+function startKoppel(inbox: ReturnType<typeof memoryInbox>, ready: (port: number) => void): () => CommitStats {
+  const app = createWebhookRoutes({
+    sources: (name) => (name === "aspos" ? { verify: "standard-webhooks", secret: SECRET } : undefined),
+    accept: inbox.accept,
+    peerAddress: (c) => getConnInfo(c).remote.address ?? "",
+    now: Date.now,
+  });
+  serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => ready(info.port));
+  return () => inbox.stats;
+}
+
+function startRaw(ready: (port: number) => void): () => CommitStats {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(202, { "content-type": "application/json" });
+      res.end('{"eventId":"0"}');
+    });
+  });
+  server.listen(0, "127.0.0.1", () => ready((server.address() as { port: number }).port));
+  return () => ({ commits: 0, rows: 0 });
+}
+
+function serveInChild(target: Target, dbPath: string): void {
+  const send = (message: FromChild) => process.send?.(message);
+  const ready = (port: number) => send({ port });
+  const stats =
+    target === "raw" ? startRaw(ready) : startKoppel(target === "koppel" ? groupCommitInbox(dbPath) : memoryInbox(), ready);
+  process.on("message", () => {
+    send({ stats: stats() });
+    process.disconnect();
+    process.exit(0);
+  });
+}
+
+// ---------------------------------------------------------------- load generator (parent side)
+
+interface Prepared {
+  readonly body: string;
+  readonly headers: http.OutgoingHttpHeaders;
+}
+
+/** Signed AsPos-shaped events, unique ids, prepared up front so signing is not part of the timing. */
+function prepare(count: number, tag: string): Prepared[] {
+  const key = Buffer.from(SECRET.slice("whsec_".length), "base64");
+  const ts = Math.floor(Date.now() / 1000);
+  return Array.from({ length: count }, (_, i) => {
+    const id = `evt_${tag}_${i}`;
+    const body = JSON.stringify(orderEvent(id, i));
+    const signature = createHmac("sha256", key).update(`${id}.${ts}.${body}`).digest("base64");
+    return {
+      body,
+      headers: {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+        "webhook-id": id,
+        "webhook-timestamp": String(ts),
+        "webhook-signature": `v1,${signature}`,
+      },
+    };
+  });
+}
+
+function orderEvent(id: string, n: number) {
+  const lines = Array.from({ length: 3 }, (_, l) => ({
+    sku: `6018${l}${n % 10}`, description: "Lamp Zuiderzee 40 cm", quantity: l + 1, unitPriceExclTax: 41.3, taxRate: 21,
+  }));
+  return {
+    id, type: "order.paid", createdAt: new Date(0).toISOString(),
+    data: { object: {
+      id: 4000 + n, number: `W2025-${String(n).padStart(6, "0")}`, status: "Paid", paymentMethod: "ideal",
+      customer: { id: 9000 + n, email: `klant${n}@example.nl`, firstName: "Anne", lastName: "de Vries",
+        address: { street: "Keizersgracht", houseNumber: "123", postalCode: "1015 CJ", city: "Amsterdam", country: "NL" } },
+      lines, totalInclTax: 299.8, currency: "EUR",
+    } },
+  };
+}
+
+function post(agent: http.Agent, port: number, req: Prepared): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { agent, host: "127.0.0.1", port, method: "POST", path: "/webhooks/aspos", headers: req.headers },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    request.on("error", reject);
+    request.end(req.body);
+  });
+}
+
+interface LoadResult {
+  ok: number;
+  failed: number;
+  seconds: number;
+}
+
+/** `concurrency` keep-alive connections, each sending its next request when the last is answered. */
+async function drive(port: number, requests: readonly Prepared[], concurrency: number, maxSeconds: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const start = performance.now();
+  const deadline = start + maxSeconds * 1000;
+  const lane = async () => {
+    while (next < requests.length && performance.now() < deadline) {
+      const status = await post(agent, port, requests[next++] as Prepared);
+      if (status >= 200 && status < 300) ok++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { ok, failed, seconds };
+}
+
+function spawnServer(target: Target, dbPath: string): Promise<{ child: ChildProcess; port: number }> {
+  // fork inherits process.execArgv, so the child gets the same tsx loader as this process.
+  const child = fork(fileURLToPath(import.meta.url), ["--serve", target, dbPath]);
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("message", (m: FromChild) => ("port" in m ? resolve({ child, port: m.port }) : reject(new Error("no port"))));
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<CommitStats> {
+  return new Promise((resolve) => {
+    child.once("message", (m: FromChild) => resolve("stats" in m ? m.stats : { commits: 0, rows: 0 }));
+    child.send("stop");
+  });
+}
+
+async function measure(target: Target, dir: string, round: number, opts: Options) {
+  const requests = prepare(WARMUP + opts.requests, `${target}${round}`);
+  const { child, port } = await spawnServer(target, join(dir, `inbox-${round}.db`));
+  await drive(port, requests.slice(0, WARMUP), opts.concurrency, opts.seconds);
+  const result = await drive(port, requests.slice(WARMUP), opts.concurrency, opts.seconds);
+  const stats = await stopServer(child);
+  return { ...result, rate: result.ok / result.seconds, stats };
+}
+
+interface Options {
+  requests: number;
+  concurrency: number;
+  seconds: number;
+  rounds: number;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      requests: { type: "string", default: "20000" },
+      concurrency: { type: "string", default: "32" },
+      seconds: { type: "string", default: "10" },
+      rounds: { type: "string", default: "3" },
+    },
+  });
+  return {
+    requests: Number(values.requests),
+    concurrency: Number(values.concurrency),
+    seconds: Number(values.seconds),
+    rounds: Number(values.rounds),
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+async function main(): Promise<void> {
+  const opts = options();
+  const dir = mkdtempSync(join(tmpdir(), "koppel-bench-ingest-"));
+  console.log(`ingest bench: ${opts.requests} requests/run (+${WARMUP} warm-up), ${opts.concurrency} keep-alive connections, ` +
+    `≤${opts.seconds} s/run, ${opts.rounds} rounds; SQLite WAL synchronous=FULL in ${dir}`);
+  const rates: Record<Target, number[]> = { raw: [], memory: [], koppel: [] };
+  try {
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const target of ["raw", "memory", "koppel"] as const) {
+        const r = await measure(target, dir, round, opts);
+        rates[target].push(r.rate);
+        const batching = target === "koppel" ? `, ${fmt(r.stats.commits)} commits (avg ${(r.stats.rows / Math.max(1, r.stats.commits)).toFixed(1)} events/commit)` : "";
+        console.log(`round ${round} ${target.padEnd(7)} ${fmt(r.rate).padStart(7)} req/s  (${r.ok} ok, ${r.failed} failed, ${r.seconds.toFixed(2)} s${batching})`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const raw = median(rates.raw);
+  const memory = median(rates.memory);
+  const koppel = median(rates.koppel);
+  console.log(`raw node:http 202, no storage     : ${fmt(raw)} req/s (median)`);
+  console.log(`koppel route, in-memory accept    : ${fmt(memory)} req/s (median) = ${(memory / raw).toFixed(2)}x raw`);
+  console.log(`koppel route + durable insert     : ${fmt(koppel)} req/s (median)`);
+  console.log(`ratio durable/raw                 : ${(koppel / raw).toFixed(2)}x (target ≥ 0.80x)`);
+}
+
+if (process.argv[2] === "--serve") serveInChild(process.argv[3] as Target, process.argv[4] as string);
+else await main();
