@@ -15,12 +15,19 @@ export async function startAsposSimulator(options: AsposSimulatorOptions & { por
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
     const s = serve({ fetch: sim.app.fetch, port: options.port ?? 0, hostname: "127.0.0.1" }, (info: AddressInfo) => resolve({ server: s, port: info.port }));
   });
-  return Object.assign(Object.create(sim) as AsposSimulator, sim, {
+  return {
+    app: sim.app,
+    get state() {
+      return sim.state;
+    },
+    control: sim.control,
+    fetch: sim.fetch,
+    close: sim.close,
     url: `http://127.0.0.1:${port}`,
     port,
     stop: async () => {
       sim.close();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     },
-  }) as RunningAsposSimulator;
+  };
 }

@@ -1,0 +1,34 @@
+import type { EndpointTable } from "./endpoints.ts";
+
+/** The `type: aspos` entry under `connections:` in mapping.config.yaml. */
+export interface AsposConfig {
+  readonly type: "aspos";
+  /** Tenant host, e.g. https://tenant.aspos.nl (the API lives under /api). */
+  readonly baseUrl: string;
+  /** Default: baseUrl + /connect/token. Every AsPos client asks for it separately. */
+  readonly tokenUrl?: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Requests in flight at once on this connection (default 4). */
+  readonly maxParallel?: number;
+  /** Per-request timeout (default 30 s). */
+  readonly timeoutMs?: number;
+  readonly endpoints?: Partial<EndpointTable>;
+}
+
+export interface ResolvedAsposConfig extends AsposConfig {
+  readonly tokenUrl: string;
+  readonly maxParallel: number;
+  readonly timeoutMs: number;
+}
+
+export function resolveConfig(config: AsposConfig): ResolvedAsposConfig {
+  const baseUrl = config.baseUrl.replace(/\/+$/, "").replace(/\/api$/, "");
+  return {
+    ...config,
+    baseUrl,
+    tokenUrl: config.tokenUrl ?? `${baseUrl}/connect/token`,
+    maxParallel: Math.max(1, config.maxParallel ?? 4),
+    timeoutMs: config.timeoutMs ?? 30_000,
+  };
+}

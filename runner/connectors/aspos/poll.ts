@@ -1,0 +1,20 @@
+import { ConfigError } from "../../../engine/errors.ts";
+import type { Exchange } from "../../../engine/flow/port.ts";
+import type { PollPage } from "../types.ts";
+import type { ObjectEndpoints } from "./endpoints.ts";
+import type { AsposHttp } from "./http.ts";
+import { fetchPage } from "./pages.ts";
+
+/**
+ * One page of changes after `cursor`, as the server's keyset order gives them: (updatedAt, id), so
+ * records sharing a timestamp are neither skipped nor repeated across pages. The returned cursor is
+ * the server's X-Next-Cursor, opaque to us.
+ */
+export async function poll(
+  http: AsposHttp, object: string, endpoints: ObjectEndpoints, cursor: string | null, limit: number, exchanges: Exchange[],
+): Promise<PollPage> {
+  const list = endpoints.list;
+  if (!list?.paged) throw new ConfigError("INVALID_VALUE", `${object} cannot be polled: its list endpoint is not paged`);
+  const page = await fetchPage(http, { endpoint: list, pathValues: {}, query: {}, cursor, limit }, exchanges);
+  return { records: page.records, cursor: page.nextCursor, hasMore: page.hasMore };
+}
