@@ -110,7 +110,7 @@ function readYaml(path: string, host: ProjectHost, errors: ConfigError[], refere
     errors.push(new ConfigError("FILE_MISSING", `${host.display(path)} does not exist`, referencedAt));
     return undefined;
   }
-  const { source, errors: parseErrors } = parseYaml(host.display(path), text);
+  const { source, errors: parseErrors } = parseYaml(host.display(path), text, path);
   errors.push(...parseErrors);
   return source;
 }

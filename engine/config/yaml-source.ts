@@ -8,7 +8,10 @@ export type JsonPath = readonly (string | number)[];
  * lint, a JSONata syntax error, a run-time failure) can point at the exact line and column.
  */
 export interface YamlSource {
+  /** The name shown in messages (usually relative to the working directory). */
   readonly file: string;
+  /** Where the file really is, for resolving paths written inside it. */
+  readonly path: string;
   readonly text: string;
   readonly value: unknown;
   /** Position of the value at `path`, or of the nearest ancestor that exists. */
@@ -19,7 +22,7 @@ export interface YamlSource {
   positionInScalar(path: JsonPath, offset: number): Position;
 }
 
-export function parseYaml(file: string, text: string): { source?: YamlSource; errors: ConfigError[] } {
+export function parseYaml(file: string, text: string, path = file): { source?: YamlSource; errors: ConfigError[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): Position => {
@@ -32,11 +35,12 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; er
     };
   }
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
-  return { source: makeSource(file, text, doc, at, value), errors: [] };
+  return { source: makeSource(file, path, text, doc, at, value), errors: [] };
 }
 
 function makeSource(
   file: string,
+  path: string,
   text: string,
   doc: Document,
   at: (offset: number) => Position,
@@ -44,10 +48,10 @@ function makeSource(
 ): YamlSource {
   const fallback: Position = { file, line: 1, col: 1 };
 
-  const walk = (path: JsonPath): { node: Node | null; keyNode: Node | null } => {
+  const walk = (jsonPath: JsonPath): { node: Node | null; keyNode: Node | null } => {
     let node: unknown = doc.contents;
     let keyNode: Node | null = null;
-    for (const segment of path) {
+    for (const segment of jsonPath) {
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
         if (!pair) return { node: node as Node, keyNode: null };
@@ -69,6 +73,7 @@ function makeSource(
 
   return {
     file,
+    path,
     text,
     value,
     positionOf: (path) => startOf(walk(path).node),

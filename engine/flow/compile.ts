@@ -45,7 +45,7 @@ class Compiler {
     const trigger = raw.trigger ? this.trigger(raw.trigger as Raw) : undefined;
     let validate: ValidateFunction | undefined;
     if (typeof input.schema === "string") {
-      const found = this.ctx.inputSchema(this.source.file, input.schema);
+      const found = this.ctx.inputSchema(this.source.path, input.schema);
       if (typeof found === "string") this.error("FILE_MISSING", found, ["input", "schema"]);
       else validate = found;
     }

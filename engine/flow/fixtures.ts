@@ -54,7 +54,7 @@ export const DEFAULT_TEST_CLOCK = "2025-01-01T12:00:00Z";
 export function loadTestSuite(path: string, project: Project, host: ProjectHost): { suite?: TestSuite; errors: ConfigError[] } {
   const text = host.read(path);
   if (text === undefined) return { errors: [new ConfigError("FILE_MISSING", `${host.display(path)} does not exist`)] };
-  const { source, errors } = parseYaml(host.display(path), text);
+  const { source, errors } = parseYaml(host.display(path), text, path);
   if (!source) return { errors };
   const schemaErrors = checkAgainstSchema(validateTests, source);
   if (schemaErrors.length) return { errors: schemaErrors };

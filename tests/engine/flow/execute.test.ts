@@ -1,0 +1,230 @@
+import { describe, expect, it } from "vitest";
+import { loadProject, type Project } from "../../../engine/config/load.ts";
+import { UpstreamError } from "../../../engine/errors.ts";
+import { executeFlow } from "../../../engine/flow/execute.ts";
+import type { ConnectorPort, FindRequest, SendRequest } from "../../../engine/flow/port.ts";
+import { BASE_CONFIG, BASE_ENV, memoryHost } from "../memory-host.ts";
+import { positionOf } from "../positions.ts";
+
+function project(flows: Record<string, string>): Project {
+  const { project, errors } = loadProject("/project/mapping.config.yaml", memoryHost({ "mapping.config.yaml": BASE_CONFIG, ...flows }, BASE_ENV));
+  expect(errors.map((e) => e.format())).toEqual([]);
+  return project as Project;
+}
+
+/** Records every request and answers finds from a table keyed by object. */
+function recordingPort(rows: Record<string, Record<string, unknown>[]> = {}, results: Record<string, Record<string, unknown>> = {}) {
+  const finds: FindRequest[] = [];
+  const sends: SendRequest[] = [];
+  const port: ConnectorPort = {
+    async find(req) {
+      finds.push(req);
+      return { rows: rows[req.object] ?? [] };
+    },
+    async send(req) {
+      sends.push(req);
+      return { result: results[req.object] ?? {} };
+    },
+  };
+  return { port, finds, sends };
+}
+
+function run(p: Project, name: string, event: unknown, port: ConnectorPort, settings: Record<string, unknown> = {}) {
+  return executeFlow(p.flows.get(name)!, event, {
+    settings: { ...(p.config.settings ?? {}), ...settings },
+    maps: p.config.maps ?? {},
+    timezone: "Europe/Amsterdam",
+    now: () => 0,
+    port,
+    flows: p.flows,
+    eventId: "evt-1",
+  });
+}
+
+const ORDER_FLOW = `flow: order
+steps:
+  - id: existing
+    find: afas.Koppel_SalesOrders
+    where: { ExternalNumber: number, OrderDate: { ge: "'2025-01-01'" } }
+  - skip: $count($steps.existing) > 0
+    reason: "'duplicate ' & number"
+  - id: debtor
+    call: debtor
+    with: customer
+  - id: sale
+    send: afas.FbSales
+    fields:
+      DbId: $steps.debtor.DbId
+      Unit: $settings.administrationId
+      RfCs: number
+    objects:
+      FbSalesLines:
+        each: lines
+        when: quantity > 0
+        fields: { VaIt: "'2'", ItCd: sku, QuUn: quantity, Re: "$input.number & '/' & $string($index)" }
+`;
+const DEBTOR_FLOW = `flow: debtor
+steps:
+  - id: lookup
+    find: afas.Koppel_Debtors
+    where: { Email: email }
+    one: true
+output: "{ 'DbId': $steps.lookup.DbId }"
+`;
+const order = { number: "W7", customer: { email: "a@b.nl" }, lines: [{ sku: "A", quantity: 2 }, { sku: "B", quantity: 0 }, { sku: "C", quantity: 1 }] };
+
+describe("executing a flow", () => {
+  it("runs find, call, send with nested each/when and returns effects, trace and idempotency keys", async () => {
+    const p = project({ "flows/order.flow.yaml": ORDER_FLOW, "flows/debtor.flow.yaml": DEBTOR_FLOW });
+    const { port, finds, sends } = recordingPort({ Koppel_Debtors: [{ DbId: "D42" }] }, { FbSales: { OrNu: "O1" } });
+    const result = await run(p, "order", order, port);
+    expect(result.outcome).toBe("done");
+    expect(finds.map((f) => [f.step, f.object, f.where])).toEqual([
+      ["existing", "Koppel_SalesOrders", [{ field: "ExternalNumber", op: "eq", value: "W7" }, { field: "OrderDate", op: "ge", value: "2025-01-01" }]],
+      ["debtor.lookup", "Koppel_Debtors", [{ field: "Email", op: "eq", value: "a@b.nl" }]],
+    ]);
+    expect(sends).toEqual([
+      {
+        step: "sale",
+        connection: "afas",
+        object: "FbSales",
+        op: "insert",
+        idempotencyKey: "evt-1:order:sale",
+        payload: {
+          DbId: "D42",
+          Unit: 1,
+          RfCs: "W7",
+          FbSalesLines: [
+            { VaIt: "2", ItCd: "A", QuUn: 2, Re: "W7/0" },
+            { VaIt: "2", ItCd: "C", QuUn: 1, Re: "W7/2" },
+          ],
+        },
+      },
+    ]);
+    expect(result.effects.map((e) => e.step)).toEqual(["sale"]);
+    expect(result.trace.map((t) => `${t.step}:${t.status}`)).toEqual(["existing:ok", "step2:ok", "debtor.lookup:ok", "debtor:ok", "sale:ok"]);
+  });
+
+  it("skip ends the run as skipped with its reason and sends nothing", async () => {
+    const p = project({ "flows/order.flow.yaml": ORDER_FLOW, "flows/debtor.flow.yaml": DEBTOR_FLOW });
+    const { port, sends } = recordingPort({ Koppel_SalesOrders: [{ OrderNumber: "1" }] });
+    const result = await run(p, "order", order, port);
+    expect(result).toMatchObject({ outcome: "skipped", reason: "duplicate W7" });
+    expect(sends).toEqual([]);
+  });
+
+  it("a payload missing a mandatory field fails before it leaves, naming the field and the YAML line", async () => {
+    const p = project({ "flows/order.flow.yaml": ORDER_FLOW, "flows/debtor.flow.yaml": DEBTOR_FLOW });
+    const { port, sends } = recordingPort({ Koppel_Debtors: [] });
+    const result = await run(p, "order", order, port);
+    expect(result.outcome).toBe("failed");
+    expect(sends).toEqual([]);
+    const at = positionOf(ORDER_FLOW, "$steps.debtor.DbId");
+    expect(result.error?.format()).toBe(
+      `flows/order.flow.yaml:${at} PAYLOAD_INVALID afas.FbSales payload is not valid: mandatory field DbId is missing (mapped at flows/order.flow.yaml:${at})`,
+    );
+  });
+
+  it("a nested mandatory field points at the nested mapping", async () => {
+    const flow = `flow: lines
+steps:
+  - send: afas.FbSales
+    fields: { DbId: "'1'" }
+    objects:
+      FbSalesLines:
+        each: lines
+        fields: { VaIt: "'2'", ItCd: sku, QuUn: qty }
+`;
+    const p = project({ "flows/lines.flow.yaml": flow });
+    const result = await run(p, "lines", { lines: [{ sku: "A" }] }, recordingPort().port);
+    expect(result.error?.message).toContain(`mandatory field FbSalesLines.QuUn is missing (mapped at flows/lines.flow.yaml:${positionOf(flow, "qty")})`);
+  });
+
+  it("fail stops the run with FLOW_FAILED and the reason; each steps see $item and earlier item results", async () => {
+    const flow = `flow: check
+steps:
+  - id: rows
+    each: lines
+    steps:
+      - id: item
+        find: afas.Koppel_Items
+        where: { ItemCode: sku }
+        one: true
+      - skip: $not($steps.item)
+        reason: "'unknown'"
+      - id: price
+        set: { code: $steps.item.ItemCode, at: $index }
+  - fail: $count($steps.rows[$not($exists(price))]) > 0
+    reason: "'some items are unknown'"
+`;
+    const p = project({ "flows/check.flow.yaml": flow });
+    const port: ConnectorPort = {
+      async find(req) {
+        const sku = req.where[0]?.value;
+        return { rows: sku === "A" ? [{ ItemCode: "A" }] : [] };
+      },
+      async send() {
+        return { result: {} };
+      },
+    };
+    const result = await run(p, "check", { lines: [{ sku: "A" }, { sku: "Z" }] }, port);
+    expect(result.outcome).toBe("failed");
+    expect(result.error?.code).toBe("FLOW_FAILED");
+    const rows = result.trace.filter((t) => t.step.startsWith("rows."));
+    expect(rows.map((t) => `${t.step}:${t.status}`)).toEqual(["rows.item:ok", "rows.step2:ok", "rows.price:ok", "rows.item:ok", "rows.step2:skipped"]);
+  });
+
+  it("an upstream rejection fails the run and keeps the upstream details", async () => {
+    const p = project({ "flows/debtor.flow.yaml": DEBTOR_FLOW });
+    const port: ConnectorPort = {
+      async find() {
+        throw new UpstreamError("UPSTREAM_REJECTED", "AFAS rejected the request", {
+          connection: "afas",
+          status: 500,
+          upstreamMessage: "Veld 'Email' is onbekend",
+          errorNumber: -2147220469,
+          reference: "B8213AF1C3C54E579686406A8DE71C6C",
+        });
+      },
+      async send() {
+        return { result: {} };
+      },
+    };
+    const result = await run(p, "debtor", { email: "x" }, port);
+    expect(result.outcome).toBe("failed");
+    expect(result.error?.toJSON()).toMatchObject({ code: "UPSTREAM_REJECTED", upstreamMessage: "Veld 'Email' is onbekend", reference: "B8213AF1C3C54E579686406A8DE71C6C" });
+    expect(result.trace.at(-1)).toMatchObject({ step: "lookup", status: "failed" });
+  });
+
+  it("input that does not match the input schema fails as INPUT_INVALID before any step", async () => {
+    const flow = `flow: typed
+input: { schema: ../schemas/thing.schema.json }
+steps:
+  - find: afas.Koppel_Items
+`;
+    const schema = JSON.stringify({ type: "object", required: ["number"], properties: { number: { type: "string" } } });
+    const p = project({ "flows/typed.flow.yaml": flow, "schemas/thing.schema.json": schema });
+    const { port, finds } = recordingPort();
+    const result = await run(p, "typed", { number: 5 }, port);
+    expect(result.outcome).toBe("failed");
+    expect(result.error?.code).toBe("INPUT_INVALID");
+    expect(result.error?.message).toContain("/number must be string");
+    expect(finds).toEqual([]);
+  });
+
+  it("when: false leaves a step out and later steps see no result", async () => {
+    const flow = `flow: cond
+steps:
+  - id: a
+    when: $settings.orderTarget = 'directInvoice'
+    set: { x: 1 }
+  - id: b
+    set: { seen: "$exists($steps.a)" }
+output: $steps.b.seen
+`;
+    const p = project({ "flows/cond.flow.yaml": flow });
+    const result = await run(p, "cond", {}, recordingPort().port, { orderTarget: "salesOrder" });
+    expect(result.output).toBe(false);
+    expect(result.trace[0]).toMatchObject({ step: "a", status: "not-run" });
+  });
+});
