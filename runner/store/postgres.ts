@@ -73,8 +73,10 @@ export class PostgresDriver implements Driver {
     }
   }
 
+  private closing: Promise<void> | undefined;
+
   close(): Promise<void> {
-    return this.pool.end();
+    return (this.closing ??= this.pool.end());
   }
 }
 
