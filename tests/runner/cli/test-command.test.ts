@@ -1,0 +1,106 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { testCommand } from "../../../runner/cli/test.ts";
+import { validateCommand } from "../../../runner/cli/validate.ts";
+import { bufferIO } from "../../../runner/cli/io.ts";
+
+const REPO = resolve(import.meta.dirname, "../../..");
+let dir: string;
+
+/** A scratch copy of the shipped config and mappings, so tests may break and update them. */
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "koppel-cli-"));
+  cpSync(join(REPO, "mapping.config.yaml"), join(dir, "mapping.config.yaml"));
+  cpSync(join(REPO, "mappings"), join(dir, "mappings"), { recursive: true });
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const FLOW = "mappings/orders/aspos-order-to-afas.flow.yaml";
+const GOLDEN = "mappings/orders/fixtures/order-person-nl.expected.json";
+
+describe("koppel test", () => {
+  it("passes on the shipped mappings and prints a passed/failed line", async () => {
+    const io = bufferIO();
+    expect(await testCommand(["mappings"], io, dir)).toBe(0);
+    expect(io.stdout()).toMatch(/\n(\d+) passed, 0 failed\n$/);
+    expect(io.stdout()).toContain("✓ order already in AFAS is skipped");
+  });
+
+  it("a broken mapping line fails the case with a readable diff; --update rewrites the golden and the next run passes", async () => {
+    const flowPath = join(dir, FLOW);
+    writeFileSync(flowPath, readFileSync(flowPath, "utf8").replace("PaTp: $mapValue('paymentMethod', payment.methodCode)", "PaTp: \"'XXX'\""));
+
+    const failing = bufferIO();
+    expect(await testCommand(["mappings"], failing, dir)).toBe(1);
+    const out = failing.stdout();
+    expect(out).toContain("✗ sales order for a new person debtor, order date in Amsterdam time, line discount");
+    expect(out).toContain(["      effects[1].payload.PaTp", '        expected: "IDL"', '        actual:   "XXX"'].join("\n"));
+    const [, passed, failed] = /\n(\d+) passed, (\d+) failed\n$/.exec(out) ?? [];
+    expect(Number(failed)).toBeGreaterThan(0);
+    const total = Number(passed) + Number(failed);
+
+    const updating = bufferIO();
+    expect(await testCommand(["mappings", "--update"], updating, dir)).toBe(0);
+    expect(updating.stdout()).toContain(`↻ sales order for a new person debtor, order date in Amsterdam time, line discount (wrote ${GOLDEN})`);
+    expect(JSON.parse(readFileSync(join(dir, GOLDEN), "utf8"))[1].payload.PaTp).toBe("XXX");
+
+    const again = bufferIO();
+    expect(await testCommand(["mappings"], again, dir)).toBe(0);
+    expect(again.stdout()).toMatch(new RegExp(`\\n${total} passed, 0 failed\\n$`));
+  });
+
+  it("--update does not paper over a wrong outcome", async () => {
+    const flowPath = join(dir, FLOW);
+    writeFileSync(flowPath, readFileSync(flowPath, "utf8").replace("skip: $count($steps.existing) > 0", "skip: true"));
+    const io = bufferIO();
+    expect(await testCommand(["mappings", "--update"], io, dir)).toBe(1);
+    expect(io.stdout()).toContain("outcome: expected done, got skipped");
+  });
+
+  it("a missing mock names the step", async () => {
+    const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+    writeFileSync(testPath, readFileSync(testPath, "utf8").replace("      items: [{ ItemCode: \"601826\" }]\n    expect:\n      outcome: failed", "    expect:\n      outcome: failed"));
+    const io = bufferIO();
+    expect(await testCommand(["mappings"], io, dir)).toBe(1);
+    expect(io.stdout()).toContain("MOCK_MISSING no mock for step items (afas.Koppel_Items)");
+  });
+
+  it("--format json reports every case for machines", async () => {
+    const io = bufferIO();
+    await testCommand(["mappings", "--format", "json"], io, dir);
+    const report = JSON.parse(io.stdout());
+    expect(report.failed).toBe(0);
+    expect(report.cases).toHaveLength(report.passed);
+    expect(report.cases.map((c: { name: string }) => c.name)).toContain("order already in AFAS is skipped");
+  });
+});
+
+describe("koppel validate", () => {
+  it("exit 1 with file:line:col errors; --format json for machines", async () => {
+    const flowPath = join(dir, FLOW);
+    writeFileSync(flowPath, readFileSync(flowPath, "utf8").replace("$steps.debtor.DbId", "$steps.debtr.DbId"));
+    const io = bufferIO();
+    expect(await validateCommand(["--lenient-env"], io, dir)).toBe(1);
+    expect(io.stderr()).toMatch(new RegExp(`^${FLOW.replace(/\./g, "\\.")}:\\d+:\\d+ UNKNOWN_STEP \\$steps\\.debtr`, "m"));
+
+    const json = bufferIO();
+    expect(await validateCommand(["--lenient-env", "--format", "json"], json, dir)).toBe(1);
+    const report = JSON.parse(json.stdout());
+    expect(report.ok).toBe(false);
+    expect(report.errors[0]).toMatchObject({ code: "UNKNOWN_STEP", file: FLOW, actor: "integrator" });
+  });
+
+  it("exit 0 for the shipped config when its environment is set", async () => {
+    const io = bufferIO();
+    const env = ["AFAS_BASE_URL", "AFAS_TOKEN", "ASPOS_URL", "ASPOS_CLIENT_ID", "ASPOS_CLIENT_SECRET", "ASPOS_WEBHOOK_SECRET", "AFAS_WEBHOOK_SECRET"];
+    for (const name of env) process.env[name] = "x";
+    try {
+      expect(await validateCommand([], io, dir)).toBe(0);
+      expect(io.stdout()).toContain("ok: mapping.config.yaml and");
+    } finally {
+      for (const name of env) delete process.env[name];
+    }
+  });
+});
