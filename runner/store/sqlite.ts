@@ -23,7 +23,7 @@ function bind(params: readonly unknown[]): Record<string, unknown> {
  * better-sqlite3 is synchronous, so a whole program (and its transaction) runs without yielding to
  * the event loop: nothing else in the process can slip a statement into it.
  */
-class SqliteDriver implements Driver {
+export class SqliteDriver implements Driver {
   readonly dialect = sqliteDialect;
   private readonly statements = new Map<string, Database.Statement>();
 
