@@ -8,10 +8,11 @@ export interface Dialect {
   /** Appended to a sub-select so concurrent claimers skip rows another transaction holds. */
   readonly skipLocked: string;
   /**
-   * Serialises writers of one ordering key until commit, so sequence numbers per key follow commit
-   * order. SQLite has one writer at a time already, so it needs none.
+   * Takes, in one statement, the transaction locks of a list of ordering keys (`$1`, text[]), so
+   * sequence numbers per key follow commit order. Locks are taken in hash order, the same in every
+   * transaction, so two batches sharing keys cannot deadlock. SQLite has one writer at a time already.
    */
-  readonly keyLock: string | null;
+  readonly keyLocks: string | null;
 }
 
 export const sqliteDialect: Dialect = {
@@ -19,7 +20,7 @@ export const sqliteDialect: Dialect = {
   serial: "INTEGER PRIMARY KEY",
   int: "INTEGER",
   skipLocked: "",
-  keyLock: null,
+  keyLocks: null,
 };
 
 export const postgresDialect: Dialect = {
@@ -28,5 +29,6 @@ export const postgresDialect: Dialect = {
   int: "BIGINT",
   skipLocked: " FOR UPDATE SKIP LOCKED",
   // The two-argument form keeps Koppel's locks apart from other users of advisory locks.
-  keyLock: "SELECT pg_advisory_xact_lock(7210, hashtext($1)) AS locked",
+  keyLocks: `SELECT COUNT(pg_advisory_xact_lock(7210, h)) AS locked
+    FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS keys`,
 };

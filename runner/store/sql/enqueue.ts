@@ -12,15 +12,10 @@ export interface JobRow {
   readonly replayOf: string | null;
 }
 
-/**
- * Takes the ordering-key locks of a whole batch up front, in sorted order, so two batches that share
- * keys cannot deadlock; a no-op on SQLite.
- */
+/** Takes the ordering-key locks of a whole batch up front, in one round trip; a no-op on SQLite. */
 export function* lockKeys(ctx: Ctx, rows: readonly Pick<JobRow, "flow" | "runKey">[]): Program<void> {
-  const lock = ctx.d.keyLock;
-  if (!lock) return;
-  const keys = [...new Set(rows.filter((r) => r.runKey != null).map((r) => `${r.flow}\u001f${r.runKey}`))].sort();
-  for (const key of keys) yield* all(lock, [key]);
+  const keys = rows.filter((r) => r.runKey != null).map((r) => `${r.flow}\u001f${r.runKey}`);
+  if (ctx.d.keyLocks && keys.length) yield* all(ctx.d.keyLocks, [keys]);
 }
 
 /** Inserts the queued run and its job; callers take the key locks first (lockKeys). */
