@@ -1,0 +1,141 @@
+import { UpstreamError } from "../../../engine/errors.ts";
+import type { ConnectionUse, Exchange } from "../../../engine/flow/port.ts";
+import { resolveConfig, type AsposConfig } from "./config.ts";
+import { mergeEndpoints, pagingOf, placeholders, type EndpointTable } from "./endpoints.ts";
+import { find } from "./find.ts";
+import { AsposHttp } from "./http.ts";
+import type { AsposConnectorOptions } from "./index.ts";
+import { fetchPage } from "./pages.ts";
+
+export interface DoctorFinding {
+  readonly level: "ok" | "error" | "warn";
+  readonly check: string;
+  readonly message: string;
+  readonly fix?: string;
+}
+
+/** Ids and codes from settings and maps that must exist in AsPos. Ids or codes are both accepted. */
+export interface AsposLookups {
+  readonly storeIds?: readonly (number | string)[];
+  readonly priceListIds?: readonly (number | string)[];
+  readonly shipmentTypes?: readonly (number | string)[];
+  readonly paymentMethods?: readonly (number | string)[];
+  readonly paymentTerms?: readonly string[];
+}
+
+export interface AsposDoctorInput {
+  /** Connection name in mapping.config.yaml. */
+  readonly name: string;
+  readonly config: AsposConfig;
+  readonly uses: readonly ConnectionUse[];
+  readonly lookups?: AsposLookups;
+  readonly options?: AsposConnectorOptions;
+}
+
+function why(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function describeRow(row: Record<string, unknown>): string {
+  const label = [row.code, row.name ?? row.description].filter((x) => x !== undefined).join(" ");
+  return `${String(row.id ?? row.code)}${label ? ` (${label})` : ""}`;
+}
+
+async function probeUse(http: AsposHttp, name: string, table: EndpointTable, object: string, kinds: Set<string>, lookups: AsposLookups): Promise<DoctorFinding> {
+  const check = `endpoint ${name}.${object}`;
+  const endpoints = table[object];
+  if (!endpoints) {
+    return { level: "error", check, message: `flows use ${name}.${object}, but the endpoint table has no '${object}'`, fix: `add ${object} under connections.${name}.endpoints, or fix the object name in the flow` };
+  }
+  const problems: string[] = [];
+  if (kinds.has("send") && !endpoints.insert && !endpoints.update && !endpoints.upsert) problems.push("it is read-only here");
+  if (kinds.has("poll") && !endpoints.list?.paged) problems.push("its list endpoint is not paged, so it cannot be polled");
+  if (problems.length > 0) return { level: "error", check, message: `${name}.${object}: ${problems.join("; ")}`, fix: `override endpoints.${object} or change the flow` };
+  const list = endpoints.list;
+  if (!list) return { level: "ok", check, message: `${object}: write endpoint configured (writes are not probed)` };
+  // Fill what a probe needs from the configured store ids; other required values cannot be guessed.
+  const firstStore = lookups.storeIds?.[0];
+  const needs = [...new Set([...placeholders(list.path), ...(list.requires ?? [])])];
+  const values: Record<string, string> = {};
+  for (const field of needs) if (field === "storeId" && firstStore !== undefined) values[field] = String(firstStore);
+  const unfilled = needs.filter((f) => values[f] === undefined);
+  if (unfilled.length > 0) return { level: "warn", check, message: `${object}: not probed, the endpoint needs ${unfilled.join(", ")}` };
+  const query = Object.fromEntries(Object.entries(values).filter(([f]) => list.filters?.[f]).map(([f, v]) => [list.filters?.[f] as string, v]));
+  try {
+    await fetchPage(http, { endpoint: list, pathValues: values, query, cursor: null, limit: 1 }, []);
+    const writes = kinds.has("send") ? " (writes are not probed)" : "";
+    return { level: "ok", check, message: `GET ${list.path} answers${list.paged ? ` with ${pagingOf(list).nextCursorHeader} paging` : ""}${writes}` };
+  } catch (err) {
+    const notFound = err instanceof UpstreamError && err.code === "UPSTREAM_NOT_FOUND";
+    return {
+      level: "error", check, message: `GET ${list.path}: ${why(err)}`,
+      fix: notFound ? `this tenant may use another path: set connections.${name}.endpoints.${object}.list.path` : "check the connection's rights for this endpoint",
+    };
+  }
+}
+
+interface LookupSpec {
+  readonly check: string;
+  readonly object: string;
+  readonly wanted: readonly (number | string)[] | undefined;
+  readonly setting: string;
+}
+
+async function checkLookup(http: AsposHttp, name: string, table: EndpointTable, spec: LookupSpec): Promise<DoctorFinding[]> {
+  if (!spec.wanted?.length) return [];
+  const endpoints = table[spec.object];
+  if (!endpoints) return [{ level: "error", check: spec.check, message: `the endpoint table has no '${spec.object}'` }];
+  let rows: readonly Record<string, unknown>[];
+  try {
+    rows = (await find(http, spec.object, endpoints, { connection: name, object: spec.object, where: [] })).rows;
+  } catch (err) {
+    return [{ level: "error", check: spec.check, message: `cannot read ${spec.object}: ${why(err)}` }];
+  }
+  const known = rows.map(describeRow).join(", ") || "none";
+  return spec.wanted.map((value): DoctorFinding => {
+    const row = rows.find((r) => String(r.id) === String(value) || (typeof r.code === "string" && r.code.toLowerCase() === String(value).toLowerCase()));
+    if (!row) {
+      return { level: "error", check: spec.check, message: `${spec.setting} ${String(value)} does not exist in AsPos (known: ${known})`, fix: `change ${spec.setting} in mapping.config.yaml to one of the known values` };
+    }
+    const state = String(row.status ?? row.state ?? "Active");
+    if (state.toLowerCase() !== "active") {
+      return { level: "warn", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists but is ${state}` };
+    }
+    return { level: "ok", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists` };
+  });
+}
+
+/** `koppel doctor` for one AsPos connection: token, every endpoint the flows use, every lookup id. */
+export async function doctorAspos(input: AsposDoctorInput): Promise<DoctorFinding[]> {
+  const resolved = resolveConfig(input.config);
+  const table = mergeEndpoints(input.config.endpoints);
+  const http = new AsposHttp(input.name, resolved, input.options?.now ?? Date.now, input.options?.fetch);
+  const findings: DoctorFinding[] = [];
+  const exchanges: Exchange[] = [];
+  try {
+    await http.token(exchanges);
+    findings.push({ level: "ok", check: "token", message: `token from ${resolved.tokenUrl}` });
+  } catch (err) {
+    findings.push({ level: "error", check: "token", message: `no token from ${resolved.tokenUrl}: ${why(err)}`, fix: "check clientId, clientSecret and tokenUrl of the connection" });
+    return findings;
+  }
+  const kindsByObject = new Map<string, Set<string>>();
+  for (const use of input.uses) {
+    if (use.connection !== input.name) continue;
+    const object = use.object.startsWith(`${input.name}.`) ? use.object.slice(input.name.length + 1) : use.object;
+    const kinds = kindsByObject.get(object) ?? new Set<string>();
+    kinds.add(use.kind);
+    kindsByObject.set(object, kinds);
+  }
+  const lookups = input.lookups ?? {};
+  for (const [object, kinds] of kindsByObject) findings.push(await probeUse(http, input.name, table, object, kinds, lookups));
+  const specs: LookupSpec[] = [
+    { check: "store", object: "stores", wanted: lookups.storeIds, setting: "store id" },
+    { check: "price list", object: "priceLists", wanted: lookups.priceListIds, setting: "price list" },
+    { check: "shipment type", object: "shipmentTypes", wanted: lookups.shipmentTypes, setting: "shipment type" },
+    { check: "payment method", object: "paymentMethods", wanted: lookups.paymentMethods, setting: "payment method" },
+    { check: "payment term", object: "paymentTerms", wanted: lookups.paymentTerms, setting: "payment term" },
+  ];
+  for (const spec of specs) findings.push(...(await checkLookup(http, input.name, table, spec)));
+  return findings;
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import type { ConnectionUse } from "../../engine/flow/port.ts";
+import { doctorAspos } from "../../runner/connectors/aspos/doctor.ts";
+import { createAsposSimulator, SANDBOX_CLIENT } from "../../sandbox/aspos/index.ts";
+
+const sim = createAsposSimulator({ webhooks: { autoDeliver: false } });
+const config = { type: "aspos" as const, baseUrl: "http://aspos.test", clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret };
+const use = (object: string, kind: ConnectionUse["kind"]): ConnectionUse => ({ connection: "aspos", object, kind, fields: [] });
+
+describe("doctorAspos", () => {
+  it("names a wrong store id and lists the known ones; good lookups are ok", async () => {
+    const findings = await doctorAspos({
+      name: "aspos", config, options: { fetch: sim.fetch },
+      uses: [use("orders", "poll"), use("customers", "find"), use("customers", "send"), use("webProducts", "find"), { connection: "afas", object: "FbSales", kind: "send", fields: [] }],
+      lookups: { storeIds: [31, 99], priceListIds: [3], shipmentTypes: ["POSTNL", 3], paymentMethods: ["ideal", 4], paymentTerms: ["30D"] },
+    });
+    const byCheck = (check: string) => findings.filter((f) => f.check === check);
+    expect(byCheck("token")[0]?.level).toBe("ok");
+    const stores = byCheck("store");
+    expect(stores.map((f) => f.level)).toEqual(["ok", "error"]);
+    expect(stores[1]?.message).toMatch(/store id 99 does not exist/);
+    expect(stores[1]?.message).toMatch(/31 \(WEB Webshop\)/);
+    expect(stores[1]?.fix).toBeTruthy();
+    expect(byCheck("shipment type").map((f) => f.level)).toEqual(["ok", "warn"]);
+    expect(byCheck("payment method").map((f) => f.level)).toEqual(["ok", "ok"]);
+    expect(byCheck("price list")[0]?.level).toBe("ok");
+    expect(byCheck("payment term")[0]?.level).toBe("ok");
+    expect(byCheck("endpoint aspos.orders")[0]?.level).toBe("ok");
+    expect(byCheck("endpoint aspos.customers")[0]?.message).toMatch(/writes are not probed/);
+    // storeId comes from the configured stores, so the web catalogue can be probed too
+    expect(byCheck("endpoint aspos.webProducts")[0]?.level).toBe("ok");
+    expect(findings.some((f) => f.check.includes("FbSales"))).toBe(false);
+  });
+
+  it("stops after a failing token with a fix", async () => {
+    const findings = await doctorAspos({ name: "aspos", config: { ...config, clientSecret: "nope" }, options: { fetch: sim.fetch }, uses: [use("orders", "find")] });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ level: "error", check: "token" });
+    expect(findings[0]?.fix).toMatch(/clientSecret/);
+  });
+
+  it("reports an endpoint the tenant does not have, and objects that cannot do what the flows ask", async () => {
+    const findings = await doctorAspos({
+      name: "aspos", options: { fetch: sim.fetch },
+      config: { ...config, endpoints: { orders: { list: { path: "/api/v2/orders", paged: true } } } },
+      uses: [use("orders", "find"), use("products", "send"), use("stores", "poll"), use("invoices", "find")],
+    });
+    const message = (object: string) => findings.find((f) => f.check === `endpoint aspos.${object}`);
+    expect(message("orders")).toMatchObject({ level: "error" });
+    expect(message("orders")?.fix).toMatch(/endpoints\.orders\.list\.path/);
+    expect(message("products")?.message).toMatch(/read-only/);
+    expect(message("stores")?.message).toMatch(/not paged/);
+    expect(message("invoices")?.message).toMatch(/no 'invoices'/);
+  });
+});
