@@ -1,7 +1,7 @@
 import { ConfigError, UpstreamError } from "../../../engine/errors.ts";
 import type { Exchange, Filter, FindRequest, FindResult } from "../../../engine/flow/port.ts";
 import { fillPath, pagingOf, placeholders, type ObjectEndpoints, type ReadEndpoint } from "./endpoints.ts";
-import { matches, sortRows } from "./filter.ts";
+import { matches, sortRows, valueAt } from "./filter.ts";
 import type { AsposHttp } from "./http.ts";
 import { fetchPage } from "./pages.ts";
 
@@ -14,6 +14,8 @@ interface Plan {
   readonly pathValues: Record<string, unknown>;
   readonly query: Record<string, string>;
   readonly single: boolean;
+  /** Fields the server already filtered on; see `keep` in find. */
+  readonly serverFields: ReadonlySet<string>;
 }
 
 function eqValue(where: readonly Filter[], field: string): unknown {
@@ -26,16 +28,19 @@ function plan(object: string, endpoints: ObjectEndpoints, where: readonly Filter
   if (get) {
     const names = placeholders(get.path);
     const values = Object.fromEntries(names.map((n) => [n, eqValue(where, n)]));
-    if (names.every((n) => values[n] !== undefined)) return { endpoint: get, pathValues: values, query: {}, single: true };
+    if (names.every((n) => values[n] !== undefined)) return { endpoint: get, pathValues: values, query: {}, single: true, serverFields: new Set(names) };
   }
   const list = endpoints.list;
   if (!list) throw new ConfigError("INVALID_VALUE", `${object} cannot be read (no list endpoint)`);
   const pathValues: Record<string, unknown> = {};
   for (const n of placeholders(list.path)) pathValues[n] = eqValue(where, n);
   const query: Record<string, string> = {};
+  const serverFields = new Set(Object.keys(pathValues).filter((n) => pathValues[n] !== undefined));
   for (const [field, param] of Object.entries(list.filters ?? {})) {
     const value = eqValue(where, field);
-    if (value !== undefined) query[param] = String(value);
+    if (value === undefined) continue;
+    query[param] = String(value);
+    serverFields.add(field);
   }
   const missing = [...(list.requires ?? []), ...placeholders(list.path)].filter(
     (f) => pathValues[f] === undefined && query[list.filters?.[f] ?? ""] === undefined,
@@ -49,7 +54,7 @@ function plan(object: string, endpoints: ObjectEndpoints, where: readonly Filter
     const since = where.find((f) => f.field === paging.updatedField && (f.op === "ge" || f.op === "gt") && typeof f.value === "string");
     if (since) query[paging.updatedSince] = since.value as string;
   }
-  return { endpoint: list, pathValues, query, single: false };
+  return { endpoint: list, pathValues, query, single: false, serverFields };
 }
 
 /**
@@ -60,7 +65,10 @@ function plan(object: string, endpoints: ObjectEndpoints, where: readonly Filter
 export async function find(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest): Promise<FindResult> {
   const exchanges: Exchange[] = [];
   const p = plan(object, endpoints, req.where);
-  const keep = (r: Record<string, unknown>): boolean => req.where.every((f) => matches(r, f));
+  // A filter the server applied is checked again only when the row carries that field: path
+  // values (productId of stock-info) and aliases (sku → number) are not echoed in every row.
+  const keep = (r: Record<string, unknown>): boolean =>
+    req.where.every((f) => (p.serverFields.has(f.field) && f.op === "eq" && valueAt(r, f.field) === undefined) || matches(r, f));
   const rows: Record<string, unknown>[] = [];
   if (p.single) {
     try {

@@ -34,8 +34,9 @@ export function createAsposConnector(name: string, config: AsposConfig, options:
     get lastPollExchanges() {
       return lastPollExchanges;
     },
-    find: (req: FindRequest) => find(http, req.object, objectEndpoints(table, name, req.object), req),
-    send: (req: SendRequest) => send(http, name, req.object, objectEndpoints(table, name, req.object), req),
+    // async so a bad object name rejects like every other failure instead of throwing synchronously
+    find: async (req: FindRequest) => find(http, req.object, objectEndpoints(table, name, req.object), req),
+    send: async (req: SendRequest) => send(http, name, req.object, objectEndpoints(table, name, req.object), req),
     async poll(source: string, cursor: string | null, limit: number): Promise<PollPage> {
       const exchanges: Exchange[] = [];
       lastPollExchanges = exchanges;
