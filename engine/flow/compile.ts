@@ -1,6 +1,6 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
-import { ConfigError, type Position } from "../errors.ts";
+import { ConfigError, toKoppelError, type Position } from "../errors.ts";
 import { compileExpression, DEFAULT_LIMITS, type Expression, type Limits } from "../transform/expression.ts";
 import type {
   CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendStep, SetStep,
@@ -238,7 +238,10 @@ class Compiler {
     };
     const { expression, errors } = compileExpression(value as Expression["source"], site, this.ctx.limits ?? DEFAULT_LIMITS);
     this.errors.push(...errors);
-    if (!expression) return { source: null, site, references: { steps: new Set(), maps: new Set(), offsets: new Map() }, mode: "literal", evaluate: () => undefined };
+    if (!expression) {
+      const nothing = () => undefined;
+      return { source: null, site, references: { steps: new Set(), maps: new Set(), offsets: new Map() }, mode: "literal", evaluate: nothing, fast: nothing, locate: (e) => toKoppelError(e) };
+    }
     for (const step of expression.references.steps) {
       if (!known.has(step)) {
         const earlier = [...known];

@@ -1,40 +1,96 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { pointerToPath } from "../config/schema-check.ts";
 import { ConfigError, type Position } from "../errors.ts";
-import type { Scope, FunctionEnv } from "../transform/expression.ts";
+import { BAIL, type Expression, type FunctionEnv, type Scope } from "../transform/expression.ts";
 import type { NestedSpec, PayloadSpec, SendStep } from "./plan.ts";
+
+type Payload = Record<string, unknown>;
 
 /**
  * Build a send payload from its spec. Fields whose expression yields null or nothing are left out,
- * so the schema's `required` list is what decides whether a missing value is an error.
+ * so the schema's `required` list decides whether a missing value is an error. The result is
+ * synchronous while every expression is (the fast path); the first JSONata promise switches the
+ * rest of the build to async, so the common case allocates no promises at all.
  */
-export async function buildPayload(spec: PayloadSpec, scope: Scope, env: FunctionEnv): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const field of spec.fields) {
-    let value = field.value.evaluate(scope, env);
-    if (value instanceof Promise) value = await value;
+export function buildPayload(spec: PayloadSpec, scope: Scope, env: FunctionEnv): Payload | Promise<Payload> {
+  return continueBuild(spec, scope, env, {}, 0);
+}
+
+function continueBuild(spec: PayloadSpec, scope: Scope, env: FunctionEnv, out: Payload, from: number): Payload | Promise<Payload> {
+  const fields = spec.fields;
+  for (let i = from; i < fields.length; i++) {
+    const field = fields[i] as PayloadSpec["fields"][number];
+    const value = evaluateField(field.value, scope, env);
+    if (value instanceof Promise) {
+      return value.then((v) => {
+        if (v !== undefined && v !== null) out[field.name] = v;
+        return continueBuild(spec, scope, env, out, i + 1);
+      });
+    }
     if (value !== undefined && value !== null) out[field.name] = value;
   }
-  for (const { name, spec: nested } of spec.objects) {
-    const built = await buildNested(nested, scope, env);
-    if (built !== undefined) out[name] = built;
+  const objects = spec.objects;
+  for (let j = Math.max(0, from - fields.length); j < objects.length; j++) {
+    const object = objects[j] as PayloadSpec["objects"][number];
+    const value = buildNested(object.spec, scope, env);
+    if (value instanceof Promise) {
+      return value.then((v) => {
+        if (v !== undefined) out[object.name] = v;
+        return continueBuild(spec, scope, env, out, fields.length + j + 1);
+      });
+    }
+    if (value !== undefined) out[object.name] = value;
   }
   return out;
 }
 
-async function buildNested(spec: NestedSpec, scope: Scope, env: FunctionEnv): Promise<unknown> {
-  if (!spec.each) {
-    if (spec.when && !truthy(await spec.when.evaluate(scope, env))) return undefined;
-    return buildPayload(spec, scope, env);
+/** The fast closure when there is one (no wrapper, no promise), JSONata otherwise. */
+function evaluateField(expr: Expression, scope: Scope, env: FunctionEnv): unknown {
+  const fast = expr.fast;
+  if (fast) {
+    let value: unknown;
+    try {
+      value = fast(scope, env);
+    } catch (e) {
+      throw expr.locate(e);
+    }
+    if (value !== BAIL) return value;
   }
-  const list = asList(await spec.each.evaluate(scope, env));
-  const items: Record<string, unknown>[] = [];
-  for (let index = 0; index < list.length; index++) {
-    const itemScope: Scope = { ...scope, input: list[index], item: list[index], index };
-    if (spec.when && !truthy(await spec.when.evaluate(itemScope, env))) continue;
-    items.push(await buildPayload(spec, itemScope, env));
+  return expr.evaluate(scope, env);
+}
+
+function buildNested(spec: NestedSpec, scope: Scope, env: FunctionEnv): unknown {
+  if (!spec.each) {
+    return then(spec.when ? spec.when.evaluate(scope, env) : true, (ok) => (truthy(ok) ? buildPayload(spec, scope, env) : undefined));
+  }
+  return then(spec.each.evaluate(scope, env), (list) => buildItems(spec, scope, env, asList(list), [], 0));
+}
+
+function buildItems(spec: NestedSpec, scope: Scope, env: FunctionEnv, list: unknown[], items: Payload[], from: number): unknown {
+  for (let index = from; index < list.length; index++) {
+    const item = list[index];
+    const itemScope: Scope = { input: item, root: scope.root, steps: scope.steps, settings: scope.settings, item, index };
+    let built: unknown = true;
+    if (spec.when) {
+      const ok = spec.when.evaluate(itemScope, env);
+      built = ok instanceof Promise ? ok.then((v) => (truthy(v) ? buildPayload(spec, itemScope, env) : undefined)) : truthy(ok) ? buildPayload(spec, itemScope, env) : undefined;
+    } else {
+      built = buildPayload(spec, itemScope, env);
+    }
+    if (built instanceof Promise) {
+      return built.then((p) => {
+        if (p !== undefined) items.push(p as Payload);
+        return buildItems(spec, scope, env, list, items, index + 1);
+      });
+    }
+    if (built !== undefined) items.push(built as Payload);
   }
   return items.length ? items : undefined;
+}
+
+/** Apply `fn` now when the value is plain, later when it is a promise. */
+function then<T>(value: unknown, fn: (v: unknown) => T): T | Promise<Awaited<T>> {
+  return value instanceof Promise ? (value.then(fn) as Promise<Awaited<T>>) : fn(value);
 }
 
 export function asList(value: unknown): unknown[] {

@@ -4,6 +4,7 @@ import { BAIL, compileFast, type FastEval, type Scope } from "./fast-path.ts";
 import { localDate, mapValue, nowIso, type FunctionEnv } from "./functions.ts";
 
 export type { Scope } from "./fast-path.ts";
+export { BAIL } from "./fast-path.ts";
 export type { FunctionEnv } from "./functions.ts";
 
 export interface Limits {
@@ -41,6 +42,13 @@ export interface Expression {
   readonly mode: "literal" | "fast" | "jsonata";
   /** Synchronous on the fast path so a field mapping does not pay for a promise per field. */
   evaluate(scope: Scope, env: FunctionEnv): unknown;
+  /**
+   * Hot loops call this directly: the fast closure without the error wrapper. It may return BAIL
+   * (then call `evaluate`) and may throw a KoppelError without a position (then call `locate`).
+   */
+  readonly fast?: FastEval;
+  /** Attach this expression's position to an error thrown by `fast`. */
+  locate(error: unknown): KoppelError;
 }
 
 const NO_REFERENCES: References = { steps: new Set(), maps: new Set(), offsets: new Map() };
@@ -51,7 +59,8 @@ export function compileExpression(
   limits: Limits = DEFAULT_LIMITS,
 ): { expression?: Expression; errors: ConfigError[] } {
   if (typeof source !== "string") {
-    return { expression: { source, site, references: NO_REFERENCES, mode: "literal", evaluate: () => source }, errors: [] };
+    const constant = () => source;
+    return { expression: { source, site, references: NO_REFERENCES, mode: "literal", evaluate: constant, fast: constant, locate: (err) => runtimeError(err, String(source), site) }, errors: [] };
   }
   let compiled: jsonata.Expression;
   try {
@@ -96,6 +105,8 @@ function makeExpression(
     site,
     references,
     mode: fast ? "fast" : "jsonata",
+    ...(fast ? { fast } : {}),
+    locate: (err) => runtimeError(err, source, site),
     evaluate(scope, env) {
       if (fast) {
         let value: unknown;

@@ -18,7 +18,7 @@ export interface Scope {
 export type FastEval = (scope: Scope, env: FunctionEnv) => unknown;
 
 // The typings omit `path`, which the parser does produce.
-type Node = Omit<jsonata.ExprNode, "type"> & { type: jsonata.ExprNode["type"] | "path"; condition?: unknown; then?: unknown; else?: unknown; stages?: unknown[]; group?: unknown; predicate?: unknown; keepArray?: boolean; focus?: unknown; tuple?: unknown; index?: unknown };
+type Node = Omit<jsonata.ExprNode, "type"> & { type: jsonata.ExprNode["type"] | "path"; expression?: unknown; condition?: unknown; then?: unknown; else?: unknown; stages?: unknown[]; group?: unknown; predicate?: unknown; keepArray?: boolean; focus?: unknown; tuple?: unknown; index?: unknown };
 
 /**
  * Compile the common shapes (paths, literals, Koppel's own functions, arithmetic, concatenation,
@@ -45,6 +45,8 @@ export function compileFast(node: Node | jsonata.ExprNode): FastEval | null {
       return binary(node as Node);
     case "condition":
       return condition(node as Node);
+    case "unary":
+      return negate(node as Node);
     default:
       return null;
   }
@@ -93,6 +95,15 @@ function path(node: Node): FastEval | null {
     names.push(String(step.value));
   }
   const root = base;
+  if (names.length === 1 && first.type === "name") {
+    // The most common mapping of all: one property of the context.
+    const name = names[0] as string;
+    return (scope) => {
+      const cur = scope.input;
+      if (cur === undefined || cur === null || typeof cur !== "object") return undefined;
+      return Array.isArray(cur) ? BAIL : (cur as Record<string, unknown>)[name];
+    };
+  }
   return (scope, env) => {
     let cur = root(scope, env);
     for (const name of names) {
@@ -117,6 +128,21 @@ function call(node: Node): FastEval | null {
       const t = table(s, env);
       const k = key(s, env);
       return t === BAIL || k === BAIL ? BAIL : mapValue(env, t, k);
+    };
+  }
+  if (proc.value === "exists" && fns.length === 1) {
+    const [arg] = fns as [FastEval];
+    return (s, env) => {
+      const v = arg(s, env);
+      return v === BAIL ? BAIL : v !== undefined;
+    };
+  }
+  if (proc.value === "not" && fns.length === 1) {
+    const [arg] = fns as [FastEval];
+    return (s, env) => {
+      const v = arg(s, env);
+      if (v === undefined) return undefined;
+      return v === BAIL || (v !== null && typeof v === "object") ? BAIL : !v;
     };
   }
   if (proc.value === "localDate" && fns.length === 1) {
@@ -153,6 +179,9 @@ function binary(node: Node): FastEval | null {
       return Number.isFinite(r) ? r : BAIL;
     };
   }
+  const cmp = COMPARISON[op];
+  if (cmp) return compare(cmp, lhs, rhs);
+  if (op === "and" || op === "or") return logical(op === "and", lhs, rhs);
   if (op === "&") {
     return (s, env) => {
       const a = lhs(s, env);
@@ -172,6 +201,47 @@ function binary(node: Node): FastEval | null {
     };
   }
   return null;
+}
+
+const COMPARISON: Record<string, (a: number | string, b: number | string) => boolean> = {
+  "<": (a, b) => a < b,
+  "<=": (a, b) => a <= b,
+  ">": (a, b) => a > b,
+  ">=": (a, b) => a >= b,
+};
+
+/** JSONata compares two numbers or two strings; anything else is its error to raise. */
+function compare(op: (a: number | string, b: number | string) => boolean, lhs: FastEval, rhs: FastEval): FastEval {
+  return (s, env) => {
+    const a = lhs(s, env);
+    const b = rhs(s, env);
+    if (a === BAIL || b === BAIL) return BAIL;
+    if (a === undefined || b === undefined) return undefined;
+    if ((typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string")) return op(a, b);
+    return BAIL;
+  };
+}
+
+/** `and`/`or` cast both sides to boolean; only primitives are cast here. */
+function logical(isAnd: boolean, lhs: FastEval, rhs: FastEval): FastEval {
+  const cast = (v: unknown): boolean | typeof BAIL => (v !== null && typeof v === "object") || v === BAIL ? BAIL : Boolean(v);
+  return (s, env) => {
+    const a = cast(lhs(s, env));
+    if (a === BAIL) return BAIL;
+    if (isAnd ? !a : a) return a;
+    return cast(rhs(s, env));
+  };
+}
+
+function negate(node: Node): FastEval | null {
+  if (node.value !== "-") return null;
+  const inner = compileFast(node.expression as Node);
+  if (!inner) return null;
+  return (s, env) => {
+    const v = inner(s, env);
+    if (v === undefined) return undefined;
+    return typeof v === "number" ? -v : BAIL;
+  };
 }
 
 function condition(node: Node): FastEval | null {
