@@ -6,3 +6,4 @@ export { demoSeed } from "./seed.ts";
 export { signWebhook, secretKey } from "./webhooks/sign.ts";
 export { sendWebhook, type DirectWebhook } from "./webhooks/deliver.ts";
 export { EVENT_TYPES, type Delivery, type Subscription } from "./webhooks/sender.ts";
+export { simHarness, type SimHarness } from "./testing.ts";
