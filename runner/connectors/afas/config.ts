@@ -1,0 +1,51 @@
+import { ConfigError } from "../../../engine/errors.ts";
+
+/** A `type: afas` entry under `connections:` after `${env:…}` resolution. */
+export interface AfasConnectionConfig {
+  readonly type: "afas";
+  /** O12345AA (production), T12345AA (test) or A12345AA (accept). */
+  readonly environment?: string;
+  /** Overrides the environment: a sandbox, a proxy or a test double, ending in /ProfitRestServices. */
+  readonly baseUrl?: string;
+  /** The XML token from the App connector, or only its 64-hex data part. */
+  readonly token: string;
+  /** Concurrent calls on this connection; default 4, AFAS allows at most 8. */
+  readonly maxParallel?: number;
+  readonly timeoutMs?: number;
+  /** Accept-Language for labels and error texts: en-us, nl-nl, nl-be, fr-fr, de-de. */
+  readonly language?: string;
+}
+
+export const DEFAULT_MAX_PARALLEL = 4;
+export const AFAS_MAX_PARALLEL = 8;
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
+const HOSTS: Record<string, string> = { O: "rest", T: "resttest", A: "restaccept" };
+
+export function resolveBaseUrl(name: string, config: AfasConnectionConfig): string {
+  if (config.baseUrl) return config.baseUrl.replace(/\/+$/, "");
+  const m = /^([OTA])(\d{5})([A-Z]{2})$/i.exec(config.environment?.trim() ?? "");
+  if (!m) {
+    throw new ConfigError("INVALID_VALUE",
+      `connection '${name}': environment must look like O12345AA, T12345AA or A12345AA (or set baseUrl); got '${config.environment ?? ""}'`);
+  }
+  return `https://${m[2]}.${HOSTS[m[1]!.toUpperCase()]}.afas.online/ProfitRestServices`;
+}
+
+/** Profit 7 refuses a token that is not base64 encoded, so the whole XML is always encoded. */
+export function authorizationHeader(name: string, token: string): string {
+  const t = token.trim();
+  let xml: string;
+  if (/^<token>[\s\S]*<data>\s*[0-9a-f]+\s*<\/data>[\s\S]*<\/token>$/i.test(t)) xml = t;
+  else if (/^[0-9a-f]{64}$/i.test(t)) xml = `<token><version>1</version><data>${t}</data></token>`;
+  else {
+    // Never echo the value: it is a secret even when malformed.
+    throw new ConfigError("INVALID_VALUE", `connection '${name}': token is neither an AFAS XML token nor its 64-character hex data part`);
+  }
+  return `AfasToken ${Buffer.from(xml, "utf8").toString("base64")}`;
+}
+
+export function clampParallel(value: number | undefined): number {
+  if (value === undefined || !Number.isFinite(value)) return DEFAULT_MAX_PARALLEL;
+  return Math.min(AFAS_MAX_PARALLEL, Math.max(1, Math.floor(value)));
+}

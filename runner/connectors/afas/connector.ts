@@ -1,0 +1,129 @@
+import type { Exchange, FindRequest, FindResult, SendRequest, SendResult } from "../../../engine/flow/port.ts";
+import type { Connector, PollPage } from "../types.ts";
+import type { AfasConnectionConfig } from "./config.ts";
+import { deletePath } from "./delete-path.ts";
+import { toEnvelope } from "./envelope.ts";
+import { buildQuery, stableOrder, type GetQuery } from "./filters.ts";
+import { AfasHttp, type AfasHttpOptions } from "./http.ts";
+import { KeyCatalog } from "./keys.ts";
+import type { Filter } from "../../../engine/flow/port.ts";
+import { CHANGED_FIELD, decodeCursor, encodeCursor, fromSecond, nextSecond, profitLocalTime, secondOf, withinSecond } from "./poll.ts";
+
+export interface AfasConnectorOptions extends AfasHttpOptions {
+  /** Rows per GetConnector call; AFAS advises columns × rows below 150,000. */
+  pageSize?: number;
+  /** Polls leave out rows changed in the last `pollLagMs` (default 10 s) while their writes may still commit. */
+  pollLagMs?: number;
+  /** Where `<Connector>.schema.json` and `get/<Connector>.schema.json` live (x-key). */
+  schemaDir?: string;
+}
+
+export interface AfasConnector extends Connector {
+  readonly type: "afas";
+  readonly http: AfasHttp;
+}
+
+type Row = Record<string, unknown>;
+
+const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_POLL_LAG_MS = 10_000;
+
+export function createAfasConnector(name: string, config: AfasConnectionConfig, options: AfasConnectorOptions = {}): AfasConnector {
+  const http = new AfasHttp(name, config, options);
+  const keys = new KeyCatalog(http, options.schemaDir);
+  const pageSize = Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE);
+  const lagMs = options.pollLagMs ?? DEFAULT_POLL_LAG_MS;
+  const now = options.now ?? Date.now;
+  const objectOf = (source: string): string => (source.startsWith(`${name}.`) ? source.slice(name.length + 1) : source);
+
+  async function page(connector: string, query: GetQuery, log: Exchange[]): Promise<Row[]> {
+    const { body } = await http.call({
+      method: "GET", path: `/connectors/${encodeURIComponent(connector)}`, query: buildQuery(query),
+      action: `read ${connector}`, connector,
+    }, log);
+    const rows = (body as { rows?: unknown } | undefined)?.rows;
+    return Array.isArray(rows) ? (rows as Row[]) : [];
+  }
+
+  /** Reads pages until `limit` rows or a short page; the sort includes the key so pages never overlap. */
+  async function readAll(connector: string, groups: GetQuery["groups"], orderBy: GetQuery["orderBy"], limit: number, log: Exchange[]): Promise<Row[]> {
+    const rows: Row[] = [];
+    while (rows.length < limit) {
+      const take = Math.min(pageSize, limit - rows.length);
+      const got = await page(connector, { groups, orderBy, skip: rows.length, take }, log);
+      rows.push(...got);
+      if (got.length < take) break;
+    }
+    return rows;
+  }
+
+  async function find(req: FindRequest): Promise<FindResult> {
+    const exchanges: Exchange[] = [];
+    const connector = req.object;
+    const orderBy = stableOrder(req.orderBy, await keys.getKeys(connector, exchanges));
+    const rows = await readAll(connector, [req.where], orderBy, req.take ?? Number.POSITIVE_INFINITY, exchanges);
+    return { rows, exchanges };
+  }
+
+  async function send(req: SendRequest): Promise<SendResult> {
+    const exchanges: Exchange[] = [];
+    const connector = req.object;
+    const keyFields = await keys.updateKeys(connector, exchanges);
+    const hasKeys = keyFields.length > 0 && keyFields.every((k) => req.payload[k] !== undefined && req.payload[k] !== null && req.payload[k] !== "");
+    const op = req.op === "upsert" ? (hasKeys ? "update" : "insert") : req.op;
+    const path = `/connectors/${encodeURIComponent(connector)}`;
+    const given = Object.fromEntries(keyFields.filter((k) => req.payload[k] !== undefined).map((k) => [k, req.payload[k]]));
+
+    if (op === "delete") {
+      await http.call({ method: "DELETE", path: deletePath(connector, req.payload, keyFields), action: `delete ${connector}`, connector }, exchanges);
+      return { result: given, exchanges };
+    }
+    const { body } = await http.call({
+      method: op === "insert" ? "POST" : "PUT", path, body: toEnvelope(connector, req.payload), action: `${op} ${connector}`, connector,
+    }, exchanges);
+    // `results` is keyed by the root object (FiEntryPar) or the connector; take whichever comes first.
+    const results = (body as { results?: Record<string, unknown> } | undefined)?.results;
+    const assigned = results ? Object.values(results)[0] : undefined;
+    const result = typeof assigned === "object" && assigned !== null ? { ...given, ...(assigned as Row) } : given;
+    return { result, exchanges };
+  }
+
+  async function poll(source: string, cursor: string | null, limit: number): Promise<PollPage> {
+    const log: Exchange[] = [];
+    const connector = objectOf(source);
+    const keyFields = await keys.getKeys(connector, log);
+    const byKey = keyFields.map((field) => ({ field }));
+    const bound: Filter = { field: CHANGED_FIELD, op: "lt", value: profitLocalTime(now() - lagMs) };
+    const records: Row[] = [];
+    let position = cursor ? decodeCursor(cursor) : null;
+    const done = (hasMore: boolean): PollPage => ({ records, cursor: position ? encodeCursor(position) : cursor, hasMore });
+
+    /** Reads second `t` in key order after `after`; false when the limit cut it. */
+    const readSecond = async (t: string, after: readonly unknown[] | null): Promise<boolean> => {
+      const room = limit - records.length;
+      const rows = await readAll(connector, withinSecond(t, keyFields, after, bound), byKey, room + 1, log);
+      records.push(...rows.slice(0, room));
+      const last = records[records.length - 1];
+      position = rows.length > room && last ? { t, k: keyFields.map((k) => last[k] ?? null) } : { t, k: null };
+      return rows.length <= room;
+    };
+
+    if (position?.k) {
+      if (!(await readSecond(position.t, position.k))) return done(true);
+    }
+    while (records.length < limit) {
+      const room = limit - records.length;
+      const from = position ? nextSecond(position.t) : null;
+      const rows = await readAll(connector, fromSecond(from, bound), [{ field: CHANGED_FIELD }, ...byKey], room + 1, log);
+      if (rows.length === 0) break;
+      const lastSecond = secondOf(rows[rows.length - 1]!);
+      // Seconds before the last one arrived whole: the sort puts every row of a second before the next second.
+      records.push(...rows.filter((r) => secondOf(r) < lastSecond));
+      if (!(await readSecond(lastSecond, null))) return done(true);
+      if (rows.length <= room) break;
+    }
+    return done(false);
+  }
+
+  return { type: "afas", name, http, find, send, poll };
+}

@@ -1,0 +1,39 @@
+/**
+ * Plain payload ⇄ Profit's `{ Root: { Element: { Fields, Objects } } }`. A property holding an
+ * object, or an array of objects, is a nested object; everything else is a field.
+ */
+type Json = Record<string, unknown>;
+
+/** Connectors whose root object is not named after the connector. */
+const ROOT_OBJECT: Record<string, string> = {
+  FiEntries: "FiEntryPar", KnOrgUnit: "KnOrgunit", PtItemSet: "PtItemset", KnSubjectReaction: "KnReaction",
+};
+
+export const rootObject = (connector: string): string => ROOT_OBJECT[connector] ?? connector;
+
+const isRecord = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObjectList = (v: unknown): v is Json[] => Array.isArray(v) && v.length > 0 && v.every(isRecord);
+
+export function isNested(v: unknown): boolean {
+  return isRecord(v) || isObjectList(v);
+}
+
+function element(payload: Json): Json {
+  const fields: Json = {};
+  const objects: Json[] = [];
+  for (const [k, v] of Object.entries(payload)) {
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    if (isRecord(v)) objects.push({ [k]: { Element: element(v) } });
+    else if (isObjectList(v)) objects.push({ [k]: { Element: v.map(element) } });
+    else fields[k] = v;
+  }
+  return objects.length ? { Fields: fields, Objects: objects } : { Fields: fields };
+}
+
+export function toEnvelope(connector: string, payload: Json): Json {
+  return { [rootObject(connector)]: { Element: element(payload) } };
+}
+
+export function scalarFields(payload: Json): [string, unknown][] {
+  return Object.entries(payload).filter(([, v]) => v !== undefined && !isNested(v));
+}

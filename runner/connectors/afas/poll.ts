@@ -1,0 +1,74 @@
+import { ConfigError } from "../../../engine/errors.ts";
+import type { Filter } from "../../../engine/flow/port.ts";
+import { filterValue } from "./filters.ts";
+
+/**
+ * Change polling on a GetConnector by (ModifiedDate, key…).
+ *
+ * Profit prints ModifiedDate in whole seconds but stores and sorts fractions, so inside one printed
+ * second rows come in an order the client cannot see. The poller therefore treats a second as the
+ * unit: it reads later seconds sorted by (ModifiedDate, key), keeps the seconds that arrived whole,
+ * and re-reads the last (possibly cut) second sorted by key alone. The cursor is "second S, last key
+ * K within S"; the next poll first finishes S with `key > K`, then moves on to S+1s.
+ * A lag keeps the poller out of the last few seconds, where writes may still be committing.
+ */
+
+export const CHANGED_FIELD = "ModifiedDate";
+
+export interface PollCursor {
+  /** A second, local wall-clock time without `Z`. */
+  readonly t: string;
+  /** Key values of the last row read within that second; null when the second was read whole. */
+  readonly k: readonly unknown[] | null;
+}
+
+export function encodeCursor(c: PollCursor): string {
+  return JSON.stringify(c);
+}
+
+export function decodeCursor(text: string): PollCursor {
+  try {
+    const c = JSON.parse(text) as PollCursor;
+    if (typeof c.t === "string" && (c.k === null || Array.isArray(c.k))) return c;
+  } catch {
+    // reported below
+  }
+  throw new ConfigError("INVALID_VALUE", `AFAS poll cursor is not valid: ${text.slice(0, 80)}`);
+}
+
+/** Adds one second to a wall-clock text; it is never treated as an instant. */
+export function nextSecond(t: string): string {
+  return new Date(Date.parse(`${t}Z`) + 1000).toISOString().slice(0, 19);
+}
+
+export const secondOf = (row: Record<string, unknown>): string => filterValue(row[CHANGED_FIELD]);
+
+const AMSTERDAM = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/Amsterdam", hourCycle: "h23",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+});
+
+/** Profit's clock reading for an instant: Amsterdam wall-clock time. */
+export function profitLocalTime(ms: number): string {
+  const p = Object.fromEntries(AMSTERDAM.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** Rows of second `t` after key `after` (lexicographic over compound keys), to be sorted by key. */
+export function withinSecond(t: string, keys: readonly string[], after: readonly unknown[] | null, bound: Filter): Filter[][] {
+  const second: Filter[] = [
+    { field: CHANGED_FIELD, op: "ge", value: t },
+    { field: CHANGED_FIELD, op: "lt", value: nextSecond(t) },
+    bound,
+  ];
+  if (!after) return [second];
+  return keys.map((key, i) => [
+    ...second,
+    ...keys.slice(0, i).map((k, j): Filter => ({ field: k, op: "eq", value: after[j] })),
+    { field: key, op: "gt", value: after[i] },
+  ]);
+}
+
+export function fromSecond(t: string | null, bound: Filter): Filter[][] {
+  return [t === null ? [bound] : [{ field: CHANGED_FIELD, op: "ge", value: t }, bound]];
+}
