@@ -17,7 +17,7 @@ export async function simHarness(options: AsposSimulatorOptions = {}): Promise<S
   return {
     sim,
     token: async () => (bearer = await token()),
-    call: (method, path, body, headers = {}) => sim.app.request(path, {
+    call: async (method, path, body, headers = {}) => sim.app.request(path, {
       method,
       headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", ...headers },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
