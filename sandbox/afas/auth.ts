@@ -42,3 +42,6 @@ export function ipAllowed(address: string | undefined, allow: readonly string[])
     return ((a & mask) >>> 0) === ((b & mask) >>> 0);
   });
 }
+
+/** The Authorization header a correct client sends for `token`. */
+export const afasTokenHeader = (token: string = SANDBOX_TOKEN): string => `AfasToken ${Buffer.from(token, "utf8").toString("base64")}`;

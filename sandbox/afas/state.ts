@@ -50,8 +50,22 @@ export interface StateOptions {
 
 export const emptyStats = (): SimStats => ({ inFlight: 0, maxInFlight: 0, requests: 0, byStatus: {} });
 
+/** Compiling every schema takes a few hundred ms; simulators sharing a schema folder share the result. */
+const compiled = new Map<string, { schemas: AfasSchemaSet; validators: Map<string, PayloadValidators> }>();
+
+function schemasFor(dir: string | undefined): { schemas: AfasSchemaSet; validators: Map<string, PayloadValidators> } {
+  const key = dir ?? "";
+  let hit = compiled.get(key);
+  if (!hit) {
+    const schemas = loadAfasSchemas(dir);
+    hit = { schemas, validators: compileValidators(schemas) };
+    compiled.set(key, hit);
+  }
+  return hit;
+}
+
 export function createState(options: StateOptions = {}): SimState {
-  const schemas = loadAfasSchemas(options.schemaDir);
+  const { schemas, validators } = schemasFor(options.schemaDir);
   const nowMs = options.now ?? Date.now;
   let last = 0;
   const stamp = (): string => {
@@ -67,7 +81,7 @@ export function createState(options: StateOptions = {}): SimState {
     allowIps: options.allowIps ? [...options.allowIps] : null,
     tokens: new Set((options.tokens ?? [SANDBOX_TOKEN_DATA]).map(tokenData)),
     schemas,
-    validators: compileValidators(schemas),
+    validators,
     getIds: has(Object.keys(VIEWS), schemas.get),
     updateIds: has(Object.keys(UPDATE_CONNECTORS), schemas.update),
     environmentId: options.environmentId ?? "T12345AA",
