@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../engine/errors.ts";
+import { authorizationHeader, clampParallel, createAfasConnector, resolveBaseUrl } from "../../runner/connectors/afas/index.ts";
+import { toEnvelope } from "../../runner/connectors/afas/envelope.ts";
+import { deletePath } from "../../runner/connectors/afas/delete-path.ts";
+import { buildQuery } from "../../runner/connectors/afas/filters.ts";
+import { SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
+
+describe("AFAS connector: configuration", () => {
+  it("derives the base URL from the environment letter", () => {
+    const url = (environment: string) => resolveBaseUrl("afas", { type: "afas", token: "", environment });
+    expect(url("O12345AA")).toBe("https://12345.rest.afas.online/ProfitRestServices");
+    expect(url("T12345AA")).toBe("https://12345.resttest.afas.online/ProfitRestServices");
+    expect(url("a12345ab")).toBe("https://12345.restaccept.afas.online/ProfitRestServices");
+    expect(resolveBaseUrl("afas", { type: "afas", token: "", baseUrl: "http://127.0.0.1:9/ProfitRestServices/" })).toBe("http://127.0.0.1:9/ProfitRestServices");
+    expect(() => url("X12345AA")).toThrow(ConfigError);
+  });
+
+  it("encodes the XML token, and wraps a bare data part the same way", () => {
+    const fromXml = authorizationHeader("afas", SANDBOX_TOKEN);
+    expect(fromXml).toBe(`AfasToken ${Buffer.from(SANDBOX_TOKEN).toString("base64")}`);
+    expect(authorizationHeader("afas", SANDBOX_TOKEN_DATA)).toBe(fromXml);
+    const bad = () => authorizationHeader("afas", "hunter2");
+    expect(bad).toThrow(ConfigError);
+    expect(bad).not.toThrow(/hunter2/);
+  });
+
+  it("caps maxParallel at AFAS's 8 and defaults to 4", () => {
+    expect(clampParallel(undefined)).toBe(4);
+    expect(clampParallel(20)).toBe(8);
+    expect(clampParallel(0)).toBe(1);
+    expect(clampParallel(6)).toBe(6);
+  });
+});
+
+describe("AFAS connector: wire formats", () => {
+  it("builds the Element/Fields/Objects envelope from a plain payload", () => {
+    expect(toEnvelope("FbSales", { OrNu: "1", DbId: "20045", FbSalesLines: [{ VaIt: "2", ItCd: "601826", QuUn: 6 }] })).toEqual({
+      FbSales: { Element: { Fields: { OrNu: "1", DbId: "20045" }, Objects: [{ FbSalesLines: { Element: [{ Fields: { VaIt: "2", ItCd: "601826", QuUn: 6 } }] } }] } },
+    });
+    expect(toEnvelope("KnSalesRelationOrg", { CuId: "EUR", KnOrganisation: { Nm: "X", KnContact: { ViKc: "PRS" } } })).toEqual({
+      KnSalesRelationOrg: { Element: { Fields: { CuId: "EUR" }, Objects: [{ KnOrganisation: { Element: {
+        Fields: { Nm: "X" }, Objects: [{ KnContact: { Element: { Fields: { ViKc: "PRS" } } } }] } } }] } },
+    });
+    expect(Object.keys(toEnvelope("FiEntries", { JoCo: "70" }))).toEqual(["FiEntryPar"]);
+  });
+
+  it("builds delete paths with the keys, including a nested row", () => {
+    expect(deletePath("FbSales", { OrNu: "2025-000812" }, ["OrNu"])).toBe("/connectors/FbSales/FbSales/@OrNu/2025-000812");
+    expect(deletePath("FiEntries", { UnId: 1, JoCo: "70", FiEntries: [{ EnNo: "5001" }] }, ["UnId", "JoCo"]))
+      .toBe("/connectors/FiEntries/FiEntryPar/@UnId,@JoCo/1,70/FiEntries/@EnNo/5001");
+    expect(() => deletePath("FbSales", {}, ["OrNu"])).toThrow(/OrNu has no value/);
+  });
+
+  it("maps every engine operator to Profit's number and groups OR/AND lists", () => {
+    const q = buildQuery({
+      skip: 0, take: 10, orderBy: [{ field: "Name", desc: true }, { field: "DbId" }],
+      groups: [[{ field: "A", op: "eq", value: 1 }, { field: "B", op: "contains", value: "x" }], [{ field: "A", op: "eq", value: null }]],
+    });
+    expect(decodeURIComponent(q)).toBe("skip=0&take=10&orderbyfieldids=-Name,DbId&filterfieldids=A,B;A&filtervalues=1,x;&operatortypes=1,6;8");
+    const ops = ["eq", "ge", "le", "gt", "lt", "contains", "ne", "empty", "notEmpty", "startsWith", "notContains", "notStartsWith", "endsWith", "notEndsWith"] as const;
+    const all = buildQuery({ skip: 0, take: 1, orderBy: [], groups: [ops.map((op) => ({ field: "F", op, value: "v" }))] });
+    expect(new URLSearchParams(all).get("operatortypes")).toBe("1,2,3,4,5,6,7,8,9,10,11,12,13,14");
+  });
+
+  it("switches to filterjson when a value holds a separator, and strips the Z from datetimes", () => {
+    const q = new URLSearchParams(buildQuery({ skip: 0, take: 1, orderBy: [], groups: [[
+      { field: "Name", op: "eq", value: "Jansen, J." }, { field: "ModifiedDate", op: "ge", value: "2025-03-01T10:00:00Z" }]] }));
+    expect(q.has("filterfieldids")).toBe(false);
+    expect(JSON.parse(q.get("filterjson")!)).toEqual({ Filters: { Filter: [{ "@FilterId": "Filter 1", Field: [
+      { "@FieldId": "Name", "@OperatorType": 1, "#text": "Jansen, J." },
+      { "@FieldId": "ModifiedDate", "@OperatorType": 2, "#text": "2025-03-01T10:00:00" }] }] } });
+  });
+});
+
+describe("AFAS connector against the simulator", () => {
+  let sim: RunningAfasSimulator;
+  beforeAll(async () => { sim = await startAfasSimulator(); });
+  afterAll(async () => { await sim.close(); });
+  const connect = (options: Parameters<typeof createAfasConnector>[2] = {}) =>
+    createAfasConnector("afas", { type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN }, options);
+
+  it("polls without skipping or repeating rows that share a timestamp", async () => {
+    sim.control.reset();
+    const stamp = (ms: number) => `2025-05-01T12:00:00.${String(ms).padStart(3, "0")}`;
+    // Fractions in reverse key order: Profit's sort by ModifiedDate and the key order disagree inside the second.
+    for (let i = 0; i < 23; i++) {
+      sim.state.data.stock.set(`P${i}`, { ItemCode: `P${String(i).padStart(2, "0")}`, Warehouse: "01", Quantity: i, ModifiedDate: stamp(900 - i * 10) });
+    }
+    const connector = connect({ pageSize: 4 });
+    const expected = sim.control.records("Koppel_Stock")!.length;
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const page = await connector.poll!("afas.Koppel_Stock", cursor, 5);
+      seen.push(...page.records.map((r) => `${r.ItemCode}/${r.Warehouse}`));
+      cursor = page.cursor;
+      pages++;
+      if (!page.hasMore) break;
+    }
+    expect(pages).toBeGreaterThan(5);
+    expect(seen).toHaveLength(expected);
+    expect(new Set(seen).size).toBe(expected);
+    // Nothing new: the same cursor gives an empty page and keeps its place.
+    const again = await connector.poll!("Koppel_Stock", cursor, 5);
+    expect(again).toEqual({ records: [], cursor, hasMore: false });
+    // A later change comes through exactly once.
+    sim.state.data.stock.get("P0")!.ModifiedDate = "2025-05-01T12:00:01.500";
+    const next = await connector.poll!("Koppel_Stock", cursor, 5);
+    expect(next.records.map((r) => r.ItemCode)).toEqual(["P00"]);
+  });
+
+  it("leaves rows of the last seconds for a later poll", async () => {
+    sim.control.reset();
+    const now = Date.now();
+    const connector = connect({ pollLagMs: 60_000, now: () => now });
+    const created = await connector.send({ connection: "afas", object: "FbSales", op: "insert", idempotencyKey: "k", payload: { DbId: "20045" } });
+    const all = async (c: typeof connector) => {
+      const out: unknown[] = [];
+      let cursor: string | null = null;
+      for (;;) {
+        const p = await c.poll!("Koppel_SalesOrders", cursor, 50);
+        out.push(...p.records.map((r) => r.OrderNumber));
+        cursor = p.cursor;
+        if (!p.hasMore) return out;
+      }
+    };
+    expect(await all(connector)).not.toContain(created.result.OrNu);
+    expect(await all(connect({ pollLagMs: 60_000, now: () => now + 120_000 }))).toContain(created.result.OrNu);
+  });
+
+  it("upserts as PUT when the key is present and as POST otherwise, returning the keys", async () => {
+    sim.control.reset();
+    const connector = connect();
+    const inserted = await connector.send({ connection: "afas", object: "KnSalesRelationPer", op: "upsert", idempotencyKey: "a",
+      payload: { CuId: "EUR", KnPerson: { MatchPer: "7", FiNm: "Eva", LaNm: "Smit", EmA2: "eva@example.nl" } } });
+    expect(inserted.exchanges?.map((e) => [e.method, e.status])).toEqual([["POST", 201]]);
+    expect(inserted.result).toEqual({ DbId: "30001", BcCo: "1000701" });
+    const updated = await connector.send({ connection: "afas", object: "KnSalesRelationPer", op: "upsert", idempotencyKey: "b",
+      payload: { DbId: "30001", PaCd: "30" } });
+    expect(updated.exchanges?.map((e) => [e.method, e.status])).toEqual([["PUT", 200]]);
+    expect(updated.result).toEqual({ DbId: "30001" });
+    const exchange = updated.exchanges![0]!;
+    expect(exchange.requestBody).toEqual({ KnSalesRelationPer: { Element: { Fields: { DbId: "30001", PaCd: "30" } } } });
+    expect(typeof exchange.ms).toBe("number");
+  });
+
+  it("honours take as an upper bound and the request order with the key as tiebreaker", async () => {
+    sim.control.reset();
+    const connector = connect({ pageSize: 3 });
+    const found = await connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "Type", op: "eq", value: "2" }],
+      orderBy: [{ field: "VatGroup", desc: true }], take: 8 });
+    expect(found.rows).toHaveLength(8);
+    expect(found.exchanges).toHaveLength(3);
+    expect(new URL(found.exchanges![0]!.url).searchParams.get("orderbyfieldids")).toBe("-VatGroup,ItemCode");
+  });
+});
