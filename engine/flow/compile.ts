@@ -5,6 +5,7 @@ import { compileExpression, DEFAULT_LIMITS, type Expression, type Limits } from 
 import type {
   CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendStep, SetStep,
 } from "./plan.ts";
+import { generateBuilder } from "./payload-codegen.ts";
 import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
 
 export interface CompileContext {
@@ -182,7 +183,7 @@ class Compiler {
     const payload =
       raw.body !== undefined
         ? { body: this.expr(raw.body, [...at, "body"], known) }
-        : this.payloadSpec(raw, at, known);
+        : this.topSpec(raw, at, known);
     if (!target) return undefined;
     const type = this.ctx.connections[target.connection]?.type ?? target.connection;
     const validate = this.ctx.sendSchema(type, target.object);
@@ -211,6 +212,13 @@ class Compiler {
       return { name, spec: nested };
     });
     return { fields, objects, position: this.at(raw.fields !== undefined ? [...at, "fields"] : at) };
+  }
+
+  /** A send's top-level spec, with its generated builder when the mapping allows one. */
+  private topSpec(raw: Raw, at: JsonPath, known: Set<string>): PayloadSpec {
+    const spec = this.payloadSpec(raw, at, known);
+    const build = generateBuilder(spec);
+    return build ? { ...spec, build } : spec;
   }
 
   private target(text: string, at: JsonPath): { connection: string; object: string } | undefined {

@@ -1,6 +1,7 @@
 import { ConfigError, DataError, InternalError, toKoppelError, type KoppelError } from "../errors.ts";
 import type { Expression, FunctionEnv, Scope } from "../transform/expression.ts";
-import { asList, buildPayload, checkPayload, truthy } from "./payload.ts";
+import { buildPayload, checkPayload } from "./payload.ts";
+import { asList, truthy } from "./truth.ts";
 import type { CallStep, CompiledFlow, EachStep, FindStep, PlanStep, SendStep } from "./plan.ts";
 import type { ConnectorPort } from "./port.ts";
 import type { Effect, Outcome, RunResult, TraceEntry } from "./result.ts";

@@ -3,6 +3,7 @@ import { pointerToPath } from "../config/schema-check.ts";
 import { ConfigError, type Position } from "../errors.ts";
 import { BAIL, type Expression, type FunctionEnv, type Scope } from "../transform/expression.ts";
 import type { NestedSpec, PayloadSpec, SendStep } from "./plan.ts";
+import { asList, truthy } from "./truth.ts";
 
 type Payload = Record<string, unknown>;
 
@@ -13,6 +14,10 @@ type Payload = Record<string, unknown>;
  * rest of the build to async, so the common case allocates no promises at all.
  */
 export function buildPayload(spec: PayloadSpec, scope: Scope, env: FunctionEnv): Payload | Promise<Payload> {
+  if (spec.build) {
+    const built = spec.build(scope, env);
+    if (built !== BAIL) return built;
+  }
   return continueBuild(spec, scope, env, {}, 0);
 }
 
@@ -91,18 +96,6 @@ function buildItems(spec: NestedSpec, scope: Scope, env: FunctionEnv, list: unkn
 /** Apply `fn` now when the value is plain, later when it is a promise. */
 function then<T>(value: unknown, fn: (v: unknown) => T): T | Promise<Awaited<T>> {
   return value instanceof Promise ? (value.then(fn) as Promise<Awaited<T>>) : fn(value);
-}
-
-export function asList(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-/** JSONata's notion of truth: empty strings, zero, empty arrays and null are false. */
-export function truthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(truthy);
-  if (value && typeof value === "object") return Object.keys(value).length > 0;
-  return Boolean(value);
 }
 
 /** Check a payload against its target schema; point each problem at the YAML that should fix it. */

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Position } from "../errors.ts";
-import type { Expression } from "../transform/expression.ts";
+import type { BAIL, Expression, FunctionEnv, Scope } from "../transform/expression.ts";
 import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
 
 /** A flow after load: every expression compiled, every reference checked. Immutable. */
@@ -44,6 +44,8 @@ export interface FindStep extends StepBase {
 
 /** How to build one (nested) object of a send payload. */
 export interface PayloadSpec {
+  /** Generated builder for the whole spec when every expression is in the fast subset. */
+  readonly build?: (scope: Scope, env: FunctionEnv) => Record<string, unknown> | typeof BAIL;
   readonly fields: readonly { readonly name: string; readonly value: Expression; readonly position: Position }[];
   readonly objects: readonly { readonly name: string; readonly spec: NestedSpec }[];
   readonly position: Position;

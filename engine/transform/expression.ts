@@ -47,6 +47,8 @@ export interface Expression {
    * (then call `evaluate`) and may throw a KoppelError without a position (then call `locate`).
    */
   readonly fast?: FastEval;
+  /** JSONata's parse tree (string sources only), for the payload code generator. */
+  readonly ast?: unknown;
   /** Attach this expression's position to an error thrown by `fast`. */
   locate(error: unknown): KoppelError;
 }
@@ -106,6 +108,7 @@ function makeExpression(
     references,
     mode: fast ? "fast" : "jsonata",
     ...(fast ? { fast } : {}),
+    ast: compiled.ast(),
     locate: (err) => runtimeError(err, source, site),
     evaluate(scope, env) {
       if (fast) {
