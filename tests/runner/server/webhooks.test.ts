@@ -1,5 +1,9 @@
 import { createHash } from "node:crypto";
-import { beforeEach, describe, expect, it } from "vitest";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createWebhookRoutes } from "../../../runner/server/webhooks.ts";
 import type { AcceptInput, WebhookRouteDeps } from "../../../runner/server/webhooks.ts";
 import type { WebhookSourceConfig } from "../../../runner/triggers/verify/types.ts";
@@ -314,5 +318,73 @@ describe("POST /webhooks/:source — order of checks", () => {
   it("only POST is routed", async () => {
     expect((await app().request("/webhooks/aspos")).status).toBe(404);
     expect(refused).toEqual([]);
+  });
+});
+
+// The route reads the Node request directly when it runs on @hono/node-server, which app.request()
+// never exercises; these go through a real socket.
+describe("POST /webhooks/:source — on @hono/node-server", () => {
+  let server: ReturnType<typeof serve>;
+  let port: number;
+
+  beforeAll(async () => {
+    const routes = createWebhookRoutes({
+      sources: (name) => (name === "afas" ? { verify: "afas-profit", secret: "afas-password", allowIps: ["127.0.0.1", "::1"] } : undefined),
+      accept: (input) => inbox.accept(input),
+      peerAddress: (c) => getConnInfo(c).remote.address ?? "",
+      now: () => NOW,
+      maxBodyBytes: 1024,
+      onRefused: (source, code) => refused.push([source, code]),
+    });
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: routes.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve());
+    });
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** Sends `chunks` one write each; without a content-length header Node sends them chunked. */
+  function send(chunks: readonly string[], headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/webhooks/afas", headers }, (res) => {
+        const parts: Buffer[] = [];
+        res.on("data", (part: Buffer) => parts.push(part));
+        res.on("end", () => {
+          const text = Buffer.concat(parts).toString();
+          resolve({ status: res.statusCode ?? 0, body: text.startsWith("{") ? JSON.parse(text) : text });
+        });
+      });
+      req.on("error", reject);
+      for (const chunk of chunks) req.write(chunk);
+      req.end();
+    });
+  }
+
+  it("accepts a signed event from an allowed peer, body sent in pieces", async () => {
+    const res = await send([afasBody.slice(0, 10), afasBody.slice(10)], afasHeaders());
+    expect(res).toEqual({ status: 202, body: { eventId: "ev-1" } });
+    expect(inbox.accepted[0]?.payload).toEqual(JSON.parse(afasBody));
+  });
+
+  it("413 from Content-Length", async () => {
+    const big = JSON.stringify({ EventId: "big", pad: "x".repeat(2000) });
+    const res = await send([big], { ...afasHeaders(big), "content-length": String(big.length) });
+    expect(res).toEqual({ status: 413, body: { error: { code: "WEBHOOK_TOO_LARGE", reason: expect.any(String) } } });
+  });
+
+  it("413 by counting a chunked body", async () => {
+    const big = JSON.stringify({ EventId: "big", pad: "x".repeat(2000) });
+    const res = await send([big.slice(0, 700), big.slice(700, 1400), big.slice(1400)], afasHeaders(big));
+    expect(res.status).toBe(413);
+    expect(inbox.accepted).toHaveLength(0);
+  });
+
+  it("401 for a bad signature over the socket", async () => {
+    const res = await send([afasBody], { ...afasHeaders(), "x-profit-signature-256": afasSignature("wrong", afasBody) });
+    expect(res.status).toBe(401);
+    expect(refused).toEqual([["afas", "WEBHOOK_SIGNATURE"]]);
   });
 });
