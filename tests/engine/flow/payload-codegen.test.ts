@@ -84,9 +84,10 @@ describe("generated payload builders", () => {
 
   it("report errors at the failing field's YAML position", () => {
     const { step, text } = sendStep(`      ok: n\n      pm: $mapValue('paymentMethod', s)\n`);
-    if ("body" in step.payload) throw new Error("expected fields");
+    const spec = step.payload;
+    if ("body" in spec) throw new Error("expected fields");
     // At run time the table has neither the key nor a default.
-    expect(() => step.payload.build!(scope, { ...env, maps: { paymentMethod: { ideal: "IDL" } } })).toThrow(
+    expect(() => spec.build!(scope, { ...env, maps: { paymentMethod: { ideal: "IDL" } } })).toThrow(
       expect.objectContaining({ code: "MAP_KEY_MISSING", position: expect.objectContaining({ line: Number(positionOf(text, "$mapValue('paymentMethod'").split(":")[0]), col: Number(positionOf(text, "$mapValue('paymentMethod'").split(":")[1]) }) }),
     );
   });
