@@ -95,7 +95,7 @@ async function admit(c: Context, source: string, deps: WebhookRouteDeps): Promis
   if (!config) return { code: "WEBHOOK_UNKNOWN_SOURCE", reason: `no webhook source named ${JSON.stringify(source)}` };
   const receivedAt = deps.now();
   const maxBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const body = await readAtMost(bodySource(c), c.req.header("content-length"), maxBytes);
+  const body = await readAtMost(c, maxBytes);
   if (!body) return { code: "WEBHOOK_TOO_LARGE", reason: `body is larger than ${maxBytes} bytes` };
   if (!isJsonType(c.req.header("content-type"))) return { code: "WEBHOOK_CONTENT_TYPE", reason: "Content-Type must be application/json" };
 
@@ -131,15 +131,12 @@ function bodySource(c: Context): AsyncIterable<Uint8Array> | null {
  * The raw bytes (signatures cover them exactly), or undefined when more than `max`. Content-Length
  * refuses early; counting while reading catches chunked bodies and lying headers.
  */
-async function readAtMost(
-  source: AsyncIterable<Uint8Array> | null,
-  contentLength: string | undefined,
-  max: number,
-): Promise<Uint8Array | undefined> {
-  if (contentLength !== undefined && /^\d+$/.test(contentLength) && Number(contentLength) > max) return undefined;
+async function readAtMost(c: Context, max: number): Promise<Uint8Array | undefined> {
+  const declared = c.req.header("content-length");
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > max) return undefined;
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of source ?? []) {
+  for await (const chunk of bodySource(c) ?? []) {
     size += chunk.byteLength;
     if (size > max) return undefined;
     chunks.push(chunk);
