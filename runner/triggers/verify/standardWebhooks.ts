@@ -27,7 +27,8 @@ export const verifyStandardWebhooks: Verifier = (body, headers, config, now) => 
   // points the operator at clocks and retries rather than at secrets.
   const tolerance = config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const skew = now / 1000 - Number(timestamp);
-  if (Math.abs(skew) > tolerance) {
+  // Written as "not within" so that a tolerance that is not a number refuses rather than admits.
+  if (!(Math.abs(skew) <= tolerance)) {
     const where = skew > 0 ? "in the past" : "in the future";
     return refuse("WEBHOOK_TIMESTAMP", `webhook-timestamp is ${Math.round(Math.abs(skew))} s ${where}; allowed ±${tolerance} s`);
   }

@@ -76,6 +76,11 @@ describe("standard-webhooks", () => {
     expect(verify(h, { ...config, toleranceSeconds: 30 }, now + 31_000)).toMatchObject({ ok: false, code: "WEBHOOK_TIMESTAMP" });
   });
 
+  it("refuses rather than admits when the tolerance is not a number", () => {
+    const h = headers(standardSignature(secret, id, ts, body));
+    expect(verify(h, { ...config, toleranceSeconds: Number.NaN })).toMatchObject({ ok: false, code: "WEBHOOK_TIMESTAMP" });
+  });
+
   it("refuses a timestamp that is not whole seconds", () => {
     const h = headers(standardSignature(secret, id, ts, body), { "webhook-timestamp": `${ts}.5` });
     expect(verify(h)).toMatchObject({ ok: false, code: "WEBHOOK_TIMESTAMP" });
