@@ -66,24 +66,40 @@ function handWritten(o: typeof order): Record<string, unknown> {
 const nullPort: ConnectorPort = { find: async () => ({ rows: [] }), send: async () => ({ result: {} }) };
 const runEnv = { ...env, settings, port: nullPort, flows: project.flows, eventId: "bench" };
 
-async function rate(name: string, fn: () => unknown, ms = 1500): Promise<number> {
-  for (let i = 0; i < 2000; i++) await fn(); // warm up the JIT
+/** Calls per second of `fn` over about `ms` milliseconds. */
+async function measure(fn: () => unknown, ms: number): Promise<number> {
   let n = 0;
   const start = performance.now();
   while (performance.now() - start < ms) {
-    for (let i = 0; i < 200; i++) await fn();
-    n += 200;
+    for (let i = 0; i < 100; i++) await fn();
+    n += 100;
   }
-  const perSec = n / ((performance.now() - start) / 1000);
-  console.log(`${name.padEnd(44)} ${Math.round(perSec).toLocaleString("en").padStart(10)} orders/s`);
-  return perSec;
+  return n / ((performance.now() - start) / 1000);
+}
+
+/**
+ * Rounds interleave the candidates so a noisy machine slows them alike; each figure is the
+ * median over the rounds.
+ */
+async function compare(candidates: Record<string, () => unknown>, rounds = 7, ms = 250): Promise<Record<string, number>> {
+  for (const fn of Object.values(candidates)) for (let i = 0; i < 3000; i++) await fn(); // warm up the JIT
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(candidates)) samples[name]!.push(await measure(fn, ms));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, median(xs)]));
 }
 
 deepStrictEqual(await buildPayload(spec, scope, env), handWritten(order), "engine and hand-written mapping must agree");
 
-console.log("20-line order → FbSales payload (same input, same process)");
-const hand = await rate("hand-written TypeScript", () => handWritten(order));
-const engine = await rate("engine field mapping (compiled, fast path)", () => buildPayload(spec, scope, env));
-const full = await rate("engine whole run (mapping + schema check)", () => executeFlow(flow, order, { ...runEnv, flows: project.flows }));
-console.log(`ratio mapping:   engine is ${(hand / engine).toFixed(2)}× slower than hand-written (target ≤ 3×)`);
-console.log(`ratio whole run: engine is ${(hand / full).toFixed(2)}× slower than hand-written mapping alone`);
+console.log("20-line order → FbSales payload (same input, same process, median of interleaved rounds)");
+const rates = await compare({
+  "hand-written TypeScript": () => handWritten(order),
+  "engine field mapping (compiled builder)": () => buildPayload(spec, scope, env),
+  "engine whole run (mapping + schema check)": () => executeFlow(flow, order, runEnv),
+});
+for (const [name, r] of Object.entries(rates)) console.log(`${name.padEnd(44)} ${Math.round(r).toLocaleString("en").padStart(10)} orders/s`);
+const hand = rates["hand-written TypeScript"]!;
+console.log(`ratio mapping:   engine is ${(hand / rates["engine field mapping (compiled builder)"]!).toFixed(2)}× slower than hand-written (target ≤ 3×)`);
+console.log(`ratio whole run: engine is ${(hand / rates["engine whole run (mapping + schema check)"]!).toFixed(2)}× slower than the hand-written mapping alone`);

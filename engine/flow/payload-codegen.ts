@@ -1,4 +1,5 @@
-import { BAIL, CodeWriter, HELPERS, type Node } from "../transform/codegen.ts";
+import { CodeWriter, HELPERS, type Node } from "../transform/codegen.ts";
+import { BAIL } from "../transform/fast-path.ts";
 import type { Expression } from "../transform/expression.ts";
 import type { NestedSpec, PayloadSpec } from "./plan.ts";
 import { truthy } from "./truth.ts";

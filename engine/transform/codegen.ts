@@ -1,4 +1,3 @@
-import { BAIL } from "./fast-path.ts";
 import { localDate, mapValue, type FunctionEnv } from "./functions.ts";
 
 /**
@@ -205,4 +204,3 @@ export const HELPERS = {
   localDate: (env: FunctionEnv, ts: unknown) => localDate(env, ts),
 };
 
-export { BAIL };
