@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderSchemaDocs } from "../../scripts/schema-docs.ts";
 
@@ -15,3 +15,17 @@ describe("docs/flow-language.md", () => {
     for (const key of ["connections", "webhooks", "settings", "maps", "flows", "store", "logging", "alerts"]) expect(doc).toContain(`| \`${key}\` |`);
   });
 });
+
+describe("editor support", () => {
+  it("every shipped YAML names its schema in a yaml-language-server modeline", () => {
+    const root = resolve(import.meta.dirname, "../..");
+    const files = ["mapping.config.yaml", ...listYaml(resolve(root, "mappings"), root), ...listYaml(resolve(root, "bench"), root)];
+    expect(files.length).toBeGreaterThan(3);
+    const missing = files.filter((f) => !/^# yaml-language-server: \$schema=\S+\.schema\.json$/m.test(readFileSync(resolve(root, f), "utf8")));
+    expect(missing).toEqual([]);
+  });
+});
+
+function listYaml(dir: string, root: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".yaml")).map((f) => relative(root, resolve(dir, f)));
+}
