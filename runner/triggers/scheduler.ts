@@ -1,0 +1,261 @@
+import type { CompiledFlow } from "../../engine/flow/plan.ts";
+import type { Connector } from "../connectors/types.ts";
+import type { NewEvent, Store } from "../store/types.ts";
+import type { MappingVersion, VersionRegistry } from "../versions.ts";
+import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
+import { runKeyOf } from "./run-key.ts";
+import { Serial } from "./serial.ts";
+import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";
+import { realTimers, timerAt, type Timers } from "./timers.ts";
+
+export interface SchedulerOptions {
+  readonly store: Store;
+  readonly versions: VersionRegistry;
+  /** The runner's connector for a connection name. */
+  readonly connector: (connection: string) => Connector | undefined;
+  /** This replica's lock holder id. */
+  readonly replicaId: string;
+  /** Defaults to the store's clock, which is also the clock its locks expire by. */
+  readonly now?: () => number;
+  readonly timers?: Timers;
+  /** Records asked per poll call. */
+  readonly pageSize?: number;
+  /** Pages read per tick at most; the rest waits for the next tick, so one tick cannot run away. */
+  readonly maxPages?: number;
+  readonly recordId?: RecordId;
+  readonly onTick?: (result: TickResult) => void;
+}
+
+export interface TickResult {
+  readonly flow: string;
+  /** The instant the tick was due (or pollNow was asked). */
+  readonly at: number;
+  /**
+   * fired: this replica ran it; locked: another replica holds the flow's lock; busy: the previous
+   * tick of this flow is still running here; not-scheduled: the active version has no such schedule.
+   */
+  readonly status: "fired" | "locked" | "busy" | "failed" | "not-scheduled";
+  /** Events newly accepted into the inbox. */
+  readonly enqueued: number;
+  /** Records or ticks the inbox already had. */
+  readonly duplicates: number;
+  readonly pages: number;
+  readonly error?: string;
+}
+
+export interface Scheduler {
+  start(): void;
+  /** Cancels the timers and waits for ticks under way. */
+  stop(): Promise<void>;
+  /** Re-read the schedules if the active version changed (also done before every tick). */
+  refresh(): void;
+  /** Poll a flow's source now (a thin AFAS webhook that names no record); runs after a poll under way. */
+  pollNow(flow: string): Promise<TickResult>;
+  /** Next due instant per scheduled flow. */
+  dueTimes(): ReadonlyMap<string, number>;
+  /** Settles when no tick is running. */
+  idle(): Promise<void>;
+}
+
+interface Plan {
+  readonly flow: CompiledFlow;
+  readonly timing: Timing;
+  readonly poll?: { readonly connection: string; readonly source: string };
+  readonly serial: Serial<{ at: number; ttl: number }, TickResult>;
+  due?: number;
+  cancel?: () => void;
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_MAX_PAGES = 100;
+/** Locks expire a little before the next tick, so the next tick is open to whichever replica comes first. */
+const LOCK_SHARE = 0.9;
+
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { store, versions, replicaId } = options;
+  const now = options.now ?? store.now;
+  const timers = options.timers ?? realTimers;
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  const recordId = options.recordId ?? defaultRecordId;
+  let plans = new Map<string, Plan>();
+  let planned: MappingVersion | undefined;
+  let running = false;
+  // Ticks of plans replaced by a reload may still be running; stop() and idle() wait for those too.
+  const inflight = new Set<Promise<TickResult>>();
+  const track = (tick: Promise<TickResult>): Promise<TickResult> => {
+    inflight.add(tick);
+    tick.finally(() => inflight.delete(tick)).catch(() => undefined);
+    return tick;
+  };
+
+  const report = (result: TickResult): TickResult => {
+    options.onTick?.(result);
+    return result;
+  };
+  const result = (flow: string, at: number, status: TickResult["status"], extra: Partial<TickResult> = {}): TickResult =>
+    ({ flow, at, status, enqueued: 0, duplicates: 0, pages: 0, ...extra });
+
+  function refresh(): void {
+    const version = versions.current();
+    if (version === planned) return;
+    for (const plan of plans.values()) plan.cancel?.();
+    planned = version;
+    plans = buildPlans(version);
+    if (running) for (const plan of plans.values()) arm(plan, now());
+  }
+
+  function buildPlans(version: MappingVersion): Map<string, Plan> {
+    const timezone = projectTimezone(version.project);
+    const next = new Map<string, Plan>();
+    for (const flow of version.project.flows.values()) {
+      const schedule = flow.trigger?.schedule;
+      if (!schedule) continue;
+      // Reload rejects schedules that do not parse (scheduleErrors), so this only guards the initial load.
+      let timing: Timing;
+      try {
+        timing = scheduleTiming(schedule, timezone);
+      } catch (e) {
+        report(result(flow.name, now(), "failed", { error: (e as Error).message }));
+        continue;
+      }
+      const [connection, source] = schedule.poll ? splitTarget(schedule.poll) : [];
+      const plan: Plan = {
+        flow,
+        timing,
+        ...(connection && source ? { poll: { connection, source } } : {}),
+        serial: new Serial(({ at, ttl }) => track(execute(flow.name, at, ttl))),
+      };
+      next.set(flow.name, plan);
+    }
+    return next;
+  }
+
+  function arm(plan: Plan, after: number): void {
+    const due = plan.timing.next(after);
+    plan.due = due ?? undefined;
+    if (due === null) return;
+    plan.cancel = timerAt(timers, now, due, () => fire(plan, due));
+  }
+
+  function fire(plan: Plan, due: number): void {
+    if (!running) return;
+    arm(plan, Math.max(due, now()));
+    const ttl = lockTtl(plan, due);
+    const tick = plan.serial.tryRun({ at: due, ttl });
+    if (!tick) report(result(plan.flow.name, due, "busy"));
+  }
+
+  function lockTtl(plan: Plan, at: number): number {
+    const next = plan.timing.next(at);
+    return next === null ? 60_000 : Math.max(1, Math.floor((next - at) * LOCK_SHARE));
+  }
+
+  async function execute(name: string, at: number, ttl: number): Promise<TickResult> {
+    refresh();
+    const plan = plans.get(name);
+    const version = planned;
+    if (!plan || !version) return report(result(name, at, "not-scheduled"));
+    const lock = `schedule:${name}`;
+    try {
+      if (!(await store.tryLock(lock, replicaId, ttl))) return report(result(name, at, "locked"));
+      if (!plan.poll) {
+        const accepted = await store.acceptEvent(tickEvent(plan.flow, version, at));
+        return report(result(name, at, "fired", accepted.duplicate ? { duplicates: 1 } : { enqueued: 1 }));
+      }
+      return report(await pollPages(plan, plan.poll, version, at, () => store.tryLock(lock, replicaId, ttl)));
+    } catch (e) {
+      return report(result(name, at, "failed", { error: (e as Error).message }));
+    }
+  }
+
+  function tickEvent(flow: CompiledFlow, version: MappingVersion, at: number): NewEvent {
+    const tick = new Date(at).toISOString();
+    // Keyed by the due instant, so a second replica firing the same tick is a duplicate.
+    return { source: "schedule", dedupKey: `${flow.name}:${tick}`, payload: { tick }, flowVersion: version.sha, trigger: "schedule", jobs: [{ flow: flow.name }] };
+  }
+
+  async function pollPages(
+    plan: Plan, target: NonNullable<Plan["poll"]>, version: MappingVersion, at: number, renewLock: () => Promise<boolean>,
+  ): Promise<TickResult> {
+    const name = plan.flow.name;
+    const connector = options.connector(target.connection);
+    if (!connector?.poll) throw new Error(`connection ${target.connection} cannot be polled`);
+    const cursorName = `cursor:${name}`;
+    let cursor = await store.getCursor(cursorName);
+    let enqueued = 0;
+    let duplicates = 0;
+    let pages = 0;
+    const progress = () => ({ enqueued, duplicates, pages });
+    try {
+      while (pages < maxPages) {
+        const page = await connector.poll(target.source, cursor, pageSize);
+        pages++;
+        const events = await Promise.all(page.records.map((record) => recordEvent(plan.flow, target, record, version)));
+        // The cursor moves only in the transaction that stores the records it covers.
+        const accepted = page.cursor === null
+          ? await store.acceptEvents(events)
+          : await store.enqueuePolled(cursorName, page.cursor, events);
+        for (const a of accepted) {
+          if (a.duplicate) duplicates++;
+          else enqueued++;
+        }
+        if (!page.hasMore || page.cursor === null || page.cursor === cursor) break;
+        cursor = page.cursor;
+        // A long catch-up keeps the lock; if another replica took it over meanwhile, it goes on from our cursor.
+        if (!(await renewLock())) break;
+      }
+    } catch (e) {
+      return result(name, at, "failed", { ...progress(), error: (e as Error).message });
+    }
+    return result(name, at, "fired", progress());
+  }
+
+  async function recordEvent(
+    flow: CompiledFlow, target: NonNullable<Plan["poll"]>, record: Readonly<Record<string, unknown>>, version: MappingVersion,
+  ): Promise<NewEvent> {
+    const runKey = await runKeyOf(flow, record, version.project, now);
+    return {
+      source: target.connection,
+      dedupKey: pollDedupKey(flow.name, target.connection, target.source, record, recordId),
+      payload: record,
+      flowVersion: version.sha,
+      trigger: "schedule",
+      jobs: [{ flow: flow.name, runKey }],
+      searchText: runKey,
+    };
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      planned = undefined;
+      refresh();
+    },
+    async stop() {
+      running = false;
+      for (const plan of plans.values()) plan.cancel?.();
+      await this.idle();
+    },
+    refresh,
+    pollNow(name) {
+      refresh();
+      const plan = plans.get(name);
+      const at = now();
+      if (!plan?.poll) return Promise.resolve(report(result(name, at, "not-scheduled")));
+      return plan.serial.request({ at, ttl: lockTtl(plan, at) });
+    },
+    dueTimes() {
+      return new Map([...plans].flatMap(([name, plan]) => (plan.due === undefined ? [] : [[name, plan.due] as const])));
+    },
+    async idle() {
+      while (inflight.size) await Promise.allSettled([...inflight]);
+    },
+  };
+}
+
+function splitTarget(target: string): [string, string] {
+  const dot = target.indexOf(".");
+  return [target.slice(0, dot), target.slice(dot + 1)];
+}

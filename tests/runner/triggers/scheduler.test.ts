@@ -1,0 +1,302 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadProject, type Project } from "../../../engine/config/load.ts";
+import type { CompiledFlow } from "../../../engine/flow/plan.ts";
+import type { Connector, PollPage } from "../../../runner/connectors/types.ts";
+import { nodeHost } from "../../../runner/project-host.ts";
+import { openStore } from "../../../runner/store/open.ts";
+import type { Store } from "../../../runner/store/types.ts";
+import { createScheduler, type Scheduler, type SchedulerOptions, type TickResult } from "../../../runner/triggers/scheduler.ts";
+import type { Timers } from "../../../runner/triggers/timers.ts";
+import { createVersionRegistry, type VersionRegistry } from "../../../runner/versions.ts";
+
+const REPO = resolve(import.meta.dirname, "../../..");
+const ORDER_FLOW = "aspos-order-to-afas";
+const MIN = 60_000;
+const T0 = Date.parse("2026-01-01T00:01:00Z");
+
+/** A clock plus timers that only fire when the test moves time; timers due together fire together. */
+class FakeTime implements Timers {
+  t = T0;
+  private seq = 0;
+  private readonly queue = new Map<number, { at: number; fn: () => void }>();
+  readonly now = (): number => this.t;
+  setTimeout(fn: () => void, ms: number): number {
+    this.queue.set(++this.seq, { at: this.t + ms, fn });
+    return this.seq;
+  }
+  clearTimeout(handle: unknown): void {
+    this.queue.delete(handle as number);
+  }
+  /** Moves to `target`, firing due timers in time order and letting the work they start finish. */
+  async advanceTo(target: number, settle: () => Promise<unknown>): Promise<void> {
+    for (;;) {
+      const due = [...this.queue.values()].filter((x) => x.at <= target);
+      if (!due.length) break;
+      const at = Math.min(...due.map((x) => x.at));
+      this.t = Math.max(this.t, at);
+      for (const [id, x] of [...this.queue]) {
+        if (x.at !== at) continue;
+        this.queue.delete(id);
+        x.fn();
+      }
+      await settle();
+    }
+    this.t = target;
+  }
+}
+
+/** AsPos-like change feed: keyset order (updatedAt, id), cursor after the last record returned. */
+class FakeFeed implements Connector {
+  readonly type = "aspos";
+  readonly name = "aspos";
+  readonly records: Record<string, unknown>[] = [];
+  /** Runs after a page was read and before it is returned: records changing mid-poll. */
+  afterRead: (() => void) | undefined;
+  find(): never {
+    throw new Error("not used");
+  }
+  send(): never {
+    throw new Error("not used");
+  }
+  put(id: number, updatedAt: string): void {
+    const i = this.records.findIndex((r) => r.id === id);
+    const record = { id, number: `W-${id}`, updatedAt };
+    if (i >= 0) this.records[i] = record;
+    else this.records.push(record);
+  }
+  async poll(source: string, cursor: string | null, limit: number): Promise<PollPage> {
+    expect(source).toBe("orders");
+    const after = cursor ? (JSON.parse(cursor) as [string, number]) : null;
+    const sorted = [...this.records].sort((a, b) => String(a.updatedAt).localeCompare(String(b.updatedAt)) || Number(a.id) - Number(b.id));
+    const rest = after ? sorted.filter((r) => String(r.updatedAt) > after[0] || (r.updatedAt === after[0] && Number(r.id) > after[1])) : sorted;
+    const page = rest.slice(0, limit);
+    const last = page.at(-1);
+    this.afterRead?.();
+    return { records: page, cursor: last ? JSON.stringify([last.updatedAt, last.id]) : cursor, hasMore: rest.length > limit };
+  }
+}
+
+let shipped: Project;
+beforeAll(() => {
+  const config = join(REPO, "mapping.config.yaml");
+  const { project, errors } = loadProject(config, nodeHost(config, { cwd: REPO, lenientEnv: true }));
+  expect(errors.map((e) => e.format())).toEqual([]);
+  shipped = project!;
+});
+
+/** The shipped project with its flows replaced by variants of the order flow. */
+function projectWith(flows: Record<string, CompiledFlow["trigger"]>): Project {
+  const base = shipped.flows.get(ORDER_FLOW)!;
+  const map = new Map(Object.entries(flows).map(([name, trigger]) => [name, { ...base, name, ...(trigger ? { trigger } : {}) } as CompiledFlow]));
+  return { ...shipped, flows: map };
+}
+
+let dir: string;
+let time: FakeTime;
+let stores: Store[];
+let schedulers: Scheduler[];
+let ticks: TickResult[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "koppel-sched-"));
+  time = new FakeTime();
+  stores = [];
+  schedulers = [];
+  ticks = [];
+});
+afterEach(async () => {
+  await Promise.all(schedulers.map((s) => s.stop()));
+  await Promise.all(stores.map((s) => s.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Another replica: its own connection to the same SQLite file. */
+async function replicaStore(): Promise<Store> {
+  const store = await openStore(`sqlite:${join(dir, "koppel.db")}`, { now: time.now });
+  stores.push(store);
+  return store;
+}
+
+async function scheduler(versions: VersionRegistry, extra: Partial<SchedulerOptions> & { connector?: Connector } = {}): Promise<{ s: Scheduler; store: Store }> {
+  const store = extra.store ?? (await replicaStore());
+  const connector = extra.connector;
+  const s = createScheduler({
+    replicaId: `replica-${schedulers.length + 1}`,
+    now: time.now,
+    timers: time,
+    onTick: (t) => ticks.push(t),
+    ...extra,
+    store,
+    versions,
+    connector: (name) => (connector && name === "aspos" ? connector : undefined),
+  });
+  schedulers.push(s);
+  return { s, store };
+}
+
+const settle = () => Promise.all(schedulers.map((s) => s.idle()));
+const registry = (project: Project, sha = "v1") => createVersionRegistry({ sha, project, activatedAt: 0 });
+
+describe("scheduler: every and cron", () => {
+  it("fires `every` on multiples of the interval, one tick event each", async () => {
+    const { s, store } = await scheduler(registry(projectWith({ tick5: { schedule: { every: "5m" } } })));
+    s.start();
+    expect(s.dueTimes().get("tick5")).toBe(Date.parse("2026-01-01T00:05:00Z"));
+    await time.advanceTo(T0 + 3 * MIN, settle);
+    expect(await store.listRuns()).toHaveLength(0);
+    await time.advanceTo(Date.parse("2026-01-01T00:15:00Z"), settle);
+    const runs = await store.listRuns({ flow: "tick5" });
+    expect(runs.map((r) => [r.trigger, r.version, r.status])).toEqual(Array(3).fill(["schedule", "v1", "queued"]));
+    const payloads = await Promise.all(runs.map(async (r) => (await store.getEvent(r.eventId!))!.payload));
+    expect(payloads.map((p) => (p as { tick: string }).tick).sort()).toEqual([
+      "2026-01-01T00:05:00.000Z", "2026-01-01T00:10:00.000Z", "2026-01-01T00:15:00.000Z",
+    ]);
+    expect(s.dueTimes().get("tick5")).toBe(Date.parse("2026-01-01T00:20:00Z"));
+  });
+
+  it("fires cron in settings.timezone (02:00 Amsterdam is 01:00 UTC in winter)", async () => {
+    const { s, store } = await scheduler(registry(projectWith({ nightly: { schedule: { cron: "0 2 * * *" } } })));
+    s.start();
+    expect(new Date(s.dueTimes().get("nightly")!).toISOString()).toBe("2026-01-01T01:00:00.000Z");
+    await time.advanceTo(Date.parse("2026-01-02T01:30:00Z"), settle);
+    expect(await store.listRuns({ flow: "nightly" })).toHaveLength(2);
+  });
+
+  it("with two replicas on one store, exactly one fires each tick", async () => {
+    const versions = registry(projectWith({ tick1: { schedule: { every: "1m" } } }));
+    const a = await scheduler(versions);
+    const b = await scheduler(versions);
+    a.s.start();
+    b.s.start();
+    await time.advanceTo(T0 + 6 * MIN, settle);
+    const byTick = new Map<number, TickResult[]>();
+    for (const t of ticks) byTick.set(t.at, [...(byTick.get(t.at) ?? []), t]);
+    expect(byTick.size).toBe(6);
+    for (const group of byTick.values()) expect(group.map((t) => t.status).sort()).toEqual(["fired", "locked"]);
+    // Neither replica leaned on the inbox's dedup: every fired tick enqueued.
+    expect(ticks.filter((t) => t.status === "fired").every((t) => t.enqueued === 1)).toBe(true);
+    expect(await a.store.listRuns({ flow: "tick1" })).toHaveLength(6);
+  });
+
+  it("re-reads the schedules when the active version changes", async () => {
+    const versions = registry(projectWith({ tick5: { schedule: { every: "5m" } }, gone: { schedule: { every: "1m" } } }));
+    const { s, store } = await scheduler(versions);
+    s.start();
+    await time.advanceTo(Date.parse("2026-01-01T00:05:00Z"), settle);
+    versions.activate({ sha: "v2", project: projectWith({ tick5: { schedule: { every: "2m" } } }), activatedAt: time.t });
+    s.refresh();
+    expect([...s.dueTimes()]).toEqual([["tick5", Date.parse("2026-01-01T00:06:00Z")]]);
+    await time.advanceTo(Date.parse("2026-01-01T00:08:00Z"), settle);
+    const runs = await store.listRuns();
+    expect(runs.map((r) => `${r.flow}@${r.version}`).sort()).toEqual(["gone@v1", "gone@v1", "gone@v1", "gone@v1", "tick5@v1", "tick5@v2", "tick5@v2"]);
+  });
+
+  it("notices a new version at the next tick even without refresh()", async () => {
+    const versions = registry(projectWith({ tick1: { schedule: { every: "1m" } } }));
+    const { s, store } = await scheduler(versions);
+    s.start();
+    versions.activate({ sha: "v2", project: projectWith({ tick1: { schedule: { every: "1m" } } }), activatedAt: time.t });
+    await time.advanceTo(T0 + MIN, settle);
+    expect((await store.listRuns()).map((r) => r.version)).toEqual(["v2"]);
+  });
+});
+
+describe("scheduler: polling", () => {
+  const STAMP = "2026-01-01T00:00:00Z";
+  const pollFlow = (): Project => projectWith({ [ORDER_FLOW]: { schedule: { every: "5m", poll: "aspos.orders" } } });
+
+  async function enqueuedIds(store: Store): Promise<number[]> {
+    const runs = await store.listRuns({ flow: ORDER_FLOW, limit: 1000 });
+    const events = await Promise.all(runs.map((r) => store.getEvent(r.eventId!)));
+    return events.map((e) => (e!.payload as { id: number }).id).sort((a, b) => a - b);
+  }
+
+  it("pages through records sharing one updatedAt, each enqueued exactly once across ticks", async () => {
+    const feed = new FakeFeed();
+    for (let id = 1; id <= 5; id++) feed.put(id, STAMP);
+    const { s, store } = await scheduler(registry(pollFlow(), "sha-1"), { connector: feed, pageSize: 2 });
+    s.start();
+    await time.advanceTo(Date.parse("2026-01-01T00:05:00Z"), settle);
+    expect(ticks.at(-1)).toMatchObject({ status: "fired", enqueued: 5, duplicates: 0, pages: 3 });
+    expect(await enqueuedIds(store)).toEqual([1, 2, 3, 4, 5]);
+
+    feed.put(6, STAMP); // same timestamp, sorts after the cursor
+    await time.advanceTo(Date.parse("2026-01-01T00:10:00Z"), settle);
+    expect(ticks.at(-1)).toMatchObject({ enqueued: 1, duplicates: 0 });
+    await time.advanceTo(Date.parse("2026-01-01T00:15:00Z"), settle);
+    expect(ticks.at(-1)).toMatchObject({ status: "fired", enqueued: 0, pages: 1 });
+    expect(await enqueuedIds(store)).toEqual([1, 2, 3, 4, 5, 6]);
+
+    feed.put(2, "2026-01-01T00:12:00Z"); // changed again: processed again
+    await time.advanceTo(Date.parse("2026-01-01T00:20:00Z"), settle);
+    expect(await enqueuedIds(store)).toEqual([1, 2, 2, 3, 4, 5, 6]);
+
+    const runs = await store.listRuns({ flow: ORDER_FLOW, limit: 1000 });
+    const event = await store.getEvent(runs[0]!.eventId!);
+    expect(event).toMatchObject({ source: "aspos", flowVersion: "sha-1", dedupKey: `${ORDER_FLOW}:orders:2:2026-01-01T00:12:00Z` });
+    expect(runs[0]).toMatchObject({ trigger: "schedule", version: "sha-1", searchText: "W-2" });
+  });
+
+  it("a failed enqueue leaves the cursor where the last commit put it; the next tick resumes there", async () => {
+    const feed = new FakeFeed();
+    for (let id = 1; id <= 5; id++) feed.put(id, STAMP);
+    const real = await replicaStore();
+    let failAt = 2;
+    const flaky = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === "enqueuePolled") {
+          return async (...args: Parameters<Store["enqueuePolled"]>) => {
+            if (--failAt === 0) throw new Error("disk full");
+            return target.enqueuePolled(...args);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { s } = await scheduler(registry(pollFlow()), { connector: feed, pageSize: 2, store: flaky });
+    s.start();
+    await time.advanceTo(Date.parse("2026-01-01T00:05:00Z"), settle);
+    expect(ticks.at(-1)).toMatchObject({ status: "failed", enqueued: 2, error: "disk full" });
+    // Page one committed with its cursor; page two's records and cursor were not stored.
+    expect(await real.getCursor(`cursor:${ORDER_FLOW}`)).toBe(JSON.stringify([STAMP, 2]));
+    expect(await enqueuedIds(real)).toEqual([1, 2]);
+
+    await time.advanceTo(Date.parse("2026-01-01T00:10:00Z"), settle);
+    expect(ticks.at(-1)).toMatchObject({ status: "fired", enqueued: 3, duplicates: 0 });
+    expect(await enqueuedIds(real)).toEqual([1, 2, 3, 4, 5]);
+    expect(await real.getCursor(`cursor:${ORDER_FLOW}`)).toBe(JSON.stringify([STAMP, 5]));
+  });
+
+  it("pollNow reads new records at once and waits for a poll already under way", async () => {
+    const feed = new FakeFeed();
+    feed.put(1, STAMP);
+    const { s, store } = await scheduler(registry(pollFlow()), { connector: feed });
+    s.start();
+    let second: Promise<TickResult> | undefined;
+    feed.afterRead = () => {
+      // Record 2 arrives, and its webhook asks for a poll, after the running poll has read its page.
+      feed.afterRead = undefined;
+      feed.put(2, STAMP);
+      second = s.pollNow(ORDER_FLOW);
+    };
+    expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ status: "fired", enqueued: 1 });
+    expect(await second).toMatchObject({ status: "fired", enqueued: 1 });
+    expect(await enqueuedIds(store)).toEqual([1, 2]);
+    expect(await s.pollNow("no-such-flow")).toMatchObject({ status: "not-scheduled" });
+  });
+
+  it("a poll failure reports the error and moves nothing", async () => {
+    const feed = new FakeFeed();
+    feed.put(1, STAMP);
+    feed.poll = async () => {
+      throw new Error("AsPos 503");
+    };
+    const { s, store } = await scheduler(registry(pollFlow()), { connector: feed });
+    expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ status: "failed", error: "AsPos 503", pages: 0 });
+    expect(await store.getCursor(`cursor:${ORDER_FLOW}`)).toBeNull();
+  });
+});
