@@ -1,0 +1,44 @@
+import type { ConnectionConfig } from "../../engine/config/types.ts";
+import { ConfigError } from "../../engine/errors.ts";
+import { createAfasConnector } from "./afas/index.ts";
+import { createAsposConnector } from "./aspos/index.ts";
+import type { Connector } from "./types.ts";
+
+/** What every connector factory accepts: tests and the sandbox inject fetch and the clock. */
+export interface ConnectorOptions {
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+}
+
+export interface ConnectorType {
+  readonly type: string;
+  // Method syntax on purpose: each factory narrows `config` to its own type.
+  create(name: string, config: never, options?: ConnectorOptions): Connector;
+}
+
+/**
+ * Every connection type Koppel speaks. An explicit list rather than discovery: adding a system is a
+ * reviewed one-line change here, and `type:` in the config can name nothing else.
+ */
+export const CONNECTOR_TYPES: readonly ConnectorType[] = [
+  { type: "afas", create: createAfasConnector },
+  { type: "aspos", create: createAsposConnector },
+];
+
+/** One connector per entry under `connections:`, keyed by the connection name. */
+export function createConnectors(
+  connections: Readonly<Record<string, ConnectionConfig>>,
+  options: ConnectorOptions = {},
+  types: readonly ConnectorType[] = CONNECTOR_TYPES,
+): Map<string, Connector> {
+  const connectors = new Map<string, Connector>();
+  for (const [name, config] of Object.entries(connections)) {
+    const type = types.find((t) => t.type === config.type);
+    if (!type) {
+      const known = types.map((t) => t.type).join(", ");
+      throw new ConfigError("INVALID_VALUE", `connection '${name}': unknown type '${String(config.type)}' (known: ${known})`);
+    }
+    connectors.set(name, type.create(name, config as never, options));
+  }
+  return connectors;
+}

@@ -1,0 +1,61 @@
+import type { ClaimedJob, JobQueue } from "../queue/types.ts";
+
+/** Why a run was stopped before its next upstream call. */
+export type Interruption = "stopping" | "lease-lost";
+
+export class RunInterrupted extends Error {
+  constructor(readonly why: Interruption) {
+    super(why === "stopping" ? "the runner is shutting down; the job goes back to the queue" : "the job's lease was lost to another worker");
+    this.name = "RunInterrupted";
+  }
+}
+
+/**
+ * Holds one job's lease while its run is in flight. The lease is pushed out before upstream calls
+ * once a third of it has passed (and by a timer, for a single call that takes long), so a slow AFAS
+ * does not let another worker take the job and write twice.
+ */
+export class LeaseKeeper {
+  private lastExtended: number;
+  private stopRequested = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  interrupted: Interruption | undefined;
+
+  constructor(
+    private readonly job: ClaimedJob,
+    private readonly queue: Pick<JobQueue, "extend">,
+    private readonly leaseMs: number,
+    private readonly now: () => number,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.lastExtended = job.leaseUntil - leaseMs;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.extend().catch(this.onError), Math.max(this.leaseMs / 3, 1));
+    this.timer.unref?.();
+  }
+
+  finish(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Ends the run at its next upstream call; the call under way, if any, finishes. */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Called before every upstream call of the run. */
+  readonly check = async (): Promise<void> => {
+    if (!this.interrupted && this.stopRequested) this.interrupted = "stopping";
+    if (!this.interrupted && this.now() - this.lastExtended >= this.leaseMs / 3) await this.extend();
+    if (this.interrupted) throw new RunInterrupted(this.interrupted);
+  };
+
+  private async extend(): Promise<void> {
+    if (this.interrupted === "lease-lost") return;
+    const at = this.now();
+    if (await this.queue.extend(this.job, this.leaseMs)) this.lastExtended = at;
+    else this.interrupted = "lease-lost";
+  }
+}

@@ -1,0 +1,94 @@
+import { executeFlow } from "../../engine/flow/execute.ts";
+import type { Connector } from "../connectors/types.ts";
+import type { ClaimedJob, JobQueue } from "../queue/types.ts";
+import type { RunError, RunPatch, Store } from "../store/types.ts";
+import type { MappingVersion, VersionRegistry } from "../versions.ts";
+import { backoffDelay, retryAfterOf, type BackoffPolicy } from "./backoff.ts";
+import { projectEnv } from "./env.ts";
+import type { LeaseKeeper } from "./lease.ts";
+import { guardedPort, ledgerPort } from "./port.ts";
+import { runError, runRecord, type RunRecord } from "./record.ts";
+import { selectRecord } from "./route.ts";
+
+export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
+
+export interface ProcessDeps {
+  readonly store: Store;
+  readonly queue: JobQueue;
+  readonly versions: VersionRegistry;
+  readonly connectors: ConnectorSource;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly backoff?: BackoffPolicy;
+  readonly redact: (payload: unknown) => unknown;
+}
+
+/**
+ * done/skipped/failed: recorded as such; retry: back in the queue for later; released: handed back
+ * unrun-for-good on shutdown; lost: another worker holds the job now, nothing was recorded.
+ */
+export type Disposition = "done" | "skipped" | "retry" | "failed" | "released" | "lost";
+
+export interface ProcessedJob {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly flow: string;
+  readonly disposition: Disposition;
+  readonly attempts: number;
+  /** The version that ran (differs from the job's when that one is no longer loaded). */
+  readonly version: string;
+  readonly error?: RunError;
+  readonly retryAt?: number;
+}
+
+/** One claimed job: run its flow on the version it was accepted under, then settle it in the queue. */
+export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: ProcessDeps): Promise<ProcessedJob> {
+  const { queue, now } = deps;
+  const loaded = deps.versions.get(job.version);
+  // Kept versions are bounded; a job older than all of them runs on the current one, and says so.
+  const version = loaded ?? deps.versions.current();
+  const requested = loaded ? {} : { requestedVersion: job.version };
+  const base = { jobId: job.id, runId: job.runId, flow: job.flow, attempts: job.attempts, version: version.sha };
+  const settle = async (disposition: Disposition, ok: Promise<boolean>, extra: Partial<ProcessedJob> = {}): Promise<ProcessedJob> =>
+    ({ ...base, ...extra, disposition: (await ok) ? disposition : "lost" });
+
+  const failAtOnce = (error: RunError) => settle("failed", queue.fail(job, error, { version: version.sha, trace: requested }), { error });
+  const flow = version.project.flows.get(job.flow);
+  if (!flow) return failAtOnce({ code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}` });
+  if (job.payload === null) {
+    return failAtOnce({ code: "INPUT_INVALID", message: "the event's payload was erased (retention or erasure); there is nothing to run" });
+  }
+
+  const project = version.project;
+  const env = projectEnv(project, now);
+  const connectors = typeof deps.connectors === "function" ? deps.connectors(version) : deps.connectors;
+  const port = guardedPort(ledgerPort(connectors, deps.store), lease.check);
+  const started = now();
+  const result = await executeFlow(flow, job.payload, { ...env, port, flows: project.flows, eventId: job.eventId });
+  if (lease.interrupted === "lease-lost") return { ...base, disposition: "lost" };
+  if (lease.interrupted === "stopping") return settle("released", queue.release(job));
+
+  const input = await selectRecord(flow, job.payload, env).catch(() => undefined);
+  const record = (extra: Partial<RunRecord> = {}): RunPatch => ({
+    version: version.sha,
+    input: deps.redact(input ?? null),
+    trace: deps.redact(runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...extra })),
+  });
+
+  if (result.outcome !== "failed") {
+    return settle(result.outcome, queue.complete(job, { ...record(), status: result.outcome, error: null }));
+  }
+  const error = result.error!;
+  const recorded = runError(error);
+  if (error.retryable && job.attempts < flow.run.maxAttempts) {
+    const retryAfterMs = retryAfterOf(error);
+    const delay = backoffDelay(job.attempts, {
+      random: deps.random,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(deps.backoff ? { policy: deps.backoff } : {}),
+    });
+    const retryAt = now() + delay;
+    return settle("retry", queue.retryLater(job, retryAt, recorded, record({ retryAt })), { error: recorded, retryAt });
+  }
+  return settle("failed", queue.fail(job, recorded, record()), { error: recorded });
+}

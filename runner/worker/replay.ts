@@ -1,0 +1,82 @@
+import type { Project } from "../../engine/config/load.ts";
+import type { JobQueue } from "../queue/types.ts";
+import type { RunStatus, Store } from "../store/types.ts";
+import type { VersionRegistry } from "../versions.ts";
+import { projectEnv } from "./env.ts";
+import { runKeyFor } from "./route.ts";
+
+export interface ReplayDeps {
+  readonly store: Pick<Store, "getRun" | "getEvent">;
+  readonly queue: Pick<JobQueue, "enqueue">;
+  /** SHA of the version running now, for `--current`; null when none was ever activated. */
+  currentVersion(): string | null | Promise<string | null>;
+  /** The project a version runs, to recompute the ordering key; undefined: replay without one. */
+  project(sha: string): Project | undefined;
+  readonly now: () => number;
+}
+
+export interface Replayed {
+  readonly runId: string;
+  readonly jobId: string;
+  readonly replayOf: string;
+  readonly version: string;
+  readonly runKey: string | null;
+}
+
+/** The run cannot be replayed as asked; the message says why, for the CLI and the API's 4xx. */
+export class ReplayRefused extends Error {
+  override name = "ReplayRefused";
+}
+
+const REPLAYABLE: readonly RunStatus[] = ["done", "skipped", "failed"];
+
+/**
+ * Queues the run's event again for its flow, as a new run linked to the old one (`replayOf`), on
+ * the version the old run ran, or on the current one. The event id stays the same, so each send
+ * has the same idempotency key: what the old run wrote is answered from the ledger, not written
+ * again. (Under `current`, a step whose path changed gets a new key and does write.)
+ */
+export async function replayRun(deps: ReplayDeps, runId: string, options: { readonly current?: boolean } = {}): Promise<Replayed> {
+  const run = await deps.store.getRun(runId);
+  if (!run) throw new ReplayRefused(`no run ${runId}`);
+  if (!REPLAYABLE.includes(run.status)) throw new ReplayRefused(`run ${runId} is ${run.status}; only finished runs (${REPLAYABLE.join(", ")}) can be replayed`);
+  const event = run.eventId ? await deps.store.getEvent(run.eventId) : null;
+  if (!event) throw new ReplayRefused(`the event of run ${runId} is no longer in the inbox`);
+  if (event.payload === null) throw new ReplayRefused(`the event of run ${runId} was erased (retention or erasure)`);
+
+  const version = options.current ? await deps.currentVersion() : (run.version ?? event.flowVersion);
+  if (!version) throw new ReplayRefused("no mapping version is active yet; start the runner once, or replay without --current");
+  const runKey = await orderingKey(deps, version, run.flow, event.payload);
+  const [created] = await deps.queue.enqueue([
+    { eventId: event.eventId, flow: run.flow, runKey, version, replayOf: run.id, searchText: run.searchText },
+  ]);
+  return { runId: created!.runId, jobId: created!.jobId, replayOf: run.id, version, runKey };
+}
+
+/** The finished job's key is gone with its row; ordering behind newer events of the key needs it again. */
+async function orderingKey(deps: ReplayDeps, version: string, flowName: string, payload: unknown): Promise<string | null> {
+  const project = deps.project(version);
+  const flow = project?.flows.get(flowName);
+  if (!project || !flow) return null;
+  try {
+    return await runKeyFor(flow, payload, projectEnv(project, deps.now));
+  } catch {
+    return null;
+  }
+}
+
+/** Replay as the running server does it: versions it still holds, else the current one (as the worker runs it). */
+export function registryReplayDeps(
+  store: ReplayDeps["store"],
+  queue: ReplayDeps["queue"],
+  versions: VersionRegistry,
+  now: () => number,
+): ReplayDeps {
+  return {
+    store,
+    queue,
+    now,
+    currentVersion: () => versions.current().sha,
+    project: (sha) => (versions.get(sha) ?? versions.current()).project,
+  };
+}

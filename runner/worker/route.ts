@@ -1,0 +1,131 @@
+import type { Project } from "../../engine/config/load.ts";
+import type { CompiledFlow } from "../../engine/flow/plan.ts";
+import { truthy } from "../../engine/flow/truth.ts";
+import { toKoppelError } from "../../engine/errors.ts";
+import type { AcceptInput } from "../server/webhooks.ts";
+import type { JobSpec, NewEvent } from "../store/types.ts";
+import type { MappingVersion } from "../versions.ts";
+import { projectEnv, type ProjectEnv } from "./env.ts";
+
+export interface IncomingEvent {
+  readonly source: string;
+  /** The parsed webhook body. */
+  readonly payload: unknown;
+  /** Lower-case header names. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface Routing {
+  /** One per flow the event is for; empty when no flow wants it (the event is still kept). */
+  readonly jobs: JobSpec[];
+  readonly eventType: string | null;
+  /** Order numbers and emails found in the body, for the dashboard's search. */
+  readonly searchText: string | null;
+  /** Filters that could not be evaluated (the flow is then not run) and keys that could not be computed. */
+  readonly problems: string[];
+}
+
+/**
+ * For senders that put the event type only in a header (a generic Standard Webhooks sender); AsPos
+ * (`type`) and AFAS (`EventType`) put it in the body, which wins.
+ */
+const EVENT_TYPE_HEADERS = ["webhook-type", "x-event-type"];
+
+export function eventTypeOf(payload: unknown, headers: Readonly<Record<string, string>> = {}): string | null {
+  const body = isRecord(payload) ? payload : {};
+  for (const value of [body.type, body.EventType, ...EVENT_TYPE_HEADERS.map((h) => headers[h])]) {
+    if (typeof value === "string" && value !== "") return value;
+  }
+  return null;
+}
+
+/**
+ * Which flows an accepted event is for. The caller stores the event whatever this returns: an
+ * event no flow wants (yet) is kept in the inbox without jobs, so a flow added later, or a replay
+ * after fixing a filter, can still reach it and nothing a sender was promised (2xx) is lost.
+ */
+export async function routeEvent(project: Project, event: IncomingEvent, now: () => number): Promise<Routing> {
+  const env = projectEnv(project, now);
+  const eventType = eventTypeOf(event.payload, event.headers);
+  const jobs: JobSpec[] = [];
+  const problems: string[] = [];
+  for (const flow of project.flows.values()) {
+    const webhook = flow.trigger?.webhook;
+    if (!webhook || webhook.source !== event.source) continue;
+    if (webhook.events?.length && (eventType === null || !webhook.events.includes(eventType))) continue;
+    if (webhook.filter) {
+      try {
+        if (!truthy(await webhook.filter.evaluate(scopeOf(event.payload, env), env))) continue;
+      } catch (e) {
+        problems.push(`${flow.name}: filter failed, flow not run: ${toKoppelError(e).format()}`);
+        continue;
+      }
+    }
+    let runKey: string | null = null;
+    try {
+      runKey = await runKeyFor(flow, event.payload, env);
+    } catch (e) {
+      // The run itself will meet the same data and fail visibly; it just runs without ordering.
+      problems.push(`${flow.name}: run.key failed, no ordering: ${toKoppelError(e).format()}`);
+    }
+    jobs.push({ flow: flow.name, runKey });
+  }
+  return { jobs, eventType, searchText: searchTextOf(event.payload, jobs.flatMap((j) => (j.runKey ? [j.runKey] : []))), problems };
+}
+
+/** The record a flow works on (`input.select`), without the schema check: that is the run's job. */
+export async function selectRecord(flow: CompiledFlow, event: unknown, env: ProjectEnv): Promise<unknown> {
+  return flow.input.select ? await flow.input.select.evaluate(scopeOf(event, env), env) : event;
+}
+
+/** `run.key` on the selected record, as text; null when the flow has none or it is empty. */
+export async function runKeyFor(flow: CompiledFlow, event: unknown, env: ProjectEnv): Promise<string | null> {
+  if (!flow.run.key) return null;
+  const key = await flow.run.key.evaluate(scopeOf(await selectRecord(flow, event, env), env), env);
+  if (key === undefined || key === null || key === "") return null;
+  return typeof key === "string" ? key : JSON.stringify(key);
+}
+
+/** The inbox entry for an event the webhook route admitted: the `accept` the server injects. */
+export async function toNewEvent(version: MappingVersion, input: AcceptInput, now: () => number): Promise<NewEvent> {
+  const routing = await routeEvent(version.project, input, now);
+  return {
+    source: input.source,
+    dedupKey: input.dedupKey,
+    payload: input.payload,
+    headers: input.headers,
+    flowVersion: version.sha,
+    jobs: routing.jobs,
+    searchText: routing.searchText,
+    receivedAt: input.receivedAt,
+  };
+}
+
+const SEARCHABLE = /^(number|orderNumber|externalNumber|email|emailAddress|EmAd|OrNu|DbId)$/i;
+const MAX_SEARCH_TEXT = 1000;
+
+/** Values of order-number and email fields anywhere in the body, plus the run keys. */
+export function searchTextOf(payload: unknown, extra: readonly string[] = []): string | null {
+  const found = new Set<string>(extra);
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 6 || found.size > 50) return;
+    if (Array.isArray(value)) for (const v of value.slice(0, 50)) visit(v, depth + 1);
+    else if (isRecord(value)) {
+      for (const [key, v] of Object.entries(value)) {
+        if (SEARCHABLE.test(key) && (typeof v === "string" || typeof v === "number") && v !== "") found.add(String(v));
+        else visit(v, depth + 1);
+      }
+    }
+  };
+  visit(payload, 0);
+  const text = [...found].join(" ").slice(0, MAX_SEARCH_TEXT);
+  return text === "" ? null : text;
+}
+
+function scopeOf(input: unknown, env: ProjectEnv) {
+  return { input, root: input, steps: {}, settings: env.settings };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,145 @@
+import type { ClaimedJob, JobQueue } from "../queue/types.ts";
+import type { Store } from "../store/types.ts";
+import type { VersionRegistry } from "../versions.ts";
+import type { BackoffPolicy } from "./backoff.ts";
+import { LeaseKeeper } from "./lease.ts";
+import { processJob, type ConnectorSource, type ProcessedJob } from "./process.ts";
+
+export type { ConnectorSource, Disposition, ProcessedJob } from "./process.ts";
+
+export interface WorkerOptions {
+  readonly store: Store;
+  readonly queue: JobQueue;
+  readonly versions: VersionRegistry;
+  /** By connection name; a function when a reload may change connections (one map per version). */
+  readonly connectors: ConnectorSource;
+  readonly now: () => number;
+  /** Jitter source, in [0, 1). */
+  readonly random?: () => number;
+  readonly workerId: string;
+  readonly leaseMs: number;
+  /** Jobs in flight at once; per-connection caps (maxParallel) are the connectors' own. */
+  readonly concurrency: number;
+  /** Applied to each run's stored input and trace (config `logging.payloads`). */
+  readonly redact?: (payload: unknown) => unknown;
+  readonly backoff?: BackoffPolicy;
+  /** How long start() waits before asking an empty queue again; default 500 ms. */
+  readonly idleMs?: number;
+  /** Store or queue trouble outside a run; the job's lease then expires and it is claimed again. */
+  readonly onError?: (error: unknown, job?: ClaimedJob) => void;
+  /** After each job is settled (metrics, alerts on failure). */
+  readonly onProcessed?: (job: ProcessedJob) => void;
+}
+
+export interface Worker {
+  /** Claims and runs jobs in the background until stop(). */
+  start(): void;
+  /**
+   * Stops claiming, lets runs in flight finish for up to `graceMs` (default 30 s), then stops each
+   * remaining run before its next upstream call and hands its job back uncounted.
+   */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
+  /** Claims one batch (up to the free concurrency), runs it and returns how each job ended. */
+  runOnce(): Promise<ProcessedJob[]>;
+  readonly inFlight: number;
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const { queue, workerId, leaseMs, now } = options;
+  const onError = options.onError ?? ((error: unknown) => console.error(`worker ${workerId}:`, error));
+  const deps = {
+    store: options.store,
+    queue,
+    versions: options.versions,
+    connectors: options.connectors,
+    now,
+    random: options.random ?? Math.random,
+    redact: options.redact ?? ((payload: unknown) => payload),
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+  };
+  const leases = new Map<string, LeaseKeeper>();
+  const inFlight = new Set<Promise<ProcessedJob | undefined>>();
+  let accepting = true;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  function run(job: ClaimedJob): Promise<ProcessedJob | undefined> {
+    const lease = new LeaseKeeper(job, queue, leaseMs, now, (e) => onError(e, job));
+    leases.set(job.id, lease);
+    lease.start();
+    if (!accepting) lease.requestStop();
+    const done = processJob(job, lease, deps)
+      .then((processed) => {
+        options.onProcessed?.(processed);
+        return processed;
+      })
+      .catch((error: unknown) => {
+        onError(error, job);
+        return undefined;
+      })
+      .finally(() => {
+        lease.finish();
+        leases.delete(job.id);
+        inFlight.delete(done);
+        wake?.();
+      });
+    inFlight.add(done);
+    return done;
+  }
+
+  async function claim(): Promise<ClaimedJob[]> {
+    const free = options.concurrency - inFlight.size;
+    if (!accepting || free <= 0) return [];
+    try {
+      return await queue.claim(workerId, leaseMs, free);
+    } catch (error) {
+      onError(error);
+      return [];
+    }
+  }
+
+  async function background(): Promise<void> {
+    while (accepting) {
+      const jobs = await claim();
+      for (const job of jobs) void run(job);
+      const full = inFlight.size >= options.concurrency;
+      if (jobs.length && !full) continue;
+      // Full: a finishing job wakes us. Empty queue: look again after idleMs.
+      await new Promise<void>((resolve) => {
+        const timer = full ? undefined : setTimeout(resolve, options.idleMs ?? 500);
+        wake = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  return {
+    get inFlight() {
+      return inFlight.size;
+    },
+    start() {
+      accepting = true;
+      loop ??= background().finally(() => (loop = undefined));
+    },
+    async runOnce() {
+      const settled = await Promise.all((await claim()).map(run));
+      return settled.filter((p): p is ProcessedJob => p !== undefined);
+    },
+    async stop({ graceMs = 30_000 } = {}) {
+      accepting = false;
+      wake?.();
+      await loop;
+      if (inFlight.size && graceMs > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+        await Promise.race([Promise.all(inFlight), grace]);
+        clearTimeout(timer);
+      }
+      for (const lease of leases.values()) lease.requestStop();
+      await Promise.all(inFlight);
+    },
+  };
+}
