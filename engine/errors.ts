@@ -141,6 +141,8 @@ export interface UpstreamDetails {
   readonly retryAfterMs?: number;
   /** Extra machine-readable fields from the error body (missingSkus, existingId, …). */
   readonly body?: unknown;
+  /** The HTTP exchanges of the failed call, for the run's trace. */
+  readonly exchanges?: readonly unknown[];
 }
 
 /** AFAS or AsPos refused the request or could not be reached. */

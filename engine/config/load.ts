@@ -3,7 +3,7 @@ import configSchema from "../../schemas/config.schema.json" with { type: "json" 
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { ConfigError } from "../errors.ts";
 import { compileFlow } from "../flow/compile.ts";
-import type { CompiledFlow } from "../flow/plan.ts";
+import type { CompiledFlow, SendSchema } from "../flow/plan.ts";
 import type { Limits } from "../transform/expression.ts";
 import { findLiteralSecrets, interpolate, type Resolvers } from "./interpolate.ts";
 import { checkAgainstSchema, createAjv } from "./schema-check.ts";
@@ -120,13 +120,24 @@ class SchemaCache {
   readonly files: string[] = [];
   private readonly ajv = createAjv();
   private readonly compiled = new Map<string, ValidateFunction | string>();
+  private readonly sendSchemas = new Map<string, SendSchema | undefined>();
 
   constructor(private readonly host: ProjectHost) {}
 
-  send(type: string, object: string): ValidateFunction | undefined {
+  send(type: string, object: string): SendSchema | undefined {
+    const id = `${type}/${object}`;
+    if (!this.sendSchemas.has(id)) this.sendSchemas.set(id, this.findSend(type, object));
+    return this.sendSchemas.get(id);
+  }
+
+  private findSend(type: string, object: string): SendSchema | undefined {
     for (const dir of this.host.schemaDirs) {
-      const found = this.load(this.host.resolve(dir, `${type}/${object}.schema.json`));
-      if (typeof found !== "string") return found;
+      const path = this.host.resolve(dir, `${type}/${object}.schema.json`);
+      const insert = this.load(path);
+      if (typeof insert === "string") continue;
+      const key = keyOf(insert.schema);
+      const keyed = key.length ? this.ajv.compile({ ...relaxForKeyedWrite(insert.schema, key), $id: `${fileId(path)}?keyed` }) : insert;
+      return { insert, keyed, key };
     }
     return undefined;
   }
@@ -166,6 +177,23 @@ class SchemaCache {
       this.ajv.addSchema({ ...schema, $id: id });
     }
   }
+}
+
+function keyOf(schema: unknown): string[] {
+  const key = (schema as { "x-key"?: unknown })?.["x-key"];
+  return Array.isArray(key) ? key.map(String) : [];
+}
+
+/** The same schema with every `required` dropped except the key at the top. */
+function relaxForKeyedWrite(schema: unknown, key: readonly string[]): Record<string, unknown> {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (!node || typeof node !== "object") return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) if (k !== "required" && k !== "$id") out[k] = strip(v);
+    return out;
+  };
+  return { ...(strip(schema) as Record<string, unknown>), required: [...key] };
 }
 
 function fileId(path: string): string {

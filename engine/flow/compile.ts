@@ -3,7 +3,7 @@ import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
 import { ConfigError, toKoppelError, type Position } from "../errors.ts";
 import { compileExpression, DEFAULT_LIMITS, type Expression, type Limits } from "../transform/expression.ts";
 import type {
-  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendStep, SetStep,
+  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendSchema, SendStep, SetStep,
 } from "./plan.ts";
 import { generateBuilder } from "./payload-codegen.ts";
 import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
@@ -13,7 +13,7 @@ export interface CompileContext {
   readonly maps: ReadonlySet<string>;
   readonly flowNames: ReadonlySet<string>;
   /** Schema a send payload must match: schemas/<type>/<object>.schema.json, or undefined. */
-  sendSchema(type: string, object: string): ValidateFunction | undefined;
+  sendSchema(type: string, object: string): SendSchema | undefined;
   /** The flow's `input.schema`, resolved relative to the flow file. */
   inputSchema(flowFile: string, ref: string): ValidateFunction | string;
   readonly limits?: Limits;
@@ -178,7 +178,7 @@ class Compiler {
     };
   }
 
-  private send(raw: Raw, at: JsonPath, known: Set<string>, base: Omit<SendStep, "kind" | "connection" | "object" | "op" | "payload" | "validate">): SendStep | undefined {
+  private send(raw: Raw, at: JsonPath, known: Set<string>, base: Omit<SendStep, "kind" | "connection" | "object" | "op" | "payload" | "schema">): SendStep | undefined {
     const target = this.target(String(raw.send), [...at, "send"]);
     const payload =
       raw.body !== undefined
@@ -186,13 +186,13 @@ class Compiler {
         : this.topSpec(raw, at, known);
     if (!target) return undefined;
     const type = this.ctx.connections[target.connection]?.type ?? target.connection;
-    const validate = this.ctx.sendSchema(type, target.object);
-    if (!validate) {
+    const schema = this.ctx.sendSchema(type, target.object);
+    if (!schema) {
       this.error("NO_SCHEMA", `no schema for ${raw.send as string}: add schemas/${type}/${target.object}.schema.json so payloads are checked before they leave`, [...at, "send"]);
       return undefined;
     }
     this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
-    return { ...base, kind: "send", ...target, op: (raw.op as SendOp | undefined) ?? "insert", payload, validate };
+    return { ...base, kind: "send", ...target, op: (raw.op as SendOp | undefined) ?? "insert", payload, schema };
   }
 
   private payloadSpec(raw: Raw, at: JsonPath, known: Set<string>): PayloadSpec {

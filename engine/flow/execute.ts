@@ -73,6 +73,14 @@ export async function selectInput(flow: CompiledFlow, event: unknown, env: Funct
   return input;
 }
 
+/** Inserts must carry every mandatory field; updates and deletes only the key. */
+function validatorFor(step: SendStep, payload: Record<string, unknown>) {
+  const { insert, keyed, key } = step.schema;
+  if (step.op === "insert") return insert;
+  if (step.op === "upsert") return key.length > 0 && key.every((k) => payload[k] !== undefined) ? keyed : insert;
+  return keyed;
+}
+
 class Run {
   readonly effects: Effect[] = [];
   readonly trace: TraceEntry[] = [];
@@ -183,7 +191,7 @@ class Run {
     } else {
       payload = await buildPayload(step.payload, scope, this.env);
     }
-    const invalid = checkPayload(step, payload, step.validate);
+    const invalid = checkPayload(step, payload, validatorFor(step, payload));
     if (invalid) throw invalid;
     const effect: Effect = { step: path, send: `${step.connection}.${step.object}`, op: step.op, payload };
     this.effects.push(effect);

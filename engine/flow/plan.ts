@@ -62,7 +62,17 @@ export interface SendStep extends StepBase {
   readonly object: string;
   readonly op: SendOp;
   readonly payload: PayloadSpec | { readonly body: Expression };
-  readonly validate: ValidateFunction;
+  readonly schema: SendSchema;
+}
+
+/**
+ * A target schema's `required` lists describe an insert; an update or delete needs only the key
+ * (`x-key`). Both validators are compiled at load.
+ */
+export interface SendSchema {
+  readonly insert: ValidateFunction;
+  readonly keyed: ValidateFunction;
+  readonly key: readonly string[];
 }
 
 export interface SetStep extends StepBase {

@@ -227,4 +227,23 @@ output: $steps.b.seen
     expect(result.output).toBe(false);
     expect(result.trace[0]).toMatchObject({ step: "a", status: "not-run" });
   });
+
+  it("an update needs only the key; the insert's mandatory fields do not apply", async () => {
+    const flow = `flow: upd
+steps:
+  - id: a
+    send: afas.FbSales
+    op: update
+    fields: { OrNu: number, Re: "'changed'" }
+  - id: b
+    send: afas.FbSales
+    op: update
+    fields: { Re: "'no key'" }
+`;
+    const p = project({ "flows/upd.flow.yaml": flow });
+    const { port, sends } = recordingPort();
+    const result = await run(p, "upd", { number: "2025-1" }, port);
+    expect(sends.map((x) => x.payload)).toEqual([{ OrNu: "2025-1", Re: "changed" }]);
+    expect(result.error?.format()).toContain("mandatory field OrNu is missing");
+  });
 });
