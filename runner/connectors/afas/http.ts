@@ -4,7 +4,7 @@ import type { Exchange } from "../../../engine/flow/port.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { authorizationHeader, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl } from "./config.ts";
 import { httpError, transportError, withExchanges } from "./errors.ts";
-import { Semaphore } from "./semaphore.ts";
+import { Semaphore } from "../semaphore.ts";
 
 export interface AfasHttpOptions {
   fetch?: typeof fetch;

@@ -3,7 +3,7 @@ import { UpstreamError } from "../../../engine/errors.ts";
 import type { Exchange } from "../../../engine/flow/port.ts";
 import type { ResolvedAsposConfig } from "./config.ts";
 import { answerError, type HttpAnswer } from "./errors.ts";
-import { Limiter } from "./limit.ts";
+import { Semaphore } from "../semaphore.ts";
 import { TokenSource } from "./token.ts";
 import { createTransport, type Send } from "./transport.ts";
 
@@ -31,7 +31,7 @@ export function wireIdempotencyKey(key: string): string {
 export class AsposHttp {
   private readonly send: Send;
   private readonly tokens: TokenSource;
-  private readonly limiter: Limiter;
+  private readonly limiter: Semaphore;
 
   constructor(
     private readonly connection: string,
@@ -41,7 +41,7 @@ export class AsposHttp {
   ) {
     this.send = createTransport(connection, { ...(fetchImpl ? { fetch: fetchImpl } : {}), now, timeoutMs: config.timeoutMs });
     this.tokens = new TokenSource(connection, config, this.send, now);
-    this.limiter = new Limiter(config.maxParallel);
+    this.limiter = new Semaphore(config.maxParallel);
   }
 
   /** Fetches a token now (doctor's first check). */
