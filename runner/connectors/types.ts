@@ -22,3 +22,12 @@ export interface Connector {
   poll?(source: string, cursor: string | null, limit: number): Promise<PollPage>;
   close?(): Promise<void>;
 }
+
+/** One result of `koppel doctor`: what was checked against a live system and what to do about it. */
+export interface DoctorFinding {
+  readonly level: "ok" | "error" | "warn";
+  /** What was checked (token, ip, connector, field, endpoint, lookup, …). */
+  readonly check: string;
+  readonly message: string;
+  readonly fix?: string;
+}

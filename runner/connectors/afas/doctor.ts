@@ -1,17 +1,12 @@
 import { UpstreamError } from "../../../engine/errors.ts";
+import type { DoctorFinding } from "../types.ts";
+export type { DoctorFinding };
 import type { ConnectionUse } from "../../../engine/flow/port.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { AfasHttp, type AfasHttpOptions } from "./http.ts";
 import type { MetainfoListing, UpdateObjectMeta } from "./metainfo.ts";
 import { readGetMetainfo, readMetainfo, readUpdateMetainfo } from "./metainfo.ts";
 
-export interface DoctorFinding {
-  readonly level: "ok" | "error" | "warn";
-  /** token | ip | reach | connector | field | expiry */
-  readonly check: string;
-  readonly message: string;
-  readonly fix?: string;
-}
 
 type Kind = "get" | "update";
 const kindOf = (use: ConnectionUse): Kind => (use.kind === "send" ? "update" : "get");

@@ -1,4 +1,6 @@
 import { UpstreamError } from "../../../engine/errors.ts";
+import type { DoctorFinding } from "../types.ts";
+export type { DoctorFinding };
 import type { ConnectionUse, Exchange } from "../../../engine/flow/port.ts";
 import { resolveConfig, type AsposConfig } from "./config.ts";
 import { mergeEndpoints, pagingOf, placeholders, type EndpointTable } from "./endpoints.ts";
@@ -7,12 +9,6 @@ import { AsposHttp } from "./http.ts";
 import type { AsposConnectorOptions } from "./index.ts";
 import { fetchPage } from "./pages.ts";
 
-export interface DoctorFinding {
-  readonly level: "ok" | "error" | "warn";
-  readonly check: string;
-  readonly message: string;
-  readonly fix?: string;
-}
 
 /** Ids and codes from settings and maps that must exist in AsPos. Ids or codes are both accepted. */
 export interface AsposLookups {
