@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createVersionRegistry } from "../../../runner/versions.ts";
+import type { RunRecord } from "../../../runner/worker/record.ts";
+import { backends } from "../store/backends.ts";
+import { gate, orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
+
+const v1 = writeProject({ "order-to-afas": orderFlow("v1") });
+const v2 = writeProject({ "order-to-afas": orderFlow("v2") });
+
+describe.each(backends())("worker lifecycle on $name", (backend) => {
+  let world: World;
+  const open = async () => (world = await new World(backend).open(version("sha-1", v1)));
+  afterEach(() => world.close());
+
+  it("runs on the current version when the recorded one is no longer loaded, and records both", async () => {
+    await open();
+    const { runIds } = await world.accept(orderEvent("1001"));
+    // A restarted runner holds only what it loaded: the event's version is gone.
+    world.versions = createVersionRegistry(version("sha-2", v2));
+
+    expect(await world.worker().runOnce()).toMatchObject([{ disposition: "done", version: "sha-2" }]);
+    expect(world.afas.sent("TestOrder")[0]!.payload).toMatchObject({ Tag: "v2" });
+    const run = await world.store.getRun(runIds[0]!);
+    expect(run).toMatchObject({ status: "done", version: "sha-2" });
+    expect((run!.trace as RunRecord).requestedVersion).toBe("sha-1");
+  });
+
+  it("fails a job whose flow the version does not have", async () => {
+    await open();
+    const { eventId } = await world.accept(orderEvent("1001"));
+    const [created] = await world.queue.enqueue([{ eventId, flow: "gone-flow" }]);
+    const processed = await world.worker().runOnce();
+    expect(processed.find((p) => p.runId === created!.runId)).toMatchObject({ disposition: "failed", error: { code: "UNKNOWN_FLOW" } });
+    expect(await world.store.getRun(created!.runId)).toMatchObject({ status: "failed", error: { code: "UNKNOWN_FLOW" } });
+  });
+
+  it("keeps the lease of a long run so no other worker takes the job", async () => {
+    await open();
+    const { runIds } = await world.accept(orderEvent("1001"));
+    let stolen: unknown;
+    world.afas.onFind = () => {
+      world.clock.advance(20_000); // a slow GetConnector: two thirds of the lease gone
+      return [];
+    };
+    world.afas.onSend = async (req) => {
+      if (req.object === "TestOrder") {
+        world.clock.advance(15_000); // past the original lease end
+        stolen = await world.queue.claim("other", 30_000, 10);
+      }
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: runIds[0], disposition: "done", attempts: 1 }]);
+    expect(stolen).toEqual([]);
+  });
+
+  it("on stop, lets the call under way finish, runs nothing further and hands the job back uncounted", async () => {
+    await open();
+    const { runIds } = await world.accept(orderEvent("1001"));
+    const slow = gate();
+    world.afas.onFind = async () => {
+      slow.enter();
+      await slow.promise;
+      return [];
+    };
+    const worker = world.worker();
+    const batch = worker.runOnce();
+    await slow.entered;
+    const stopped = worker.stop({ graceMs: 0 });
+    slow.open();
+    await stopped;
+    expect(await batch).toMatchObject([{ disposition: "released" }]);
+    expect(world.afas.sent("TestOrder")).toEqual([]);
+    expect(await world.store.getRun(runIds[0]!)).toMatchObject({ status: "queued", attempts: 0 });
+
+    world.afas.onFind = () => [];
+    expect(await world.worker({ workerId: "w2" }).runOnce()).toMatchObject([{ disposition: "done", attempts: 1 }]);
+    expect(world.afas.sent("TestDebtor")).toHaveLength(1);
+    expect(world.afas.sent("TestOrder")).toHaveLength(1);
+  });
+
+  it("start() works the queue in the background until stop()", async () => {
+    await open();
+    const accepted = await Promise.all(["1001", "1002", "1003"].map((n) => world.accept(orderEvent(n))));
+    const processed: string[] = [];
+    const all = gate();
+    const worker = world.worker({
+      concurrency: 2,
+      idleMs: 5,
+      onProcessed: (p) => {
+        processed.push(p.runId);
+        if (processed.length === 3) all.open();
+      },
+    });
+    worker.start();
+    await all.promise;
+    await worker.stop();
+    expect(processed.sort()).toEqual(accepted.map((a) => a.runIds[0]).sort());
+    expect(worker.inFlight).toBe(0);
+  });
+
+  it("stores the run's input and trace through redact", async () => {
+    await open();
+    const { runIds } = await world.accept(orderEvent("1001", { email: "jan@example.nl" }));
+    const mask = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll("jan@example.nl", "***"));
+    await world.worker({ redact: mask }).runOnce();
+    const run = await world.store.getRun(runIds[0]!);
+    expect(JSON.stringify([run!.input, run!.trace])).not.toContain("jan@example.nl");
+    expect(run!.input).toMatchObject({ customer: { email: "***" } });
+    expect(world.afas.sent("TestDebtor")[0]!.payload).toEqual({ EmAd: "jan@example.nl" });
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../../engine/errors.ts";
+import type { SendRequest } from "../../../engine/flow/port.ts";
+import type { LedgerEntry } from "../../../runner/store/types.ts";
+import { guardedPort, ledgerPort, type Ledger } from "../../../runner/worker/port.ts";
+import { FakeConnector } from "./harness.ts";
+
+function memoryLedger(): Ledger & { entries: Map<string, LedgerEntry> } {
+  const entries = new Map<string, LedgerEntry>();
+  return {
+    entries,
+    ledgerGet: async (key) => entries.get(key) ?? null,
+    async ledgerPut(key, result) {
+      const existing = entries.get(key);
+      if (existing) return { inserted: false, entry: existing };
+      const entry = { key, result, createdAt: 0 };
+      entries.set(key, entry);
+      return { inserted: true, entry };
+    },
+  };
+}
+
+const send = (key: string): SendRequest => ({ connection: "afas", object: "TestOrder", op: "insert", payload: { OrNu: "1" }, idempotencyKey: key });
+
+describe("the run's connector port", () => {
+  it("writes once per idempotency key and answers repeats from the ledger", async () => {
+    const afas = new FakeConnector("afas");
+    const ledger = memoryLedger();
+    const port = ledgerPort(new Map([["afas", afas]]), ledger);
+    expect(await port.send(send("e:f:order"))).toMatchObject({ result: { OrNu: "1" }, exchanges: [{ status: 201 }] });
+    expect(await port.send(send("e:f:order"))).toEqual({ result: { OrNu: "1" }, fromLedger: true });
+    expect(afas.sends).toHaveLength(1);
+    expect(ledger.entries.get("e:f:order")?.result).toEqual({ OrNu: "1" });
+  });
+
+  it("does not record a failed send, so the retry writes", async () => {
+    const afas = new FakeConnector("afas");
+    afas.onSend = () => {
+      throw new Error("boom");
+    };
+    const ledger = memoryLedger();
+    const port = ledgerPort(new Map([["afas", afas]]), ledger);
+    await expect(port.send(send("k"))).rejects.toThrow("boom");
+    expect(ledger.entries.size).toBe(0);
+  });
+
+  it("sends finds straight upstream and refuses an unconfigured connection", async () => {
+    const afas = new FakeConnector("afas");
+    afas.onFind = () => [{ a: 1 }];
+    const port = ledgerPort(new Map([["afas", afas]]), memoryLedger());
+    const find = { connection: "afas", object: "X", where: [] };
+    expect(await port.find(find)).toEqual({ rows: [{ a: 1 }] });
+    expect(await port.find(find)).toEqual({ rows: [{ a: 1 }] });
+    expect(afas.finds).toHaveLength(2);
+    await expect(port.find({ ...find, connection: "nope" })).rejects.toThrow(ConfigError);
+  });
+
+  it("asks the guard before every call", async () => {
+    const afas = new FakeConnector("afas");
+    let allow = true;
+    const port = guardedPort(ledgerPort(new Map([["afas", afas]]), memoryLedger()), async () => {
+      if (!allow) throw new Error("stopping");
+    });
+    await port.send(send("a"));
+    allow = false;
+    await expect(port.send(send("b"))).rejects.toThrow("stopping");
+    await expect(port.find({ connection: "afas", object: "X", where: [] })).rejects.toThrow("stopping");
+    expect(afas.sends).toHaveLength(1);
+    expect(afas.finds).toHaveLength(0);
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { eventTypeOf, routeEvent, searchTextOf, toNewEvent } from "../../../runner/worker/route.ts";
+import { orderEvent, orderFlow, version, writeProject } from "./harness.ts";
+
+const project = writeProject({
+  "order-to-afas": orderFlow("v1"),
+  "customer-to-afas": `flow: customer-to-afas
+trigger:
+  webhook: { source: aspos, events: [customer.created, customer.updated] }
+input: { select: data.object }
+run: { key: email }
+steps:
+  - id: debtor
+    send: afas.TestDebtor
+    op: upsert
+    fields: { EmAd: email }
+`,
+  "stock-sync": `flow: stock-sync
+trigger:
+  webhook: { source: aspos, filter: "type = 'stock.changed' and data.object.warehouseId + 0 = $settings.administrationId" }
+steps:
+  - set: { n: data.object.number }
+`,
+  "afas-workflow": `flow: afas-workflow
+trigger:
+  webhook: { source: afas, events: [workflow.action.executed] }
+input: { select: Data }
+run: { key: "'order-' & $string(OrNu * 1)" }
+steps:
+  - set: { n: OrNu }
+`,
+  "called-only": `flow: called-only
+steps:
+  - set: { n: 1 }
+`,
+});
+const now = () => Date.parse("2026-01-01T12:00:00Z");
+const route = (source: string, payload: unknown, headers: Record<string, string> = {}) => routeEvent(project, { source, payload, headers }, now);
+
+describe("routing an accepted event to flows", () => {
+  it("picks the flows of the source whose events include the AsPos type, with run.key on the selected record", async () => {
+    expect((await route("aspos", orderEvent("W2026-0042", { type: "order.paid" }))).jobs).toEqual([{ flow: "order-to-afas", runKey: "W2026-0042" }]);
+    expect((await route("aspos", { id: "e1", type: "customer.created", data: { object: { email: "a@b.nl" } } })).jobs).toEqual([
+      { flow: "customer-to-afas", runKey: "a@b.nl" },
+    ]);
+  });
+
+  it("reads AFAS's EventType and evaluates the key as an expression", async () => {
+    const routed = await route("afas", { EventId: "x", EventType: "workflow.action.executed", Data: { OrNu: 812 } });
+    expect(routed).toMatchObject({ eventType: "workflow.action.executed", jobs: [{ flow: "afas-workflow", runKey: "order-812" }] });
+    expect((await route("afas", { EventId: "y", EventType: "subject.created", Data: {} })).jobs).toEqual([]);
+  });
+
+  it("falls back to a header for the event type when the body has none", async () => {
+    const routed = await route("aspos", { data: { object: { number: "1" } } }, { "webhook-type": "order.created" });
+    expect(routed).toMatchObject({ eventType: "order.created", jobs: [{ flow: "order-to-afas", runKey: "1" }] });
+    expect(eventTypeOf({ type: "order.paid" }, { "webhook-type": "order.created" })).toBe("order.paid");
+    expect(eventTypeOf([1, 2])).toBeNull();
+  });
+
+  it("applies a flow's filter over the body, with settings; no events list means every type", async () => {
+    const stock = (warehouseId: number) => ({ id: "s", type: "stock.changed", data: { object: { number: "601826", warehouseId } } });
+    expect((await route("aspos", stock(1))).jobs).toEqual([{ flow: "stock-sync", runKey: null }]);
+    expect((await route("aspos", stock(9))).jobs).toEqual([]);
+  });
+
+  it("returns no jobs (but no error) for an event no flow wants, and reports a filter that fails", async () => {
+    expect(await route("aspos", { id: "t", type: "webhook.test", data: { object: {} } })).toMatchObject({ jobs: [], problems: [] });
+    expect((await route("unknown-source", orderEvent("1"))).jobs).toEqual([]);
+    const broken = await route("aspos", { type: "stock.changed", data: { object: { warehouseId: "x" } } });
+    expect(broken.jobs).toEqual([]);
+    expect(broken.problems).toEqual([expect.stringContaining("stock-sync: filter failed, flow not run")]);
+  });
+
+  it("runs a flow without ordering when its key cannot be computed", async () => {
+    const routed = await route("afas", { EventType: "workflow.action.executed", Data: { OrNu: "not a number" } });
+    expect(routed.jobs).toEqual([{ flow: "afas-workflow", runKey: null }]);
+    expect(routed.problems).toEqual([expect.stringContaining("afas-workflow: run.key failed")]);
+  });
+
+  it("collects order numbers and emails for search, with the run keys", async () => {
+    const routed = await route("aspos", orderEvent("W2026-0042", { email: "jan@example.nl" }));
+    expect(routed.searchText).toBe("W2026-0042 jan@example.nl");
+    expect(searchTextOf({ lines: [{ sku: "A" }] })).toBeNull();
+    expect(searchTextOf({ Data: { OrNu: 812, EmAd: "x@y.nl" } }, ["k"])).toBe("k 812 x@y.nl");
+  });
+
+  it("builds the inbox entry for the webhook route, stamped with the version it was accepted under", async () => {
+    const event = await toNewEvent(
+      version("sha-9", project),
+      { source: "aspos", dedupKey: "aspos:id:e", payload: orderEvent("7"), headers: { "webhook-id": "e" }, receivedAt: 5 },
+      now,
+    );
+    expect(event).toEqual({
+      source: "aspos",
+      dedupKey: "aspos:id:e",
+      payload: orderEvent("7"),
+      headers: { "webhook-id": "e" },
+      flowVersion: "sha-9",
+      jobs: [{ flow: "order-to-afas", runKey: "7" }],
+      searchText: "7 klant-7@example.nl",
+      receivedAt: 5,
+    });
+  });
+});
