@@ -1,0 +1,48 @@
+import { resolve } from "node:path";
+import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
+import { nodeHost } from "../project-host.ts";
+import { scheduleErrors } from "../triggers/timing.ts";
+import { fixtureFailures } from "./fixtures.ts";
+
+export interface CandidateOptions {
+  /** Environment for `${env:…}`; defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Fill unset `${env:…}` with placeholders (default true): a candidate is validated and tested,
+   * never connected, and a CI checkout does not carry the deployment's secrets.
+   */
+  readonly lenientEnv?: boolean;
+}
+
+export interface CheckedCandidate {
+  /** Set only when everything passed. */
+  readonly project?: Project;
+  /** `file:line:col CODE message` lines, paths relative to the candidate's root. */
+  readonly errors: readonly string[];
+  /** Text of every file the load read, by absolute path. */
+  readonly texts: ReadonlyMap<string, string>;
+  /** The project as loaded, also when its fixture tests failed (for a version id). */
+  readonly loaded?: Project;
+}
+
+/** Load, validate and compile the project under `root`, check its schedules, run its fixture tests. */
+export async function checkCandidate(root: string, configPath: string, options: CandidateOptions = {}): Promise<CheckedCandidate> {
+  const configFile = resolve(root, configPath);
+  const texts = new Map<string, string>();
+  const host = recording(nodeHost(configFile, { cwd: root, lenientEnv: options.lenientEnv ?? true, ...(options.env ? { env: options.env } : {}) }), texts);
+  const { project, errors } = loadProject(configFile, host);
+  if (!project) return { errors: errors.map((e) => e.format()), texts };
+  const failures = [...scheduleErrors(project).map((e) => e.format()), ...(await fixtureFailures(project, host))];
+  return failures.length ? { errors: failures, texts, loaded: project } : { project, errors: [], texts, loaded: project };
+}
+
+function recording(host: ProjectHost, texts: Map<string, string>): ProjectHost {
+  return {
+    ...host,
+    read(path) {
+      const text = host.read(path);
+      if (text !== undefined) texts.set(path, text);
+      return text;
+    },
+  };
+}

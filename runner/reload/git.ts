@@ -1,0 +1,84 @@
+import { execFile } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** A checked-out commit in a directory of its own; `release` removes it. */
+export interface Checkout {
+  readonly dir: string;
+  release(): Promise<void>;
+}
+
+export interface GitRepo {
+  /** Fetches the branch into the cache and returns the commit it points at. */
+  head(): Promise<string>;
+  /** A fresh worktree of `sha` (which a fetch brought into the cache). */
+  checkout(sha: string): Promise<Checkout>;
+}
+
+export interface GitRepoOptions {
+  /** A local path or a URL (https://, ssh://, user@host:path). */
+  readonly url: string;
+  readonly branch: string;
+  /** Folder for the cache clones; one bare clone per repository URL. */
+  readonly cacheDir: string;
+  /** Resolves a relative local `url`. */
+  readonly cwd?: string;
+}
+
+/**
+ * The runner's view of the integrator's repository: a bare cache clone it fetches into, and a
+ * throw-away worktree per candidate, so a half-checked-out tree is never what the runner loads.
+ */
+export function gitRepo(options: GitRepoOptions): GitRepo {
+  const url = isRemote(options.url) ? options.url : resolve(options.cwd ?? process.cwd(), options.url);
+  const cache = resolve(options.cwd ?? process.cwd(), options.cacheDir, `${createHash("sha1").update(url).digest("hex").slice(0, 12)}.git`);
+  const ref = `refs/koppel/${options.branch}`;
+
+  const ensureCache = async (): Promise<void> => {
+    if (existsSync(join(cache, "HEAD"))) return;
+    mkdirSync(cache, { recursive: true });
+    await git(cache, ["init", "--bare", "--quiet"]);
+  };
+
+  return {
+    async head() {
+      await ensureCache();
+      await git(cache, ["fetch", "--quiet", "--no-tags", url, `+refs/heads/${options.branch}:${ref}`]);
+      return (await git(cache, ["rev-parse", "--verify", `${ref}^{commit}`])).trim();
+    },
+    async checkout(sha) {
+      await ensureCache();
+      const dir = join(`${cache.slice(0, -".git".length)}.checkouts`, `${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
+      await git(cache, ["worktree", "add", "--detach", "--quiet", dir, sha]);
+      return {
+        dir,
+        async release() {
+          rmSync(dir, { recursive: true, force: true });
+          await git(cache, ["worktree", "prune"]).catch(() => undefined);
+        },
+      };
+    },
+  };
+}
+
+async function git(dir: string, args: readonly string[]): Promise<string> {
+  try {
+    const { stdout } = await run("git", ["-C", dir, ...args], {
+      // Never wait for a password prompt: a reload must fail, not hang.
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "echo", LC_ALL: "C" },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`git ${args[0]}: ${(err.stderr || err.message).trim()}`);
+  }
+}
+
+function isRemote(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^/\\:]+:/.test(url);
+}

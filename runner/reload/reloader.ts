@@ -1,0 +1,130 @@
+import type { Store } from "../store/types.ts";
+import { Serial } from "../triggers/serial.ts";
+import { realTimers, type Timers } from "../triggers/timers.ts";
+import type { MappingVersion, VersionRegistry } from "../versions.ts";
+import type { CandidateOptions } from "./candidate.ts";
+import { evaluateCandidate } from "./evaluate.ts";
+import { activation, failure, recordResult, sourceError, type ReloadResult } from "./result.ts";
+import { openSource, type ReloadSource } from "./source.ts";
+
+export interface ReloaderOptions {
+  readonly source: ReloadSource;
+  /** mapping.config.yaml relative to the repository root (git) or the watched folder. */
+  readonly configPath: string;
+  readonly store: Store;
+  readonly versions: VersionRegistry;
+  readonly now?: () => number;
+  readonly onActivated?: (version: MappingVersion, result: ReloadResult) => void;
+  /** A candidate failed; alerts hang here. Not called again for the same failure. */
+  readonly onRejected?: (errors: readonly string[], result: ReloadResult) => void;
+  readonly replicaId?: string;
+  readonly candidate?: CandidateOptions;
+  readonly timers?: Timers;
+  /** Resolves relative source paths (a local repository, the cache, a watched folder). */
+  readonly cwd?: string;
+  /** What loadInitialVersion concluded, so status() has something to show before the first reload. */
+  readonly initialResult?: ReloadResult;
+}
+
+export interface ReloadStatus {
+  readonly activeSha: string;
+  readonly lastResult: ReloadResult | null;
+}
+
+export interface Reloader {
+  /** Look at the source now (`POST /api/reload`); a call during a check gets a fresh check after it. Never rejects. */
+  checkNow(): Promise<ReloadResult>;
+  /** Follow the source (git: poll; folder: watch) after one check. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): ReloadStatus;
+}
+
+/**
+ * Hot reload: a candidate is swapped in only after it loaded, compiled and passed its fixture
+ * tests. Anything else leaves the running version in place; runs under way keep theirs because the
+ * registry keeps older versions.
+ */
+export function createReloader(options: ReloaderOptions): Reloader {
+  const { store, versions } = options;
+  const now = options.now ?? store.now;
+  const source = openSource(options.source, options.cwd);
+  const candidateOptions = options.candidate ?? {};
+  let lastResult: ReloadResult | null = options.initialResult ?? null;
+  let stopFollowing: (() => Promise<void>) | undefined;
+
+  const lastRejected = (sha: string | null): boolean => lastResult !== null && !lastResult.ok && lastResult.sha === sha;
+  const isKnown = (sha: string | null): boolean => sha !== null && (sha === versions.current().sha || lastRejected(sha));
+
+  /** Same answer as last time, without recording or alerting again. */
+  const unchanged = (at: number, sha: string): ReloadResult =>
+    sha === versions.current().sha
+      ? { at, sha, ok: true, activated: false, unchanged: true, errors: [] }
+      : { ...lastResult!, at, unchanged: true };
+
+  async function check(): Promise<ReloadResult> {
+    const at = now();
+    let peeked: string | null;
+    try {
+      peeked = await source.peek();
+    } catch (e) {
+      return conclude(failure(at, null, [sourceError(e)]));
+    }
+    if (peeked !== null && isKnown(peeked)) return unchanged(at, peeked);
+    let evaluated: Awaited<ReturnType<typeof evaluateCandidate>>;
+    try {
+      evaluated = await evaluateCandidate(source, peeked, options.configPath, candidateOptions);
+    } catch (e) {
+      return conclude(failure(at, peeked, [sourceError(e)]));
+    }
+    const { sha, checked } = evaluated;
+    if (isKnown(sha)) return unchanged(at, sha!);
+    if (!checked.project || sha === null) return conclude(failure(at, sha, checked.errors));
+    const version: MappingVersion = { sha, project: checked.project, activatedAt: now() };
+    versions.activate(version);
+    return conclude(activation(at, sha), version);
+  }
+
+  async function conclude(result: ReloadResult, version?: MappingVersion): Promise<ReloadResult> {
+    // A folder that stays broken across saves, or an unreachable remote, is one failure, not one per look.
+    const repeated = !result.ok && lastResult !== null && !lastResult.ok && lastResult.sha === result.sha && sameErrors(lastResult.errors, result.errors);
+    if (repeated) return { ...result, unchanged: true };
+    lastResult = result;
+    try {
+      await recordResult(store, result, options.replicaId);
+    } catch {
+      // The swap (or the refusal) stands without its history row; status() still reports it.
+    }
+    try {
+      if (version) options.onActivated?.(version, result);
+      else options.onRejected?.(result.errors, result);
+    } catch {
+      // A failing hook (an alert that cannot be sent) must not turn this result into another one.
+    }
+    return result;
+  }
+
+  const serial = new Serial<void, ReloadResult>(() =>
+    check().catch((e: unknown) => conclude(failure(now(), null, [`RELOAD_FAILED ${(e as Error).message ?? String(e)}`]))),
+  );
+
+  return {
+    checkNow: () => serial.request(),
+    async start() {
+      if (stopFollowing) return;
+      stopFollowing = await source.follow(() => void serial.request(), options.timers ?? realTimers, now);
+      await serial.request();
+    },
+    async stop() {
+      const stopping = stopFollowing;
+      stopFollowing = undefined;
+      await stopping?.();
+      await serial.idle();
+    },
+    status: () => ({ activeSha: versions.current().sha, lastResult }),
+  };
+}
+
+function sameErrors(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((e, i) => e === b[i]);
+}

@@ -1,0 +1,74 @@
+import { resolve } from "node:path";
+import { parseDuration } from "../triggers/duration.ts";
+import { timerAt, type Timers } from "../triggers/timers.ts";
+import type { CheckedCandidate } from "./candidate.ts";
+import { gitRepo, type Checkout } from "./git.ts";
+import { contentVersionId } from "./version-id.ts";
+import { watchDirectory } from "./watch.ts";
+
+/** Where mapping versions come from: the `reload:` section of mapping.config.yaml, plus tuning. */
+export type ReloadSource =
+  | {
+      /** Repository path or URL. */
+      readonly git: string;
+      readonly branch?: string;
+      /** `1m`, or milliseconds. */
+      readonly pollEvery?: string | number;
+      /** Default ./data/git. */
+      readonly cacheDir?: string;
+    }
+  | { readonly watch: string; readonly debounceMs?: number };
+
+export interface CandidateSource {
+  /** The newest candidate's id when the source knows it without loading (git: the branch head). */
+  peek(): Promise<string | null>;
+  /** The candidate as a directory: the peeked commit checked out, or the watched folder itself. */
+  open(sha: string | null): Promise<Checkout>;
+  /** The id a checked candidate runs under. */
+  versionId(peeked: string | null, checked: CheckedCandidate, root: string): string | null;
+  /** Calls `onCandidate` when there may be a new candidate; returns the function that stops it. */
+  follow(onCandidate: () => void, timers: Timers, now: () => number): Promise<() => Promise<void>>;
+}
+
+export const DEFAULT_GIT_CACHE = "./data/git";
+const DEFAULT_POLL = "1m";
+
+export function openSource(source: ReloadSource, cwd: string = process.cwd()): CandidateSource {
+  return "git" in source ? gitSource(source, cwd) : dirSource(resolve(cwd, source.watch), source.debounceMs);
+}
+
+function gitSource(source: Extract<ReloadSource, { git: string }>, cwd: string): CandidateSource {
+  const repo = gitRepo({ url: source.git, branch: source.branch ?? "main", cacheDir: source.cacheDir ?? DEFAULT_GIT_CACHE, cwd });
+  const every = typeof source.pollEvery === "number" ? source.pollEvery : parseDuration(source.pollEvery ?? DEFAULT_POLL);
+  return {
+    peek: () => repo.head(),
+    open(sha) {
+      if (!sha) throw new Error("a git candidate is opened by its commit");
+      return repo.checkout(sha);
+    },
+    versionId: (peeked) => peeked,
+    async follow(onCandidate, timers, now) {
+      let cancel = (): void => undefined;
+      const arm = (): void => {
+        cancel = timerAt(timers, now, now() + every, () => {
+          onCandidate();
+          arm();
+        });
+      };
+      arm();
+      return async () => cancel();
+    },
+  };
+}
+
+function dirSource(dir: string, debounceMs: number | undefined): CandidateSource {
+  return {
+    peek: async () => null,
+    open: async () => ({ dir, release: async () => undefined }),
+    versionId: (_peeked, checked, root) => (checked.loaded ? contentVersionId(root, checked.loaded.files, (f) => checked.texts.get(f)) : null),
+    async follow(onCandidate, timers) {
+      const watcher = await watchDirectory(dir, onCandidate, { timers, ...(debounceMs !== undefined ? { debounceMs } : {}) });
+      return () => watcher.close();
+    },
+  };
+}

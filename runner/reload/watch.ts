@@ -1,0 +1,49 @@
+import { watch } from "chokidar";
+import { basename, relative, sep } from "node:path";
+import { realTimers, type Timers } from "../triggers/timers.ts";
+
+export interface DirectoryWatch {
+  close(): Promise<void>;
+}
+
+/** Folders whose churn says nothing about the mappings (the embedded store lives in ./data). */
+const IGNORED_DIRS = new Set([".git", "node_modules", "data"]);
+
+/**
+ * Calls `onChange` once an edit burst in `dir` has been quiet for `debounceMs` (editors save a file
+ * as several events). Resolves when the initial scan is done, so no edit after it is missed.
+ */
+export async function watchDirectory(dir: string, onChange: () => void, options: { debounceMs?: number; timers?: Timers } = {}): Promise<DirectoryWatch> {
+  const timers = options.timers ?? realTimers;
+  const debounceMs = options.debounceMs ?? 200;
+  let pending: unknown;
+  const watcher = watch(dir, {
+    ignoreInitial: true,
+    ignored: (path) => {
+      const rel = relative(dir, path);
+      return rel !== "" && (rel.split(sep).some((part) => IGNORED_DIRS.has(part)) || isEditorScratch(basename(path)));
+    },
+  });
+  watcher.on("all", () => {
+    if (pending !== undefined) timers.clearTimeout(pending);
+    pending = timers.setTimeout(() => {
+      pending = undefined;
+      onChange();
+    }, debounceMs);
+  });
+  await new Promise<void>((resolveReady, reject) => {
+    watcher.once("ready", () => resolveReady());
+    watcher.once("error", reject);
+  });
+  return {
+    async close() {
+      if (pending !== undefined) timers.clearTimeout(pending);
+      await watcher.close();
+    },
+  };
+}
+
+/** Swap and backup files editors write while one types. */
+function isEditorScratch(name: string): boolean {
+  return name.startsWith(".") || name.endsWith("~") || /\.sw[a-p]$/.test(name);
+}
