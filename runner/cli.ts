@@ -6,6 +6,20 @@ type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   validate: { summary: "check the config and every flow it names", load: async () => (await import("./cli/validate.ts")).validateCommand },
   test: { summary: "run fixture cases (*.test.yaml) with the network off; --update rewrites goldens", load: async () => (await import("./cli/test.ts")).testCommand },
+  doctor: { summary: "check the live AFAS environment and AsPos tenant against what the flows use", load: async () => (await import("./cli/doctor.ts")).doctorCommand },
+  afas: {
+    summary: "afas schemas: regenerate schemas/afas from an environment's metainfo",
+    load: async () => {
+      const { afasSchemasCommand } = await import("./cli/afas-schemas.ts");
+      return async (argv, io) => {
+        if (argv[0] !== "schemas") {
+          io.err("usage: koppel afas schemas [--out dir] [--check] [--env O12345AA | --base-url URL] [--token-env NAME]");
+          return 2;
+        }
+        return afasSchemasCommand(argv.slice(1));
+      };
+    },
+  },
 };
 
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
