@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { UpstreamError } from "../../../engine/errors.ts";
+import { bufferIO } from "../../../runner/cli/io.ts";
+import { replayCommand } from "../../../runner/cli/replay.ts";
+import { openQueue } from "../../../runner/queue/open.ts";
+import { openStore } from "../../../runner/store/open.ts";
+import type { RunRecord } from "../../../runner/worker/record.ts";
+import { registryReplayDeps, replayRun, ReplayRefused } from "../../../runner/worker/replay.ts";
+import { toNewEvent } from "../../../runner/worker/route.ts";
+import { backends } from "../store/backends.ts";
+import { orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
+
+const v1 = writeProject({ "order-to-afas": orderFlow("v1") });
+const v2 = writeProject({ "order-to-afas": orderFlow("v2") });
+
+const rejectTag = (tag: string) => (req: { object: string; payload: Record<string, unknown> }) => {
+  if (req.object === "TestOrder" && req.payload.Tag === tag) {
+    throw new UpstreamError("UPSTREAM_REJECTED", "AFAS refused FbSales", { connection: "afas", status: 500, upstreamMessage: "Artikel onbekend" });
+  }
+  return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+};
+
+describe.each(backends())("replay on $name", (backend) => {
+  let world: World;
+  afterEach(() => world.close());
+  const replay = (runId: string, current = false) =>
+    replayRun(registryReplayDeps(world.store, world.queue, world.versions, world.clock.now), runId, { current });
+
+  it("replays a done run on its version as a linked run, answered from the ledger", async () => {
+    world = await new World(backend).open(version("sha-1", v1));
+    const { runIds } = await world.accept(orderEvent("1001"));
+    await world.worker().runOnce();
+    world.versions.activate(version("sha-2", v2));
+
+    const replayed = await replay(runIds[0]!);
+    expect(replayed).toMatchObject({ replayOf: runIds[0], version: "sha-1", runKey: "1001" });
+    expect(await world.store.getRun(replayed.runId)).toMatchObject({ status: "queued", replayOf: runIds[0], trigger: "replay", version: "sha-1", searchText: expect.stringContaining("1001") });
+
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: replayed.runId, disposition: "done", version: "sha-1" }]);
+    expect(world.afas.sent("TestDebtor")).toHaveLength(1);
+    expect(world.afas.sent("TestOrder")).toHaveLength(1);
+    const steps = ((await world.store.getRun(replayed.runId))!.trace as RunRecord).steps;
+    expect(steps.filter((s) => s.kind === "send").map((s) => s.fromLedger)).toEqual([true, true]);
+  });
+
+  it("replays a failed run on the version it ran, or with --current on the fixed one", async () => {
+    world = await new World(backend).open(version("sha-1", v1));
+    world.afas.onSend = rejectTag("v1");
+    const { runIds } = await world.accept(orderEvent("1001"));
+    expect(await world.worker().runOnce()).toMatchObject([{ disposition: "failed" }]);
+    world.versions.activate(version("sha-2", v2));
+
+    const same = await replay(runIds[0]!);
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: same.runId, disposition: "failed", version: "sha-1" }]);
+
+    const fixed = await replay(runIds[0]!, true);
+    expect(fixed.version).toBe("sha-2");
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: fixed.runId, disposition: "done", version: "sha-2" }]);
+    expect(await world.store.getRun(fixed.runId)).toMatchObject({ status: "done", replayOf: runIds[0], version: "sha-2" });
+    // The debtor written by the first run is reused; only the order is written, by v2.
+    expect(world.afas.sent("TestDebtor")).toHaveLength(1);
+    expect(world.afas.sent("TestOrder").map((s) => s.payload.Tag)).toEqual(["v1", "v1", "v2"]);
+  });
+
+  it("keeps a replay behind newer events of its run.key", async () => {
+    world = await new World(backend).open(version("sha-1", v1));
+    const first = await world.accept(orderEvent("1001"));
+    await world.worker().runOnce();
+    const later = await world.accept(orderEvent("1001", { type: "order.paid" }));
+    const replayed = await replay(first.runIds[0]!);
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: later.runIds[0] }]);
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: replayed.runId }]);
+  });
+
+  it("refuses runs that are not finished or do not exist", async () => {
+    world = await new World(backend).open(version("sha-1", v1));
+    const { runIds } = await world.accept(orderEvent("1001"));
+    await expect(replay(runIds[0]!)).rejects.toThrow(new ReplayRefused(`run ${runIds[0]} is queued; only finished runs (done, skipped, failed) can be replayed`));
+    await expect(replay("no-such-run")).rejects.toThrow(ReplayRefused);
+  });
+});
+
+describe("koppel replay", () => {
+  it("queues a replay in the configured store and reports it; refuses with exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-replay-cli-"));
+    try {
+      const path = join(dir, "koppel.db");
+      const store = await openStore(`sqlite:${path}`);
+      const queue = await openQueue(store);
+      const { runIds } = await store.acceptEvent(
+        await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: "d", payload: orderEvent("1001"), headers: {}, receivedAt: 1 }, Date.now),
+      );
+      const [job] = await queue.claim("w", 30_000, 1);
+      await queue.complete(job!);
+      await store.recordReload({ sha: "sha-2", ok: true, activated: true, errors: [] });
+
+      const io = bufferIO();
+      expect(await replayCommand([runIds[0]!, "--store", "sqlite:koppel.db", "--config", v1.configFile], io, dir)).toBe(0);
+      expect(io.stdout()).toMatch(new RegExp(`^run \\S+ queued: replay of ${runIds[0]} on version sha-1\\n$`));
+      const current = bufferIO();
+      expect(await replayCommand([runIds[0]!, "--current", `--store=sqlite:${path}`, "--config", v1.configFile], current, dir)).toBe(0);
+      expect(current.stdout()).toContain("on version sha-2");
+      const replays = (await store.listRuns()).filter((r) => r.replayOf === runIds[0]);
+      expect(replays.map((r) => r.version).sort()).toEqual(["sha-1", "sha-2"]);
+      const [again] = await queue.claim("w", 30_000, 1);
+      expect(again).toMatchObject({ runKey: "1001" });
+
+      const refused = bufferIO();
+      expect(await replayCommand(["nope", "--store", "sqlite:koppel.db", "--config", v1.configFile], refused, dir)).toBe(1);
+      expect(refused.stderr()).toBe("koppel replay: no run nope\n");
+      expect(await replayCommand([], bufferIO(), dir)).toBe(2);
+      await queue.close();
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
