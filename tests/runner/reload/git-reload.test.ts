@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createReloader, loadInitialVersion, type Reloader, type ReloaderOptions, type ReloadResult } from "../../../runner/reload/index.ts";
@@ -65,6 +66,10 @@ describe("hot reload from a git repository", () => {
     expect((await activated.next()).sha).toBe(sha);
     expect(reloader.status()).toMatchObject({ activeSha: sha, lastResult: { sha, activated: true } });
     expect(await store.versionState()).toMatchObject({ active: { sha }, lastReload: { sha, ok: true, activated: true, replicaId: "replica-1" } });
+    // Candidates were checked out in throw-away worktrees that are gone again.
+    const cache = join(repo.root, "data/git");
+    const checkouts = readdirSync(cache).filter((d) => d.endsWith(".checkouts"));
+    expect(checkouts.flatMap((d) => readdirSync(join(cache, d)))).toEqual([]);
     // Looking again finds nothing new and records nothing.
     expect(await reloader.checkNow()).toMatchObject({ sha, unchanged: true, activated: false });
   });
