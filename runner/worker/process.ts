@@ -52,7 +52,7 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const settle = async (disposition: Disposition, ok: Promise<boolean>, extra: Partial<ProcessedJob> = {}): Promise<ProcessedJob> =>
     ({ ...base, ...extra, disposition: (await ok) ? disposition : "lost" });
 
-  const failAtOnce = (error: RunError) => settle("failed", queue.fail(job, error, { version: version.sha, trace: requested }), { error });
+  const failAtOnce = (error: RunError) => settle("failed", queue.fail(job, error, { version: version.sha, ...(loaded ? {} : { trace: requested }) }), { error });
   const flow = version.project.flows.get(job.flow);
   if (!flow) return failAtOnce({ code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}` });
   if (job.payload === null) {
