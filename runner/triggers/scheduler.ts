@@ -89,6 +89,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return tick;
   };
 
+  const idle = async (): Promise<void> => {
+    while (inflight.size) await Promise.allSettled([...inflight]);
+  };
   const report = (result: TickResult): TickResult => {
     options.onTick?.(result);
     return result;
@@ -236,7 +239,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async stop() {
       running = false;
       for (const plan of plans.values()) plan.cancel?.();
-      await this.idle();
+      await idle();
     },
     refresh,
     pollNow(name) {
@@ -249,9 +252,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     dueTimes() {
       return new Map([...plans].flatMap(([name, plan]) => (plan.due === undefined ? [] : [[name, plan.due] as const])));
     },
-    async idle() {
-      while (inflight.size) await Promise.allSettled([...inflight]);
-    },
+    idle,
   };
 }
 
