@@ -2,8 +2,9 @@ import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { NewEvent, Store } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
+import { projectEnv } from "../worker/env.ts";
+import { runKeyFor, searchTextOf } from "../worker/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
-import { runKeyOf } from "./run-key.ts";
 import { Serial } from "./serial.ts";
 import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";
 import { realTimers, timerAt, type Timers } from "./timers.ts";
@@ -217,7 +218,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   async function recordEvent(
     flow: CompiledFlow, target: NonNullable<Plan["poll"]>, record: Readonly<Record<string, unknown>>, version: MappingVersion,
   ): Promise<NewEvent> {
-    const runKey = await runKeyOf(flow, record, version.project, now);
+    // The worker's own key function, so a polled order and its webhook share one ordering key.
+    // A key that does not evaluate leaves the job unordered rather than refusing the record.
+    const runKey = await runKeyFor(flow, record, projectEnv(version.project, now)).catch(() => null);
     return {
       source: target.connection,
       dedupKey: pollDedupKey(flow.name, target.connection, target.source, record, recordId),
@@ -225,7 +228,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       flowVersion: version.sha,
       trigger: "schedule",
       jobs: [{ flow: flow.name, runKey }],
-      searchText: runKey,
+      searchText: searchTextOf(record, runKey ? [runKey] : []),
     };
   }
 

@@ -2,6 +2,7 @@ import { Cron } from "croner";
 import type { Project } from "../../engine/config/load.ts";
 import { ConfigError } from "../../engine/errors.ts";
 import type { FlowTrigger } from "../../engine/flow/plan.ts";
+import { DEFAULT_TIMEZONE } from "../worker/env.ts";
 import { parseDuration } from "./duration.ts";
 
 /** When a schedule fires. */
@@ -11,8 +12,6 @@ export interface Timing {
 }
 
 export type Schedule = NonNullable<FlowTrigger["schedule"]>;
-
-export const DEFAULT_TIMEZONE = "Europe/Amsterdam";
 
 /**
  * `every` ticks on multiples of the interval since the epoch rather than since start-up: every
