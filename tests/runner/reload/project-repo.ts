@@ -1,11 +1,21 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 export const ORDER_FLOW = "mappings/orders/aspos-order-to-afas.flow.yaml";
 export const ORDER_TESTS = "mappings/orders/aspos-order-to-afas.test.yaml";
+
+/**
+ * The shipped mapping.config.yaml and mappings/ as committed: the working tree may hold a colleague's
+ * half-finished edit, and these tests need a project that loads and passes its fixtures.
+ */
+export function exportShippedMappings(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const tarball = execFileSync("git", ["-C", REPO, "archive", "--format=tar", "HEAD", "mapping.config.yaml", "mappings"], { maxBuffer: 64 * 1024 * 1024 });
+  execFileSync("tar", ["-x", "-C", dir], { input: tarball });
+}
 
 /** A scratch folder holding the shipped mapping.config.yaml and mappings/, optionally a git repo. */
 export class ProjectDir {
@@ -15,8 +25,7 @@ export class ProjectDir {
   constructor(readonly git: boolean) {
     this.root = mkdtempSync(join(tmpdir(), "koppel-reload-"));
     this.dir = join(this.root, "mappings-repo");
-    cpSync(join(REPO, "mapping.config.yaml"), join(this.dir, "mapping.config.yaml"));
-    cpSync(join(REPO, "mappings"), join(this.dir, "mappings"), { recursive: true });
+    exportShippedMappings(this.dir);
     if (git) {
       this.git_("init", "--quiet", "--initial-branch=main");
       this.commit("shipped mappings");

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadProject, type Project } from "../../../engine/config/load.ts";
 import type { CompiledFlow } from "../../../engine/flow/plan.ts";
@@ -11,8 +11,8 @@ import type { Store } from "../../../runner/store/types.ts";
 import { createScheduler, type Scheduler, type SchedulerOptions, type TickResult } from "../../../runner/triggers/scheduler.ts";
 import type { Timers } from "../../../runner/triggers/timers.ts";
 import { createVersionRegistry, type VersionRegistry } from "../../../runner/versions.ts";
+import { exportShippedMappings } from "../reload/project-repo.ts";
 
-const REPO = resolve(import.meta.dirname, "../../..");
 const ORDER_FLOW = "aspos-order-to-afas";
 const MIN = 60_000;
 const T0 = Date.parse("2026-01-01T00:01:00Z");
@@ -81,10 +81,16 @@ class FakeFeed implements Connector {
 
 let shipped: Project;
 beforeAll(() => {
-  const config = join(REPO, "mapping.config.yaml");
-  const { project, errors } = loadProject(config, nodeHost(config, { cwd: REPO, lenientEnv: true }));
-  expect(errors.map((e) => e.format())).toEqual([]);
-  shipped = project!;
+  const root = mkdtempSync(join(tmpdir(), "koppel-sched-project-"));
+  try {
+    exportShippedMappings(root);
+    const config = join(root, "mapping.config.yaml");
+    const { project, errors } = loadProject(config, nodeHost(config, { cwd: root, lenientEnv: true }));
+    expect(errors.map((e) => e.format())).toEqual([]);
+    shipped = project!;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 /** The shipped project with its flows replaced by variants of the order flow. */
