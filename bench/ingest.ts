@@ -17,12 +17,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { createWebhookRoutes } from "../runner/server/webhooks.ts";
+import { createWebhookRoutes, withWebhookFastPath } from "../runner/server/webhooks.ts";
 import { groupCommit } from "../runner/store/group-commit.ts";
 import { openSqliteStore } from "../runner/store/sqlite.ts";
-import type { AcceptInput, AcceptResult } from "../runner/server/webhooks.ts";
+import type { AcceptInput, AcceptResult, WebhookRouteDeps } from "../runner/server/webhooks.ts";
 
 const SECRET = `whsec_${Buffer.from("bench-ingest-secret").toString("base64")}`;
 const WARMUP = 1000;
@@ -70,13 +70,15 @@ function memoryInbox() {
 }
 
 function startKoppel(inbox: { accept: (input: AcceptInput) => Promise<AcceptResult>; stats: CommitStats }, ready: (port: number) => void): () => CommitStats {
-  const app = createWebhookRoutes({
+  const deps: WebhookRouteDeps = {
     sources: (name) => (name === "aspos" ? { verify: "standard-webhooks", secret: SECRET } : undefined),
     accept: inbox.accept,
     peerAddress: (c) => getConnInfo(c).remote.address ?? "",
     now: Date.now,
-  });
-  serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => ready(info.port));
+  };
+  // As `koppel serve` composes it: webhooks on the node:http fast path, everything else through Hono.
+  const server = http.createServer(withWebhookFastPath(deps, getRequestListener(createWebhookRoutes(deps).fetch)));
+  server.listen(0, "127.0.0.1", () => ready((server.address() as { port: number }).port));
   return () => inbox.stats;
 }
 

@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import type { IncomingMessage, RequestListener } from "node:http";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -6,7 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { dedupKey } from "../triggers/verify/dedupKey.ts";
 import { checkCaller } from "../triggers/verify/ipAllow.ts";
 import { verifyWebhook } from "../triggers/verify/schemes.ts";
-import type { WebhookRefusalCode, WebhookSourceConfig } from "../triggers/verify/types.ts";
+import type { HeaderReader, WebhookRefusalCode, WebhookSourceConfig } from "../triggers/verify/types.ts";
 
 export interface AcceptInput {
   readonly source: string;
@@ -54,34 +55,131 @@ const STATUS: Readonly<Record<WebhookRefusalCode, ContentfulStatusCode>> = {
 /** Never stored with the event. */
 const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"]);
 
+/** The status, JSON body and extra headers of an answer, before either transport writes it. */
+interface Answer {
+  readonly status: ContentfulStatusCode;
+  readonly body: object;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What the checks read from a request, whether Hono or node:http delivered it. */
+interface WebhookRequest {
+  readonly headers: HeaderReader;
+  /** Lazy: only sources with an allowlist need it. */
+  readonly peer: () => string;
+  readonly body: Readable | ReadableStream<Uint8Array> | null;
+  readonly storableHeaders: () => Record<string, string>;
+}
+
 /**
  * `POST /webhooks/:source`. Everything cheap and local is checked before the one durable insert,
  * and the answer never waits for AFAS or AsPos: senders give us seconds (AFAS: 2 s).
  */
 export function createWebhookRoutes(deps: WebhookRouteDeps): Hono {
   const app = new Hono();
-
   app.post("/webhooks/:source", async (c) => {
-    const source = c.req.param("source");
-    const checked = await admit(c, source, deps);
-    if ("code" in checked) {
-      deps.onRefused?.(source, checked.code);
-      return c.json({ error: { code: checked.code, reason: checked.reason } }, STATUS[checked.code]);
-    }
-    let accepted: AcceptResult;
-    try {
-      accepted = await deps.accept(checked);
-    } catch (error) {
-      // Not a refusal: nothing is wrong with the event, we could not keep it. 503 makes the sender retry.
-      deps.onAcceptError?.(source, error);
-      return c.json({ error: { code: "INTERNAL", reason: "the event could not be stored; retry later" } }, 503, { "Retry-After": "5" });
-    }
-    return accepted.duplicate
-      ? c.json({ eventId: accepted.eventId, duplicate: true }, 200)
-      : c.json({ eventId: accepted.eventId }, 202);
+    const answer = await handleWebhook(c.req.param("source"), honoRequest(c, deps), deps);
+    return c.json(answer.body, answer.status, answer.headers);
   });
-
   return app;
+}
+
+/**
+ * The same route straight on node:http, for `http.createServer(withWebhookFastPath(deps, honoListener))`:
+ * building Hono's Request, Headers and Response costs more than signature check and JSON parse
+ * together (bench/ingest.ts). Only a request the Hono route would match exactly is taken here, and
+ * both call `handleWebhook`, so the Hono route stays the definition; anything else goes to `next`.
+ * The caller's address is the socket's, as getConnInfo reports it on @hono/node-server.
+ */
+export function withWebhookFastPath(deps: WebhookRouteDeps, next: RequestListener): RequestListener {
+  return (req, res) => {
+    const source = req.method === "POST" ? webhookSource(req.url ?? "") : undefined;
+    if (source === undefined) return next(req, res);
+    handleWebhook(source, nodeRequest(req), deps).then(
+      (answer) => {
+        const text = JSON.stringify(answer.body);
+        res.writeHead(answer.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...answer.headers });
+        res.end(text);
+      },
+      // What Hono answers for a handler that throws (the sender went away mid-body, say).
+      () => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end("Internal Server Error");
+      },
+    );
+  };
+}
+
+/** The `:source` of a path the Hono route matches (one decodable segment); undefined for any other. */
+function webhookSource(url: string): string | undefined {
+  const segment = /^\/webhooks\/([^/?#]+)(?:\?|$)/.exec(url)?.[1];
+  if (segment === undefined) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function honoRequest(c: Context, deps: WebhookRouteDeps): WebhookRequest {
+  const headers = c.req.raw.headers;
+  // On @hono/node-server the Node request sits in `c.env.incoming`: reading it directly skips the
+  // Node-to-web-stream bridge.
+  const incoming: unknown = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return {
+    headers,
+    peer: () => deps.peerAddress(c),
+    body: incoming instanceof Readable ? incoming : c.req.raw.body,
+    storableHeaders: () => {
+      const kept: Record<string, string> = {};
+      headers.forEach((value, name) => {
+        if (!CREDENTIAL_HEADERS.has(name)) kept[name] = value;
+      });
+      return kept;
+    },
+  };
+}
+
+function nodeRequest(req: IncomingMessage): WebhookRequest {
+  const joined = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(", ") : value);
+  return {
+    // Names arrive lower-cased from node:http; schemes ask for them as they are documented.
+    headers: { get: (name) => joined(req.headers[name.toLowerCase()]) ?? null },
+    peer: () => req.socket.remoteAddress ?? "",
+    body: req,
+    storableHeaders: () => {
+      const kept: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        const text = joined(value);
+        if (text !== undefined && !CREDENTIAL_HEADERS.has(name)) kept[name] = text;
+      }
+      return kept;
+    },
+  };
+}
+
+/** The one definition of the route's behaviour, whichever transport carried the request. */
+async function handleWebhook(source: string, req: WebhookRequest, deps: WebhookRouteDeps): Promise<Answer> {
+  const checked = await admit(source, req, deps);
+  if ("code" in checked) {
+    deps.onRefused?.(source, checked.code);
+    return { status: STATUS[checked.code], body: { error: { code: checked.code, reason: checked.reason } } };
+  }
+  let accepted: AcceptResult;
+  try {
+    accepted = await deps.accept(checked);
+  } catch (error) {
+    // Not a refusal: nothing is wrong with the event, we could not keep it. 503 makes the sender retry.
+    deps.onAcceptError?.(source, error);
+    return {
+      status: 503,
+      body: { error: { code: "INTERNAL", reason: "the event could not be stored; retry later" } },
+      headers: { "Retry-After": "5" },
+    };
+  }
+  return accepted.duplicate
+    ? { status: 200, body: { eventId: accepted.eventId, duplicate: true } }
+    : { status: 202, body: { eventId: accepted.eventId } };
 }
 
 interface Refusal {
@@ -90,17 +188,17 @@ interface Refusal {
 }
 
 /** The checks in the order DESIGN §6 gives them; the first failure is the answer. */
-async function admit(c: Context, source: string, deps: WebhookRouteDeps): Promise<AcceptInput | Refusal> {
+async function admit(source: string, req: WebhookRequest, deps: WebhookRouteDeps): Promise<AcceptInput | Refusal> {
   const config = deps.sources(source);
   if (!config) return { code: "WEBHOOK_UNKNOWN_SOURCE", reason: `no webhook source named ${JSON.stringify(source)}` };
   const receivedAt = deps.now();
   const maxBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const body = await readAtMost(c, maxBytes);
+  const { headers } = req;
+  const body = await readAtMost(req.body, headers.get("content-length") ?? undefined, maxBytes);
   if (!body) return { code: "WEBHOOK_TOO_LARGE", reason: `body is larger than ${maxBytes} bytes` };
-  if (!isJsonType(c.req.header("content-type"))) return { code: "WEBHOOK_CONTENT_TYPE", reason: "Content-Type must be application/json" };
+  if (!isJsonType(headers.get("content-type") ?? undefined)) return { code: "WEBHOOK_CONTENT_TYPE", reason: "Content-Type must be application/json" };
 
-  const headers = c.req.raw.headers;
-  const caller = checkCaller(deps.peerAddress(c), headers, config);
+  const caller = checkCaller(req.peer(), headers, config);
   if (!caller.ok) return caller;
   const verified = verifyWebhook(body, headers, config, receivedAt);
   if (!verified.ok) return verified;
@@ -110,38 +208,66 @@ async function admit(c: Context, source: string, deps: WebhookRouteDeps): Promis
     source,
     dedupKey: dedupKey(source, verified.eventId, payload, body),
     payload,
-    headers: storableHeaders(headers),
+    headers: req.storableHeaders(),
     receivedAt,
   };
-}
-
-/**
- * On @hono/node-server the Node request sits in `c.env.incoming`; reading it directly skips the
- * Node-to-web-stream bridge, which costs more than the whole rest of this route (bench/ingest.ts).
- * Stopping early must not destroy it: node-server drains the rest after the answer, keeping the
- * connection alive for the 413.
- */
-function bodySource(c: Context): AsyncIterable<Uint8Array> | null {
-  const incoming: unknown = (c.env as { incoming?: unknown } | undefined)?.incoming;
-  if (incoming instanceof Readable) return incoming.iterator({ destroyOnReturn: false });
-  return c.req.raw.body;
 }
 
 /**
  * The raw bytes (signatures cover them exactly), or undefined when more than `max`. Content-Length
  * refuses early; counting while reading catches chunked bodies and lying headers.
  */
-async function readAtMost(c: Context, max: number): Promise<Uint8Array | undefined> {
-  const declared = c.req.header("content-length");
+async function readAtMost(
+  source: Readable | ReadableStream<Uint8Array> | null,
+  declared: string | undefined,
+  max: number,
+): Promise<Uint8Array | undefined> {
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > max) return undefined;
+  if (source instanceof Readable) return readNodeAtMost(source, max);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of bodySource(c) ?? []) {
+  for await (const chunk of source ?? []) {
     size += chunk.byteLength;
     if (size > max) return undefined;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * Listeners rather than the async iterator: one promise per request instead of one per chunk.
+ * Stopping early only detaches: the request keeps flowing into nothing, so the connection stays
+ * usable for the 413 (node-server drains it too).
+ */
+function readNodeAtMost(incoming: Readable, max: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const detach = () => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= max) chunks.push(chunk);
+      else {
+        detach();
+        resolve(undefined);
+      }
+    };
+    const onEnd = () => {
+      detach();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (error: unknown) => {
+      detach();
+      reject(error);
+    };
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onError);
+  });
 }
 
 /** application/json and structured `+json` types, any parameters. */
@@ -159,12 +285,4 @@ function parseJson(body: Uint8Array): unknown {
   } catch {
     return NOT_JSON;
   }
-}
-
-function storableHeaders(headers: Headers): Record<string, string> {
-  const kept: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    if (!CREDENTIAL_HEADERS.has(name)) kept[name] = value;
-  });
-  return kept;
 }

@@ -5,44 +5,71 @@ export interface GroupCommitOptions {
   readonly maxBatch?: number;
 }
 
+interface Waiter {
+  readonly event: NewEvent;
+  readonly resolve: (result: AcceptResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
- * Group commit for webhook ingest: concurrent `accept` calls arriving while a transaction is being
- * committed are gathered and committed together in the next one, so an fsync is paid per batch, not
- * per request. Each caller still resolves only after its own event is durable. No timer: a lone
- * request commits at once; batching happens exactly when there is load.
+ * Group commit for webhook ingest: every `accept` that arrives while a transaction is being
+ * committed, or in the same event-loop turn, goes into the next transaction, so an fsync is paid per
+ * batch, not per request. Each caller resolves only after the transaction holding its event
+ * committed, with its own result.
+ *
+ * The first commit waits for `setImmediate`, i.e. until Node has handled every socket that was
+ * readable in this turn. A microtask would be too early: better-sqlite3 is synchronous, so the
+ * commit would block the loop before the other requests of the turn were even parsed, and each
+ * would commit alone. While a commit blocks (SQLite) or is in flight (PostgreSQL), new requests
+ * queue up in the kernel or here and form the next batch: the busier, the bigger. No timer, so a
+ * lone request pays no added latency.
  */
 export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCommitOptions = {}) {
   const maxBatch = options.maxBatch ?? 500;
-  type Waiter = { event: NewEvent; resolve: (r: AcceptResult) => void; reject: (e: unknown) => void };
   let waiting: Waiter[] = [];
-  let flushing = false;
+  let busy = false;
 
-  async function flush(): Promise<void> {
-    flushing = true;
-    while (waiting.length) {
-      const batch = waiting.slice(0, maxBatch);
-      waiting = waiting.slice(batch.length);
-      try {
-        const results = await store.acceptEvents(batch.map((w) => w.event));
-        batch.forEach((w, i) => w.resolve(results[i]!));
-      } catch (error) {
-        // One bad event must not fail its neighbours: retry them one by one.
-        if (batch.length === 1) batch[0]!.reject(error);
-        else for (const w of batch) await store.acceptEvents([w.event]).then(([r]) => w.resolve(r!), w.reject);
+  async function drain(): Promise<void> {
+    try {
+      while (waiting.length) {
+        const batch = waiting.length <= maxBatch ? waiting : waiting.slice(0, maxBatch);
+        waiting = batch === waiting ? [] : waiting.slice(maxBatch);
+        await commit(batch);
       }
+    } finally {
+      busy = false;
     }
-    flushing = false;
+  }
+
+  /**
+   * One bad event (it cannot be serialised, say) fails the whole transaction; halving finds it in
+   * O(log n) more commits while its neighbours still commit together and are answered.
+   */
+  async function commit(batch: readonly Waiter[]): Promise<void> {
+    let results: AcceptResult[];
+    try {
+      results = await store.acceptEvents(batch.map((w) => w.event));
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error);
+      const half = Math.ceil(batch.length / 2);
+      await commit(batch.slice(0, half));
+      await commit(batch.slice(half));
+      return;
+    }
+    batch.forEach((w, i) => {
+      const result = results[i];
+      if (result) w.resolve(result);
+      else w.reject(new Error(`group commit: the store answered ${results.length} results for ${batch.length} events`));
+    });
   }
 
   return {
     accept(event: NewEvent): Promise<AcceptResult> {
       return new Promise<AcceptResult>((resolve, reject) => {
         waiting.push({ event, resolve, reject });
-        // Let every request already in this tick join the batch before the first commit starts.
-        if (!flushing) {
-          flushing = true;
-          queueMicrotask(() => void flush());
-        }
+        if (busy) return;
+        busy = true;
+        setImmediate(() => void drain());
       });
     },
   };

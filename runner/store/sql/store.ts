@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { NewEvent, NewReload, RunFilter, RunPatch, Store } from "../types.ts";
 import * as cluster from "./cluster.ts";
 import type { Ctx } from "./context.ts";
 import type { Driver } from "./driver.ts";
+import { timeOrderedIds } from "./ids.ts";
 import * as inbox from "./inbox.ts";
 import * as ledger from "./ledger.ts";
 import * as retention from "./retention.ts";
@@ -23,7 +23,7 @@ export class SqlStore implements Store {
   constructor(readonly driver: Driver, options: StoreOptions = {}) {
     this.kind = driver.dialect.name;
     this.now = options.now ?? Date.now;
-    this.ctx = { d: driver.dialect, now: this.now, id: options.id ?? randomUUID };
+    this.ctx = { d: driver.dialect, now: this.now, id: options.id ?? timeOrderedIds() };
   }
 
   async acceptEvent(event: NewEvent) {
