@@ -4,6 +4,7 @@ type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
 /** Subcommands load lazily so `koppel validate` does not pay for the server's imports. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: { summary: "run the webhook server, worker, scheduler and reload (sandbox mode without credentials)", load: async () => (await import("./cli/serve.ts")).serveCommand },
   validate: { summary: "check the config and every flow it names", load: async () => (await import("./cli/validate.ts")).validateCommand },
   test: { summary: "run fixture cases (*.test.yaml) with the network off; --update rewrites goldens", load: async () => (await import("./cli/test.ts")).testCommand },
   replay: { summary: "queue a finished run again (--current: on the active version)", load: async () => (await import("./cli/replay.ts")).replayCommand },

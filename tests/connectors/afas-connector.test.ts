@@ -80,6 +80,17 @@ describe("AFAS connector against the simulator", () => {
   const connect = (options: Parameters<typeof createAfasConnector>[2] = {}) =>
     createAfasConnector("afas", { type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN }, options);
 
+  it("reads an `eq` with a list as any of the values (one OR group each); an empty list asks nothing", async () => {
+    sim.control.reset();
+    const connector = connect();
+    const found = await connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: ["601826", "200114", "NOPE", "601826"] }] });
+    expect(found.rows.map((r) => r.ItemCode).sort()).toEqual(["200114", "601826"]);
+    expect(found.exchanges?.at(-1)?.url).toContain("filterfieldids=ItemCode%3BItemCode%3BItemCode");
+    const none = await connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: [] }] });
+    expect(none.rows).toEqual([]);
+    expect(none.exchanges?.some((x) => x.url.includes("/connectors/Koppel_Items?"))).toBe(false);
+  });
+
   it("polls without skipping or repeating rows that share a timestamp", async () => {
     sim.control.reset();
     const stamp = (ms: number) => `2025-05-01T12:00:00.${String(ms).padStart(3, "0")}`;

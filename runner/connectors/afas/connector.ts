@@ -3,7 +3,7 @@ import type { Connector, PollPage } from "../types.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { deletePath } from "./delete-path.ts";
 import { toEnvelope } from "./envelope.ts";
-import { buildQuery, stableOrder, type GetQuery } from "./filters.ts";
+import { anyOfGroups, buildQuery, stableOrder, type GetQuery } from "./filters.ts";
 import { AfasHttp, type AfasHttpOptions } from "./http.ts";
 import { KeyCatalog } from "./keys.ts";
 import type { Filter } from "../../../engine/flow/port.ts";
@@ -61,7 +61,9 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     const exchanges: Exchange[] = [];
     const connector = req.object;
     const orderBy = stableOrder(req.orderBy, await keys.getKeys(connector, exchanges));
-    const rows = await readAll(connector, [req.where], orderBy, req.take ?? Number.POSITIVE_INFINITY, exchanges);
+    const groups = anyOfGroups(req.where);
+    if (groups.length === 0) return { rows: [], exchanges };
+    const rows = await readAll(connector, groups, orderBy, req.take ?? Number.POSITIVE_INFINITY, exchanges);
     return { rows, exchanges };
   }
 

@@ -1,0 +1,189 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { parse } from "yaml";
+import { serve, type ServerType } from "@hono/node-server";
+import { createConnectors } from "../connectors/registry.ts";
+import type { Connector } from "../connectors/types.ts";
+import { openQueue } from "../queue/open.ts";
+import type { JobQueue } from "../queue/types.ts";
+import { createReloader, loadInitialVersion, type Reloader, type ReloadSource } from "../reload/index.ts";
+import { createApp } from "../server/app.ts";
+import { groupCommit } from "../store/group-commit.ts";
+import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
+import type { Store } from "../store/types.ts";
+import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
+import type { WebhookSourceConfig } from "../triggers/verify/types.ts";
+import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../versions.ts";
+import { registryReplayDeps, replayRun, ReplayRefused } from "../worker/replay.ts";
+import { toNewEvent } from "../worker/route.ts";
+import { createWorker, type Worker } from "../worker/worker.ts";
+
+export interface RuntimeOptions {
+  /** mapping.config.yaml, absolute or relative to `cwd`. */
+  readonly configPath: string;
+  readonly cwd?: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly adminToken: string;
+  /** Overrides the config's store.url (KOPPEL_STORE). */
+  readonly storeUrl?: string;
+  /** Accept unset ${env:…} in reload candidates (sandbox: the simulators fill them in). */
+  readonly lenientEnv?: boolean;
+  readonly concurrency?: number;
+  readonly leaseMs?: number;
+  readonly replicaId?: string;
+  /** Passed to the connectors (tests: an in-process fetch). */
+  readonly fetch?: typeof fetch;
+  readonly log?: (line: string) => void;
+}
+
+export interface Runtime {
+  readonly url: string;
+  readonly replicaId: string;
+  readonly store: Store;
+  readonly queue: JobQueue;
+  readonly versions: VersionRegistry;
+  readonly worker: Worker;
+  readonly scheduler: Scheduler;
+  readonly reloader: Reloader;
+  /** Graceful: stop taking webhooks, stop timers, let runs finish (or hand their jobs back), close the store. */
+  stop(): Promise<void>;
+}
+
+/** Everything `koppel serve` runs in one process: HTTP, worker, scheduler, reload. */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const cwd = options.cwd ?? process.cwd();
+  const log = options.log ?? (() => {});
+  const configFile = resolve(cwd, options.configPath);
+  const root = dirname(configFile);
+  const replicaId = options.replicaId ?? `replica-${randomUUID().slice(0, 8)}`;
+  const now = () => Date.now();
+
+  const store = await openStore(options.storeUrl ?? process.env.KOPPEL_STORE ?? DEFAULT_STORE_URL);
+  const queue = await openQueue(store);
+  const configRel = relative(root, configFile);
+  const initialSource = reloadSource(configFile);
+  const candidate = { lenientEnv: options.lenientEnv ?? false };
+  const initial = await loadInitialVersion({ source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, replicaId, candidate, cwd: root });
+  if (!initial.version) {
+    await queue.close();
+    await store.close();
+    throw new Error(`no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
+  }
+  const versions = createVersionRegistry(initial.version);
+
+  const connectorsBySha = new Map<string, ReadonlyMap<string, Connector>>();
+  const connectors = (version: MappingVersion): ReadonlyMap<string, Connector> => {
+    let found = connectorsBySha.get(version.sha);
+    if (!found) {
+      found = createConnectors(version.project.config.connections, options.fetch ? { fetch: options.fetch } : {});
+      connectorsBySha.set(version.sha, found);
+    }
+    return found;
+  };
+
+  const worker = createWorker({
+    store, queue, versions, connectors, now, workerId: replicaId,
+    leaseMs: options.leaseMs ?? 60_000,
+    concurrency: options.concurrency ?? 8,
+    onError: (e) => log(`worker: ${(e as Error).message}`),
+  });
+  const scheduler = createScheduler({ store, versions, replicaId, connector: (name) => connectors(versions.current()).get(name) });
+  const reloader = createReloader({
+    source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, versions, replicaId, candidate, cwd: root,
+    initialResult: initial.headRejected ?? initial.result,
+    onActivated: (v) => {
+      log(`reload: now running ${v.sha.slice(0, 12)}`);
+      scheduler.refresh();
+    },
+    onRejected: (errors) => log(`reload rejected; the running version stays:\n${errors.join("\n")}`),
+  });
+
+  const commit = groupCommit(store);
+  const app = createApp({
+    adminToken: options.adminToken,
+    webhooks: {
+      sources: (name) => versions.current().project.config.webhooks?.[name] as WebhookSourceConfig | undefined,
+      accept: async (input) => {
+        const accepted = await commit.accept(await toNewEvent(versions.current(), input, now));
+        return { eventId: accepted.eventId, duplicate: accepted.duplicate };
+      },
+      peerAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress ?? "",
+      now,
+    },
+    ready: async () => {
+      try {
+        await queue.depth();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    status: async () => ({
+      replica: replicaId,
+      version: reloader.status(),
+      queue: await queue.depth(),
+      flows: await store.flowStats({ from: now() - 24 * 3600_000 }),
+      replicas: await store.replicas(now() - 60_000),
+    }),
+    reload: () => reloader.checkNow(),
+    replay: async (runId, current) => {
+      try {
+        return { status: 202, body: await replayRun(registryReplayDeps(store, queue, versions, now), runId, { current }) };
+      } catch (e) {
+        if (e instanceof ReplayRefused) return { status: e.message.startsWith("no run") ? 404 : 409, body: { error: { code: "REPLAY_REFUSED", reason: e.message } } };
+        throw e;
+      }
+    },
+  });
+
+  const server: ServerType = await new Promise((resolveServer) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.host ?? "127.0.0.1" }, () => resolveServer(s));
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${options.host === "0.0.0.0" || !options.host ? "127.0.0.1" : options.host}:${address.port}`;
+
+  const heartbeat = async () => {
+    await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${(e as Error).message}`));
+  };
+  await heartbeat();
+  const beat = setInterval(heartbeat, 15_000);
+  beat.unref();
+
+  worker.start();
+  scheduler.start();
+  await reloader.start();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url, replicaId, store, queue, versions, worker, scheduler, reloader,
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(beat);
+        await new Promise<void>((r) => server.close(() => r()));
+        await reloader.stop();
+        await scheduler.stop();
+        await worker.stop({ graceMs: 10_000 });
+        for (const set of connectorsBySha.values()) for (const c of set.values()) await c.close?.();
+        await queue.close();
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * `reload:` in the config picks git or a watched folder; without it the config's own folder is
+ * watched. Read before the project loads, because the source decides which project is loaded.
+ */
+function reloadSource(configFile: string): { source: ReloadSource; configPath?: string } {
+  const raw = (parse(readFileSync(configFile, "utf8")) ?? {}) as { reload?: { git?: string; branch?: string; pollEvery?: string; watch?: string } };
+  const reload = raw.reload;
+  if (reload?.git) {
+    return { source: { git: reload.git, ...(reload.branch ? { branch: reload.branch } : {}), ...(reload.pollEvery ? { pollEvery: reload.pollEvery } : {}) } };
+  }
+  return { source: { watch: reload?.watch ?? dirname(configFile) } };
+}
