@@ -16,6 +16,7 @@ import type { Store } from "../store/types.ts";
 import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
 import type { WebhookSourceConfig } from "../triggers/verify/types.ts";
 import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../versions.ts";
+import type { BackoffPolicy } from "../worker/backoff.ts";
 import { registryReplayDeps, replayRun, ReplayRefused } from "../worker/replay.ts";
 import { toNewEvent } from "../worker/route.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
   /** Passed to the connectors (tests: an in-process fetch). */
   readonly fetch?: typeof fetch;
   readonly log?: (line: string) => void;
+  /** Retry timing (tests shorten it; production keeps the default ~12 h spread). */
+  readonly backoff?: BackoffPolicy;
 }
 
 export interface Runtime {
@@ -89,6 +92,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     leaseMs: options.leaseMs ?? 60_000,
     concurrency: options.concurrency ?? 8,
     onError: (e) => log(`worker: ${(e as Error).message}`),
+    ...(options.backoff ? { backoff: options.backoff } : {}),
   });
   const scheduler = createScheduler({ store, versions, replicaId, connector: (name) => connectors(versions.current()).get(name) });
   const reloader = createReloader({
