@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { getRequestListener, serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createWebhookRoutes } from "../../../runner/server/webhooks.ts";
+import type { Hono } from "hono";
+import { createWebhookRoutes, withWebhookFastPath } from "../../../runner/server/webhooks.ts";
 import type { AcceptInput, WebhookRouteDeps } from "../../../runner/server/webhooks.ts";
 import type { WebhookSourceConfig } from "../../../runner/triggers/verify/types.ts";
 import { afasSignature, hmacHex, standardSignature, whsec } from "../triggers/verify/signing.ts";
@@ -322,23 +323,31 @@ describe("POST /webhooks/:source — order of checks", () => {
 });
 
 // The route reads the Node request directly when it runs on @hono/node-server, which app.request()
-// never exercises; these go through a real socket.
-describe("POST /webhooks/:source — on @hono/node-server", () => {
-  let server: ReturnType<typeof serve>;
+// never exercises; these go through a real socket, on Hono and on the node:http fast path in front of it.
+const transports = {
+  "@hono/node-server": (routes: Hono) => serve({ fetch: routes.fetch, port: 0, hostname: "127.0.0.1" }),
+  "the node:http fast path": (routes: Hono, deps: WebhookRouteDeps) =>
+    http.createServer(withWebhookFastPath(deps, getRequestListener(routes.fetch))).listen(0, "127.0.0.1"),
+};
+
+describe.each(Object.entries(transports))("POST /webhooks/:source — on %s", (_, start) => {
+  let server: http.Server;
   let port: number;
 
   beforeAll(async () => {
-    const routes = createWebhookRoutes({
-      sources: (name) => (name === "afas" ? { verify: "afas-profit", secret: "afas-password", allowIps: ["127.0.0.1", "::1"] } : undefined),
+    const deps: WebhookRouteDeps = {
+      sources: (name) =>
+        name === "afas" ? { verify: "afas-profit", secret: "afas-password", allowIps: ["127.0.0.1", "::1"] }
+        : name === "shop/eu" ? { verify: "none" }
+        : undefined,
       accept: (input) => inbox.accept(input),
       peerAddress: (c) => getConnInfo(c).remote.address ?? "",
       now: () => NOW,
       maxBodyBytes: 1024,
       onRefused: (source, code) => refused.push([source, code]),
-    });
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: routes.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve());
-    });
+    };
+    server = start(createWebhookRoutes(deps), deps) as http.Server;
+    await new Promise<void>((resolve) => (server.listening ? resolve() : server.once("listening", () => resolve())));
     port = (server.address() as AddressInfo).port;
   });
 
@@ -347,14 +356,18 @@ describe("POST /webhooks/:source — on @hono/node-server", () => {
   });
 
   /** Sends `chunks` one write each; without a content-length header Node sends them chunked. */
-  function send(chunks: readonly string[], headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  function send(
+    chunks: readonly string[],
+    headers: Record<string, string>,
+    { path = "/webhooks/afas", method = "POST", agent }: { path?: string; method?: string; agent?: http.Agent } = {},
+  ): Promise<{ status: number; body: unknown; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/webhooks/afas", headers }, (res) => {
+      const req = http.request({ host: "127.0.0.1", port, method, path, headers, agent }, (res) => {
         const parts: Buffer[] = [];
         res.on("data", (part: Buffer) => parts.push(part));
         res.on("end", () => {
           const text = Buffer.concat(parts).toString();
-          resolve({ status: res.statusCode ?? 0, body: text.startsWith("{") ? JSON.parse(text) : text });
+          resolve({ status: res.statusCode ?? 0, body: text.startsWith("{") ? JSON.parse(text) : text, headers: res.headers });
         });
       });
       req.on("error", reject);
@@ -364,27 +377,70 @@ describe("POST /webhooks/:source — on @hono/node-server", () => {
   }
 
   it("accepts a signed event from an allowed peer, body sent in pieces", async () => {
-    const res = await send([afasBody.slice(0, 10), afasBody.slice(10)], afasHeaders());
-    expect(res).toEqual({ status: 202, body: { eventId: "ev-1" } });
+    const res = await send([afasBody.slice(0, 10), afasBody.slice(10)], { ...afasHeaders(), cookie: "session=1" });
+    expect(res).toMatchObject({ status: 202, body: { eventId: "ev-1" } });
+    expect(res.headers["content-type"]).toMatch(/^application\/json/);
     expect(inbox.accepted[0]?.payload).toEqual(JSON.parse(afasBody));
+    expect(inbox.accepted[0]?.headers).toMatchObject({ "x-profit-signature-256": afasHeaders()["x-profit-signature-256"] });
+    expect(inbox.accepted[0]?.headers).not.toHaveProperty("cookie");
+  });
+
+  it("answers a duplicate with 200", async () => {
+    expect((await send([afasBody], afasHeaders())).status).toBe(202);
+    expect(await send([afasBody], afasHeaders())).toMatchObject({ status: 200, body: { eventId: "ev-1", duplicate: true } });
   });
 
   it("413 from Content-Length", async () => {
     const big = JSON.stringify({ EventId: "big", pad: "x".repeat(2000) });
     const res = await send([big], { ...afasHeaders(big), "content-length": String(big.length) });
-    expect(res).toEqual({ status: 413, body: { error: { code: "WEBHOOK_TOO_LARGE", reason: expect.any(String) } } });
+    expect(res).toMatchObject({ status: 413, body: { error: { code: "WEBHOOK_TOO_LARGE", reason: expect.any(String) } } });
   });
 
-  it("413 by counting a chunked body", async () => {
-    const big = JSON.stringify({ EventId: "big", pad: "x".repeat(2000) });
-    const res = await send([big.slice(0, 700), big.slice(700, 1400), big.slice(1400)], afasHeaders(big));
-    expect(res.status).toBe(413);
-    expect(inbox.accepted).toHaveLength(0);
+  it("413 by counting a chunked body, and the connection serves the next request", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const big = JSON.stringify({ EventId: "big", pad: "x".repeat(2000) });
+      const res = await send([big.slice(0, 700), big.slice(700, 1400), big.slice(1400)], afasHeaders(big), { agent });
+      expect(res.status).toBe(413);
+      expect(inbox.accepted).toHaveLength(0);
+      expect((await send([afasBody], afasHeaders(), { agent })).status).toBe(202);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("401 for a bad signature over the socket", async () => {
     const res = await send([afasBody], { ...afasHeaders(), "x-profit-signature-256": afasSignature("wrong", afasBody) });
     expect(res.status).toBe(401);
     expect(refused).toEqual([["afas", "WEBHOOK_SIGNATURE"]]);
+  });
+
+  it("503 with Retry-After when the inbox fails", async () => {
+    const accept = inbox.accept;
+    inbox.accept = async () => {
+      throw new Error("disk full");
+    };
+    try {
+      const res = await send([afasBody], afasHeaders());
+      expect(res).toMatchObject({ status: 503, body: { error: { code: "INTERNAL" } } });
+      expect(res.headers["retry-after"]).toBe("5");
+    } finally {
+      inbox.accept = accept;
+    }
+  });
+
+  it("decodes the source name and ignores a query string, as Hono's router does", async () => {
+    const res = await send(["{}"], { "content-type": "application/json" }, { path: "/webhooks/shop%2Feu?x=1" });
+    expect(res.status).toBe(202);
+    expect(inbox.accepted[0]?.source).toBe("shop/eu");
+  });
+
+  it.each([
+    ["GET", "/webhooks/afas"],
+    ["POST", "/webhooks/afas/extra"],
+    ["POST", "/webhooks/"],
+  ])("leaves %s %s to Hono, which has no such route", async (method, path) => {
+    expect((await send([], {}, { method, path })).status).toBe(404);
+    expect(inbox.accepted).toHaveLength(0);
   });
 });

@@ -1,21 +1,28 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { groupCommit } from "../../../runner/store/group-commit.ts";
-import type { AcceptResult, NewEvent } from "../../../runner/store/types.ts";
+import type { AcceptResult, NewEvent, Store } from "../../../runner/store/types.ts";
+import { backends, Session } from "./backends.ts";
 
 const ev = (dedupKey: string, payload: unknown = {}): NewEvent => ({ source: "s", dedupKey, payload, flowVersion: "v", jobs: [] });
 
-/** A store double that records each transaction and fails a batch holding a poisoned event. */
-function recordingStore() {
+/** A store double that records each transaction, fails a batch holding a poisoned event, and commits when told. */
+function recordingStore({ manual = false } = {}) {
   const batches: string[][] = [];
+  const pending: (() => void)[] = [];
   return {
     batches,
+    /** Lets the oldest held transaction commit. */
+    commitNext: () => pending.shift()?.(),
     async acceptEvents(batch: readonly NewEvent[]): Promise<AcceptResult[]> {
       batches.push(batch.map((e) => e.dedupKey));
+      if (manual) await new Promise<void>((resolve) => pending.push(resolve));
       if (batch.some((e) => e.payload === "poison")) throw new Error("poisoned");
       return batch.map((e) => ({ eventId: `id-${e.dedupKey}`, duplicate: false, runIds: [] }));
     },
   };
 }
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("groupCommit", () => {
   it("commits concurrent requests together and answers each with its own result", async () => {
@@ -26,12 +33,106 @@ describe("groupCommit", () => {
     expect(store.batches).toEqual([["1", "2", "3"], ["4", "5"]]);
   });
 
-  it("fails only the bad event of a batch", async () => {
+  it("gathers requests from separate macrotasks of one event-loop turn", async () => {
     const store = recordingStore();
     const gc = groupCommit(store);
-    const settled = await Promise.allSettled([gc.accept(ev("1")), gc.accept(ev("2", "poison")), gc.accept(ev("3"))]);
-    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    const later = await gc.accept(ev("4"));
-    expect(later.eventId).toBe("id-4");
+    // Like three sockets readable in one poll phase: each request is its own callback.
+    const accepted = await new Promise<Promise<AcceptResult>[]>((resolve) => {
+      const all: Promise<AcceptResult>[] = [];
+      for (const k of ["a", "b", "c"]) setTimeout(() => all.push(gc.accept(ev(k))), 0);
+      setTimeout(() => resolve(all), 0);
+    });
+    await Promise.all(accepted);
+    expect(store.batches).toEqual([["a", "b", "c"]]);
+  });
+
+  it("answers nobody before the transaction holding their event has committed", async () => {
+    const store = recordingStore({ manual: true });
+    const gc = groupCommit(store);
+    const answered: string[] = [];
+    const track = (k: string) => gc.accept(ev(k)).then(() => answered.push(k));
+    const first = [track("1"), track("2")];
+    await turn();
+    expect(store.batches).toEqual([["1", "2"]]);
+    // Arriving while that commit is in flight: they wait for the next transaction.
+    const second = [track("3"), track("4")];
+    await turn();
+    expect(answered).toEqual([]);
+    store.commitNext();
+    await Promise.all(first);
+    expect(answered).toEqual(["1", "2"]);
+    await turn();
+    expect(store.batches).toEqual([["1", "2"], ["3", "4"]]);
+    expect(answered).toEqual(["1", "2"]);
+    store.commitNext();
+    await Promise.all(second);
+    expect(answered).toEqual(["1", "2", "3", "4"]);
+  });
+
+  it("fails only the bad event of a batch, finding it by halving", async () => {
+    const store = recordingStore();
+    const gc = groupCommit(store);
+    const keys = ["1", "2", "3", "4", "5", "6", "7", "8"];
+    const settled = await Promise.allSettled(keys.map((k) => gc.accept(ev(k, k === "6" ? "poison" : {}))));
+    expect(settled.map((s) => s.status)).toEqual(keys.map((k) => (k === "6" ? "rejected" : "fulfilled")));
+    // One failed transaction of 8, then halves: far fewer commits than retrying each event alone.
+    expect(store.batches).toEqual([keys, ["1", "2", "3", "4"], ["5", "6", "7", "8"], ["5", "6"], ["5"], ["6"], ["7", "8"]]);
+    const later = await gc.accept(ev("9"));
+    expect(later.eventId).toBe("id-9");
+  });
+});
+
+describe.each(backends())("groupCommit on the $name store", (backend) => {
+  let session: Session;
+  let store: Store;
+  let commits: number;
+  let gc: ReturnType<typeof groupCommit>;
+
+  beforeEach(async () => {
+    session = new Session(backend);
+    store = await session.store();
+    commits = 0;
+    gc = groupCommit({
+      acceptEvents: (batch) => {
+        commits++;
+        return store.acceptEvents(batch);
+      },
+    });
+  });
+  afterEach(() => session.close());
+
+  const order = (key: string, payload: unknown = { number: key }): NewEvent => ({
+    source: "aspos",
+    dedupKey: key,
+    payload,
+    flowVersion: "sha-1",
+    jobs: [{ flow: "order-to-afas", runKey: key }],
+  });
+
+  it("commits concurrent accepts in one transaction, each with its own event id and duplicate flag", async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `W-${i}`);
+    const results = await Promise.all([...keys, "W-7"].map((k) => gc.accept(order(k))));
+    expect(commits).toBe(1);
+    expect(new Set(results.slice(0, 40).map((r) => r.eventId)).size).toBe(40);
+    expect(results.slice(0, 40).every((r) => !r.duplicate && r.runIds.length === 1)).toBe(true);
+    expect(results[40]).toEqual({ eventId: results[7]!.eventId, duplicate: true, runIds: [] });
+    expect(await store.listRuns({ limit: 1000 })).toHaveLength(40);
+  });
+
+  it("keeps the neighbours of an event that cannot be stored", async () => {
+    // JSON.stringify throws on BigInt: the transaction fails half-way through.
+    const settled = await Promise.allSettled(["A", "B", "C", "D"].map((k) => gc.accept(order(k, k === "C" ? { n: 1n } : { number: k }))));
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    const stored = await store.listRuns();
+    expect(stored).toHaveLength(3);
+    expect(commits).toBeGreaterThan(1);
+  });
+
+  it("answers each caller only once its event can be read by another connection", async () => {
+    const other = await session.another();
+    const seen = await Promise.all(
+      ["X1", "X2", "X3"].map((k) => gc.accept(order(k)).then(async (r) => (await other.getEvent(r.eventId))?.dedupKey)),
+    );
+    expect(seen).toEqual(["X1", "X2", "X3"]);
   });
 });
