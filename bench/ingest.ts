@@ -6,8 +6,13 @@
  *
  *   npx tsx bench/ingest.ts [--requests 20000] [--concurrency 32] [--seconds 10] [--rounds 3]
  *
- * The durable insert is runner/store's SQLite store (WAL, synchronous=FULL) behind its group commit.
+ * Koppel is composed as `koppel serve` composes it: the node:http fast path for webhooks in front of
+ * the Hono app (runner/server/webhooks.ts). The durable insert is runner/store's SQLite store (WAL,
+ * synchronous=FULL) behind its group commit; every 2xx is sent after the commit holding its event.
  * A third server runs the same route with an in-memory `accept`, to split route cost from disk cost.
+ *
+ * On a small machine the load generator and the server share the cores, so the ratio falls as the
+ * server's CPU per request rises; the µs figures are the steadier comparison when others load it.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -277,8 +282,13 @@ async function main(): Promise<void> {
   line("raw node:http 202, no storage", "raw");
   line("koppel route, in-memory accept", "memory");
   line("koppel route + durable insert", "koppel");
-  console.log(`ratio durable/raw: ${(median(rates.koppel) / median(rates.raw)).toFixed(2)}x (target ≥ 0.80x); ` +
-    `route without storage/raw: ${(median(rates.memory) / median(rates.raw)).toFixed(2)}x`);
+  // Each round runs raw and koppel back to back, so their ratio sees the same background load; the
+  // median of those ratios moves less than a ratio of medians taken from different moments.
+  const perRound = rates.koppel.map((k, i) => k / (rates.raw[i] ?? Number.NaN));
+  const memoryPerRound = rates.memory.map((m, i) => m / (rates.raw[i] ?? Number.NaN));
+  console.log(`ratio durable/raw: ${median(perRound).toFixed(2)}x median of rounds (${perRound.map((r) => r.toFixed(2)).join(", ")}), ` +
+    `${(median(rates.koppel) / median(rates.raw)).toFixed(2)}x of medians (target ≥ 0.80x); ` +
+    `route without storage/raw: ${median(memoryPerRound).toFixed(2)}x`);
 }
 
 if (process.argv[2] === "--serve") serveInChild(process.argv[3] as Target, process.argv[4] as string);
