@@ -4,7 +4,7 @@ import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtu
 import { showValue } from "../../engine/flow/diff.ts";
 import type { Effect, Outcome } from "../../engine/flow/result.ts";
 import { nodeHost } from "../project-host.ts";
-import { findTestFiles } from "./test-files.ts";
+import { findTestFiles, testsBesideFlows } from "./test-files.ts";
 
 /** One fixture case as it ran at one revision. */
 export interface CaseRun {
@@ -28,7 +28,7 @@ export interface CasesAtRoot {
 }
 
 export interface RunCasesOptions {
-  /** Test files or folders relative to `root`; default: the config's folder. */
+  /** Test files or folders relative to `root`; default: the `*.test.yaml` beside the loaded flows. */
   readonly paths?: readonly string[];
   /** Swap the loaded project before cases run (coverage instruments it). */
   readonly prepare?: (project: Project) => Project;
@@ -44,10 +44,10 @@ export async function runCasesAt(root: string, configRel: string, options: RunCa
   const loaded = loadProject(configPath, host);
   if (!loaded.project) return { errors: loaded.errors.map((e) => e.format()), cases: [] };
   const project = options.prepare ? options.prepare(loaded.project) : loaded.project;
-  const roots = options.paths?.length ? options.paths.map((p) => resolve(root, p)) : [resolve(configPath, "..")];
+  const files = options.paths?.length ? findTestFiles(options.paths.map((p) => resolve(root, p))) : testsBesideFlows(project);
   const errors: string[] = [];
   const cases: CaseRun[] = [];
-  for (const file of findTestFiles(roots)) {
+  for (const file of files) {
     const suite = relative(root, file);
     const ran = await runSuite(file, project, host);
     errors.push(...ran.errors);
