@@ -1,0 +1,130 @@
+import { basename, dirname, join, relative } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parseDocument, stringify } from "yaml";
+import type { Project, ProjectHost } from "../../engine/config/load.ts";
+import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
+import type { CompiledFlow } from "../../engine/flow/plan.ts";
+import type { Effect } from "../../engine/flow/result.ts";
+import type { Run, Store } from "../store/types.ts";
+import { projectEnv } from "../worker/env.ts";
+import type { RunRecord } from "../worker/record.ts";
+import { Faker } from "./fake.ts";
+import { mocksFromTrace } from "./run-mocks.ts";
+
+export class FromRunRefused extends Error {}
+
+export interface FixtureFromRun {
+  readonly testFile: string;
+  readonly caseName: string;
+  /** Absolute path → full new text, for the test file and the two fixture files. */
+  readonly files: ReadonlyMap<string, string>;
+  /** Expected-effect paths that had to follow the current mapping rather than the recorded run. */
+  readonly adjusted: readonly string[];
+}
+
+/**
+ * Turn a stored run into a fixture case beside its flow: the event as input, the recorded step
+ * answers as mocks, the run's writes as the golden, personal data swapped for consistent fakes.
+ * The case is run before anything is written; it must pass as built.
+ */
+export async function fixtureFromRun(store: Store, project: Project, host: ProjectHost, runId: string, name?: string): Promise<FixtureFromRun> {
+  const run = await store.getRun(runId);
+  if (!run) throw new FromRunRefused(`no run ${runId} in the store`);
+  const record = run.trace as RunRecord | null;
+  if (!record || !Array.isArray(record.steps) || !Array.isArray(record.effects)) {
+    throw new FromRunRefused(`run ${runId} has no recorded trace (${run.status}; payloads erased or not finished)`);
+  }
+  if (record.outcome !== "done" && record.outcome !== "skipped" && record.outcome !== "failed") throw new FromRunRefused(`run ${runId} has not finished`);
+  const flow = project.flows.get(run.flow);
+  if (!flow) throw new FromRunRefused(`flow ${run.flow} of run ${runId} is not loaded by ${host.display(project.configFile)}`);
+  const flowFile = project.files.find((f) => host.display(f) === flow.file) ?? flow.file;
+  const now = new Date(run.startedAt ?? run.createdAt).toISOString();
+
+  const faker = new Faker();
+  const raw = {
+    input: await caseInput(store, run, flow, project, now),
+    mocks: mocksFromTrace(record.steps),
+    effects: record.effects.map(({ step, send, op, payload }): Effect => ({ step, send, op, payload })),
+    reason: record.reason ?? "",
+  };
+  faker.learn(raw);
+  const fake = faker.replace(raw);
+  if (fake.input === null || fake.input === undefined) throw new FromRunRefused(`run ${runId} has no stored input or event payload (erased by retention?)`);
+
+  const dir = dirname(flowFile);
+  const slug = `run-${runId.replace(/[^A-Za-z0-9_-]/g, "").slice(-12)}`;
+  const inputFile = join(dir, "fixtures", `${slug}.json`);
+  const goldenFile = join(dir, "fixtures", `${slug}.expected.json`);
+  const testFile = flowFile.replace(/\.flow\.yaml$/, ".test.yaml");
+  const caseName = name ?? `${run.flow} run ${runId} (${record.outcome})`;
+  const testCase = {
+    name: caseName,
+    input: relative(dir, inputFile),
+    now,
+    mocks: fake.mocks,
+    expect: {
+      outcome: record.outcome,
+      ...(record.outcome === "skipped" && fake.reason ? { reason: fake.reason } : {}),
+      ...(record.outcome === "failed" && run.error?.code ? { error: run.error.code } : {}),
+      effects: relative(dir, goldenFile),
+    },
+  };
+  const files = new Map<string, string>([
+    [inputFile, json(fake.input)],
+    [goldenFile, json(fake.effects)],
+    [testFile, appendCase(host.read(testFile), testFile, testCase, caseName, project, host)],
+  ]);
+  const first = await runNewCase(files, testFile, caseName, project, host);
+  if (first.passed) return { testFile, caseName, files, adjusted: [] };
+
+  // Anonymising can change what a mapping derives from the data (an uppercased name, a parsed
+  // street); the golden then follows the current mapping on the fake data, and the paths are named.
+  const onlyEffects = first.messages.length === 0 && first.differences.every((d) => d.path.startsWith("effects"));
+  if (!onlyEffects) throw new FromRunRefused(`the case built from run ${runId} does not reproduce it: ${[...first.messages, ...first.differences.map((d) => d.path)].join("; ")}`);
+  files.set(goldenFile, json(first.actualEffects));
+  const second = await runNewCase(files, testFile, caseName, project, host);
+  if (!second.passed) throw new FromRunRefused(`the case built from run ${runId} does not pass: ${second.messages.join("; ")}`);
+  return { testFile, caseName, files, adjusted: first.differences.map((d) => d.path) };
+}
+
+/**
+ * The event as the webhook delivered it (what a case's input is), unless the flow's `input.select`
+ * leaves the stored, selected record as it is: then that smaller record is the input.
+ */
+async function caseInput(store: Store, run: Run, flow: CompiledFlow, project: Project, now: string): Promise<unknown> {
+  const event = run.eventId ? (await store.getEvent(run.eventId))?.payload : undefined;
+  const select = flow.input.select;
+  if (!select || run.input === null || run.input === undefined) return event ?? run.input;
+  const env = projectEnv(project, () => Date.parse(now));
+  const again = await Promise.resolve(select.evaluate({ input: run.input, root: run.input, steps: {}, settings: env.settings }, env)).catch(() => undefined);
+  return isDeepStrictEqual(again, run.input) ? run.input : (event ?? run.input);
+}
+
+function appendCase(existing: string | undefined, testFile: string, testCase: Record<string, unknown>, caseName: string, project: Project, host: ProjectHost): string {
+  if (existing === undefined) return `# yaml-language-server: $schema=${schemaRef(testFile, project, host)}\n${stringify({ cases: [testCase] }, { lineWidth: 0 })}`;
+  const doc = parseDocument(existing);
+  const cases = doc.get("cases") as { items?: { get?: (k: string) => unknown }[] } | undefined;
+  if (cases?.items?.some((c) => c.get?.("name") === caseName)) throw new FromRunRefused(`${basename(testFile)} already has a case named ${JSON.stringify(caseName)}`);
+  doc.addIn(["cases"], doc.createNode(testCase));
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** The project's own schemas folder when it has one (Koppel's repository), else the installed package's. */
+function schemaRef(testFile: string, project: Project, host: ProjectHost): string {
+  const root = dirname(project.configFile);
+  const own = join(root, "schemas/test.schema.json");
+  const target = host.read(own) !== undefined ? own : join(root, "node_modules/koppel/schemas/test.schema.json");
+  return relative(dirname(testFile), target);
+}
+
+async function runNewCase(files: ReadonlyMap<string, string>, testFile: string, caseName: string, project: Project, host: ProjectHost): Promise<CaseResult> {
+  const overlay: ProjectHost = { ...host, read: (p) => files.get(p) ?? host.read(p) };
+  const { suite, errors } = loadTestSuite(testFile, project, overlay);
+  if (!suite) throw new FromRunRefused(`the new case does not load: ${errors.map((e) => e.format()).join("; ")}`);
+  const testCase = suite.cases.find((c) => c.name === caseName)!;
+  return runCase(suite, testCase, project);
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
