@@ -77,7 +77,7 @@ export function formatMarkdown(r: DiffReport): string {
   for (const k of c.cases.filter((x) => x.status !== "unchanged")) {
     lines.push("", `#### ${cell(heading(k))}`, "", code(k.suite));
     if (k.outcome) lines.push("", `Outcome: ${code(k.outcome.before)} → ${code(k.outcome.after)}${k.outcome.reason ? ` (${cell(k.outcome.reason)})` : ""}`);
-    const rows = k.effects.flatMap((e) => e.fields.map((f) => `| ${cell(effectTitle(e))} | ${code(f.path)} | ${cell(value(f.before, "before" in f))} | ${cell(value(f.after, "after" in f))} |`));
+    const rows = k.effects.flatMap((e) => e.fields.map((f) => `| ${cell(effectTitle(e))} | ${cell(code(f.path))} | ${cell(code(value(f.before, "before" in f)))} | ${cell(code(value(f.after, "after" in f)))} |`));
     if (rows.length) lines.push("", "| effect | field | before | after |", "|---|---|---|---|", ...rows);
     if (k.failures.length) lines.push("", ...k.failures.map((f) => `- fails: ${cell(f)}`));
   }
