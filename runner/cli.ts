@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   validate: { summary: "check the config and every flow it names", load: async () => (await import("./cli/validate.ts")).validateCommand },
   test: { summary: "run fixture cases (*.test.yaml) with the network off; --update rewrites goldens", load: async () => (await import("./cli/test.ts")).testCommand },
   replay: { summary: "queue a finished run again (--current: on the active version)", load: async () => (await import("./cli/replay.ts")).replayCommand },
+  erase: { summary: "remove one person's data from the activity log and inbox (--email address)", load: async () => (await import("./cli/erase.ts")).eraseCommand },
   doctor: { summary: "check the live AFAS environment and AsPos tenant against what the flows use", load: async () => (await import("./cli/doctor.ts")).doctorCommand },
   afas: {
     summary: "afas schemas: regenerate schemas/afas from an environment's metainfo",

@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { startRuntime } from "../serve/runtime.ts";
+import { generateToken } from "../server/session.ts";
 import { CONNECTION_ENV, startSandbox, type Sandbox } from "../serve/sandbox.ts";
 import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -20,7 +20,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       io.err("KOPPEL_ADMIN_TOKEN is not set: the admin API and dashboard need it outside sandbox mode");
       return 1;
     }
-    adminToken = randomBytes(18).toString("base64url");
+    adminToken = generateToken();
   }
 
   let sandbox: Sandbox | undefined;
@@ -36,6 +36,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       port,
       host: flag(args, "host") ?? (sandboxMode ? "127.0.0.1" : "0.0.0.0"),
       adminToken,
+      ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
       log: (line) => io.err(line),
     });
@@ -52,6 +53,8 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   io.out(
     [
       `Koppel is running${sandbox ? " in sandbox mode (simulated AFAS and AsPos, demo orders every few seconds)" : ""}`,
+      `  dashboard:   ${runtime.url}/   (log in with ${process.env.KOPPEL_ADMIN_TOKEN ? "KOPPEL_ADMIN_TOKEN" : `the token ${adminToken}`})`,
+      `  metrics:     ${runtime.url}/metrics   (Authorization: Bearer <token>)`,
       `  status API:  ${runtime.url}/api/status   (Authorization: Bearer ${process.env.KOPPEL_ADMIN_TOKEN ? "<KOPPEL_ADMIN_TOKEN>" : adminToken})`,
       `  webhooks:    ${runtime.url}/webhooks/<source>`,
       ...(sandbox ? [`  AFAS sim:    ${sandbox.afas.baseUrl}`, `  AsPos sim:   ${sandbox.aspos.url}/api`] : []),

@@ -9,8 +9,13 @@ import { createConnectors } from "../connectors/registry.ts";
 import type { Connector } from "../connectors/types.ts";
 import { openQueue } from "../queue/open.ts";
 import type { JobQueue } from "../queue/types.ts";
+import { createAlerter, type Alerter } from "../alerts/alerter.ts";
+import { loggingPolicy } from "../privacy/policy.ts";
+import { pseudonymizingStore } from "../privacy/pseudonym.ts";
+import { startRetention, type RetentionJob } from "../privacy/retention.ts";
 import { createReloader, loadInitialVersion, type Reloader, type ReloadSource } from "../reload/index.ts";
 import { createApp } from "../server/app.ts";
+import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
 import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
@@ -21,7 +26,9 @@ import { createVersionRegistry, type MappingVersion, type VersionRegistry } from
 import type { BackoffPolicy } from "../worker/backoff.ts";
 import { registryReplayDeps, replayRun, ReplayRefused } from "../worker/replay.ts";
 import { toNewEvent } from "../worker/route.ts";
+import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
+import { hookQueue } from "./queue-hooks.ts";
 
 export interface RuntimeOptions {
   /** mapping.config.yaml, absolute or relative to `cwd`. */
@@ -30,6 +37,16 @@ export interface RuntimeOptions {
   readonly port?: number;
   readonly host?: string;
   readonly adminToken: string;
+  /** Read-only dashboard and /metrics (KOPPEL_VIEWER_TOKEN). */
+  readonly viewerToken?: string;
+  /** Base URL people reach the dashboard at, for links in alerts (KOPPEL_PUBLIC_URL); default the listening URL. */
+  readonly publicUrl?: string;
+  /** Serve the dashboard pages (default true); the API, webhooks and /metrics are served either way. */
+  readonly dashboard?: boolean;
+  /** Used for alert POSTs (tests: a recording fetch); default the global fetch. */
+  readonly alertFetch?: typeof fetch;
+  /** How often retention purges (default hourly; the first pass runs at start). */
+  readonly retentionEveryMs?: number;
   /** Overrides the config's store.url (KOPPEL_STORE). */
   readonly storeUrl?: string;
   /** Accept unset ${env:…} in reload candidates (sandbox: the simulators fill them in). */
@@ -53,6 +70,9 @@ export interface Runtime {
   readonly worker: Worker;
   readonly scheduler: Scheduler;
   readonly reloader: Reloader;
+  readonly metrics: Metrics;
+  readonly alerter: Alerter;
+  readonly retention: RetentionJob;
   /** Graceful: stop taking webhooks, stop timers, let runs finish (or hand their jobs back), close the store. */
   stop(): Promise<void>;
 }
@@ -78,25 +98,54 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw new Error(`no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
   }
   const versions = createVersionRegistry(initial.version);
+  const config = () => versions.current().project.config;
+  const privacy = loggingPolicy(() => config().logging);
+  // Ingest stores search text with the run; emails in it become tokens unless payloads are kept in full.
+  const ingestStore = pseudonymizingStore(store, () => privacy.mode() !== "full");
+  const metrics = createMetrics({ queueDepth: () => queue.depth() });
+  let publicUrl = options.publicUrl ?? process.env.KOPPEL_PUBLIC_URL;
+  const alerter = createAlerter({
+    targets: () => config().alerts,
+    now,
+    redact: privacy.redact,
+    dashboardUrl: () => publicUrl,
+    log,
+    ...(options.alertFetch ? { fetch: options.alertFetch } : {}),
+  });
 
+  const upstreamFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const connectorsBySha = new Map<string, ReadonlyMap<string, Connector>>();
   const connectors = (version: MappingVersion): ReadonlyMap<string, Connector> => {
     let found = connectorsBySha.get(version.sha);
     if (!found) {
-      found = createConnectors(version.project.config.connections, options.fetch ? { fetch: options.fetch } : {});
+      // One factory call per connection, so each connector's fetch is timed under its own name.
+      found = new Map(Object.entries(version.project.config.connections).flatMap(([name, connection]) =>
+        [...createConnectors({ [name]: connection }, { fetch: metrics.instrumentFetch(name, upstreamFetch) })]));
       connectorsBySha.set(version.sha, found);
     }
     return found;
   };
 
+  const claimedAt = new Map<string, number>();
   const worker = createWorker({
-    store, queue, versions, connectors, now, workerId: replicaId,
+    store, versions, connectors, now, workerId: replicaId,
+    queue: hookQueue(queue, {
+      claimed: (jobs) => jobs.forEach((job) => claimedAt.set(job.id, now())),
+      error: (e) => privacy.redact(e) as RunError,
+    }),
+    redact: privacy.redact,
     leaseMs: options.leaseMs ?? 60_000,
     concurrency: options.concurrency ?? 8,
     onError: (e) => log(`worker: ${(e as Error).message}`),
+    onProcessed: (job) => {
+      const started = claimedAt.get(job.jobId);
+      claimedAt.delete(job.jobId);
+      metrics.processed(job, started === undefined ? undefined : now() - started);
+      alerter.processed(job);
+    },
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
-  const scheduler = createScheduler({ store, versions, replicaId, connector: (name) => connectors(versions.current()).get(name) });
+  const scheduler = createScheduler({ store: ingestStore, versions, replicaId, connector: (name) => connectors(versions.current()).get(name) });
   const reloader = createReloader({
     source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, versions, replicaId, candidate, cwd: root,
     initialResult: initial.headRejected ?? initial.result,
@@ -104,21 +153,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       log(`reload: now running ${v.sha.slice(0, 12)}`);
       scheduler.refresh();
     },
-    onRejected: (errors) => log(`reload rejected; the running version stays:\n${errors.join("\n")}`),
+    onRejected: (errors, result) => {
+      log(`reload rejected; the running version stays:\n${errors.join("\n")}`);
+      alerter.reloadRejected(errors, result.sha);
+    },
   });
 
-  const commit = groupCommit(store);
+  const commit = groupCommit(ingestStore);
   const webhooks: WebhookRouteDeps = {
       sources: (name) => versions.current().project.config.webhooks?.[name] as WebhookSourceConfig | undefined,
       accept: async (input) => {
         const accepted = await commit.accept(await toNewEvent(versions.current(), input, now));
+        metrics.webhookAccepted(input.source, accepted.duplicate);
         return { eventId: accepted.eventId, duplicate: accepted.duplicate };
       },
+      onRefused: (source, code) => metrics.webhookRefused(source, code),
       peerAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress ?? "",
       now,
   };
   const app = createApp({
     adminToken: options.adminToken,
+    ...(options.viewerToken ? { viewerToken: options.viewerToken } : {}),
     webhooks,
     ready: async () => {
       try {
@@ -144,6 +199,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         throw e;
       }
     },
+    metrics: () => metrics.text(),
+    ...(options.dashboard === false ? {} : {
+      dashboard: {
+        store, now,
+        flows: () => [...versions.current().project.flows.keys()],
+        queueDepth: () => queue.depth(),
+        reloadStatus: () => reloader.status(),
+        connections: () => metrics.connections(),
+        searchTerm: privacy.searchTerm,
+      },
+    }),
   });
 
   // Webhooks skip Hono's request wrapping (the ingest bench's hot path); the route stays one definition.
@@ -154,6 +220,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const address = server.address() as AddressInfo;
   const url = `http://${options.host === "0.0.0.0" || !options.host ? "127.0.0.1" : options.host}:${address.port}`;
+  publicUrl ??= url;
 
   const heartbeat = async () => {
     await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${(e as Error).message}`));
@@ -165,18 +232,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   worker.start();
   scheduler.start();
   await reloader.start();
+  const retention = startRetention({
+    store, now, replicaId,
+    config: () => config().logging?.retention,
+    onError: (e) => log(`retention: ${(e as Error).message}`),
+    ...(options.retentionEveryMs ? { everyMs: options.retentionEveryMs } : {}),
+  });
 
   let stopped: Promise<void> | undefined;
   return {
-    url, replicaId, store, queue, versions, worker, scheduler, reloader,
+    url, replicaId, store, queue, versions, worker, scheduler, reloader, metrics, alerter, retention,
     stop() {
       stopped ??= (async () => {
         clearInterval(beat);
+        await retention.stop();
         server.closeIdleConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await reloader.stop();
         await scheduler.stop();
         await worker.stop({ graceMs: 10_000 });
+        await alerter.idle();
         for (const set of connectorsBySha.values()) for (const c of set.values()) await c.close?.();
         await queue.close();
         await store.close();

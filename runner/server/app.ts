@@ -1,11 +1,16 @@
 import { Hono } from "hono";
 import { bearerAuth } from "./auth.ts";
+import { createDashboard } from "./dashboard/routes.tsx";
+import type { DashboardDeps } from "./dashboard/deps.ts";
+import { createSessions } from "./session.ts";
 import { createWebhookRoutes, type WebhookRouteDeps } from "./webhooks.ts";
 
 export interface ApiDeps {
   readonly webhooks: WebhookRouteDeps;
   /** Required for /api/*; `koppel serve` refuses to start outside sandbox mode without one. */
   readonly adminToken: string;
+  /** Read-only dashboard and /metrics access (KOPPEL_VIEWER_TOKEN). */
+  readonly viewerToken?: string;
   /** Active version, last reload with its errors, queue depth, per-flow counts, replicas. */
   status(): Promise<unknown>;
   /** Ready to accept webhooks: the store answers and a mapping version is active. */
@@ -14,9 +19,13 @@ export interface ApiDeps {
   reload(): Promise<unknown>;
   /** Queue a finished run again; `current` runs it on the active version instead of the one it ran. */
   replay(runId: string, current: boolean): Promise<{ status: number; body: unknown }>;
+  /** The dashboard's reads; without them the app serves no pages (API-only tests). */
+  readonly dashboard?: Omit<DashboardDeps, "sessions" | "replay" | "reload">;
+  /** Prometheus text for /metrics. */
+  metrics?(): Promise<string>;
 }
 
-/** The runner's HTTP surface: webhooks (open, signed), health probes (open), and the admin API. */
+/** The runner's HTTP surface: webhooks (open, signed), health probes (open), the admin API, /metrics and the dashboard. */
 export function createApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.route("/", createWebhookRoutes(deps.webhooks));
@@ -33,5 +42,18 @@ export function createApp(deps: ApiDeps): Hono {
     return c.json(body as object, status as 200);
   });
   app.route("/api", api);
+
+  const sessions = createSessions({ adminToken: deps.adminToken, ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}) });
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    // Prometheus scrapes with `authorization: { credentials: <viewer token> }`; a logged-in browser works too.
+    app.get("/metrics", async (c) => {
+      if (!sessions.read(c)) return c.text("send Authorization: Bearer <KOPPEL_VIEWER_TOKEN or KOPPEL_ADMIN_TOKEN>", 401);
+      return c.body(await metrics(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    });
+  }
+  if (deps.dashboard) {
+    app.route("/", createDashboard({ ...deps.dashboard, sessions, replay: deps.replay, reload: deps.reload }));
+  }
   return app;
 }

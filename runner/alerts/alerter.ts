@@ -1,0 +1,80 @@
+import type { ProcessedJob } from "../worker/worker.ts";
+import { reloadRejectedAlert, runFailedAlert, type AlertBody } from "./message.ts";
+import { Throttle, throttleMs } from "./throttle.ts";
+
+export interface AlertTarget {
+  readonly webhook: string;
+  readonly throttle?: string;
+}
+
+export interface AlerterOptions {
+  /** Read per alert, so a reload that changes `alerts:` applies at once. */
+  readonly targets: () => readonly AlertTarget[] | undefined;
+  readonly now: () => number;
+  readonly fetch?: typeof fetch;
+  /** Base URL of the dashboard, for a link to the run. */
+  readonly dashboardUrl?: () => string | undefined;
+  /** Applied to the run's error before it leaves (chat channels are not the place for personal data). */
+  readonly redact?: (value: unknown) => unknown;
+  readonly log?: (line: string) => void;
+}
+
+export interface Alerter {
+  /** From the worker's onProcessed: only `failed` (failed for good) alerts; retries do not. */
+  processed(job: ProcessedJob): void;
+  reloadRejected(errors: readonly string[], sha: string | null): void;
+  /** Resolves when every POST started so far has finished (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+/** JSON POSTs to the configured URLs, deduplicated per run and throttled per flow + error code. */
+export function createAlerter(options: AlerterOptions): Alerter {
+  const send = options.fetch ?? fetch;
+  const throttles = new Map<string, Throttle>();
+  const alertedRuns = new Set<string>();
+  const pending = new Set<Promise<void>>();
+  const redact = options.redact ?? ((v: unknown) => v);
+
+  const post = (target: AlertTarget, body: AlertBody): void => {
+    const p = send(target.webhook, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    })
+      .then(async (res) => {
+        if (!res.ok) options.log?.(`alert: ${target.webhook} answered ${res.status}`);
+        await res.body?.cancel();
+      })
+      .catch((e: unknown) => options.log?.(`alert: ${target.webhook} not reached: ${(e as Error).message}`))
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  };
+
+  const emit = (key: string, build: (suppressed: number) => AlertBody): void => {
+    for (const target of options.targets() ?? []) {
+      let throttle = throttles.get(target.webhook);
+      if (!throttle) throttles.set(target.webhook, (throttle = new Throttle()));
+      const admitted = throttle.admit(key, options.now(), throttleMs(target.throttle));
+      if (admitted) post(target, build(admitted.suppressed));
+    }
+  };
+
+  return {
+    processed(job) {
+      if (job.disposition !== "failed" || alertedRuns.has(job.runId)) return;
+      alertedRuns.add(job.runId);
+      if (alertedRuns.size > 10_000) alertedRuns.clear();
+      const error = job.error ? (redact(job.error) as typeof job.error) : undefined;
+      const code = error?.code ?? "INTERNAL";
+      emit(`run:${job.flow}:${code}`, (suppressed) =>
+        runFailedAlert({ runId: job.runId, flow: job.flow, attempts: job.attempts, ...(error ? { error } : {}) }, suppressed, options.dashboardUrl?.()));
+    },
+    reloadRejected(errors, sha) {
+      emit("reload", (suppressed) => reloadRejectedAlert(errors, sha, suppressed, options.dashboardUrl?.()));
+    },
+    async idle() {
+      while (pending.size) await Promise.all([...pending]);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { ERROR_CODES, type ErrorCode } from "../../engine/errors.ts";
+import type { RunError } from "../store/types.ts";
+
+/** The JSON body: `text` is what Slack and Teams incoming webhooks show; `koppel` is for machines. */
+export interface AlertBody {
+  readonly text: string;
+  readonly koppel: {
+    readonly kind: "run-failed" | "reload-rejected";
+    readonly flow?: string;
+    readonly code: string;
+    readonly runId?: string;
+    readonly url?: string;
+    readonly suppressed: number;
+    readonly details: unknown;
+  };
+}
+
+export interface FailedRun {
+  readonly runId: string;
+  readonly flow: string;
+  readonly attempts: number;
+  readonly error?: RunError;
+}
+
+export function runFailedAlert(run: FailedRun, suppressed: number, dashboardUrl?: string): AlertBody {
+  const code = run.error?.code ?? "INTERNAL";
+  const upstream = (run.error?.upstream ?? {}) as { upstreamMessage?: string; errorNumber?: unknown; reference?: string };
+  const url = dashboardUrl ? `${dashboardUrl}/runs/${run.runId}` : undefined;
+  const lines = [
+    `Koppel: run of ${run.flow} failed for good after ${run.attempts} attempt(s): ${code} (${titleOf(code)})`,
+    upstream.upstreamMessage ? `AFAS/AsPos said: ${upstream.upstreamMessage}` : run.error?.message,
+    upstream.errorNumber !== undefined ? `errorNumber ${String(upstream.errorNumber)}` : undefined,
+    upstream.reference ? `reference ${upstream.reference}` : undefined,
+    suppressed ? `(${suppressed} more failure(s) of ${run.flow} with ${code} were not alerted separately)` : undefined,
+    url ? `Replay: ${url}` : undefined,
+  ];
+  return {
+    text: lines.filter(Boolean).join("\n"),
+    koppel: { kind: "run-failed", flow: run.flow, code, runId: run.runId, ...(url ? { url } : {}), suppressed, details: run.error ?? null },
+  };
+}
+
+export function reloadRejectedAlert(errors: readonly string[], sha: string | null, suppressed: number, dashboardUrl?: string): AlertBody {
+  const url = dashboardUrl ? `${dashboardUrl}/versions` : undefined;
+  const shown = errors.slice(0, 10);
+  const lines = [
+    `Koppel: mapping version ${sha ? sha.slice(0, 12) : "(unknown)"} was rejected; the running version stays.`,
+    ...shown,
+    errors.length > shown.length ? `… and ${errors.length - shown.length} more` : undefined,
+    suppressed ? `(${suppressed} earlier rejection(s) were not alerted separately)` : undefined,
+    url ? `Details: ${url}` : undefined,
+  ];
+  return {
+    text: lines.filter(Boolean).join("\n"),
+    koppel: { kind: "reload-rejected", code: "RELOAD_REJECTED", ...(url ? { url } : {}), suppressed, details: { sha, errors } },
+  };
+}
+
+function titleOf(code: string): string {
+  return code in ERROR_CODES ? ERROR_CODES[code as ErrorCode].title : "see the run";
+}

@@ -1,0 +1,29 @@
+import type { KoppelConfig } from "../../engine/config/types.ts";
+import { searchTerm } from "./pseudonym.ts";
+import { createRedactor, type PayloadMode, type Redactor } from "./redact.ts";
+
+export interface LoggingPolicy {
+  mode(): PayloadMode;
+  /** Masks what the activity log keeps, by the running version's `logging:` section. */
+  readonly redact: Redactor;
+  /** What to search the runs for: emails pseudonymized unless payloads are kept in full. */
+  searchTerm(query: string): string;
+}
+
+/** Follows reloads: `logging` is read per call, the redactor built once per config object. */
+export function loggingPolicy(logging: () => KoppelConfig["logging"]): LoggingPolicy {
+  const built = new WeakMap<object, Redactor>();
+  const byDefault = createRedactor();
+  const mode = (): PayloadMode => logging()?.payloads ?? "redacted";
+  return {
+    mode,
+    redact(payload) {
+      const config = logging();
+      if (!config) return byDefault(payload);
+      let redactor = built.get(config);
+      if (!redactor) built.set(config, (redactor = createRedactor(config)));
+      return redactor(payload);
+    },
+    searchTerm: (query) => (mode() === "full" ? query : searchTerm(query)),
+  };
+}

@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+import type { NewEvent, Store } from "../store/types.ts";
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+/**
+ * The runs list is searched by email, but the search text is stored with the run for as long as
+ * the run is kept. So an email is stored as a token of its hash: an exact-address search still
+ * finds the run, the address itself is not in the store.
+ */
+export function emailToken(email: string): string {
+  return `email:${createHash("sha256").update(`koppel-search\u0000${email.trim().toLowerCase()}`).digest("hex").slice(0, 20)}`;
+}
+
+export function pseudonymizeText(text: string): string {
+  return text.replace(EMAIL, (email) => emailToken(email));
+}
+
+/** What the dashboard searches for: an address becomes its token; an order number stays as typed. */
+export function searchTerm(query: string): string {
+  const q = query.trim();
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(q) ? emailToken(q) : q;
+}
+
+export function pseudonymizeEvent(event: NewEvent): NewEvent {
+  return event.searchText ? { ...event, searchText: pseudonymizeText(event.searchText) } : event;
+}
+
+/**
+ * The store as ingest (webhooks, group commit, scheduler polls) should see it: every accepted
+ * event's search text pseudonymized when `enabled()` (logging.payloads is not `full`).
+ */
+export function pseudonymizingStore(store: Store, enabled: () => boolean): Store {
+  const map = (events: readonly NewEvent[]) => (enabled() ? events.map(pseudonymizeEvent) : events);
+  const overrides: Partial<Store> = {
+    acceptEvent: (event) => store.acceptEvent(map([event])[0]!),
+    acceptEvents: (batch) => store.acceptEvents(map(batch)),
+    enqueuePolled: (cursor, next, events) => store.enqueuePolled(cursor, next, map(events)),
+  };
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop in overrides) return overrides[prop as keyof Store];
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

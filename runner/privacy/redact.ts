@@ -1,0 +1,139 @@
+/**
+ * Masks personal data in what the activity log keeps (run input, trace, error). The inbox payload is
+ * not passed through here: retries and replays must send the real order to AFAS, so it stays whole
+ * until retention or `koppel erase` blanks it.
+ */
+
+export type PayloadMode = "redacted" | "full" | "none";
+
+export interface RedactConfig {
+  readonly payloads?: PayloadMode;
+  /** Extra paths, dot notation, `*` for any one key; a path matches at any depth (arrays are transparent). */
+  readonly redact?: readonly string[];
+}
+
+export const MASK = "[redacted]";
+
+/**
+ * Field names of names, emails, phones, addresses, tax and bank numbers, compared case-insensitively:
+ * AsPos's camelCase and AFAS's KnPerson/KnOrganisation/KnBasicAddress field ids.
+ */
+export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
+  "email", "emailaddress", "mail", "emad", "ema2",
+  "phone", "phonenumber", "mobile", "mobilephone", "telephone", "tenr", "ten2", "mbnr", "mbn2",
+  "name", "fullname", "firstname", "lastname", "middlename", "initials", "prefix", "finm", "lanm", "in", "is", "senm", "canm", "nm",
+  "address", "addressline1", "addressline2", "street", "housenumber", "housenumberaddition", "postalcode", "zipcode", "city",
+  "ad", "hmnr", "hmad", "zpcd", "rs",
+  "vatnumber", "vatid", "taxnumber", "cocnumber", "fiscalnumber", "bsn", "iban", "bankaccount", "vaid", "finr", "ccnr", "sose",
+  "birthdate", "dateofbirth", "dabi",
+];
+
+const EMAIL = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+export type Redactor = (payload: unknown) => unknown;
+
+export function createRedactor(config: RedactConfig = {}): Redactor {
+  const mode = config.payloads ?? "redacted";
+  if (mode === "full") return (payload) => payload;
+  if (mode === "none") return keepShapeOnly;
+  const keys = new Set(DEFAULT_SENSITIVE_KEYS);
+  const paths = (config.redact ?? []).map((p) => p.split(".").filter(Boolean).map((s) => s.toLowerCase()));
+  return (payload) => {
+    const found = new Set<string>();
+    const masked = maskKeys(payload, [], keys, paths, found);
+    return scrubValues(masked, scrubber(found));
+  };
+}
+
+/** First pass: sensitive keys and configured paths; their string values are remembered for the second. */
+function maskKeys(value: unknown, path: readonly string[], keys: ReadonlySet<string>, paths: readonly string[][], found: Set<string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => maskKeys(v, path, keys, paths, found));
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  // A filter condition ({ field: "Email", op, value }) names the field in a value, not a key.
+  const filtered = typeof value.field === "string" && keys.has(value.field.toLowerCase());
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = [...path, key.toLowerCase()];
+    const sensitive = keys.has(key.toLowerCase()) || (filtered && key === "value") || paths.some((p) => endsWith(childPath, p));
+    if (sensitive && isLeaf(child)) {
+      out[key] = maskLeaf(child, found);
+    } else if (sensitive && Array.isArray(child) && child.every(isLeaf)) {
+      out[key] = child.map((c) => maskLeaf(c, found));
+    } else if (sensitive && paths.some((p) => endsWith(childPath, p))) {
+      // A configured path names a whole object or list: mask it entirely.
+      collectStrings(child, found);
+      out[key] = MASK;
+    } else {
+      out[key] = maskKeys(child, childPath, keys, paths, found);
+    }
+  }
+  return out;
+}
+
+function isLeaf(v: unknown): boolean {
+  return v === null || typeof v !== "object";
+}
+
+function maskLeaf(v: unknown, found: Set<string>): unknown {
+  if (v === null || v === undefined || v === "") return v;
+  remember(found, String(v));
+  return MASK;
+}
+
+/**
+ * Second pass: the same values where no key names them (a GetConnector filter in a URL, a
+ * `where` value, an AFAS message quoting the name), and anything shaped like an email address.
+ */
+function scrubValues(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === "string") return scrub(value);
+  if (Array.isArray(value)) return value.map((v) => scrubValues(v, scrub));
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValues(v, scrub)]));
+}
+
+function scrubber(found: ReadonlySet<string>): (text: string) => string {
+  const needles = [...found].flatMap((v) => [v, encodeURIComponent(v)]).sort((a, b) => b.length - a.length);
+  const known = needles.length ? new RegExp([...new Set(needles)].map(escapeRegExp).join("|"), "gi") : null;
+  return (text) => {
+    const masked = known ? text.replace(known, MASK) : text;
+    return masked.replace(EMAIL, MASK);
+  };
+}
+
+/** Short or purely numeric values (a house number "21", "NL") would mask unrelated text. */
+function remember(found: Set<string>, value: string): void {
+  const v = value.trim();
+  if (v.length >= 4 && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
+}
+
+function collectStrings(value: unknown, found: Set<string>): void {
+  if (typeof value === "string" || typeof value === "number") remember(found, String(value));
+  else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, found));
+  else if (isRecord(value)) Object.values(value).forEach((v) => collectStrings(v, found));
+}
+
+function endsWith(path: readonly string[], suffix: readonly string[]): boolean {
+  if (suffix.length === 0 || suffix.length > path.length) return false;
+  const offset = path.length - suffix.length;
+  return suffix.every((s, i) => s === "*" || s === path[offset + i]);
+}
+
+/** `payloads: none`: a run record keeps its outline (steps, statuses, timings); any other payload goes. */
+function keepShapeOnly(payload: unknown): unknown {
+  if (!isRecord(payload) || !Array.isArray(payload.steps)) return null;
+  const pick = (o: unknown, fields: readonly string[]) =>
+    isRecord(o) ? Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, o[f]])) : {};
+  return {
+    ...pick(payload, ["outcome", "reason", "ms", "attempt", "retryAt", "requestedVersion"]),
+    steps: payload.steps.map((s) => pick(s, ["step", "kind", "status", "ms", "fromLedger"])),
+    effects: Array.isArray(payload.effects) ? payload.effects.map((e) => pick(e, ["step", "send", "op"])) : [],
+  };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

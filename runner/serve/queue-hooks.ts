@@ -1,0 +1,30 @@
+import type { ClaimedJob, JobQueue } from "../queue/types.ts";
+import type { RunError } from "../store/types.ts";
+
+export interface QueueHooks {
+  /** Each claimed batch (metrics time claim → settle). */
+  readonly claimed?: (jobs: readonly ClaimedJob[]) => void;
+  /** Applied to a run's error before it is stored (redaction: an error keeps the request it failed on). */
+  readonly error?: (error: RunError) => RunError;
+}
+
+/** The queue as the worker sees it, with the runtime's hooks; every call still goes to `queue`. */
+export function hookQueue(queue: JobQueue, hooks: QueueHooks): JobQueue {
+  const error = hooks.error ?? ((e: RunError) => e);
+  return {
+    kind: queue.kind,
+    enqueue: (jobs) => queue.enqueue(jobs),
+    async claim(workerId, leaseMs, limit) {
+      const jobs = await queue.claim(workerId, leaseMs, limit);
+      if (jobs.length) hooks.claimed?.(jobs);
+      return jobs;
+    },
+    extend: (job, leaseMs) => queue.extend(job, leaseMs),
+    complete: (job, run) => queue.complete(job, run),
+    fail: (job, e, run) => queue.fail(job, error(e), run),
+    retryLater: (job, at, e, run) => queue.retryLater(job, at, error(e), run),
+    release: (job) => queue.release(job),
+    depth: () => queue.depth(),
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,22 @@
+import type { QueueDepth } from "../../queue/types.ts";
+import type { ReloadStatus } from "../../reload/reloader.ts";
+import type { Store } from "../../store/types.ts";
+import type { ConnectionHealth } from "../metrics.ts";
+import type { Sessions } from "../session.ts";
+
+/** What the dashboard reads and the two things it may do (replay, reload). */
+export interface DashboardDeps {
+  readonly store: Pick<Store, "listRuns" | "getRun" | "flowStats" | "failedRuns" | "versionState" | "replicas">;
+  readonly sessions: Sessions;
+  readonly now: () => number;
+  /** Flow names of the running version, so a flow without runs still shows. */
+  flows(): readonly string[];
+  queueDepth(): Promise<QueueDepth>;
+  reloadStatus(): ReloadStatus;
+  connections(): readonly ConnectionHealth[];
+  /** Same contract as POST /api/runs/:id/replay. */
+  replay(runId: string, current: boolean): Promise<{ status: number; body: unknown }>;
+  reload(): Promise<unknown>;
+  /** Turns what the operator typed into what the store's search text holds (emails are pseudonymized). */
+  searchTerm?(query: string): string;
+}

@@ -1,0 +1,30 @@
+/** Text helpers shared by the pages. Times are shown in UTC ISO form so logs and pages agree. */
+
+export function when(ms: number | null | undefined): string {
+  return ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) : "—";
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function percent(rate: number | null | undefined): string {
+  return rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)}%`;
+}
+
+export function shortSha(sha: string | null | undefined): string {
+  return sha ? sha.slice(0, 12) : "—";
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) ?? "null";
+}
+
+/** Query string from the current filters, with one changed. */
+export function withQuery(path: string, params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}

@@ -1,0 +1,146 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { RunFilter, RunStatus } from "../../store/types.ts";
+import type { SessionEnv } from "../session.ts";
+import type { DashboardDeps } from "./deps.ts";
+import { Failed } from "./failed.tsx";
+import { Login } from "./login.tsx";
+import { Overview, type FlowRow } from "./overview.tsx";
+import { RunPage } from "./run.tsx";
+import { nextPage, PERIODS, Runs, STATUSES, type RunsQuery } from "./runs.tsx";
+import { Versions } from "./versions.tsx";
+
+const PAGE_SIZE = 50;
+const HOUR = 3_600_000;
+
+/** The server-rendered dashboard: pages for anyone logged in, replay and reload for admins. */
+export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>();
+  const { sessions } = deps;
+  const page = sessions.requirePage();
+  const admin = sessions.requireAdminForm();
+
+  app.get("/login", (c) => {
+    const next = safeNext(c.req.query("next"));
+    if (sessions.read(c)) return c.redirect(next, 303);
+    return c.html(<Login next={next} />);
+  });
+  app.post("/login", async (c) => {
+    const body = await c.req.parseBody();
+    const role = typeof body.token === "string" ? sessions.roleOf(body.token) : null;
+    const next = safeNext(typeof body.next === "string" ? body.next : undefined);
+    if (!role) return c.html(<Login next={next} failed />, 401);
+    sessions.login(c, role);
+    return c.redirect(next, 303);
+  });
+  app.post("/logout", (c) => {
+    sessions.logout(c);
+    return c.redirect("/login", 303);
+  });
+
+  app.get("/", page, async (c) => {
+    const now = deps.now();
+    const [stats, hourly, queue, replicas] = await Promise.all([
+      deps.store.flowStats({ from: now - 24 * HOUR }),
+      Promise.all(Array.from({ length: 24 }, (_, i) => deps.store.flowStats({ from: now - (24 - i) * HOUR, to: now - (23 - i) * HOUR }))),
+      deps.queueDepth(),
+      deps.store.replicas(now - 60_000),
+    ]);
+    const names = [...new Set([...deps.flows(), ...stats.map((s) => s.flow)])].sort();
+    const flows: FlowRow[] = await Promise.all(
+      names.map(async (flow) => ({
+        flow,
+        stats: stats.find((s) => s.flow === flow),
+        lastError: (await deps.store.listRuns({ flow, status: "failed", limit: 1 }))[0],
+        hourly: hourly.map((bucket) => bucket.find((s) => s.flow === flow)?.count ?? 0),
+      })),
+    );
+    return c.html(
+      <Overview session={c.get("session")} flows={flows} queue={queue} version={deps.reloadStatus().activeSha} replicas={replicas} connections={deps.connections()} />,
+    );
+  });
+
+  app.get("/runs", page, async (c) => {
+    const query: RunsQuery = pick(c, ["flow", "status", "since", "q"]);
+    const filter: RunFilter = {
+      limit: PAGE_SIZE,
+      ...(query.flow ? { flow: query.flow } : {}),
+      ...(query.status && STATUSES.includes(query.status as RunStatus) ? { status: query.status as RunStatus } : {}),
+      ...(query.since && PERIODS[query.since] ? { from: deps.now() - PERIODS[query.since]! } : {}),
+      ...(query.q ? { search: deps.searchTerm ? deps.searchTerm(query.q) : query.q } : {}),
+      ...beforeOf(c.req.query("before")),
+    };
+    const runs = await deps.store.listRuns(filter);
+    const next = nextPage(query, runs[runs.length - 1], PAGE_SIZE, runs.length);
+    return c.html(<Runs session={c.get("session")} query={query} flows={deps.flows()} runs={runs} {...(next ? { next } : {})} />);
+  });
+
+  app.get("/runs/:id", page, async (c) => {
+    const html = await runPage(c, c.req.param("id"), c.req.query("from") ? `Replay of run ${c.req.query("from")} queued.` : undefined);
+    return html ?? c.notFound();
+  });
+
+  app.post("/runs/:id/replay", admin, async (c) => {
+    const id = c.req.param("id");
+    const body = await c.req.parseBody();
+    const { status, body: answer } = await deps.replay(id, body.mode === "current");
+    if (status < 300) return c.redirect(`/runs/${(answer as { runId: string }).runId}?from=${encodeURIComponent(id)}`, 303);
+    const reason = (answer as { error?: { reason?: string } }).error?.reason ?? "replay refused";
+    return (await runPage(c, id, `Not replayed: ${reason}`, status)) ?? c.notFound();
+  });
+
+  app.get("/failed", page, async (c) => {
+    const replayed = Number(c.req.query("replayed") ?? NaN);
+    const refused = Number(c.req.query("refused") ?? 0);
+    const notice = Number.isFinite(replayed) ? `${replayed} run(s) queued again${refused ? `, ${refused} refused (see each run)` : ""}.` : undefined;
+    return c.html(<Failed session={c.get("session")} runs={await deps.store.failedRuns(200)} {...(notice ? { notice } : {})} />);
+  });
+
+  app.post("/failed/replay", admin, async (c) => {
+    const body = await c.req.parseBody({ all: true });
+    const ids = [body.ids ?? []].flat().filter((v): v is string => typeof v === "string");
+    let replayed = 0;
+    for (const id of ids) if ((await deps.replay(id, body.mode === "current")).status < 300) replayed += 1;
+    return c.redirect(`/failed?replayed=${replayed}&refused=${ids.length - replayed}`, 303);
+  });
+
+  app.get("/versions", page, async (c) => c.html(<Versions session={c.get("session")} reload={deps.reloadStatus()} state={await deps.store.versionState()} />));
+
+  app.post("/versions/reload", admin, async (c) => {
+    await deps.reload();
+    const status = deps.reloadStatus();
+    const notice = status.lastResult?.ok === false ? "The candidate was rejected; see its errors below." : "Checked the source.";
+    return c.html(<Versions session={c.get("session")} reload={status} state={await deps.store.versionState()} notice={notice} />);
+  });
+
+  async function runPage(c: Context<SessionEnv>, id: string, notice?: string, status = 200) {
+    const run = await deps.store.getRun(id);
+    if (!run) return undefined;
+    const related = run.eventId ? await deps.store.listRuns({ eventId: run.eventId, limit: 50 }) : [];
+    return c.html(<RunPage session={c.get("session")} run={run} related={related} {...(notice ? { notice } : {})} />, status as 200);
+  }
+
+  return app;
+}
+
+/** Only a path on this site: `next=//evil.example` must not become an open redirect. */
+function safeNext(next: string | undefined): string {
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+}
+
+function pick(c: Context, names: readonly (keyof RunsQuery)[]): RunsQuery {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = c.req.query(n);
+    if (v) out[n] = v;
+  }
+  return out;
+}
+
+/** `before=<createdAt>:<id>`: keyset paging through the runs list. */
+function beforeOf(text: string | undefined): Pick<RunFilter, "before"> {
+  const m = text ? /^(\d+):(.+)$/.exec(text) : null;
+  return m ? { before: { createdAt: Number(m[1]), id: m[2]! } } : {};
+}

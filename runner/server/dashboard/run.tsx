@@ -1,0 +1,107 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+import type { Run, RunSummary } from "../../store/types.ts";
+import type { RunRecord } from "../../worker/record.ts";
+import type { Session } from "../session.ts";
+import { ErrorBox } from "./error-box.tsx";
+import { duration, json, shortSha, when } from "./format.ts";
+import { AdminForm, Layout, Status } from "./layout.tsx";
+
+export interface RunProps {
+  readonly session: Session;
+  readonly run: Run;
+  /** Other runs of the same event (earlier attempts replayed, later replays). */
+  readonly related: readonly RunSummary[];
+  readonly notice?: string;
+}
+
+const FINISHED = new Set(["done", "skipped", "failed"]);
+
+export function RunPage({ session, run, related, notice }: RunProps) {
+  const record = asRecord(run.trace);
+  const finished = FINISHED.has(run.status);
+  return (
+    <Layout title={`Run ${run.flow}`} session={session} {...(finished ? {} : { refresh: 2 })}>
+      {notice ? <p class="notice">{notice}</p> : null}
+      <h1>{run.flow} <Status status={run.status} /></h1>
+      <section class="card">
+        <dl>
+          <dt>Run</dt><dd class="mono">{run.id}</dd>
+          <dt>Trigger</dt><dd>{run.trigger}{run.replayOf ? <> — replay of <a href={`/runs/${run.replayOf}`}>{run.replayOf}</a></> : null}</dd>
+          <dt>Version</dt><dd class="mono">{run.version ?? "—"}{record?.requestedVersion ? <span class="warn"> (asked for {shortSha(record.requestedVersion)}, no longer loaded)</span> : null}</dd>
+          <dt>Created</dt><dd>{when(run.createdAt)}</dd>
+          <dt>Started</dt><dd>{when(run.startedAt)}</dd>
+          <dt>Finished</dt><dd>{when(run.finishedAt)} <span class="muted">{duration(run.durationMs)}</span></dd>
+          <dt>Attempts</dt><dd>{run.attempts}{record?.retryAt && run.status === "retrying" ? ` · next try ${when(record.retryAt)}` : ""}</dd>
+          {record?.reason ? <><dt>Reason</dt><dd>{record.reason}</dd></> : null}
+          <dt>Event</dt><dd class="mono">{run.eventId ?? "—"}</dd>
+        </dl>
+        {finished ? (
+          <div class="actions">
+            <AdminForm session={session} action={`/runs/${run.id}/replay`}>
+              <input type="hidden" name="mode" value="ran" />
+              <button type="submit">Replay as ran ({shortSha(run.version)})</button>
+            </AdminForm>
+            <AdminForm session={session} action={`/runs/${run.id}/replay`}>
+              <input type="hidden" name="mode" value="current" />
+              <button class="secondary" type="submit">Replay with current version</button>
+            </AdminForm>
+          </div>
+        ) : <p class="muted">This page reloads until the run finishes.</p>}
+      </section>
+      {run.error ? <ErrorBox error={run.error} /> : null}
+      <h2>Steps</h2>
+      {record ? <Steps record={record} /> : <p class="muted">No trace (not run yet, or removed by retention or erasure).</p>}
+      <h2>Data in</h2>
+      {run.input === null || run.input === undefined ? <p class="muted">Not kept.</p> : <pre>{json(run.input)}</pre>}
+      {record?.effects.length ? (
+        <>
+          <h2>Data out</h2>
+          {record.effects.map((e) => (
+            <details>
+              <summary>{e.step}: {e.op} {e.send}</summary>
+              <pre>{json(e.payload)}</pre>
+            </details>
+          ))}
+        </>
+      ) : null}
+      {related.length > 1 ? (
+        <>
+          <h2>Runs of this event</h2>
+          <ul>
+            {related.map((r) => (
+              <li>
+                {r.id === run.id ? <strong>this run</strong> : <a href={`/runs/${r.id}`}>{when(r.createdAt)}</a>} <Status status={r.status} /> <span class="muted">{r.trigger}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </Layout>
+  );
+}
+
+function Steps({ record }: { record: RunRecord }) {
+  return (
+    <section class="card">
+      {record.steps.map((s) => (
+        <div class="step">
+          <strong>{s.step}</strong> <span class="muted">{s.kind}</span> <Status status={s.status} /> <span class="muted">{duration(s.ms)}{s.fromLedger ? " · from ledger, not sent again" : ""}</span>
+          {s.error ? <pre class="bad">{json(s.error)}</pre> : null}
+          {s.request !== undefined ? <details><summary>Request</summary><pre>{json(s.request)}</pre></details> : null}
+          {s.result !== undefined ? <details><summary>Result</summary><pre>{json(s.result)}</pre></details> : null}
+          {s.exchanges?.map((x) => (
+            <details>
+              <summary class="mono">{x.method} {x.url} → {x.status ?? "no answer"} <span class="muted">{duration(x.ms)}</span></summary>
+              <pre>{json(x)}</pre>
+            </details>
+          ))}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function asRecord(trace: unknown): RunRecord | undefined {
+  return trace && typeof trace === "object" && Array.isArray((trace as RunRecord).steps) ? (trace as RunRecord) : undefined;
+}

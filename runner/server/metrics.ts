@@ -1,0 +1,98 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { QueueDepth } from "../queue/types.ts";
+import type { ProcessedJob } from "../worker/worker.ts";
+
+export interface MetricsOptions {
+  readonly queueDepth: () => Promise<QueueDepth>;
+}
+
+/** What the last calls to one connection looked like, for the dashboard's connection health. */
+export interface ConnectionHealth {
+  readonly connection: string;
+  readonly calls: number;
+  readonly errors: number;
+  readonly lastOkAt: number | null;
+  readonly lastErrorAt: number | null;
+  readonly lastError: string | null;
+  readonly lastMs: number | null;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** From the worker's onProcessed; `ms` is claim-to-settle when known. */
+  processed(job: ProcessedJob, ms?: number): void;
+  webhookAccepted(source: string, duplicate: boolean): void;
+  webhookRefused(source: string, code: string): void;
+  /** Wraps the fetch a connection's connector uses: latency and failures by connection. */
+  instrumentFetch(connection: string, inner: typeof fetch): typeof fetch;
+  connections(): ConnectionHealth[];
+  text(): Promise<string>;
+}
+
+/** One registry per runtime (not prom-client's global one): tests start several in one process. */
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  const runs = new Counter({ name: "koppel_runs_total", help: "Settled jobs by flow and outcome (done, skipped, failed, retry, released, lost)", labelNames: ["flow", "outcome"], registers: [registry] });
+  const retries = new Counter({ name: "koppel_retries_total", help: "Runs put back for a later attempt", labelNames: ["flow"], registers: [registry] });
+  const duration = new Histogram({ name: "koppel_run_duration_seconds", help: "Claim to settle of one attempt", labelNames: ["flow"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] });
+  const webhooks = new Counter({ name: "koppel_webhooks_total", help: "Webhook requests by source and result (accepted, duplicate, or the refusal code)", labelNames: ["source", "result"], registers: [registry] });
+  const upstream = new Histogram({ name: "koppel_upstream_request_seconds", help: "Calls to AFAS and AsPos by connection", labelNames: ["connection"], buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] });
+  const upstreamErrors = new Counter({ name: "koppel_upstream_errors_total", help: "Upstream calls that failed: HTTP status >= 400, or `network`", labelNames: ["connection", "status"], registers: [registry] });
+  new Gauge({
+    name: "koppel_queue_jobs",
+    help: "Jobs in the queue by state",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      const depth = await options.queueDepth();
+      for (const state of ["ready", "delayed", "leased"] as const) this.set({ state }, depth[state]);
+    },
+  });
+
+  const health = new Map<string, { calls: number; errors: number; lastOkAt: number | null; lastErrorAt: number | null; lastError: string | null; lastMs: number | null }>();
+  const note = (connection: string, ms: number, error: string | null) => {
+    const h = health.get(connection) ?? { calls: 0, errors: 0, lastOkAt: null, lastErrorAt: null, lastError: null, lastMs: null };
+    h.calls += 1;
+    h.lastMs = ms;
+    if (error === null) h.lastOkAt = Date.now();
+    else {
+      h.errors += 1;
+      h.lastErrorAt = Date.now();
+      h.lastError = error;
+    }
+    health.set(connection, h);
+  };
+
+  return {
+    registry,
+    processed(job, ms) {
+      runs.inc({ flow: job.flow, outcome: job.disposition });
+      if (job.disposition === "retry") retries.inc({ flow: job.flow });
+      if (ms !== undefined) duration.observe({ flow: job.flow }, ms / 1000);
+    },
+    webhookAccepted: (source, duplicate) => webhooks.inc({ source, result: duplicate ? "duplicate" : "accepted" }),
+    // An unknown source is whatever the caller typed: never a label value.
+    webhookRefused: (source, code) => webhooks.inc({ source: code === "WEBHOOK_UNKNOWN_SOURCE" ? "(unknown)" : source, result: code }),
+    instrumentFetch(connection, inner) {
+      return async (input, init) => {
+        const started = performance.now();
+        try {
+          const res = await inner(input, init);
+          const ms = performance.now() - started;
+          upstream.observe({ connection }, ms / 1000);
+          if (res.status >= 400) upstreamErrors.inc({ connection, status: String(res.status) });
+          note(connection, ms, res.status >= 500 || res.status === 429 ? `HTTP ${res.status}` : null);
+          return res;
+        } catch (e) {
+          const ms = performance.now() - started;
+          upstream.observe({ connection }, ms / 1000);
+          upstreamErrors.inc({ connection, status: "network" });
+          note(connection, ms, (e as Error).message);
+          throw e;
+        }
+      };
+    },
+    connections: () => [...health].map(([connection, h]) => ({ connection, ...h })),
+    text: () => registry.metrics(),
+  };
+}

@@ -1,0 +1,140 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+
+export type Role = "admin" | "viewer";
+
+export interface SessionOptions {
+  /** KOPPEL_ADMIN_TOKEN: may replay and reload. */
+  readonly adminToken: string;
+  /** KOPPEL_VIEWER_TOKEN: may look, not change anything. */
+  readonly viewerToken?: string;
+  readonly ttlMs?: number;
+  readonly now?: () => number;
+}
+
+export interface Session {
+  readonly role: Role;
+  /** Hidden field in every form; state-changing requests must echo it. */
+  readonly csrf: string;
+}
+
+export interface Sessions {
+  /** The role a presented token grants, compared in constant time. */
+  roleOf(token: string): Role | null;
+  /** Sets the session cookie after a successful login. */
+  login(c: Context, role: Role): void;
+  logout(c: Context): void;
+  /** The session of the request: its cookie, or `Authorization: Bearer` (scripts, Prometheus). */
+  read(c: Context): Session | null;
+  /** Pages: redirect to the login form without a session. */
+  requirePage(): MiddlewareHandler<SessionEnv>;
+  /** POSTs from the dashboard: an admin session, the CSRF token, and a same-origin request. */
+  requireAdminForm(): MiddlewareHandler<SessionEnv>;
+}
+
+/** Hono variables the dashboard routes read (`c.get("session")`). */
+export type SessionEnv = { Variables: { session: Session } };
+
+export const SESSION_COOKIE = "koppel_session";
+
+/**
+ * Stateless sessions: the cookie is `role.expiry.mac`, keyed by a secret derived from the admin
+ * token, so changing the token logs every session out, and a restart does not. HttpOnly keeps
+ * scripts away from it; SameSite=Strict keeps other sites from sending it; the CSRF token (a MAC of
+ * the cookie) and the Origin check cover browsers that do not honour SameSite.
+ */
+export function createSessions(options: SessionOptions): Sessions {
+  const key = createHmac("sha256", "koppel-session").update(options.adminToken).digest();
+  const ttl = options.ttlMs ?? 12 * 3_600_000;
+  const now = options.now ?? Date.now;
+  const mac = (text: string) => createHmac("sha256", key).update(text).digest("base64url");
+  const csrfOf = (cookie: string) => mac(`csrf:${cookie}`);
+  const tokens: [string, Role][] = [[options.adminToken, "admin"], ...(options.viewerToken ? [[options.viewerToken, "viewer"] as [string, Role]] : [])];
+
+  const roleOf = (token: string): Role | null => {
+    for (const [expected, role] of tokens) if (same(token, expected)) return role;
+    return null;
+  };
+
+  const fromCookie = (cookie: string | undefined): Session | null => {
+    if (!cookie) return null;
+    const [role, expiry, given] = cookie.split(".");
+    if ((role !== "admin" && role !== "viewer") || !expiry || !given) return null;
+    if (!same(given, mac(`${role}.${expiry}`)) || Number(expiry) < now()) return null;
+    if (role === "viewer" && !options.viewerToken) return null;
+    return { role, csrf: csrfOf(cookie) };
+  };
+
+  const read = (c: Context): Session | null => {
+    const header = c.req.header("authorization") ?? "";
+    if (header.startsWith("Bearer ")) {
+      const role = roleOf(header.slice(7));
+      // A bearer request is not sent by a browser on its own, so it needs no CSRF token.
+      return role ? { role, csrf: "" } : null;
+    }
+    return fromCookie(getCookie(c, SESSION_COOKIE));
+  };
+
+  return {
+    roleOf,
+    read,
+    login(c, role) {
+      const expiry = String(now() + ttl);
+      const value = `${role}.${expiry}.${mac(`${role}.${expiry}`)}`;
+      setCookie(c, SESSION_COOKIE, value, { httpOnly: true, sameSite: "Strict", path: "/", secure: isHttps(c), maxAge: Math.floor(ttl / 1000) });
+    },
+    logout(c) {
+      deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c) });
+    },
+    requirePage() {
+      return async (c, next) => {
+        const session = read(c);
+        if (!session) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+        c.set("session", session);
+        await next();
+      };
+    },
+    requireAdminForm() {
+      return async (c, next) => {
+        const session = read(c);
+        if (!session) return c.text("log in first", 401);
+        if (session.role !== "admin") return c.text("the viewer token may look, not change anything", 403);
+        if (session.csrf) {
+          if (!sameOrigin(c)) return c.text("cross-site request refused", 403);
+          const body = await c.req.parseBody({ all: true });
+          if (typeof body.csrf !== "string" || !same(body.csrf, session.csrf)) return c.text("form expired or forged: reload the page", 403);
+        }
+        c.set("session", session);
+        await next();
+      };
+    },
+  };
+}
+
+/** Origin (or, failing that, Sec-Fetch-Site) must say the form came from this dashboard. */
+function sameOrigin(c: Context): boolean {
+  const origin = c.req.header("origin");
+  if (origin) return origin === new URL(c.req.url).origin || origin === `${forwardedProto(c) ?? "http"}://${c.req.header("host")}`;
+  const site = c.req.header("sec-fetch-site");
+  return site === undefined || site === "same-origin" || site === "none";
+}
+
+function isHttps(c: Context): boolean {
+  return (forwardedProto(c) ?? new URL(c.req.url).protocol.replace(":", "")) === "https";
+}
+
+function forwardedProto(c: Context): string | undefined {
+  return c.req.header("x-forwarded-proto")?.split(",")[0]?.trim();
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A login token for sandbox mode, where nobody set one. */
+export function generateToken(): string {
+  return randomBytes(18).toString("base64url");
+}
