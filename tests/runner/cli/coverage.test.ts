@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { coverageCommand } from "../../../runner/cli/coverage.ts";
+import { bufferIO } from "../../../runner/cli/io.ts";
+import { ScratchRepo } from "../integrator/scratch-repo.ts";
+
+const SUITE = "mappings/orders/aspos-order-to-afas.test.yaml";
+
+let repo: ScratchRepo;
+beforeEach(() => {
+  repo = new ScratchRepo();
+});
+afterEach(() => repo.remove());
+
+/** Keep only the cases whose names are given (the rest of the file is the first case onward). */
+function keepCases(...names: string[]): void {
+  const text = repo.read(SUITE);
+  const [head, ...cases] = text.split(/\n(?=  - name: )/);
+  repo.edit(SUITE, text.slice(head!.length), `\n${cases.filter((c) => names.some((n) => c.startsWith(`  - name: ${n}`))).join("\n")}`);
+}
+
+describe("koppel coverage", () => {
+  it("with every case, all expressions and branch sides of the mini project are exercised", async () => {
+    const io = bufferIO();
+    expect(await coverageCommand(["--min", "100"], io, repo.dir)).toBe(0);
+    const out = io.stdout();
+    expect(out).toMatch(/^flow\s+cases\s+expressions\s+branches\s+coverage$/m);
+    expect(out).toMatch(/^aspos-order-to-afas\s+5\s+26\/26\s+6\/6\s+100\.0%$/m);
+    expect(out).toContain("afas.FbSales (step order): 15 of 37 schema fields filled: CuId, DbId, FbSalesLines.ARDc,");
+    expect(out).toContain("afas.KnSalesRelationPer (step created): 20 of 62 schema fields filled");
+    expect(out).toContain("mapped, never filled: VaId");
+  });
+
+  it("names expressions no case evaluated and branch sides no case took, with their YAML position; --min fails below", async () => {
+    keepCases("order already in AFAS is skipped");
+    const io = bufferIO();
+    expect(await coverageCommand(["--min", "50", "--format", "json"], io, repo.dir)).toBe(1);
+    expect(io.stderr()).toMatch(/coverage \d+\.\d% is below --min 50%/);
+    const report = JSON.parse(io.stdout());
+    const order = report.flows.find((f: { flow: string }) => f.flow === "aspos-order-to-afas");
+    expect(order.cases).toBe(1);
+    expect(order.neverEvaluated).toContainEqual({ label: "order.fields.PaTp", source: "$mapValue('paymentMethod', payment.methodCode)", at: "mappings/orders/aspos-order-to-afas.flow.yaml:41:13" });
+    expect(order.untakenBranches).toContainEqual({ label: "step2.skip", source: "$count($steps.existing) > 0", at: "mappings/orders/aspos-order-to-afas.flow.yaml:16:11", side: "false" });
+    expect(order.targets).toEqual([{ step: "order", send: "afas.FbSales", schemaFields: 37, schemaFilled: 0, filled: [], neverFilled: expect.arrayContaining(["PaTp", "FbSalesLines.ItCd"]) }]);
+    const debtor = report.flows.find((f: { flow: string }) => f.flow === "customer-to-afas-debtor");
+    expect(debtor.expressions.evaluated).toBe(0);
+  });
+});
