@@ -1,0 +1,61 @@
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { startRuntime, type Runtime, type RuntimeOptions } from "../../../runner/serve/runtime.ts";
+import type { RunSummary } from "../../../runner/store/types.ts";
+import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, type Simulators } from "../harness.ts";
+
+export { ADMIN_TOKEN };
+
+export interface System {
+  readonly dir: string;
+  readonly sim: Simulators;
+  readonly runtime: Runtime;
+  /** Posts a signed AsPos order.created webhook to the runner; resolves with its HTTP status. */
+  postOrder(number: string): Promise<number>;
+  /** Polls the store until a run matches (the worker runs in the background). */
+  waitForRun(match: (run: RunSummary) => boolean, what: string): Promise<RunSummary>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real runtime (HTTP, worker, scheduler, reload) on a scratch copy of the mini project, talking
+ * to both simulators over HTTP. `configExtra` is appended to mapping.config.yaml (alerts, logging).
+ */
+export async function startSystem(options: { configExtra?: string; runtime?: Partial<RuntimeOptions> } = {}): Promise<System> {
+  const dir = scratchProject();
+  if (options.configExtra) appendFileSync(join(dir, "mapping.config.yaml"), `\n${options.configExtra}\n`);
+  const sim = await startSimulators();
+  Object.assign(process.env, sim.env);
+  const runtime = await startRuntime({
+    configPath: join(dir, "mapping.config.yaml"),
+    cwd: dir,
+    port: 0,
+    adminToken: ADMIN_TOKEN,
+    storeUrl: `sqlite:${join(dir, "data", "koppel.db")}`,
+    ...options.runtime,
+  });
+  let n = 0;
+  return {
+    dir,
+    sim,
+    runtime,
+    async postOrder(number) {
+      const { body, headers } = orderWebhook(number, `evt_${number}_${++n}`);
+      const res = await fetch(`${runtime.url}/webhooks/aspos`, { method: "POST", headers, body });
+      await res.body?.cancel();
+      return res.status;
+    },
+    async waitForRun(match, what) {
+      for (let i = 0; i < 600; i++) {
+        const found = (await runtime.store.listRuns({ limit: 200 })).find(match);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no run ${what} within 30 s`);
+    },
+    async stop() {
+      await runtime.stop();
+      await sim.close();
+    },
+  };
+}

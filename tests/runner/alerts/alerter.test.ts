@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAlerter, type AlertTarget } from "../../../runner/alerts/alerter.ts";
+import type { ProcessedJob } from "../../../runner/worker/worker.ts";
+import { startReceiver, type Receiver } from "./receiver.ts";
+
+const rejected = { code: "UPSTREAM_REJECTED", message: "AFAS rejected FbSales", upstream: { connection: "afas", upstreamMessage: "Debiteur bestaat niet.", errorNumber: -1, reference: "{ABC-123}" } };
+const job = (runId: string, disposition: ProcessedJob["disposition"], error = rejected, flow = "aspos-order-to-afas"): ProcessedJob =>
+  ({ jobId: `j-${runId}`, runId, flow, disposition, attempts: 3, version: "abc", error });
+
+describe("alerts", () => {
+  let receiver: Receiver;
+  let clock = 1_000_000;
+  let targets: AlertTarget[];
+  const alerter = () => createAlerter({ targets: () => targets, now: () => clock, dashboardUrl: () => "http://koppel.test" });
+
+  beforeEach(async () => {
+    receiver = await startReceiver();
+    targets = [{ webhook: receiver.url, throttle: "15m" }];
+  });
+  afterEach(() => receiver.close());
+
+  it("posts a failed-for-good run once with the AFAS text, errorNumber and reference; retries do not alert", async () => {
+    const a = alerter();
+    a.processed(job("r1", "retry"));
+    a.processed(job("r1", "retry"));
+    a.processed(job("r1", "failed"));
+    a.processed(job("r1", "failed"));
+    await a.idle();
+    expect(receiver.bodies).toHaveLength(1);
+    const [body] = receiver.bodies;
+    expect(body!.text).toContain("aspos-order-to-afas");
+    expect(body!.text).toContain("Debiteur bestaat niet.");
+    expect(body!.text).toContain("errorNumber -1");
+    expect(body!.text).toContain("{ABC-123}");
+    expect(body!.text).toContain("http://koppel.test/runs/r1");
+    expect(body!.koppel).toMatchObject({ kind: "run-failed", flow: "aspos-order-to-afas", code: "UPSTREAM_REJECTED", runId: "r1", suppressed: 0 });
+  });
+
+  it("throttles per flow and error code, and says how many were held back", async () => {
+    const a = alerter();
+    a.processed(job("r1", "failed"));
+    a.processed(job("r2", "failed"));
+    a.processed(job("r3", "failed"));
+    a.processed(job("r4", "failed", { ...rejected, code: "PAYLOAD_INVALID" }));
+    a.processed(job("r5", "failed", rejected, "customer-to-afas-debtor"));
+    await a.idle();
+    expect(receiver.bodies.map((b) => `${b.koppel.flow}:${b.koppel.code}`)).toEqual([
+      "aspos-order-to-afas:UPSTREAM_REJECTED",
+      "aspos-order-to-afas:PAYLOAD_INVALID",
+      "customer-to-afas-debtor:UPSTREAM_REJECTED",
+    ]);
+    clock += 15 * 60_000;
+    a.processed(job("r6", "failed"));
+    await a.idle();
+    expect(receiver.bodies).toHaveLength(4);
+    expect(receiver.bodies[3]!.koppel.suppressed).toBe(2);
+    expect(receiver.bodies[3]!.text).toContain("2 more failure(s)");
+  });
+
+  it("posts a rejected reload with its file:line:col errors", async () => {
+    const a = alerter();
+    a.reloadRejected(["mappings/orders/x.flow.yaml:12:7 EXPR_SYNTAX expected ')'"], "0123456789abcdef");
+    await a.idle();
+    expect(receiver.bodies).toHaveLength(1);
+    expect(receiver.bodies[0]!.text).toContain("0123456789ab was rejected");
+    expect(receiver.bodies[0]!.text).toContain("x.flow.yaml:12:7 EXPR_SYNTAX");
+    expect(receiver.bodies[0]!.koppel.kind).toBe("reload-rejected");
+  });
+
+  it("keeps personal data out of the message when given a redactor", async () => {
+    const a = createAlerter({
+      targets: () => targets,
+      now: () => clock,
+      redact: (v) => JSON.parse(JSON.stringify(v).replaceAll("sanne@example.nl", "[redacted]")),
+    });
+    a.processed(job("r1", "failed", { ...rejected, upstream: { ...rejected.upstream, upstreamMessage: "E-mail sanne@example.nl bestaat al" } }));
+    await a.idle();
+    expect(JSON.stringify(receiver.bodies)).not.toContain("sanne@example.nl");
+  });
+
+  it("survives a receiver that is down", async () => {
+    const logged: string[] = [];
+    const a = createAlerter({ targets: () => [{ webhook: "http://127.0.0.1:9/nothing" }], now: () => clock, log: (l) => logged.push(l) });
+    a.processed(job("r1", "failed"));
+    await a.idle();
+    expect(logged.join("\n")).toContain("not reached");
+  });
+});
