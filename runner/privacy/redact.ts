@@ -21,7 +21,7 @@ export const MASK = "[redacted]";
 export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   "email", "emailaddress", "mail", "emad", "ema2",
   "phone", "phonenumber", "mobile", "mobilephone", "telephone", "tenr", "ten2", "mbnr", "mbn2",
-  "name", "fullname", "firstname", "lastname", "middlename", "initials", "prefix", "finm", "lanm", "in", "is", "senm", "canm", "nm",
+  "name", "fullname", "companyname", "contactname", "firstname", "lastname", "middlename", "initials", "prefix", "finm", "lanm", "in", "is", "senm", "canm", "nm",
   "address", "addressline1", "addressline2", "street", "housenumber", "housenumberaddition", "postalcode", "zipcode", "city",
   "ad", "hmnr", "hmad", "zpcd", "rs",
   "vatnumber", "vatid", "taxnumber", "cocnumber", "fiscalnumber", "bsn", "iban", "bankaccount", "vaid", "finr", "ccnr", "sose",

@@ -2,7 +2,8 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../../runner/serve/runtime.ts";
 import type { RunSummary } from "../../../runner/store/types.ts";
-import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, type Simulators } from "../harness.ts";
+import { signWebhook } from "../../../sandbox/aspos/index.ts";
+import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, WEBHOOK_SECRET, type Simulators } from "../harness.ts";
 
 export { ADMIN_TOKEN };
 
@@ -10,8 +11,8 @@ export interface System {
   readonly dir: string;
   readonly sim: Simulators;
   readonly runtime: Runtime;
-  /** Posts a signed AsPos order.created webhook to the runner; resolves with its HTTP status. */
-  postOrder(number: string): Promise<number>;
+  /** Posts a signed AsPos order.created webhook to the runner (optionally for another customer); resolves with its HTTP status. */
+  postOrder(number: string, customer?: Readonly<Record<string, string>>): Promise<number>;
   /** Polls the store until a run matches (the worker runs in the background). */
   waitForRun(match: (run: RunSummary) => boolean, what: string): Promise<RunSummary>;
   stop(): Promise<void>;
@@ -39,8 +40,16 @@ export async function startSystem(options: { configExtra?: string; runtime?: Par
     dir,
     sim,
     runtime,
-    async postOrder(number) {
-      const { body, headers } = orderWebhook(number, `evt_${number}_${++n}`);
+    async postOrder(number, customer) {
+      const eventId = `evt_${number}_${++n}`;
+      let { body, headers } = orderWebhook(number, eventId);
+      if (customer) {
+        const event = JSON.parse(body) as { data: { object: { customer: unknown } } };
+        event.data.object.customer = customer;
+        body = JSON.stringify(event);
+        const ts = Number(headers["webhook-timestamp"]);
+        headers = { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, eventId, ts, body) };
+      }
       const res = await fetch(`${runtime.url}/webhooks/aspos`, { method: "POST", headers, body });
       await res.body?.cancel();
       return res.status;

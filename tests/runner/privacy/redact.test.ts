@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { createRedactor, MASK } from "../../../runner/privacy/redact.ts";
+import { emailToken, pseudonymizeText, searchTerm } from "../../../runner/privacy/pseudonym.ts";
+
+const order = {
+  number: "W2026-000123",
+  customer: { email: "sanne@bakkerij.nl", firstName: "Sanne", lastName: "Berg", phone: "+31 30 123 4567", vatNumber: "NL001234567B01" },
+  billingAddress: { street: "Lange Elisabethstraat", houseNumber: "12", postalCode: "3511 BL", city: "Utrecht", countryCode: "NL" },
+  lines: [{ sku: "601826", quantity: 2, loyaltyCard: "LC-99887766" }],
+};
+
+describe("redaction", () => {
+  it("masks names, emails, phones, addresses and tax numbers by default, keeping what runs are debugged with", () => {
+    const out = createRedactor()(order) as typeof order;
+    expect(out.customer).toEqual({ email: MASK, firstName: MASK, lastName: MASK, phone: MASK, vatNumber: MASK });
+    expect(out.billingAddress).toEqual({ street: MASK, houseNumber: MASK, postalCode: MASK, city: MASK, countryCode: "NL" });
+    expect(out.number).toBe("W2026-000123");
+    expect(out.lines[0]).toEqual({ sku: "601826", quantity: 2, loyaltyCard: "LC-99887766" });
+  });
+
+  it("masks AFAS field ids and the same values wherever a trace repeats them (filters, URLs, messages)", () => {
+    const trace = {
+      steps: [
+        {
+          step: "debtor.lookup",
+          request: { where: [{ field: "Email", op: "eq", value: "sanne@bakkerij.nl" }, { field: "Name", op: "eq", value: "Sanne Berg" }] },
+          exchanges: [{ method: "GET", url: "http://afas/connectors/Koppel_Debtors?filtervalues=sanne%40bakkerij.nl" }],
+          result: { DbId: "30001", Name: "Sanne Berg", EmAd: "sanne@bakkerij.nl", Ad: "Lange Elisabethstraat", ZpCd: "3511 BL", Rs: "Utrecht" },
+        },
+        { step: "order", error: { message: "AFAS rejected: debtor Sanne Berg in Utrecht is blocked" } },
+      ],
+    };
+    const text = JSON.stringify(createRedactor()(trace));
+    for (const value of ["sanne@bakkerij.nl", "sanne%40bakkerij.nl", "Sanne Berg", "Elisabethstraat", "3511 BL", "Utrecht"]) expect(text).not.toContain(value);
+    expect(text).toContain('"DbId":"30001"');
+  });
+
+  it("masks configured paths (any depth, * for one key) and whole objects a path names", () => {
+    const out = createRedactor({ redact: ["lines.*", "customer"] })({ ...order, lines: [{ loyaltyCard: "LC-99887766", sku: "1" }] });
+    expect(JSON.stringify(out)).not.toContain("LC-99887766");
+    expect((out as { customer: unknown }).customer).toBe(MASK);
+    const single = createRedactor({ redact: ["loyaltyCard"] })(order);
+    expect(JSON.stringify(single)).not.toContain("LC-99887766");
+  });
+
+  it("keeps everything with payloads: full, and only the outline of a run with payloads: none", () => {
+    expect(createRedactor({ payloads: "full" })(order)).toBe(order);
+    const record = { outcome: "failed", reason: "x", ms: 3, attempt: 1, steps: [{ step: "order", kind: "send", status: "failed", ms: 2, request: order }], effects: [{ step: "order", send: "afas.FbSales", op: "insert", payload: order }] };
+    expect(createRedactor({ payloads: "none" })(record)).toEqual({
+      outcome: "failed", reason: "x", ms: 3, attempt: 1,
+      steps: [{ step: "order", kind: "send", status: "failed", ms: 2 }],
+      effects: [{ step: "order", send: "afas.FbSales", op: "insert" }],
+    });
+    expect(createRedactor({ payloads: "none" })(order)).toBeNull();
+  });
+});
+
+describe("search text pseudonyms", () => {
+  it("stores an email as a token that an exact search finds, case-insensitively", () => {
+    const stored = pseudonymizeText("W2026-000123 Sanne@Bakkerij.nl");
+    expect(stored).not.toContain("akkerij");
+    expect(stored).toContain("W2026-000123");
+    expect(stored).toContain(searchTerm("sanne@bakkerij.nl"));
+    expect(searchTerm(" W2026-000123 ")).toBe("W2026-000123");
+    expect(emailToken("a@b.nl")).not.toBe(emailToken("c@b.nl"));
+  });
+});
