@@ -211,7 +211,12 @@ class Compiler {
       };
       return { name, spec: nested };
     });
-    return { fields, objects, position: this.at(raw.fields !== undefined ? [...at, "fields"] : at) };
+    return {
+      fields,
+      objects,
+      ...(raw.merge !== undefined ? { merge: this.expr(raw.merge, [...at, "merge"], known) } : {}),
+      position: this.at(raw.fields !== undefined ? [...at, "fields"] : at),
+    };
   }
 
   /** A send's top-level spec, with its generated builder when the mapping allows one. */

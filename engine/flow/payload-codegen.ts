@@ -2,6 +2,7 @@ import { CodeWriter, HELPERS, type Node } from "../transform/codegen.ts";
 import { BAIL } from "../transform/fast-path.ts";
 import type { Expression } from "../transform/expression.ts";
 import type { NestedSpec, PayloadSpec } from "./plan.ts";
+import { mergeInto } from "./payload.ts";
 import { truthy } from "./truth.ts";
 
 type Builder = NonNullable<PayloadSpec["build"]>;
@@ -30,6 +31,12 @@ export function generateBuilder(spec: PayloadSpec): Builder | null {
       const code = value(field.value, "s");
       if (code === null) return null;
       lines.push(code, `if (v !== undefined && v !== null) o[${JSON.stringify(field.name)}] = v;`);
+    }
+    if (s.merge) {
+      const merge = value(s.merge, "s");
+      if (merge === null) return null;
+      lines.push(merge, `h.mergeInto(o, v, x[${expressions.length}]);`);
+      expressions.push(s as unknown as Expression);
     }
     for (const { name, spec: nested } of s.objects) {
       const inner = writeSpec(nested);
@@ -66,7 +73,7 @@ export function generateBuilder(spec: PayloadSpec): Builder | null {
   const source = `"use strict";\n${bodies.join("\n")}\nreturn b0;`;
   // Generated from the spec's own parse trees; mapping strings reach the source only as JSON literals.
   const factory = new Function("h", "B", "x", source) as (h: unknown, b: symbol, x: Expression[]) => Builder;
-  return factory({ ...HELPERS, truthy }, BAIL, expressions);
+  return factory({ ...HELPERS, truthy, mergeInto }, BAIL, expressions);
 }
 
 

@@ -34,19 +34,38 @@ function continueBuild(spec: PayloadSpec, scope: Scope, env: FunctionEnv, out: P
     }
     if (value !== undefined && value !== null) out[field.name] = value;
   }
+  if (from <= fields.length && spec.merge) {
+    const merged = spec.merge.evaluate(scope, env);
+    if (merged instanceof Promise) {
+      return merged.then((m) => {
+        mergeInto(out, m, spec);
+        return continueBuild(spec, scope, env, out, fields.length + 1);
+      });
+    }
+    mergeInto(out, merged, spec);
+  }
   const objects = spec.objects;
-  for (let j = Math.max(0, from - fields.length); j < objects.length; j++) {
+  for (let j = Math.max(0, from - fields.length - 1); j < objects.length; j++) {
     const object = objects[j] as PayloadSpec["objects"][number];
     const value = buildNested(object.spec, scope, env);
     if (value instanceof Promise) {
       return value.then((v) => {
         if (v !== undefined) out[object.name] = v;
-        return continueBuild(spec, scope, env, out, fields.length + j + 1);
+        return continueBuild(spec, scope, env, out, fields.length + 1 + j + 1);
       });
     }
     if (value !== undefined) out[object.name] = value;
   }
   return out;
+}
+
+/** `merge` adds fields named by data; explicitly mapped fields keep their value. */
+export function mergeInto(out: Payload, merged: unknown, spec: PayloadSpec): void {
+  if (merged === undefined || merged === null) return;
+  if (typeof merged !== "object" || Array.isArray(merged)) {
+    throw new ConfigError("PAYLOAD_INVALID", `merge must give an object of fields, not ${Array.isArray(merged) ? "a list" : typeof merged}`, spec.merge?.site.position ?? spec.position);
+  }
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== null && !(k in out)) out[k] = v;
 }
 
 /** The fast closure when there is one (no wrapper, no promise), JSONata otherwise. */

@@ -48,6 +48,8 @@ export interface PayloadSpec {
   readonly build?: (scope: Scope, env: FunctionEnv) => Record<string, unknown> | typeof BAIL;
   readonly fields: readonly { readonly name: string; readonly value: Expression; readonly position: Position }[];
   readonly objects: readonly { readonly name: string; readonly spec: NestedSpec }[];
+  /** Fields whose names are data (custom fields from a map): an object merged under `fields`. */
+  readonly merge?: Expression;
   readonly position: Position;
 }
 

@@ -95,7 +95,11 @@ export function getMetainfoToSchema(meta: GetConnectorMeta): GeneratedSchema {
   };
 }
 
-const PROSE = ["$id", "title", "description", "examples"] as const;
+/**
+ * What a regeneration keeps from the hand-kept file: prose, and `patternProperties` (the catch-all
+ * for custom U-fields, Koppel's policy: metainfo lists each custom field only by its own id).
+ */
+const PROSE = ["$id", "title", "description", "examples", "patternProperties"] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 

@@ -91,4 +91,16 @@ describe("generated payload builders", () => {
       expect.objectContaining({ code: "MAP_KEY_MISSING", position: expect.objectContaining({ line: Number(positionOf(text, "$mapValue('paymentMethod'").split(":")[0]), col: Number(positionOf(text, "$mapValue('paymentMethod'").split(":")[1]) }) }),
     );
   });
+
+  it("merge adds data-named fields (custom fields) without overriding mapped ones, generated and interpreted alike", async () => {
+    const { step } = sendStep(`      n: n\n`, `    merge: "{ 'U1': s, 'n': 'not this', 'U2': null }"\n`);
+    const spec = step.payload;
+    if ("body" in spec) throw new Error("expected fields");
+    const expected = { n: "W1", U1: "x" };
+    expect(await buildPayload(spec, scope, env)).toEqual(expected);
+    const { step: fast } = sendStep(`      n: n\n`, `    merge: $input.c\n`);
+    if ("body" in fast.payload) throw new Error("expected fields");
+    expect(fast.payload.build).toBeTypeOf("function");
+    expect(fast.payload.build!(scope, env)).toEqual({ n: "W1", mail: "a@b.nl", tags: ["a"] });
+  });
 });
