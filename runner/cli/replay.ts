@@ -6,17 +6,18 @@ import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { loadFromCli } from "./load.ts";
 
-const USAGE = "usage: koppel replay <runId> [--current] [--config mapping.config.yaml] [--store <url>]";
+const USAGE = "usage: koppel replay <runId>… | --failed [--flow name] [--current] [--config mapping.config.yaml] [--store <url>]";
 
 /**
- * `koppel replay <runId> [--current]`: queues the run again, linked to it, on the version it ran
- * (default) or the active one. The running runner's worker picks it up; this command only enqueues.
+ * `koppel replay <runId>… [--current]`: queues each run again, linked to it, on the version it ran
+ * (default) or the active one; `--failed` takes every run on the failed list (optionally one flow).
+ * The running runner's worker picks them up; this command only enqueues, printing a line per run.
  * Store: --store, else KOPPEL_STORE, else `store.url` in the config, else the default SQLite file.
  */
 export async function replayCommand(argv: readonly string[], io: CliIO, cwd: string = process.cwd()): Promise<number> {
-  const args = parseArgs(argv, ["config", "store"]);
-  const runId = args.positionals[0];
-  if (!runId || args.positionals.length > 1) {
+  const args = parseArgs(argv, ["config", "store", "flow"]);
+  const bulk = args.flags.has("failed");
+  if (bulk === args.positionals.length > 0 || (!bulk && args.positionals.length === 0)) {
     io.err(USAGE);
     return 2;
   }
@@ -27,26 +28,34 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   try {
     const queue = await openQueue(store, { supervise: false });
     try {
-      const replayed = await replayRun(
-        {
-          store,
-          queue,
-          now: Date.now,
-          currentVersion: async () => (await store.versionState()).active?.sha ?? null,
-          project: () => loaded.project,
-        },
-        runId,
-        { current: args.flags.has("current") },
-      );
-      io.out(`run ${replayed.runId} queued: replay of ${replayed.replayOf} on version ${replayed.version}`);
-      return 0;
+      const flowName = flag(args, "flow");
+      const runIds = bulk
+        ? (await store.failedRuns(10_000)).filter((r) => !flowName || r.flow === flowName).map((r) => r.id)
+        : args.positionals;
+      const deps = {
+        store,
+        queue,
+        now: Date.now,
+        currentVersion: async () => (await store.versionState()).active?.sha ?? null,
+        project: () => loaded.project,
+      };
+      let refused = 0;
+      for (const [i, runId] of runIds.entries()) {
+        const progress = runIds.length > 1 ? `[${i + 1}/${runIds.length}] ` : "";
+        try {
+          const replayed = await replayRun(deps, runId, { current: args.flags.has("current") });
+          io.out(`${progress}run ${replayed.runId} queued: replay of ${replayed.replayOf} on version ${replayed.version}`);
+        } catch (error) {
+          if (!(error instanceof ReplayRefused)) throw error;
+          refused++;
+          io.err(`${progress}koppel replay: ${error.message}`);
+        }
+      }
+      if (bulk) io.out(`${runIds.length - refused} queued, ${refused} refused`);
+      return refused ? 1 : 0;
     } finally {
       await queue.close();
     }
-  } catch (error) {
-    if (!(error instanceof ReplayRefused)) throw error;
-    io.err(`koppel replay: ${error.message}`);
-    return 1;
   } finally {
     await store.close();
   }

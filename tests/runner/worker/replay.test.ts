@@ -118,4 +118,24 @@ describe("koppel replay", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("--failed replays the whole failed list with a progress line per run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-replay-bulk-"));
+    try {
+      const store = await openStore(`sqlite:${join(dir, "koppel.db")}`);
+      const queue = await openQueue(store);
+      for (const n of ["2001", "2002"]) {
+        await store.acceptEvent(await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: n, payload: orderEvent(n), headers: {}, receivedAt: 1 }, Date.now));
+      }
+      for (const job of await queue.claim("w", 30_000, 5)) await queue.fail(job, { code: "UPSTREAM_REJECTED", message: "no" });
+      const io = bufferIO();
+      expect(await replayCommand(["--failed", "--store", "sqlite:koppel.db", "--config", v1.configFile], io, dir)).toBe(0);
+      expect(io.stdout()).toMatch(/^\[1\/2\] run \S+ queued: replay of \S+ on version sha-1\n\[2\/2\] run \S+ queued: replay of \S+ on version sha-1\n2 queued, 0 refused\n$/);
+      expect(await replayCommand(["--failed", "nope"], bufferIO(), dir)).toBe(2);
+      await queue.close();
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
