@@ -21,6 +21,10 @@ export interface DebtorRecord {
   Blocked: boolean;
   SearchName: string | null;
   VatDuty: string | null;
+  /** ToAc: the revenue account sales to this debtor are booked on. */
+  RevenueAccount: string | null;
+  /** PfId: the debtor profile (classification). */
+  Profile: string | null;
   CreditLimit: number | null;
   Iban: string | null;
   AutoPayment: boolean;

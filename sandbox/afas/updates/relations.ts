@@ -34,6 +34,8 @@ function apply(record: DebtorRecord, payload: Payload, subject: Subject, s: Payl
   set("PaymentCondition", str(payload.PaCd), "PaCd" in payload);
   set("VatNumber", str(payload.VaId), "VaId" in payload);
   set("VatDuty", str(payload.VaDu), "VaDu" in payload);
+  set("RevenueAccount", str(payload.ToAc), "ToAc" in payload);
+  set("Profile", str(payload.PfId), "PfId" in payload);
   set("CollectiveAccount", str(payload.ColA), "ColA" in payload);
   set("Blocked", payload.BlTl === true, "BlTl" in payload);
   set("CreditLimit", num(payload.Krli), "Krli" in payload);
@@ -63,7 +65,7 @@ function blank(DbId: string, BcCo: string, type: "O" | "P", stamp: string): Debt
     DbId, BcCo, DebtorType: type, Name: null, Email: null, Phone: null, VatNumber: null, CocNumber: null,
     Street: null, HouseNumber: null, HouseNumberAddition: null, ZipCode: null, City: null, CountryId: null,
     CurrencyId: null, PaymentCondition: null, CollectiveAccount: null, Blocked: false, SearchName: null,
-    VatDuty: null, CreditLimit: null, Iban: null, AutoPayment: false, CreateDate: stamp, ModifiedDate: stamp,
+    VatDuty: null, RevenueAccount: null, Profile: null, CreditLimit: null, Iban: null, AutoPayment: false, CreateDate: stamp, ModifiedDate: stamp,
   };
 }
 
