@@ -82,10 +82,15 @@ export interface RunnerProcess {
 
 /** `koppel serve` as a real process against the simulators, its store in the project folder. */
 export async function startRunnerProcess(dir: string, env: Record<string, string>, port: number): Promise<RunnerProcess> {
+  return startServeProcess(dir, { ...env, KOPPEL_STORE: `sqlite:${join(dir, "data/koppel.db")}` }, port);
+}
+
+/** `koppel serve` as a real process on the store `env.KOPPEL_STORE` names; resolves once /readyz answers. */
+export async function startServeProcess(dir: string, env: Record<string, string>, port: number): Promise<RunnerProcess> {
   let output = "";
   const child = spawn(process.execPath, [join(REPO, "bin/koppel.js"), "serve", "--config", "mapping.config.yaml", "--port", String(port), "--host", "127.0.0.1"], {
     cwd: dir,
-    env: { ...process.env, ...env, KOPPEL_ADMIN_TOKEN: ADMIN_TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "data/koppel.db")}` },
+    env: { ...process.env, ...env, KOPPEL_ADMIN_TOKEN: ADMIN_TOKEN },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
@@ -118,4 +123,13 @@ export async function freePort(): Promise<number> {
       s.close(() => resolvePort(port));
     });
   });
+}
+
+/** Set environment variables for an in-process runtime; returns the function that restores them. */
+export function setEnv(env: Record<string, string>): () => void {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  return () => {
+    process.env = saved;
+  };
 }

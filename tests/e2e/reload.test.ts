@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIO } from "../../runner/cli/io.ts";
 import { testCommand } from "../../runner/cli/test.ts";
 import { startRuntime, type Runtime } from "../../runner/serve/runtime.ts";
-import { ADMIN_TOKEN, freePort, orderWebhook, scratchProject, startSimulators, waitFor, type Simulators } from "./harness.ts";
+import { ADMIN_TOKEN, freePort, orderWebhook, scratchProject, setEnv, startSimulators, waitFor, type Simulators } from "./harness.ts";
 
 const FLOW = "mappings/orders/aspos-order-to-afas.flow.yaml";
 
@@ -33,11 +33,7 @@ describe("hot reload from git while serving", () => {
 
   beforeAll(async () => {
     sims = await startSimulators();
-    const saved = { ...process.env };
-    Object.assign(process.env, sims.env);
-    restoreEnv = () => {
-      process.env = saved;
-    };
+    restoreEnv = setEnv(sims.env);
     repo = scratchProject();
     writeFileSync(join(repo, ".gitignore"), "data/\n");
     writeFileSync(join(repo, "mapping.config.yaml"), `${readFileSync(join(repo, "mapping.config.yaml"), "utf8")}reload: { git: ".", branch: main, pollEvery: 1h }\n`);
