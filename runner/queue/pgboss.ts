@@ -81,8 +81,12 @@ export async function openPgBossQueue(store: SqlStore, options: PgBossQueueOptio
     migrate: true,
   });
   boss.on("error", options.onError ?? ((error) => console.error("pg-boss:", error)));
-  await boss.start();
-  // retryLimit 0: pg-boss never re-delivers on its own; lost leases come back through the jobs table.
-  await boss.createQueue(PGBOSS_QUEUE, { name: PGBOSS_QUEUE, policy: "standard", retryLimit: 0 });
+  // pg-boss's own install lock does not stop replicas starting together on a fresh database from
+  // racing on CREATE SCHEMA pgboss (duplicate key in pg_namespace), so they take turns on ours.
+  await driver.exclusively(async () => {
+    await boss.start();
+    // retryLimit 0: pg-boss never re-delivers on its own; lost leases come back through the jobs table.
+    await boss.createQueue(PGBOSS_QUEUE, { name: PGBOSS_QUEUE, policy: "standard", retryLimit: 0 });
+  });
   return new SqlJobQueue("pg-boss", store, new PgBossDelivery(boss));
 }

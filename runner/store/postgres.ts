@@ -6,9 +6,9 @@ import { migrate } from "./sql/migrations.ts";
 import type { Program, SqlExecutor, Step } from "./sql/program.ts";
 import { SqlStore, type StoreOptions } from "./sql/store.ts";
 
-/** Key of the session advisory lock that lets one replica migrate while the others wait. */
-const MIGRATION_LOCK = "SELECT pg_advisory_lock(7210, 0)";
-const MIGRATION_UNLOCK = "SELECT pg_advisory_unlock(7210, 0)";
+/** Key of the session advisory lock that lets one replica set the schema up while the others wait. */
+const SETUP_LOCK = "SELECT pg_advisory_lock(7210, 0)";
+const SETUP_UNLOCK = "SELECT pg_advisory_unlock(7210, 0)";
 
 const INT8_OID = 20;
 
@@ -53,10 +53,8 @@ export class PostgresDriver implements Driver {
   }
 
   /** Applies pending migrations; concurrent replicas queue on the advisory lock. */
-  async migrate(now: number): Promise<number[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query(MIGRATION_LOCK);
+  migrate(now: number): Promise<number[]> {
+    return this.exclusively(async (client) => {
       try {
         await client.query("BEGIN");
         const applied = await driveAsync(migrate(this.dialect, now), execOn(client));
@@ -65,8 +63,22 @@ export class PostgresDriver implements Driver {
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
+      }
+    });
+  }
+
+  /**
+   * Runs `fn` while this replica holds the schema set-up lock (a session advisory lock on one pooled
+   * connection, handed to `fn`). Replicas starting together take turns; `fn` may use the pool too.
+   */
+  async exclusively<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(SETUP_LOCK);
+      try {
+        return await fn(client);
       } finally {
-        await client.query(MIGRATION_UNLOCK);
+        await client.query(SETUP_UNLOCK);
       }
     } finally {
       client.release();
