@@ -35,6 +35,8 @@ export interface FlowWorld {
   afasWebhook(data: Record<string, unknown>): Promise<void>;
   /** The flow's schedule poll, now. */
   poll(flow: string): Promise<TickResult>;
+  /** Poll, settle, and again until `done` (AFAS polls skip the last seconds of changes). */
+  pollUntil(flow: string, done: () => Promise<boolean>): Promise<void>;
   /** Until AsPos has nothing left to deliver and the runner's queue is empty (runs cause more events). */
   settle(): Promise<void>;
   /** Runs of a flow, oldest first. */
@@ -87,6 +89,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<FlowWorld>
       expect(sent.status, sent.responseBody).toBe(202);
     },
     poll: (flow) => runtime.scheduler.pollNow(flow),
+    async pollUntil(flow, done) {
+      await waitFor(async () => {
+        await runtime.scheduler.pollNow(flow);
+        await this.settle();
+        return done();
+      }, 30_000, () => `polling ${flow} did not bring the change`);
+    },
     async settle() {
       for (let round = 0; round < 20; round++) {
         const delivered = await sims.aspos.control.deliverWebhooks(true);
