@@ -1,6 +1,6 @@
-import { resolve } from "node:path";
 import { erasePerson } from "../privacy/erase.ts";
-import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
+import { storeUrlFor } from "../integrator/store-url.ts";
+import { openStore } from "../store/open.ts";
 import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { loadFromCli } from "./load.ts";
@@ -19,8 +19,8 @@ export async function eraseCommand(argv: readonly string[], io: CliIO, cwd: stri
     io.err(USAGE);
     return 2;
   }
-  const configured = flag(args, "store") ?? process.env.KOPPEL_STORE ?? loadFromCli(flag(args, "config"), { cwd, lenientEnv: true }).project?.config.store?.url;
-  const store = await openStore(relativeTo(configured ?? DEFAULT_STORE_URL, cwd));
+  const project = flag(args, "store") ? undefined : loadFromCli(flag(args, "config"), { cwd, lenientEnv: true }).project;
+  const store = await openStore(storeUrlFor(flag(args, "store"), project, cwd));
   try {
     const erased = await erasePerson(store, email);
     io.out(`erased ${email}: ${erased.events} inbox event(s), ${erased.runs} run(s), ${erased.ledger} ledger result(s)`);
@@ -28,10 +28,4 @@ export async function eraseCommand(argv: readonly string[], io: CliIO, cwd: stri
   } finally {
     await store.close();
   }
-}
-
-/** A relative SQLite path is relative to where the command runs. */
-function relativeTo(url: string, cwd: string): string {
-  const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined;
-  return path && path !== ":memory:" && !path.startsWith("/") ? `sqlite:${resolve(cwd, path)}` : url;
 }

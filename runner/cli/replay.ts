@@ -1,6 +1,6 @@
-import { resolve } from "node:path";
 import { openQueue } from "../queue/open.ts";
-import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
+import { storeUrlFor } from "../integrator/store-url.ts";
+import { openStore } from "../store/open.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
 import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -23,8 +23,7 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   }
   // The flows are read only to recompute the ordering key; secrets are not needed for that.
   const loaded = loadFromCli(flag(args, "config"), { cwd, lenientEnv: true });
-  const url = storeUrl(flag(args, "store") ?? process.env.KOPPEL_STORE ?? loaded.project?.config.store?.url ?? DEFAULT_STORE_URL, cwd);
-  const store = await openStore(url);
+  const store = await openStore(storeUrlFor(flag(args, "store"), loaded.project, cwd));
   try {
     const queue = await openQueue(store, { supervise: false });
     try {
@@ -59,10 +58,4 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   } finally {
     await store.close();
   }
-}
-
-/** A relative SQLite path is relative to where the command runs, as for `koppel serve`. */
-function storeUrl(url: string, cwd: string): string {
-  const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined;
-  return path && path !== ":memory:" && !path.startsWith("/") ? `sqlite:${resolve(cwd, path)}` : url;
 }

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { formatDiff } from "../../engine/flow/diff.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
+import { findTestFiles, testsBesideFlows } from "../integrator/test-files.ts";
 import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { loadFromCli } from "./load.ts";
@@ -19,10 +20,10 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
     return 1;
   }
   const project = loaded.project;
-  const roots = args.positionals.length ? args.positionals.map((p) => resolve(cwd, p)) : [dirname(loaded.configPath)];
-  const files = roots.flatMap(findTestFiles);
+  // Default: the cases beside the flows the config loads, as the reload check runs them.
+  const files = args.positionals.length ? findTestFiles(args.positionals.map((p) => resolve(cwd, p))) : testsBesideFlows(project);
   if (files.length === 0) {
-    io.err(`no *.test.yaml under ${args.positionals.join(", ") || "the config folder"}`);
+    io.err(`no *.test.yaml ${args.positionals.length ? `under ${args.positionals.join(", ")}` : "beside the loaded flows"}`);
     return 1;
   }
   const update = args.flags.has("update");
@@ -88,11 +89,3 @@ function printCase(r: CaseResult, io: CliIO): void {
   if (r.differences.length) io.out(formatDiff(r.differences, "      "));
 }
 
-function findTestFiles(path: string): string[] {
-  if (!existsSync(path)) return [];
-  if (statSync(path).isFile()) return path.endsWith(".test.yaml") ? [path] : [];
-  return (readdirSync(path, { recursive: true }) as string[])
-    .filter((f) => f.endsWith(".test.yaml") && !f.split("/").includes("node_modules"))
-    .map((f) => resolve(path, f))
-    .sort();
-}
