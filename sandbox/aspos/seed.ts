@@ -84,6 +84,8 @@ const reference: Reference = {
   customFields: [
     { entity: "Customer", key: "afasDebtorId", label: "AFAS debiteurnummer", type: "Text" },
     { entity: "Customer", key: "loyaltyCard", label: "Klantenpas", type: "Text" },
+    // Koppel stamps its own customer writes here (loop guard); a tenant defines it when Koppel is set up.
+    { entity: "Customer", key: "koppelSync", label: "Koppel sync", type: "Text" },
     { entity: "Order", key: "afasOrderId", label: "AFAS ordernummer", type: "Text" },
   ],
   priceListPrices: [

@@ -69,7 +69,7 @@ describe("AsPos simulator — auth and wire shape", () => {
     expect((await rows(await h.call("GET", "/api/orders?externalNumber=WS-100488"))).map((o) => o.id)).toEqual([4012]);
     expect((await rows(await h.call("GET", "/api/orders?channel=store"))).map((o) => o.id)).toEqual([4009]);
     expect((await rows(await h.call("GET", "/api/products?barcode=5410263000129"))).map((p) => p.id)).toEqual([48213]);
-    expect((await rows(await h.call("GET", "/api/custom-fields?entity=Customer"))).map((d) => d.key)).toEqual(["afasDebtorId", "loyaltyCard"]);
+    expect((await rows(await h.call("GET", "/api/custom-fields?entity=Customer"))).map((d) => d.key)).toEqual(["afasDebtorId", "loyaltyCard", "koppelSync"]);
     expect((await h.call("GET", "/api/orders?storeId=abc")).status).toBe(400);
   });
 });

@@ -15,3 +15,9 @@ export function afasSalesOrderFor(world: FlowWorld, asposNumber: string): OrderR
   expect(found, `AFAS sales orders for ${asposNumber}`).toHaveLength(1);
   return found[0]!;
 }
+
+/** A debtor's ModifiedDate as the Koppel_Debtors GetConnector prints it (what flows stamp). */
+export function afasPrintedModifiedDate(world: FlowWorld, dbId: string): string {
+  const rows = world.sims.afas.control.records("Koppel_Debtors") as { DbId: string; ModifiedDate: string }[];
+  return rows.find((r) => r.DbId === dbId)!.ModifiedDate;
+}
