@@ -79,7 +79,7 @@ describe("customers both ways: aspos-customer-to-afas and afas-debtor-to-aspos, 
         },
       },
     });
-    const dbId = String((inserted.key as Record<string, unknown> | undefined)?.DbId ?? afasDebtorByEmail(world, "bestel@vandenbroucke.be").DbId);
+    const dbId = String(inserted.result.DbId);
     await world.afasWebhook({ DebtorId: dbId, WorkflowName: "Debiteur naar kassa" });
     await world.settle();
 
