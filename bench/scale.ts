@@ -1,0 +1,162 @@
+/**
+ * End-to-end throughput of real `koppel serve` processes: runs finished per second, from the first
+ * signed webhook of a batch to the last of its runs done, with AFAS latency injected in the sandbox.
+ * Setups: the embedded SQLite mode (one process) and 1, 2 and 3 replicas sharing one PostgreSQL
+ * database (each setup its own scratch database, dropped afterwards).
+ *
+ *   npx tsx bench/scale.ts [--runs 150] [--latency 100] [--rounds 2]
+ *
+ * Needs PostgreSQL on 127.0.0.1:5432 (or KOPPEL_TEST_PG as an admin URL). All processes start once;
+ * rounds interleave the setups (the order rotates each round) so background load hits them alike,
+ * and each figure is the median over the rounds. "after-ingest" is the rate once the last webhook of
+ * the batch was answered: the runs alone, without the burst's ingest competing for CPU and pool.
+ *
+ * The bound: AFAS calls are capped per connection per process (`maxParallel`), so R replicas keep
+ * at most maxParallel × R calls in flight, and with latency L and k AFAS calls per run no setup can
+ * beat maxParallel × R / (L × k) runs/s. AFAS's own guidance is at most 8 parallel calls per
+ * environment, whatever the number of replicas: 8 / (L × k) runs/s is the environment bound, and a
+ * ratio above 1 against it means the cluster asks AFAS for more parallelism than it wants to give.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { parse } from "yaml";
+import { openStore } from "../runner/store/open.ts";
+import type { Store } from "../runner/store/types.ts";
+import { deliver, startReplicas, stopReplicas, type ReplicaProcess } from "../tests/e2e/cluster.ts";
+import { orderWebhook, scratchProject, startSimulators, waitFor } from "../tests/e2e/harness.ts";
+import { createTempDatabase, type TempDatabase } from "../tests/e2e/postgres.ts";
+
+const FLOW = "aspos-order-to-afas";
+const SENDERS = 16;
+const AFAS_ENVIRONMENT_CAP = 8;
+
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "150" }, latency: { type: "string", default: "100" }, rounds: { type: "string", default: "2" } },
+});
+const runs = Number(values.runs);
+const latencyMs = Number(values.latency);
+const rounds = Number(values.rounds);
+
+interface Setup {
+  readonly name: string;
+  readonly replicas: number;
+  processes: ReplicaProcess[];
+  store?: Store;
+  db?: TempDatabase;
+}
+
+interface Sample {
+  readonly runsPerSecond: number;
+  /** Runs finished per second after the last webhook was answered: no ingest competing for CPU and pool. */
+  readonly drainPerSecond: number;
+  readonly callsPerRun: number;
+  readonly maxInFlight: number;
+  readonly failed: number;
+}
+
+const sims = await startSimulators();
+const setups: Setup[] = [
+  { name: "SQLite (embedded)", replicas: 1, processes: [] },
+  ...[1, 2, 3].map((n) => ({ name: `PostgreSQL × ${n}`, replicas: n, processes: [] })),
+];
+
+async function start(setup: Setup): Promise<void> {
+  const dir = scratchProject();
+  let url = `sqlite:${join(dir, "data/koppel.db")}`;
+  if (setup.name.startsWith("PostgreSQL")) {
+    setup.db = await createTempDatabase("koppel_bench");
+    url = setup.db.url;
+  }
+  setup.processes = await startReplicas(dir, { ...sims.env, KOPPEL_STORE: url }, setup.replicas);
+  // The bench reads progress through the store's own interface, like the dashboard does.
+  setup.store = await openStore(url);
+}
+
+async function finished(store: Store, from: number): Promise<{ count: number; failed: number }> {
+  const stats = (await store.flowStats({ from })).find((s) => s.flow === FLOW);
+  return { count: (stats?.done ?? 0) + (stats?.skipped ?? 0) + (stats?.failed ?? 0), failed: stats?.failed ?? 0 };
+}
+
+async function measure(setup: Setup, label: string, count = runs): Promise<Sample> {
+  const targets = setup.processes.map((p) => p.url);
+  const afas = sims.afas.state.stats;
+  const callsBefore = afas.requests;
+  afas.maxInFlight = afas.inFlight;
+  const from = Date.now() - 1;
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: SENDERS }, async () => {
+    while (next < count) {
+      const i = next++;
+      const answer = await deliver(targets, i, orderWebhook(`${label}-${i}`, `evt-${label}-${i}`));
+      if (answer?.status !== 202) throw new Error(`${setup.name}: webhook ${i} answered ${answer?.status ?? "nothing"}`);
+    }
+  }));
+  const tIngested = performance.now();
+  let done = await finished(setup.store!, from);
+  const doneAtIngest = done.count;
+  await waitFor(async () => (done = await finished(setup.store!, from)).count >= count, 300_000, () => `${setup.name}: ${done.count}/${count} runs finished`);
+  const t1 = performance.now();
+  return {
+    runsPerSecond: count / ((t1 - t0) / 1000),
+    drainPerSecond: (count - doneAtIngest) / ((t1 - tIngested) / 1000),
+    callsPerRun: (afas.requests - callsBefore) / count, maxInFlight: afas.maxInFlight, failed: done.failed };
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+try {
+  const config = parse(readFileSync(join(scratchProject(), "mapping.config.yaml"), "utf8")) as { connections: { afas: { maxParallel?: number } } };
+  const maxParallel = config.connections.afas.maxParallel ?? 4;
+  await Promise.all(setups.map(start));
+  sims.afas.control.injectFault({ latencyMs });
+  // One small batch each first, so connection pools, JIT and pg-boss are warm in every process.
+  for (const [s, setup] of setups.entries()) await measure(setup, `W${s}`, 20);
+
+  const samples = new Map<Setup, Sample[]>(setups.map((s) => [s, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < setups.length; k++) {
+      const s = (k + r) % setups.length;
+      const setup = setups[s]!;
+      const sample = await measure(setup, `R${r}S${s}`);
+      samples.get(setup)!.push(sample);
+      console.error(`round ${r + 1}/${rounds} ${setup.name}: ${sample.runsPerSecond.toFixed(1)} runs/s`);
+    }
+  }
+
+  console.log(`End to end, webhook → run done: ${runs} orders per batch, AFAS latency ${latencyMs} ms per call, ` +
+    `maxParallel ${maxParallel} per process, ${rounds} interleaved rounds (medians)`);
+  console.log("setup               runs/s  AFAS calls/run  max AFAS in flight  cap bound runs/s  ratio  8-call env bound  ratio  after-ingest runs/s  ratio to cap");
+  const base = median(samples.get(setups[1]!)!.map((x) => x.runsPerSecond));
+  for (const setup of setups) {
+    const xs = samples.get(setup)!;
+    const rate = median(xs.map((x) => x.runsPerSecond));
+    const drain = median(xs.map((x) => x.drainPerSecond));
+    const k = median(xs.map((x) => x.callsPerRun));
+    const seconds = (latencyMs / 1000) * k;
+    const capBound = (maxParallel * setup.replicas) / seconds;
+    const envBound = AFAS_ENVIRONMENT_CAP / seconds;
+    const failed = xs.reduce((n, x) => n + x.failed, 0);
+    console.log(
+      `${setup.name.padEnd(18)} ${rate.toFixed(1).padStart(7)} ${k.toFixed(2).padStart(15)} ${String(Math.max(...xs.map((x) => x.maxInFlight))).padStart(19)}` +
+      ` ${capBound.toFixed(1).padStart(17)} ${(rate / capBound).toFixed(2).padStart(6)} ${envBound.toFixed(1).padStart(17)} ${(rate / envBound).toFixed(2).padStart(6)}` +
+      ` ${drain.toFixed(1).padStart(20)} ${(drain / capBound).toFixed(2).padStart(13)}` +
+      (failed ? `   (${failed} runs failed)` : ""),
+    );
+  }
+  const perRound = (n: number) => samples.get(setups[n]!)!.map((x, r) => x.runsPerSecond / samples.get(setups[1]!)!.at(r)!.runsPerSecond);
+  console.log(`scaling vs PostgreSQL × 1 (median of per-round ratios): × 2 replicas ${median(perRound(2)).toFixed(2)}x, ` +
+    `× 3 replicas ${median(perRound(3)).toFixed(2)}x; SQLite embedded ${(median(samples.get(setups[0]!)!.map((x) => x.runsPerSecond)) / base).toFixed(2)}x`);
+} finally {
+  for (const setup of setups) {
+    await stopReplicas(setup.processes);
+    await setup.store?.close();
+    await setup.db?.drop();
+  }
+  await sims.close();
+}
