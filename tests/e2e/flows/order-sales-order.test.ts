@@ -106,4 +106,19 @@ describe("aspos-order-to-afas → FbSales, with customer-to-afas-debtor, through
     expect(world.sims.afas.state.data.debtors.size).toBe(debtorsBefore);
     expect([...world.sims.afas.state.data.salesOrders.values()].some((o) => o.ExternalNumber === order.number)).toBe(false);
   });
+
+  it("aspos-order-status-to-afas: cancelling the web order in AsPos deletes its undelivered AFAS sales order", async () => {
+    const order = await placeOrder(world, personOrder("so5"));
+    await world.settle();
+    const salesOrder = afasSalesOrderFor(world, order.number);
+    const others = [...world.sims.afas.state.data.salesOrders.keys()].filter((n) => n !== salesOrder.OrderNumber);
+
+    await world.aspos.patch(`/api/orders/${order.id}/status`, { status: "Cancelled", comment: "Klant annuleert" });
+    await world.settle();
+
+    expect((await world.runs("aspos-order-status-to-afas", order.number)).map((r) => r.status)).toEqual(["done"]);
+    expect(world.sims.afas.state.data.salesOrders.has(salesOrder.OrderNumber)).toBe(false);
+    expect([...world.sims.afas.state.data.salesOrders.keys()]).toEqual(others);
+    expect(world.sims.afas.state.data.writes.at(-1)).toMatchObject({ connector: "FbSales", op: "delete" });
+  });
 });

@@ -6,6 +6,7 @@ export interface AsposOrder {
   number: string;
   status: string;
   createdAt: string;
+  updatedAt: string;
   externalNumber?: string;
   customerId?: number;
   storeId: number;

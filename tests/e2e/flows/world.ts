@@ -78,6 +78,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<FlowWorld>
 
   const pendingDeliveries = () => sims.aspos.state.deliveries.filter((d) => d.status === "Pending").length;
   const drained = async () => (await runtime.queue.depth()).total === 0;
+  async function settle(): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const delivered = await sims.aspos.control.deliverWebhooks(true);
+      await waitFor(drained, 30_000, () => "the runner's queue did not drain");
+      if (delivered.length === 0 && pendingDeliveries() === 0) return;
+    }
+    throw new Error("AsPos and the runner kept sending each other events");
+  }
 
   return {
     sims,
@@ -92,18 +100,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<FlowWorld>
     async pollUntil(flow, done) {
       await waitFor(async () => {
         await runtime.scheduler.pollNow(flow);
-        await this.settle();
+        await settle();
         return done();
       }, 30_000, () => `polling ${flow} did not bring the change`);
     },
-    async settle() {
-      for (let round = 0; round < 20; round++) {
-        const delivered = await sims.aspos.control.deliverWebhooks(true);
-        await waitFor(drained, 30_000, () => "the runner's queue did not drain");
-        if (delivered.length === 0 && pendingDeliveries() === 0) return;
-      }
-      throw new Error("AsPos and the runner kept sending each other events");
-    },
+    settle,
     async runs(flow, search) {
       const runs = await runtime.store.listRuns({ flow, limit: 1000, ...(search ? { search } : {}) });
       return runs.reverse();
