@@ -84,6 +84,17 @@ describe("AsPos connector", () => {
     expect(new URL(list!.url).searchParams.get("limit")).toBe("500");
   });
 
+  it("reads an eq with a list as any of the values: one query per value, rows merged once", async () => {
+    const { connector, requests } = setup();
+    const res = await connector.find({ connection: "aspos", object: "orders", where: [eq("status", ["New", "Completed", "New"])], orderBy: [{ field: "id" }] });
+    const single = async (status: string) => (await connector.find({ connection: "aspos", object: "orders", where: [eq("status", status)] })).rows.map((r) => r.id);
+    const expected = [...(await single("New")), ...(await single("Completed"))].sort((a, b) => Number(a) - Number(b));
+    expect(expected.length).toBeGreaterThan(1);
+    expect(res.rows.map((r) => r.id)).toEqual(expected);
+    expect(requests.filter((r) => r.url.includes("/api/orders?")).length).toBeGreaterThanOrEqual(4);
+    expect((await connector.find({ connection: "aspos", object: "orders", where: [eq("status", [])] })).rows).toEqual([]);
+  });
+
   it("maps eq filters to query parameters and ranges on updatedAt to updatedSince", async () => {
     const { connector, requests } = setup();
     const res = await connector.find({ connection: "aspos", object: "orders", where: [eq("status", "new"), { field: "updatedAt", op: "gt", value: "2025-03-01T09:20:44.9Z" }] });

@@ -70,15 +70,3 @@ export function stableOrder(orderBy: GetQuery["orderBy"] | undefined, keys: read
   return [...given, ...keys.filter((k) => !given.some((o) => o.field === k)).map((field) => ({ field }))];
 }
 
-/**
- * The engine's "any of" (`eq` with a list) as Profit's OR groups: one AND group per value. Two
- * such filters multiply; that is bounded by the query-length check. An empty list matches nothing.
- */
-export function anyOfGroups(where: readonly Filter[]): Filter[][] {
-  let groups: Filter[][] = [[]];
-  for (const f of where) {
-    const values = f.op === "eq" && Array.isArray(f.value) ? [...new Set(f.value)] : [f.value];
-    groups = groups.flatMap((g) => values.map((value) => [...g, { ...f, value }]));
-  }
-  return groups;
-}

@@ -4,6 +4,7 @@ import { fillPath, pagingOf, placeholders, type ObjectEndpoints, type ReadEndpoi
 import { matches, sortRows, valueAt } from "./filter.ts";
 import type { AsposHttp } from "./http.ts";
 import { fetchPage } from "./pages.ts";
+import { anyOfGroups } from "../any-of.ts";
 
 function scalar(value: unknown): value is string | number | boolean {
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
@@ -63,6 +64,28 @@ function plan(object: string, endpoints: ObjectEndpoints, where: readonly Filter
  * then orderBy and take. Paging follows the cursor until enough rows are in.
  */
 export async function find(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest): Promise<FindResult> {
+  const groups = anyOfGroups(req.where);
+  if (groups.length === 1) return findAll(http, object, endpoints, req);
+  // "Any of" has no AsPos query form: one read per value, rows merged once each.
+  const exchanges: Exchange[] = [];
+  const seen = new Set<string>();
+  const rows: Record<string, unknown>[] = [];
+  for (const where of groups) {
+    const found = await findAll(http, object, endpoints, { ...req, where });
+    exchanges.push(...(found.exchanges ?? []));
+    for (const row of found.rows) {
+      const key = row.id !== undefined ? `id:${String(row.id)}` : JSON.stringify(row);
+      if (!seen.has(key)) {
+        seen.add(key);
+        rows.push(row);
+      }
+    }
+  }
+  const ordered = req.orderBy?.length ? sortRows(rows, req.orderBy) : rows;
+  return { rows: req.take !== undefined ? ordered.slice(0, req.take) : ordered, exchanges };
+}
+
+async function findAll(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest): Promise<FindResult> {
   const exchanges: Exchange[] = [];
   const p = plan(object, endpoints, req.where);
   // A filter the server applied is checked again only when the row carries that field: path
