@@ -139,6 +139,9 @@ describe("AFAS connector against the simulator", () => {
     };
     expect(await all(connector)).not.toContain(created.result.OrNu);
     expect(await all(connect({ pollLagMs: 60_000, now: () => now + 120_000 }))).toContain(created.result.OrNu);
+    // The lag can also come from the connection in mapping.config.yaml.
+    const fromConfig = createAfasConnector("afas", { type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN, pollLagMs: 0 }, { now: () => now + 1_000 });
+    expect(await all(fromConfig)).toContain(created.result.OrNu);
   });
 
   it("upserts as PUT when the key is present and as POST otherwise, returning the keys", async () => {

@@ -14,6 +14,8 @@ export interface AfasConnectionConfig {
   readonly timeoutMs?: number;
   /** Accept-Language for labels and error texts: en-us, nl-nl, nl-be, fr-fr, de-de. */
   readonly language?: string;
+  /** Polls leave out rows changed in the last this-many ms, while their writes may still commit. */
+  readonly pollLagMs?: number;
 }
 
 export const DEFAULT_MAX_PARALLEL = 4;

@@ -33,7 +33,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
   const http = new AfasHttp(name, config, options);
   const keys = new KeyCatalog(http, options.schemaDir);
   const pageSize = Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE);
-  const lagMs = options.pollLagMs ?? DEFAULT_POLL_LAG_MS;
+  const lagMs = options.pollLagMs ?? config.pollLagMs ?? DEFAULT_POLL_LAG_MS;
   const now = options.now ?? Date.now;
   const objectOf = (source: string): string => (source.startsWith(`${name}.`) ? source.slice(name.length + 1) : source);
 
