@@ -140,7 +140,7 @@ describe("AFAS connector against the simulator", () => {
     expect(await all(connector)).not.toContain(created.result.OrNu);
     expect(await all(connect({ pollLagMs: 60_000, now: () => now + 120_000 }))).toContain(created.result.OrNu);
     // The lag can also come from the connection in mapping.config.yaml.
-    const fromConfig = createAfasConnector("afas", { type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN, pollLagMs: 0 }, { now: () => now + 1_000 });
+    const fromConfig = createAfasConnector("afas", { type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN, pollLagMs: 0 }, { now: () => now + 5_000 });
     expect(await all(fromConfig)).toContain(created.result.OrNu);
   });
 
