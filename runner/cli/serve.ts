@@ -39,6 +39,8 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
       log: (line) => io.err(line),
+      ...positiveInt("KOPPEL_LEASE_MS", "leaseMs"),
+      ...positiveInt("KOPPEL_CONCURRENCY", "concurrency"),
     });
   } catch (e) {
     io.err((e as Error).message);
@@ -71,4 +73,10 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   await runtime.stop();
   await sandbox?.stop();
   return 0;
+}
+
+/** Tuning from the environment: how long a job's lease lasts, how many jobs run at once. */
+function positiveInt<K extends string>(name: string, key: K): Partial<Record<K, number>> {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? ({ [key]: value } as Partial<Record<K, number>>) : {};
 }

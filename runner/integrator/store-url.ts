@@ -7,7 +7,10 @@ import { DEFAULT_STORE_URL } from "../store/open.ts";
  * SQLite path is relative to where the command runs, as for `koppel serve`.
  */
 export function storeUrlFor(flagValue: string | undefined, project: Project | undefined, cwd: string): string {
-  const url = flagValue ?? process.env.KOPPEL_STORE ?? project?.config.store?.url ?? DEFAULT_STORE_URL;
+  return resolveStoreUrl(flagValue ?? process.env.KOPPEL_STORE ?? project?.config.store?.url ?? DEFAULT_STORE_URL, cwd);
+}
+
+export function resolveStoreUrl(url: string, cwd: string): string {
   const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined;
   return path && path !== ":memory:" && !path.startsWith("/") ? `sqlite:${resolve(cwd, path)}` : url;
 }

@@ -18,6 +18,7 @@ import { createApp } from "../server/app.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
+import { resolveStoreUrl } from "../integrator/store-url.ts";
 import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
@@ -86,10 +87,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const replicaId = options.replicaId ?? `replica-${randomUUID().slice(0, 8)}`;
   const now = () => Date.now();
 
-  const store = await openStore(options.storeUrl ?? process.env.KOPPEL_STORE ?? DEFAULT_STORE_URL);
+  const startup = readStartupConfig(configFile);
+  const store = await openStore(resolveStoreUrl(options.storeUrl ?? process.env.KOPPEL_STORE ?? startup.storeUrl ?? DEFAULT_STORE_URL, cwd));
   const queue = await openQueue(store);
   const configRel = relative(root, configFile);
-  const initialSource = reloadSource(configFile);
+  const initialSource = startup.reload;
   const candidate = { lenientEnv: options.lenientEnv ?? false };
   const initial = await loadInitialVersion({ source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, replicaId, candidate, cwd: root });
   if (!initial.version) {
@@ -265,11 +267,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
  * `reload:` in the config picks git or a watched folder; without it the config's own folder is
  * watched. Read before the project loads, because the source decides which project is loaded.
  */
-function reloadSource(configFile: string): { source: ReloadSource; configPath?: string } {
-  const raw = (parse(readFileSync(configFile, "utf8")) ?? {}) as { reload?: { git?: string; branch?: string; pollEvery?: string; watch?: string } };
+function readStartupConfig(configFile: string): { reload: { source: ReloadSource; configPath?: string }; storeUrl?: string } {
+  const raw = (parse(readFileSync(configFile, "utf8")) ?? {}) as {
+    reload?: { git?: string; branch?: string; pollEvery?: string; watch?: string };
+    store?: { url?: string };
+  };
   const reload = raw.reload;
-  if (reload?.git) {
-    return { source: { git: reload.git, ...(reload.branch ? { branch: reload.branch } : {}), ...(reload.pollEvery ? { pollEvery: reload.pollEvery } : {}) } };
-  }
-  return { source: { watch: reload?.watch ?? dirname(configFile) } };
+  // The store may be named through the environment too, as everything else in the config.
+  const storeUrl = raw.store?.url?.replace(/\$\{env:([^}]+)\}/g, (_, name: string) => process.env[name.trim()] ?? "");
+  const source: ReloadSource = reload?.git
+    ? { git: reload.git, ...(reload.branch ? { branch: reload.branch } : {}), ...(reload.pollEvery ? { pollEvery: reload.pollEvery } : {}) }
+    : { watch: reload?.watch ?? dirname(configFile) };
+  return { reload: { source }, ...(storeUrl ? { storeUrl } : {}) };
 }
