@@ -108,7 +108,8 @@ export abstract class KoppelError extends Error {
 
   toJSON(): Record<string, unknown> {
     return {
-      name: this.name,
+      // Not `name`: redaction treats a `name` key as a person's name.
+      errorClass: this.name,
       actor: this.actor,
       code: this.code,
       message: this.message,
