@@ -1,4 +1,4 @@
-import type { Customer, Order, Product, Reference, Seed, StockRow, Store } from "./types.ts";
+import type { Seed } from "./types.ts";
 import type { Subscription, Delivery } from "./webhooks/sender.ts";
 import { formatInstant, parseInstant } from "./time.ts";
 
@@ -29,14 +29,8 @@ export interface StoredAnswer {
   readonly storedAt: number;
 }
 
-export interface SimState {
-  stores: Store[];
-  products: Product[];
-  storePrices: Record<string, number>;
-  stock: StockRow[];
-  customers: Customer[];
-  orders: Order[];
-  reference: Reference;
+/** The seeded records plus what the simulator builds up while it runs. */
+export interface SimState extends Seed {
   subscriptions: Subscription[];
   deliveries: Delivery[];
   clients: Client[];

@@ -17,17 +17,10 @@ import { toNewEvent } from "../../../runner/worker/route.ts";
 import { createWorker, type Worker, type WorkerOptions } from "../../../runner/worker/worker.ts";
 import type { Backend } from "../store/backends.ts";
 import { Session } from "../store/backends.ts";
+import { BASE_CONFIG } from "../../engine/memory-host.ts";
 
-export const CONFIG = `connections:
-  afas: { type: afas, baseUrl: "http://127.0.0.1:1/ProfitRestServices", token: "\${env:AFAS_TOKEN}" }
-  aspos: { type: aspos, baseUrl: "http://127.0.0.1:2", clientId: koppel, clientSecret: "\${env:ASPOS_SECRET}" }
-settings:
-  administrationId: 1
-  timezone: Europe/Amsterdam
-maps:
-  paymentMethod: { ideal: IDL, default: KAS }
-flows: [flows/*.flow.yaml]
-`;
+/** The same base project as the engine tests: both connections, a few maps, flows/*.flow.yaml. */
+export const CONFIG = BASE_CONFIG;
 
 /** Writes a debtor, checks AFAS for the order, writes the order; `tag` marks which version wrote. */
 export function orderFlow(tag: string, maxAttempts = 3): string {
