@@ -51,7 +51,7 @@ const HELP: OptionSpec = { type: "boolean", short: "h", help: "print this help a
 export function parseCommand<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, argv: readonly string[], io: CliIO): Parsed<O> | number {
   const options = { ...spec.options, help: HELP };
   const config = { args: [...argv], options: toNodeOptions(options), allowPositionals: spec.positionals !== undefined };
-  const unknown = parseArgs({ ...config, strict: false, tokens: true }).tokens.find((t) => t.kind === "option" && !(t.name in options));
+  const unknown = parseArgs({ ...config, strict: false, allowPositionals: true, tokens: true }).tokens.find((t) => t.kind === "option" && !(t.name in options));
   if (unknown?.kind === "option") {
     const guess = nearest(unknown.name, Object.keys(options));
     return usageError(spec, io, `unknown option ${unknown.rawName.split("=")[0]}${guess ? `; did you mean --${guess}?` : ""}`);
