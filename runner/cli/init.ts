@@ -52,8 +52,12 @@ export async function initCommand(argv: readonly string[], io: CliIO, cwd: strin
   io.out(`\nnpm install (koppel ${dependency}) …`);
   const npm = spawnSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: target, encoding: "utf8", shell: process.platform === "win32" });
   if (npm.status !== 0) {
-    io.err(`${npm.stdout ?? ""}${npm.stderr ?? ""}${npm.error ? String(npm.error) : ""}`.trim());
+    const output = `${npm.stdout ?? ""}${npm.stderr ?? ""}${npm.error ? String(npm.error) : ""}`.trim();
+    io.err(output);
     io.err(`koppel init: npm install failed in ${target}; the files are written, run npm install there once the cause is fixed`);
+    if (from === undefined && /\bE404\b.*\bkoppel\b/s.test(output)) {
+      io.err(`the registry has no koppel ${dependency}: install from a release tarball, a git URL or a checkout with --from (add --force to rewrite the files)`);
+    }
     return 1;
   }
   io.out(`installed: package-lock.json written\n\nnext: ${enter}npx koppel validate --lenient-env && npx koppel test`);
