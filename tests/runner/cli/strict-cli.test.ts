@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../../runner/cli.ts";
+import { EXIT, main } from "../../../runner/cli.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
 
 const COMMANDS = ["serve", "validate", "test", "diff", "coverage", "fixture", "init", "replay", "erase", "doctor", "afas"];
@@ -108,5 +108,14 @@ describe("commands", () => {
       expect(await main(argv, io)).toBe(0);
       for (const name of COMMANDS) expect(io.stdout()).toContain(`  ${name} `);
     }
+  });
+});
+
+describe("README", () => {
+  it("documents each exit code the CLI uses, and no other", () => {
+    const readme = readFileSync(resolve(import.meta.dirname, "../../../README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("| exit code | meaning |"));
+    const documented = [...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    expect(documented).toEqual(Object.values(EXIT));
   });
 });
