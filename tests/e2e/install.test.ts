@@ -70,6 +70,10 @@ describe("an installable Koppel: npm pack → koppel init --from the tarball →
     }
 
     for (const git of [["init", "--quiet", "--initial-branch=main"], ["add", "-A"], ["commit", "--quiet", "-m", "Koppel mappings"]]) expect(run("git", git, repo).status).toBe(0);
+    // A clone installs as the repository's README and CI workflow say: npm ci, from the lockfile.
+    rmSync(join(repo, "node_modules"), { recursive: true });
+    const ci = run("npm", ["ci", "--no-audit", "--no-fund"], repo);
+    expect(ci.status, ci.output).toBe(0);
     const validate = run("npx", ["koppel", "validate", "--lenient-env"], repo);
     expect(validate.status, validate.output).toBe(0);
     expect(validate.output).toContain("ok: mapping.config.yaml and 1 flow (order-to-afas)");
@@ -79,5 +83,9 @@ describe("an installable Koppel: npm pack → koppel init --from the tarball →
     const diff = run("npx", ["koppel", "diff", "--base", "HEAD"], repo);
     expect(diff.status, diff.output).toBe(0);
     expect(diff.output).toContain("0 changed, 2 unchanged, 0 newly failing");
+    // serve imports the runtime and the simulators at load: --help proves they resolve in the package.
+    const serve = run("npx", ["koppel", "serve", "--help"], repo);
+    expect(serve.status, serve.output).toBe(0);
+    expect(serve.output).toMatch(/^usage: koppel serve/);
   }, 110_000);
 });
