@@ -9,7 +9,6 @@ export interface OptionSpec {
   /** Placeholder in the help line: `--base <rev>`. */
   readonly value?: string;
   readonly short?: string;
-  readonly multiple?: boolean;
   /** The only values a string option accepts; anything else is a usage error. */
   readonly choices?: readonly string[];
 }
@@ -28,7 +27,7 @@ export interface CommandSpec<O extends Record<string, OptionSpec> = Record<strin
 }
 
 type Values<O extends Record<string, OptionSpec>> = {
-  [K in keyof O]?: O[K]["type"] extends "boolean" ? (O[K]["multiple"] extends true ? boolean[] : boolean) : O[K]["multiple"] extends true ? string[] : string;
+  [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string;
 };
 
 export interface Parsed<O extends Record<string, OptionSpec>> {
@@ -51,7 +50,7 @@ const HELP: OptionSpec = { type: "boolean", short: "h", help: "print this help a
 export function parseCommand<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, argv: readonly string[], io: CliIO): Parsed<O> | number {
   const options = { ...spec.options, help: HELP };
   const config = { args: [...argv], options: toNodeOptions(options), allowPositionals: spec.positionals !== undefined };
-  const unknown = parseArgs({ ...config, strict: false, allowPositionals: true, tokens: true }).tokens.find((t) => t.kind === "option" && !(t.name in options));
+  const unknown = parseArgs({ ...config, strict: false, allowPositionals: true, tokens: true }).tokens.find((t) => t.kind === "option" && !Object.hasOwn(options, t.name));
   if (unknown?.kind === "option") {
     const guess = nearest(unknown.name, Object.keys(options));
     return usageError(spec, io, `unknown option ${unknown.rawName.split("=")[0]}${guess ? `; did you mean --${guess}?` : ""}`);
@@ -70,8 +69,7 @@ export function parseCommand<O extends Record<string, OptionSpec>>(spec: Command
   for (const [name, option] of Object.entries(spec.options)) {
     const given = values[name];
     if (!option.choices || given === undefined) continue;
-    const bad = [given].flat().find((v) => !option.choices!.includes(String(v)));
-    if (bad !== undefined) return usageError(spec, io, `--${name} must be one of ${option.choices.join(", ")} (got ${String(bad)})`);
+    if (!option.choices.includes(String(given))) return usageError(spec, io, `--${name} must be one of ${option.choices.join(", ")} (got ${String(given)})`);
   }
   delete values.help;
   return { values: values as Values<O>, positionals: parsed.positionals };
@@ -95,6 +93,6 @@ export function helpText(spec: CommandSpec): string {
 
 function toNodeOptions(options: Record<string, OptionSpec>) {
   return Object.fromEntries(
-    Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+    Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}) }]),
   );
 }
