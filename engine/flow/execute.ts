@@ -1,4 +1,4 @@
-import { ConfigError, DataError, InternalError, toKoppelError, type KoppelError } from "../errors.ts";
+import { ConfigError, DataError, InternalError, toKoppelError, UpstreamError, type KoppelError } from "../errors.ts";
 import type { Expression, FunctionEnv, Scope } from "../transform/expression.ts";
 import { buildPayload, checkPayload } from "./payload.ts";
 import { asList, truthy } from "./truth.ts";
@@ -122,7 +122,11 @@ class Run {
         throw e;
       }
       const err = toKoppelError(e);
-      if (!this.trace.some((t) => t.step === path && t.status === "failed")) record({ status: "failed", error: err.toJSON() });
+      if (!this.trace.some((t) => t.step === path && t.status === "failed")) {
+        // The failing call's request and answer are what an operator needs to see in the run.
+        const exchanges = err instanceof UpstreamError ? err.details.exchanges : undefined;
+        record({ status: "failed", error: err.toJSON(), ...(exchanges ? { exchanges } : {}) });
+      }
       throw err;
     }
   }
