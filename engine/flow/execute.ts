@@ -1,6 +1,7 @@
 import { ConfigError, DataError, InternalError, toKoppelError, UpstreamError, type KoppelError } from "../errors.ts";
 import type { Expression, FunctionEnv, Scope } from "../transform/expression.ts";
 import { buildPayload, checkPayload } from "./payload.ts";
+import { hasKey } from "./record-key.ts";
 import { asList, truthy } from "./truth.ts";
 import type { CallStep, CompiledFlow, EachStep, FindStep, PlanStep, SendStep } from "./plan.ts";
 import type { ConnectorPort } from "./port.ts";
@@ -77,7 +78,7 @@ export async function selectInput(flow: CompiledFlow, event: unknown, env: Funct
 function validatorFor(step: SendStep, payload: Record<string, unknown>) {
   const { insert, keyed, key } = step.schema;
   if (step.op === "insert") return insert;
-  if (step.op === "upsert") return key.length > 0 && key.every((k) => payload[k] !== undefined) ? keyed : insert;
+  if (step.op === "upsert") return hasKey(payload, key) ? keyed : insert;
   return keyed;
 }
 

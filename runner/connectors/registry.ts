@@ -8,6 +8,8 @@ import type { Connector } from "./types.ts";
 export interface ConnectorOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /** The project's schema folders as loaded, where connectors read record keys (x-key). */
+  readonly schemaDirs?: readonly string[];
 }
 
 export interface ConnectorType {

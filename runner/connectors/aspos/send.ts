@@ -1,5 +1,6 @@
 import { ConfigError, UpstreamError } from "../../../engine/errors.ts";
 import type { Exchange, SendRequest, SendResult } from "../../../engine/flow/port.ts";
+import { hasKey } from "../../../engine/flow/record-key.ts";
 import { withExchanges } from "../http/exchanges.ts";
 import { fillPath, placeholders, type ObjectEndpoints, type WriteEndpoint } from "./endpoints.ts";
 import { valueAt } from "./filter.ts";
@@ -66,7 +67,7 @@ async function upsertByMatch(
 ): Promise<Record<string, unknown>> {
   const { insert, update, matchOn = [], key = ["id"] } = endpoints;
   if (!insert || !update || matchOn.length === 0) throw new ConfigError("INVALID_VALUE", `${object} does not support upsert`);
-  if (key.every((k) => req.payload[k] !== undefined && req.payload[k] !== null)) {
+  if (hasKey(req.payload, key)) {
     return write(http, connection, object, "update", update, req, exchanges);
   }
   const where = matchOn.filter((f) => req.payload[f] !== undefined && req.payload[f] !== null).map((f) => ({ field: f, op: "eq" as const, value: req.payload[f] }));
