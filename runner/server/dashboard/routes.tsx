@@ -58,7 +58,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
       })),
     );
     return c.html(
-      <Overview session={c.get("session")} flows={flows} queue={queue} version={deps.reloadStatus().activeSha} replicas={replicas} connections={deps.connections()} />,
+      <Overview session={c.get("session")} flows={flows} queue={queue} version={deps.reloadStatus().activeSha} replicas={replicas} connections={deps.connections()} incidents={deps.incidents?.() ?? []} />,
     );
   });
 
