@@ -2,7 +2,6 @@ import type jsonata from "jsonata";
 import { ConfigError } from "../errors.ts";
 import type { Limits } from "./expression.ts";
 
-const ENTRY = Symbol.for("jsonata.__evaluate_entry");
 const EXIT = Symbol.for("jsonata.__evaluate_exit");
 const STEPS = Symbol("koppel.steps");
 
@@ -15,17 +14,15 @@ type Frame = { base: Record<symbol, number> };
  */
 export function guard(compiled: jsonata.Expression, limits: Limits): void {
   const { maxString, maxItems, pause } = limits;
-  compiled.assign(EXIT as unknown as string, (_expr: unknown, _input: unknown, _env: unknown, result: unknown) => {
+  const every = limits.pauseEvery ?? 2000;
+  // One hook for both jobs: JSONata awaits a hook's answer on every step, so each hook costs a tick.
+  compiled.assign(EXIT as unknown as string, (_expr: unknown, _input: unknown, env: Frame, result: unknown) => {
     if (typeof result === "string" && result.length > maxString) throw tooLarge(`a string of ${result.length} characters`, maxString);
     if (Array.isArray(result) && result.length > maxItems) throw tooLarge(`a list of ${result.length} items`, maxItems);
+    if (!pause) return undefined;
+    const steps = (env.base[STEPS] = (env.base[STEPS] ?? 0) + 1);
+    return steps % every === 0 ? pause() : undefined;
   });
-  if (pause) {
-    const every = limits.pauseEvery ?? 2000;
-    compiled.assign(ENTRY as unknown as string, (_expr: unknown, _input: unknown, env: Frame) => {
-      const steps = (env.base[STEPS] = (env.base[STEPS] ?? 0) + 1);
-      return steps % every === 0 ? pause() : undefined;
-    });
-  }
   // The two built-ins that turn a small argument into a huge string check their size before allocating.
   compiled.registerFunction("pad", (str: string | undefined, width: number, char?: string) => pad(str, width, char, maxString), "<s-ns?:s>");
   compiled.registerFunction("join", (strs: string[] | undefined, separator?: string) => join(strs, separator, maxString), "<a<s>s?:s>");

@@ -5,6 +5,9 @@ import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { DEFAULT_CONFIG } from "./load.ts";
 
+/** The admin token guards replay and reload; a short one falls to guessing even at ten tries a minute. */
+export const MIN_ADMIN_TOKEN_LENGTH = 24;
+
 /**
  * `koppel serve [--config file] [--port n] [--host h] [--sandbox]`. Without connection credentials
  * in the environment (or with --sandbox) it starts the AFAS and AsPos simulators in process, points
@@ -22,6 +25,10 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     }
     adminToken = generateToken();
   }
+  if (!sandboxMode && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    io.err(`KOPPEL_ADMIN_TOKEN is ${adminToken.length} characters; use at least ${MIN_ADMIN_TOKEN_LENGTH} random ones (openssl rand -base64 24)`);
+    return 1;
+  }
 
   let sandbox: Sandbox | undefined;
   if (sandboxMode) {
@@ -34,7 +41,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     runtime = await startRuntime({
       configPath: flag(args, "config") ?? DEFAULT_CONFIG,
       port,
-      host: flag(args, "host") ?? (sandboxMode ? "127.0.0.1" : "0.0.0.0"),
+      host: listenHost(flag(args, "host"), process.env),
       adminToken,
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
@@ -73,6 +80,11 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   await runtime.stop();
   await sandbox?.stop();
   return 0;
+}
+
+/** Loopback unless asked: a container or a host behind a proxy sets --host 0.0.0.0 (or KOPPEL_HOST) on purpose. */
+export function listenHost(flagged: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flagged ?? env.KOPPEL_HOST ?? "127.0.0.1";
 }
 
 /** Tuning from the environment: how long a job's lease lasts, how many jobs run at once. */

@@ -4,6 +4,8 @@
  * until retention or `koppel erase` blanks it.
  */
 
+import { MIN_NEEDLE, scrubber, type Scrub } from "./scrub.ts";
+
 export type PayloadMode = "redacted" | "full" | "none";
 
 export interface RedactConfig {
@@ -28,8 +30,6 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   "birthdate", "dateofbirth", "dabi",
 ];
 
-const EMAIL = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-
 export type Redactor = (payload: unknown) => unknown;
 
 export function createRedactor(config: RedactConfig = {}): Redactor {
@@ -39,9 +39,14 @@ export function createRedactor(config: RedactConfig = {}): Redactor {
   const keys = new Set(DEFAULT_SENSITIVE_KEYS);
   const paths = (config.redact ?? []).map((p) => p.split(".").filter(Boolean).map((s) => s.toLowerCase()));
   return (payload) => {
-    const found = new Set<string>();
-    const masked = maskKeys(payload, [], keys, paths, found);
-    return scrubValues(masked, scrubber(found));
+    try {
+      const found = new Set<string>();
+      const masked = maskKeys(payload, [], keys, paths, found);
+      return scrubValues(masked, scrubber(found, MASK));
+    } catch {
+      // What cannot be redacted is not kept: the run record must still be written.
+      return MASK;
+    }
   };
 }
 
@@ -84,26 +89,17 @@ function maskLeaf(v: unknown, found: Set<string>): unknown {
  * Second pass: the same values where no key names them (a GetConnector filter in a URL, a
  * `where` value, an AFAS message quoting the name), and anything shaped like an email address.
  */
-function scrubValues(value: unknown, scrub: (text: string) => string): unknown {
+function scrubValues(value: unknown, scrub: Scrub): unknown {
   if (typeof value === "string") return scrub(value);
   if (Array.isArray(value)) return value.map((v) => scrubValues(v, scrub));
   if (!isRecord(value)) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValues(v, scrub)]));
 }
 
-function scrubber(found: ReadonlySet<string>): (text: string) => string {
-  const needles = [...found].flatMap((v) => [v, encodeURIComponent(v)]).sort((a, b) => b.length - a.length);
-  const known = needles.length ? new RegExp([...new Set(needles)].map(escapeRegExp).join("|"), "gi") : null;
-  return (text) => {
-    const masked = known ? text.replace(known, MASK) : text;
-    return masked.replace(EMAIL, MASK);
-  };
-}
-
 /** Short or purely numeric values (a house number "21", "NL") would mask unrelated text. */
 function remember(found: Set<string>, value: string): void {
   const v = value.trim();
-  if (v.length >= 4 && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
+  if (v.length >= MIN_NEEDLE && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
 }
 
 function collectStrings(value: unknown, found: Set<string>): void {
@@ -128,10 +124,6 @@ function keepShapeOnly(payload: unknown): unknown {
     steps: payload.steps.map((s) => pick(s, ["step", "kind", "status", "ms", "fromLedger"])),
     effects: Array.isArray(payload.effects) ? payload.effects.map((e) => pick(e, ["step", "send", "op"])) : [],
   };
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
