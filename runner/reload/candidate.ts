@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
+import { connectionErrors } from "../connection-check.ts";
 import { nodeHost } from "../project-host.ts";
 import { scheduleErrors } from "../triggers/timing.ts";
 import { fixtureFailures } from "./fixtures.ts";
@@ -33,6 +34,8 @@ export async function checkCandidate(root: string, configPath: string, options: 
   const host = recording(nodeHost(configFile, { cwd: root, lenientEnv: options.lenientEnv ?? true, ...(options.env ? { env: options.env } : {}) }), texts);
   const { project, errors } = loadProject(configFile, host, SERVED_LIMITS);
   if (!project) return { errors: errors.map((e) => e.format()), texts };
+  const invalid = connectionErrors(project, host);
+  if (invalid.length) return { errors: invalid.map((e) => e.format()), texts, loaded: project };
   const failures = [...scheduleErrors(project).map((e) => e.format()), ...(await fixtureFailures(project, host))];
   return failures.length ? { errors: failures, texts, loaded: project } : { project, errors: [], texts, loaded: project };
 }
