@@ -57,19 +57,23 @@ function maskKeys(value: unknown, path: readonly string[], keys: ReadonlySet<str
   const out: Record<string, unknown> = {};
   // A filter condition ({ field: "Email", op, value }) names the field in a value, not a key.
   const filtered = typeof value.field === "string" && keys.has(value.field.toLowerCase());
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = [...path, key.toLowerCase()];
-    const sensitive = keys.has(key.toLowerCase()) || (filtered && key === "value") || paths.some((p) => endsWith(childPath, p));
+  for (const key in value) {
+    const child = value[key];
+    const lower = key.toLowerCase();
+    // Paths are only tracked when the config names some: the common case builds no arrays.
+    const childPath = paths.length ? [...path, lower] : path;
+    const onPath = paths.length > 0 && paths.some((p) => endsWith(childPath, p));
+    const sensitive = keys.has(lower) || (filtered && key === "value") || onPath;
     if (sensitive && isLeaf(child)) {
-      out[key] = maskLeaf(child, found);
+      put(out, key, maskLeaf(child, found));
     } else if (sensitive && Array.isArray(child) && child.every(isLeaf)) {
-      out[key] = child.map((c) => maskLeaf(c, found));
-    } else if (sensitive && paths.some((p) => endsWith(childPath, p))) {
+      put(out, key, child.map((c) => maskLeaf(c, found)));
+    } else if (onPath) {
       // A configured path names a whole object or list: mask it entirely.
       collectStrings(child, found);
-      out[key] = MASK;
+      put(out, key, MASK);
     } else {
-      out[key] = maskKeys(child, childPath, keys, paths, found);
+      put(out, key, maskKeys(child, childPath, keys, paths, found));
     }
   }
   return out;
@@ -93,7 +97,9 @@ function scrubValues(value: unknown, scrub: Scrub): unknown {
   if (typeof value === "string") return scrub(value);
   if (Array.isArray(value)) return value.map((v) => scrubValues(v, scrub));
   if (!isRecord(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValues(v, scrub)]));
+  const out: Record<string, unknown> = {};
+  for (const key in value) put(out, key, scrubValues(value[key], scrub));
+  return out;
 }
 
 /** Short or purely numeric values (a house number "21", "NL") would mask unrelated text. */
@@ -124,6 +130,12 @@ function keepShapeOnly(payload: unknown): unknown {
     steps: payload.steps.map((s) => pick(s, ["step", "kind", "status", "ms", "fromLedger"])),
     effects: Array.isArray(payload.effects) ? payload.effects.map((e) => pick(e, ["step", "send", "op"])) : [],
   };
+}
+
+/** An own property even for `__proto__`, which a webhook body may carry as a plain key. */
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -60,3 +60,12 @@ describe("redaction of hostile and huge values", () => {
     expect(createRedactor()(cyclic)).toBe(MASK);
   });
 });
+
+describe("redaction keeps odd keys as data", () => {
+  it("a __proto__ key in a webhook body stays an own, masked property", () => {
+    const body = JSON.parse('{"__proto__":{"email":"x@y.nl","note":"mail x@y.nl"},"number":"W1"}') as unknown;
+    const out = createRedactor()(body) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(out))).toEqual({ ["__proto__"]: { email: MASK, note: `mail ${MASK}` }, number: "W1" });
+  });
+});
