@@ -141,7 +141,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     leaseMs: options.leaseMs ?? 60_000,
     concurrency: options.concurrency ?? 8,
     // The class and code only: a message may quote the event (customer data must not reach stderr).
-    onError: (e) => log(`worker: ${errorLabel(e)}`),
+    onError: (e, job) => log(`worker: ${errorLabel(e)}${job ? ` (flow ${job.flow}, run ${job.runId})` : ""}`),
     onProcessed: (job) => {
       const started = claimedAt.get(job.jobId);
       claimedAt.delete(job.jobId);

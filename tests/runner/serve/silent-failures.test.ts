@@ -71,6 +71,21 @@ describe("failures outside a run are not silent", () => {
     expect(receiver.bodies.map((b) => b.koppel)).toContainEqual(expect.objectContaining({ kind: "accept-failed", code: "Error" }));
   });
 
+  it("a worker error is logged by class, flow and run id, never with the customer data its message quotes", async () => {
+    const queue = system.runtime.queue;
+    const original = queue.complete.bind(queue);
+    queue.complete = () => Promise.reject(new RangeError("Invalid regular expression: /sanne@bakkerij.nl|Sanne Berg/: Regular expression too large"));
+    try {
+      expect(await system.postOrder("W2026-900003")).toBe(202);
+      for (let i = 0; i < 100 && !lines.some((l) => l.startsWith("worker: ")); i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      queue.complete = original;
+    }
+    const logged = lines.filter((l) => l.startsWith("worker: "));
+    expect(logged[0]).toMatch(/^worker: RangeError \(flow aspos-order-to-afas, run \S+\)$/);
+    expect(lines.join("\n")).not.toMatch(/sanne|Berg/i);
+  });
+
   it("/webhooks/__proto__ and /webhooks/constructor are unknown sources (404), not crashes", async () => {
     for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
       const res = await fetch(`${system.runtime.url}/webhooks/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
