@@ -3,9 +3,6 @@ import { ConfigError } from "../errors.ts";
 import type { Limits } from "./expression.ts";
 
 const EXIT = Symbol.for("jsonata.__evaluate_exit");
-const STEPS = Symbol("koppel.steps");
-
-type Frame = { base: Record<symbol, number> };
 
 /**
  * Size caps and cooperative pauses for one compiled expression. JSONata only checks its time limit
@@ -15,13 +12,14 @@ type Frame = { base: Record<symbol, number> };
 export function guard(compiled: jsonata.Expression, limits: Limits): void {
   const { maxString, maxItems, pause } = limits;
   const every = limits.pauseEvery ?? 2000;
+  // Counted over all evaluations of this expression: a pause every `every` steps of any of them is as good.
+  let steps = 0;
   // One hook for both jobs: JSONata awaits a hook's answer on every step, so each hook costs a tick.
-  compiled.assign(EXIT as unknown as string, (_expr: unknown, _input: unknown, env: Frame, result: unknown) => {
+  compiled.assign(EXIT as unknown as string, (_expr: unknown, _input: unknown, _env: unknown, result: unknown) => {
     if (typeof result === "string" && result.length > maxString) throw tooLarge(`a string of ${result.length} characters`, maxString);
     if (Array.isArray(result) && result.length > maxItems) throw tooLarge(`a list of ${result.length} items`, maxItems);
     if (!pause) return undefined;
-    const steps = (env.base[STEPS] = (env.base[STEPS] ?? 0) + 1);
-    return steps % every === 0 ? pause() : undefined;
+    return ++steps % every === 0 ? pause() : undefined;
   });
   // The two built-ins that turn a small argument into a huge string check their size before allocating.
   compiled.registerFunction("pad", (str: string | undefined, width: number, char?: string) => pad(str, width, char, maxString), "<s-ns?:s>");
