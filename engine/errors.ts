@@ -68,6 +68,9 @@ export const ERROR_CODES = {
   WEBHOOK_BAD_JSON: { actor: "operator", title: "body does not parse as JSON" },
   WEBHOOK_TOO_DEEP: { actor: "operator", title: "body nests deeper than allowed" },
 
+  // Admin API and dashboard.
+  TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
+
   INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -2,7 +2,9 @@ import type { ConnectionConfig } from "../../engine/config/types.ts";
 import { ConfigError } from "../../engine/errors.ts";
 import { checkAfasConnection } from "./afas/config.ts";
 import { createAfasConnector } from "./afas/index.ts";
+import { checkAsposConnection } from "./aspos/config.ts";
 import { createAsposConnector } from "./aspos/index.ts";
+import type { SettingProblem } from "./setting-check.ts";
 import type { Connector } from "./types.ts";
 
 /** What every connector factory accepts: tests and the sandbox inject fetch and the clock. */
@@ -16,7 +18,7 @@ export interface ConnectorType {
   // Method syntax on purpose: each factory narrows `config` to its own type.
   create(name: string, config: never, options?: ConnectorOptions): Connector;
   /** Settings the connector would reject at its first call, by key, so a version that has them does not load. */
-  check?(name: string, config: never): { key: string; error: ConfigError }[];
+  check?(name: string, config: never): SettingProblem[];
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ConnectorType {
  */
 export const CONNECTOR_TYPES: readonly ConnectorType[] = [
   { type: "afas", create: createAfasConnector, check: checkAfasConnection },
-  { type: "aspos", create: createAsposConnector },
+  { type: "aspos", create: createAsposConnector, check: checkAsposConnection },
 ];
 
 /** One connector per entry under `connections:`, keyed by the connection name. */

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { ErrorCode } from "../../engine/errors.ts";
 
 /**
  * Failed token guesses per caller address (login form and bearer tokens alike). After `max` misses
@@ -57,7 +58,8 @@ export function refuseWhileBlocked(limiter: AttemptLimiter): MiddlewareHandler {
     const wait = presents ? limiter.blockedFor(peerOf(c)) : 0;
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
-      return c.json({ error: { code: "TOO_MANY_ATTEMPTS", reason: `too many wrong tokens from this address; try again in ${seconds} s` } }, 429, { "Retry-After": String(seconds) });
+      const code: ErrorCode = "TOO_MANY_ATTEMPTS";
+      return c.json({ error: { code, reason: `too many wrong tokens from this address; try again in ${seconds} s` } }, 429, { "Retry-After": String(seconds) });
     }
     await next();
   };

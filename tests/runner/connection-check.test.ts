@@ -42,6 +42,16 @@ describe("connection settings are checked when a version loads", () => {
     expect(checked.errors).toEqual([expect.stringContaining(`${tokenAt} INVALID_VALUE connection 'afas': token`)]);
   });
 
+  it("an AsPos baseUrl that is not an http(s) URL is refused at its line", async () => {
+    const { dir } = project();
+    const lines = readFileSync(join(dir, "mapping.config.yaml"), "utf8").split("\n");
+    const line = lines.findIndex((l) => l.includes('baseUrl: "${env:ASPOS_URL}"')) + 1;
+    Object.assign(process.env, ENV, { ASPOS_URL: "tenant.aspos.nl" });
+    const io = bufferIO();
+    expect(await validateCommand([], io, dir)).toBe(1);
+    expect(io.stderr()).toMatch(new RegExp(`^mapping\\.config\\.yaml:${line}:\\d+ INVALID_VALUE connection 'aspos': baseUrl must be an http\\(s\\) URL`, "m"));
+  });
+
   it("a well-formed token passes, and an unset one under --lenient-env is not judged", async () => {
     const { dir } = project();
     Object.assign(process.env, ENV);

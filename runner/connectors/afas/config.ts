@@ -1,4 +1,5 @@
 import { ConfigError } from "../../../engine/errors.ts";
+import { checkSetting, requireHttpUrl, type SettingProblem } from "../setting-check.ts";
 
 /** A `type: afas` entry under `connections:` after `${env:…}` resolution. */
 export interface AfasConnectionConfig {
@@ -52,26 +53,13 @@ export function clampParallel(value: number | undefined): number {
   return Math.min(AFAS_MAX_PARALLEL, Math.max(1, Math.floor(value)));
 }
 
-/**
- * The settings a connector would otherwise reject per job, checked when a version loads, by the
- * key at fault. Unset `${env:…}` placeholders (`<NAME>`, lenient loads) are not checked.
- */
-export function checkAfasConnection(name: string, config: AfasConnectionConfig): { key: string; error: ConfigError }[] {
-  const problems: { key: string; error: ConfigError }[] = [];
-  const attempt = (key: string, value: string | undefined, check: () => unknown) => {
-    if (value !== undefined && isPlaceholder(value)) return;
-    try {
-      check();
-    } catch (e) {
-      if (e instanceof ConfigError) problems.push({ key, error: e });
-      else throw e;
-    }
-  };
-  attempt("token", config.token, () => authorizationHeader(name, config.token));
-  attempt(config.baseUrl ? "baseUrl" : "environment", config.baseUrl ?? config.environment, () => resolveBaseUrl(name, config));
+/** The settings the connector would otherwise reject at its first call, checked when a version loads. */
+export function checkAfasConnection(name: string, config: AfasConnectionConfig): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  checkSetting(problems, "token", config.token, () => authorizationHeader(name, config.token));
+  checkSetting(problems, config.baseUrl ? "baseUrl" : "environment", config.baseUrl ?? config.environment, () => {
+    resolveBaseUrl(name, config);
+    if (config.baseUrl) requireHttpUrl(name, "baseUrl", config.baseUrl);
+  });
   return problems;
-}
-
-function isPlaceholder(value: string): boolean {
-  return /^<[A-Za-z_][A-Za-z0-9_]*>$/.test(value.trim());
 }
