@@ -12,27 +12,31 @@ export type Scrub = (text: string) => string;
 
 export function scrubber(values: ReadonlySet<string>, mask: string): Scrub {
   const index = needleIndex(values);
-  return (text) => maskEmails(index.size ? maskNeedles(text, index, mask) : text, mask);
+  // Most strings the second pass meets were masked by the first: nothing left to find in them.
+  return (text) => (text === mask ? text : maskEmails(index.size ? maskNeedles(text, index, mask) : text, mask));
 }
 
 /** Needles (lower case, raw and URL-encoded) by a hash of their first characters, longest first. */
 function needleIndex(values: ReadonlySet<string>): Map<number, string[]> {
   const index = new Map<number, string[]>();
-  const seen = new Set<string>();
+  const add = (needle: string) => {
+    if (needle.length < MIN_NEEDLE) return;
+    const key = prefixHash(needle, 0);
+    const list = index.get(key);
+    if (!list) index.set(key, [needle]);
+    else if (!list.includes(needle)) list.push(needle);
+  };
   for (const value of values) {
-    for (const form of [value, encodeURIComponent(value)]) {
-      const needle = form.toLowerCase();
-      if (needle.length < MIN_NEEDLE || seen.has(needle)) continue;
-      seen.add(needle);
-      const key = prefixHash(needle, 0);
-      const list = index.get(key);
-      if (list) list.push(needle);
-      else index.set(key, [needle]);
-    }
+    const lower = value.toLowerCase();
+    add(lower);
+    // Only values with characters a URL escapes have a second form to look for.
+    if (!URL_SAFE.test(lower)) add(encodeURIComponent(value).toLowerCase());
   }
-  for (const list of index.values()) list.sort((a, b) => b.length - a.length);
+  for (const list of index.values()) if (list.length > 1) list.sort((a, b) => b.length - a.length);
   return index;
 }
+
+const URL_SAFE = /^[A-Za-z0-9_.!~*'()-]*$/;
 
 function prefixHash(text: string, at: number): number {
   return ((text.charCodeAt(at) * 31 + text.charCodeAt(at + 1)) * 31 + text.charCodeAt(at + 2)) * 31 + text.charCodeAt(at + 3) | 0;
