@@ -17,6 +17,7 @@ import { pseudonymizingStore } from "../privacy/pseudonym.ts";
 import { startRetention, type RetentionJob } from "../privacy/retention.ts";
 import { createReloader, loadInitialVersion, type Reloader, type ReloadSource } from "../reload/index.ts";
 import { createApp } from "../server/app.ts";
+import { peerOf } from "../server/attempts.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { sourceLookup, withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
@@ -177,7 +178,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
       onRefused: (source, code) => metrics.webhookRefused(source, code),
       onAcceptError: incidents.acceptFailed,
-      peerAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress ?? "",
+      peerAddress: peerOf,
       now,
   };
   const app = createApp({
