@@ -4,7 +4,7 @@ import { LeasedSemaphore, type SlotTimings } from "./leased-semaphore.ts";
 import { SlotChannel } from "./slot-channel.ts";
 import { SlotTable, type SlotNotice } from "./slot-table.ts";
 
-export const DEFAULT_SLOT_TIMINGS: SlotTimings = { leaseMs: 15_000, idleMs: 20, pollMs: 200 };
+export const DEFAULT_SLOT_TIMINGS: SlotTimings = { leaseMs: 15_000, idleMs: 50, pollMs: 200 };
 
 export interface ClusterGatesOptions extends Partial<SlotTimings> {
   /** Unique per process: its rows in `concurrency_slots`. */

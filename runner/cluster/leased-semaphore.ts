@@ -48,7 +48,9 @@ export class LeasedSemaphore implements ConcurrencyGate {
   /** Held slots → the generation they were taken in (a renewal judges only slots older than itself). */
   private readonly held = new Map<number, number>();
   private readonly validUntil = new Map<number, number>();
-  private idle: number[] = [];
+  /** Held, in no call; the most recently used is taken first, so the longest idle ones age out. */
+  private readonly idle: number[] = [];
+  private readonly idleSince = new Map<number, number>();
   private readonly waiters: Waiter[] = [];
   /** Other holders that announced unmet demand → when we last heard it. */
   private readonly rivals = new Map<string, number>();
@@ -138,11 +140,22 @@ export class LeasedSemaphore implements ConcurrencyGate {
     const next = this.waiters.shift();
     if (next) return next.resolve(slot);
     this.idle.push(slot);
-    this.idleTimer ??= setTimeout(() => {
+    this.idleSince.set(slot, this.o.now());
+    this.armIdle();
+  }
+
+  /** Gives back the slots idle for idleMs; the clock starts per slot, so a just-freed one stays for the next call. */
+  private armIdle(): void {
+    if (this.idleTimer || this.idle.length === 0) return;
+    const oldest = Math.min(...this.idle.map((s) => this.idleSince.get(s) ?? 0));
+    this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.idle.length) this.giveBack(this.idle.splice(0));
-    }, this.o.idleMs);
-    this.idleTimer.unref?.();
+      const cutoff = this.o.now() - this.o.idleMs;
+      const stale = this.idle.filter((s) => (this.idleSince.get(s) ?? 0) <= cutoff);
+      if (stale.length) this.giveBack(stale);
+      this.armIdle();
+    }, Math.max(0, oldest + this.o.idleMs - this.o.now()));
+    this.idleTimer.unref();
   }
 
   /** Serves waiters from idle slots, then asks PostgreSQL for more if the share allows. */
@@ -176,6 +189,7 @@ export class LeasedSemaphore implements ConcurrencyGate {
         this.held.set(slot, generation);
         this.validUntil.set(slot, sentAt + this.o.leaseMs);
         this.idle.push(slot);
+        this.idleSince.set(slot, sentAt);
       }
       if (got.length < n && this.freed === freedBefore) this.starved = true;
     } catch (error) {
@@ -216,12 +230,19 @@ export class LeasedSemaphore implements ConcurrencyGate {
 
   private giveBack(slots: readonly number[]): void {
     slots.forEach((s) => this.forget(s));
-    this.o.table.release(this.key, this.o.holder, slots, this.waiters.length > 0).catch(this.o.onError);
+    // Our own notice is not delivered to us, and an acquire that raced the release may have found
+    // these rows still ours: once it commits, they are free for our waiters as for anyone's.
+    this.o.table.release(this.key, this.o.holder, slots, this.waiters.length > 0).then(() => {
+      this.freed += 1;
+      this.starved = false;
+      this.pump();
+    }, this.o.onError);
   }
 
   private forget(slot: number): void {
     this.held.delete(slot);
     this.validUntil.delete(slot);
+    this.idleSince.delete(slot);
     const at = this.idle.indexOf(slot);
     if (at >= 0) this.idle.splice(at, 1);
   }
