@@ -125,6 +125,20 @@ describe("leased slots in PostgreSQL", () => {
     expect(bStarted).toBeGreaterThanOrEqual(longEnded);
   });
 
+  it("stops using a slot that a renewal finds taken over", async () => {
+    const key = freshKey();
+    const a = await replica("a", { leaseMs: 1000, idleMs: 60_000, pollMs: 50 });
+    await a.gate(key, 1).run(() => sleep(5));
+    expect(await held(key, "a")).toBe(1);
+    // What A sees after stalling past its lease while another replica took the slot over.
+    await sql.query(`UPDATE concurrency_slots SET holder = 'b', lease_until = (extract(epoch from clock_timestamp()) * 1000)::bigint + 900 WHERE key = $1`, [key]);
+    await sleep(450); // a renewal (every 333 ms) has run; A's own lease would still be valid
+    const started = Date.now();
+    await a.gate(key, 1).run(() => sleep(5));
+    // Not at once on its kept-idle slot: only after B's lease ran out.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
   it("shares the slots fairly between busy replicas: a newcomer gets its share from one that held them all", async () => {
     const key = freshKey();
     const [a, b] = await Promise.all([replica("a"), replica("b")]);
