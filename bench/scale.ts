@@ -15,7 +15,8 @@
  * limit, 8) caps the whole cluster, however many replicas share the PostgreSQL store; with latency L
  * and k AFAS calls per run no setup can beat maxParallel / (L × k) runs/s (C/L). The AFAS simulator
  * counts the calls it answers at once: "max in flight" is that cluster-wide figure, and above
- * maxParallel the cap leaked.
+ * maxParallel the cap leaked. Each setup has an AFAS simulator of its own (its own environment), so
+ * a setup still retrying a failed run of an earlier batch cannot add to another setup's figure.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,6 +24,7 @@ import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
 import { openStore } from "../runner/store/open.ts";
 import type { Store } from "../runner/store/types.ts";
+import { startAfasSimulator, type RunningAfasSimulator } from "../sandbox/afas/index.ts";
 import { deliver, startReplicas, stopReplicas, type ReplicaProcess } from "../tests/e2e/cluster.ts";
 import { orderWebhook, scratchProject, startSimulators, waitFor } from "../tests/e2e/harness.ts";
 import { createTempDatabase, type TempDatabase } from "../tests/e2e/postgres.ts";
@@ -56,6 +58,7 @@ interface Setup {
   readonly name: string;
   readonly replicas: number;
   processes: ReplicaProcess[];
+  afas?: RunningAfasSimulator;
   store?: Store;
   db?: TempDatabase;
 }
@@ -82,7 +85,8 @@ async function start(setup: Setup): Promise<void> {
     setup.db = await createTempDatabase("koppel_bench");
     url = setup.db.url;
   }
-  setup.processes = await startReplicas(dir, { ...sims.env, KOPPEL_STORE: url }, setup.replicas);
+  setup.afas = await startAfasSimulator();
+  setup.processes = await startReplicas(dir, { ...sims.env, AFAS_BASE_URL: setup.afas.baseUrl, KOPPEL_STORE: url }, setup.replicas);
   // The bench reads progress through the store's own interface, like the dashboard does.
   setup.store = await openStore(url);
 }
@@ -94,7 +98,7 @@ async function finished(store: Store, from: number): Promise<{ count: number; fa
 
 async function measure(setup: Setup, label: string, count = runs): Promise<Sample> {
   const targets = setup.processes.map((p) => p.url);
-  const afas = sims.afas.state.stats;
+  const afas = setup.afas!.state.stats;
   const callsBefore = afas.requests;
   afas.maxInFlight = afas.inFlight;
   const from = Date.now() - 1;
@@ -126,7 +130,7 @@ function median(xs: readonly number[]): number {
 
 try {
   await Promise.all(setups.map(start));
-  sims.afas.control.injectFault({ latencyMs });
+  for (const setup of setups) setup.afas!.control.injectFault({ latencyMs });
   // One small batch each first, so connection pools, JIT and pg-boss are warm in every process.
   for (const [s, setup] of setups.entries()) await measure(setup, `W${s}`, 20);
 
@@ -171,6 +175,7 @@ try {
     await stopReplicas(setup.processes);
     await setup.store?.close();
     await setup.db?.drop();
+    await setup.afas?.close();
   }
   await sims.close();
 }

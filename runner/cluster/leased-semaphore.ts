@@ -181,10 +181,11 @@ export class LeasedSemaphore implements ConcurrencyGate {
   private async acquire(n: number): Promise<void> {
     this.acquiring = true;
     const freedBefore = this.freed;
-    const generation = ++this.generation;
     const sentAt = this.o.now();
     try {
       const got = await this.o.table.acquire(this.key, this.size, this.o.holder, n, this.o.leaseMs);
+      // Numbered on arrival: a renewal asked before now may have run before this acquire committed.
+      const generation = ++this.generation;
       for (const slot of got) {
         this.held.set(slot, generation);
         this.validUntil.set(slot, sentAt + this.o.leaseMs);
@@ -204,6 +205,7 @@ export class LeasedSemaphore implements ConcurrencyGate {
 
   private nextIdle(): number | undefined {
     for (let slot = this.idle.pop(); slot !== undefined; slot = this.idle.pop()) {
+      this.idleSince.delete(slot);
       if (this.valid(slot)) return slot;
       // Not renewed in time (PostgreSQL unreachable?): another replica may take it any moment.
       this.giveBack([slot]);
