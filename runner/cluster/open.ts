@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { processGates, type GateFactory } from "../connectors/gate.ts";
+import type { GateFactory } from "../connectors/gate.ts";
+import { processGates } from "../connectors/process-gates.ts";
 import { ClusterGates } from "./cluster-gates.ts";
 
 export interface Gates {
