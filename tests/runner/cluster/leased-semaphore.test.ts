@@ -97,6 +97,18 @@ describe("leased slots in PostgreSQL", () => {
     expect(table.trips).toBeLessThan(20);
   });
 
+  it("wakes a waiting replica by notice when a slot is freed, not by its poll", async () => {
+    const key = freshKey();
+    const [a, b] = await Promise.all([replica("a"), replica("b", { pollMs: 10_000 })]);
+    const long = a.gate(key, 1).run(() => sleep(300));
+    await sleep(50);
+    const started = Date.now();
+    await b.gate(key, 1).run(async () => undefined);
+    await long;
+    // B's first try found the slot taken; it only asks again at a notice or after 10 s.
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it("gives a dead replica's slots to others once their lease has passed", async () => {
     const key = freshKey();
     const b = await replica("b", { pollMs: 50 });
