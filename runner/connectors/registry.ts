@@ -2,12 +2,15 @@ import type { ConnectionConfig } from "../../engine/config/types.ts";
 import { ConfigError } from "../../engine/errors.ts";
 import { createAfasConnector } from "./afas/index.ts";
 import { createAsposConnector } from "./aspos/index.ts";
+import type { GateFactory } from "./gate.ts";
 import type { Connector } from "./types.ts";
 
 /** What every connector factory accepts: tests and the sandbox inject fetch and the clock. */
 export interface ConnectorOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /** Caps on parallel calls shared by key (AFAS: per environment); the runtime picks process or cluster. */
+  readonly gates?: GateFactory;
 }
 
 export interface ConnectorType {
