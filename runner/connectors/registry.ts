@@ -4,6 +4,7 @@ import { checkAfasConnection } from "./afas/config.ts";
 import { createAfasConnector } from "./afas/index.ts";
 import { checkAsposConnection } from "./aspos/config.ts";
 import { createAsposConnector } from "./aspos/index.ts";
+import type { GateFactory } from "./gate.ts";
 import type { SettingProblem } from "./setting-check.ts";
 import type { Connector } from "./types.ts";
 
@@ -11,6 +12,8 @@ import type { Connector } from "./types.ts";
 export interface ConnectorOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /** Caps on parallel calls shared by key (AFAS: per environment); the runtime picks process or cluster. */
+  readonly gates?: GateFactory;
 }
 
 export interface ConnectorType {

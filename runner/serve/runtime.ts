@@ -22,6 +22,7 @@ import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { sourceLookup, withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
 import { resolveStoreUrl } from "../integrator/store-url.ts";
+import { openGates } from "../cluster/open.ts";
 import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
@@ -91,13 +92,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const now = () => Date.now();
 
   const startup = readStartupConfig(configFile);
-  const store = await openStore(resolveStoreUrl(options.storeUrl ?? process.env.KOPPEL_STORE ?? startup.storeUrl ?? DEFAULT_STORE_URL, cwd));
+  const storeUrl = resolveStoreUrl(options.storeUrl ?? process.env.KOPPEL_STORE ?? startup.storeUrl ?? DEFAULT_STORE_URL, cwd);
+  const store = await openStore(storeUrl);
   const queue = await openQueue(store);
+  const gates = await openGates(store, storeUrl, { replicaId, onError: (e) => log(`afas slots: ${(e as Error).message}`) });
   const configRel = relative(root, configFile);
   const initialSource = startup.reload;
   const candidate = { lenientEnv: options.lenientEnv ?? false };
   const initial = await loadInitialVersion({ source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, replicaId, candidate, cwd: root });
   if (!initial.version) {
+    await gates.close();
     await queue.close();
     await store.close();
     throw new Error(`no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
@@ -125,7 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (!found) {
       // One factory call per connection, so each connector's fetch is timed under its own name.
       found = new Map(Object.entries(version.project.config.connections).flatMap(([name, connection]) =>
-        [...createConnectors({ [name]: connection }, { fetch: metrics.instrumentFetch(name, upstreamFetch) })]));
+        [...createConnectors({ [name]: connection }, { fetch: metrics.instrumentFetch(name, upstreamFetch), gates: gates.factory })]));
       connectorsBySha.set(version.sha, found);
     }
     return found;
@@ -265,6 +269,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await worker.stop({ graceMs: 10_000 });
         await alerter.idle();
         for (const set of connectorsBySha.values()) for (const c of set.values()) await c.close?.();
+        await gates.close();
         await queue.close();
         await store.close();
       })();

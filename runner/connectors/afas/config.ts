@@ -10,7 +10,7 @@ export interface AfasConnectionConfig {
   readonly baseUrl?: string;
   /** The XML token from the App connector, or only its 64-hex data part. */
   readonly token: string;
-  /** Concurrent calls on this connection; default 4, AFAS allows at most 8. */
+  /** Concurrent calls to this environment, over all its connections and replicas; default 4, AFAS allows at most 8. */
   readonly maxParallel?: number;
   readonly timeoutMs?: number;
   /** Accept-Language for labels and error texts: en-us, nl-nl, nl-be, fr-fr, de-de. */
