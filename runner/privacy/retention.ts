@@ -9,7 +9,7 @@ export interface RetentionConfig {
 export const DEFAULT_RETENTION = { runs: "30d", payloads: "7d" } as const;
 
 export interface PurgeReport {
-  readonly payloads: { readonly events: number; readonly runs: number };
+  readonly payloads: { readonly events: number; readonly runs: number; readonly ledger: number };
   readonly runs: { readonly runs: number; readonly events: number; readonly ledger: number };
 }
 

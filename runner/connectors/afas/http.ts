@@ -5,10 +5,13 @@ import { withExchanges } from "../http/exchanges.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { authorizationHeader, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl } from "./config.ts";
 import { AFAS_TRANSPORT, httpError } from "./errors.ts";
+import type { GateFactory } from "../http/gate.ts";
 
 export interface AfasHttpOptions {
   fetch?: typeof fetch;
   now?: () => number;
+  /** Where the cap on parallel calls is kept; default a semaphore of this connection's own. */
+  gates?: GateFactory;
 }
 
 export interface AfasCall {
@@ -44,6 +47,7 @@ export class AfasHttp {
     this.client = new HttpClient({
       connection, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxParallel: this.maxParallel,
       now: this.now, wording: AFAS_TRANSPORT, ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel) } : {}),
     });
   }
 

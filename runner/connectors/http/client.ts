@@ -1,6 +1,7 @@
 import { createFetch, type $Fetch } from "ofetch";
 import type { Exchange } from "../../../engine/flow/port.ts";
 import { withExchanges } from "./exchanges.ts";
+import type { ConcurrencyGate } from "./gate.ts";
 import { Semaphore } from "./semaphore.ts";
 import { transportError, type TransportWording } from "./transport-error.ts";
 
@@ -34,6 +35,8 @@ export interface HttpClientOptions {
   readonly now: () => number;
   readonly wording: TransportWording;
   readonly fetch?: typeof fetch;
+  /** Where the cap on parallel calls is kept (shared per AFAS environment, or cluster-wide); default a semaphore of this client's own. */
+  readonly gate?: ConcurrencyGate;
 }
 
 /** Bodies are JSON when they parse as JSON; anything else (an HTML error page) is kept as text. */
@@ -70,13 +73,13 @@ function headersFor(req: HttpRequest): Headers {
 export class HttpClient {
   readonly connection: string;
   readonly maxParallel: number;
-  private readonly gate: Semaphore;
+  private readonly gate: ConcurrencyGate;
   private readonly $fetch: $Fetch;
 
   constructor(private readonly options: HttpClientOptions) {
     this.connection = options.connection;
     this.maxParallel = options.maxParallel;
-    this.gate = new Semaphore(options.maxParallel);
+    this.gate = options.gate ?? new Semaphore(options.maxParallel);
     this.$fetch = createFetch({ fetch: options.fetch ?? globalThis.fetch });
   }
 
