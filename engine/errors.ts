@@ -70,8 +70,15 @@ export const ERROR_CODES = {
   WEBHOOK_BAD_JSON: { actor: "operator", title: "body does not parse as JSON" },
   WEBHOOK_TOO_DEEP: { actor: "operator", title: "body nests deeper than allowed" },
 
-  // Admin API and dashboard.
+  // Admin API, dashboard and CLI.
+  UNAUTHORIZED: { actor: "operator", title: "admin token missing or wrong" },
   TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
+  RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
+  REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },
+
+  // Deployment: the operator fixes the runner's setup.
+  RELOAD_REJECTED: { actor: "integrator", title: "mapping version does not load, validate or pass its fixture tests; the last good one keeps running" },
+  GIT_FAILED: { actor: "operator", title: "git command on the mapping repository failed" },
 
   INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
 } as const satisfies Record<string, CodeInfo>;
@@ -135,6 +142,11 @@ export class ConfigError extends KoppelError {
 
 /** The event data cannot be processed as it is; someone fixes the record upstream, then replays. */
 export class DataError extends KoppelError {
+  readonly actor = "operator" as const;
+}
+
+/** The operator must act: the runner's setup, an admin request, or a run asked for. */
+export class OperatorError extends KoppelError {
   readonly actor = "operator" as const;
 }
 

@@ -17,6 +17,7 @@ import { pseudonymizingStore } from "../privacy/pseudonym.ts";
 import { startRetention, type RetentionJob } from "../privacy/retention.ts";
 import { createReloader, loadInitialVersion, type Reloader, type ReloadSource } from "../reload/index.ts";
 import { createApp } from "../server/app.ts";
+import { answerReplay } from "../server/replay-answer.ts";
 import { peerOf } from "../server/attempts.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { sourceLookup, withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
@@ -29,7 +30,7 @@ import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
 import type { WebhookSourceConfig } from "../triggers/verify/types.ts";
 import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "../worker/backoff.ts";
-import { registryReplayDeps, replayRun, ReplayRefused } from "../worker/replay.ts";
+import { registryReplayDeps, replayRun } from "../worker/replay.ts";
 import { toNewEvent } from "../worker/route.ts";
 import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
@@ -208,14 +209,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       incidents: incidents.list(),
     }),
     reload: () => reloader.checkNow(),
-    replay: async (runId, current) => {
-      try {
-        return { status: 202, body: await replayRun(registryReplayDeps(store, queue, versions, now), runId, { current }) };
-      } catch (e) {
-        if (e instanceof ReplayRefused) return { status: e.message.startsWith("no run") ? 404 : 409, body: { error: { code: "REPLAY_REFUSED", reason: e.message } } };
-        throw e;
-      }
-    },
+    replay: (runId, current) => answerReplay(() => replayRun(registryReplayDeps(store, queue, versions, now), runId, { current })),
     metrics: () => metrics.text(),
     ...(options.dashboard === false ? {} : {
       dashboard: {
