@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   NO_SCHEMA: { actor: "integrator", title: "send to an object that has no schema" },
   UNKNOWN_CONNECTION: { actor: "integrator", title: "connection is not configured" },
   TEST_CASE: { actor: "integrator", title: "fixture test case is malformed" },
+  FIXTURE_REFUSED: { actor: "integrator", title: "no fixture case can be built from this run" },
 
   // Run time, caused by the mapping or the data it met.
   EXPR_RUNTIME: { actor: "integrator", title: "expression failed while running" },

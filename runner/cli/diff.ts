@@ -37,7 +37,7 @@ export async function diffCommand(argv: readonly string[], io: CliIO, cwd: strin
     return comparison.summary.newlyFailing > 0 ? 1 : 0;
   } catch (e) {
     if (!(e instanceof GitError)) throw e;
-    io.err(`koppel diff: ${e.message}`);
+    io.err(`koppel diff: ${e.format()}`);
     return 2;
   }
 }

@@ -42,7 +42,7 @@ export async function fixtureCommand(argv: readonly string[], io: CliIO, cwd: st
     return 0;
   } catch (e) {
     if (!(e instanceof FromRunRefused)) throw e;
-    io.err(`koppel fixture: ${e.message}`);
+    io.err(`koppel fixture: ${e.format()}`);
     return 1;
   } finally {
     await store.close();

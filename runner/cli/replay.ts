@@ -54,7 +54,7 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
         } catch (error) {
           if (!(error instanceof ReplayRefused)) throw error;
           refused++;
-          io.err(`${progress}koppel replay: ${error.message}`);
+          io.err(`${progress}koppel replay: ${error.format()}`);
         }
       }
       if (bulk) io.out(`${runIds.length - refused} queued, ${refused} refused`);

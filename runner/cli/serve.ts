@@ -1,3 +1,4 @@
+import { KoppelError } from "../../engine/errors.ts";
 import { startRuntime } from "../serve/runtime.ts";
 import { generateToken } from "../server/session.ts";
 import { CONNECTION_ENV } from "../serve/connection-env.ts";
@@ -69,7 +70,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       ...positiveInt("KOPPEL_CONCURRENCY", "concurrency"),
     });
   } catch (e) {
-    io.err((e as Error).message);
+    io.err(e instanceof KoppelError ? e.format() : (e as Error).message);
     await sandbox?.stop();
     return 1;
   }

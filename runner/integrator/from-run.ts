@@ -2,6 +2,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseDocument, stringify } from "yaml";
 import type { Project, ProjectHost } from "../../engine/config/load.ts";
+import { ConfigError } from "../../engine/errors.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
 import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import type { Effect } from "../../engine/flow/result.ts";
@@ -11,7 +12,11 @@ import type { RunRecord } from "../worker/record.ts";
 import { Faker } from "./fake.ts";
 import { mocksFromTrace } from "./run-mocks.ts";
 
-export class FromRunRefused extends Error {}
+export class FromRunRefused extends ConfigError {
+  constructor(message: string) {
+    super("FIXTURE_REFUSED", message);
+  }
+}
 
 export interface FixtureFromRun {
   readonly testFile: string;

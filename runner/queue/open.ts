@@ -3,9 +3,10 @@ import type { Store } from "../store/types.ts";
 import { openPgBossQueue, type PgBossQueueOptions } from "./pgboss.ts";
 import { openSqliteQueue } from "./sqlite.ts";
 import type { JobQueue } from "./types.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 /** The queue that lives in the store's database: the jobs table for SQLite, pg-boss for PostgreSQL. */
 export async function openQueue(store: Store, options: PgBossQueueOptions = {}): Promise<JobQueue> {
-  if (!(store instanceof SqlStore)) throw new Error("openQueue needs a store from openStore()");
+  if (!(store instanceof SqlStore)) throw new InternalError("openQueue needs a store from openStore()");
   return store.kind === "sqlite" ? openSqliteQueue(store) : openPgBossQueue(store, options);
 }

@@ -5,6 +5,7 @@ import type { CheckedCandidate } from "./candidate.ts";
 import { gitRepo, type Checkout } from "./git.ts";
 import { contentVersionId } from "./version-id.ts";
 import { watchDirectory } from "./watch.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 /** Where mapping versions come from: the `reload:` section of mapping.config.yaml, plus tuning. */
 export type ReloadSource =
@@ -43,7 +44,7 @@ function gitSource(source: Extract<ReloadSource, { git: string }>, cwd: string):
   return {
     peek: () => repo.head(),
     open(sha) {
-      if (!sha) throw new Error("a git candidate is opened by its commit");
+      if (!sha) throw new InternalError("a git candidate is opened by its commit");
       return repo.checkout(sha);
     },
     versionId: (peeked) => peeked,

@@ -35,6 +35,7 @@ import { toNewEvent } from "../worker/route.ts";
 import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
+import { ConfigError } from "../../engine/errors.ts";
 
 export interface RuntimeOptions {
   /** mapping.config.yaml, absolute or relative to `cwd`. */
@@ -105,7 +106,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await gates.close();
     await queue.close();
     await store.close();
-    throw new Error(`no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
+    throw new ConfigError("RELOAD_REJECTED", `no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
   }
   const versions = createVersionRegistry(initial.version);
   const config = () => versions.current().project.config;

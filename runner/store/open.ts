@@ -2,6 +2,7 @@ import { openPostgresStore } from "./postgres.ts";
 import { DEFAULT_SQLITE_PATH, openSqliteStore } from "./sqlite.ts";
 import type { StoreOptions } from "./sql/store.ts";
 import type { Store } from "./types.ts";
+import { ConfigError } from "../../engine/errors.ts";
 
 export const DEFAULT_STORE_URL = `sqlite:${DEFAULT_SQLITE_PATH}`;
 
@@ -12,5 +13,5 @@ export const DEFAULT_STORE_URL = `sqlite:${DEFAULT_SQLITE_PATH}`;
 export async function openStore(url: string = DEFAULT_STORE_URL, options: StoreOptions = {}): Promise<Store> {
   if (url.startsWith("sqlite:")) return openSqliteStore(url.slice("sqlite:".length) || DEFAULT_SQLITE_PATH, options);
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStore(url, options);
-  throw new Error(`store.url "${url}": expected sqlite:<path>, sqlite::memory: or postgres://…`);
+  throw new ConfigError("INVALID_VALUE", `store.url "${url}": expected sqlite:<path>, sqlite::memory: or postgres://…`);
 }

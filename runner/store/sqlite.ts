@@ -7,6 +7,7 @@ import type { Driver } from "./sql/driver.ts";
 import { migrate } from "./sql/migrations.ts";
 import type { Program, Step } from "./sql/program.ts";
 import { SqlStore, type StoreOptions } from "./sql/store.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 export const DEFAULT_SQLITE_PATH = "./data/koppel.db";
 
@@ -30,7 +31,7 @@ export class SqliteDriver implements Driver {
   constructor(readonly db: Database.Database) {}
 
   private exec = (step: Step): unknown => {
-    if (step.kind === "effect") throw new Error("sqlite driver: effects need an asynchronous driver");
+    if (step.kind === "effect") throw new InternalError("sqlite driver: effects need an asynchronous driver");
     let statement = this.statements.get(step.sql);
     if (!statement) {
       statement = this.db.prepare(step.sql);

@@ -110,7 +110,7 @@ describe("koppel replay", () => {
 
       const refused = bufferIO();
       expect(await replayCommand(["nope", "--store", "sqlite:koppel.db", "--config", v1.configFile], refused, dir)).toBe(1);
-      expect(refused.stderr()).toBe("koppel replay: no run nope\n");
+      expect(refused.stderr()).toBe("koppel replay: RUN_NOT_FOUND no run nope\n");
       expect(await replayCommand([], bufferIO(), dir)).toBe(2);
       await queue.close();
       await store.close();
