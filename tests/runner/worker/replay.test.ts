@@ -78,8 +78,10 @@ describe.each(backends())("replay on $name", (backend) => {
   it("refuses runs that are not finished or do not exist", async () => {
     world = await new World(backend).open(version("sha-1", v1));
     const { runIds } = await world.accept(orderEvent("1001"));
-    await expect(replay(runIds[0]!)).rejects.toThrow(new ReplayRefused(`run ${runIds[0]} is queued; only finished runs (done, skipped, failed) can be replayed`));
+    await expect(replay(runIds[0]!)).rejects.toThrow(new ReplayRefused("REPLAY_REFUSED", `run ${runIds[0]} is queued; only finished runs (done, skipped, failed) can be replayed`));
+    await expect(replay(runIds[0]!)).rejects.toMatchObject({ code: "REPLAY_REFUSED", actor: "operator" });
     await expect(replay("no-such-run")).rejects.toThrow(ReplayRefused);
+    await expect(replay("no-such-run")).rejects.toMatchObject({ code: "RUN_NOT_FOUND", actor: "operator" });
   });
 });
 
