@@ -167,6 +167,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       accept: async (input) => {
         const accepted = await commit.accept(await toNewEvent(versions.current(), input, now));
         metrics.webhookAccepted(input.source, accepted.duplicate);
+        if (accepted.runIds.length) worker.wake();
         return { eventId: accepted.eventId, duplicate: accepted.duplicate };
       },
       onRefused: (source, code) => metrics.webhookRefused(source, code),

@@ -41,6 +41,11 @@ export interface Worker {
   stop(options?: { readonly graceMs?: number }): Promise<void>;
   /** Claims one batch (up to the free concurrency), runs it and returns how each job ended. */
   runOnce(): Promise<ProcessedJob[]>;
+  /**
+   * New jobs were just committed in this process (a webhook accept): claim now instead of after the
+   * idle wait. The durable jobs row stays the truth; this only saves the up-to-500 ms poll lag.
+   */
+  wake(): void;
   readonly inFlight: number;
 }
 
@@ -117,6 +122,9 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   return {
+    wake() {
+      if (inFlight.size < options.concurrency) wake?.();
+    },
     get inFlight() {
       return inFlight.size;
     },
