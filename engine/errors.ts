@@ -64,6 +64,9 @@ export const ERROR_CODES = {
   WEBHOOK_CONTENT_TYPE: { actor: "operator", title: "body is not JSON" },
   WEBHOOK_BAD_JSON: { actor: "operator", title: "body does not parse as JSON" },
 
+  // The runner: a job whose process died under it again and again is set aside, not retried forever.
+  POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },
+
   INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
 } as const satisfies Record<string, CodeInfo>;
 

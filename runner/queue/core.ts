@@ -2,7 +2,7 @@ import type { Program } from "../store/sql/program.ts";
 import type { SqlStore } from "../store/sql/store.ts";
 import type { RunError, RunPatch } from "../store/types.ts";
 import * as sql from "./sql.ts";
-import type { JobQueue, Lease, NewJob } from "./types.ts";
+import { DEFAULT_POISON_AFTER, type JobQueue, type Lease, type NewJob } from "./types.ts";
 
 /** The JobQueue over the store's own database; only the delivery of ready jobs differs. */
 export class SqlJobQueue implements JobQueue {
@@ -10,6 +10,8 @@ export class SqlJobQueue implements JobQueue {
     readonly kind: JobQueue["kind"],
     private readonly store: SqlStore,
     private readonly delivery: sql.Delivery,
+    /** Lease expiries after which a job is failed as POISONED. */
+    private readonly poisonAfter: number = DEFAULT_POISON_AFTER,
   ) {}
 
   private get ctx() {
@@ -23,7 +25,7 @@ export class SqlJobQueue implements JobQueue {
     return jobs.length ? this.tx(sql.enqueue(this.ctx, jobs)) : Promise.resolve([]);
   }
   claim(workerId: string, leaseMs: number, limit: number) {
-    return this.tx(sql.claim(this.ctx, this.delivery, workerId, leaseMs, Math.max(1, limit)));
+    return this.tx(sql.claim(this.ctx, this.delivery, workerId, leaseMs, Math.max(1, limit), this.poisonAfter));
   }
   extend(job: Lease, leaseMs: number) {
     return this.store.driver.run(sql.extend(this.ctx, job, leaseMs));

@@ -3,7 +3,7 @@ import { fromJson, num, toJson, type Ctx } from "../store/sql/context.ts";
 import { insertJob, lockKeys } from "../store/sql/enqueue.ts";
 import { all, one, placeholders, type Program } from "../store/sql/program.ts";
 import { updateRun } from "../store/sql/runs.ts";
-import type { ClaimedJob, Job, Lease, NewJob, QueueDepth } from "./types.ts";
+import type { ClaimBatch, ClaimedJob, Job, Lease, NewJob, PoisonedJob, QueueDepth } from "./types.ts";
 
 /**
  * How ready jobs reach a claimer. SQLite reads them straight from the jobs table; pg-boss is handed
@@ -79,29 +79,58 @@ export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: st
   return created;
 }
 
-/** Leases whose holder vanished (kill -9) go back to ready; their attempt stays counted. */
-function* reap(ctx: Ctx, delivery: Delivery, now: number): Program<void> {
-  const expired = yield* all<{ id: string; run_id: string; delivery: string | null }>(
-    `SELECT id, run_id, delivery FROM jobs WHERE state = 'leased' AND lease_until <= $1${ctx.d.skipLocked}`,
-    [now],
-  );
-  if (!expired.length) return;
-  const ids = expired.map((r) => r.id);
-  yield* all(
-    `UPDATE jobs SET state = 'ready', lease = NULL, lease_until = NULL, worker_id = NULL, delivery = NULL
-     WHERE id IN (${placeholders(ids.length, 1)})`,
-    ids,
-  );
-  const runIds = expired.map((r) => r.run_id);
-  yield* all(`UPDATE runs SET status = 'retrying' WHERE id IN (${placeholders(runIds.length, 1)})`, runIds);
-  yield* delivery.settle(expired.flatMap((r) => (r.delivery ? [r.delivery] : [])));
+/** The error a poisoned job's run records. */
+export function poisonedError(expiries: number): RunError {
+  return {
+    code: "POISONED",
+    message:
+      `the job's lease expired ${expiries} times: the runner holding it died or hung on every attempt ` +
+      "(killed, out of memory, a crash in the run); it is not run again. Replay it once the cause is fixed.",
+  };
 }
 
-export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: number, limit: number): Program<ClaimedJob[]> {
+/**
+ * Leases whose holder vanished (kill -9) go back to ready, their attempt counted, unless this is
+ * their `poisonAfter`-th expiry: a job that takes its runner down every time would otherwise be
+ * retried forever, taking the replicas down one after the other. It fails for good instead.
+ */
+function* reap(ctx: Ctx, delivery: Delivery, now: number, poisonAfter: number): Program<PoisonedJob[]> {
+  const expired = yield* all<{ id: string; run_id: string; event_id: string; flow: string; version: string; attempts: number; expiries: number; delivery: string | null }>(
+    `SELECT id, run_id, event_id, flow, version, attempts, expiries, delivery FROM jobs
+     WHERE state = 'leased' AND lease_until <= $1${ctx.d.skipLocked}`,
+    [now],
+  );
+  if (!expired.length) return [];
+  yield* delivery.settle(expired.flatMap((r) => (r.delivery ? [r.delivery] : [])));
+  const dead = expired.filter((r) => (num(r.expiries) ?? 0) + 1 >= poisonAfter);
+  const back = expired.filter((r) => !dead.includes(r));
+  if (back.length) {
+    const ids = back.map((r) => r.id);
+    yield* all(
+      `UPDATE jobs SET state = 'ready', lease = NULL, lease_until = NULL, worker_id = NULL, delivery = NULL, expiries = expiries + 1
+       WHERE id IN (${placeholders(ids.length, 1)})`,
+      ids,
+    );
+    const runIds = back.map((r) => r.run_id);
+    yield* all(`UPDATE runs SET status = 'retrying' WHERE id IN (${placeholders(runIds.length, 1)})`, runIds);
+  }
+  if (!dead.length) return [];
+  const error = poisonedError(poisonAfter);
+  yield* all(`DELETE FROM jobs WHERE id IN (${placeholders(dead.length, 1)})`, dead.map((r) => r.id));
+  yield* all(
+    `UPDATE runs SET status = 'failed', finished_at = $1, error = $2 WHERE id IN (${placeholders(dead.length, 3)})`,
+    [now, toJson(error), ...dead.map((r) => r.run_id)],
+  );
+  return dead.map((r) => ({ id: r.id, runId: r.run_id, eventId: r.event_id, flow: r.flow, version: r.version, attempts: num(r.attempts) ?? 0, error }));
+}
+
+export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: number, limit: number, poisonAfter: number): Program<ClaimBatch> {
   const now = ctx.now();
-  yield* reap(ctx, delivery, now);
+  const poisoned = yield* reap(ctx, delivery, now, poisonAfter);
+  // Not enumerable: a batch still compares, spreads and serialises as the plain list of its jobs.
+  const batch = (jobs: ClaimedJob[]): ClaimBatch => Object.defineProperty(jobs, "poisoned", { value: poisoned }) as ClaimBatch;
   const ids = yield* delivery.take(ctx, now, limit);
-  if (!ids.length) return [];
+  if (!ids.length) return batch([]);
   const lease = ctx.id();
   // Every statement finds its rows by job or run id (unique indexes): matching on `lease` or
   // `run_id` scanned the whole jobs table per claim, O(backlog), which was most of SQLite's CPU in
@@ -111,7 +140,7 @@ export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: 
      WHERE state = 'ready' AND id IN (${placeholders(ids.length, 4)}) RETURNING run_id, attempts`,
     [lease, now + leaseMs, workerId, ...ids],
   );
-  if (!leased.length) return [];
+  if (!leased.length) return batch([]);
   const values = leased.map((_, i) => `($${2 * i + 2}, CAST($${2 * i + 3} AS INTEGER))`).join(", ");
   yield* all(
     `UPDATE runs SET status = 'running', started_at = COALESCE(runs.started_at, $1), last_started_at = $1, attempts = v.column2
@@ -123,7 +152,7 @@ export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: 
      WHERE j.id IN (${placeholders(ids.length, 2)}) AND j.lease = $1 ORDER BY j.seq`,
     [lease, ...ids],
   );
-  return rows.map(toClaimed);
+  return batch(rows.map(toClaimed));
 }
 
 export function* extend(ctx: Ctx, job: Lease, leaseMs: number): Program<boolean> {

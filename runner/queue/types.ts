@@ -45,6 +45,20 @@ export interface ClaimedJob extends Job {
 
 export type Lease = Pick<ClaimedJob, "id" | "lease">;
 
+/** A job whose lease expired `poisonAfter` times: failed for good with code POISONED, never run again. */
+export interface PoisonedJob extends Pick<Job, "id" | "runId" | "eventId" | "flow" | "version" | "attempts"> {
+  readonly error: RunError;
+}
+
+/**
+ * A claim: the leased jobs, plus the jobs this claim found abandoned for the last allowed time and
+ * failed (POISONED), so the claimer reports them like any failed run (metrics, alerts).
+ */
+export type ClaimBatch = ClaimedJob[] & { readonly poisoned: readonly PoisonedJob[] };
+
+/** How many lease expiries make a job poisoned, unless the queue is opened with another number. */
+export const DEFAULT_POISON_AFTER = 3;
+
 export interface QueueDepth {
   /** Claimable now if their ordering key allows. */
   readonly ready: number;
@@ -60,9 +74,10 @@ export interface JobQueue {
   enqueue(jobs: readonly NewJob[]): Promise<{ readonly jobId: string; readonly runId: string }[]>;
   /**
    * Leases up to `limit` jobs for `leaseMs`, oldest first. Expired leases (a worker killed mid-job)
-   * are reclaimed first, so their jobs come back here, with attempts counted.
+   * are reclaimed first, so their jobs come back here, with attempts counted; a job whose lease
+   * expired `poisonAfter` times is failed as POISONED instead and listed in `poisoned`.
    */
-  claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimedJob[]>;
+  claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimBatch>;
   /** Pushes the lease end to now + leaseMs for long runs. */
   extend(job: Lease, leaseMs: number): Promise<boolean>;
   /** Finished (run status `done` unless the patch says `skipped`). */

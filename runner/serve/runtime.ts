@@ -54,6 +54,8 @@ export interface RuntimeOptions {
   readonly lenientEnv?: boolean;
   readonly concurrency?: number;
   readonly leaseMs?: number;
+  /** Lease expiries after which a job is failed as POISONED (KOPPEL_POISON_AFTER, default 3). */
+  readonly poisonAfter?: number;
   readonly replicaId?: string;
   /** Passed to the connectors (tests: an in-process fetch). */
   readonly fetch?: typeof fetch;
@@ -89,7 +91,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const startup = readStartupConfig(configFile);
   const store = await openStore(resolveStoreUrl(options.storeUrl ?? process.env.KOPPEL_STORE ?? startup.storeUrl ?? DEFAULT_STORE_URL, cwd));
-  const queue = await openQueue(store);
+  const queue = await openQueue(store, options.poisonAfter ? { poisonAfter: options.poisonAfter } : {});
   const configRel = relative(root, configFile);
   const initialSource = startup.reload;
   const candidate = { lenientEnv: options.lenientEnv ?? false };
