@@ -3,7 +3,7 @@ import { fromJson, num, toJson, type Ctx } from "../store/sql/context.ts";
 import { insertJob, lockKeys } from "../store/sql/enqueue.ts";
 import { all, one, placeholders, type Program } from "../store/sql/program.ts";
 import { updateRun } from "../store/sql/runs.ts";
-import type { ClaimBatch, ClaimedJob, Job, Lease, NewJob, PoisonedJob, QueueDepth } from "./types.ts";
+import type { ClaimBatch, ClaimedJob, Job, Lease, LedgerWrite, NewJob, PoisonedJob, QueueDepth } from "./types.ts";
 
 /**
  * How ready jobs reach a claimer. SQLite reads them straight from the jobs table; pg-boss is handed
@@ -163,8 +163,23 @@ export function* extend(ctx: Ctx, job: Lease, leaseMs: number): Program<boolean>
   return rows.length > 0;
 }
 
-/** Complete or fail: the job row goes, the run records the outcome. */
-export function* finish(ctx: Ctx, delivery: Delivery, job: Lease, run: RunPatch): Program<boolean> {
+/** The run's sends, kept whatever happens to its lease: they reached upstream. First writer wins. */
+function* writeLedger(ctx: Ctx, entries: readonly LedgerWrite[]): Program<void> {
+  for (const entry of entries) {
+    yield* all("INSERT INTO ledger (key, result, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING", [
+      entry.key,
+      toJson(entry.result ?? null),
+      ctx.now(),
+    ]);
+  }
+}
+
+/**
+ * Complete or fail: the job row goes, the run records the outcome, the run's last sends enter the
+ * ledger: one transaction per finished run (before, the ledger entry was a commit of its own).
+ */
+export function* finish(ctx: Ctx, delivery: Delivery, job: Lease, run: RunPatch, ledger: readonly LedgerWrite[] = []): Program<boolean> {
+  yield* writeLedger(ctx, ledger);
   const row = yield* one<{ run_id: string; delivery: string | null }>(
     "DELETE FROM jobs WHERE id = $1 AND lease = $2 AND state = 'leased' RETURNING run_id, delivery",
     [job.id, job.lease],
@@ -186,7 +201,9 @@ export function* requeue(
   error: RunError | null,
   run: RunPatch,
   countAttempt: boolean,
+  ledger: readonly LedgerWrite[] = [],
 ): Program<boolean> {
+  yield* writeLedger(ctx, ledger);
   const held = yield* one<{ delivery: string | null }>(
     "SELECT delivery FROM jobs WHERE id = $1 AND lease = $2 AND state = 'leased'",
     [job.id, job.lease],

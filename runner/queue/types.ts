@@ -45,6 +45,12 @@ export interface ClaimedJob extends Job {
 
 export type Lease = Pick<ClaimedJob, "id" | "lease">;
 
+/** A send's idempotency key and what upstream answered, stored when its run is settled. */
+export interface LedgerWrite {
+  readonly key: string;
+  readonly result: unknown;
+}
+
 /** A job whose lease expired `poisonAfter` times: failed for good with code POISONED, never run again. */
 export interface PoisonedJob extends Pick<Job, "id" | "runId" | "eventId" | "flow" | "version" | "attempts"> {
   readonly error: RunError;
@@ -80,14 +86,18 @@ export interface JobQueue {
   claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimBatch>;
   /** Pushes the lease end to now + leaseMs for long runs. */
   extend(job: Lease, leaseMs: number): Promise<boolean>;
+  /*
+   * Settling a job: `ledger` holds the run's sends not stored yet; they are written in the same
+   * transaction, first and whether or not the lease still holds (the upstream writes happened).
+   */
   /** Finished (run status `done` unless the patch says `skipped`). */
-  complete(job: Lease, run?: RunPatch): Promise<boolean>;
+  complete(job: Lease, run?: RunPatch, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   /** Finished for good (run status `failed`, goes to the failed list). */
-  fail(job: Lease, error: RunError, run?: RunPatch): Promise<boolean>;
+  fail(job: Lease, error: RunError, run?: RunPatch, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   /** Not before `at`; later jobs with the same key keep waiting behind it (run status `retrying`). */
-  retryLater(job: Lease, at: Millis, error: RunError, run?: RunPatch): Promise<boolean>;
+  retryLater(job: Lease, at: Millis, error: RunError, run?: RunPatch, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   /** Graceful shutdown: hands the job back at once, without counting the attempt. */
-  release(job: Lease): Promise<boolean>;
+  release(job: Lease, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   depth(): Promise<QueueDepth>;
   /** Stops the queue's own machinery (pg-boss); the store stays open. */
   close(): Promise<void>;

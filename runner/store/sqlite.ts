@@ -101,6 +101,14 @@ export class SqliteDriver implements Driver {
     return this.tx(program);
   }
 
+  read<T>(program: Program<T>): Promise<T> {
+    try {
+      return Promise.resolve(driveSync(program, this.exec));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   tx<T>(program: Program<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ program, resolve: resolve as (value: unknown) => void, reject });
