@@ -79,4 +79,71 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
       runner.child.kill("SIGKILL");
     }
   }, 240_000);
+
+  it("a kill between AFAS's answer and the run's record commit re-runs the job without a second AFAS order", async () => {
+    const dir = scratchProject();
+    const port = await freePort();
+    const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
+    let runner = await startRunnerProcess(dir, env, port);
+    const afasOrders = () => [...sims.afas.state.data.salesOrders.values()].filter((o) => String(o.ExternalNumber ?? "").startsWith("REC-"));
+    const accepted = new Set<string>();
+    const total = 200;
+    let sent = 0;
+    const senders = Array.from({ length: 8 }, async () => {
+      while (sent < total) {
+        const i = sent++;
+        const number = `REC-${String(i).padStart(4, "0")}`;
+        const { body, headers } = orderWebhook(number, `evt-rec-${i}`);
+        try {
+          const res = await fetch(`${runner.url}/webhooks/aspos`, { method: "POST", body, headers });
+          if (res.status === 202 || res.status === 200) accepted.add(number);
+        } catch {
+          // Refused or reset by the kill: never acknowledged, nothing owed.
+        }
+      }
+    });
+    // Watch AFAS (in this process) and kill the runner the moment the 40th order is stored: its
+    // answer is on the way back, so the run ends and its record (job state, run, ledger entry) is in
+    // the batch waiting for the next commit and WAL sync.
+    await new Promise<void>((resolve) => {
+      const watch = () => {
+        if (afasOrders().length >= 40) {
+          setTimeout(() => {
+            runner.child.kill("SIGKILL");
+            resolve();
+          }, 1);
+        } else setImmediate(watch);
+      };
+      watch();
+    });
+    await Promise.all(senders);
+    const child = runner.child;
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once("exit", r));
+
+    // Evidence the kill fell in the window: an order AFAS has whose run the store still has unfinished.
+    const inAfas = new Set(afasOrders().map((o) => String(o.ExternalNumber)));
+    const before = new Database(join(dir, "data/koppel.db"), { readonly: true });
+    const unfinished = before.prepare("select search_text from runs where status in ('running', 'queued', 'retrying')").all() as { search_text: string }[];
+    before.close();
+    const caught = unfinished.filter((r) => r.search_text.split(" ").some((word) => inAfas.has(word)));
+    expect(caught.length).toBeGreaterThan(0);
+
+    runner = await startRunnerProcess(dir, env, port);
+    const db = new Database(join(dir, "data/koppel.db"), { readonly: true });
+    try {
+      await waitFor(
+        () => (db.prepare("select count(*) as n from jobs").get() as { n: number }).n === 0,
+        120_000,
+        () => `jobs did not drain:\n${runner.output()}`,
+      );
+      const perNumber = new Map<string, number>();
+      for (const o of afasOrders()) perNumber.set(String(o.ExternalNumber), (perNumber.get(String(o.ExternalNumber)) ?? 0) + 1);
+      expect([...perNumber].filter(([, n]) => n > 1)).toEqual([]);
+      expect([...accepted].filter((n) => perNumber.get(n) !== 1)).toEqual([]);
+      expect((db.prepare("select count(*) as n from runs where status = 'failed'").get() as { n: number }).n).toBe(0);
+    } finally {
+      db.close();
+      runner.child.kill("SIGKILL");
+    }
+  }, 240_000);
 });
