@@ -72,6 +72,7 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
       expect(duplicates).toEqual([]);
       const missing = [...accepted].filter((n) => perNumber.get(n) !== 1);
       expect(missing).toEqual([]);
+      console.error(JSON.stringify(db.prepare("select error, attempts, trace from runs where status = 'failed'").all()).slice(0, 3000));
       const failed = db.prepare("select count(*) as n from runs where status = 'failed'").get() as { n: number };
       expect(failed.n).toBe(0);
     } finally {
