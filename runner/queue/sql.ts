@@ -25,7 +25,8 @@ export const CLAIMABLE = `j.state = 'ready' AND j.not_before <= $1 AND (j.run_ke
   SELECT 1 FROM jobs e
   WHERE e.flow = j.flow AND e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased')))`;
 
-interface JobRow {
+/** A leased jobs row joined with its inbox event, as a claim reads it. */
+interface ClaimedRow {
   id: string;
   run_id: string;
   event_id: string;
@@ -43,7 +44,7 @@ interface JobRow {
   payload: string | null;
 }
 
-function toClaimed(r: JobRow): ClaimedJob {
+function toClaimed(r: ClaimedRow): ClaimedJob {
   const job: Job = {
     id: r.id,
     runId: r.run_id,
@@ -147,7 +148,7 @@ export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: 
      FROM (VALUES ${values}) AS v WHERE runs.id = v.column1`,
     [now, ...leased.flatMap((r) => [r.run_id, num(r.attempts) ?? 0])],
   );
-  const rows = yield* all<JobRow>(
+  const rows = yield* all<ClaimedRow>(
     `SELECT j.*, i.source, i.payload FROM jobs j JOIN inbox i ON i.event_id = j.event_id
      WHERE j.id IN (${placeholders(ids.length, 2)}) AND j.lease = $1 ORDER BY j.seq`,
     [lease, ...ids],

@@ -26,7 +26,7 @@ import type { WebhookSourceConfig } from "../triggers/verify/types.ts";
 import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "../worker/backoff.ts";
 import { registryReplayDeps, replayRun, ReplayRefused } from "../worker/replay.ts";
-import { toNewEvent } from "../worker/route.ts";
+import { toNewEvent } from "../ingest/accept.ts";
 import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";

@@ -3,7 +3,7 @@ import type { Connector } from "../connectors/types.ts";
 import type { NewEvent, Store } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { projectEnv } from "../worker/env.ts";
-import { runKeyFor, searchTextOf } from "../worker/route.ts";
+import { runKeyFor, searchTextOf } from "../ingest/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
 import { Serial } from "./serial.ts";
 import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";

@@ -8,7 +8,6 @@ import { projectEnv } from "./env.ts";
 import type { LeaseKeeper } from "./lease.ts";
 import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
 import { runError, runRecord, type RunRecord } from "./record.ts";
-import { selectRecord } from "./route.ts";
 
 export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
 
@@ -73,7 +72,8 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   }
   if (lease.interrupted === "stopping") return settle("released", queue.release(job, ledger.take()));
 
-  const input = await selectRecord(flow, job.payload, env).catch(() => undefined);
+  // The engine's own `input.select` result: evaluating it again here cost a second JSONata pass.
+  const input = result.input;
   const record = (extra: Partial<RunRecord> = {}): RunPatch => ({
     version: version.sha,
     input: deps.redact(input ?? null),
