@@ -2,9 +2,7 @@ import { ConfigError } from "../../engine/errors.ts";
 import type { ConnectorPort, FindRequest, SendRequest, SendResult } from "../../engine/flow/port.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { LedgerWrite } from "../queue/types.ts";
-import type { Store } from "../store/types.ts";
-
-export type Ledger = Pick<Store, "ledgerGet" | "ledgerPut">;
+import type { Ledger } from "../store/types.ts";
 
 /**
  * One run's view of the ledger. A successful send is noted here and stored with the run's settling

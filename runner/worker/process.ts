@@ -1,7 +1,7 @@
 import { executeFlow } from "../../engine/flow/execute.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { ClaimedJob, JobQueue } from "../queue/types.ts";
-import type { RunError, RunPatch, Store } from "../store/types.ts";
+import type { Ledger, RunError, RunPatch } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { backoffDelay, retryAfterOf, type BackoffPolicy } from "./backoff.ts";
 import { projectEnv } from "./env.ts";
@@ -12,7 +12,7 @@ import { runError, runRecord, type RunRecord } from "./record.ts";
 export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
 
 export interface ProcessDeps {
-  readonly store: Store;
+  readonly store: Ledger;
   readonly queue: JobQueue;
   readonly versions: VersionRegistry;
   readonly connectors: ConnectorSource;

@@ -1,5 +1,5 @@
 import type { ClaimBatch, ClaimedJob, JobQueue } from "../queue/types.ts";
-import type { Store } from "../store/types.ts";
+import type { Ledger } from "../store/types.ts";
 import type { VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 import { LeaseKeeper } from "./lease.ts";
@@ -8,7 +8,8 @@ import { processJob, type ConnectorSource, type ProcessedJob } from "./process.t
 export type { ConnectorSource, Disposition, ProcessedJob } from "./process.ts";
 
 export interface WorkerOptions {
-  readonly store: Store;
+  /** Runs record through the queue; the store is only asked for ledger entries. */
+  readonly store: Ledger;
   readonly queue: JobQueue;
   readonly versions: VersionRegistry;
   /** By connection name; a function when a reload may change connections (one map per version). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../engine/errors.ts";
 import type { SendRequest } from "../../../engine/flow/port.ts";
-import type { LedgerEntry } from "../../../runner/store/types.ts";
-import { guardedPort, ledgerPort, RunLedger, type Ledger } from "../../../runner/worker/port.ts";
+import type { Ledger, LedgerEntry } from "../../../runner/store/types.ts";
+import { guardedPort, ledgerPort, RunLedger } from "../../../runner/worker/port.ts";
 import { FakeConnector } from "./harness.ts";
 
 function memoryLedger(): Ledger & { entries: Map<string, LedgerEntry> } {
