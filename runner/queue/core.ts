@@ -1,7 +1,6 @@
 import type { Program } from "../store/sql/program.ts";
 import type { SqlStore } from "../store/sql/store.ts";
 import type { RunError, RunPatch } from "../store/types.ts";
-import { settleBatcher } from "./settle-batch.ts";
 import * as sql from "./sql.ts";
 import { DEFAULT_POISON_AFTER, type JobQueue, type Lease, type LedgerWrite, type NewJob } from "./types.ts";
 
@@ -13,12 +12,7 @@ export class SqlJobQueue implements JobQueue {
     private readonly delivery: sql.Delivery,
     /** Lease expiries after which a job is failed as POISONED. */
     private readonly poisonAfter: number = DEFAULT_POISON_AFTER,
-  ) {
-    this.settle = kind === "pg-boss" ? settleBatcher((program) => this.tx(program)) : (program) => this.tx(program);
-  }
-
-  /** PostgreSQL settles in batches (settle-batch.ts); SQLite's driver batches every transaction. */
-  private readonly settle: (program: Program<boolean>) => Promise<boolean>;
+  ) {}
 
   private get ctx() {
     return this.store.ctx;
@@ -37,16 +31,16 @@ export class SqlJobQueue implements JobQueue {
     return this.store.driver.run(sql.extend(this.ctx, job, leaseMs));
   }
   complete(job: Lease, run: RunPatch = {}, ledger?: readonly LedgerWrite[]) {
-    return this.settle(sql.finish(this.ctx, this.delivery, job, { status: "done", ...run }, ledger));
+    return this.tx(sql.finish(this.ctx, this.delivery, job, { status: "done", ...run }, ledger));
   }
   fail(job: Lease, error: RunError, run: RunPatch = {}, ledger?: readonly LedgerWrite[]) {
-    return this.settle(sql.finish(this.ctx, this.delivery, job, { status: "failed", error, ...run }, ledger));
+    return this.tx(sql.finish(this.ctx, this.delivery, job, { status: "failed", error, ...run }, ledger));
   }
   retryLater(job: Lease, at: number, error: RunError, run: RunPatch = {}, ledger?: readonly LedgerWrite[]) {
-    return this.settle(sql.requeue(this.ctx, this.delivery, job, at, error, { status: "retrying", ...run }, true, ledger));
+    return this.tx(sql.requeue(this.ctx, this.delivery, job, at, error, { status: "retrying", ...run }, true, ledger));
   }
   release(job: Lease, ledger?: readonly LedgerWrite[]) {
-    return this.settle(sql.requeue(this.ctx, this.delivery, job, this.ctx.now(), null, { status: "queued" }, false, ledger));
+    return this.tx(sql.requeue(this.ctx, this.delivery, job, this.ctx.now(), null, { status: "queued" }, false, ledger));
   }
   depth() {
     return this.store.driver.run(sql.depth(this.ctx.now()));

@@ -35,25 +35,3 @@ export function* effect<T>(run: (db: SqlExecutor) => Promise<T>): Program<T> {
 export function placeholders(count: number, from: number): string {
   return Array.from({ length: count }, (_, i) => `$${from + i}`).join(", ");
 }
-
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
-/**
- * Several programs in one transaction, each inside its own savepoint: one that fails is rolled back
- * alone and reported, the others commit. For asynchronous drivers (the SQLite driver batches itself).
- */
-export function* inSavepoints<T>(programs: readonly Program<T>[]): Program<Outcome<T>[]> {
-  const outcomes: Outcome<T>[] = [];
-  for (const program of programs) {
-    yield* all("SAVEPOINT koppel_batch");
-    try {
-      const value = yield* program;
-      yield* all("RELEASE SAVEPOINT koppel_batch");
-      outcomes.push({ ok: true, value });
-    } catch (error) {
-      yield* all("ROLLBACK TO SAVEPOINT koppel_batch");
-      outcomes.push({ ok: false, error });
-    }
-  }
-  return outcomes;
-}
