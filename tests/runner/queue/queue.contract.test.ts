@@ -141,6 +141,25 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(none.poisoned.map((p) => p.id)).toEqual([back!.id]);
   });
 
+  it("stores a run's ledger rows with its settle; a settle that cannot be stored fails alone, its job still leased", async () => {
+    await accept(order("a1"), order("b1"), order("c1"));
+    const [a, b, c] = await queue.claim("w1", 30_000, 10);
+    const results = await Promise.allSettled([
+      queue.complete(a!, {}, [{ key: "a:order", result: { OrNu: "a1" } }]),
+      // A result that cannot be stored (BigInt has no JSON form) fails this settle only.
+      queue.complete(b!, {}, [{ key: "b:order", result: { OrNu: 1n } }]),
+      queue.fail(c!, err, {}, [{ key: "c:order", result: { OrNu: "c1" } }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((await store.ledgerGet("a:order"))?.result).toEqual({ OrNu: "a1" });
+    expect((await store.ledgerGet("c:order"))?.result).toEqual({ OrNu: "c1" });
+    expect(await store.ledgerGet("b:order")).toBeNull();
+    expect(await store.getRun(a!.runId)).toMatchObject({ status: "done" });
+    expect(await store.getRun(b!.runId)).toMatchObject({ status: "running" });
+    expect(await store.getRun(c!.runId)).toMatchObject({ status: "failed" });
+    expect(await queue.depth()).toMatchObject({ leased: 1, total: 1 });
+  });
+
   it("extends a lease so a long run is not reclaimed", async () => {
     await accept(order("1"));
     const [job] = await queue.claim("w1", 1000, 1);
