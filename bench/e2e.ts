@@ -12,8 +12,9 @@
  * up to 300 ms after the last insert); peak RSS = its VmHWM after the run, warm-up included. The
  * first 50 AFAS bodies of each system are compared with the reference mapping (bench/e2e/orders.ts).
  *
- * RSS caveat: `koppel serve` runs through tsx (bin/koppel.js) until the compiled build lands, and
- * the hand-written system is started the same way, so both carry the TypeScript loader.
+ * `koppel serve` runs the compiled build (bin/koppel.js; `npm run build` first). The hand-written
+ * system is a TypeScript file started through tsx, so its RSS carries the loader (~30 MB): the
+ * ratio flatters it, not Koppel.
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { isDeepStrictEqual } from "node:util";

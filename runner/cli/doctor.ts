@@ -5,23 +5,29 @@ import type { AfasConnectionConfig } from "../connectors/afas/config.ts";
 import type { AsposConfig } from "../connectors/aspos/config.ts";
 import { doctorAspos, type AsposLookups } from "../connectors/aspos/doctor.ts";
 import type { DoctorFinding } from "../connectors/types.ts";
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { loadFromCli } from "./load.ts";
+import { CONFIG_OPTION, loadFromCli } from "./load.ts";
 
-/**
- * `koppel doctor [--config file] [--format json]`: check the live AFAS environment and AsPos
- * tenant against what the enabled flows read and write, and say what to fix.
- */
+export const DOCTOR = command({
+  name: "doctor",
+  summary: "Check the live AFAS environment and AsPos tenant against what the enabled flows read and write, and say what to fix. Exit 1 on an error finding.",
+  options: {
+    config: CONFIG_OPTION,
+    format: { type: "string", choices: ["text", "json"], help: "json: the findings per connection" },
+  },
+});
+
 export async function doctorCommand(argv: readonly string[], io: CliIO, cwd?: string): Promise<number> {
-  const args = parseArgs(argv, ["config", "format"]);
-  const loaded = loadFromCli(flag(args, "config"), cwd ? { cwd } : {});
+  const args = parseCommand(DOCTOR, argv, io);
+  if (typeof args === "number") return args;
+  const loaded = loadFromCli(args.values.config, cwd ? { cwd } : {});
   if (!loaded.project) {
     for (const e of loaded.errors) io.err(e.format());
     return 1;
   }
   const results = await diagnose(loaded.project);
-  if (flag(args, "format") === "json") io.out(JSON.stringify(results));
+  if (args.values.format === "json") io.out(JSON.stringify(results));
   else {
     for (const { connection, findings } of results) {
       io.out(connection);

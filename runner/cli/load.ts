@@ -1,9 +1,16 @@
 import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
 import type { ConfigError } from "../../engine/errors.ts";
+import { connectionErrors } from "../connection-check.ts";
 import { nodeHost, type HostOptions } from "../project-host.ts";
 
 export const DEFAULT_CONFIG = "mapping.config.yaml";
+
+/** `--config`, as every command that reads the project spells it. */
+export const CONFIG_OPTION = { type: "string", value: "file", help: `the deployment config (default ${DEFAULT_CONFIG})` } as const;
+
+/** `--store`, for the commands that read the activity log. */
+export const STORE_OPTION = { type: "string", value: "url", help: "sqlite:path or postgres://… (default KOPPEL_STORE, else store.url in the config)" } as const;
 
 export interface Loaded {
   readonly project?: Project;
@@ -17,5 +24,7 @@ export function loadFromCli(configArg: string | undefined, options: HostOptions 
   const configPath = resolve(options.cwd ?? process.cwd(), configArg ?? DEFAULT_CONFIG);
   const host = nodeHost(configPath, options);
   const { project, errors } = loadProject(configPath, host);
+  const invalid = project ? connectionErrors(project, host) : [];
+  if (invalid.length) return { errors: invalid, host, configPath };
   return { ...(project ? { project } : {}), errors, host, configPath };
 }

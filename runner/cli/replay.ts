@@ -2,32 +2,39 @@ import { openQueue } from "../queue/open.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
 import { openStore } from "../store/open.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { loadFromCli } from "./load.ts";
-
-const USAGE = "usage: koppel replay <runId>… | --failed [--flow name] [--current] [--config mapping.config.yaml] [--store <url>]";
+import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
 
 /**
- * `koppel replay <runId>… [--current]`: queues each run again, linked to it, on the version it ran
- * (default) or the active one; `--failed` takes every run on the failed list (optionally one flow).
- * The running runner's worker picks them up; this command only enqueues, printing a line per run.
- * Store: --store, else KOPPEL_STORE, else `store.url` in the config, else the default SQLite file.
+ * The running runner's worker picks the queued runs up; this command only enqueues, printing a
+ * line per run.
  */
+export const REPLAY = command({
+  name: "replay",
+  positionals: "<runId>… | --failed",
+  summary: "Queue finished runs again, each linked to the run it replays, on the version it ran (default) or the active one.",
+  options: {
+    failed: { type: "boolean", help: "every run on the failed list instead of named runs" },
+    flow: { type: "string", value: "name", help: "with --failed: only this flow's runs" },
+    current: { type: "boolean", help: "run on the active mapping version instead of the one the run had" },
+    config: CONFIG_OPTION,
+    store: STORE_OPTION,
+  },
+});
+
 export async function replayCommand(argv: readonly string[], io: CliIO, cwd: string = process.cwd()): Promise<number> {
-  const args = parseArgs(argv, ["config", "store", "flow"]);
-  const bulk = args.flags.has("failed");
-  if (bulk === args.positionals.length > 0 || (!bulk && args.positionals.length === 0)) {
-    io.err(USAGE);
-    return 2;
-  }
+  const args = parseCommand(REPLAY, argv, io);
+  if (typeof args === "number") return args;
+  const bulk = args.values.failed === true;
+  if (bulk === args.positionals.length > 0) return usageError(REPLAY, io, "name run ids or --failed, not both");
   // The flows are read only to recompute the ordering key; secrets are not needed for that.
-  const loaded = loadFromCli(flag(args, "config"), { cwd, lenientEnv: true });
-  const store = await openStore(storeUrlFor(flag(args, "store"), loaded.project, cwd));
+  const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
+  const store = await openStore(storeUrlFor(args.values.store, loaded.project, cwd));
   try {
     const queue = await openQueue(store, { supervise: false });
     try {
-      const flowName = flag(args, "flow");
+      const flowName = args.values.flow;
       const runIds = bulk
         ? (await store.failedRuns(10_000)).filter((r) => !flowName || r.flow === flowName).map((r) => r.id)
         : args.positionals;
@@ -42,7 +49,7 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
       for (const [i, runId] of runIds.entries()) {
         const progress = runIds.length > 1 ? `[${i + 1}/${runIds.length}] ` : "";
         try {
-          const replayed = await replayRun(deps, runId, { current: args.flags.has("current") });
+          const replayed = await replayRun(deps, runId, { current: args.values.current === true });
           io.out(`${progress}run ${replayed.runId} queued: replay of ${replayed.replayOf} on version ${replayed.version}`);
         } catch (error) {
           if (!(error instanceof ReplayRefused)) throw error;

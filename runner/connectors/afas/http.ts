@@ -4,11 +4,14 @@ import type { Exchange } from "../../../engine/flow/port.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { authorizationHeader, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl } from "./config.ts";
 import { httpError, transportError, withExchanges } from "./errors.ts";
+import type { ConcurrencyGate, GateFactory } from "../gate.ts";
 import { Semaphore } from "../semaphore.ts";
 
 export interface AfasHttpOptions {
   fetch?: typeof fetch;
   now?: () => number;
+  /** Where the cap on parallel calls is kept; default a semaphore of this connection's own. */
+  gates?: GateFactory;
 }
 
 export interface AfasCall {
@@ -48,7 +51,7 @@ export class AfasHttp {
   private readonly auth: string;
   private readonly timeoutMs: number;
   private readonly language: string | undefined;
-  private readonly gate: Semaphore;
+  private readonly gate: ConcurrencyGate;
   private readonly $fetch: $Fetch;
   private readonly now: () => number;
 
@@ -58,7 +61,7 @@ export class AfasHttp {
     this.maxParallel = clampParallel(config.maxParallel);
     this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.language = config.language;
-    this.gate = new Semaphore(this.maxParallel);
+    this.gate = options.gates ? options.gates(this.baseUrl, this.maxParallel) : new Semaphore(this.maxParallel);
     this.now = options.now ?? Date.now;
     this.$fetch = ofetch.create({ retry: false, ignoreResponseError: true }, options.fetch ? { fetch: options.fetch } : {});
   }

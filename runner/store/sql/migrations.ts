@@ -109,6 +109,21 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    // The AFAS parallel-call slots replicas share (runner/cluster/). One row per slot of a key (an
+    // AFAS environment): free when holder is NULL or lease_until (PostgreSQL's clock, epoch ms) has
+    // passed. SQLite runs one process and keeps its cap in memory, so only PostgreSQL gets the table.
+    statements: (d) => (d.name === "sqlite" ? [] : [
+      `CREATE TABLE concurrency_slots (
+        key TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        holder TEXT,
+        lease_until ${d.int} NOT NULL DEFAULT 0,
+        PRIMARY KEY (key, slot)
+      )`,
+    ]),
+  },
+  {
+    version: 3,
     // Lease expiries per job (its runner died or hung holding it), apart from attempts, which also
     // count ordinary retries: a job that takes its process down every time is set aside (POISONED).
     statements: (d) => [`ALTER TABLE jobs ADD COLUMN expiries ${d.int} NOT NULL DEFAULT 0`],
