@@ -37,6 +37,10 @@ export class PostgresDriver implements Driver {
     return driveAsync(program, execOn(this.pool));
   }
 
+  read<T>(program: Program<T>): Promise<T> {
+    return this.run(program);
+  }
+
   async tx<T>(program: Program<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
