@@ -45,7 +45,8 @@ export async function backtestCommand(argv: readonly string[], io: CliIO, cwd: s
   const format = (args.values.format ?? "text") as keyof typeof FORMATS;
   try {
     const sides = await loadBothRevisions({ cwd, config: args.values.config ?? DEFAULT_CONFIG, base, ...(head ? { head } : {}) });
-    const store = await openStore(storeUrlFor(args.values.store, sides.head.project ?? sides.base.project, cwd));
+    // Only reads: a read-only database user (what the CI secret should hold) is enough.
+    const store = await openStore(storeUrlFor(args.values.store, sides.head.project ?? sides.base.project, cwd), { readOnly: true });
     try {
       const since = store.now() - sinceMs;
       const runs = await retainedRuns(store, { from: since, ...(flow ? { flow } : {}) });
