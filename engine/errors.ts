@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   INVALID_VALUE: { actor: "integrator", title: "value is not allowed here" },
   ENV_MISSING: { actor: "integrator", title: "environment variable is not set" },
   FILE_MISSING: { actor: "integrator", title: "referenced file does not exist" },
+  FILE_NOT_ALLOWED: { actor: "integrator", title: "referenced file lies outside the project and the allowed secret folders" },
+  YAML_ALIASES: { actor: "integrator", title: "YAML expands too many aliases" },
   LITERAL_SECRET: { actor: "integrator", title: "secret written as a literal value" },
   EXPR_SYNTAX: { actor: "integrator", title: "JSONata expression does not parse" },
   EXPR_BANNED: { actor: "integrator", title: "expression uses a function that is not allowed" },
@@ -37,6 +39,7 @@ export const ERROR_CODES = {
   EXPR_RUNTIME: { actor: "integrator", title: "expression failed while running" },
   EXPR_TIMEOUT: { actor: "integrator", title: "expression ran longer than its time limit" },
   EXPR_DEPTH: { actor: "integrator", title: "expression recursed deeper than allowed" },
+  EXPR_LIMIT: { actor: "integrator", title: "expression built a string or list larger than allowed" },
   MAP_KEY_MISSING: { actor: "integrator", title: "lookup key not in map and map has no default" },
   PAYLOAD_INVALID: { actor: "integrator", title: "payload does not match the target schema" },
   INPUT_INVALID: { actor: "operator", title: "event does not match the flow's input schema" },
@@ -63,6 +66,10 @@ export const ERROR_CODES = {
   WEBHOOK_TOO_LARGE: { actor: "operator", title: "body larger than allowed" },
   WEBHOOK_CONTENT_TYPE: { actor: "operator", title: "body is not JSON" },
   WEBHOOK_BAD_JSON: { actor: "operator", title: "body does not parse as JSON" },
+  WEBHOOK_TOO_DEEP: { actor: "operator", title: "body nests deeper than allowed" },
+
+  // Admin API and dashboard.
+  TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
 
   INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
 } as const satisfies Record<string, CodeInfo>;

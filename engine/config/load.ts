@@ -5,7 +5,7 @@ import { ConfigError } from "../errors.ts";
 import { compileFlow } from "../flow/compile.ts";
 import type { CompiledFlow, SendSchema } from "../flow/plan.ts";
 import type { Limits } from "../transform/expression.ts";
-import { findLiteralSecrets, interpolate, type Resolvers } from "./interpolate.ts";
+import { findLiteralSecrets, interpolate, type FileRefusal, type Resolvers } from "./interpolate.ts";
 import { checkAgainstSchema, createAjv } from "./schema-check.ts";
 import type { KoppelConfig } from "./types.ts";
 import { parseYaml, type YamlSource } from "./yaml-source.ts";
@@ -23,6 +23,11 @@ export interface ProjectHost {
   display(path: string): string;
   /** Environment lookups for `${env:NAME}`; return a placeholder to resolve leniently. */
   env(name: string): string | undefined;
+  /**
+   * `${file:PATH}` (absolute): like `read`, but the host decides which folders secrets may come
+   * from; without it `read` is used.
+   */
+  readSecret?(path: string): string | undefined | FileRefusal;
   /** Folders holding `<connection type>/<object>.schema.json`, searched in order. */
   readonly schemaDirs: readonly string[];
 }
@@ -48,7 +53,10 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   errors.push(...findLiteralSecrets(configSource));
   const resolvers: Resolvers = {
     env: host.env,
-    file: (p) => host.read(host.resolve(host.dirname(configPath), p)),
+    file: (p) => {
+      const path = host.resolve(host.dirname(configPath), p);
+      return host.readSecret ? host.readSecret(path) : host.read(path);
+    },
   };
   const { value: configValue, errors: refErrors } = interpolate(configSource, resolvers);
   errors.push(...refErrors);

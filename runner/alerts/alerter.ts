@@ -1,5 +1,6 @@
 import type { ProcessedJob } from "../worker/worker.ts";
-import { reloadRejectedAlert, runFailedAlert, type AlertBody } from "./message.ts";
+import type { Incident } from "./incidents.ts";
+import { incidentAlert, reloadRejectedAlert, runFailedAlert, type AlertBody } from "./message.ts";
 import { Throttle, throttleMs } from "./throttle.ts";
 
 export interface AlertTarget {
@@ -23,6 +24,8 @@ export interface Alerter {
   /** From the worker's onProcessed: only `failed` (failed for good) alerts; retries do not. */
   processed(job: ProcessedJob): void;
   reloadRejected(errors: readonly string[], sha: string | null): void;
+  /** A failed poll or webhook store, throttled per kind and name like failed runs per flow. */
+  incident(incident: Incident): void;
   /** Resolves when every POST started so far has finished (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -72,6 +75,9 @@ export function createAlerter(options: AlerterOptions): Alerter {
     },
     reloadRejected(errors, sha) {
       emit("reload", (suppressed) => reloadRejectedAlert(errors, sha, suppressed, options.dashboardUrl?.()));
+    },
+    incident(incident) {
+      emit(`${incident.kind}:${incident.name}`, (suppressed) => incidentAlert(incident, suppressed, options.dashboardUrl?.()));
     },
     async idle() {
       while (pending.size) await Promise.all([...pending]);

@@ -15,7 +15,7 @@ export function retentionMs(text: string): number {
 }
 
 export interface PurgeReport {
-  readonly payloads: { readonly events: number; readonly runs: number };
+  readonly payloads: { readonly events: number; readonly runs: number; readonly ledger: number };
   readonly runs: { readonly runs: number; readonly events: number; readonly ledger: number };
 }
 

@@ -1,4 +1,5 @@
 import { ConfigError } from "../../../engine/errors.ts";
+import { checkSetting, requireHttpUrl, type SettingProblem } from "../setting-check.ts";
 
 /** A `type: afas` entry under `connections:` after `${env:…}` resolution. */
 export interface AfasConnectionConfig {
@@ -50,4 +51,15 @@ export function authorizationHeader(name: string, token: string): string {
 export function clampParallel(value: number | undefined): number {
   if (value === undefined || !Number.isFinite(value)) return DEFAULT_MAX_PARALLEL;
   return Math.min(AFAS_MAX_PARALLEL, Math.max(1, Math.floor(value)));
+}
+
+/** The settings the connector would otherwise reject at its first call, checked when a version loads. */
+export function checkAfasConnection(name: string, config: AfasConnectionConfig): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  checkSetting(problems, "token", config.token, () => authorizationHeader(name, config.token));
+  checkSetting(problems, config.baseUrl ? "baseUrl" : "environment", config.baseUrl ?? config.environment, () => {
+    resolveBaseUrl(name, config);
+    if (config.baseUrl) requireHttpUrl(name, "baseUrl", config.baseUrl);
+  });
+  return problems;
 }
