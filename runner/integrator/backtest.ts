@@ -68,7 +68,9 @@ async function compareRun(run: RetainedRun, base: Revision, head: Revision, reda
   if (live.length) return { ...common, verdict: "not comparable", reason: `needs a live read: ${live.join(", ")} (not recorded by the run)`, effects: [] };
   const effects = redactChanges(compareEffects(before.effects, after.effects), before.effects, after.effects, redact);
   const outcomeChanged = before.outcome !== after.outcome;
-  const outcome = outcomeChanged ? { outcome: { before: before.outcome, after: after.outcome, ...(after.reason !== undefined ? { reason: after.reason } : {}) } } : {};
+  // A reason quotes the data ("SKUs not in AFAS: …", an upstream message): masked like the rest.
+  const reason = after.reason !== undefined ? { reason: String(redact(after.reason)) } : {};
+  const outcome = outcomeChanged ? { outcome: { before: before.outcome, after: after.outcome, ...reason } } : {};
   return { ...common, verdict: verdict(before.outcome, after.outcome, effects.length > 0), ...outcome, effects };
 }
 

@@ -60,11 +60,12 @@ describe("backtest comparison", () => {
   });
 
   it("counts a run that now fails as newly failing, with the outcome and reason", async () => {
-    const head = revision("head", { file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('no remarks allowed')" });
+    const head = revision("head", { file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('no remarks allowed for ' & customer.email)" });
     const result = await backtest([run("r1", ORDER)], base, head, redact);
     expect(result.totals["newly failing"]).toBe(1);
     expect(result.runs[0]!.outcome).toMatchObject({ before: "done", after: "failed" });
-    expect(result.runs[0]!.outcome!.reason).toContain("no remarks allowed");
+    expect(result.runs[0]!.outcome!.reason).toContain("no remarks allowed for");
+    expect(result.runs[0]!.outcome!.reason).not.toContain("sanne.berg@example.nl");
   });
 
   it("shows a changed personal field as changed, masked as the activity log masks it", async () => {
