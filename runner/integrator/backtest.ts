@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Project } from "../../engine/config/load.ts";
 import { executeFlow } from "../../engine/flow/execute.ts";
 import { mockPort } from "../../engine/flow/fixtures.ts";
@@ -62,10 +63,10 @@ export async function backtest(runs: readonly RetainedRun[], base: Revision, hea
 async function compareRun(run: RetainedRun, base: Revision, head: Revision, redact: Redactor): Promise<RunComparison> {
   const common = { runId: run.id, flow: run.flow, createdAt: run.createdAt };
   if (run.unusable) return { ...common, verdict: "not comparable", reason: run.unusable, effects: [] };
-  const before = await rerun(run, base);
-  const after = await rerun(run, head);
+  const before = await rerun(run, base, redact);
+  const after = await rerun(run, head, redact);
   const live = [...new Set([...before.needsLiveRead, ...after.needsLiveRead])];
-  if (live.length) return { ...common, verdict: "not comparable", reason: `needs a live read: ${live.join(", ")} (not recorded by the run)`, effects: [] };
+  if (live.length) return { ...common, verdict: "not comparable", reason: `needs a live read: ${live.join(", ")}`, effects: [] };
   const effects = redactChanges(compareEffects(before.effects, after.effects), before.effects, after.effects, redact);
   const outcomeChanged = before.outcome !== after.outcome;
   // A reason quotes the data ("SKUs not in AFAS: …", an upstream message): masked like the rest.
@@ -81,7 +82,7 @@ function verdict(before: Outcome, after: Outcome, writesChanged: boolean): RunVe
 }
 
 /** The run's event through one revision's flow, at the run's own clock, with the network off. */
-export async function rerun(run: RetainedRun, revision: Revision): Promise<Rerun> {
+export async function rerun(run: RetainedRun, revision: Revision, redact: Redactor): Promise<Rerun> {
   const flow = revision.project?.flows.get(run.flow);
   if (!revision.project || !flow) {
     const reason = revision.project ? `flow ${run.flow} is not in ${revision.name}` : `${revision.name} does not load`;
@@ -90,7 +91,7 @@ export async function rerun(run: RetainedRun, revision: Revision): Promise<Rerun
   const needsLiveRead: string[] = [];
   const result = await executeFlow(flow, run.input, {
     ...projectEnv(revision.project, () => run.now),
-    port: recordedPort(run.mocks, needsLiveRead),
+    port: recordedPort(run, redact, needsLiveRead),
     flows: revision.project.flows,
     eventId: run.eventId ?? run.id,
   });
@@ -102,13 +103,22 @@ export async function rerun(run: RetainedRun, revision: Revision): Promise<Rerun
   };
 }
 
-/** The recorded answers as a port; a read with no recorded answer is noted, then fails the rerun. */
-function recordedPort(mocks: Readonly<Record<string, unknown>>, missing: string[]): ConnectorPort {
-  const recorded = mockPort({ ...mocks });
+/**
+ * The recorded answers as a port. A read the run did not make, or made with other filters (compared
+ * masked, as the trace keeps them), is noted: its recorded answer would be a guess.
+ */
+function recordedPort(run: RetainedRun, redact: Redactor, missing: string[]): ConnectorPort {
+  const recorded = mockPort({ ...run.mocks });
+  const asked = new Map<string, number>();
+  const note = (what: string) => missing.includes(what) || missing.push(what);
   return {
     find(req: FindRequest) {
       const step = req.step ?? `${req.connection}.${req.object}`;
-      if (!Object.hasOwn(mocks, step) && !missing.includes(step)) missing.push(step);
+      const n = asked.get(step) ?? 0;
+      asked.set(step, n + 1);
+      const reads = run.reads[step];
+      if (!Object.hasOwn(run.mocks, step)) note(`${step} (not made by the run)`);
+      else if (reads && n < reads.length && !isDeepStrictEqual(JSON.parse(JSON.stringify(redact({ where: req.where }))), reads[n])) note(`${step} (other filters than the run's)`);
       return recorded.find(req);
     },
     send: (req) => recorded.send(req),

@@ -23,6 +23,8 @@ export interface RetainedRun {
   readonly input?: unknown;
   /** The recorded answers per step path, in the shape fixture mocks take. */
   readonly mocks: Readonly<Record<string, unknown>>;
+  /** What each find step asked (its filters, masked as the trace keeps them), per step path in order. */
+  readonly reads: Readonly<Record<string, readonly unknown[]>>;
   readonly unusable?: string;
 }
 
@@ -51,9 +53,15 @@ async function retained(store: Store, summary: RunSummary): Promise<RetainedRun>
   const run = await store.getRun(summary.id);
   const record = run?.trace as Partial<RunRecord> | null | undefined;
   const steps = Array.isArray(record?.steps) ? (record.steps as TraceEntry[]) : undefined;
-  if (!steps) return { ...common, mocks: {}, unusable: "its trace (the recorded read answers) was purged by retention or erased" };
+  if (!steps) return { ...common, mocks: {}, reads: {}, unusable: "its trace (the recorded read answers) was purged by retention or erased" };
   const event = summary.eventId ? await store.getEvent(summary.eventId) : null;
-  if (!event) return { ...common, mocks: {}, unusable: "its inbox event is no longer in the store" };
-  if (event.payload === null || event.payload === undefined) return { ...common, mocks: {}, unusable: "its event payload was purged by retention or erased" };
-  return { ...common, input: event.payload, mocks: mocksFromTrace(steps) };
+  if (!event) return { ...common, mocks: {}, reads: {}, unusable: "its inbox event is no longer in the store" };
+  if (event.payload === null || event.payload === undefined) return { ...common, mocks: {}, reads: {}, unusable: "its event payload was purged by retention or erased" };
+  return { ...common, input: event.payload, mocks: mocksFromTrace(steps), reads: readsFromTrace(steps) };
+}
+
+function readsFromTrace(steps: readonly TraceEntry[]): Record<string, unknown[]> {
+  const reads: Record<string, unknown[]> = {};
+  for (const entry of steps) if (entry.kind === "find" && entry.status === "ok") (reads[entry.step] ??= []).push(entry.request);
+  return reads;
 }

@@ -19,7 +19,7 @@ const result: Backtest = {
     changedRun("run_1", "a", "A"),
     { runId: "run_2", flow: "aspos-order-to-afas", createdAt: AT, verdict: "same", effects: [] },
     changedRun("run_3", "b", "B"),
-    { runId: "run_4", flow: "aspos-order-to-afas", createdAt: AT, verdict: "not comparable", reason: "needs a live read: stock (not recorded by the run)", effects: [] },
+    { runId: "run_4", flow: "aspos-order-to-afas", createdAt: AT, verdict: "not comparable", reason: "needs a live read: stock (not made by the run)", effects: [] },
   ],
   totals: { same: 1, different: 2, "newly failing": 0, "newly passing": 0, "not comparable": 1 },
 };
@@ -42,7 +42,7 @@ describe("backtest report", () => {
         "… and 1 more differing run (--limit shows more)",
         "",
         "not comparable:",
-        "  run_4 aspos-order-to-afas: needs a live read: stock (not recorded by the run)",
+        "  run_4 aspos-order-to-afas: needs a live read: stock (not made by the run)",
         "",
         "1 same, 2 different, 0 newly failing, 0 newly passing, 1 not comparable",
       ].join("\n"),

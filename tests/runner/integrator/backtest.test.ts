@@ -41,6 +41,8 @@ function run(id: string, order: Record<string, unknown>, mocks: Record<string, u
     recordedOutcome: "done",
     input: { type: "order.created", data: { object: order } },
     mocks: { existing: [], items: [{ ItemCode: "601826" }, { ItemCode: "200114" }], "debtor.lookup": [{ DbId: "10001" }], order: { OrNu: "2025-000900" }, ...mocks },
+    // The debtor lookup's filters as the worker's trace keeps them: the email masked.
+    reads: { "debtor.lookup": [{ where: [{ field: "Email", op: "eq", value: MASK }] }] },
   };
 }
 
@@ -85,12 +87,20 @@ describe("backtest comparison", () => {
       to: "  - id: stock\n    find: afas.Koppel_Items\n    where: { ItemCode: \"'601826'\" }\n  - id: order\n",
     });
     const result = await backtest([run("r1", ORDER)], base, head, redact);
-    expect(result.runs[0]).toMatchObject({ verdict: "not comparable", reason: "needs a live read: stock (not recorded by the run)" });
+    expect(result.runs[0]).toMatchObject({ verdict: "not comparable", reason: "needs a live read: stock (not made by the run)" });
     expect(result.totals["not comparable"]).toBe(1);
   });
 
+  it("does not reuse a recorded answer for a read whose filters changed", async () => {
+    const head = revision("head", { file: DEBTOR_FLOW, from: "where: { Email: customer.email }", to: "where: { Email: $lowercase(customer.email), MatchPer: \"'7'\" }" });
+    const same = await backtest([run("r1", ORDER)], base, base, redact);
+    expect(same.runs[0]!.verdict).toBe("same");
+    const result = await backtest([run("r1", ORDER)], base, head, redact);
+    expect(result.runs[0]).toMatchObject({ verdict: "not comparable", reason: "needs a live read: debtor.lookup (other filters than the run's)" });
+  });
+
   it("counts a run whose payload retention purged as not comparable, with the reason", async () => {
-    const purged: RetainedRun = { ...run("r1", ORDER), input: undefined, mocks: {}, unusable: "its event payload was purged by retention or erased" };
+    const purged: RetainedRun = { ...run("r1", ORDER), input: undefined, mocks: {}, reads: {}, unusable: "its event payload was purged by retention or erased" };
     const result = await backtest([purged, run("r2", ORDER)], base, base, redact);
     expect(result.runs[0]).toMatchObject({ verdict: "not comparable", reason: "its event payload was purged by retention or erased" });
     expect(result.runs[1]!.verdict).toBe("same");
