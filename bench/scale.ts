@@ -26,9 +26,9 @@ import { parse, stringify } from "yaml";
 import { openStore } from "../runner/store/open.ts";
 import type { Store } from "../runner/store/types.ts";
 import { startAfasSimulator, type RunningAfasSimulator } from "../sandbox/afas/index.ts";
-import { deliver, startReplicas, stopReplicas, type ReplicaProcess } from "../tests/e2e/cluster.ts";
-import { orderWebhook, scratchProject, startSimulators, waitFor } from "../tests/e2e/harness.ts";
-import { createTempDatabase, type TempDatabase } from "../tests/e2e/postgres.ts";
+import { deliver, startReplicas, stopReplicas, type ReplicaProcess } from "./support/cluster.ts";
+import { orderWebhook, scratchProject, startSimulators, waitFor } from "./support/harness.ts";
+import { createTempDatabase, type TempDatabase } from "./support/postgres.ts";
 
 const FLOW = "aspos-order-to-afas";
 const SENDERS = 16;

@@ -11,10 +11,10 @@
  */
 import { parseArgs } from "node:util";
 import { ClusterGates } from "../runner/cluster/cluster-gates.ts";
-import type { ConcurrencyGate } from "../runner/connectors/gate.ts";
-import { Semaphore } from "../runner/connectors/semaphore.ts";
+import type { ConcurrencyGate } from "../runner/connectors/http/gate.ts";
+import { Semaphore } from "../runner/connectors/http/semaphore.ts";
 import { openStore } from "../runner/store/open.ts";
-import { createTempDatabase } from "../tests/e2e/postgres.ts";
+import { createTempDatabase } from "./support/postgres.ts";
 
 const { values } = parseArgs({
   options: {

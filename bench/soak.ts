@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { ADMIN_TOKEN, freePort, orderWebhook, REPO, scratchProject, startSimulators, waitFor } from "../tests/e2e/harness.ts";
+import { ADMIN_TOKEN, freePort, orderWebhook, REPO, scratchProject, startSimulators, waitFor } from "./support/harness.ts";
 
 const { values } = parseArgs({ options: { minutes: { type: "string", default: "5" }, rate: { type: "string", default: "10" }, "kill-every": { type: "string", default: "60" } } });
 const durationMs = Number(values.minutes) * 60_000;

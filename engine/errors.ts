@@ -1,3 +1,5 @@
+import type { Exchange } from "./flow/port.ts";
+
 /**
  * The one error-code table. CLI, API and dashboard all print from here, so a code means the same
  * thing everywhere. `actor` says who has to do something about it.
@@ -149,8 +151,8 @@ export interface UpstreamDetails {
   readonly retryAfterMs?: number;
   /** Extra machine-readable fields from the error body (missingSkus, existingId, …). */
   readonly body?: unknown;
-  /** The HTTP exchanges of the failed call, for the run's trace. */
-  readonly exchanges?: readonly unknown[];
+  /** The HTTP exchanges of the failed call: the engine moves them into the step's trace entry. */
+  readonly exchanges?: readonly Exchange[];
 }
 
 /** AFAS or AsPos refused the request or could not be reached. */
@@ -163,8 +165,10 @@ export class UpstreamError extends KoppelError {
     this.details = details;
   }
 
+  /** Without the exchanges: the trace entry of the failed step holds those, once. */
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), ...this.details };
+    const { exchanges: _inTrace, ...details } = this.details;
+    return { ...super.toJSON(), ...details };
   }
 }
 

@@ -4,6 +4,7 @@ import type { ValidateFunction } from "ajv/dist/2020.js";
 import { ConfigError } from "../errors.ts";
 import { compileFlow } from "../flow/compile.ts";
 import type { CompiledFlow, SendSchema } from "../flow/plan.ts";
+import { schemaKey } from "../flow/record-key.ts";
 import type { Limits } from "../transform/expression.ts";
 import { findLiteralSecrets, interpolate, type FileRefusal, type Resolvers } from "./interpolate.ts";
 import { checkAgainstSchema, createAjv } from "./schema-check.ts";
@@ -38,6 +39,8 @@ export interface Project {
   readonly flows: ReadonlyMap<string, CompiledFlow>;
   /** Every file the load read, for watchers and version hashes. */
   readonly files: readonly string[];
+  /** The folders `<connection type>/<object>.schema.json` were looked up in; connectors read record keys there too. */
+  readonly schemaDirs: readonly string[];
 }
 
 const ajv = createAjv();
@@ -109,7 +112,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   }
   errors.push(...findCallCycles(flows));
   files.push(...schemas.files);
-  return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files }, errors: [] };
+  return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files, schemaDirs: host.schemaDirs }, errors: [] };
 }
 
 function readYaml(path: string, host: ProjectHost, errors: ConfigError[], referencedAt?: ConfigError["position"]): YamlSource | undefined {
@@ -143,7 +146,7 @@ class SchemaCache {
       const path = this.host.resolve(dir, `${type}/${object}.schema.json`);
       const insert = this.load(path);
       if (typeof insert === "string") continue;
-      const key = keyOf(insert.schema);
+      const key = schemaKey(insert.schema);
       const keyed = key.length ? this.ajv.compile({ ...relaxForKeyedWrite(insert.schema, key), $id: `${fileId(path)}?keyed` }) : insert;
       return { insert, keyed, key };
     }
@@ -185,11 +188,6 @@ class SchemaCache {
       this.ajv.addSchema({ ...schema, $id: id });
     }
   }
-}
-
-function keyOf(schema: unknown): string[] {
-  const key = (schema as { "x-key"?: unknown })?.["x-key"];
-  return Array.isArray(key) ? key.map(String) : [];
 }
 
 /** The same schema with every `required` dropped except the key at the top. */

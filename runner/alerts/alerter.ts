@@ -1,7 +1,11 @@
 import type { ProcessedJob } from "../worker/worker.ts";
+import { parseDuration } from "../time/duration.ts";
 import type { Incident } from "./incidents.ts";
 import { incidentAlert, reloadRejectedAlert, runFailedAlert, type AlertBody } from "./message.ts";
-import { Throttle, throttleMs } from "./throttle.ts";
+import { Throttle } from "./throttle.ts";
+
+/** One alert per flow and error code per quarter hour unless the target says otherwise. */
+const DEFAULT_THROTTLE_MS = 15 * 60_000;
 
 export interface AlertTarget {
   readonly webhook: string;
@@ -58,7 +62,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     for (const target of options.targets() ?? []) {
       let throttle = throttles.get(target.webhook);
       if (!throttle) throttles.set(target.webhook, (throttle = new Throttle()));
-      const admitted = throttle.admit(key, options.now(), throttleMs(target.throttle));
+      const admitted = throttle.admit(key, options.now(), target.throttle === undefined ? DEFAULT_THROTTLE_MS : parseDuration(target.throttle));
       if (admitted) post(target, build(admitted.suppressed));
     }
   };

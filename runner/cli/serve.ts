@@ -1,6 +1,7 @@
 import { startRuntime } from "../serve/runtime.ts";
 import { generateToken } from "../server/session.ts";
-import { CONNECTION_ENV, startSandbox, type Sandbox } from "../serve/sandbox.ts";
+import { CONNECTION_ENV } from "../serve/connection-env.ts";
+import type { Sandbox } from "../serve/sandbox.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, DEFAULT_CONFIG } from "./load.ts";
@@ -49,6 +50,8 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
 
   let sandbox: Sandbox | undefined;
   if (sandboxMode) {
+    // Loaded only here: a production `serve` never loads the simulators.
+    const { startSandbox } = await import("../serve/sandbox.ts");
     sandbox = await startSandbox((line) => io.err(line));
     Object.assign(process.env, sandbox.env);
   }

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { ConcurrencyGate } from "../connectors/gate.ts";
+import type { ConcurrencyGate } from "../connectors/http/gate.ts";
 import { LeasedSemaphore, type SlotTimings } from "./leased-semaphore.ts";
 import { SlotChannel } from "./slot-channel.ts";
 import { SlotTable, type SlotNotice } from "./slot-table.ts";

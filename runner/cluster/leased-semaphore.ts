@@ -1,5 +1,5 @@
 import { InternalError } from "../../engine/errors.ts";
-import type { ConcurrencyGate } from "../connectors/gate.ts";
+import type { ConcurrencyGate } from "../connectors/http/gate.ts";
 import type { HeldSlot, SlotTable } from "./slot-table.ts";
 
 export interface SlotTimings {

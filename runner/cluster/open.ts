@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { GateFactory } from "../connectors/gate.ts";
-import { processGates } from "../connectors/process-gates.ts";
+import type { GateFactory } from "../connectors/http/gate.ts";
+import { processGates } from "../connectors/http/process-gates.ts";
 import { ClusterGates } from "./cluster-gates.ts";
 
 export interface Gates {

@@ -4,7 +4,7 @@ import { checkAfasConnection } from "./afas/config.ts";
 import { createAfasConnector } from "./afas/index.ts";
 import { checkAsposConnection } from "./aspos/config.ts";
 import { createAsposConnector } from "./aspos/index.ts";
-import type { GateFactory } from "./gate.ts";
+import type { GateFactory } from "./http/gate.ts";
 import type { SettingProblem } from "./setting-check.ts";
 import type { Connector } from "./types.ts";
 
@@ -14,6 +14,8 @@ export interface ConnectorOptions {
   readonly now?: () => number;
   /** Caps on parallel calls shared by key (AFAS: per environment); the runtime picks process or cluster. */
   readonly gates?: GateFactory;
+  /** The project's schema folders as loaded, where connectors read record keys (x-key). */
+  readonly schemaDirs?: readonly string[];
 }
 
 export interface ConnectorType {

@@ -129,7 +129,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (!found) {
       // One factory call per connection, so each connector's fetch is timed under its own name.
       found = new Map(Object.entries(version.project.config.connections).flatMap(([name, connection]) =>
-        [...createConnectors({ [name]: connection }, { fetch: metrics.instrumentFetch(name, upstreamFetch), gates: gates.factory })]));
+        [...createConnectors({ [name]: connection }, {
+          fetch: metrics.instrumentFetch(name, upstreamFetch), gates: gates.factory, schemaDirs: version.project.schemaDirs,
+        })]));
       connectorsBySha.set(version.sha, found);
     }
     return found;

@@ -6,9 +6,9 @@ import { projectEnv } from "../worker/env.ts";
 import { runKeyFor, searchTextOf } from "../worker/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
 import { errorLabel } from "../privacy/error-label.ts";
-import { Serial } from "./serial.ts";
+import { Serial } from "../serial.ts";
 import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";
-import { realTimers, timerAt, type Timers } from "./timers.ts";
+import { realTimers, timerAt, type Timers } from "../time/timers.ts";
 
 export interface SchedulerOptions {
   readonly store: Store;

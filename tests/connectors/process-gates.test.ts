@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processGates } from "../../runner/connectors/process-gates.ts";
+import { processGates } from "../../runner/connectors/http/process-gates.ts";
 import { createConnectors } from "../../runner/connectors/registry.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 

@@ -1,8 +1,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliver, startReplicas, stopReplicas, type ReplicaProcess } from "./cluster.ts";
-import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, waitFor, type Simulators } from "./harness.ts";
-import { createTempDatabase, type TempDatabase } from "./postgres.ts";
+import { deliver, startReplicas, stopReplicas, type ReplicaProcess } from "../../bench/support/cluster.ts";
+import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, waitFor, type Simulators } from "../../bench/support/harness.ts";
+import { createTempDatabase, type TempDatabase } from "../../bench/support/postgres.ts";
 
 /** The scratch project's `maxParallel` for AFAS (tests/fixtures/mini-project/mapping.config.yaml). */
 const MAX_PARALLEL = 4;

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { REPO } from "../harness.ts";
+import { REPO } from "../../../bench/support/harness.ts";
 import { startSystem, ADMIN_TOKEN, type System } from "./system.ts";
 
 const ARTIFACTS = join(REPO, "artifacts");

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { listenHost, MIN_ADMIN_TOKEN_LENGTH, serveCommand } from "../../../runner/cli/serve.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
-import { CONNECTION_ENV } from "../../../runner/serve/sandbox.ts";
+import { CONNECTION_ENV } from "../../../runner/serve/connection-env.ts";
 
 const saved = { ...process.env };
 afterEach(() => {

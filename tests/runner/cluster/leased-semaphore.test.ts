@@ -4,7 +4,7 @@ import { ClusterGates, DEFAULT_SLOT_TIMINGS, type ClusterGatesOptions } from "..
 import { LeasedSemaphore } from "../../../runner/cluster/leased-semaphore.ts";
 import { SlotTable } from "../../../runner/cluster/slot-table.ts";
 import { openStore } from "../../../runner/store/open.ts";
-import { createTempDatabase, type TempDatabase } from "../../e2e/postgres.ts";
+import { createTempDatabase, type TempDatabase } from "../../../bench/support/postgres.ts";
 
 /** The real table, counting the round trips made through it. */
 class CountingTable extends SlotTable {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkCandidate } from "../../../runner/reload/candidate.ts";
 import { startSystem, type System } from "../../e2e/browser/system.ts";
-import { scratchProject, startSimulators } from "../../e2e/harness.ts";
+import { scratchProject, startSimulators } from "../../../bench/support/harness.ts";
 
 const FLOW = "mappings/orders/aspos-order-to-afas.flow.yaml";
 

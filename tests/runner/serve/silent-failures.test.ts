@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSystem, ADMIN_TOKEN, type System } from "../../e2e/browser/system.ts";
 import { signWebhook } from "../../../sandbox/aspos/index.ts";
-import { orderWebhook, WEBHOOK_SECRET } from "../../e2e/harness.ts";
+import { orderWebhook, WEBHOOK_SECRET } from "../../../bench/support/harness.ts";
 import { startReceiver, type Receiver } from "../alerts/receiver.ts";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../../engine/errors.ts";
 import { signWebhook } from "../../../sandbox/aspos/index.ts";
 import { startSystem, type System } from "../../e2e/browser/system.ts";
-import { WEBHOOK_SECRET } from "../../e2e/harness.ts";
+import { WEBHOOK_SECRET } from "../../../bench/support/harness.ts";
 
 /** Whole runtime over real HTTP (the node:http fast path included): client input never gets a 5xx or takes the process down. */
 describe("property: webhook intake answers every client input with 2xx or a 4xx and a reason", () => {
