@@ -6,7 +6,7 @@ import { loadBothRevisions } from "../integrator/revision-projects.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
 import { createRedactor } from "../privacy/redact.ts";
 import { openStore } from "../store/open.ts";
-import { parseDuration } from "../triggers/duration.ts";
+import { parseDuration } from "../time/duration.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, DEFAULT_CONFIG, STORE_OPTION } from "./load.ts";

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "../../sandbox/aspos/index.ts";
 import { openStore } from "../../runner/store/open.ts";
 import { ScratchRepo } from "../runner/integrator/scratch-repo.ts";
-import { freePort, orderWebhook, REPO, startServeProcess, startSimulators, waitFor, WEBHOOK_SECRET, type Simulators } from "./harness.ts";
-import { createTempDatabase, PG_ADMIN_URL } from "./postgres.ts";
+import { freePort, orderWebhook, REPO, startServeProcess, startSimulators, waitFor, WEBHOOK_SECRET, type Simulators } from "../../bench/support/harness.ts";
+import { createTempDatabase, PG_ADMIN_URL } from "../../bench/support/postgres.ts";
 
 const run = promisify(execFile);
 const ORDER_FLOW = "mappings/orders/aspos-order-to-afas.flow.yaml";
