@@ -81,6 +81,9 @@ export const ERROR_CODES = {
   RELOAD_REJECTED: { actor: "integrator", title: "mapping version does not load, validate or pass its fixture tests; the last good one keeps running" },
   GIT_FAILED: { actor: "operator", title: "git command on the mapping repository failed" },
 
+  // The runner: a job whose process died under it again and again is set aside, not retried forever.
+  POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },
+
   INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
 } as const satisfies Record<string, CodeInfo>;
 

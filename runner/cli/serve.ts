@@ -68,6 +68,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       log: (line) => io.err(line),
       ...positiveInt("KOPPEL_LEASE_MS", "leaseMs"),
       ...positiveInt("KOPPEL_CONCURRENCY", "concurrency"),
+      ...positiveInt("KOPPEL_POISON_AFTER", "poisonAfter"),
     });
   } catch (e) {
     io.err(e instanceof KoppelError ? e.format() : (e as Error).message);
