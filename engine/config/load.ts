@@ -3,11 +3,12 @@ import configSchema from "../../schemas/config.schema.json" with { type: "json" 
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { ConfigError } from "../errors.ts";
 import { compileFlow } from "../flow/compile.ts";
+import type { FlowDocument } from "../flow/flow-document.ts";
 import type { CompiledFlow, SendSchema } from "../flow/plan.ts";
 import { schemaKey } from "../flow/record-key.ts";
 import type { Limits } from "../transform/expression.ts";
 import { findLiteralSecrets, interpolate, type FileRefusal, type Resolvers } from "./interpolate.ts";
-import { checkAgainstSchema, createAjv } from "./schema-check.ts";
+import { checkAgainstSchema, createAjv, readAgainstSchema } from "./schema-check.ts";
 import type { KoppelConfig } from "./types.ts";
 import { parseYaml, type YamlSource } from "./yaml-source.ts";
 
@@ -44,7 +45,7 @@ export interface Project {
 }
 
 const ajv = createAjv();
-const validateFlow = ajv.compile(flowSchema);
+const validateFlow = ajv.compile<FlowDocument>(flowSchema);
 const validateConfig = ajv.compile(configSchema);
 
 export function loadProject(configPath: string, host: ProjectHost, limits?: Limits): { project?: Project; errors: ConfigError[] } {
@@ -69,7 +70,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   const config = configValue as KoppelConfig;
 
   const schemas = new SchemaCache(host);
-  const flowSources: YamlSource[] = [];
+  const flowSources: { source: YamlSource; document: FlowDocument }[] = [];
   const baseDir = host.dirname(configPath);
   config.flows.forEach((pattern, i) => {
     const paths = pattern.includes("*") ? host.glob(pattern, baseDir) : [host.resolve(baseDir, pattern)];
@@ -81,19 +82,19 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
       files.push(p);
       const source = readYaml(p, host, errors, configSource.positionOf(["flows", i]));
       if (!source) continue;
-      const flowErrors = checkAgainstSchema(validateFlow, source);
-      errors.push(...flowErrors);
-      if (!flowErrors.length) flowSources.push(source);
+      const read = readAgainstSchema(validateFlow, source);
+      errors.push(...read.errors);
+      if (read.value) flowSources.push({ source, document: read.value });
     }
   });
 
-  const byName = new Map<string, YamlSource>();
-  for (const source of flowSources) {
-    const name = String((source.value as { flow: string }).flow);
+  const byName = new Map<string, { source: YamlSource; document: FlowDocument }>();
+  for (const read of flowSources) {
+    const name = read.document.flow;
     const earlier = byName.get(name);
     if (earlier) {
-      errors.push(new ConfigError("DUPLICATE_FLOW", `flow "${name}" is also defined in ${earlier.file}`, source.positionOf(["flow"])));
-    } else byName.set(name, source);
+      errors.push(new ConfigError("DUPLICATE_FLOW", `flow "${name}" is also defined in ${earlier.source.file}`, read.source.positionOf(["flow"])));
+    } else byName.set(name, read);
   }
 
   const flows = new Map<string, CompiledFlow>();
@@ -105,8 +106,8 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
     inputSchema: (flowFile: string, ref: string) => schemas.input(flowFile, ref),
     ...(limits ? { limits } : {}),
   };
-  for (const [name, source] of byName) {
-    const { flow, errors: compileErrors } = compileFlow(source, ctx);
+  for (const [name, { source, document }] of byName) {
+    const { flow, errors: compileErrors } = compileFlow(source, document, ctx);
     errors.push(...compileErrors);
     if (flow) flows.set(name, flow);
   }

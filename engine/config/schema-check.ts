@@ -27,8 +27,13 @@ export function pointerToPath(pointer: string): (string | number)[] {
 
 /** Validate a parsed YAML file and point every problem at its line and column. */
 export function checkAgainstSchema(validate: ValidateFunction, source: YamlSource, value: unknown = source.value): ConfigError[] {
-  if (validate(value)) return [];
-  return schemaErrorsToConfigErrors(validate.errors ?? [], (path) => source.positionOf(path), (path) => source.keyPositionOf(path));
+  return readAgainstSchema(validate, source, value).errors;
+}
+
+/** The value typed by the schema that accepted it, or every problem at its line and column. */
+export function readAgainstSchema<T>(validate: ValidateFunction<T>, source: YamlSource, value: unknown = source.value): { value: T; errors: [] } | { value?: undefined; errors: ConfigError[] } {
+  if (validate(value)) return { value, errors: [] };
+  return { errors: schemaErrorsToConfigErrors(validate.errors ?? [], (path) => source.positionOf(path), (path) => source.keyPositionOf(path)) };
 }
 
 export function schemaErrorsToConfigErrors(

@@ -5,8 +5,9 @@ import { compileExpression, DEFAULT_LIMITS, type Expression, type Limits } from 
 import type {
   CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendSchema, SendStep, SetStep,
 } from "./plan.ts";
+import type * as Doc from "./flow-document.ts";
 import { generateBuilder } from "./payload-codegen.ts";
-import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
+import type { ConnectionUse, FilterOp } from "./port.ts";
 
 export interface CompileContext {
   readonly connections: Readonly<Record<string, { readonly type: string }>>;
@@ -19,12 +20,13 @@ export interface CompileContext {
   readonly limits?: Limits;
 }
 
-type Raw = Record<string, unknown>;
-
-/** Compile one schema-valid flow document. Lint findings come back as errors with positions. */
-export function compileFlow(source: YamlSource, ctx: CompileContext): { flow?: CompiledFlow; errors: ConfigError[] } {
+/**
+ * Compile one schema-valid flow document (`source.value`, typed by the schema that accepted it).
+ * Lint findings come back as errors with positions.
+ */
+export function compileFlow(source: YamlSource, document: Doc.FlowDocument, ctx: CompileContext): { flow?: CompiledFlow; errors: ConfigError[] } {
   const c = new Compiler(source, ctx);
-  const flow = c.flow(source.value as Raw);
+  const flow = c.flow(document);
   return c.errors.length ? { errors: c.errors } : { flow, errors: [] };
 }
 
@@ -38,12 +40,12 @@ class Compiler {
     private readonly ctx: CompileContext,
   ) {}
 
-  flow(raw: Raw): CompiledFlow {
+  flow(raw: Doc.FlowDocument): CompiledFlow {
     const known = new Set<string>();
-    const steps = this.steps((raw.steps as Raw[]) ?? [], ["steps"], known, "");
-    const input = (raw.input ?? {}) as Raw;
-    const run = (raw.run ?? {}) as Raw;
-    const trigger = raw.trigger ? this.trigger(raw.trigger as Raw) : undefined;
+    const steps = this.steps(raw.steps, ["steps"], known, "");
+    const input = raw.input ?? {};
+    const run = raw.run ?? {};
+    const trigger = raw.trigger ? this.trigger(raw.trigger) : undefined;
     let validate: ValidateFunction | undefined;
     if (typeof input.schema === "string") {
       const found = this.ctx.inputSchema(this.source.path, input.schema);
@@ -51,7 +53,7 @@ class Compiler {
       else validate = found;
     }
     return {
-      name: String(raw.flow),
+      name: raw.flow,
       file: this.source.file,
       ...(typeof raw.description === "string" ? { description: raw.description } : {}),
       position: this.at([]),
@@ -62,7 +64,7 @@ class Compiler {
       },
       run: {
         ...(run.key !== undefined ? { key: this.expr(run.key, ["run", "key"], new Set()) } : {}),
-        maxAttempts: typeof run.maxAttempts === "number" ? run.maxAttempts : 8,
+        maxAttempts: run.maxAttempts ?? 8,
       },
       steps,
       ...(raw.output !== undefined ? { output: this.expr(raw.output, ["output"], known) } : {}),
@@ -71,33 +73,32 @@ class Compiler {
     };
   }
 
-  private trigger(raw: Raw): FlowTrigger {
-    const webhook = raw.webhook as Raw | undefined;
-    const schedule = raw.schedule as Raw | undefined;
+  private trigger(raw: Doc.Trigger): FlowTrigger {
+    const { webhook, schedule } = raw;
     if (schedule?.poll) {
-      const target = this.target(String(schedule.poll), ["trigger", "schedule", "poll"]);
+      const target = this.target(schedule.poll, ["trigger", "schedule", "poll"]);
       if (target) this.use(target.connection, target.object, "poll", []);
     }
     return {
       ...(webhook
         ? {
             webhook: {
-              source: String(webhook.source),
-              ...(Array.isArray(webhook.events) ? { events: webhook.events.map(String) } : {}),
+              source: webhook.source,
+              ...(webhook.events ? { events: webhook.events } : {}),
               ...(webhook.filter !== undefined ? { filter: this.expr(webhook.filter, ["trigger", "webhook", "filter"], new Set()) } : {}),
             },
           }
         : {}),
-      ...(schedule ? { schedule: schedule as FlowTrigger["schedule"] & object } : {}),
+      ...(schedule ? { schedule } : {}),
     };
   }
 
-  private steps(raws: Raw[], path: JsonPath, known: Set<string>, prefix: string): PlanStep[] {
+  private steps(raws: Doc.Steps, path: JsonPath, known: Set<string>, prefix: string): PlanStep[] {
     const ids = new Map<string, JsonPath>();
     const out: PlanStep[] = [];
     raws.forEach((raw, i) => {
       const at = [...path, i];
-      const id = typeof raw.id === "string" ? raw.id : undefined;
+      const id = raw.id;
       if (id) {
         if (ids.has(id) || known.has(id)) this.error("DUPLICATE_STEP", `step id "${id}" is already used in this flow`, [...at, "id"]);
         ids.set(id, at);
@@ -109,35 +110,28 @@ class Compiler {
     return out;
   }
 
-  private step(raw: Raw, at: JsonPath, known: Set<string>, stepPath: string): PlanStep | undefined {
+  private step(raw: Doc.Step, at: JsonPath, known: Set<string>, stepPath: string): PlanStep | undefined {
     const base = {
       path: stepPath,
-      ...(typeof raw.id === "string" ? { id: raw.id } : {}),
+      ...(raw.id !== undefined ? { id: raw.id } : {}),
       ...(raw.when !== undefined ? { when: this.expr(raw.when, [...at, "when"], known) } : {}),
       position: this.at(at),
     };
-    if (raw.find !== undefined) return this.find(raw, at, known, base);
-    if (raw.send !== undefined) return this.send(raw, at, known, base);
-    if (raw.set !== undefined) {
-      const values = Object.entries(raw.set as Raw).map(([name, v]) => ({ name, value: this.expr(v, [...at, "set", name], known) }));
+    if ("find" in raw) return this.find(raw, at, known, base);
+    if ("send" in raw) return this.send(raw, at, known, base);
+    if ("set" in raw) {
+      const values = Object.entries(raw.set).map(([name, v]) => ({ name, value: this.expr(v, [...at, "set", name], known) }));
       return { ...base, kind: "set", values } satisfies SetStep;
     }
-    if (raw.skip !== undefined || raw.fail !== undefined) {
-      const kind = raw.skip !== undefined ? "skip" : "fail";
-      return {
-        ...base,
-        kind,
-        condition: this.expr(raw[kind], [...at, kind], known),
-        reason: this.expr(raw.reason, [...at, "reason"], known),
-      } satisfies GuardStep;
-    }
-    if (raw.each !== undefined) {
+    if ("skip" in raw) return { ...base, kind: "skip", ...this.guard(raw.skip, raw.reason, at, known, "skip") } satisfies GuardStep;
+    if ("fail" in raw) return { ...base, kind: "fail", ...this.guard(raw.fail, raw.reason, at, known, "fail") } satisfies GuardStep;
+    if ("each" in raw) {
       const list = this.expr(raw.each, [...at, "each"], known);
-      const inner = this.steps((raw.steps as Raw[]) ?? [], [...at, "steps"], new Set(known), `${stepPath}.`);
+      const inner = this.steps(raw.steps, [...at, "steps"], new Set(known), `${stepPath}.`);
       return { ...base, kind: "each", list, steps: inner } satisfies EachStep;
     }
-    if (raw.call !== undefined) {
-      const flow = String(raw.call);
+    if ("call" in raw) {
+      const flow = raw.call;
       if (!this.ctx.flowNames.has(flow)) {
         this.error("UNKNOWN_FLOW", `call to flow "${flow}", which is not loaded (loaded: ${[...this.ctx.flowNames].join(", ")})`, [...at, "call"]);
       }
@@ -152,19 +146,24 @@ class Compiler {
     return undefined;
   }
 
-  private find(raw: Raw, at: JsonPath, known: Set<string>, base: Omit<FindStep, "kind" | "connection" | "object" | "where" | "one" | "orderBy">): FindStep | undefined {
-    const target = this.target(String(raw.find), [...at, "find"]);
+  private guard(condition: Doc.Condition, reason: Doc.Expression, at: JsonPath, known: Set<string>, kind: GuardStep["kind"]): Pick<GuardStep, "condition" | "reason"> {
+    return { condition: this.expr(condition, [...at, kind], known), reason: this.expr(reason, [...at, "reason"], known) };
+  }
+
+  private find(raw: Doc.FindStep, at: JsonPath, known: Set<string>, base: Omit<FindStep, "kind" | "connection" | "object" | "where" | "one" | "orderBy">): FindStep | undefined {
+    const target = this.target(raw.find, [...at, "find"]);
     const where: FindStep["where"][number][] = [];
-    for (const [field, cond] of Object.entries((raw.where ?? {}) as Raw)) {
+    for (const [field, cond] of Object.entries(raw.where ?? {})) {
       if (cond !== null && typeof cond === "object") {
-        for (const [op, v] of Object.entries(cond as Raw)) {
-          where.push({ field, op: op as FilterOp, value: this.expr(v as Expression["source"], [...at, "where", field, op], known) });
+        for (const [op, v] of Object.entries(cond)) {
+          // The schema admits only FilterOp names under a field.
+          where.push({ field, op: op as FilterOp, value: this.expr(v, [...at, "where", field, op], known) });
         }
       } else {
         where.push({ field, op: "eq", value: this.expr(cond, [...at, "where", field], known) });
       }
     }
-    const orderBy = ((raw.orderBy ?? []) as string[]).map((f) => (f.startsWith("-") ? { field: f.slice(1), desc: true } : { field: f, desc: false }));
+    const orderBy = (raw.orderBy ?? []).map((f) => (f.startsWith("-") ? { field: f.slice(1), desc: true } : { field: f, desc: false }));
     if (!target) return undefined;
     this.use(target.connection, target.object, "find", [...where.map((w) => w.field), ...orderBy.map((o) => o.field)]);
     return {
@@ -174,12 +173,12 @@ class Compiler {
       where,
       one: raw.one === true,
       orderBy,
-      ...(typeof raw.take === "number" ? { take: raw.take } : {}),
+      ...(raw.take !== undefined ? { take: raw.take } : {}),
     };
   }
 
-  private send(raw: Raw, at: JsonPath, known: Set<string>, base: Omit<SendStep, "kind" | "connection" | "object" | "op" | "payload" | "schema">): SendStep | undefined {
-    const target = this.target(String(raw.send), [...at, "send"]);
+  private send(raw: Doc.SendStep, at: JsonPath, known: Set<string>, base: Omit<SendStep, "kind" | "connection" | "object" | "op" | "payload" | "schema">): SendStep | undefined {
+    const target = this.target(raw.send, [...at, "send"]);
     const payload =
       raw.body !== undefined
         ? { body: this.expr(raw.body, [...at, "body"], known) }
@@ -188,21 +187,20 @@ class Compiler {
     const type = this.ctx.connections[target.connection]?.type ?? target.connection;
     const schema = this.ctx.sendSchema(type, target.object);
     if (!schema) {
-      this.error("NO_SCHEMA", `no schema for ${raw.send as string}: add schemas/${type}/${target.object}.schema.json so payloads are checked before they leave`, [...at, "send"]);
+      this.error("NO_SCHEMA", `no schema for ${raw.send}: add schemas/${type}/${target.object}.schema.json so payloads are checked before they leave`, [...at, "send"]);
       return undefined;
     }
     this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
-    return { ...base, kind: "send", ...target, op: (raw.op as SendOp | undefined) ?? "insert", payload, schema };
+    return { ...base, kind: "send", ...target, op: raw.op ?? "insert", payload, schema };
   }
 
-  private payloadSpec(raw: Raw, at: JsonPath, known: Set<string>): PayloadSpec {
-    const fields = Object.entries((raw.fields ?? {}) as Raw).map(([name, v]) => ({
+  private payloadSpec(raw: Doc.NestedObject | Doc.SendStep, at: JsonPath, known: Set<string>): PayloadSpec {
+    const fields = Object.entries(raw.fields ?? {}).map(([name, v]) => ({
       name,
       value: this.expr(v, [...at, "fields", name], known),
       position: this.source.keyPositionOf([...at, "fields", name]),
     }));
-    const objects = Object.entries((raw.objects ?? {}) as Raw).map(([name, v]) => {
-      const spec = v as Raw;
+    const objects = Object.entries(raw.objects ?? {}).map(([name, spec]) => {
       const nestedAt = [...at, "objects", name];
       const nested: NestedSpec = {
         ...this.payloadSpec(spec, nestedAt, known),
@@ -220,7 +218,7 @@ class Compiler {
   }
 
   /** A send's top-level spec, with its generated builder when the mapping allows one. */
-  private topSpec(raw: Raw, at: JsonPath, known: Set<string>): PayloadSpec {
+  private topSpec(raw: Doc.SendStep, at: JsonPath, known: Set<string>): PayloadSpec {
     const spec = this.payloadSpec(raw, at, known);
     const build = generateBuilder(spec);
     return build ? { ...spec, build } : spec;
@@ -244,12 +242,12 @@ class Compiler {
   }
 
   /** Compile an expression and check what it refers to. Returns a placeholder on error so compile goes on. */
-  private expr(value: unknown, at: JsonPath, known: ReadonlySet<string>): Expression {
+  private expr(value: Doc.Expression, at: JsonPath, known: ReadonlySet<string>): Expression {
     const site = {
       position: this.at(at),
       positionAt: (offset: number) => this.source.positionInScalar(at, offset),
     };
-    const { expression, errors } = compileExpression(value as Expression["source"], site, this.ctx.limits ?? DEFAULT_LIMITS);
+    const { expression, errors } = compileExpression(value, site, this.ctx.limits ?? DEFAULT_LIMITS);
     this.errors.push(...errors);
     if (!expression) {
       const nothing = () => undefined;

@@ -1,0 +1,191 @@
+// Generated from schemas/flow.schema.json by `npm run gen:types`; do not edit by hand.
+// A flow document as ajv accepts it; the compiler reads these, never an untyped object.
+
+/** One flow: a trigger and a list of steps run against one event. Every string in an expression position is JSONata; write literal text as a JSONata string ("'2'"). */
+export interface FlowDocument {
+  /** Unique name of the flow; other flows `call` it by this name and runs are listed under it. */
+  readonly flow: string;
+  /** What the flow does, in one line, for the dashboard and docs. */
+  readonly description?: string;
+  readonly trigger?: Trigger;
+  /** What an event for this flow looks like. */
+  readonly input?: {
+    /** Path (relative to this file) of a JSON Schema every event must match before the steps run. */
+    readonly schema?: string;
+    /** Expression that picks the record out of the webhook body (for example `data.object`). Default: the body itself. */
+    readonly select?: Expression;
+  };
+  /** How the runner schedules runs of this flow. */
+  readonly run?: {
+    /** Ordering key: events with the same key run one at a time, in arrival order. */
+    readonly key?: Expression;
+    /** Attempts for retryable upstream errors before the run fails for good. */
+    readonly maxAttempts?: number;
+  };
+  readonly steps: Steps;
+  /** Value handed back to a flow that `call`s this one. */
+  readonly output?: Expression;
+}
+
+/** A JSONata expression, or a number/boolean/null literal. The context `$` is the flow's input (inside `each`: the current element). Bindings: $input (the flow's input, everywhere), $steps, $settings, $maps, $item, $index, $mapValue(table, key), $now(), $localDate(timestamp). */
+export type Expression = string | number | boolean | null;
+
+/** JSONata expression; the step runs (or skips/fails) when it is truthy. */
+export type Condition = string | boolean;
+
+/** Name for this step's result: later expressions read it as `$steps.<id>`; fixture mocks are keyed by it. */
+export type StepId = string;
+
+/** `<connection>.<object>`: a connection from mapping.config.yaml and one of its objects (AFAS connector id, AsPos resource). */
+export type Target = string;
+
+/** Target field → expression. A field whose expression yields null or nothing is left out of the payload. */
+export interface FieldMap {
+  readonly [key: string]: Expression;
+}
+
+/** A nested object of the payload (AFAS `Objects`). With `each` it becomes a list, one entry per item. */
+export interface NestedObject {
+  /** List to iterate; inside, `$item` is the element and `$index` its position. */
+  readonly each?: Expression;
+  /** Leave the object (or the item) out unless this holds. */
+  readonly when?: Condition;
+  readonly fields?: FieldMap;
+  readonly objects?: ObjectMap;
+  /** What this part of the payload is for. */
+  readonly description?: string;
+  /** Expression giving an object whose entries are added as fields (custom U-fields driven by a map, for example); entries that are null are left out and `fields` win on a clash. */
+  readonly merge?: Expression;
+}
+
+/** Nested object name → its mapping. */
+export interface ObjectMap {
+  readonly [key: string]: NestedObject;
+}
+
+/** What starts a run. A flow without a trigger runs only when another flow calls it. */
+export interface Trigger {
+  /** Run on webhooks from a source under `webhooks:` (POST /webhooks/<source>). */
+  readonly webhook?: {
+    /** Webhook source name under `webhooks:` in the config (the URL is /webhooks/<source>). */
+    readonly source: string;
+    /** Event types that start this flow; empty or absent means all. */
+    readonly events?: readonly string[];
+    /** Expression over the webhook body; the event is ignored unless it holds. */
+    readonly filter?: Condition;
+  };
+  /** Run on a timer (`every` or `cron`); with `poll`, read records changed since the stored cursor and run once per record. */
+  readonly schedule?: {
+    /** Interval such as 30s, 5m, 1h. */
+    readonly every?: string;
+    /** Cron expression (five or six fields), in settings.timezone. */
+    readonly cron?: string;
+    /** `<connection>.<source>` to read changed records from, with a stored cursor; each record becomes one event. */
+    readonly poll?: string;
+  };
+}
+
+/** Steps run in order; each may carry `id`, `when` and `description`. */
+export type Steps = readonly Step[];
+
+/** One step. Exactly one of find, send, set, skip, fail, each, call. */
+export type Step = FindStep | SendStep | SetStep | SkipStep | FailStep | EachStep | CallStep | NoKind;
+
+export type NoKind = never;
+
+/** Read records through a connector (AFAS GetConnector, AsPos list endpoint). The result is the list of rows, or one row (or null) with `one: true`. */
+export interface FindStep {
+  readonly id?: StepId;
+  readonly description?: string;
+  readonly when?: Condition;
+  readonly find: Target;
+  /** Field → expression (equals), or field → { operator: expression }. All must hold. */
+  readonly where?: {
+    readonly [key: string]: Expression | {
+      readonly eq?: Expression;
+      readonly ne?: Expression;
+      readonly lt?: Expression;
+      readonly le?: Expression;
+      readonly gt?: Expression;
+      readonly ge?: Expression;
+      readonly contains?: Expression;
+      readonly notContains?: Expression;
+      readonly startsWith?: Expression;
+      readonly notStartsWith?: Expression;
+      readonly endsWith?: Expression;
+      readonly notEndsWith?: Expression;
+      readonly empty?: boolean;
+      readonly notEmpty?: boolean;
+    };
+  };
+  /** Return the first row or null instead of a list. */
+  readonly one?: boolean;
+  /** Fields to sort by; prefix `-` for descending. */
+  readonly orderBy?: readonly string[];
+  /** At most this many rows. */
+  readonly take?: number;
+}
+
+/** Write through a connector. The payload is built from `fields` and `objects` (or `body`) and checked against schemas/<connection type>/<object>.schema.json before it leaves. The result is what the upstream assigned (keys such as DbId or OrNu). */
+export interface SendStep {
+  readonly id?: StepId;
+  readonly description?: string;
+  readonly when?: Condition;
+  readonly send: Target;
+  /** What to do with the record. */
+  readonly op?: "insert" | "update" | "upsert" | "delete";
+  readonly fields?: FieldMap;
+  readonly objects?: ObjectMap;
+  /** Expression giving an object whose entries are added as fields (custom U-fields driven by a map, for example); entries that are null are left out and `fields` win on a clash. */
+  readonly merge?: Expression;
+  /** The whole payload as one expression; the escape hatch instead of fields/objects. */
+  readonly body?: Expression;
+}
+
+/** Compute named values for later steps: `$steps.<id>.<name>`. */
+export interface SetStep {
+  readonly id?: StepId;
+  readonly description?: string;
+  readonly when?: Condition;
+  readonly set: {
+    readonly [key: string]: Expression;
+  };
+}
+
+/** End the run as `skipped` when the condition holds (inside `each`: skip this item only). */
+export interface SkipStep {
+  readonly id?: StepId;
+  readonly description?: string;
+  readonly when?: Condition;
+  readonly skip: Condition;
+  readonly reason: Expression;
+}
+
+/** End the run as `failed` with the reason when the condition holds; the run lands in the failed list for replay. */
+export interface FailStep {
+  readonly id?: StepId;
+  readonly description?: string;
+  readonly when?: Condition;
+  readonly fail: Condition;
+  readonly reason: Expression;
+}
+
+/** Run nested steps once per element of a list; `$item` and `$index` are bound inside. The result is the list of per-item step results. */
+export interface EachStep {
+  readonly id?: StepId;
+  readonly description?: string;
+  readonly when?: Condition;
+  readonly each: Expression;
+  readonly steps: Steps;
+}
+
+/** Run another flow with an input and take its `output` as this step's result. */
+export interface CallStep {
+  readonly id?: StepId;
+  readonly description?: string;
+  readonly when?: Condition;
+  /** Name of the flow to run. */
+  readonly call: string;
+  /** The called flow's input (its `$`). Default: this flow's input. */
+  readonly with?: Expression;
+}

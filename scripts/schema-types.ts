@@ -1,0 +1,86 @@
+import flowSchema from "../schemas/flow.schema.json" with { type: "json" };
+
+/**
+ * engine/flow/flow-document.ts is rendered from schemas/flow.schema.json, so the compiler reads a
+ * flow through the same definition ajv has already checked it against. Only the shapes are
+ * rendered; constraints TypeScript cannot state (patterns, "body or fields, not both", "every or
+ * cron") stay with ajv.
+ */
+type Schema = {
+  description?: string;
+  type?: string | string[];
+  enum?: unknown[];
+  required?: string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  $ref?: string;
+  $defs?: Record<string, Schema>;
+  allOf?: Schema[];
+  anyOf?: Schema[];
+  then?: Schema;
+  not?: unknown;
+};
+
+const PRIMITIVES: Record<string, string> = { string: "string", number: "number", integer: "number", boolean: "boolean", null: "null" };
+
+export function renderFlowTypes(schema: Schema = flowSchema as Schema): string {
+  const out = [
+    "// Generated from schemas/flow.schema.json by `npm run gen:types`; do not edit by hand.",
+    "// A flow document as ajv accepts it; the compiler reads these, never an untyped object.",
+    "",
+  ];
+  out.push(...declaration("FlowDocument", schema));
+  for (const [name, def] of Object.entries(schema.$defs ?? {})) out.push("", ...declaration(typeName(name), def));
+  return `${out.join("\n")}\n`;
+}
+
+function declaration(name: string, schema: Schema): string[] {
+  const doc = schema.description ? [`/** ${oneLine(schema.description)} */`] : [];
+  const body = typeOf(schema, "");
+  return [...doc, body.startsWith("{") ? `export interface ${name} ${body}` : `export type ${name} = ${body};`];
+}
+
+function typeOf(schema: Schema, indent: string): string {
+  if (schema.$ref) return typeName(schema.$ref.replace("#/$defs/", ""));
+  if (schema.not === true) return "never";
+  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(" | ");
+  if (schema.anyOf) return union(schema.anyOf.map((s) => typeOf(s, indent)));
+  // `allOf` of if/then picks one shape per discriminating key: the union of the `then`s.
+  const branches = (schema.allOf ?? []).filter((s) => s.then).map((s) => typeOf(s.then as Schema, indent));
+  if (branches.length) return union(branches);
+  if (schema.properties || schema.type === "object") return objectType(schema, indent);
+  if (schema.type === "array") return `readonly ${wrap(typeOf(schema.items ?? {}, indent))}[]`;
+  const types = [schema.type ?? []].flat();
+  return types.length ? types.map((t) => PRIMITIVES[t] ?? "unknown").join(" | ") : "unknown";
+}
+
+function objectType(schema: Schema, indent: string): string {
+  const inner = `${indent}  `;
+  const required = new Set(schema.required ?? []);
+  const lines = Object.entries(schema.properties ?? {}).flatMap(([key, prop]) => [
+    ...(prop.description ? [`${inner}/** ${oneLine(prop.description)} */`] : []),
+    `${inner}readonly ${key}${required.has(key) ? "" : "?"}: ${typeOf(prop, inner)};`,
+  ]);
+  const extra = schema.additionalProperties;
+  if (extra !== undefined && extra !== false) {
+    lines.push(`${inner}readonly [key: string]: ${extra === true ? "unknown" : typeOf(extra, inner)};`);
+  }
+  return lines.length ? `{\n${lines.join("\n")}\n${indent}}` : "Record<string, never>";
+}
+
+function union(parts: string[]): string {
+  return [...new Set(parts.filter((p) => p !== "never"))].join(" | ") || "never";
+}
+
+function wrap(type: string): string {
+  return /^[\w.]+$/.test(type) ? type : `(${type})`;
+}
+
+function typeName(def: string): string {
+  return def.charAt(0).toUpperCase() + def.slice(1);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").replace(/\*\//g, "*\\/");
+}
