@@ -3,10 +3,10 @@ import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
 import { ConfigError, toKoppelError, type Position } from "../errors.ts";
 import { compileExpression, DEFAULT_LIMITS, type Expression, type Limits } from "../transform/expression.ts";
 import type {
-  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendSchema, SendStep, SetStep,
+  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendPayload, SendSchema, SendStep, SetStep,
 } from "./plan.ts";
 import type * as Doc from "./flow-document.ts";
-import { generateBuilder } from "./payload-codegen.ts";
+import { generateBuilders } from "./payload-codegen.ts";
 import type { ConnectionUse, FilterOp } from "./port.ts";
 
 export interface CompileContext {
@@ -217,11 +217,10 @@ class Compiler {
     };
   }
 
-  /** A send's top-level spec, with its generated builder when the mapping allows one. */
-  private topSpec(raw: Doc.SendStep, at: JsonPath, known: Set<string>): PayloadSpec {
+  /** A send's top-level spec with its generated builders. */
+  private topSpec(raw: Doc.SendStep, at: JsonPath, known: Set<string>): SendPayload {
     const spec = this.payloadSpec(raw, at, known);
-    const build = generateBuilder(spec);
-    return build ? { ...spec, build } : spec;
+    return { ...spec, build: generateBuilders(spec) };
   }
 
   private target(text: string, at: JsonPath): { connection: string; object: string } | undefined {

@@ -1,19 +1,36 @@
 import { CodeWriter, HELPERS, type Node } from "../transform/codegen.ts";
 import { BAIL } from "../transform/fast-path.ts";
 import type { Expression } from "../transform/expression.ts";
-import type { NestedSpec, PayloadSpec } from "./plan.ts";
+import type { FastBuilder, FullBuilder, NestedSpec, PayloadBuilders, PayloadSpec } from "./plan.ts";
 import { mergeInto } from "./payload.ts";
-import { truthy } from "./truth.ts";
-
-type Builder = NonNullable<PayloadSpec["build"]>;
+import { asList, truthy } from "./truth.ts";
 
 /**
- * Compile a payload spec into one JavaScript function. Mappings are mostly plain paths and
- * literals; as generated code they cost about what the hand-written object literal would. Returns
- * null when any expression needs JSONata, and the generated function returns BAIL when the data
- * needs JSONata's semantics (a path over an array); the interpreter in payload.ts takes over then.
+ * "fast": synchronous, every expression inlined from its parse tree; returns BAIL when the data
+ * needs JSONata (a path over an array). "full": the same structure, each expression through its
+ * own `evaluate` (fast closure, else JSONata, the reference semantics), awaited only when it is a
+ * promise.
  */
-export function generateBuilder(spec: PayloadSpec): Builder | null {
+type Mode = "fast" | "full";
+
+/**
+ * Compile a payload spec into generated functions, both from one writer so fields, merge and nested
+ * objects are assembled by the same code. Mappings are mostly plain paths and literals; as fast code
+ * they cost about what the hand-written object literal would. The fast builder is absent when an
+ * expression needs JSONata (or inlining is off); the full one always exists and takes over whenever
+ * the fast one bails.
+ */
+export function generateBuilders(spec: PayloadSpec, options: { inline: boolean } = { inline: true }): PayloadBuilders {
+  // Without inlining every expression is called, so a wrapped one (coverage counting) sees each value.
+  const fast = options.inline ? instantiate(spec, "fast") : null;
+  const full = instantiate(spec, "full");
+  return fast ? { fast, full } : { full };
+}
+
+/** Only the fast writer can meet an expression it cannot inline. */
+function instantiate(spec: PayloadSpec, mode: "fast"): FastBuilder | null;
+function instantiate(spec: PayloadSpec, mode: "full"): FullBuilder;
+function instantiate(spec: PayloadSpec, mode: Mode): FastBuilder | FullBuilder | null {
   const expressions: Expression[] = [];
   const bodies: string[] = [];
   const writeSpec = (s: PayloadSpec | NestedSpec): string | null => {
@@ -22,11 +39,15 @@ export function generateBuilder(spec: PayloadSpec): Builder | null {
     const w = new CodeWriter();
     const lines: string[] = ["const o = {};", "let v;"];
     const value = (expr: Expression, scopeVar: string): string | null => {
+      expressions.push(expr);
+      const x = `x[${expressions.length - 1}]`;
+      if (mode === "full") return `v = ${x}.evaluate(${scopeVar}, e); if (v instanceof Promise) v = await v;`;
       const code = expr.mode === "literal" ? JSON.stringify(expr.source) : expr.ast ? w.expression(expr.ast as Node, scopeVar) : null;
       if (code === null) return null;
-      expressions.push(expr);
-      return `try { v = ${code}; } catch (err) { throw x[${expressions.length - 1}].locate(err); }\nif (v === B) return B;`;
+      return `try { v = ${code}; } catch (err) { throw ${x}.locate(err); }\nif (v === B) return B;`;
     };
+    const call = (inner: string, scopeVar: string): string =>
+      mode === "full" ? `v = await ${inner}(${scopeVar}, e);` : `v = ${inner}(${scopeVar}, e); if (v === B) return B;`;
     for (const field of s.fields) {
       const code = value(field.value, "s");
       if (code === null) return null;
@@ -35,8 +56,7 @@ export function generateBuilder(spec: PayloadSpec): Builder | null {
     if (s.merge) {
       const merge = value(s.merge, "s");
       if (merge === null) return null;
-      lines.push(merge, `h.mergeInto(o, v, x[${expressions.length}]);`);
-      expressions.push(s as unknown as Expression);
+      lines.push(merge, `h.mergeInto(o, v, x[${expressions.length - 1}].site.position);`);
     }
     for (const { name, spec: nested } of s.objects) {
       const inner = writeSpec(nested);
@@ -46,9 +66,9 @@ export function generateBuilder(spec: PayloadSpec): Builder | null {
         if (nested.when) {
           const when = value(nested.when, "s");
           if (when === null) return null;
-          lines.push(when, `if (h.truthy(v)) { v = ${inner}(s, e); if (v === B) return B; o[${key}] = v; }`);
+          lines.push(when, `if (h.truthy(v)) { ${call(inner, "s")} o[${key}] = v; }`);
         } else {
-          lines.push(`v = ${inner}(s, e); if (v === B) return B; o[${key}] = v;`);
+          lines.push(`${call(inner, "s")} o[${key}] = v;`);
         }
         continue;
       }
@@ -57,23 +77,21 @@ export function generateBuilder(spec: PayloadSpec): Builder | null {
       if (each === null || when === null) return null;
       lines.push(
         each,
-        "{ const l = v == null ? [] : Array.isArray(v) ? v : [v]; const a = [];",
+        "{ const l = h.asList(v); const a = [];",
         "for (let i = 0; i < l.length; i++) {",
         "const it = l[i]; const s2 = { input: it, root: s.root, steps: s.steps, settings: s.settings, item: it, index: i };",
         when ? `${when}\nif (!h.truthy(v)) continue;` : "",
-        `v = ${inner}(s2, e); if (v === B) return B; a.push(v); }`,
+        `${call(inner, "s2")} a.push(v); }`,
         `if (a.length) o[${key}] = a; }`,
       );
     }
     lines.push("return o;");
-    bodies[id] = `function b${id}(s, e) {\n${w.declarations()}\n${lines.join("\n")}\n}`;
+    bodies[id] = `${mode === "full" ? "async " : ""}function b${id}(s, e) {\n${w.declarations()}\n${lines.join("\n")}\n}`;
     return `b${id}`;
   };
   if (writeSpec(spec) === null) return null;
   const source = `"use strict";\n${bodies.join("\n")}\nreturn b0;`;
   // Generated from the spec's own parse trees; mapping strings reach the source only as JSON literals.
-  const factory = new Function("h", "B", "x", source) as (h: unknown, b: symbol, x: Expression[]) => Builder;
-  return factory({ ...HELPERS, truthy, mergeInto }, BAIL, expressions);
+  const factory = new Function("h", "B", "x", source) as (h: unknown, b: symbol, x: Expression[]) => FastBuilder | FullBuilder;
+  return factory({ ...HELPERS, truthy, asList, mergeInto }, BAIL, expressions);
 }
-
-

@@ -1,117 +1,30 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { pointerToPath } from "../config/schema-check.ts";
 import { ConfigError, type Position } from "../errors.ts";
-import { BAIL, type Expression, type FunctionEnv, type Scope } from "../transform/expression.ts";
-import type { NestedSpec, PayloadSpec, SendStep } from "./plan.ts";
-import { asList, truthy } from "./truth.ts";
-
-type Payload = Record<string, unknown>;
+import { BAIL, type FunctionEnv, type Scope } from "../transform/expression.ts";
+import type { Payload, PayloadSpec, SendPayload, SendStep } from "./plan.ts";
 
 /**
- * Build a send payload from its spec. Fields whose expression yields null or nothing are left out,
- * so the schema's `required` list decides whether a missing value is an error. The result is
- * synchronous while every expression is (the fast path); the first JSONata promise switches the
- * rest of the build to async, so the common case allocates no promises at all.
+ * Build a send payload with its generated code. Fields whose expression yields null or nothing are
+ * left out, so the schema's `required` list decides whether a missing value is an error. The fast
+ * builder is synchronous (no promise per field); when it is absent or bails, the full builder
+ * evaluates through JSONata where the fast subset does not reach.
  */
-export function buildPayload(spec: PayloadSpec, scope: Scope, env: FunctionEnv): Payload | Promise<Payload> {
-  if (spec.build) {
-    const built = spec.build(scope, env);
+export function buildPayload(spec: SendPayload, scope: Scope, env: FunctionEnv): Payload | Promise<Payload> {
+  if (spec.build.fast) {
+    const built = spec.build.fast(scope, env);
     if (built !== BAIL) return built;
   }
-  const out: Payload = {};
-  // Fields, then merge (mapped fields win), then nested objects: each phase waits only when it must.
-  return then(addFields(spec, scope, env, out, 0), () =>
-    then(spec.merge ? spec.merge.evaluate(scope, env) : undefined, (merged) => {
-      mergeInto(out, merged, spec);
-      return then(addObjects(spec, scope, env, out, 0), () => out);
-    }));
-}
-
-/** Mapped fields from `from` on; a promise only once an expression needs JSONata's async evaluator. */
-function addFields(spec: PayloadSpec, scope: Scope, env: FunctionEnv, out: Payload, from: number): void | Promise<void> {
-  for (let i = from; i < spec.fields.length; i++) {
-    const field = spec.fields[i] as PayloadSpec["fields"][number];
-    const value = evaluateField(field.value, scope, env);
-    if (value instanceof Promise) {
-      return value.then((v) => {
-        if (v !== undefined && v !== null) out[field.name] = v;
-        return addFields(spec, scope, env, out, i + 1);
-      });
-    }
-    if (value !== undefined && value !== null) out[field.name] = value;
-  }
-}
-
-function addObjects(spec: PayloadSpec, scope: Scope, env: FunctionEnv, out: Payload, from: number): void | Promise<void> {
-  for (let j = from; j < spec.objects.length; j++) {
-    const object = spec.objects[j] as PayloadSpec["objects"][number];
-    const value = buildNested(object.spec, scope, env);
-    if (value instanceof Promise) {
-      return value.then((v) => {
-        if (v !== undefined) out[object.name] = v;
-        return addObjects(spec, scope, env, out, j + 1);
-      });
-    }
-    if (value !== undefined) out[object.name] = value;
-  }
+  return spec.build.full(scope, env);
 }
 
 /** `merge` adds fields named by data; explicitly mapped fields keep their value. */
-export function mergeInto(out: Payload, merged: unknown, spec: PayloadSpec): void {
+export function mergeInto(out: Payload, merged: unknown, position: Position): void {
   if (merged === undefined || merged === null) return;
   if (typeof merged !== "object" || Array.isArray(merged)) {
-    throw new ConfigError("PAYLOAD_INVALID", `merge must give an object of fields, not ${Array.isArray(merged) ? "a list" : typeof merged}`, spec.merge?.site.position ?? spec.position);
+    throw new ConfigError("PAYLOAD_INVALID", `merge must give an object of fields, not ${Array.isArray(merged) ? "a list" : typeof merged}`, position);
   }
   for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== null && !(k in out)) out[k] = v;
-}
-
-/** The fast closure when there is one (no wrapper, no promise), JSONata otherwise. */
-function evaluateField(expr: Expression, scope: Scope, env: FunctionEnv): unknown {
-  const fast = expr.fast;
-  if (fast) {
-    let value: unknown;
-    try {
-      value = fast(scope, env);
-    } catch (e) {
-      throw expr.locate(e);
-    }
-    if (value !== BAIL) return value;
-  }
-  return expr.evaluate(scope, env);
-}
-
-function buildNested(spec: NestedSpec, scope: Scope, env: FunctionEnv): unknown {
-  if (!spec.each) {
-    return then(spec.when ? spec.when.evaluate(scope, env) : true, (ok) => (truthy(ok) ? buildPayload(spec, scope, env) : undefined));
-  }
-  return then(spec.each.evaluate(scope, env), (list) => buildItems(spec, scope, env, asList(list), [], 0));
-}
-
-function buildItems(spec: NestedSpec, scope: Scope, env: FunctionEnv, list: unknown[], items: Payload[], from: number): unknown {
-  for (let index = from; index < list.length; index++) {
-    const item = list[index];
-    const itemScope: Scope = { input: item, root: scope.root, steps: scope.steps, settings: scope.settings, item, index };
-    let built: unknown = true;
-    if (spec.when) {
-      const ok = spec.when.evaluate(itemScope, env);
-      built = ok instanceof Promise ? ok.then((v) => (truthy(v) ? buildPayload(spec, itemScope, env) : undefined)) : truthy(ok) ? buildPayload(spec, itemScope, env) : undefined;
-    } else {
-      built = buildPayload(spec, itemScope, env);
-    }
-    if (built instanceof Promise) {
-      return built.then((p) => {
-        if (p !== undefined) items.push(p as Payload);
-        return buildItems(spec, scope, env, list, items, index + 1);
-      });
-    }
-    if (built !== undefined) items.push(built as Payload);
-  }
-  return items.length ? items : undefined;
-}
-
-/** Apply `fn` now when the value is plain, later when it is a promise. */
-function then<T>(value: unknown, fn: (v: unknown) => T): T | Promise<Awaited<T>> {
-  return value instanceof Promise ? (value.then(fn) as Promise<Awaited<T>>) : fn(value);
 }
 
 /** Check a payload against its target schema; point each problem at the YAML that should fix it. */

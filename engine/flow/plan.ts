@@ -42,15 +42,27 @@ export interface FindStep extends StepBase {
   readonly take?: number;
 }
 
+export type Payload = Record<string, unknown>;
+export type FastBuilder = (scope: Scope, env: FunctionEnv) => Payload | typeof BAIL;
+export type FullBuilder = (scope: Scope, env: FunctionEnv) => Promise<Payload>;
+
+/** A send's payload as generated code (payload-codegen.ts): `fast` when it can be, `full` always. */
+export interface PayloadBuilders {
+  readonly fast?: FastBuilder;
+  readonly full: FullBuilder;
+}
+
 /** How to build one (nested) object of a send payload. */
 export interface PayloadSpec {
-  /** Generated builder for the whole spec when every expression is in the fast subset. */
-  readonly build?: (scope: Scope, env: FunctionEnv) => Record<string, unknown> | typeof BAIL;
   readonly fields: readonly { readonly name: string; readonly value: Expression; readonly position: Position }[];
   readonly objects: readonly { readonly name: string; readonly spec: NestedSpec }[];
   /** Fields whose names are data (custom fields from a map): an object merged under `fields`. */
   readonly merge?: Expression;
   readonly position: Position;
+}
+
+export interface SendPayload extends PayloadSpec {
+  readonly build: PayloadBuilders;
 }
 
 export interface NestedSpec extends PayloadSpec {
@@ -63,7 +75,7 @@ export interface SendStep extends StepBase {
   readonly connection: string;
   readonly object: string;
   readonly op: SendOp;
-  readonly payload: PayloadSpec | { readonly body: Expression };
+  readonly payload: SendPayload | { readonly body: Expression };
   readonly schema: SendSchema;
 }
 

@@ -1,5 +1,6 @@
 import type { Project } from "../../engine/config/load.ts";
-import type { CompiledFlow, NestedSpec, PlanStep } from "../../engine/flow/plan.ts";
+import { generateBuilders } from "../../engine/flow/payload-codegen.ts";
+import type { CompiledFlow, NestedSpec, PlanStep, SendPayload } from "../../engine/flow/plan.ts";
 import { truthy } from "../../engine/flow/truth.ts";
 import { BAIL, type Expression } from "../../engine/transform/expression.ts";
 
@@ -60,15 +61,21 @@ function instrumentStep(step: PlanStep, track: Track): PlanStep {
     case "call":
       return { ...step, ...when, ...(step.with ? { with: track(at("with"), step.with) } : {}) };
     case "send":
-      return { ...step, ...when, payload: "body" in step.payload ? { body: track(at("body"), step.payload.body) } : instrumentSpec(step.payload, at("fields"), track) };
+      return { ...step, ...when, payload: "body" in step.payload ? { body: track(at("body"), step.payload.body) } : instrumentPayload(step.payload, at("fields"), track) };
   }
+}
+
+/** Builders that call the counted expressions instead of inlining the originals. */
+function instrumentPayload(payload: SendPayload, label: string, track: Track): SendPayload {
+  const { build: _original, ...spec } = payload;
+  const instrumented = instrumentSpec(spec, label, track);
+  return { ...instrumented, build: generateBuilders(instrumented, { inline: false }) };
 }
 
 /** A top-level payload is a nested spec without `each`/`when`. */
 function instrumentSpec(spec: NestedSpec, label: string, track: Track): NestedSpec {
-  const { build: _generated, ...rest } = spec;
   return {
-    ...rest,
+    ...spec,
     ...(spec.each ? { each: track(`${label}.each`, spec.each) } : {}),
     ...(spec.when ? { when: track(`${label}.when`, spec.when, true) } : {}),
     fields: spec.fields.map((f) => ({ ...f, value: track(`${label}.${f.name}`, f.value) })),

@@ -2,6 +2,7 @@ import jsonata from "jsonata";
 import { describe, expect, it } from "vitest";
 import { loadProject, type Project } from "../../../engine/config/load.ts";
 import { buildPayload } from "../../../engine/flow/payload.ts";
+import { BAIL } from "../../../engine/transform/expression.ts";
 import type { SendStep } from "../../../engine/flow/plan.ts";
 import { BASE_CONFIG, BASE_ENV, memoryHost } from "../memory-host.ts";
 import { positionOf } from "../positions.ts";
@@ -40,8 +41,8 @@ describe("generated payload builders", () => {
     const fields = EXPRESSIONS.map((e, i) => `      f${i}: ${JSON.stringify(e)}\n`).join("");
     const { step } = sendStep(fields);
     if ("body" in step.payload) throw new Error("expected fields");
-    expect(step.payload.build).toBeTypeOf("function");
-    const generated = step.payload.build!(scope, env) as Record<string, unknown>;
+    expect(step.payload.build.fast).toBeTypeOf("function");
+    const generated = step.payload.build.fast!(scope, env) as Record<string, unknown>;
     for (const [i, source] of EXPRESSIONS.entries()) {
       const reference = await jsonata(source).evaluate(input, {
         settings: scope.settings,
@@ -53,7 +54,7 @@ describe("generated payload builders", () => {
     }
   });
 
-  it("build nested objects with each/when like the interpreter", async () => {
+  it("build nested objects with each/when, fast and full alike", async () => {
     const { step } = sendStep(`      n: n\n`, `    objects:
       Lines:
         each: lines
@@ -63,23 +64,24 @@ describe("generated payload builders", () => {
         fields: { u: $settings.unit }
 `);
     if ("body" in step.payload) throw new Error("expected fields");
-    expect(step.payload.build).toBeTypeOf("function");
+    expect(step.payload.build.fast).toBeTypeOf("function");
     const expected = { n: "W1", Lines: [{ sku: "A", nr: 0, of: "W1" }], Head: { u: 7 } };
-    expect(step.payload.build!(scope, env)).toEqual(expected);
-    const { build: _build, ...interpreted } = step.payload;
-    expect(await buildPayload(interpreted, scope, env)).toEqual(expected);
+    expect(step.payload.build.fast!(scope, env)).toEqual(expected);
+    expect(await step.payload.build.full(scope, env)).toEqual(expected);
   });
 
   it("hand over to JSONata when the data needs it (a path through an array)", async () => {
     const { step } = sendStep(`      skus: lines.sku\n`);
     if ("body" in step.payload) throw new Error("expected fields");
+    expect(step.payload.build.fast!(scope, env)).toBe(BAIL);
     expect(await buildPayload(step.payload, scope, env)).toEqual({ skus: ["A", "B"] });
   });
 
-  it("are not generated when an expression needs JSONata", () => {
+  it("are not generated fast when an expression needs JSONata; the full builder evaluates it", async () => {
     const { step } = sendStep(`      total: "$sum(lines.q)"\n`);
     if ("body" in step.payload) throw new Error("expected fields");
-    expect(step.payload.build).toBeUndefined();
+    expect(step.payload.build.fast).toBeUndefined();
+    expect(await buildPayload(step.payload, scope, env)).toEqual({ total: 2 });
   });
 
   it("report errors at the failing field's YAML position", () => {
@@ -87,7 +89,7 @@ describe("generated payload builders", () => {
     const spec = step.payload;
     if ("body" in spec) throw new Error("expected fields");
     // At run time the table has neither the key nor a default.
-    expect(() => spec.build!(scope, { ...env, maps: { paymentMethod: { ideal: "IDL" } } })).toThrow(
+    expect(() => spec.build.fast!(scope, { ...env, maps: { paymentMethod: { ideal: "IDL" } } })).toThrow(
       expect.objectContaining({ code: "MAP_KEY_MISSING", position: expect.objectContaining({ line: Number(positionOf(text, "$mapValue('paymentMethod'").split(":")[0]), col: Number(positionOf(text, "$mapValue('paymentMethod'").split(":")[1]) }) }),
     );
   });
@@ -100,7 +102,7 @@ describe("generated payload builders", () => {
     expect(await buildPayload(spec, scope, env)).toEqual(expected);
     const { step: fast } = sendStep(`      n: n\n`, `    merge: $input.c\n`);
     if ("body" in fast.payload) throw new Error("expected fields");
-    expect(fast.payload.build).toBeTypeOf("function");
-    expect(fast.payload.build!(scope, env)).toEqual({ n: "W1", mail: "a@b.nl", tags: ["a"] });
+    expect(fast.payload.build.fast).toBeTypeOf("function");
+    expect(fast.payload.build.fast!(scope, env)).toEqual({ n: "W1", mail: "a@b.nl", tags: ["a"] });
   });
 });
