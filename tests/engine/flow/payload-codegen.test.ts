@@ -52,6 +52,7 @@ describe("generated payload builders", () => {
       });
       expect({ source, value: generated[`f${i}`] }).toEqual({ source, value: reference ?? undefined });
     }
+    expect(await step.payload.build.full(scope, env)).toEqual(generated);
   });
 
   it("build nested objects with each/when, fast and full alike", async () => {
@@ -94,7 +95,7 @@ describe("generated payload builders", () => {
     );
   });
 
-  it("merge adds data-named fields (custom fields) without overriding mapped ones, generated and interpreted alike", async () => {
+  it("merge adds data-named fields (custom fields) without overriding mapped ones, fast and full alike", async () => {
     const { step } = sendStep(`      n: n\n`, `    merge: "{ 'U1': s, 'n': 'not this', 'U2': null }"\n`);
     const spec = step.payload;
     if ("body" in spec) throw new Error("expected fields");
