@@ -34,7 +34,7 @@ function debtor([DbId, BcCo, DebtorType, Name, Email, City, CountryId, VatNumber
     Phone: null, CocNumber: DebtorType === "O" ? `3${BcCo}` : null,
     Street: "Dorpsstraat", HouseNumber: Number(DbId.slice(-2)), HouseNumberAddition: null, ZipCode: "3511 AA",
     CurrencyId: "EUR", PaymentCondition: "14", CollectiveAccount: "1300", Blocked: false,
-    SearchName: Name.split(" ")[0]!.toUpperCase().slice(0, 10), VatDuty: "1", RevenueAccount: null, Profile: null, CreditLimit: null, Iban: null, AutoPayment: false,
+    SearchName: Name.split(" ")[0]!.toUpperCase().slice(0, 10), VatDuty: "1", RevenueAccount: null, Profile: null, Gender: null, CreditLimit: null, Iban: null, AutoPayment: false,
     CreateDate: at(minute), ModifiedDate: at(minute),
   };
 }

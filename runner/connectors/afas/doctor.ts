@@ -127,7 +127,7 @@ export async function afasDoctor(
     const present = new Set(available);
     const missing = [...fields].filter((f) => !present.has(f));
     if (missing.length === 0) {
-      findings.push({ level: "ok", check: "connector", message: `${what}: present with all ${fields.size} fields the flows use` });
+      findings.push({ level: "ok", check: "connector", message: `${what}: present${fields.size === 0 ? "" : fields.size === 1 ? " with the field the flows use" : ` with all ${fields.size} fields the flows read and write`}` });
       continue;
     }
     for (const field of missing) {
