@@ -6,6 +6,7 @@ import type {
   CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendSchema, SendStep, SetStep,
 } from "./plan.ts";
 import { generateBuilder } from "./payload-codegen.ts";
+import { unknownTargetFields } from "./target-fields.ts";
 import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
 
 export interface CompileContext {
@@ -199,6 +200,9 @@ class Compiler {
     if (!schema) {
       this.error("NO_SCHEMA", `no schema for ${raw.send as string}: add schemas/${type}/${target.object}.schema.json so payloads are checked before they leave`, [...at, "send"]);
       return undefined;
+    }
+    for (const unknown of unknownTargetFields(raw, schema.insert.schema as object, String(raw.send))) {
+      this.errors.push(new ConfigError("UNKNOWN_FIELD", unknown.message, this.source.keyPositionOf([...at, ...unknown.path])));
     }
     this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
     return { ...base, kind: "send", ...target, op: (raw.op as SendOp | undefined) ?? "insert", payload, schema };
