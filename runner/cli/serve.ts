@@ -39,6 +39,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
       log: (line) => io.err(line),
+      logRun: (line) => io.out(line),
       ...positiveInt("KOPPEL_LEASE_MS", "leaseMs"),
       ...positiveInt("KOPPEL_CONCURRENCY", "concurrency"),
     });

@@ -10,6 +10,7 @@ import type { Connector } from "../connectors/types.ts";
 import { openQueue } from "../queue/open.ts";
 import type { JobQueue } from "../queue/types.ts";
 import { createAlerter, type Alerter } from "../alerts/alerter.ts";
+import { failedRunLine } from "./run-log.ts";
 import { loggingPolicy } from "../privacy/policy.ts";
 import { pseudonymizingStore } from "../privacy/pseudonym.ts";
 import { startRetention, type RetentionJob } from "../privacy/retention.ts";
@@ -58,6 +59,8 @@ export interface RuntimeOptions {
   /** Passed to the connectors (tests: an in-process fetch). */
   readonly fetch?: typeof fetch;
   readonly log?: (line: string) => void;
+  /** Gets one JSON line per run that failed for good (`koppel serve`: stdout). */
+  readonly logRun?: (line: string) => void;
   /** Retry timing (tests shorten it; production keeps the default ~12 h spread). */
   readonly backoff?: BackoffPolicy;
 }
@@ -144,6 +147,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       claimedAt.delete(job.jobId);
       metrics.processed(job, started === undefined ? undefined : now() - started);
       alerter.processed(job);
+      const line = options.logRun && failedRunLine(job, privacy.redact, now());
+      if (line) options.logRun!(line);
     },
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
