@@ -1,9 +1,9 @@
 import { erasePerson } from "../privacy/erase.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
-import { openStore } from "../store/open.ts";
 import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { loadFromCli } from "./load.ts";
+import { openCliStore } from "./open-store.ts";
 
 const USAGE = "usage: koppel erase --email <address> [--config mapping.config.yaml] [--store <url>]";
 
@@ -20,7 +20,8 @@ export async function eraseCommand(argv: readonly string[], io: CliIO, cwd: stri
     return 2;
   }
   const project = flag(args, "store") ? undefined : loadFromCli(flag(args, "config"), { cwd, lenientEnv: true }).project;
-  const store = await openStore(storeUrlFor(flag(args, "store"), project, cwd));
+  const store = await openCliStore(storeUrlFor(flag(args, "store"), project, cwd), io, "erase");
+  if (!store) return 1;
   try {
     const erased = await erasePerson(store, email);
     io.out(`erased ${email}: ${erased.events} inbox event(s), ${erased.runs} run(s), ${erased.ledger} ledger result(s)`);

@@ -1,10 +1,10 @@
 import { openQueue } from "../queue/open.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
-import { openStore } from "../store/open.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
 import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { loadFromCli } from "./load.ts";
+import { openCliStore } from "./open-store.ts";
 
 const USAGE = "usage: koppel replay <runId>… | --failed [--flow name] [--current] [--config mapping.config.yaml] [--store <url>]";
 
@@ -23,7 +23,8 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   }
   // The flows are read only to recompute the ordering key; secrets are not needed for that.
   const loaded = loadFromCli(flag(args, "config"), { cwd, lenientEnv: true });
-  const store = await openStore(storeUrlFor(flag(args, "store"), loaded.project, cwd));
+  const store = await openCliStore(storeUrlFor(flag(args, "store"), loaded.project, cwd), io, "replay");
+  if (!store) return 1;
   try {
     const queue = await openQueue(store, { supervise: false });
     try {

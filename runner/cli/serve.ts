@@ -38,6 +38,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       adminToken,
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
+      sandboxStore: sandboxMode,
       log: (line) => io.err(line),
       logRun: (line) => io.out(line),
       ...positiveInt("KOPPEL_LEASE_MS", "leaseMs"),

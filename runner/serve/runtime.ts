@@ -19,7 +19,7 @@ import { createApp } from "../server/app.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
-import { resolveStoreUrl } from "../integrator/store-url.ts";
+import { resolveStoreUrl, sandboxStoreUrl } from "../integrator/store-url.ts";
 import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
@@ -49,8 +49,10 @@ export interface RuntimeOptions {
   readonly alertFetch?: typeof fetch;
   /** How often retention purges (default hourly; the first pass runs at start). */
   readonly retentionEveryMs?: number;
-  /** Overrides the config's store.url (KOPPEL_STORE). */
+  /** Overrides the config's store.url (KOPPEL_STORE); a relative SQLite path is from `cwd`, the config's from its folder. */
   readonly storeUrl?: string;
+  /** Sandbox mode: the configured store's sandbox sibling (sandboxStoreUrl), never the live one. */
+  readonly sandboxStore?: boolean;
   /** Accept unset ${env:…} in reload candidates (sandbox: the simulators fill them in). */
   readonly lenientEnv?: boolean;
   readonly concurrency?: number;
@@ -91,7 +93,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const now = () => Date.now();
 
   const startup = readStartupConfig(configFile);
-  const store = await openStore(resolveStoreUrl(options.storeUrl ?? process.env.KOPPEL_STORE ?? startup.storeUrl ?? DEFAULT_STORE_URL, cwd));
+  const explicitStore = options.storeUrl ?? process.env.KOPPEL_STORE;
+  const configuredStore = startup.storeUrl ?? DEFAULT_STORE_URL;
+  const storeUrl = explicitStore
+    ? resolveStoreUrl(explicitStore, cwd)
+    : resolveStoreUrl(options.sandboxStore ? sandboxStoreUrl(configuredStore) : configuredStore, root);
+  const store = await openStore(storeUrl);
   const queue = await openQueue(store);
   const configRel = relative(root, configFile);
   const initialSource = startup.reload;
@@ -279,7 +286,7 @@ function readStartupConfig(configFile: string): { reload: { source: ReloadSource
   };
   const reload = raw.reload;
   // The store may be named through the environment too, as everything else in the config.
-  const storeUrl = raw.store?.url?.replace(/\$\{env:([^}]+)\}/g, (_, name: string) => process.env[name.trim()] ?? "");
+  const storeUrl = raw.store?.url?.replace(/\$\{env:([^}:]+)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => process.env[name.trim()] ?? fallback ?? "");
   const source: ReloadSource = reload?.git
     ? { git: reload.git, ...(reload.branch ? { branch: reload.branch } : {}), ...(reload.pollEvery ? { pollEvery: reload.pollEvery } : {}) }
     : { watch: reload?.watch ?? dirname(configFile) };
