@@ -6,7 +6,7 @@ import { flag, parseArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { DEFAULT_CONFIG } from "./load.ts";
 
-const USAGE = "usage: koppel diff --base <rev> [--head <rev>] [paths…] [--config mapping.config.yaml] [--format text|markdown|json]";
+const USAGE = "usage: koppel diff --base <rev> [--head <rev>] [paths…] [--config mapping.config.yaml] [--format text|markdown|json] [--all]";
 const FORMATS = { text: formatText, markdown: formatMarkdown, json: formatJson } as const;
 
 /**
@@ -26,7 +26,7 @@ export async function diffCommand(argv: readonly string[], io: CliIO, cwd: strin
   try {
     const sides = await runBothRevisions({ cwd, config: flag(args, "config") ?? DEFAULT_CONFIG, base, ...(head ? { head } : {}), paths: args.positionals });
     const comparison = compareRevisions(sides.base.run, sides.head.run);
-    io.out(FORMATS[format]({ ...sides, comparison }));
+    io.out(FORMATS[format]({ ...sides, comparison }, { all: args.flags.has("all") }));
     return comparison.summary.newlyFailing > 0 ? 1 : 0;
   } catch (e) {
     if (!(e instanceof GitError)) throw e;
