@@ -1,4 +1,5 @@
 import { openQueue } from "../queue/open.ts";
+import type { RunSummary, Store } from "../store/types.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
 import { flag, parseArgs } from "./args.ts";
@@ -6,17 +7,19 @@ import type { CliIO } from "./io.ts";
 import { loadFromCli } from "./load.ts";
 import { openCliStore } from "./open-store.ts";
 
-const USAGE = "usage: koppel replay <runId>… | --failed [--flow name] [--current] [--config mapping.config.yaml] [--store <url>]";
+const USAGE = "usage: koppel replay <runId>… | --failed [--flow name] [--current] [--dry-run] [--config mapping.config.yaml] [--store <url>]";
 
 /**
  * `koppel replay <runId>… [--current]`: queues each run again, linked to it, on the version it ran
- * (default) or the active one; `--failed` takes every run on the failed list (optionally one flow).
+ * (default) or the active one; `--failed` takes every run on the failed list (optionally one flow)
+ * that was not replayed before. `--dry-run` lists what would be queued and queues nothing.
  * The running runner's worker picks them up; this command only enqueues, printing a line per run.
  * Store: --store, else KOPPEL_STORE, else `store.url` in the config, else the default SQLite file.
  */
 export async function replayCommand(argv: readonly string[], io: CliIO, cwd: string = process.cwd()): Promise<number> {
   const args = parseArgs(argv, ["config", "store", "flow"]);
   const bulk = args.flags.has("failed");
+  const dryRun = args.flags.has("dry-run");
   if (bulk === args.positionals.length > 0 || (!bulk && args.positionals.length === 0)) {
     io.err(USAGE);
     return 2;
@@ -29,9 +32,23 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
     const queue = await openQueue(store, { supervise: false });
     try {
       const flowName = flag(args, "flow");
-      const runIds = bulk
-        ? (await store.failedRuns(10_000)).filter((r) => !flowName || r.flow === flowName).map((r) => r.id)
-        : args.positionals;
+      let skipped = 0;
+      const runIds = bulk ? [] : args.positionals;
+      if (bulk) {
+        for (const run of (await store.failedRuns(10_000)).filter((r) => !flowName || r.flow === flowName)) {
+          // A failed run replayed before has its answer in that replay (which is on this list itself if it failed too).
+          const replay = await replayOfRun(store, run);
+          if (replay) {
+            skipped++;
+            io.out(`run ${run.id} skipped: already replayed as ${replay.id} (${replay.status})`);
+          } else runIds.push(run.id);
+        }
+      }
+      if (dryRun) {
+        for (const runId of runIds) io.out(`run ${runId} would be queued again${args.flags.has("current") ? " on the active version" : ""}`);
+        io.out(`${runIds.length} would be queued${skipped ? `, ${skipped} already replayed` : ""} (--dry-run: nothing queued)`);
+        return 0;
+      }
       const deps = {
         store,
         queue,
@@ -51,7 +68,7 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
           io.err(`${progress}koppel replay: ${error.message}`);
         }
       }
-      if (bulk) io.out(`${runIds.length - refused} queued, ${refused} refused`);
+      if (bulk) io.out(`${runIds.length - refused} queued, ${refused} refused${skipped ? `, ${skipped} already replayed` : ""}`);
       return refused ? 1 : 0;
     } finally {
       await queue.close();
@@ -59,4 +76,10 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   } finally {
     await store.close();
   }
+}
+
+/** The run that replays `run`, if any: a run of the same event and flow linked to it. */
+async function replayOfRun(store: Store, run: RunSummary): Promise<RunSummary | undefined> {
+  if (!run.eventId) return undefined;
+  return (await store.listRuns({ eventId: run.eventId, flow: run.flow, limit: 1000 })).find((r) => r.replayOf === run.id);
 }
