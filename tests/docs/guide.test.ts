@@ -46,8 +46,8 @@ describe("docs/guide.md", () => {
     expect(out).toContain("↻ web order paid with iDEAL becomes a sales order (wrote mappings/orders/fixtures/order-ideal.expected.json)");
     expect(out).toContain("✓ PIN payment keeps payment type PIN");
     expect(out).toContain('        payload.PaTp: "IDL" → "IDEAL"');
-    expect(out).toContain("  = order already in AFAS is skipped (unchanged)");
-    expect(out).toContain("1 changed, 1 unchanged, 0 newly failing, 1 added");
+    expect(out).not.toContain("  = order already in AFAS is skipped (unchanged)");
+    expect(out).toContain("1 changed, 1 unchanged, 0 newly failing, 1 added (--all lists the unchanged)");
 
     const repo = join(dir, "work/my-mappings");
     expect(readFileSync(join(repo, "koppel-diff.md"), "utf8")).toContain("| order (afas.FbSales insert) | `payload.PaTp` | `\"IDL\"` | `\"IDEAL\"` |");

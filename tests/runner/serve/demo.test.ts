@@ -8,10 +8,10 @@ import { startSandbox, type Sandbox } from "../../../runner/serve/sandbox.ts";
 import { waitFor } from "../../e2e/harness.ts";
 
 const REPO = resolve(import.meta.dirname, "../../..");
-/** Flows with a trigger of their own (customer-to-afas-debtor and address-parts run inside others). */
+/** Flows with a trigger of their own (customer-to-afas-debtor, afas-order-to-aspos and address-parts run inside others). */
 const TRIGGERED = [
   "aspos-order-to-afas", "aspos-customer-to-afas", "aspos-order-status-to-afas", "aspos-stock-to-afas",
-  "afas-debtor-to-aspos", "afas-order-to-aspos", "afas-order-status-to-aspos", "afas-stock-to-aspos",
+  "afas-debtor-to-aspos", "afas-order-status-to-aspos", "afas-stock-to-aspos",
 ];
 
 let dir: string;
@@ -58,6 +58,8 @@ describe("the sandbox demo", () => {
     await runtime.scheduler.pollNow("afas-stock-to-aspos");
     await waitFor(settled, 20_000, () => "the stock poll did not settle");
 
+    // The order entered in AFAS reached AsPos (afas-order-to-aspos, called by the status flow).
+    expect(sandbox.aspos.state.orders.some((o) => o.source === "AFAS")).toBe(true);
     for (const flow of TRIGGERED) {
       const runs = await runtime.store.listRuns({ flow, limit: 100 });
       expect(runs.map((r) => r.status), `${flow} after: ${did.join("; ")}`).toContain("done");
