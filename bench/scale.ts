@@ -4,8 +4,9 @@
  * Setups: the embedded SQLite mode (one process) and 1, 2 and 3 replicas sharing one PostgreSQL
  * database (each setup its own scratch database, dropped afterwards).
  *
- *   npx tsx bench/scale.ts [--runs 150] [--latency 100] [--rounds 2]
+ *   npm run build && npx tsx bench/scale.ts [--runs 150] [--latency 100] [--rounds 2]
  *
+ * The processes run the compiled build, as in production; bin/koppel.js refuses a stale dist/.
  * Needs PostgreSQL on 127.0.0.1:5432 (or KOPPEL_TEST_PG as an admin URL). All processes start once;
  * rounds interleave the setups (the order rotates each round) so background load hits them alike,
  * and each figure is the median over the rounds. "after-ingest" is the rate once the last webhook of

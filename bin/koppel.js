@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript; tsx compiles it on load so there is no build step to forget.
-// Koppel's own tsconfig applies wherever the command is run from (a mapping repository, say).
+// Runs the compiled CLI in dist/ (`npm run build`; `npm ci` builds it through `prepare`).
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { register } from "tsx/esm/api";
 
-register({ tsconfig: fileURLToPath(new URL("../tsconfig.json", import.meta.url)) });
-const { main } = await import("../runner/cli.ts");
+const root = fileURLToPath(new URL("..", import.meta.url));
+// Only a checkout has the TypeScript sources next to dist/: refuse to run a build older than them.
+if (existsSync(new URL("../runner/", import.meta.url))) {
+  const { staleBuild } = await import("../scripts/stale-build.js");
+  const stale = staleBuild(root);
+  if (stale) {
+    process.stderr.write(`koppel: ${stale}; run \`npm run build\` first\n`);
+    process.exit(70);
+  }
+}
+const { main } = await import("../dist/runner/cli.js");
 process.exitCode = await main(process.argv.slice(2));

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ProjectHost } from "../engine/config/load.ts";
+import { packagePath } from "./package-root.ts";
 
 /** Koppel's own schemas folder: the fallback for `<type>/<object>.schema.json`. */
-export const BUILTIN_SCHEMAS = resolve(dirname(fileURLToPath(import.meta.url)), "../schemas");
+export const BUILTIN_SCHEMAS = packagePath("schemas");
 
 export interface HostOptions {
   readonly cwd?: string;

@@ -8,28 +8,34 @@ import type { AsposConfig } from "../connectors/aspos/config.ts";
 import { doctorAspos, type AsposLookups } from "../connectors/aspos/doctor.ts";
 import type { DoctorFinding } from "../connectors/types.ts";
 import { startSandbox } from "../serve/sandbox.ts";
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { loadFromCli, type Loaded } from "./load.ts";
+import { CONFIG_OPTION, loadFromCli, type Loaded } from "./load.ts";
 
-/**
- * `koppel doctor [--config file] [--format json] [--sandbox]`: check the live AFAS environment and
- * AsPos tenant against what the enabled flows read and write, and say what to fix. `--sandbox`
- * starts the simulators and checks against them, to see what a passing report looks like.
- */
+export const DOCTOR = command({
+  name: "doctor",
+  summary: "Check the live AFAS environment and AsPos tenant against what the enabled flows read and write, and say what to fix. Exit 1 on an error finding.",
+  options: {
+    config: CONFIG_OPTION,
+    format: { type: "string", choices: ["text", "json"], help: "json: the findings per connection" },
+    sandbox: { type: "boolean", help: "start the AFAS and AsPos simulators and check against them (what a clean report looks like)" },
+  },
+});
+
 export async function doctorCommand(argv: readonly string[], io: CliIO, cwd?: string): Promise<number> {
-  const args = parseArgs(argv, ["config", "format"]);
-  const sandbox = args.flags.has("sandbox") ? await startSandbox() : undefined;
+  const args = parseCommand(DOCTOR, argv, io);
+  if (typeof args === "number") return args;
+  const sandbox = args.values.sandbox ? await startSandbox() : undefined;
   try {
     const env = { ...process.env, ...sandbox?.env };
     // Webhook secrets and alert URLs are not the doctor's business: only a connection's own unset variables are reported.
-    const loaded = loadFromCli(flag(args, "config"), { ...(cwd ? { cwd } : {}), env, lenientEnv: true });
+    const loaded = loadFromCli(args.values.config, { ...(cwd ? { cwd } : {}), env, lenientEnv: true });
     if (!loaded.project) {
       for (const e of loaded.errors) io.err(e.format());
       return 1;
     }
     const results = await diagnose(loaded.project, unsetEnvOf(loaded, env));
-    if (flag(args, "format") === "json") io.out(JSON.stringify(results));
+    if (args.values.format === "json") io.out(JSON.stringify(results));
     else {
       for (const { connection, findings } of results) {
         io.out(connection);

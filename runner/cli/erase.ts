@@ -1,26 +1,28 @@
 import { erasePerson } from "../privacy/erase.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { loadFromCli } from "./load.ts";
+import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
 import { openCliStore } from "./open-store.ts";
 
-const USAGE = "usage: koppel erase --email <address> [--config mapping.config.yaml] [--store <url>]";
+/** A data-subject request; the store is found as `koppel replay` finds it. */
+export const ERASE = command({
+  name: "erase",
+  summary: "Remove one person's data from the activity log and the inbox.",
+  options: {
+    email: { type: "string", value: "address", help: "the person's email address (required)" },
+    config: CONFIG_OPTION,
+    store: STORE_OPTION,
+  },
+});
 
-/**
- * `koppel erase --email x`: removes one person's data from the activity log and the inbox (a
- * data-subject request). Store: --store, else KOPPEL_STORE, else `store.url` in the config, else
- * the default SQLite file, as `koppel replay` picks it.
- */
 export async function eraseCommand(argv: readonly string[], io: CliIO, cwd: string = process.cwd()): Promise<number> {
-  const args = parseArgs(argv, ["email", "config", "store"]);
-  const email = flag(args, "email");
-  if (!email || !email.includes("@") || args.positionals.length) {
-    io.err(USAGE);
-    return 2;
-  }
-  const project = flag(args, "store") ? undefined : loadFromCli(flag(args, "config"), { cwd, lenientEnv: true }).project;
-  const store = await openCliStore(storeUrlFor(flag(args, "store"), project, cwd), io, "erase");
+  const args = parseCommand(ERASE, argv, io);
+  if (typeof args === "number") return args;
+  const { email } = args.values;
+  if (!email || !email.includes("@")) return usageError(ERASE, io, "--email <address> is required");
+  const project = args.values.store ? undefined : loadFromCli(args.values.config, { cwd, lenientEnv: true }).project;
+  const store = await openCliStore(storeUrlFor(args.values.store, project, cwd), io, "erase");
   if (!store) return 1;
   try {
     const erased = await erasePerson(store, email);

@@ -2,34 +2,37 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fixtureFromRun, FromRunRefused } from "../integrator/from-run.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { loadFromCli } from "./load.ts";
+import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
 import { openCliStore } from "./open-store.ts";
 
-const USAGE = "usage: koppel fixture from-run <runId> [--name \"case name\"] [--config mapping.config.yaml] [--store <url>]";
+export const FIXTURE = command({
+  name: "fixture",
+  positionals: "from-run <runId>",
+  summary: "Write a new fixture case beside the run's flow from what the store recorded, personal data replaced by consistent fakes, after checking that it passes.",
+  options: {
+    name: { type: "string", value: "case name", help: "the new case's name (default: from the run)" },
+    config: CONFIG_OPTION,
+    store: STORE_OPTION,
+  },
+});
 
-/**
- * `koppel fixture from-run <runId>`: writes a new fixture case beside the run's flow from what the
- * store recorded, with personal data replaced by consistent fakes, after checking that it passes.
- */
 export async function fixtureCommand(argv: readonly string[], io: CliIO, cwd: string = process.cwd()): Promise<number> {
-  const args = parseArgs(argv, ["config", "store", "name"]);
+  const args = parseCommand(FIXTURE, argv, io);
+  if (typeof args === "number") return args;
   const [sub, runId, ...extra] = args.positionals;
-  if (sub !== "from-run" || !runId || extra.length) {
-    io.err(USAGE);
-    return 2;
-  }
-  const loaded = loadFromCli(flag(args, "config"), { cwd, lenientEnv: true });
+  if (sub !== "from-run" || !runId || extra.length) return usageError(FIXTURE, io, "expected from-run <runId>");
+  const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
   if (!loaded.project) {
     for (const e of loaded.errors) io.err(e.format());
     io.err("the config does not load; fix the errors above first");
     return 1;
   }
-  const store = await openCliStore(storeUrlFor(flag(args, "store"), loaded.project, cwd), io, "fixture");
+  const store = await openCliStore(storeUrlFor(args.values.store, loaded.project, cwd), io, "fixture");
   if (!store) return 1;
   try {
-    const built = await fixtureFromRun(store, loaded.project, loaded.host, runId, flag(args, "name"));
+    const built = await fixtureFromRun(store, loaded.project, loaded.host, runId, args.values.name);
     for (const [path, text] of built.files) {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, text);

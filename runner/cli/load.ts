@@ -5,6 +5,12 @@ import { nodeHost, type HostOptions } from "../project-host.ts";
 
 export const DEFAULT_CONFIG = "mapping.config.yaml";
 
+/** `--config`, as every command that reads the project spells it. */
+export const CONFIG_OPTION = { type: "string", value: "file", help: `the deployment config (default ${DEFAULT_CONFIG})` } as const;
+
+/** `--store`, for the commands that read the activity log. */
+export const STORE_OPTION = { type: "string", value: "url", help: "sqlite:path or postgres://… (default KOPPEL_STORE, else store.url in the config)" } as const;
+
 export interface Loaded {
   readonly project?: Project;
   readonly errors: readonly ConfigError[];

@@ -2,36 +2,44 @@ import { openQueue } from "../queue/open.ts";
 import type { RunSummary, Store } from "../store/types.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { loadFromCli } from "./load.ts";
+import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
 import { openCliStore } from "./open-store.ts";
 
-const USAGE = "usage: koppel replay <runId>… | --failed [--flow name] [--current] [--dry-run] [--config mapping.config.yaml] [--store <url>]";
-
 /**
- * `koppel replay <runId>… [--current]`: queues each run again, linked to it, on the version it ran
- * (default) or the active one; `--failed` takes every run on the failed list (optionally one flow)
- * that was not replayed before. `--dry-run` lists what would be queued and queues nothing.
- * The running runner's worker picks them up; this command only enqueues, printing a line per run.
- * Store: --store, else KOPPEL_STORE, else `store.url` in the config, else the default SQLite file.
+ * `--failed` takes every run on the failed list (optionally one flow) that was not replayed before;
+ * `--dry-run` lists what would be queued and queues nothing. The running runner's worker picks the
+ * queued runs up; this command only enqueues, printing a line per run.
  */
+export const REPLAY = command({
+  name: "replay",
+  positionals: "<runId>… | --failed",
+  summary: "Queue finished runs again, each linked to the run it replays, on the version it ran (default) or the active one.",
+  options: {
+    failed: { type: "boolean", help: "every run on the failed list instead of named runs" },
+    flow: { type: "string", value: "name", help: "with --failed: only this flow's runs" },
+    current: { type: "boolean", help: "run on the active mapping version instead of the one the run had" },
+    "dry-run": { type: "boolean", help: "list the runs that would be queued, queue nothing" },
+    config: CONFIG_OPTION,
+    store: STORE_OPTION,
+  },
+});
+
 export async function replayCommand(argv: readonly string[], io: CliIO, cwd: string = process.cwd()): Promise<number> {
-  const args = parseArgs(argv, ["config", "store", "flow"]);
-  const bulk = args.flags.has("failed");
-  const dryRun = args.flags.has("dry-run");
-  if (bulk === args.positionals.length > 0 || (!bulk && args.positionals.length === 0)) {
-    io.err(USAGE);
-    return 2;
-  }
+  const args = parseCommand(REPLAY, argv, io);
+  if (typeof args === "number") return args;
+  const bulk = args.values.failed === true;
+  const dryRun = args.values["dry-run"] === true;
+  if (bulk === args.positionals.length > 0) return usageError(REPLAY, io, "name run ids or --failed, not both");
   // The flows are read only to recompute the ordering key; secrets are not needed for that.
-  const loaded = loadFromCli(flag(args, "config"), { cwd, lenientEnv: true });
-  const store = await openCliStore(storeUrlFor(flag(args, "store"), loaded.project, cwd), io, "replay");
+  const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
+  const store = await openCliStore(storeUrlFor(args.values.store, loaded.project, cwd), io, "replay");
   if (!store) return 1;
   try {
     const queue = await openQueue(store, { supervise: false });
     try {
-      const flowName = flag(args, "flow");
+      const flowName = args.values.flow;
       let skipped = 0;
       const runIds = bulk ? [] : args.positionals;
       if (bulk) {
@@ -45,7 +53,7 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
         }
       }
       if (dryRun) {
-        for (const runId of runIds) io.out(`run ${runId} would be queued again${args.flags.has("current") ? " on the active version" : ""}`);
+        for (const runId of runIds) io.out(`run ${runId} would be queued again${args.values.current ? " on the active version" : ""}`);
         io.out(`${runIds.length} would be queued${skipped ? `, ${skipped} already replayed` : ""} (--dry-run: nothing queued)`);
         return 0;
       }
@@ -60,7 +68,7 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
       for (const [i, runId] of runIds.entries()) {
         const progress = runIds.length > 1 ? `[${i + 1}/${runIds.length}] ` : "";
         try {
-          const replayed = await replayRun(deps, runId, { current: args.flags.has("current") });
+          const replayed = await replayRun(deps, runId, { current: args.values.current === true });
           io.out(`${progress}run ${replayed.runId} queued: replay of ${replayed.replayOf} on version ${replayed.version}`);
         } catch (error) {
           if (!(error instanceof ReplayRefused)) throw error;

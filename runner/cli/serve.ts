@@ -1,19 +1,36 @@
 import { startRuntime } from "../serve/runtime.ts";
 import { generateToken } from "../server/session.ts";
 import { CONNECTION_ENV, startSandbox, type Sandbox } from "../serve/sandbox.ts";
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { DEFAULT_CONFIG } from "./load.ts";
+import { CONFIG_OPTION, DEFAULT_CONFIG } from "./load.ts";
 
 /**
- * `koppel serve [--config file] [--port n] [--host h] [--sandbox]`. Without connection credentials
- * in the environment (or with --sandbox) it starts the AFAS and AsPos simulators in process, points
- * the config at them and places a demo order now and then, so a fresh checkout shows runs at once.
+ * Without connection credentials in the environment (or with --sandbox) it starts the AFAS and
+ * AsPos simulators in process, points the config at them and places a demo order now and then, so
+ * a fresh checkout shows runs at once.
  */
+export const SERVE = command({
+  name: "serve",
+  summary: "Run the webhook server, worker, scheduler and reload. Without AFAS/AsPos credentials in the environment it runs in sandbox mode: simulators in process and a demo order now and then.",
+  options: {
+    config: CONFIG_OPTION,
+    port: { type: "string", value: "n", help: "HTTP port (default $PORT, else 8080)" },
+    host: { type: "string", value: "address", help: "listen address (default 0.0.0.0; 127.0.0.1 in sandbox mode)" },
+    sandbox: { type: "boolean", help: "simulated AFAS and AsPos even when credentials are set" },
+    trickle: { type: "string", value: "ms", help: "sandbox mode: milliseconds between demo orders (default 15000)" },
+  },
+});
+
 export async function serveCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, ["config", "port", "host", "trickle"]);
+  const args = parseCommand(SERVE, argv, io);
+  if (typeof args === "number") return args;
+  const port = Number(args.values.port ?? process.env.PORT ?? 8080);
+  const trickle = Number(args.values.trickle ?? 15_000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(SERVE, io, `--port takes a port number (got ${args.values.port ?? process.env.PORT})`);
+  if (!(trickle > 0)) return usageError(SERVE, io, `--trickle takes milliseconds (got ${args.values.trickle})`);
   const missing = CONNECTION_ENV.filter((name) => !process.env[name]);
-  const sandboxMode = args.flags.has("sandbox") || missing.length === CONNECTION_ENV.length;
+  const sandboxMode = args.values.sandbox === true || missing.length === CONNECTION_ENV.length;
   let adminToken = process.env.KOPPEL_ADMIN_TOKEN;
   if (!adminToken) {
     if (!sandboxMode) {
@@ -28,13 +45,12 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     sandbox = await startSandbox((line) => io.err(line));
     Object.assign(process.env, sandbox.env);
   }
-  const port = Number(flag(args, "port") ?? process.env.PORT ?? 8080);
   let runtime;
   try {
     runtime = await startRuntime({
-      configPath: flag(args, "config") ?? DEFAULT_CONFIG,
+      configPath: args.values.config ?? DEFAULT_CONFIG,
       port,
-      host: flag(args, "host") ?? (sandboxMode ? "127.0.0.1" : "0.0.0.0"),
+      host: args.values.host ?? (sandboxMode ? "127.0.0.1" : "0.0.0.0"),
       adminToken,
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
@@ -52,7 +68,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
 
   if (sandbox) {
     sandbox.subscribe(runtime.url);
-    sandbox.startTrickle(Number(flag(args, "trickle") ?? 15_000));
+    sandbox.startTrickle(trickle);
   }
   io.out(
     [

@@ -3,17 +3,25 @@ import { resolve } from "node:path";
 import { formatDiff } from "../../engine/flow/diff.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
 import { findTestFiles, testsBesideFlows } from "../integrator/test-files.ts";
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { loadFromCli } from "./load.ts";
+import { CONFIG_OPTION, loadFromCli } from "./load.ts";
 
-/**
- * `koppel test [paths…] [--update] [--config file] [--format json]`: run fixture cases with the
- * network off. Paths are test files or folders searched for *.test.yaml (default: next to the config).
- */
+export const TEST = command({
+  name: "test",
+  positionals: "[paths…]",
+  summary: "Run fixture cases (*.test.yaml) with the network off. Paths are test files or folders; default: the cases beside the flows the config loads.",
+  options: {
+    update: { type: "boolean", help: "rewrite the golden file of each case whose outcome is right but whose writes changed" },
+    config: CONFIG_OPTION,
+    format: { type: "string", choices: ["text", "json"], help: "json: one object with counts and every case" },
+  },
+});
+
 export async function testCommand(argv: readonly string[], io: CliIO, cwd = process.cwd()): Promise<number> {
-  const args = parseArgs(argv, ["config", "format"]);
-  const loaded = loadFromCli(flag(args, "config"), { cwd, lenientEnv: true });
+  const args = parseCommand(TEST, argv, io);
+  if (typeof args === "number") return args;
+  const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
   if (!loaded.project) {
     for (const e of loaded.errors) io.err(e.format());
     io.err("the config does not load; fix the errors above first");
@@ -26,8 +34,8 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
     io.err(`no *.test.yaml ${args.positionals.length ? `under ${args.positionals.join(", ")}` : "beside the loaded flows"}`);
     return 1;
   }
-  const update = args.flags.has("update");
-  const json = flag(args, "format") === "json";
+  const update = args.values.update === true;
+  const json = args.values.format === "json";
   const results: CaseResult[] = [];
   let broken = 0;
   let updated = 0;

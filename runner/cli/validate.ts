@@ -1,12 +1,23 @@
-import { flag, parseArgs } from "./args.ts";
+import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { loadFromCli } from "./load.ts";
 
-/** `koppel validate [config] [--format json] [--lenient-env]`: exit 0 when everything loads. */
+export const VALIDATE = command({
+  name: "validate",
+  positionals: "[mapping.config.yaml]",
+  summary: "Load the config and every flow it names; print each problem as file:line:col CODE message. Exit 0 when everything loads.",
+  options: {
+    format: { type: "string", choices: ["text", "json"], help: "json: one object with ok, config, flows and errors" },
+    "lenient-env": { type: "boolean", help: "accept unset ${env:…} variables (CI without production secrets)" },
+  },
+});
+
 export async function validateCommand(argv: readonly string[], io: CliIO, cwd?: string): Promise<number> {
-  const args = parseArgs(argv, ["format"]);
-  const loaded = loadFromCli(args.positionals[0], { ...(cwd ? { cwd } : {}), lenientEnv: args.flags.has("lenient-env") });
-  if (flag(args, "format") === "json") {
+  const args = parseCommand(VALIDATE, argv, io);
+  if (typeof args === "number") return args;
+  if (args.positionals.length > 1) return usageError(VALIDATE, io, "one config file at most");
+  const loaded = loadFromCli(args.positionals[0], { ...(cwd ? { cwd } : {}), lenientEnv: args.values["lenient-env"] === true });
+  if (args.values.format === "json") {
     io.out(
       JSON.stringify({
         ok: loaded.errors.length === 0,

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
+import { packagePath } from "../../runner/package-root.ts";
 
 /** The subset of JSON Schema the Koppel AFAS schemas use. */
 export interface AfasJsonSchema {
@@ -24,7 +24,7 @@ export interface AfasJsonSchema {
   items?: AfasJsonSchema;
 }
 
-export const DEFAULT_SCHEMA_DIR = fileURLToPath(new URL("../../schemas/afas/", import.meta.url));
+export const DEFAULT_SCHEMA_DIR = packagePath("schemas", "afas");
 
 export interface AfasSchemaSet {
   update: Map<string, AfasJsonSchema>;

@@ -15,14 +15,17 @@ export function shellBlocks(markdown: string): string[] {
 }
 
 /**
- * `npx koppel` is this checkout (a reader's repository pins a published version); everything else
- * in the guide runs as written, one bash script, stopping at the first failing command.
+ * `npx koppel` is this checkout, and the `npm install` that `koppel init` runs links it as the
+ * repository's koppel (a reader's repository installs a published version; installing the packed
+ * tarball for real is tests/e2e/install.test.ts). Everything else in the guide runs as written,
+ * one bash script, stopping at the first failing command.
  */
 function runGuide(): { status: number | null; stdout: string; stderr: string } {
   const bin = join(dir, "bin");
   mkdirSync(bin);
   writeFileSync(join(bin, "npx"), `#!/bin/sh\nif [ "$1" = koppel ]; then shift; exec node "${join(REPO, "bin/koppel.js")}" "$@"; fi\necho "npx $1: not available in the guide test" >&2\nexit 127\n`);
-  chmodSync(join(bin, "npx"), 0o755);
+  writeFileSync(join(bin, "npm"), `#!/bin/sh\nif [ "$1" = install ]; then mkdir -p node_modules && ln -s "${REPO}" node_modules/koppel && exit 0; fi\necho "npm $1: not available in the guide test" >&2\nexit 127\n`);
+  for (const shim of ["npx", "npm"]) chmodSync(join(bin, shim), 0o755);
   const script = ["set -euo pipefail", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT", ...shellBlocks(GUIDE)].join("\n");
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, GIT_AUTHOR_NAME: "Guide", GIT_AUTHOR_EMAIL: "guide@example.com", GIT_COMMITTER_NAME: "Guide", GIT_COMMITTER_EMAIL: "guide@example.com", GIT_CONFIG_NOSYSTEM: "1", HOME: dir };
   for (const name of ["KOPPEL_STORE", "KOPPEL_ADMIN_TOKEN", "AFAS_BASE_URL", "AFAS_TOKEN", "ASPOS_URL", "ASPOS_CLIENT_ID", "ASPOS_CLIENT_SECRET"]) delete env[name];
@@ -37,9 +40,20 @@ describe("docs/guide.md", () => {
     for (const c of ["npx koppel init", "npx koppel validate", "npx koppel test --update", "npx koppel coverage", "npx koppel diff --base main", "/api/reload"]) expect(commands).toContain(c);
   });
 
+  it("the mapping repository's README names the same commands the guide runs after koppel init", () => {
+    const guide = shellBlocks(GUIDE).join("\n");
+    const readme = shellBlocks(readFileSync(join(REPO, "templates/mapping-repo/README.md"), "utf8")).join("\n");
+    for (const c of ["npx koppel validate --lenient-env", "npx koppel test", "npx koppel diff --base"]) {
+      expect(readme).toContain(c);
+      expect(guide).toContain(c);
+    }
+    expect(readme).toMatch(/^npm ci\b/m);
+  });
+
   it("every command in it runs, and each shows what the guide says it shows", () => {
     const run = runGuide();
     expect(run.stderr).not.toContain("not available in the guide test");
+    expect(run.stdout).toContain("next: cd my-mappings && npx koppel validate --lenient-env && npx koppel test");
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     const out = run.stdout;
     expect(out).toContain("ok: mapping.config.yaml and 1 flow (order-to-afas)");

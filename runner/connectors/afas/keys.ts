@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Exchange } from "../../../engine/flow/port.ts";
 import type { AfasHttp } from "./http.ts";
 import { readGetMetainfo, readUpdateMetainfo, truthy } from "./metainfo.ts";
+import { packagePath } from "../../package-root.ts";
 
-export const DEFAULT_SCHEMA_DIR = fileURLToPath(new URL("../../../schemas/afas/", import.meta.url));
+export const DEFAULT_SCHEMA_DIR = packagePath("schemas", "afas");
 
 interface KeyedSchema {
   "x-key"?: string[];

@@ -40,7 +40,7 @@ function runStep(step: Step, cwd: string, env: Record<string, string> = {}): Pro
 describe("koppel init", () => {
   it("scaffolds the template and refuses to overwrite without --force", async () => {
     const io = bufferIO();
-    expect(await initCommand(["repo"], io, dir)).toBe(0);
+    expect(await initCommand(["repo", "--no-install"], io, dir)).toBe(0);
     for (const f of ["mapping.config.yaml", "mappings/orders/order-to-afas.flow.yaml", "mappings/orders/order-to-afas.test.yaml", ".github/workflows/koppel.yml"]) {
       expect(io.stdout()).toContain(`created repo/${f}`);
     }
@@ -49,13 +49,13 @@ describe("koppel init", () => {
       expect(readFileSync(join(dir, "repo", f), "utf8")).toMatch(/^# yaml-language-server: \$schema=\S*node_modules\/koppel\/schemas\/\w+\.schema\.json\n/);
     }
     const again = bufferIO();
-    expect(await initCommand(["repo"], again, dir)).toBe(1);
+    expect(await initCommand(["repo", "--no-install"], again, dir)).toBe(1);
     expect(again.stderr()).toContain("use --force to overwrite");
-    expect(await initCommand(["repo", "--force"], bufferIO(), dir)).toBe(0);
+    expect(await initCommand(["repo", "--force", "--no-install"], bufferIO(), dir)).toBe(0);
   });
 
   it("the CI workflow's pull-request commands pass on a scratch repository branch; the diff comment says no case changed", async () => {
-    await initCommand([dir], bufferIO(), dir);
+    await initCommand([dir, "--no-install"], bufferIO(), dir);
     const repo = new ScratchRepo(dir);
     try {
       repo.git("update-ref", "refs/remotes/origin/main", "HEAD");

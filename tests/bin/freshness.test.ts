@@ -1,0 +1,49 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const REPO = resolve(import.meta.dirname, "../..");
+const dir = mkdtempSync(join(tmpdir(), "koppel-bin-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A checkout reduced to what the freshness guard reads: bin/, the guard, sources and a build stamp. */
+function checkout(): string {
+  const root = mkdtempSync(join(dir, "checkout-"));
+  cpSync(join(REPO, "bin"), join(root, "bin"), { recursive: true });
+  mkdirSync(join(root, "scripts"));
+  cpSync(join(REPO, "scripts/stale-build.js"), join(root, "scripts/stale-build.js"));
+  for (const d of ["engine", "runner/cli", "sandbox", "dist/runner"]) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, "runner/cli/test.ts"), "export {};\n");
+  writeFileSync(join(root, "package.json"), '{ "type": "module" }\n');
+  writeFileSync(join(root, "dist/runner/cli.js"), "export async function main() { console.log('compiled build ran'); return 0; }\n");
+  return root;
+}
+
+const run = (root: string) => spawnSync(process.execPath, [join(root, "bin/koppel.js"), "test"], { encoding: "utf8" });
+
+describe("bin/koppel.js in a checkout", () => {
+  it("runs dist/ when it is at least as new as every source", () => {
+    const root = checkout();
+    writeFileSync(join(root, "dist/.tsbuildinfo"), "{}");
+    utimesSync(join(root, "runner/cli/test.ts"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const result = run(root);
+    expect(result.stdout).toContain("compiled build ran");
+    expect(result.status).toBe(0);
+  });
+
+  it("refuses a dist/ older than a source, or none, naming the file and the command that fixes it", () => {
+    const root = checkout();
+    const missing = run(root);
+    expect(missing.status).toBe(70);
+    expect(missing.stderr).toContain("there is no compiled build in dist/; run `npm run build` first");
+
+    writeFileSync(join(root, "dist/.tsbuildinfo"), "{}");
+    utimesSync(join(root, "dist/.tsbuildinfo"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const stale = run(root);
+    expect(stale.status).toBe(70);
+    expect(stale.stderr).toContain("runner/cli/test.ts is newer than the compiled build in dist/");
+    expect(stale.stdout).not.toContain("compiled build ran");
+  });
+});
