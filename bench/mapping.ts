@@ -10,7 +10,10 @@ import { buildPayload } from "../engine/flow/payload.ts";
 import { executeFlow } from "../engine/flow/execute.ts";
 import type { SendStep } from "../engine/flow/plan.ts";
 import type { ConnectorPort } from "../engine/flow/port.ts";
+import jsonata from "jsonata";
+import { compileExpression, DEFAULT_LIMITS } from "../engine/transform/expression.ts";
 import { nodeHost } from "../runner/project-host.ts";
+import { SERVED_LIMITS } from "../runner/reload/limits.ts";
 
 const configPath = resolve(import.meta.dirname, "fixtures/mapping.config.yaml");
 const { project, errors } = loadProject(configPath, nodeHost(configPath, { lenientEnv: true }));
@@ -103,3 +106,23 @@ for (const [name, r] of Object.entries(rates)) console.log(`${name.padEnd(44)} $
 const hand = rates["hand-written TypeScript"]!;
 console.log(`ratio mapping:   engine is ${(hand / rates["engine field mapping (compiled builder)"]!).toFixed(2)}× slower than hand-written (target ≤ 3×)`);
 console.log(`ratio whole run: engine is ${(hand / rates["engine whole run (mapping + schema check)"]!).toFixed(2)}× slower than the hand-written mapping alone`);
+
+// What the expression guards cost (size caps on every JSONata step; pauses for a served version),
+// on an expression the fast path does not take: plain JSONata in the same process is the baseline.
+const general = "$sum(lines.(quantity * unitPriceExclTax)) & ' ' & $join(lines.sku, ',')";
+const site = { position: { file: "bench", line: 1, col: 1 }, positionAt: () => ({ file: "bench", line: 1, col: 1 }) };
+const plainJsonata = jsonata(general);
+const guarded = compileExpression(general, site, DEFAULT_LIMITS).expression!;
+const served = compileExpression(general, site, SERVED_LIMITS).expression!;
+const exprScope = { input: order, root: order, steps: {}, settings };
+deepStrictEqual(await guarded.evaluate(exprScope, env), await plainJsonata.evaluate(order), "guarded and plain JSONata must agree");
+const exprRates = await compare({
+  "plain JSONata": () => plainJsonata.evaluate(order),
+  "guarded (size caps)": () => guarded.evaluate(exprScope, env),
+  "guarded + pauses (served version)": () => served.evaluate(exprScope, env),
+});
+console.log(`\nJSONata-mode expression ${JSON.stringify(general)}`);
+for (const [name, r] of Object.entries(exprRates)) console.log(`${name.padEnd(44)} ${Math.round(r).toLocaleString("en").padStart(10)} evals/s`);
+const plainRate = exprRates["plain JSONata"]!;
+console.log(`ratio guards:        ${(plainRate / exprRates["guarded (size caps)"]!).toFixed(2)}× the time of plain JSONata`);
+console.log(`ratio guards+pauses: ${(plainRate / exprRates["guarded + pauses (served version)"]!).toFixed(2)}× the time of plain JSONata`);

@@ -4,7 +4,7 @@
  * Setups: the embedded SQLite mode (one process) and 1, 2 and 3 replicas sharing one PostgreSQL
  * database (each setup its own scratch database, dropped afterwards).
  *
- *   npm run build && npx tsx bench/scale.ts [--runs 150] [--latency 100] [--rounds 2]
+ *   npm run build && npx tsx bench/scale.ts [--runs 150] [--latency 100] [--rounds 2] [--max-parallel 8]
  *
  * The processes run the compiled build, as in production; bin/koppel.js refuses a stale dist/.
  * Needs PostgreSQL on 127.0.0.1:5432 (or KOPPEL_TEST_PG as an admin URL). All processes start once;
@@ -12,37 +12,54 @@
  * and each figure is the median over the rounds. "after-ingest" is the rate once the last webhook of
  * the batch was answered: the runs alone, without the burst's ingest competing for CPU and pool.
  *
- * The bound: AFAS calls are capped per connection per process (`maxParallel`), so R replicas keep
- * at most maxParallel × R calls in flight, and with latency L and k AFAS calls per run no setup can
- * beat maxParallel × R / (L × k) runs/s. AFAS's own guidance is at most 8 parallel calls per
- * environment, whatever the number of replicas: 8 / (L × k) runs/s is the environment bound, and a
- * ratio above 1 against it means the cluster asks AFAS for more parallelism than it wants to give.
+ * The bound: AFAS counts parallel calls per environment, so `maxParallel` (default here AFAS's own
+ * limit, 8) caps the whole cluster, however many replicas share the PostgreSQL store; with latency L
+ * and k AFAS calls per run no setup can beat maxParallel / (L × k) runs/s (C/L). The AFAS simulator
+ * counts the calls it answers at once: "max in flight" is that cluster-wide figure, and above
+ * maxParallel the cap leaked. Each setup has an AFAS simulator of its own (its own environment), so
+ * a setup still retrying a failed run of an earlier batch cannot add to another setup's figure.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { openStore } from "../runner/store/open.ts";
 import type { Store } from "../runner/store/types.ts";
-import { deliver, startReplicas, stopReplicas, type ReplicaProcess } from "../tests/e2e/cluster.ts";
-import { orderWebhook, scratchProject, startSimulators, waitFor } from "../tests/e2e/harness.ts";
-import { createTempDatabase, type TempDatabase } from "../tests/e2e/postgres.ts";
+import { startAfasSimulator, type RunningAfasSimulator } from "../sandbox/afas/index.ts";
+import { deliver, startReplicas, stopReplicas, type ReplicaProcess } from "./support/cluster.ts";
+import { orderWebhook, scratchProject, startSimulators, waitFor } from "./support/harness.ts";
+import { createTempDatabase, type TempDatabase } from "./support/postgres.ts";
 
 const FLOW = "aspos-order-to-afas";
 const SENDERS = 16;
 const AFAS_ENVIRONMENT_CAP = 8;
 
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "150" }, latency: { type: "string", default: "100" }, rounds: { type: "string", default: "2" } },
+  options: {
+    runs: { type: "string", default: "150" }, latency: { type: "string", default: "100" }, rounds: { type: "string", default: "2" },
+    "max-parallel": { type: "string", default: String(AFAS_ENVIRONMENT_CAP) },
+  },
 });
 const runs = Number(values.runs);
 const latencyMs = Number(values.latency);
 const rounds = Number(values.rounds);
+const maxParallel = Number(values["max-parallel"]);
+
+/** The test project with AFAS's `maxParallel` set to the bench's. */
+function project(): string {
+  const dir = scratchProject();
+  const file = join(dir, "mapping.config.yaml");
+  const config = parse(readFileSync(file, "utf8")) as { connections: { afas: { maxParallel?: number } } };
+  config.connections.afas.maxParallel = maxParallel;
+  writeFileSync(file, stringify(config));
+  return dir;
+}
 
 interface Setup {
   readonly name: string;
   readonly replicas: number;
   processes: ReplicaProcess[];
+  afas?: RunningAfasSimulator;
   store?: Store;
   db?: TempDatabase;
 }
@@ -63,13 +80,14 @@ const setups: Setup[] = [
 ];
 
 async function start(setup: Setup): Promise<void> {
-  const dir = scratchProject();
+  const dir = project();
   let url = `sqlite:${join(dir, "data/koppel.db")}`;
   if (setup.name.startsWith("PostgreSQL")) {
     setup.db = await createTempDatabase("koppel_bench");
     url = setup.db.url;
   }
-  setup.processes = await startReplicas(dir, { ...sims.env, KOPPEL_STORE: url }, setup.replicas);
+  setup.afas = await startAfasSimulator();
+  setup.processes = await startReplicas(dir, { ...sims.env, AFAS_BASE_URL: setup.afas.baseUrl, KOPPEL_STORE: url }, setup.replicas);
   // The bench reads progress through the store's own interface, like the dashboard does.
   setup.store = await openStore(url);
 }
@@ -81,7 +99,7 @@ async function finished(store: Store, from: number): Promise<{ count: number; fa
 
 async function measure(setup: Setup, label: string, count = runs): Promise<Sample> {
   const targets = setup.processes.map((p) => p.url);
-  const afas = sims.afas.state.stats;
+  const afas = setup.afas!.state.stats;
   const callsBefore = afas.requests;
   afas.maxInFlight = afas.inFlight;
   const from = Date.now() - 1;
@@ -112,10 +130,8 @@ function median(xs: readonly number[]): number {
 }
 
 try {
-  const config = parse(readFileSync(join(scratchProject(), "mapping.config.yaml"), "utf8")) as { connections: { afas: { maxParallel?: number } } };
-  const maxParallel = config.connections.afas.maxParallel ?? 4;
   await Promise.all(setups.map(start));
-  sims.afas.control.injectFault({ latencyMs });
+  for (const setup of setups) setup.afas!.control.injectFault({ latencyMs });
   // One small batch each first, so connection pools, JIT and pg-boss are warm in every process.
   for (const [s, setup] of setups.entries()) await measure(setup, `W${s}`, 20);
 
@@ -131,8 +147,8 @@ try {
   }
 
   console.log(`End to end, webhook → run done: ${runs} orders per batch, AFAS latency ${latencyMs} ms per call, ` +
-    `maxParallel ${maxParallel} per process, ${rounds} interleaved rounds (medians)`);
-  console.log("setup               runs/s  AFAS calls/run  max AFAS in flight  cap bound runs/s  ratio  8-call env bound  ratio  after-ingest runs/s  ratio to cap");
+    `maxParallel ${maxParallel} per AFAS environment (cluster-wide), ${rounds} interleaved rounds (medians)`);
+  console.log("setup               runs/s  AFAS calls/run  max AFAS in flight  C/L bound runs/s  ratio  8-call env bound  ratio  after-ingest runs/s  ratio to C/L");
   const base = median(samples.get(setups[1]!)!.map((x) => x.runsPerSecond));
   for (const setup of setups) {
     const xs = samples.get(setup)!;
@@ -140,7 +156,7 @@ try {
     const drain = median(xs.map((x) => x.drainPerSecond));
     const k = median(xs.map((x) => x.callsPerRun));
     const seconds = (latencyMs / 1000) * k;
-    const capBound = (maxParallel * setup.replicas) / seconds;
+    const capBound = maxParallel / seconds;
     const envBound = AFAS_ENVIRONMENT_CAP / seconds;
     const failed = xs.reduce((n, x) => n + x.failed, 0);
     console.log(
@@ -150,6 +166,8 @@ try {
       (failed ? `   (${failed} runs failed)` : ""),
     );
   }
+  const maxInFlight = Math.max(...setups.flatMap((setup) => samples.get(setup)!.map((x) => x.maxInFlight)));
+  console.log(`cluster-wide maximum of AFAS calls in flight: ${maxInFlight} (cap ${maxParallel}: ${maxInFlight <= maxParallel ? "held" : "EXCEEDED"})`);
   const perRound = (n: number) => samples.get(setups[n]!)!.map((x, r) => x.runsPerSecond / samples.get(setups[1]!)!.at(r)!.runsPerSecond);
   console.log(`scaling vs PostgreSQL × 1 (median of per-round ratios): × 2 replicas ${median(perRound(2)).toFixed(2)}x, ` +
     `× 3 replicas ${median(perRound(3)).toFixed(2)}x; SQLite embedded ${(median(samples.get(setups[0]!)!.map((x) => x.runsPerSecond)) / base).toFixed(2)}x`);
@@ -158,6 +176,7 @@ try {
     await stopReplicas(setup.processes);
     await setup.store?.close();
     await setup.db?.drop();
+    await setup.afas?.close();
   }
   await sims.close();
 }

@@ -1,3 +1,5 @@
+import type { Exchange } from "./flow/port.ts";
+
 /**
  * The one error-code table. CLI, API and dashboard all print from here, so a code means the same
  * thing everywhere. `actor` says who has to do something about it.
@@ -20,6 +22,8 @@ export const ERROR_CODES = {
   INVALID_VALUE: { actor: "integrator", title: "value is not allowed here" },
   ENV_MISSING: { actor: "integrator", title: "environment variable is not set" },
   FILE_MISSING: { actor: "integrator", title: "referenced file does not exist" },
+  FILE_NOT_ALLOWED: { actor: "integrator", title: "referenced file lies outside the project and the allowed secret folders" },
+  YAML_ALIASES: { actor: "integrator", title: "YAML expands too many aliases" },
   LITERAL_SECRET: { actor: "integrator", title: "secret written as a literal value" },
   EXPR_SYNTAX: { actor: "integrator", title: "JSONata expression does not parse" },
   EXPR_BANNED: { actor: "integrator", title: "expression uses a function that is not allowed" },
@@ -38,6 +42,7 @@ export const ERROR_CODES = {
   EXPR_RUNTIME: { actor: "integrator", title: "expression failed while running" },
   EXPR_TIMEOUT: { actor: "integrator", title: "expression ran longer than its time limit" },
   EXPR_DEPTH: { actor: "integrator", title: "expression recursed deeper than allowed" },
+  EXPR_LIMIT: { actor: "integrator", title: "expression built a string or list larger than allowed" },
   MAP_KEY_MISSING: { actor: "integrator", title: "lookup key not in map and map has no default" },
   PAYLOAD_INVALID: { actor: "integrator", title: "payload does not match the target schema" },
   INPUT_INVALID: { actor: "operator", title: "event does not match the flow's input schema" },
@@ -64,6 +69,10 @@ export const ERROR_CODES = {
   WEBHOOK_TOO_LARGE: { actor: "operator", title: "body larger than allowed" },
   WEBHOOK_CONTENT_TYPE: { actor: "operator", title: "body is not JSON" },
   WEBHOOK_BAD_JSON: { actor: "operator", title: "body does not parse as JSON" },
+  WEBHOOK_TOO_DEEP: { actor: "operator", title: "body nests deeper than allowed" },
+
+  // Admin API and dashboard.
+  TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
 
   INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
 } as const satisfies Record<string, CodeInfo>;
@@ -143,8 +152,8 @@ export interface UpstreamDetails {
   readonly retryAfterMs?: number;
   /** Extra machine-readable fields from the error body (missingSkus, existingId, …). */
   readonly body?: unknown;
-  /** The HTTP exchanges of the failed call, for the run's trace. */
-  readonly exchanges?: readonly unknown[];
+  /** The HTTP exchanges of the failed call: the engine moves them into the step's trace entry. */
+  readonly exchanges?: readonly Exchange[];
 }
 
 /** AFAS or AsPos refused the request or could not be reached. */
@@ -157,8 +166,10 @@ export class UpstreamError extends KoppelError {
     this.details = details;
   }
 
+  /** Without the exchanges: the trace entry of the failed step holds those, once. */
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), ...this.details };
+    const { exchanges: _inTrace, ...details } = this.details;
+    return { ...super.toJSON(), ...details };
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { ProjectHost } from "../engine/config/load.ts";
 import { packagePath } from "./package-root.ts";
+import { secretFileReader } from "./secret-files.ts";
 
 /** Koppel's own schemas folder: the fallback for `<type>/<object>.schema.json`. */
 export const BUILTIN_SCHEMAS = packagePath("schemas");
@@ -34,6 +35,7 @@ export function nodeHost(configPath: string, options: HostOptions = {}): Project
       return r.startsWith("..") || isAbsolute(r) ? p : r;
     },
     env: (name) => env[name] ?? (options.lenientEnv ? `<${name}>` : undefined),
+    readSecret: secretFileReader(configDir, env),
     schemaDirs: [resolve(configDir, "schemas"), BUILTIN_SCHEMAS].filter((d, i, all) => all.indexOf(d) === i && existsSync(d)),
   };
 }

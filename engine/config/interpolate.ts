@@ -4,8 +4,15 @@ import type { JsonPath, YamlSource } from "./yaml-source.ts";
 /** How `${env:X}` and `${file:P}` are answered; the runner passes process.env and the file system. */
 export interface Resolvers {
   env(name: string): string | undefined;
-  /** Text of the file, or undefined when it does not exist. Relative paths are the caller's concern. */
-  file(path: string): string | undefined;
+  /**
+   * Text of the file, undefined when it does not exist, or why it may not be read (outside the
+   * folders secrets may come from). Relative paths are the caller's concern.
+   */
+  file(path: string): string | undefined | FileRefusal;
+}
+
+export interface FileRefusal {
+  readonly refused: string;
 }
 
 const REFERENCE = /\$\{(env|file):([^}]+)\}/g;
@@ -31,6 +38,10 @@ export function interpolate(source: YamlSource, resolvers: Resolvers): { value: 
       const fallback = kind === "env" ? /^([^:]*):-(.*)$/s.exec(ref) : null;
       const name = (fallback?.[1] ?? ref).trim();
       const found = kind === "env" ? envValue(resolvers, name, fallback?.[2]) : resolvers.file(name);
+      if (typeof found === "object") {
+        errors.push(new ConfigError("FILE_NOT_ALLOWED", `${whole} is not read: ${found.refused}`, source.positionInScalar(path, offset)));
+        return "";
+      }
       if (found === undefined) {
         const pos = source.positionInScalar(path, offset);
         errors.push(

@@ -4,8 +4,9 @@ import type { ValidateFunction } from "ajv/dist/2020.js";
 import { ConfigError } from "../errors.ts";
 import { compileFlow, type CompileContext } from "../flow/compile.ts";
 import type { CompiledFlow, SendSchema } from "../flow/plan.ts";
+import { schemaKey } from "../flow/record-key.ts";
 import type { Limits } from "../transform/expression.ts";
-import { findLiteralSecrets, interpolate, type Resolvers } from "./interpolate.ts";
+import { findLiteralSecrets, interpolate, type FileRefusal, type Resolvers } from "./interpolate.ts";
 import { checkAgainstSchema, createAjv } from "./schema-check.ts";
 import type { KoppelConfig } from "./types.ts";
 import { parseYaml, type YamlSource } from "./yaml-source.ts";
@@ -23,6 +24,11 @@ export interface ProjectHost {
   display(path: string): string;
   /** Environment lookups for `${env:NAME}`; return a placeholder to resolve leniently. */
   env(name: string): string | undefined;
+  /**
+   * `${file:PATH}` (absolute): like `read`, but the host decides which folders secrets may come
+   * from; without it `read` is used.
+   */
+  readSecret?(path: string): string | undefined | FileRefusal;
   /** Folders holding `<connection type>/<object>.schema.json`, searched in order. */
   readonly schemaDirs: readonly string[];
 }
@@ -33,6 +39,8 @@ export interface Project {
   readonly flows: ReadonlyMap<string, CompiledFlow>;
   /** Every file the load read, for watchers and version hashes. */
   readonly files: readonly string[];
+  /** The folders `<connection type>/<object>.schema.json` were looked up in; connectors read record keys there too. */
+  readonly schemaDirs: readonly string[];
 }
 
 const ajv = createAjv();
@@ -49,7 +57,10 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   errors.push(...findLiteralSecrets(configSource));
   const resolvers: Resolvers = {
     env: host.env,
-    file: (p) => host.read(host.resolve(host.dirname(configPath), p)),
+    file: (p) => {
+      const path = host.resolve(host.dirname(configPath), p);
+      return host.readSecret ? host.readSecret(path) : host.read(path);
+    },
   };
   const { value: configValue, errors: refErrors } = interpolate(configSource, resolvers);
   errors.push(...refErrors);
@@ -105,7 +116,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   for (const source of invalidSources) errors.push(...lintInvalidFlow(source, ctx, errors));
   errors.push(...findCallCycles(flows));
   files.push(...schemas.files);
-  return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files }, errors: [] };
+  return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files, schemaDirs: host.schemaDirs }, errors: [] };
 }
 
 /**
@@ -153,7 +164,7 @@ class SchemaCache {
       const path = this.host.resolve(dir, `${type}/${object}.schema.json`);
       const insert = this.load(path);
       if (typeof insert === "string") continue;
-      const key = keyOf(insert.schema);
+      const key = schemaKey(insert.schema);
       const keyed = key.length ? this.ajv.compile({ ...relaxForKeyedWrite(insert.schema, key), $id: `${fileId(path)}?keyed` }) : insert;
       return { insert, keyed, key };
     }
@@ -195,11 +206,6 @@ class SchemaCache {
       this.ajv.addSchema({ ...schema, $id: id });
     }
   }
-}
-
-function keyOf(schema: unknown): string[] {
-  const key = (schema as { "x-key"?: unknown })?.["x-key"];
-  return Array.isArray(key) ? key.map(String) : [];
 }
 
 /** The same schema with every `required` dropped except the key at the top. */

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import { ConfigError, type Position } from "../errors.ts";
 
 export type JsonPath = readonly (string | number)[];
@@ -22,6 +22,19 @@ export interface YamlSource {
   positionInScalar(path: JsonPath, offset: number): Position;
 }
 
+const MAX_ALIAS_COUNT = 100;
+
+function firstAlias(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
 export function parseYaml(file: string, text: string, path = file): { source?: YamlSource; errors: ConfigError[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -34,7 +47,14 @@ export function parseYaml(file: string, text: string, path = file): { source?: Y
       errors: doc.errors.map((e) => new ConfigError("YAML_SYNTAX", e.message.split("\n")[0] ?? e.message, at(e.pos[0]))),
     };
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // yaml refuses to expand an alias bomb (nested anchors that grow exponentially) with a ReferenceError.
+    if (!(e instanceof ReferenceError)) throw e;
+    return { errors: [new ConfigError("YAML_ALIASES", `aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies; write the values out`, at(firstAlias(doc)))] };
+  }
   return { source: makeSource(file, path, text, doc, at, value), errors: [] };
 }
 

@@ -1,6 +1,7 @@
-import { ConfigError, DataError, InternalError, toKoppelError, type KoppelError } from "../errors.ts";
+import { ConfigError, DataError, InternalError, toKoppelError, UpstreamError, type KoppelError } from "../errors.ts";
 import type { Expression, FunctionEnv, Scope } from "../transform/expression.ts";
 import { buildPayload, checkPayload } from "./payload.ts";
+import { hasKey } from "./record-key.ts";
 import { asList, truthy } from "./truth.ts";
 import type { CallStep, CompiledFlow, EachStep, FindStep, PlanStep, SendStep } from "./plan.ts";
 import type { ConnectorPort } from "./port.ts";
@@ -77,7 +78,7 @@ export async function selectInput(flow: CompiledFlow, event: unknown, env: Funct
 function validatorFor(step: SendStep, payload: Record<string, unknown>) {
   const { insert, keyed, key } = step.schema;
   if (step.op === "insert") return insert;
-  if (step.op === "upsert") return key.length > 0 && key.every((k) => payload[k] !== undefined) ? keyed : insert;
+  if (step.op === "upsert") return hasKey(payload, key) ? keyed : insert;
   return keyed;
 }
 
@@ -122,7 +123,11 @@ class Run {
         throw e;
       }
       const err = toKoppelError(e);
-      if (!this.trace.some((t) => t.step === path && t.status === "failed")) record({ status: "failed", error: err.toJSON() });
+      if (!this.trace.some((t) => t.step === path && t.status === "failed")) {
+        // The failing call's request and answer are what an operator needs to see in the run.
+        const exchanges = err instanceof UpstreamError ? err.details.exchanges : undefined;
+        record({ status: "failed", error: err.toJSON(), ...(exchanges ? { exchanges } : {}) });
+      }
       throw err;
     }
   }

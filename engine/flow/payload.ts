@@ -18,45 +18,42 @@ export function buildPayload(spec: PayloadSpec, scope: Scope, env: FunctionEnv):
     const built = spec.build(scope, env);
     if (built !== BAIL) return built;
   }
-  return continueBuild(spec, scope, env, {}, 0);
+  const out: Payload = {};
+  // Fields, then merge (mapped fields win), then nested objects: each phase waits only when it must.
+  return then(addFields(spec, scope, env, out, 0), () =>
+    then(spec.merge ? spec.merge.evaluate(scope, env) : undefined, (merged) => {
+      mergeInto(out, merged, spec);
+      return then(addObjects(spec, scope, env, out, 0), () => out);
+    }));
 }
 
-function continueBuild(spec: PayloadSpec, scope: Scope, env: FunctionEnv, out: Payload, from: number): Payload | Promise<Payload> {
-  const fields = spec.fields;
-  for (let i = from; i < fields.length; i++) {
-    const field = fields[i] as PayloadSpec["fields"][number];
+/** Mapped fields from `from` on; a promise only once an expression needs JSONata's async evaluator. */
+function addFields(spec: PayloadSpec, scope: Scope, env: FunctionEnv, out: Payload, from: number): void | Promise<void> {
+  for (let i = from; i < spec.fields.length; i++) {
+    const field = spec.fields[i] as PayloadSpec["fields"][number];
     const value = evaluateField(field.value, scope, env);
     if (value instanceof Promise) {
       return value.then((v) => {
         if (v !== undefined && v !== null) out[field.name] = v;
-        return continueBuild(spec, scope, env, out, i + 1);
+        return addFields(spec, scope, env, out, i + 1);
       });
     }
     if (value !== undefined && value !== null) out[field.name] = value;
   }
-  if (from <= fields.length && spec.merge) {
-    const merged = spec.merge.evaluate(scope, env);
-    if (merged instanceof Promise) {
-      return merged.then((m) => {
-        mergeInto(out, m, spec);
-        return continueBuild(spec, scope, env, out, fields.length + 1);
-      });
-    }
-    mergeInto(out, merged, spec);
-  }
-  const objects = spec.objects;
-  for (let j = Math.max(0, from - fields.length - 1); j < objects.length; j++) {
-    const object = objects[j] as PayloadSpec["objects"][number];
+}
+
+function addObjects(spec: PayloadSpec, scope: Scope, env: FunctionEnv, out: Payload, from: number): void | Promise<void> {
+  for (let j = from; j < spec.objects.length; j++) {
+    const object = spec.objects[j] as PayloadSpec["objects"][number];
     const value = buildNested(object.spec, scope, env);
     if (value instanceof Promise) {
       return value.then((v) => {
         if (v !== undefined) out[object.name] = v;
-        return continueBuild(spec, scope, env, out, fields.length + 1 + j + 1);
+        return addObjects(spec, scope, env, out, j + 1);
       });
     }
     if (value !== undefined) out[object.name] = value;
   }
-  return out;
 }
 
 /** `merge` adds fields named by data; explicitly mapped fields keep their value. */

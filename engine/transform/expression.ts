@@ -2,6 +2,7 @@ import jsonata from "jsonata";
 import { ConfigError, KoppelError, type Position } from "../errors.ts";
 import { BAIL, compileFast, type FastEval, type Scope } from "./fast-path.ts";
 import { localDate, mapValue, nowIso, type FunctionEnv } from "./functions.ts";
+import { guard } from "./guard.ts";
 
 export type { Scope } from "./fast-path.ts";
 export { BAIL } from "./fast-path.ts";
@@ -12,9 +13,21 @@ export interface Limits {
   readonly timeoutMs: number;
   /** Maximum evaluation depth (runaway recursion). */
   readonly depth: number;
+  /**
+   * Longest string and list an evaluation may build. The time limit only acts between steps, so a
+   * single step that allocates gigabytes (`$pad`, doubling `&`) would kill the process first.
+   */
+  readonly maxString: number;
+  readonly maxItems: number;
+  /**
+   * Hands the thread back to the host every `pauseEvery` steps, so a runaway expression does not
+   * starve the server's I/O until its time limit. The host injects it: the engine has no event loop.
+   */
+  readonly pause?: () => Promise<void>;
+  readonly pauseEvery?: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { timeoutMs: 1000, depth: 300 };
+export const DEFAULT_LIMITS: Limits = { timeoutMs: 1000, depth: 300, maxString: 10_000_000, maxItems: 1_000_000 };
 
 /** `$eval` would let data coming from AsPos or AFAS run expressions of its own. */
 const BANNED = new Set(["eval"]);
@@ -68,7 +81,7 @@ export function compileExpression(
   }
   let compiled: jsonata.Expression;
   try {
-    compiled = jsonata(source, { timeout: limits.timeoutMs, stack: limits.depth });
+    compiled = jsonata(source, { timeout: limits.timeoutMs, stack: limits.depth, sequence: limits.maxItems });
   } catch (e) {
     const err = e as { message?: string; position?: number; token?: string };
     // JSONata reports the offset just past the offending token; "(end)" means the expression ran out.
@@ -87,6 +100,7 @@ export function compileExpression(
     collectReferences(node, references);
   });
   if (errors.length) return { errors };
+  guard(compiled, limits);
   return { expression: makeExpression(source, site, references, compiled, compileFast(ast)), errors: [] };
 }
 
@@ -150,11 +164,14 @@ function plain(value: unknown): unknown {
 
 function runtimeError(e: unknown, source: string, site: ExpressionSite): KoppelError {
   if (e instanceof KoppelError) {
-    return e.position ? e : new ConfigError(e.code, `${e.message} (in ${JSON.stringify(source)})`, site.position);
+    // JSONata stamps its own character offset on an error thrown from inside a function call.
+    return typeof e.position === "object" ? e : new ConfigError(e.code, `${e.message} (in ${JSON.stringify(source)})`, site.position);
   }
   const err = e as { code?: string; message?: string };
   if (err.code === "D1012") return new ConfigError("EXPR_TIMEOUT", `${JSON.stringify(source)} ran past its time limit`, site.position);
   if (err.code === "D1011") return new ConfigError("EXPR_DEPTH", `${JSON.stringify(source)} recursed too deep`, site.position);
+  if (err.code === "D2014" || err.code === "D2015") return new ConfigError("EXPR_LIMIT", `${JSON.stringify(source)} built a list longer than allowed`, site.position);
+  if (e instanceof RangeError) return new ConfigError("EXPR_LIMIT", `${JSON.stringify(source)} built a value larger than allowed (${e.message})`, site.position);
   return new ConfigError("EXPR_RUNTIME", `${err.message ?? String(e)} (in ${JSON.stringify(source)})`, site.position);
 }
 

@@ -1,6 +1,11 @@
 import type { ProcessedJob } from "../worker/worker.ts";
-import { reloadRejectedAlert, runFailedAlert, type AlertBody } from "./message.ts";
-import { Throttle, throttleMs } from "./throttle.ts";
+import { parseDuration } from "../time/duration.ts";
+import type { Incident } from "./incidents.ts";
+import { incidentAlert, reloadRejectedAlert, runFailedAlert, type AlertBody } from "./message.ts";
+import { Throttle } from "./throttle.ts";
+
+/** One alert per flow and error code per quarter hour unless the target says otherwise. */
+const DEFAULT_THROTTLE_MS = 15 * 60_000;
 
 export interface AlertTarget {
   readonly webhook: string;
@@ -23,6 +28,8 @@ export interface Alerter {
   /** From the worker's onProcessed: only `failed` (failed for good) alerts; retries do not. */
   processed(job: ProcessedJob): void;
   reloadRejected(errors: readonly string[], sha: string | null): void;
+  /** A failed poll or webhook store, throttled per kind and name like failed runs per flow. */
+  incident(incident: Incident): void;
   /** Resolves when every POST started so far has finished (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -55,7 +62,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     for (const target of options.targets() ?? []) {
       let throttle = throttles.get(target.webhook);
       if (!throttle) throttles.set(target.webhook, (throttle = new Throttle()));
-      const admitted = throttle.admit(key, options.now(), throttleMs(target.throttle));
+      const admitted = throttle.admit(key, options.now(), target.throttle === undefined ? DEFAULT_THROTTLE_MS : parseDuration(target.throttle));
       if (admitted) post(target, build(admitted.suppressed));
     }
   };
@@ -72,6 +79,9 @@ export function createAlerter(options: AlerterOptions): Alerter {
     },
     reloadRejected(errors, sha) {
       emit("reload", (suppressed) => reloadRejectedAlert(errors, sha, suppressed, options.dashboardUrl?.()));
+    },
+    incident(incident) {
+      emit(`${incident.kind}:${incident.name}`, (suppressed) => incidentAlert(incident, suppressed, options.dashboardUrl?.()));
     },
     async idle() {
       while (pending.size) await Promise.all([...pending]);

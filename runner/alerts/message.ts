@@ -5,7 +5,7 @@ import type { RunError } from "../store/types.ts";
 export interface AlertBody {
   readonly text: string;
   readonly koppel: {
-    readonly kind: "run-failed" | "reload-rejected";
+    readonly kind: "run-failed" | "reload-rejected" | "poll-failed" | "accept-failed";
     readonly flow?: string;
     readonly code: string;
     readonly runId?: string;
@@ -53,6 +53,20 @@ export function reloadRejectedAlert(errors: readonly string[], sha: string | nul
   return {
     text: lines.filter(Boolean).join("\n"),
     koppel: { kind: "reload-rejected", code: "RELOAD_REJECTED", ...(url ? { url } : {}), suppressed, details: { sha, errors } },
+  };
+}
+
+/** A failure that has no run to link to: a scheduled poll, or webhooks that could not be stored. */
+export function incidentAlert(incident: { kind: "poll" | "accept"; name: string; count: number; lastCode: string }, suppressed: number, dashboardUrl?: string): AlertBody {
+  const what = incident.kind === "poll" ? `scheduled poll of ${incident.name}` : `storing webhooks from ${incident.name}`;
+  const lines = [
+    `Koppel: ${what} failed (${incident.lastCode}); ${incident.count} time(s) since start.`,
+    suppressed ? `(${suppressed} more failure(s) were not alerted separately)` : undefined,
+    dashboardUrl ? `Status: ${dashboardUrl}/` : undefined,
+  ];
+  return {
+    text: lines.filter(Boolean).join("\n"),
+    koppel: { kind: `${incident.kind}-failed`, ...(incident.kind === "poll" ? { flow: incident.name } : {}), code: incident.lastCode, ...(dashboardUrl ? { url: `${dashboardUrl}/` } : {}), suppressed, details: incident },
   };
 }
 

@@ -16,10 +16,3 @@ export class Throttle {
     return { suppressed: seen?.suppressed ?? 0 };
   }
 }
-
-/** `30s`, `15m`, `1h` (the config schema's throttle pattern). */
-export function throttleMs(text: string | undefined, fallback = 15 * 60_000): number {
-  const m = text ? /^(\d+)(s|m|h)$/.exec(text) : null;
-  if (!m) return fallback;
-  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as "s" | "m" | "h"];
-}

@@ -7,7 +7,6 @@ import type { AfasConnectionConfig } from "../connectors/afas/config.ts";
 import type { AsposConfig } from "../connectors/aspos/config.ts";
 import { doctorAspos, type AsposLookups } from "../connectors/aspos/doctor.ts";
 import type { DoctorFinding } from "../connectors/types.ts";
-import { startSandbox } from "../serve/sandbox.ts";
 import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, type Loaded } from "./load.ts";
@@ -25,7 +24,8 @@ export const DOCTOR = command({
 export async function doctorCommand(argv: readonly string[], io: CliIO, cwd?: string): Promise<number> {
   const args = parseCommand(DOCTOR, argv, io);
   if (typeof args === "number") return args;
-  const sandbox = args.values.sandbox ? await startSandbox() : undefined;
+  // The simulators load only when asked for, as in `koppel serve`.
+  const sandbox = args.values.sandbox ? await (await import("../serve/sandbox.ts")).startSandbox() : undefined;
   try {
     const env = { ...process.env, ...sandbox?.env };
     // Webhook secrets and alert URLs are not the doctor's business: only a connection's own unset variables are reported.

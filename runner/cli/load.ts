@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
 import type { ConfigError } from "../../engine/errors.ts";
+import { connectionErrors } from "../connection-check.ts";
 import { nodeHost, type HostOptions } from "../project-host.ts";
 
 export const DEFAULT_CONFIG = "mapping.config.yaml";
@@ -23,5 +24,7 @@ export function loadFromCli(configArg: string | undefined, options: HostOptions 
   const configPath = resolve(options.cwd ?? process.cwd(), configArg ?? DEFAULT_CONFIG);
   const host = nodeHost(configPath, options);
   const { project, errors } = loadProject(configPath, host);
+  const invalid = project ? connectionErrors(project, host) : [];
+  if (invalid.length) return { errors: invalid, host, configPath };
   return { ...(project ? { project } : {}), errors, host, configPath };
 }

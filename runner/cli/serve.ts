@@ -1,9 +1,13 @@
 import { startRuntime } from "../serve/runtime.ts";
 import { generateToken } from "../server/session.ts";
-import { CONNECTION_ENV, startSandbox, type Sandbox } from "../serve/sandbox.ts";
+import { CONNECTION_ENV } from "../serve/connection-env.ts";
+import type { Sandbox } from "../serve/sandbox.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, DEFAULT_CONFIG } from "./load.ts";
+
+/** The admin token guards replay and reload; a short one falls to guessing even at ten tries a minute. */
+export const MIN_ADMIN_TOKEN_LENGTH = 24;
 
 /**
  * Without connection credentials in the environment (or with --sandbox) it starts the AFAS and
@@ -16,7 +20,7 @@ export const SERVE = command({
   options: {
     config: CONFIG_OPTION,
     port: { type: "string", value: "n", help: "HTTP port (default $PORT, else 8080)" },
-    host: { type: "string", value: "address", help: "listen address (default 0.0.0.0; 127.0.0.1 in sandbox mode)" },
+    host: { type: "string", value: "address", help: "listen address (default $KOPPEL_HOST, else 127.0.0.1; 0.0.0.0 in a container or behind a remote load balancer)" },
     sandbox: { type: "boolean", help: "simulated AFAS and AsPos even when credentials are set" },
     trickle: { type: "string", value: "ms", help: "sandbox mode: milliseconds between demo orders (default 15000)" },
   },
@@ -39,9 +43,15 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     }
     adminToken = generateToken();
   }
+  if (!sandboxMode && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    io.err(`KOPPEL_ADMIN_TOKEN is ${adminToken.length} characters; use at least ${MIN_ADMIN_TOKEN_LENGTH} random ones (openssl rand -base64 24)`);
+    return 1;
+  }
 
   let sandbox: Sandbox | undefined;
   if (sandboxMode) {
+    // Loaded only here: a production `serve` never loads the simulators.
+    const { startSandbox } = await import("../serve/sandbox.ts");
     sandbox = await startSandbox((line) => io.err(line));
     Object.assign(process.env, sandbox.env);
   }
@@ -50,7 +60,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     runtime = await startRuntime({
       configPath: args.values.config ?? DEFAULT_CONFIG,
       port,
-      host: args.values.host ?? (sandboxMode ? "127.0.0.1" : "0.0.0.0"),
+      host: listenHost(args.values.host, process.env),
       adminToken,
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
@@ -91,6 +101,11 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   await runtime.stop();
   await sandbox?.stop();
   return 0;
+}
+
+/** Loopback unless asked: a container or a host behind a proxy sets --host 0.0.0.0 (or KOPPEL_HOST) on purpose. */
+export function listenHost(flagged: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flagged ?? env.KOPPEL_HOST ?? "127.0.0.1";
 }
 
 /** Tuning from the environment: how long a job's lease lasts, how many jobs run at once. */

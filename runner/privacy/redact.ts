@@ -4,6 +4,8 @@
  * until retention or `koppel erase` blanks it.
  */
 
+import { MIN_NEEDLE, scrubber, type Scrub } from "./scrub.ts";
+
 export type PayloadMode = "redacted" | "full" | "none";
 
 export interface RedactConfig {
@@ -28,8 +30,6 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   "birthdate", "dateofbirth", "dabi",
 ];
 
-const EMAIL = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-
 export type Redactor = (payload: unknown) => unknown;
 
 export function createRedactor(config: RedactConfig = {}): Redactor {
@@ -39,9 +39,14 @@ export function createRedactor(config: RedactConfig = {}): Redactor {
   const keys = new Set(DEFAULT_SENSITIVE_KEYS);
   const paths = (config.redact ?? []).map((p) => p.split(".").filter(Boolean).map((s) => s.toLowerCase()));
   return (payload) => {
-    const found = new Set<string>();
-    const masked = maskKeys(payload, [], keys, paths, found);
-    return scrubValues(masked, scrubber(found));
+    try {
+      const found = new Set<string>();
+      const masked = maskKeys(payload, [], keys, paths, found);
+      return scrubValues(masked, scrubber(found, MASK));
+    } catch {
+      // What cannot be redacted is not kept: the run record must still be written.
+      return MASK;
+    }
   };
 }
 
@@ -52,19 +57,23 @@ function maskKeys(value: unknown, path: readonly string[], keys: ReadonlySet<str
   const out: Record<string, unknown> = {};
   // A filter condition ({ field: "Email", op, value }) names the field in a value, not a key.
   const filtered = typeof value.field === "string" && keys.has(value.field.toLowerCase());
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = [...path, key.toLowerCase()];
-    const sensitive = keys.has(key.toLowerCase()) || (filtered && key === "value") || paths.some((p) => endsWith(childPath, p));
+  for (const key in value) {
+    const child = value[key];
+    const lower = key.toLowerCase();
+    // Paths are only tracked when the config names some: the common case builds no arrays.
+    const childPath = paths.length ? [...path, lower] : path;
+    const onPath = paths.length > 0 && paths.some((p) => endsWith(childPath, p));
+    const sensitive = keys.has(lower) || (filtered && key === "value") || onPath;
     if (sensitive && isLeaf(child)) {
-      out[key] = maskLeaf(child, found);
+      put(out, key, maskLeaf(child, found));
     } else if (sensitive && Array.isArray(child) && child.every(isLeaf)) {
-      out[key] = child.map((c) => maskLeaf(c, found));
-    } else if (sensitive && paths.some((p) => endsWith(childPath, p))) {
+      put(out, key, child.map((c) => maskLeaf(c, found)));
+    } else if (onPath) {
       // A configured path names a whole object or list: mask it entirely.
       collectStrings(child, found);
-      out[key] = MASK;
+      put(out, key, MASK);
     } else {
-      out[key] = maskKeys(child, childPath, keys, paths, found);
+      put(out, key, maskKeys(child, childPath, keys, paths, found));
     }
   }
   return out;
@@ -84,26 +93,19 @@ function maskLeaf(v: unknown, found: Set<string>): unknown {
  * Second pass: the same values where no key names them (a GetConnector filter in a URL, a
  * `where` value, an AFAS message quoting the name), and anything shaped like an email address.
  */
-function scrubValues(value: unknown, scrub: (text: string) => string): unknown {
+function scrubValues(value: unknown, scrub: Scrub): unknown {
   if (typeof value === "string") return scrub(value);
   if (Array.isArray(value)) return value.map((v) => scrubValues(v, scrub));
   if (!isRecord(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValues(v, scrub)]));
-}
-
-function scrubber(found: ReadonlySet<string>): (text: string) => string {
-  const needles = [...found].flatMap((v) => [v, encodeURIComponent(v)]).sort((a, b) => b.length - a.length);
-  const known = needles.length ? new RegExp([...new Set(needles)].map(escapeRegExp).join("|"), "gi") : null;
-  return (text) => {
-    const masked = known ? text.replace(known, MASK) : text;
-    return masked.replace(EMAIL, MASK);
-  };
+  const out: Record<string, unknown> = {};
+  for (const key in value) put(out, key, scrubValues(value[key], scrub));
+  return out;
 }
 
 /** Short or purely numeric values (a house number "21", "NL") would mask unrelated text. */
 function remember(found: Set<string>, value: string): void {
   const v = value.trim();
-  if (v.length >= 4 && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
+  if (v.length >= MIN_NEEDLE && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
 }
 
 function collectStrings(value: unknown, found: Set<string>): void {
@@ -130,8 +132,10 @@ function keepShapeOnly(payload: unknown): unknown {
   };
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** An own property even for `__proto__`, which a webhook body may carry as a plain key. */
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import type { Store } from "../store/types.ts";
+import { parseDuration } from "../time/duration.ts";
 
 export interface RetentionConfig {
   readonly runs?: string;
@@ -7,22 +8,15 @@ export interface RetentionConfig {
 
 export const DEFAULT_RETENTION = { runs: "30d", payloads: "7d" } as const;
 
-/** `12h`, `7d` (the config schema allows nothing else). */
-export function retentionMs(text: string): number {
-  const m = /^(\d+)(h|d)$/.exec(text);
-  if (!m) throw new Error(`retention '${text}' is not <number>h or <number>d`);
-  return Number(m[1]) * (m[2] === "h" ? 3_600_000 : 86_400_000);
-}
-
 export interface PurgeReport {
-  readonly payloads: { readonly events: number; readonly runs: number };
+  readonly payloads: { readonly events: number; readonly runs: number; readonly ledger: number };
   readonly runs: { readonly runs: number; readonly events: number; readonly ledger: number };
 }
 
 /** One retention pass: payloads older than `payloads`, then whole runs older than `runs`. */
 export async function purgeOnce(store: Store, config: RetentionConfig | undefined, now: number): Promise<PurgeReport> {
-  const payloads = await store.purgePayloads(now - retentionMs(config?.payloads ?? DEFAULT_RETENTION.payloads));
-  const runs = await store.purgeRuns(now - retentionMs(config?.runs ?? DEFAULT_RETENTION.runs));
+  const payloads = await store.purgePayloads(now - parseDuration(config?.payloads ?? DEFAULT_RETENTION.payloads, { allowZero: true }));
+  const runs = await store.purgeRuns(now - parseDuration(config?.runs ?? DEFAULT_RETENTION.runs, { allowZero: true }));
   return { payloads, runs };
 }
 

@@ -1,8 +1,10 @@
 import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
+import { connectionErrors } from "../connection-check.ts";
 import { nodeHost } from "../project-host.ts";
 import { scheduleErrors } from "../triggers/timing.ts";
 import { fixtureFailures } from "./fixtures.ts";
+import { SERVED_LIMITS } from "./limits.ts";
 
 export interface CandidateOptions {
   /** Environment for `${env:…}`; defaults to process.env. */
@@ -28,8 +30,10 @@ export async function checkCandidate(root: string, configPath: string, options: 
   const configFile = resolve(root, configPath);
   const texts = new Map<string, string>();
   const host = recording(nodeHost(configFile, { cwd: root, lenientEnv: options.lenientEnv ?? true, ...(options.env ? { env: options.env } : {}) }), texts);
-  const { project, errors } = loadProject(configFile, host);
+  const { project, errors } = loadProject(configFile, host, SERVED_LIMITS);
   if (!project) return { errors: errors.map((e) => e.format()), texts };
+  const invalid = connectionErrors(project, host);
+  if (invalid.length) return { errors: invalid.map((e) => e.format()), texts };
   const failures = [...scheduleErrors(project).map((e) => e.format()), ...(await fixtureFailures(project, host))];
   return failures.length ? { errors: failures, texts } : { project, errors: [], texts };
 }

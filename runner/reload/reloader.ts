@@ -1,6 +1,6 @@
 import type { Store } from "../store/types.ts";
-import { Serial } from "../triggers/serial.ts";
-import { realTimers, type Timers } from "../triggers/timers.ts";
+import { Serial } from "../serial.ts";
+import { realTimers, type Timers } from "../time/timers.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import type { CandidateOptions } from "./candidate.ts";
 import { evaluateCandidate } from "./evaluate.ts";

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { parseDuration } from "../triggers/duration.ts";
-import { timerAt, type Timers } from "../triggers/timers.ts";
+import { parseDuration } from "../time/duration.ts";
+import { timerAt, type Timers } from "../time/timers.ts";
 import type { CheckedCandidate } from "./candidate.ts";
 import { gitRepo, type Checkout } from "./git.ts";
 import { contentVersionId } from "./version-id.ts";

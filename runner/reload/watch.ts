@@ -1,6 +1,6 @@
 import { watch } from "chokidar";
 import { basename, relative, sep } from "node:path";
-import { realTimers, type Timers } from "../triggers/timers.ts";
+import { realTimers, type Timers } from "../time/timers.ts";
 
 export interface DirectoryWatch {
   close(): Promise<void>;

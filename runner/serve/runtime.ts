@@ -10,16 +10,20 @@ import type { Connector } from "../connectors/types.ts";
 import { openQueue } from "../queue/open.ts";
 import type { JobQueue } from "../queue/types.ts";
 import { createAlerter, type Alerter } from "../alerts/alerter.ts";
+import { createIncidents } from "../alerts/incidents.ts";
+import { errorLabel } from "../privacy/error-label.ts";
 import { failedRunLine } from "./run-log.ts";
 import { loggingPolicy } from "../privacy/policy.ts";
 import { pseudonymizingStore } from "../privacy/pseudonym.ts";
 import { startRetention, type RetentionJob } from "../privacy/retention.ts";
 import { createReloader, loadInitialVersion, type Reloader, type ReloadSource } from "../reload/index.ts";
 import { createApp } from "../server/app.ts";
+import { peerOf } from "../server/attempts.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
-import { withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
+import { sourceLookup, withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
 import { resolveStoreUrl, sandboxStoreUrl } from "../integrator/store-url.ts";
+import { openGates } from "../cluster/open.ts";
 import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
@@ -100,11 +104,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     : resolveStoreUrl(options.sandboxStore ? sandboxStoreUrl(configuredStore) : configuredStore, root);
   const store = await openStore(storeUrl);
   const queue = await openQueue(store);
+  const gates = await openGates(store, storeUrl, { replicaId, onError: (e) => log(`afas slots: ${(e as Error).message}`) });
   const configRel = relative(root, configFile);
   const initialSource = startup.reload;
   const candidate = { lenientEnv: options.lenientEnv ?? false };
   const initial = await loadInitialVersion({ source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, replicaId, candidate, cwd: root });
   if (!initial.version) {
+    await gates.close();
     await queue.close();
     await store.close();
     throw new Error(`no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
@@ -132,7 +138,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (!found) {
       // One factory call per connection, so each connector's fetch is timed under its own name.
       found = new Map(Object.entries(version.project.config.connections).flatMap(([name, connection]) =>
-        [...createConnectors({ [name]: connection }, { fetch: metrics.instrumentFetch(name, upstreamFetch) })]));
+        [...createConnectors({ [name]: connection }, {
+          fetch: metrics.instrumentFetch(name, upstreamFetch), gates: gates.factory, schemaDirs: version.project.schemaDirs,
+        })]));
       connectorsBySha.set(version.sha, found);
     }
     return found;
@@ -148,7 +156,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     redact: privacy.redact,
     leaseMs: options.leaseMs ?? 60_000,
     concurrency: options.concurrency ?? 8,
-    onError: (e) => log(`worker: ${(e as Error).message}`),
+    // The class and code only: a message may quote the event (customer data must not reach stderr).
+    onError: (e, job) => log(`worker: ${errorLabel(e)}${job ? ` (flow ${job.flow}, run ${job.runId})` : ""}`),
     onProcessed: (job) => {
       const started = claimedAt.get(job.jobId);
       claimedAt.delete(job.jobId);
@@ -159,7 +168,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
-  const scheduler = createScheduler({ store: ingestStore, versions, replicaId, connector: (name) => connectors(versions.current()).get(name) });
+  const incidents = createIncidents({ now, log, count: metrics.incident, alert: alerter.incident });
+  const scheduler = createScheduler({
+    store: ingestStore, versions, replicaId, connector: (name) => connectors(versions.current()).get(name), onTick: incidents.tick,
+  });
   const reloader = createReloader({
     source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, versions, replicaId, candidate, cwd: root,
     initialResult: initial.headRejected ?? initial.result,
@@ -175,14 +187,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const commit = groupCommit(ingestStore);
   const webhooks: WebhookRouteDeps = {
-      sources: (name) => versions.current().project.config.webhooks?.[name] as WebhookSourceConfig | undefined,
+      sources: sourceLookup(() => versions.current().project.config.webhooks as Record<string, WebhookSourceConfig> | undefined),
       accept: async (input) => {
         const accepted = await commit.accept(await toNewEvent(versions.current(), input, now));
         metrics.webhookAccepted(input.source, accepted.duplicate);
         return { eventId: accepted.eventId, duplicate: accepted.duplicate };
       },
       onRefused: (source, code) => metrics.webhookRefused(source, code),
-      peerAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress ?? "",
+      onAcceptError: incidents.acceptFailed,
+      peerAddress: peerOf,
       now,
   };
   const app = createApp({
@@ -203,6 +216,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       queue: await queue.depth(),
       flows: await store.flowStats({ from: now() - 24 * 3600_000 }),
       replicas: await store.replicas(now() - 60_000),
+      incidents: incidents.list(),
     }),
     reload: () => reloader.checkNow(),
     replay: async (runId, current) => {
@@ -221,6 +235,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         queueDepth: () => queue.depth(),
         reloadStatus: () => reloader.status(),
         connections: () => metrics.connections(),
+        incidents: incidents.list,
         searchTerm: privacy.searchTerm,
       },
     }),
@@ -237,7 +252,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   publicUrl ??= url;
 
   const heartbeat = async () => {
-    await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${(e as Error).message}`));
+    await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${errorLabel(e)}`));
   };
   await heartbeat();
   const beat = setInterval(heartbeat, 15_000);
@@ -249,7 +264,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const retention = startRetention({
     store, now, replicaId,
     config: () => config().logging?.retention,
-    onError: (e) => log(`retention: ${(e as Error).message}`),
+    onError: (e) => log(`retention: ${errorLabel(e)}`),
     ...(options.retentionEveryMs ? { everyMs: options.retentionEveryMs } : {}),
   });
 
@@ -267,6 +282,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await worker.stop({ graceMs: 10_000 });
         await alerter.idle();
         for (const set of connectorsBySha.values()) for (const c of set.values()) await c.close?.();
+        await gates.close();
         await queue.close();
         await store.close();
       })();

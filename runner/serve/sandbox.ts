@@ -5,9 +5,6 @@ import { createDemo } from "./demo.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 import { SANDBOX_CLIENT, startAsposSimulator, type RunningAsposSimulator } from "../../sandbox/aspos/index.ts";
 
-/** The environment the shipped mapping.config.yaml reads; in sandbox mode the simulators answer it. */
-export const CONNECTION_ENV = ["AFAS_BASE_URL", "AFAS_TOKEN", "ASPOS_URL", "ASPOS_CLIENT_ID", "ASPOS_CLIENT_SECRET"] as const;
-
 export interface Sandbox {
   readonly afas: RunningAfasSimulator;
   readonly aspos: RunningAsposSimulator;

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { createAttemptLimiter, refuseWhileBlocked } from "./attempts.ts";
 import { bearerAuth } from "./auth.ts";
 import { createDashboard } from "./dashboard/routes.tsx";
 import type { DashboardDeps } from "./dashboard/deps.ts";
@@ -23,17 +24,21 @@ export interface ApiDeps {
   readonly dashboard?: Omit<DashboardDeps, "sessions" | "replay" | "reload">;
   /** Prometheus text for /metrics. */
   metrics?(): Promise<string>;
+  /** Clock of the wrong-token limit (tests); default Date.now. */
+  readonly now?: () => number;
 }
 
 /** The runner's HTTP surface: webhooks (open, signed), health probes (open), the admin API, /metrics and the dashboard. */
 export function createApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.route("/", createWebhookRoutes(deps.webhooks));
+  const limiter = createAttemptLimiter(deps.now ?? Date.now);
+  app.use("*", refuseWhileBlocked(limiter));
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/readyz", async (c) => ((await deps.ready()) ? c.json({ ready: true }) : c.json({ ready: false }, 503)));
 
   const api = new Hono();
-  api.use("*", bearerAuth(deps.adminToken));
+  api.use("*", bearerAuth(deps.adminToken, limiter));
   api.get("/status", async (c) => c.json((await deps.status()) as object));
   api.post("/reload", async (c) => c.json((await deps.reload()) as object));
   api.post("/runs/:id/replay", async (c) => {
@@ -43,7 +48,7 @@ export function createApp(deps: ApiDeps): Hono {
   });
   app.route("/api", api);
 
-  const sessions = createSessions({ adminToken: deps.adminToken, ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}) });
+  const sessions = createSessions({ adminToken: deps.adminToken, limiter, ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}) });
   if (deps.metrics) {
     const metrics = deps.metrics;
     // Prometheus scrapes with `authorization: { credentials: <viewer token> }`; a logged-in browser works too.

@@ -23,6 +23,8 @@ export interface Metrics {
   processed(job: ProcessedJob, ms?: number): void;
   webhookAccepted(source: string, duplicate: boolean): void;
   webhookRefused(source: string, code: string): void;
+  /** A failure outside any run: a scheduled poll (by flow) or a webhook that could not be stored (by source). */
+  incident(kind: "poll" | "accept", name: string): void;
   /** Wraps the fetch a connection's connector uses: latency and failures by connection. */
   instrumentFetch(connection: string, inner: typeof fetch): typeof fetch;
   connections(): ConnectionHealth[];
@@ -36,6 +38,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const retries = new Counter({ name: "koppel_retries_total", help: "Runs put back for a later attempt", labelNames: ["flow"], registers: [registry] });
   const duration = new Histogram({ name: "koppel_run_duration_seconds", help: "Claim to settle of one attempt", labelNames: ["flow"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] });
   const webhooks = new Counter({ name: "koppel_webhooks_total", help: "Webhook requests by source and result (accepted, duplicate, or the refusal code)", labelNames: ["source", "result"], registers: [registry] });
+  const polls = new Counter({ name: "koppel_poll_failures_total", help: "Scheduled polls that failed, by flow", labelNames: ["flow"], registers: [registry] });
+  const acceptErrors = new Counter({ name: "koppel_webhook_store_errors_total", help: "Verified webhooks that could not be stored (answered 503), by source", labelNames: ["source"], registers: [registry] });
   const upstream = new Histogram({ name: "koppel_upstream_request_seconds", help: "Calls to AFAS and AsPos by connection", labelNames: ["connection"], buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] });
   const upstreamErrors = new Counter({ name: "koppel_upstream_errors_total", help: "Upstream calls that failed: HTTP status >= 400, or `network`", labelNames: ["connection", "status"], registers: [registry] });
   new Gauge({
@@ -73,6 +77,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     webhookAccepted: (source, duplicate) => webhooks.inc({ source, result: duplicate ? "duplicate" : "accepted" }),
     // An unknown source is whatever the caller typed: never a label value.
     webhookRefused: (source, code) => webhooks.inc({ source: code === "WEBHOOK_UNKNOWN_SOURCE" ? "(unknown)" : source, result: code }),
+    incident: (kind, name) => (kind === "poll" ? polls.inc({ flow: name }) : acceptErrors.inc({ source: name })),
     instrumentFetch(connection, inner) {
       return async (input, init) => {
         const started = performance.now();

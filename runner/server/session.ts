@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { peerOf, type AttemptLimiter } from "./attempts.ts";
 
 export type Role = "admin" | "viewer";
 
@@ -11,6 +12,8 @@ export interface SessionOptions {
   readonly viewerToken?: string;
   readonly ttlMs?: number;
   readonly now?: () => number;
+  /** Counts wrong tokens per address (the app refuses blocked addresses before any check). */
+  readonly limiter?: AttemptLimiter;
 }
 
 export interface Session {
@@ -20,8 +23,8 @@ export interface Session {
 }
 
 export interface Sessions {
-  /** The role a presented token grants, compared in constant time. */
-  roleOf(token: string): Role | null;
+  /** The role a token presented by this request grants, compared in constant time; a miss counts against its address. */
+  check(c: Context, token: string): Role | null;
   /** Sets the session cookie after a successful login. */
   login(c: Context, role: Role): void;
   logout(c: Context): void;
@@ -31,6 +34,8 @@ export interface Sessions {
   requirePage(): MiddlewareHandler<SessionEnv>;
   /** POSTs from the dashboard: an admin session, the CSRF token, and a same-origin request. */
   requireAdminForm(): MiddlewareHandler<SessionEnv>;
+  /** POSTs any logged-in user may send (log out): a session, the CSRF token, a same-origin request. */
+  requireForm(): MiddlewareHandler<SessionEnv>;
 }
 
 /** Hono variables the dashboard routes read (`c.get("session")`). */
@@ -57,6 +62,13 @@ export function createSessions(options: SessionOptions): Sessions {
     return null;
   };
 
+  const check = (c: Context, token: string): Role | null => {
+    const role = roleOf(token);
+    if (role) options.limiter?.succeeded(peerOf(c));
+    else options.limiter?.failed(peerOf(c));
+    return role;
+  };
+
   const fromCookie = (cookie: string | undefined): Session | null => {
     if (!cookie) return null;
     const [role, expiry, given] = cookie.split(".");
@@ -69,7 +81,7 @@ export function createSessions(options: SessionOptions): Sessions {
   const read = (c: Context): Session | null => {
     const header = c.req.header("authorization") ?? "";
     if (header.startsWith("Bearer ")) {
-      const role = roleOf(header.slice(7));
+      const role = check(c, header.slice(7));
       // A bearer request is not sent by a browser on its own, so it needs no CSRF token.
       return role ? { role, csrf: "" } : null;
     }
@@ -77,7 +89,7 @@ export function createSessions(options: SessionOptions): Sessions {
   };
 
   return {
-    roleOf,
+    check,
     read,
     login(c, role) {
       const expiry = String(now() + ttl);
@@ -95,20 +107,23 @@ export function createSessions(options: SessionOptions): Sessions {
         await next();
       };
     },
-    requireAdminForm() {
-      return async (c, next) => {
-        const session = read(c);
-        if (!session) return c.text("log in first", 401);
-        if (session.role !== "admin") return c.text("the viewer token may look, not change anything", 403);
-        if (session.csrf) {
-          if (!sameOrigin(c)) return c.text("cross-site request refused", 403);
-          const body = await c.req.parseBody({ all: true });
-          if (typeof body.csrf !== "string" || !same(body.csrf, session.csrf)) return c.text("form expired or forged: reload the page", 403);
-        }
-        c.set("session", session);
-        await next();
-      };
-    },
+    requireAdminForm: () => formGuard(read, true),
+    requireForm: () => formGuard(read, false),
+  };
+}
+
+function formGuard(read: (c: Context) => Session | null, adminOnly: boolean): MiddlewareHandler<SessionEnv> {
+  return async (c, next) => {
+    const session = read(c);
+    if (!session) return c.text("log in first", 401);
+    if (adminOnly && session.role !== "admin") return c.text("the viewer token may look, not change anything", 403);
+    if (session.csrf) {
+      if (!sameOrigin(c)) return c.text("cross-site request refused", 403);
+      const body = await c.req.parseBody({ all: true });
+      if (typeof body.csrf !== "string" || !same(body.csrf, session.csrf)) return c.text("form expired or forged: reload the page", 403);
+    }
+    c.set("session", session);
+    await next();
   };
 }
 

@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { dedupKey } from "../triggers/verify/dedupKey.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 import { checkCaller } from "../triggers/verify/ipAllow.ts";
 import { verifyWebhook } from "../triggers/verify/schemes.ts";
 import type { HeaderReader, WebhookRefusalCode, WebhookSourceConfig } from "../triggers/verify/types.ts";
@@ -50,7 +51,16 @@ const STATUS: Readonly<Record<WebhookRefusalCode, ContentfulStatusCode>> = {
   WEBHOOK_SIGNATURE: 401,
   WEBHOOK_TIMESTAMP: 401,
   WEBHOOK_BAD_JSON: 400,
+  WEBHOOK_TOO_DEEP: 400,
 };
+
+/** `sources` for a config's `webhooks:` table: own keys only, so `/webhooks/__proto__` is no source. */
+export function sourceLookup(table: () => Readonly<Record<string, WebhookSourceConfig>> | undefined): (name: string) => WebhookSourceConfig | undefined {
+  return (name) => {
+    const sources = table();
+    return sources && Object.hasOwn(sources, name) ? sources[name] : undefined;
+  };
+}
 
 /** Never stored with the event. */
 const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"]);
@@ -204,6 +214,7 @@ async function admit(source: string, req: WebhookRequest, deps: WebhookRouteDeps
   if (!verified.ok) return verified;
   const payload = parseJson(body);
   if (payload === NOT_JSON) return { code: "WEBHOOK_BAD_JSON", reason: "body is not valid UTF-8 JSON" };
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) return { code: "WEBHOOK_TOO_DEEP", reason: `body nests deeper than ${MAX_JSON_DEPTH} levels` };
   return {
     source,
     dedupKey: dedupKey(source, verified.eventId, payload, body),

@@ -201,7 +201,7 @@ export interface Store {
   unlock(name: string, holder: string): Promise<void>;
 
   /** Blanks inbox payloads and run input/trace older than the cutoff, except events still queued. */
-  purgePayloads(olderThan: Millis): Promise<{ readonly events: number; readonly runs: number }>;
+  purgePayloads(olderThan: Millis): Promise<{ readonly events: number; readonly runs: number; readonly ledger: number }>;
   /** Deletes finished runs, their unqueued events and ledger entries older than the cutoff. */
   purgeRuns(olderThan: Millis): Promise<{ readonly runs: number; readonly events: number; readonly ledger: number }>;
   /** Blanks every payload, trace, input, search text and ledger result that mentions the email. */

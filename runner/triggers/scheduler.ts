@@ -5,9 +5,10 @@ import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { projectEnv } from "../worker/env.ts";
 import { runKeyFor, searchTextOf } from "../worker/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
-import { Serial } from "./serial.ts";
+import { errorLabel } from "../privacy/error-label.ts";
+import { Serial } from "../serial.ts";
 import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";
-import { realTimers, timerAt, type Timers } from "./timers.ts";
+import { realTimers, timerAt, type Timers } from "../time/timers.ts";
 
 export interface SchedulerOptions {
   readonly store: Store;
@@ -42,6 +43,8 @@ export interface TickResult {
   readonly duplicates: number;
   readonly pages: number;
   readonly error?: string;
+  /** The failure's code or class, safe to log (the message may quote data). */
+  readonly code?: string;
 }
 
 export interface Scheduler {
@@ -120,7 +123,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       try {
         timing = scheduleTiming(schedule, timezone);
       } catch (e) {
-        report(result(flow.name, now(), "failed", { error: (e as Error).message }));
+        report(result(flow.name, now(), "failed", failure(e)));
         continue;
       }
       const [connection, source] = schedule.poll ? splitTarget(schedule.poll) : [];
@@ -169,7 +172,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       return report(await pollPages(plan, plan.poll, version, at, () => store.tryLock(lock, replicaId, ttl)));
     } catch (e) {
-      return report(result(name, at, "failed", { error: (e as Error).message }));
+      return report(result(name, at, "failed", failure(e)));
     }
   }
 
@@ -210,7 +213,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if (!(await renewLock())) break;
       }
     } catch (e) {
-      return result(name, at, "failed", { ...progress(), error: (e as Error).message });
+      return result(name, at, "failed", { ...progress(), ...failure(e) });
     }
     return result(name, at, "fired", progress());
   }
@@ -262,4 +265,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 function splitTarget(target: string): [string, string] {
   const dot = target.indexOf(".");
   return [target.slice(0, dot), target.slice(dot + 1)];
+}
+
+function failure(e: unknown): { error: string; code: string } {
+  return { error: (e as Error).message, code: errorLabel(e) };
 }

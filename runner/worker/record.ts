@@ -34,11 +34,17 @@ export function runRecord(result: RunResult, extra: Omit<RunRecord, "outcome" | 
  * The error as the failed list shows it. Upstream details are kept whole: AFAS's externalMessage
  * (upstreamMessage), errorNumber and profitLogReference (reference) are what support asks for.
  */
+/** The exchanges are left out: the failed step's trace entry holds them. */
+function upstreamOf(error: UpstreamError): RunError["upstream"] {
+  const { exchanges: _inTrace, ...details } = error.details;
+  return details;
+}
+
 export function runError(error: KoppelError): RunError {
   const where = formatPosition(error.position);
   return {
     code: error.code,
     message: where ? `${where} ${error.message}` : error.message,
-    ...(error instanceof UpstreamError ? { upstream: error.details } : {}),
+    ...(error instanceof UpstreamError ? { upstream: upstreamOf(error) } : {}),
   };
 }

@@ -188,6 +188,10 @@ describe("AFAS contract: simulator", () => {
       const err = await rejection(connector().send({ connection: "afas", object: "FbSales", op: "insert", idempotencyKey: "v", payload: { DbId: "20045" } }));
       expect(err.code).toBe("UPSTREAM_REJECTED");
       expect(err.details).toMatchObject({ upstreamMessage: "Journal 70 is locked by another user.", errorNumber: -2147220469, reference: expect.stringMatching(/^[0-9A-F]{32}$/) });
+      expect(err.retryable).toBe(false);
+      expect(err.details.exchanges?.at(-1)).toMatchObject({
+        method: "POST", status: 500, requestBody: { FbSales: expect.anything() }, responseBody: { externalMessage: "Journal 70 is locked by another user." },
+      });
     });
 
     it("503 → UPSTREAM_UNAVAILABLE, retryable, with retryAfterMs from retry_after", async () => {

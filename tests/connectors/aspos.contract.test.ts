@@ -299,6 +299,14 @@ function contractSuite(caps: Capabilities, setup: () => Promise<Target>, teardow
         expect(err.code).toBe("UPSTREAM_UNAVAILABLE");
         expect(err.details.errorNumber).toBe("Maintenance");
         expect(err.details.retryAfterMs).toBe(30_000);
+        expect(err.details.exchanges?.at(-1)).toMatchObject({ method: "GET", status: 503, responseBody: { code: "Maintenance" } });
+      });
+
+      it("500 is unavailable and retried: AsPos reports bad requests as 4xx problems, so a 500 is its own fault", async () => {
+        target.control?.injectFault({ kind: "status", status: 500, path: "/api/orders" });
+        const err = await failure(connector().find({ connection: "aspos", object: "orders", where: [] }));
+        expect(err.code).toBe("UPSTREAM_UNAVAILABLE");
+        expect(err.retryable).toBe(true);
       });
 
       it("a dropped connection is a network error", async () => {
@@ -306,6 +314,9 @@ function contractSuite(caps: Capabilities, setup: () => Promise<Target>, teardow
         const err = await failure(connector().find({ connection: "aspos", object: "customers", where: [] }));
         expect(err.code).toBe("UPSTREAM_NETWORK");
         expect(err.retryable).toBe(true);
+        const last = err.details.exchanges?.at(-1);
+        expect(last?.url).toContain("/api/customers");
+        expect(last).not.toHaveProperty("status");
       });
 
       it("a slow answer past timeoutMs is a timeout", async () => {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, orderWebhook, scratchProject, startRunnerProcess, startSimulators, waitFor, type Simulators } from "./harness.ts";
+import { freePort, orderWebhook, scratchProject, startRunnerProcess, startSimulators, waitFor, type Simulators } from "../../bench/support/harness.ts";
 
 /**
  * The promise behind a 2xx: the event is stored before the answer, and a kill -9 at any moment

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIO } from "../../runner/cli/io.ts";
 import { testCommand } from "../../runner/cli/test.ts";
 import { startRuntime, type Runtime } from "../../runner/serve/runtime.ts";
-import { ADMIN_TOKEN, freePort, orderWebhook, scratchProject, setEnv, startSimulators, waitFor, type Simulators } from "./harness.ts";
+import { ADMIN_TOKEN, freePort, orderWebhook, scratchProject, setEnv, startSimulators, waitFor, type Simulators } from "../../bench/support/harness.ts";
 
 const FLOW = "mappings/orders/aspos-order-to-afas.flow.yaml";
 

@@ -2,9 +2,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliver, startReplicas, status, stopReplicas, type ReplicaProcess } from "./cluster.ts";
-import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, waitFor, type Simulators } from "./harness.ts";
-import { createTempDatabase, type TempDatabase } from "./postgres.ts";
+import { deliver, startReplicas, status, stopReplicas, type ReplicaProcess } from "../../bench/support/cluster.ts";
+import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, waitFor, type Simulators } from "../../bench/support/harness.ts";
+import { createTempDatabase, type TempDatabase } from "../../bench/support/postgres.ts";
 import { recordingFront, type Recorder } from "./recorder.ts";
 
 const FLOW = "aspos-order-to-afas";

@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONNECTION_ENV } from "../../runner/serve/sandbox.ts";
-import { freePort, REPO, waitFor } from "./harness.ts";
+import { CONNECTION_ENV } from "../../runner/serve/connection-env.ts";
+import { freePort, REPO, waitFor } from "../../bench/support/harness.ts";
 
 /** What a new user sees after `npm ci && npm start`: sandbox mode, runs succeeding within 90 s. */
 describe("npm start on a fresh checkout", () => {

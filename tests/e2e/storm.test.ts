@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime, type Runtime } from "../../runner/serve/runtime.ts";
-import { ADMIN_TOKEN, freePort, orderWebhook, scratchProject, setEnv, startSimulators, waitFor, type Simulators } from "./harness.ts";
+import { ADMIN_TOKEN, freePort, orderWebhook, scratchProject, setEnv, startSimulators, waitFor, type Simulators } from "../../bench/support/harness.ts";
 
 /** AFAS maintenance: every call answers 503 with retry_after for a while. Runs wait and then finish. */
 describe("a 503 storm from AFAS", () => {

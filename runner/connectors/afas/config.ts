@@ -1,4 +1,5 @@
 import { ConfigError } from "../../../engine/errors.ts";
+import { checkSetting, requireHttpUrl, type SettingProblem } from "../setting-check.ts";
 
 /** A `type: afas` entry under `connections:` after `${env:…}` resolution. */
 export interface AfasConnectionConfig {
@@ -9,7 +10,7 @@ export interface AfasConnectionConfig {
   readonly baseUrl?: string;
   /** The XML token from the App connector, or only its 64-hex data part. */
   readonly token: string;
-  /** Concurrent calls on this connection; default 4, AFAS allows at most 8. */
+  /** Concurrent calls to this environment, over all its connections and replicas; default 4, AFAS allows at most 8. */
   readonly maxParallel?: number;
   readonly timeoutMs?: number;
   /** Accept-Language for labels and error texts: en-us, nl-nl, nl-be, fr-fr, de-de. */
@@ -53,4 +54,15 @@ export function authorizationHeader(name: string, token: string): string {
 export function clampParallel(value: number | undefined): number {
   if (value === undefined || !Number.isFinite(value)) return DEFAULT_MAX_PARALLEL;
   return Math.min(AFAS_MAX_PARALLEL, Math.max(1, Math.floor(value)));
+}
+
+/** The settings the connector would otherwise reject at its first call, checked when a version loads. */
+export function checkAfasConnection(name: string, config: AfasConnectionConfig): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  checkSetting(problems, "token", config.token, () => authorizationHeader(name, config.token));
+  checkSetting(problems, config.baseUrl ? "baseUrl" : "environment", config.baseUrl ?? config.environment, () => {
+    resolveBaseUrl(name, config);
+    if (config.baseUrl) requireHttpUrl(name, "baseUrl", config.baseUrl);
+  });
+  return problems;
 }

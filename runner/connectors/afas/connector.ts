@@ -8,6 +8,7 @@ import { buildQuery, stableOrder, type GetQuery } from "./filters.ts";
 import { AfasHttp, type AfasHttpOptions } from "./http.ts";
 import { KeyCatalog } from "./keys.ts";
 import type { Filter } from "../../../engine/flow/port.ts";
+import { hasKey } from "../../../engine/flow/record-key.ts";
 import { CHANGED_FIELD, decodeCursor, encodeCursor, fromSecond, nextSecond, profitLocalTime, secondOf, withinSecond } from "./poll.ts";
 
 export interface AfasConnectorOptions extends AfasHttpOptions {
@@ -15,8 +16,8 @@ export interface AfasConnectorOptions extends AfasHttpOptions {
   pageSize?: number;
   /** Polls leave out rows changed in the last `pollLagMs` (default 10 s) while their writes may still commit. */
   pollLagMs?: number;
-  /** Where `<Connector>.schema.json` and `get/<Connector>.schema.json` live (x-key). */
-  schemaDir?: string;
+  /** The project's schema folders as loaded (Project.schemaDirs): `afas/<Connector>.schema.json` and `afas/get/…` hold x-key. */
+  schemaDirs?: readonly string[];
 }
 
 export interface AfasConnector extends Connector {
@@ -31,7 +32,7 @@ const DEFAULT_POLL_LAG_MS = 10_000;
 
 export function createAfasConnector(name: string, config: AfasConnectionConfig, options: AfasConnectorOptions = {}): AfasConnector {
   const http = new AfasHttp(name, config, options);
-  const keys = new KeyCatalog(http, options.schemaDir);
+  const keys = new KeyCatalog(http, options.schemaDirs);
   const pageSize = Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE);
   const lagMs = options.pollLagMs ?? config.pollLagMs ?? DEFAULT_POLL_LAG_MS;
   const now = options.now ?? Date.now;
@@ -72,8 +73,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     const exchanges: Exchange[] = [];
     const connector = req.object;
     const keyFields = await keys.updateKeys(connector, exchanges);
-    const hasKeys = keyFields.length > 0 && keyFields.every((k) => req.payload[k] !== undefined && req.payload[k] !== null && req.payload[k] !== "");
-    const op = req.op === "upsert" ? (hasKeys ? "update" : "insert") : req.op;
+    const op = req.op === "upsert" ? (hasKey(req.payload, keyFields) ? "update" : "insert") : req.op;
     const path = `/connectors/${encodeURIComponent(connector)}`;
     const given = Object.fromEntries(keyFields.filter((k) => req.payload[k] !== undefined).map((k) => [k, req.payload[k]]));
 

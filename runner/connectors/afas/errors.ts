@@ -1,5 +1,6 @@
 import { UpstreamError } from "../../../engine/errors.ts";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import { retryAfterMs } from "../http/retry-after.ts";
+import type { TransportWording } from "../http/transport-error.ts";
 
 /** Turns a non-2xx Profit answer or a transport failure into the one error table's codes. */
 
@@ -23,18 +24,20 @@ export interface FailedCall {
 const asRecord = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-/** Seconds in the body's retry_after win over the header; the header may also be an HTTP date. */
-export function retryAfterMs(body: unknown, headers: Headers, nowMs: number): number | undefined {
-  const fromBody = asRecord(body)?.retry_after;
-  if (typeof fromBody === "number" && fromBody >= 0) return fromBody * 1000;
-  if (typeof fromBody === "string" && /^\d+$/.test(fromBody)) return Number(fromBody) * 1000;
-  const header = headers.get("retry-after");
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+/** AFAS's 503 body carries `retry_after` seconds; it wins over a Retry-After header, which may not be sent at all. */
+function askedWait(body: unknown, headers: Headers, nowMs: number): number | undefined {
+  return retryAfterMs(asRecord(body)?.retry_after, nowMs) ?? retryAfterMs(headers.get("retry-after"), nowMs);
 }
 
+/**
+ * Profit's statuses (reference/afas-profit-rest.md §5). HTTP 500 is UPSTREAM_REJECTED, not retried:
+ * Profit answers an UpdateConnector's functional and validation errors ("the entered value for
+ * 'Employee' does not exist") with 500 and a JSON body {externalMessage, errorNumber,
+ * profitLogReference}, and so too a bad skip/take or a too large result: sending the same request
+ * again gets the same answer. The transient 500s (a locked journal) are rare; the operator replays
+ * those from the dashboard. Unavailability is 502/503/504 (maintenance, with `retry_after`).
+ * AsPos is the other way round — see aspos/errors.ts.
+ */
 export function httpError(call: FailedCall): UpstreamError {
   const { connection, action, connector, status, body, headers } = call;
   const trace = headers.get("x-trace-identifier") ?? undefined;
@@ -52,7 +55,7 @@ export function httpError(call: FailedCall): UpstreamError {
       `Fix: add the outgoing IP address of the Koppel host to the App connector's IP restriction.`, base);
   }
   if (status === 502 || status === 503 || status === 504) {
-    const wait = retryAfterMs(body, headers, call.nowMs);
+    const wait = askedWait(body, headers, call.nowMs);
     const text = asRecord(asRecord(body)?.error)?.message;
     return new UpstreamError("UPSTREAM_UNAVAILABLE",
       `AFAS is unavailable (${status}) to ${action}${typeof text === "string" ? `: ${text.replace(/\.$/, "")}` : ""}` +
@@ -60,7 +63,7 @@ export function httpError(call: FailedCall): UpstreamError {
       { ...base, ...(wait !== undefined ? { retryAfterMs: wait } : {}), ...(typeof text === "string" ? { upstreamMessage: text } : {}) });
   }
   if (status === 429) {
-    const wait = retryAfterMs(body, headers, call.nowMs);
+    const wait = askedWait(body, headers, call.nowMs);
     return new UpstreamError("UPSTREAM_RATE_LIMITED", `AFAS asks to slow down (429) to ${action}`,
       { ...base, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
   }
@@ -82,29 +85,8 @@ export function httpError(call: FailedCall): UpstreamError {
   return new UpstreamError("UPSTREAM_REJECTED", `AFAS answered ${status} to ${action}`, base);
 }
 
-export function transportError(connection: string, action: string, err: unknown, timeoutMs: number): UpstreamError {
-  const names = [err, (err as { cause?: unknown })?.cause].map((e) => (e as { name?: string } | undefined)?.name);
-  if (names.includes("TimeoutError")) {
-    return new UpstreamError("UPSTREAM_TIMEOUT",
-      `AFAS did not answer within ${timeoutMs} ms to ${action}; Profit may still be working on it, so wait before sending it again`,
-      { connection }, { cause: err });
-  }
-  return new UpstreamError("UPSTREAM_NETWORK", `AFAS could not be reached to ${action}: ${innermost(err)}`, { connection }, { cause: err });
-}
-
-/** fetch wraps the socket error twice; the innermost code (ECONNREFUSED, UND_ERR_SOCKET) says most. */
-function innermost(err: unknown): string {
-  let current = err as { cause?: unknown; code?: string; message?: string } | undefined;
-  let best = current?.message ?? String(err);
-  for (let depth = 0; current && depth < 5; depth++) {
-    if (current.code) best = `${current.code}${current.message ? ` (${current.message})` : ""}`;
-    current = current.cause as typeof current;
-  }
-  return best;
-}
-
-/** The activity log wants the exchanges even when a call fails. */
-export function withExchanges<E extends Error>(err: E, exchanges: readonly Exchange[]): E {
-  Object.defineProperty(err, "exchanges", { value: [...exchanges], enumerable: false });
-  return err;
-}
+export const AFAS_TRANSPORT: TransportWording = {
+  // AFAS: after a client-side timeout the server is probably still working (reference §5.4).
+  timeout: (what, ms) => `AFAS did not answer within ${ms} ms to ${what}; Profit may still be working on it, so wait before sending it again`,
+  network: (what, reason) => `AFAS could not be reached to ${what}: ${reason}`,
+};

@@ -1,14 +1,17 @@
-import { ofetch, type $Fetch } from "ofetch";
 import { ConfigError } from "../../../engine/errors.ts";
 import type { Exchange } from "../../../engine/flow/port.ts";
+import { HttpClient, type HttpAnswer } from "../http/client.ts";
+import { withExchanges } from "../http/exchanges.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { authorizationHeader, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl } from "./config.ts";
-import { httpError, transportError, withExchanges } from "./errors.ts";
-import { Semaphore } from "../semaphore.ts";
+import { AFAS_TRANSPORT, httpError } from "./errors.ts";
+import type { GateFactory } from "../http/gate.ts";
 
 export interface AfasHttpOptions {
   fetch?: typeof fetch;
   now?: () => number;
+  /** Where the cap on parallel calls is kept; default a semaphore of this connection's own. */
+  gates?: GateFactory;
 }
 
 export interface AfasCall {
@@ -23,80 +26,53 @@ export interface AfasCall {
   connector: string;
 }
 
-export interface AfasAnswer {
-  status: number;
-  body: unknown;
-  headers: Headers;
-}
-
 /** Profit's web server refuses longer query strings (counted from the `?`) with a bare 404. */
 export const MAX_QUERY_LENGTH = 2049;
 
-function parseBody(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** One connection's HTTP: auth header, cap on parallel calls, timeout, exchange log, error mapping. */
+/** Profit's endpoints on one connection: base URL, token header, language; errors mapped to Profit's meaning. */
 export class AfasHttp {
   readonly baseUrl: string;
   readonly maxParallel: number;
   private readonly auth: string;
-  private readonly timeoutMs: number;
   private readonly language: string | undefined;
-  private readonly gate: Semaphore;
-  private readonly $fetch: $Fetch;
+  private readonly client: HttpClient;
   private readonly now: () => number;
 
   constructor(readonly connection: string, config: AfasConnectionConfig, options: AfasHttpOptions = {}) {
     this.baseUrl = resolveBaseUrl(connection, config);
     this.auth = authorizationHeader(connection, config.token);
     this.maxParallel = clampParallel(config.maxParallel);
-    this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.language = config.language;
-    this.gate = new Semaphore(this.maxParallel);
     this.now = options.now ?? Date.now;
-    this.$fetch = ofetch.create({ retry: false, ignoreResponseError: true }, options.fetch ? { fetch: options.fetch } : {});
+    this.client = new HttpClient({
+      connection, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxParallel: this.maxParallel,
+      now: this.now, wording: AFAS_TRANSPORT, ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel) } : {}),
+    });
   }
 
-  /** Performs the call and appends its exchange to `log`; a non-2xx answer throws an UpstreamError. */
-  async call(req: AfasCall, log: Exchange[]): Promise<AfasAnswer> {
+  /** Performs the call and appends its exchange to `log`; a non-2xx answer throws an UpstreamError carrying `log`. */
+  async call(req: AfasCall, log: Exchange[]): Promise<HttpAnswer> {
     const qs = req.query ? `?${req.query}` : "";
-    const url = `${this.baseUrl}${req.path}${qs}`;
     if (qs.length > MAX_QUERY_LENGTH) {
-      throw withExchanges(new ConfigError("QUERY_TOO_LONG",
+      throw new ConfigError("QUERY_TOO_LONG",
         `connection '${this.connection}': the query to ${req.action} is ${qs.length} characters; AFAS accepts ${MAX_QUERY_LENGTH} ` +
-        `and answers a longer one with 404. Use fewer or shorter filter values.`), log);
+        `and answers a longer one with 404. Use fewer or shorter filter values.`);
     }
-    const headers: Record<string, string> = { Authorization: this.auth, Accept: "application/json" };
+    const headers: Record<string, string> = { Authorization: this.auth };
     if (req.body !== undefined) headers["Content-Type"] = "application/json;charset=utf-8";
     if (this.language) headers["Accept-Language"] = this.language;
 
-    return this.gate.run(async () => {
-      const started = this.now();
-      let res;
-      try {
-        res = await this.$fetch.raw<string, "text">(url, {
-          method: req.method,
-          headers,
-          ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
-          timeout: this.timeoutMs,
-          responseType: "text",
-        });
-      } catch (err) {
-        log.push({ method: req.method, url, requestBody: req.body, ms: this.now() - started });
-        throw withExchanges(transportError(this.connection, req.action, err, this.timeoutMs), log);
-      }
-      const body = parseBody(res._data ?? "");
-      log.push({ method: req.method, url, status: res.status, requestBody: req.body, responseBody: body, ms: this.now() - started });
-      if (res.status >= 200 && res.status < 300) return { status: res.status, body, headers: res.headers };
+    return this.client.capped(async () => {
+      const answer = await this.client.send({
+        method: req.method, url: `${this.baseUrl}${req.path}`, headers, what: req.action,
+        ...(req.query ? { query: req.query } : {}),
+        ...(req.body !== undefined ? { body: req.body } : {}),
+      }, log);
+      if (answer.status >= 200 && answer.status < 300) return answer;
       throw withExchanges(httpError({
         connection: this.connection, action: req.action, connector: req.connector,
-        status: res.status, body, headers: res.headers, nowMs: this.now(),
+        status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(),
       }), log);
     });
   }

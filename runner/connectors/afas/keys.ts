@@ -1,40 +1,40 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Exchange } from "../../../engine/flow/port.ts";
+import { schemaKey } from "../../../engine/flow/record-key.ts";
+import { BUILTIN_SCHEMAS } from "../../project-host.ts";
 import type { AfasHttp } from "./http.ts";
 import { readGetMetainfo, readUpdateMetainfo, truthy } from "./metainfo.ts";
-import { packagePath } from "../../package-root.ts";
 
-export const DEFAULT_SCHEMA_DIR = packagePath("schemas", "afas");
-
-interface KeyedSchema {
-  "x-key"?: string[];
-}
-
-function schemaKeys(file: string): string[] | undefined {
-  if (!existsSync(file)) return undefined;
-  return (JSON.parse(readFileSync(file, "utf8")) as KeyedSchema)["x-key"];
+/** The `x-key` of the first `afas/<file>` found in the schema folders, searched in order like the engine's load. */
+function schemaKeys(schemaDirs: readonly string[], file: string): string[] | undefined {
+  for (const dir of schemaDirs) {
+    const path = join(dir, "afas", file);
+    if (existsSync(path)) return schemaKey(JSON.parse(readFileSync(path, "utf8")));
+  }
+  return undefined;
 }
 
 /**
- * Key fields per connector, from the schema's `x-key`. A connector Koppel ships no schema for falls
- * back to metainfo: primaryKey flags for an UpdateConnector, the first field for a GetConnector
+ * Key fields per connector, from the schema's `x-key` in the project's schema folders (its own
+ * `schemas/` first, then Koppel's). A connector without a schema falls back to metainfo:
+ * primaryKey flags for an UpdateConnector, the first field for a GetConnector
  * (docs/afas-setup.md asks administrators to put the key first).
  */
 export class KeyCatalog {
   private readonly cache = new Map<string, Promise<string[]>>();
 
-  constructor(private readonly http: AfasHttp, private readonly schemaDir = DEFAULT_SCHEMA_DIR) {}
+  constructor(private readonly http: AfasHttp, private readonly schemaDirs: readonly string[] = [BUILTIN_SCHEMAS]) {}
 
   getKeys(connector: string, log: Exchange[]): Promise<string[]> {
     return this.once(`get:${connector}`, async () =>
-      schemaKeys(join(this.schemaDir, "get", `${connector}.schema.json`)) ??
+      schemaKeys(this.schemaDirs, join("get", `${connector}.schema.json`)) ??
       (await readGetMetainfo(this.http, connector, log)).fields.slice(0, 1).map((f) => f.id));
   }
 
   updateKeys(connector: string, log: Exchange[]): Promise<string[]> {
     return this.once(`update:${connector}`, async () =>
-      schemaKeys(join(this.schemaDir, `${connector}.schema.json`)) ??
+      schemaKeys(this.schemaDirs, `${connector}.schema.json`) ??
       (await readUpdateMetainfo(this.http, connector, log)).fields.filter((f) => truthy(f.primaryKey)).map((f) => f.fieldId));
   }
 

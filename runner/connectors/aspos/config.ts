@@ -1,3 +1,4 @@
+import { checkSetting, requireHttpUrl, type SettingProblem } from "../setting-check.ts";
 import type { EndpointTable } from "./endpoints.ts";
 
 /** The `type: aspos` entry under `connections:` in mapping.config.yaml. */
@@ -31,4 +32,12 @@ export function resolveConfig(config: AsposConfig): ResolvedAsposConfig {
     maxParallel: Math.max(1, config.maxParallel ?? 4),
     timeoutMs: config.timeoutMs ?? 30_000,
   };
+}
+
+/** The URLs the connector would otherwise fail on at its first call, checked when a version loads. */
+export function checkAsposConnection(name: string, config: AsposConfig): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  checkSetting(problems, "baseUrl", config.baseUrl, () => requireHttpUrl(name, "baseUrl", config.baseUrl));
+  if (config.tokenUrl !== undefined) checkSetting(problems, "tokenUrl", config.tokenUrl, () => requireHttpUrl(name, "tokenUrl", config.tokenUrl!));
+  return problems;
 }

@@ -3,8 +3,7 @@
  * another API version overrides entries under `endpoints:` in the connection config instead of
  * changing code. Paths follow the modeled contract (docs/aspos.md says which parts are verified).
  */
-
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+import type { HttpMethod } from "../http/client.ts";
 
 export interface PagingParams {
   readonly cursor: string;

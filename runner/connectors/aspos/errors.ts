@@ -1,10 +1,7 @@
 import { UpstreamError, type ErrorCode } from "../../../engine/errors.ts";
-
-export interface HttpAnswer {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: unknown;
-}
+import type { HttpAnswer } from "../http/client.ts";
+import { retryAfterMs } from "../http/retry-after.ts";
+import type { TransportWording } from "../http/transport-error.ts";
 
 function field(body: unknown, name: string): unknown {
   return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[name] : undefined;
@@ -14,14 +11,12 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-/** Retry-After as seconds or an HTTP date, in milliseconds from now. */
-export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
-  if (header === null) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
+/**
+ * AsPos statuses (reference/aspos-api.md B.1). HTTP 500 is UPSTREAM_UNAVAILABLE, retried: AsPos
+ * reports what is wrong with a request as 400/409/422 problem bodies, so a 500 `InternalError` is a
+ * fault on its side that a later attempt can get past, and the contract says to retry 5xx like 503.
+ * AFAS is the other way round — see afas/errors.ts.
+ */
 function codeFor(status: number): ErrorCode {
   if (status === 401) return "UPSTREAM_AUTH";
   if (status === 403) return "UPSTREAM_FORBIDDEN";
@@ -62,20 +57,7 @@ export function answerError(connection: string, what: string, answer: HttpAnswer
   );
 }
 
-function isTimeout(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.name === "TimeoutError" || e.name === "AbortError") return true;
-  }
-  return false;
-}
-
-/** A request that got no answer at all. */
-export function transportError(connection: string, what: string, err: unknown, timeoutMs: number): UpstreamError {
-  if (isTimeout(err)) {
-    return new UpstreamError("UPSTREAM_TIMEOUT", `${what}: no answer within ${timeoutMs} ms`, { connection }, { cause: err });
-  }
-  let cause = err;
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new UpstreamError("UPSTREAM_NETWORK", `${what}: ${reason}`, { connection, upstreamMessage: reason }, { cause: err });
-}
+export const ASPOS_TRANSPORT: TransportWording = {
+  timeout: (what, ms) => `${what}: no answer within ${ms} ms`,
+  network: (what, reason) => `${what}: ${reason}`,
+};

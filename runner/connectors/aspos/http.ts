@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { UpstreamError } from "../../../engine/errors.ts";
 import type { Exchange } from "../../../engine/flow/port.ts";
+import { HttpClient, type HttpAnswer, type HttpMethod } from "../http/client.ts";
+import { withExchanges } from "../http/exchanges.ts";
 import type { ResolvedAsposConfig } from "./config.ts";
-import { answerError, type HttpAnswer } from "./errors.ts";
-import { Semaphore } from "../semaphore.ts";
+import { answerError, ASPOS_TRANSPORT } from "./errors.ts";
 import { TokenSource } from "./token.ts";
-import { createTransport, type Send } from "./transport.ts";
 
 export interface ApiRequest {
-  readonly method: string;
+  readonly method: HttpMethod;
   /** Path below the host, e.g. /api/orders. */
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
@@ -27,11 +27,10 @@ export function wireIdempotencyKey(key: string): string {
   return `k1-${createHash("sha256").update(key).digest("base64url")}`;
 }
 
-/** Authenticated calls to the AsPos API: bearer token, one refresh on 401, concurrency cap, errors mapped. */
+/** The AsPos API on one connection: bearer token, one refresh on 401, errors mapped to AsPos's meaning. */
 export class AsposHttp {
-  private readonly send: Send;
+  private readonly client: HttpClient;
   private readonly tokens: TokenSource;
-  private readonly limiter: Semaphore;
 
   constructor(
     private readonly connection: string,
@@ -39,35 +38,39 @@ export class AsposHttp {
     private readonly now: () => number,
     fetchImpl?: typeof fetch,
   ) {
-    this.send = createTransport(connection, { ...(fetchImpl ? { fetch: fetchImpl } : {}), now, timeoutMs: config.timeoutMs });
-    this.tokens = new TokenSource(connection, config, this.send, now);
-    this.limiter = new Semaphore(config.maxParallel);
+    this.client = new HttpClient({
+      connection, timeoutMs: config.timeoutMs, maxParallel: config.maxParallel, now, wording: ASPOS_TRANSPORT,
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    });
+    this.tokens = new TokenSource(connection, config, this.client, now);
   }
 
   /** Fetches a token now (doctor's first check). */
   async token(exchanges: Exchange[]): Promise<void> {
-    await this.limiter.run(() => this.tokens.get(exchanges));
+    await this.client.capped(() => this.tokens.get(exchanges));
   }
 
-  /** A 2xx answer, or an UpstreamError. */
+  /** A 2xx answer, or an UpstreamError carrying the exchanges. */
   async request(req: ApiRequest, exchanges: Exchange[]): Promise<HttpAnswer> {
-    return this.limiter.run(async () => {
+    return this.client.capped(async () => {
       let answer = await this.once(req, exchanges);
       if (answer.status === 401) answer = await this.once(req, exchanges);
       const what = `${req.method} ${req.path}`;
       if (answer.status === 401) {
-        throw new UpstreamError("UPSTREAM_AUTH", `${what} → 401 even with a fresh token`, { connection: this.connection, status: 401 });
+        throw withExchanges(new UpstreamError("UPSTREAM_AUTH", `${what} → 401 even with a fresh token`, { connection: this.connection, status: 401 }), exchanges);
       }
-      if (answer.status < 200 || answer.status > 299) throw answerError(this.connection, what, answer, this.now());
+      if (answer.status < 200 || answer.status > 299) throw withExchanges(answerError(this.connection, what, answer, this.now()), exchanges);
       return answer;
     });
   }
 
   private async once(req: ApiRequest, exchanges: Exchange[]): Promise<HttpAnswer> {
     const token = await this.tokens.get(exchanges);
-    const answer = await this.send({
+    const url = `${this.config.baseUrl}${req.path}`;
+    const answer = await this.client.send({
       method: req.method,
-      url: `${this.config.baseUrl}${req.path}`,
+      url,
+      what: `${req.method} ${url}`,
       ...(req.query ? { query: req.query } : {}),
       headers: {
         authorization: `Bearer ${token}`,

@@ -1,5 +1,7 @@
 import { ConfigError, UpstreamError } from "../../../engine/errors.ts";
 import type { Exchange, SendRequest, SendResult } from "../../../engine/flow/port.ts";
+import { hasKey } from "../../../engine/flow/record-key.ts";
+import { withExchanges } from "../http/exchanges.ts";
 import { fillPath, placeholders, type ObjectEndpoints, type WriteEndpoint } from "./endpoints.ts";
 import { valueAt } from "./filter.ts";
 import type { AsposHttp } from "./http.ts";
@@ -19,7 +21,7 @@ function split(object: string, op: string, endpoint: WriteEndpoint, payload: Rec
 }
 
 /** Batch endpoints answer 200 even when items fail; a failed item fails the send, loudly. */
-function checkBatch(connection: string, object: string, endpoint: WriteEndpoint, body: unknown): void {
+function checkBatch(connection: string, object: string, endpoint: WriteEndpoint, body: unknown, exchanges: readonly Exchange[]): void {
   const rule = endpoint.rejectWhen;
   if (!rule || typeof body !== "object" || body === null) return;
   const items = valueAt(body as Record<string, unknown>, rule.array);
@@ -27,7 +29,7 @@ function checkBatch(connection: string, object: string, endpoint: WriteEndpoint,
   const rejected = items.filter((i) => typeof i === "object" && i !== null && String((i as Record<string, unknown>)[rule.field]) === rule.equals);
   if (rejected.length === 0) return;
   const first = rejected[0] as { error?: { code?: string; detail?: string } };
-  throw new UpstreamError(
+  throw withExchanges(new UpstreamError(
     "UPSTREAM_REJECTED",
     `${object}: ${rejected.length} of ${items.length} items rejected${first.error?.detail ? ` (${first.error.detail})` : ""}; the others were applied`,
     {
@@ -37,7 +39,7 @@ function checkBatch(connection: string, object: string, endpoint: WriteEndpoint,
       ...(first.error?.code ? { errorNumber: first.error.code } : {}),
       body,
     },
-  );
+  ), exchanges);
 }
 
 async function write(
@@ -50,7 +52,7 @@ async function write(
     ...(endpoint.method === "DELETE" ? {} : { body }),
     ...(endpoint.idempotent ? { idempotencyKey: req.idempotencyKey } : {}),
   }, exchanges);
-  checkBatch(connection, object, endpoint, answer.body);
+  checkBatch(connection, object, endpoint, answer.body, exchanges);
   return typeof answer.body === "object" && answer.body !== null && !Array.isArray(answer.body)
     ? (answer.body as Record<string, unknown>)
     : { ...Object.fromEntries(placeholders(endpoint.path).map((n) => [n, req.payload[n]])), response: answer.body };
@@ -65,7 +67,7 @@ async function upsertByMatch(
 ): Promise<Record<string, unknown>> {
   const { insert, update, matchOn = [], key = ["id"] } = endpoints;
   if (!insert || !update || matchOn.length === 0) throw new ConfigError("INVALID_VALUE", `${object} does not support upsert`);
-  if (key.every((k) => req.payload[k] !== undefined && req.payload[k] !== null)) {
+  if (hasKey(req.payload, key)) {
     return write(http, connection, object, "update", update, req, exchanges);
   }
   const where = matchOn.filter((f) => req.payload[f] !== undefined && req.payload[f] !== null).map((f) => ({ field: f, op: "eq" as const, value: req.payload[f] }));
@@ -73,7 +75,9 @@ async function upsertByMatch(
     const found = await find(http, object, endpoints, { connection, object, where, take: 2 });
     exchanges.push(...(found.exchanges ?? []));
     if (found.rows.length > 1) {
-      throw new UpstreamError("UPSTREAM_CONFLICT", `${object} upsert: ${found.rows.length} records match ${matchOn.join(", ")}`, { connection, body: found.rows.map((r) => r.id) });
+      throw withExchanges(new UpstreamError("UPSTREAM_CONFLICT", `${object} upsert: ${found.rows.length} records match ${matchOn.join(", ")}`, {
+        connection, body: found.rows.map((r) => r.id),
+      }), exchanges);
     }
     const existing = found.rows[0];
     if (existing) {

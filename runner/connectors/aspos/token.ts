@@ -1,7 +1,8 @@
 import { UpstreamError } from "../../../engine/errors.ts";
 import type { Exchange } from "../../../engine/flow/port.ts";
+import type { HttpClient } from "../http/client.ts";
+import { withExchanges } from "../http/exchanges.ts";
 import { answerError } from "./errors.ts";
-import type { Send } from "./transport.ts";
 
 interface Cached {
   readonly token: string;
@@ -17,7 +18,7 @@ export class TokenSource {
   constructor(
     private readonly connection: string,
     private readonly creds: { tokenUrl: string; clientId: string; clientSecret: string },
-    private readonly send: Send,
+    private readonly http: Pick<HttpClient, "send">,
     private readonly now: () => number,
   ) {}
 
@@ -37,18 +38,18 @@ export class TokenSource {
   private async fetchToken(exchanges: Exchange[]): Promise<string> {
     const form = new URLSearchParams({ grant_type: "client_credentials", client_id: this.creds.clientId, client_secret: this.creds.clientSecret });
     const what = `POST ${this.creds.tokenUrl}`;
-    const answer = await this.send({ method: "POST", url: this.creds.tokenUrl, body: form, secret: true }, exchanges);
+    const answer = await this.http.send({ method: "POST", url: this.creds.tokenUrl, body: form, secret: true, what }, exchanges);
     if (answer.status !== 200) {
       const err = answerError(this.connection, what, answer, this.now());
       // invalid_client and friends come back as 400 (RFC 6749 §5.2): still a credentials problem.
       if (answer.status === 400 || answer.status === 401) {
-        throw new UpstreamError("UPSTREAM_AUTH", `token request refused: ${err.details.upstreamMessage ?? answer.status}`, { ...err.details });
+        throw withExchanges(new UpstreamError("UPSTREAM_AUTH", `token request refused: ${err.details.upstreamMessage ?? answer.status}`, { ...err.details }), exchanges);
       }
-      throw err;
+      throw withExchanges(err, exchanges);
     }
     const body = answer.body as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (typeof body?.access_token !== "string") {
-      throw new UpstreamError("UPSTREAM_AUTH", "token answer has no access_token", { connection: this.connection, status: answer.status });
+      throw withExchanges(new UpstreamError("UPSTREAM_AUTH", "token answer has no access_token", { connection: this.connection, status: answer.status }), exchanges);
     }
     // expires_in is not verified for AsPos; assume a short life when it is missing.
     const lifetimeMs = (typeof body.expires_in === "number" ? body.expires_in : 300) * 1000;

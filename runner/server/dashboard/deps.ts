@@ -1,3 +1,4 @@
+import type { Incident } from "../../alerts/incidents.ts";
 import type { QueueDepth } from "../../queue/types.ts";
 import type { ReloadStatus } from "../../reload/reloader.ts";
 import type { Store } from "../../store/types.ts";
@@ -14,6 +15,8 @@ export interface DashboardDeps {
   queueDepth(): Promise<QueueDepth>;
   reloadStatus(): ReloadStatus;
   connections(): readonly ConnectionHealth[];
+  /** Failed polls and webhooks that could not be stored: failures without a run to list. */
+  incidents?(): readonly Incident[];
   /** Same contract as POST /api/runs/:id/replay. */
   replay(runId: string, current: boolean): Promise<{ status: number; body: unknown }>;
   reload(): Promise<unknown>;

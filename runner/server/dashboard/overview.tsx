@@ -2,6 +2,7 @@
 /** @jsxImportSource hono/jsx */
 import type { FlowStats, Replica, RunSummary } from "../../store/types.ts";
 import type { QueueDepth } from "../../queue/types.ts";
+import type { Incident } from "../../alerts/incidents.ts";
 import type { ConnectionHealth } from "../metrics.ts";
 import type { Session } from "../session.ts";
 import { duration, percent, shortSha, when } from "./format.ts";
@@ -23,6 +24,7 @@ export interface OverviewProps {
   readonly version: string;
   readonly replicas: readonly Replica[];
   readonly connections: readonly ConnectionHealth[];
+  readonly incidents: readonly Incident[];
 }
 
 export function Overview(p: OverviewProps) {
@@ -71,6 +73,19 @@ export function Overview(p: OverviewProps) {
                     <span class="muted"> · {c.calls} calls, {c.errors} unavailable · last {duration(c.lastMs)}</span>
                     {c.lastError ? <div class="muted">last trouble {when(c.lastErrorAt)}: {c.lastError}</div> : null}
                   </dd>
+                </>
+              ))}
+            </dl>
+          )}
+        </section>
+        <section class="card">
+          <h2>Polls and intake</h2>
+          {p.incidents.length === 0 ? <p class="muted">No failed polls or webhook stores since start.</p> : (
+            <dl>
+              {p.incidents.map((i) => (
+                <>
+                  <dt>{i.kind === "poll" ? `poll ${i.name}` : `webhooks ${i.name}`}</dt>
+                  <dd><span class="bad">{i.lastCode}</span><span class="muted"> · {i.count} failure(s), last {when(i.lastAt)}</span></dd>
                 </>
               ))}
             </dl>

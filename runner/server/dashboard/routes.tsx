@@ -29,13 +29,13 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   });
   app.post("/login", async (c) => {
     const body = await c.req.parseBody();
-    const role = typeof body.token === "string" ? sessions.roleOf(body.token) : null;
+    const role = typeof body.token === "string" ? sessions.check(c, body.token) : null;
     const next = safeNext(typeof body.next === "string" ? body.next : undefined);
     if (!role) return c.html(<Login next={next} failed />, 401);
     sessions.login(c, role);
     return c.redirect(next, 303);
   });
-  app.post("/logout", (c) => {
+  app.post("/logout", sessions.requireForm(), (c) => {
     sessions.logout(c);
     return c.redirect("/login", 303);
   });
@@ -58,7 +58,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
       })),
     );
     return c.html(
-      <Overview session={c.get("session")} flows={flows} queue={queue} version={deps.reloadStatus().activeSha} replicas={replicas} connections={deps.connections()} />,
+      <Overview session={c.get("session")} flows={flows} queue={queue} version={deps.reloadStatus().activeSha} replicas={replicas} connections={deps.connections()} incidents={deps.incidents?.() ?? []} />,
     );
   });
 
@@ -125,9 +125,13 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   return app;
 }
 
-/** Only a path on this site: `next=//evil.example` must not become an open redirect. */
+/**
+ * Only a path on this site: `next=//evil.example` must not become an open redirect. Browsers drop
+ * tabs and newlines from a Location (`/\t/evil.example` is `//evil.example`) and read `\` as `/`,
+ * and CR/LF cannot go into a header at all, so a `next` with any of them goes home instead.
+ */
 function safeNext(next: string | undefined): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+  return next && /^\/(?![/\\])[^\\\u0000-\u0020\u007f]*$/.test(next) ? next : "/";
 }
 
 function pick(c: Context, names: readonly (keyof RunsQuery)[]): RunsQuery {

@@ -107,6 +107,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    // The AFAS parallel-call slots replicas share (runner/cluster/). One row per slot of a key (an
+    // AFAS environment): free when holder is NULL or lease_until (PostgreSQL's clock, epoch ms) has
+    // passed. SQLite runs one process and keeps its cap in memory, so only PostgreSQL gets the table.
+    statements: (d) => (d.name === "sqlite" ? [] : [
+      `CREATE TABLE concurrency_slots (
+        key TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        holder TEXT,
+        lease_until ${d.int} NOT NULL DEFAULT 0,
+        PRIMARY KEY (key, slot)
+      )`,
+    ]),
+  },
 ];
 
 /** Applies pending migrations; the driver runs it in one transaction under its migration lock. */

@@ -9,7 +9,10 @@ function* count(sql: string, params: readonly unknown[]): Program<number> {
   return (yield* all(sql, params)).length;
 }
 
-export function* purgePayloads(olderThan: number): Program<{ events: number; runs: number }> {
+/** What a ledger result becomes at payload retention: the key stays (no write is repeated), the record goes. */
+export const PURGED_RESULT = '{"purged":true}';
+
+export function* purgePayloads(olderThan: number): Program<{ events: number; runs: number; ledger: number }> {
   const events = yield* count(
     `UPDATE inbox SET payload = NULL, headers = NULL
      WHERE received_at < $1 AND (payload IS NOT NULL OR headers IS NOT NULL) AND ${NOT_QUEUED}
@@ -22,7 +25,13 @@ export function* purgePayloads(olderThan: number): Program<{ events: number; run
      RETURNING seq`,
     [olderThan],
   );
-  return { events, runs };
+  // Ledger results are the AFAS/AsPos records a write answered with (names, emails, VAT numbers):
+  // personal data like the payloads, so they go with them.
+  const ledger = yield* count(
+    `UPDATE ledger SET result = $2 WHERE created_at < $1 AND result <> $2 AND result <> '{"erased":true}' RETURNING key`,
+    [olderThan, PURGED_RESULT],
+  );
+  return { events, runs, ledger };
 }
 
 export function* purgeRuns(olderThan: number): Program<{ runs: number; events: number; ledger: number }> {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../../runner/serve/runtime.ts";
 import type { RunSummary } from "../../../runner/store/types.ts";
 import { signWebhook } from "../../../sandbox/aspos/index.ts";
-import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, WEBHOOK_SECRET, type Simulators } from "../harness.ts";
+import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, WEBHOOK_SECRET, type Simulators } from "../../../bench/support/harness.ts";
 
 export { ADMIN_TOKEN };
 

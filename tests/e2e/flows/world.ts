@@ -9,7 +9,7 @@ import { startRuntime, type Runtime } from "../../../runner/serve/runtime.ts";
 import type { RunSummary } from "../../../runner/store/types.ts";
 import type { TickResult } from "../../../runner/triggers/scheduler.ts";
 import { SANDBOX_TOKEN } from "../../../sandbox/afas/index.ts";
-import { ADMIN_TOKEN, freePort, REPO, startSimulators, waitFor, type Simulators } from "../harness.ts";
+import { ADMIN_TOKEN, freePort, REPO, startSimulators, waitFor, type Simulators } from "../../../bench/support/harness.ts";
 import { asposClient, type AsposClient } from "./aspos-client.ts";
 
 /** What the production sandbox subscribes the runner to (runner/serve/sandbox.ts). */

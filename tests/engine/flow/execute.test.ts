@@ -174,8 +174,9 @@ steps:
     expect(rows.map((t) => `${t.step}:${t.status}`)).toEqual(["rows.item:ok", "rows.step2:ok", "rows.price:ok", "rows.item:ok", "rows.step2:skipped"]);
   });
 
-  it("an upstream rejection fails the run and keeps the upstream details", async () => {
+  it("an upstream rejection fails the run and keeps the upstream details and the failing exchange", async () => {
     const p = project({ "flows/debtor.flow.yaml": DEBTOR_FLOW });
+    const exchange = { method: "GET", url: "http://afas/connectors/Koppel_Debtors", status: 500, responseBody: { externalMessage: "Veld 'Email' is onbekend" } };
     const port: ConnectorPort = {
       async find() {
         throw new UpstreamError("UPSTREAM_REJECTED", "AFAS rejected the request", {
@@ -184,6 +185,7 @@ steps:
           upstreamMessage: "Veld 'Email' is onbekend",
           errorNumber: -2147220469,
           reference: "B8213AF1C3C54E579686406A8DE71C6C",
+          exchanges: [exchange],
         });
       },
       async send() {
@@ -193,7 +195,9 @@ steps:
     const result = await run(p, "debtor", { email: "x" }, port);
     expect(result.outcome).toBe("failed");
     expect(result.error?.toJSON()).toMatchObject({ code: "UPSTREAM_REJECTED", upstreamMessage: "Veld 'Email' is onbekend", reference: "B8213AF1C3C54E579686406A8DE71C6C" });
-    expect(result.trace.at(-1)).toMatchObject({ step: "lookup", status: "failed" });
+    // The failing call's exchange is in the step's trace entry, once: not again inside its error.
+    expect(result.trace.at(-1)).toMatchObject({ step: "lookup", status: "failed", exchanges: [exchange] });
+    expect(result.trace.at(-1)?.error).not.toHaveProperty("exchanges");
   });
 
   it("input that does not match the input schema fails as INPUT_INVALID before any step", async () => {

@@ -1,7 +1,7 @@
 import jsonata from "jsonata";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../engine/errors.ts";
-import { compileExpression, type Expression } from "../../../engine/transform/expression.ts";
+import { compileExpression, DEFAULT_LIMITS, type Expression } from "../../../engine/transform/expression.ts";
 import type { FunctionEnv, Scope } from "../../../engine/transform/expression.ts";
 
 const site = { position: { file: "f.flow.yaml", line: 7, col: 9 }, positionAt: (o: number) => ({ file: "f.flow.yaml", line: 7, col: 9 + o }) };
@@ -100,12 +100,12 @@ describe("Koppel functions", () => {
 
 describe("limits and run-time errors carry the expression's position", () => {
   it("runaway recursion fails with EXPR_DEPTH at the expression", async () => {
-    const { expression } = compileExpression("($f := function($n) { 1 + $f($n + 1) }; $f(0))", site, { timeoutMs: 5000, depth: 50 });
+    const { expression } = compileExpression("($f := function($n) { 1 + $f($n + 1) }; $f(0))", site, { ...DEFAULT_LIMITS, timeoutMs: 5000, depth: 50 });
     await expect(expression?.evaluate(scope, env)).rejects.toMatchObject({ code: "EXPR_DEPTH", position: site.position });
   });
 
   it("a long loop fails with EXPR_TIMEOUT at the expression", async () => {
-    const { expression } = compileExpression("$reduce([1..3000000], function($a, $b) { $a + $b })", site, { timeoutMs: 5, depth: 1000 });
+    const { expression } = compileExpression("$reduce([1..3000000], function($a, $b) { $a + $b })", site, { ...DEFAULT_LIMITS, timeoutMs: 5, depth: 1000, maxItems: 10_000_000 });
     await expect(expression?.evaluate(scope, env)).rejects.toMatchObject({ code: "EXPR_TIMEOUT", position: site.position });
   });
 

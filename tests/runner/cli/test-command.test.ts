@@ -112,6 +112,10 @@ describe("koppel validate", () => {
     const io = bufferIO();
     const env = ["AFAS_BASE_URL", "AFAS_TOKEN", "ASPOS_URL", "ASPOS_CLIENT_ID", "ASPOS_CLIENT_SECRET", "ASPOS_WEBHOOK_SECRET", "AFAS_WEBHOOK_SECRET"];
     for (const name of env) process.env[name] = "x";
+    // Connection settings are checked at load: an AFAS token and URLs where URLs belong.
+    process.env.AFAS_TOKEN = "0123456789abcdef".repeat(4);
+    process.env.AFAS_BASE_URL = "http://127.0.0.1:1/ProfitRestServices";
+    process.env.ASPOS_URL = "http://127.0.0.1:2";
     try {
       expect(await validateCommand([], io, dir)).toBe(0);
       expect(io.stdout()).toContain("ok: mapping.config.yaml and");

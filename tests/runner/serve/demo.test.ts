@@ -5,7 +5,7 @@ import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime, type Runtime } from "../../../runner/serve/runtime.ts";
 import { startSandbox, type Sandbox } from "../../../runner/serve/sandbox.ts";
-import { waitFor } from "../../e2e/harness.ts";
+import { waitFor } from "../../../bench/support/harness.ts";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 /** Flows with a trigger of their own (customer-to-afas-debtor, afas-order-to-aspos and address-parts run inside others). */

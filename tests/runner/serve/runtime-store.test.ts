@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime } from "../../../runner/serve/runtime.ts";
-import { ADMIN_TOKEN, freePort, scratchProject, setEnv, startSimulators, type Simulators } from "../../e2e/harness.ts";
+import { ADMIN_TOKEN, freePort, scratchProject, setEnv, startSimulators, type Simulators } from "../../../bench/support/harness.ts";
 
 describe("the runtime's store", () => {
   let sims: Simulators;

@@ -1,30 +1,60 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadProject } from "../../../engine/config/load.ts";
+import { createAfasConnector } from "../../../runner/connectors/afas/index.ts";
+import type { Connector } from "../../../runner/connectors/types.ts";
+import { createRedactor } from "../../../runner/privacy/redact.ts";
 import { createApp } from "../../../runner/server/app.ts";
-import { openStore } from "../../../runner/store/open.ts";
 import type { Store } from "../../../runner/store/types.ts";
+import type { RunRecord } from "../../../runner/worker/record.ts";
+import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
+import { BASE_CONFIG, BASE_ENV, memoryHost } from "../../engine/memory-host.ts";
+import { backends } from "../store/backends.ts";
+import { version, World } from "../worker/harness.ts";
 
 const ADMIN = "admin-token-for-tests";
 const VIEWER = "viewer-token-for-tests";
-const AFAS_ERROR = { code: "UPSTREAM_REJECTED", message: "AFAS rejected FbSales insert: Debiteur 30001 is geblokkeerd.", upstream: { connection: "afas", status: 500, upstreamMessage: "Debiteur 30001 is geblokkeerd.", errorNumber: -2146232832, reference: "{6A0E3D1F-1C61-4D8A-9D6B-1D3C2A9F0B11}" } };
+const BLOCKED = "Debiteur 30001 is geblokkeerd.";
+const CUSTOMER_EMAIL = "j.jansen@example.nl";
+
+const ORDER_FLOW = `flow: aspos-order-to-afas
+trigger:
+  webhook: { source: aspos, events: [order.created] }
+input:
+  select: "data.object"
+run: { key: number, maxAttempts: 1 }
+steps:
+  - id: order
+    send: afas.FbSales
+    op: insert
+    fields: { OrNu: number, DbId: "'30001'", RfCs: customer.email }
+`;
 
 describe("dashboard", () => {
   let store: Store;
   let failedId: string;
+  let failedRecord: RunRecord;
   const replays: { runId: string; current: boolean }[] = [];
   let app: ReturnType<typeof createApp>;
+  let afas: RunningAfasSimulator;
+  let world: World;
 
   beforeAll(async () => {
-    store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), "koppel-dash-")), "koppel.db")}`);
-    const accepted = await store.acceptEvent({ source: "aspos", dedupKey: "e1", payload: { number: "W2026-000042" }, flowVersion: "sha-one", jobs: [{ flow: "aspos-order-to-afas" }], searchText: "W2026-000042" });
+    // A failure the worker really produces: Profit (the simulator) refuses the order with its 500 body.
+    afas = await startAfasSimulator();
+    afas.control.injectFault({ validationError: { connector: "FbSales", message: BLOCKED } });
+    const { project, errors } = loadProject("/project/mapping.config.yaml",
+      memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/aspos-order-to-afas.flow.yaml": ORDER_FLOW }, BASE_ENV));
+    if (!project) throw new Error(errors.map((e) => e.format()).join("\n"));
+    const sqlite = backends().find((b) => b.name === "sqlite")!;
+    world = await new World(sqlite).open(version("sha-one", project));
+    store = world.store;
+    const connector = createAfasConnector("afas", { type: "afas", baseUrl: `${afas.url}/ProfitRestServices`, token: SANDBOX_TOKEN });
+    const accepted = await world.accept({ id: "e1", type: "order.created", data: { object: { number: "W2026-000042", customer: { email: CUSTOMER_EMAIL } } } });
     failedId = accepted.runIds[0]!;
-    await store.updateRun(failedId, {
-      status: "failed", attempts: 1, version: "sha-one", startedAt: Date.now(), finishedAt: Date.now(), durationMs: 12, error: AFAS_ERROR,
-      trace: { outcome: "failed", steps: [{ step: "order", kind: "send", status: "failed", ms: 11, request: { OrNu: "W2026-000042" }, exchanges: [{ method: "POST", url: "http://afas/connectors/FbSales", status: 500 }] }], effects: [], ms: 11, attempt: 1 },
-      input: { number: "W2026-000042" },
-    });
+    const worker = world.worker({ connectors: new Map<string, Connector>([["afas", connector]]), redact: createRedactor() });
+    expect(await worker.runOnce()).toMatchObject([{ runId: failedId, disposition: "failed" }]);
+    failedRecord = (await store.getRun(failedId))!.trace as RunRecord;
+
     app = createApp({
       adminToken: ADMIN,
       viewerToken: VIEWER,
@@ -38,7 +68,7 @@ describe("dashboard", () => {
       },
       metrics: async () => "koppel_runs_total 1\n",
       dashboard: {
-        store, now: Date.now,
+        store, now: world.clock.now,
         flows: () => ["aspos-order-to-afas", "customer-to-afas-debtor"],
         queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
         reloadStatus: () => ({ activeSha: "sha-one", lastResult: { at: Date.now(), sha: "sha-two", ok: false, activated: false, unchanged: false, errors: ["mappings/x.flow.yaml:3:5 UNKNOWN_KEY key 'stps' is not part of the schema"] } }),
@@ -46,7 +76,10 @@ describe("dashboard", () => {
       },
     });
   });
-  afterAll(() => store?.close());
+  afterAll(async () => {
+    await world?.close();
+    await afas?.close();
+  });
 
   const login = async (token: string) => {
     const res = await app.request("/login", { method: "POST", body: new URLSearchParams({ token, next: "/failed" }) });
@@ -75,14 +108,29 @@ describe("dashboard", () => {
   it("shows a failed run with the AFAS text, errorNumber and profitLogReference, and what the code means", async () => {
     const { cookie } = await login(ADMIN);
     const html = await (await app.request(`/runs/${failedId}`, { headers: { cookie } })).text();
-    expect(html).toContain("Debiteur 30001 is geblokkeerd.");
-    expect(html).toContain("-2146232832");
+    const run = await store.getRun(failedId);
+    const upstream = (run!.error as { upstream: { errorNumber: number; reference: string } }).upstream;
+    expect(html).toContain(BLOCKED);
+    expect(html).toContain(String(upstream.errorNumber));
     expect(html).toContain("profitLogReference");
-    expect(html).toContain("{6A0E3D1F-1C61-4D8A-9D6B-1D3C2A9F0B11}");
+    expect(html).toMatch(/[0-9A-F]{32}/);
+    expect(html).toContain(upstream.reference);
     expect(html).toContain("upstream rejected the request");
-    expect(html).toContain("POST http://afas/connectors/FbSales");
     expect(html).toContain("Replay as ran");
     expect(html).toContain("Replay with current version");
+  });
+
+  it("shows the request and Profit's answer of the failing call, redacted like the rest of the run", async () => {
+    const failed = failedRecord.steps.find((s) => s.step === "order");
+    expect(failed).toMatchObject({ status: "failed", exchanges: [{ method: "POST", status: 500, responseBody: { externalMessage: BLOCKED } }] });
+    expect(JSON.stringify(failed!.exchanges![0]!.requestBody)).toContain("W2026-000042");
+    expect(JSON.stringify(failedRecord)).not.toContain(CUSTOMER_EMAIL);
+
+    const { cookie } = await login(ADMIN);
+    const html = await (await app.request(`/runs/${failedId}`, { headers: { cookie } })).text();
+    expect(html).toContain(`POST ${afas.url}/ProfitRestServices/connectors/FbSales → 500`);
+    expect(html).toContain("externalMessage");
+    expect(html).not.toContain(CUSTOMER_EMAIL);
   });
 
   it("lists, filters and searches runs; the failed list and the versions page show what needs someone", async () => {

@@ -45,7 +45,8 @@ describe("openStore", () => {
       expect(stores.map((s) => s.kind)).toEqual(["postgres", "postgres", "postgres"]);
       const { all } = await import("../../../runner/store/sql/program.ts");
       const rows = await (stores[0] as SqlStore).driver.run(all<{ version: number }>("SELECT version FROM schema_migrations"));
-      expect(rows.map((r) => r.version)).toEqual([1]);
+      const { MIGRATIONS } = await import("../../../runner/store/sql/migrations.ts");
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }

@@ -226,11 +226,22 @@ describe.each(backends())("Store contract: $name", (backend) => {
       // The queued event's job is still waiting; mark the old one's job finished through the store.
       await finishJobOf(store, old!.eventId);
       session.clock.advance(10_000);
-      expect(await store.purgePayloads(session.clock.now())).toEqual({ events: 1, runs: 1 });
+      expect(await store.purgePayloads(session.clock.now())).toEqual({ events: 1, runs: 1, ledger: 0 });
       expect((await store.getEvent(old!.eventId))?.payload).toBeNull();
       expect((await store.getEvent(queued!.eventId))?.payload).not.toBeNull();
       expect(await store.getRun(old!.runIds[0]!)).toMatchObject({ input: null, trace: null, status: "done" });
-      expect(await store.purgePayloads(session.clock.now())).toEqual({ events: 0, runs: 0 });
+      expect(await store.purgePayloads(session.clock.now())).toEqual({ events: 0, runs: 0, ledger: 0 });
+    });
+
+    it("blanks ledger results (AFAS records with personal data) with the payloads, keeping their keys", async () => {
+      await store.ledgerPut("k-person", { DbId: "30001", Nm: "Sanne Berg", EmAd: "sanne@bakkerij.nl" });
+      session.clock.advance(10_000);
+      await store.ledgerPut("k-fresh", { DbId: "30002", Nm: "Jan Jansen" });
+      expect((await store.purgePayloads(session.clock.now() - 5_000)).ledger).toBe(1);
+      expect(await store.ledgerGet("k-person")).toMatchObject({ key: "k-person", result: { purged: true } });
+      expect(await store.ledgerGet("k-fresh")).toMatchObject({ result: { DbId: "30002", Nm: "Jan Jansen" } });
+      expect((await store.ledgerPut("k-person", { DbId: "other" })).inserted).toBe(false);
+      expect((await store.purgePayloads(session.clock.now() - 5_000)).ledger).toBe(0);
     });
 
     it("purges finished runs, their events and old ledger entries", async () => {

@@ -9,7 +9,7 @@ import { nodeHost } from "../../../runner/project-host.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import type { Store } from "../../../runner/store/types.ts";
 import { createScheduler, type Scheduler, type SchedulerOptions, type TickResult } from "../../../runner/triggers/scheduler.ts";
-import type { Timers } from "../../../runner/triggers/timers.ts";
+import type { Timers } from "../../../runner/time/timers.ts";
 import { createVersionRegistry, type VersionRegistry } from "../../../runner/versions.ts";
 import { exportShippedMappings } from "../reload/project-repo.ts";
 

@@ -7,7 +7,7 @@ import { SANDBOX_CLIENT, signWebhook, startAsposSimulator, type RunningAsposSimu
 
 export const REPO = resolve(import.meta.dirname, "../..");
 export const WEBHOOK_SECRET = "whsec_ZTJlLXRlc3Qtd2ViaG9vay1zZWNyZXQtMDE=";
-export const ADMIN_TOKEN = "e2e-admin-token";
+export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
 /** A scratch copy of the fixed mini project: config, flows, fixtures. */
 export function scratchProject(): string {

@@ -1,5 +1,7 @@
+import type { ConcurrencyGate } from "./gate.ts";
+
 /** A counting semaphore: at most `size` holders; waiters are served first come, first served. */
-export class Semaphore {
+export class Semaphore implements ConcurrencyGate {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 

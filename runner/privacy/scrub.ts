@@ -1,0 +1,108 @@
+/**
+ * Finds remembered personal values and email addresses inside free text (a URL's filter, an AFAS
+ * message quoting a name). Plain scans rather than one RegExp of every value: a pattern built from
+ * a 900 KB field is "too large" and throws, and a backtracking email pattern is quadratic on a
+ * long string without an address in it. Everything here is one pass over the text.
+ */
+
+/** Needles are at least this long (shorter values would mask unrelated text), so this many characters key the index. */
+export const MIN_NEEDLE = 4;
+
+export type Scrub = (text: string) => string;
+
+export function scrubber(values: ReadonlySet<string>, mask: string): Scrub {
+  const index = needleIndex(values);
+  // Most strings the second pass meets were masked by the first: nothing left to find in them.
+  return (text) => (text === mask ? text : maskEmails(index.size ? maskNeedles(text, index, mask) : text, mask));
+}
+
+/** Needles (lower case, raw and URL-encoded) by a hash of their first characters, longest first. */
+function needleIndex(values: ReadonlySet<string>): Map<number, string[]> {
+  const index = new Map<number, string[]>();
+  const add = (needle: string) => {
+    if (needle.length < MIN_NEEDLE) return;
+    const key = prefixHash(needle, 0);
+    const list = index.get(key);
+    if (!list) index.set(key, [needle]);
+    else if (!list.includes(needle)) list.push(needle);
+  };
+  for (const value of values) {
+    const lower = value.toLowerCase();
+    add(lower);
+    // Only values with characters a URL escapes have a second form to look for.
+    if (!URL_SAFE.test(lower)) add(encodeURIComponent(value).toLowerCase());
+  }
+  for (const list of index.values()) if (list.length > 1) list.sort((a, b) => b.length - a.length);
+  return index;
+}
+
+const URL_SAFE = /^[A-Za-z0-9_.!~*'()-]*$/;
+
+function prefixHash(text: string, at: number): number {
+  return ((text.charCodeAt(at) * 31 + text.charCodeAt(at + 1)) * 31 + text.charCodeAt(at + 2)) * 31 + text.charCodeAt(at + 3) | 0;
+}
+
+/** Leftmost, longest match wins, case-insensitively, as a RegExp alternation sorted by length would. */
+function maskNeedles(text: string, index: ReadonlyMap<number, readonly string[]>, mask: string): string {
+  if (text.length < MIN_NEEDLE) return text;
+  const lower = text.toLowerCase();
+  // A few characters change length when lower-cased (İ); offsets would no longer line up, so keep nothing of such a text if it holds a value.
+  if (lower.length !== text.length) {
+    for (const list of index.values()) if (list.some((n) => lower.includes(n))) return mask;
+    return text;
+  }
+  let out = "";
+  let copied = 0;
+  for (let i = 0; i <= lower.length - MIN_NEEDLE; i++) {
+    const candidates = index.get(prefixHash(lower, i));
+    const hit = candidates?.find((n) => lower.startsWith(n, i));
+    if (!hit) continue;
+    out += text.slice(copied, i) + mask;
+    copied = i + hit.length;
+    i = copied - 1;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+const LOCAL = /[A-Za-z0-9._%+-]/;
+const DOMAIN = /[A-Za-z0-9.-]/;
+const LETTER = /[A-Za-z]/;
+
+/**
+ * `local@domain.tld` (also with `%40` for the @, as in a URL): a local part of [A-Za-z0-9._%+-], a
+ * domain of [A-Za-z0-9.-] ending in a dot and two or more letters.
+ */
+export function maskEmails(text: string, mask: string): string {
+  if (!text.includes("@") && !text.includes("%40")) return text;
+  let out = "";
+  let copied = 0;
+  let limit = 0;
+  for (let at = 0; at < text.length; at++) {
+    const sepLength = text[at] === "@" ? 1 : text.startsWith("%40", at) ? 3 : 0;
+    if (!sepLength) continue;
+    let start = at;
+    while (start > limit && LOCAL.test(text[start - 1] as string)) start--;
+    const end = domainEnd(text, at + sepLength);
+    if (start < at && end > 0) {
+      out += text.slice(copied, start) + mask;
+      copied = limit = end;
+      at = end - 1;
+    } else {
+      limit = at + sepLength;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Where the longest `[A-Za-z0-9.-]+\.[A-Za-z]{2,}` starting at `from` ends, or -1. */
+function domainEnd(text: string, from: number): number {
+  let best = -1;
+  let dot = -1;
+  for (let i = from; i < text.length && DOMAIN.test(text[i] as string); i++) {
+    const c = text[i] as string;
+    if (c === ".") dot = i > from ? i : -1;
+    else if (!LETTER.test(c)) dot = -1;
+    else if (dot >= 0 && i - dot >= 2) best = i + 1;
+  }
+  return best;
+}

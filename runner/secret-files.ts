@@ -1,0 +1,45 @@
+import { realpathSync, readFileSync } from "node:fs";
+import { delimiter, isAbsolute, relative, resolve } from "node:path";
+import type { FileRefusal } from "../engine/config/interpolate.ts";
+
+/** Where Docker and Kubernetes mount secrets; more folders through KOPPEL_SECRET_DIRS. */
+export const DEFAULT_SECRET_DIRS = ["/run/secrets"];
+
+/**
+ * `${file:PATH}` reads only inside the project folder or a secret folder. Without the check any
+ * file the process may read (a system file, another service's key) could be printed through
+ * `$settings` or sent upstream. Symlinks are followed before the check, so a link cannot lead out.
+ */
+export function secretFileReader(projectDir: string, env: NodeJS.ProcessEnv): (path: string) => string | undefined | FileRefusal {
+  const extra = env.KOPPEL_SECRET_DIRS?.split(delimiter).filter(Boolean) ?? [];
+  const allowed = [projectDir, ...DEFAULT_SECRET_DIRS, ...extra].map((d) => realOrSelf(resolve(d)));
+  return (path) => {
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      return undefined;
+    }
+    if (!allowed.some((dir) => inside(dir, real))) {
+      return { refused: `${path} is outside the project folder and the secret folders (${allowed.slice(1).join(", ")}); add its folder to KOPPEL_SECRET_DIRS` };
+    }
+    try {
+      return readFileSync(real, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function inside(dir: string, path: string): boolean {
+  const r = relative(dir, path);
+  return r !== "" && !r.startsWith("..") && !isAbsolute(r);
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}

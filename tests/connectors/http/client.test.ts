@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { UpstreamError } from "../../../engine/errors.ts";
+import type { Exchange } from "../../../engine/flow/port.ts";
+import { HttpClient } from "../../../runner/connectors/http/client.ts";
+import { retryAfterMs } from "../../../runner/connectors/http/retry-after.ts";
+
+const WORDING = { timeout: (what: string, ms: number) => `${what} timed out after ${ms} ms`, network: (what: string, reason: string) => `${what} failed: ${reason}` };
+
+function client(fetchImpl: typeof fetch, over: { timeoutMs?: number; maxParallel?: number } = {}) {
+  return new HttpClient({ connection: "c", timeoutMs: over.timeoutMs ?? 1_000, maxParallel: over.maxParallel ?? 2, now: () => 0, wording: WORDING, fetch: fetchImpl });
+}
+
+async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(UpstreamError);
+  return err as UpstreamError;
+}
+
+describe("http layer: Retry-After", () => {
+  it("reads seconds as a number or digits, and an HTTP date against now", () => {
+    const now = Date.parse("2026-01-01T10:00:00Z");
+    expect(retryAfterMs(7200, now)).toBe(7_200_000);
+    expect(retryAfterMs(" 30 ", now)).toBe(30_000);
+    expect(retryAfterMs("Thu, 01 Jan 2026 10:01:00 GMT", now)).toBe(60_000);
+    expect(retryAfterMs("Thu, 01 Jan 2026 09:00:00 GMT", now)).toBe(0);
+    expect(retryAfterMs(-1, now)).toBeUndefined();
+    expect(retryAfterMs("soon", now)).toBeUndefined();
+    expect(retryAfterMs(null, now)).toBeUndefined();
+  });
+});
+
+describe("http layer: client", () => {
+  it("returns an answer of any status and logs the exchange with both bodies", async () => {
+    const seen: Request[] = [];
+    const http = client(async (input, init) => {
+      seen.push(new Request(input, init));
+      return new Response(JSON.stringify({ title: "nope" }), { status: 422, headers: { "content-type": "application/problem+json" } });
+    });
+    const log: Exchange[] = [];
+    const answer = await http.send({ method: "POST", url: "http://x/api/orders", query: { a: "1" }, body: { n: 1 }, what: "POST /api/orders" }, log);
+    expect(answer).toMatchObject({ status: 422, body: { title: "nope" } });
+    expect(log).toEqual([{ method: "POST", url: "http://x/api/orders?a=1", status: 422, ms: 0, requestBody: { n: 1 }, responseBody: { title: "nope" } }]);
+    expect(seen[0]!.headers.get("content-type")).toBe("application/json");
+    expect(await seen[0]!.text()).toBe('{"n":1}');
+  });
+
+  it("keeps secret bodies out of the log and non-JSON bodies as text", async () => {
+    const http = client(async () => new Response("<html>gateway</html>", { status: 502 }));
+    const log: Exchange[] = [];
+    const answer = await http.send({ method: "POST", url: "http://x/token", body: new URLSearchParams({ client_secret: "s3cret" }), secret: true, what: "token" }, log);
+    expect(answer.body).toBe("<html>gateway</html>");
+    expect(log).toEqual([{ method: "POST", url: "http://x/token", status: 502, ms: 0 }]);
+  });
+
+  it("maps a refused connection to UPSTREAM_NETWORK with the innermost code, carrying the exchange", async () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    const http = client(async () => {
+      throw new TypeError("fetch failed", { cause: refused });
+    });
+    const err = await failure(http.send({ method: "GET", url: "http://x/a", what: "read A" }, []));
+    expect(err.code).toBe("UPSTREAM_NETWORK");
+    expect(err.message).toBe("read A failed: ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:1)");
+    expect(err.details.exchanges).toEqual([{ method: "GET", url: "http://x/a", ms: 0 }]);
+  });
+
+  it("maps no answer within timeoutMs to UPSTREAM_TIMEOUT", async () => {
+    const http = client((_input, init) => new Promise((_resolve, reject) => {
+      init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+    }), { timeoutMs: 20 });
+    const err = await failure(http.send({ method: "GET", url: "http://x/slow", what: "read slow" }, []));
+    expect(err.code).toBe("UPSTREAM_TIMEOUT");
+    expect(err.message).toBe("read slow timed out after 20 ms");
+  });
+
+  it("holds at most maxParallel calls at once", async () => {
+    let active = 0;
+    let peak = 0;
+    const http = client(async () => {
+      peak = Math.max(peak, ++active);
+      await new Promise((r) => setTimeout(r, 5));
+      active -= 1;
+      return new Response("{}");
+    }, { maxParallel: 2 });
+    await Promise.all(Array.from({ length: 8 }, () => http.capped(() => http.send({ method: "GET", url: "http://x/", what: "x" }, []))));
+    expect(peak).toBe(2);
+  });
+});

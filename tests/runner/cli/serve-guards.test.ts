@@ -1,0 +1,26 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { listenHost, MIN_ADMIN_TOKEN_LENGTH, serveCommand } from "../../../runner/cli/serve.ts";
+import { bufferIO } from "../../../runner/cli/io.ts";
+import { CONNECTION_ENV } from "../../../runner/serve/connection-env.ts";
+
+const saved = { ...process.env };
+afterEach(() => {
+  for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+  Object.assign(process.env, saved);
+});
+
+describe("koppel serve outside sandbox mode", () => {
+  it("refuses an admin token shorter than the minimum, before opening anything", async () => {
+    for (const name of CONNECTION_ENV) process.env[name] = "set";
+    process.env.KOPPEL_ADMIN_TOKEN = "admin";
+    const io = bufferIO();
+    expect(await serveCommand(["--config", "does-not-matter.yaml"], io)).toBe(1);
+    expect(io.stderr()).toContain(`use at least ${MIN_ADMIN_TOKEN_LENGTH}`);
+  });
+
+  it("listens on loopback unless --host or KOPPEL_HOST says otherwise", () => {
+    expect(listenHost(undefined, {})).toBe("127.0.0.1");
+    expect(listenHost(undefined, { KOPPEL_HOST: "0.0.0.0" })).toBe("0.0.0.0");
+    expect(listenHost("::1", { KOPPEL_HOST: "0.0.0.0" })).toBe("::1");
+  });
+});

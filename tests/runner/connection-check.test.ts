@@ -1,0 +1,74 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { bufferIO } from "../../runner/cli/io.ts";
+import { validateCommand } from "../../runner/cli/validate.ts";
+import { checkCandidate } from "../../runner/reload/candidate.ts";
+
+const MINI = resolve(import.meta.dirname, "../fixtures/mini-project");
+const ENV = {
+  AFAS_BASE_URL: "http://127.0.0.1:1/ProfitRestServices", AFAS_TOKEN: "a".repeat(64), ASPOS_URL: "http://127.0.0.1:1",
+  ASPOS_CLIENT_ID: "id", ASPOS_CLIENT_SECRET: "secret", ASPOS_WEBHOOK_SECRET: "whsec_x", AFAS_WEBHOOK_SECRET: "x",
+};
+const saved = { ...process.env };
+afterEach(() => {
+  for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+  Object.assign(process.env, saved);
+});
+
+function project(): { dir: string; tokenAt: string } {
+  const dir = mkdtempSync(join(tmpdir(), "koppel-conn-"));
+  cpSync(MINI, dir, { recursive: true });
+  const lines = readFileSync(join(dir, "mapping.config.yaml"), "utf8").split("\n");
+  const line = lines.findIndex((l) => l.includes('token: "${env:AFAS_TOKEN}"'));
+  return { dir, tokenAt: `mapping.config.yaml:${line + 1}:${(lines[line] as string).indexOf('"${env') + 1}` };
+}
+
+describe("connection settings are checked when a version loads", () => {
+  it("koppel validate refuses an AFAS token that is not hex, at the token's file:line:col, without echoing it", async () => {
+    const { dir, tokenAt } = project();
+    Object.assign(process.env, ENV, { AFAS_TOKEN: "not-a-hex-token-but-secret" });
+    const io = bufferIO();
+    expect(await validateCommand([], io, dir)).toBe(1);
+    expect(io.stderr()).toContain(`${tokenAt} INVALID_VALUE connection 'afas': token is neither an AFAS XML token nor its 64-character hex data part`);
+    expect(io.stderr()).not.toContain("not-a-hex-token-but-secret");
+  });
+
+  it("a reload candidate with the same token is refused with the same line, so the running version stays", async () => {
+    const { dir, tokenAt } = project();
+    const checked = await checkCandidate(dir, "mapping.config.yaml", { env: { ...ENV, AFAS_TOKEN: "zz" }, lenientEnv: false });
+    expect(checked.project).toBeUndefined();
+    expect(checked.errors).toEqual([expect.stringContaining(`${tokenAt} INVALID_VALUE connection 'afas': token`)]);
+  });
+
+  it("an AsPos baseUrl that is not an http(s) URL is refused at its line", async () => {
+    const { dir } = project();
+    const lines = readFileSync(join(dir, "mapping.config.yaml"), "utf8").split("\n");
+    const line = lines.findIndex((l) => l.includes('baseUrl: "${env:ASPOS_URL}"')) + 1;
+    Object.assign(process.env, ENV, { ASPOS_URL: "tenant.aspos.nl" });
+    const io = bufferIO();
+    expect(await validateCommand([], io, dir)).toBe(1);
+    expect(io.stderr()).toMatch(new RegExp(`^mapping\\.config\\.yaml:${line}:\\d+ INVALID_VALUE connection 'aspos': baseUrl must be an http\\(s\\) URL`, "m"));
+  });
+
+  it("a well-formed token passes, and an unset one under --lenient-env is not judged", async () => {
+    const { dir } = project();
+    Object.assign(process.env, ENV);
+    expect(await validateCommand([], bufferIO(), dir)).toBe(0);
+    delete process.env.AFAS_TOKEN;
+    expect(await validateCommand(["--lenient-env"], bufferIO(), dir)).toBe(0);
+  });
+});
+
+describe("a YAML alias bomb", () => {
+  it("is a YAML_ALIASES error at file:line:col and exit 1, not a stack trace", async () => {
+    const { dir } = project();
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f", "g"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefg"[i]}`).join(", ")}]`), "connections: *g", ""].join("\n");
+    writeFileSync(join(dir, "mapping.config.yaml"), bomb);
+    const io = bufferIO();
+    expect(await validateCommand([], io, dir)).toBe(1);
+    expect(io.stderr()).toMatch(/^mapping\.config\.yaml:2:\d+ YAML_ALIASES aliases \(\*name\) expand to more than 100 copies/m);
+    expect(io.stderr()).not.toContain("    at ");
+  });
+});

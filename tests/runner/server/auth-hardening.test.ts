@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../../runner/server/app.ts";
+
+const ADMIN = "admin-token-for-hardening-tests";
+
+function app(clock = { now: 1_000_000 }) {
+  return createApp({
+    adminToken: ADMIN,
+    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: () => clock.now },
+    status: async () => ({ ok: true }),
+    ready: async () => true,
+    reload: async () => ({ ok: true }),
+    replay: async () => ({ status: 404, body: {} }),
+    metrics: async () => "koppel_runs_total 1\n",
+    now: () => clock.now,
+    dashboard: {
+      store: {
+        listRuns: async () => [], getRun: async () => undefined, flowStats: async () => [], failedRuns: async () => [],
+        versionState: async () => ({ activeSha: null, history: [] }), replicas: async () => [],
+      } as never,
+      now: () => clock.now,
+      flows: () => [],
+      queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
+      reloadStatus: () => ({ activeSha: "sha-one" }) as never,
+      connections: () => [],
+    },
+  });
+}
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+const loginForm = (token: string, next = "/") => ({ method: "POST", body: new URLSearchParams({ token, next }) });
+
+async function login(a: ReturnType<typeof app>): Promise<string> {
+  const res = await a.request("/login", loginForm(ADMIN));
+  return res.headers.get("set-cookie")!.split(";")[0]!;
+}
+
+describe("wrong tokens are rate limited per address", () => {
+  it("after 10 wrong bearer tokens the API answers 429 with Retry-After, even to the right token, until the window ends", async () => {
+    const clock = { now: 1_000_000 };
+    const a = app(clock);
+    for (let i = 0; i < 10; i++) expect((await a.request("/api/status", bearer(`guess-${i}`))).status).toBe(401);
+    const blocked = await a.request("/api/status", bearer(ADMIN));
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await blocked.json()).toMatchObject({ error: { code: "TOO_MANY_ATTEMPTS", reason: expect.stringContaining("try again") } });
+    clock.now += 61_000;
+    expect((await a.request("/api/status", bearer(ADMIN))).status).toBe(200);
+  });
+
+  it("wrong tokens on the login form and on /metrics count toward the same limit", async () => {
+    const a = app();
+    for (let i = 0; i < 5; i++) expect((await a.request("/login", loginForm(`guess-${i}`))).status).toBe(401);
+    for (let i = 0; i < 5; i++) expect((await a.request("/metrics", bearer(`guess-${i}`))).status).toBe(401);
+    expect((await a.request("/login", loginForm(ADMIN))).status).toBe(429);
+  });
+
+  it("requests without a token (webhooks, health, the login page) are not refused by the limit", async () => {
+    const a = app();
+    for (let i = 0; i < 12; i++) await a.request("/api/status", bearer(`guess-${i}`));
+    expect((await a.request("/healthz")).status).toBe(200);
+    expect((await a.request("/login")).status).toBe(200);
+  });
+});
+
+describe("login redirects stay on the site", () => {
+  for (const next of ["/\t/evil.example", "/%09/evil.example", "/\\evil.example", "//evil.example", "/\r\nSet-Cookie: x=1", "/ok\n", "https://evil.example/"]) {
+    it(`next=${JSON.stringify(next)} sends a logged-in user home, never off-site and never a 500`, async () => {
+      const a = app();
+      const cookie = await login(a);
+      const res = await a.request(`/login?next=${encodeURIComponent(next)}`, { headers: { cookie } });
+      expect(res.status).toBe(303);
+      const location = res.headers.get("location")!;
+      expect(new URL(location, "http://koppel.local").origin).toBe("http://koppel.local");
+      expect(location).toBe(next === "/%09/evil.example" ? next : "/");
+    });
+  }
+
+  it("a plain path with a query survives", async () => {
+    const res = await app().request("/login", loginForm(ADMIN, "/runs?flow=a&status=failed"));
+    expect(res.headers.get("location")).toBe("/runs?flow=a&status=failed");
+  });
+});
+
+describe("logging out is a form with a CSRF token", () => {
+  it("a cross-site POST /logout without the token leaves the session alone", async () => {
+    const a = app();
+    const cookie = await login(a);
+    const forged = await a.request("/logout", { method: "POST", headers: { cookie, origin: "http://evil.example" }, body: new URLSearchParams({}) });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get("set-cookie")).toBeNull();
+    const html = await (await a.request("/", { headers: { cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const real = await a.request("/logout", { method: "POST", headers: { cookie }, body: new URLSearchParams({ csrf }) });
+    expect(real.status).toBe(303);
+    expect(real.headers.get("set-cookie")).toMatch(/koppel_session=;/);
+  });
+});
