@@ -1,7 +1,7 @@
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { ConfigError } from "../../engine/errors.ts";
 import type { ConnectionUse } from "../../engine/flow/port.ts";
-import type { Project } from "../../engine/config/load.ts";
+import { loadProject, type Project } from "../../engine/config/load.ts";
 import { afasDoctor } from "../connectors/afas/doctor.ts";
 import type { AfasConnectionConfig } from "../connectors/afas/config.ts";
 import type { AsposConfig } from "../connectors/aspos/config.ts";
@@ -9,7 +9,8 @@ import { doctorAspos, type AsposLookups } from "../connectors/aspos/doctor.ts";
 import type { DoctorFinding } from "../connectors/types.ts";
 import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { CONFIG_OPTION, loadFromCli, type Loaded } from "./load.ts";
+import { CONFIG_OPTION, DEFAULT_CONFIG } from "./load.ts";
+import { nodeHost } from "../project-host.ts";
 
 export const DOCTOR = command({
   name: "doctor",
@@ -29,12 +30,16 @@ export async function doctorCommand(argv: readonly string[], io: CliIO, cwd?: st
   try {
     const env = { ...process.env, ...sandbox?.env };
     // Webhook secrets and alert URLs are not the doctor's business: only a connection's own unset variables are reported.
-    const loaded = loadFromCli(args.values.config, { ...(cwd ? { cwd } : {}), env, lenientEnv: true });
-    if (!loaded.project) {
-      for (const e of loaded.errors) io.err(e.format());
+    // Loaded without the connection-setting check: a bad setting (a base64-wrapped token) is that
+    // connection's finding below, and the other connections are still checked.
+    const configPath = resolve(cwd ?? process.cwd(), args.values.config ?? DEFAULT_CONFIG);
+    const host = nodeHost(configPath, { ...(cwd ? { cwd } : {}), env, lenientEnv: true });
+    const { project, errors } = loadProject(configPath, host);
+    if (!project) {
+      for (const e of errors) io.err(e.format());
       return 1;
     }
-    const results = await diagnose(loaded.project, unsetEnvOf(loaded, env));
+    const results = await diagnose(project, unsetEnvOf(host.read(configPath) ?? "", env));
     if (args.values.format === "json") io.out(JSON.stringify(results));
     else {
       for (const { connection, findings } of results) {
@@ -85,8 +90,7 @@ function unsetEnv(connection: object, unset: readonly string[]): string[] {
   return unset.filter((name) => text.includes(`<${name}>`));
 }
 
-function unsetEnvOf(loaded: Loaded, env: NodeJS.ProcessEnv): string[] {
-  const text = loaded.host.read(loaded.configPath) ?? "";
+function unsetEnvOf(text: string, env: NodeJS.ProcessEnv): string[] {
   const names = [...text.matchAll(/\$\{env:\s*([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
   return [...new Set(names)].filter((name) => env[name] === undefined);
 }
