@@ -7,6 +7,7 @@ import addFormats from "ajv-formats";
 import { createAfasConnector, getMetainfoToSchema, mergeProse, readGetMetainfo, readUpdateMetainfo, updateMetainfoToSchema } from "../../runner/connectors/afas/index.ts";
 import { afasSchemasCommand } from "../../runner/cli/afas-schemas.ts";
 import { applyOverlay } from "../../runner/connectors/afas/schema-overlay.ts";
+import { bufferIO } from "../../runner/cli/io.ts";
 import { DEFAULT_SCHEMA_DIR, loadAfasSchemas, SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; required?: string[] };
@@ -47,56 +48,44 @@ describe("schemas generated from the simulator's metainfo", () => {
     for (const id of hand.get.keys()) ajv.compile(getMetainfoToSchema(await readGetMetainfo(http(), id)));
   });
 
-  it("`koppel afas schemas --check` finds the shipped schemas up to date except the explained ones, and writes a custom field", async () => {
+  /** A copy of the shipped schema folder, the command pointed at the simulator, and its output. */
+  async function inSchemaCopy(run: (out: string, io: ReturnType<typeof bufferIO>) => Promise<void>): Promise<void> {
     const out = mkdtempSync(join(tmpdir(), "afas-schemas-"));
     cpSync(DEFAULT_SCHEMA_DIR, out, { recursive: true });
     const env = { ...process.env };
     process.env.AFAS_BASE_URL = sim.baseUrl;
     process.env.AFAS_TOKEN = SANDBOX_TOKEN;
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stdout.write;
     try {
-      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation", "Koppel_Items"])).toBe(0);
+      await run(out, bufferIO());
+    } finally {
+      process.env = env;
+      sim.control.restoreMetainfo();
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+
+  it("`koppel afas schemas` writes a custom field and keeps the prose", () =>
+    inSchemaCopy(async (out, io) => {
+      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation", "Koppel_Items"], io)).toBe(0);
       sim.control.renameField("Koppel_Items", "Barcode", "U1A2B3C4D5E6F708192A3B4C5D6E7F809");
-      expect(await afasSchemasCommand(["--out", out, "Koppel_Items"])).toBe(0);
+      expect(await afasSchemasCommand(["--out", out, "Koppel_Items"], io)).toBe(0);
       const written = JSON.parse(readFileSync(join(out, "get", "Koppel_Items.schema.json"), "utf8")) as Schema;
       expect(Object.keys(written.properties!)).toContain("U1A2B3C4D5E6F708192A3B4C5D6E7F809");
       expect(written.properties!.ItemCode!.description).toBe("Item code (the AsPos SKU).");
       expect(written.$id).toBe("https://koppel.dev/schemas/afas/get/Koppel_Items.schema.json");
       writeFileSync(join(out, "FbStockMutation.schema.json"), "{}\n");
-      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation"])).toBe(1);
-      expect(lines.join("")).toContain("would change");
-    } finally {
-      process.stdout.write = write;
-      process.env = env;
-      sim.control.restoreMetainfo();
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation"], io)).toBe(1);
+      expect(io.stdout()).toContain("would change");
+    }));
 
-  it("`--check` is green on the shipped schemas (a fresh clone) and names each field that would change", async () => {
-    const out = mkdtempSync(join(tmpdir(), "afas-schemas-"));
-    cpSync(DEFAULT_SCHEMA_DIR, out, { recursive: true });
-    const env = { ...process.env };
-    process.env.AFAS_BASE_URL = sim.baseUrl;
-    process.env.AFAS_TOKEN = SANDBOX_TOKEN;
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stdout.write;
-    try {
-      expect(await afasSchemasCommand(["--out", out, "--check"])).toBe(0);
-      expect(lines.join("")).toMatch(/\d+ schemas, 0 out of date/);
+  it("`--check` is green on the shipped schemas (a fresh clone) and names each field that would change", () =>
+    inSchemaCopy(async (out, io) => {
+      expect(await afasSchemasCommand(["--out", out, "--check"], io)).toBe(0);
+      expect(io.stdout()).toMatch(/\d+ schemas, 0 out of date\n$/);
       const file = join(out, "FbSales.schema.json");
       writeFileSync(file, readFileSync(file, "utf8").replace('"maxLength": 38,', '"maxLength": 40,'));
-      lines.length = 0;
-      expect(await afasSchemasCommand(["--out", out, "--check", "FbSales"])).toBe(1);
-      expect(lines.join("")).toContain(`would change ${file}\n  properties.FbSalesLines.items.properties.GuLi.maxLength: 40 → 38\n`);
-    } finally {
-      process.stdout.write = write;
-      process.env = env;
-      sim.control.restoreMetainfo();
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+      const changed = bufferIO();
+      expect(await afasSchemasCommand(["--out", out, "--check", "FbSales"], changed)).toBe(1);
+      expect(changed.stdout()).toContain(`would change ${file}\n  properties.FbSalesLines.items.properties.GuLi.maxLength: 40 → 38\n`);
+    }));
 });
