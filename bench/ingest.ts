@@ -8,7 +8,8 @@
  *
  * Koppel is composed as `koppel serve` composes it: the node:http fast path for webhooks in front of
  * the Hono app (runner/server/webhooks.ts). The durable insert is runner/store's SQLite store (WAL,
- * synchronous=FULL) behind its group commit; every 2xx is sent after the commit holding its event.
+ * each batch's commit synced to disk before its callers resolve) behind its group commit; every 2xx
+ * is sent after the commit holding its event is on disk.
  * A third server runs the same route with an in-memory `accept`, to split route cost from disk cost.
  *
  * On a small machine the load generator and the server share the cores, so the ratio falls as the

@@ -74,6 +74,9 @@ export const ERROR_CODES = {
   // Admin API and dashboard.
   TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
 
+  // The runner: a job whose process died under it again and again is set aside, not retried forever.
+  POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },
+
   INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   validate: { summary: "check the config and every flow it names", load: async () => (await import("./cli/validate.ts")).validateCommand },
   test: { summary: "run fixture cases (*.test.yaml) with the network off; --update rewrites goldens", load: async () => (await import("./cli/test.ts")).testCommand },
   diff: { summary: "run every fixture case at two git revisions and show how each case's writes changed", load: async () => (await import("./cli/diff.ts")).diffCommand },
+  backtest: { summary: "run the retained runs of a period through two git revisions (recorded reads as mocks) and compare their writes", load: async () => (await import("./cli/backtest.ts")).backtestCommand },
   coverage: { summary: "which mapping expressions, when branches and target fields the fixture cases exercise", load: async () => (await import("./cli/coverage.ts")).coverageCommand },
   fixture: { summary: "fixture from-run <runId>: turn a stored run into an anonymised fixture case", load: async () => (await import("./cli/fixture.ts")).fixtureCommand },
   init: { summary: "scaffold a mapping repository (config, one flow, its test, CI workflow) and npm install it", load: async () => (await import("./cli/init.ts")).initCommand },

@@ -39,8 +39,11 @@ export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEn
   let reason: string | undefined;
   let error: KoppelError | undefined;
   let output: unknown;
+  let input: unknown;
   try {
-    const input = await selectInput(flow, event, env);
+    // Kept even when the schema check below refuses it: the failed run shows what it was given.
+    input = await selectInput(flow, event, env);
+    checkInput(flow, input);
     output = await run.flow(flow, input, "", "");
   } catch (e) {
     if (e instanceof Skip) {
@@ -60,18 +63,22 @@ export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEn
     effects: run.effects,
     trace: run.trace,
     ...(output !== undefined ? { output } : {}),
+    ...(input !== undefined ? { input } : {}),
   };
 }
 
-/** The record a flow works on: the webhook body, narrowed by `input.select`, checked by `input.schema`. */
-export async function selectInput(flow: CompiledFlow, event: unknown, env: FunctionEnv & { settings: Readonly<Record<string, unknown>> }): Promise<unknown> {
-  const input = flow.input.select ? await flow.input.select.evaluate({ input: event, root: event, steps: {}, settings: env.settings }, env) : event;
+/** The record a flow works on: the webhook body, narrowed by `input.select`. */
+async function selectInput(flow: CompiledFlow, event: unknown, env: FunctionEnv & { settings: Readonly<Record<string, unknown>> }): Promise<unknown> {
+  return flow.input.select ? await flow.input.select.evaluate({ input: event, root: event, steps: {}, settings: env.settings }, env) : event;
+}
+
+/** The selected record against `input.schema`. */
+function checkInput(flow: CompiledFlow, input: unknown): void {
   const validate = flow.input.validate;
   if (validate && !validate(input)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "(event)"} ${e.message ?? ""}`.trim());
     throw new DataError("INPUT_INVALID", `event does not match the input schema of ${flow.name}: ${problems.join("; ")}`, flow.position);
   }
-  return input;
 }
 
 /** Inserts must carry every mandatory field; updates and deletes only the key. */

@@ -32,4 +32,6 @@ export interface RunResult {
   readonly effects: readonly Effect[];
   readonly trace: readonly TraceEntry[];
   readonly output?: unknown;
+  /** The record the flow worked on (after `input.select`), when selecting it succeeded. */
+  readonly input?: unknown;
 }

@@ -69,6 +69,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       logRun: (line) => io.out(line),
       ...positiveInt("KOPPEL_LEASE_MS", "leaseMs"),
       ...positiveInt("KOPPEL_CONCURRENCY", "concurrency"),
+      ...positiveInt("KOPPEL_POISON_AFTER", "poisonAfter"),
     });
   } catch (e) {
     io.err((e as Error).message);

@@ -10,7 +10,7 @@ export interface DiffReport {
 
 const MARK: Record<CaseComparison["status"], string> = { changed: "~", unchanged: "=", added: "+", removed: "-" };
 
-export function sideLabel(side: Side): string {
+export function sideLabel(side: Pick<Side, "name" | "sha">): string {
   return side.sha ? `${side.name} (${side.sha.slice(0, 7)})` : side.name;
 }
 
@@ -26,15 +26,15 @@ function heading(c: CaseComparison): string {
   return `${c.newlyFailing ? "✗" : MARK[c.status]} ${c.name}${notes.length ? ` (${notes.join(", ")})` : ""}`;
 }
 
-function value(v: unknown, has: boolean): string {
+export function value(v: unknown, has: boolean): string {
   return has ? showValue(v) : "(missing)";
 }
 
-function fieldLine(f: FieldChange): string {
+export function fieldLine(f: FieldChange): string {
   return `${f.path}: ${value(f.before, "before" in f)} → ${value(f.after, "after" in f)}`;
 }
 
-function effectTitle(e: EffectChange): string {
+export function effectTitle(e: EffectChange): string {
   return `${e.effect} (${e.send} ${e.op})${e.change === "changed" ? "" : ` ${e.change}`}`;
 }
 
@@ -66,11 +66,11 @@ export function formatText(r: DiffReport, options: FormatOptions = {}): string {
   return lines.join("\n");
 }
 
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
-function code(text: string): string {
+export function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
 

@@ -32,10 +32,15 @@ export async function runBothRevisions(req: RevisionRequest): Promise<{ base: Si
 }
 
 async function atRevision(root: string, rev: string, configRel: string, options: RunCasesOptions): Promise<Side> {
+  return withRevision(root, rev, async (dir, sha) => ({ name: rev, sha, run: await runCasesAt(dir, configRel, options) }));
+}
+
+/** Runs `use` on a temporary checkout of `rev`, removed afterwards whatever `use` does. */
+export async function withRevision<T>(root: string, rev: string, use: (dir: string, sha: string) => Promise<T>): Promise<T> {
   const sha = await resolveRevision(root, rev);
   const checkout = await checkoutRevision(root, sha);
   try {
-    return { name: rev, sha, run: await runCasesAt(checkout.dir, configRel, options) };
+    return await use(checkout.dir, sha);
   } finally {
     await checkout.release();
   }

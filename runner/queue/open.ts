@@ -7,5 +7,5 @@ import type { JobQueue } from "./types.ts";
 /** The queue that lives in the store's database: the jobs table for SQLite, pg-boss for PostgreSQL. */
 export async function openQueue(store: Store, options: PgBossQueueOptions = {}): Promise<JobQueue> {
   if (!(store instanceof SqlStore)) throw new Error("openQueue needs a store from openStore()");
-  return store.kind === "sqlite" ? openSqliteQueue(store) : openPgBossQueue(store, options);
+  return store.kind === "sqlite" ? openSqliteQueue(store, options.poisonAfter) : openPgBossQueue(store, options);
 }

@@ -12,6 +12,8 @@ export interface PgBossQueueOptions {
   /** pg-boss maintenance (archiving and deleting old pg-boss rows); off in tests. Default true. */
   readonly supervise?: boolean;
   readonly onError?: (error: Error) => void;
+  /** Lease expiries after which a job is failed as POISONED (default 3). */
+  readonly poisonAfter?: number;
 }
 
 /**
@@ -88,5 +90,5 @@ export async function openPgBossQueue(store: SqlStore, options: PgBossQueueOptio
     // retryLimit 0: pg-boss never re-delivers on its own; lost leases come back through the jobs table.
     await boss.createQueue(PGBOSS_QUEUE, { name: PGBOSS_QUEUE, policy: "standard", retryLimit: 0 });
   });
-  return new SqlJobQueue("pg-boss", store, new PgBossDelivery(boss));
+  return new SqlJobQueue("pg-boss", store, new PgBossDelivery(boss), options.poisonAfter);
 }

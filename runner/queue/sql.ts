@@ -2,8 +2,8 @@ import type { RunError, RunPatch } from "../store/types.ts";
 import { fromJson, num, toJson, type Ctx } from "../store/sql/context.ts";
 import { insertJob, lockKeys } from "../store/sql/enqueue.ts";
 import { all, one, placeholders, type Program } from "../store/sql/program.ts";
-import { updateRun } from "../store/sql/runs.ts";
-import type { ClaimedJob, Job, Lease, NewJob, QueueDepth } from "./types.ts";
+import { patchSql, updateRun } from "../store/sql/runs.ts";
+import type { ClaimBatch, ClaimedJob, Job, Lease, LedgerWrite, NewJob, PoisonedJob, QueueDepth } from "./types.ts";
 
 /**
  * How ready jobs reach a claimer. SQLite reads them straight from the jobs table; pg-boss is handed
@@ -25,7 +25,8 @@ export const CLAIMABLE = `j.state = 'ready' AND j.not_before <= $1 AND (j.run_ke
   SELECT 1 FROM jobs e
   WHERE e.flow = j.flow AND e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased')))`;
 
-interface JobRow {
+/** A leased jobs row joined with its inbox event, as a claim reads it. */
+interface ClaimedRow {
   id: string;
   run_id: string;
   event_id: string;
@@ -43,7 +44,7 @@ interface JobRow {
   payload: string | null;
 }
 
-function toClaimed(r: JobRow): ClaimedJob {
+function toClaimed(r: ClaimedRow): ClaimedJob {
   const job: Job = {
     id: r.id,
     runId: r.run_id,
@@ -79,48 +80,80 @@ export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: st
   return created;
 }
 
-/** Leases whose holder vanished (kill -9) go back to ready; their attempt stays counted. */
-function* reap(ctx: Ctx, delivery: Delivery, now: number): Program<void> {
-  const expired = yield* all<{ id: string; run_id: string; delivery: string | null }>(
-    `SELECT id, run_id, delivery FROM jobs WHERE state = 'leased' AND lease_until <= $1${ctx.d.skipLocked}`,
-    [now],
-  );
-  if (!expired.length) return;
-  const ids = expired.map((r) => r.id);
-  yield* all(
-    `UPDATE jobs SET state = 'ready', lease = NULL, lease_until = NULL, worker_id = NULL, delivery = NULL
-     WHERE id IN (${placeholders(ids.length, 1)})`,
-    ids,
-  );
-  const runIds = expired.map((r) => r.run_id);
-  yield* all(`UPDATE runs SET status = 'retrying' WHERE id IN (${placeholders(runIds.length, 1)})`, runIds);
-  yield* delivery.settle(expired.flatMap((r) => (r.delivery ? [r.delivery] : [])));
+/** The error a poisoned job's run records. */
+export function poisonedError(expiries: number): RunError {
+  return {
+    code: "POISONED",
+    message:
+      `the job's lease expired ${expiries} times: the runner holding it died or hung on every attempt ` +
+      "(killed, out of memory, a crash in the run); it is not run again. Replay it once the cause is fixed.",
+  };
 }
 
-export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: number, limit: number): Program<ClaimedJob[]> {
-  const now = ctx.now();
-  yield* reap(ctx, delivery, now);
-  const ids = yield* delivery.take(ctx, now, limit);
-  if (!ids.length) return [];
-  const lease = ctx.id();
-  const list = placeholders(ids.length, 4);
+/**
+ * Leases whose holder vanished (kill -9) go back to ready, their attempt counted, unless this is
+ * their `poisonAfter`-th expiry: a job that takes its runner down every time would otherwise be
+ * retried forever, taking the replicas down one after the other. It fails for good instead.
+ */
+function* reap(ctx: Ctx, delivery: Delivery, now: number, poisonAfter: number): Program<PoisonedJob[]> {
+  const expired = yield* all<{ id: string; run_id: string; event_id: string; flow: string; version: string; attempts: number; expiries: number; delivery: string | null }>(
+    `SELECT id, run_id, event_id, flow, version, attempts, expiries, delivery FROM jobs
+     WHERE state = 'leased' AND lease_until <= $1${ctx.d.skipLocked}`,
+    [now],
+  );
+  if (!expired.length) return [];
+  yield* delivery.settle(expired.flatMap((r) => (r.delivery ? [r.delivery] : [])));
+  const dead = expired.filter((r) => (num(r.expiries) ?? 0) + 1 >= poisonAfter);
+  const back = expired.filter((r) => !dead.includes(r));
+  if (back.length) {
+    const ids = back.map((r) => r.id);
+    yield* all(
+      `UPDATE jobs SET state = 'ready', lease = NULL, lease_until = NULL, worker_id = NULL, delivery = NULL, expiries = expiries + 1
+       WHERE id IN (${placeholders(ids.length, 1)})`,
+      ids,
+    );
+    const runIds = back.map((r) => r.run_id);
+    yield* all(`UPDATE runs SET status = 'retrying' WHERE id IN (${placeholders(runIds.length, 1)})`, runIds);
+  }
+  if (!dead.length) return [];
+  const error = poisonedError(poisonAfter);
+  yield* all(`DELETE FROM jobs WHERE id IN (${placeholders(dead.length, 1)})`, dead.map((r) => r.id));
   yield* all(
+    `UPDATE runs SET status = 'failed', finished_at = $1, error = $2 WHERE id IN (${placeholders(dead.length, 3)})`,
+    [now, toJson(error), ...dead.map((r) => r.run_id)],
+  );
+  return dead.map((r) => ({ id: r.id, runId: r.run_id, eventId: r.event_id, flow: r.flow, version: r.version, attempts: num(r.attempts) ?? 0, error }));
+}
+
+export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: number, limit: number, poisonAfter: number): Program<ClaimBatch> {
+  const now = ctx.now();
+  const poisoned = yield* reap(ctx, delivery, now, poisonAfter);
+  // Not enumerable: a batch still compares, spreads and serialises as the plain list of its jobs.
+  const batch = (jobs: ClaimedJob[]): ClaimBatch => Object.defineProperty(jobs, "poisoned", { value: poisoned }) as ClaimBatch;
+  const ids = yield* delivery.take(ctx, now, limit);
+  if (!ids.length) return batch([]);
+  const lease = ctx.id();
+  // Every statement finds its rows by job or run id (unique indexes): matching on `lease` or
+  // `run_id` scanned the whole jobs table per claim, O(backlog), which was most of SQLite's CPU in
+  // the lat0 profile once accepts ran ahead of the worker.
+  const leased = yield* all<{ run_id: string; attempts: number }>(
     `UPDATE jobs SET state = 'leased', lease = $1, lease_until = $2, worker_id = $3, attempts = attempts + 1
-     WHERE state = 'ready' AND id IN (${list})`,
+     WHERE state = 'ready' AND id IN (${placeholders(ids.length, 4)}) RETURNING run_id, attempts`,
     [lease, now + leaseMs, workerId, ...ids],
   );
+  if (!leased.length) return batch([]);
+  const values = leased.map((_, i) => `($${2 * i + 2}, CAST($${2 * i + 3} AS INTEGER))`).join(", ");
   yield* all(
-    `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, $1), last_started_at = $1,
-       attempts = (SELECT attempts FROM jobs WHERE jobs.run_id = runs.id)
-     WHERE id IN (SELECT run_id FROM jobs WHERE lease = $2)`,
-    [now, lease],
+    `UPDATE runs SET status = 'running', started_at = COALESCE(runs.started_at, $1), last_started_at = $1, attempts = v.column2
+     FROM (VALUES ${values}) AS v WHERE runs.id = v.column1`,
+    [now, ...leased.flatMap((r) => [r.run_id, num(r.attempts) ?? 0])],
   );
-  const rows = yield* all<JobRow>(
+  const rows = yield* all<ClaimedRow>(
     `SELECT j.*, i.source, i.payload FROM jobs j JOIN inbox i ON i.event_id = j.event_id
-     WHERE j.lease = $1 ORDER BY j.seq`,
-    [lease],
+     WHERE j.id IN (${placeholders(ids.length, 2)}) AND j.lease = $1 ORDER BY j.seq`,
+    [lease, ...ids],
   );
-  return rows.map(toClaimed);
+  return batch(rows.map(toClaimed));
 }
 
 export function* extend(ctx: Ctx, job: Lease, leaseMs: number): Program<boolean> {
@@ -131,16 +164,33 @@ export function* extend(ctx: Ctx, job: Lease, leaseMs: number): Program<boolean>
   return rows.length > 0;
 }
 
-/** Complete or fail: the job row goes, the run records the outcome. */
-export function* finish(ctx: Ctx, delivery: Delivery, job: Lease, run: RunPatch): Program<boolean> {
+/** The run's sends, kept whatever happens to its lease: they reached upstream. First writer wins. */
+function* writeLedger(ctx: Ctx, entries: readonly LedgerWrite[]): Program<void> {
+  for (const entry of entries) {
+    yield* all("INSERT INTO ledger (key, result, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING", [
+      entry.key,
+      toJson(entry.result ?? null),
+      ctx.now(),
+    ]);
+  }
+}
+
+/**
+ * Complete or fail: the job row goes, the run records the outcome, the run's last sends enter the
+ * ledger: one transaction per finished run (before, the ledger entry was a commit of its own).
+ */
+export function* finish(ctx: Ctx, delivery: Delivery, job: Lease, run: RunPatch, ledger: readonly LedgerWrite[] = []): Program<boolean> {
+  yield* writeLedger(ctx, ledger);
   const row = yield* one<{ run_id: string; delivery: string | null }>(
     "DELETE FROM jobs WHERE id = $1 AND lease = $2 AND state = 'leased' RETURNING run_id, delivery",
     [job.id, job.lease],
   );
   if (!row) return false;
   const now = ctx.now();
-  yield* all("UPDATE runs SET duration_ms = $2 - last_started_at WHERE id = $1", [row.run_id, now]);
-  yield* updateRun(row.run_id, { finishedAt: now, ...run });
+  // One write of the run row (it holds the trace, the largest value of the run): the duration is
+  // set in the same statement as the outcome.
+  const { sets, params } = patchSql({ finishedAt: now, ...run }, 3);
+  yield* all(`UPDATE runs SET duration_ms = $2 - last_started_at, ${sets.join(", ")} WHERE id = $1`, [row.run_id, now, ...params]);
   if (row.delivery) yield* delivery.settle([row.delivery]);
   return true;
 }
@@ -154,7 +204,9 @@ export function* requeue(
   error: RunError | null,
   run: RunPatch,
   countAttempt: boolean,
+  ledger: readonly LedgerWrite[] = [],
 ): Program<boolean> {
+  yield* writeLedger(ctx, ledger);
   const held = yield* one<{ delivery: string | null }>(
     "SELECT delivery FROM jobs WHERE id = $1 AND lease = $2 AND state = 'leased'",
     [job.id, job.lease],

@@ -13,7 +13,7 @@ const direct: Delivery = {
   close: async () => undefined,
 };
 
-export function openSqliteQueue(store: SqlStore): SqlJobQueue {
+export function openSqliteQueue(store: SqlStore, poisonAfter?: number): SqlJobQueue {
   if (store.kind !== "sqlite") throw new Error("the SQLite queue needs a SQLite store");
-  return new SqlJobQueue("sqlite", store, direct);
+  return new SqlJobQueue("sqlite", store, direct, poisonAfter);
 }

@@ -45,6 +45,26 @@ export interface ClaimedJob extends Job {
 
 export type Lease = Pick<ClaimedJob, "id" | "lease">;
 
+/** A send's idempotency key and what upstream answered, stored when its run is settled. */
+export interface LedgerWrite {
+  readonly key: string;
+  readonly result: unknown;
+}
+
+/** A job whose lease expired `poisonAfter` times: failed for good with code POISONED, never run again. */
+export interface PoisonedJob extends Pick<Job, "id" | "runId" | "eventId" | "flow" | "version" | "attempts"> {
+  readonly error: RunError;
+}
+
+/**
+ * A claim: the leased jobs, plus the jobs this claim found abandoned for the last allowed time and
+ * failed (POISONED), so the claimer reports them like any failed run (metrics, alerts).
+ */
+export type ClaimBatch = ClaimedJob[] & { readonly poisoned: readonly PoisonedJob[] };
+
+/** How many lease expiries make a job poisoned, unless the queue is opened with another number. */
+export const DEFAULT_POISON_AFTER = 3;
+
 export interface QueueDepth {
   /** Claimable now if their ordering key allows. */
   readonly ready: number;
@@ -60,19 +80,24 @@ export interface JobQueue {
   enqueue(jobs: readonly NewJob[]): Promise<{ readonly jobId: string; readonly runId: string }[]>;
   /**
    * Leases up to `limit` jobs for `leaseMs`, oldest first. Expired leases (a worker killed mid-job)
-   * are reclaimed first, so their jobs come back here, with attempts counted.
+   * are reclaimed first, so their jobs come back here, with attempts counted; a job whose lease
+   * expired `poisonAfter` times is failed as POISONED instead and listed in `poisoned`.
    */
-  claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimedJob[]>;
+  claim(workerId: string, leaseMs: number, limit: number): Promise<ClaimBatch>;
   /** Pushes the lease end to now + leaseMs for long runs. */
   extend(job: Lease, leaseMs: number): Promise<boolean>;
+  /*
+   * Settling a job: `ledger` holds the run's sends not stored yet; they are written in the same
+   * transaction, first and whether or not the lease still holds (the upstream writes happened).
+   */
   /** Finished (run status `done` unless the patch says `skipped`). */
-  complete(job: Lease, run?: RunPatch): Promise<boolean>;
+  complete(job: Lease, run?: RunPatch, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   /** Finished for good (run status `failed`, goes to the failed list). */
-  fail(job: Lease, error: RunError, run?: RunPatch): Promise<boolean>;
+  fail(job: Lease, error: RunError, run?: RunPatch, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   /** Not before `at`; later jobs with the same key keep waiting behind it (run status `retrying`). */
-  retryLater(job: Lease, at: Millis, error: RunError, run?: RunPatch): Promise<boolean>;
+  retryLater(job: Lease, at: Millis, error: RunError, run?: RunPatch, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   /** Graceful shutdown: hands the job back at once, without counting the attempt. */
-  release(job: Lease): Promise<boolean>;
+  release(job: Lease, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   depth(): Promise<QueueDepth>;
   /** Stops the queue's own machinery (pg-boss); the store stays open. */
   close(): Promise<void>;

@@ -20,10 +20,10 @@ export function hookQueue(queue: JobQueue, hooks: QueueHooks): JobQueue {
       return jobs;
     },
     extend: (job, leaseMs) => queue.extend(job, leaseMs),
-    complete: (job, run) => queue.complete(job, run),
-    fail: (job, e, run) => queue.fail(job, error(e), run),
-    retryLater: (job, at, e, run) => queue.retryLater(job, at, error(e), run),
-    release: (job) => queue.release(job),
+    complete: (job, run, ledger) => queue.complete(job, run, ledger),
+    fail: (job, e, run, ledger) => queue.fail(job, error(e), run, ledger),
+    retryLater: (job, at, e, run, ledger) => queue.retryLater(job, at, error(e), run, ledger),
+    release: (job, ledger) => queue.release(job, ledger),
     depth: () => queue.depth(),
     close: () => queue.close(),
   };

@@ -4,27 +4,18 @@ import { Readable } from "node:stream";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AcceptInput } from "../ingest/accept.ts";
+import type { AcceptResult as StoredEvent } from "../store/types.ts";
 import { dedupKey } from "../triggers/verify/dedupKey.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 import { checkCaller } from "../triggers/verify/ipAllow.ts";
 import { verifyWebhook } from "../triggers/verify/schemes.ts";
 import type { HeaderReader, WebhookRefusalCode, WebhookSourceConfig } from "../triggers/verify/types.ts";
 
-export interface AcceptInput {
-  readonly source: string;
-  /** Same key ⇒ same event: the inbox stores it once. */
-  readonly dedupKey: string;
-  readonly payload: unknown;
-  /** Request headers, lower-case names, credentials left out. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Epoch milliseconds. */
-  readonly receivedAt: number;
-}
+export type { AcceptInput };
 
-export interface AcceptResult {
-  readonly eventId: string;
-  readonly duplicate: boolean;
-}
+/** What the route needs to answer: the stored event's id and whether it was stored before. */
+export type AcceptResult = Pick<StoredEvent, "eventId" | "duplicate">;
 
 export interface WebhookRouteDeps {
   readonly sources: (name: string) => WebhookSourceConfig | undefined;

@@ -1,4 +1,4 @@
-import { openPostgresStore } from "./postgres.ts";
+import { openPostgresStore, type PostgresStoreOptions } from "./postgres.ts";
 import { DEFAULT_SQLITE_PATH, openSqliteStore } from "./sqlite.ts";
 import type { StoreOptions } from "./sql/store.ts";
 import type { Store } from "./types.ts";
@@ -9,7 +9,7 @@ export const DEFAULT_STORE_URL = `sqlite:${DEFAULT_SQLITE_PATH}`;
  * `sqlite:./data/koppel.db`, `sqlite:/abs/path.db`, `sqlite::memory:` or `postgres://…`
  * (`postgresql://…`). Migrations are applied before it resolves.
  */
-export async function openStore(url: string = DEFAULT_STORE_URL, options: StoreOptions = {}): Promise<Store> {
+export async function openStore(url: string = DEFAULT_STORE_URL, options: StoreOptions & Pick<PostgresStoreOptions, "readOnly"> = {}): Promise<Store> {
   if (url.startsWith("sqlite:")) return openSqliteStore(url.slice("sqlite:".length) || DEFAULT_SQLITE_PATH, options);
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStore(url, options);
   throw new Error(`store.url "${url}": expected sqlite:<path>, sqlite::memory: or postgres://…`);

@@ -37,6 +37,10 @@ export class PostgresDriver implements Driver {
     return driveAsync(program, execOn(this.pool));
   }
 
+  read<T>(program: Program<T>): Promise<T> {
+    return this.run(program);
+  }
+
   async tx<T>(program: Program<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
@@ -95,6 +99,11 @@ export class PostgresDriver implements Driver {
 export interface PostgresStoreOptions extends StoreOptions {
   /** Pool size per replica. */
   readonly max?: number;
+  /**
+   * A reader's connection (`koppel backtest` as a read-only user): the schema is used as it is,
+   * since applying migrations needs CREATE rights even when there is nothing to apply.
+   */
+  readonly readOnly?: boolean;
 }
 
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<SqlStore> {
@@ -104,7 +113,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const driver = new PostgresDriver(pool);
   const store = new SqlStore(driver, options);
   try {
-    await driver.migrate(store.now());
+    if (!options.readOnly) await driver.migrate(store.now());
   } catch (error) {
     await pool.end();
     throw error;

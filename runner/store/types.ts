@@ -163,16 +163,27 @@ export interface Replica {
   readonly lastSeen: Millis;
 }
 
-export interface Store {
-  readonly kind: "sqlite" | "postgres";
-  readonly now: () => Millis;
+/*
+ * The store by role: each part of the runner names the role it needs (the worker a Ledger, the
+ * scheduler an Inbox, retention a Retention), not the whole Store. The jobs table's lifecycle after
+ * acceptance is the JobQueue's (runner/queue), which shares this database.
+ */
 
+/** Ingest: durable events with their queued runs and jobs, and the polling cursors. */
+export interface Inbox {
   /** Durably commits the event, its queued runs and jobs before resolving (ingest answers after). */
   acceptEvent(event: NewEvent): Promise<AcceptResult>;
   /** Many events in one transaction (group commit); results in input order. */
   acceptEvents(batch: readonly NewEvent[]): Promise<AcceptResult[]>;
   getEvent(eventId: string): Promise<InboxEvent | null>;
+  getCursor(name: string): Promise<string | null>;
+  setCursor(name: string, value: string): Promise<void>;
+  /** Accepts polled records (deduplicated) and moves the cursor in one transaction. */
+  enqueuePolled(cursorName: string, newCursor: string, events: readonly NewEvent[]): Promise<AcceptResult[]>;
+}
 
+/** The activity log: runs as the dashboard, API and alerts read them. */
+export interface RunLog {
   getRun(id: string): Promise<Run | null>;
   /** False when no such run. */
   updateRun(id: string, patch: RunPatch): Promise<boolean>;
@@ -180,32 +191,41 @@ export interface Store {
   /** Per flow over runs created in [from, to). */
   flowStats(window: { readonly from: Millis; readonly to?: Millis }): Promise<FlowStats[]>;
   failedRuns(limit?: number): Promise<RunSummary[]>;
+}
 
+/** Idempotency: what each send got back, so a re-run or replay does not write twice. */
+export interface Ledger {
   ledgerGet(key: string): Promise<LedgerEntry | null>;
   /** Insert if absent; an existing entry is never overwritten and is returned instead. */
   ledgerPut(key: string, result: unknown): Promise<{ readonly inserted: boolean; readonly entry: LedgerEntry }>;
+}
 
-  getCursor(name: string): Promise<string | null>;
-  setCursor(name: string, value: string): Promise<void>;
-  /** Accepts polled records (deduplicated) and moves the cursor in one transaction. */
-  enqueuePolled(cursorName: string, newCursor: string, events: readonly NewEvent[]): Promise<AcceptResult[]>;
-
+/** What replicas share: versions, liveness and leader locks. */
+export interface ClusterState {
   recordReload(reload: NewReload): Promise<void>;
   versionState(): Promise<VersionState>;
   heartbeat(replica: { readonly id: string; readonly version: string | null }): Promise<void>;
   /** Replicas seen since `seenSince` (default: all), most recent first. */
   replicas(seenSince?: Millis): Promise<Replica[]>;
-
   /** True when `holder` holds `name` until now + ttlMs (taken, renewed, or taken over after expiry). */
   tryLock(name: string, holder: string, ttlMs: number): Promise<boolean>;
   unlock(name: string, holder: string): Promise<void>;
+}
 
+/** Privacy: payloads and runs age out; one person's data can be erased. */
+export interface Retention {
   /** Blanks inbox payloads and run input/trace older than the cutoff, except events still queued. */
   purgePayloads(olderThan: Millis): Promise<{ readonly events: number; readonly runs: number; readonly ledger: number }>;
   /** Deletes finished runs, their unqueued events and ledger entries older than the cutoff. */
   purgeRuns(olderThan: Millis): Promise<{ readonly runs: number; readonly events: number; readonly ledger: number }>;
   /** Blanks every payload, trace, input, search text and ledger result that mentions the email. */
   erasePerson(email: string): Promise<{ readonly events: number; readonly runs: number; readonly ledger: number }>;
+}
+
+/** Every role over one database, as openStore returns it. */
+export interface Store extends Inbox, RunLog, Ledger, ClusterState, Retention {
+  readonly kind: "sqlite" | "postgres";
+  readonly now: () => Millis;
 
   close(): Promise<void>;
 }

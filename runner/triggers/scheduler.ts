@@ -1,9 +1,9 @@
 import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import type { Connector } from "../connectors/types.ts";
-import type { NewEvent, Store } from "../store/types.ts";
+import type { ClusterState, Inbox, NewEvent, Store } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { projectEnv } from "../worker/env.ts";
-import { runKeyFor, searchTextOf } from "../worker/route.ts";
+import { runKeyFor, searchTextOf } from "../ingest/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
 import { errorLabel } from "../privacy/error-label.ts";
 import { Serial } from "../serial.ts";
@@ -11,7 +11,7 @@ import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";
 import { realTimers, timerAt, type Timers } from "../time/timers.ts";
 
 export interface SchedulerOptions {
-  readonly store: Store;
+  readonly store: Inbox & Pick<ClusterState, "tryLock"> & Pick<Store, "now">;
   readonly versions: VersionRegistry;
   /** The runner's connector for a connection name. */
   readonly connector: (connection: string) => Connector | undefined;

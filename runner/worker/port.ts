@@ -1,30 +1,65 @@
 import { ConfigError } from "../../engine/errors.ts";
 import type { ConnectorPort, FindRequest, SendRequest, SendResult } from "../../engine/flow/port.ts";
 import type { Connector } from "../connectors/types.ts";
-import type { Store } from "../store/types.ts";
+import type { LedgerWrite } from "../queue/types.ts";
+import type { Ledger } from "../store/types.ts";
 
-export type Ledger = Pick<Store, "ledgerGet" | "ledgerPut">;
+/**
+ * One run's view of the ledger. A successful send is noted here and stored with the run's settling
+ * transaction (JobQueue.complete/fail/retryLater/release), not in a commit of its own: for the usual
+ * one-send flow that is one commit per order fewer. Before the run's next upstream call, whatever is
+ * noted is stored first (`save`), so at every upstream call all the run's earlier sends are in the
+ * ledger, as when each send was stored at once: a crash never costs more than the send in flight.
+ */
+export class RunLedger {
+  private readonly unsaved: LedgerWrite[] = [];
+
+  constructor(private readonly store: Ledger) {}
+
+  async get(key: string): Promise<{ readonly result: unknown } | null> {
+    return this.unsaved.find((e) => e.key === key) ?? (await this.store.ledgerGet(key));
+  }
+
+  note(key: string, result: unknown): void {
+    this.unsaved.push({ key, result });
+  }
+
+  async save(): Promise<void> {
+    const entries = this.unsaved.splice(0);
+    await Promise.all(entries.map((e) => this.store.ledgerPut(e.key, e.result)));
+  }
+
+  /** What the settling transaction must store; the ledger forgets it. */
+  take(): LedgerWrite[] {
+    return this.unsaved.splice(0);
+  }
+}
 
 /**
  * The engine's port for one run: finds go straight to the connector; a send whose idempotency key
  * is already in the ledger is answered from there without calling upstream. That is what keeps a
  * re-leased (crashed) or replayed job from writing twice what already succeeded.
  */
-export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: Ledger): ConnectorPort {
+export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: RunLedger): ConnectorPort {
   const connector = (name: string): Connector => {
     const found = connectors.get(name);
     if (!found) throw new ConfigError("UNKNOWN_CONNECTION", `connection '${name}' is not configured in this runner`);
     return found;
   };
   return {
-    find: async (req: FindRequest) => connector(req.connection).find(req),
+    find: async (req: FindRequest) => {
+      const target = connector(req.connection);
+      await ledger.save();
+      return target.find(req);
+    },
     async send(req: SendRequest): Promise<SendResult> {
       const target = connector(req.connection);
-      const earlier = await ledger.ledgerGet(req.idempotencyKey);
+      const earlier = await ledger.get(req.idempotencyKey);
       if (earlier) return { result: earlier.result as Record<string, unknown>, fromLedger: true };
+      await ledger.save();
       const sent = await target.send(req);
       // Only the keys later steps read are kept; exchanges belong to this run's trace.
-      await ledger.ledgerPut(req.idempotencyKey, sent.result);
+      ledger.note(req.idempotencyKey, sent.result);
       return sent;
     },
   };

@@ -1,19 +1,18 @@
 import { executeFlow } from "../../engine/flow/execute.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { ClaimedJob, JobQueue } from "../queue/types.ts";
-import type { RunError, RunPatch, Store } from "../store/types.ts";
+import type { Ledger, RunError, RunPatch } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { backoffDelay, retryAfterOf, type BackoffPolicy } from "./backoff.ts";
 import { projectEnv } from "./env.ts";
 import type { LeaseKeeper } from "./lease.ts";
-import { guardedPort, ledgerPort } from "./port.ts";
+import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
 import { runError, runRecord, type RunRecord } from "./record.ts";
-import { selectRecord } from "./route.ts";
 
 export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
 
 export interface ProcessDeps {
-  readonly store: Store;
+  readonly store: Ledger;
   readonly queue: JobQueue;
   readonly versions: VersionRegistry;
   readonly connectors: ConnectorSource;
@@ -62,13 +61,19 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const project = version.project;
   const env = projectEnv(project, now);
   const connectors = typeof deps.connectors === "function" ? deps.connectors(version) : deps.connectors;
-  const port = guardedPort(ledgerPort(connectors, deps.store), lease.check);
+  const ledger = new RunLedger(deps.store);
+  const port = guardedPort(ledgerPort(connectors, ledger), lease.check);
   const started = now();
   const result = await executeFlow(flow, job.payload, { ...env, port, flows: project.flows, eventId: job.eventId });
-  if (lease.interrupted === "lease-lost") return { ...base, disposition: "lost" };
-  if (lease.interrupted === "stopping") return settle("released", queue.release(job));
+  if (lease.interrupted === "lease-lost") {
+    // Not ours to settle any more, but what this run wrote upstream must still be remembered.
+    await ledger.save();
+    return { ...base, disposition: "lost" };
+  }
+  if (lease.interrupted === "stopping") return settle("released", queue.release(job, ledger.take()));
 
-  const input = await selectRecord(flow, job.payload, env).catch(() => undefined);
+  // The engine's own `input.select` result: evaluating it again here cost a second JSONata pass.
+  const input = result.input;
   const record = (extra: Partial<RunRecord> = {}): RunPatch => ({
     version: version.sha,
     input: deps.redact(input ?? null),
@@ -76,7 +81,7 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   });
 
   if (result.outcome !== "failed") {
-    return settle(result.outcome, queue.complete(job, { ...record(), status: result.outcome, error: null }));
+    return settle(result.outcome, queue.complete(job, { ...record(), status: result.outcome, error: null }, ledger.take()));
   }
   const error = result.error!;
   const recorded = runError(error);
@@ -88,7 +93,7 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
       ...(deps.backoff ? { policy: deps.backoff } : {}),
     });
     const retryAt = now() + delay;
-    return settle("retry", queue.retryLater(job, retryAt, recorded, record({ retryAt })), { error: recorded, retryAt });
+    return settle("retry", queue.retryLater(job, retryAt, recorded, record({ retryAt }), ledger.take()), { error: recorded, retryAt });
   }
-  return settle("failed", queue.fail(job, recorded, record()), { error: recorded });
+  return settle("failed", queue.fail(job, recorded, record(), ledger.take()), { error: recorded });
 }

@@ -1,5 +1,5 @@
-import type { ClaimedJob, JobQueue } from "../queue/types.ts";
-import type { Store } from "../store/types.ts";
+import type { ClaimBatch, ClaimedJob, JobQueue } from "../queue/types.ts";
+import type { Ledger } from "../store/types.ts";
 import type { VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 import { LeaseKeeper } from "./lease.ts";
@@ -8,7 +8,8 @@ import { processJob, type ConnectorSource, type ProcessedJob } from "./process.t
 export type { ConnectorSource, Disposition, ProcessedJob } from "./process.ts";
 
 export interface WorkerOptions {
-  readonly store: Store;
+  /** Runs record through the queue; the store is only asked for ledger entries. */
+  readonly store: Ledger;
   readonly queue: JobQueue;
   readonly versions: VersionRegistry;
   /** By connection name; a function when a reload may change connections (one map per version). */
@@ -41,6 +42,11 @@ export interface Worker {
   stop(options?: { readonly graceMs?: number }): Promise<void>;
   /** Claims one batch (up to the free concurrency), runs it and returns how each job ended. */
   runOnce(): Promise<ProcessedJob[]>;
+  /**
+   * New jobs were just committed in this process (a webhook accept): claim now instead of after the
+   * idle wait. The durable jobs row stays the truth; this only saves the up-to-500 ms poll lag.
+   */
+  wake(): void;
   readonly inFlight: number;
 }
 
@@ -87,20 +93,27 @@ export function createWorker(options: WorkerOptions): Worker {
     return done;
   }
 
-  async function claim(): Promise<ClaimedJob[]> {
+  /** Claims what fits; jobs the claim set aside as POISONED are reported like any failed run. */
+  async function claim(): Promise<{ jobs: ClaimedJob[]; poisoned: ProcessedJob[] }> {
     const free = options.concurrency - inFlight.size;
-    if (!accepting || free <= 0) return [];
+    if (!accepting || free <= 0) return { jobs: [], poisoned: [] };
+    let jobs: ClaimBatch;
     try {
-      return await queue.claim(workerId, leaseMs, free);
+      jobs = await queue.claim(workerId, leaseMs, free);
     } catch (error) {
       onError(error);
-      return [];
+      return { jobs: [], poisoned: [] };
     }
+    const poisoned = (jobs.poisoned ?? []).map((p): ProcessedJob => ({
+      jobId: p.id, runId: p.runId, flow: p.flow, disposition: "failed", attempts: p.attempts, version: p.version, error: p.error,
+    }));
+    for (const p of poisoned) options.onProcessed?.(p);
+    return { jobs, poisoned };
   }
 
   async function background(): Promise<void> {
     while (accepting) {
-      const jobs = await claim();
+      const { jobs } = await claim();
       for (const job of jobs) void run(job);
       const full = inFlight.size >= options.concurrency;
       if (jobs.length && !full) continue;
@@ -117,6 +130,9 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   return {
+    wake() {
+      if (inFlight.size < options.concurrency) wake?.();
+    },
     get inFlight() {
       return inFlight.size;
     },
@@ -125,8 +141,9 @@ export function createWorker(options: WorkerOptions): Worker {
       loop ??= background().finally(() => (loop = undefined));
     },
     async runOnce() {
-      const settled = await Promise.all((await claim()).map(run));
-      return settled.filter((p): p is ProcessedJob => p !== undefined);
+      const { jobs, poisoned } = await claim();
+      const settled = await Promise.all(jobs.map(run));
+      return [...poisoned, ...settled.filter((p): p is ProcessedJob => p !== undefined)];
     },
     async stop({ graceMs = 30_000 } = {}) {
       accepting = false;

@@ -37,7 +37,7 @@ function runGuide(): { status: number | null; stdout: string; stderr: string } {
 describe("docs/guide.md", () => {
   it("has shell blocks for every stage of the walkthrough", () => {
     const commands = shellBlocks(GUIDE).join("\n");
-    for (const c of ["npx koppel init", "npx koppel validate", "npx koppel test --update", "npx koppel coverage", "npx koppel diff --base main", "/api/reload"]) expect(commands).toContain(c);
+    for (const c of ["npx koppel init", "npx koppel validate", "npx koppel test --update", "npx koppel coverage", "npx koppel diff --base main", "npx koppel backtest --base main", "/api/reload"]) expect(commands).toContain(c);
   });
 
   it("the mapping repository's README names the same commands the guide runs after koppel init", () => {
@@ -62,6 +62,9 @@ describe("docs/guide.md", () => {
     expect(out).toContain('        payload.PaTp: "IDL" → "IDEAL"');
     expect(out).not.toContain("  = order already in AFAS is skipped (unchanged)");
     expect(out).toContain("1 changed, 1 unchanged, 0 newly failing, 1 added (--all lists the unchanged)");
+    // The sandbox's demo orders are the real traffic here; how many arrived depends on timing.
+    expect(out).toMatch(/^koppel backtest main \([0-9a-f]{7}\) → working tree$/m);
+    expect(out).toMatch(/^\d+ same, \d+ different, 0 newly failing, 0 newly passing, \d+ not comparable$/m);
 
     const repo = join(dir, "work/my-mappings");
     expect(readFileSync(join(repo, "koppel-diff.md"), "utf8")).toContain("| order (afas.FbSales insert) | `payload.PaTp` | `\"IDL\"` | `\"IDEAL\"` |");

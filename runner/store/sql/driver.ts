@@ -8,5 +8,11 @@ export interface Driver {
   run<T>(program: Program<T>): Promise<T>;
   /** All statements commit together or not at all. */
   tx<T>(program: Program<T>): Promise<T>;
+  /**
+   * A read at once, without waiting for writes queued or committing meanwhile: it sees what was
+   * committed, possibly before that commit's sync. Only for reads whose answer is safe to act on
+   * before then (the ledger: an entry exists only for an upstream write that happened).
+   */
+  read<T>(program: Program<T>): Promise<T>;
   close(): Promise<void>;
 }

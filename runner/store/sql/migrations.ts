@@ -122,6 +122,12 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ]),
   },
+  {
+    version: 3,
+    // Lease expiries per job (its runner died or hung holding it), apart from attempts, which also
+    // count ordinary retries: a job that takes its process down every time is set aside (POISONED).
+    statements: (d) => [`ALTER TABLE jobs ADD COLUMN expiries ${d.int} NOT NULL DEFAULT 0`],
+  },
 ];
 
 /** Applies pending migrations; the driver runs it in one transaction under its migration lock. */

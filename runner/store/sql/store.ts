@@ -54,7 +54,8 @@ export class SqlStore implements Store {
   }
 
   ledgerGet(key: string) {
-    return this.driver.run(ledger.ledgerGet(key));
+    // At once, not behind the next batch's sync: every send of every run asks first.
+    return this.driver.read(ledger.ledgerGet(key));
   }
   ledgerPut(key: string, result: unknown) {
     return this.driver.tx(ledger.ledgerPut(this.ctx, key, result));

@@ -14,7 +14,7 @@ import { openStore } from "../../../runner/store/open.ts";
 import type { Store } from "../../../runner/store/types.ts";
 import { createVersionRegistry } from "../../../runner/versions.ts";
 import type { ProcessedJob } from "../../../runner/worker/worker.ts";
-import { toNewEvent } from "../../../runner/worker/route.ts";
+import { toNewEvent } from "../../../runner/ingest/accept.ts";
 import { createWorker } from "../../../runner/worker/worker.ts";
 
 const REPO = resolve(import.meta.dirname, "../../..");

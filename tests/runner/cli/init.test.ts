@@ -67,14 +67,22 @@ describe("koppel init", () => {
         "npx koppel validate --lenient-env",
         "npx koppel test",
         "npx koppel diff --base origin/main --format markdown > koppel-diff.md",
+        'npx koppel backtest --base origin/main --since 24h --format markdown --store "$KOPPEL_BACKTEST_STORE" > koppel-backtest.md',
       ]);
       const output = join(dir, "github-output");
       for (const step of koppelSteps) {
         const run = await runStep(step, repo.dir, { GITHUB_OUTPUT: output });
         expect(run.status, `${step.run}\n${run.stdout}\n${run.stderr}`).toBe(0);
       }
-      expect(readFileSync(output, "utf8")).toBe("status=0\n");
+      expect(readFileSync(output, "utf8")).toBe("status=0\nstatus=0\n");
       expect(repo.read("koppel-diff.md")).toContain("**0 changed, 2 unchanged, 0 newly failing**");
+      // Without the secret the comment says how to turn the backtest on; with it, the backtest runs.
+      expect(repo.read("koppel-backtest.md")).toContain("add a repository secret KOPPEL_BACKTEST_STORE");
+      const backtest = koppelSteps.find((s) => s.run!.includes("koppel backtest"))!;
+      const withStore = await runStep(backtest, repo.dir, { GITHUB_OUTPUT: output, KOPPEL_BACKTEST_STORE: `sqlite:${join(dir, "empty-store.db")}` });
+      expect(withStore.status, withStore.stderr).toBe(0);
+      expect(readFileSync(output, "utf8")).toBe("status=0\nstatus=0\nstatus=0\n");
+      expect(repo.read("koppel-backtest.md")).toContain("**0 same, 0 different, 0 newly failing, 0 newly passing, 0 not comparable**");
     } finally {
       repo.remove();
     }

@@ -104,6 +104,62 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(payloadsOf(await queue.claim("w2", 10_000, 10))).toEqual(["a2"]);
   });
 
+  it("sets a job aside as POISONED when its lease expired three times, and runs the next job of its key", async () => {
+    await accept(order("a1", "A"), order("a2", "A"));
+    // Each claimer dies holding the job (a run that crashes its process): the lease just expires.
+    for (const worker of ["w1", "w2", "w3"]) {
+      const [held, ...rest] = await queue.claim(worker, 10_000, 1);
+      expect(rest).toEqual([]);
+      expect(payloadsOf([held!])).toEqual(["a1"]);
+      session.clock.advance(10_000);
+    }
+    const next = await queue.claim("w4", 10_000, 10);
+    expect(payloadsOf(next)).toEqual(["a2"]);
+    expect(next.poisoned).toEqual([expect.objectContaining({ flow: FLOW, attempts: 3, error: expect.objectContaining({ code: "POISONED" }) })]);
+    const [failed] = await store.failedRuns();
+    expect(failed).toMatchObject({ id: next.poisoned[0]!.runId, status: "failed", attempts: 3, finishedAt: session.clock.now(), error: { code: "POISONED" } });
+    expect(failed!.error!.message).toMatch(/expired 3 times/);
+    expect(await queue.depth()).toMatchObject({ leased: 1, total: 1 });
+  });
+
+  it("counts only lease expiries towards poison, not retries or graceful releases", async () => {
+    const poisonAfter2 = await session.queue(store, { poisonAfter: 2 });
+    await accept(order("a1", "A"));
+    for (let i = 0; i < 3; i++) {
+      const [job] = await poisonAfter2.claim("w1", 10_000, 1);
+      expect(await poisonAfter2.retryLater(job!, session.clock.now(), err)).toBe(true);
+      const [again] = await poisonAfter2.claim("w1", 10_000, 1);
+      expect(await poisonAfter2.release(again!)).toBe(true);
+    }
+    await poisonAfter2.claim("w1", 10_000, 1);
+    session.clock.advance(10_000);
+    const [back] = await poisonAfter2.claim("w2", 10_000, 1);
+    expect(back).toMatchObject({ attempts: 5 });
+    session.clock.advance(10_000);
+    const none = await poisonAfter2.claim("w3", 10_000, 1);
+    expect(none).toEqual([]);
+    expect(none.poisoned.map((p) => p.id)).toEqual([back!.id]);
+  });
+
+  it("stores a run's ledger rows with its settle; a settle that cannot be stored fails alone, its job still leased", async () => {
+    await accept(order("a1"), order("b1"), order("c1"));
+    const [a, b, c] = await queue.claim("w1", 30_000, 10);
+    const results = await Promise.allSettled([
+      queue.complete(a!, {}, [{ key: "a:order", result: { OrNu: "a1" } }]),
+      // A result that cannot be stored (BigInt has no JSON form) fails this settle only.
+      queue.complete(b!, {}, [{ key: "b:order", result: { OrNu: 1n } }]),
+      queue.fail(c!, err, {}, [{ key: "c:order", result: { OrNu: "c1" } }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((await store.ledgerGet("a:order"))?.result).toEqual({ OrNu: "a1" });
+    expect((await store.ledgerGet("c:order"))?.result).toEqual({ OrNu: "c1" });
+    expect(await store.ledgerGet("b:order")).toBeNull();
+    expect(await store.getRun(a!.runId)).toMatchObject({ status: "done" });
+    expect(await store.getRun(b!.runId)).toMatchObject({ status: "running" });
+    expect(await store.getRun(c!.runId)).toMatchObject({ status: "failed" });
+    expect(await queue.depth()).toMatchObject({ leased: 1, total: 1 });
+  });
+
   it("extends a lease so a long run is not reclaimed", async () => {
     await accept(order("1"));
     const [job] = await queue.claim("w1", 1000, 1);

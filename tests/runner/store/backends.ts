@@ -124,8 +124,8 @@ export class Session {
   async another(): Promise<Store> {
     return this.track(await this.backend.another(this.clock));
   }
-  async queue(store: Store): Promise<JobQueue> {
-    const queue = await openQueue(store, { supervise: false });
+  async queue(store: Store, options: { readonly poisonAfter?: number } = {}): Promise<JobQueue> {
+    const queue = await openQueue(store, { supervise: false, ...options });
     this.closers.unshift(() => queue.close());
     return queue;
   }

@@ -126,7 +126,7 @@ async function replicaStore(): Promise<Store> {
   return store;
 }
 
-async function scheduler(versions: VersionRegistry, extra: Omit<Partial<SchedulerOptions>, "connector"> & { connector?: Connector } = {}): Promise<{ s: Scheduler; store: Store }> {
+async function scheduler(versions: VersionRegistry, extra: Omit<Partial<SchedulerOptions>, "connector" | "store"> & { connector?: Connector; store?: Store } = {}): Promise<{ s: Scheduler; store: Store }> {
   const store = extra.store ?? (await replicaStore());
   const connector = extra.connector;
   const s = createScheduler({

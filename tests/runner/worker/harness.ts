@@ -13,7 +13,7 @@ import { nodeHost } from "../../../runner/project-host.ts";
 import type { JobQueue } from "../../../runner/queue/types.ts";
 import type { Store } from "../../../runner/store/types.ts";
 import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../../../runner/versions.ts";
-import { toNewEvent } from "../../../runner/worker/route.ts";
+import { toNewEvent } from "../../../runner/ingest/accept.ts";
 import { createWorker, type Worker, type WorkerOptions } from "../../../runner/worker/worker.ts";
 import type { Backend } from "../store/backends.ts";
 import { Session } from "../store/backends.ts";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../engine/errors.ts";
 import type { SendRequest } from "../../../engine/flow/port.ts";
-import type { LedgerEntry } from "../../../runner/store/types.ts";
-import { guardedPort, ledgerPort, type Ledger } from "../../../runner/worker/port.ts";
+import type { Ledger, LedgerEntry } from "../../../runner/store/types.ts";
+import { guardedPort, ledgerPort, RunLedger } from "../../../runner/worker/port.ts";
 import { FakeConnector } from "./harness.ts";
 
 function memoryLedger(): Ledger & { entries: Map<string, LedgerEntry> } {
@@ -26,11 +26,39 @@ describe("the run's connector port", () => {
   it("writes once per idempotency key and answers repeats from the ledger", async () => {
     const afas = new FakeConnector("afas");
     const ledger = memoryLedger();
-    const port = ledgerPort(new Map([["afas", afas]]), ledger);
+    const run = new RunLedger(ledger);
+    const port = ledgerPort(new Map([["afas", afas]]), run);
     expect(await port.send(send("e:f:order"))).toMatchObject({ result: { OrNu: "1" }, exchanges: [{ status: 201 }] });
     expect(await port.send(send("e:f:order"))).toEqual({ result: { OrNu: "1" }, fromLedger: true });
     expect(afas.sends).toHaveLength(1);
-    expect(ledger.entries.get("e:f:order")?.result).toEqual({ OrNu: "1" });
+    // Noted for the run's settling transaction, not stored on its own.
+    expect(ledger.entries.size).toBe(0);
+    expect(run.take()).toEqual([{ key: "e:f:order", result: { OrNu: "1" } }]);
+    // Another run (a replay) finds the stored entry.
+    await ledger.ledgerPut("e:f:order", { OrNu: "1" });
+    const replay = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger));
+    expect(await replay.send(send("e:f:order"))).toEqual({ result: { OrNu: "1" }, fromLedger: true });
+    expect(afas.sends).toHaveLength(1);
+  });
+
+  it("stores the run's earlier sends before its next upstream call", async () => {
+    const afas = new FakeConnector("afas");
+    const ledger = memoryLedger();
+    const port = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger));
+    await port.send(send("e:f:debtor"));
+    expect(ledger.entries.size).toBe(0);
+    afas.onFind = () => {
+      // At the moment the next call leaves, the debtor's send is already in the ledger.
+      expect([...ledger.entries.keys()]).toEqual(["e:f:debtor"]);
+      return [];
+    };
+    await port.find({ connection: "afas", object: "X", where: [] });
+    afas.onSend = (req) => {
+      expect([...ledger.entries.keys()]).toEqual(["e:f:debtor"]);
+      return { OrNu: req.payload.OrNu };
+    };
+    await port.send(send("e:f:order"));
+    expect(afas.sends).toHaveLength(2);
   });
 
   it("does not record a failed send, so the retry writes", async () => {
@@ -38,16 +66,16 @@ describe("the run's connector port", () => {
     afas.onSend = () => {
       throw new Error("boom");
     };
-    const ledger = memoryLedger();
-    const port = ledgerPort(new Map([["afas", afas]]), ledger);
+    const run = new RunLedger(memoryLedger());
+    const port = ledgerPort(new Map([["afas", afas]]), run);
     await expect(port.send(send("k"))).rejects.toThrow("boom");
-    expect(ledger.entries.size).toBe(0);
+    expect(run.take()).toEqual([]);
   });
 
   it("sends finds straight upstream and refuses an unconfigured connection", async () => {
     const afas = new FakeConnector("afas");
     afas.onFind = () => [{ a: 1 }];
-    const port = ledgerPort(new Map([["afas", afas]]), memoryLedger());
+    const port = ledgerPort(new Map([["afas", afas]]), new RunLedger(memoryLedger()));
     const find = { connection: "afas", object: "X", where: [] };
     expect(await port.find(find)).toEqual({ rows: [{ a: 1 }] });
     expect(await port.find(find)).toEqual({ rows: [{ a: 1 }] });
@@ -58,7 +86,7 @@ describe("the run's connector port", () => {
   it("asks the guard before every call", async () => {
     const afas = new FakeConnector("afas");
     let allow = true;
-    const port = guardedPort(ledgerPort(new Map([["afas", afas]]), memoryLedger()), async () => {
+    const port = guardedPort(ledgerPort(new Map([["afas", afas]]), new RunLedger(memoryLedger())), async () => {
       if (!allow) throw new Error("stopping");
     });
     await port.send(send("a"));

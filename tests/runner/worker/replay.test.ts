@@ -9,7 +9,7 @@ import { openQueue } from "../../../runner/queue/open.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import type { RunRecord } from "../../../runner/worker/record.ts";
 import { registryReplayDeps, replayRun, ReplayRefused } from "../../../runner/worker/replay.ts";
-import { toNewEvent } from "../../../runner/worker/route.ts";
+import { toNewEvent } from "../../../runner/ingest/accept.ts";
 import { backends } from "../store/backends.ts";
 import { orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { UpstreamError } from "../../../engine/errors.ts";
 import type { RunRecord } from "../../../runner/worker/record.ts";
 import { backends } from "../store/backends.ts";
@@ -141,6 +141,31 @@ describe.each(backends())("worker on $name", (backend) => {
     expect(await crashed).toMatchObject([{ disposition: "lost" }]);
     expect(world.afas.sent("TestOrder")).toHaveLength(1);
     expect(await world.store.getRun(runIds[0]!)).toMatchObject({ status: "done", attempts: 2 });
+  });
+
+  it("reports a job that hung its worker three times as failed POISONED, once, and never runs it again", async () => {
+    await open();
+    const { runIds } = await world.accept(orderEvent("1001"));
+    const hang = gate();
+    world.afas.onFind = () => hang.promise.then(() => []); // every run hangs, as a crash would leave it
+    const reported: unknown[] = [];
+    const hung: Promise<unknown>[] = [];
+    for (const workerId of ["A", "B", "C"]) {
+      hung.push(world.worker({ workerId, onProcessed: (job) => reported.push(job) }).runOnce());
+      await vi.waitFor(() => expect(world.afas.finds).toHaveLength(["A", "B", "C"].indexOf(workerId) + 1));
+      world.clock.advance(30_000);
+    }
+    const processed = await world.worker({ workerId: "D", onProcessed: (job) => reported.push(job) }).runOnce();
+    const poisoned = { runId: runIds[0], disposition: "failed", attempts: 3, error: expect.objectContaining({ code: "POISONED" }) };
+    expect(processed).toEqual([expect.objectContaining(poisoned)]);
+    expect(reported).toEqual([expect.objectContaining(poisoned)]);
+    expect(await world.store.failedRuns()).toMatchObject([{ id: runIds[0], status: "failed", error: { code: "POISONED" } }]);
+    expect(await world.worker({ workerId: "E" }).runOnce()).toEqual([]);
+    expect(world.afas.finds).toHaveLength(3);
+    hang.open();
+    // Woken up, each finds its lease gone and records nothing.
+    expect((await Promise.all(hung)).flat()).toMatchObject([{ disposition: "lost" }, { disposition: "lost" }, { disposition: "lost" }]);
+    expect(reported).toHaveLength(4);
   });
 
   it("runs events with the same run.key one at a time, in order, even across a retry", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { eventTypeOf, routeEvent, searchTextOf, toNewEvent } from "../../../runner/worker/route.ts";
-import { orderEvent, orderFlow, version, writeProject } from "./harness.ts";
+import { toNewEvent } from "../../../runner/ingest/accept.ts";
+import { eventTypeOf, routeEvent, searchTextOf } from "../../../runner/ingest/route.ts";
+import { orderEvent, orderFlow, version, writeProject } from "../worker/harness.ts";
 
 const project = writeProject({
   "order-to-afas": orderFlow("v1"),

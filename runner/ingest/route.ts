@@ -2,10 +2,8 @@ import type { Project } from "../../engine/config/load.ts";
 import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import { truthy } from "../../engine/flow/truth.ts";
 import { toKoppelError } from "../../engine/errors.ts";
-import type { AcceptInput } from "../server/webhooks.ts";
-import type { JobSpec, NewEvent } from "../store/types.ts";
-import type { MappingVersion } from "../versions.ts";
-import { projectEnv, type ProjectEnv } from "./env.ts";
+import type { JobSpec } from "../store/types.ts";
+import { projectEnv, type ProjectEnv } from "../worker/env.ts";
 
 export interface IncomingEvent {
   readonly source: string;
@@ -73,8 +71,11 @@ export async function routeEvent(project: Project, event: IncomingEvent, now: ()
   return { jobs, eventType, searchText: searchTextOf(event.payload, jobs.flatMap((j) => (j.runKey ? [j.runKey] : []))), problems };
 }
 
-/** The record a flow works on (`input.select`), without the schema check: that is the run's job. */
-export async function selectRecord(flow: CompiledFlow, event: unknown, env: ProjectEnv): Promise<unknown> {
+/**
+ * The record a flow works on (`input.select`), without the schema check: that is the run's job.
+ * Evaluated here only for `run.key`; the run evaluates it once more, and records what it got.
+ */
+async function selectRecord(flow: CompiledFlow, event: unknown, env: ProjectEnv): Promise<unknown> {
   return flow.input.select ? await flow.input.select.evaluate(scopeOf(event, env), env) : event;
 }
 
@@ -84,21 +85,6 @@ export async function runKeyFor(flow: CompiledFlow, event: unknown, env: Project
   const key = await flow.run.key.evaluate(scopeOf(await selectRecord(flow, event, env), env), env);
   if (key === undefined || key === null || key === "") return null;
   return typeof key === "string" ? key : JSON.stringify(key);
-}
-
-/** The inbox entry for an event the webhook route admitted: the `accept` the server injects. */
-export async function toNewEvent(version: MappingVersion, input: AcceptInput, now: () => number): Promise<NewEvent> {
-  const routing = await routeEvent(version.project, input, now);
-  return {
-    source: input.source,
-    dedupKey: input.dedupKey,
-    payload: input.payload,
-    headers: input.headers,
-    flowVersion: version.sha,
-    jobs: routing.jobs,
-    searchText: routing.searchText,
-    receivedAt: input.receivedAt,
-  };
 }
 
 const SEARCHABLE = /^(number|orderNumber|externalNumber|email|emailAddress|EmAd|OrNu|DbId)$/i;

@@ -1,0 +1,243 @@
+/**
+ * Orders end to end: Koppel composed as `koppel serve` composes it (a real process: webhook fast
+ * path, durable SQLite inbox, worker, ledger, redacted run records, default logging) against a
+ * hand-written mapper that POSTs straight to AFAS (bench/e2e/handwritten.ts), both facing the same
+ * fake AFAS and the same load in the same run, with AFAS answering at once (lat0) and after 50 ms.
+ *
+ *   npx tsx bench/e2e.ts [--orders 2000] [--warmup 500] [--concurrency 32] [--latencies 0,50]
+ *
+ * An order is done when the fake AFAS has answered its FbSales insert (Koppel answers the webhook
+ * 202 first and writes later). orders/s = orders / (last insert − first send); CPU ms/order = the
+ * system process's user+sys time over the measured orders (read from /proc, including what it does
+ * up to 300 ms after the last insert); peak RSS = its VmHWM after the run, warm-up included. The
+ * first 50 AFAS bodies of each system are compared with the reference mapping (bench/e2e/orders.ts).
+ *
+ * `koppel serve` runs the compiled build (bin/koppel.js; `npm run build` first). The hand-written
+ * system is a TypeScript file started through tsx, so its RSS carries the loader (~30 MB): the
+ * ratio flatters it, not Koppel.
+ */
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { isDeepStrictEqual } from "node:util";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { fbSalesBody, shopOrder } from "./e2e/orders.ts";
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: "string", default: "2000" },
+    warmup: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "32" },
+    latencies: { type: "string", default: "0,50" },
+  },
+});
+const ORDERS = Number(values.orders);
+const WARMUP = Number(values.warmup);
+const CONCURRENCY = Number(values.concurrency);
+const LATENCIES = values.latencies.split(",").map(Number);
+const TOKEN = "e2e".padEnd(64, "0").replace(/[^0-9a-f]/g, "a");
+const ROOT = join(import.meta.dirname, "..");
+const CLK_TCK = 100;
+
+// ---------------------------------------------------------------- fake AFAS (this process)
+
+interface Round {
+  readonly prefix: string;
+  readonly expected: number;
+  inserts: number;
+  lastAt: number;
+  readonly bodies: Map<string, unknown>;
+  done?: () => void;
+}
+
+/** FbSales inserts answered after `latency` ms; counts them per round and the calls in flight. */
+function startFakeAfas(latency: number): Promise<{ url: string; round: (r: Round) => void; maxInFlight: () => number; close: () => void }> {
+  let current: Round | undefined;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.method !== "POST" || !req.url?.endsWith("/connectors/FbSales")) return void res.writeHead(404).end();
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { FbSales: { Element: { Fields: { RfCs: string } } } };
+      const number = body.FbSales.Element.Fields.RfCs;
+      const answer = () => {
+        inFlight--;
+        const round = current;
+        if (round && number.startsWith(round.prefix)) {
+          if (round.bodies.size < 50) round.bodies.set(number, body);
+          round.inserts++;
+          round.lastAt = performance.now();
+          if (round.inserts === round.expected) round.done?.();
+        }
+        const text = JSON.stringify({ results: { FbSales: { OrNu: number } } });
+        res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+      };
+      if (latency > 0) setTimeout(answer, latency);
+      else answer();
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as { port: number }).port}/ProfitRestServices`,
+        round: (r) => (current = r),
+        maxInFlight: () => maxInFlight,
+        close: () => {
+          server.closeAllConnections();
+          server.close();
+        },
+      }),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- systems under test
+
+interface System {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function startKoppel(afasUrl: string): Promise<System> {
+  const dir = mkdtempSync(join(tmpdir(), "koppel-bench-e2e-"));
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, "bin/koppel.js"), "serve", "--config", join(ROOT, "bench/fixtures/e2e/mapping.config.yaml"), "--port", String(port), "--host", "127.0.0.1"], {
+    env: { ...process.env, BENCH_AFAS_URL: afasUrl, BENCH_AFAS_TOKEN: TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "koppel.db")}`, KOPPEL_ADMIN_TOKEN: "bench-e2e-admin-token-0123456789" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let errors = "";
+  child.stderr?.on("data", (d: Buffer) => (errors += d.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (i > 300 || child.exitCode !== null) throw new Error(`koppel serve did not come up:\n${errors}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name: "koppel", url: `${base}/webhooks/shop`, child,
+    async stop() {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startHandwritten(afasUrl: string): Promise<System> {
+  const child = fork(join(ROOT, "bench/e2e/handwritten.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, BENCH_AFAS_URL: `${afasUrl}/connectors/FbSales`, BENCH_AFAS_TOKEN: TOKEN },
+  });
+  const port = await new Promise<number>((resolve) => child.once("message", (m) => resolve((m as { port: number }).port)));
+  return {
+    name: "hand-written", url: `http://127.0.0.1:${port}/order`, child,
+    async stop() {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
+
+// ---------------------------------------------------------------- load and measurement
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+function peakRssMb(pid: number): number {
+  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return Number(kb) / 1024;
+}
+
+/** Posts `count` orders over CONCURRENCY keep-alive connections (closed loop); resolves when AFAS has them all. */
+async function drive(system: System, afas: Awaited<ReturnType<typeof startFakeAfas>>, prefix: string, count: number) {
+  const round: Round = { prefix, expected: count, inserts: 0, lastAt: 0, bodies: new Map() };
+  const allIn = new Promise<void>((resolve) => (round.done = resolve));
+  afas.round(round);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const target = new URL(system.url);
+  const post = (i: number) =>
+    new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify(shopOrder(`${prefix}${i}`, i));
+      const req = http.request(target, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  let next = 0;
+  let refused = 0;
+  const started = performance.now();
+  const cpuBefore = cpuMs(system.child.pid!);
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        const status = await post(next++);
+        if (status >= 300) refused++;
+      }
+    }),
+  );
+  const timeout = setTimeout(() => round.done?.(), 120_000);
+  await allIn;
+  clearTimeout(timeout);
+  await new Promise((r) => setTimeout(r, 300));
+  const cpu = cpuMs(system.child.pid!) - cpuBefore;
+  agent.destroy();
+  const mismatches = [...round.bodies].filter(([number, body]) => !isDeepStrictEqual(body, fbSalesBody(shopOrder(number, Number(number.slice(prefix.length)))))).length;
+  return {
+    ordersPerSecond: (round.inserts / (round.lastAt - started)) * 1000,
+    cpuMsPerOrder: cpu / count,
+    complete: round.inserts === count,
+    refused,
+    mismatches,
+  };
+}
+
+// ---------------------------------------------------------------- the run
+
+const rows: string[] = [];
+for (const latency of LATENCIES) {
+  const afas = await startFakeAfas(latency);
+  const results: Record<string, Awaited<ReturnType<typeof drive>> & { rss: number }> = {};
+  for (const start of [startHandwritten, startKoppel]) {
+    const system = await start(afas.url);
+    try {
+      await drive(system, afas, `W${latency}-${system.name}-`, WARMUP);
+      const measured = await drive(system, afas, `M${latency}-${system.name}-`, ORDERS);
+      results[system.name] = { ...measured, rss: peakRssMb(system.child.pid!) };
+    } finally {
+      await system.stop();
+    }
+  }
+  afas.close();
+  const base = results["hand-written"]!;
+  for (const [name, r] of Object.entries(results)) {
+    const check = r.complete && r.refused === 0 && r.mismatches === 0 ? "ok" : `FAIL (complete ${r.complete}, refused ${r.refused}, mismatches ${r.mismatches})`;
+    rows.push(
+      [`lat${latency}`.padEnd(6), name.padEnd(13), r.ordersPerSecond.toFixed(0).padStart(8), (r.ordersPerSecond / base.ordersPerSecond).toFixed(2).padStart(8),
+        r.cpuMsPerOrder.toFixed(2).padStart(8), r.rss.toFixed(0).padStart(8), `  ${check}`].join(" "),
+    );
+  }
+}
+console.log(`orders end to end: ${ORDERS} measured after ${WARMUP} warm-up, ${CONCURRENCY} connections, AFAS capped at 8 calls`);
+console.log(["scenario", "system       ", "orders/s", "x hand", "cpu ms", "peak MB", "  check"].join(" "));
+for (const row of rows) console.log(row);

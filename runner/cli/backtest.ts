@@ -1,0 +1,65 @@
+import { backtest } from "../integrator/backtest.ts";
+import { formatBacktestJson, formatBacktestMarkdown, formatBacktestText } from "../integrator/backtest-report.ts";
+import { GitError } from "../integrator/git.ts";
+import { retainedRuns } from "../integrator/retained-runs.ts";
+import { loadBothRevisions } from "../integrator/revision-projects.ts";
+import { storeUrlFor } from "../integrator/store-url.ts";
+import { createRedactor } from "../privacy/redact.ts";
+import { openStore } from "../store/open.ts";
+import { parseDuration } from "../time/duration.ts";
+import { command, parseCommand, usageError } from "./args.ts";
+import type { CliIO } from "./io.ts";
+import { CONFIG_OPTION, DEFAULT_CONFIG, STORE_OPTION } from "./load.ts";
+
+const FORMATS = { text: formatBacktestText, markdown: formatBacktestMarkdown, json: formatBacktestJson } as const;
+
+/** Exit 1 only when a run that succeeded at the base fails at the head, as `koppel diff` does. */
+export const BACKTEST = command({
+  name: "backtest",
+  summary: "Run the retained runs of a period through two git revisions with the network off, each read answered from what the run recorded, and compare their writes per step and field. Exit 1 when a run newly fails.",
+  options: {
+    base: { type: "string", value: "rev", help: "the revision to compare with (required), e.g. origin/main" },
+    head: { type: "string", value: "rev", help: "the revision under review (default: the working tree)" },
+    since: { type: "string", value: "duration", help: "how far back to take runs: 30m, 24h, 7d (default 24h)" },
+    flow: { type: "string", value: "name", help: "only runs of this flow" },
+    limit: { type: "string", value: "N", help: "how many differing runs to show in full (default 20)" },
+    config: CONFIG_OPTION,
+    store: STORE_OPTION,
+    format: { type: "string", choices: Object.keys(FORMATS), help: "markdown: a pull-request comment; json: for tools (default text)" },
+  },
+});
+
+export async function backtestCommand(argv: readonly string[], io: CliIO, cwd: string = process.cwd()): Promise<number> {
+  const args = parseCommand(BACKTEST, argv, io);
+  if (typeof args === "number") return args;
+  const { base, head, flow } = args.values;
+  if (!base) return usageError(BACKTEST, io, "--base <rev> is required");
+  let sinceMs: number;
+  try {
+    sinceMs = parseDuration(args.values.since ?? "24h");
+  } catch (e) {
+    return usageError(BACKTEST, io, `--since: ${(e as Error).message}`);
+  }
+  const limit = Number(args.values.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 0) return usageError(BACKTEST, io, `--limit must be a whole number (got ${args.values.limit})`);
+  const format = (args.values.format ?? "text") as keyof typeof FORMATS;
+  try {
+    const sides = await loadBothRevisions({ cwd, config: args.values.config ?? DEFAULT_CONFIG, base, ...(head ? { head } : {}) });
+    // Only reads: a read-only database user (what the CI secret should hold) is enough.
+    const store = await openStore(storeUrlFor(args.values.store, sides.head.project ?? sides.base.project, cwd), { readOnly: true });
+    try {
+      const since = store.now() - sinceMs;
+      const runs = await retainedRuns(store, { from: since, ...(flow ? { flow } : {}) });
+      // Masked by the deployed (base) version's logging rules, as the dashboard shows these runs.
+      const result = await backtest(runs, sides.base, sides.head, createRedactor(sides.base.project?.config.logging ?? {}));
+      io.out(FORMATS[format]({ ...sides, since, ...(flow ? { flow } : {}), result, limit }));
+      return result.totals["newly failing"] > 0 ? 1 : 0;
+    } finally {
+      await store.close();
+    }
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e;
+    io.err(`koppel backtest: ${e.message}`);
+    return 2;
+  }
+}

@@ -1,0 +1,126 @@
+import { isDeepStrictEqual } from "node:util";
+import type { Project } from "../../engine/config/load.ts";
+import { executeFlow } from "../../engine/flow/execute.ts";
+import { mockPort } from "../../engine/flow/fixtures.ts";
+import type { ConnectorPort, FindRequest } from "../../engine/flow/port.ts";
+import type { Effect, Outcome } from "../../engine/flow/result.ts";
+import type { Redactor } from "../privacy/redact.ts";
+import { projectEnv } from "../worker/env.ts";
+import { compareEffects, type EffectChange } from "./compare.ts";
+import { redactChanges } from "./redact-changes.ts";
+import type { RetainedRun } from "./retained-runs.ts";
+
+/** One revision's project, or why it does not load. */
+export interface Revision {
+  readonly name: string;
+  readonly sha?: string;
+  readonly project?: Project;
+  readonly errors: readonly string[];
+}
+
+/** What one revision did with a retained run. */
+export interface Rerun {
+  readonly outcome: Outcome;
+  readonly reason?: string;
+  readonly effects: readonly Effect[];
+  /** Reads the recorded run did not make (by step path): their answers would be guesses. */
+  readonly needsLiveRead: readonly string[];
+}
+
+export type RunVerdict = "same" | "different" | "newly failing" | "newly passing" | "not comparable";
+
+export interface RunComparison {
+  readonly runId: string;
+  readonly flow: string;
+  readonly createdAt: number;
+  readonly verdict: RunVerdict;
+  /** Why a run is not comparable (purged payload, a read that needs the live system). */
+  readonly reason?: string;
+  readonly outcome?: { readonly before: string; readonly after: string; readonly reason?: string };
+  /** Field values masked as the activity log masks them. */
+  readonly effects: readonly EffectChange[];
+}
+
+export type BacktestTotals = Record<RunVerdict, number>;
+
+export interface Backtest {
+  readonly runs: readonly RunComparison[];
+  readonly totals: BacktestTotals;
+}
+
+/**
+ * Runs every retained run through both revisions, each read answered from what the run recorded,
+ * and compares the writes per step and field as `koppel diff` compares fixture cases.
+ */
+export async function backtest(runs: readonly RetainedRun[], base: Revision, head: Revision, redact: Redactor): Promise<Backtest> {
+  const out: RunComparison[] = [];
+  for (const run of runs) out.push(await compareRun(run, base, head, redact));
+  const totals: BacktestTotals = { same: 0, different: 0, "newly failing": 0, "newly passing": 0, "not comparable": 0 };
+  for (const r of out) totals[r.verdict]++;
+  return { runs: out, totals };
+}
+
+async function compareRun(run: RetainedRun, base: Revision, head: Revision, redact: Redactor): Promise<RunComparison> {
+  const common = { runId: run.id, flow: run.flow, createdAt: run.createdAt };
+  if (run.unusable) return { ...common, verdict: "not comparable", reason: run.unusable, effects: [] };
+  const before = await rerun(run, base, redact);
+  const after = await rerun(run, head, redact);
+  const live = [...new Set([...before.needsLiveRead, ...after.needsLiveRead])];
+  if (live.length) return { ...common, verdict: "not comparable", reason: `needs a live read: ${live.join(", ")}`, effects: [] };
+  const effects = redactChanges(compareEffects(before.effects, after.effects), before.effects, after.effects, redact);
+  const outcomeChanged = before.outcome !== after.outcome;
+  // A reason quotes the data ("SKUs not in AFAS: …", an upstream message): masked like the rest.
+  const reason = after.reason !== undefined ? { reason: String(redact(after.reason)) } : {};
+  const outcome = outcomeChanged ? { outcome: { before: before.outcome, after: after.outcome, ...reason } } : {};
+  return { ...common, verdict: verdict(before.outcome, after.outcome, effects.length > 0), ...outcome, effects };
+}
+
+function verdict(before: Outcome, after: Outcome, writesChanged: boolean): RunVerdict {
+  if (before !== "failed" && after === "failed") return "newly failing";
+  if (before === "failed" && after !== "failed") return "newly passing";
+  return writesChanged || before !== after ? "different" : "same";
+}
+
+/** The run's event through one revision's flow, at the run's own clock, with the network off. */
+export async function rerun(run: RetainedRun, revision: Revision, redact: Redactor): Promise<Rerun> {
+  const flow = revision.project?.flows.get(run.flow);
+  if (!revision.project || !flow) {
+    const reason = revision.project ? `flow ${run.flow} is not in ${revision.name}` : `${revision.name} does not load`;
+    return { outcome: "failed", reason, effects: [], needsLiveRead: [] };
+  }
+  const needsLiveRead: string[] = [];
+  const result = await executeFlow(flow, run.input, {
+    ...projectEnv(revision.project, () => run.now),
+    port: recordedPort(run, redact, needsLiveRead),
+    flows: revision.project.flows,
+    eventId: run.eventId ?? run.id,
+  });
+  return {
+    outcome: result.outcome,
+    ...(result.reason !== undefined ? { reason: result.reason } : {}),
+    effects: result.effects.map(({ step, send, op, payload }) => ({ step, send, op, payload })),
+    needsLiveRead,
+  };
+}
+
+/**
+ * The recorded answers as a port. A read the run did not make, or made with other filters (compared
+ * masked, as the trace keeps them), is noted: its recorded answer would be a guess.
+ */
+function recordedPort(run: RetainedRun, redact: Redactor, missing: string[]): ConnectorPort {
+  const recorded = mockPort({ ...run.mocks });
+  const asked = new Map<string, number>();
+  const note = (what: string) => missing.includes(what) || missing.push(what);
+  return {
+    find(req: FindRequest) {
+      const step = req.step ?? `${req.connection}.${req.object}`;
+      const n = asked.get(step) ?? 0;
+      asked.set(step, n + 1);
+      const reads = run.reads[step];
+      if (!Object.hasOwn(run.mocks, step)) note(`${step} (not made by the run)`);
+      else if (reads && n < reads.length && !isDeepStrictEqual(JSON.parse(JSON.stringify(redact({ where: req.where }))), reads[n])) note(`${step} (other filters than the run's)`);
+      return recorded.find(req);
+    },
+    send: (req) => recorded.send(req),
+  };
+}

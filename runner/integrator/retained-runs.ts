@@ -1,0 +1,67 @@
+import type { TraceEntry } from "../../engine/flow/result.ts";
+import type { RunStatus, RunSummary, Store } from "../store/types.ts";
+import type { RunRecord } from "../worker/record.ts";
+import { mocksFromTrace } from "./run-mocks.ts";
+
+const FINISHED: readonly RunStatus[] = ["done", "skipped", "failed"];
+/** The store's page size cap for listRuns. */
+const PAGE = 1000;
+
+/** A finished run as the store still holds it, ready to be run again with the network off. */
+export interface RetainedRun {
+  readonly id: string;
+  readonly flow: string;
+  readonly createdAt: number;
+  /** The clock the run saw, so `$now()` answers as it did. */
+  readonly now: number;
+  readonly eventId: string | null;
+  readonly recordedOutcome: RunStatus;
+  /**
+   * The inbox event's payload, which the worker ran (the run's own `input` is redacted); absent
+   * with `unusable` saying why when retention or erasure already removed what a rerun needs.
+   */
+  readonly input?: unknown;
+  /** The recorded answers per step path, in the shape fixture mocks take. */
+  readonly mocks: Readonly<Record<string, unknown>>;
+  /** What each find step asked (its filters, masked as the trace keeps them), per step path in order. */
+  readonly reads: Readonly<Record<string, readonly unknown[]>>;
+  readonly unusable?: string;
+}
+
+export interface RetainedQuery {
+  readonly from: number;
+  readonly flow?: string;
+}
+
+/** Every finished run created since `from`, oldest first, with its event and recorded reads. */
+export async function retainedRuns(store: Store, query: RetainedQuery): Promise<RetainedRun[]> {
+  const summaries: RunSummary[] = [];
+  let before: RunSummary | undefined;
+  for (;;) {
+    const page = await store.listRuns({ status: FINISHED, from: query.from, limit: PAGE, ...(query.flow ? { flow: query.flow } : {}), ...(before ? { before } : {}) });
+    summaries.push(...page);
+    if (page.length < PAGE) break;
+    before = page[page.length - 1];
+  }
+  const out: RetainedRun[] = [];
+  for (const summary of summaries.reverse()) out.push(await retained(store, summary));
+  return out;
+}
+
+async function retained(store: Store, summary: RunSummary): Promise<RetainedRun> {
+  const common = { id: summary.id, flow: summary.flow, createdAt: summary.createdAt, now: summary.startedAt ?? summary.createdAt, eventId: summary.eventId, recordedOutcome: summary.status };
+  const run = await store.getRun(summary.id);
+  const record = run?.trace as Partial<RunRecord> | null | undefined;
+  const steps = Array.isArray(record?.steps) ? (record.steps as TraceEntry[]) : undefined;
+  if (!steps) return { ...common, mocks: {}, reads: {}, unusable: "its trace (the recorded read answers) was purged by retention or erased" };
+  const event = summary.eventId ? await store.getEvent(summary.eventId) : null;
+  if (!event) return { ...common, mocks: {}, reads: {}, unusable: "its inbox event is no longer in the store" };
+  if (event.payload === null || event.payload === undefined) return { ...common, mocks: {}, reads: {}, unusable: "its event payload was purged by retention or erased" };
+  return { ...common, input: event.payload, mocks: mocksFromTrace(steps), reads: readsFromTrace(steps) };
+}
+
+function readsFromTrace(steps: readonly TraceEntry[]): Record<string, unknown[]> {
+  const reads: Record<string, unknown[]> = {};
+  for (const entry of steps) if (entry.kind === "find" && entry.status === "ok") (reads[entry.step] ??= []).push(entry.request);
+  return reads;
+}
