@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProject } from "../../../engine/config/load.ts";
 import { nodeHost } from "../../../runner/project-host.ts";
-import { toNewEvent } from "../../../runner/worker/route.ts";
+import { toNewEvent } from "../../../runner/ingest/accept.ts";
 
 const CONFIG = resolve(import.meta.dirname, "../../../mapping.config.yaml");
 
