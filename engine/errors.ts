@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   CALL_CYCLE: { actor: "integrator", title: "flows call each other in a cycle" },
   DUPLICATE_FLOW: { actor: "integrator", title: "two flows share a name" },
   NO_SCHEMA: { actor: "integrator", title: "send to an object that has no schema" },
+  UNKNOWN_FIELD: { actor: "integrator", title: "field or object is not in the target's schema" },
   UNKNOWN_CONNECTION: { actor: "integrator", title: "connection is not configured" },
   TEST_CASE: { actor: "integrator", title: "fixture test case is malformed" },
   FIXTURE_REFUSED: { actor: "integrator", title: "no fixture case can be built from this run" },

@@ -2,7 +2,7 @@ import flowSchema from "../../schemas/flow.schema.json" with { type: "json" };
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { ConfigError } from "../errors.ts";
-import { compileFlow } from "../flow/compile.ts";
+import { compileFlow, type CompileContext } from "../flow/compile.ts";
 import type { FlowDocument } from "../flow/flow-document.ts";
 import type { CompiledFlow, SendSchema } from "../flow/plan.ts";
 import { schemaKey } from "../flow/record-key.ts";
@@ -45,7 +45,8 @@ export interface Project {
 }
 
 const ajv = createAjv();
-const validateFlow = ajv.compile<FlowDocument>(flowSchema);
+// The per-target field docs in flow.schema.json are for editors and constrain nothing; compiling them would only slow every load.
+const validateFlow = ajv.compile<FlowDocument>({ ...flowSchema, $defs: { ...flowSchema.$defs, sendTargets: {} } });
 const validateConfig = ajv.compile(configSchema);
 
 export function loadProject(configPath: string, host: ProjectHost, limits?: Limits): { project?: Project; errors: ConfigError[] } {
@@ -71,6 +72,8 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
 
   const schemas = new SchemaCache(host);
   const flowSources: { source: YamlSource; document: FlowDocument }[] = [];
+  /** Flows that fail their schema: still compiled, so their expression and reference errors show in the same pass. */
+  const invalidSources: YamlSource[] = [];
   const baseDir = host.dirname(configPath);
   config.flows.forEach((pattern, i) => {
     const paths = pattern.includes("*") ? host.glob(pattern, baseDir) : [host.resolve(baseDir, pattern)];
@@ -85,6 +88,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
       const read = readAgainstSchema(validateFlow, source);
       errors.push(...read.errors);
       if (read.value) flowSources.push({ source, document: read.value });
+      else invalidSources.push(source);
     }
   });
 
@@ -101,7 +105,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   const ctx = {
     connections: config.connections,
     maps: new Set(Object.keys(config.maps ?? {})),
-    flowNames: new Set(byName.keys()),
+    flowNames: new Set([...byName.keys(), ...invalidSources.map((source) => String((source.value as { flow?: unknown } | null)?.flow))]),
     sendSchema: (type: string, object: string) => schemas.send(type, object),
     inputSchema: (flowFile: string, ref: string) => schemas.input(flowFile, ref),
     ...(limits ? { limits } : {}),
@@ -111,9 +115,25 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
     errors.push(...compileErrors);
     if (flow) flows.set(name, flow);
   }
+  for (const source of invalidSources) errors.push(...lintInvalidFlow(source, ctx, errors));
   errors.push(...findCallCycles(flows));
   files.push(...schemas.files);
   return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files, schemaDirs: host.schemaDirs }, errors: [] };
+}
+
+/**
+ * Compile errors of a flow that failed its schema, less the ones already reported. A document the
+ * schema refused may trip the compiler in ways a valid one cannot; then the schema errors stand alone.
+ */
+function lintInvalidFlow(source: YamlSource, ctx: CompileContext, reported: readonly ConfigError[]): ConfigError[] {
+  if (!source.value || typeof source.value !== "object") return [];
+  const seen = new Set(reported.map((e) => e.format()));
+  try {
+    // Read as if valid on purpose: whatever the compiler trips over here is caught below.
+    return compileFlow(source, source.value as FlowDocument, ctx).errors.filter((e) => !seen.has(e.format()));
+  } catch {
+    return [];
+  }
 }
 
 function readYaml(path: string, host: ProjectHost, errors: ConfigError[], referencedAt?: ConfigError["position"]): YamlSource | undefined {

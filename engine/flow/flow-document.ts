@@ -30,39 +30,6 @@ export interface FlowDocument {
 /** A JSONata expression, or a number/boolean/null literal. The context `$` is the flow's input (inside `each`: the current element). Bindings: $input (the flow's input, everywhere), $steps, $settings, $maps, $item, $index, $mapValue(table, key), $now(), $localDate(timestamp). */
 export type Expression = string | number | boolean | null;
 
-/** JSONata expression; the step runs (or skips/fails) when it is truthy. */
-export type Condition = string | boolean;
-
-/** Name for this step's result: later expressions read it as `$steps.<id>`; fixture mocks are keyed by it. */
-export type StepId = string;
-
-/** `<connection>.<object>`: a connection from mapping.config.yaml and one of its objects (AFAS connector id, AsPos resource). */
-export type Target = string;
-
-/** Target field → expression. A field whose expression yields null or nothing is left out of the payload. */
-export interface FieldMap {
-  readonly [key: string]: Expression;
-}
-
-/** A nested object of the payload (AFAS `Objects`). With `each` it becomes a list, one entry per item. */
-export interface NestedObject {
-  /** List to iterate; inside, `$item` is the element and `$index` its position. */
-  readonly each?: Expression;
-  /** Leave the object (or the item) out unless this holds. */
-  readonly when?: Condition;
-  readonly fields?: FieldMap;
-  readonly objects?: ObjectMap;
-  /** What this part of the payload is for. */
-  readonly description?: string;
-  /** Expression giving an object whose entries are added as fields (custom U-fields driven by a map, for example); entries that are null are left out and `fields` win on a clash. */
-  readonly merge?: Expression;
-}
-
-/** Nested object name → its mapping. */
-export interface ObjectMap {
-  readonly [key: string]: NestedObject;
-}
-
 /** What starts a run. A flow without a trigger runs only when another flow calls it. */
 export interface Trigger {
   /** Run on webhooks from a source under `webhooks:` (POST /webhooks/<source>). */
@@ -70,7 +37,7 @@ export interface Trigger {
     /** Webhook source name under `webhooks:` in the config (the URL is /webhooks/<source>). */
     readonly source: string;
     /** Event types that start this flow; empty or absent means all. */
-    readonly events?: readonly string[];
+    readonly events?: readonly WebhookEvent[];
     /** Expression over the webhook body; the event is ignored unless it holds. */
     readonly filter?: Condition;
   };
@@ -88,8 +55,14 @@ export interface Trigger {
 /** Steps run in order; each may carry `id`, `when` and `description`. */
 export type Steps = readonly Step[];
 
+/** JSONata expression; the step runs (or skips/fails) when it is truthy. */
+export type Condition = string | boolean;
+
 /** One step. Exactly one of find, send, set, skip, fail, each, call. */
 export type Step = FindStep | SendStep | SetStep | SkipStep | FailStep | EachStep | CallStep | NoKind;
+
+/** Generated from schemas/aspos/event.*.schema.json: the AsPos event types, offered for completion; other sources may name their own. */
+export type WebhookEvent = "customer.created" | "customer.updated" | "order.created" | "order.paid" | "order.updated" | "stock.changed" | string;
 
 export type NoKind = never;
 
@@ -188,4 +161,34 @@ export interface CallStep {
   readonly call: string;
   /** The called flow's input (its `$`). Default: this flow's input. */
   readonly with?: Expression;
+}
+
+/** Name for this step's result: later expressions read it as `$steps.<id>`; fixture mocks are keyed by it. */
+export type StepId = string;
+
+/** `<connection>.<object>`: a connection from mapping.config.yaml and one of its objects (AFAS connector id, AsPos resource). */
+export type Target = string;
+
+/** Target field → expression. A field whose expression yields null or nothing is left out of the payload. */
+export interface FieldMap {
+  readonly [key: string]: Expression;
+}
+
+/** Nested object name → its mapping. */
+export interface ObjectMap {
+  readonly [key: string]: NestedObject;
+}
+
+/** A nested object of the payload (AFAS `Objects`). With `each` it becomes a list, one entry per item. */
+export interface NestedObject {
+  /** List to iterate; inside, `$item` is the element and `$index` its position. */
+  readonly each?: Expression;
+  /** Leave the object (or the item) out unless this holds. */
+  readonly when?: Condition;
+  readonly fields?: FieldMap;
+  readonly objects?: ObjectMap;
+  /** What this part of the payload is for. */
+  readonly description?: string;
+  /** Expression giving an object whose entries are added as fields (custom U-fields driven by a map, for example); entries that are null are left out and `fields` win on a clash. */
+  readonly merge?: Expression;
 }

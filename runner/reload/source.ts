@@ -66,7 +66,8 @@ function dirSource(dir: string, debounceMs: number | undefined): CandidateSource
   return {
     peek: async () => null,
     open: async () => ({ dir, release: async () => undefined }),
-    versionId: (_peeked, checked, root) => (checked.loaded ? contentVersionId(root, checked.loaded.files, (f) => checked.texts.get(f)) : null),
+    // Every file the load and its gate read: a regenerated golden is a new candidate, not the one rejected.
+    versionId: (_peeked, checked, root) => (checked.texts.size ? contentVersionId(root, [...checked.texts.keys()], (f) => checked.texts.get(f)) : null),
     async follow(onCandidate, timers) {
       const watcher = await watchDirectory(dir, onCandidate, { timers, ...(debounceMs !== undefined ? { debounceMs } : {}) });
       return () => watcher.close();

@@ -12,6 +12,7 @@ import type { JobQueue } from "../queue/types.ts";
 import { createAlerter, type Alerter } from "../alerts/alerter.ts";
 import { createIncidents } from "../alerts/incidents.ts";
 import { errorLabel } from "../privacy/error-label.ts";
+import { failedRunLine } from "./run-log.ts";
 import { loggingPolicy } from "../privacy/policy.ts";
 import { pseudonymizingStore } from "../privacy/pseudonym.ts";
 import { startRetention, type RetentionJob } from "../privacy/retention.ts";
@@ -22,7 +23,7 @@ import { peerOf } from "../server/attempts.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { sourceLookup, withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
-import { resolveStoreUrl } from "../integrator/store-url.ts";
+import { resolveStoreUrl, sandboxStoreUrl } from "../integrator/store-url.ts";
 import { openGates } from "../cluster/open.ts";
 import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
@@ -54,8 +55,10 @@ export interface RuntimeOptions {
   readonly alertFetch?: typeof fetch;
   /** How often retention purges (default hourly; the first pass runs at start). */
   readonly retentionEveryMs?: number;
-  /** Overrides the config's store.url (KOPPEL_STORE). */
+  /** Overrides the config's store.url (KOPPEL_STORE); a relative SQLite path is from `cwd`, the config's from its folder. */
   readonly storeUrl?: string;
+  /** Sandbox mode: the configured store's sandbox sibling (sandboxStoreUrl), never the live one. */
+  readonly sandboxStore?: boolean;
   /** Accept unset ${env:…} in reload candidates (sandbox: the simulators fill them in). */
   readonly lenientEnv?: boolean;
   readonly concurrency?: number;
@@ -66,6 +69,8 @@ export interface RuntimeOptions {
   /** Passed to the connectors (tests: an in-process fetch). */
   readonly fetch?: typeof fetch;
   readonly log?: (line: string) => void;
+  /** Gets one JSON line per run that failed for good (`koppel serve`: stdout). */
+  readonly logRun?: (line: string) => void;
   /** Retry timing (tests shorten it; production keeps the default ~12 h spread). */
   readonly backoff?: BackoffPolicy;
 }
@@ -96,7 +101,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const now = () => Date.now();
 
   const startup = readStartupConfig(configFile);
-  const storeUrl = resolveStoreUrl(options.storeUrl ?? process.env.KOPPEL_STORE ?? startup.storeUrl ?? DEFAULT_STORE_URL, cwd);
+  const explicitStore = options.storeUrl ?? process.env.KOPPEL_STORE;
+  const configuredStore = startup.storeUrl ?? DEFAULT_STORE_URL;
+  const storeUrl = explicitStore
+    ? resolveStoreUrl(explicitStore, cwd)
+    : resolveStoreUrl(options.sandboxStore ? sandboxStoreUrl(configuredStore) : configuredStore, root);
   const store = await openStore(storeUrl);
   const queue = await openQueue(store, options.poisonAfter ? { poisonAfter: options.poisonAfter } : {});
   const gates = await openGates(store, storeUrl, { replicaId, onError: (e) => log(`afas slots: ${(e as Error).message}`) });
@@ -162,6 +171,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       claimedAt.delete(job.jobId);
       metrics.processed(job, started === undefined ? undefined : now() - started);
       alerter.processed(job);
+      const line = options.logRun && failedRunLine(job, privacy.redact, now());
+      if (line) options.logRun!(line);
     },
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
@@ -293,7 +304,7 @@ function readStartupConfig(configFile: string): { reload: { source: ReloadSource
   };
   const reload = raw.reload;
   // The store may be named through the environment too, as everything else in the config.
-  const storeUrl = raw.store?.url?.replace(/\$\{env:([^}]+)\}/g, (_, name: string) => process.env[name.trim()] ?? "");
+  const storeUrl = raw.store?.url?.replace(/\$\{env:([^}:]+)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => process.env[name.trim()] ?? fallback ?? "");
   const source: ReloadSource = reload?.git
     ? { git: reload.git, ...(reload.branch ? { branch: reload.branch } : {}), ...(reload.pollEvery ? { pollEvery: reload.pollEvery } : {}) }
     : { watch: reload?.watch ?? dirname(configFile) };

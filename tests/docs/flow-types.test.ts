@@ -13,9 +13,14 @@ describe("engine/flow/flow-document.ts", () => {
     const schema = {
       type: "object",
       required: ["flow"],
-      properties: { flow: { type: "string" }, retries: { type: "integer" }, mode: { enum: ["a", "b"] }, tags: { type: "array", items: { type: "string" } } },
+      properties: { flow: { type: "string" }, retries: { type: "integer" }, mode: { enum: ["a", "b"] }, tags: { type: "array", items: { type: "string" } }, steps: { type: "array", items: { $ref: "#/$defs/step" } } },
       additionalProperties: false,
-      $defs: { step: { allOf: [{ if: { required: ["x"] }, then: { $ref: "#/$defs/xStep" } }, { if: {}, then: { $ref: "#/$defs/none" } }] }, none: { not: true } },
+      $defs: {
+        step: { allOf: [{ if: { required: ["x"] }, then: { $ref: "#/$defs/xStep" } }, { if: {}, then: { $ref: "#/$defs/none" } }] },
+        xStep: { type: "object", properties: { x: { type: "string" } } },
+        none: { not: true },
+        editorOnly: { description: "named by no type" },
+      },
     };
     const text = renderFlowTypes(schema);
     expect(text).toContain("readonly flow: string;");
@@ -24,5 +29,8 @@ describe("engine/flow/flow-document.ts", () => {
     expect(text).toContain("readonly tags?: readonly string[];");
     expect(text).toContain("export type Step = XStep | None;");
     expect(text).toContain("export type None = never;");
+    expect(text).toContain("readonly steps?: readonly Step[];");
+    expect(text).toContain("export interface XStep {");
+    expect(text).not.toContain("EditorOnly");
   });
 });
