@@ -8,7 +8,7 @@ import type { CompiledFlow, SendSchema } from "../flow/plan.ts";
 import { schemaKey } from "../flow/record-key.ts";
 import type { Limits } from "../transform/expression.ts";
 import { findLiteralSecrets, interpolate, type FileRefusal, type Resolvers } from "./interpolate.ts";
-import { checkAgainstSchema, createAjv, readAgainstSchema } from "./schema-check.ts";
+import { createAjv, readAgainstSchema } from "./schema-check.ts";
 import type { KoppelConfig } from "./types.ts";
 import { parseYaml, type YamlSource } from "./yaml-source.ts";
 
@@ -47,7 +47,7 @@ export interface Project {
 const ajv = createAjv();
 // The per-target field docs in flow.schema.json are for editors and constrain nothing; compiling them would only slow every load.
 const validateFlow = ajv.compile<FlowDocument>({ ...flowSchema, $defs: { ...flowSchema.$defs, sendTargets: {} } });
-const validateConfig = ajv.compile(configSchema);
+const validateConfig = ajv.compile<KoppelConfig>(configSchema);
 
 export function loadProject(configPath: string, host: ProjectHost, limits?: Limits): { project?: Project; errors: ConfigError[] } {
   const errors: ConfigError[] = [];
@@ -65,10 +65,9 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   };
   const { value: configValue, errors: refErrors } = interpolate(configSource, resolvers);
   errors.push(...refErrors);
-  const configErrors = checkAgainstSchema(validateConfig, configSource, configValue);
+  const { value: config, errors: configErrors } = readAgainstSchema(validateConfig, configSource, configValue);
   errors.push(...configErrors);
-  if (configErrors.length) return { errors };
-  const config = configValue as KoppelConfig;
+  if (!config) return { errors };
 
   const schemas = new SchemaCache(host);
   const flowSources: { source: YamlSource; document: FlowDocument }[] = [];

@@ -40,7 +40,7 @@ export function checkPayload(step: SendStep, payload: Record<string, unknown>, v
 }
 
 function describeProblem(step: SendStep, e: ErrorObject): { text: string; position: Position } {
-  const path = pointerToPath(e.instancePath).filter((p) => typeof p === "string") as string[];
+  const path = pointerToPath(e.instancePath).filter((p): p is string => typeof p === "string");
   const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "(payload)";
   if (e.keyword === "required") {
     const field = (e.params as { missingProperty: string }).missingProperty;
