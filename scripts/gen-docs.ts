@@ -2,9 +2,15 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { renderErrorDocs } from "./error-docs.ts";
 import { renderSchemaDocs } from "./schema-docs.ts";
+import { renderFlowTypes } from "./schema-types.ts";
 
-for (const [file, text] of [["flow-language.md", renderSchemaDocs()], ["error-codes.md", renderErrorDocs()]] as const) {
-  const target = resolve(import.meta.dirname, "../docs", file);
+const outputs = [
+  ["docs/flow-language.md", renderSchemaDocs()],
+  ["docs/error-codes.md", renderErrorDocs()],
+  ["engine/flow/flow-document.ts", renderFlowTypes()],
+] as const;
+for (const [file, text] of outputs) {
+  const target = resolve(import.meta.dirname, "..", file);
   writeFileSync(target, text);
   console.log(`wrote ${target}`);
 }

@@ -1,30 +1,12 @@
 import flowSchema from "../schemas/flow.schema.json" with { type: "json" };
 import configSchema from "../schemas/config.schema.json" with { type: "json" };
 import testSchema from "../schemas/test.schema.json" with { type: "json" };
+import type { Schema } from "./json-schema.ts";
 
 /**
  * docs/flow-language.md is rendered from the JSON Schemas, so the reference an integrator reads is
  * the same definition that validates their YAML and drives their editor's completion.
  */
-type Schema = {
-  title?: string;
-  description?: string;
-  type?: string | string[];
-  enum?: unknown[];
-  const?: unknown;
-  default?: unknown;
-  examples?: unknown[];
-  pattern?: string;
-  required?: string[];
-  properties?: Record<string, Schema>;
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  $ref?: string;
-  $defs?: Record<string, Schema>;
-  allOf?: Schema[];
-  then?: Schema;
-};
-
 export function renderSchemaDocs(): string {
   const out: string[] = [
     "# Flow language reference",

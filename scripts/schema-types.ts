@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { Schema } from "./json-schema.ts";
 
 /**
  * engine/flow/flow-document.ts is rendered from schemas/flow.schema.json, so the compiler reads a
@@ -7,27 +8,11 @@ import { resolve } from "node:path";
  * rendered; constraints TypeScript cannot state (patterns, "body or fields, not both", "every or
  * cron") stay with ajv.
  */
-type Schema = {
-  description?: string;
-  type?: string | string[];
-  enum?: unknown[];
-  required?: string[];
-  properties?: Record<string, Schema>;
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  $ref?: string;
-  $defs?: Record<string, Schema>;
-  allOf?: Schema[];
-  anyOf?: Schema[];
-  then?: Schema;
-  not?: unknown;
-};
-
 const PRIMITIVES: Record<string, string> = { string: "string", number: "number", integer: "number", boolean: "boolean", null: "null" };
 
 export function renderFlowTypes(schema: Schema = readFlowSchema()): string {
   const out = [
-    "// Generated from schemas/flow.schema.json by `npm run gen:types`; do not edit by hand.",
+    "// Generated from schemas/flow.schema.json by `npm run docs`; do not edit by hand.",
     "// A flow document as ajv accepts it; the compiler reads these, never an untyped object.",
     "",
   ];

@@ -1,4 +1,4 @@
-// Generated from schemas/flow.schema.json by `npm run gen:types`; do not edit by hand.
+// Generated from schemas/flow.schema.json by `npm run docs`; do not edit by hand.
 // A flow document as ajv accepts it; the compiler reads these, never an untyped object.
 
 /** One flow: a trigger and a list of steps run against one event. Every string in an expression position is JSONata; write literal text as a JSONata string ("'2'"). */

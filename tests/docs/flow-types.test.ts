@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { renderFlowTypes } from "../../scripts/schema-types.ts";
 
 describe("engine/flow/flow-document.ts", () => {
-  it("matches schemas/flow.schema.json (run `npm run gen:types` after changing the schema)", () => {
+  it("matches schemas/flow.schema.json (run `npm run docs` after changing the schema)", () => {
     const onDisk = readFileSync(resolve(import.meta.dirname, "../../engine/flow/flow-document.ts"), "utf8");
     expect(onDisk).toBe(renderFlowTypes());
   });
