@@ -7,7 +7,7 @@ import { runKeyFor, searchTextOf } from "../ingest/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
 import { errorLabel } from "../privacy/error-label.ts";
 import { Serial } from "../serial.ts";
-import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";
+import { projectTimezone, scheduleTiming, type Timing } from "../time/schedule.ts";
 import { realTimers, timerAt, type Timers } from "../time/timers.ts";
 import { ConfigError } from "../../engine/errors.ts";
 

@@ -3,7 +3,7 @@ import type { Project } from "../../engine/config/load.ts";
 import { ConfigError } from "../../engine/errors.ts";
 import type { FlowTrigger } from "../../engine/flow/plan.ts";
 import { DEFAULT_TIMEZONE } from "../worker/env.ts";
-import { parseDuration } from "../time/duration.ts";
+import { parseDuration } from "./duration.ts";
 
 /** When a schedule fires. */
 export interface Timing {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Project } from "../../../engine/config/load.ts";
-import { sandboxStoreUrl, storeUrlFor } from "../../../runner/integrator/store-url.ts";
+import { sandboxStoreUrl, storeUrlFor } from "../../../runner/store/url.ts";
 
 const project = (url?: string) => ({ configFile: "/repo/deploy/mapping.config.yaml", config: { ...(url ? { store: { url } } : {}) } }) as unknown as Project;
 
