@@ -1,7 +1,7 @@
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import type { ConfigError } from "../errors.ts";
 import { interpolate } from "./interpolate.ts";
-import { hostResolvers, readYaml, type ProjectHost } from "./load.ts";
+import { hostResolvers, readYaml, sortErrors, type ProjectHost } from "./load.ts";
 import { checkAgainstSchema, createAjv } from "./schema-check.ts";
 import type { ReloadConfig, StoreConfig } from "./types.ts";
 
@@ -39,5 +39,5 @@ export function readBootstrap(configPath: string, host: ProjectHost): { bootstra
   // A view of the file holding only those keys: positions still come from the whole document.
   const { value, errors: refErrors } = interpolate({ ...source, value: picked }, hostResolvers(configPath, host));
   errors.push(...refErrors, ...checkAgainstSchema(validateBootstrap, source, value));
-  return errors.length ? { errors } : { bootstrap: value as Bootstrap, errors: [] };
+  return errors.length ? { errors: sortErrors(errors) } : { bootstrap: value as Bootstrap, errors: [] };
 }

@@ -247,7 +247,8 @@ function findCallCycles(flows: ReadonlyMap<string, CompiledFlow>): ConfigError[]
   return errors;
 }
 
-function sortErrors(errors: ConfigError[]): ConfigError[] {
+/** In file, line and column order, as an editor lists problems. */
+export function sortErrors(errors: ConfigError[]): ConfigError[] {
   return [...errors].sort((a, b) => {
     const pa = a.position;
     const pb = b.position;

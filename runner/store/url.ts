@@ -53,7 +53,7 @@ export function sandboxStoreUrl(url: string): string {
 
 const DEFAULT_SANDBOX_PATH = "./data/koppel.sandbox.db";
 
-export function resolveStoreUrl(url: string, cwd: string): string {
+function resolveStoreUrl(url: string, cwd: string): string {
   const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined;
   return path && path !== ":memory:" && !path.startsWith("/") ? `sqlite:${resolve(cwd, path)}` : url;
 }
