@@ -7,7 +7,8 @@ import { backoffDelay, retryAfterOf, type BackoffPolicy } from "./backoff.ts";
 import { projectEnv } from "./env.ts";
 import type { LeaseKeeper } from "./lease.ts";
 import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
-import { runError, runRecord, type RunRecord } from "./record.ts";
+import type { RunRecord } from "../run-record.ts";
+import { runError, runRecord } from "./record.ts";
 
 export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
 
