@@ -4,7 +4,7 @@ import type { ClaimedJob, JobQueue } from "../queue/types.ts";
 import type { Ledger, RunError, RunPatch } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { backoffDelay, retryAfterOf, type BackoffPolicy } from "./backoff.ts";
-import { projectEnv } from "./env.ts";
+import { projectEnv } from "../project-env.ts";
 import type { LeaseKeeper } from "./lease.ts";
 import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
 import type { RunRecord } from "../run-record.ts";
