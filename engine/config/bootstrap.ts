@@ -16,6 +16,7 @@ export interface Bootstrap {
 }
 
 const BOOTSTRAP_KEYS = ["store", "reload"] as const satisfies readonly (keyof Bootstrap)[];
+const BOOTSTRAP_KEY_SET: ReadonlySet<string> = new Set(BOOTSTRAP_KEYS);
 
 // The same schema's definitions of these keys, so the bootstrap read cannot drift from the full load.
 const validateBootstrap = createAjv().compile({
@@ -34,7 +35,7 @@ export function readBootstrap(configPath: string, host: ProjectHost): { bootstra
   if (!source) return { errors };
   const whole = source.value;
   const picked = whole && typeof whole === "object" && !Array.isArray(whole)
-    ? Object.fromEntries(BOOTSTRAP_KEYS.filter((key) => Object.hasOwn(whole, key)).map((key) => [key, (whole as Record<string, unknown>)[key]]))
+    ? Object.fromEntries(Object.entries(whole).filter(([key]) => BOOTSTRAP_KEY_SET.has(key)))
     : {};
   // A view of the file holding only those keys: positions still come from the whole document.
   const { value, errors: refErrors } = interpolate({ ...source, value: picked }, hostResolvers(configPath, host));
