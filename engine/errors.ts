@@ -34,8 +34,10 @@ export const ERROR_CODES = {
   CALL_CYCLE: { actor: "integrator", title: "flows call each other in a cycle" },
   DUPLICATE_FLOW: { actor: "integrator", title: "two flows share a name" },
   NO_SCHEMA: { actor: "integrator", title: "send to an object that has no schema" },
+  UNKNOWN_FIELD: { actor: "integrator", title: "field or object is not in the target's schema" },
   UNKNOWN_CONNECTION: { actor: "integrator", title: "connection is not configured" },
   TEST_CASE: { actor: "integrator", title: "fixture test case is malformed" },
+  FIXTURE_REFUSED: { actor: "integrator", title: "no fixture case can be built from this run" },
 
   // Run time, caused by the mapping or the data it met.
   EXPR_RUNTIME: { actor: "integrator", title: "expression failed while running" },
@@ -70,8 +72,15 @@ export const ERROR_CODES = {
   WEBHOOK_BAD_JSON: { actor: "operator", title: "body does not parse as JSON" },
   WEBHOOK_TOO_DEEP: { actor: "operator", title: "body nests deeper than allowed" },
 
-  // Admin API and dashboard.
+  // Admin API, dashboard and CLI.
+  UNAUTHORIZED: { actor: "operator", title: "admin token missing or wrong" },
   TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
+  RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
+  REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },
+
+  // Deployment: the operator fixes the runner's setup.
+  RELOAD_REJECTED: { actor: "integrator", title: "mapping version does not load, validate or pass its fixture tests; the last good one keeps running" },
+  GIT_FAILED: { actor: "operator", title: "git command on the mapping repository failed" },
 
   // The runner: a job whose process died under it again and again is set aside, not retried forever.
   POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },
@@ -138,6 +147,11 @@ export class ConfigError extends KoppelError {
 
 /** The event data cannot be processed as it is; someone fixes the record upstream, then replays. */
 export class DataError extends KoppelError {
+  readonly actor = "operator" as const;
+}
+
+/** The operator must act: the runner's setup, an admin request, or a run asked for. */
+export class OperatorError extends KoppelError {
   readonly actor = "operator" as const;
 }
 

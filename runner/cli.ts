@@ -1,3 +1,4 @@
+import { ConfigErrors, InternalError, KoppelError } from "../engine/errors.ts";
 import { processIO, type CliIO } from "./cli/io.ts";
 import { nearest } from "./cli/nearest.ts";
 
@@ -40,6 +41,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   try {
     return await (await command.load())(rest, io);
   } catch (e) {
+    // Coded errors outside INTERNAL are for the integrator or operator to act on, not a bug to report.
+    if (e instanceof ConfigErrors || (e instanceof KoppelError && !(e instanceof InternalError))) {
+      io.err(e instanceof KoppelError ? `koppel ${name}: ${e.format()}` : e.message);
+      return EXIT.failed;
+    }
     io.err(`koppel ${name}: ${(e as Error).stack ?? String(e)}`);
     return EXIT.internal;
   }

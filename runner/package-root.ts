@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { InternalError } from "../engine/errors.ts";
 
 /**
  * Koppel's own folder, the one holding its package.json, schemas/ and templates/. Modules run from
@@ -16,6 +17,6 @@ export function packagePath(...segments: string[]): string {
 function findPackageRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, "package.json"))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+    if (dirname(dir) === dir) throw new InternalError(`no package.json above ${from}`);
   }
 }

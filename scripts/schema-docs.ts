@@ -35,7 +35,7 @@ export function renderSchemaDocs(): string {
     "editors complete keys and show these descriptions while you type.",
     "",
   ];
-  section(out, "Flow files (`*.flow.yaml`)", flowSchema as Schema, [
+  section(out, "Flow files (`*.flow.yaml`)", flowSchema as unknown as Schema, [
     ["trigger", "#/$defs/trigger"],
     ["find step", "#/$defs/findStep"],
     ["send step", "#/$defs/sendStep"],

@@ -34,8 +34,10 @@ export function interpolate(source: YamlSource, resolvers: Resolvers): { value: 
   };
   const resolveString = (text: string, path: JsonPath): string => {
     return text.replace(REFERENCE, (whole, kind: string, ref: string, offset: number) => {
-      const name = ref.trim();
-      const found = kind === "env" ? resolvers.env(name) : resolvers.file(name);
+      // `${env:NAME:-default}`: the default stands in when NAME is unset (as in a shell).
+      const fallback = kind === "env" ? /^([^:]*):-(.*)$/s.exec(ref) : null;
+      const name = (fallback?.[1] ?? ref).trim();
+      const found = kind === "env" ? envValue(resolvers, name, fallback?.[2]) : resolvers.file(name);
       if (typeof found === "object") {
         errors.push(new ConfigError("FILE_NOT_ALLOWED", `${whole} is not read: ${found.refused}`, source.positionInScalar(path, offset)));
         return "";
@@ -55,6 +57,12 @@ export function interpolate(source: YamlSource, resolvers: Resolvers): { value: 
   return { value: visit(source.value, []), errors };
 }
 
+/** A lenient host answers `<NAME>` for an unset variable; a written default is the better stand-in. */
+function envValue(resolvers: Resolvers, name: string, fallback: string | undefined): string | undefined {
+  const value = resolvers.env(name);
+  return fallback !== undefined && (value === undefined || value === `<${name}>`) ? fallback : value;
+}
+
 /** Secrets must come from the environment or a file, so they never land in git. */
 export function findLiteralSecrets(source: YamlSource): ConfigError[] {
   const errors: ConfigError[] = [];
@@ -62,7 +70,9 @@ export function findLiteralSecrets(source: YamlSource): ConfigError[] {
     if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
     else if (value && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) {
-        if (SECRET_KEY.test(k) && typeof v === "string" && v !== "" && !HAS_REFERENCE.test(v)) {
+        if (SECRET_KEY.test(k) && typeof v === "string" && /\$\{env:[^}]*:-[^}]+\}/.test(v)) {
+          errors.push(new ConfigError("LITERAL_SECRET", `${k} has a default after :-, which would keep a secret in git; drop the default`, source.positionOf([...path, k])));
+        } else if (SECRET_KEY.test(k) && typeof v === "string" && v !== "" && !HAS_REFERENCE.test(v)) {
           errors.push(
             new ConfigError(
               "LITERAL_SECRET",

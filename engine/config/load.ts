@@ -2,7 +2,7 @@ import flowSchema from "../../schemas/flow.schema.json" with { type: "json" };
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { ConfigError } from "../errors.ts";
-import { compileFlow } from "../flow/compile.ts";
+import { compileFlow, type CompileContext } from "../flow/compile.ts";
 import type { CompiledFlow, SendSchema } from "../flow/plan.ts";
 import { schemaKey } from "../flow/record-key.ts";
 import type { Limits } from "../transform/expression.ts";
@@ -44,7 +44,8 @@ export interface Project {
 }
 
 const ajv = createAjv();
-const validateFlow = ajv.compile(flowSchema);
+// The per-target field docs in flow.schema.json are for editors and constrain nothing; compiling them would only slow every load.
+const validateFlow = ajv.compile({ ...flowSchema, $defs: { ...flowSchema.$defs, sendTargets: {} } });
 const validateConfig = ajv.compile(configSchema);
 
 export function loadProject(configPath: string, host: ProjectHost, limits?: Limits): { project?: Project; errors: ConfigError[] } {
@@ -70,6 +71,8 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
 
   const schemas = new SchemaCache(host);
   const flowSources: YamlSource[] = [];
+  /** Flows that fail their schema: still compiled, so their expression and reference errors show in the same pass. */
+  const invalidSources: YamlSource[] = [];
   const baseDir = host.dirname(configPath);
   config.flows.forEach((pattern, i) => {
     const paths = pattern.includes("*") ? host.glob(pattern, baseDir) : [host.resolve(baseDir, pattern)];
@@ -83,7 +86,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
       if (!source) continue;
       const flowErrors = checkAgainstSchema(validateFlow, source);
       errors.push(...flowErrors);
-      if (!flowErrors.length) flowSources.push(source);
+      (flowErrors.length ? invalidSources : flowSources).push(source);
     }
   });
 
@@ -100,7 +103,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   const ctx = {
     connections: config.connections,
     maps: new Set(Object.keys(config.maps ?? {})),
-    flowNames: new Set(byName.keys()),
+    flowNames: new Set([...byName.keys(), ...invalidSources.map((source) => String((source.value as { flow?: unknown } | null)?.flow))]),
     sendSchema: (type: string, object: string) => schemas.send(type, object),
     inputSchema: (flowFile: string, ref: string) => schemas.input(flowFile, ref),
     ...(limits ? { limits } : {}),
@@ -110,9 +113,24 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
     errors.push(...compileErrors);
     if (flow) flows.set(name, flow);
   }
+  for (const source of invalidSources) errors.push(...lintInvalidFlow(source, ctx, errors));
   errors.push(...findCallCycles(flows));
   files.push(...schemas.files);
   return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files, schemaDirs: host.schemaDirs }, errors: [] };
+}
+
+/**
+ * Compile errors of a flow that failed its schema, less the ones already reported. A document the
+ * schema refused may trip the compiler in ways a valid one cannot; then the schema errors stand alone.
+ */
+function lintInvalidFlow(source: YamlSource, ctx: CompileContext, reported: readonly ConfigError[]): ConfigError[] {
+  if (!source.value || typeof source.value !== "object") return [];
+  const seen = new Set(reported.map((e) => e.format()));
+  try {
+    return compileFlow(source, ctx).errors.filter((e) => !seen.has(e.format()));
+  } catch {
+    return [];
+  }
 }
 
 function readYaml(path: string, host: ProjectHost, errors: ConfigError[], referencedAt?: ConfigError["position"]): YamlSource | undefined {

@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { ConfigError, type ErrorCode } from "../errors.ts";
+import { nearestName } from "../near-name.ts";
 import type { JsonPath, YamlSource } from "./yaml-source.ts";
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module namespace.
@@ -57,7 +58,8 @@ function toConfigError(
     case "additionalProperties": {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const hint = allowed.length ? ` (allowed here: ${allowed.join(", ")})` : "";
+      const near = nearestName(key, allowed);
+      const hint = near ? ` (did you mean "${near}"?)` : allowed.length ? ` (allowed here: ${allowed.join(", ")})` : "";
       return new ConfigError("UNKNOWN_KEY", `unknown key "${key}" in ${where}${hint}`, keyPositionOf([...path, key]));
     }
     case "required": {

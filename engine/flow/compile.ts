@@ -1,11 +1,12 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
 import { ConfigError, toKoppelError, type Position } from "../errors.ts";
-import { compileExpression, DEFAULT_LIMITS, type Expression, type Limits } from "../transform/expression.ts";
+import { compileExpression, DEFAULT_LIMITS, NO_REFERENCES, type Expression, type Limits } from "../transform/expression.ts";
 import type {
   CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendSchema, SendStep, SetStep,
 } from "./plan.ts";
 import { generateBuilder } from "./payload-codegen.ts";
+import { unknownTargetFields } from "./target-fields.ts";
 import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
 
 export interface CompileContext {
@@ -32,6 +33,9 @@ class Compiler {
   readonly errors: ConfigError[] = [];
   private readonly uses = new Map<string, { connection: string; object: string; kind: ConnectionUse["kind"]; fields: Set<string> }>();
   private readonly calls = new Set<string>();
+  /** Find steps by id → their use key; fields later expressions read from them join that use. */
+  private readonly findUses = new Map<string, string>();
+  private readonly stepReads = new Map<string, Set<string>>();
 
   constructor(
     private readonly source: YamlSource,
@@ -67,8 +71,13 @@ class Compiler {
       steps,
       ...(raw.output !== undefined ? { output: this.expr(raw.output, ["output"], known) } : {}),
       calls: [...this.calls],
-      uses: [...this.uses.values()].map((u) => ({ ...u, fields: [...u.fields].sort() })),
+      uses: this.connectionUses(),
     };
+  }
+
+  private connectionUses(): ConnectionUse[] {
+    for (const [step, key] of this.findUses) for (const field of this.stepReads.get(step) ?? []) this.uses.get(key)!.fields.add(field);
+    return [...this.uses.values()].map((u) => ({ ...u, fields: [...u.fields].sort() }));
   }
 
   private trigger(raw: Raw): FlowTrigger {
@@ -167,6 +176,7 @@ class Compiler {
     const orderBy = ((raw.orderBy ?? []) as string[]).map((f) => (f.startsWith("-") ? { field: f.slice(1), desc: true } : { field: f, desc: false }));
     if (!target) return undefined;
     this.use(target.connection, target.object, "find", [...where.map((w) => w.field), ...orderBy.map((o) => o.field)]);
+    if (base.id) this.findUses.set(base.id, `find:${target.connection}.${target.object}`);
     return {
       ...base,
       kind: "find",
@@ -190,6 +200,9 @@ class Compiler {
     if (!schema) {
       this.error("NO_SCHEMA", `no schema for ${raw.send as string}: add schemas/${type}/${target.object}.schema.json so payloads are checked before they leave`, [...at, "send"]);
       return undefined;
+    }
+    for (const unknown of unknownTargetFields(raw, schema.insert.schema as object, String(raw.send))) {
+      this.errors.push(new ConfigError("UNKNOWN_FIELD", unknown.message, this.source.keyPositionOf([...at, ...unknown.path])));
     }
     this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
     return { ...base, kind: "send", ...target, op: (raw.op as SendOp | undefined) ?? "insert", payload, schema };
@@ -251,9 +264,10 @@ class Compiler {
     };
     const { expression, errors } = compileExpression(value as Expression["source"], site, this.ctx.limits ?? DEFAULT_LIMITS);
     this.errors.push(...errors);
+    for (const [step, fields] of expression?.references.stepFields ?? []) for (const f of fields) this.stepReads.set(step, (this.stepReads.get(step) ?? new Set()).add(f));
     if (!expression) {
       const nothing = () => undefined;
-      return { source: null, site, references: { steps: new Set(), maps: new Set(), offsets: new Map() }, mode: "literal", evaluate: nothing, fast: nothing, locate: (e) => toKoppelError(e) };
+      return { source: null, site, references: NO_REFERENCES, mode: "literal", evaluate: nothing, fast: nothing, locate: (e) => toKoppelError(e) };
     }
     for (const step of expression.references.steps) {
       if (!known.has(step)) {

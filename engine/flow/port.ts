@@ -76,6 +76,6 @@ export interface ConnectionUse {
   readonly connection: string;
   readonly object: string;
   readonly kind: "find" | "send" | "poll";
-  /** Field ids the flows filter on, order by, or write (top-level and nested as `Object.Field`). */
+  /** Field ids the flows filter on, order by, read from a find's result, or write (top-level and nested as `Object.Field`). */
   readonly fields: readonly string[];
 }

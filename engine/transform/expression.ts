@@ -41,6 +41,8 @@ export interface ExpressionSite {
 export interface References {
   /** Step ids read through `$steps.<id>`. */
   readonly steps: ReadonlySet<string>;
+  /** Fields read right after a step id (`$steps.debtor.DbId` → debtor: DbId), so `koppel doctor` checks them too. */
+  readonly stepFields: ReadonlyMap<string, ReadonlySet<string>>;
   /** Map names used through `$mapValue('<name>', …)` or `$maps.<name>`. */
   readonly maps: ReadonlySet<string>;
   /** Where each reference sits inside the expression, for lint messages. */
@@ -66,7 +68,7 @@ export interface Expression {
   locate(error: unknown): KoppelError;
 }
 
-const NO_REFERENCES: References = { steps: new Set(), maps: new Set(), offsets: new Map() };
+export const NO_REFERENCES: References = { steps: new Set(), stepFields: new Map(), maps: new Set(), offsets: new Map() };
 
 export function compileExpression(
   source: string | number | boolean | null,
@@ -89,7 +91,7 @@ export function compileExpression(
   }
   const ast = compiled.ast();
   const errors: ConfigError[] = [];
-  const references = { steps: new Set<string>(), maps: new Set<string>(), offsets: new Map<string, number>() };
+  const references: MutableReferences = { steps: new Set(), stepFields: new Map(), maps: new Set(), offsets: new Map() };
   scan(ast, (node) => {
     if (node.type === "variable" && BANNED.has(String(node.value))) {
       const offset = Math.max(0, (node.position ?? 1) - String(node.value).length - 1);
@@ -188,18 +190,23 @@ function scan(node: unknown, visit: (n: AstNode) => void): void {
   }
 }
 
-function collectReferences(
-  node: AstNode,
-  refs: { steps: Set<string>; maps: Set<string>; offsets: Map<string, number> },
-): void {
+interface MutableReferences {
+  steps: Set<string>;
+  stepFields: Map<string, Set<string>>;
+  maps: Set<string>;
+  offsets: Map<string, number>;
+}
+
+function collectReferences(node: AstNode, refs: MutableReferences): void {
   if (node.type === "path") {
-    const [first, second] = (node.steps ?? []) as AstNode[];
+    const [first, second, third] = (node.steps ?? []) as AstNode[];
     if (first?.type === "variable" && second?.type === "name") {
       const name = String(second.value);
       const at = Math.max(0, (second.position ?? 1) - name.length);
       if (first.value === "steps") {
         refs.steps.add(name);
         refs.offsets.set(`steps:${name}`, at);
+        if (third?.type === "name") refs.stepFields.set(name, (refs.stepFields.get(name) ?? new Set()).add(String(third.value)));
       } else if (first.value === "maps") {
         refs.maps.add(name);
         refs.offsets.set(`maps:${name}`, at);

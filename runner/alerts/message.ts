@@ -52,7 +52,7 @@ export function reloadRejectedAlert(errors: readonly string[], sha: string | nul
   ];
   return {
     text: lines.filter(Boolean).join("\n"),
-    koppel: { kind: "reload-rejected", code: "RELOAD_REJECTED", ...(url ? { url } : {}), suppressed, details: { sha, errors } },
+    koppel: { kind: "reload-rejected", code: "RELOAD_REJECTED" satisfies ErrorCode, ...(url ? { url } : {}), suppressed, details: { sha, errors } },
   };
 }
 

@@ -6,6 +6,8 @@ import { readGetMetainfo, readMetainfo, readUpdateMetainfo } from "../connectors
 import { command, parseCommand, usageError } from "./args.ts";
 import { processIO, type CliIO } from "./io.ts";
 import { getMetainfoToSchema, mergeProse, updateMetainfoToSchema, type GeneratedSchema } from "../connectors/afas/schemagen.ts";
+import { applyOverlay } from "../connectors/afas/schema-overlay.ts";
+import { diffJson, showValue } from "../../engine/flow/diff.ts";
 
 /**
  * Descriptions and examples already in a file are kept, so a diff shows what changed in Profit (new
@@ -15,10 +17,10 @@ export const AFAS_SCHEMAS = command({
   name: "afas schemas",
   positionals: "[CONNECTOR…]",
   summary:
-    "Regenerate schemas/afas/<UpdateConnector>.schema.json and schemas/afas/get/<GetConnector>.schema.json from an environment's metainfo, keeping the descriptions and examples already there. Without CONNECTOR arguments every connector of the App connector is generated.",
+    "Regenerate schemas/afas/<UpdateConnector>.schema.json and schemas/afas/get/<GetConnector>.schema.json from an environment's metainfo, keeping the descriptions and examples already there and applying schemas/afas/overlay.json (what metainfo cannot say). Without CONNECTOR arguments every connector of the App connector is generated.",
   options: {
     out: { type: "string", value: "dir", help: "target folder (default schemas/afas)" },
-    check: { type: "boolean", help: "write nothing; exit 1 when a file would change" },
+    check: { type: "boolean", help: "write nothing; list each field that would change and exit 1 when a file would" },
     env: { type: "string", value: "O12345AA", help: "environment (default $AFAS_ENV)" },
     "base-url": { type: "string", value: "url", help: "instead of --env, e.g. the sandbox (default $AFAS_BASE_URL)" },
     "token-env": { type: "string", value: "name", help: "environment variable that holds the token (default AFAS_TOKEN)" },
@@ -52,18 +54,22 @@ export async function afasSchemasCommand(argv: readonly string[], io: CliIO = pr
     const unknown = positionals.filter((id) => !updateIds.includes(id) && !getIds.includes(id));
     for (const id of unknown) io.err(`${id}: not in the App connector`);
 
-    const jobs: { file: string; make: () => Promise<GeneratedSchema> }[] = [
-      ...updateIds.map((id) => ({ file: join(values.out, `${id}.schema.json`), make: async () => updateMetainfoToSchema(await readUpdateMetainfo(http, id)) })),
-      ...getIds.map((id) => ({ file: join(values.out, "get", `${id}.schema.json`), make: async () => getMetainfoToSchema(await readGetMetainfo(http, id)) })),
+    const overlay = (readJson(join(values.out, "overlay.json")) ?? {}) as Record<string, unknown>;
+    const jobs: { file: string; overlay: unknown; make: () => Promise<GeneratedSchema> }[] = [
+      ...updateIds.map((id) => ({ file: join(values.out, `${id}.schema.json`), overlay: overlay[id], make: async () => updateMetainfoToSchema(await readUpdateMetainfo(http, id)) })),
+      ...getIds.map((id) => ({ file: join(values.out, "get", `${id}.schema.json`), overlay: overlay[`get/${id}`], make: async () => getMetainfoToSchema(await readGetMetainfo(http, id)) })),
     ];
     let changed = 0;
     for (const job of jobs) {
       const existing = readJson(job.file);
-      const text = render(mergeProse(await job.make(), existing));
+      const next = mergeProse(applyOverlay(await job.make(), job.overlay), existing);
+      const text = render(next);
       const same = existsSync(job.file) && readFileSync(job.file, "utf8") === text;
       if (same) continue;
       changed += 1;
       io.out(`${values.check ? "would change" : existing ? "updated" : "created"} ${job.file}`);
+      // What Profit changed, field by field (a new custom field, a length, a mandatory flag).
+      for (const d of existing ? diffJson(existing, next) : []) io.out(`  ${d.path.replace(/^\./, "")}: ${showValue(d.expected)} → ${showValue(d.actual)}`);
       if (!values.check) {
         mkdirSync(join(job.file, ".."), { recursive: true });
         writeFileSync(job.file, text);

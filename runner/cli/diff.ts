@@ -21,6 +21,7 @@ export const DIFF = command({
     head: { type: "string", value: "rev", help: "the revision under review (default: the working tree)" },
     config: CONFIG_OPTION,
     format: { type: "string", choices: Object.keys(FORMATS), help: "markdown: a pull-request comment; json: for tools (default text)" },
+    all: { type: "boolean", help: "text: list the unchanged cases too (by default they are counted)" },
   },
 });
 
@@ -33,11 +34,11 @@ export async function diffCommand(argv: readonly string[], io: CliIO, cwd: strin
   try {
     const sides = await runBothRevisions({ cwd, config: args.values.config ?? DEFAULT_CONFIG, base, ...(head ? { head } : {}), paths: args.positionals });
     const comparison = compareRevisions(sides.base.run, sides.head.run);
-    io.out(FORMATS[format]({ ...sides, comparison }));
+    io.out(FORMATS[format]({ ...sides, comparison }, { all: args.values.all ?? false }));
     return comparison.summary.newlyFailing > 0 ? 1 : 0;
   } catch (e) {
     if (!(e instanceof GitError)) throw e;
-    io.err(`koppel diff: ${e.message}`);
+    io.err(`koppel diff: ${e.format()}`);
     return 2;
   }
 }

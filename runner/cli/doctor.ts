@@ -1,5 +1,7 @@
+import { basename, resolve } from "node:path";
+import { ConfigError } from "../../engine/errors.ts";
 import type { ConnectionUse } from "../../engine/flow/port.ts";
-import type { Project } from "../../engine/config/load.ts";
+import { loadProject, type Project } from "../../engine/config/load.ts";
 import { afasDoctor } from "../connectors/afas/doctor.ts";
 import type { AfasConnectionConfig } from "../connectors/afas/config.ts";
 import type { AsposConfig } from "../connectors/aspos/config.ts";
@@ -7,7 +9,8 @@ import { doctorAspos, type AsposLookups } from "../connectors/aspos/doctor.ts";
 import type { DoctorFinding } from "../connectors/types.ts";
 import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { CONFIG_OPTION, loadFromCli } from "./load.ts";
+import { CONFIG_OPTION, DEFAULT_CONFIG } from "./load.ts";
+import { nodeHost } from "../project-host.ts";
 
 export const DOCTOR = command({
   name: "doctor",
@@ -15,43 +18,81 @@ export const DOCTOR = command({
   options: {
     config: CONFIG_OPTION,
     format: { type: "string", choices: ["text", "json"], help: "json: the findings per connection" },
+    sandbox: { type: "boolean", help: "start the AFAS and AsPos simulators and check against them (what a clean report looks like)" },
   },
 });
 
 export async function doctorCommand(argv: readonly string[], io: CliIO, cwd?: string): Promise<number> {
   const args = parseCommand(DOCTOR, argv, io);
   if (typeof args === "number") return args;
-  const loaded = loadFromCli(args.values.config, cwd ? { cwd } : {});
-  if (!loaded.project) {
-    for (const e of loaded.errors) io.err(e.format());
-    return 1;
-  }
-  const results = await diagnose(loaded.project);
-  if (args.values.format === "json") io.out(JSON.stringify(results));
-  else {
-    for (const { connection, findings } of results) {
-      io.out(connection);
-      for (const f of findings) {
-        io.out(`  ${f.level === "ok" ? "✓" : f.level === "warn" ? "!" : "✗"} ${f.check}: ${f.message}`);
-        if (f.fix && f.level !== "ok") io.out(`      fix: ${f.fix}`);
+  // The simulators load only when asked for, as in `koppel serve`.
+  const sandbox = args.values.sandbox ? await (await import("../serve/sandbox.ts")).startSandbox() : undefined;
+  try {
+    const env = { ...process.env, ...sandbox?.env };
+    // Webhook secrets and alert URLs are not the doctor's business: only a connection's own unset variables are reported.
+    // Loaded without the connection-setting check: a bad setting (a base64-wrapped token) is that
+    // connection's finding below, and the other connections are still checked.
+    const configPath = resolve(cwd ?? process.cwd(), args.values.config ?? DEFAULT_CONFIG);
+    const host = nodeHost(configPath, { ...(cwd ? { cwd } : {}), env, lenientEnv: true });
+    const { project, errors } = loadProject(configPath, host);
+    if (!project) {
+      for (const e of errors) io.err(e.format());
+      return 1;
+    }
+    const results = await diagnose(project, unsetEnvOf(host.read(configPath) ?? "", env));
+    if (args.values.format === "json") io.out(JSON.stringify(results));
+    else {
+      for (const { connection, findings } of results) {
+        io.out(connection);
+        for (const f of findings) {
+          io.out(`  ${f.level === "ok" ? "✓" : f.level === "warn" ? "!" : "✗"} ${f.check}: ${f.message}`);
+          if (f.fix && f.level !== "ok") io.out(`      fix: ${f.fix}`);
+        }
       }
     }
+    return results.some((r) => r.findings.some((f) => f.level === "error")) ? 1 : 0;
+  } finally {
+    await sandbox?.stop();
   }
-  return results.some((r) => r.findings.some((f) => f.level === "error")) ? 1 : 0;
 }
 
-export async function diagnose(project: Project): Promise<{ connection: string; findings: DoctorFinding[] }[]> {
+/** `unset`: `${env:…}` names the config reads that are not set (a lenient load filled them in). */
+export async function diagnose(project: Project, unset: readonly string[] = []): Promise<{ connection: string; findings: DoctorFinding[] }[]> {
   const uses = [...project.flows.values()].flatMap((f) => f.uses);
   const out: { connection: string; findings: DoctorFinding[] }[] = [];
   for (const [name, connection] of Object.entries(project.config.connections)) {
-    const mine: ConnectionUse[] = uses.filter((u) => u.connection === name);
-    const findings =
-      connection.type === "afas"
-        ? await afasDoctor(connection as unknown as AfasConnectionConfig, mine, { name })
-        : await doctorAspos({ name, config: connection as unknown as AsposConfig, uses: mine, lookups: asposLookups(project) });
-    out.push({ connection: name, findings });
+    const missing = unsetEnv(connection, unset);
+    if (missing.length) {
+      const names = missing.join(", ");
+      out.push({ connection: name, findings: [{ level: "error", check: "config", message: `environment variable ${names} ${missing.length > 1 ? "are" : "is"} not set`, fix: `set ${names} in the environment koppel runs in, or try koppel doctor --sandbox against the simulators` }] });
+      continue;
+    }
+    out.push({ connection: name, findings: await diagnoseConnection(project, name, connection, uses.filter((u) => u.connection === name)) });
   }
   return out;
+}
+
+async function diagnoseConnection(project: Project, name: string, connection: { readonly type: string }, mine: ConnectionUse[]): Promise<DoctorFinding[]> {
+  try {
+    return connection.type === "afas"
+      ? await afasDoctor(connection as unknown as AfasConnectionConfig, mine, { name })
+      : await doctorAspos({ name, config: connection as unknown as AsposConfig, uses: mine, lookups: asposLookups(project) });
+  } catch (e) {
+    // A setting the connector cannot use (a malformed token) is this connection's finding; the others are still checked.
+    if (!(e instanceof ConfigError)) throw e;
+    return [{ level: "error", check: "config", message: e.message, fix: `correct connections.${name} in ${basename(project.configFile)} or the environment variable it reads` }];
+  }
+}
+
+/** Variables the config reads that are unset and whose `<NAME>` placeholder (a lenient load's) landed in this connection. */
+function unsetEnv(connection: object, unset: readonly string[]): string[] {
+  const text = JSON.stringify(connection);
+  return unset.filter((name) => text.includes(`<${name}>`));
+}
+
+function unsetEnvOf(text: string, env: NodeJS.ProcessEnv): string[] {
+  const names = [...text.matchAll(/\$\{env:\s*([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+  return [...new Set(names)].filter((name) => env[name] === undefined);
 }
 
 /** Ids the settings and maps promise exist in AsPos: stores, price lists, shipment types, payment methods. */
@@ -62,9 +103,14 @@ function asposLookups(project: Project): AsposLookups {
     Object.values(maps[table] ?? {}).filter((v): v is string | number => typeof v === "string" || typeof v === "number");
   const list = (v: unknown): (string | number)[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]) as (string | number)[];
   return {
-    storeIds: [...list(settings.asposStoreId), ...values("warehouseToStore")],
-    priceListIds: list(settings.asposPriceListId),
-    shipmentTypes: [...list(settings.asposShipmentType), ...values("shipmentTypeToAspos")],
-    paymentMethods: [...list(settings.asposPaymentMethod), ...values("paymentMethodToAspos")],
+    storeIds: unique([...list(settings.asposStoreId), ...values("warehouseToStore")]),
+    priceListIds: unique([...list(settings.asposPriceListId), ...values("priceListByDebtorType")]),
+    shipmentTypes: unique([...list(settings.asposShipmentTypeId), ...values("shipmentTypeToAspos")]),
+    paymentMethods: unique([...list(settings.asposPaymentMethod), ...values("paymentMethodToAspos")]),
   };
+}
+
+/** One check per id: a store named by a setting and by a map is one store. */
+function unique(ids: (string | number)[]): (string | number)[] {
+  return [...new Map(ids.map((id) => [String(id), id])).values()];
 }

@@ -1,9 +1,9 @@
 import { erasePerson } from "../privacy/erase.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
-import { openStore } from "../store/open.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
+import { openCliStore } from "./open-store.ts";
 
 /** A data-subject request; the store is found as `koppel replay` finds it. */
 export const ERASE = command({
@@ -22,7 +22,8 @@ export async function eraseCommand(argv: readonly string[], io: CliIO, cwd: stri
   const { email } = args.values;
   if (!email || !email.includes("@")) return usageError(ERASE, io, "--email <address> is required");
   const project = args.values.store ? undefined : loadFromCli(args.values.config, { cwd, lenientEnv: true }).project;
-  const store = await openStore(storeUrlFor(args.values.store, project, cwd));
+  const store = await openCliStore(storeUrlFor(args.values.store, project, cwd), io, "erase");
+  if (!store) return 1;
   try {
     const erased = await erasePerson(store, email);
     io.out(`erased ${email}: ${erased.events} inbox event(s), ${erased.runs} run(s), ${erased.ledger} ledger result(s)`);

@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fixtureFromRun, FromRunRefused } from "../integrator/from-run.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
-import { openStore } from "../store/open.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
+import { openCliStore } from "./open-store.ts";
 
 export const FIXTURE = command({
   name: "fixture",
@@ -29,7 +29,8 @@ export async function fixtureCommand(argv: readonly string[], io: CliIO, cwd: st
     io.err("the config does not load; fix the errors above first");
     return 1;
   }
-  const store = await openStore(storeUrlFor(args.values.store, loaded.project, cwd));
+  const store = await openCliStore(storeUrlFor(args.values.store, loaded.project, cwd), io, "fixture");
+  if (!store) return 1;
   try {
     const built = await fixtureFromRun(store, loaded.project, loaded.host, runId, args.values.name);
     for (const [path, text] of built.files) {
@@ -42,7 +43,7 @@ export async function fixtureCommand(argv: readonly string[], io: CliIO, cwd: st
     return 0;
   } catch (e) {
     if (!(e instanceof FromRunRefused)) throw e;
-    io.err(`koppel fixture: ${e.message}`);
+    io.err(`koppel fixture: ${e.format()}`);
     return 1;
   } finally {
     await store.close();

@@ -1,14 +1,16 @@
 import { openQueue } from "../queue/open.ts";
+import type { RunSummary, Store } from "../store/types.ts";
 import { storeUrlFor } from "../integrator/store-url.ts";
-import { openStore } from "../store/open.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
+import { openCliStore } from "./open-store.ts";
 
 /**
- * The running runner's worker picks the queued runs up; this command only enqueues, printing a
- * line per run.
+ * `--failed` takes every run on the failed list (optionally one flow) that was not replayed before;
+ * `--dry-run` lists what would be queued and queues nothing. The running runner's worker picks the
+ * queued runs up; this command only enqueues, printing a line per run.
  */
 export const REPLAY = command({
   name: "replay",
@@ -18,6 +20,7 @@ export const REPLAY = command({
     failed: { type: "boolean", help: "every run on the failed list instead of named runs" },
     flow: { type: "string", value: "name", help: "with --failed: only this flow's runs" },
     current: { type: "boolean", help: "run on the active mapping version instead of the one the run had" },
+    "dry-run": { type: "boolean", help: "list the runs that would be queued, queue nothing" },
     config: CONFIG_OPTION,
     store: STORE_OPTION,
   },
@@ -27,17 +30,33 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   const args = parseCommand(REPLAY, argv, io);
   if (typeof args === "number") return args;
   const bulk = args.values.failed === true;
+  const dryRun = args.values["dry-run"] === true;
   if (bulk === args.positionals.length > 0) return usageError(REPLAY, io, "name run ids or --failed, not both");
   // The flows are read only to recompute the ordering key; secrets are not needed for that.
   const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
-  const store = await openStore(storeUrlFor(args.values.store, loaded.project, cwd));
+  const store = await openCliStore(storeUrlFor(args.values.store, loaded.project, cwd), io, "replay");
+  if (!store) return 1;
   try {
     const queue = await openQueue(store, { supervise: false });
     try {
       const flowName = args.values.flow;
-      const runIds = bulk
-        ? (await store.failedRuns(10_000)).filter((r) => !flowName || r.flow === flowName).map((r) => r.id)
-        : args.positionals;
+      let skipped = 0;
+      const runIds = bulk ? [] : args.positionals;
+      if (bulk) {
+        for (const run of (await store.failedRuns(10_000)).filter((r) => !flowName || r.flow === flowName)) {
+          // A failed run replayed before has its answer in that replay (which is on this list itself if it failed too).
+          const replay = await replayOfRun(store, run);
+          if (replay) {
+            skipped++;
+            io.out(`run ${run.id} skipped: already replayed as ${replay.id} (${replay.status})`);
+          } else runIds.push(run.id);
+        }
+      }
+      if (dryRun) {
+        for (const runId of runIds) io.out(`run ${runId} would be queued again${args.values.current ? " on the active version" : ""}`);
+        io.out(`${runIds.length} would be queued${skipped ? `, ${skipped} already replayed` : ""} (--dry-run: nothing queued)`);
+        return 0;
+      }
       const deps = {
         store,
         queue,
@@ -54,10 +73,10 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
         } catch (error) {
           if (!(error instanceof ReplayRefused)) throw error;
           refused++;
-          io.err(`${progress}koppel replay: ${error.message}`);
+          io.err(`${progress}koppel replay: ${error.format()}`);
         }
       }
-      if (bulk) io.out(`${runIds.length - refused} queued, ${refused} refused`);
+      if (bulk) io.out(`${runIds.length - refused} queued, ${refused} refused${skipped ? `, ${skipped} already replayed` : ""}`);
       return refused ? 1 : 0;
     } finally {
       await queue.close();
@@ -65,4 +84,10 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   } finally {
     await store.close();
   }
+}
+
+/** The run that replays `run`, if any: a run of the same event and flow linked to it. */
+async function replayOfRun(store: Store, run: RunSummary): Promise<RunSummary | undefined> {
+  if (!run.eventId) return undefined;
+  return (await store.listRuns({ eventId: run.eventId, flow: run.flow, limit: 1000 })).find((r) => r.replayOf === run.id);
 }

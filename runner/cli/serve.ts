@@ -1,3 +1,4 @@
+import { KoppelError } from "../../engine/errors.ts";
 import { startRuntime } from "../serve/runtime.ts";
 import { generateToken } from "../server/session.ts";
 import { CONNECTION_ENV } from "../serve/connection-env.ts";
@@ -64,13 +65,15 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       adminToken,
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
+      sandboxStore: sandboxMode,
       log: (line) => io.err(line),
+      logRun: (line) => io.out(line),
       ...positiveInt("KOPPEL_LEASE_MS", "leaseMs"),
       ...positiveInt("KOPPEL_CONCURRENCY", "concurrency"),
       ...positiveInt("KOPPEL_POISON_AFTER", "poisonAfter"),
     });
   } catch (e) {
-    io.err((e as Error).message);
+    io.err(e instanceof KoppelError ? e.format() : (e as Error).message);
     await sandbox?.stop();
     return 1;
   }

@@ -78,6 +78,10 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   } else {
     const notes = [updated ? `${updated} golden file${updated === 1 ? "" : "s"} updated` : "", broken ? `${broken} test file${broken === 1 ? "" : "s"} did not load` : ""].filter(Boolean);
     io.out(`${passed} passed, ${failed} failed${notes.length ? ` (${notes.join("; ")})` : ""}`);
+    const goldenOnly = results.filter(onlyGoldenDiffers).length;
+    if (goldenOnly && !update) {
+      io.out(`hint: ${goldenOnly === failed ? "every failing case" : `${goldenOnly} of the failing cases`} differ${goldenOnly === 1 ? "s" : ""} from ${goldenOnly === 1 ? "its golden" : "their goldens"} only; if the new writes are right, run koppel test --update and review the diff`);
+    }
   }
   return failed || broken ? 1 : 0;
 }

@@ -29,6 +29,9 @@ export async function validateCommand(argv: readonly string[], io: CliIO, cwd?: 
   } else if (loaded.errors.length) {
     for (const e of loaded.errors) io.err(e.format());
     io.err(`${loaded.errors.length} error${loaded.errors.length === 1 ? "" : "s"}; nothing was loaded`);
+    if (loaded.errors.some((e) => e.code === "ENV_MISSING")) {
+      io.err("hint: to check the mappings without the deployment's secrets (CI, a laptop), add --lenient-env; or give a variable a default as ${env:NAME:-value}");
+    }
   } else {
     const flows = [...(loaded.project?.flows.keys() ?? [])];
     io.out(`ok: ${loaded.host.display(loaded.configPath)} and ${flows.length} flow${flows.length === 1 ? "" : "s"} (${flows.join(", ")})`);

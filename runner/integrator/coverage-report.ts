@@ -11,7 +11,7 @@ export interface TargetCoverage {
   readonly schemaFields: number;
   /** Of those, how many some case wrote (a field holding an object counts when anything inside it was). */
   readonly schemaFilled: number;
-  /** Fields some case wrote a value to. */
+  /** The schema fields some case wrote a value to: the ones `schemaFilled` counts. */
   readonly filled: readonly string[];
   /** Fields the YAML maps but no case ever produced a value for. */
   readonly neverFilled: readonly string[];
@@ -56,12 +56,14 @@ export function coverageReport(project: Project, uses: readonly ExpressionUse[],
       const got = filled.get(`${flow.name}\u0000${step.path}`) ?? new Set<string>();
       const has = (f: string) => got.has(f) || [...got].some((g) => g.startsWith(`${f}.`));
       const offered = schemaFields(step.schema.insert.schema);
+      // Counted and listed alike: the schema's fields some case wrote (an object behind a $ref is one field).
+      const filledFields = offered.filter(has).sort();
       return {
         step: step.path,
         send: `${step.connection}.${step.object}`,
         schemaFields: offered.length,
-        schemaFilled: offered.filter(has).length,
-        filled: [...got].sort(),
+        schemaFilled: filledFields.length,
+        filled: filledFields,
         neverFilled: mappedFields(step).filter((f) => !has(f)),
       };
     });

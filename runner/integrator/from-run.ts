@@ -1,17 +1,21 @@
 import { basename, dirname, join, relative } from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import { parseDocument, stringify } from "yaml";
 import type { Project, ProjectHost } from "../../engine/config/load.ts";
+import { ConfigError } from "../../engine/errors.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
-import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import type { Effect } from "../../engine/flow/result.ts";
 import type { Run, Store } from "../store/types.ts";
-import { projectEnv } from "../worker/env.ts";
+import { MASK } from "../privacy/redact.ts";
+import { DEFAULT_RETENTION } from "../privacy/retention.ts";
 import type { RunRecord } from "../worker/record.ts";
 import { Faker } from "./fake.ts";
 import { mocksFromTrace } from "./run-mocks.ts";
 
-export class FromRunRefused extends Error {}
+export class FromRunRefused extends ConfigError {
+  constructor(message: string) {
+    super("FIXTURE_REFUSED", message);
+  }
+}
 
 export interface FixtureFromRun {
   readonly testFile: string;
@@ -31,10 +35,9 @@ export async function fixtureFromRun(store: Store, project: Project, host: Proje
   const run = await store.getRun(runId);
   if (!run) throw new FromRunRefused(`no run ${runId} in the store`);
   const record = run.trace as RunRecord | null;
-  if (!record || !Array.isArray(record.steps) || !Array.isArray(record.effects)) {
-    throw new FromRunRefused(`run ${runId} has no recorded trace (${run.status}; payloads erased or not finished)`);
-  }
-  if (record.outcome !== "done" && record.outcome !== "skipped" && record.outcome !== "failed") throw new FromRunRefused(`run ${runId} has not finished`);
+  const finished = run.status === "done" || run.status === "skipped" || run.status === "failed";
+  if (!finished) throw new FromRunRefused(`run ${runId} has not finished (${run.status})`);
+  if (!record || !Array.isArray(record.steps) || !Array.isArray(record.effects)) throw new FromRunRefused(purged(run, project));
   const flow = project.flows.get(run.flow);
   if (!flow) throw new FromRunRefused(`flow ${run.flow} of run ${runId} is not loaded by ${host.display(project.configFile)}`);
   const flowFile = project.files.find((f) => host.display(f) === flow.file) ?? flow.file;
@@ -42,14 +45,13 @@ export async function fixtureFromRun(store: Store, project: Project, host: Proje
 
   const faker = new Faker();
   const raw = {
-    input: await caseInput(store, run, flow, project, now),
+    input: await caseInput(store, run, project),
     mocks: mocksFromTrace(record.steps),
     effects: record.effects.map(({ step, send, op, payload }): Effect => ({ step, send, op, payload })),
     reason: record.reason ?? "",
   };
   faker.learn(raw);
   const fake = faker.replace(raw);
-  if (fake.input === null || fake.input === undefined) throw new FromRunRefused(`run ${runId} has no stored input or event payload (erased by retention?)`);
 
   const dir = dirname(flowFile);
   const slug = `run-${runId.replace(/[^A-Za-z0-9_-]/g, "").slice(-12)}`;
@@ -88,16 +90,20 @@ export async function fixtureFromRun(store: Store, project: Project, host: Proje
 }
 
 /**
- * The event as the webhook delivered it (what a case's input is), unless the flow's `input.select`
- * leaves the stored, selected record as it is: then that smaller record is the input.
+ * The event as the webhook or poll delivered it, from the inbox while retention keeps it: the run's
+ * own copy of its input is redacted (unless `logging.payloads: full`), and a case built from masks
+ * tests nothing.
  */
-async function caseInput(store: Store, run: Run, flow: CompiledFlow, project: Project, now: string): Promise<unknown> {
-  const event = run.eventId ? (await store.getEvent(run.eventId))?.payload : undefined;
-  const select = flow.input.select;
-  if (!select || run.input === null || run.input === undefined) return event ?? run.input;
-  const env = projectEnv(project, () => Date.parse(now));
-  const again = await Promise.resolve(select.evaluate({ input: run.input, root: run.input, steps: {}, settings: env.settings }, env)).catch(() => undefined);
-  return isDeepStrictEqual(again, run.input) ? run.input : (event ?? run.input);
+async function caseInput(store: Store, run: Run, project: Project): Promise<unknown> {
+  const event = run.eventId ? await store.getEvent(run.eventId) : null;
+  if (event?.payload !== null && event?.payload !== undefined) return event.payload;
+  if (run.input !== null && run.input !== undefined && !JSON.stringify(run.input).includes(MASK)) return run.input;
+  throw new FromRunRefused(purged(run, project));
+}
+
+function purged(run: Run, project: Project): string {
+  const kept = project.config.logging?.retention?.payloads ?? DEFAULT_RETENTION.payloads;
+  return `the payloads of run ${run.id} are gone (retention keeps them ${kept}, logging.retention.payloads; or koppel erase removed them), so there is nothing to build a case from: use a run younger than ${kept}, or write the input by hand`;
 }
 
 function appendCase(existing: string | undefined, testFile: string, testCase: Record<string, unknown>, caseName: string, project: Project, host: ProjectHost): string {

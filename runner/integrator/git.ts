@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { OperatorError } from "../../engine/errors.ts";
 
 const run = promisify(execFile);
 
@@ -20,7 +21,11 @@ export async function git(dir: string, args: readonly string[]): Promise<string>
   }
 }
 
-export class GitError extends Error {}
+export class GitError extends OperatorError {
+  constructor(message: string) {
+    super("GIT_FAILED", message);
+  }
+}
 
 export async function repoRoot(dir: string): Promise<string> {
   return (await git(dir, ["rev-parse", "--show-toplevel"])).trim();

@@ -5,6 +5,7 @@ import { PostgresDriver } from "../store/postgres.ts";
 import type { SqlStore } from "../store/sql/store.ts";
 import { SqlJobQueue } from "./core.ts";
 import { CLAIMABLE, type Delivery } from "./sql.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 export const PGBOSS_QUEUE = "koppel-jobs";
 
@@ -74,7 +75,7 @@ function adapt(db: SqlExecutor): PgBoss.Db {
 
 export async function openPgBossQueue(store: SqlStore, options: PgBossQueueOptions = {}): Promise<SqlJobQueue> {
   const driver = store.driver;
-  if (!(driver instanceof PostgresDriver)) throw new Error("the pg-boss queue needs a PostgreSQL store");
+  if (!(driver instanceof PostgresDriver)) throw new InternalError("the pg-boss queue needs a PostgreSQL store");
   const boss = new PgBoss({
     // pg-boss shares the store's pool: one set of connections per replica.
     db: adapt({ executeSql: (text, values) => driver.pool.query(text, values) }),

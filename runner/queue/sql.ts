@@ -4,6 +4,7 @@ import { insertJob, lockKeys } from "../store/sql/enqueue.ts";
 import { all, one, placeholders, type Program } from "../store/sql/program.ts";
 import { patchSql, updateRun } from "../store/sql/runs.ts";
 import type { ClaimBatch, ClaimedJob, Job, Lease, LedgerWrite, NewJob, PoisonedJob, QueueDepth } from "./types.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 /**
  * How ready jobs reach a claimer. SQLite reads them straight from the jobs table; pg-boss is handed
@@ -64,7 +65,7 @@ export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: st
   const created: { jobId: string; runId: string }[] = [];
   for (const job of jobs) {
     const event = yield* one<{ flow_version: string }>("SELECT flow_version FROM inbox WHERE event_id = $1", [job.eventId]);
-    if (!event) throw new Error(`queue: event ${job.eventId} is not in the inbox`);
+    if (!event) throw new InternalError(`queue: event ${job.eventId} is not in the inbox`);
     created.push(
       yield* insertJob(ctx, {
         eventId: job.eventId,

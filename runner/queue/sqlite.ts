@@ -2,6 +2,7 @@ import type { SqlStore } from "../store/sql/store.ts";
 import { all } from "../store/sql/program.ts";
 import { SqlJobQueue } from "./core.ts";
 import { CLAIMABLE, type Delivery } from "./sql.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 /** Claimers read the jobs table directly; SQLite's single writer makes the claim exclusive. */
 const direct: Delivery = {
@@ -14,6 +15,6 @@ const direct: Delivery = {
 };
 
 export function openSqliteQueue(store: SqlStore, poisonAfter?: number): SqlJobQueue {
-  if (store.kind !== "sqlite") throw new Error("the SQLite queue needs a SQLite store");
+  if (store.kind !== "sqlite") throw new InternalError("the SQLite queue needs a SQLite store");
   return new SqlJobQueue("sqlite", store, direct, poisonAfter);
 }

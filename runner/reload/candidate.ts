@@ -21,10 +21,8 @@ export interface CheckedCandidate {
   readonly project?: Project;
   /** `file:line:col CODE message` lines, paths relative to the candidate's root. */
   readonly errors: readonly string[];
-  /** Text of every file the load read, by absolute path. */
+  /** Text of every file the load and its fixture tests read (config, flows, schemas, tests, fixtures), by absolute path. */
   readonly texts: ReadonlyMap<string, string>;
-  /** The project as loaded, also when its fixture tests failed (for a version id). */
-  readonly loaded?: Project;
 }
 
 /** Load, validate and compile the project under `root`, check its schedules, run its fixture tests. */
@@ -35,9 +33,9 @@ export async function checkCandidate(root: string, configPath: string, options: 
   const { project, errors } = loadProject(configFile, host, SERVED_LIMITS);
   if (!project) return { errors: errors.map((e) => e.format()), texts };
   const invalid = connectionErrors(project, host);
-  if (invalid.length) return { errors: invalid.map((e) => e.format()), texts, loaded: project };
+  if (invalid.length) return { errors: invalid.map((e) => e.format()), texts };
   const failures = [...scheduleErrors(project).map((e) => e.format()), ...(await fixtureFailures(project, host))];
-  return failures.length ? { errors: failures, texts, loaded: project } : { project, errors: [], texts, loaded: project };
+  return failures.length ? { errors: failures, texts } : { project, errors: [], texts };
 }
 
 function recording(host: ProjectHost, texts: Map<string, string>): ProjectHost {

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { OperatorError } from "../../engine/errors.ts";
 
 const run = promisify(execFile);
 
@@ -75,7 +76,7 @@ async function git(dir: string, args: readonly string[]): Promise<string> {
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`git ${args[0]}: ${(err.stderr || err.message).trim()}`);
+    throw new OperatorError("GIT_FAILED", `git ${args[0]}: ${(err.stderr || err.message).trim()}`);
   }
 }
 

@@ -56,11 +56,17 @@ export function createReloader(options: ReloaderOptions): Reloader {
   const lastRejected = (sha: string | null): boolean => lastResult !== null && !lastResult.ok && lastResult.sha === sha;
   const isKnown = (sha: string | null): boolean => sha !== null && (sha === versions.current().sha || lastRejected(sha));
 
-  /** Same answer as last time, without recording or alerting again. */
-  const unchanged = (at: number, sha: string): ReloadResult =>
-    sha === versions.current().sha
-      ? { at, sha, ok: true, activated: false, unchanged: true, errors: [] }
-      : { ...lastResult!, at, unchanged: true };
+  /** Same answer as last time, without alerting again. */
+  async function unchanged(at: number, sha: string): Promise<ReloadResult> {
+    if (sha !== versions.current().sha) return { ...lastResult!, at, unchanged: true };
+    const result: ReloadResult = { at, sha, ok: true, activated: false, unchanged: true, errors: [] };
+    // A bad edit reverted: the source is the running version again, so the rejection is over.
+    if (lastResult !== null && !lastResult.ok) {
+      lastResult = result;
+      await recordResult(store, result, options.replicaId).catch(() => undefined);
+    }
+    return result;
+  }
 
   async function check(): Promise<ReloadResult> {
     const at = now();

@@ -5,6 +5,7 @@ import type { CheckedCandidate } from "./candidate.ts";
 import { gitRepo, type Checkout } from "./git.ts";
 import { contentVersionId } from "./version-id.ts";
 import { watchDirectory } from "./watch.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 /** Where mapping versions come from: the `reload:` section of mapping.config.yaml, plus tuning. */
 export type ReloadSource =
@@ -43,7 +44,7 @@ function gitSource(source: Extract<ReloadSource, { git: string }>, cwd: string):
   return {
     peek: () => repo.head(),
     open(sha) {
-      if (!sha) throw new Error("a git candidate is opened by its commit");
+      if (!sha) throw new InternalError("a git candidate is opened by its commit");
       return repo.checkout(sha);
     },
     versionId: (peeked) => peeked,
@@ -65,7 +66,8 @@ function dirSource(dir: string, debounceMs: number | undefined): CandidateSource
   return {
     peek: async () => null,
     open: async () => ({ dir, release: async () => undefined }),
-    versionId: (_peeked, checked, root) => (checked.loaded ? contentVersionId(root, checked.loaded.files, (f) => checked.texts.get(f)) : null),
+    // Every file the load and its gate read: a regenerated golden is a new candidate, not the one rejected.
+    versionId: (_peeked, checked, root) => (checked.texts.size ? contentVersionId(root, [...checked.texts.keys()], (f) => checked.texts.get(f)) : null),
     async follow(onCandidate, timers) {
       const watcher = await watchDirectory(dir, onCandidate, { timers, ...(debounceMs !== undefined ? { debounceMs } : {}) });
       return () => watcher.close();

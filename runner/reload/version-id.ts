@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { relative } from "node:path";
 
 /**
- * Version id of a watched directory: a hash over the files the project loaded, by path relative to
+ * Version id of a watched directory: a hash over the files the candidate check read, by path relative to
  * the directory, so the same content gets the same id wherever it lives. Hashes the text the load
  * actually read, not a second read that an editor's next save could already have changed.
  */

@@ -12,16 +12,18 @@ import type { JobQueue } from "../queue/types.ts";
 import { createAlerter, type Alerter } from "../alerts/alerter.ts";
 import { createIncidents } from "../alerts/incidents.ts";
 import { errorLabel } from "../privacy/error-label.ts";
+import { failedRunLine } from "./run-log.ts";
 import { loggingPolicy } from "../privacy/policy.ts";
 import { pseudonymizingStore } from "../privacy/pseudonym.ts";
 import { startRetention, type RetentionJob } from "../privacy/retention.ts";
 import { createReloader, loadInitialVersion, type Reloader, type ReloadSource } from "../reload/index.ts";
 import { createApp } from "../server/app.ts";
+import { answerReplay } from "../server/replay-answer.ts";
 import { peerOf } from "../server/attempts.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { sourceLookup, withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
-import { resolveStoreUrl } from "../integrator/store-url.ts";
+import { resolveStoreUrl, sandboxStoreUrl } from "../integrator/store-url.ts";
 import { openGates } from "../cluster/open.ts";
 import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
@@ -29,11 +31,12 @@ import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
 import type { WebhookSourceConfig } from "../triggers/verify/types.ts";
 import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "../worker/backoff.ts";
-import { registryReplayDeps, replayRun, ReplayRefused } from "../worker/replay.ts";
+import { registryReplayDeps, replayRun } from "../worker/replay.ts";
 import { toNewEvent } from "../ingest/accept.ts";
 import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
+import { ConfigError } from "../../engine/errors.ts";
 
 export interface RuntimeOptions {
   /** mapping.config.yaml, absolute or relative to `cwd`. */
@@ -52,8 +55,10 @@ export interface RuntimeOptions {
   readonly alertFetch?: typeof fetch;
   /** How often retention purges (default hourly; the first pass runs at start). */
   readonly retentionEveryMs?: number;
-  /** Overrides the config's store.url (KOPPEL_STORE). */
+  /** Overrides the config's store.url (KOPPEL_STORE); a relative SQLite path is from `cwd`, the config's from its folder. */
   readonly storeUrl?: string;
+  /** Sandbox mode: the configured store's sandbox sibling (sandboxStoreUrl), never the live one. */
+  readonly sandboxStore?: boolean;
   /** Accept unset ${env:…} in reload candidates (sandbox: the simulators fill them in). */
   readonly lenientEnv?: boolean;
   readonly concurrency?: number;
@@ -64,6 +69,8 @@ export interface RuntimeOptions {
   /** Passed to the connectors (tests: an in-process fetch). */
   readonly fetch?: typeof fetch;
   readonly log?: (line: string) => void;
+  /** Gets one JSON line per run that failed for good (`koppel serve`: stdout). */
+  readonly logRun?: (line: string) => void;
   /** Retry timing (tests shorten it; production keeps the default ~12 h spread). */
   readonly backoff?: BackoffPolicy;
 }
@@ -94,7 +101,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const now = () => Date.now();
 
   const startup = readStartupConfig(configFile);
-  const storeUrl = resolveStoreUrl(options.storeUrl ?? process.env.KOPPEL_STORE ?? startup.storeUrl ?? DEFAULT_STORE_URL, cwd);
+  const explicitStore = options.storeUrl ?? process.env.KOPPEL_STORE;
+  const configuredStore = startup.storeUrl ?? DEFAULT_STORE_URL;
+  const storeUrl = explicitStore
+    ? resolveStoreUrl(explicitStore, cwd)
+    : resolveStoreUrl(options.sandboxStore ? sandboxStoreUrl(configuredStore) : configuredStore, root);
   const store = await openStore(storeUrl);
   const queue = await openQueue(store, options.poisonAfter ? { poisonAfter: options.poisonAfter } : {});
   const gates = await openGates(store, storeUrl, { replicaId, onError: (e) => log(`afas slots: ${(e as Error).message}`) });
@@ -106,7 +117,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await gates.close();
     await queue.close();
     await store.close();
-    throw new Error(`no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
+    throw new ConfigError("RELOAD_REJECTED", `no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
   }
   const versions = createVersionRegistry(initial.version);
   const config = () => versions.current().project.config;
@@ -158,6 +169,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       claimedAt.delete(job.jobId);
       metrics.processed(job, started === undefined ? undefined : now() - started);
       alerter.processed(job);
+      const line = options.logRun && failedRunLine(job, privacy.redact, now());
+      if (line) options.logRun!(line);
     },
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
@@ -213,14 +226,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       incidents: incidents.list(),
     }),
     reload: () => reloader.checkNow(),
-    replay: async (runId, current) => {
-      try {
-        return { status: 202, body: await replayRun(registryReplayDeps(store, queue, versions, now), runId, { current }) };
-      } catch (e) {
-        if (e instanceof ReplayRefused) return { status: e.message.startsWith("no run") ? 404 : 409, body: { error: { code: "REPLAY_REFUSED", reason: e.message } } };
-        throw e;
-      }
-    },
+    replay: (runId, current) => answerReplay(() => replayRun(registryReplayDeps(store, queue, versions, now), runId, { current })),
     metrics: () => metrics.text(),
     ...(options.dashboard === false ? {} : {
       dashboard: {
@@ -296,7 +302,7 @@ function readStartupConfig(configFile: string): { reload: { source: ReloadSource
   };
   const reload = raw.reload;
   // The store may be named through the environment too, as everything else in the config.
-  const storeUrl = raw.store?.url?.replace(/\$\{env:([^}]+)\}/g, (_, name: string) => process.env[name.trim()] ?? "");
+  const storeUrl = raw.store?.url?.replace(/\$\{env:([^}:]+)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => process.env[name.trim()] ?? fallback ?? "");
   const source: ReloadSource = reload?.git
     ? { git: reload.git, ...(reload.branch ? { branch: reload.branch } : {}), ...(reload.pollEvery ? { pollEvery: reload.pollEvery } : {}) }
     : { watch: reload?.watch ?? dirname(configFile) };

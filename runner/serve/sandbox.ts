@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { createAfasConnector } from "../connectors/afas/index.ts";
 import { createAsposConnector } from "../connectors/aspos/index.ts";
+import { createDemo } from "./demo.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 import { SANDBOX_CLIENT, startAsposSimulator, type RunningAsposSimulator } from "../../sandbox/aspos/index.ts";
-
 
 export interface Sandbox {
   readonly afas: RunningAfasSimulator;
@@ -10,22 +11,12 @@ export interface Sandbox {
   readonly env: Readonly<Record<string, string>>;
   /** Point AsPos's webhooks at the runner, signed with the sandbox secret. */
   subscribe(runnerUrl: string): void;
-  /** A demo web order every `everyMs`, so runs appear without anyone doing anything. */
+  /** The next demo action (runner/serve/demo.ts), after `subscribe`; resolves to what it did. */
+  demoStep(): Promise<string>;
+  /** One demo action every `everyMs`, so every flow runs without anyone doing anything. */
   startTrickle(everyMs: number): void;
   stop(): Promise<void>;
 }
-
-const DEMO_CUSTOMERS = [
-  { email: "lotte.jansen@example.nl", firstName: "Lotte", lastName: "Jansen", city: "Utrecht", street: "Oudegracht", houseNumber: "158", postalCode: "3511 AZ", countryCode: "NL" },
-  { email: "noah.peeters@example.be", firstName: "Noah", lastName: "Peeters", city: "Gent", street: "Veldstraat", houseNumber: "21", postalCode: "9000", countryCode: "BE" },
-  { email: "inkoop@bakkerijdekroon.nl", firstName: "Sanne", lastName: "Berg", city: "Utrecht", street: "Lange Elisabethstraat", houseNumber: "12", postalCode: "3511 BL", countryCode: "NL" },
-];
-/** Articles both simulators know, so demo orders pass the SKU check. */
-const DEMO_SKUS = [
-  { sku: "601826", unitPriceInclTax: 2.49, taxRate: 21 },
-  { sku: "200114", unitPriceInclTax: 3.29, taxRate: 9 },
-  { sku: "601830", unitPriceInclTax: 2.79, taxRate: 21 },
-];
 
 export async function startSandbox(log: (line: string) => void = () => {}): Promise<Sandbox> {
   const afas = await startAfasSimulator();
@@ -40,48 +31,36 @@ export async function startSandbox(log: (line: string) => void = () => {}): Prom
     ASPOS_WEBHOOK_SECRET: webhookSecret,
     AFAS_WEBHOOK_SECRET: randomBytes(16).toString("hex"),
   };
-  const client = createAsposConnector("aspos", { type: "aspos", baseUrl: aspos.url, clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret });
+  const asposClient = createAsposConnector("aspos", { type: "aspos", baseUrl: aspos.url, clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret });
+  const afasClient = createAfasConnector("afas", { type: "afas", baseUrl: afas.baseUrl, token: SANDBOX_TOKEN });
   let timer: NodeJS.Timeout | undefined;
-  let n = 0;
-
-  const placeOrder = async (): Promise<void> => {
-    n += 1;
-    const customer = DEMO_CUSTOMERS[n % DEMO_CUSTOMERS.length]!;
-    const lines = DEMO_SKUS.slice(0, 1 + (n % DEMO_SKUS.length)).map((l, i) => ({ ...l, quantity: 1 + ((n + i) % 4) }));
-    const { email, firstName, lastName, ...address } = customer;
-    await client.send({
-      connection: "aspos",
-      object: "orders",
-      op: "insert",
-      idempotencyKey: `sandbox-trickle-${Date.now()}-${n}`,
-      payload: {
-        externalNumber: `DEMO-${Date.now()}-${n}`,
-        source: "Webshop",
-        channel: "Web",
-        storeId: 31,
-        customer: { email, firstName, lastName },
-        billingAddress: address,
-        lines,
-      },
-    });
+  let runnerUrl: string | undefined;
+  let demo: ReturnType<typeof createDemo> | undefined;
+  const demoStep = (): Promise<string> => {
+    if (!runnerUrl) throw new Error("subscribe the runner before the demo starts");
+    demo ??= createDemo({ afas, aspos, asposClient, afasClient, afasWebhook: { url: `${runnerUrl}/webhooks/afas`, secret: env.AFAS_WEBHOOK_SECRET } });
+    return demo.next();
   };
 
   return {
     afas,
     aspos,
     env,
-    subscribe(runnerUrl) {
-      aspos.control.subscribe(`${runnerUrl}/webhooks/aspos`, ["order.created", "order.updated", "order.paid", "customer.created", "customer.updated", "stock.changed"], webhookSecret);
+    subscribe(url) {
+      runnerUrl = url;
+      aspos.control.subscribe(`${url}/webhooks/aspos`, ["order.created", "order.updated", "order.paid", "customer.created", "customer.updated", "stock.changed"], webhookSecret);
     },
+    demoStep,
     startTrickle(everyMs) {
-      const tick = () => void placeOrder().catch((e: unknown) => log(`sandbox: demo order not placed: ${(e as Error).message}`));
+      const tick = () => void demoStep().catch((e: unknown) => log(`sandbox: demo step not done: ${(e as Error).message}`));
       tick();
       timer = setInterval(tick, everyMs);
       timer.unref();
     },
     async stop() {
       if (timer) clearInterval(timer);
-      await client.close?.();
+      await asposClient.close?.();
+      await afasClient.close?.();
       await aspos.stop();
       await afas.close();
     },

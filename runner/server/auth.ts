@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
+import type { ErrorCode } from "../../engine/errors.ts";
 import { peerOf, type AttemptLimiter } from "./attempts.ts";
 
 /**
@@ -13,7 +14,7 @@ export function bearerAuth(token: string, limiter?: AttemptLimiter): MiddlewareH
     const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       limiter?.failed(peerOf(c));
-      return c.json({ error: { code: "UNAUTHORIZED", reason: "send Authorization: Bearer <KOPPEL_ADMIN_TOKEN>" } }, 401);
+      return c.json({ error: { code: "UNAUTHORIZED" satisfies ErrorCode, reason: "send Authorization: Bearer <KOPPEL_ADMIN_TOKEN>" } }, 401);
     }
     await next();
   };

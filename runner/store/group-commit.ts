@@ -1,4 +1,5 @@
 import type { AcceptResult, NewEvent, Store } from "./types.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 export interface GroupCommitOptions {
   /** Events per transaction at most. */
@@ -59,7 +60,7 @@ export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCo
     batch.forEach((w, i) => {
       const result = results[i];
       if (result) w.resolve(result);
-      else w.reject(new Error(`group commit: the store answered ${results.length} results for ${batch.length} events`));
+      else w.reject(new InternalError(`group commit: the store answered ${results.length} results for ${batch.length} events`));
     });
   }
 

@@ -7,6 +7,7 @@ import type { Driver } from "./sql/driver.ts";
 import { migrate } from "./sql/migrations.ts";
 import type { Program, Step } from "./sql/program.ts";
 import { SqlStore, type StoreOptions } from "./sql/store.ts";
+import { InternalError } from "../../engine/errors.ts";
 
 export const DEFAULT_SQLITE_PATH = "./data/koppel.db";
 
@@ -85,7 +86,7 @@ export class SqliteDriver implements Driver {
   }
 
   private exec = (step: Step): unknown => {
-    if (step.kind === "effect") throw new Error("sqlite driver: effects need an asynchronous driver");
+    if (step.kind === "effect") throw new InternalError("sqlite driver: effects need an asynchronous driver");
     let statement = this.statements.get(step.sql);
     if (!statement) {
       statement = this.db.prepare(step.sql);
@@ -132,7 +133,7 @@ export class SqliteDriver implements Driver {
     const batch = this.pending;
     this.pending = [];
     if (!this.db.open) {
-      for (const p of batch) p.reject(new Error("sqlite driver: the store is closed"));
+      for (const p of batch) p.reject(new InternalError("sqlite driver: the store is closed"));
       return;
     }
     let outcomes: Outcome[];
@@ -151,7 +152,7 @@ export class SqliteDriver implements Driver {
       batch.forEach((p, i) => {
         const outcome = outcomes[i]!;
         // A failed sync means the commit may not survive a power loss: nobody is told it did.
-        if (error) p.reject(new Error(`sqlite driver: syncing the WAL failed: ${error.message}`));
+        if (error) p.reject(new InternalError(`sqlite driver: syncing the WAL failed: ${error.message}`, { cause: error }));
         else if (outcome.ok) p.resolve(outcome.value);
         else p.reject(outcome.error);
       });

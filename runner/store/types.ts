@@ -1,3 +1,5 @@
+import type { ErrorCode } from "../../engine/errors.ts";
+
 /**
  * The one persistence interface of the runner: webhook ingest, scheduler, worker, API and dashboard
  * need nothing else. Two implementations (SQLite embedded, PostgreSQL scale-out) pass the same
@@ -56,7 +58,7 @@ export interface InboxEvent {
 }
 
 export interface RunError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   /** Upstream details (AFAS errorNumber, profitLogReference, HTTP status…). */
   readonly upstream?: unknown;

@@ -1,3 +1,5 @@
+import { ConfigError } from "../../engine/errors.ts";
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 const isUnit = (unit: string): unit is keyof typeof UNIT_MS => Object.hasOwn(UNIT_MS, unit);
@@ -12,7 +14,7 @@ export function parseDuration(text: string, options: { readonly allowZero?: bool
   const unit = match?.[2];
   const ms = match && unit && isUnit(unit) ? Number(match[1]) * UNIT_MS[unit] : NaN;
   if (!(ms > 0 || (ms === 0 && options.allowZero))) {
-    throw new Error(`"${text}" is not a duration: expected a ${options.allowZero ? "" : "positive "}number followed by ms, s, m, h or d`);
+    throw new ConfigError("INVALID_VALUE", `"${text}" is not a duration: expected a ${options.allowZero ? "" : "positive "}number followed by ms, s, m, h or d`);
   }
   return ms;
 }

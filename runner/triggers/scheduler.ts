@@ -9,6 +9,7 @@ import { errorLabel } from "../privacy/error-label.ts";
 import { Serial } from "../serial.ts";
 import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";
 import { realTimers, timerAt, type Timers } from "../time/timers.ts";
+import { ConfigError } from "../../engine/errors.ts";
 
 export interface SchedulerOptions {
   readonly store: Inbox & Pick<ClusterState, "tryLock"> & Pick<Store, "now">;
@@ -187,7 +188,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   ): Promise<TickResult> {
     const name = plan.flow.name;
     const connector = options.connector(target.connection);
-    if (!connector?.poll) throw new Error(`connection ${target.connection} cannot be polled`);
+    if (!connector?.poll) throw new ConfigError("INVALID_VALUE", `connection ${target.connection} cannot be polled`);
     const cursorName = `cursor:${name}`;
     let cursor = await store.getCursor(cursorName);
     let enqueued = 0;

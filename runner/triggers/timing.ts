@@ -23,7 +23,7 @@ export function scheduleTiming(schedule: Schedule, timezone: string = DEFAULT_TI
     const cron = new Cron(schedule.cron, { timezone });
     return { next: (after) => cron.nextRun(new Date(after))?.getTime() ?? null };
   }
-  if (schedule.every === undefined) throw new Error("a schedule needs `every` or `cron`");
+  if (schedule.every === undefined) throw new ConfigError("MISSING_KEY", "a schedule needs `every` or `cron`");
   const ms = parseDuration(schedule.every);
   return { next: (after) => Math.floor(after / ms) * ms + ms };
 }

@@ -1,3 +1,4 @@
+import { OperatorError } from "../../engine/errors.ts";
 import type { Project } from "../../engine/config/load.ts";
 import type { JobQueue } from "../queue/types.ts";
 import type { RunStatus, Store } from "../store/types.ts";
@@ -24,8 +25,10 @@ export interface Replayed {
 }
 
 /** The run cannot be replayed as asked; the message says why, for the CLI and the API's 4xx. */
-export class ReplayRefused extends Error {
-  override name = "ReplayRefused";
+export class ReplayRefused extends OperatorError {
+  constructor(code: "RUN_NOT_FOUND" | "REPLAY_REFUSED", message: string) {
+    super(code, message);
+  }
 }
 
 const REPLAYABLE: readonly RunStatus[] = ["done", "skipped", "failed"];
@@ -38,14 +41,14 @@ const REPLAYABLE: readonly RunStatus[] = ["done", "skipped", "failed"];
  */
 export async function replayRun(deps: ReplayDeps, runId: string, options: { readonly current?: boolean } = {}): Promise<Replayed> {
   const run = await deps.store.getRun(runId);
-  if (!run) throw new ReplayRefused(`no run ${runId}`);
-  if (!REPLAYABLE.includes(run.status)) throw new ReplayRefused(`run ${runId} is ${run.status}; only finished runs (${REPLAYABLE.join(", ")}) can be replayed`);
+  if (!run) throw new ReplayRefused("RUN_NOT_FOUND", `no run ${runId}`);
+  if (!REPLAYABLE.includes(run.status)) throw new ReplayRefused("REPLAY_REFUSED", `run ${runId} is ${run.status}; only finished runs (${REPLAYABLE.join(", ")}) can be replayed`);
   const event = run.eventId ? await deps.store.getEvent(run.eventId) : null;
-  if (!event) throw new ReplayRefused(`the event of run ${runId} is no longer in the inbox`);
-  if (event.payload === null) throw new ReplayRefused(`the event of run ${runId} was erased (retention or erasure)`);
+  if (!event) throw new ReplayRefused("REPLAY_REFUSED", `the event of run ${runId} is no longer in the inbox`);
+  if (event.payload === null) throw new ReplayRefused("REPLAY_REFUSED", `the event of run ${runId} was erased (retention or erasure)`);
 
   const version = options.current ? await deps.currentVersion() : (run.version ?? event.flowVersion);
-  if (!version) throw new ReplayRefused("no mapping version is active yet; start the runner once, or replay without --current");
+  if (!version) throw new ReplayRefused("REPLAY_REFUSED", "no mapping version is active yet; start the runner once, or replay without --current");
   const runKey = await orderingKey(deps, version, run.flow, event.payload);
   const [created] = await deps.queue.enqueue([
     { eventId: event.eventId, flow: run.flow, runKey, version, replayOf: run.id, searchText: run.searchText },

@@ -25,6 +25,8 @@ export interface DebtorRecord {
   RevenueAccount: string | null;
   /** PfId: the debtor profile (classification). */
   Profile: string | null;
+  /** ViGe of a person debtor: M, V, O, X. */
+  Gender: string | null;
   CreditLimit: number | null;
   Iban: string | null;
   AutoPayment: boolean;

@@ -14,6 +14,8 @@ const at = (minute: number, ms = 0): string => {
 type DebtorSeed = [dbId: string, bcCo: string, type: "O" | "P", name: string, email: string | null, city: string, country: string, vat: string | null, minute: number];
 
 const DEBTORS: DebtorSeed[] = [
+  // The collective debtor a mapping repository from `koppel init` posts every web order on (settings.defaultDebtor).
+  ["10000", "1000600", "O", "Webshop verzameldebiteur", null, "Utrecht", "NL", null, 0],
   ["20045", "1000612", "O", "Bakkerij De Kroon B.V.", "inkoop@bakkerijdekroon.nl", "Utrecht", "NL", "NL123456789B01", 0],
   ["20046", "1000613", "O", "Café Het Anker", "bestellingen@hetanker.nl", "Amersfoort", "NL", "NL001234567B01", 0],
   ["20047", "1000614", "O", "Brasserie De Linde BV", "info@delinde.be", "Antwerpen", "B", "BE0123456789", 0],
@@ -34,7 +36,7 @@ function debtor([DbId, BcCo, DebtorType, Name, Email, City, CountryId, VatNumber
     Phone: null, CocNumber: DebtorType === "O" ? `3${BcCo}` : null,
     Street: "Dorpsstraat", HouseNumber: Number(DbId.slice(-2)), HouseNumberAddition: null, ZipCode: "3511 AA",
     CurrencyId: "EUR", PaymentCondition: "14", CollectiveAccount: "1300", Blocked: false,
-    SearchName: Name.split(" ")[0]!.toUpperCase().slice(0, 10), VatDuty: "1", RevenueAccount: null, Profile: null, CreditLimit: null, Iban: null, AutoPayment: false,
+    SearchName: Name.split(" ")[0]!.toUpperCase().slice(0, 10), VatDuty: "1", RevenueAccount: null, Profile: null, Gender: null, CreditLimit: null, Iban: null, AutoPayment: false,
     CreateDate: at(minute), ModifiedDate: at(minute),
   };
 }

@@ -15,7 +15,7 @@ export const VIEWS: Record<string, View> = {
     VatNumber: d.VatNumber, CocNumber: d.CocNumber, Street: d.Street, HouseNumber: d.HouseNumber,
     HouseNumberAddition: d.HouseNumberAddition, ZipCode: d.ZipCode, City: d.City, CountryId: d.CountryId,
     CurrencyId: d.CurrencyId, PaymentCondition: d.PaymentCondition, CollectiveAccount: d.CollectiveAccount,
-    Blocked: d.Blocked, CreateDate: d.CreateDate, ModifiedDate: d.ModifiedDate,
+    Profile: d.Profile, Gender: d.Gender, Blocked: d.Blocked, CreateDate: d.CreateDate, ModifiedDate: d.ModifiedDate,
   })),
   Koppel_Items: (data) => [...data.items.values()].map((i) => ({
     ItemCode: i.ItemCode, Description: i.Description, Type: i.Type, Unit: i.Unit, SalesPrice: i.SalesPrice,

@@ -46,4 +46,16 @@ describe("bin/koppel.js in a checkout", () => {
     expect(stale.stderr).toContain("runner/cli/test.ts is newer than the compiled build in dist/");
     expect(stale.stdout).not.toContain("compiled build ran");
   });
+
+  it("a build that emitted nothing new still counts as current once npm run build stamps it", () => {
+    const root = checkout();
+    writeFileSync(join(root, "dist/.tsbuildinfo"), "{}");
+    utimesSync(join(root, "dist/.tsbuildinfo"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(run(root).status).toBe(70);
+    const stamp = spawnSync(process.execPath, [join(root, "scripts/stale-build.js"), "--stamp"], { encoding: "utf8" });
+    expect(stamp.status).toBe(0);
+    const result = run(root);
+    expect(result.stdout).toContain("compiled build ran");
+    expect(result.status).toBe(0);
+  });
 });

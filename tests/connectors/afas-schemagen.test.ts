@@ -6,34 +6,14 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { createAfasConnector, getMetainfoToSchema, mergeProse, readGetMetainfo, readUpdateMetainfo, updateMetainfoToSchema } from "../../runner/connectors/afas/index.ts";
 import { afasSchemasCommand } from "../../runner/cli/afas-schemas.ts";
+import { applyOverlay } from "../../runner/connectors/afas/schema-overlay.ts";
+import { bufferIO } from "../../runner/cli/io.ts";
 import { DEFAULT_SCHEMA_DIR, loadAfasSchemas, SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; required?: string[] };
 
-/**
- * Differences between a hand-kept schema and one generated from metainfo that are expected,
- * because metainfo cannot carry them:
- *  1. `required` lists only fields: Profit has no mandatory flag for nested objects, so a required
- *     KnOrganisation/KnPerson/FiEntries is not required in the generated schema.
- *  2. `pattern` (GuLi's brace format) is Koppel's own check; metainfo knows only a length.
- *  3. GetConnector metainfo has no key flag; the generator takes the first field, so Koppel_Stock's
- *     compound key (ItemCode, Warehouse) comes back as ItemCode alone.
- * Prose (descriptions, examples, $id) is carried over by mergeProse, as `koppel afas schemas` does.
- */
-function withoutExplainedDifferences(schema: Schema, isRoot = true): Schema {
-  const { pattern: _pattern, ...rest } = schema;
-  const out: Schema = { ...rest };
-  if (schema.properties) {
-    out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, withoutExplainedDifferences(v, false)]));
-    const objects = new Set(Object.entries(schema.properties).filter(([, v]) => v.type === "object" || v.type === "array").map(([k]) => k));
-    const required = (schema.required ?? []).filter((r) => !objects.has(r));
-    if (required.length) out.required = required;
-    else delete out.required;
-  }
-  if (schema.items) out.items = withoutExplainedDifferences(schema.items, false);
-  if (isRoot) delete out["x-key"];
-  return out;
-}
+/** What metainfo cannot carry (patterns, required sub-objects, compound keys), kept by hand. */
+const OVERLAY = JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, "overlay.json"), "utf8")) as Record<string, unknown>;
 
 describe("schemas generated from the simulator's metainfo", () => {
   let sim: RunningAfasSimulator;
@@ -42,22 +22,17 @@ describe("schemas generated from the simulator's metainfo", () => {
   const http = () => createAfasConnector("afas", { type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN }).http;
   const hand = loadAfasSchemas();
 
-  it.each([...hand.update.keys()])("UpdateConnector %s matches the hand-kept schema up to the explained differences", async (id) => {
+  it.each([...hand.update.keys()])("UpdateConnector %s regenerates to the shipped schema, with the overlay", async (id) => {
     const existing = hand.update.get(id) as Schema;
-    const generated = mergeProse(updateMetainfoToSchema(await readUpdateMetainfo(http(), id)), existing) as Schema;
-    expect(generated["x-key"]).toEqual(existing["x-key"]);
-    expect(withoutExplainedDifferences(generated)).toEqual(withoutExplainedDifferences(existing));
+    expect(mergeProse(applyOverlay(updateMetainfoToSchema(await readUpdateMetainfo(http(), id)), OVERLAY[id]), existing)).toEqual(existing);
   });
 
-  it.each([...hand.get.keys()])("GetConnector %s matches the hand-kept schema up to the explained differences", async (id) => {
+  it.each([...hand.get.keys()])("GetConnector %s regenerates to the shipped schema, with the overlay", async (id) => {
     const existing = hand.get.get(id) as Schema;
-    const generated = mergeProse(getMetainfoToSchema(await readGetMetainfo(http(), id)), existing) as Schema;
-    const key = existing["x-key"] as string[];
-    expect(generated["x-key"]).toEqual(key.slice(0, 1));
-    expect(withoutExplainedDifferences(generated)).toEqual(withoutExplainedDifferences(existing));
+    expect(mergeProse(applyOverlay(getMetainfoToSchema(await readGetMetainfo(http(), id)), OVERLAY[`get/${id}`]), existing)).toEqual(existing);
   });
 
-  it("the explained differences really occur, so the list above stays honest", async () => {
+  it("the overlay holds only what metainfo really lacks", async () => {
     const org = updateMetainfoToSchema(await readUpdateMetainfo(http(), "KnSalesRelationOrg")) as Schema;
     expect(org.required).toEqual(["CuId"]);
     const sales = updateMetainfoToSchema(await readUpdateMetainfo(http(), "FbSales")) as Schema;
@@ -73,31 +48,44 @@ describe("schemas generated from the simulator's metainfo", () => {
     for (const id of hand.get.keys()) ajv.compile(getMetainfoToSchema(await readGetMetainfo(http(), id)));
   });
 
-  it("`koppel afas schemas --check` finds the shipped schemas up to date except the explained ones, and writes a custom field", async () => {
+  /** A copy of the shipped schema folder, the command pointed at the simulator, and its output. */
+  async function inSchemaCopy(run: (out: string, io: ReturnType<typeof bufferIO>) => Promise<void>): Promise<void> {
     const out = mkdtempSync(join(tmpdir(), "afas-schemas-"));
     cpSync(DEFAULT_SCHEMA_DIR, out, { recursive: true });
     const env = { ...process.env };
     process.env.AFAS_BASE_URL = sim.baseUrl;
     process.env.AFAS_TOKEN = SANDBOX_TOKEN;
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stdout.write;
     try {
-      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation", "Koppel_Items"])).toBe(0);
+      await run(out, bufferIO());
+    } finally {
+      process.env = env;
+      sim.control.restoreMetainfo();
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+
+  it("`koppel afas schemas` writes a custom field and keeps the prose", () =>
+    inSchemaCopy(async (out, io) => {
+      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation", "Koppel_Items"], io)).toBe(0);
       sim.control.renameField("Koppel_Items", "Barcode", "U1A2B3C4D5E6F708192A3B4C5D6E7F809");
-      expect(await afasSchemasCommand(["--out", out, "Koppel_Items"])).toBe(0);
+      expect(await afasSchemasCommand(["--out", out, "Koppel_Items"], io)).toBe(0);
       const written = JSON.parse(readFileSync(join(out, "get", "Koppel_Items.schema.json"), "utf8")) as Schema;
       expect(Object.keys(written.properties!)).toContain("U1A2B3C4D5E6F708192A3B4C5D6E7F809");
       expect(written.properties!.ItemCode!.description).toBe("Item code (the AsPos SKU).");
       expect(written.$id).toBe("https://koppel.dev/schemas/afas/get/Koppel_Items.schema.json");
       writeFileSync(join(out, "FbStockMutation.schema.json"), "{}\n");
-      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation"])).toBe(1);
-      expect(lines.join("")).toContain("would change");
-    } finally {
-      process.stdout.write = write;
-      process.env = env;
-      sim.control.restoreMetainfo();
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation"], io)).toBe(1);
+      expect(io.stdout()).toContain("would change");
+    }));
+
+  it("`--check` is green on the shipped schemas (a fresh clone) and names each field that would change", () =>
+    inSchemaCopy(async (out, io) => {
+      expect(await afasSchemasCommand(["--out", out, "--check"], io)).toBe(0);
+      expect(io.stdout()).toMatch(/\d+ schemas, 0 out of date\n$/);
+      const file = join(out, "FbSales.schema.json");
+      writeFileSync(file, readFileSync(file, "utf8").replace('"maxLength": 38,', '"maxLength": 40,'));
+      const changed = bufferIO();
+      expect(await afasSchemasCommand(["--out", out, "--check", "FbSales"], changed)).toBe(1);
+      expect(changed.stdout()).toContain(`would change ${file}\n  properties.FbSalesLines.items.properties.GuLi.maxLength: 40 → 38\n`);
+    }));
 });

@@ -60,8 +60,8 @@ describe("docs/guide.md", () => {
     expect(out).toContain("↻ web order paid with iDEAL becomes a sales order (wrote mappings/orders/fixtures/order-ideal.expected.json)");
     expect(out).toContain("✓ PIN payment keeps payment type PIN");
     expect(out).toContain('        payload.PaTp: "IDL" → "IDEAL"');
-    expect(out).toContain("  = order already in AFAS is skipped (unchanged)");
-    expect(out).toContain("1 changed, 1 unchanged, 0 newly failing, 1 added");
+    expect(out).not.toContain("  = order already in AFAS is skipped (unchanged)");
+    expect(out).toContain("1 changed, 1 unchanged, 0 newly failing, 1 added (--all lists the unchanged)");
     // The sandbox's demo orders are the real traffic here; how many arrived depends on timing.
     expect(out).toMatch(/^koppel backtest main \([0-9a-f]{7}\) → working tree$/m);
     expect(out).toMatch(/^\d+ same, \d+ different, 0 newly failing, 0 newly passing, \d+ not comparable$/m);

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createHmac } from "node:crypto";
 import { Hono } from "hono";
@@ -400,7 +402,14 @@ describe("AFAS simulator: faults and control", () => {
     expect(state.records.find((r) => r.OrderNumber === "2025-000812")).toMatchObject({ DeliveryState: 2, Status: "Delivered" });
     await post("/reset");
     expect((await s.get("/metainfo")).body.updateConnectors.some((c: { id: string }) => c.id === "FbSales")).toBe(true);
-    expect((await (await s.app.request("/_sandbox/state")).json() as { getConnectors: Record<string, number> }).getConnectors.Koppel_Debtors).toBe(12);
+    expect((await (await s.app.request("/_sandbox/state")).json() as { getConnectors: Record<string, number> }).getConnectors.Koppel_Debtors).toBe(13);
+  });
+
+  it("knows the default debtor a `koppel init` repository posts its orders on, so that repository's demo orders land", () => {
+    const template = readFileSync(resolve(import.meta.dirname, "../../templates/mapping-repo/mapping.config.yaml"), "utf8");
+    const defaultDebtor = /defaultDebtor: "(\d+)"/.exec(template)?.[1];
+    expect(defaultDebtor).toBeDefined();
+    expect(sim().control.records("Koppel_Debtors")).toContainEqual(expect.objectContaining({ DbId: defaultDebtor, Blocked: false }));
   });
 });
 

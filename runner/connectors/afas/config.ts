@@ -43,7 +43,10 @@ export function authorizationHeader(name: string, token: string): string {
   else if (/^[0-9a-f]{64}$/i.test(t)) xml = `<token><version>1</version><data>${t}</data></token>`;
   else {
     // Never echo the value: it is a secret even when malformed.
-    throw new ConfigError("INVALID_VALUE", `connection '${name}': token is neither an AFAS XML token nor its 64-character hex data part`);
+    const wrapped = /^<token>/i.test(Buffer.from(t, "base64").toString("utf8").trim());
+    throw new ConfigError("INVALID_VALUE", wrapped
+      ? `connection '${name}': the token is base64-encoded already; set the XML token from the App connector (or its 64-character hex data part) as it is, Koppel encodes it itself`
+      : `connection '${name}': token is neither an AFAS XML token nor its 64-character hex data part`);
   }
   return `AfasToken ${Buffer.from(xml, "utf8").toString("base64")}`;
 }

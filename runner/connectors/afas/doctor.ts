@@ -1,4 +1,5 @@
 import { UpstreamError } from "../../../engine/errors.ts";
+import { editDistance } from "../../../engine/near-name.ts";
 import type { DoctorFinding } from "../types.ts";
 export type { DoctorFinding };
 import type { ConnectionUse } from "../../../engine/flow/port.ts";
@@ -20,20 +21,6 @@ function updatePaths(o: UpdateObjectMeta, prefix = ""): string[] {
   ];
 }
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const keep = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = keep;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** The likely new name of a renamed field: one the flows do not use, close by spelling or containing it. */
 function suggestion(missing: string, available: readonly string[], used: ReadonlySet<string>): string | undefined {
   const [scope, name] = missing.includes(".") ? [missing.slice(0, missing.lastIndexOf(".") + 1), missing.slice(missing.lastIndexOf(".") + 1)] : ["", missing];
@@ -41,7 +28,7 @@ function suggestion(missing: string, available: readonly string[], used: Readonl
     .map((f) => f.slice(scope.length));
   const low = name.toLowerCase();
   const best = candidates
-    .map((c) => ({ c, d: c.toLowerCase().includes(low) || low.includes(c.toLowerCase()) ? 0 : distance(low, c.toLowerCase()) }))
+    .map((c) => ({ c, d: c.toLowerCase().includes(low) || low.includes(c.toLowerCase()) ? 0 : editDistance(low, c.toLowerCase()) }))
     .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))
     .sort((x, y) => x.d - y.d)[0];
   return best ? `${scope}${best.c}` : undefined;
@@ -127,7 +114,7 @@ export async function afasDoctor(
     const present = new Set(available);
     const missing = [...fields].filter((f) => !present.has(f));
     if (missing.length === 0) {
-      findings.push({ level: "ok", check: "connector", message: `${what}: present with all ${fields.size} fields the flows use` });
+      findings.push({ level: "ok", check: "connector", message: `${what}: present${fields.size === 0 ? "" : fields.size === 1 ? " with the field the flows use" : ` with all ${fields.size} fields the flows read and write`}` });
       continue;
     }
     for (const field of missing) {

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import { ERROR_CODES, type ErrorCode } from "../../../engine/errors.ts";
+import { ERROR_CODES } from "../../../engine/errors.ts";
 import type { RunError } from "../../store/types.ts";
 
 interface Upstream {
@@ -21,7 +21,7 @@ const WHO_ACTS: Record<string, string> = {
 
 /** The upstream error as support needs it: AFAS's own text, errorNumber and profitLogReference. */
 export function ErrorBox({ error }: { error: RunError }) {
-  const info = error.code in ERROR_CODES ? ERROR_CODES[error.code as ErrorCode] : undefined;
+  const info = error.code in ERROR_CODES ? ERROR_CODES[error.code] : undefined;
   const upstream = (error.upstream ?? {}) as Upstream;
   const isAfas = upstream.connection?.toLowerCase().includes("afas");
   return (

@@ -2,6 +2,7 @@ import type { AcceptResult, InboxEvent, NewEvent } from "../types.ts";
 import { fromJson, num, toJson, type Ctx } from "./context.ts";
 import { insertJob, lockKeys } from "./enqueue.ts";
 import { all, one, type Program } from "./program.ts";
+import { InternalError } from "../../../engine/errors.ts";
 
 /** Inserts events with dedup, plus one queued run and job per flow; the caller supplies the transaction. */
 export function* acceptEvents(ctx: Ctx, batch: readonly NewEvent[]): Program<AcceptResult[]> {
@@ -33,7 +34,7 @@ function* acceptOne(ctx: Ctx, event: NewEvent): Program<AcceptResult> {
       "SELECT event_id FROM inbox WHERE source = $1 AND dedup_key = $2",
       [event.source, event.dedupKey],
     );
-    if (!existing) throw new Error(`inbox: ${event.source}/${event.dedupKey} conflicted but cannot be read back`);
+    if (!existing) throw new InternalError(`inbox: ${event.source}/${event.dedupKey} conflicted but cannot be read back`);
     return { eventId: existing.event_id, duplicate: true, runIds: [] };
   }
   const runIds: string[] = [];

@@ -1,6 +1,7 @@
 import type { LedgerEntry } from "../types.ts";
 import { fromJson, num, toJson, type Ctx } from "./context.ts";
 import { one, type Program } from "./program.ts";
+import { InternalError } from "../../../engine/errors.ts";
 
 export function* ledgerGet(key: string): Program<LedgerEntry | null> {
   const row = yield* one<{ key: string; result: string; created_at: number }>(
@@ -19,6 +20,6 @@ export function* ledgerPut(ctx: Ctx, key: string, result: unknown): Program<{ in
   );
   if (inserted) return { inserted: true, entry: { key, result: result ?? null, createdAt } };
   const entry = yield* ledgerGet(key);
-  if (!entry) throw new Error(`ledger: ${key} conflicted but cannot be read back`);
+  if (!entry) throw new InternalError(`ledger: ${key} conflicted but cannot be read back`);
   return { inserted: false, entry };
 }

@@ -1,4 +1,5 @@
 import type { HeaderReader, VerifyResult, WebhookSourceConfig } from "./types.ts";
+import { ConfigError } from "../../../engine/errors.ts";
 
 /**
  * Addresses are held as 16 bytes with IPv4 in its IPv4-mapped form (::ffff:a.b.c.d), so a v4 rule
@@ -52,7 +53,7 @@ export function addressMatcher(list: readonly string[]): AddressMatcher {
   if (cached) return cached;
   const cidrs = list.map((entry) => {
     const cidr = parseCidr(entry);
-    if (!cidr) throw new Error(`not an IP address or CIDR: ${JSON.stringify(entry)}`);
+    if (!cidr) throw new ConfigError("INVALID_VALUE", `not an IP address or CIDR: ${JSON.stringify(entry)}`);
     return cidr;
   });
   const matcher: AddressMatcher = (text) => {

@@ -49,6 +49,7 @@ function apply(record: DebtorRecord, payload: Payload, subject: Subject, s: Payl
   set("Phone", str(s.TeNr), "TeNr" in s);
   set("CocNumber", str(s.CcNr), "CcNr" in s);
   set("SearchName", str(s.SeNm), "SeNm" in s);
+  set("Gender", str(s.ViGe), "ViGe" in s);
   const adr = sub(s.KnBasicAddressAdr);
   if (adr) {
     record.Street = str(adr.Ad);
@@ -65,7 +66,7 @@ function blank(DbId: string, BcCo: string, type: "O" | "P", stamp: string): Debt
     DbId, BcCo, DebtorType: type, Name: null, Email: null, Phone: null, VatNumber: null, CocNumber: null,
     Street: null, HouseNumber: null, HouseNumberAddition: null, ZipCode: null, City: null, CountryId: null,
     CurrencyId: null, PaymentCondition: null, CollectiveAccount: null, Blocked: false, SearchName: null,
-    VatDuty: null, RevenueAccount: null, Profile: null, CreditLimit: null, Iban: null, AutoPayment: false, CreateDate: stamp, ModifiedDate: stamp,
+    VatDuty: null, RevenueAccount: null, Profile: null, Gender: null, CreditLimit: null, Iban: null, AutoPayment: false, CreateDate: stamp, ModifiedDate: stamp,
   };
 }
 

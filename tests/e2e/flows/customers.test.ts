@@ -46,7 +46,7 @@ describe("customers both ways: aspos-customer-to-afas and afas-debtor-to-aspos, 
       DbId: expect.stringMatching(/^\d+$/), BcCo: expect.stringMatching(/^\d+$/), DebtorType: "O",
       Name: "Brasserie 't Pakhuis", Email: "info@pakhuis.be", Phone: "+32 9 223 55 55", VatNumber: "BE0456789123", CocNumber: "0456789123",
       Street: "Schuddevisstraatje", HouseNumber: 4, HouseNumberAddition: "A", ZipCode: "9000", City: "Gent", CountryId: "B",
-      CurrencyId: "EUR", PaymentCondition: "14", CollectiveAccount: "1300", VatDuty: "4", RevenueAccount: "8010", Profile: "B2B",
+      CurrencyId: "EUR", PaymentCondition: "14", CollectiveAccount: "1300", VatDuty: "4", RevenueAccount: "8010", Profile: "B2B", Gender: null,
       Blocked: false, SearchName: null, CreditLimit: null, Iban: null, AutoPayment: false,
       CreateDate: expect.any(String), ModifiedDate: expect.any(String),
     });

@@ -110,6 +110,54 @@ describe("config errors point at file:line:col with a code", () => {
     ]);
   });
 
+  it("${env:NAME:-default} uses the default when NAME is unset, and the variable when set", () => {
+    const config = BASE_CONFIG.replace("administrationId: 1", "administrationId: 1\n  journal: \"${env:KOPPEL_JOURNAL:-70}\"");
+    const files = { "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") };
+    expect(load(files).project?.config.settings?.journal).toBe("70");
+    expect(load(files, { ...BASE_ENV, KOPPEL_JOURNAL: "71" }).project?.config.settings?.journal).toBe("71");
+  });
+
+  it("a default under a secret key would keep the secret in git", () => {
+    const config = BASE_CONFIG.replace(`clientSecret: "\${env:ASPOS_SECRET}"`, `clientSecret: "\${env:ASPOS_SECRET:-hunter2}"`);
+    const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(errors).toEqual([expect.stringMatching(/^mapping\.config\.yaml:\d+:\d+ LITERAL_SECRET clientSecret has a default after :-/)]);
+  });
+
+  it("a schema error does not hide the expression and reference errors of the same flow", () => {
+    const text = flow(`  - id: calc
+    set:
+      total: $steps.nope
+  - id: order
+    send: afas.FbSales
+    opp: insert
+    fields: { DbId: "lines foo" }
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "nope")} UNKNOWN_STEP $steps.nope refers to no earlier step`,
+      expect.stringMatching(new RegExp(`^flows/a\\.flow\\.yaml:${positionOf(text, "opp")} UNKNOWN_KEY unknown key "opp" in steps\\.1 \\(did you mean "op"\\?\\)$`)),
+      `flows/a.flow.yaml:${positionOf(text, "foo")} EXPR_SYNTAX Syntax error: "foo" in "lines foo"`,
+    ]);
+  });
+
+  it("send fields and objects are checked against the target schema at load, with the near name", () => {
+    const text = flow(`  - id: order
+    send: afas.FbSales
+    fields: { DbID: "'1'", Bogus: "'x'", OrNu: "'W1'" }
+    objects:
+      FbSalesLines:
+        each: lines
+        fields: { ItCd: sku, QuUnit: quantity }
+      FbSalesLine:
+        fields: { ItCd: sku }
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "DbID")} UNKNOWN_FIELD afas.FbSales has no field "DbID" (did you mean "DbId"?)`,
+      `flows/a.flow.yaml:${positionOf(text, "Bogus")} UNKNOWN_FIELD afas.FbSales has no field "Bogus"`,
+      `flows/a.flow.yaml:${positionOf(text, "QuUnit")} UNKNOWN_FIELD afas.FbSales.FbSalesLines has no field "QuUnit" (did you mean "QuUn"?)`,
+      `flows/a.flow.yaml:${positionOf(text, "FbSalesLine:")} UNKNOWN_FIELD afas.FbSales has no object "FbSalesLine" (did you mean "FbSalesLines"?)`,
+    ]);
+  });
+
   it("$eval is banned", () => {
     const text = flow(`  - set:
       sneaky: "$eval(remarks)"

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { coverageCommand } from "../../../runner/cli/coverage.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
@@ -29,6 +30,14 @@ describe("koppel coverage", () => {
     expect(out).toMatch(/afas\.FbSales \(step order\): 15 of \d+ schema fields filled: CuId, DbId, FbSalesLines\.ARDc,/);
     expect(out).toMatch(/afas\.KnSalesRelationPer \(step created\): 20 of \d+ schema fields filled/);
     expect(out).toContain("mapped, never filled: VaId");
+  });
+
+  it("counts and lists the same fields, also where a schema reaches an object through $ref (the shipped AsPos targets)", async () => {
+    const io = bufferIO();
+    await coverageCommand([], io, resolve(import.meta.dirname, "../../.."));
+    const targets = [...io.stdout().matchAll(/^ {2}(\S+) \(step \S+\): (\d+) of \d+ schema fields filled(?:: (.*))?$/gm)];
+    expect(targets.some(([, send]) => send === "aspos.customers")).toBe(true);
+    for (const [line, , count, list] of targets) expect(list ? list.split(", ").length : 0, line).toBe(Number(count));
   });
 
   it("names expressions no case evaluated and branch sides no case took, with their YAML position; --min fails below", async () => {

@@ -6,6 +6,7 @@ import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "..
 import { SANDBOX_CLIENT, startAsposSimulator, type RunningAsposSimulator } from "../../../sandbox/aspos/index.ts";
 
 const PROJECT = resolve(import.meta.dirname, "../../fixtures/mini-project");
+const REPO = resolve(import.meta.dirname, "../../..");
 let afas: RunningAfasSimulator;
 let aspos: RunningAsposSimulator;
 
@@ -18,15 +19,20 @@ beforeAll(async () => {
     ASPOS_URL: aspos.url,
     ASPOS_CLIENT_ID: SANDBOX_CLIENT.clientId,
     ASPOS_CLIENT_SECRET: SANDBOX_CLIENT.clientSecret,
-    ASPOS_WEBHOOK_SECRET: "whsec_dGVzdA==",
-    AFAS_WEBHOOK_SECRET: "x",
   });
+  // The doctor never uses the webhook secrets, so it must not ask for them.
+  delete process.env.ASPOS_WEBHOOK_SECRET;
+  delete process.env.AFAS_WEBHOOK_SECRET;
 });
 afterAll(async () => {
+  process.env.AFAS_TOKEN = SANDBOX_TOKEN;
   await afas.close();
   await aspos.close();
 });
-beforeEach(() => afas.control.reset());
+beforeEach(() => {
+  afas.control.reset();
+  process.env.AFAS_TOKEN = SANDBOX_TOKEN;
+});
 
 describe("koppel doctor", () => {
   it("passes against the sandbox when every connector the flows use is there", async () => {
@@ -51,5 +57,40 @@ describe("koppel doctor", () => {
         expect.stringMatching(/^UpdateConnector FbSales has no field 'RfCs'/),
       ]),
     );
+  });
+
+  it("checks the fields a flow reads from a GetConnector's rows, not only those it filters on", async () => {
+    // The mini project's debtor flow filters Koppel_Debtors on Email and reads DbId from the row it finds.
+    afas.control.renameField("Koppel_Debtors", "DbId", "DebtorId");
+    const io = bufferIO();
+    expect(await doctorCommand([], io, PROJECT)).toBe(1);
+    expect(io.stdout()).toContain("✗ field: GetConnector Koppel_Debtors has no field 'DbId'");
+  });
+
+  it("reports a base64-wrapped token as the connection's finding, without a stack trace, and still checks AsPos", async () => {
+    process.env.AFAS_TOKEN = Buffer.from(`<token><version>1</version><data>${"ab".repeat(32)}</data></token>`).toString("base64");
+    const io = bufferIO();
+    expect(await doctorCommand([], io, PROJECT)).toBe(1);
+    expect(io.stdout()).toContain("✗ config: connection 'afas': the token is base64-encoded already");
+    expect(io.stdout()).toMatch(/\naspos\n {2}✓ token: /);
+  });
+
+  it("names a connection's unset variable and checks the other connection", async () => {
+    delete process.env.AFAS_TOKEN;
+    const io = bufferIO();
+    expect(await doctorCommand([], io, PROJECT)).toBe(1);
+    expect(io.stdout()).toContain("afas\n  ✗ config: environment variable AFAS_TOKEN is not set");
+    expect(io.stdout()).toMatch(/\naspos\n {2}✓ token: /);
+    expect(io.stderr()).toBe("");
+  });
+
+  it("--sandbox checks the shipped config against the simulators: settings and maps by their real names, each line once", async () => {
+    const io = bufferIO();
+    expect(await doctorCommand(["--sandbox"], io, REPO)).toBe(0);
+    const lines = io.stdout().trim().split("\n");
+    expect(lines).toEqual([...new Set(lines)]);
+    expect(lines).toContain("  ✓ shipment type: shipment type 1 (POSTNL PostNL pakket) exists");
+    expect(lines.filter((l) => l.startsWith("  ✓ price list: "))).toHaveLength(2);
+    expect(io.stdout()).toMatch(/GetConnector Koppel_Debtors: present with all \d+ fields the flows read and write/);
   });
 });

@@ -82,6 +82,16 @@ describe("koppel fixture from-run", () => {
     const input = JSON.parse(readFileSync(join(dir, `mappings/orders/fixtures/${slug}.json`), "utf8"));
     const email = input.data?.object?.customer?.email ?? input.customer?.email;
     expect(email).toMatch(/^klant-[a-z0-9]+@example\.com$/);
+    // The input is the event from the inbox (not the run's redacted copy), each field faked for its kind.
+    expect(written).not.toContain("[redacted]");
+    expect(input).toMatchObject({ id: "evt_from_run_1", type: "order.created" });
+    const { customer, billingAddress } = input.data.object;
+    expect(customer.firstName).toMatch(/^[A-Z][a-z]+$/);
+    expect(customer.lastName).toMatch(/^[A-Z][a-z]+$/);
+    expect(customer.phoneNumber).toMatch(/^\+31 \d\d \d{3} \d{4}$/);
+    expect(billingAddress.street).toMatch(/^[A-Z][a-z]+(straat|laan|weg|plein|kade)$/);
+    expect(billingAddress.postalCode).toMatch(/^[1-9]\d{3} [A-Z]{2}$/);
+    expect(billingAddress.city).not.toContain("@");
     const golden = JSON.parse(readFileSync(join(dir, `mappings/orders/fixtures/${slug}.expected.json`), "utf8"));
     expect(golden.map((e: { step: string }) => e.step)).toEqual(["debtor.created", "order"]);
     expect(golden[0].payload.KnPerson.EmA2).toBe(email);
@@ -89,6 +99,18 @@ describe("koppel fixture from-run", () => {
     const tested = bufferIO();
     expect(await testCommand(["mappings"], tested, dir)).toBe(0);
     expect(tested.stdout()).toContain("✓ order from a sandbox run");
+  });
+
+  it("says plainly when retention has purged the run's payloads", async () => {
+    const store = await openStore(`sqlite:${join(dir, "data/koppel.db")}`);
+    try {
+      await store.purgePayloads(Date.now() + 60_000);
+    } finally {
+      await store.close();
+    }
+    const io = bufferIO();
+    expect(await fixtureCommand(["from-run", runId, "--name", "after retention"], io, dir)).toBe(1);
+    expect(io.stderr()).toContain(`the payloads of run ${runId} are gone (retention keeps them 7d, logging.retention.payloads`);
   });
 
   it("refuses an unknown run", async () => {

@@ -39,7 +39,8 @@ describe("koppel test", () => {
     const out = failing.stdout();
     expect(out).toContain("✗ sales order for a new person debtor, order date in Amsterdam time, line discount");
     expect(out).toContain(["      effects[1].payload.PaTp", '        expected: "IDL"', '        actual:   "XXX"'].join("\n"));
-    const [, passed, failed] = /\n(\d+) passed, (\d+) failed\n$/.exec(out) ?? [];
+    const [, passed, failed] = /\n(\d+) passed, (\d+) failed\nhint: /.exec(out) ?? [];
+    expect(out).toMatch(/\nhint: every failing case differs? from (its golden|their goldens) only; if the new writes are right, run koppel test --update and review the diff\n$/);
     expect(Number(failed)).toBeGreaterThan(0);
     const total = Number(passed) + Number(failed);
 
@@ -51,6 +52,19 @@ describe("koppel test", () => {
     const again = bufferIO();
     expect(await testCommand(["mappings"], again, dir)).toBe(0);
     expect(again.stdout()).toMatch(new RegExp(`\\n${total} passed, 0 failed\\n$`));
+  });
+
+  it("a write only one side has is listed field by field, never as one line of JSON", async () => {
+    const goldenPath = join(dir, GOLDEN);
+    const golden = JSON.parse(readFileSync(goldenPath, "utf8")) as unknown[];
+    writeFileSync(goldenPath, JSON.stringify([...golden, { step: "extra", send: "afas.FbSales", op: "insert", payload: { OrNu: "X", Rmks: "r".repeat(300), FbSalesLines: [{ ItCd: "1" }, { ItCd: "2" }, { ItCd: "3" }] } }], null, 2));
+    const io = bufferIO();
+    expect(await testCommand(["mappings"], io, dir)).toBe(1);
+    const lines = io.stdout().split("\n");
+    expect(lines).toContain("      effects[2]: only in the expected (8 fields)");
+    expect(lines).toContain('        step: "extra"');
+    expect(lines).toContain("        … 2 more fields");
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(160);
   });
 
   it("--update does not paper over a wrong outcome", async () => {

@@ -24,4 +24,23 @@ describe("Faker", () => {
     again.learn(event);
     expect(again.replace(event)).toEqual(fake.event);
   });
+
+  it("fakes by field kind: one mask under a street, a postal code and an email becomes a street, a postal code and an email", () => {
+    const redacted = { Ad: "[redacted]", ZpCd: "[redacted]", CoId: "NL", EmAd: "[redacted]", TeNr: "[redacted]", Nm: "[redacted]" };
+    const be = { street: "Meir", postalCode: "[redacted]", countryCode: "BE" };
+    const de = { street: "Hauptstraße", postalCode: "10115", country: "D" };
+    const faker = new Faker();
+    faker.learn({ redacted, be, de });
+    const fake = faker.replace({ redacted, be, de, again: redacted, note: "masked: [redacted]" });
+    expect(fake.redacted.Ad).toMatch(/^[A-Z][a-z]+(straat|laan|weg|plein|kade)$/);
+    expect(fake.redacted.ZpCd).toMatch(/^[1-9]\d{3} [A-Z]{2}$/);
+    expect(fake.redacted.EmAd).toMatch(/^klant-[a-z0-9]+@example\.com$/);
+    expect(fake.redacted.TeNr).toMatch(/^\+31 6 \d{8}$/);
+    expect(fake.redacted.Nm).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+    expect(fake.be.postalCode).toMatch(/^[1-9]\d{3}$/);
+    expect(fake.de.postalCode).toMatch(/^[1-9]\d{4}$/);
+    expect(fake.de.postalCode).not.toBe("10115");
+    expect(fake.again).toEqual(fake.redacted);
+    expect(fake.note).toBe("masked: [redacted]");
+  });
 });

@@ -4,7 +4,7 @@ import type { NewEvent, Store } from "../../../runner/store/types.ts";
 import { backends, Session } from "../store/backends.ts";
 
 const FLOW = "order-to-afas";
-const err = { code: "UPSTREAM_UNAVAILABLE", message: "503 maintenance" };
+const err = { code: "UPSTREAM_UNAVAILABLE" as const, message: "503 maintenance" };
 
 const order = (n: string, runKey: string | null = n, flow = FLOW): NewEvent => ({
   source: "aspos",
@@ -76,7 +76,7 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
   it("fails a job for good: the run is on the failed list and the next job of its key runs", async () => {
     await accept(order("a1", "A"), order("a2", "A"));
     const [a1] = await queue.claim("w1", 30_000, 10);
-    const rejected = { code: "UPSTREAM_REJECTED", message: "Verplicht veld", upstream: { errorNumber: 123 } };
+    const rejected = { code: "UPSTREAM_REJECTED" as const, message: "Verplicht veld", upstream: { errorNumber: 123 } };
     expect(await queue.fail(a1!, rejected)).toBe(true);
     expect(await store.failedRuns()).toMatchObject([{ id: a1!.runId, status: "failed", error: rejected }]);
     expect(payloadsOf(await queue.claim("w1", 30_000, 10))).toEqual(["a2"]);

@@ -7,6 +7,8 @@ import type { Store } from "../../../runner/store/types.ts";
 import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../../../runner/versions.ts";
 import { Mailbox, ORDER_FLOW, ProjectDir } from "./project-repo.ts";
 
+const GOLDENS = ["order-default-debtor", "order-person-nl-known-debtor", "order-person-nl"].map((n) => `mappings/orders/fixtures/${n}.expected.json`);
+
 let project: ProjectDir;
 let store: Store;
 let versions: VersionRegistry;
@@ -63,5 +65,32 @@ describe("hot reload from a watched folder", () => {
     expect(refused.errors[0]).toMatch(new RegExp(`^${ORDER_FLOW.replaceAll(".", "\\.")}:${line}:\\d+ UNKNOWN_STEP `));
     expect(versions.current()).toBe(edited);
     expect(reloader.status()).toEqual({ activeSha: edited.sha, lastResult: refused });
+  });
+
+  it("a golden rewritten after a failing case is a new candidate, not the one rejected", async () => {
+    const first = versions.current().sha;
+    project.edit(ORDER_FLOW, "War: $settings.warehouse", "War: \"'02'\"");
+    const refused = await reloader.checkNow();
+    expect(refused).toMatchObject({ ok: false, unchanged: false });
+    expect(refused.errors.join("\n")).toContain("TEST_FAILED");
+
+    // What `koppel test --update` does: the goldens now expect warehouse 02.
+    for (const golden of GOLDENS) project.edit(golden, '"War": "01"', '"War": "02"');
+    const accepted = await reloader.checkNow();
+    expect(accepted).toMatchObject({ ok: true, activated: true, errors: [] });
+    expect(accepted.sha).not.toBe(refused.sha);
+    expect(versions.current().sha).not.toBe(first);
+  });
+
+  it("reverting a bad edit clears the rejection, here and in the store", async () => {
+    const first = versions.current().sha;
+    project.edit(ORDER_FLOW, "$steps.debtor.DbId", "$steps.debitor.DbId");
+    expect(await reloader.checkNow()).toMatchObject({ ok: false });
+    expect((await store.versionState()).lastReload).toMatchObject({ ok: false });
+
+    project.edit(ORDER_FLOW, "$steps.debitor.DbId", "$steps.debtor.DbId");
+    expect(await reloader.checkNow()).toMatchObject({ sha: first, ok: true, unchanged: true, errors: [] });
+    expect(reloader.status().lastResult).toMatchObject({ sha: first, ok: true });
+    expect((await store.versionState()).lastReload).toMatchObject({ ok: true, sha: first });
   });
 });

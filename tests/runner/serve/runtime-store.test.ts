@@ -30,4 +30,17 @@ describe("the runtime's store", () => {
       await runtime.stop();
     }
   });
+
+  it("reads a relative SQLite path from the config file's folder, wherever it is started from; sandbox mode keeps to its own file", async () => {
+    const dir = scratchProject();
+    const elsewhere = scratchProject();
+    const live = await startRuntime({ configPath: join(dir, "mapping.config.yaml"), cwd: elsewhere, port: await freePort(), adminToken: ADMIN_TOKEN });
+    await live.stop();
+    expect(existsSync(join(dir, "data/koppel.db"))).toBe(true);
+    expect(existsSync(join(elsewhere, "data/koppel.db"))).toBe(false);
+
+    const sandbox = await startRuntime({ configPath: join(dir, "mapping.config.yaml"), cwd: elsewhere, port: await freePort(), adminToken: ADMIN_TOKEN, sandboxStore: true });
+    await sandbox.stop();
+    expect(existsSync(join(dir, "data/koppel.sandbox.db"))).toBe(true);
+  });
 });

@@ -88,7 +88,7 @@ describe.each(backends())("Store contract: $name", (backend) => {
 
     it("patches a run and reads every field back", async () => {
       const [id] = await seedRuns();
-      const error = { code: "UPSTREAM_REJECTED", message: "Debiteur bestaat niet", upstream: { errorNumber: -1, profitLogReference: "abc" } };
+      const error = { code: "UPSTREAM_REJECTED" as const, message: "Debiteur bestaat niet", upstream: { errorNumber: -1, profitLogReference: "abc" } };
       expect(await store.updateRun(id, { status: "failed", attempts: 3, startedAt: 10, finishedAt: 20, durationMs: 7, error, trace: [{ step: "order" }], input: { number: "A-1" } })).toBe(true);
       expect(await store.getRun(id)).toMatchObject({ status: "failed", attempts: 3, startedAt: 10, finishedAt: 20, durationMs: 7, error, trace: [{ step: "order" }], input: { number: "A-1" } });
       expect(await store.updateRun("nope", { status: "done" })).toBe(false);

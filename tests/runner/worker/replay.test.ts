@@ -78,8 +78,10 @@ describe.each(backends())("replay on $name", (backend) => {
   it("refuses runs that are not finished or do not exist", async () => {
     world = await new World(backend).open(version("sha-1", v1));
     const { runIds } = await world.accept(orderEvent("1001"));
-    await expect(replay(runIds[0]!)).rejects.toThrow(new ReplayRefused(`run ${runIds[0]} is queued; only finished runs (done, skipped, failed) can be replayed`));
+    await expect(replay(runIds[0]!)).rejects.toThrow(new ReplayRefused("REPLAY_REFUSED", `run ${runIds[0]} is queued; only finished runs (done, skipped, failed) can be replayed`));
+    await expect(replay(runIds[0]!)).rejects.toMatchObject({ code: "REPLAY_REFUSED", actor: "operator" });
     await expect(replay("no-such-run")).rejects.toThrow(ReplayRefused);
+    await expect(replay("no-such-run")).rejects.toMatchObject({ code: "RUN_NOT_FOUND", actor: "operator" });
   });
 });
 
@@ -110,7 +112,7 @@ describe("koppel replay", () => {
 
       const refused = bufferIO();
       expect(await replayCommand(["nope", "--store", "sqlite:koppel.db", "--config", v1.configFile], refused, dir)).toBe(1);
-      expect(refused.stderr()).toBe("koppel replay: no run nope\n");
+      expect(refused.stderr()).toBe("koppel replay: RUN_NOT_FOUND no run nope\n");
       expect(await replayCommand([], bufferIO(), dir)).toBe(2);
       await queue.close();
       await store.close();
@@ -119,7 +121,7 @@ describe("koppel replay", () => {
     }
   });
 
-  it("--failed replays the whole failed list with a progress line per run", async () => {
+  it("--failed replays the whole failed list with a progress line per run, skips runs replayed before; --dry-run queues nothing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "koppel-replay-bulk-"));
     try {
       const store = await openStore(`sqlite:${join(dir, "koppel.db")}`);
@@ -128,9 +130,19 @@ describe("koppel replay", () => {
         await store.acceptEvent(await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: n, payload: orderEvent(n), headers: {}, receivedAt: 1 }, Date.now));
       }
       for (const job of await queue.claim("w", 30_000, 5)) await queue.fail(job, { code: "UPSTREAM_REJECTED", message: "no" });
+      const dry = bufferIO();
+      expect(await replayCommand(["--failed", "--dry-run", "--store", "sqlite:koppel.db", "--config", v1.configFile], dry, dir)).toBe(0);
+      expect(dry.stdout()).toMatch(/^run \S+ would be queued again\nrun \S+ would be queued again\n2 would be queued \(--dry-run: nothing queued\)\n$/);
+      expect((await store.listRuns({ limit: 100 })).filter((r) => r.replayOf)).toHaveLength(0);
+
       const io = bufferIO();
       expect(await replayCommand(["--failed", "--store", "sqlite:koppel.db", "--config", v1.configFile], io, dir)).toBe(0);
       expect(io.stdout()).toMatch(/^\[1\/2\] run \S+ queued: replay of \S+ on version sha-1\n\[2\/2\] run \S+ queued: replay of \S+ on version sha-1\n2 queued, 0 refused\n$/);
+      // The failed runs are still on the failed list, but each has its replay now: a second --failed queues nothing twice.
+      const again = bufferIO();
+      expect(await replayCommand(["--failed", "--store", "sqlite:koppel.db", "--config", v1.configFile], again, dir)).toBe(0);
+      expect(again.stdout()).toMatch(/^run \S+ skipped: already replayed as \S+ \(queued\)\nrun \S+ skipped: already replayed as \S+ \(queued\)\n0 queued, 0 refused, 2 already replayed\n$/);
+      expect((await store.listRuns({ limit: 100 })).filter((r) => r.replayOf)).toHaveLength(2);
       expect(await replayCommand(["--failed", "nope"], bufferIO(), dir)).toBe(2);
       await queue.close();
       await store.close();

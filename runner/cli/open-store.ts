@@ -1,0 +1,20 @@
+import { openStore } from "../store/open.ts";
+import type { Store } from "../store/types.ts";
+import type { CliIO } from "./io.ts";
+
+/**
+ * The store a command works on, or one line saying why it cannot be opened (a mistyped --store,
+ * PostgreSQL down, a folder that cannot be written) and undefined: a stack trace helps nobody here.
+ */
+export async function openCliStore(url: string, io: CliIO, command: string): Promise<Store | undefined> {
+  try {
+    return await openStore(url);
+  } catch (e) {
+    io.err(`koppel ${command}: cannot open the store ${withoutPassword(url)}: ${(e as Error).message.replace(/^store\.url "[^"]*": /, "")}`);
+    return undefined;
+  }
+}
+
+function withoutPassword(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}
