@@ -11,8 +11,9 @@ function answerHeaders(raw: IncomingHttpHeaders): AnswerHeaders {
   };
 }
 
+/** What fetch's timeout signal rejects with; transportError reads its name. */
 function timeoutError(timeoutMs: number): Error {
-  return Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: "TimeoutError" });
+  return new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError");
 }
 
 /**
