@@ -1,3 +1,4 @@
+import { KoppelError } from "../../engine/errors.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import type { CliIO } from "./io.ts";
@@ -10,7 +11,8 @@ export async function openCliStore(url: string, io: CliIO, command: string): Pro
   try {
     return await openStore(url);
   } catch (e) {
-    io.err(`koppel ${command}: cannot open the store ${withoutPassword(url)}: ${(e as Error).message.replace(/^store\.url "[^"]*": /, "")}`);
+    const code = e instanceof KoppelError ? `${e.code} ` : "";
+    io.err(`koppel ${command}: ${code}cannot open the store ${withoutPassword(url)}: ${(e as Error).message.replace(/^store\.url "[^"]*": /, "")}`);
     return undefined;
   }
 }

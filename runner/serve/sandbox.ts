@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createAfasConnector } from "../connectors/afas/index.ts";
 import { createAsposConnector } from "../connectors/aspos/index.ts";
+import { InternalError } from "../../engine/errors.ts";
 import { createDemo } from "./demo.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 import { SANDBOX_CLIENT, startAsposSimulator, type RunningAsposSimulator } from "../../sandbox/aspos/index.ts";
@@ -37,7 +38,7 @@ export async function startSandbox(log: (line: string) => void = () => {}): Prom
   let runnerUrl: string | undefined;
   let demo: ReturnType<typeof createDemo> | undefined;
   const demoStep = (): Promise<string> => {
-    if (!runnerUrl) throw new Error("subscribe the runner before the demo starts");
+    if (!runnerUrl) throw new InternalError("subscribe the runner before the demo starts");
     demo ??= createDemo({ afas, aspos, asposClient, afasClient, afasWebhook: { url: `${runnerUrl}/webhooks/afas`, secret: env.AFAS_WEBHOOK_SECRET } });
     return demo.next();
   };

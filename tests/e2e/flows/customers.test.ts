@@ -98,6 +98,10 @@ describe("customers both ways: aspos-customer-to-afas and afas-debtor-to-aspos, 
     expect((await world.runs("aspos-customer-to-afas", String(customer.id))).map((r) => r.status)).toEqual(["done"]);
     expect(world.sims.afas.state.data.writes.filter((w) => w.payload && JSON.stringify(w.payload).includes("vandenbroucke")).length).toBe(1);
 
+    // Profit prints ModifiedDate to the second and the loop guard stamps that version, so an edit in
+    // the same second as the insert would count as the version already in AsPos (a known limit of
+    // the guard, see the flow). A person edits later; so does this test.
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
     await world.afas.send({
       connection: "afas", object: "KnSalesRelationOrg", op: "update", idempotencyKey: "e2e-debtor-moved",
       payload: {
