@@ -55,14 +55,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   if (!configSource) return { errors };
 
   errors.push(...findLiteralSecrets(configSource));
-  const resolvers: Resolvers = {
-    env: host.env,
-    file: (p) => {
-      const path = host.resolve(host.dirname(configPath), p);
-      return host.readSecret ? host.readSecret(path) : host.read(path);
-    },
-  };
-  const { value: configValue, errors: refErrors } = interpolate(configSource, resolvers);
+  const { value: configValue, errors: refErrors } = interpolate(configSource, hostResolvers(configPath, host));
   errors.push(...refErrors);
   const configErrors = checkAgainstSchema(validateConfig, configSource, configValue);
   errors.push(...configErrors);
@@ -133,7 +126,18 @@ function lintInvalidFlow(source: YamlSource, ctx: CompileContext, reported: read
   }
 }
 
-function readYaml(path: string, host: ProjectHost, errors: ConfigError[], referencedAt?: ConfigError["position"]): YamlSource | undefined {
+/** `${env:}` from the host's environment; `${file:}` relative to the config file, through the host's secret rule. */
+export function hostResolvers(configPath: string, host: ProjectHost): Resolvers {
+  return {
+    env: host.env,
+    file: (p) => {
+      const path = host.resolve(host.dirname(configPath), p);
+      return host.readSecret ? host.readSecret(path) : host.read(path);
+    },
+  };
+}
+
+export function readYaml(path: string, host: ProjectHost, errors: ConfigError[], referencedAt?: ConfigError["position"]): YamlSource | undefined {
   const text = host.read(path);
   if (text === undefined) {
     errors.push(new ConfigError("FILE_MISSING", `${host.display(path)} does not exist`, referencedAt));
@@ -243,7 +247,8 @@ function findCallCycles(flows: ReadonlyMap<string, CompiledFlow>): ConfigError[]
   return errors;
 }
 
-function sortErrors(errors: ConfigError[]): ConfigError[] {
+/** In file, line and column order, as an editor lists problems. */
+export function sortErrors(errors: ConfigError[]): ConfigError[] {
   return [...errors].sort((a, b) => {
     const pa = a.position;
     const pb = b.position;

@@ -3,7 +3,7 @@ import { formatBacktestJson, formatBacktestMarkdown, formatBacktestText } from "
 import { GitError } from "../integrator/git.ts";
 import { retainedRuns } from "../integrator/retained-runs.ts";
 import { loadBothRevisions } from "../integrator/revision-projects.ts";
-import { storeUrlFor } from "../integrator/store-url.ts";
+import { storeUrlFor } from "../store/url.ts";
 import { createRedactor } from "../privacy/redact.ts";
 import { openStore } from "../store/open.ts";
 import { parseDuration } from "../time/duration.ts";

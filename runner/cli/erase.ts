@@ -1,5 +1,5 @@
 import { erasePerson } from "../privacy/erase.ts";
-import { storeUrlFor } from "../integrator/store-url.ts";
+import { storeUrlFor } from "../store/url.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fixtureFromRun, FromRunRefused } from "../integrator/from-run.ts";
-import { storeUrlFor } from "../integrator/store-url.ts";
+import { storeUrlFor } from "../store/url.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";

@@ -1,6 +1,6 @@
 import { openQueue } from "../queue/open.ts";
 import type { RunSummary, Store } from "../store/types.ts";
-import { storeUrlFor } from "../integrator/store-url.ts";
+import { storeUrlFor } from "../store/url.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";

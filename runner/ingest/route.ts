@@ -3,7 +3,7 @@ import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import { truthy } from "../../engine/flow/truth.ts";
 import { toKoppelError } from "../../engine/errors.ts";
 import type { JobSpec } from "../store/types.ts";
-import { projectEnv, type ProjectEnv } from "../worker/env.ts";
+import { projectEnv, type ProjectEnv } from "../project-env.ts";
 
 export interface IncomingEvent {
   readonly source: string;

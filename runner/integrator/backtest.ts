@@ -5,7 +5,7 @@ import { mockPort } from "../../engine/flow/fixtures.ts";
 import type { ConnectorPort, FindRequest } from "../../engine/flow/port.ts";
 import type { Effect, Outcome } from "../../engine/flow/result.ts";
 import type { Redactor } from "../privacy/redact.ts";
-import { projectEnv } from "../worker/env.ts";
+import { projectEnv } from "../project-env.ts";
 import { compareEffects, type EffectChange } from "./compare.ts";
 import { redactChanges } from "./redact-changes.ts";
 import type { RetainedRun } from "./retained-runs.ts";

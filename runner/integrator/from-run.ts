@@ -7,7 +7,7 @@ import type { Effect } from "../../engine/flow/result.ts";
 import type { Run, Store } from "../store/types.ts";
 import { MASK } from "../privacy/redact.ts";
 import { DEFAULT_RETENTION } from "../privacy/retention.ts";
-import type { RunRecord } from "../worker/record.ts";
+import type { RunRecord } from "../run-record.ts";
 import { Faker } from "./fake.ts";
 import { mocksFromTrace } from "./run-mocks.ts";
 

@@ -1,6 +1,6 @@
 import type { TraceEntry } from "../../engine/flow/result.ts";
 import type { RunStatus, RunSummary, Store } from "../store/types.ts";
-import type { RunRecord } from "../worker/record.ts";
+import type { RunRecord } from "../run-record.ts";
 import { mocksFromTrace } from "./run-mocks.ts";
 
 const FINISHED: readonly RunStatus[] = ["done", "skipped", "failed"];

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
 import { connectionErrors } from "../connection-check.ts";
 import { nodeHost } from "../project-host.ts";
-import { scheduleErrors } from "../triggers/timing.ts";
+import { scheduleErrors } from "../time/schedule.ts";
 import { fixtureFailures } from "./fixtures.ts";
 import { SERVED_LIMITS } from "./limits.ts";
 

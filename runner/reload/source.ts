@@ -5,6 +5,7 @@ import type { CheckedCandidate } from "./candidate.ts";
 import { gitRepo, type Checkout } from "./git.ts";
 import { contentVersionId } from "./version-id.ts";
 import { watchDirectory } from "./watch.ts";
+import type { ReloadConfig } from "../../engine/config/types.ts";
 import { InternalError } from "../../engine/errors.ts";
 
 /** Where mapping versions come from: the `reload:` section of mapping.config.yaml, plus tuning. */
@@ -19,6 +20,14 @@ export type ReloadSource =
       readonly cacheDir?: string;
     }
   | { readonly watch: string; readonly debounceMs?: number };
+
+/** The config's `reload:` as a source: git when it names a repository, else the watched folder (default the config's own). */
+export function reloadSource(config: ReloadConfig | undefined, configDir: string): ReloadSource {
+  if (config?.git) {
+    return { git: config.git, ...(config.branch ? { branch: config.branch } : {}), ...(config.pollEvery ? { pollEvery: config.pollEvery } : {}) };
+  }
+  return { watch: config?.watch ?? configDir };
+}
 
 export interface CandidateSource {
   /** The newest candidate's id when the source knows it without loading (git: the branch head). */

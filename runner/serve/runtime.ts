@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { parse } from "yaml";
 import { createServer } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { createConnectors } from "../connectors/registry.ts";
@@ -16,19 +14,18 @@ import { failedRunLine } from "./run-log.ts";
 import { loggingPolicy } from "../privacy/policy.ts";
 import { pseudonymizingStore } from "../privacy/pseudonym.ts";
 import { startRetention, type RetentionJob } from "../privacy/retention.ts";
-import { createReloader, loadInitialVersion, type Reloader, type ReloadSource } from "../reload/index.ts";
+import { createReloader, loadInitialVersion, reloadSource, type Reloader } from "../reload/index.ts";
 import { createApp } from "../server/app.ts";
 import { answerReplay } from "../server/replay-answer.ts";
 import { peerOf } from "../server/attempts.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { sourceLookup, withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
-import { resolveStoreUrl, sandboxStoreUrl } from "../integrator/store-url.ts";
+import { chooseStoreUrl } from "../store/url.ts";
 import { openGates } from "../cluster/open.ts";
-import { DEFAULT_STORE_URL, openStore } from "../store/open.ts";
+import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
-import type { WebhookSourceConfig } from "../triggers/verify/types.ts";
 import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "../worker/backoff.ts";
 import { registryReplayDeps, replayRun } from "../worker/replay.ts";
@@ -36,7 +33,9 @@ import { toNewEvent } from "../ingest/accept.ts";
 import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
-import { ConfigError } from "../../engine/errors.ts";
+import { readBootstrap } from "../../engine/config/bootstrap.ts";
+import { ConfigError, ConfigErrors } from "../../engine/errors.ts";
+import { nodeHost } from "../project-host.ts";
 
 export interface RuntimeOptions {
   /** mapping.config.yaml, absolute or relative to `cwd`. */
@@ -100,19 +99,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const replicaId = options.replicaId ?? `replica-${randomUUID().slice(0, 8)}`;
   const now = () => Date.now();
 
-  const startup = readStartupConfig(configFile);
-  const explicitStore = options.storeUrl ?? process.env.KOPPEL_STORE;
-  const configuredStore = startup.storeUrl ?? DEFAULT_STORE_URL;
-  const storeUrl = explicitStore
-    ? resolveStoreUrl(explicitStore, cwd)
-    : resolveStoreUrl(options.sandboxStore ? sandboxStoreUrl(configuredStore) : configuredStore, root);
+  const { bootstrap, errors: bootstrapErrors } = readBootstrap(configFile, nodeHost(configFile, { cwd, lenientEnv: options.lenientEnv ?? false }));
+  if (!bootstrap) throw new ConfigErrors(bootstrapErrors);
+  const storeUrl = chooseStoreUrl({
+    explicit: options.storeUrl ?? process.env.KOPPEL_STORE, configured: bootstrap.store?.url, configDir: root, cwd, sandbox: options.sandboxStore ?? false,
+  });
   const store = await openStore(storeUrl);
   const queue = await openQueue(store, options.poisonAfter ? { poisonAfter: options.poisonAfter } : {});
   const gates = await openGates(store, storeUrl, { replicaId, onError: (e) => log(`afas slots: ${(e as Error).message}`) });
   const configRel = relative(root, configFile);
-  const initialSource = startup.reload;
+  const source = reloadSource(bootstrap.reload, root);
   const candidate = { lenientEnv: options.lenientEnv ?? false };
-  const initial = await loadInitialVersion({ source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, replicaId, candidate, cwd: root });
+  const initial = await loadInitialVersion({ source, configPath: configRel, store, replicaId, candidate, cwd: root });
   if (!initial.version) {
     await gates.close();
     await queue.close();
@@ -179,7 +177,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     store: ingestStore, versions, replicaId, connector: (name) => connectors(versions.current()).get(name), onTick: incidents.tick,
   });
   const reloader = createReloader({
-    source: initialSource.source, configPath: initialSource.configPath ?? configRel, store, versions, replicaId, candidate, cwd: root,
+    source, configPath: configRel, store, versions, replicaId, candidate, cwd: root,
     initialResult: initial.headRejected ?? initial.result,
     onActivated: (v) => {
       log(`reload: now running ${v.sha.slice(0, 12)}`);
@@ -193,7 +191,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const commit = groupCommit(ingestStore);
   const webhooks: WebhookRouteDeps = {
-      sources: sourceLookup(() => versions.current().project.config.webhooks as Record<string, WebhookSourceConfig> | undefined),
+      sources: sourceLookup(() => versions.current().project.config.webhooks),
       accept: async (input) => {
         const accepted = await commit.accept(await toNewEvent(versions.current(), input, now));
         metrics.webhookAccepted(input.source, accepted.duplicate);
@@ -289,22 +287,4 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return stopped;
     },
   };
-}
-
-/**
- * `reload:` in the config picks git or a watched folder; without it the config's own folder is
- * watched. Read before the project loads, because the source decides which project is loaded.
- */
-function readStartupConfig(configFile: string): { reload: { source: ReloadSource; configPath?: string }; storeUrl?: string } {
-  const raw = (parse(readFileSync(configFile, "utf8")) ?? {}) as {
-    reload?: { git?: string; branch?: string; pollEvery?: string; watch?: string };
-    store?: { url?: string };
-  };
-  const reload = raw.reload;
-  // The store may be named through the environment too, as everything else in the config.
-  const storeUrl = raw.store?.url?.replace(/\$\{env:([^}:]+)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => process.env[name.trim()] ?? fallback ?? "");
-  const source: ReloadSource = reload?.git
-    ? { git: reload.git, ...(reload.branch ? { branch: reload.branch } : {}), ...(reload.pollEvery ? { pollEvery: reload.pollEvery } : {}) }
-    : { watch: reload?.watch ?? dirname(configFile) };
-  return { reload: { source }, ...(storeUrl ? { storeUrl } : {}) };
 }

@@ -1,7 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CallObserver } from "../connectors/http/client.ts";
 import type { QueueDepth } from "../queue/types.ts";
-import type { ProcessedJob } from "../worker/worker.ts";
 
 export interface MetricsOptions {
   readonly queueDepth: () => Promise<QueueDepth>;
@@ -18,10 +17,16 @@ export interface ConnectionHealth {
   readonly lastMs: number | null;
 }
 
+/** What metrics count of a settled job; the worker's ProcessedJob fits, and the server stays unaware of worker types. */
+export interface SettledJob {
+  readonly flow: string;
+  readonly disposition: string;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   /** From the worker's onProcessed; `ms` is claim-to-settle when known. */
-  processed(job: ProcessedJob, ms?: number): void;
+  processed(job: SettledJob, ms?: number): void;
   webhookAccepted(source: string, duplicate: boolean): void;
   webhookRefused(source: string, code: string): void;
   /** A failure outside any run: a scheduled poll (by flow) or a webhook that could not be stored (by source). */

@@ -2,12 +2,12 @@ import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { ClusterState, Inbox, NewEvent, Store } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
-import { projectEnv } from "../worker/env.ts";
+import { projectEnv } from "../project-env.ts";
 import { runKeyFor, searchTextOf } from "../ingest/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
 import { errorLabel } from "../privacy/error-label.ts";
 import { Serial } from "../serial.ts";
-import { projectTimezone, scheduleTiming, type Timing } from "./timing.ts";
+import { projectTimezone, scheduleTiming, type Timing } from "../time/schedule.ts";
 import { realTimers, timerAt, type Timers } from "../time/timers.ts";
 import { ConfigError } from "../../engine/errors.ts";
 

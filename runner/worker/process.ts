@@ -4,10 +4,11 @@ import type { ClaimedJob, JobQueue } from "../queue/types.ts";
 import type { Ledger, RunError, RunPatch } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { backoffDelay, retryAfterOf, type BackoffPolicy } from "./backoff.ts";
-import { projectEnv } from "./env.ts";
+import { projectEnv } from "../project-env.ts";
 import type { LeaseKeeper } from "./lease.ts";
 import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
-import { runError, runRecord, type RunRecord } from "./record.ts";
+import type { RunRecord } from "../run-record.ts";
+import { runError, runRecord } from "./record.ts";
 
 export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
 

@@ -3,7 +3,7 @@ import type { Project } from "../../engine/config/load.ts";
 import type { JobQueue } from "../queue/types.ts";
 import type { RunStatus, Store } from "../store/types.ts";
 import type { VersionRegistry } from "../versions.ts";
-import { projectEnv } from "./env.ts";
+import { projectEnv } from "../project-env.ts";
 import { runKeyFor } from "../ingest/route.ts";
 
 export interface ReplayDeps {

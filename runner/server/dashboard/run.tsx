@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import type { Run, RunSummary } from "../../store/types.ts";
-import type { RunRecord } from "../../worker/record.ts";
+import type { RunRecord } from "../../run-record.ts";
 import type { Session } from "../session.ts";
 import { ErrorBox } from "./error-box.tsx";
 import { duration, json, shortSha, when } from "./format.ts";

@@ -1,20 +1,8 @@
+import type { WebhookSourceConfig } from "../../../engine/config/types.ts";
 import type { ErrorCode } from "../../../engine/errors.ts";
 
-/** One entry under `webhooks:` in mapping.config.yaml. */
-export interface WebhookSourceConfig {
-  readonly verify: "afas-profit" | "standard-webhooks" | "hmac-sha256" | "none";
-  readonly secret?: string;
-  /** Every secret here is accepted, so a sender can rotate without a gap. */
-  readonly secrets?: readonly string[];
-  /** Signature header for `hmac-sha256`. */
-  readonly header?: string;
-  /** CIDRs (or single addresses). Absent: any caller. Empty: nobody. */
-  readonly allowIps?: readonly string[];
-  /** Proxies whose X-Forwarded-For we believe. Absent: the direct peer is the caller. */
-  readonly trustedProxies?: readonly string[];
-  /** `standard-webhooks` timestamp window either side of now; 300 (5 min) by default. */
-  readonly toleranceSeconds?: number;
-}
+/** One entry under `webhooks:` in mapping.config.yaml; the engine's config types hold it. */
+export type { WebhookSourceConfig };
 
 export type WebhookScheme = WebhookSourceConfig["verify"];
 

@@ -43,4 +43,37 @@ describe("the runtime's store", () => {
     await sandbox.stop();
     expect(existsSync(join(dir, "data/koppel.sandbox.db"))).toBe(true);
   });
+
+  it("resolves ${env:} in store.url as the full load does", async () => {
+    const dir = scratchProject();
+    const config = join(dir, "mapping.config.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace('store: { url: "sqlite:./data/koppel.db" }', 'store: { url: "${env:KOPPEL_TEST_STORE}" }'));
+    const restoreStore = setEnv({ KOPPEL_TEST_STORE: "sqlite:./state/from-env.db" });
+    try {
+      const runtime = await startRuntime({ configPath: config, cwd: dir, port: await freePort(), adminToken: ADMIN_TOKEN });
+      await runtime.stop();
+      expect(existsSync(join(dir, "state/from-env.db"))).toBe(true);
+    } finally {
+      restoreStore();
+    }
+  });
+
+  it("refuses a bad store or reload value, or an alias bomb, with file:line:col before opening any store", async () => {
+    const dir = scratchProject();
+    const config = join(dir, "mapping.config.yaml");
+    const original = readFileSync(config, "utf8");
+    const start = async () => startRuntime({ configPath: config, cwd: dir, port: await freePort(), adminToken: ADMIN_TOKEN });
+
+    writeFileSync(config, original.replace('store: { url: "sqlite:./data/koppel.db" }', "store: { url: 5 }"));
+    await expect(start()).rejects.toThrow(/^mapping\.config\.yaml:\d+:15 WRONG_TYPE store\.url must be string, not number 5$/);
+
+    writeFileSync(config, `${original}reload: { git: ./repo, pollEvery: soon }\n`);
+    await expect(start()).rejects.toThrow(/^mapping\.config\.yaml:\d+:\d+ INVALID_VALUE reload\.pollEvery must match pattern/);
+
+    const names = ["a", "b", "c", "d", "e", "f", "g"];
+    const bomb = names.map((name, i) => `${name}: &${name} [${Array(10).fill(i ? `*${names[i - 1]}` : "x").join(", ")}]`).join("\n");
+    writeFileSync(config, `${bomb}\n${original}`);
+    await expect(start()).rejects.toThrow(/^mapping\.config\.yaml:2:\d+ YAML_ALIASES /);
+    expect(existsSync(join(dir, "data/koppel.db"))).toBe(false);
+  });
 });

@@ -5,7 +5,7 @@ import type { Connector } from "../../../runner/connectors/types.ts";
 import { createRedactor } from "../../../runner/privacy/redact.ts";
 import { createApp } from "../../../runner/server/app.ts";
 import type { Store } from "../../../runner/store/types.ts";
-import type { RunRecord } from "../../../runner/worker/record.ts";
+import type { RunRecord } from "../../../runner/run-record.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
 import { BASE_CONFIG, BASE_ENV, memoryHost } from "../../engine/memory-host.ts";
 import { backends } from "../store/backends.ts";

@@ -7,7 +7,7 @@ import { bufferIO } from "../../../runner/cli/io.ts";
 import { replayCommand } from "../../../runner/cli/replay.ts";
 import { openQueue } from "../../../runner/queue/open.ts";
 import { openStore } from "../../../runner/store/open.ts";
-import type { RunRecord } from "../../../runner/worker/record.ts";
+import type { RunRecord } from "../../../runner/run-record.ts";
 import { registryReplayDeps, replayRun, ReplayRefused } from "../../../runner/worker/replay.ts";
 import { toNewEvent } from "../../../runner/ingest/accept.ts";
 import { backends } from "../store/backends.ts";

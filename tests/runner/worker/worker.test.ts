@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { UpstreamError } from "../../../engine/errors.ts";
-import type { RunRecord } from "../../../runner/worker/record.ts";
+import type { RunRecord } from "../../../runner/run-record.ts";
 import { backends } from "../store/backends.ts";
 import { gate, orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Project } from "../../../engine/config/load.ts";
-import { sandboxStoreUrl, storeUrlFor } from "../../../runner/integrator/store-url.ts";
+import { chooseStoreUrl, sandboxStoreUrl, storeUrlFor, type StoreConfigured } from "../../../runner/store/url.ts";
 
-const project = (url?: string) => ({ configFile: "/repo/deploy/mapping.config.yaml", config: { ...(url ? { store: { url } } : {}) } }) as unknown as Project;
+const project = (url?: string): StoreConfigured => ({ configFile: "/repo/deploy/mapping.config.yaml", config: { ...(url ? { store: { url } } : {}) } });
 
 describe("which store a command opens", () => {
   it("a relative SQLite path in the config is from the config's folder; --store and KOPPEL_STORE from the working directory", () => {
@@ -18,5 +17,13 @@ describe("which store a command opens", () => {
     expect(sandboxStoreUrl("sqlite:/var/lib/koppel/state")).toBe("sqlite:/var/lib/koppel/state.sandbox.db");
     expect(sandboxStoreUrl("postgres://db/koppel")).toBe("sqlite:./data/koppel.sandbox.db");
     expect(sandboxStoreUrl("sqlite::memory:")).toBe("sqlite::memory:");
+  });
+
+  it("serve's choice is the same rule: an explicit store from the working directory, the configured one from the config's folder, sandbox beside it", () => {
+    const paths = { configDir: "/repo/deploy", cwd: "/somewhere" };
+    expect(chooseStoreUrl({ ...paths, explicit: "sqlite:./mine.db", configured: "sqlite:./data/koppel.db", sandbox: true })).toBe("sqlite:/somewhere/mine.db");
+    expect(chooseStoreUrl({ ...paths, configured: "sqlite:./data/koppel.db", sandbox: true })).toBe("sqlite:/repo/deploy/data/koppel.sandbox.db");
+    expect(chooseStoreUrl({ ...paths, configured: "", explicit: "" })).toBe("sqlite:/repo/deploy/data/koppel.db");
+    expect(chooseStoreUrl({ ...paths, configured: "postgres://db/koppel" })).toBe("postgres://db/koppel");
   });
 });

@@ -1,5 +1,5 @@
-import type { Project } from "../../engine/config/load.ts";
-import type { FunctionEnv } from "../../engine/transform/expression.ts";
+import type { Project } from "../engine/config/load.ts";
+import type { FunctionEnv } from "../engine/transform/expression.ts";
 
 export const DEFAULT_TIMEZONE = "Europe/Amsterdam";
 

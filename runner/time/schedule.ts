@@ -2,8 +2,8 @@ import { Cron } from "croner";
 import type { Project } from "../../engine/config/load.ts";
 import { ConfigError } from "../../engine/errors.ts";
 import type { FlowTrigger } from "../../engine/flow/plan.ts";
-import { DEFAULT_TIMEZONE } from "../worker/env.ts";
-import { parseDuration } from "../time/duration.ts";
+import { DEFAULT_TIMEZONE } from "../project-env.ts";
+import { parseDuration } from "./duration.ts";
 
 /** When a schedule fires. */
 export interface Timing {

@@ -1,0 +1,59 @@
+import { dirname, resolve } from "node:path";
+import { DEFAULT_STORE_URL } from "./open.ts";
+
+/** Where a command or `koppel serve` looks for its store. */
+export interface StoreChoice {
+  /** --store or KOPPEL_STORE: a relative SQLite path is from `cwd`. */
+  readonly explicit?: string | undefined;
+  /** The config's store.url: a relative SQLite path is from the config file's folder. */
+  readonly configured?: string | undefined;
+  readonly configDir: string;
+  readonly cwd: string;
+  /** Sandbox mode: the configured store's sandbox sibling, never the live one. */
+  readonly sandbox?: boolean;
+}
+
+/**
+ * --store/KOPPEL_STORE, else the config's store.url or the default SQLite file, so a command and
+ * `koppel serve` open the same store wherever they run.
+ */
+export function chooseStoreUrl(choice: StoreChoice): string {
+  if (choice.explicit) return resolveStoreUrl(choice.explicit, choice.cwd);
+  const configured = choice.configured || DEFAULT_STORE_URL;
+  return resolveStoreUrl(choice.sandbox ? sandboxStoreUrl(configured) : configured, choice.configDir);
+}
+
+/** A loaded project as far as the store choice reads it (structural: storage knows no engine types). */
+export interface StoreConfigured {
+  readonly configFile: string;
+  readonly config: { readonly store?: { readonly url?: string } };
+}
+
+/** The CLI commands' choice: --store, else KOPPEL_STORE, else the project's store. */
+export function storeUrlFor(flagValue: string | undefined, project: StoreConfigured | undefined, cwd: string): string {
+  return chooseStoreUrl({
+    explicit: flagValue ?? process.env.KOPPEL_STORE,
+    configured: project?.config.store?.url,
+    configDir: project ? dirname(project.configFile) : cwd,
+    cwd,
+  });
+}
+
+/**
+ * Sandbox mode's store beside the configured one: demo runs, simulator ids and cursors must never
+ * mix with a live deployment's (`data/koppel.db` → `data/koppel.sandbox.db`). A PostgreSQL store is
+ * shared infrastructure, so sandbox mode keeps to a local SQLite file instead.
+ */
+export function sandboxStoreUrl(url: string): string {
+  if (url === "sqlite::memory:") return url;
+  if (!url.startsWith("sqlite:")) return `sqlite:${DEFAULT_SANDBOX_PATH}`;
+  const path = url.slice("sqlite:".length);
+  return `sqlite:${path.replace(/(\.[^./]*)?$/, (ext) => `.sandbox${ext || ".db"}`)}`;
+}
+
+const DEFAULT_SANDBOX_PATH = "./data/koppel.sandbox.db";
+
+function resolveStoreUrl(url: string, cwd: string): string {
+  const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined;
+  return path && path !== ":memory:" && !path.startsWith("/") ? `sqlite:${resolve(cwd, path)}` : url;
+}
