@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { GateFactory } from "../connectors/http/gate.ts";
 import { processGates } from "../connectors/http/process-gates.ts";
-import { ClusterGates } from "./cluster-gates.ts";
 
 export interface Gates {
   readonly factory: GateFactory;
@@ -21,6 +20,8 @@ export async function openGates(
   if (store.kind === "sqlite") return { factory: processGates(), close: async () => {} };
   // A restarted process may reuse its replica id; its predecessor's leases must not pass as its own.
   const holder = `${options.replicaId}/${randomUUID().slice(0, 8)}`;
+  // Imported on demand: pg stays unloaded in an embedded process (runner/store/open.ts says why).
+  const { ClusterGates } = await import("./cluster-gates.ts");
   const cluster = await ClusterGates.open(url, { holder, ...(options.onError ? { onError: options.onError } : {}) });
   return { factory: cluster.gate, close: () => cluster.close() };
 }

@@ -4,6 +4,7 @@ import { checkAfasConnection } from "./afas/config.ts";
 import { createAfasConnector } from "./afas/index.ts";
 import { checkAsposConnection } from "./aspos/config.ts";
 import { createAsposConnector } from "./aspos/index.ts";
+import type { CallObserver } from "./http/client.ts";
 import type { GateFactory } from "./http/gate.ts";
 import type { SettingProblem } from "./setting-check.ts";
 import type { Connector } from "./types.ts";
@@ -11,6 +12,8 @@ import type { Connector } from "./types.ts";
 /** What every connector factory accepts: tests and the sandbox inject fetch and the clock. */
 export interface ConnectorOptions {
   readonly fetch?: typeof fetch;
+  /** Told of every upstream call (the runtime's metrics). */
+  readonly observe?: CallObserver;
   readonly now?: () => number;
   /** Caps on parallel calls shared by key (AFAS: per environment); the runtime picks process or cluster. */
   readonly gates?: GateFactory;

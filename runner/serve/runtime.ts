@@ -133,16 +133,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.alertFetch ? { fetch: options.alertFetch } : {}),
   });
 
-  const upstreamFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const connectorsBySha = new Map<string, ReadonlyMap<string, Connector>>();
   const connectors = (version: MappingVersion): ReadonlyMap<string, Connector> => {
     let found = connectorsBySha.get(version.sha);
     if (!found) {
-      // One factory call per connection, so each connector's fetch is timed under its own name.
-      found = new Map(Object.entries(version.project.config.connections).flatMap(([name, connection]) =>
-        [...createConnectors({ [name]: connection }, {
-          fetch: metrics.instrumentFetch(name, upstreamFetch), gates: gates.factory, schemaDirs: version.project.schemaDirs,
-        })]));
+      // No fetch outside tests: the connectors' own node:http transport (runner/connectors/http/node-transport.ts).
+      found = createConnectors(version.project.config.connections, {
+        ...(options.fetch ? { fetch: options.fetch } : {}), observe: metrics.upstreamCall, gates: gates.factory, schemaDirs: version.project.schemaDirs,
+      });
       connectorsBySha.set(version.sha, found);
     }
     return found;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CallObserver } from "../connectors/http/client.ts";
 import type { QueueDepth } from "../queue/types.ts";
 
 export interface MetricsOptions {
@@ -30,8 +31,8 @@ export interface Metrics {
   webhookRefused(source: string, code: string): void;
   /** A failure outside any run: a scheduled poll (by flow) or a webhook that could not be stored (by source). */
   incident(kind: "poll" | "accept", name: string): void;
-  /** Wraps the fetch a connection's connector uses: latency and failures by connection. */
-  instrumentFetch(connection: string, inner: typeof fetch): typeof fetch;
+  /** Every upstream call as it ends (the connectors' HttpClient): latency and failures by connection. */
+  upstreamCall: CallObserver;
   connections(): ConnectionHealth[];
   text(): Promise<string>;
 }
@@ -83,24 +84,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
     // An unknown source is whatever the caller typed: never a label value.
     webhookRefused: (source, code) => webhooks.inc({ source: code === "WEBHOOK_UNKNOWN_SOURCE" ? "(unknown)" : source, result: code }),
     incident: (kind, name) => (kind === "poll" ? polls.inc({ flow: name }) : acceptErrors.inc({ source: name })),
-    instrumentFetch(connection, inner) {
-      return async (input, init) => {
-        const started = performance.now();
-        try {
-          const res = await inner(input, init);
-          const ms = performance.now() - started;
-          upstream.observe({ connection }, ms / 1000);
-          if (res.status >= 400) upstreamErrors.inc({ connection, status: String(res.status) });
-          note(connection, ms, res.status >= 500 || res.status === 429 ? `HTTP ${res.status}` : null);
-          return res;
-        } catch (e) {
-          const ms = performance.now() - started;
-          upstream.observe({ connection }, ms / 1000);
-          upstreamErrors.inc({ connection, status: "network" });
-          note(connection, ms, (e as Error).message);
-          throw e;
-        }
-      };
+    upstreamCall({ connection, ms, status, error }) {
+      upstream.observe({ connection }, ms / 1000);
+      if (status === undefined) {
+        upstreamErrors.inc({ connection, status: "network" });
+        note(connection, ms, error ?? "no answer");
+        return;
+      }
+      if (status >= 400) upstreamErrors.inc({ connection, status: String(status) });
+      note(connection, ms, status >= 500 || status === 429 ? `HTTP ${status}` : null);
     },
     connections: () => [...health].map(([connection, h]) => ({ connection, ...h })),
     text: () => registry.metrics(),

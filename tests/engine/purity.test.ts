@@ -8,7 +8,7 @@ const files = (readdirSync(ENGINE, { recursive: true }) as string[]).filter((f) 
 /** engine/ is pure: it may compute, not touch the world. Everything with I/O lives in runner/. */
 const FORBIDDEN_IMPORTS = [
   /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|worker_threads|cluster|dns|tls|os|readline)$/,
-  /^(hono|@hono\/.*|better-sqlite3|pg|pg-boss|ofetch|chokidar|prom-client|croner)$/,
+  /^(hono|@hono\/.*|better-sqlite3|pg|pg-boss|chokidar|prom-client|croner)$/,
   /(^|\/)runner\//,
 ];
 const FORBIDDEN_CALLS = [/\bDate\.now\(/, /\bMath\.random\(/, /\bnew Date\(\)/, /\bprocess\./, /\bcrypto\.randomUUID\(/, /\bsetTimeout\(/];

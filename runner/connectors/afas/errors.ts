@@ -1,6 +1,7 @@
 import { UpstreamError } from "../../../engine/errors.ts";
 import { retryAfterMs } from "../http/retry-after.ts";
 import type { TransportWording } from "../http/transport-error.ts";
+import type { AnswerHeaders } from "../http/transport.ts";
 
 /** Turns a non-2xx Profit answer or a transport failure into the one error table's codes. */
 
@@ -17,7 +18,7 @@ export interface FailedCall {
   connector: string;
   status: number;
   body: unknown;
-  headers: Headers;
+  headers: AnswerHeaders;
   nowMs: number;
 }
 
@@ -25,7 +26,7 @@ const asRecord = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** AFAS's 503 body carries `retry_after` seconds; it wins over a Retry-After header, which may not be sent at all. */
-function askedWait(body: unknown, headers: Headers, nowMs: number): number | undefined {
+function askedWait(body: unknown, headers: AnswerHeaders, nowMs: number): number | undefined {
   return retryAfterMs(asRecord(body)?.retry_after, nowMs) ?? retryAfterMs(headers.get("retry-after"), nowMs);
 }
 

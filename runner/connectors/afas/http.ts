@@ -1,6 +1,6 @@
 import { ConfigError } from "../../../engine/errors.ts";
 import type { Exchange } from "../../../engine/flow/port.ts";
-import { HttpClient, type HttpAnswer } from "../http/client.ts";
+import { HttpClient, httpSetup, type CallObserver, type HttpAnswer } from "../http/client.ts";
 import { withExchanges } from "../http/exchanges.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { authorizationHeader, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl } from "./config.ts";
@@ -9,6 +9,7 @@ import type { GateFactory } from "../http/gate.ts";
 
 export interface AfasHttpOptions {
   fetch?: typeof fetch;
+  observe?: CallObserver;
   now?: () => number;
   /** Where the cap on parallel calls is kept; default a semaphore of this connection's own. */
   gates?: GateFactory;
@@ -46,7 +47,7 @@ export class AfasHttp {
     this.now = options.now ?? Date.now;
     this.client = new HttpClient({
       connection, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxParallel: this.maxParallel,
-      now: this.now, wording: AFAS_TRANSPORT, ...(options.fetch ? { fetch: options.fetch } : {}),
+      now: this.now, wording: AFAS_TRANSPORT, ...httpSetup(options),
       ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel) } : {}),
     });
   }

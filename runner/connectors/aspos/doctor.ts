@@ -5,6 +5,7 @@ import type { ConnectionUse, Exchange } from "../../../engine/flow/port.ts";
 import { resolveConfig, type AsposConfig } from "./config.ts";
 import { mergeEndpoints, pagingOf, placeholders, type EndpointTable } from "./endpoints.ts";
 import { find } from "./find.ts";
+import { httpSetup } from "../http/client.ts";
 import { AsposHttp } from "./http.ts";
 import type { AsposConnectorOptions } from "./index.ts";
 import { fetchPage } from "./pages.ts";
@@ -105,7 +106,7 @@ async function checkLookup(http: AsposHttp, name: string, table: EndpointTable, 
 export async function doctorAspos(input: AsposDoctorInput): Promise<DoctorFinding[]> {
   const resolved = resolveConfig(input.config);
   const table = mergeEndpoints(input.config.endpoints);
-  const http = new AsposHttp(input.name, resolved, input.options?.now ?? Date.now, input.options?.fetch);
+  const http = new AsposHttp(input.name, resolved, input.options?.now ?? Date.now, httpSetup(input.options ?? {}));
   const findings: DoctorFinding[] = [];
   const exchanges: Exchange[] = [];
   try {

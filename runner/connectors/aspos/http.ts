@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { UpstreamError } from "../../../engine/errors.ts";
 import type { Exchange } from "../../../engine/flow/port.ts";
-import { HttpClient, type HttpAnswer, type HttpMethod } from "../http/client.ts";
+import { HttpClient, type HttpAnswer, type HttpMethod, type HttpSetup } from "../http/client.ts";
 import { withExchanges } from "../http/exchanges.ts";
 import type { ResolvedAsposConfig } from "./config.ts";
 import { answerError, ASPOS_TRANSPORT } from "./errors.ts";
@@ -36,11 +36,11 @@ export class AsposHttp {
     private readonly connection: string,
     private readonly config: ResolvedAsposConfig,
     private readonly now: () => number,
-    fetchImpl?: typeof fetch,
+    setup: HttpSetup = {},
   ) {
     this.client = new HttpClient({
       connection, timeoutMs: config.timeoutMs, maxParallel: config.maxParallel, now, wording: ASPOS_TRANSPORT,
-      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+      ...setup,
     });
     this.tokens = new TokenSource(connection, config, this.client, now);
   }

@@ -3,6 +3,7 @@ import type { Connector, PollPage } from "../types.ts";
 import { resolveConfig, type AsposConfig } from "./config.ts";
 import { mergeEndpoints } from "./endpoints.ts";
 import { find } from "./find.ts";
+import { httpSetup, type CallObserver } from "../http/client.ts";
 import { AsposHttp } from "./http.ts";
 import { objectEndpoints } from "./objects.ts";
 import { poll } from "./poll.ts";
@@ -14,6 +15,7 @@ export { DEFAULT_ENDPOINTS, type EndpointTable } from "./endpoints.ts";
 export interface AsposConnectorOptions {
   /** Replaces global fetch (tests pass the simulator's in-process fetch). */
   readonly fetch?: typeof fetch;
+  readonly observe?: CallObserver;
   readonly now?: () => number;
 }
 
@@ -26,7 +28,7 @@ export interface AsposConnector extends Connector {
 export function createAsposConnector(name: string, config: AsposConfig, options: AsposConnectorOptions = {}): AsposConnector {
   const resolved = resolveConfig(config);
   const table = mergeEndpoints(config.endpoints);
-  const http = new AsposHttp(name, resolved, options.now ?? Date.now, options.fetch);
+  const http = new AsposHttp(name, resolved, options.now ?? Date.now, httpSetup(options));
   let lastPollExchanges: Exchange[] = [];
   return {
     type: "aspos",

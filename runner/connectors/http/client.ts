@@ -1,9 +1,11 @@
-import { createFetch, type $Fetch } from "ofetch";
 import type { Exchange } from "../../../engine/flow/port.ts";
 import { withExchanges } from "./exchanges.ts";
+import { fetchTransport } from "./fetch-transport.ts";
 import type { ConcurrencyGate } from "./gate.ts";
+import { nodeTransport } from "./node-transport.ts";
 import { Semaphore } from "./semaphore.ts";
 import { transportError, type TransportWording } from "./transport-error.ts";
+import type { AnswerHeaders, Transport, WireAnswer } from "./transport.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -24,8 +26,19 @@ export interface HttpRequest {
 
 export interface HttpAnswer {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: AnswerHeaders;
   readonly body: unknown;
+}
+
+/** One finished call: its HTTP status, or why no answer came. */
+export type CallObserver = (call: { readonly connection: string; readonly ms: number; readonly status?: number; readonly error?: string }) => void;
+
+/** What a connector passes through to its HttpClient. */
+export type HttpSetup = Pick<HttpClientOptions, "fetch" | "observe">;
+
+/** The setup fields that are set (optional fields may not be present as undefined). */
+export function httpSetup(setup: { readonly fetch?: typeof fetch | undefined; readonly observe?: CallObserver | undefined }): HttpSetup {
+  return { ...(setup.fetch ? { fetch: setup.fetch } : {}), ...(setup.observe ? { observe: setup.observe } : {}) };
 }
 
 export interface HttpClientOptions {
@@ -34,7 +47,10 @@ export interface HttpClientOptions {
   readonly maxParallel: number;
   readonly now: () => number;
   readonly wording: TransportWording;
+  /** Replaces the node:http transport (tests and the sandbox pass the simulators' in-process fetch). */
   readonly fetch?: typeof fetch;
+  /** Told of every call as it ends (the runtime's upstream metrics and connection health). */
+  readonly observe?: CallObserver;
   /** Where the cap on parallel calls is kept (shared per AFAS environment, or cluster-wide); default a semaphore of this client's own. */
   readonly gate?: ConcurrencyGate;
 }
@@ -55,16 +71,22 @@ function withQuery(url: string, query: HttpRequest["query"]): string {
   return encoded === "" ? url : `${url}${url.includes("?") ? "&" : "?"}${encoded}`;
 }
 
-function headersFor(req: HttpRequest): Headers {
-  const headers = new Headers({ accept: "application/json" });
-  if (req.body instanceof URLSearchParams) headers.set("content-type", "application/x-www-form-urlencoded");
-  else if (req.body !== undefined) headers.set("content-type", "application/json");
-  for (const [name, value] of Object.entries(req.headers ?? {})) headers.set(name, value);
+/** Header names are case-insensitive: the caller's own (AFAS's Content-Type with charset) replace the defaults. */
+function headersFor(req: HttpRequest): Record<string, string> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (req.body instanceof URLSearchParams) headers["content-type"] = "application/x-www-form-urlencoded";
+  else if (req.body !== undefined) headers["content-type"] = "application/json";
+  for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
   return headers;
 }
 
+function bodyText(body: unknown): string | undefined {
+  if (body === undefined) return undefined;
+  return body instanceof URLSearchParams ? body.toString() : JSON.stringify(body);
+}
+
 /**
- * One connection's HTTP on ofetch, shared by every connector: no retries (the runner's queue owns
+ * One connection's HTTP (node:http with keep-alive, see node-transport.ts), shared by every connector: no retries (the runner's queue owns
  * retries), a timeout per call, answers of any status returned as they are, a call without an
  * answer mapped to UPSTREAM_TIMEOUT / UPSTREAM_NETWORK, each exchange appended to the caller's log,
  * and a cap on parallel calls that the connector applies around whatever makes up one call.
@@ -74,13 +96,13 @@ export class HttpClient {
   readonly connection: string;
   readonly maxParallel: number;
   private readonly gate: ConcurrencyGate;
-  private readonly $fetch: $Fetch;
+  private readonly transport: Transport;
 
   constructor(private readonly options: HttpClientOptions) {
     this.connection = options.connection;
     this.maxParallel = options.maxParallel;
     this.gate = options.gate ?? new Semaphore(options.maxParallel);
-    this.$fetch = createFetch({ fetch: options.fetch ?? globalThis.fetch });
+    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport();
   }
 
   /** Runs `work` holding one of the connection's `maxParallel` slots. */
@@ -94,26 +116,23 @@ export class HttpClient {
     const url = withQuery(req.url, req.query);
     const requestBody = req.secret || req.body === undefined ? {} : { requestBody: req.body };
     const started = now();
-    let res;
+    const body = bodyText(req.body);
+    const timed = performance.now();
+    const observe = this.options.observe;
+    let res: WireAnswer;
     try {
-      res = await this.$fetch.raw<string, "text">(url, {
-        method: req.method,
-        headers: headersFor(req),
-        ...(req.body === undefined ? {} : { body: req.body instanceof URLSearchParams ? req.body.toString() : JSON.stringify(req.body) }),
-        retry: false,
-        timeout: timeoutMs,
-        ignoreResponseError: true,
-        responseType: "text",
-      });
+      res = await this.transport({ method: req.method, url, headers: headersFor(req), timeoutMs, ...(body === undefined ? {} : { body }) });
     } catch (err) {
+      observe?.({ connection: this.connection, ms: performance.now() - timed, error: err instanceof Error ? err.message : String(err) });
       exchanges.push({ method: req.method, url, ms: now() - started, ...requestBody });
       throw withExchanges(transportError(this.connection, req.what, err, timeoutMs, this.options.wording), exchanges);
     }
-    const body = parseBody(res._data ?? "");
+    observe?.({ connection: this.connection, ms: performance.now() - timed, status: res.status });
+    const answer = parseBody(res.text);
     exchanges.push({
       method: req.method, url, status: res.status, ms: now() - started, ...requestBody,
-      ...(req.secret || body === undefined ? {} : { responseBody: body }),
+      ...(req.secret || answer === undefined ? {} : { responseBody: answer }),
     });
-    return { status: res.status, headers: res.headers, body };
+    return { status: res.status, headers: res.headers, body: answer };
   }
 }

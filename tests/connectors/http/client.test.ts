@@ -72,6 +72,23 @@ describe("http layer: client", () => {
     expect(err.message).toBe("read slow timed out after 20 ms");
   });
 
+  it("tells the observer of every call: its status, or the error when no answer came", async () => {
+    const calls: unknown[] = [];
+    let answer = true;
+    const http = new HttpClient({
+      connection: "c", timeoutMs: 1_000, maxParallel: 2, now: () => 0, wording: WORDING,
+      fetch: async () => {
+        if (answer) return new Response("{}", { status: 503 });
+        throw new TypeError("fetch failed");
+      },
+      observe: (call) => calls.push({ ...call, ms: typeof call.ms }),
+    });
+    await http.send({ method: "GET", url: "http://x/a", what: "read A" }, []);
+    answer = false;
+    await failure(http.send({ method: "GET", url: "http://x/a", what: "read A" }, []));
+    expect(calls).toEqual([{ connection: "c", ms: "number", status: 503 }, { connection: "c", ms: "number", error: "fetch failed" }]);
+  });
+
   it("holds at most maxParallel calls at once", async () => {
     let active = 0;
     let peak = 0;
