@@ -97,7 +97,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   const ctx = {
     connections: config.connections,
     maps: new Set(Object.keys(config.maps ?? {})),
-    flowNames: new Set([...byName.keys(), ...invalidSources.map((source) => String((source.value as { flow?: unknown } | null)?.flow))]),
+    flowNames: new Set([...byName.keys(), ...invalidSources.map((source) => (source.value as { flow?: unknown } | null)?.flow).filter((name): name is string => typeof name === "string")]),
     sendSchema: (type: string, object: string) => schemas.send(type, object),
     inputSchema: (flowFile: string, ref: string) => schemas.input(flowFile, ref),
     ...(limits ? { limits } : {}),

@@ -62,7 +62,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     for (const target of options.targets() ?? []) {
       let throttle = throttles.get(target.webhook);
       if (!throttle) throttles.set(target.webhook, (throttle = new Throttle()));
-      const admitted = throttle.admit(key, options.now(), target.throttle === undefined ? DEFAULT_THROTTLE_MS : parseDuration(target.throttle));
+      const admitted = throttle.admit(key, options.now(), target.throttle === undefined ? DEFAULT_THROTTLE_MS : parseDuration(target.throttle, { allowZero: true }));
       if (admitted) post(target, build(admitted.suppressed));
     }
   };

@@ -5,7 +5,7 @@ import { retainedRuns } from "../integrator/retained-runs.ts";
 import { loadBothRevisions } from "../integrator/revision-projects.ts";
 import { storeUrlFor } from "../store/url.ts";
 import { createRedactor } from "../privacy/redact.ts";
-import { openStore } from "../store/open.ts";
+import { openCliStore } from "./open-store.ts";
 import { parseDuration } from "../time/duration.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -46,7 +46,8 @@ export async function backtestCommand(argv: readonly string[], io: CliIO, cwd: s
   try {
     const sides = await loadBothRevisions({ cwd, config: args.values.config ?? DEFAULT_CONFIG, base, ...(head ? { head } : {}) });
     // Only reads: a read-only database user (what the CI secret should hold) is enough.
-    const store = await openStore(storeUrlFor(args.values.store, sides.head.project ?? sides.base.project, cwd), { readOnly: true });
+    const store = await openCliStore(storeUrlFor(args.values.store, sides.head.project ?? sides.base.project, cwd), io, "backtest", { readOnly: true });
+    if (!store) return 1;
     try {
       const since = store.now() - sinceMs;
       const runs = await retainedRuns(store, { from: since, ...(flow ? { flow } : {}) });

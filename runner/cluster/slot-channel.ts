@@ -34,7 +34,16 @@ export class SlotChannel {
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
     client.on("notification", (message) => {
-      if (message.channel === SLOT_CHANNEL && message.payload) this.onNotice(JSON.parse(message.payload) as SlotNotice);
+      if (message.channel !== SLOT_CHANNEL || !message.payload) return;
+      // Anyone with database access can NOTIFY this channel; a payload we did not write is reported, not thrown.
+      let notice: SlotNotice;
+      try {
+        notice = JSON.parse(message.payload) as SlotNotice;
+      } catch (error) {
+        this.onError(error as Error);
+        return;
+      }
+      this.onNotice(notice);
     });
     client.on("error", (error) => {
       this.onError(error);

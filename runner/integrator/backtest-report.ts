@@ -13,7 +13,7 @@ export interface BacktestReport {
 
 const CHANGED = new Set<RunComparison["verdict"]>(["different", "newly failing", "newly passing"]);
 
-export function totalsLine(r: Backtest): string {
+function totalsLine(r: Backtest): string {
   const t = r.totals;
   return `${t.same} same, ${t.different} different, ${t["newly failing"]} newly failing, ${t["newly passing"]} newly passing, ${t["not comparable"]} not comparable`;
 }

@@ -82,7 +82,7 @@ function verdict(before: Outcome, after: Outcome, writesChanged: boolean): RunVe
 }
 
 /** The run's event through one revision's flow, at the run's own clock, with the network off. */
-export async function rerun(run: RetainedRun, revision: Revision, redact: Redactor): Promise<Rerun> {
+async function rerun(run: RetainedRun, revision: Revision, redact: Redactor): Promise<Rerun> {
   const flow = revision.project?.flows.get(run.flow);
   if (!revision.project || !flow) {
     const reason = revision.project ? `flow ${run.flow} is not in ${revision.name}` : `${revision.name} does not load`;

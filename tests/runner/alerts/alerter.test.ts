@@ -37,6 +37,15 @@ describe("alerts", () => {
     expect(body!.koppel).toMatchObject({ kind: "run-failed", flow: "aspos-order-to-afas", code: "UPSTREAM_REJECTED", runId: "r1", suppressed: 0 });
   });
 
+  it("a throttle of 0s (which the config schema admits) posts every failure instead of throwing", async () => {
+    targets = [{ webhook: receiver.url, throttle: "0s" }];
+    const a = alerter();
+    a.processed(job("r1", "failed"));
+    a.processed(job("r2", "failed"));
+    await a.idle();
+    expect(receiver.bodies.map((b) => b.koppel.runId)).toEqual(["r1", "r2"]);
+  });
+
   it("throttles per flow and error code, and says how many were held back", async () => {
     const a = alerter();
     a.processed(job("r1", "failed"));
