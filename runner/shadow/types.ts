@@ -66,3 +66,32 @@ export interface ShadowStore {
   /** Counts per verdict for one candidate. */
   shadowCounts(candidateSha: string): Promise<ShadowCounts>;
 }
+
+/** What starting a candidate asks for. */
+export interface ShadowStart {
+  readonly ref: string;
+  /** How long to shadow (ms); absent: until stopped or replaced. */
+  readonly forMs?: number;
+  readonly readBudget?: number;
+  readonly by: string;
+}
+
+/** Where the shadow stands: the candidate (if any) and its counts, for the API, CLI and dashboard. */
+export interface ShadowStatus {
+  readonly candidate: ShadowCandidate | null;
+  readonly counts: ShadowCounts | null;
+  /** Events whose shadow was not run because the shadow backlog was full (live runs never wait for shadows). */
+  readonly dropped: number;
+}
+
+/**
+ * The runner's shadow switch, behind POST/GET/DELETE /api/shadow, `koppel shadow` and the config's
+ * `shadow:` key. A candidate that does not load is refused with `file:line:col CODE message` lines
+ * and the running one (if any) stays.
+ */
+export interface ShadowControl {
+  start(request: ShadowStart): Promise<{ readonly ok: true; readonly candidate: ShadowCandidate } | { readonly ok: false; readonly errors: readonly string[] }>;
+  /** False when nothing was being shadowed. */
+  stop(): Promise<boolean>;
+  status(): Promise<ShadowStatus>;
+}
