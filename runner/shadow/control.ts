@@ -116,6 +116,7 @@ export function createShadow(options: ShadowOptions): Shadow {
         const had = active !== null || (await store.shadowCandidate(now())) !== null;
         await store.setShadowCandidate(null);
         active = null;
+        options.metrics?.candidateChanged();
         return had;
       }),
 
