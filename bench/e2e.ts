@@ -108,8 +108,12 @@ interface System {
   readonly name: string;
   readonly url: string;
   readonly child: ChildProcess;
+  /** Koppel's /metrics text. */
+  metrics?(): Promise<string>;
   stop(): Promise<void>;
 }
+
+const ADMIN_TOKEN = "bench-e2e-admin-token-0123456789";
 
 async function freePort(): Promise<number> {
   const s = http.createServer();
@@ -123,7 +127,7 @@ async function startKoppel(afasUrl: string, config = join(ROOT, "bench/fixtures/
   const dir = mkdtempSync(join(tmpdir(), "koppel-bench-e2e-"));
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, "bin/koppel.js"), "serve", "--config", config, "--port", String(port), "--host", "127.0.0.1"], {
-    env: { ...process.env, BENCH_AFAS_URL: afasUrl, BENCH_AFAS_TOKEN: TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "koppel.db")}`, KOPPEL_ADMIN_TOKEN: "bench-e2e-admin-token-0123456789" },
+    env: { ...process.env, BENCH_AFAS_URL: afasUrl, BENCH_AFAS_TOKEN: TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "koppel.db")}`, KOPPEL_ADMIN_TOKEN: ADMIN_TOKEN },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let errors = "";
@@ -137,6 +141,7 @@ async function startKoppel(afasUrl: string, config = join(ROOT, "bench/fixtures/
   }
   return {
     name, url: `${base}/webhooks/shop`, child,
+    metrics: async () => (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text(),
     async stop() {
       child.kill("SIGTERM");
       if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
@@ -248,6 +253,19 @@ async function drive(system: System, afas: Awaited<ReturnType<typeof startFakeAf
   };
 }
 
+/** How many orders (warm-up included) the shadow compared and dropped, once its backlog has drained. */
+async function shadowTally(system: System): Promise<string> {
+  const total = WARMUP + ORDERS;
+  let text = "";
+  const count = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
+  for (let i = 0; i < 600; i++) {
+    text = await system.metrics!();
+    if (count("koppel_shadow_runs_total") + count("koppel_shadow_dropped_total") >= total) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return `shadowed ${count("koppel_shadow_runs_total")} of ${total} orders, dropped ${count("koppel_shadow_dropped_total")}`;
+}
+
 // ---------------------------------------------------------------- the run
 
 const rows: string[] = [];
@@ -255,12 +273,14 @@ const shadowRows: string[] = [];
 for (const latency of LATENCIES) {
   const afas = await startFakeAfas(latency);
   const results: Record<string, Awaited<ReturnType<typeof drive>> & { rss: number }> = {};
+  let shadowCounts = "";
   for (const start of [startHandwritten, (url: string) => startKoppel(url), ...(values.shadow ? [startKoppelShadowed] : [])]) {
     const system = await start(afas.url);
     try {
       await drive(system, afas, `W${latency}-${system.name}-`, WARMUP);
       const measured = await drive(system, afas, `M${latency}-${system.name}-`, ORDERS);
       results[system.name] = { ...measured, rss: peakRssMb(system.child.pid!) };
+      if (system.name === "koppel+shadow") shadowCounts = await shadowTally(system);
     } finally {
       await system.stop();
     }
@@ -268,7 +288,9 @@ for (const latency of LATENCIES) {
   afas.close();
   const base = results["hand-written"]!;
   const shadowed = results["koppel+shadow"];
-  if (shadowed) shadowRows.push(`lat${latency}`.padEnd(6) + ` live orders/s with a shadow ${shadowed.ordersPerSecond.toFixed(0)} / without ${results.koppel!.ordersPerSecond.toFixed(0)} = ${(shadowed.ordersPerSecond / results.koppel!.ordersPerSecond).toFixed(2)} x koppel (goal >= 0.75)`);
+  if (shadowed) {
+    shadowRows.push(`lat${latency}`.padEnd(6) + ` live orders/s with a shadow ${shadowed.ordersPerSecond.toFixed(0)} / without ${results.koppel!.ordersPerSecond.toFixed(0)} = ${(shadowed.ordersPerSecond / results.koppel!.ordersPerSecond).toFixed(2)} x koppel (goal >= 0.75); ${shadowCounts}`);
+  }
   for (const [name, r] of Object.entries(results)) {
     const check = r.complete && r.refused === 0 && r.mismatches === 0 ? "ok" : `FAIL (complete ${r.complete}, refused ${r.refused}, mismatches ${r.mismatches})`;
     rows.push(
