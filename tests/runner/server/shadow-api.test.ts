@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../../runner/server/app.ts";
-import { fakeShadow, REFUSAL, REFUSED_REF, result, shaOf, T0, type FakeShadow } from "./shadow-fake.ts";
+import { ADMIN, fakeShadow, REFUSAL, REFUSED_REF, result, shaOf, shadowApp as appWith, T0 } from "./shadow-fake.ts";
 
-const ADMIN = "admin-token-for-shadow-tests";
 const auth = { authorization: `Bearer ${ADMIN}` };
-
-function appWith(shadow?: FakeShadow) {
-  return createApp({
-    adminToken: ADMIN,
-    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: Date.now },
-    status: async () => ({ ok: true }),
-    ready: async () => true,
-    reload: async () => ({ ok: true }),
-    replay: async () => ({ status: 404, body: {} }),
-    ...(shadow ? { shadow } : {}),
-  });
-}
 
 const post = (app: ReturnType<typeof appWith>, body: unknown, headers: Record<string, string> = auth) =>
   app.request("/api/shadow", { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import type { EffectChange } from "../../../runner/integrator/compare.ts";
+import { createApp } from "../../../runner/server/app.ts";
 import type { ShadowDeps } from "../../../runner/server/shadow-api.ts";
 import type { ShadowCandidate, ShadowCounts, ShadowFilter, ShadowResult, ShadowStart, ShadowVerdict } from "../../../runner/shadow/types.ts";
 import { SHADOW_VERDICTS } from "../../../runner/shadow/verdicts.ts";
 
+export const ADMIN = "admin-token-for-shadow-tests";
 export const T0 = Date.UTC(2026, 11, 3, 9, 0, 0);
 
 /** A refused ref answers with these lines, as a candidate with a bad key would. */
@@ -101,4 +103,17 @@ export function result(runId: string, candidateSha: string, verdict: ShadowVerdi
     liveReads: 0,
     ...extra,
   };
+}
+
+/** The runner's HTTP app with only the shadow part real (its API; no dashboard). */
+export function shadowApp(shadow?: FakeShadow) {
+  return createApp({
+    adminToken: ADMIN,
+    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: Date.now },
+    status: async () => ({ ok: true }),
+    ready: async () => true,
+    reload: async () => ({ ok: true }),
+    replay: async () => ({ status: 404, body: {} }),
+    ...(shadow ? { shadow } : {}),
+  });
 }
