@@ -6,8 +6,8 @@ import type { ConnectorPort, FindRequest } from "../../engine/flow/port.ts";
 import type { Effect, Outcome } from "../../engine/flow/result.ts";
 import type { Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
-import { compareEffects, type EffectChange } from "./compare.ts";
-import { redactChanges } from "./redact-changes.ts";
+import { compareEffects, type EffectChange } from "../../engine/flow/compare-effects.ts";
+import { redactChanges } from "../privacy/redact-changes.ts";
 import type { RetainedRun } from "./retained-runs.ts";
 
 /** One revision's project, or why it does not load. */

@@ -1,4 +1,4 @@
-import type { EffectChange } from "../integrator/compare.ts";
+import type { EffectChange } from "../../engine/flow/compare-effects.ts";
 import type { Millis } from "../store/types.ts";
 
 /**

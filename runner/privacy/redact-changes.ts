@@ -1,6 +1,6 @@
 import type { Effect } from "../../engine/flow/result.ts";
-import type { Redactor } from "../privacy/redact.ts";
-import type { EffectChange, FieldChange } from "./compare.ts";
+import type { Redactor } from "./redact.ts";
+import type { EffectChange, FieldChange } from "../../engine/flow/compare-effects.ts";
 
 /**
  * The changes with every value as the activity log would show it. The comparison itself runs on
