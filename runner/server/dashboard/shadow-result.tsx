@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import type { EffectChange } from "../../integrator/compare.ts";
+import type { EffectChange } from "../../../engine/flow/compare-effects.ts";
 import type { ShadowResult } from "../../shadow/types.ts";
 import type { Session } from "../session.ts";
 import { json, when } from "./format.ts";

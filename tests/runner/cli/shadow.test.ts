@@ -5,7 +5,7 @@ import { main } from "../../../runner/cli.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
 import { runnerUrl } from "../../../runner/cli/runner-api.ts";
 import { shadowCommand } from "../../../runner/cli/shadow.ts";
-import { ADMIN, fakeShadow, REFUSAL, REFUSED_REF, result, shadowApp, shaOf, T0, type FakeShadow } from "../server/shadow-fake.ts";
+import { ADMIN, closeFakes, fakeShadow, REFUSAL, REFUSED_REF, result, shadowApp, shaOf, T0, type FakeShadow } from "../server/shadow-fake.ts";
 
 /** A runner's HTTP surface on a real localhost port, its shadow control faked: the CLI speaks HTTP to it. */
 async function listen(app: ReturnType<typeof shadowApp>): Promise<{ url: string; close: () => Promise<void> }> {
@@ -21,11 +21,14 @@ describe("koppel shadow", () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    shadow = fakeShadow();
+    shadow = await fakeShadow();
     runner = await listen(shadowApp(shadow));
     env = { KOPPEL_URL: runner.url, KOPPEL_ADMIN_TOKEN: ADMIN };
   });
-  afterAll(async () => runner?.close());
+  afterAll(async () => {
+    await runner?.close();
+    await closeFakes();
+  });
 
   const run = async (argv: string[], withEnv: NodeJS.ProcessEnv = env) => {
     const io = bufferIO();
@@ -53,7 +56,7 @@ describe("koppel shadow", () => {
   it("status prints the candidate, the counts per verdict, dropped events and recent results; --format json gives the API's answer", async () => {
     await run(["start", "feature"]);
     const sha = shaOf("feature");
-    shadow.results.push(result("run-1", sha, "same", T0 + 1000), result("run-2", sha, "different", T0 + 2000), result("run-3", sha, "shadow failed", T0 + 3000, { reason: "EXPR_RUNTIME $number() of 'x'" }));
+    await shadow.add(result("run-1", sha, "same", T0 + 1000), result("run-2", sha, "different", T0 + 2000), result("run-3", sha, "shadow failed", T0 + 3000, { reason: "EXPR_RUNTIME $number() of 'x'" }));
     shadow.dropped = 4;
     const { code, out } = await run(["status"]);
     expect(code).toBe(0);
@@ -76,7 +79,7 @@ describe("koppel shadow", () => {
   });
 
   it("a runner that is not there: names the URL and how to point elsewhere, exit 1", async () => {
-    const gone = await listen(shadowApp(fakeShadow()));
+    const gone = await listen(shadowApp(await fakeShadow()));
     await gone.close();
     const { code, err } = await run(["status", "--url", gone.url]);
     expect(code).toBe(1);

@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../../runner/server/app.ts";
-import { fakeShadow, PAYMENT_CHANGE, result, shaOf, T0, type FakeShadow } from "./shadow-fake.ts";
+import { closeFakes, fakeShadow, PAYMENT_CHANGE, result, shaOf, T0, type FakeShadow } from "./shadow-fake.ts";
 
 const ADMIN = "admin-token-for-shadow-pages";
 const VIEWER = "viewer-token-for-shadow-pages";
@@ -33,10 +33,11 @@ describe("dashboard: Shadow page", () => {
   let app: ReturnType<typeof dashboardWith>;
   const sha = shaOf("ideal-payment-type");
 
-  beforeEach(() => {
-    shadow = fakeShadow();
+  beforeEach(async () => {
+    shadow = await fakeShadow();
     app = dashboardWith(shadow);
   });
+  afterEach(closeFakes);
 
   const login = async (token: string) => {
     const res = await app.request("/login", { method: "POST", body: new URLSearchParams({ token, next: "/shadow" }) });
@@ -71,7 +72,7 @@ describe("dashboard: Shadow page", () => {
   it("shows the candidate's ref, commit and period, the counts per verdict and dropped events, and its results newest first", async () => {
     await start();
     shadow.dropped = 2;
-    shadow.results.push(
+    await shadow.add(
       result("run-a", sha, "same", T0 + 1000),
       result("run-b", sha, "different", T0 + 2000),
       result("run-c", sha, "shadow failed", T0 + 3000, { reason: "EXPR_RUNTIME boom", outcome: { live: "done", shadow: "failed" } }),
@@ -96,7 +97,7 @@ describe("dashboard: Shadow page", () => {
 
   it("filters the results by verdict, and says so when the verdict is not one it knows", async () => {
     await start();
-    shadow.results.push(result("run-a", sha, "same", T0 + 1000), result("run-b", sha, "different", T0 + 2000));
+    await shadow.add(result("run-a", sha, "same", T0 + 1000), result("run-b", sha, "different", T0 + 2000));
     const cookie = await login(VIEWER);
     const different = await page("/shadow?verdict=different", cookie);
     expect(different.html).toContain("/runs/run-b");
@@ -109,7 +110,7 @@ describe("dashboard: Shadow page", () => {
 
   it("pages through older results by keyset", async () => {
     await start();
-    for (let i = 0; i < 55; i++) shadow.results.push(result(`run-${String(i).padStart(2, "0")}`, sha, "same", T0 + i * 1000));
+    for (let i = 0; i < 55; i++) await shadow.add(result(`run-${String(i).padStart(2, "0")}`, sha, "same", T0 + i * 1000));
     const cookie = await login(VIEWER);
     const first = await page("/shadow?verdict=same", cookie);
     const next = /href="([^"]+)">Older results/.exec(first.html)![1]!.replace(/&amp;/g, "&");
@@ -121,7 +122,7 @@ describe("dashboard: Shadow page", () => {
 
   it("shows one run's field diff: path, live value, shadow value, as stored (masked values stay masked)", async () => {
     await start();
-    shadow.results.push(result("run-b", sha, "different", T0 + 2000));
+    await shadow.add(result("run-b", sha, "different", T0 + 2000));
     const { status, html } = await page(`/shadow/runs/run-b?sha=${sha}`, await login(VIEWER));
     expect(status).toBe(200);
     expect(html).toContain('<a href="/runs/run-b">run-b</a>');
@@ -134,7 +135,7 @@ describe("dashboard: Shadow page", () => {
 
   it("marks a write only one side makes, shows why a shadow failed, and 404s a result that does not exist", async () => {
     await start();
-    shadow.results.push(
+    await shadow.add(
       result("run-x", sha, "different", T0, { effects: [{ ...PAYMENT_CHANGE, change: "added", fields: [{ path: "payload.PaTp", after: "IDEAL" }] }] }),
       result("run-y", sha, "shadow failed", T0, { reason: "EXPR_RUNTIME $substring of undefined", outcome: { live: "done", shadow: "failed" } }),
     );

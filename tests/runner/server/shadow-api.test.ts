@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { ADMIN, fakeShadow, REFUSAL, REFUSED_REF, result, shaOf, shadowApp as appWith, T0 } from "./shadow-fake.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { ADMIN, closeFakes, fakeShadow, REFUSAL, REFUSED_REF, result, shaOf, shadowApp as appWith, T0 } from "./shadow-fake.ts";
 
 const auth = { authorization: `Bearer ${ADMIN}` };
 
@@ -7,8 +7,10 @@ const post = (app: ReturnType<typeof appWith>, body: unknown, headers: Record<st
   app.request("/api/shadow", { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
 
 describe("/api/shadow", () => {
+  afterEach(closeFakes);
+
   it("needs the admin token for every method, like the rest of /api", async () => {
-    const app = appWith(fakeShadow());
+    const app = appWith(await fakeShadow());
     for (const method of ["GET", "POST", "DELETE"]) {
       const res = await app.request("/api/shadow", { method, headers: { authorization: "Bearer wrong" } });
       expect(res.status).toBe(401);
@@ -17,7 +19,7 @@ describe("/api/shadow", () => {
   });
 
   it("starts a candidate for a period with a read budget and answers it; the duration uses the config's syntax", async () => {
-    const shadow = fakeShadow();
+    const shadow = await fakeShadow();
     const res = await post(appWith(shadow), { ref: "ideal-payment-type", for: "24h", readBudget: 2 });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ candidate: { ref: "ideal-payment-type", sha: shaOf("ideal-payment-type"), startedAt: T0, until: T0 + 86_400_000, readBudget: 2, by: "api" } });
@@ -25,7 +27,7 @@ describe("/api/shadow", () => {
   });
 
   it("leaves period and budget to the control when absent (until stopped, no extra calls), and records the CLI as starter", async () => {
-    const shadow = fakeShadow();
+    const shadow = await fakeShadow();
     const res = await post(appWith(shadow), { ref: "main~1", by: "cli" });
     expect(res.status).toBe(200);
     expect(shadow.starts).toEqual([{ ref: "main~1", by: "cli" }]);
@@ -33,7 +35,7 @@ describe("/api/shadow", () => {
   });
 
   it("refuses a candidate that does not load with 422 and its file:line:col lines; the running candidate stays", async () => {
-    const shadow = fakeShadow();
+    const shadow = await fakeShadow();
     const app = appWith(shadow);
     expect((await post(app, { ref: "good" })).status).toBe(200);
     const res = await post(app, { ref: REFUSED_REF });
@@ -63,7 +65,7 @@ describe("/api/shadow", () => {
     ["an unknown key", { ref: "main", budget: 2 }, /unknown key "budget"; expected ref, for, readBudget, by/],
     ["a starter it does not know", { ref: "main", by: "config" }, /by is one of api, cli/],
   ])("answers 400 with the reason for %s, and starts nothing", async (_what, body, reason) => {
-    const shadow = fakeShadow();
+    const shadow = await fakeShadow();
     const res = await post(appWith(shadow), body);
     expect(res.status).toBe(400);
     const answer = (await res.json()) as { error: { code: string; reason: string } };
@@ -73,12 +75,12 @@ describe("/api/shadow", () => {
   });
 
   it("GET answers the status, counts and dropped events with the candidate's recent results, newest first, filterable", async () => {
-    const shadow = fakeShadow();
+    const shadow = await fakeShadow();
     const app = appWith(shadow);
     await post(app, { ref: "feature" });
     const sha = shaOf("feature");
     shadow.dropped = 3;
-    shadow.results.push(result("run-1", sha, "same", T0 + 1), result("run-2", sha, "different", T0 + 2), result("run-3", sha, "shadow failed", T0 + 3, { reason: "EXPR_RUNTIME boom" }), result("old", shaOf("earlier"), "different", T0));
+    await shadow.add(result("run-1", sha, "same", T0 + 1), result("run-2", sha, "different", T0 + 2), result("run-3", sha, "shadow failed", T0 + 3, { reason: "EXPR_RUNTIME boom" }), result("old", shaOf("earlier"), "different", T0));
     const all = (await (await app.request("/api/shadow", { headers: auth })).json()) as { candidate: { sha: string }; counts: Record<string, number>; dropped: number; results: { runId: string }[] };
     expect(all.candidate.sha).toBe(sha);
     expect(all.counts).toEqual({ same: 1, different: 1, "newly failing": 0, "newly passing": 0, "not comparable": 0, "shadow failed": 1 });
@@ -93,7 +95,7 @@ describe("/api/shadow", () => {
   });
 
   it("GET refuses a verdict, limit or page it does not know with 400", async () => {
-    const app = appWith(fakeShadow());
+    const app = appWith(await fakeShadow());
     for (const [query, reason] of [["verdict=differnt", /verdict "differnt" is not one of same, different/], ["limit=0", /limit takes a whole number from 1 to 500/], ["limit=x", /limit/], ["before=yesterday", /before takes <createdAt>:<runId>/]] as const) {
       const res = await app.request(`/api/shadow?${query}`, { headers: auth });
       expect(res.status, query).toBe(400);
@@ -102,8 +104,8 @@ describe("/api/shadow", () => {
   });
 
   it("GET with nothing shadowed answers no candidate and still lists earlier candidates' results", async () => {
-    const shadow = fakeShadow();
-    shadow.results.push(result("run-9", shaOf("earlier"), "different", T0));
+    const shadow = await fakeShadow();
+    await shadow.add(result("run-9", shaOf("earlier"), "different", T0));
     const body = (await (await appWith(shadow).request("/api/shadow", { headers: auth })).json()) as { candidate: unknown; counts: unknown; results: { runId: string }[] };
     expect(body.candidate).toBeNull();
     expect(body.counts).toBeNull();
@@ -111,7 +113,7 @@ describe("/api/shadow", () => {
   });
 
   it("DELETE stops in one call and says whether anything was being shadowed", async () => {
-    const shadow = fakeShadow();
+    const shadow = await fakeShadow();
     const app = appWith(shadow);
     await post(app, { ref: "feature" });
     const del = () => app.request("/api/shadow", { method: "DELETE", headers: auth });

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import type { EffectChange } from "../../../runner/integrator/compare.ts";
+import type { EffectChange } from "../../../engine/flow/compare-effects.ts";
 import { createApp } from "../../../runner/server/app.ts";
 import type { ShadowDeps } from "../../../runner/server/shadow-api.ts";
-import type { ShadowCandidate, ShadowCounts, ShadowFilter, ShadowResult, ShadowStart, ShadowVerdict } from "../../../runner/shadow/types.ts";
-import { SHADOW_VERDICTS } from "../../../runner/shadow/verdicts.ts";
+import type { ShadowCandidate, ShadowResult, ShadowStart, ShadowVerdict } from "../../../runner/shadow/types.ts";
+import { openStore } from "../../../runner/store/open.ts";
 
 export const ADMIN = "admin-token-for-shadow-tests";
 export const T0 = Date.UTC(2026, 11, 3, 9, 0, 0);
@@ -17,27 +17,39 @@ export const shaOf = (ref: string) => createHash("sha1").update(ref).digest("hex
 export interface FakeShadow extends ShadowDeps {
   readonly starts: ShadowStart[];
   stops: number;
-  results: ShadowResult[];
   dropped: number;
+  /** Stores results as the executor would, in the real store the pages read. */
+  add(...results: ShadowResult[]): Promise<void>;
+}
+
+const opened = new Set<{ close(): Promise<void> }>();
+
+/** Closes every store the fakes of a test opened (afterEach). */
+export async function closeFakes(): Promise<void> {
+  for (const store of opened) await store.close();
+  opened.clear();
 }
 
 /**
- * A control and store that keep everything in memory: the HTTP surface, the CLI and the page are
- * tested against the contract in runner/shadow/types.ts, not against the executor.
+ * A real (in-memory SQLite) store behind a control that loads nothing: the HTTP surface, the CLI
+ * and the pages are tested against the contract in runner/shadow/types.ts and the store's own
+ * filtering and paging, not against the executor.
  */
-export function fakeShadow(now: () => number = () => T0): FakeShadow {
-  let candidate: ShadowCandidate | null = null;
+export async function fakeShadow(now: () => number = () => T0): Promise<FakeShadow> {
+  const store = await openStore("sqlite::memory:");
+  opened.add(store);
   const fake: FakeShadow = {
     starts: [],
     stops: 0,
-    results: [],
     dropped: 0,
+    store,
+    add: (...results) => store.saveShadowResults(results),
     control: {
       async start(request) {
         fake.starts.push(request);
         if (request.ref === REFUSED_REF) return { ok: false, errors: REFUSAL };
         const startedAt = now();
-        candidate = {
+        const candidate: ShadowCandidate = {
           ref: request.ref,
           sha: shaOf(request.ref),
           startedAt,
@@ -45,38 +57,22 @@ export function fakeShadow(now: () => number = () => T0): FakeShadow {
           readBudget: request.readBudget ?? 0,
           by: request.by,
         };
+        await store.setShadowCandidate(candidate);
         return { ok: true, candidate };
       },
       async stop() {
         fake.stops++;
-        const was = candidate !== null;
-        candidate = null;
+        const was = (await store.shadowCandidate(now())) !== null;
+        await store.setShadowCandidate(null);
         return was;
       },
       async status() {
-        return { candidate, counts: candidate ? countsOf(fake.results, candidate.sha) : null, dropped: fake.dropped };
-      },
-    },
-    store: {
-      async listShadowResults(filter: ShadowFilter = {}) {
-        return fake.results
-          .filter((r) => (!filter.candidateSha || r.candidateSha === filter.candidateSha) && (!filter.verdict || r.verdict === filter.verdict) && (!filter.flow || r.flow === filter.flow))
-          .filter((r) => !filter.before || r.createdAt < filter.before.createdAt || (r.createdAt === filter.before.createdAt && r.runId < filter.before.runId))
-          .sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1))
-          .slice(0, filter.limit ?? 50);
-      },
-      async getShadowResult(runId, candidateSha) {
-        return fake.results.find((r) => r.runId === runId && r.candidateSha === candidateSha) ?? null;
+        const candidate = await store.shadowCandidate(now());
+        return { candidate, counts: candidate ? await store.shadowCounts(candidate.sha) : null, dropped: fake.dropped };
       },
     },
   };
   return fake;
-}
-
-function countsOf(results: readonly ShadowResult[], sha: string): ShadowCounts {
-  const counts = Object.fromEntries(SHADOW_VERDICTS.map((v) => [v, 0])) as ShadowCounts;
-  for (const r of results) if (r.candidateSha === sha) counts[r.verdict]++;
-  return counts;
 }
 
 /** The payment-type change of the guide: live sent IDL, the candidate would send IDEAL. */
