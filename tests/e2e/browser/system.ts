@@ -11,19 +11,20 @@ export interface System {
   readonly dir: string;
   readonly sim: Simulators;
   readonly runtime: Runtime;
-  /** Posts a signed AsPos order.created webhook to the runner (optionally for another customer); resolves with its HTTP status. */
-  postOrder(number: string, customer?: Readonly<Record<string, string>>): Promise<number>;
+  /** Posts a signed AsPos order.created webhook to the runner (optionally for another customer, or with other order fields); resolves with its HTTP status. */
+  postOrder(number: string, customer?: Readonly<Record<string, string>>, fields?: Readonly<Record<string, unknown>>): Promise<number>;
   /** Polls the store until a run matches (the worker runs in the background). */
   waitForRun(match: (run: RunSummary) => boolean, what: string): Promise<RunSummary>;
   stop(): Promise<void>;
 }
 
 /**
- * A real runtime (HTTP, worker, scheduler, reload) on a scratch copy of the mini project, talking
- * to both simulators over HTTP. `configExtra` is appended to mapping.config.yaml (alerts, logging).
+ * A real runtime (HTTP, worker, scheduler, reload) on a scratch copy of the mini project (or on
+ * `project`, a folder the test made), talking to both simulators over HTTP. `configExtra` is
+ * appended to mapping.config.yaml (alerts, logging).
  */
-export async function startSystem(options: { configExtra?: string; runtime?: Partial<RuntimeOptions> } = {}): Promise<System> {
-  const dir = scratchProject();
+export async function startSystem(options: { configExtra?: string; project?: string; runtime?: Partial<RuntimeOptions> } = {}): Promise<System> {
+  const dir = options.project ?? scratchProject();
   if (options.configExtra) appendFileSync(join(dir, "mapping.config.yaml"), `\n${options.configExtra}\n`);
   const sim = await startSimulators();
   Object.assign(process.env, sim.env);
@@ -40,12 +41,12 @@ export async function startSystem(options: { configExtra?: string; runtime?: Par
     dir,
     sim,
     runtime,
-    async postOrder(number, customer) {
+    async postOrder(number, customer, fields) {
       const eventId = `evt_${number}_${++n}`;
       let { body, headers } = orderWebhook(number, eventId);
-      if (customer) {
-        const event = JSON.parse(body) as { data: { object: { customer: unknown } } };
-        event.data.object.customer = customer;
+      if (customer || fields) {
+        const event = JSON.parse(body) as { data: { object: Record<string, unknown> } };
+        Object.assign(event.data.object, fields, customer ? { customer } : {});
         body = JSON.stringify(event);
         const ts = Number(headers["webhook-timestamp"]);
         headers = { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, eventId, ts, body) };
