@@ -48,9 +48,10 @@ export async function shadowCommand(argv: readonly string[], io: CliIO, env: Nod
 
   if (sub === "start") {
     const budget = v["read-budget"];
-    const request = parseShadowRequest({ ref: rest[0], by: "cli", ...(v.for !== undefined ? { for: v.for } : {}), ...(budget !== undefined ? { readBudget: /^\d+$/.test(budget) ? Number(budget) : budget } : {}) });
+    const body = { ref: rest[0], by: "cli", ...(v.for !== undefined ? { for: v.for } : {}), ...(budget !== undefined ? { readBudget: /^\d+$/.test(budget) ? Number(budget) : budget } : {}) };
+    // Checked here as the runner checks it, so a typo is a usage error before anything is asked.
+    const request = parseShadowRequest(body);
     if (isProblem(request)) return usageError(SHADOW, io, `${OPTION_OF[request.field] ?? request.field}: ${request.reason}`);
-    const body = { ref: request.ref, by: "cli", ...(v.for !== undefined ? { for: v.for } : {}), ...(request.readBudget !== undefined ? { readBudget: request.readBudget } : {}) };
     const answer = await callRunner(url, token, "POST", "/api/shadow", { body, timeoutMs: START_TIMEOUT_MS });
     if ("unreachable" in answer) return failed(io, answer.unreachable);
     if (answer.status === 422) {
