@@ -1,5 +1,5 @@
 import { diffJson, MISSING } from "./diff.ts";
-import type { Effect } from "./result.ts";
+import type { Effect, Outcome } from "./result.ts";
 
 /*
  * Comparing two runs' writes per step and field: `koppel diff` (fixture cases at two revisions),
@@ -21,6 +21,15 @@ export interface EffectChange {
   readonly op: string;
   readonly change: "added" | "removed" | "changed";
   readonly fields: readonly FieldChange[];
+}
+
+/** How a rerun of a run compares with the run (or the live run with its shadow). */
+export type RunVerdict = "same" | "different" | "newly failing" | "newly passing" | "not comparable";
+
+export function runVerdict(before: Outcome, after: Outcome, writesChanged: boolean): Exclude<RunVerdict, "not comparable"> {
+  if (before !== "failed" && after === "failed") return "newly failing";
+  if (before === "failed" && after !== "failed") return "newly passing";
+  return writesChanged || before !== after ? "different" : "same";
 }
 
 export function compareEffects(before: readonly Effect[], after: readonly Effect[]): EffectChange[] {

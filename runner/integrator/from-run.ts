@@ -9,7 +9,7 @@ import { MASK } from "../privacy/redact.ts";
 import { DEFAULT_RETENTION } from "../privacy/retention.ts";
 import type { RunRecord } from "../run-record.ts";
 import { Faker } from "./fake.ts";
-import { mocksFromTrace } from "./run-mocks.ts";
+import { mocksFromTrace } from "../recorded/trace-answers.ts";
 
 export class FromRunRefused extends ConfigError {
   constructor(message: string) {

@@ -1,7 +1,7 @@
 import type { TraceEntry } from "../../engine/flow/result.ts";
 import type { RunStatus, RunSummary, Store } from "../store/types.ts";
 import type { RunRecord } from "../run-record.ts";
-import { mocksFromTrace } from "./run-mocks.ts";
+import { mocksFromTrace, readsFromTrace } from "../recorded/trace-answers.ts";
 
 const FINISHED: readonly RunStatus[] = ["done", "skipped", "failed"];
 /** The store's page size cap for listRuns. */
@@ -58,10 +58,4 @@ async function retained(store: Store, summary: RunSummary): Promise<RetainedRun>
   if (!event) return { ...common, mocks: {}, reads: {}, unusable: "its inbox event is no longer in the store" };
   if (event.payload === null || event.payload === undefined) return { ...common, mocks: {}, reads: {}, unusable: "its event payload was purged by retention or erased" };
   return { ...common, input: event.payload, mocks: mocksFromTrace(steps), reads: readsFromTrace(steps) };
-}
-
-function readsFromTrace(steps: readonly TraceEntry[]): Record<string, unknown[]> {
-  const reads: Record<string, unknown[]> = {};
-  for (const entry of steps) if (entry.kind === "find" && entry.status === "ok") (reads[entry.step] ??= []).push(entry.request);
-  return reads;
 }
