@@ -92,6 +92,7 @@ function statusText(s: ShadowStatus & { results: readonly ShadowResult[] }): str
   const lines = s.candidate
     ? [`shadowing ${describe(s.candidate)}`, `${SHADOW_VERDICTS.map((v) => `${s.counts?.[v] ?? 0} ${v}`).join(", ")}; ${s.dropped} dropped (backlog full)`]
     : ["nothing is being shadowed; start with: koppel shadow start <ref> [--for 24h]"];
+  if (s.refused) lines.push(`candidate ${s.refused.ref} was refused at ${when(s.refused.at)} UTC:`, ...s.refused.errors.map((e) => `  ${e}`));
   if (s.results.length) {
     lines.push(s.candidate ? "recent results:" : "recent results of earlier candidates:");
     for (const r of s.results) lines.push(`  ${when(r.createdAt)}  ${r.runId}  ${r.flow}  ${r.verdict}${r.reason ? `: ${r.reason}` : ""}`);

@@ -38,6 +38,12 @@ export function Shadow({ session, status, results, verdict, next, notice }: Shad
     <Layout title="Shadow" session={session}>
       {notice ? <p class="notice" data-testid="notice">{notice}</p> : null}
       <h1>Shadow</h1>
+      {status.refused ? (
+        <section class="card error" data-testid="refused">
+          <p><strong>Candidate <span class="mono">{status.refused.ref}</span> was refused</strong> at {when(status.refused.at)}: it does not load, validate or pass its fixture cases. {candidate ? "The candidate below is still shadowed." : "Nothing is shadowed."}</p>
+          <pre>{status.refused.errors.join("\n")}</pre>
+        </section>
+      ) : null}
       {candidate ? (
         <section class="card" data-testid="candidate">
           <dl>

@@ -51,6 +51,8 @@ describe("koppel shadow", () => {
     expect(out).toBe("");
     expect(err).toContain(REFUSAL[0]);
     expect(err).toContain(`koppel shadow: ${REFUSED_REF} was refused (fix the errors above); what was shadowed before, if anything, is still shadowed`);
+    const status = await run(["status"]);
+    expect(status.out).toContain(`candidate ${REFUSED_REF} was refused at 2026-12-03 09:00:00 UTC:\n  ${REFUSAL[0]}`);
   });
 
   it("status prints the candidate, the counts per verdict, dropped events and recent results; --format json gives the API's answer", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../../runner/server/app.ts";
-import { closeFakes, fakeShadow, PAYMENT_CHANGE, result, shaOf, T0, type FakeShadow } from "./shadow-fake.ts";
+import { closeFakes, fakeShadow, PAYMENT_CHANGE, REFUSAL, REFUSED_REF, result, shaOf, T0, type FakeShadow } from "./shadow-fake.ts";
 
 const ADMIN = "admin-token-for-shadow-pages";
 const VIEWER = "viewer-token-for-shadow-pages";
@@ -93,6 +93,17 @@ describe("dashboard: Shadow page", () => {
     expect(rows).toEqual([["run-c", "shadow failed"], ["run-b", "different"], ["run-a", "same"]]);
     expect(html).toContain(`href="/shadow/runs/run-b?sha=${sha}">2 fields in 1 write</a>`);
     expect(html).toContain("done → failed");
+  });
+
+  it("shows a refused candidate's file:line:col lines, and that the running one is still shadowed", async () => {
+    await start();
+    await shadow.control.start({ ref: REFUSED_REF, by: "api" });
+    const { html } = await page("/shadow", await login(VIEWER));
+    expect(html).toContain('data-testid="refused"');
+    expect(html).toContain(`<span class="mono">${REFUSED_REF}</span> was refused`);
+    expect(html).toContain(REFUSAL[0]!.replace(/'/g, "&#39;"));
+    expect(html).toContain("The candidate below is still shadowed.");
+    expect(html).toContain(`data-testid="candidate-sha">${sha}<`);
   });
 
   it("filters the results by verdict, and says so when the verdict is not one it knows", async () => {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { EffectChange } from "../../../engine/flow/compare-effects.ts";
 import { createApp } from "../../../runner/server/app.ts";
 import type { ShadowDeps } from "../../../runner/server/shadow-api.ts";
-import type { ShadowCandidate, ShadowResult, ShadowStart, ShadowVerdict } from "../../../runner/shadow/types.ts";
+import type { ShadowCandidate, ShadowRefusal, ShadowResult, ShadowStart, ShadowVerdict } from "../../../runner/shadow/types.ts";
 import { openStore } from "../../../runner/store/open.ts";
 
 export const ADMIN = "admin-token-for-shadow-tests";
@@ -38,6 +38,7 @@ export async function closeFakes(): Promise<void> {
 export async function fakeShadow(now: () => number = () => T0): Promise<FakeShadow> {
   const store = await openStore("sqlite::memory:");
   opened.add(store);
+  let refused: ShadowRefusal | null = null;
   const fake: FakeShadow = {
     starts: [],
     stops: 0,
@@ -47,7 +48,11 @@ export async function fakeShadow(now: () => number = () => T0): Promise<FakeShad
     control: {
       async start(request) {
         fake.starts.push(request);
-        if (request.ref === REFUSED_REF) return { ok: false, errors: REFUSAL };
+        if (request.ref === REFUSED_REF) {
+          refused = { ref: request.ref, errors: REFUSAL, at: now() };
+          return { ok: false, errors: REFUSAL };
+        }
+        refused = null;
         const startedAt = now();
         const candidate: ShadowCandidate = {
           ref: request.ref,
@@ -68,7 +73,7 @@ export async function fakeShadow(now: () => number = () => T0): Promise<FakeShad
       },
       async status() {
         const candidate = await store.shadowCandidate(now());
-        return { candidate, counts: candidate ? await store.shadowCounts(candidate.sha) : null, dropped: fake.dropped };
+        return { candidate, counts: candidate ? await store.shadowCounts(candidate.sha) : null, dropped: fake.dropped, ...(refused ? { refused } : {}) };
       },
     },
   };
