@@ -86,9 +86,14 @@ export function gitRepo(options: GitRepoOptions): GitRepo {
  * checkout): revisions are resolved in it and checked out beside it, never touching its work tree.
  */
 export function localRepo(dir: string): Pick<GitRepo, "resolve" | "checkout"> & { root(): Promise<string> } {
+  const root = async () => (await git(dir, ["rev-parse", "--show-toplevel"])).trim();
   return {
-    root: async () => (await git(dir, ["rev-parse", "--show-toplevel"])).trim(),
-    resolve: (name) => commitOf(dir, [name], name),
+    root,
+    async resolve(name) {
+      // A folder outside git says so, rather than "unknown revision".
+      await root();
+      return commitOf(dir, [name], name);
+    },
     async checkout(sha) {
       const parent = mkdtempSync(join(tmpdir(), "koppel-rev-"));
       const checkout = join(parent, sha.slice(0, 12));

@@ -2,25 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../../sandbox/aspos/index.ts";
 import { openStore } from "../../runner/store/open.ts";
 import type { ShadowResult } from "../../runner/shadow/types.ts";
 import type { Store } from "../../runner/store/types.ts";
-import { ADMIN_TOKEN, freePort, orderWebhook, startServeProcess, startSimulators, waitFor, WEBHOOK_SECRET } from "../../bench/support/harness.ts";
+import { ADMIN_TOKEN, freePort, orderWebhook, startServeProcess, startSimulators, waitFor } from "../../bench/support/harness.ts";
 import { ScratchRepo } from "../runner/integrator/scratch-repo.ts";
 import { ORDER_FLOW, uppercaseRemarks } from "../runner/shadow/candidate-commit.ts";
 
 const BURST = 200;
 const CONFIG = "mapping.config.yaml";
-
-/** An order webhook, with `remarks` on the order when given, signed as the AsPos simulator signs. */
-function webhook(number: string, remarks: string | undefined): { body: string; headers: Record<string, string> } {
-  const { body, headers } = orderWebhook(number, `evt-${number}`);
-  const event = JSON.parse(body) as { data: { object: Record<string, unknown> } };
-  if (remarks !== undefined) event.data.object.remarks = remarks;
-  const signed = JSON.stringify(event);
-  return { body: signed, headers: { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, headers["webhook-id"]!, Number(headers["webhook-timestamp"]), signed) } };
-}
 
 /** Every third order has remarks: the candidate's change shows on those runs only. */
 const remarksOf = (i: number) => (i % 3 === 0 ? `bel aan bij nummer ${i}` : undefined);
@@ -58,7 +48,7 @@ async function burst(repo: ScratchRepo, prefix: string, options: { shadowRef?: s
     store = await openStore(storeUrl);
     const numbers = Array.from({ length: BURST }, (_, i) => `${prefix}-${i}`);
     await Promise.all(numbers.map(async (number, i) => {
-      const { body, headers } = webhook(number, remarksOf(i));
+      const { body, headers } = orderWebhook(number, `evt-${number}`, Date.now(), { remarks: remarksOf(i) });
       const res = await fetch(`${runner.url}/webhooks/aspos`, { method: "POST", body, headers });
       expect(res.status).toBe(202);
     }));

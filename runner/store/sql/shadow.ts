@@ -2,6 +2,7 @@ import type { EffectChange } from "../../../engine/flow/compare-effects.ts";
 import type { ShadowCandidate, ShadowCounts, ShadowFilter, ShadowResult, ShadowVerdict } from "../../shadow/types.ts";
 import { fromJson, num, toJson } from "./context.ts";
 import { all, one, type Program } from "./program.ts";
+import { keysetBefore, pageSize } from "./runs.ts";
 import { SHADOW_VERDICTS } from "../../shadow/verdicts.ts";
 
 interface CandidateRow {
@@ -89,12 +90,8 @@ export function* listShadowResults(filter: ShadowFilter = {}): Program<ShadowRes
   if (filter.candidateSha !== undefined) add("candidate_sha", filter.candidateSha);
   if (filter.verdict !== undefined) add("verdict", filter.verdict);
   if (filter.flow !== undefined) add("flow", filter.flow);
-  if (filter.before) {
-    params.push(filter.before.createdAt, filter.before.runId);
-    const [c, i] = [`$${params.length - 1}`, `$${params.length}`];
-    where.push(`(created_at < ${c} OR (created_at = ${c} AND run_id < ${i}))`);
-  }
-  params.push(Math.min(Math.max(filter.limit ?? 50, 1), 1000));
+  if (filter.before) where.push(keysetBefore(params, filter.before.createdAt, "run_id", filter.before.runId));
+  params.push(pageSize(filter.limit));
   const rows = yield* all<ResultRow>(
     `SELECT * FROM shadow_results ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
      ORDER BY created_at DESC, run_id DESC LIMIT $${params.length}`,

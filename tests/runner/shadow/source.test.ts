@@ -53,3 +53,15 @@ describe.each(sources)("a candidate from %s", (_name, source) => {
     expect(existsSync(join(repo.dir, "x"))).toBe(false);
   });
 });
+
+describe("a watched folder outside git", () => {
+  it("refuses every candidate, saying why", async () => {
+    const plain = mkdtempSync(join(tmpdir(), "koppel-shadow-plain-"));
+    try {
+      const loaded = await loadCandidate(shadowSource({ watch: plain }, join(plain, "mapping.config.yaml"), plain), "main", { lenientEnv: true });
+      expect(loaded).toMatchObject({ ok: false, errors: [expect.stringMatching(/^GIT_FAILED git rev-parse: .*not a git repository/)] });
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
+});
