@@ -2,8 +2,7 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../../runner/serve/runtime.ts";
 import type { RunSummary } from "../../../runner/store/types.ts";
-import { signWebhook } from "../../../sandbox/aspos/index.ts";
-import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, WEBHOOK_SECRET, type Simulators } from "../../../bench/support/harness.ts";
+import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, type Simulators } from "../../../bench/support/harness.ts";
 
 export { ADMIN_TOKEN };
 
@@ -42,15 +41,7 @@ export async function startSystem(options: { configExtra?: string; project?: str
     sim,
     runtime,
     async postOrder(number, customer, fields) {
-      const eventId = `evt_${number}_${++n}`;
-      let { body, headers } = orderWebhook(number, eventId);
-      if (customer || fields) {
-        const event = JSON.parse(body) as { data: { object: Record<string, unknown> } };
-        Object.assign(event.data.object, fields, customer ? { customer } : {});
-        body = JSON.stringify(event);
-        const ts = Number(headers["webhook-timestamp"]);
-        headers = { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, eventId, ts, body) };
-      }
+      const { body, headers } = orderWebhook(number, `evt_${number}_${++n}`, Date.now(), { ...fields, ...(customer ? { customer } : {}) });
       const res = await fetch(`${runtime.url}/webhooks/aspos`, { method: "POST", headers, body });
       await res.body?.cancel();
       return res.status;
