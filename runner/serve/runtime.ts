@@ -247,6 +247,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     reload: () => reloader.checkNow(),
     replay: (runId, current) => answerReplay(() => replayRun(registryReplayDeps(store, queue, versions, now), runId, { current })),
     metrics: () => metrics.text(),
+    shadow: { control: shadow, store },
     ...(options.dashboard === false ? {} : {
       dashboard: {
         store, now,

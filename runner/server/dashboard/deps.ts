@@ -4,6 +4,7 @@ import type { ReloadStatus } from "../../reload/reloader.ts";
 import type { Store } from "../../store/types.ts";
 import type { ConnectionHealth } from "../metrics.ts";
 import type { Sessions } from "../session.ts";
+import type { ShadowDeps } from "../shadow-api.ts";
 
 /** What the dashboard reads and the two things it may do (replay, reload). */
 export interface DashboardDeps {
@@ -20,6 +21,8 @@ export interface DashboardDeps {
   /** Same contract as POST /api/runs/:id/replay. */
   replay(runId: string, current: boolean): Promise<{ status: number; body: unknown }>;
   reload(): Promise<unknown>;
+  /** The Shadow page's reads and its Stop button; without it the page is not served. */
+  readonly shadow?: ShadowDeps;
   /** Turns what the operator typed into what the store's search text holds (emails are pseudonymized). */
   searchTerm?(query: string): string;
 }

@@ -9,6 +9,7 @@ import { Failed } from "./failed.tsx";
 import { Login } from "./login.tsx";
 import { Overview, type FlowRow } from "./overview.tsx";
 import { RunPage } from "./run.tsx";
+import { addShadowPages } from "./shadow-routes.tsx";
 import { nextPage, PERIODS, Runs, STATUSES, type RunsQuery } from "./runs.tsx";
 import { Versions } from "./versions.tsx";
 
@@ -114,6 +115,8 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     const notice = status.lastResult?.ok === false ? "The candidate was rejected; see its errors below." : "Checked the source.";
     return c.html(<Versions session={c.get("session")} reload={status} state={await deps.store.versionState()} notice={notice} />);
   });
+
+  if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin });
 
   async function runPage(c: Context<SessionEnv>, id: string, notice?: string, status = 200) {
     const run = await deps.store.getRun(id);
