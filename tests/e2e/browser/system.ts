@@ -12,7 +12,8 @@ export interface System {
   readonly sim: Simulators;
   readonly runtime: Runtime;
   /** Posts a signed AsPos order.created webhook to the runner (optionally for another customer); resolves with its HTTP status. */
-  postOrder(number: string, customer?: Readonly<Record<string, string>>): Promise<number>;
+  /** `encode` rewrites the JSON text before it is signed and sent (another sender's escaping, say). */
+  postOrder(number: string, customer?: Readonly<Record<string, string>>, encode?: (json: string) => string): Promise<number>;
   /** Polls the store until a run matches (the worker runs in the background). */
   waitForRun(match: (run: RunSummary) => boolean, what: string): Promise<RunSummary>;
   stop(): Promise<void>;
@@ -40,13 +41,13 @@ export async function startSystem(options: { configExtra?: string; runtime?: Par
     dir,
     sim,
     runtime,
-    async postOrder(number, customer) {
+    async postOrder(number, customer, encode = (json) => json) {
       const eventId = `evt_${number}_${++n}`;
       let { body, headers } = orderWebhook(number, eventId);
       if (customer) {
         const event = JSON.parse(body) as { data: { object: { customer: unknown } } };
         event.data.object.customer = customer;
-        body = JSON.stringify(event);
+        body = encode(JSON.stringify(event));
         const ts = Number(headers["webhook-timestamp"]);
         headers = { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, eventId, ts, body) };
       }
