@@ -17,6 +17,11 @@ export interface RunRecord {
   readonly requestedVersion?: string;
   /** When the run will be tried again (retryable failure). */
   readonly retryAt?: number;
+  /**
+   * The run's input is its event's payload as received (the flow has no `input.select`): the run
+   * does not store it a second time (~3.5 KB a peers order); readers show the inbox's copy, masked.
+   */
+  readonly inputIsEvent?: true;
 }
 
 /**

@@ -154,6 +154,17 @@ describe("dashboard", () => {
     expect(html).toContain("as-stored");
   });
 
+  it("shows the event's payload, masked, as the input of a run that points at it", async () => {
+    const { runIds } = await world.accept({ id: "e-input", type: "order.created", data: { object: { number: "W2026-000044", customer: { email: CUSTOMER_EMAIL } } } });
+    await store.updateRun(runIds[0]!, { status: "done", input: null, trace: { outcome: "done", ms: 1, attempt: 1, steps: [], effects: [], inputIsEvent: true } });
+    const { cookie } = await login(ADMIN);
+    const html = await (await app.request(`/runs/${runIds[0]}`, { headers: { cookie } })).text();
+    const dataIn = html.slice(html.indexOf("<h2>Data in</h2>"));
+    expect(dataIn).toContain("W2026-000044");
+    expect(dataIn).toContain("[redacted]");
+    expect(html).not.toContain(CUSTOMER_EMAIL);
+  });
+
   it("lists, filters and searches runs; the failed list and the versions page show what needs someone", async () => {
     const { cookie } = await login(ADMIN);
     const get = async (path: string) => (await app.request(path, { headers: { cookie } })).text();

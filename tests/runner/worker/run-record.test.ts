@@ -11,7 +11,7 @@ import { runRecord } from "../../../runner/worker/record.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
 import { BASE_CONFIG, BASE_ENV, memoryHost } from "../../engine/memory-host.ts";
 import { backends } from "../store/backends.ts";
-import { version, World } from "./harness.ts";
+import { orderEvent, version, World, writeProject } from "./harness.ts";
 
 const ORDER_FLOW = `flow: aspos-order-to-afas
 trigger:
@@ -141,5 +141,31 @@ describe("readRunRecord", () => {
     expect(outline.steps).toEqual([{ step: "order", kind: "send", status: "ok", ms: 1 }]);
     expect(readRunRecord(null)).toBeUndefined();
     expect(readRunRecord({ outcome: "done" })).toBeUndefined();
+  });
+});
+
+describe("the run keeps its input once", () => {
+  const plain = writeProject({
+    "order-to-afas": `flow: order-to-afas
+trigger:
+  webhook: { source: aspos, events: [order.created] }
+steps:
+  - id: order
+    send: afas.TestOrder
+    op: insert
+    fields: { OrNu: data.object.number }
+`,
+  });
+  let world: World | undefined;
+  afterAll(() => world?.close());
+
+  it("a flow without input.select works on the event's payload: the run points at the inbox's copy instead of storing another", async () => {
+    world = await new World(backends().find((b) => b.name === "sqlite")!).open(version("sha-1", plain));
+    const { eventId, runIds } = await world.accept(orderEvent("1001"));
+    expect(await world.worker({ redact: createRedactor() }).runOnce()).toMatchObject([{ disposition: "done" }]);
+    const run = (await world.store.getRun(runIds[0]!))!;
+    expect(run.input).toBeNull();
+    expect(readRunRecord(run.trace)?.inputIsEvent).toBe(true);
+    expect((await world.store.getEvent(eventId))?.payload).toEqual(orderEvent("1001"));
   });
 });
