@@ -106,7 +106,7 @@ class Redaction {
         collectStrings(child, this.found);
         put(out, key, MASK);
       } else if (typeof child === "object" && child !== null) {
-        put(out, key, this.keep(out, key, this.copy(child, childPath)));
+        put(out, key, this.copy(child, childPath));
       } else {
         this.keep(out, key, child);
       }
