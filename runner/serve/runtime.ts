@@ -257,6 +257,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         connections: () => metrics.connections(),
         incidents: incidents.list,
         searchTerm: privacy.searchTerm,
+        redact: privacy.redact,
       },
     }),
   });

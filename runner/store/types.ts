@@ -26,6 +26,11 @@ export interface NewEvent {
   /** Unique per source: the upstream event id, or a hash of the body. */
   readonly dedupKey: string;
   readonly payload: unknown;
+  /**
+   * `payload` as JSON text, when the caller has it already (the webhook body as received): stored
+   * as it is instead of encoding the payload again. It must parse to `payload`.
+   */
+  readonly payloadJson?: string;
   /** The subset of request headers worth keeping (never secrets). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Mapping version (git SHA) active when the event was accepted; the worker runs this one. */

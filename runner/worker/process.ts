@@ -87,10 +87,11 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
 
   // The engine's own `input.select` result: evaluating it again here cost a second JSONata pass.
   const input = result.input;
+  const inputIsEvent = input !== undefined && input === job.payload;
   const record = (extra: Partial<RunRecord> = {}): RunPatch => ({
     version: version.sha,
-    input: deps.redact(input ?? null),
-    trace: deps.redact(runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...extra })),
+    input: inputIsEvent ? null : deps.redact(input ?? null),
+    trace: deps.redact(runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...(inputIsEvent ? { inputIsEvent } : {}), ...extra })),
   });
 
   const finished = async (processed: Promise<ProcessedJob>): Promise<ProcessedJob> => {

@@ -8,7 +8,7 @@ import type { ShadowDeps } from "../shadow-api.ts";
 
 /** What the dashboard reads and the two things it may do (replay, reload). */
 export interface DashboardDeps {
-  readonly store: Pick<Store, "listRuns" | "getRun" | "flowStats" | "failedRuns" | "versionState" | "replicas">;
+  readonly store: Pick<Store, "listRuns" | "getRun" | "getEvent" | "flowStats" | "failedRuns" | "versionState" | "replicas">;
   readonly sessions: Sessions;
   readonly now: () => number;
   /** Flow names of the running version, so a flow without runs still shows. */
@@ -25,4 +25,6 @@ export interface DashboardDeps {
   readonly shadow?: ShadowDeps;
   /** Turns what the operator typed into what the store's search text holds (emails are pseudonymized). */
   searchTerm?(query: string): string;
+  /** Masks an event's payload shown as a run's input (RunRecord.inputIsEvent), as the activity log masks; default redaction when absent. */
+  redact?(payload: unknown): unknown;
 }

@@ -1,8 +1,9 @@
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
+import { signWebhook } from "../../../sandbox/aspos/index.ts";
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../../runner/serve/runtime.ts";
 import type { RunSummary } from "../../../runner/store/types.ts";
-import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, type Simulators } from "../../../bench/support/harness.ts";
+import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, WEBHOOK_SECRET, type Simulators } from "../../../bench/support/harness.ts";
 
 export { ADMIN_TOKEN };
 
@@ -10,8 +11,11 @@ export interface System {
   readonly dir: string;
   readonly sim: Simulators;
   readonly runtime: Runtime;
-  /** Posts a signed AsPos order.created webhook to the runner (optionally for another customer, or with other order fields); resolves with its HTTP status. */
-  postOrder(number: string, customer?: Readonly<Record<string, string>>, fields?: Readonly<Record<string, unknown>>): Promise<number>;
+  /**
+   * Posts a signed AsPos order.created webhook to the runner (optionally for another customer, or with other order fields);
+   * `encode` rewrites the JSON text before it is signed and sent (another sender's escaping, say). Resolves with its HTTP status.
+   */
+  postOrder(number: string, customer?: Readonly<Record<string, string>>, fields?: Readonly<Record<string, unknown>>, encode?: (json: string) => string): Promise<number>;
   /** Polls the store until a run matches (the worker runs in the background). */
   waitForRun(match: (run: RunSummary) => boolean, what: string): Promise<RunSummary>;
   stop(): Promise<void>;
@@ -40,8 +44,13 @@ export async function startSystem(options: { configExtra?: string; project?: str
     dir,
     sim,
     runtime,
-    async postOrder(number, customer, fields) {
-      const { body, headers } = orderWebhook(number, `evt_${number}_${++n}`, Date.now(), { ...fields, ...(customer ? { customer } : {}) });
+    async postOrder(number, customer, fields, encode) {
+      const eventId = `evt_${number}_${++n}`;
+      let { body, headers } = orderWebhook(number, eventId, Date.now(), { ...fields, ...(customer ? { customer } : {}) });
+      if (encode) {
+        body = encode(body);
+        headers = { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, eventId, Number(headers["webhook-timestamp"]), body) };
+      }
       const res = await fetch(`${runtime.url}/webhooks/aspos`, { method: "POST", headers, body });
       await res.body?.cancel();
       return res.status;
