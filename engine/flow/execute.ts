@@ -4,7 +4,7 @@ import { buildPayload, checkPayload } from "./payload.ts";
 import { hasKey } from "./record-key.ts";
 import { asList, truthy } from "./truth.ts";
 import type { CallStep, CompiledFlow, EachStep, FindStep, PlanStep, SendStep } from "./plan.ts";
-import type { ConnectorPort } from "./port.ts";
+import { findFilters, type ConnectorPort } from "./port.ts";
 import type { Effect, Outcome, RunResult, TraceEntry } from "./result.ts";
 
 export interface RunEnvironment extends FunctionEnv {
@@ -129,14 +129,17 @@ class Run {
         record({ status: "skipped", result: e.reason });
         throw e;
       }
-      const err = toKoppelError(e);
-      if (!this.trace.some((t) => t.step === path && t.status === "failed")) {
-        // The failing call's request and answer are what an operator needs to see in the run.
-        const exchanges = err instanceof UpstreamError ? err.details.exchanges : undefined;
-        record({ status: "failed", error: err.toJSON(), ...(exchanges ? { exchanges } : {}) });
-      }
-      throw err;
+      if (this.trace.some((t) => t.step === path && t.status === "failed")) throw toKoppelError(e);
+      throw this.failed(e, record);
     }
+  }
+
+  /** Records a step's failure; the failing call's request and answer are what an operator needs to see. */
+  private failed(e: unknown, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void, extra: Pick<TraceEntry, "request"> = {}): KoppelError {
+    const err = toKoppelError(e);
+    const exchanges = err instanceof UpstreamError ? err.details.exchanges : undefined;
+    record({ status: "failed", ...extra, error: err.toJSON(), ...(exchanges ? { exchanges } : {}) });
+    return err;
   }
 
   private async perform(
@@ -185,9 +188,15 @@ class Run {
       ...(step.orderBy.length ? { orderBy: step.orderBy } : {}),
       ...(step.take !== undefined ? { take: step.take } : step.one ? { take: 1 } : {}),
     };
-    const found = await this.env.port.find(request);
+    let found;
+    try {
+      found = await this.env.port.find(request);
+    } catch (e) {
+      // A refused read is still a read the run made: a rerun must replay the refusal for it only.
+      throw this.failed(e, record, { request: findFilters(request) });
+    }
     const result = step.one ? (found.rows[0] ?? null) : found.rows;
-    record({ status: "ok", request: { where }, result, ...(found.exchanges ? { exchanges: found.exchanges } : {}) });
+    record({ status: "ok", request: findFilters(request), result, ...(found.exchanges ? { exchanges: found.exchanges } : {}) });
     return result;
   }
 

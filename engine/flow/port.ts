@@ -27,6 +27,14 @@ export interface FindRequest {
   readonly take?: number;
 }
 
+/**
+ * What a find asked that decides its answer, in the shape a run's trace keeps: a rerun compares
+ * it to know whether the recorded answer holds for its own find.
+ */
+export function findFilters(req: FindRequest): { where: readonly Filter[]; orderBy: NonNullable<FindRequest["orderBy"]>; take: number | null } {
+  return { where: req.where, orderBy: req.orderBy ?? [], take: req.take ?? null };
+}
+
 export type SendOp = "insert" | "update" | "upsert" | "delete";
 
 export interface SendRequest {

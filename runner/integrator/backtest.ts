@@ -1,6 +1,6 @@
-import { isDeepStrictEqual } from "node:util";
 import type { Project } from "../../engine/config/load.ts";
 import { executeFlow } from "../../engine/flow/execute.ts";
+import { findFilters } from "../../engine/flow/port.ts";
 import type { Effect, Outcome } from "../../engine/flow/result.ts";
 import type { Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
@@ -102,7 +102,7 @@ async function rerun(run: RetainedRun, revision: Revision, redact: Redactor): Pr
  */
 function unrecordedNoted(redact: Redactor, missing: string[]): Unrecorded {
   return {
-    sameFilters: (req, recorded) => isDeepStrictEqual(JSON.parse(JSON.stringify(redact({ where: req.where }))), recorded),
+    filters: (req) => JSON.parse(JSON.stringify(redact(findFilters(req)))) as Record<string, unknown>,
     async find(_req, step, why) {
       const what = `${step} (${why})`;
       if (!missing.includes(what)) missing.push(what);

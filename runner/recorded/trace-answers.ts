@@ -29,9 +29,12 @@ function errorMock(error: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** What each find step asked (its filters, as the trace keeps them), per step path in call order. */
+/**
+ * What each find step asked (its filters, as the trace keeps them), per step path in call order:
+ * the reads the connector answered or refused. A find that failed before asking has no request.
+ */
 export function readsFromTrace(steps: readonly TraceEntry[]): Record<string, unknown[]> {
   const reads: Record<string, unknown[]> = {};
-  for (const entry of steps) if (entry.kind === "find" && entry.status === "ok") (reads[entry.step] ??= []).push(entry.request);
+  for (const entry of steps) if (entry.kind === "find" && entry.request !== undefined) (reads[entry.step] ??= []).push(entry.request);
   return reads;
 }

@@ -1,9 +1,8 @@
-import { isDeepStrictEqual } from "node:util";
 import type { Project } from "../../engine/config/load.ts";
 import { KoppelError, toKoppelError } from "../../engine/errors.ts";
 import { compareEffects, runVerdict } from "../../engine/flow/compare-effects.ts";
 import { executeFlow } from "../../engine/flow/execute.ts";
-import type { FindRequest, FindResult } from "../../engine/flow/port.ts";
+import { findFilters, type FindRequest, type FindResult } from "../../engine/flow/port.ts";
 import type { RunResult } from "../../engine/flow/result.ts";
 import { redactChanges } from "../privacy/redact-changes.ts";
 import type { Redactor } from "../privacy/redact.ts";
@@ -82,7 +81,7 @@ function isCandidateFault(error: KoppelError): boolean {
 function unrecorded(budget: number, deps: ExecutorDeps, notes: Notes): Unrecorded {
   return {
     // The live run's trace is in memory, unredacted, so filters compare as the engine built them.
-    sameFilters: (req, recorded) => isDeepStrictEqual(plain({ where: req.where }), plain(recorded)),
+    filters: findFilters,
     async find(req, step, why) {
       if (notes.liveReads < budget && deps.liveFind) {
         notes.liveReads += 1;
@@ -99,8 +98,6 @@ function unrecorded(budget: number, deps: ExecutorDeps, notes: Notes): Unrecorde
     send: (_req, step) => noteOnce(notes.synthetic, step),
   };
 }
-
-const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
 
 function noteOnce(list: string[], what: string): void {
   if (!list.includes(what)) list.push(what);

@@ -41,8 +41,12 @@ function run(id: string, order: Record<string, unknown>, mocks: Record<string, u
     recordedOutcome: "done",
     input: { type: "order.created", data: { object: order } },
     mocks: { existing: [], items: [{ ItemCode: "601826" }, { ItemCode: "200114" }], "debtor.lookup": [{ DbId: "10001" }], order: { OrNu: "2025-000900" }, ...mocks },
-    // The debtor lookup's filters as the worker's trace keeps them: the email masked.
-    reads: { "debtor.lookup": [{ where: [{ field: "Email", op: "eq", value: MASK }] }] },
+    // The filters as an older worker's trace kept them (only `where`): the email masked.
+    reads: {
+      existing: [{ where: [{ field: "ExternalNumber", op: "eq", value: order.number }] }],
+      items: [{ where: [{ field: "ItemCode", op: "eq", value: [...new Set((order.lines as { sku: string }[]).map((l) => l.sku))] }] }],
+      "debtor.lookup": [{ where: [{ field: "Email", op: "eq", value: MASK }] }],
+    },
   };
 }
 
