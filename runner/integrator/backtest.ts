@@ -2,7 +2,7 @@ import type { Project } from "../../engine/config/load.ts";
 import { executeFlow } from "../../engine/flow/execute.ts";
 import { findFilters } from "../../engine/flow/port.ts";
 import type { Effect, Outcome } from "../../engine/flow/result.ts";
-import type { Redactor } from "../privacy/redact.ts";
+import { redactText, type Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
 import { recordedPort, type Unrecorded } from "../recorded/port.ts";
 import { compareEffects, runVerdict, type EffectChange, type RunVerdict } from "../../engine/flow/compare-effects.ts";
@@ -69,7 +69,7 @@ async function compareRun(run: RetainedRun, base: Revision, head: Revision, reda
   const effects = redactChanges(compareEffects(before.effects, after.effects), before.effects, after.effects, redact);
   const outcomeChanged = before.outcome !== after.outcome;
   // A reason quotes the data ("SKUs not in AFAS: …", an upstream message): masked like the rest.
-  const reason = after.reason !== undefined ? { reason: String(redact(after.reason)) } : {};
+  const reason = after.reason !== undefined ? { reason: redactText(redact, after.reason) } : {};
   const outcome = outcomeChanged ? { outcome: { before: before.outcome, after: after.outcome, ...reason } } : {};
   return { ...common, verdict: runVerdict(before.outcome, after.outcome, effects.length > 0), ...outcome, effects };
 }
@@ -102,7 +102,7 @@ async function rerun(run: RetainedRun, revision: Revision, redact: Redactor): Pr
  */
 function unrecordedNoted(redact: Redactor, missing: string[]): Unrecorded {
   return {
-    filters: (req) => JSON.parse(JSON.stringify(redact(findFilters(req)))) as Record<string, unknown>,
+    filters: (req) => JSON.parse(JSON.stringify(redact(findFilters(req)) ?? null)),
     async find(_req, step, why) {
       const what = `${step} (${why})`;
       if (!missing.includes(what)) missing.push(what);

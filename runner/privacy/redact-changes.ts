@@ -1,5 +1,5 @@
 import type { Effect } from "../../engine/flow/result.ts";
-import type { Redactor } from "./redact.ts";
+import { MASK, type Redactor } from "./redact.ts";
 import type { EffectChange, FieldChange } from "../../engine/flow/compare-effects.ts";
 
 /**
@@ -10,10 +10,13 @@ import type { EffectChange, FieldChange } from "../../engine/flow/compare-effect
 export function redactChanges(changes: readonly EffectChange[], before: readonly Effect[], after: readonly Effect[], redact: Redactor): EffectChange[] {
   // Most reruns change nothing: no values to show, so none to mask (masking walks every write).
   if (changes.length === 0) return [];
-  const masked = { before: redact(before) as Effect[], after: redact(after) as Effect[] };
+  const masked = { before: redact(before), after: redact(after) };
+  // `payloads: none` keeps no write at all: the paths that changed are still worth showing.
+  if (!Array.isArray(masked.before) || !Array.isArray(masked.after)) return changes.map((c) => ({ ...c, fields: c.fields.map(valuesNotKept) }));
+  const kept = masked as { before: Effect[]; after: Effect[] };
   return changes.map((c) => {
-    const b = effectByLabel(masked.before, c.effect);
-    const a = effectByLabel(masked.after, c.effect);
+    const b = effectByLabel(kept.before, c.effect);
+    const a = effectByLabel(kept.after, c.effect);
     return { ...c, fields: c.fields.map((f) => maskField(f, b, a)) };
   });
 }
@@ -24,6 +27,11 @@ function maskField(f: FieldChange, before: Effect | undefined, after: Effect | u
     ...("before" in f ? { before: valueAt(before, f.path) } : {}),
     ...("after" in f ? { after: valueAt(after, f.path) } : {}),
   };
+}
+
+/** A change with its values masked; which sides it has still tells added, removed and changed apart. */
+function valuesNotKept(f: FieldChange): FieldChange {
+  return { path: f.path, ...("before" in f ? { before: MASK } : {}), ...("after" in f ? { after: MASK } : {}) };
 }
 
 /** compare.ts labels a write `step`, or `step[n]` when the step wrote more than once. */

@@ -52,6 +52,15 @@ export function createRedactor(config: RedactConfig = {}): Redactor {
   };
 }
 
+/**
+ * A reason or error message as the activity log keeps it. `payloads: none` keeps a run's reason as
+ * it is (the outline of a run includes it), so a reason compared against a run is kept the same way.
+ */
+export function redactText(redact: Redactor, text: string): string {
+  const masked = redact(text);
+  return typeof masked === "string" ? masked : text;
+}
+
 /** Keys repeat across runs (sku, quantity, OrNu): each is lower-cased and looked up once, up to a bound (keys come from senders). */
 function sensitiveKeys(keys: ReadonlySet<string>): (key: string) => boolean {
   const seen = new Map<string, boolean>();

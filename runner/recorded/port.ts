@@ -15,7 +15,7 @@ export interface Unrecorded {
    * How a find's filters look as the trace keeps them (masked for a stored trace, as built for one
    * in memory); compared with the recorded ones by sameFilters.
    */
-  filters(req: FindRequest): Record<string, unknown>;
+  filters(req: FindRequest): unknown;
   /**
    * A find the run did not make, or made with other filters (`why` says which). Answer it, or
    * return undefined to fall back on the recorded answer (a guess) where the run made the read,
@@ -61,16 +61,19 @@ export function recordedPort(run: RecordedAnswers, unrecorded: Unrecorded): Conn
  * Whether a find asks what a recorded one asked: every key the trace kept (where, orderBy, take)
  * must match; a key an older trace did not keep is not compared.
  */
-export function sameFilters(asked: Record<string, unknown>, recorded: unknown): boolean {
-  if (recorded === null || typeof recorded !== "object") return false;
+export function sameFilters(asked: unknown, recorded: unknown): boolean {
+  // `payloads: none` keeps no filters: nothing to compare, so nothing is the same.
+  if (!isObject(asked) || !isObject(recorded)) return false;
   // As JSON: a filter value from JSONata may be a sequence (an array with a marker property) on one
   // side and a plain array on the other; the trace stores either as the same JSON.
   return Object.entries(recorded).every(([key, value]) => JSON.stringify(asked[key] ?? null) === JSON.stringify(value ?? null));
 }
 
 function nthAnswer(mock: unknown, n: number): unknown {
-  const sequence = mock !== null && typeof mock === "object" && Array.isArray((mock as { $sequence?: unknown }).$sequence) ? (mock as { $sequence: unknown[] }).$sequence : undefined;
+  const sequence = isObject(mock) && Array.isArray(mock.$sequence) ? (mock.$sequence as unknown[]) : undefined;
   return sequence ? sequence[Math.min(n, sequence.length - 1)] : mock;
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
 
 const stepOf = (req: FindRequest | SendRequest) => req.step ?? `${req.connection}.${req.object}`;

@@ -5,7 +5,7 @@ import { executeFlow } from "../../engine/flow/execute.ts";
 import { findFilters, type FindRequest, type FindResult } from "../../engine/flow/port.ts";
 import type { RunResult } from "../../engine/flow/result.ts";
 import { redactChanges } from "../privacy/redact-changes.ts";
-import type { Redactor } from "../privacy/redact.ts";
+import { redactText, type Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
 import { recordedPort, type Unrecorded } from "../recorded/port.ts";
 import { mocksFromTrace, readsFromTrace } from "../recorded/trace-answers.ts";
@@ -63,12 +63,12 @@ function compare(live: RunResult, shadow: RunResult, notes: Notes, redact: Redac
   // A candidate that breaks on its own (an expression, a lookup, a payload its schema refuses) is
   // "shadow failed"; one that fails the way a run may (a fail step, an upstream refusal) is newly failing.
   if (shadow.outcome === "failed" && live.outcome !== "failed" && shadow.error && isCandidateFault(shadow.error)) {
-    return { verdict: "shadow failed", reason: String(redact(shadow.reason ?? shadow.error.format())), ...outcome, effects: [] };
+    return { verdict: "shadow failed", reason: redactText(redact, shadow.reason ?? shadow.error.format()), ...outcome, effects: [] };
   }
   const liveEffects = live.effects.map(({ step, send, op, payload }) => ({ step, send, op, payload }));
   const effects = redactChanges(compareEffects(liveEffects, shadow.effects), liveEffects, shadow.effects, redact);
   const reasons = [
-    ...(shadow.reason !== undefined && live.outcome !== shadow.outcome ? [String(redact(shadow.reason))] : []),
+    ...(shadow.reason !== undefined && live.outcome !== shadow.outcome ? [redactText(redact, shadow.reason)] : []),
     ...(notes.synthetic.length ? [`sends the live run did not make got an empty answer: ${notes.synthetic.join(", ")}`] : []),
   ];
   return { verdict: runVerdict(live.outcome, shadow.outcome, effects.length > 0), ...(reasons.length ? { reason: reasons.join("; ") } : {}), ...outcome, effects };
@@ -105,5 +105,5 @@ function noteOnce(list: string[], what: string): void {
 
 /** What made the candidate throw outside the engine's own handling, masked like a run's error. */
 function failure(e: unknown, redact: Redactor): string {
-  return String(redact(toKoppelError(e).format()));
+  return redactText(redact, toKoppelError(e).format());
 }

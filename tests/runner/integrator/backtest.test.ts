@@ -103,6 +103,12 @@ describe("backtest comparison", () => {
     expect(result.runs[0]).toMatchObject({ verdict: "not comparable", reason: "needs a live read: debtor.lookup (other filters than the run's)" });
   });
 
+  it("with payloads: none, keeps no filters to compare: runs are not comparable, nothing throws", async () => {
+    const head = revision("head", { file: ORDER_FLOW, from: "Re: remarks", to: "Re: $uppercase(remarks)" });
+    const result = await backtest([run("r1", { ...ORDER, remarks: "leave at the door" })], base, head, createRedactor({ payloads: "none" }));
+    expect(result.runs[0]).toMatchObject({ verdict: "not comparable", reason: expect.stringContaining("existing (other filters than the run's)") });
+  });
+
   it("counts a run whose payload retention purged as not comparable, with the reason", async () => {
     const purged: RetainedRun = { ...run("r1", ORDER), input: undefined, mocks: {}, reads: {}, unusable: "its event payload was purged by retention or erased" };
     const result = await backtest([purged, run("r2", ORDER)], base, base, redact);

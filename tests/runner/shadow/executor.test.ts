@@ -39,6 +39,17 @@ describe("a shadow run", () => {
     expect(JSON.stringify(result)).not.toMatch(/Berg|BERG/);
   });
 
+  it("with payloads: none, still names the changed paths and keeps readable reasons", async () => {
+    const none = { ...deps, redact: createRedactor({ payloads: "none" }) };
+    const head = { candidate: candidate(), project: project({ file: ORDER_FLOW, from: "Re: remarks", to: "Re: $uppercase(remarks)" }) };
+    const different = await shadowRun(head, await liveRun(live, { ...ORDER, remarks: "leave at the door" }), none);
+    expect(different).toMatchObject({ verdict: "different", effects: [{ effect: "order", change: "changed", fields: [{ path: "payload.Re", before: MASK, after: MASK }] }] });
+    const throwing = { candidate: candidate(), project: project({ file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('no remarks')" }) };
+    const failed = await shadowRun(throwing, await liveRun(live, ORDER), none);
+    expect(failed.verdict).toBe("shadow failed");
+    expect(failed.reason).toContain("no remarks");
+  });
+
   it("fails only itself when a candidate expression throws, with a masked reason", async () => {
     const head = { candidate: candidate(), project: project({ file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('no remarks for ' & customer.email)" }) };
     const finished = await liveRun(live, ORDER);
