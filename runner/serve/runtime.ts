@@ -283,7 +283,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   scheduler.start();
   await reloader.start();
   // In the background: checking a candidate out and running its fixture cases must not hold up live.
-  const shadowBoot = shadowAtBoot(shadow, store, config().shadow, now).catch((e: unknown) => log(`shadow: ${errorLabel(e)}`));
+  const shadowBoot = shadowAtBoot(shadow, store, config().shadow, now, log).catch((e: unknown) => log(`shadow: ${errorLabel(e)}`));
   // Replicas follow a candidate another one started or stopped; a lapsed `until` is noticed here too.
   const shadowSync = setInterval(() => void shadow.sync().catch((e: unknown) => log(`shadow: ${errorLabel(e)}`)), 5_000);
   shadowSync.unref();

@@ -59,6 +59,12 @@ export interface ShadowStore {
   shadowCandidate(now: Millis): Promise<ShadowCandidate | null>;
   /** Replaces any candidate; null stops shadowing. Results of earlier candidates are kept. */
   setShadowCandidate(candidate: ShadowCandidate | null): Promise<void>;
+  /**
+   * The config's `shadow:` key (as a canonical string) last started at boot, kept whatever became of
+   * that candidate since; null when the config never started one.
+   */
+  configShadowStarted(): Promise<string | null>;
+  setConfigShadowStarted(spec: string, at: Millis): Promise<void>;
   /** Many results in one transaction; a result for a (runId, candidateSha) already stored is replaced. */
   saveShadowResults(results: readonly ShadowResult[]): Promise<void>;
   listShadowResults(filter?: ShadowFilter): Promise<ShadowResult[]>;

@@ -159,6 +159,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX shadow_results_created ON shadow_results (created_at)`,
     ],
   },
+  {
+    version: 5,
+    // The config's `shadow:` last started at boot, kept after it expires, is stopped or replaced:
+    // a restart starts it again only when the config asks for something else.
+    statements: (d) => [
+      `CREATE TABLE shadow_config_started (
+        id ${d.int} PRIMARY KEY CHECK (id = 1),
+        spec TEXT NOT NULL,
+        started_at ${d.int} NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** Applies pending migrations; the driver runs it in one transaction under its migration lock. */

@@ -38,6 +38,16 @@ export function* setShadowCandidate(c: ShadowCandidate | null): Program<void> {
   );
 }
 
+export function* configShadowStarted(): Program<string | null> {
+  const row = yield* one<{ spec: string }>("SELECT spec FROM shadow_config_started WHERE id = 1");
+  return row?.spec ?? null;
+}
+
+export function* setConfigShadowStarted(spec: string, at: number): Program<void> {
+  yield* all("DELETE FROM shadow_config_started WHERE id = 1");
+  yield* all("INSERT INTO shadow_config_started (id, spec, started_at) VALUES (1, $1, $2)", [spec, at]);
+}
+
 export function* saveShadowResults(results: readonly ShadowResult[]): Program<void> {
   for (const r of results) {
     yield* all(

@@ -108,6 +108,12 @@ export class SqlStore implements Store {
   setShadowCandidate(candidate: ShadowCandidate | null) {
     return this.driver.tx(shadow.setShadowCandidate(candidate));
   }
+  configShadowStarted() {
+    return this.driver.run(shadow.configShadowStarted());
+  }
+  setConfigShadowStarted(spec: string, at: number) {
+    return this.driver.tx(shadow.setConfigShadowStarted(spec, at));
+  }
   saveShadowResults(results: readonly ShadowResult[]) {
     return results.length ? this.driver.tx(shadow.saveShadowResults(results)) : Promise.resolve();
   }

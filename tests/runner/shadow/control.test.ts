@@ -152,4 +152,32 @@ describe("shadow control", () => {
     expect((await bad.status()).refused?.errors).toEqual(["mappings/orders/aspos-order-to-afas.flow.yaml:40:11 EXPR_SYNTAX bad"]);
     expect(lines.join("\n")).toContain("candidate broken does not load");
   });
+
+  it("at boot after the config's candidate expired, does not start it again; a changed shadow: key does", async () => {
+    await shadowAtBoot(shadow().shadow, store, { ref: "feature", for: "24h" }, () => clock);
+    clock += 86_400_000;
+    const { shadow: restarted } = shadow();
+    await shadowAtBoot(restarted, store, { ref: "feature", for: "24h" }, () => clock);
+    expect(await store.shadowCandidate(clock)).toBeNull();
+    expect((await restarted.status()).candidate).toBeNull();
+    await shadowAtBoot(shadow().shadow, store, { ref: "feature", for: "48h" }, () => clock);
+    expect(await store.shadowCandidate(clock)).toMatchObject({ ref: "feature", by: "config", until: clock + 2 * 86_400_000 });
+  });
+
+  it("at boot after the config's candidate was stopped, does not start it again", async () => {
+    const { shadow: first } = shadow();
+    await shadowAtBoot(first, store, { ref: "feature" }, () => clock);
+    await first.stop();
+    await shadowAtBoot(shadow().shadow, store, { ref: "feature" }, () => clock);
+    expect(await store.shadowCandidate(clock)).toBeNull();
+  });
+
+  it("at boot never replaces a candidate the API or CLI started, and says so", async () => {
+    await shadow().shadow.start({ ref: "main", by: "api" });
+    const { shadow: booted } = shadow();
+    await shadowAtBoot(booted, store, { ref: "feature" }, () => clock, (line) => lines.push(line));
+    expect(await store.shadowCandidate(clock)).toMatchObject({ ref: "main", by: "api" });
+    expect((await booted.status()).candidate).toMatchObject({ ref: "main" });
+    expect(lines.join("\n")).toContain("the config's candidate feature is not started: main started by api is running");
+  });
 });

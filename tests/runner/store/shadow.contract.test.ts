@@ -70,6 +70,14 @@ describe.each(backends())("ShadowStore contract: $name", (backend) => {
       const other = await session.another();
       expect(await other.shadowCandidate(session.clock.now())).toEqual(candidate());
     });
+
+    it("keeps what the config last started after that candidate is stopped", async () => {
+      expect(await store.configShadowStarted()).toBeNull();
+      await store.setConfigShadowStarted('{"ref":"feature"}', 1);
+      await store.setShadowCandidate(null);
+      await store.setConfigShadowStarted('{"ref":"main"}', 2);
+      expect(await (await session.another()).configShadowStarted()).toBe('{"ref":"main"}');
+    });
   });
 
   describe("results", () => {
