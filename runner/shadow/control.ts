@@ -1,4 +1,5 @@
 import type { FindRequest, FindResult } from "../../engine/flow/port.ts";
+import { errorLabel } from "../privacy/error-label.ts";
 import type { Redactor } from "../privacy/redact.ts";
 import type { MappingVersion } from "../versions.ts";
 import type { FinishedRun } from "../worker/process.ts";
@@ -38,6 +39,10 @@ interface Queued {
   readonly run: FinishedRun;
 }
 
+/** A git failure while loading a stored candidate is tried again after 1 min, then 2, 4… up to an hour. */
+const FIRST_RETRY_PAUSE_MS = 60_000;
+const MAX_RETRY_PAUSE_MS = 3_600_000;
+
 /**
  * Shadow runs of one runner: the candidate (kept in the store, so restarts and replicas agree),
  * the backlog beside the live path, and the switch behind the API, CLI and config.
@@ -46,8 +51,11 @@ export function createShadow(options: ShadowOptions): Shadow {
   const { store, now, log } = options;
   let active: ActiveCandidate | null = null;
   let refusal: ShadowRefusal | null = null;
-  /** The stored candidate that did not load here: not tried again every few seconds. */
-  let unloadable: string | null = null;
+  /**
+   * The stored candidate that did not load here, and when to try it again: never after a config or
+   * compile refusal (the commit will not change), after a growing pause after a git failure.
+   */
+  let unloadable: { readonly sha: string; readonly retryAt: number; readonly pauseMs: number } | null = null;
   let exclusive: Promise<unknown> = Promise.resolve();
   /** One change of candidate at a time: a start and a replica's sync must not interleave. */
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
@@ -66,13 +74,18 @@ export function createShadow(options: ShadowOptions): Shadow {
       return result;
     },
     save: (results) => store.saveShadowResults(results),
-    onError: (e) => log(`shadow: results not stored: ${(e as Error).message}`),
+    onError: (e) => log(`shadow: results not stored: ${errorLabel(e)}`),
   });
 
   const activate = (candidate: ShadowCandidate, project: ActiveCandidate["project"]) => {
     if (active?.candidate.sha !== candidate.sha) options.metrics?.candidateChanged();
     active = { candidate, project };
     refusal = null;
+  };
+  /** Whenever shadowing ends here: the per-verdict counts describe the active candidate only. */
+  const deactivate = () => {
+    if (active) options.metrics?.candidateChanged();
+    active = null;
   };
   const refuse = (ref: string, errors: readonly string[], keeps: string) => {
     refusal = { ref, errors, at: now() };
@@ -83,7 +96,7 @@ export function createShadow(options: ShadowOptions): Shadow {
   const current = (): ActiveCandidate | null => {
     if (active?.candidate.until !== undefined && active.candidate.until <= now()) {
       log(`shadow: candidate ${active.candidate.ref} (${active.candidate.sha.slice(0, 12)}) expired`);
-      active = null;
+      deactivate();
     }
     return active;
   };
@@ -130,7 +143,7 @@ export function createShadow(options: ShadowOptions): Shadow {
         const a = current();
         if (a && !backlog.offer({ active: a, run })) options.metrics?.dropped();
       } catch (e) {
-        log(`shadow: ${(e as Error).message}`);
+        log(`shadow: ${errorLabel(e)}`);
       }
     },
 
@@ -138,21 +151,23 @@ export function createShadow(options: ShadowOptions): Shadow {
       serially(async () => {
         const stored = await store.shadowCandidate(now());
         if (!stored) {
-          active = null;
+          deactivate();
           return;
         }
         if (active?.candidate.sha === stored.sha) {
           active = { ...active, candidate: stored };
           return;
         }
-        if (unloadable === stored.sha) return;
+        if (unloadable?.sha === stored.sha && now() < unloadable.retryAt) return;
         const loaded = await options.load(stored.sha);
         if (loaded.ok) {
+          unloadable = null;
           activate(stored, loaded.project);
           log(`shadow: now shadowing ${stored.ref} (${stored.sha.slice(0, 12)}), as stored`);
         } else {
-          active = null;
-          unloadable = stored.sha;
+          deactivate();
+          const pauseMs = !loaded.transient ? Infinity : unloadable?.sha === stored.sha ? Math.min(unloadable.pauseMs * 2, MAX_RETRY_PAUSE_MS) : FIRST_RETRY_PAUSE_MS;
+          unloadable = { sha: stored.sha, retryAt: now() + pauseMs, pauseMs };
           refuse(stored.ref, loaded.errors, "live runs carry on");
         }
       }),

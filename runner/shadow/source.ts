@@ -28,7 +28,10 @@ export function shadowSource(source: ReloadSource, configFile: string, cwd: stri
   return { resolve: (ref) => repo.resolve(ref), checkout: (sha) => repo.checkout(sha), configPath: async () => relative(await repo.root(), configFile) };
 }
 
-export type LoadedCandidate = { readonly ok: true; readonly sha: string; readonly project: Project } | { readonly ok: false; readonly errors: readonly string[] };
+export type LoadedCandidate =
+  | { readonly ok: true; readonly sha: string; readonly project: Project }
+  /** `transient`: git could not resolve or check out the ref (network, a busy cache): worth trying again later. */
+  | { readonly ok: false; readonly errors: readonly string[]; readonly transient?: true };
 
 /**
  * The candidate at `ref`, checked as a reload checks one (load, validate, compile, fixture tests);
@@ -41,7 +44,7 @@ export async function loadCandidate(source: ShadowSource, ref: string, options: 
     sha = await source.resolve(ref);
     checkout = await source.checkout(sha);
   } catch (e) {
-    if (e instanceof KoppelError) return { ok: false, errors: [`${e.code} ${e.message}`] };
+    if (e instanceof KoppelError) return { ok: false, errors: [`${e.code} ${e.message}`], transient: true };
     throw e;
   }
   try {

@@ -153,6 +153,61 @@ describe("shadow control", () => {
     expect(lines.join("\n")).toContain("candidate broken does not load");
   });
 
+  it("tries a stored candidate again after a git failure (1 min, then doubling), never after a config refusal", async () => {
+    let gitDown = true;
+    const tries: string[] = [];
+    const { shadow: s } = shadow({
+      async load(sha) {
+        tries.push(sha);
+        return gitDown ? { ok: false, errors: ["GIT_FAILED fetch failed"], transient: true } : LOADS[sha]!;
+      },
+    });
+    await store.setShadowCandidate({ ref: "feature", sha: "f".repeat(40), startedAt: clock, readBudget: 0, by: "api" });
+    await s.sync();
+    await s.sync();
+    expect(tries).toHaveLength(1);
+    clock += 60_000;
+    await s.sync();
+    clock += 60_000;
+    await s.sync();
+    expect(tries).toHaveLength(2);
+    gitDown = false;
+    clock += 60_000;
+    await s.sync();
+    expect(tries).toHaveLength(3);
+    s.onFinished(await liveRun(live, ORDER, "r1"));
+    await s.idle();
+    expect(await store.getShadowResult("r1", "f".repeat(40))).not.toBeNull();
+    await store.setShadowCandidate({ ref: "broken", sha: "b".repeat(40), startedAt: clock, readBudget: 0, by: "api" });
+    await s.sync();
+    clock += 86_400_000;
+    await s.sync();
+    expect(tries).toHaveLength(4);
+  });
+
+  it("clears the per-verdict counts on /metrics when another replica stops the candidate or it expires", async () => {
+    const { shadow: first } = shadow();
+    const { shadow: second, registry } = shadow();
+    await first.start({ ref: "feature", by: "api", forMs: 60_000 });
+    await second.sync();
+    const shadowed = async (runId: string) => {
+      second.onFinished(await liveRun(live, { ...ORDER, remarks: "door" }, runId));
+      await second.idle();
+    };
+    await shadowed("r1");
+    expect(await registry.metrics()).toMatch(/koppel_shadow_runs_total\{verdict="different"\} 1/);
+    await first.stop();
+    await second.sync();
+    expect(await registry.metrics()).not.toMatch(/koppel_shadow_runs_total\{/);
+    await first.start({ ref: "feature", by: "api", forMs: 60_000 });
+    await second.sync();
+    await shadowed("r2");
+    expect(await registry.metrics()).toMatch(/koppel_shadow_runs_total\{verdict="different"\} 1/);
+    clock += 60_000;
+    await shadowed("r3");
+    expect(await registry.metrics()).not.toMatch(/koppel_shadow_runs_total\{/);
+  });
+
   it("at boot after the config's candidate expired, does not start it again; a changed shadow: key does", async () => {
     await shadowAtBoot(shadow().shadow, store, { ref: "feature", for: "24h" }, () => clock);
     clock += 86_400_000;
