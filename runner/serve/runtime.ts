@@ -308,7 +308,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await scheduler.stop();
         await worker.stop({ graceMs: 10_000 });
         await shadowBoot;
-        await shadow.idle();
+        await shadow.close();
         await alerter.idle();
         for (const set of connectorsBySha.values()) for (const c of set.values()) await c.close?.();
         await gates.close();

@@ -23,8 +23,13 @@ export interface Backlog<T> {
   /** False when full: the item is dropped and counted. */
   offer(item: T): boolean;
   readonly dropped: number;
-  /** Everything offered so far has run and its results are saved (tests, shutdown). */
+  /** Everything offered so far has run and its results are saved (tests). */
   idle(): Promise<void>;
+  /**
+   * Shutdown: takes no more items and drops the queued ones (counted; returned), lets the running
+   * ones finish and their results be saved, waiting for that at most `boundMs`.
+   */
+  stop(boundMs: number): Promise<number>;
 }
 
 export function createBacklog<T, R>(options: BacklogOptions<T, R>): Backlog<T> {
@@ -36,6 +41,7 @@ export function createBacklog<T, R>(options: BacklogOptions<T, R>): Backlog<T> {
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   const waiters: (() => void)[] = [];
   let turnStarted = 0;
+  let stopped = false;
   const nextTurn = () =>
     setImmediate(() => {
       turnStarted = performance.now();
@@ -89,7 +95,7 @@ export function createBacklog<T, R>(options: BacklogOptions<T, R>): Backlog<T> {
 
   return {
     offer(item) {
-      if (queue.length >= options.capacity) {
+      if (stopped || queue.length >= options.capacity) {
         dropped += 1;
         return false;
       }
@@ -100,9 +106,20 @@ export function createBacklog<T, R>(options: BacklogOptions<T, R>): Backlog<T> {
     get dropped() {
       return dropped;
     },
-    idle() {
-      if (flushTimer || results.length) flush();
-      return isIdle() ? Promise.resolve() : new Promise((resolve) => waiters.push(() => resolve()));
+    idle,
+    async stop(boundMs) {
+      stopped = true;
+      const abandoned = queue.splice(0).length;
+      dropped += abandoned;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([idle(), new Promise((resolve) => (timer = setTimeout(resolve, boundMs)))]);
+      clearTimeout(timer);
+      return abandoned;
     },
   };
+
+  function idle(): Promise<void> {
+    if (flushTimer || results.length) flush();
+    return isIdle() ? Promise.resolve() : new Promise((resolve) => waiters.push(() => resolve()));
+  }
 }

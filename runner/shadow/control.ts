@@ -32,6 +32,11 @@ export interface Shadow extends ShadowControl {
   sync(): Promise<void>;
   /** Every queued shadow run has run and its result is stored. */
   idle(): Promise<void>;
+  /**
+   * Shutdown: shadows are best effort, so the queued ones are abandoned (counted as dropped) and
+   * the running ones get a short while to store their results; the store closes after.
+   */
+  close(): Promise<void>;
 }
 
 interface Queued {
@@ -42,6 +47,8 @@ interface Queued {
 /** A git failure while loading a stored candidate is tried again after 1 min, then 2, 4… up to an hour. */
 const FIRST_RETRY_PAUSE_MS = 60_000;
 const MAX_RETRY_PAUSE_MS = 3_600_000;
+/** How long shutdown waits for the shadow runs already running to store their results. */
+const CLOSE_BOUND_MS = 1_000;
 
 /**
  * Shadow runs of one runner: the candidate (kept in the store, so restarts and replicas agree),
@@ -173,5 +180,10 @@ export function createShadow(options: ShadowOptions): Shadow {
       }),
 
     idle: () => backlog.idle(),
+
+    async close() {
+      const abandoned = await backlog.stop(CLOSE_BOUND_MS);
+      if (abandoned) options.metrics?.dropped(abandoned);
+    },
   };
 }

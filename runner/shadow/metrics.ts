@@ -3,7 +3,8 @@ import type { ShadowResult } from "./types.ts";
 
 export interface ShadowMetrics {
   result(result: ShadowResult): void;
-  dropped(): void;
+  /** Live runs not shadowed: the backlog was full, or the runner stopped before their turn. */
+  dropped(count?: number): void;
   /** A new candidate: the per-verdict counts start again, so they always describe the active one. */
   candidateChanged(): void;
 }
@@ -18,7 +19,7 @@ export function shadowMetrics(registry: Registry): ShadowMetrics {
       runs.inc({ verdict: r.verdict });
       if (r.liveReads) liveReads.inc(r.liveReads);
     },
-    dropped: () => dropped.inc(),
+    dropped: (count = 1) => dropped.inc(count),
     candidateChanged: () => runs.reset(),
   };
 }

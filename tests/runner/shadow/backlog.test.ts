@@ -37,6 +37,27 @@ describe("the shadow backlog", () => {
     expect(ran).toBe(5);
   });
 
+  it("at stop abandons what is queued (counted as dropped), saves what was running, and takes no more", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { backlog, saves } = recording({ work: async (n) => (await gate, n) });
+    for (let i = 0; i < 1000; i++) backlog.offer(i);
+    await new Promise((r) => setImmediate(r));
+    const stopping = backlog.stop(5_000);
+    release();
+    expect(await stopping).toBe(999);
+    expect(saves.flat()).toEqual([0]);
+    expect(backlog.dropped).toBe(999);
+    expect(backlog.offer(1)).toBe(false);
+  });
+
+  it("at stop waits no longer than its bound for a shadow run that hangs", async () => {
+    const { backlog } = recording({ work: () => new Promise<number>(() => {}) });
+    backlog.offer(1);
+    await new Promise((r) => setImmediate(r));
+    await expect(backlog.stop(50)).resolves.toBe(0);
+  });
+
   it("saves results in batches, not one commit per run", async () => {
     const { backlog, saves } = recording({ batch: 50 });
     for (let i = 0; i < 120; i++) backlog.offer(i);
