@@ -9,6 +9,8 @@ export interface ShadowRequestProblem {
 
 const KEYS = ["ref", "for", "readBudget", "by"];
 const STARTERS = ["api", "cli"];
+/** The most live reads per run a candidate may make: the same bound as the config schema's shadow.readBudget. */
+export const MAX_READ_BUDGET = 10;
 
 /**
  * The body of POST /api/shadow: `{ref, for?: "24h", readBudget?: n, by?: "cli"}`. The ref goes to
@@ -32,8 +34,8 @@ export function parseShadowRequest(body: unknown): ShadowStart | ShadowRequestPr
       return { field: "for", reason: (e as Error).message };
     }
   }
-  if (readBudget !== undefined && !(typeof readBudget === "number" && Number.isInteger(readBudget) && readBudget >= 0)) {
-    return { field: "readBudget", reason: `readBudget takes a whole number of live reads per run, 0 or more (got ${JSON.stringify(readBudget)})` };
+  if (readBudget !== undefined && !(typeof readBudget === "number" && Number.isInteger(readBudget) && readBudget >= 0 && readBudget <= MAX_READ_BUDGET)) {
+    return { field: "readBudget", reason: `readBudget takes a whole number of live reads per run, 0 to ${MAX_READ_BUDGET} (got ${JSON.stringify(readBudget)})` };
   }
   if (by !== undefined && !(typeof by === "string" && STARTERS.includes(by))) return { field: "by", reason: `by is one of ${STARTERS.join(", ")}` };
   return { ref, by: (by as string | undefined) ?? "api", ...(forMs !== undefined ? { forMs } : {}), ...(readBudget !== undefined ? { readBudget: readBudget as number } : {}) };

@@ -60,6 +60,8 @@ describe("/api/shadow", () => {
     ["a zero duration", { ref: "main", for: "0h" }, /not a duration/],
     ["a numeric duration", { ref: "main", for: 3600 }, /for takes a duration/],
     ["a negative budget", { ref: "main", readBudget: -1 }, /readBudget takes a whole number/],
+    ["a budget above the config's bound", { ref: "main", readBudget: 11 }, /readBudget takes a whole number of live reads per run, 0 to 10/],
+    ["a period of zero", { ref: "main", for: "0m" }, /"0m" is not a duration: expected a positive number/],
     ["a fractional budget", { ref: "main", readBudget: 1.5 }, /readBudget takes a whole number/],
     ["a budget as text", { ref: "main", readBudget: "2" }, /readBudget takes a whole number/],
     ["an unknown key", { ref: "main", budget: 2 }, /unknown key "budget"; expected ref, for, readBudget, by/],
