@@ -48,11 +48,16 @@ export function* setConfigShadowStarted(spec: string, at: number): Program<void>
   yield* all("INSERT INTO shadow_config_started (id, spec, started_at) VALUES (1, $1, $2)", [spec, at]);
 }
 
+/**
+ * A live run is shadowed only after its record (with its trace) is committed, so a run whose trace
+ * is gone by now was erased (`koppel erase`) or purged while its result waited in the backlog: that
+ * result would bring back what erasure removed, and is not stored.
+ */
 export function* saveShadowResults(results: readonly ShadowResult[]): Program<void> {
   for (const r of results) {
     yield* all(
       `INSERT INTO shadow_results (run_id, candidate_sha, flow, live_version, created_at, verdict, reason, outcome, effects, live_reads)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND trace IS NULL)
        ON CONFLICT (run_id, candidate_sha) DO UPDATE SET flow = excluded.flow, live_version = excluded.live_version,
          created_at = excluded.created_at, verdict = excluded.verdict, reason = excluded.reason, outcome = excluded.outcome,
          effects = excluded.effects, live_reads = excluded.live_reads`,

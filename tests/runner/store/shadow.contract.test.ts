@@ -115,10 +115,18 @@ describe.each(backends())("ShadowStore contract: $name", (backend) => {
   describe("retention and erasure", () => {
     async function finishedRuns(...events: NewEvent[]) {
       const accepted = await store.acceptEvents(events);
-      for (const a of accepted) for (const runId of a.runIds) await store.updateRun(runId, { status: "done", finishedAt: session.clock.now() });
+      for (const a of accepted) for (const runId of a.runIds) await store.updateRun(runId, { status: "done", finishedAt: session.clock.now(), trace: { outcome: "done", steps: [] } });
       await finishJobs(store);
       return accepted;
     }
+
+    it("does not store a result still in the backlog when its run was erased meanwhile", async () => {
+      const [erased, kept] = await finishedRuns(event("1", "jan@example.com"), event("2", "piet@example.com"));
+      await store.erasePerson("jan@example.com");
+      await store.saveShadowResults([result(erased!.runIds[0]!), result(kept!.runIds[0]!)]);
+      expect(await store.getShadowResult(erased!.runIds[0]!, "c".repeat(40))).toBeNull();
+      expect(await store.getShadowResult(kept!.runIds[0]!, "c".repeat(40))).not.toBeNull();
+    });
 
     it("blanks the values of old results at payload retention, keeping their verdicts", async () => {
       const [old] = await finishedRuns(event("1"));
