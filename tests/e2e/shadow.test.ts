@@ -7,13 +7,17 @@ import type { ShadowResult } from "../../runner/shadow/types.ts";
 import type { Store } from "../../runner/store/types.ts";
 import { ADMIN_TOKEN, freePort, orderWebhook, startServeProcess, startSimulators, waitFor } from "../../bench/support/harness.ts";
 import { ScratchRepo } from "../runner/integrator/scratch-repo.ts";
-import { ORDER_FLOW, uppercaseRemarks } from "../runner/shadow/candidate-commit.ts";
+import { addLiveOnlyRead, ORDER_FLOW, uppercaseRemarks } from "../runner/shadow/candidate-commit.ts";
+import { launchChromium } from "./browser/chromium.ts";
+import { firstDifferentField, openShadowPage } from "./browser/shadow-page.ts";
 
 const BURST = 200;
 const CONFIG = "mapping.config.yaml";
 
 /** Every third order has remarks: the candidate's change shows on those runs only. */
 const remarksOf = (i: number) => (i % 3 === 0 ? `bel aan bij nummer ${i}` : undefined);
+/** Every fifth order (SHB-1, SHB-6, …) makes the candidate read what the live run never read. */
+const needsLiveRead = (i: number) => i % 5 === 1;
 
 interface Burst {
   /** Live runs by order number. */
@@ -24,6 +28,8 @@ interface Burst {
   readonly shadow: ShadowResult[];
   readonly metrics: string;
   readonly output: string;
+  /** What `options.inspect` found on the runner before it stopped. */
+  readonly inspected?: unknown;
 }
 
 /**
@@ -31,7 +37,7 @@ interface Burst {
  * `shadow:` set or not, takes a burst of order webhooks; returns what the live runs did, what AFAS
  * received and the shadow results stored.
  */
-async function burst(repo: ScratchRepo, prefix: string, options: { shadowRef?: string; expectShadow: number }): Promise<Burst> {
+async function burst(repo: ScratchRepo, prefix: string, options: { shadowRef?: string; expectShadow: number; inspect?: (url: string) => Promise<unknown> }): Promise<Burst> {
   repo.git("checkout", "--quiet", "main");
   const config = repo.read(CONFIG).replace(/\nshadow: .*\n/, "\n");
   repo.write(CONFIG, options.shadowRef ? `${config}shadow: { ref: ${options.shadowRef}, for: 1h }\n` : config);
@@ -69,6 +75,7 @@ async function burst(repo: ScratchRepo, prefix: string, options: { shadowRef?: s
       shadow: await store.listShadowResults({ limit: 1000 }),
       metrics: await (await fetch(`${runner.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text(),
       output: runner.output(),
+      ...(options.inspect ? { inspected: await options.inspect(runner.url) } : {}),
     };
   } finally {
     await store?.close();
@@ -92,7 +99,8 @@ describe("shadow runs beside live traffic (real runner process, sandbox simulato
     repo.commit("webhooks only");
     repo.git("checkout", "--quiet", "-b", "candidate");
     uppercaseRemarks(repo);
-    candidateSha = repo.commit("remarks in capitals");
+    addLiveOnlyRead(repo, "$contains(number, 'SHB-') and $number($substringAfter(number, '-')) % 5 = 1");
+    candidateSha = repo.commit("remarks in capitals, and a stock read on some orders");
     repo.git("checkout", "--quiet", "-b", "throwing", "main");
     // A bug the fixture cases do not reach: it throws only on the orders of this burst.
     uppercaseRemarks(repo, "\"$contains(number, 'SHC-') ? $error('candidate bug on ' & number) : $uppercase(remarks)\"");
@@ -102,8 +110,23 @@ describe("shadow runs beside live traffic (real runner process, sandbox simulato
 
   afterAll(() => repo?.remove());
 
-  it("(b) changes nothing live and names the changed field on exactly the affected runs", async () => {
-    const shadowed = await burst(repo, "SHB", { shadowRef: "candidate", expectShadow: BURST });
+  it("(b) changes nothing live, asks AFAS nothing more, and names the changed field on exactly the affected runs, in Chromium too", async () => {
+    const shadowed = await burst(repo, "SHB", {
+      shadowRef: "candidate",
+      expectShadow: BURST,
+      // The operator's view of this burst, on this runner, before it stops.
+      async inspect(url) {
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          await openShadowPage(page, url);
+          const counts = Object.fromEntries(await Promise.all(["same", "different", "not-comparable", "shadow-failed"].map(async (v) => [v, await page.textContent(`[data-testid=count-${v}]`)])));
+          return { sha: await page.textContent("[data-testid=candidate-sha]"), counts, field: await firstDifferentField(page, url, "payload.Re") };
+        } finally {
+          await browser.close();
+        }
+      },
+    });
 
     // Live: same count and outcome, and AFAS saw exactly what it saw without a shadow.
     expect([...without.runs.values()].map((r) => r.status)).toEqual(Array(BURST).fill("done"));
@@ -112,26 +135,42 @@ describe("shadow runs beside live traffic (real runner process, sandbox simulato
     expect(shadowed.afasWrites.FbSales).toBe(BURST);
     expect(shadowed.afasRequests).toBe(without.afasRequests);
 
-    // One result per live run, "different" exactly where the order had remarks.
+    // One result per live run: "not comparable" where the candidate needed a read the live run did
+    // not make (the default budget allows no extra call), else "different" exactly where the order had remarks.
     const byRun = new Map(shadowed.shadow.map((r) => [r.runId, r]));
     expect(byRun.size).toBe(BURST);
+    const expected = { same: 0, different: 0, "not comparable": 0 };
     for (let i = 0; i < BURST; i++) {
       const run = shadowed.runs.get(`SHB-${i}`)!;
       const result = byRun.get(run.id)!;
       expect(result.candidateSha).toBe(candidateSha);
       const remarks = remarksOf(i);
-      if (remarks === undefined) expect(result).toMatchObject({ verdict: "same", effects: [], liveReads: 0 });
-      else {
+      if (needsLiveRead(i)) {
+        expected["not comparable"]++;
+        expect(result).toMatchObject({ verdict: "not comparable", reason: "needs a live read: stock (not made by the run)", effects: [], liveReads: 0 });
+      } else if (remarks === undefined) {
+        expected.same++;
+        expect(result).toMatchObject({ verdict: "same", effects: [], liveReads: 0 });
+      } else {
+        expected.different++;
         expect(result).toMatchObject({ verdict: "different", liveReads: 0 });
         expect(result.effects).toEqual([
           { effect: "order", send: "afas.FbSales", op: "insert", change: "changed", fields: [{ path: "payload.Re", before: remarks, after: remarks.toUpperCase() }] },
         ]);
       }
     }
-    expect(shadowed.metrics).toContain(`koppel_shadow_runs_total{verdict="different"} ${Math.ceil(BURST / 3)}`);
-    expect(shadowed.metrics).toContain(`koppel_shadow_runs_total{verdict="same"} ${BURST - Math.ceil(BURST / 3)}`);
+    expect(expected["not comparable"]).toBe(BURST / 5);
+    for (const [verdict, n] of Object.entries(expected)) expect(shadowed.metrics).toContain(`koppel_shadow_runs_total{verdict="${verdict}"} ${n}`);
     expect(shadowed.metrics).toContain("koppel_shadow_dropped_total 0");
     expect(shadowed.metrics).toContain("koppel_shadow_live_reads_total 0");
+
+    const page = shadowed.inspected as { sha: string; counts: Record<string, string>; field: string[] };
+    expect(page.sha).toBe(candidateSha);
+    expect(page.counts).toEqual({ same: String(expected.same), different: String(expected.different), "not-comparable": String(expected["not comparable"]), "shadow-failed": "0" });
+    const [path, liveValue, shadowValue] = page.field;
+    expect(path).toBe("payload.Re");
+    expect(JSON.parse(liveValue!)).toMatch(/^bel aan bij nummer \d+$/);
+    expect(JSON.parse(shadowValue!)).toBe(JSON.parse(liveValue!).toUpperCase());
   }, 240_000);
 
   it("(c) a candidate that throws fails only its shadow results", async () => {

@@ -7,6 +7,7 @@ import { REPO } from "../../../bench/support/harness.ts";
 import type { ShadowCandidate, ShadowCounts } from "../../../runner/shadow/types.ts";
 import { ScratchRepo } from "../../runner/integrator/scratch-repo.ts";
 import { launchChromium } from "./chromium.ts";
+import { openShadowPage } from "./shadow-page.ts";
 import { ADMIN_TOKEN, startSystem, type System } from "./system.ts";
 
 const ARTIFACTS = join(REPO, "artifacts");
@@ -80,10 +81,7 @@ describe("Shadow page in Chromium", () => {
     // Only the live runs wrote: one sales order per order, none from the candidate.
     expect(system.sim.afas.control.records("FbSales")!.length).toBe(ORDERS.size);
 
-    await page.goto(`${system.runtime.url}/shadow`);
-    await page.fill("#token", ADMIN_TOKEN);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${system.runtime.url}/shadow`);
+    await openShadowPage(page, system.runtime.url);
     expect(await page.textContent("[data-testid=candidate-sha]")).toBe(candidateSha);
     expect(await page.textContent("[data-testid=count-same]")).toBe("1");
     expect(await page.textContent("[data-testid=count-different]")).toBe("2");

@@ -12,3 +12,11 @@ export function uppercaseRemarks(repo: ScratchRepo, expression = "$uppercase(rem
   repo.edit(ORDER_FLOW, "Re: remarks", `Re: ${expression}`);
   for (const golden of GOLDENS) repo.edit(golden, '"Re": "Graag achterom bezorgen"', '"Re": "GRAAG ACHTEROM BEZORGEN"');
 }
+
+/**
+ * A read the live version never makes, only on the orders `when` picks (never a fixture case's, so
+ * the candidate still passes its own tests without a mock for it).
+ */
+export function addLiveOnlyRead(repo: ScratchRepo, when: string): void {
+  repo.edit(ORDER_FLOW, "  - id: order\n", `  - id: stock\n    when: "${when}"\n    find: afas.Koppel_Items\n    where: { ItemCode: "'601826'" }\n  - id: order\n`);
+}
