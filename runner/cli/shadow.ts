@@ -1,6 +1,6 @@
 import type { ShadowCandidate, ShadowResult, ShadowStatus } from "../shadow/types.ts";
-import { SHADOW_VERDICTS } from "../shadow/verdicts.ts";
-import { shortSha, when } from "../server/dashboard/format.ts";
+import { SHADOW_VERDICTS } from "../store/shadow-verdicts.ts";
+import { shortSha, when } from "../format.ts";
 import { isProblem, parseShadowRequest } from "../server/shadow-request.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";

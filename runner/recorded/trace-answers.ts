@@ -17,7 +17,8 @@ export function mocksFromTrace(steps: readonly TraceEntry[]): Record<string, unk
   }
   const mocks: Record<string, unknown> = {};
   for (const [step, list] of answers) {
-    const same = list.every((a) => JSON.stringify(a) === JSON.stringify(list[0]));
+    const first = JSON.stringify(list[0]);
+    const same = list.length === 1 || list.every((a, i) => i === 0 || JSON.stringify(a) === first);
     mocks[step] = same ? list[0] : { $sequence: list };
   }
   return mocks;

@@ -1,5 +1,5 @@
 import type { ShadowFilter } from "../shadow/types.ts";
-import { isShadowVerdict, SHADOW_VERDICTS } from "../shadow/verdicts.ts";
+import { isShadowVerdict, SHADOW_VERDICTS } from "../store/shadow-verdicts.ts";
 
 export const SHADOW_PAGE_SIZE = 50;
 const MAX_LIMIT = 500;

@@ -1,5 +1,6 @@
 import type { ErrorCode } from "../../engine/errors.ts";
-import type { ShadowStore } from "../shadow/types.ts";
+import type { ShadowStore } from "./shadow-types.ts";
+import type { Millis } from "../time/millis.ts";
 
 /**
  * The one persistence interface of the runner: webhook ingest, scheduler, worker, API and dashboard
@@ -7,7 +8,7 @@ import type { ShadowStore } from "../shadow/types.ts";
  * contract suite in tests/runner/store. Times are epoch milliseconds from the injected clock.
  */
 
-export type Millis = number;
+export type { Millis };
 
 export type RunStatus = "queued" | "running" | "done" | "skipped" | "failed" | "retrying";
 

@@ -1,8 +1,6 @@
-/** Text helpers shared by the pages. Times are shown in UTC ISO form so logs and pages agree. */
+/** Text helpers shared by the pages; the ones the CLI shows too come from runner/format.ts. */
 
-export function when(ms: number | null | undefined): string {
-  return ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) : "—";
-}
+export { shortSha, when } from "../../format.ts";
 
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "—";
@@ -11,10 +9,6 @@ export function duration(ms: number | null | undefined): string {
 
 export function percent(rate: number | null | undefined): string {
   return rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)}%`;
-}
-
-export function shortSha(sha: string | null | undefined): string {
-  return sha ? sha.slice(0, 12) : "—";
 }
 
 export function json(value: unknown): string {

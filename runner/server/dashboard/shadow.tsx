@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import type { ShadowResult, ShadowStatus, ShadowVerdict } from "../../shadow/types.ts";
-import { SHADOW_VERDICTS } from "../../shadow/verdicts.ts";
+import { SHADOW_VERDICTS } from "../../store/shadow-verdicts.ts";
 import type { Session } from "../session.ts";
 import { shortSha, when, withQuery } from "./format.ts";
 import { AdminForm, Layout } from "./layout.tsx";

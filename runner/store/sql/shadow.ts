@@ -1,9 +1,9 @@
 import type { EffectChange } from "../../../engine/flow/compare-effects.ts";
-import type { ShadowCandidate, ShadowCounts, ShadowFilter, ShadowResult, ShadowVerdict } from "../../shadow/types.ts";
+import type { ShadowCandidate, ShadowCounts, ShadowFilter, ShadowResult, ShadowVerdict } from "../shadow-types.ts";
 import { fromJson, num, toJson } from "./context.ts";
 import { all, one, type Program } from "./program.ts";
 import { keysetBefore, pageSize } from "./runs.ts";
-import { SHADOW_VERDICTS } from "../../shadow/verdicts.ts";
+import { SHADOW_VERDICTS } from "../shadow-verdicts.ts";
 
 interface CandidateRow {
   ref: string;

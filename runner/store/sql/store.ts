@@ -8,7 +8,7 @@ import * as ledger from "./ledger.ts";
 import * as retention from "./retention.ts";
 import * as runs from "./runs.ts";
 import * as shadow from "./shadow.ts";
-import type { ShadowCandidate, ShadowFilter, ShadowResult } from "../../shadow/types.ts";
+import type { ShadowCandidate, ShadowFilter, ShadowResult } from "../shadow-types.ts";
 
 export interface StoreOptions {
   /** Injected clock (epoch ms); tests move it by hand. */

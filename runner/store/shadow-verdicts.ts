@@ -1,4 +1,4 @@
-import type { ShadowVerdict } from "./types.ts";
+import type { ShadowVerdict } from "./shadow-types.ts";
 
 // A record so that a verdict added to the type but not listed here is a compile error.
 const LISTED: Record<ShadowVerdict, true> = { same: true, different: true, "newly failing": true, "newly passing": true, "not comparable": true, "shadow failed": true };
