@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProject } from "../../../engine/config/load.ts";
 import { createAfasConnector } from "../../../runner/connectors/afas/index.ts";
 import type { Connector } from "../../../runner/connectors/types.ts";
 import { createRedactor } from "../../../runner/privacy/redact.ts";
@@ -7,27 +6,13 @@ import { createApp } from "../../../runner/server/app.ts";
 import type { Store } from "../../../runner/store/types.ts";
 import { readRunRecord, type RunRecord } from "../../../runner/run-record.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
-import { BASE_CONFIG, BASE_ENV, memoryHost } from "../../engine/memory-host.ts";
 import { backends } from "../store/backends.ts";
-import { version, World } from "../worker/harness.ts";
+import { fbSalesProject, version, World } from "../worker/harness.ts";
 
 const ADMIN = "admin-token-for-tests";
 const VIEWER = "viewer-token-for-tests";
 const BLOCKED = "Debiteur 30001 is geblokkeerd.";
 const CUSTOMER_EMAIL = "j.jansen@example.nl";
-
-const ORDER_FLOW = `flow: aspos-order-to-afas
-trigger:
-  webhook: { source: aspos, events: [order.created] }
-input:
-  select: "data.object"
-run: { key: number, maxAttempts: 1 }
-steps:
-  - id: order
-    send: afas.FbSales
-    op: insert
-    fields: { OrNu: number, DbId: "'30001'", RfCs: customer.email }
-`;
 
 describe("dashboard", () => {
   let store: Store;
@@ -42,9 +27,7 @@ describe("dashboard", () => {
     // A failure the worker really produces: Profit (the simulator) refuses the order with its 500 body.
     afas = await startAfasSimulator();
     afas.control.injectFault({ validationError: { connector: "FbSales", message: BLOCKED } });
-    const { project, errors } = loadProject("/project/mapping.config.yaml",
-      memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/aspos-order-to-afas.flow.yaml": ORDER_FLOW }, BASE_ENV));
-    if (!project) throw new Error(errors.map((e) => e.format()).join("\n"));
+    const project = fbSalesProject("30001");
     const sqlite = backends().find((b) => b.name === "sqlite")!;
     world = await new World(sqlite).open(version("sha-one", project));
     store = world.store;

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, afterEach, beforeEach } from "vitest";
 import { openQueue } from "../../../runner/queue/open.ts";
 import type { JobQueue } from "../../../runner/queue/types.ts";
 import { openStore } from "../../../runner/store/open.ts";
@@ -52,7 +52,7 @@ async function adminUrl(): Promise<string> {
   );
 }
 
-const TABLES = ["inbox", "runs", "jobs", "ledger", "cursors", "reloads", "replicas", "locks", "shadow_candidate", "shadow_results"];
+const TABLES = ["inbox", "runs", "jobs", "ledger", "cursors", "reloads", "replicas", "locks", "shadow_candidate", "shadow_results", "shadow_config_started"];
 
 function postgresBackend(): Backend {
   let database: Promise<{ admin: string; url: string }> | undefined;
@@ -136,4 +136,14 @@ export class Session {
     this.closers.push(() => store.close());
     return store;
   }
+}
+
+/** Each test of the enclosing describe gets a fresh session and store on `backend`, handed to `use`. */
+export function freshStorePerTest(backend: Backend, use: (session: Session, store: Store) => void): void {
+  let session: Session;
+  beforeEach(async () => {
+    session = new Session(backend);
+    use(session, await session.store());
+  });
+  afterEach(() => session.close());
 }

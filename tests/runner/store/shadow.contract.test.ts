@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ShadowCandidate, ShadowResult } from "../../../runner/shadow/types.ts";
 import type { NewEvent, Store } from "../../../runner/store/types.ts";
-import { backends, Session } from "./backends.ts";
+import { backends, freshStorePerTest, type Session } from "./backends.ts";
 
 const candidate = (over: Partial<ShadowCandidate> = {}): ShadowCandidate => ({
   ref: "feature/vat",
@@ -40,12 +40,7 @@ const event = (dedupKey: string, email = "jan@example.nl"): NewEvent => ({
 describe.each(backends())("ShadowStore contract: $name", (backend) => {
   let session: Session;
   let store: Store;
-
-  beforeEach(async () => {
-    session = new Session(backend);
-    store = await session.store();
-  });
-  afterEach(() => session.close());
+  freshStorePerTest(backend, (s, fresh) => ((session = s), (store = fresh)));
 
   describe("the candidate", () => {
     it("is none at first, then the one set, replaced by the next, gone when stopped", async () => {

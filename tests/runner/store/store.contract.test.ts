@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NewEvent, Store } from "../../../runner/store/types.ts";
-import { backends, Session } from "./backends.ts";
+import { backends, freshStorePerTest, type Session } from "./backends.ts";
 
 const event = (dedupKey: string, over: Partial<NewEvent> = {}): NewEvent => ({
   source: "aspos",
@@ -19,12 +19,7 @@ const poisoned = (dedupKey: string): NewEvent => event(dedupKey, { payload: { n:
 describe.each(backends())("Store contract: $name", (backend) => {
   let session: Session;
   let store: Store;
-
-  beforeEach(async () => {
-    session = new Session(backend);
-    store = await session.store();
-  });
-  afterEach(() => session.close());
+  freshStorePerTest(backend, (s, fresh) => ((session = s), (store = fresh)));
 
   describe("inbox", () => {
     it("accepts an event and reads it back with its queued runs", async () => {

@@ -17,7 +17,7 @@ import { toNewEvent } from "../../../runner/ingest/accept.ts";
 import { createWorker, type Worker, type WorkerOptions } from "../../../runner/worker/worker.ts";
 import type { Backend } from "../store/backends.ts";
 import { Session } from "../store/backends.ts";
-import { BASE_CONFIG } from "../../engine/memory-host.ts";
+import { BASE_CONFIG, BASE_ENV, memoryHost } from "../../engine/memory-host.ts";
 
 /** The same base project as the engine tests: both connections, a few maps, flows/*.flow.yaml. */
 export const CONFIG = BASE_CONFIG;
@@ -45,6 +45,33 @@ steps:
     op: insert
     fields: { OrNu: number, DbId: $steps.debtor.DbId, Tag: "'${tag}'" }
 `;
+}
+
+/**
+ * An AsPos order straight to AFAS's real FbSales (the customer's email in RfCs, so the record has
+ * personal data to mask), optionally with its lines; loaded in memory on the base config.
+ */
+export function fbSalesProject(debtor: string, options: { lines?: boolean } = {}): Project {
+  const lines = options.lines ? `
+    objects:
+      FbSalesLines:
+        each: lines
+        fields: { VaIt: "'2'", ItCd: sku, QuUn: quantity }` : "";
+  const flow = `flow: aspos-order-to-afas
+trigger:
+  webhook: { source: aspos, events: [order.created] }
+input:
+  select: "data.object"
+run: { key: number, maxAttempts: 1 }
+steps:
+  - id: order
+    send: afas.FbSales
+    op: insert
+    fields: { OrNu: number, DbId: "'${debtor}'", RfCs: customer.email }${lines}
+`;
+  const { project, errors } = loadProject("/project/mapping.config.yaml", memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/aspos-order-to-afas.flow.yaml": flow }, BASE_ENV));
+  if (!project) throw new Error(errors.map((e) => e.format()).join("\n"));
+  return project;
 }
 
 const OPEN_SCHEMA = JSON.stringify({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "object" });

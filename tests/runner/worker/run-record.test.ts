@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProject } from "../../../engine/config/load.ts";
 import type { Exchange } from "../../../engine/flow/port.ts";
 import type { Effect, RunResult, TraceEntry } from "../../../engine/flow/result.ts";
 import { createAfasConnector } from "../../../runner/connectors/afas/index.ts";
@@ -9,26 +8,8 @@ import { createRedactor } from "../../../runner/privacy/redact.ts";
 import { readRunRecord } from "../../../runner/run-record.ts";
 import { runRecord } from "../../../runner/worker/record.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
-import { BASE_CONFIG, BASE_ENV, memoryHost } from "../../engine/memory-host.ts";
 import { backends } from "../store/backends.ts";
-import { orderEvent, version, World, writeProject } from "./harness.ts";
-
-const ORDER_FLOW = `flow: aspos-order-to-afas
-trigger:
-  webhook: { source: aspos, events: [order.created] }
-input:
-  select: "data.object"
-run: { key: number, maxAttempts: 1 }
-steps:
-  - id: order
-    send: afas.FbSales
-    op: insert
-    fields: { OrNu: number, DbId: "'10000'", RfCs: customer.email }
-    objects:
-      FbSalesLines:
-        each: lines
-        fields: { VaIt: "'2'", ItCd: sku, QuUn: quantity }
-`;
+import { fbSalesProject, orderEvent, version, World, writeProject } from "./harness.ts";
 
 /** How often `needle` occurs in `text`. */
 const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
@@ -40,9 +21,7 @@ describe("the run record keeps each send's payload once", () => {
 
   beforeAll(async () => {
     afas = await startAfasSimulator();
-    const { project, errors } = loadProject("/project/mapping.config.yaml",
-      memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/aspos-order-to-afas.flow.yaml": ORDER_FLOW }, BASE_ENV));
-    if (!project) throw new Error(errors.map((e) => e.format()).join("\n"));
+    const project = fbSalesProject("10000", { lines: true });
     world = await new World(backends().find((b) => b.name === "sqlite")!).open(version("sha-one", project));
     // The real connector, its requests seen on their way out.
     const connector = createAfasConnector("afas", { type: "afas", baseUrl: `${afas.url}/ProfitRestServices`, token: SANDBOX_TOKEN }, {
