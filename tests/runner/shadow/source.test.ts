@@ -47,9 +47,10 @@ describe.each(sources)("a candidate from %s", (_name, source) => {
     expect(!loaded.ok && loaded.errors[0]).toMatch(/^mappings\/orders\/aspos-order-to-afas\.flow\.yaml:\d+:\d+ EXPR_SYNTAX /);
   });
 
+  // Git failures are worth trying again later (the ref may be pushed, the remote may come back).
   it("refuses an unknown ref and one that looks like an option", async () => {
-    expect(await loadCandidate(source, "nope", { lenientEnv: true })).toEqual({ ok: false, errors: ["GIT_FAILED unknown revision nope"] });
-    expect(await loadCandidate(source, "--upload-pack=x", { lenientEnv: true })).toEqual({ ok: false, errors: ['GIT_FAILED not a git revision: "--upload-pack=x"'] });
+    expect(await loadCandidate(source, "nope", { lenientEnv: true })).toEqual({ ok: false, errors: ["GIT_FAILED unknown revision nope"], transient: true });
+    expect(await loadCandidate(source, "--upload-pack=x", { lenientEnv: true })).toEqual({ ok: false, errors: ['GIT_FAILED not a git revision: "--upload-pack=x"'], transient: true });
     expect(existsSync(join(repo.dir, "x"))).toBe(false);
   });
 });
