@@ -54,6 +54,7 @@ interface Pending {
  */
 export class SqliteDriver implements Driver {
   readonly dialect = sqliteDialect;
+  readonly sharesCommits = true;
   private readonly statements = new Map<string, Database.Statement>();
   private pending: Pending[] = [];
   private scheduled = false;

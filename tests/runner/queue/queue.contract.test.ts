@@ -104,6 +104,32 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(payloadsOf(await queue.claim("w2", 10_000, 10))).toEqual(["a2"]);
   });
 
+  it("settles runs finishing together as one batch: each answered on its own lease, a stale one's ledger rows still kept", async () => {
+    await accept(order("a1"), order("b1"), order("c1"));
+    const crashedStore = await session.another();
+    const crashedQueue = await session.queue(crashedStore);
+    const [stale] = await crashedQueue.claim("dead", 10_000, 1);
+    await crashedQueue.close();
+    await crashedStore.close();
+    session.clock.advance(10_000);
+    const claimed = await queue.claim("w1", 30_000, 10);
+    expect(claimed).toHaveLength(3);
+    const [b, c] = claimed.filter((j) => j.id !== stale!.id);
+    session.clock.advance(40);
+    // Same turn: one batch holding a stale lease (the reclaimed job's), a done run and a failed run.
+    const answers = await Promise.all([
+      queue.complete(b!, { trace: { n: "b" } }, [{ key: "b:order", result: { OrNu: "b" } }, { key: "b:debtor", result: { DbId: 7 } }]),
+      queue.complete(stale!, {}, [{ key: "stale:order", result: { OrNu: "stale" } }]),
+      queue.fail(c!, err, {}, [{ key: "c:order", result: { OrNu: "c" } }]),
+    ]);
+    expect(answers).toEqual([true, false, true]);
+    for (const key of ["b:order", "b:debtor", "stale:order", "c:order"]) expect(await store.ledgerGet(key)).not.toBeNull();
+    expect(await store.getRun(b!.runId)).toMatchObject({ status: "done", durationMs: 40, trace: { n: "b" } });
+    expect(await store.getRun(c!.runId)).toMatchObject({ status: "failed", error: err });
+    expect(await store.getRun(stale!.runId)).toMatchObject({ status: "running", attempts: 2 });
+    expect(await queue.depth()).toMatchObject({ leased: 1, total: 1 });
+  });
+
   it("sets a job aside as POISONED when its lease expired three times, and runs the next job of its key", async () => {
     await accept(order("a1", "A"), order("a2", "A"));
     // Each claimer dies holding the job (a run that crashes its process): the lease just expires.
