@@ -4,7 +4,11 @@
  * hand-written mapper that POSTs straight to AFAS (bench/e2e/handwritten.ts), both facing the same
  * fake AFAS and the same load in the same run, with AFAS answering at once (lat0) and after 50 ms.
  *
- *   npx tsx bench/e2e.ts [--orders 2000] [--warmup 500] [--concurrency 32] [--latencies 0,50]
+ *   npx tsx bench/e2e.ts [--orders 2000] [--warmup 500] [--concurrency 32] [--latencies 0,50] [--shadow]
+ *
+ * `--shadow` adds a third system: Koppel with a shadow candidate active (the config's `shadow:`, a
+ * commit changing one field mapping), so every order also runs through the candidate off the live
+ * path; its row's "x koppel" is live throughput with the shadow over without it (goal: >= 0.75).
  *
  * An order is done when the fake AFAS has answered its FbSales insert (Koppel answers the webhook
  * 202 first and writes later). orders/s = orders / (last insert − first send); CPU ms/order = the
@@ -16,9 +20,9 @@
  * system is a TypeScript file started through tsx, so its RSS carries the loader (~30 MB): the
  * ratio flatters it, not Koppel.
  */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { isDeepStrictEqual } from "node:util";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "500" },
     concurrency: { type: "string", default: "32" },
     latencies: { type: "string", default: "0,50" },
+    shadow: { type: "boolean", default: false },
   },
 });
 const ORDERS = Number(values.orders);
@@ -103,8 +108,12 @@ interface System {
   readonly name: string;
   readonly url: string;
   readonly child: ChildProcess;
+  /** Koppel's /metrics text. */
+  metrics?(): Promise<string>;
   stop(): Promise<void>;
 }
+
+const ADMIN_TOKEN = "bench-e2e-admin-token-0123456789";
 
 async function freePort(): Promise<number> {
   const s = http.createServer();
@@ -114,11 +123,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startKoppel(afasUrl: string): Promise<System> {
+async function startKoppel(afasUrl: string, config = join(ROOT, "bench/fixtures/e2e/mapping.config.yaml"), name = "koppel", ready = (_stderr: string) => true): Promise<System> {
   const dir = mkdtempSync(join(tmpdir(), "koppel-bench-e2e-"));
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, "bin/koppel.js"), "serve", "--config", join(ROOT, "bench/fixtures/e2e/mapping.config.yaml"), "--port", String(port), "--host", "127.0.0.1"], {
-    env: { ...process.env, BENCH_AFAS_URL: afasUrl, BENCH_AFAS_TOKEN: TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "koppel.db")}`, KOPPEL_ADMIN_TOKEN: "bench-e2e-admin-token-0123456789" },
+  const child = spawn(process.execPath, [join(ROOT, "bin/koppel.js"), "serve", "--config", config, "--port", String(port), "--host", "127.0.0.1"], {
+    env: { ...process.env, BENCH_AFAS_URL: afasUrl, BENCH_AFAS_TOKEN: TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "koppel.db")}`, KOPPEL_ADMIN_TOKEN: ADMIN_TOKEN },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let errors = "";
@@ -126,16 +135,48 @@ async function startKoppel(afasUrl: string): Promise<System> {
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
-    if (ok) break;
+    if (ok && ready(errors)) break;
     if (i > 300 || child.exitCode !== null) throw new Error(`koppel serve did not come up:\n${errors}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    name: "koppel", url: `${base}/webhooks/shop`, child,
+    name, url: `${base}/webhooks/shop`, child,
+    metrics: async () => (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text(),
     async stop() {
       child.kill("SIGTERM");
       if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The bench project as a git repository whose `candidate` branch writes another warehouse on every
+ * order, served from main with `shadow: { ref: candidate }`: every live order is shadowed.
+ */
+async function startKoppelShadowed(afasUrl: string): Promise<System> {
+  const repo = mkdtempSync(join(tmpdir(), "koppel-bench-shadow-repo-"));
+  cpSync(join(ROOT, "bench/fixtures/e2e"), repo, { recursive: true });
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false", ...args], { cwd: repo });
+  git("init", "--quiet", "--initial-branch=main");
+  git("add", "-A");
+  git("commit", "--quiet", "-m", "live");
+  git("checkout", "--quiet", "-b", "candidate");
+  const flow = join(repo, "order.flow.yaml");
+  writeFileSync(flow, readFileSync(flow, "utf8").replace("War: $settings.warehouse", "War: \"'02'\""));
+  git("commit", "--quiet", "-am", "candidate: another warehouse");
+  git("checkout", "--quiet", "main");
+  const config = join(repo, "mapping.config.yaml");
+  writeFileSync(config, `${readFileSync(config, "utf8")}shadow: { ref: candidate }\n`);
+  const system = await startKoppel(afasUrl, config, "koppel+shadow", (stderr) => {
+    if (/shadow: candidate .* does not load/.test(stderr)) throw new Error(`the shadow candidate did not load:\n${stderr}`);
+    return stderr.includes("shadow: now shadowing");
+  });
+  return {
+    ...system,
+    async stop() {
+      await system.stop();
+      rmSync(repo, { recursive: true, force: true });
     },
   };
 }
@@ -212,24 +253,44 @@ async function drive(system: System, afas: Awaited<ReturnType<typeof startFakeAf
   };
 }
 
+/** How many orders (warm-up included) the shadow compared and dropped, once its backlog has drained. */
+async function shadowTally(system: System): Promise<string> {
+  const total = WARMUP + ORDERS;
+  let text = "";
+  const count = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
+  for (let i = 0; i < 600; i++) {
+    text = await system.metrics!();
+    if (count("koppel_shadow_runs_total") + count("koppel_shadow_dropped_total") >= total) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return `shadowed ${count("koppel_shadow_runs_total")} of ${total} orders, dropped ${count("koppel_shadow_dropped_total")}`;
+}
+
 // ---------------------------------------------------------------- the run
 
 const rows: string[] = [];
+const shadowRows: string[] = [];
 for (const latency of LATENCIES) {
   const afas = await startFakeAfas(latency);
   const results: Record<string, Awaited<ReturnType<typeof drive>> & { rss: number }> = {};
-  for (const start of [startHandwritten, startKoppel]) {
+  let shadowCounts = "";
+  for (const start of [startHandwritten, (url: string) => startKoppel(url), ...(values.shadow ? [startKoppelShadowed] : [])]) {
     const system = await start(afas.url);
     try {
       await drive(system, afas, `W${latency}-${system.name}-`, WARMUP);
       const measured = await drive(system, afas, `M${latency}-${system.name}-`, ORDERS);
       results[system.name] = { ...measured, rss: peakRssMb(system.child.pid!) };
+      if (system.name === "koppel+shadow") shadowCounts = await shadowTally(system);
     } finally {
       await system.stop();
     }
   }
   afas.close();
   const base = results["hand-written"]!;
+  const shadowed = results["koppel+shadow"];
+  if (shadowed) {
+    shadowRows.push(`lat${latency}`.padEnd(6) + ` live orders/s with a shadow ${shadowed.ordersPerSecond.toFixed(0)} / without ${results.koppel!.ordersPerSecond.toFixed(0)} = ${(shadowed.ordersPerSecond / results.koppel!.ordersPerSecond).toFixed(2)} x koppel (goal >= 0.75); ${shadowCounts}`);
+  }
   for (const [name, r] of Object.entries(results)) {
     const check = r.complete && r.refused === 0 && r.mismatches === 0 ? "ok" : `FAIL (complete ${r.complete}, refused ${r.refused}, mismatches ${r.mismatches})`;
     rows.push(
@@ -241,3 +302,4 @@ for (const latency of LATENCIES) {
 console.log(`orders end to end: ${ORDERS} measured after ${WARMUP} warm-up, ${CONCURRENCY} connections, AFAS capped at 8 calls`);
 console.log(["scenario", "system       ", "orders/s", "x hand", "cpu ms", "peak MB", "  check"].join(" "));
 for (const row of rows) console.log(row);
+for (const row of shadowRows) console.log(row);

@@ -77,10 +77,12 @@ export const ERROR_CODES = {
   TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
   RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
   REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },
+  BAD_REQUEST: { actor: "operator", title: "request body or query is malformed" },
 
   // Deployment: the operator fixes the runner's setup.
   RELOAD_REJECTED: { actor: "integrator", title: "mapping version does not load, validate or pass its fixture tests; the last good one keeps running" },
   GIT_FAILED: { actor: "operator", title: "git command on the mapping repository failed" },
+  SHADOW_REFUSED: { actor: "integrator", title: "shadow candidate does not load, validate or pass its fixture tests; the running shadow stays" },
 
   // The runner: a job whose process died under it again and again is set aside, not retried forever.
   POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },

@@ -46,8 +46,8 @@ export async function startSimulators(): Promise<Simulators> {
   };
 }
 
-/** An AsPos order.created webhook for a customer AFAS already knows (no debtor insert), signed. */
-export function orderWebhook(number: string, eventId: string, now = Date.now()): { body: string; headers: Record<string, string> } {
+/** An AsPos order.created webhook for a customer AFAS already knows (no debtor insert), signed; `extra` adds order fields. */
+export function orderWebhook(number: string, eventId: string, now = Date.now(), extra: Record<string, unknown> = {}): { body: string; headers: Record<string, string> } {
   const order = {
     id: 100000 + Number(number.replace(/\D/g, "").slice(-6) || 0),
     number,
@@ -60,6 +60,7 @@ export function orderWebhook(number: string, eventId: string, now = Date.now()):
     billingAddress: { street: "Lange Elisabethstraat", houseNumber: "12", postalCode: "3511 BL", city: "Utrecht", countryCode: "NL" },
     lines: [{ lineNumber: 1, sku: "601826", quantity: 2, taxRate: 21, unitPriceInclTax: 2.49, unitPriceExclTax: 2.0579, discountAmountInclTax: 0 }],
     payment: { methodCode: "IDEAL", status: "Paid" },
+    ...extra,
   };
   const body = JSON.stringify({ id: eventId, type: "order.created", createdAt: new Date(now).toISOString(), data: { object: order } });
   const ts = Math.floor(now / 1000);

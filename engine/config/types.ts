@@ -7,6 +7,7 @@ export interface KoppelConfig {
   readonly flows: readonly string[];
   readonly store?: StoreConfig;
   readonly reload?: ReloadConfig;
+  readonly shadow?: ShadowConfig;
   readonly logging?: {
     readonly payloads?: "redacted" | "full" | "none";
     readonly redact?: readonly string[];
@@ -29,6 +30,14 @@ export interface ReloadConfig {
   readonly branch?: string;
   readonly pollEvery?: string;
   readonly watch?: string;
+}
+
+/** `shadow:`: a candidate to shadow from boot (runner/shadow). */
+export interface ShadowConfig {
+  readonly ref: string;
+  /** `24h`; absent: until stopped or replaced. */
+  readonly for?: string;
+  readonly readBudget?: number;
 }
 
 /** One entry under `webhooks:` (config.schema.json's webhookSource). */

@@ -14,7 +14,9 @@ export function diffJson(expected: unknown, actual: unknown, path = ""): Differe
     const out: Difference[] = [];
     const n = Math.max(expected.length, actual.length);
     for (let i = 0; i < n; i++) {
-      out.push(...diffJson(i < expected.length ? expected[i] : MISSING, i < actual.length ? actual[i] : MISSING, `${path}[${i}]`));
+      const [e, a] = [i < expected.length ? expected[i] : MISSING, i < actual.length ? actual[i] : MISSING];
+      // Equal leaves are most of a payload: no path is built for them (shadow runs compare every write).
+      if (!Object.is(e, a)) out.push(...diffJson(e, a, `${path}[${i}]`));
     }
     return out;
   }
@@ -22,8 +24,10 @@ export function diffJson(expected: unknown, actual: unknown, path = ""): Differe
     const out: Difference[] = [];
     const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
     for (const k of keys) {
+      const [e, a] = [k in expected ? expected[k] : MISSING, k in actual ? actual[k] : MISSING];
+      if (Object.is(e, a)) continue;
       const sub = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
-      out.push(...diffJson(k in expected ? expected[k] : MISSING, k in actual ? actual[k] : MISSING, sub));
+      out.push(...diffJson(e, a, sub));
     }
     return out;
   }

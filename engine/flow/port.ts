@@ -49,6 +49,12 @@ export interface Exchange {
   readonly url: string;
   readonly status?: number;
   readonly requestBody?: unknown;
+  /**
+   * Set when `requestBody` is the send's payload: as it is (`payload`) or in a connector's wire
+   * envelope (`afas:<connector>`, Profit's `{Root: {Element: {Fields, Objects}}}`). The activity log
+   * then keeps the payload once, in the run's effect, and rebuilds this body when it is read.
+   */
+  readonly bodyOf?: string;
   readonly responseBody?: unknown;
   readonly ms?: number;
 }

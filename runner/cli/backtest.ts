@@ -1,6 +1,6 @@
 import { backtest } from "../integrator/backtest.ts";
 import { formatBacktestJson, formatBacktestMarkdown, formatBacktestText } from "../integrator/backtest-report.ts";
-import { GitError } from "../integrator/git.ts";
+import { GitError } from "../reload/git.ts";
 import { retainedRuns } from "../integrator/retained-runs.ts";
 import { loadBothRevisions } from "../integrator/revision-projects.ts";
 import { storeUrlFor } from "../store/url.ts";

@@ -1,4 +1,4 @@
-import { GitError } from "../integrator/git.ts";
+import { GitError } from "../reload/git.ts";
 import { formatJson, formatMarkdown, formatText } from "../integrator/diff-report.ts";
 import { compareRevisions } from "../integrator/compare.ts";
 import { runBothRevisions } from "../integrator/revisions.ts";

@@ -6,6 +6,7 @@ import type { Sandbox } from "../serve/sandbox.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, DEFAULT_CONFIG } from "./load.ts";
+import { DEFAULT_PORT } from "./runner-api.ts";
 
 /** The admin token guards replay and reload; a short one falls to guessing even at ten tries a minute. */
 export const MIN_ADMIN_TOKEN_LENGTH = 24;
@@ -20,7 +21,7 @@ export const SERVE = command({
   summary: "Run the webhook server, worker, scheduler and reload. Without AFAS/AsPos credentials in the environment it runs in sandbox mode: simulators in process and a demo order now and then.",
   options: {
     config: CONFIG_OPTION,
-    port: { type: "string", value: "n", help: "HTTP port (default $PORT, else 8080)" },
+    port: { type: "string", value: "n", help: `HTTP port (default $PORT, else ${DEFAULT_PORT})` },
     host: { type: "string", value: "address", help: "listen address (default $KOPPEL_HOST, else 127.0.0.1; 0.0.0.0 in a container or behind a remote load balancer)" },
     sandbox: { type: "boolean", help: "simulated AFAS and AsPos even when credentials are set" },
     trickle: { type: "string", value: "ms", help: "sandbox mode: milliseconds between demo orders (default 15000)" },
@@ -30,7 +31,7 @@ export const SERVE = command({
 export async function serveCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const args = parseCommand(SERVE, argv, io);
   if (typeof args === "number") return args;
-  const port = Number(args.values.port ?? process.env.PORT ?? 8080);
+  const port = Number(args.values.port ?? process.env.PORT ?? DEFAULT_PORT);
   const trickle = Number(args.values.trickle ?? 15_000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(SERVE, io, `--port takes a port number (got ${args.values.port ?? process.env.PORT})`);
   if (!(trickle > 0)) return usageError(SERVE, io, `--trickle takes milliseconds (got ${args.values.trickle})`);

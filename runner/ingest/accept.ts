@@ -8,6 +8,8 @@ export interface AcceptInput {
   /** Same key ⇒ same event: the inbox stores it once. */
   readonly dedupKey: string;
   readonly payload: unknown;
+  /** The body as received, when the inbox may keep it as the payload's JSON (see NewEvent.payloadJson). */
+  readonly payloadJson?: string;
   /** Request headers, lower-case names, credentials left out. */
   readonly headers: Readonly<Record<string, string>>;
   /** Epoch milliseconds. */
@@ -21,6 +23,7 @@ export async function toNewEvent(version: MappingVersion, input: AcceptInput, no
     source: input.source,
     dedupKey: input.dedupKey,
     payload: input.payload,
+    ...(input.payloadJson !== undefined ? { payloadJson: input.payloadJson } : {}),
     headers: input.headers,
     flowVersion: version.sha,
     jobs: routing.jobs,

@@ -87,18 +87,27 @@ export async function runKeyFor(flow: CompiledFlow, event: unknown, env: Project
   return typeof key === "string" ? key : JSON.stringify(key);
 }
 
-const SEARCHABLE = /^(number|orderNumber|externalNumber|email|emailAddress|EmAd|OrNu|DbId)$/i;
+/** Field names compared case-insensitively. */
+const SEARCHABLE = new Set(["number", "ordernumber", "externalnumber", "email", "emailaddress", "emad", "ornu", "dbid"]);
+const LONGEST_SEARCHABLE = Math.max(...[...SEARCHABLE].map((k) => k.length));
 const MAX_SEARCH_TEXT = 1000;
+
+function searchable(key: string): boolean {
+  return key.length <= LONGEST_SEARCHABLE && SEARCHABLE.has(key.toLowerCase());
+}
 
 /** Values of order-number and email fields anywhere in the body, plus the run keys. */
 export function searchTextOf(payload: unknown, extra: readonly string[] = []): string | null {
   const found = new Set<string>(extra);
+  // Walked in place (no entries or slices copied): this runs for every accepted event.
   const visit = (value: unknown, depth: number): void => {
     if (depth > 6 || found.size > 50) return;
-    if (Array.isArray(value)) for (const v of value.slice(0, 50)) visit(v, depth + 1);
-    else if (isRecord(value)) {
-      for (const [key, v] of Object.entries(value)) {
-        if (SEARCHABLE.test(key) && (typeof v === "string" || typeof v === "number") && v !== "") found.add(String(v));
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length && i < 50; i++) visit(value[i], depth + 1);
+    } else if (isRecord(value)) {
+      for (const key in value) {
+        const v = value[key];
+        if (searchable(key) && (typeof v === "string" || typeof v === "number") && v !== "") found.add(String(v));
         else visit(v, depth + 1);
       }
     }

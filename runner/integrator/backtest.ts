@@ -1,13 +1,12 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Project } from "../../engine/config/load.ts";
 import { executeFlow } from "../../engine/flow/execute.ts";
-import { mockPort } from "../../engine/flow/fixtures.ts";
-import type { ConnectorPort, FindRequest } from "../../engine/flow/port.ts";
 import type { Effect, Outcome } from "../../engine/flow/result.ts";
 import type { Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
-import { compareEffects, type EffectChange } from "./compare.ts";
-import { redactChanges } from "./redact-changes.ts";
+import { recordedPort, type Unrecorded } from "../recorded/port.ts";
+import { compareEffects, runVerdict, type EffectChange, type RunVerdict } from "../../engine/flow/compare-effects.ts";
+import { redactChanges } from "../privacy/redact-changes.ts";
 import type { RetainedRun } from "./retained-runs.ts";
 
 /** One revision's project, or why it does not load. */
@@ -27,7 +26,7 @@ export interface Rerun {
   readonly needsLiveRead: readonly string[];
 }
 
-export type RunVerdict = "same" | "different" | "newly failing" | "newly passing" | "not comparable";
+export type { RunVerdict };
 
 export interface RunComparison {
   readonly runId: string;
@@ -72,13 +71,7 @@ async function compareRun(run: RetainedRun, base: Revision, head: Revision, reda
   // A reason quotes the data ("SKUs not in AFAS: …", an upstream message): masked like the rest.
   const reason = after.reason !== undefined ? { reason: String(redact(after.reason)) } : {};
   const outcome = outcomeChanged ? { outcome: { before: before.outcome, after: after.outcome, ...reason } } : {};
-  return { ...common, verdict: verdict(before.outcome, after.outcome, effects.length > 0), ...outcome, effects };
-}
-
-function verdict(before: Outcome, after: Outcome, writesChanged: boolean): RunVerdict {
-  if (before !== "failed" && after === "failed") return "newly failing";
-  if (before === "failed" && after !== "failed") return "newly passing";
-  return writesChanged || before !== after ? "different" : "same";
+  return { ...common, verdict: runVerdict(before.outcome, after.outcome, effects.length > 0), ...outcome, effects };
 }
 
 /** The run's event through one revision's flow, at the run's own clock, with the network off. */
@@ -91,7 +84,7 @@ async function rerun(run: RetainedRun, revision: Revision, redact: Redactor): Pr
   const needsLiveRead: string[] = [];
   const result = await executeFlow(flow, run.input, {
     ...projectEnv(revision.project, () => run.now),
-    port: recordedPort(run, redact, needsLiveRead),
+    port: recordedPort(run, unrecordedNoted(redact, needsLiveRead)),
     flows: revision.project.flows,
     eventId: run.eventId ?? run.id,
   });
@@ -104,23 +97,16 @@ async function rerun(run: RetainedRun, revision: Revision, redact: Redactor): Pr
 }
 
 /**
- * The recorded answers as a port. A read the run did not make, or made with other filters (compared
- * masked, as the trace keeps them), is noted: its recorded answer would be a guess.
+ * A read the run did not make, or made with other filters (compared masked, as the trace keeps
+ * them), is noted: its recorded answer would be a guess.
  */
-function recordedPort(run: RetainedRun, redact: Redactor, missing: string[]): ConnectorPort {
-  const recorded = mockPort({ ...run.mocks });
-  const asked = new Map<string, number>();
-  const note = (what: string) => missing.includes(what) || missing.push(what);
+function unrecordedNoted(redact: Redactor, missing: string[]): Unrecorded {
   return {
-    find(req: FindRequest) {
-      const step = req.step ?? `${req.connection}.${req.object}`;
-      const n = asked.get(step) ?? 0;
-      asked.set(step, n + 1);
-      const reads = run.reads[step];
-      if (!Object.hasOwn(run.mocks, step)) note(`${step} (not made by the run)`);
-      else if (reads && n < reads.length && !isDeepStrictEqual(JSON.parse(JSON.stringify(redact({ where: req.where }))), reads[n])) note(`${step} (other filters than the run's)`);
-      return recorded.find(req);
+    sameFilters: (req, recorded) => isDeepStrictEqual(JSON.parse(JSON.stringify(redact({ where: req.where }))), recorded),
+    async find(_req, step, why) {
+      const what = `${step} (${why})`;
+      if (!missing.includes(what)) missing.push(what);
+      return undefined;
     },
-    send: (req) => recorded.send(req),
   };
 }

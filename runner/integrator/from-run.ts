@@ -7,9 +7,9 @@ import type { Effect } from "../../engine/flow/result.ts";
 import type { Run, Store } from "../store/types.ts";
 import { MASK } from "../privacy/redact.ts";
 import { DEFAULT_RETENTION } from "../privacy/retention.ts";
-import type { RunRecord } from "../run-record.ts";
+import { readRunRecord } from "../run-record.ts";
 import { Faker } from "./fake.ts";
-import { mocksFromTrace } from "./run-mocks.ts";
+import { mocksFromTrace } from "../recorded/trace-answers.ts";
 
 export class FromRunRefused extends ConfigError {
   constructor(message: string) {
@@ -34,10 +34,10 @@ export interface FixtureFromRun {
 export async function fixtureFromRun(store: Store, project: Project, host: ProjectHost, runId: string, name?: string): Promise<FixtureFromRun> {
   const run = await store.getRun(runId);
   if (!run) throw new FromRunRefused(`no run ${runId} in the store`);
-  const record = run.trace as RunRecord | null;
+  const record = readRunRecord(run.trace);
   const finished = run.status === "done" || run.status === "skipped" || run.status === "failed";
   if (!finished) throw new FromRunRefused(`run ${runId} has not finished (${run.status})`);
-  if (!record || !Array.isArray(record.steps) || !Array.isArray(record.effects)) throw new FromRunRefused(purged(run, project));
+  if (!record || !Array.isArray(record.effects)) throw new FromRunRefused(purged(run, project));
   const flow = project.flows.get(run.flow);
   if (!flow) throw new FromRunRefused(`flow ${run.flow} of run ${runId} is not loaded by ${host.display(project.configFile)}`);
   const flowFile = project.files.find((f) => host.display(f) === flow.file) ?? flow.file;

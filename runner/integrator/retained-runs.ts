@@ -1,7 +1,7 @@
 import type { TraceEntry } from "../../engine/flow/result.ts";
 import type { RunStatus, RunSummary, Store } from "../store/types.ts";
-import type { RunRecord } from "../run-record.ts";
-import { mocksFromTrace } from "./run-mocks.ts";
+import { readRunRecord } from "../run-record.ts";
+import { mocksFromTrace, readsFromTrace } from "../recorded/trace-answers.ts";
 
 const FINISHED: readonly RunStatus[] = ["done", "skipped", "failed"];
 /** The store's page size cap for listRuns. */
@@ -51,17 +51,10 @@ export async function retainedRuns(store: Store, query: RetainedQuery): Promise<
 async function retained(store: Store, summary: RunSummary): Promise<RetainedRun> {
   const common = { id: summary.id, flow: summary.flow, createdAt: summary.createdAt, now: summary.startedAt ?? summary.createdAt, eventId: summary.eventId, recordedOutcome: summary.status };
   const run = await store.getRun(summary.id);
-  const record = run?.trace as Partial<RunRecord> | null | undefined;
-  const steps = Array.isArray(record?.steps) ? (record.steps as TraceEntry[]) : undefined;
+  const steps = readRunRecord(run?.trace)?.steps;
   if (!steps) return { ...common, mocks: {}, reads: {}, unusable: "its trace (the recorded read answers) was purged by retention or erased" };
   const event = summary.eventId ? await store.getEvent(summary.eventId) : null;
   if (!event) return { ...common, mocks: {}, reads: {}, unusable: "its inbox event is no longer in the store" };
   if (event.payload === null || event.payload === undefined) return { ...common, mocks: {}, reads: {}, unusable: "its event payload was purged by retention or erased" };
   return { ...common, input: event.payload, mocks: mocksFromTrace(steps), reads: readsFromTrace(steps) };
-}
-
-function readsFromTrace(steps: readonly TraceEntry[]): Record<string, unknown[]> {
-  const reads: Record<string, unknown[]> = {};
-  for (const entry of steps) if (entry.kind === "find" && entry.status === "ok") (reads[entry.step] ??= []).push(entry.request);
-  return reads;
 }

@@ -2,7 +2,7 @@ import { relative, resolve } from "node:path";
 import { loadProject } from "../../engine/config/load.ts";
 import { nodeHost } from "../project-host.ts";
 import type { Revision } from "./backtest.ts";
-import { repoRoot } from "./git.ts";
+import { localRepo } from "../reload/git.ts";
 import { withRevision } from "./revisions.ts";
 
 export interface ProjectsRequest {
@@ -19,7 +19,7 @@ export interface ProjectsRequest {
  * temporary checkout is gone before anything runs. Secrets are read leniently: nothing connects.
  */
 export async function loadBothRevisions(req: ProjectsRequest): Promise<{ base: Revision; head: Revision }> {
-  const root = await repoRoot(req.cwd);
+  const root = await localRepo(req.cwd).root();
   const configRel = relative(root, resolve(req.cwd, req.config));
   const at = (rev: string) => withRevision(root, rev, async (dir, sha) => ({ ...loadAt(dir, configRel), name: rev, sha }));
   const base = await at(req.base);

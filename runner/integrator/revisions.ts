@@ -1,6 +1,6 @@
 import { relative, resolve } from "node:path";
 import { runCasesAt, type CasesAtRoot, type RunCasesOptions } from "./cases.ts";
-import { checkoutRevision, repoRoot, resolveRevision } from "./git.ts";
+import { localRepo } from "../reload/git.ts";
 
 export interface Side {
   /** What the user named (`origin/main`), or "working tree". */
@@ -23,7 +23,7 @@ export interface RevisionRequest {
 
 /** Run every fixture case at two revisions of the repository that holds `cwd`. */
 export async function runBothRevisions(req: RevisionRequest): Promise<{ base: Side; head: Side }> {
-  const root = await repoRoot(req.cwd);
+  const root = await localRepo(req.cwd).root();
   const configRel = relative(root, resolve(req.cwd, req.config));
   const options: RunCasesOptions = { paths: (req.paths ?? []).map((p) => relative(root, resolve(req.cwd, p))) };
   const base = await atRevision(root, req.base, configRel, options);
@@ -37,8 +37,9 @@ async function atRevision(root: string, rev: string, configRel: string, options:
 
 /** Runs `use` on a temporary checkout of `rev`, removed afterwards whatever `use` does. */
 export async function withRevision<T>(root: string, rev: string, use: (dir: string, sha: string) => Promise<T>): Promise<T> {
-  const sha = await resolveRevision(root, rev);
-  const checkout = await checkoutRevision(root, sha);
+  const repo = localRepo(root);
+  const sha = await repo.resolve(rev);
+  const checkout = await repo.checkout(sha);
   try {
     return await use(checkout.dir, sha);
   } finally {

@@ -36,13 +36,15 @@ export function createRedactor(config: RedactConfig = {}): Redactor {
   const mode = config.payloads ?? "redacted";
   if (mode === "full") return (payload) => payload;
   if (mode === "none") return keepShapeOnly;
-  const keys = new Set(DEFAULT_SENSITIVE_KEYS);
+  const sensitive = sensitiveKeys(new Set(DEFAULT_SENSITIVE_KEYS));
   const paths = (config.redact ?? []).map((p) => p.split(".").filter(Boolean).map((s) => s.toLowerCase()));
   return (payload) => {
     try {
-      const found = new Set<string>();
-      const masked = maskKeys(payload, [], keys, paths, found);
-      return scrubValues(masked, scrubber(found, MASK));
+      const redaction = new Redaction(sensitive, paths);
+      const masked = redaction.copy(payload, []);
+      if (typeof masked === "string") return redaction.scrubber()(masked);
+      redaction.scrubKept();
+      return masked;
     } catch {
       // What cannot be redacted is not kept: the run record must still be written.
       return MASK;
@@ -50,56 +52,108 @@ export function createRedactor(config: RedactConfig = {}): Redactor {
   };
 }
 
-/** First pass: sensitive keys and configured paths; their string values are remembered for the second. */
-function maskKeys(value: unknown, path: readonly string[], keys: ReadonlySet<string>, paths: readonly string[][], found: Set<string>): unknown {
-  if (Array.isArray(value)) return value.map((v) => maskKeys(v, path, keys, paths, found));
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
-  // A filter condition ({ field: "Email", op, value }) names the field in a value, not a key.
-  const filtered = typeof value.field === "string" && keys.has(value.field.toLowerCase());
-  for (const key in value) {
-    const child = value[key];
-    const lower = key.toLowerCase();
-    // Paths are only tracked when the config names some: the common case builds no arrays.
-    const childPath = paths.length ? [...path, lower] : path;
-    const onPath = paths.length > 0 && paths.some((p) => endsWith(childPath, p));
-    const sensitive = keys.has(lower) || (filtered && key === "value") || onPath;
-    if (sensitive && isLeaf(child)) {
-      put(out, key, maskLeaf(child, found));
-    } else if (sensitive && Array.isArray(child) && child.every(isLeaf)) {
-      put(out, key, child.map((c) => maskLeaf(c, found)));
-    } else if (onPath) {
-      // A configured path names a whole object or list: mask it entirely.
-      collectStrings(child, found);
-      put(out, key, MASK);
-    } else {
-      put(out, key, maskKeys(child, childPath, keys, paths, found));
+/** Keys repeat across runs (sku, quantity, OrNu): each is lower-cased and looked up once, up to a bound (keys come from senders). */
+function sensitiveKeys(keys: ReadonlySet<string>): (key: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return (key) => {
+    let hit = seen.get(key);
+    if (hit === undefined) {
+      hit = keys.has(key.toLowerCase());
+      if (seen.size < 10_000) seen.set(key, hit);
+    }
+    return hit;
+  };
+}
+
+/**
+ * One value's redaction in one walk: the copy masks sensitive keys and configured paths and
+ * remembers their values; every string it keeps is noted where it sits. Those strings are scrubbed
+ * in place afterwards, once every value to look for is known (a name masked late in the trace can
+ * appear in a message early in it). Before, a second walk rebuilt the whole copy to get at them.
+ */
+class Redaction {
+  private readonly found = new Set<string>();
+  private readonly holders: (Record<string, unknown> | unknown[])[] = [];
+  private readonly slots: (string | number)[] = [];
+
+  constructor(private readonly sensitive: (key: string) => boolean, private readonly paths: readonly string[][]) {}
+
+  copy(value: unknown, path: readonly string[]): unknown {
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = this.keep(out, i, this.copy(value[i], path));
+      return out;
+    }
+    if (!isRecord(value)) return value;
+    const { paths } = this;
+    // A native shallow copy, then only what changes is written: scalars kept as they are cost
+    // nothing more (own `__proto__` keys are copied as data, like JSON.parse makes them).
+    const out: Record<string, unknown> = { ...value };
+    // A filter condition ({ field: "Email", op, value }) names the field in a value, not a key.
+    const filtered = typeof value.field === "string" && this.sensitive(value.field);
+    for (const key in out) {
+      const child = out[key];
+      // Paths are only tracked when the config names some: the common case builds no arrays.
+      const childPath = paths.length ? [...path, key.toLowerCase()] : path;
+      const onPath = paths.length > 0 && paths.some((p) => endsWith(childPath, p));
+      const sensitive = this.sensitive(key) || (filtered && key === "value") || onPath;
+      if (sensitive && isLeaf(child)) {
+        put(out, key, this.maskLeaf(child));
+      } else if (sensitive && Array.isArray(child) && child.every(isLeaf)) {
+        put(out, key, child.map((c) => this.maskLeaf(c)));
+      } else if (onPath) {
+        // A configured path names a whole object or list: mask it entirely.
+        collectStrings(child, this.found);
+        put(out, key, MASK);
+      } else if (typeof child === "object" && child !== null) {
+        put(out, key, this.copy(child, childPath));
+      } else {
+        this.keep(out, key, child);
+      }
+    }
+    return out;
+  }
+
+  /** Notes a kept string long enough to hold a value or an address (both are at least MIN_NEEDLE long). */
+  private keep(holder: Record<string, unknown> | unknown[], slot: string | number, value: unknown): unknown {
+    if (typeof value === "string" && value.length >= MIN_NEEDLE) {
+      this.holders.push(holder);
+      this.slots.push(slot);
+    }
+    return value;
+  }
+
+  private maskLeaf(v: unknown): unknown {
+    if (v === null || v === undefined || v === "") return v;
+    remember(this.found, String(v));
+    return MASK;
+  }
+
+  scrubber(): Scrub {
+    return scrubber(this.found, MASK);
+  }
+
+  /**
+   * The same values where no key names them (a GetConnector filter in a URL, a `where` value, an
+   * AFAS message quoting the name), and anything shaped like an email address.
+   */
+  scrubKept(): void {
+    if (this.slots.length === 0) return;
+    const scrub = this.scrubber();
+    for (let i = 0; i < this.slots.length; i++) {
+      const holder = this.holders[i]!;
+      const slot = this.slots[i]!;
+      const text = (holder as Record<string | number, unknown>)[slot] as string;
+      const scrubbed = scrub(text);
+      if (scrubbed === text) continue;
+      if (Array.isArray(holder)) holder[slot as number] = scrubbed;
+      else put(holder, slot as string, scrubbed);
     }
   }
-  return out;
 }
 
 function isLeaf(v: unknown): boolean {
   return v === null || typeof v !== "object";
-}
-
-function maskLeaf(v: unknown, found: Set<string>): unknown {
-  if (v === null || v === undefined || v === "") return v;
-  remember(found, String(v));
-  return MASK;
-}
-
-/**
- * Second pass: the same values where no key names them (a GetConnector filter in a URL, a
- * `where` value, an AFAS message quoting the name), and anything shaped like an email address.
- */
-function scrubValues(value: unknown, scrub: Scrub): unknown {
-  if (typeof value === "string") return scrub(value);
-  if (Array.isArray(value)) return value.map((v) => scrubValues(v, scrub));
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key in value) put(out, key, scrubValues(value[key], scrub));
-  return out;
 }
 
 /** Short or purely numeric values (a house number "21", "NL") would mask unrelated text. */

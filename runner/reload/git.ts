@@ -1,11 +1,18 @@
 import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { OperatorError } from "../../engine/errors.ts";
 
 const run = promisify(execFile);
+
+export class GitError extends OperatorError {
+  constructor(message: string) {
+    super("GIT_FAILED", message);
+  }
+}
 
 /** A checked-out commit in a directory of its own; `release` removes it. */
 export interface Checkout {
@@ -16,6 +23,8 @@ export interface Checkout {
 export interface GitRepo {
   /** Fetches the branch into the cache and returns the commit it points at. */
   head(): Promise<string>;
+  /** Fetches every branch and tag into the cache and returns the commit `ref` (a branch, tag or SHA) names. */
+  resolve(ref: string): Promise<string>;
   /** A fresh worktree of `sha` (which a fetch brought into the cache). */
   checkout(sha: string): Promise<Checkout>;
 }
@@ -51,6 +60,12 @@ export function gitRepo(options: GitRepoOptions): GitRepo {
       await git(cache, ["fetch", "--quiet", "--no-tags", url, `+refs/heads/${options.branch}:${ref}`]);
       return (await git(cache, ["rev-parse", "--verify", `${ref}^{commit}`])).trim();
     },
+    async resolve(name) {
+      await ensureCache();
+      // A namespace of its own: the reload's branch ref above is never moved by this fetch.
+      await git(cache, ["fetch", "--quiet", "--no-tags", url, "+refs/heads/*:refs/koppel-any/heads/*", "+refs/tags/*:refs/koppel-any/tags/*"]);
+      return commitOf(cache, [`refs/koppel-any/heads/${name}`, `refs/koppel-any/tags/${name}`, name], name);
+    },
     async checkout(sha) {
       await ensureCache();
       const dir = join(`${cache.slice(0, -".git".length)}.checkouts`, `${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
@@ -66,6 +81,45 @@ export function gitRepo(options: GitRepoOptions): GitRepo {
   };
 }
 
+/**
+ * A repository on this machine used as it is (the watched mapping folder, when it is a git
+ * checkout): revisions are resolved in it and checked out beside it, never touching its work tree.
+ */
+export function localRepo(dir: string): Pick<GitRepo, "resolve" | "checkout"> & { root(): Promise<string> } {
+  const root = async () => (await git(dir, ["rev-parse", "--show-toplevel"])).trim();
+  return {
+    root,
+    async resolve(name) {
+      // A folder outside git says so, rather than "unknown revision".
+      await root();
+      return commitOf(dir, [name], name);
+    },
+    async checkout(sha) {
+      const parent = mkdtempSync(join(tmpdir(), "koppel-rev-"));
+      const checkout = join(parent, sha.slice(0, 12));
+      await git(dir, ["worktree", "add", "--detach", "--quiet", checkout, sha]);
+      return {
+        dir: checkout,
+        async release() {
+          await git(dir, ["worktree", "remove", "--force", checkout]).catch(() => undefined);
+          rmSync(parent, { recursive: true, force: true });
+          await git(dir, ["worktree", "prune"]).catch(() => undefined);
+        },
+      };
+    },
+  };
+}
+
+/** The first of `candidates` that names a commit; a name that looks like an option is refused before git sees it. */
+async function commitOf(dir: string, candidates: readonly string[], name: string): Promise<string> {
+  if (!name || name.startsWith("-")) throw new GitError(`not a git revision: ${JSON.stringify(name)}`);
+  for (const candidate of candidates) {
+    const sha = await git(dir, ["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`]).catch(() => "");
+    if (sha.trim()) return sha.trim();
+  }
+  throw new GitError(`unknown revision ${name}`);
+}
+
 async function git(dir: string, args: readonly string[]): Promise<string> {
   try {
     const { stdout } = await run("git", ["-C", dir, ...args], {
@@ -76,7 +130,7 @@ async function git(dir: string, args: readonly string[]): Promise<string> {
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new OperatorError("GIT_FAILED", `git ${args[0]}: ${(err.stderr || err.message).trim()}`);
+    throw new GitError(`git ${args[0]}: ${(err.stderr || err.message).trim()}`);
   }
 }
 

@@ -36,6 +36,10 @@ import { hookQueue } from "./queue-hooks.ts";
 import { readBootstrap } from "../../engine/config/bootstrap.ts";
 import { ConfigError, ConfigErrors } from "../../engine/errors.ts";
 import { nodeHost } from "../project-host.ts";
+import { shadowAtBoot } from "../shadow/boot.ts";
+import { createShadow, type Shadow } from "../shadow/control.ts";
+import { shadowMetrics } from "../shadow/metrics.ts";
+import { loadCandidate, shadowSource } from "../shadow/source.ts";
 
 export interface RuntimeOptions {
   /** mapping.config.yaml, absolute or relative to `cwd`. */
@@ -86,6 +90,8 @@ export interface Runtime {
   readonly metrics: Metrics;
   readonly alerter: Alerter;
   readonly retention: RetentionJob;
+  /** Shadow runs: the switch (API, CLI) and the results' store role. */
+  readonly shadow: Shadow;
   /** Graceful: stop taking webhooks, stop timers, let runs finish (or hand their jobs back), close the store. */
   stop(): Promise<void>;
 }
@@ -146,6 +152,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     return found;
   };
 
+  const shadowFrom = shadowSource(source, configFile, root);
+  const shadow = createShadow({
+    store, now, log,
+    redact: privacy.redact,
+    load: (ref) => loadCandidate(shadowFrom, ref, candidate),
+    // Within a candidate's read budget only: the live version's connectors, caps and gates included.
+    liveFind: (version) => (req) => {
+      const connector = connectors(version).get(req.connection);
+      if (!connector) throw new ConfigError("UNKNOWN_CONNECTION", `connection '${req.connection}' is not configured in this runner`);
+      return connector.find(req);
+    },
+    metrics: shadowMetrics(metrics.registry),
+  });
+
   const claimedAt = new Map<string, number>();
   const worker = createWorker({
     store, versions, connectors, now, workerId: replicaId,
@@ -171,6 +191,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (line) options.logRun!(line);
     },
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    onFinished: shadow.onFinished,
   });
   const incidents = createIncidents({ now, log, count: metrics.incident, alert: alerter.incident });
   const scheduler = createScheduler({
@@ -226,6 +247,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     reload: () => reloader.checkNow(),
     replay: (runId, current) => answerReplay(() => replayRun(registryReplayDeps(store, queue, versions, now), runId, { current })),
     metrics: () => metrics.text(),
+    shadow: { control: shadow, store },
     ...(options.dashboard === false ? {} : {
       dashboard: {
         store, now,
@@ -235,6 +257,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         connections: () => metrics.connections(),
         incidents: incidents.list,
         searchTerm: privacy.searchTerm,
+        redact: privacy.redact,
       },
     }),
   });
@@ -259,6 +282,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   worker.start();
   scheduler.start();
   await reloader.start();
+  // In the background: checking a candidate out and running its fixture cases must not hold up live.
+  const shadowBoot = shadowAtBoot(shadow, store, config().shadow, now).catch((e: unknown) => log(`shadow: ${errorLabel(e)}`));
+  // Replicas follow a candidate another one started or stopped; a lapsed `until` is noticed here too.
+  const shadowSync = setInterval(() => void shadow.sync().catch((e: unknown) => log(`shadow: ${errorLabel(e)}`)), 5_000);
+  shadowSync.unref();
   const retention = startRetention({
     store, now, replicaId,
     config: () => config().logging?.retention,
@@ -268,16 +296,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   let stopped: Promise<void> | undefined;
   return {
-    url, replicaId, store, queue, versions, worker, scheduler, reloader, metrics, alerter, retention,
+    url, replicaId, store, queue, versions, worker, scheduler, reloader, metrics, alerter, retention, shadow,
     stop() {
       stopped ??= (async () => {
         clearInterval(beat);
+        clearInterval(shadowSync);
         await retention.stop();
         server.closeIdleConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await reloader.stop();
         await scheduler.stop();
         await worker.stop({ graceMs: 10_000 });
+        await shadowBoot;
+        await shadow.idle();
         await alerter.idle();
         for (const set of connectorsBySha.values()) for (const c of set.values()) await c.close?.();
         await gates.close();

@@ -4,6 +4,7 @@ import { bearerAuth } from "./auth.ts";
 import { createDashboard } from "./dashboard/routes.tsx";
 import type { DashboardDeps } from "./dashboard/deps.ts";
 import { createSessions } from "./session.ts";
+import { createShadowApi, type ShadowDeps } from "./shadow-api.ts";
 import { createWebhookRoutes, type WebhookRouteDeps } from "./webhooks.ts";
 
 export interface ApiDeps {
@@ -20,8 +21,10 @@ export interface ApiDeps {
   reload(): Promise<unknown>;
   /** Queue a finished run again; `current` runs it on the active version instead of the one it ran. */
   replay(runId: string, current: boolean): Promise<{ status: number; body: unknown }>;
+  /** Shadow runs: /api/shadow and the dashboard's Shadow page; without it neither exists. */
+  readonly shadow?: ShadowDeps;
   /** The dashboard's reads; without them the app serves no pages (API-only tests). */
-  readonly dashboard?: Omit<DashboardDeps, "sessions" | "replay" | "reload">;
+  readonly dashboard?: Omit<DashboardDeps, "sessions" | "replay" | "reload" | "shadow">;
   /** Prometheus text for /metrics. */
   metrics?(): Promise<string>;
   /** Clock of the wrong-token limit (tests); default Date.now. */
@@ -46,6 +49,7 @@ export function createApp(deps: ApiDeps): Hono {
     const { status, body } = await deps.replay(c.req.param("id"), current);
     return c.json(body as object, status as 200);
   });
+  if (deps.shadow) api.route("/shadow", createShadowApi(deps.shadow));
   app.route("/api", api);
 
   const sessions = createSessions({ adminToken: deps.adminToken, limiter, ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}) });
@@ -58,7 +62,7 @@ export function createApp(deps: ApiDeps): Hono {
     });
   }
   if (deps.dashboard) {
-    app.route("/", createDashboard({ ...deps.dashboard, sessions, replay: deps.replay, reload: deps.reload }));
+    app.route("/", createDashboard({ ...deps.dashboard, sessions, replay: deps.replay, reload: deps.reload, ...(deps.shadow ? { shadow: deps.shadow } : {}) }));
   }
   return app;
 }

@@ -203,16 +203,28 @@ async function admit(source: string, req: WebhookRequest, deps: WebhookRouteDeps
   if (!caller.ok) return caller;
   const verified = verifyWebhook(body, headers, config, receivedAt);
   if (!verified.ok) return verified;
-  const payload = parseJson(body);
-  if (payload === NOT_JSON) return { code: "WEBHOOK_BAD_JSON", reason: "body is not valid UTF-8 JSON" };
+  const parsed = parseJson(body);
+  if (parsed === NOT_JSON) return { code: "WEBHOOK_BAD_JSON", reason: "body is not valid UTF-8 JSON" };
   if (nestsDeeperThan(body, MAX_JSON_DEPTH)) return { code: "WEBHOOK_TOO_DEEP", reason: `body nests deeper than ${MAX_JSON_DEPTH} levels` };
+  const { payload, text } = parsed;
   return {
     source,
     dedupKey: dedupKey(source, verified.eventId, payload, body),
     payload,
+    ...(storableAsReceived(text) ? { payloadJson: text } : {}),
     headers: req.storableHeaders(),
     receivedAt,
   };
+}
+
+/**
+ * The inbox keeps the body as received instead of encoding the parsed payload again, unless it
+ * has an escape: `koppel erase` finds a person by matching the stored text, and `j\u00f6rg@…` or
+ * `\/` (PHP's json_encode writes both) would hide an address that JSON.stringify writes plainly.
+ * Without escapes every character of a string value is in the text as itself.
+ */
+function storableAsReceived(text: string): boolean {
+  return !text.includes("\\");
 }
 
 /**
@@ -280,10 +292,11 @@ function isJsonType(contentType: string | undefined): boolean {
 const NOT_JSON = Symbol("not json");
 
 /** isUtf8 + toString rather than a fatal TextDecoder, which takes Node's slow ICU path. */
-function parseJson(body: Uint8Array): unknown {
+function parseJson(body: Uint8Array): { payload: unknown; text: string } | typeof NOT_JSON {
   if (!isUtf8(body)) return NOT_JSON;
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
   try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
+    return { payload: JSON.parse(text), text };
   } catch {
     return NOT_JSON;
   }

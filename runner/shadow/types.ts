@@ -1,4 +1,4 @@
-import type { EffectChange } from "../integrator/compare.ts";
+import type { EffectChange } from "../../engine/flow/compare-effects.ts";
 import type { Millis } from "../store/types.ts";
 
 /**
@@ -82,6 +82,15 @@ export interface ShadowStatus {
   readonly counts: ShadowCounts | null;
   /** Events whose shadow was not run because the shadow backlog was full (live runs never wait for shadows). */
   readonly dropped: number;
+  /** The last candidate this replica could not load (the config's, or one started elsewhere), until one loads. */
+  readonly refused?: ShadowRefusal;
+}
+
+export interface ShadowRefusal {
+  readonly ref: string;
+  /** `file:line:col CODE message` lines. */
+  readonly errors: readonly string[];
+  readonly at: Millis;
 }
 
 /**

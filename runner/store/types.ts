@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../../engine/errors.ts";
+import type { ShadowStore } from "../shadow/types.ts";
 
 /**
  * The one persistence interface of the runner: webhook ingest, scheduler, worker, API and dashboard
@@ -25,6 +26,11 @@ export interface NewEvent {
   /** Unique per source: the upstream event id, or a hash of the body. */
   readonly dedupKey: string;
   readonly payload: unknown;
+  /**
+   * `payload` as JSON text, when the caller has it already (the webhook body as received): stored
+   * as it is instead of encoding the payload again. It must parse to `payload`.
+   */
+  readonly payloadJson?: string;
   /** The subset of request headers worth keeping (never secrets). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Mapping version (git SHA) active when the event was accepted; the worker runs this one. */
@@ -216,16 +222,22 @@ export interface ClusterState {
 
 /** Privacy: payloads and runs age out; one person's data can be erased. */
 export interface Retention {
-  /** Blanks inbox payloads and run input/trace older than the cutoff, except events still queued. */
+  /**
+   * Blanks inbox payloads and run input/trace older than the cutoff, except events still queued;
+   * shadow results of that age keep their verdict but lose their (masked) field values and reason.
+   */
   purgePayloads(olderThan: Millis): Promise<{ readonly events: number; readonly runs: number; readonly ledger: number }>;
-  /** Deletes finished runs, their unqueued events and ledger entries older than the cutoff. */
+  /** Deletes finished runs, their unqueued events and ledger entries older than the cutoff, and the shadow results of runs gone. */
   purgeRuns(olderThan: Millis): Promise<{ readonly runs: number; readonly events: number; readonly ledger: number }>;
-  /** Blanks every payload, trace, input, search text and ledger result that mentions the email. */
+  /**
+   * Blanks every payload, trace, input, search text and ledger result that mentions the email, and
+   * deletes the shadow results of those runs, of every run of those events, and any that mention it.
+   */
   erasePerson(email: string): Promise<{ readonly events: number; readonly runs: number; readonly ledger: number }>;
 }
 
 /** Every role over one database, as openStore returns it. */
-export interface Store extends Inbox, RunLog, Ledger, ClusterState, Retention {
+export interface Store extends Inbox, RunLog, Ledger, ClusterState, Retention, ShadowStore {
   readonly kind: "sqlite" | "postgres";
   readonly now: () => Millis;
 

@@ -1,4 +1,5 @@
 import { executeFlow } from "../../engine/flow/execute.ts";
+import type { RunResult } from "../../engine/flow/result.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { ClaimedJob, JobQueue } from "../queue/types.ts";
 import type { Ledger, RunError, RunPatch } from "../store/types.ts";
@@ -21,6 +22,17 @@ export interface ProcessDeps {
   readonly random: () => number;
   readonly backoff?: BackoffPolicy;
   readonly redact: (payload: unknown) => unknown;
+  /** A run recorded for good (done, skipped, failed; not a retry): shadow runs start from here. Must not throw. */
+  readonly onFinished?: (run: FinishedRun) => void;
+}
+
+/** The final attempt of a run, in memory as it ran (unredacted). */
+export interface FinishedRun {
+  readonly job: ClaimedJob;
+  readonly version: MappingVersion;
+  readonly result: RunResult;
+  /** The clock the run started at. */
+  readonly startedAt: number;
 }
 
 /**
@@ -75,14 +87,20 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
 
   // The engine's own `input.select` result: evaluating it again here cost a second JSONata pass.
   const input = result.input;
+  const inputIsEvent = input !== undefined && input === job.payload;
   const record = (extra: Partial<RunRecord> = {}): RunPatch => ({
     version: version.sha,
-    input: deps.redact(input ?? null),
-    trace: deps.redact(runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...extra })),
+    input: inputIsEvent ? null : deps.redact(input ?? null),
+    trace: deps.redact(runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...(inputIsEvent ? { inputIsEvent } : {}), ...extra })),
   });
 
+  const finished = async (processed: Promise<ProcessedJob>): Promise<ProcessedJob> => {
+    const p = await processed;
+    if (p.disposition !== "lost") deps.onFinished?.({ job, version, result, startedAt: started });
+    return p;
+  };
   if (result.outcome !== "failed") {
-    return settle(result.outcome, queue.complete(job, { ...record(), status: result.outcome, error: null }, ledger.take()));
+    return finished(settle(result.outcome, queue.complete(job, { ...record(), status: result.outcome, error: null }, ledger.take())));
   }
   const error = result.error!;
   const recorded = runError(error);
@@ -96,5 +114,5 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
     const retryAt = now() + delay;
     return settle("retry", queue.retryLater(job, retryAt, recorded, record({ retryAt }), ledger.take()), { error: recorded, retryAt });
   }
-  return settle("failed", queue.fail(job, recorded, record(), ledger.take()), { error: recorded });
+  return finished(settle("failed", queue.fail(job, recorded, record(), ledger.take()), { error: recorded }));
 }

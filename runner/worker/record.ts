@@ -1,16 +1,52 @@
 import { formatPosition, UpstreamError, type KoppelError } from "../../engine/errors.ts";
-import type { RunResult } from "../../engine/flow/result.ts";
-import type { RunRecord } from "../run-record.ts";
+import type { Exchange } from "../../engine/flow/port.ts";
+import type { Effect, RunResult, TraceEntry } from "../../engine/flow/result.ts";
+import { PAYLOAD_AS_IS } from "../connectors/body-of.ts";
+import type { RunRecord, StoredRunRecord, StoredStep } from "../run-record.ts";
 import type { RunError } from "../store/types.ts";
 
-export function runRecord(result: RunResult, extra: Omit<RunRecord, "outcome" | "reason" | "steps" | "effects">): RunRecord {
+/** The run record as stored: each send's payload once, in `effects` (see StoredStep; readRunRecord reads it back). */
+export function runRecord(result: RunResult, extra: Omit<RunRecord, "outcome" | "reason" | "steps" | "effects">): StoredRunRecord {
   return {
     outcome: result.outcome,
     ...(result.reason !== undefined ? { reason: result.reason } : {}),
-    steps: result.trace,
+    steps: payloadsOnce(result.trace, result.effects),
     effects: result.effects,
     ...extra,
   };
+}
+
+/**
+ * Links each send entry to its effect. The engine pushes a send's effect before calling upstream and
+ * records the entry after, so entries meet their effects in order; a send that failed after its
+ * effect was pushed is the run's last, and takes the effect left over. An entry is linked only when
+ * its request is that very effect's payload object: nothing is dropped on a guess.
+ */
+function payloadsOnce(steps: readonly TraceEntry[], effects: readonly Effect[]): readonly StoredStep[] {
+  if (effects.length === 0) return steps;
+  let next = 0;
+  return steps.map((entry) => {
+    if (entry.kind !== "send") return entry;
+    let at = -1;
+    if (entry.status === "ok") {
+      for (let i = next; i < effects.length && at < 0; i++) if (effects[i]!.payload === entry.request) at = i;
+    } else if (entry.status === "failed" && effects[next]?.step === entry.step) {
+      at = next;
+    }
+    if (at < 0) return entry;
+    next = at + 1;
+    const { request: _inEffect, ...rest } = entry;
+    const payload = effects[at]!.payload;
+    return { ...rest, effect: at, ...(rest.exchanges ? { exchanges: rest.exchanges.map((x) => withoutBody(x, payload)) } : {}) };
+  });
+}
+
+/** A body the connector built from the payload (or sent as it is: only when it is the same object) is rebuilt when read. */
+function withoutBody(exchange: Exchange, payload: Record<string, unknown>): Exchange {
+  if (exchange.bodyOf === undefined || exchange.requestBody === undefined) return exchange;
+  if (exchange.bodyOf === PAYLOAD_AS_IS && exchange.requestBody !== payload) return exchange;
+  const { requestBody: _rebuilt, ...rest } = exchange;
+  return rest;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Ledger } from "../store/types.ts";
 import type { VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 import { LeaseKeeper } from "./lease.ts";
-import { processJob, type ConnectorSource, type ProcessedJob } from "./process.ts";
+import { processJob, type ConnectorSource, type ProcessDeps, type ProcessedJob } from "./process.ts";
 
 export type { ConnectorSource, Disposition, ProcessedJob } from "./process.ts";
 
@@ -30,6 +30,8 @@ export interface WorkerOptions {
   readonly onError?: (error: unknown, job?: ClaimedJob) => void;
   /** After each job is settled (metrics, alerts on failure). */
   readonly onProcessed?: (job: ProcessedJob) => void;
+  /** After a run's final attempt is recorded, with what it did in memory (shadow runs). */
+  readonly onFinished?: ProcessDeps["onFinished"];
 }
 
 export interface Worker {
@@ -62,6 +64,7 @@ export function createWorker(options: WorkerOptions): Worker {
     random: options.random ?? Math.random,
     redact: options.redact ?? ((payload: unknown) => payload),
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.onFinished ? { onFinished: options.onFinished } : {}),
   };
   /**
    * A busy worker claims again once a quarter of its slots are free, not for every finished job:

@@ -37,7 +37,7 @@ function runGuide(): { status: number | null; stdout: string; stderr: string } {
 describe("docs/guide.md", () => {
   it("has shell blocks for every stage of the walkthrough", () => {
     const commands = shellBlocks(GUIDE).join("\n");
-    for (const c of ["npx koppel init", "npx koppel validate", "npx koppel test --update", "npx koppel coverage", "npx koppel diff --base main", "npx koppel backtest --base main", "/api/reload"]) expect(commands).toContain(c);
+    for (const c of ["npx koppel init", "npx koppel validate", "npx koppel test --update", "npx koppel coverage", "npx koppel diff --base main", "npx koppel backtest --base main", "npx koppel shadow start", "npx koppel shadow stop", "/api/reload"]) expect(commands).toContain(c);
   });
 
   it("the mapping repository's README names the same commands the guide runs after koppel init", () => {
@@ -65,6 +65,9 @@ describe("docs/guide.md", () => {
     // The sandbox's demo orders are the real traffic here; how many arrived depends on timing.
     expect(out).toMatch(/^koppel backtest main \([0-9a-f]{7}\) → working tree$/m);
     expect(out).toMatch(/^\d+ same, \d+ different, 0 newly failing, 0 newly passing, \d+ not comparable$/m);
+    expect(out).toMatch(/^shadowing ideal-payment-type \([0-9a-f]{12}\) since .* UTC, until .* UTC, read budget 0, started by cli$/m);
+    expect(out).toMatch(/^\d+ same, \d+ different, \d+ newly failing, \d+ newly passing, \d+ not comparable, \d+ shadow failed; \d+ dropped \(backlog full\)$/m);
+    expect(out).toContain("stopped shadowing; its results stay readable");
 
     const repo = join(dir, "work/my-mappings");
     expect(readFileSync(join(repo, "koppel-diff.md"), "utf8")).toContain("| order (afas.FbSales insert) | `payload.PaTp` | `\"IDL\"` | `\"IDEAL\"` |");

@@ -5,23 +5,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../../sandbox/aspos/index.ts";
 import { openStore } from "../../runner/store/open.ts";
 import { ScratchRepo } from "../runner/integrator/scratch-repo.ts";
-import { freePort, orderWebhook, REPO, startServeProcess, startSimulators, waitFor, WEBHOOK_SECRET, type Simulators } from "../../bench/support/harness.ts";
+import { freePort, orderWebhook, REPO, startServeProcess, startSimulators, waitFor, type Simulators } from "../../bench/support/harness.ts";
 import { createTempDatabase, PG_ADMIN_URL } from "../../bench/support/postgres.ts";
 
 const run = promisify(execFile);
 const ORDER_FLOW = "mappings/orders/aspos-order-to-afas.flow.yaml";
-
-/** An order webhook whose order carries `remarks` (or none), signed like the simulator signs. */
-function webhook(number: string, remarks: string | undefined): { body: string; headers: Record<string, string> } {
-  const { body, headers } = orderWebhook(number, `evt-${number}`);
-  const event = JSON.parse(body) as { data: { object: Record<string, unknown> } };
-  if (remarks !== undefined) event.data.object.remarks = remarks;
-  const signed = JSON.stringify(event);
-  return { body: signed, headers: { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, headers["webhook-id"]!, Number(headers["webhook-timestamp"]), signed) } };
-}
 
 interface StoreUnderTest {
   readonly url: string;
@@ -89,7 +79,7 @@ describe.each([
     const runner = await startServeProcess(repo.dir, { ...sims.env, KOPPEL_STORE: store.url }, await freePort());
     const reader = await openStore(store.url);
     const send = async (number: string) => {
-      const { body, headers } = webhook(number, remarks.get(number));
+      const { body, headers } = orderWebhook(number, `evt-${number}`, Date.now(), { remarks: remarks.get(number) });
       const res = await fetch(`${runner.url}/webhooks/aspos`, { method: "POST", body, headers });
       expect(res.status).toBe(202);
     };

@@ -2,7 +2,7 @@ import type { Exchange, FindRequest, FindResult, SendRequest, SendResult } from 
 import type { Connector, PollPage } from "../types.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { deletePath } from "./delete-path.ts";
-import { toEnvelope } from "./envelope.ts";
+import { envelopeOf, toEnvelope } from "./envelope.ts";
 import { anyOfGroups } from "../any-of.ts";
 import { buildQuery, stableOrder, type GetQuery } from "./filters.ts";
 import { AfasHttp, type AfasHttpOptions } from "./http.ts";
@@ -82,7 +82,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
       return { result: given, exchanges };
     }
     const { body } = await http.call({
-      method: op === "insert" ? "POST" : "PUT", path, body: toEnvelope(connector, req.payload), action: `${op} ${connector}`, connector,
+      method: op === "insert" ? "POST" : "PUT", path, body: toEnvelope(connector, req.payload), bodyOf: envelopeOf(connector), action: `${op} ${connector}`, connector,
     }, exchanges);
     // `results` is keyed by the root object (FiEntryPar) or the connector; take whichever comes first.
     const results = (body as { results?: Record<string, unknown> } | undefined)?.results;

@@ -37,3 +37,13 @@ export function toEnvelope(connector: string, payload: Json): Json {
 export function scalarFields(payload: Json): [string, unknown][] {
   return Object.entries(payload).filter(([, v]) => v !== undefined && !isNested(v));
 }
+
+const MARK = "afas:";
+
+/** The exchange's `bodyOf` for a body built by toEnvelope(connector, payload). */
+export const envelopeOf = (connector: string): string => `${MARK}${connector}`;
+
+/** The body an exchange marked by envelopeOf sent, rebuilt from the payload; undefined for any other mark. */
+export function envelopeFromMark(bodyOf: string, payload: Json): Json | undefined {
+  return bodyOf.startsWith(MARK) ? toEnvelope(bodyOf.slice(MARK.length), payload) : undefined;
+}

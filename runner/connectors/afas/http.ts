@@ -22,6 +22,8 @@ export interface AfasCall {
   /** Already encoded, without the `?`. */
   query?: string;
   body?: unknown;
+  /** See Exchange.bodyOf. */
+  bodyOf?: string;
   /** For messages: "read Koppel_Debtors", "insert FbSales". */
   action: string;
   connector: string;
@@ -69,6 +71,7 @@ export class AfasHttp {
         method: req.method, url: `${this.baseUrl}${req.path}`, headers, what: req.action,
         ...(req.query ? { query: req.query } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
+        ...(req.bodyOf ? { bodyOf: req.bodyOf } : {}),
       }, log);
       if (answer.status >= 200 && answer.status < 300) return answer;
       throw withExchanges(httpError({

@@ -13,6 +13,8 @@ export interface ApiRequest {
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+  /** See Exchange.bodyOf. */
+  readonly bodyOf?: string;
   readonly idempotencyKey?: string;
 }
 
@@ -77,6 +79,7 @@ export class AsposHttp {
         ...(req.idempotencyKey ? { "idempotency-key": wireIdempotencyKey(req.idempotencyKey) } : {}),
       },
       ...(req.body === undefined ? {} : { body: req.body }),
+      ...(req.bodyOf ? { bodyOf: req.bodyOf } : {}),
     }, exchanges);
     if (answer.status === 401) this.tokens.invalidate(token);
     return answer;

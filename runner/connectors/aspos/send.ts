@@ -1,6 +1,7 @@
 import { ConfigError, UpstreamError } from "../../../engine/errors.ts";
 import type { Exchange, SendRequest, SendResult } from "../../../engine/flow/port.ts";
 import { hasKey } from "../../../engine/flow/record-key.ts";
+import { PAYLOAD_AS_IS } from "../body-of.ts";
 import { withExchanges } from "../http/exchanges.ts";
 import { fillPath, placeholders, type ObjectEndpoints, type WriteEndpoint } from "./endpoints.ts";
 import { valueAt } from "./filter.ts";
@@ -16,7 +17,8 @@ function split(object: string, op: string, endpoint: WriteEndpoint, payload: Rec
   const names = placeholders(endpoint.path);
   const absent = names.filter((n) => payload[n] === undefined || payload[n] === null);
   if (absent.length > 0) throw missingKey(object, op, absent);
-  const body = Object.fromEntries(Object.entries(payload).filter(([k]) => !names.includes(k)));
+  // Without path values the body is the payload object itself, which lets the run's trace keep it once.
+  const body = names.length ? Object.fromEntries(Object.entries(payload).filter(([k]) => !names.includes(k))) : payload;
   return { path: fillPath(endpoint.path, payload), body };
 }
 
@@ -49,7 +51,7 @@ async function write(
   const answer = await http.request({
     method: endpoint.method,
     path,
-    ...(endpoint.method === "DELETE" ? {} : { body }),
+    ...(endpoint.method === "DELETE" ? {} : { body, ...(body === req.payload ? { bodyOf: PAYLOAD_AS_IS } : {}) }),
     ...(endpoint.idempotent ? { idempotencyKey: req.idempotencyKey } : {}),
   }, exchanges);
   checkBatch(connection, object, endpoint, answer.body, exchanges);

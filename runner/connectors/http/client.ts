@@ -20,6 +20,8 @@ export interface HttpRequest {
   readonly body?: unknown;
   /** Keep bodies out of the exchange log (token requests carry the client secret). */
   readonly secret?: boolean;
+  /** How the body derives from the send's payload, copied onto the exchange (see Exchange.bodyOf). */
+  readonly bodyOf?: string;
   /** Names the call in a transport error's message: "read Koppel_Debtors", "POST /api/orders". */
   readonly what: string;
 }
@@ -114,7 +116,7 @@ export class HttpClient {
   async send(req: HttpRequest, exchanges: Exchange[]): Promise<HttpAnswer> {
     const { now, timeoutMs } = this.options;
     const url = withQuery(req.url, req.query);
-    const requestBody = req.secret || req.body === undefined ? {} : { requestBody: req.body };
+    const requestBody = req.secret || req.body === undefined ? {} : { requestBody: req.body, ...(req.bodyOf ? { bodyOf: req.bodyOf } : {}) };
     const started = now();
     const body = bodyText(req.body);
     const timed = performance.now();

@@ -32,6 +32,7 @@ export function Layout({ title, session, refresh, children }: LayoutProps) {
               <a href="/runs">Runs</a>
               <a href="/failed">Failed</a>
               <a href="/versions">Versions</a>
+              <a href="/shadow">Shadow</a>
               <span class="muted">{session.role}</span>
               <form class="inline" method="post" action="/logout">
                 <input type="hidden" name="csrf" value={session.csrf} />

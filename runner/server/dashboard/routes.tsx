@@ -2,13 +2,16 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { RunFilter, RunStatus } from "../../store/types.ts";
+import { createRedactor } from "../../privacy/redact.ts";
+import { readRunRecord } from "../../run-record.ts";
+import type { Run, RunFilter, RunStatus } from "../../store/types.ts";
 import type { SessionEnv } from "../session.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { Failed } from "./failed.tsx";
 import { Login } from "./login.tsx";
 import { Overview, type FlowRow } from "./overview.tsx";
 import { RunPage } from "./run.tsx";
+import { addShadowPages } from "./shadow-routes.tsx";
 import { nextPage, PERIODS, Runs, STATUSES, type RunsQuery } from "./runs.tsx";
 import { Versions } from "./versions.tsx";
 
@@ -115,14 +118,27 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     return c.html(<Versions session={c.get("session")} reload={status} state={await deps.store.versionState()} notice={notice} />);
   });
 
+  if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin });
+
   async function runPage(c: Context<SessionEnv>, id: string, notice?: string, status = 200) {
-    const run = await deps.store.getRun(id);
-    if (!run) return undefined;
+    const stored = await deps.store.getRun(id);
+    if (!stored) return undefined;
+    const run = { ...stored, input: await runInput(stored, deps) };
     const related = run.eventId ? await deps.store.listRuns({ eventId: run.eventId, limit: 50 }) : [];
     return c.html(<RunPage session={c.get("session")} run={run} related={related} {...(notice ? { notice } : {})} />, status as 200);
   }
 
   return app;
+}
+
+const defaultRedaction = createRedactor();
+
+/** What a run worked on: its own copy, or its event's payload while the inbox keeps it (RunRecord.inputIsEvent). */
+async function runInput(run: Run, deps: DashboardDeps): Promise<unknown> {
+  if (run.input !== null && run.input !== undefined) return run.input;
+  if (!run.eventId || !readRunRecord(run.trace)?.inputIsEvent) return null;
+  const payload = (await deps.store.getEvent(run.eventId))?.payload;
+  return payload === null || payload === undefined ? null : (deps.redact ?? defaultRedaction)(payload);
 }
 
 /**

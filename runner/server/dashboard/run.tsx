@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import type { Run, RunSummary } from "../../store/types.ts";
-import type { RunRecord } from "../../run-record.ts";
+import { readRunRecord, type RunRecord } from "../../run-record.ts";
 import type { Session } from "../session.ts";
 import { ErrorBox } from "./error-box.tsx";
 import { duration, json, shortSha, when } from "./format.ts";
@@ -18,7 +18,7 @@ export interface RunProps {
 const FINISHED = new Set(["done", "skipped", "failed"]);
 
 export function RunPage({ session, run, related, notice }: RunProps) {
-  const record = asRecord(run.trace);
+  const record = readRunRecord(run.trace);
   const finished = FINISHED.has(run.status);
   return (
     <Layout title={`Run ${run.flow}`} session={session} {...(finished ? {} : { refresh: 2 })}>
@@ -100,8 +100,4 @@ function Steps({ record }: { record: RunRecord }) {
       ))}
     </section>
   );
-}
-
-function asRecord(trace: unknown): RunRecord | undefined {
-  return trace && typeof trace === "object" && Array.isArray((trace as RunRecord).steps) ? (trace as RunRecord) : undefined;
 }

@@ -24,7 +24,7 @@ function* acceptOne(ctx: Ctx, event: NewEvent): Program<AcceptResult> {
       event.dedupKey,
       event.receivedAt ?? ctx.now(),
       toJson(event.headers ?? null),
-      toJson(event.payload ?? null),
+      event.payloadJson ?? toJson(event.payload ?? null),
       event.flowVersion,
       toJson(event.jobs.map((j) => j.flow)),
     ],

@@ -128,6 +128,37 @@ export const MIGRATIONS: readonly Migration[] = [
     // count ordinary retries: a job that takes its process down every time is set aside (POISONED).
     statements: (d) => [`ALTER TABLE jobs ADD COLUMN expiries ${d.int} NOT NULL DEFAULT 0`],
   },
+  {
+    version: 4,
+    // Shadow runs (runner/shadow/): at most one candidate (the row with id 1), and one result per
+    // live run and candidate. Results go with their runs at retention and erasure.
+    statements: (d) => [
+      `CREATE TABLE shadow_candidate (
+        id ${d.int} PRIMARY KEY CHECK (id = 1),
+        ref TEXT NOT NULL,
+        sha TEXT NOT NULL,
+        started_at ${d.int} NOT NULL,
+        until_at ${d.int},
+        read_budget ${d.int} NOT NULL,
+        started_by TEXT NOT NULL
+      )`,
+      `CREATE TABLE shadow_results (
+        run_id TEXT NOT NULL,
+        candidate_sha TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        live_version TEXT NOT NULL,
+        created_at ${d.int} NOT NULL,
+        verdict TEXT NOT NULL,
+        reason TEXT,
+        outcome TEXT,
+        effects TEXT NOT NULL,
+        live_reads ${d.int} NOT NULL,
+        PRIMARY KEY (run_id, candidate_sha)
+      )`,
+      `CREATE INDEX shadow_results_candidate ON shadow_results (candidate_sha, created_at, run_id)`,
+      `CREATE INDEX shadow_results_created ON shadow_results (created_at)`,
+    ],
+  },
 ];
 
 /** Applies pending migrations; the driver runs it in one transaction under its migration lock. */

@@ -31,6 +31,8 @@ export function* purgePayloads(olderThan: number): Program<{ events: number; run
     `UPDATE ledger SET result = $2 WHERE created_at < $1 AND result <> $2 AND result <> '{"erased":true}' RETURNING key`,
     [olderThan, PURGED_RESULT],
   );
+  // A shadow result's field values are masked, but still values from the same events.
+  yield* all(`UPDATE shadow_results SET effects = '[]', reason = NULL WHERE created_at < $1 AND (effects <> '[]' OR reason IS NOT NULL)`, [olderThan]);
   return { events, runs, ledger };
 }
 
@@ -38,6 +40,7 @@ export function* purgeRuns(olderThan: number): Program<{ runs: number; events: n
   const runs = yield* count(`DELETE FROM runs WHERE finished_at < $1 AND ${FINISHED} RETURNING seq`, [olderThan]);
   const events = yield* count(`DELETE FROM inbox WHERE received_at < $1 AND ${NOT_QUEUED} RETURNING seq`, [olderThan]);
   const ledger = yield* count("DELETE FROM ledger WHERE created_at < $1 RETURNING key", [olderThan]);
+  yield* all("DELETE FROM shadow_results WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = shadow_results.run_id)");
   return { runs, events, ledger };
 }
 
@@ -48,13 +51,22 @@ export function* purgeRuns(olderThan: number): Program<{ runs: number; events: n
 export function* erasePerson(email: string): Program<{ events: number; runs: number; ledger: number }> {
   const p = [likePattern(email)];
   const has = (column: string) => `lower(${column}) LIKE $1 ESCAPE '\\'`;
+  // Before the runs are blanked (afterwards they no longer mention the address). Every run of an
+  // event that mentions it goes, as privacy/erase.ts blanks every run of such an event.
+  const runMentions = `${has("input")} OR ${has("trace")} OR ${has("search_text")} OR ${has("error")}`;
+  yield* all(
+    `DELETE FROM shadow_results WHERE ${has("effects")} OR ${has("reason")} OR run_id IN (
+       SELECT id FROM runs WHERE ${runMentions}
+         OR event_id IN (SELECT event_id FROM inbox WHERE ${has("payload")} OR ${has("headers")})
+         OR event_id IN (SELECT event_id FROM runs WHERE ${runMentions}))`,
+    p,
+  );
   const events = yield* count(
     `UPDATE inbox SET payload = NULL, headers = NULL WHERE ${has("payload")} OR ${has("headers")} RETURNING seq`,
     p,
   );
   const runs = yield* count(
-    `UPDATE runs SET input = NULL, trace = NULL, search_text = NULL, error = NULL
-     WHERE ${has("input")} OR ${has("trace")} OR ${has("search_text")} OR ${has("error")} RETURNING seq`,
+    `UPDATE runs SET input = NULL, trace = NULL, search_text = NULL, error = NULL WHERE ${runMentions} RETURNING seq`,
     p,
   );
   const ledger = yield* count(`UPDATE ledger SET result = '{"erased":true}' WHERE ${has("result")} RETURNING key`, p);

@@ -105,12 +105,8 @@ export function* listRuns(filter: RunFilter = {}): Program<RunSummary[]> {
     where.push(`status IN (${placeholders(statuses.length, params.length + 1)})`);
     params.push(...statuses);
   }
-  if (filter.before) {
-    params.push(filter.before.createdAt, filter.before.id);
-    const [c, i] = [`$${params.length - 1}`, `$${params.length}`];
-    where.push(`(created_at < ${c} OR (created_at = ${c} AND id < ${i}))`);
-  }
-  params.push(Math.min(Math.max(filter.limit ?? 50, 1), 1000));
+  if (filter.before) where.push(keysetBefore(params, filter.before.createdAt, "id", filter.before.id));
+  params.push(pageSize(filter.limit));
   const rows = yield* all<RunRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM runs
      ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
@@ -119,6 +115,16 @@ export function* listRuns(filter: RunFilter = {}): Program<RunSummary[]> {
   );
   return rows.map(toSummary);
 }
+
+/** Newest first, a page after `createdAt`/`id` (the last row of the previous page): adds its parameters. */
+export function keysetBefore(params: unknown[], createdAt: number, idColumn: string, id: string): string {
+  params.push(createdAt, id);
+  const [c, i] = [`$${params.length - 1}`, `$${params.length}`];
+  return `(created_at < ${c} OR (created_at = ${c} AND ${idColumn} < ${i}))`;
+}
+
+/** Default 50, at most 1000 rows a page. */
+export const pageSize = (limit: number | undefined) => Math.min(Math.max(limit ?? 50, 1), 1000);
 
 const FINISHED = "status IN ('done', 'skipped', 'failed')";
 

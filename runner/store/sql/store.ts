@@ -7,6 +7,8 @@ import * as inbox from "./inbox.ts";
 import * as ledger from "./ledger.ts";
 import * as retention from "./retention.ts";
 import * as runs from "./runs.ts";
+import * as shadow from "./shadow.ts";
+import type { ShadowCandidate, ShadowFilter, ShadowResult } from "../../shadow/types.ts";
 
 export interface StoreOptions {
   /** Injected clock (epoch ms); tests move it by hand. */
@@ -98,6 +100,25 @@ export class SqlStore implements Store {
   }
   erasePerson(email: string) {
     return this.driver.tx(retention.erasePerson(email));
+  }
+
+  shadowCandidate(now: number) {
+    return this.driver.run(shadow.shadowCandidate(now));
+  }
+  setShadowCandidate(candidate: ShadowCandidate | null) {
+    return this.driver.tx(shadow.setShadowCandidate(candidate));
+  }
+  saveShadowResults(results: readonly ShadowResult[]) {
+    return results.length ? this.driver.tx(shadow.saveShadowResults(results)) : Promise.resolve();
+  }
+  listShadowResults(filter?: ShadowFilter) {
+    return this.driver.run(shadow.listShadowResults(filter));
+  }
+  getShadowResult(runId: string, candidateSha: string) {
+    return this.driver.run(shadow.getShadowResult(runId, candidateSha));
+  }
+  shadowCounts(candidateSha: string) {
+    return this.driver.run(shadow.shadowCounts(candidateSha));
   }
 
   close() {

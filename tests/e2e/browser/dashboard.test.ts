@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { REPO } from "../../../bench/support/harness.ts";
+import { launchChromium } from "./chromium.ts";
 import { startSystem, ADMIN_TOKEN, type System } from "./system.ts";
 
 const ARTIFACTS = join(REPO, "artifacts");
 const AFAS_TEXT = "Debiteur 30001 is geblokkeerd voor verkooporders.";
-
-function chromiumPath(): string {
-  try {
-    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("chromium is not installed: apt-get install -y chromium (.ci/run does this)");
-  }
-}
 
 /**
  * The operator's path through the dashboard in a real browser: log in, find the failed run, read
@@ -29,10 +21,7 @@ describe("dashboard in Chromium", () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     system = await startSystem();
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   }, 60_000);
   afterAll(async () => {

@@ -1,8 +1,8 @@
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
+import { signWebhook } from "../../../sandbox/aspos/index.ts";
 import { startRuntime, type Runtime, type RuntimeOptions } from "../../../runner/serve/runtime.ts";
 import type { RunSummary } from "../../../runner/store/types.ts";
-import { signWebhook } from "../../../sandbox/aspos/index.ts";
 import { ADMIN_TOKEN, orderWebhook, scratchProject, startSimulators, WEBHOOK_SECRET, type Simulators } from "../../../bench/support/harness.ts";
 
 export { ADMIN_TOKEN };
@@ -11,19 +11,23 @@ export interface System {
   readonly dir: string;
   readonly sim: Simulators;
   readonly runtime: Runtime;
-  /** Posts a signed AsPos order.created webhook to the runner (optionally for another customer); resolves with its HTTP status. */
-  postOrder(number: string, customer?: Readonly<Record<string, string>>): Promise<number>;
+  /**
+   * Posts a signed AsPos order.created webhook to the runner (optionally for another customer, or with other order fields);
+   * `encode` rewrites the JSON text before it is signed and sent (another sender's escaping, say). Resolves with its HTTP status.
+   */
+  postOrder(number: string, customer?: Readonly<Record<string, string>>, fields?: Readonly<Record<string, unknown>>, encode?: (json: string) => string): Promise<number>;
   /** Polls the store until a run matches (the worker runs in the background). */
   waitForRun(match: (run: RunSummary) => boolean, what: string): Promise<RunSummary>;
   stop(): Promise<void>;
 }
 
 /**
- * A real runtime (HTTP, worker, scheduler, reload) on a scratch copy of the mini project, talking
- * to both simulators over HTTP. `configExtra` is appended to mapping.config.yaml (alerts, logging).
+ * A real runtime (HTTP, worker, scheduler, reload) on a scratch copy of the mini project (or on
+ * `project`, a folder the test made), talking to both simulators over HTTP. `configExtra` is
+ * appended to mapping.config.yaml (alerts, logging).
  */
-export async function startSystem(options: { configExtra?: string; runtime?: Partial<RuntimeOptions> } = {}): Promise<System> {
-  const dir = scratchProject();
+export async function startSystem(options: { configExtra?: string; project?: string; runtime?: Partial<RuntimeOptions> } = {}): Promise<System> {
+  const dir = options.project ?? scratchProject();
   if (options.configExtra) appendFileSync(join(dir, "mapping.config.yaml"), `\n${options.configExtra}\n`);
   const sim = await startSimulators();
   Object.assign(process.env, sim.env);
@@ -40,15 +44,12 @@ export async function startSystem(options: { configExtra?: string; runtime?: Par
     dir,
     sim,
     runtime,
-    async postOrder(number, customer) {
+    async postOrder(number, customer, fields, encode) {
       const eventId = `evt_${number}_${++n}`;
-      let { body, headers } = orderWebhook(number, eventId);
-      if (customer) {
-        const event = JSON.parse(body) as { data: { object: { customer: unknown } } };
-        event.data.object.customer = customer;
-        body = JSON.stringify(event);
-        const ts = Number(headers["webhook-timestamp"]);
-        headers = { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, eventId, ts, body) };
+      let { body, headers } = orderWebhook(number, eventId, Date.now(), { ...fields, ...(customer ? { customer } : {}) });
+      if (encode) {
+        body = encode(body);
+        headers = { ...headers, "webhook-signature": signWebhook(WEBHOOK_SECRET, eventId, Number(headers["webhook-timestamp"]), body) };
       }
       const res = await fetch(`${runtime.url}/webhooks/aspos`, { method: "POST", headers, body });
       await res.body?.cancel();

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT, main } from "../../../runner/cli.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
 
-const COMMANDS = ["serve", "validate", "test", "diff", "backtest", "coverage", "fixture", "init", "replay", "erase", "doctor", "afas"];
+const COMMANDS = ["serve", "validate", "test", "diff", "backtest", "coverage", "fixture", "init", "shadow", "replay", "erase", "doctor", "afas"];
 
 let dir: string;
 let cwd: string;

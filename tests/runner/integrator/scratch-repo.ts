@@ -21,11 +21,15 @@ export class ScratchRepo {
     return readFileSync(join(this.dir, file), "utf8");
   }
 
+  write(file: string, text: string): void {
+    writeFileSync(join(this.dir, file), text);
+  }
+
   /** Replaces `from`, which must occur exactly once. */
   edit(file: string, from: string, to: string): void {
     const text = this.read(file);
     if (text.split(from).length !== 2) throw new Error(`${file} does not contain ${from} exactly once`);
-    writeFileSync(join(this.dir, file), text.replace(from, to));
+    this.write(file, text.replace(from, to));
   }
 
   commit(message: string): string {

@@ -57,6 +57,18 @@ describe("privacy in a running runtime", () => {
     expect((await store.getRun(lotte.id))!.trace).not.toBeNull();
   });
 
+  it("koppel erase finds an address the sender escaped (PHP's json_encode writes ö as \\u00f6)", async () => {
+    const jorg = { email: "jörg.müller@example.nl", firstName: "Jörg", lastName: "Müller" };
+    const phpStyle = (json: string) => json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    expect(await system.postOrder("W2026-880003", jorg, undefined, phpStyle)).toBe(202);
+    const run = await system.waitForRun((r) => r.status === "done" && r.searchText?.includes("W2026-880003") === true, "of Jörg done");
+
+    const code = await eraseCommand(["--email", jorg.email, "--store", `sqlite:${join(system.dir, "data", "koppel.db")}`], bufferIO());
+    expect(code).toBe(0);
+    // The inbox keeps a body as received only when it has no escapes: this one was stored as JSON.stringify writes it.
+    expect((await system.runtime.store.getEvent(run.eventId!))!.payload).toBeNull();
+  });
+
   it("a purge after the retention period leaves no payload rows, and later no runs", async () => {
     const store = system.runtime.store;
     const runs = await store.listRuns({ limit: 100 });

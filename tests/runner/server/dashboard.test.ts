@@ -5,7 +5,7 @@ import type { Connector } from "../../../runner/connectors/types.ts";
 import { createRedactor } from "../../../runner/privacy/redact.ts";
 import { createApp } from "../../../runner/server/app.ts";
 import type { Store } from "../../../runner/store/types.ts";
-import type { RunRecord } from "../../../runner/run-record.ts";
+import { readRunRecord, type RunRecord } from "../../../runner/run-record.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
 import { BASE_CONFIG, BASE_ENV, memoryHost } from "../../engine/memory-host.ts";
 import { backends } from "../store/backends.ts";
@@ -53,7 +53,7 @@ describe("dashboard", () => {
     failedId = accepted.runIds[0]!;
     const worker = world.worker({ connectors: new Map<string, Connector>([["afas", connector]]), redact: createRedactor() });
     expect(await worker.runOnce()).toMatchObject([{ runId: failedId, disposition: "failed" }]);
-    failedRecord = (await store.getRun(failedId))!.trace as RunRecord;
+    failedRecord = readRunRecord((await store.getRun(failedId))!.trace)!;
 
     app = createApp({
       adminToken: ADMIN,
@@ -130,6 +130,38 @@ describe("dashboard", () => {
     const html = await (await app.request(`/runs/${failedId}`, { headers: { cookie } })).text();
     expect(html).toContain(`POST ${afas.url}/ProfitRestServices/connectors/FbSales → 500`);
     expect(html).toContain("externalMessage");
+    // The body is stored once, as the run's effect, and shown in Profit's envelope as it was sent.
+    expect(html).toMatch(/&quot;requestBody&quot;: \{\s+&quot;FbSales&quot;: \{\s+&quot;Element&quot;/);
+    expect(html).not.toContain(CUSTOMER_EMAIL);
+  });
+
+  it("still shows a run stored before the payload was kept once (request and body in the trace itself)", async () => {
+    const { runIds } = await world.accept({ id: "e-old", type: "order.created", data: { object: { number: "W2026-000043" } } });
+    const payload = { OrNu: "W2026-000043", DbId: "OLD-SHAPE-DEBTOR" };
+    await store.updateRun(runIds[0]!, {
+      status: "done",
+      trace: {
+        outcome: "done", ms: 4, attempt: 1,
+        steps: [{ step: "order", kind: "send", status: "ok", ms: 3, request: payload, result: { OrNu: "W2026-000043" },
+          exchanges: [{ method: "POST", url: "http://afas/connectors/FbSales", status: 201, requestBody: { FbSales: { Element: { Fields: { ...payload, OldBody: "as-stored" } } } } }] }],
+        effects: [{ step: "order", send: "afas.FbSales", op: "insert", payload }],
+      },
+    });
+    const { cookie } = await login(ADMIN);
+    const html = await (await app.request(`/runs/${runIds[0]}`, { headers: { cookie } })).text();
+    expect(html).toContain("<summary>Request</summary>");
+    expect(html).toContain("OLD-SHAPE-DEBTOR");
+    expect(html).toContain("as-stored");
+  });
+
+  it("shows the event's payload, masked, as the input of a run that points at it", async () => {
+    const { runIds } = await world.accept({ id: "e-input", type: "order.created", data: { object: { number: "W2026-000044", customer: { email: CUSTOMER_EMAIL } } } });
+    await store.updateRun(runIds[0]!, { status: "done", input: null, trace: { outcome: "done", ms: 1, attempt: 1, steps: [], effects: [], inputIsEvent: true } });
+    const { cookie } = await login(ADMIN);
+    const html = await (await app.request(`/runs/${runIds[0]}`, { headers: { cookie } })).text();
+    const dataIn = html.slice(html.indexOf("<h2>Data in</h2>"));
+    expect(dataIn).toContain("W2026-000044");
+    expect(dataIn).toContain("[redacted]");
     expect(html).not.toContain(CUSTOMER_EMAIL);
   });
 

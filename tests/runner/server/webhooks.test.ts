@@ -106,6 +106,16 @@ describe("POST /webhooks/:source — accepted", () => {
     expect(refused).toEqual([]);
   });
 
+  it("hands the inbox the body as received, unless it holds an escape (then the inbox encodes the payload)", async () => {
+    const pretty = JSON.stringify({ EventId: "e-raw", Data: { name: "Jörg" } }, null, 2);
+    expect((await post("afas", pretty, afasHeaders(pretty))).status).toBe(202);
+    expect(inbox.accepted[0]?.payloadJson).toBe(pretty);
+    const escaped = '{"EventId":"e-esc","Data":{"name":"J\\u00f6rg","url":"https:\\/\\/x"}}';
+    expect((await post("afas", escaped, afasHeaders(escaped))).status).toBe(202);
+    expect(inbox.accepted[1]).toMatchObject({ payload: { Data: { name: "Jörg", url: "https://x" } } });
+    expect(inbox.accepted[1]).not.toHaveProperty("payloadJson");
+  });
+
   it("stores a signed AFAS event deduplicated on its EventId", async () => {
     const res = await post("afas", afasBody, afasHeaders());
     expect(res.status).toBe(202);

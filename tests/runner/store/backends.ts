@@ -52,7 +52,7 @@ async function adminUrl(): Promise<string> {
   );
 }
 
-const TABLES = ["inbox", "runs", "jobs", "ledger", "cursors", "reloads", "replicas", "locks"];
+const TABLES = ["inbox", "runs", "jobs", "ledger", "cursors", "reloads", "replicas", "locks", "shadow_candidate", "shadow_results"];
 
 function postgresBackend(): Backend {
   let database: Promise<{ admin: string; url: string }> | undefined;

@@ -46,6 +46,12 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect(run).toMatchObject({ eventId: result.eventId, flow: "order-to-afas", trigger: "webhook", version: "sha-1", status: "queued", attempts: 0 });
     });
 
+    it("stores the payload's JSON text as given (the webhook body as received), not encoded again", async () => {
+      // A text that differs from JSON.stringify(payload) shows which one was stored.
+      const result = await store.acceptEvent(event("1002", { payloadJson: '{ "number": "1002", "kept": "as received" }' }));
+      expect((await store.getEvent(result.eventId))?.payload).toEqual({ number: "1002", kept: "as received" });
+    });
+
     it("answers a repeated dedupKey with the first event id and stores nothing new", async () => {
       const first = await store.acceptEvent(event("1001"));
       const again = await store.acceptEvent(event("1001", { payload: { changed: true } }));

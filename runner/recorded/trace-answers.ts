@@ -28,3 +28,10 @@ function errorMock(error: Record<string, unknown>): Record<string, unknown> {
   for (const k of UPSTREAM_DETAILS) if (error[k] !== undefined) out[k] = error[k];
   return out;
 }
+
+/** What each find step asked (its filters, as the trace keeps them), per step path in call order. */
+export function readsFromTrace(steps: readonly TraceEntry[]): Record<string, unknown[]> {
+  const reads: Record<string, unknown[]> = {};
+  for (const entry of steps) if (entry.kind === "find" && entry.status === "ok") (reads[entry.step] ??= []).push(entry.request);
+  return reads;
+}

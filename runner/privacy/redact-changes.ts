@@ -1,6 +1,6 @@
 import type { Effect } from "../../engine/flow/result.ts";
-import type { Redactor } from "../privacy/redact.ts";
-import type { EffectChange, FieldChange } from "./compare.ts";
+import type { Redactor } from "./redact.ts";
+import type { EffectChange, FieldChange } from "../../engine/flow/compare-effects.ts";
 
 /**
  * The changes with every value as the activity log would show it. The comparison itself runs on
@@ -8,6 +8,8 @@ import type { EffectChange, FieldChange } from "./compare.ts";
  * each side's writes are masked as a whole, so a name found in one field is scrubbed in all.
  */
 export function redactChanges(changes: readonly EffectChange[], before: readonly Effect[], after: readonly Effect[], redact: Redactor): EffectChange[] {
+  // Most reruns change nothing: no values to show, so none to mask (masking walks every write).
+  if (changes.length === 0) return [];
   const masked = { before: redact(before) as Effect[], after: redact(after) as Effect[] };
   return changes.map((c) => {
     const b = effectByLabel(masked.before, c.effect);

@@ -1,0 +1,40 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+import type { Hono, MiddlewareHandler } from "hono";
+import type { ShadowFilter } from "../../shadow/types.ts";
+import type { SessionEnv } from "../session.ts";
+import type { ShadowDeps } from "../shadow-api.ts";
+import { SHADOW_PAGE_SIZE, shadowFilter } from "../shadow-filter.ts";
+import { withQuery } from "./format.ts";
+import { Shadow } from "./shadow.tsx";
+import { ShadowResultPage } from "./shadow-result.tsx";
+
+const STOPPED: Record<string, string> = { "1": "Stopped shadowing. The results stay below.", "0": "Nothing was being shadowed." };
+
+/** /shadow for anyone logged in; its Stop button (POST /shadow/stop) for admins, with the CSRF check of every dashboard form. */
+export function addShadowPages(app: Hono<SessionEnv>, shadow: ShadowDeps, guards: { page: MiddlewareHandler<SessionEnv>; admin: MiddlewareHandler<SessionEnv> }): void {
+  app.get("/shadow", guards.page, async (c) => {
+    const status = await shadow.control.status();
+    const query = { verdict: c.req.query("verdict"), before: c.req.query("before") };
+    const sha = status.candidate?.sha;
+    const asked = shadowFilter(query, sha);
+    // A hand-edited query shows everything with the reason, as the runs page ignores an unknown status.
+    const filter: ShadowFilter = typeof asked === "string" ? { limit: SHADOW_PAGE_SIZE, ...(sha ? { candidateSha: sha } : {}) } : asked;
+    const results = await shadow.store.listShadowResults(filter);
+    const last = results[results.length - 1];
+    const next = last && results.length === filter.limit ? withQuery("/shadow", { verdict: filter.verdict, before: `${last.createdAt}:${last.runId}` }) : undefined;
+    const notice = typeof asked === "string" ? asked : STOPPED[c.req.query("stopped") ?? ""];
+    return c.html(
+      <Shadow session={c.get("session")} status={status} results={results} {...(filter.verdict ? { verdict: filter.verdict } : {})} {...(next ? { next } : {})} {...(notice ? { notice } : {})} />,
+    );
+  });
+
+  app.get("/shadow/runs/:runId", guards.page, async (c) => {
+    const sha = c.req.query("sha") ?? (await shadow.control.status()).candidate?.sha;
+    const result = sha ? await shadow.store.getShadowResult(c.req.param("runId"), sha) : null;
+    if (!result) return c.notFound();
+    return c.html(<ShadowResultPage session={c.get("session")} result={result} />);
+  });
+
+  app.post("/shadow/stop", guards.admin, async (c) => c.redirect(`/shadow?stopped=${(await shadow.control.stop()) ? 1 : 0}`, 303));
+}

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Registry } from "prom-client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRedactor } from "../../../runner/privacy/redact.ts";
+import { shadowAtBoot } from "../../../runner/shadow/boot.ts";
+import { createShadow, type ShadowOptions } from "../../../runner/shadow/control.ts";
+import { shadowMetrics } from "../../../runner/shadow/metrics.ts";
+import type { LoadedCandidate } from "../../../runner/shadow/source.ts";
+import { openStore } from "../../../runner/store/open.ts";
+import type { Store } from "../../../runner/store/types.ts";
+import { liveRun, NOW, ORDER, ORDER_FLOW, project } from "./project.ts";
+
+const live = project();
+const changed = project({ file: ORDER_FLOW, from: "Re: remarks", to: "Re: $uppercase(remarks)" });
+/** What the repository holds: refs to SHAs, and what each SHA loads as. */
+const REFS: Record<string, string> = { feature: "f".repeat(40), main: "a".repeat(40), broken: "b".repeat(40) };
+const LOADS: Record<string, LoadedCandidate> = {
+  ["f".repeat(40)]: { ok: true, sha: "f".repeat(40), project: changed },
+  ["a".repeat(40)]: { ok: true, sha: "a".repeat(40), project: live },
+  ["b".repeat(40)]: { ok: false, errors: ["mappings/orders/aspos-order-to-afas.flow.yaml:40:11 EXPR_SYNTAX bad"] },
+};
+
+let dir: string;
+let store: Store;
+let clock: number;
+let lines: string[];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "koppel-shadow-control-"));
+  clock = NOW;
+  store = await openStore(`sqlite:${join(dir, "koppel.db")}`, { now: () => clock });
+  lines = [];
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function shadow(over: Partial<ShadowOptions> = {}) {
+  const loads: string[] = [];
+  const registry = new Registry();
+  const created = createShadow({
+    store,
+    now: () => clock,
+    redact: createRedactor(),
+    log: (line) => lines.push(line),
+    async load(ref) {
+      loads.push(ref);
+      const sha = REFS[ref] ?? ref;
+      return LOADS[sha] ?? { ok: false, errors: [`GIT_FAILED unknown revision ${ref}`] };
+    },
+    metrics: shadowMetrics(registry),
+    ...over,
+  });
+  return { shadow: created, loads, registry };
+}
+
+describe("shadow control", () => {
+  it("starts a candidate, stores it, shadows finished live runs and counts them", async () => {
+    const { shadow: s, registry } = shadow();
+    const started = await s.start({ ref: "feature", by: "api", forMs: 3_600_000 });
+    expect(started).toEqual({ ok: true, candidate: { ref: "feature", sha: "f".repeat(40), startedAt: NOW, until: NOW + 3_600_000, readBudget: 0, by: "api" } });
+    expect(await store.shadowCandidate(clock)).toEqual(started.ok && started.candidate);
+    s.onFinished(await liveRun(live, { ...ORDER, remarks: "call first" }, "r1"));
+    s.onFinished(await liveRun(live, { ...ORDER, remarks: undefined }, "r2"));
+    await s.idle();
+    expect((await store.getShadowResult("r1", "f".repeat(40)))?.verdict).toBe("different");
+    expect((await store.getShadowResult("r2", "f".repeat(40)))?.verdict).toBe("same");
+    const status = await s.status();
+    expect(status).toMatchObject({ candidate: { sha: "f".repeat(40) }, dropped: 0 });
+    expect(status.counts).toMatchObject({ same: 1, different: 1 });
+    const text = await registry.metrics();
+    expect(text).toContain('koppel_shadow_runs_total{verdict="different"} 1');
+    expect(text).toContain('koppel_shadow_runs_total{verdict="same"} 1');
+  });
+
+  it("refuses a candidate that does not load with its error lines and keeps the running one", async () => {
+    const { shadow: s } = shadow();
+    await s.start({ ref: "feature", by: "api" });
+    const refused = await s.start({ ref: "broken", by: "api" });
+    expect(refused).toEqual({ ok: false, errors: ["mappings/orders/aspos-order-to-afas.flow.yaml:40:11 EXPR_SYNTAX bad"] });
+    expect((await s.status()).candidate?.sha).toBe("f".repeat(40));
+    expect((await s.status()).refused).toMatchObject({ ref: "broken", errors: refused.ok ? [] : refused.errors });
+    s.onFinished(await liveRun(live, ORDER, "r1"));
+    await s.idle();
+    expect(await store.getShadowResult("r1", "f".repeat(40))).not.toBeNull();
+  });
+
+  it("stops: nothing more is shadowed, and a second stop says there was nothing", async () => {
+    const { shadow: s } = shadow();
+    await s.start({ ref: "feature", by: "cli" });
+    expect(await s.stop()).toBe(true);
+    s.onFinished(await liveRun(live, ORDER, "r1"));
+    await s.idle();
+    expect(await store.listShadowResults()).toEqual([]);
+    expect(await s.stop()).toBe(false);
+    expect((await s.status()).candidate).toBeNull();
+  });
+
+  it("stops by itself when its period is over", async () => {
+    const { shadow: s } = shadow();
+    await s.start({ ref: "feature", by: "api", forMs: 60_000 });
+    clock += 60_000;
+    s.onFinished(await liveRun(live, ORDER, "r1"));
+    await s.idle();
+    expect(await store.listShadowResults()).toEqual([]);
+    expect((await s.status()).candidate).toBeNull();
+  });
+
+  it("lets another replica (or a restart) follow the stored candidate, and its stop", async () => {
+    const { shadow: first } = shadow();
+    const { shadow: second, loads } = shadow();
+    await first.start({ ref: "feature", by: "api" });
+    await second.sync();
+    expect(loads).toEqual(["f".repeat(40)]);
+    second.onFinished(await liveRun(live, ORDER, "r1"));
+    await second.idle();
+    expect(await store.getShadowResult("r1", "f".repeat(40))).not.toBeNull();
+    await second.sync();
+    expect(loads).toHaveLength(1);
+    await first.stop();
+    await second.sync();
+    second.onFinished(await liveRun(live, ORDER, "r2"));
+    await second.idle();
+    expect(await store.getShadowResult("r2", "f".repeat(40))).toBeNull();
+  });
+
+  it("counts live runs dropped when the backlog is full, and the live side never waits", async () => {
+    const { shadow: s, registry } = shadow({ capacity: 2 });
+    await s.start({ ref: "feature", by: "api" });
+    const finished = await liveRun(live, ORDER, "r1");
+    for (let i = 0; i < 5; i++) s.onFinished({ ...finished, job: { ...finished.job, runId: `r${i}` } });
+    expect((await s.status()).dropped).toBe(3);
+    await s.idle();
+    expect(await store.listShadowResults()).toHaveLength(2);
+    expect(await registry.metrics()).toContain("koppel_shadow_dropped_total 3");
+  });
+
+  it("at boot, starts the config's candidate; a restart keeps it; one that does not load is reported, not fatal", async () => {
+    const { shadow: s } = shadow();
+    await shadowAtBoot(s, store, { ref: "feature", for: "24h" }, () => clock);
+    expect(await store.shadowCandidate(clock)).toMatchObject({ ref: "feature", by: "config", until: NOW + 86_400_000 });
+    clock += 1000;
+    const { shadow: restarted, loads } = shadow();
+    await shadowAtBoot(restarted, store, { ref: "feature", for: "24h" }, () => clock);
+    expect(loads).toEqual(["f".repeat(40)]);
+    expect((await store.shadowCandidate(clock))?.startedAt).toBe(NOW);
+    const { shadow: bad } = shadow();
+    await shadowAtBoot(bad, store, { ref: "broken" }, () => clock);
+    expect((await bad.status()).refused?.errors).toEqual(["mappings/orders/aspos-order-to-afas.flow.yaml:40:11 EXPR_SYNTAX bad"]);
+    expect(lines.join("\n")).toContain("candidate broken does not load");
+  });
+});

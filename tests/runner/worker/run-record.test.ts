@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProject } from "../../../engine/config/load.ts";
+import type { Exchange } from "../../../engine/flow/port.ts";
+import type { Effect, RunResult, TraceEntry } from "../../../engine/flow/result.ts";
+import { createAfasConnector } from "../../../runner/connectors/afas/index.ts";
+import { toEnvelope } from "../../../runner/connectors/afas/envelope.ts";
+import type { Connector } from "../../../runner/connectors/types.ts";
+import { createRedactor } from "../../../runner/privacy/redact.ts";
+import { readRunRecord } from "../../../runner/run-record.ts";
+import { runRecord } from "../../../runner/worker/record.ts";
+import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
+import { BASE_CONFIG, BASE_ENV, memoryHost } from "../../engine/memory-host.ts";
+import { backends } from "../store/backends.ts";
+import { orderEvent, version, World, writeProject } from "./harness.ts";
+
+const ORDER_FLOW = `flow: aspos-order-to-afas
+trigger:
+  webhook: { source: aspos, events: [order.created] }
+input:
+  select: "data.object"
+run: { key: number, maxAttempts: 1 }
+steps:
+  - id: order
+    send: afas.FbSales
+    op: insert
+    fields: { OrNu: number, DbId: "'10000'", RfCs: customer.email }
+    objects:
+      FbSalesLines:
+        each: lines
+        fields: { VaIt: "'2'", ItCd: sku, QuUn: quantity }
+`;
+
+/** How often `needle` occurs in `text`. */
+const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe("the run record keeps each send's payload once", () => {
+  let afas: RunningAfasSimulator;
+  let world: World;
+  const wire: string[] = [];
+
+  beforeAll(async () => {
+    afas = await startAfasSimulator();
+    const { project, errors } = loadProject("/project/mapping.config.yaml",
+      memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/aspos-order-to-afas.flow.yaml": ORDER_FLOW }, BASE_ENV));
+    if (!project) throw new Error(errors.map((e) => e.format()).join("\n"));
+    world = await new World(backends().find((b) => b.name === "sqlite")!).open(version("sha-one", project));
+    // The real connector, its requests seen on their way out.
+    const connector = createAfasConnector("afas", { type: "afas", baseUrl: `${afas.url}/ProfitRestServices`, token: SANDBOX_TOKEN }, {
+      fetch: async (input, init) => {
+        if (init?.method === "POST") wire.push(String(init.body));
+        return fetch(input, init);
+      },
+    });
+    const worker = world.worker({ connectors: new Map<string, Connector>([["afas", connector]]), redact: createRedactor() });
+    await world.accept({
+      id: "e1", type: "order.created",
+      data: { object: { number: "W2026-000077", customer: { email: "a.b@example.nl" }, lines: [{ sku: "200117", quantity: 3 }, { sku: "200118", quantity: 1 }] } },
+    });
+    const processed = await worker.runOnce();
+    expect(processed[0]?.error).toBeUndefined();
+    expect(processed).toMatchObject([{ disposition: "done" }]);
+  });
+  afterAll(async () => {
+    await world?.close();
+    await afas?.close();
+  });
+
+  it("stores the payload once and reads back the request and the body as sent", async () => {
+    const [run] = await world.store.listRuns({});
+    const stored = (await world.store.getRun(run!.id))!.trace;
+    const text = JSON.stringify(stored);
+    // Before: three times (the step's request, the exchange's body in Profit's envelope, the effect).
+    expect(occurrences(text, "200117")).toBe(1);
+    expect(occurrences(text, "200118")).toBe(1);
+
+    const record = readRunRecord(stored)!;
+    const [effect] = record.effects;
+    const step = record.steps.find((s) => s.step === "order")!;
+    expect(step.request).toEqual(effect!.payload);
+    const post = step.exchanges!.find((x) => x.method === "POST")!;
+    // What went out, masked as the activity log masks it.
+    expect(post.requestBody).toEqual(createRedactor()(JSON.parse(wire[0]!)));
+    expect(JSON.stringify(post.requestBody)).toContain("200117");
+    expect(post.requestBody).toEqual(toEnvelope("FbSales", effect!.payload));
+  });
+});
+
+describe("readRunRecord", () => {
+  const payload = (n: number) => ({ OrNu: `W-${n}`, FbSalesLines: [{ ItCd: `I-${n}`, QuUn: n }] });
+  const afasPost = (p: Record<string, unknown>): Exchange => ({ method: "POST", url: "/connectors/FbSales", status: 201, requestBody: toEnvelope("FbSales", p), bodyOf: "afas:FbSales" });
+  const result = (trace: TraceEntry[], effects: Effect[]): RunResult => ({ flow: "f", outcome: "failed", trace, effects });
+  /** What the store gives back: the record as JSON text, parsed. */
+  const storedAndRead = (r: RunResult) => readRunRecord(JSON.parse(JSON.stringify(runRecord(r, { ms: 1, attempt: 1 }))))!;
+
+  it("links each send of an each-loop to its own effect, and a failed last send to the effect it left", () => {
+    const [a, b, c] = [payload(1), payload(2), payload(3)];
+    const effects: Effect[] = [a, b, c].map((p) => ({ step: "lines.line", send: "afas.FbSales", op: "insert", payload: p }));
+    const refused: Exchange = { ...afasPost(c), status: 500, responseBody: { externalMessage: "nee" } };
+    const trace: TraceEntry[] = [
+      { step: "lines.line", kind: "send", status: "ok", ms: 1, request: a, result: { OrNu: "W-1" }, exchanges: [afasPost(a)] },
+      { step: "lines.line", kind: "send", status: "ok", ms: 1, request: b, result: { OrNu: "W-2" }, exchanges: [afasPost(b)], fromLedger: true },
+      { step: "lines.line", kind: "send", status: "failed", ms: 1, error: { code: "UPSTREAM_REJECTED" }, exchanges: [refused] },
+      { step: "lines", kind: "each", status: "failed", ms: 3, error: { code: "UPSTREAM_REJECTED" } },
+    ];
+    const stored = runRecord(result(trace, effects), { ms: 1, attempt: 1 });
+    expect(stored.steps.map((s) => s.effect)).toEqual([0, 1, 2, undefined]);
+    expect(stored.steps.map((s) => s.request)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(JSON.stringify(stored.steps)).not.toContain("I-");
+    // Read back, it is the record the engine produced.
+    expect(storedAndRead(result(trace, effects))).toEqual(JSON.parse(JSON.stringify({ ...stored, steps: trace })));
+  });
+
+  it("keeps a body sent as the payload only when it is that very object (an upsert that added the key is kept)", () => {
+    const p = payload(1);
+    const asIs: Exchange = { method: "POST", url: "/api/orders", status: 201, requestBody: p, bodyOf: "payload" };
+    const withKey: Exchange = { method: "PUT", url: "/api/customers/7", status: 200, requestBody: { ...p, id: 7 }, bodyOf: "payload" };
+    const trace: TraceEntry[] = [{ step: "order", kind: "send", status: "ok", ms: 1, request: p, result: {}, exchanges: [asIs, withKey] }];
+    const effects: Effect[] = [{ step: "order", send: "aspos.orders", op: "upsert", payload: p }];
+    const stored = runRecord(result(trace, effects), { ms: 1, attempt: 1 });
+    expect(stored.steps[0]!.exchanges!.map((x) => x.requestBody)).toEqual([undefined, { ...p, id: 7 }]);
+    expect(storedAndRead(result(trace, effects)).steps).toEqual(JSON.parse(JSON.stringify(trace)));
+  });
+
+  it("reads a trace stored before the payload was kept once as it is", () => {
+    const p = payload(1);
+    const old = {
+      outcome: "done", ms: 3, attempt: 1,
+      steps: [{ step: "order", kind: "send", status: "ok", ms: 2, request: p, result: { OrNu: "W-1" }, exchanges: [{ method: "POST", url: "/x", status: 201, requestBody: toEnvelope("FbSales", p) }] }],
+      effects: [{ step: "order", send: "afas.FbSales", op: "insert", payload: p }],
+    };
+    expect(readRunRecord(JSON.parse(JSON.stringify(old)))).toEqual(old);
+  });
+
+  it("reads what redaction left: masked payloads rebuild masked bodies; `payloads: none` keeps no links", () => {
+    const p = { OrNu: "W-1", EmAd: "a.b@example.nl" };
+    const trace: TraceEntry[] = [{ step: "order", kind: "send", status: "ok", ms: 1, request: p, result: {}, exchanges: [afasPost(p)] }];
+    const stored = runRecord(result(trace, [{ step: "order", send: "afas.FbSales", op: "insert", payload: p }]), { ms: 1, attempt: 1 });
+    const masked = readRunRecord(createRedactor()(stored))!;
+    expect(masked.steps[0]!.exchanges![0]!.requestBody).toEqual(toEnvelope("FbSales", { OrNu: "W-1", EmAd: "[redacted]" }));
+    const outline = readRunRecord(createRedactor({ payloads: "none" })(stored))!;
+    expect(outline.steps).toEqual([{ step: "order", kind: "send", status: "ok", ms: 1 }]);
+    expect(readRunRecord(null)).toBeUndefined();
+    expect(readRunRecord({ outcome: "done" })).toBeUndefined();
+  });
+});
+
+describe("the run keeps its input once", () => {
+  const plain = writeProject({
+    "order-to-afas": `flow: order-to-afas
+trigger:
+  webhook: { source: aspos, events: [order.created] }
+steps:
+  - id: order
+    send: afas.TestOrder
+    op: insert
+    fields: { OrNu: data.object.number }
+`,
+  });
+  let world: World | undefined;
+  afterAll(() => world?.close());
+
+  it("a flow without input.select works on the event's payload: the run points at the inbox's copy instead of storing another", async () => {
+    world = await new World(backends().find((b) => b.name === "sqlite")!).open(version("sha-1", plain));
+    const { eventId, runIds } = await world.accept(orderEvent("1001"));
+    expect(await world.worker({ redact: createRedactor() }).runOnce()).toMatchObject([{ disposition: "done" }]);
+    const run = (await world.store.getRun(runIds[0]!))!;
+    expect(run.input).toBeNull();
+    expect(readRunRecord(run.trace)?.inputIsEvent).toBe(true);
+    expect((await world.store.getEvent(eventId))?.payload).toEqual(orderEvent("1001"));
+  });
+});
