@@ -8,6 +8,7 @@ import { migrate } from "./sql/migrations.ts";
 import type { Program, Step } from "./sql/program.ts";
 import { SqlStore, type StoreOptions } from "./sql/store.ts";
 import { InternalError } from "../../engine/errors.ts";
+import { checkpointer, type Checkpointer } from "./checkpointer.ts";
 
 export const DEFAULT_SQLITE_PATH = "./data/koppel.db";
 
@@ -38,8 +39,8 @@ interface Pending {
  * under one).
  *
  * The durability of a commit is its WAL fsync, exactly what `synchronous=FULL` does inside COMMIT;
- * here the WAL is synced by `fdatasync` on libuv's thread pool instead (SQLite runs with NORMAL, which
- * already syncs the WAL before every checkpoint and the database after it), and every caller of the
+ * here the WAL is synced by `fdatasync` on libuv's thread pool instead (SQLite runs with NORMAL, and
+ * checkpoints sync the database file before the WAL may restart: checkpointer.ts), and every caller of the
  * batch resolves only after that sync returned: the webhook's 2xx, a claim's job (and so any AFAS
  * call it makes), a read, all wait for their commit to be on disk, as with FULL. What changes is only
  * that the event loop does not sit in fsync meanwhile: at lat50 commits blocked the loop ~1.7 ms
@@ -54,10 +55,11 @@ interface Pending {
  */
 export class SqliteDriver implements Driver {
   readonly dialect = sqliteDialect;
+  readonly sharesCommits = true;
   private readonly statements = new Map<string, Database.Statement>();
   private pending: Pending[] = [];
   private scheduled = false;
-  /** A commit's WAL sync is in flight; the next batch waits for it. */
+  /** A commit's WAL sync is in flight, or the WAL restarts: the next batch waits for it. */
   private syncing = false;
   /** Settles when the sync in flight (if any) has answered its callers. */
   private synced: Promise<void> = Promise.resolve();
@@ -72,6 +74,8 @@ export class SqliteDriver implements Driver {
   constructor(
     readonly db: Database.Database,
     private readonly syncWal: WalSync | null = null,
+    /** Null: SQLite checkpoints on this connection after a commit (wal_autocheckpoint). */
+    private checkpoints: Checkpointer | null = null,
   ) {
     this.savepoint = db.transaction((program: Program<unknown>) => driveSync(program, this.exec));
     this.batch = db.transaction((batch: readonly Pending[]) =>
@@ -164,10 +168,18 @@ export class SqliteDriver implements Driver {
     this.syncing = true;
     this.synced = new Promise((done) =>
       syncWal.sync((error) => {
-        this.syncing = false;
         answer(error);
-        done();
-        this.schedule();
+        const resume = () => {
+          this.syncing = false;
+          done();
+          this.schedule();
+        };
+        // Between two commits: see checkpointer.ts.
+        if (!this.checkpoints?.committed()) return resume();
+        this.checkpoints.run((ok) => {
+          if (!ok) this.checkpoints = null;
+          resume();
+        });
       }),
     );
   }
@@ -184,6 +196,8 @@ export class SqliteDriver implements Driver {
     while (this.syncing) await this.synced;
     if (this.pending.length) this.flush();
     while (this.syncing) await this.synced;
+    // The copier's connection first: the last one to close checkpoints and removes the WAL.
+    this.checkpoints?.close();
     if (this.db.open) this.db.close();
     this.syncWal?.close();
   }
@@ -229,7 +243,8 @@ export function openSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: Sto
   // waiting in fsync. See SqliteDriver.
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
-  const driver = new SqliteDriver(db, path === ":memory:" ? null : walSync(`${path}-wal`));
+  const memory = path === ":memory:";
+  const driver = new SqliteDriver(db, memory ? null : walSync(`${path}-wal`), memory ? null : checkpointer(db, path));
   const store = new SqlStore(driver, options);
   driver.txSync(migrate(sqliteDialect, store.now()));
   return store;
