@@ -167,33 +167,59 @@ export function* extend(ctx: Ctx, job: Lease, leaseMs: number): Program<boolean>
 
 /** The run's sends, kept whatever happens to its lease: they reached upstream. First writer wins. */
 function* writeLedger(ctx: Ctx, entries: readonly LedgerWrite[]): Program<void> {
-  for (const entry of entries) {
-    yield* all("INSERT INTO ledger (key, result, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING", [
-      entry.key,
-      toJson(entry.result ?? null),
-      ctx.now(),
-    ]);
+  const now = ctx.now();
+  // Chunked: a statement holds at most LEDGER_ROWS × 3 parameters, far below both databases' limits.
+  for (let from = 0; from < entries.length; from += LEDGER_ROWS) {
+    const chunk = entries.slice(from, from + LEDGER_ROWS);
+    const rows = chunk.map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(", ");
+    yield* all(
+      `INSERT INTO ledger (key, result, created_at) VALUES ${rows} ON CONFLICT (key) DO NOTHING`,
+      chunk.flatMap((e) => [e.key, toJson(e.result ?? null), now]),
+    );
   }
 }
 
+const LEDGER_ROWS = 500;
+
+/** A job to settle for good: its lease, the run's outcome, the run's sends not stored yet. */
+export interface Finish {
+  readonly job: Lease;
+  readonly run: RunPatch;
+  readonly ledger?: readonly LedgerWrite[];
+}
+
 /**
- * Complete or fail: the job row goes, the run records the outcome, the run's last sends enter the
- * ledger: one transaction per finished run (before, the ledger entry was a commit of its own).
+ * Complete or fail a batch of jobs in one transaction: the job rows go, each run records its
+ * outcome, the runs' last sends enter the ledger. One ledger insert and one delete serve the whole
+ * batch (statements per finished run: one UPDATE of its run row), so the jobs that finish in one
+ * event-loop turn cost one commit between them, and on PostgreSQL one transaction instead of one per
+ * run. Answers, per job, whether its lease still held (false: another claimer owns it now, and only
+ * the ledger entries were kept).
  */
-export function* finish(ctx: Ctx, delivery: Delivery, job: Lease, run: RunPatch, ledger: readonly LedgerWrite[] = []): Program<boolean> {
-  yield* writeLedger(ctx, ledger);
-  const row = yield* one<{ run_id: string; delivery: string | null }>(
-    "DELETE FROM jobs WHERE id = $1 AND lease = $2 AND state = 'leased' RETURNING run_id, delivery",
-    [job.id, job.lease],
+export function* finish(ctx: Ctx, delivery: Delivery, batch: readonly Finish[]): Program<boolean[]> {
+  yield* writeLedger(ctx, batch.flatMap((f) => f.ledger ?? []));
+  // `id IN` finds the rows by the unique index; the CASE keeps a row only under the lease its
+  // finisher holds (a job can be in one batch once: a lease settles once).
+  const n = batch.length;
+  const leases = batch.map((_, i) => `WHEN $${i + 1} THEN CAST($${n + i + 1} AS TEXT)`).join(" ");
+  const deleted = yield* all<{ id: string; run_id: string; delivery: string | null }>(
+    `DELETE FROM jobs WHERE id IN (${placeholders(n, 1)}) AND state = 'leased' AND lease = CASE id ${leases} END
+     RETURNING id, run_id, delivery`,
+    [...batch.map((f) => f.job.id), ...batch.map((f) => f.job.lease)],
   );
-  if (!row) return false;
+  if (!deleted.length) return batch.map(() => false);
+  const held = new Map(deleted.map((row) => [row.id, row]));
   const now = ctx.now();
-  // One write of the run row (it holds the trace, the largest value of the run): the duration is
-  // set in the same statement as the outcome.
-  const { sets, params } = patchSql({ finishedAt: now, ...run }, 3);
-  yield* all(`UPDATE runs SET duration_ms = $2 - last_started_at, ${sets.join(", ")} WHERE id = $1`, [row.run_id, now, ...params]);
-  if (row.delivery) yield* delivery.settle([row.delivery]);
-  return true;
+  for (const f of batch) {
+    const row = held.get(f.job.id);
+    if (!row) continue;
+    // One write of the run row (it holds the trace, the largest value of the run): the duration is
+    // set in the same statement as the outcome.
+    const { sets, params } = patchSql({ finishedAt: now, ...f.run }, 3);
+    yield* all(`UPDATE runs SET duration_ms = $2 - last_started_at, ${sets.join(", ")} WHERE id = $1`, [row.run_id, now, ...params]);
+  }
+  yield* delivery.settle(deleted.flatMap((row) => (row.delivery ? [row.delivery] : [])));
+  return batch.map((f) => held.has(f.job.id));
 }
 
 /** Back to ready at `at`; the job keeps its place, so later jobs with its key keep waiting. */

@@ -2,32 +2,31 @@ import type { AcceptResult, NewEvent, Store } from "./types.ts";
 import { InternalError } from "../../engine/errors.ts";
 
 export interface GroupCommitOptions {
-  /** Events per transaction at most. */
+  /** Items per transaction at most. */
   readonly maxBatch?: number;
 }
 
-interface Waiter {
-  readonly event: NewEvent;
-  readonly resolve: (result: AcceptResult) => void;
+interface Waiter<I, O> {
+  readonly item: I;
+  readonly resolve: (result: O) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /**
- * Group commit for webhook ingest: every `accept` that arrives while a transaction is being
- * committed, or in the same event-loop turn, goes into the next transaction, so an fsync is paid per
- * batch, not per request. Each caller resolves only after the transaction holding its event
- * committed, with its own result.
+ * Group commit: every item that arrives while a transaction is being committed, or in the same
+ * event-loop turn, goes into the next transaction, so a commit (and its fsync or round trips) is paid
+ * per batch, not per item. Each caller resolves only after the transaction holding its item
+ * committed, with its own result (`commit` answers one result per item, in order).
  *
  * The first commit waits for `setImmediate`, i.e. until Node has handled every socket that was
- * readable in this turn. A microtask would be too early: better-sqlite3 is synchronous, so the
- * commit would block the loop before the other requests of the turn were even parsed, and each
- * would commit alone. While a commit blocks (SQLite) or is in flight (PostgreSQL), new requests
- * queue up in the kernel or here and form the next batch: the busier, the bigger. No timer, so a
- * lone request pays no added latency.
+ * readable in this turn. A microtask would be too early: the other requests of the turn would not
+ * even be parsed yet, and each would commit alone. While a commit is in flight, new items queue up
+ * here and form the next batch: the busier, the bigger. No timer, so a lone item pays no added
+ * latency.
  */
-export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCommitOptions = {}) {
+export function batchCommits<I, O>(commit: (batch: readonly I[]) => Promise<readonly O[]>, options: GroupCommitOptions = {}) {
   const maxBatch = options.maxBatch ?? 500;
-  let waiting: Waiter[] = [];
+  let waiting: Waiter<I, O>[] = [];
   let busy = false;
 
   async function drain(): Promise<void> {
@@ -35,7 +34,7 @@ export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCo
       while (waiting.length) {
         const batch = waiting.length <= maxBatch ? waiting : waiting.slice(0, maxBatch);
         waiting = batch === waiting ? [] : waiting.slice(maxBatch);
-        await commit(batch);
+        await attempt(batch);
       }
     } finally {
       busy = false;
@@ -43,35 +42,37 @@ export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCo
   }
 
   /**
-   * One bad event (it cannot be serialised, say) fails the whole transaction; halving finds it in
+   * One bad item (it cannot be serialised, say) fails the whole transaction; halving finds it in
    * O(log n) more commits while its neighbours still commit together and are answered.
    */
-  async function commit(batch: readonly Waiter[]): Promise<void> {
-    let results: AcceptResult[];
+  async function attempt(batch: readonly Waiter<I, O>[]): Promise<void> {
+    let results: readonly O[];
     try {
-      results = await store.acceptEvents(batch.map((w) => w.event));
+      results = await commit(batch.map((w) => w.item));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       const half = Math.ceil(batch.length / 2);
-      await commit(batch.slice(0, half));
-      await commit(batch.slice(half));
+      await attempt(batch.slice(0, half));
+      await attempt(batch.slice(half));
       return;
     }
     batch.forEach((w, i) => {
-      const result = results[i];
-      if (result) w.resolve(result);
-      else w.reject(new InternalError(`group commit: the store answered ${results.length} results for ${batch.length} events`));
+      if (i < results.length) w.resolve(results[i]!);
+      else w.reject(new InternalError(`group commit: ${results.length} results for ${batch.length} items`));
     });
   }
 
-  return {
-    accept(event: NewEvent): Promise<AcceptResult> {
-      return new Promise<AcceptResult>((resolve, reject) => {
-        waiting.push({ event, resolve, reject });
-        if (busy) return;
-        busy = true;
-        setImmediate(() => void drain());
-      });
-    },
-  };
+  return (item: I): Promise<O> =>
+    new Promise<O>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      if (busy) return;
+      busy = true;
+      setImmediate(() => void drain());
+    });
+}
+
+/** Webhook ingest: accepted events share inbox transactions. */
+export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCommitOptions = {}) {
+  const accept = batchCommits<NewEvent, AcceptResult>((batch) => store.acceptEvents(batch), options);
+  return { accept };
 }

@@ -30,6 +30,7 @@ function execOn(on: Queryable): (step: Step) => Promise<unknown> {
 
 export class PostgresDriver implements Driver {
   readonly dialect = postgresDialect;
+  readonly sharesCommits = false;
 
   constructor(readonly pool: pg.Pool) {}
 

@@ -8,6 +8,7 @@ import { migrate } from "./sql/migrations.ts";
 import type { Program, Step } from "./sql/program.ts";
 import { SqlStore, type StoreOptions } from "./sql/store.ts";
 import { InternalError } from "../../engine/errors.ts";
+import { checkpointer, type Checkpointer } from "./checkpointer.ts";
 
 export const DEFAULT_SQLITE_PATH = "./data/koppel.db";
 
@@ -54,10 +55,11 @@ interface Pending {
  */
 export class SqliteDriver implements Driver {
   readonly dialect = sqliteDialect;
+  readonly sharesCommits = true;
   private readonly statements = new Map<string, Database.Statement>();
   private pending: Pending[] = [];
   private scheduled = false;
-  /** A commit's WAL sync is in flight; the next batch waits for it. */
+  /** A commit's WAL sync is in flight, or the WAL restarts: the next batch waits for it. */
   private syncing = false;
   /** Settles when the sync in flight (if any) has answered its callers. */
   private synced: Promise<void> = Promise.resolve();
@@ -72,7 +74,10 @@ export class SqliteDriver implements Driver {
   constructor(
     readonly db: Database.Database,
     private readonly syncWal: WalSync | null = null,
+    /** Null: SQLite checkpoints on this connection after a commit (wal_autocheckpoint). */
+    private checkpoints: Checkpointer | null = null,
   ) {
+    if (checkpoints) db.pragma("wal_autocheckpoint = 0");
     this.savepoint = db.transaction((program: Program<unknown>) => driveSync(program, this.exec));
     this.batch = db.transaction((batch: readonly Pending[]) =>
       batch.map((p): Outcome => {
@@ -164,12 +169,26 @@ export class SqliteDriver implements Driver {
     this.syncing = true;
     this.synced = new Promise((done) =>
       syncWal.sync((error) => {
-        this.syncing = false;
         answer(error);
-        done();
-        this.schedule();
+        this.checkpoint(() => {
+          this.syncing = false;
+          done();
+          this.schedule();
+        });
       }),
     );
+  }
+
+  /** Between two commits: the checkpoint thread may need the WAL to itself for a moment. */
+  private checkpoint(resume: () => void): void {
+    const action = this.checkpoints?.committed() ?? "none";
+    if (action === "restart") return this.checkpoints!.restart(resume);
+    if (action === "failed") {
+      // The thread is gone: SQLite's own checkpoint (on the loop, as before) keeps the WAL bounded.
+      this.checkpoints = null;
+      if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+    }
+    resume();
   }
 
   /**
@@ -184,6 +203,8 @@ export class SqliteDriver implements Driver {
     while (this.syncing) await this.synced;
     if (this.pending.length) this.flush();
     while (this.syncing) await this.synced;
+    // The thread's connection first: the last one to close checkpoints and removes the WAL.
+    await this.checkpoints?.close();
     if (this.db.open) this.db.close();
     this.syncWal?.close();
   }
@@ -229,7 +250,8 @@ export function openSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: Sto
   // waiting in fsync. See SqliteDriver.
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
-  const driver = new SqliteDriver(db, path === ":memory:" ? null : walSync(`${path}-wal`));
+  const memory = path === ":memory:";
+  const driver = new SqliteDriver(db, memory ? null : walSync(`${path}-wal`), memory ? null : checkpointer(path));
   const store = new SqlStore(driver, options);
   driver.txSync(migrate(sqliteDialect, store.now()));
   return store;

@@ -4,6 +4,11 @@ import type { Program } from "./program.ts";
 /** Runs programs against one database. */
 export interface Driver {
   readonly dialect: Dialect;
+  /**
+   * Every transaction of an event-loop turn already shares one commit (SQLite's group commit). Then
+   * callers hand their programs over at once: batching them again first would cost a turn.
+   */
+  readonly sharesCommits: boolean;
   /** Each statement commits on its own (reads, single writes). */
   run<T>(program: Program<T>): Promise<T>;
   /** All statements commit together or not at all. */

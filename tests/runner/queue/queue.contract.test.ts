@@ -28,6 +28,15 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
 
   const accept = async (...events: NewEvent[]) => (await store.acceptEvents(events)).map((r) => r.eventId);
   const payloadsOf = (jobs: { payload: unknown }[]) => jobs.map((j) => (j.payload as { number: string }).number);
+  /** The dying worker is another replica/process: it claims one job for 10 s, then its connection goes away with no release. */
+  const claimAndDie = async () => {
+    const crashedStore = await session.another();
+    const crashedQueue = await session.queue(crashedStore);
+    const [abandoned] = await crashedQueue.claim("dead", 10_000, 1);
+    await crashedQueue.close();
+    await crashedStore.close();
+    return abandoned!;
+  };
 
   it("hands an accepted job out once, with its payload, version and a counted attempt", async () => {
     const [eventId] = await accept(order("1001"));
@@ -84,12 +93,7 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
 
   it("reclaims a job after its worker died mid-run (kill -9), counting the attempt and fencing the dead lease", async () => {
     await accept(order("a1", "A"), order("a2", "A"));
-    // The dying worker is another replica/process: its connection goes away with no release.
-    const crashedStore = await session.another();
-    const crashedQueue = await session.queue(crashedStore);
-    const [abandoned] = await crashedQueue.claim("dead", 10_000, 1);
-    await crashedQueue.close();
-    await crashedStore.close();
+    const abandoned = await claimAndDie();
 
     session.clock.advance(9_999);
     expect(await queue.claim("w2", 10_000, 10)).toEqual([]);
@@ -102,6 +106,28 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(await queue.retryLater(abandoned!, 0, err)).toBe(false);
     expect(await queue.complete(reclaimed!)).toBe(true);
     expect(payloadsOf(await queue.claim("w2", 10_000, 10))).toEqual(["a2"]);
+  });
+
+  it("settles runs finishing together as one batch: each answered on its own lease, a stale one's ledger rows still kept", async () => {
+    await accept(order("a1"), order("b1"), order("c1"));
+    const stale = await claimAndDie();
+    session.clock.advance(10_000);
+    const claimed = await queue.claim("w1", 30_000, 10);
+    expect(claimed).toHaveLength(3);
+    const [b, c] = claimed.filter((j) => j.id !== stale!.id);
+    session.clock.advance(40);
+    // Same turn: one batch holding a stale lease (the reclaimed job's), a done run and a failed run.
+    const answers = await Promise.all([
+      queue.complete(b!, { trace: { n: "b" } }, [{ key: "b:order", result: { OrNu: "b" } }, { key: "b:debtor", result: { DbId: 7 } }]),
+      queue.complete(stale!, {}, [{ key: "stale:order", result: { OrNu: "stale" } }]),
+      queue.fail(c!, err, {}, [{ key: "c:order", result: { OrNu: "c" } }]),
+    ]);
+    expect(answers).toEqual([true, false, true]);
+    for (const key of ["b:order", "b:debtor", "stale:order", "c:order"]) expect(await store.ledgerGet(key)).not.toBeNull();
+    expect(await store.getRun(b!.runId)).toMatchObject({ status: "done", durationMs: 40, trace: { n: "b" } });
+    expect(await store.getRun(c!.runId)).toMatchObject({ status: "failed", error: err });
+    expect(await store.getRun(stale!.runId)).toMatchObject({ status: "running", attempts: 2 });
+    expect(await queue.depth()).toMatchObject({ leased: 1, total: 1 });
   });
 
   it("sets a job aside as POISONED when its lease expired three times, and runs the next job of its key", async () => {

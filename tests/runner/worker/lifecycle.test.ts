@@ -98,6 +98,42 @@ describe.each(backends())("worker lifecycle on $name", (backend) => {
     expect(worker.inFlight).toBe(0);
   });
 
+  it("once busy, claims again when a quarter of its slots are free, not after every finished job", async () => {
+    await open();
+    for (let n = 0; n < 12; n++) await world.accept(orderEvent(String(2000 + n)));
+    const held: (() => void)[] = [];
+    world.afas.onSend = async (req) => {
+      if (req.object === "TestDebtor") await new Promise<void>((r) => held.push(r));
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    const limits: number[] = [];
+    const queue = Object.create(world.queue, {
+      claim: { value: (w: string, ms: number, limit: number) => (limits.push(limit), world.queue.claim(w, ms, limit)) },
+    });
+    let processed = 0;
+    const worker = world.worker({ queue, concurrency: 8, idleMs: 5, onProcessed: () => processed++ });
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise((r) => setTimeout(r, 2));
+    };
+    worker.start();
+    await until(() => held.length === 8);
+    expect(limits).toEqual([8]);
+    held[0]!();
+    await until(() => processed === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    // One slot free of 8: the 7 runs in flight carry on; no claim yet.
+    expect(limits).toEqual([8]);
+    held[1]!();
+    await until(() => limits.length === 2);
+    expect(limits).toEqual([8, 2]);
+    await until(() => held.length === 10);
+    for (const release of held.splice(0)) release();
+    const rest = setInterval(() => held.splice(0).forEach((release) => release()), 2);
+    await until(() => processed === 12);
+    clearInterval(rest);
+    await worker.stop();
+  });
+
   it("stores the run's input and trace through redact", async () => {
     await open();
     const { runIds } = await world.accept(orderEvent("1001", { email: "jan@example.nl" }));
