@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { checkpointer, RESTART_FRAMES } from "../../../runner/store/checkpointer.ts";
 import { all } from "../../../runner/store/sql/program.ts";
 import { SqliteDriver, walSync } from "../../../runner/store/sqlite.ts";
+import { waitFor } from "../../../bench/support/harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "koppel-checkpoint-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,10 +57,11 @@ describe("checkpointer", () => {
   it("hands checkpoints back to SQLite when the thread cannot work", async () => {
     const { db, driver } = open("fallback.db", join(dir, "no-such-folder", "x.db"));
     await write(driver, 3);
-    // The thread's failure arrives after a commit; a later commit notices it.
-    await new Promise((r) => setTimeout(r, 500));
-    await write(driver, 2);
-    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+    // The thread's failure arrives some time after a commit started it (later on a busy machine); a later commit notices it.
+    await waitFor(async () => {
+      await write(driver, 1);
+      return db.pragma("wal_autocheckpoint", { simple: true }) === 1000;
+    }, 20_000, () => "no commit handed checkpoints back to SQLite");
     await driver.close();
   }, 30_000);
 });
