@@ -55,8 +55,15 @@ describe("leased slots in PostgreSQL", () => {
    * Whether `work` settled within a wait far longer than a loaded machine needs, yet shorter than
    * the poll or lease that would otherwise have let it through: proves what did, without timing it.
    */
-  const settlesWithin = (work: Promise<unknown>, ms: number) =>
-    Promise.race([work.then(() => "settled"), sleep(ms).then(() => "still waiting")]);
+  async function settlesWithin(work: Promise<unknown>, ms: number): Promise<string> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<string>((r) => (timer = setTimeout(() => r("still waiting"), ms)));
+    try {
+      return await Promise.race([work.then(() => "settled"), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   /** PostgreSQL's clock, the one leases are judged by. */
   const dbNow = async () => Number((await sql.query<{ now: string }>("SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS now")).rows[0]!.now);
   /** A call through `gate` that holds its slot until `release` is called; `holding` settles once it has it. */
@@ -146,7 +153,7 @@ describe("leased slots in PostgreSQL", () => {
        RETURNING lease_until`, [key]);
     let ranAt = 0;
     const call = b.gate(key, 2).run(async () => (ranAt = await dbNow()));
-    // The dead holder's lease is the only thing in the way (the 15 s default lease would be the next).
+    // Taken by B's 50 ms poll once the lease has passed: well within 10 s even on a busy machine.
     expect(await settlesWithin(call, 10_000)).toBe("settled");
     expect(ranAt).toBeGreaterThan(Number(rows[0]!.lease_until));
   }, 30_000);
@@ -175,7 +182,7 @@ describe("leased slots in PostgreSQL", () => {
   it("stops using a slot that a renewal finds taken over", async () => {
     const key = freshKey();
     const leaseMs = 3000;
-    const a = await replica("a", { leaseMs, idleMs: 600_000, pollMs: 50 });
+    const a = await replica("a", { leaseMs, idleMs: 60_000, pollMs: 50 });
     const gate = a.gate(key, 1) as LeasedSemaphore;
     const renewals: number[] = [];
     const renewed = gate.renewed.bind(gate);
