@@ -39,8 +39,8 @@ interface Pending {
  * under one).
  *
  * The durability of a commit is its WAL fsync, exactly what `synchronous=FULL` does inside COMMIT;
- * here the WAL is synced by `fdatasync` on libuv's thread pool instead (SQLite runs with NORMAL, which
- * already syncs the WAL before every checkpoint and the database after it), and every caller of the
+ * here the WAL is synced by `fdatasync` on libuv's thread pool instead (SQLite runs with NORMAL, and
+ * checkpoints sync the database file before the WAL may restart: checkpointer.ts), and every caller of the
  * batch resolves only after that sync returned: the webhook's 2xx, a claim's job (and so any AFAS
  * call it makes), a read, all wait for their commit to be on disk, as with FULL. What changes is only
  * that the event loop does not sit in fsync meanwhile: at lat50 commits blocked the loop ~1.7 ms
@@ -77,7 +77,6 @@ export class SqliteDriver implements Driver {
     /** Null: SQLite checkpoints on this connection after a commit (wal_autocheckpoint). */
     private checkpoints: Checkpointer | null = null,
   ) {
-    if (checkpoints) db.pragma("wal_autocheckpoint = 0");
     this.savepoint = db.transaction((program: Program<unknown>) => driveSync(program, this.exec));
     this.batch = db.transaction((batch: readonly Pending[]) =>
       batch.map((p): Outcome => {
@@ -170,25 +169,19 @@ export class SqliteDriver implements Driver {
     this.synced = new Promise((done) =>
       syncWal.sync((error) => {
         answer(error);
-        this.checkpoint(() => {
+        const resume = () => {
           this.syncing = false;
           done();
           this.schedule();
+        };
+        // Between two commits: see checkpointer.ts.
+        if (!this.checkpoints?.committed()) return resume();
+        this.checkpoints.run((ok) => {
+          if (!ok) this.checkpoints = null;
+          resume();
         });
       }),
     );
-  }
-
-  /** Between two commits: the checkpoint thread may need the WAL to itself for a moment. */
-  private checkpoint(resume: () => void): void {
-    const action = this.checkpoints?.committed() ?? "none";
-    if (action === "restart") return this.checkpoints!.restart(resume);
-    if (action === "failed") {
-      // The thread is gone: SQLite's own checkpoint (on the loop, as before) keeps the WAL bounded.
-      this.checkpoints = null;
-      if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
-    }
-    resume();
   }
 
   /**
@@ -203,8 +196,8 @@ export class SqliteDriver implements Driver {
     while (this.syncing) await this.synced;
     if (this.pending.length) this.flush();
     while (this.syncing) await this.synced;
-    // The thread's connection first: the last one to close checkpoints and removes the WAL.
-    await this.checkpoints?.close();
+    // The copier's connection first: the last one to close checkpoints and removes the WAL.
+    this.checkpoints?.close();
     if (this.db.open) this.db.close();
     this.syncWal?.close();
   }
@@ -251,7 +244,7 @@ export function openSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: Sto
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   const memory = path === ":memory:";
-  const driver = new SqliteDriver(db, memory ? null : walSync(`${path}-wal`), memory ? null : checkpointer(path));
+  const driver = new SqliteDriver(db, memory ? null : walSync(`${path}-wal`), memory ? null : checkpointer(db, path));
   const store = new SqlStore(driver, options);
   driver.txSync(migrate(sqliteDialect, store.now()));
   return store;
