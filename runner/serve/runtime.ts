@@ -56,6 +56,11 @@ export interface RuntimeOptions {
   readonly dashboard?: boolean;
   /** Used for alert POSTs (tests: a recording fetch); default the global fetch. */
   readonly alertFetch?: typeof fetch;
+  /**
+   * Fire schedules on their own (default true). False: nothing is polled until `scheduler.pollNow`,
+   * so a caller that counts what reaches AFAS is never joined by a clock-aligned tick.
+   */
+  readonly schedules?: boolean;
   /** How often retention purges (default hourly; the first pass runs at start). */
   readonly retentionEveryMs?: number;
   /** Overrides the config's store.url (KOPPEL_STORE); a relative SQLite path is from `cwd`, the config's from its folder. */
@@ -280,7 +285,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   beat.unref();
 
   worker.start();
-  scheduler.start();
+  if (options.schedules !== false) scheduler.start();
   await reloader.start();
   // In the background: checking a candidate out and running its fixture cases must not hold up live.
   const shadowBoot = shadowAtBoot(shadow, store, config().shadow, now, log).catch((e: unknown) => log(`shadow: ${errorLabel(e)}`));

@@ -24,7 +24,9 @@ export interface System {
 /**
  * A real runtime (HTTP, worker, scheduler, reload) on a scratch copy of the mini project (or on
  * `project`, a folder the test made), talking to both simulators over HTTP. `configExtra` is
- * appended to mapping.config.yaml (alerts, logging).
+ * appended to mapping.config.yaml (alerts, logging). Schedules fire only through `scheduler.pollNow`
+ * unless `runtime.schedules` says otherwise: the mini project's clock-aligned 5-minute poll would
+ * otherwise add runs (and failures, alerts, AFAS writes) for the simulator's seeded orders mid-test.
  */
 export async function startSystem(options: { configExtra?: string; project?: string; runtime?: Partial<RuntimeOptions> } = {}): Promise<System> {
   const dir = options.project ?? scratchProject();
@@ -37,6 +39,7 @@ export async function startSystem(options: { configExtra?: string; project?: str
     port: 0,
     adminToken: ADMIN_TOKEN,
     storeUrl: `sqlite:${join(dir, "data", "koppel.db")}`,
+    schedules: false,
     ...options.runtime,
   });
   let n = 0;

@@ -5,6 +5,7 @@ import { LeasedSemaphore } from "../../../runner/cluster/leased-semaphore.ts";
 import { SlotTable } from "../../../runner/cluster/slot-table.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import { createTempDatabase, type TempDatabase } from "../../../bench/support/postgres.ts";
+import { waitFor } from "../../../bench/support/harness.ts";
 
 /** The real table, counting the round trips made through it. */
 class CountingTable extends SlotTable {
@@ -50,6 +51,33 @@ describe("leased slots in PostgreSQL", () => {
     return gates;
   };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /**
+   * Whether `work` settled within a wait far longer than a loaded machine needs, yet shorter than
+   * the poll or lease that would otherwise have let it through: proves what did, without timing it.
+   */
+  async function settlesWithin(work: Promise<unknown>, ms: number): Promise<string> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<string>((r) => (timer = setTimeout(() => r("still waiting"), ms)));
+    try {
+      return await Promise.race([work.then(() => "settled"), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  /** PostgreSQL's clock, the one leases are judged by. */
+  const dbNow = async () => Number((await sql.query<{ now: string }>("SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS now")).rows[0]!.now);
+  /** A call through `gate` that holds its slot until `release` is called; `holding` settles once it has it. */
+  function heldCall(gate: { run<T>(w: () => Promise<T>): Promise<T> }, inside: () => void = () => undefined) {
+    let release!: () => void;
+    let holds!: () => void;
+    const holding = new Promise<void>((r) => (holds = r));
+    const done = gate.run(async () => {
+      inside();
+      holds();
+      await new Promise<void>((r) => (release = r));
+    });
+    return { holding, done, release: () => release() };
+  }
 
   /** Calls through gates, counting how many run at once across all of them. */
   function meter() {
@@ -99,57 +127,81 @@ describe("leased slots in PostgreSQL", () => {
 
   it("wakes a waiting replica by notice when a slot is freed, not by its poll", async () => {
     const key = freshKey();
-    const [a, b] = await Promise.all([replica("a"), replica("b", { pollMs: 10_000 })]);
-    const long = a.gate(key, 1).run(() => sleep(300));
-    await sleep(50);
-    const started = Date.now();
-    await b.gate(key, 1).run(async () => undefined);
-    await long;
-    // B's first try found the slot taken; it only asks again at a notice or after 10 s.
-    expect(Date.now() - started).toBeLessThan(3000);
-  });
+    const [a, b] = await Promise.all([replica("a"), replica("b", { pollMs: 600_000 })]);
+    const aGate = a.gate(key, 1) as LeasedSemaphore;
+    const long = heldCall(aGate);
+    await long.holding;
+    const wanted = new Promise<void>((r) => {
+      const onWant = aGate.onWant.bind(aGate);
+      aGate.onWant = (holder) => (onWant(holder), r());
+    });
+    const waiting = b.gate(key, 1).run(async () => undefined);
+    // B's first try found the slot taken (it says so); it only asks again at a notice or after 10 minutes.
+    await wanted;
+    long.release();
+    await long.done;
+    expect(await settlesWithin(waiting, 15_000)).toBe("settled");
+  }, 30_000);
 
   it("gives a dead replica's slots to others once their lease has passed", async () => {
     const key = freshKey();
     const b = await replica("b", { pollMs: 50 });
     // What a replica killed -9 in the middle of two calls leaves behind: both slots, leased 600 ms on.
-    await sql.query(
+    const { rows } = await sql.query<{ lease_until: string }>(
       `INSERT INTO concurrency_slots (key, slot, holder, lease_until)
-       SELECT $1, g, 'dead', (extract(epoch from clock_timestamp()) * 1000)::bigint + 600 FROM generate_series(0, 1) AS g`, [key]);
-    const started = Date.now();
-    await b.gate(key, 2).run(async () => undefined);
-    const waited = Date.now() - started;
-    expect(waited).toBeGreaterThanOrEqual(450);
-    expect(waited).toBeLessThan(5000);
-  });
+       SELECT $1, g, 'dead', (extract(epoch from clock_timestamp()) * 1000)::bigint + 600 FROM generate_series(0, 1) AS g
+       RETURNING lease_until`, [key]);
+    let ranAt = 0;
+    const call = b.gate(key, 2).run(async () => (ranAt = await dbNow()));
+    // Taken by B's 50 ms poll once the lease has passed: well within 10 s even on a busy machine.
+    expect(await settlesWithin(call, 10_000)).toBe("settled");
+    expect(ranAt).toBeGreaterThan(Number(rows[0]!.lease_until));
+  }, 30_000);
 
   it("keeps a slot through a call longer than its lease, by renewing it", async () => {
     const key = freshKey();
-    const [a, b] = await Promise.all([replica("a", { leaseMs: 300 }), replica("b", { leaseMs: 300, pollMs: 50 })]);
-    const m = meter();
-    const long = m.call(a.gate(key, 1), "a", 1200);
-    await sleep(100);
-    let bStarted = 0;
-    const other = b.gate(key, 1).run(async () => (bStarted = Date.now()));
-    const longEnded = await long.then(() => Date.now());
-    await other;
-    expect(m.max).toBe(1);
-    expect(bStarted).toBeGreaterThanOrEqual(longEnded);
-  });
+    const [a, b] = await Promise.all([replica("a", { leaseMs: 1000 }), replica("b", { leaseMs: 1000, pollMs: 50 })]);
+    let inCall = 0;
+    let most = 0;
+    const enter = () => (most = Math.max(most, ++inCall));
+    const long = heldCall(a.gate(key, 1), enter);
+    await long.holding;
+    const other = b.gate(key, 1).run(async () => {
+      enter();
+      inCall -= 1;
+    });
+    // Three leases pass during A's call (at least: a slow timer only makes it longer); without its
+    // renewals B, asking every 50 ms, would take the slot meanwhile.
+    await sleep(3000);
+    inCall -= 1;
+    long.release();
+    await Promise.all([long.done, other]);
+    expect(most).toBe(1);
+  }, 30_000);
 
   it("stops using a slot that a renewal finds taken over", async () => {
     const key = freshKey();
-    const a = await replica("a", { leaseMs: 1000, idleMs: 60_000, pollMs: 50 });
-    await a.gate(key, 1).run(() => sleep(5));
+    const leaseMs = 3000;
+    const a = await replica("a", { leaseMs, idleMs: 60_000, pollMs: 50 });
+    const gate = a.gate(key, 1) as LeasedSemaphore;
+    const renewals: number[] = [];
+    const renewed = gate.renewed.bind(gate);
+    gate.renewed = (ask, kept, sentAt) => (renewed(ask, kept, sentAt), renewals.push(sentAt));
+    const asked = Date.now();
+    await gate.run(() => sleep(5));
     expect(await held(key, "a")).toBe(1);
     // What A sees after stalling past its lease while another replica took the slot over.
-    await sql.query(`UPDATE concurrency_slots SET holder = 'b', lease_until = (extract(epoch from clock_timestamp()) * 1000)::bigint + 900 WHERE key = $1`, [key]);
-    await sleep(450); // a renewal (every 333 ms) has run; A's own lease would still be valid
-    const started = Date.now();
-    await a.gate(key, 1).run(() => sleep(5));
+    const { rows } = await sql.query<{ lease_until: string }>(
+      `UPDATE concurrency_slots SET holder = 'b', lease_until = (extract(epoch from clock_timestamp()) * 1000)::bigint + 2000 WHERE key = $1 RETURNING lease_until`, [key]);
+    const takenOver = Date.now();
+    await waitFor(() => renewals.some((at) => at >= takenOver), 10_000, () => "no renewal ran");
+    // That renewal (every second) came while A's own lease was still valid: only the renewal tells A.
+    expect(renewals.find((at) => at >= takenOver)).toBeLessThan(asked + leaseMs);
+    let ranAt = 0;
+    await gate.run(async () => (ranAt = await dbNow()));
     // Not at once on its kept-idle slot: only after B's lease ran out.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-  });
+    expect(ranAt).toBeGreaterThan(Number(rows[0]!.lease_until));
+  }, 30_000);
 
   it("shares the slots fairly between busy replicas: a newcomer gets its share from one that held them all", async () => {
     const key = freshKey();
@@ -159,32 +211,34 @@ describe("leased slots in PostgreSQL", () => {
     const busy = (r: ClusterGates, who: string) => Array.from({ length: 8 }, async () => {
       while (!stop) await m.call(r.gate(key, 4), who, 10);
     });
+    const done = (who: string) => m.done.get(who) ?? 0;
     const first = busy(a, "a");
-    await sleep(300);
-    const fromA = m.done.get("a") ?? 0;
+    await waitFor(() => done("a") >= 50, 15_000, () => "A made no calls");
+    const fromA = done("a");
     const second = busy(b, "b");
-    await sleep(1500);
+    // Shares over a number of calls, not a stretch of wall-clock time: a stalled machine only slows both.
+    await waitFor(() => done("a") - fromA + done("b") >= 300, 30_000, () => `only ${done("a") - fromA} + ${done("b")} calls`);
     stop = true;
     await Promise.all([...first, ...second]);
-    const aLater = m.done.get("a")! - fromA;
-    const bLater = m.done.get("b")!;
+    const aLater = done("a") - fromA;
+    const bLater = done("b");
     expect(m.max).toBe(4);
     // Equal shares (2 + 2 slots) would split the calls evenly; allow for the hand-over at the start.
     expect(bLater / (aLater + bLater)).toBeGreaterThan(0.35);
     expect(aLater / (aLater + bLater)).toBeGreaterThan(0.35);
-  });
+  }, 60_000);
 
   it("gives its slots back on close, so others need not wait for the lease", async () => {
     const key = freshKey();
-    const [a, b] = await Promise.all([replica("a", { idleMs: 60_000 }), replica("b", { pollMs: 10_000 })]);
+    const [a, b] = await Promise.all([replica("a", { idleMs: 60_000 }), replica("b", { pollMs: 600_000 })]);
     await Promise.all(Array.from({ length: 3 }, () => a.gate(key, 3).run(() => sleep(20))));
     expect(await held(key, "a")).toBe(3);
     await a.close();
     expect(await held(key, "a")).toBe(0);
-    const started = Date.now();
-    await Promise.all(Array.from({ length: 3 }, () => b.gate(key, 3).run(() => sleep(20))));
-    expect(Date.now() - started).toBeLessThan(2000);
-  });
+    const calls = Promise.all(Array.from({ length: 3 }, () => b.gate(key, 3).run(() => sleep(20))));
+    // Well inside A's 15 s lease: the slots were free, not merely expired.
+    expect(await settlesWithin(calls, 10_000)).toBe("settled");
+  }, 30_000);
 
   async function held(key: string, holder: string): Promise<number> {
     const { rows } = await sql.query<{ n: string }>("SELECT count(*) AS n FROM concurrency_slots WHERE key = $1 AND holder = $2", [key, holder]);

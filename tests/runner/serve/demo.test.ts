@@ -31,9 +31,8 @@ beforeAll(async () => {
   Object.assign(process.env, sandbox.env);
   runtime = await startRuntime({
     configPath: join(dir, "mapping.config.yaml"), port: 0, adminToken: "demo-test", storeUrl: `sqlite:${join(dir, "data/koppel.db")}`,
-    logRun: (line) => runLines.push(line), backoff: { baseMs: 50, capMs: 200, maxRetryAfterMs: 500 },
+    logRun: (line) => runLines.push(line), backoff: { baseMs: 50, capMs: 200, maxRetryAfterMs: 500 }, schedules: false,
   });
-  await runtime.scheduler.stop();
   sandbox.subscribe(runtime.url);
 }, 30_000);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSystem, ADMIN_TOKEN, type System } from "../../e2e/browser/system.ts";
 import { signWebhook } from "../../../sandbox/aspos/index.ts";
-import { orderWebhook, WEBHOOK_SECRET } from "../../../bench/support/harness.ts";
+import { orderWebhook, waitFor, WEBHOOK_SECRET } from "../../../bench/support/harness.ts";
 import { startReceiver, type Receiver } from "../alerts/receiver.ts";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -77,7 +77,7 @@ describe("failures outside a run are not silent", () => {
     queue.complete = () => Promise.reject(new RangeError("Invalid regular expression: /sanne@bakkerij.nl|Sanne Berg/: Regular expression too large"));
     try {
       expect(await system.postOrder("W2026-900003")).toBe(202);
-      for (let i = 0; i < 100 && !lines.some((l) => l.startsWith("worker: ")); i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => lines.some((l) => l.startsWith("worker: ")), 15_000, () => "no worker error was logged");
     } finally {
       queue.complete = original;
     }

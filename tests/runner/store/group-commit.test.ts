@@ -36,13 +36,23 @@ describe("groupCommit", () => {
   it("gathers requests from separate macrotasks of one event-loop turn", async () => {
     const store = recordingStore();
     const gc = groupCommit(store);
-    // Like three sockets readable in one poll phase: each request is its own callback.
+    // Like three sockets readable in one poll phase: each request is its own callback, and Node runs
+    // the microtasks between callbacks (the marks show it). Immediates queued together run in one
+    // check phase for certain; 0 ms timers may straddle a clock tick on a loaded machine and split.
+    const seen: string[] = [];
     const accepted = await new Promise<Promise<AcceptResult>[]>((resolve) => {
       const all: Promise<AcceptResult>[] = [];
-      for (const k of ["a", "b", "c"]) setTimeout(() => all.push(gc.accept(ev(k))), 0);
-      setTimeout(() => resolve(all), 0);
+      for (const k of ["a", "b", "c"]) {
+        setImmediate(() => {
+          all.push(gc.accept(ev(k)));
+          seen.push(k);
+          queueMicrotask(() => seen.push(`${k} microtasks`));
+        });
+      }
+      setImmediate(() => resolve(all));
     });
     await Promise.all(accepted);
+    expect(seen).toEqual(["a", "a microtasks", "b", "b microtasks", "c", "c microtasks"]);
     expect(store.batches).toEqual([["a", "b", "c"]]);
   });
 
