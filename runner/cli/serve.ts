@@ -2,6 +2,7 @@ import { KoppelError } from "../../engine/errors.ts";
 import { startRuntime } from "../serve/runtime.ts";
 import { generateToken } from "../server/session.ts";
 import { CONNECTION_ENV } from "../serve/connection-env.ts";
+import { limitHeapGrowth } from "../serve/heap-growth.ts";
 import type { Sandbox } from "../serve/sandbox.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -50,6 +51,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     return 1;
   }
 
+  limitHeapGrowth();
   let sandbox: Sandbox | undefined;
   if (sandboxMode) {
     // Loaded only here: a production `serve` never loads the simulators.
