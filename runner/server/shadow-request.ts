@@ -1,3 +1,4 @@
+import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import type { ShadowStart } from "../shadow/types.ts";
 import { parseDuration } from "../time/duration.ts";
 
@@ -9,8 +10,11 @@ export interface ShadowRequestProblem {
 
 const KEYS = ["ref", "for", "readBudget", "by"];
 const STARTERS = ["api", "cli"];
-/** The most live reads per run a candidate may make: the same bound as the config schema's shadow.readBudget. */
-export const MAX_READ_BUDGET = 10;
+/** The config schema's `shadow` key is the one definition of a start: the API and CLI keep to its bounds. */
+const SHADOW = configSchema.properties.shadow.properties;
+/** The most live reads per run a candidate may make. */
+export const MAX_READ_BUDGET: number = SHADOW.readBudget.maximum;
+const FOR_PATTERN = new RegExp(SHADOW.for.pattern);
 
 /**
  * The body of POST /api/shadow: `{ref, for?: "24h", readBudget?: n, by?: "cli"}`. The ref goes to
@@ -27,12 +31,10 @@ export function parseShadowRequest(body: unknown): ShadowStart | ShadowRequestPr
   if (ref.length > 255 || ref.startsWith("-") || /[\s\u0000-\u001f\u007f]/.test(ref)) return { field: "ref", reason: `"${ref.slice(0, 80)}" is not a git ref` };
   let forMs: number | undefined;
   if (fields.for !== undefined) {
-    if (typeof fields.for !== "string") return { field: "for", reason: 'for takes a duration like "24h"' };
-    try {
-      forMs = parseDuration(fields.for);
-    } catch (e) {
-      return { field: "for", reason: (e as Error).message };
+    if (typeof fields.for !== "string" || !FOR_PATTERN.test(fields.for)) {
+      return { field: "for", reason: `for takes a whole number of minutes, hours or days like "30m", "24h" or "7d" (got ${JSON.stringify(fields.for)})` };
     }
+    forMs = parseDuration(fields.for);
   }
   if (readBudget !== undefined && !(typeof readBudget === "number" && Number.isInteger(readBudget) && readBudget >= 0 && readBudget <= MAX_READ_BUDGET)) {
     return { field: "readBudget", reason: `readBudget takes a whole number of live reads per run, 0 to ${MAX_READ_BUDGET} (got ${JSON.stringify(readBudget)})` };
