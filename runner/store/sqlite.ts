@@ -237,6 +237,13 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
 export function openSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: StoreOptions = {}): SqlStore {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // Page geometry, by the peers lat0 benchmark (A/B in one session, store batch time per order):
+  // 2 KB pages instead of 4 KB cut it ~10 % (0.63 → 0.55–0.57 ms): every order dirties one random
+  // leaf of the dedup-key index, and each commit writes whole pages to the WAL. Only a new database
+  // takes the size; an existing one keeps its own. An 8 MB page cache instead of 2 MB lowered peak
+  // RSS (148 → 135 MB) rather than raising it: fewer pages evicted and allocated again.
+  db.pragma("page_size = 2048");
+  db.pragma("cache_size = -8000");
   db.pragma("journal_mode = WAL");
   // NORMAL plus the driver's own WAL fdatasync after every commit, before any caller is answered:
   // the durability of FULL (a 2xx means the event survives power loss) without the event loop

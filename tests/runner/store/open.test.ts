@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +25,25 @@ describe("openStore", () => {
       // NORMAL: SQLite leaves the commit's fsync to the driver (tests/runner/store/sqlite-driver.test.ts).
       expect(db.pragma("synchronous", { simple: true })).toBe(1);
       expect(Number(db.pragma("busy_timeout", { simple: true }))).toBeGreaterThan(0);
+      expect(db.pragma("page_size", { simple: true })).toBe(2048);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("leaves an existing SQLite database at the page size it was made with, and its data readable", async () => {
+    const path = join(dir, "old-4k.db");
+    const old = new Database(path);
+    old.pragma("page_size = 4096");
+    old.pragma("journal_mode = WAL");
+    old.exec("CREATE TABLE keep (v TEXT); INSERT INTO keep VALUES ('before')");
+    old.close();
+    const store = await openStore(`sqlite:${path}`);
+    try {
+      const db = ((store as SqlStore).driver as SqliteDriver).db;
+      expect(db.pragma("page_size", { simple: true })).toBe(4096);
+      expect(db.prepare("SELECT v FROM keep").get()).toEqual({ v: "before" });
+      expect(await store.listRuns()).toEqual([]);
     } finally {
       await store.close();
     }
