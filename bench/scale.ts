@@ -70,6 +70,8 @@ interface Sample {
   readonly drainPerSecond: number;
   readonly callsPerRun: number;
   readonly maxInFlight: number;
+  /** AFAS calls in flight on average from the first webhook to the last run done: how busy the cap kept AFAS. */
+  readonly avgInFlight: number;
   readonly failed: number;
 }
 
@@ -103,6 +105,12 @@ async function measure(setup: Setup, label: string, count = runs): Promise<Sampl
   const callsBefore = afas.requests;
   afas.maxInFlight = afas.inFlight;
   const from = Date.now() - 1;
+  let busy = 0;
+  let ticks = 0;
+  const sampler = setInterval(() => {
+    busy += afas.inFlight;
+    ticks++;
+  }, 5);
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: SENDERS }, async () => {
@@ -117,10 +125,26 @@ async function measure(setup: Setup, label: string, count = runs): Promise<Sampl
   const doneAtIngest = done.count;
   await waitFor(async () => (done = await finished(setup.store!, from)).count >= count, 300_000, () => `${setup.name}: ${done.count}/${count} runs finished`);
   const t1 = performance.now();
+  clearInterval(sampler);
   return {
+    avgInFlight: ticks ? busy / ticks : 0,
     runsPerSecond: count / ((t1 - t0) / 1000),
     drainPerSecond: (count - doneAtIngest) / ((t1 - tIngested) / 1000),
     callsPerRun: (afas.requests - callsBefore) / count, maxInFlight: afas.maxInFlight, failed: done.failed };
+}
+
+/** Failed runs of the bench flow by error code, each with its first message. */
+async function failureSummary(store: Store): Promise<string> {
+  const failed = (await store.listRuns({ status: "failed", limit: 1000 })).filter((r) => r.flow === FLOW);
+  const byCode = new Map<string, { n: number; message: string }>();
+  for (const run of failed) {
+    const full = await store.getRun(run.id);
+    const code = full?.error?.code ?? "?";
+    const entry = byCode.get(code) ?? { n: 0, message: full?.error?.message ?? "" };
+    entry.n++;
+    byCode.set(code, entry);
+  }
+  return [...byCode].map(([code, { n, message }]) => `${code} ×${n} (${message.slice(0, 160)})`).join("; ");
 }
 
 function median(xs: readonly number[]): number {
@@ -148,8 +172,9 @@ try {
 
   console.log(`End to end, webhook → run done: ${runs} orders per batch, AFAS latency ${latencyMs} ms per call, ` +
     `maxParallel ${maxParallel} per AFAS environment (cluster-wide), ${rounds} interleaved rounds (medians)`);
-  console.log("setup               runs/s  AFAS calls/run  max AFAS in flight  C/L bound runs/s  ratio  8-call env bound  ratio  after-ingest runs/s  ratio to C/L");
+  console.log("setup               runs/s  AFAS calls/run  max AFAS in flight  avg in flight  C/L bound runs/s  ratio  8-call env bound  ratio  after-ingest runs/s  ratio to C/L");
   const base = median(samples.get(setups[1]!)!.map((x) => x.runsPerSecond));
+  const failures = new Map<string, string>();
   for (const setup of setups) {
     const xs = samples.get(setup)!;
     const rate = median(xs.map((x) => x.runsPerSecond));
@@ -159,13 +184,17 @@ try {
     const capBound = maxParallel / seconds;
     const envBound = AFAS_ENVIRONMENT_CAP / seconds;
     const failed = xs.reduce((n, x) => n + x.failed, 0);
+    if (failed) failures.set(setup.name, await failureSummary(setup.store!));
     console.log(
       `${setup.name.padEnd(18)} ${rate.toFixed(1).padStart(7)} ${k.toFixed(2).padStart(15)} ${String(Math.max(...xs.map((x) => x.maxInFlight))).padStart(19)}` +
+      ` ${median(xs.map((x) => x.avgInFlight)).toFixed(2).padStart(14)}` +
       ` ${capBound.toFixed(1).padStart(17)} ${(rate / capBound).toFixed(2).padStart(6)} ${envBound.toFixed(1).padStart(17)} ${(rate / envBound).toFixed(2).padStart(6)}` +
       ` ${drain.toFixed(1).padStart(20)} ${(drain / capBound).toFixed(2).padStart(13)}` +
       (failed ? `   (${failed} runs failed)` : ""),
     );
   }
+  // A failed run is a finding, not noise: say what failed, so a cap or lease fault is not read as a slow run.
+  for (const [name, summary] of failures) console.log(`${name}: failed runs by code: ${summary}`);
   const maxInFlight = Math.max(...setups.flatMap((setup) => samples.get(setup)!.map((x) => x.maxInFlight)));
   console.log(`cluster-wide maximum of AFAS calls in flight: ${maxInFlight} (cap ${maxParallel}: ${maxInFlight <= maxParallel ? "held" : "EXCEEDED"})`);
   const perRound = (n: number) => samples.get(setups[n]!)!.map((x, r) => x.runsPerSecond / samples.get(setups[1]!)!.at(r)!.runsPerSecond);
