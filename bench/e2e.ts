@@ -4,7 +4,7 @@
  * hand-written mapper that POSTs straight to AFAS (bench/e2e/handwritten.ts), both facing the same
  * fake AFAS and the same load in the same run, with AFAS answering at once (lat0) and after 50 ms.
  *
- *   npx tsx bench/e2e.ts [--orders 2000] [--warmup 500] [--concurrency 32] [--latencies 0,50] [--shadow]
+ *   npx tsx bench/e2e.ts [--orders 2000] [--warmup 500] [--concurrency 32] [--latencies 0,50] [--shadow] [--cpu-prof DIR]
  *
  * `--shadow` adds a third system: Koppel with a shadow candidate active (the config's `shadow:`, a
  * commit changing one field mapping), so every order also runs through the candidate off the live
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "32" },
     latencies: { type: "string", default: "0,50" },
     shadow: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
   },
 });
 const ORDERS = Number(values.orders);
@@ -129,7 +130,9 @@ async function freePort(): Promise<number> {
 async function startKoppel(afasUrl: string, config = join(ROOT, "bench/fixtures/e2e/mapping.config.yaml"), name = "koppel", ready = (_stderr: string) => true): Promise<System> {
   const dir = mkdtempSync(join(tmpdir(), "koppel-bench-e2e-"));
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, "bin/koppel.js"), "serve", "--config", config, "--port", String(port), "--host", "127.0.0.1"], {
+  // --cpu-prof DIR: each Koppel process writes a V8 CPU profile there when it stops (performance work starts from one).
+  const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, "bin/koppel.js"), "serve", "--config", config, "--port", String(port), "--host", "127.0.0.1"], {
     env: { ...process.env, BENCH_AFAS_URL: afasUrl, BENCH_AFAS_TOKEN: TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "koppel.db")}`, KOPPEL_ADMIN_TOKEN: ADMIN_TOKEN },
     stdio: ["ignore", "ignore", "pipe"],
   });
