@@ -45,6 +45,8 @@ export type ShadowCounts = Record<ShadowVerdict, number>;
 
 export interface ShadowFilter {
   readonly candidateSha?: string;
+  /** One live run's results, one per candidate that shadowed it. */
+  readonly runId?: string;
   readonly verdict?: ShadowVerdict;
   readonly flow?: string;
   readonly limit?: number;

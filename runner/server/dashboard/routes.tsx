@@ -125,7 +125,8 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     if (!stored) return undefined;
     const run = { ...stored, input: await runInput(stored, deps) };
     const related = run.eventId ? await deps.store.listRuns({ eventId: run.eventId, limit: 50 }) : [];
-    return c.html(<RunPage session={c.get("session")} run={run} related={related} {...(notice ? { notice } : {})} />, status as 200);
+    const shadows = deps.shadow ? await deps.shadow.store.listShadowResults({ runId: id, limit: 10 }) : [];
+    return c.html(<RunPage session={c.get("session")} run={run} related={related} shadows={shadows} {...(notice ? { notice } : {})} />, status as 200);
   }
 
   return app;

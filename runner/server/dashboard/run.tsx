@@ -1,23 +1,27 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
+import type { ShadowResult } from "../../store/shadow-types.ts";
 import type { Run, RunSummary } from "../../store/types.ts";
 import { readRunRecord, type RunRecord } from "../../run-record.ts";
 import type { Session } from "../session.ts";
 import { ErrorBox } from "./error-box.tsx";
 import { duration, json, shortSha, when } from "./format.ts";
 import { AdminForm, Layout, Status } from "./layout.tsx";
+import { differences, resultHref, Verdict } from "./shadow.tsx";
 
 export interface RunProps {
   readonly session: Session;
   readonly run: Run;
   /** Other runs of the same event (earlier attempts replayed, later replays). */
   readonly related: readonly RunSummary[];
+  /** What shadow candidates did with this run's event, newest first. */
+  readonly shadows?: readonly ShadowResult[];
   readonly notice?: string;
 }
 
 const FINISHED = new Set(["done", "skipped", "failed"]);
 
-export function RunPage({ session, run, related, notice }: RunProps) {
+export function RunPage({ session, run, related, shadows = [], notice }: RunProps) {
   const record = readRunRecord(run.trace);
   const finished = FINISHED.has(run.status);
   return (
@@ -63,6 +67,18 @@ export function RunPage({ session, run, related, notice }: RunProps) {
               <pre>{json(e.payload)}</pre>
             </details>
           ))}
+        </>
+      ) : null}
+      {shadows.length ? (
+        <>
+          <h2>Shadow results</h2>
+          <ul data-testid="shadow-results">
+            {shadows.map((r) => (
+              <li>
+                <span class="mono">{shortSha(r.candidateSha)}</span> <Verdict verdict={r.verdict} /> <a href={resultHref(r)}>{differences(r)}</a>
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
       {related.length > 1 ? (

@@ -134,7 +134,7 @@ export function resultHref(r: Pick<ShadowResult, "runId" | "candidateSha">): str
   return withQuery(`/shadow/runs/${encodeURIComponent(r.runId)}`, { sha: r.candidateSha });
 }
 
-function differences(r: ShadowResult): string {
+export function differences(r: ShadowResult): string {
   const fields = r.effects.reduce((n, e) => n + e.fields.length, 0);
   if (fields) return `${fields} field${fields === 1 ? "" : "s"} in ${r.effects.length} write${r.effects.length === 1 ? "" : "s"}`;
   if (r.outcome) return `${r.outcome.live} → ${r.outcome.shadow}`;

@@ -103,6 +103,7 @@ export function* listShadowResults(filter: ShadowFilter = {}): Program<ShadowRes
     where.push(`${column} = $${params.length}`);
   };
   if (filter.candidateSha !== undefined) add("candidate_sha", filter.candidateSha);
+  if (filter.runId !== undefined) add("run_id", filter.runId);
   if (filter.verdict !== undefined) add("verdict", filter.verdict);
   if (filter.flow !== undefined) add("flow", filter.flow);
   if (filter.before) where.push(keysetBefore(params, filter.before.createdAt, "run_id", filter.before.runId));

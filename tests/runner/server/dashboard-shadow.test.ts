@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../../runner/server/app.ts";
+import type { Run } from "../../../runner/store/types.ts";
 import { closeFakes, fakeShadow, PAYMENT_CHANGE, REFUSAL, REFUSED_REF, result, shaOf, T0, type FakeShadow } from "./shadow-fake.ts";
 
 const ADMIN = "admin-token-for-shadow-pages";
 const VIEWER = "viewer-token-for-shadow-pages";
 
 /** The dashboard with only its Shadow page's dependencies real; the other pages' reads are never called here. */
-function dashboardWith(shadow?: FakeShadow) {
+function dashboardWith(shadow?: FakeShadow, runs: readonly Run[] = []) {
   const none = async () => [];
   return createApp({
     adminToken: ADMIN,
@@ -18,7 +19,7 @@ function dashboardWith(shadow?: FakeShadow) {
     replay: async () => ({ status: 404, body: {} }),
     ...(shadow ? { shadow } : {}),
     dashboard: {
-      store: { listRuns: none, getRun: async () => null, getEvent: async () => null, flowStats: none, failedRuns: none, versionState: async () => ({ active: null, lastReload: null }), replicas: none },
+      store: { listRuns: none, getRun: async (id: string) => runs.find((r) => r.id === id) ?? null, getEvent: async () => null, flowStats: none, failedRuns: none, versionState: async () => ({ active: null, lastReload: null }), replicas: none },
       now: () => T0,
       flows: () => [],
       queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
@@ -189,5 +190,25 @@ describe("dashboard: Shadow page", () => {
   it("is not served by a runner built without shadow support", async () => {
     app = dashboardWith();
     expect((await page("/shadow", await login(ADMIN))).status).toBe(404);
+  });
+  it("a run's own page lists what each candidate did with it, linking to the field diff; a run no candidate saw has no such section", async () => {
+    const liveRun = (id: string): Run => ({
+      id, eventId: `evt-${id}`, flow: "order-to-afas", trigger: "webhook", version: "live-sha", status: "done", attempts: 1, createdAt: T0,
+      startedAt: T0, finishedAt: T0 + 40, durationMs: 40, error: null, searchText: null, replayOf: null, trace: null, input: null,
+    });
+    app = dashboardWith(shadow, [liveRun("run-b"), liveRun("run-unseen")]);
+    await shadow.add(result("run-b", sha, "different", T0 + 2000), result("run-b", shaOf("earlier"), "same", T0 + 1000), result("run-other", sha, "same", T0));
+    const cookie = await login(VIEWER);
+
+    const { status, html } = await page("/runs/run-b", cookie);
+    expect(status).toBe(200);
+    const section = html.slice(html.indexOf('data-testid="shadow-results"'));
+    expect(section).toContain(`href="/shadow/runs/run-b?sha=${sha}"`);
+    expect(section).toContain(`href="/shadow/runs/run-b?sha=${shaOf("earlier")}"`);
+    expect(section.indexOf(sha.slice(0, 7))).toBeLessThan(section.indexOf(shaOf("earlier").slice(0, 7)));
+    expect(section).toMatch(/different[\s\S]*2 fields in 1 write/);
+    expect(section).not.toContain("run-other");
+
+    expect((await page("/runs/run-unseen", cookie)).html).not.toContain("Shadow results");
   });
 });

@@ -87,7 +87,7 @@ describe.each(backends())("ShadowStore contract: $name", (backend) => {
       await store.saveShadowResults([]);
     });
 
-    it("lists newest first with filters and keyset paging, and counts per verdict of one candidate", async () => {
+    it("lists newest first with filters (one run's results across candidates too) and keyset paging, and counts per verdict of one candidate", async () => {
       const t = session.clock.now();
       await store.saveShadowResults([
         result("a", { createdAt: t + 1 }),
@@ -102,6 +102,7 @@ describe.each(backends())("ShadowStore contract: $name", (backend) => {
       expect(ids(await store.listShadowResults({ candidateSha: "c".repeat(40), before: { createdAt: t + 3, runId: "c" } }))).toEqual(["b:c", "a:c"]);
       expect(ids(await store.listShadowResults({ verdict: "different" }))).toEqual(["b:c"]);
       expect(ids(await store.listShadowResults({ flow: "debtor" }))).toEqual(["c:c"]);
+      expect(ids(await store.listShadowResults({ runId: "a" }))).toEqual(["a:e", "a:c"]);
       expect(await store.shadowCounts("c".repeat(40))).toEqual({ same: 3, different: 1, "newly failing": 0, "newly passing": 0, "not comparable": 0, "shadow failed": 0 });
       expect(await store.shadowCounts("f".repeat(40))).toEqual({ same: 0, different: 0, "newly failing": 0, "newly passing": 0, "not comparable": 0, "shadow failed": 0 });
     });
