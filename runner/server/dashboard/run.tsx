@@ -14,7 +14,7 @@ export interface RunProps {
   readonly run: Run;
   /** Other runs of the same event (earlier attempts replayed, later replays). */
   readonly related: readonly RunSummary[];
-  /** What shadow candidates did with this run's event, newest first. */
+  /** What each shadow candidate did with this run, newest first. */
   readonly shadows?: readonly ShadowResult[];
   readonly notice?: string;
 }
