@@ -9,7 +9,7 @@ import { maintenanceBody } from "./errors.ts";
 import { takeDrop, takeUnavailable } from "./faults.ts";
 import { profitApi } from "./profit-api.ts";
 import type { SimState, StateOptions } from "./state.ts";
-import { createState } from "./state.ts";
+import { createState, moveInFlight } from "./state.ts";
 
 export interface AfasSimulatorOptions extends StateOptions {
   /**
@@ -51,14 +51,14 @@ export function createAfasSimulator(options: AfasSimulatorOptions = {}): AfasSim
     const url = new URL(c.req.url);
     const stats = state.stats;
     stats.requests += 1;
-    stats.inFlight += 1;
+    moveInFlight(stats, 1);
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     try {
       const res = await answer(c, url);
       stats.byStatus[res.status] = (stats.byStatus[res.status] ?? 0) + 1;
       return res;
     } finally {
-      stats.inFlight -= 1;
+      moveInFlight(stats, -1);
     }
   });
 

@@ -66,7 +66,11 @@ export function createControl(state: SimState, initial: { allowIps: string[] | n
       order.ModifiedDate = state.stamp();
       return true;
     },
-    stats: () => ({ ...state.stats, byStatus: { ...state.stats.byStatus } }),
+    stats: () => {
+      const now = performance.now();
+      const busyMs = state.stats.busyMs + state.stats.inFlight * (now - state.stats.busySince);
+      return { ...state.stats, byStatus: { ...state.stats.byStatus }, busyMs, busySince: now };
+    },
     resetStats: () => { state.stats = emptyStats(); },
     sendWebhook: (options) => sendProfitWebhook({ environmentId: state.environmentId.slice(1), ...options }),
   };

@@ -16,6 +16,10 @@ export interface SimStats {
   maxInFlight: number;
   requests: number;
   byStatus: Record<string, number>;
+  /** Calls in flight integrated over real time (ms): over a window, busyMs / window is the average in flight. */
+  busyMs: number;
+  /** performance.now() of the last change of inFlight. */
+  busySince: number;
 }
 
 export interface SimState {
@@ -48,7 +52,14 @@ export interface StateOptions {
   latencyMs?: number;
 }
 
-export const emptyStats = (): SimStats => ({ inFlight: 0, maxInFlight: 0, requests: 0, byStatus: {} });
+export const emptyStats = (): SimStats => ({ inFlight: 0, maxInFlight: 0, requests: 0, byStatus: {}, busyMs: 0, busySince: performance.now() });
+
+/** Moves inFlight by `delta`, first adding the time since its last change to busyMs. */
+export function moveInFlight(stats: SimStats, delta: 1 | -1, at: number = performance.now()): void {
+  stats.busyMs += stats.inFlight * (at - stats.busySince);
+  stats.busySince = at;
+  stats.inFlight += delta;
+}
 
 /** Compiling every schema takes a few hundred ms; simulators sharing a schema folder share the result. */
 const compiled = new Map<string, { schemas: AfasSchemaSet; validators: Map<string, PayloadValidators> }>();
