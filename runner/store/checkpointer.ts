@@ -34,6 +34,14 @@ export interface Checkpointer {
   close(): void;
 }
 
+/** The second connection of step 2, set up once. */
+function openCopier(path: string): Database.Database {
+  const copier = new Database(path);
+  copier.pragma("synchronous = OFF");
+  copier.pragma("wal_autocheckpoint = 0");
+  return copier;
+}
+
 export function checkpointer(db: Database.Database, path: string, now: () => number = Date.now): Checkpointer {
   db.pragma("wal_autocheckpoint = 0");
   let last = now();
@@ -57,9 +65,7 @@ export function checkpointer(db: Database.Database, path: string, now: () => num
     run(done) {
       last = now();
       try {
-        copier ??= new Database(path);
-        copier.pragma("synchronous = OFF");
-        copier.pragma("wal_autocheckpoint = 0");
+        copier ??= openCopier(path);
         fd ??= openSync(path, "r");
         db.exec("BEGIN IMMEDIATE");
         copier.pragma("wal_checkpoint(PASSIVE)");

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { FaultSpec } from "./faults.ts";
 import { applyFaultSpec, noFaults } from "./faults.ts";
 import type { SimState, SimStats } from "./state.ts";
-import { emptyStats, resetState } from "./state.ts";
+import { busyAt, emptyStats, resetState } from "./state.ts";
 import { VIEWS } from "./views.ts";
 import { profitDateTime } from "./time.ts";
 import type { SendWebhookOptions, SendWebhookResult } from "./webhook.ts";
@@ -68,8 +68,7 @@ export function createControl(state: SimState, initial: { allowIps: string[] | n
     },
     stats: () => {
       const now = performance.now();
-      const busyMs = state.stats.busyMs + state.stats.inFlight * (now - state.stats.busySince);
-      return { ...state.stats, byStatus: { ...state.stats.byStatus }, busyMs, busySince: now };
+      return { ...state.stats, byStatus: { ...state.stats.byStatus }, busyMs: busyAt(state.stats, now), busySince: now };
     },
     resetStats: () => { state.stats = emptyStats(); },
     sendWebhook: (options) => sendProfitWebhook({ environmentId: state.environmentId.slice(1), ...options }),

@@ -54,9 +54,14 @@ export interface StateOptions {
 
 export const emptyStats = (): SimStats => ({ inFlight: 0, maxInFlight: 0, requests: 0, byStatus: {}, busyMs: 0, busySince: performance.now() });
 
+/** busyMs as of `at`: what was added up to the last change of inFlight, plus the span since. */
+export function busyAt(stats: SimStats, at: number): number {
+  return stats.busyMs + stats.inFlight * (at - stats.busySince);
+}
+
 /** Moves inFlight by `delta`, first adding the time since its last change to busyMs. */
 export function moveInFlight(stats: SimStats, delta: 1 | -1, at: number = performance.now()): void {
-  stats.busyMs += stats.inFlight * (at - stats.busySince);
+  stats.busyMs = busyAt(stats, at);
   stats.busySince = at;
   stats.inFlight += delta;
 }
