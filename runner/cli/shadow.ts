@@ -51,7 +51,7 @@ export async function shadowCommand(argv: readonly string[], io: CliIO, env: Nod
     const body = { ref: rest[0], by: "cli", ...(v.for !== undefined ? { for: v.for } : {}), ...(budget !== undefined ? { readBudget: /^\d+$/.test(budget) ? Number(budget) : budget } : {}) };
     // Checked here as the runner checks it, so a typo is a usage error before anything is asked.
     const request = parseShadowRequest(body);
-    if (isProblem(request)) return usageError(SHADOW, io, `${OPTION_OF[request.field] ?? request.field}: ${request.reason}`);
+    if (isProblem(request)) return usageError(SHADOW, io, inOptionTerms(request.field, request.reason));
     const answer = await callRunner(url, token, "POST", "/api/shadow", { body, timeoutMs: START_TIMEOUT_MS });
     if ("unreachable" in answer) return failed(io, answer.unreachable);
     if (answer.status === 422) {
@@ -77,6 +77,12 @@ export async function shadowCommand(argv: readonly string[], io: CliIO, env: Nod
   if (answer.status !== 200) return failed(io, refusalOf(url, answer));
   io.out(json ? JSON.stringify(answer.body, null, 2) : statusText(answer.body as ShadowStatus & { results: ShadowResult[] }));
   return 0;
+}
+
+/** The runner's reason names its API field ("for takes …"); here the option stands in its place. */
+function inOptionTerms(field: string, reason: string): string {
+  const option = OPTION_OF[field] ?? field;
+  return reason.startsWith(`${field} `) ? `${option}${reason.slice(field.length)}` : `${option}: ${reason}`;
 }
 
 function failed(io: CliIO, message: string): number {

@@ -115,9 +115,9 @@ describe("koppel shadow", () => {
     [["start", "a", "b"], /start takes one git ref/],
     [["stop", "now"], /stop takes no arguments/],
     [["stop", "--for", "1h"], /--for and --read-budget go with start/],
-    [["start", "main", "--for", "24"], /--for: for takes a whole number of minutes, hours or days .*\(got "24"\)/],
-    [["start", "main", "--for", "30s"], /--for: for takes a whole number of minutes, hours or days/],
-    [["start", "main", "--read-budget", "two"], /--read-budget: readBudget takes a whole number/],
+    [["start", "main", "--for", "24"], /--for takes a whole number of minutes, hours or days .*\(got "24"\)/],
+    [["start", "main", "--for", "30s"], /--for takes a whole number of minutes, hours or days/],
+    [["start", "main", "--read-budget", "two"], /--read-budget takes a whole number/],
     [["start", "--", "-main"], /<ref>: "-main" is not a git ref/],
     [["status", "--url", "not a url"], /--url takes an http\(s\) URL/],
   ])("koppel shadow %j is a usage error (exit 2) and asks the runner nothing", async (argv, reason) => {
