@@ -10,6 +10,7 @@ import { profitDateTime } from "./time.ts";
 import { UPDATE_CONNECTORS, type Payload } from "./updates/index.ts";
 import { VIEWS } from "./views.ts";
 import { takeValidation } from "./faults.ts";
+import { draftOf, seal } from "./draft.ts";
 
 /** Profit REST below `/ProfitRestServices`: connectors, metainfo and version. Paths match case-insensitively. */
 
@@ -58,8 +59,9 @@ function validate(state: SimState, id: string, payloads: Payload[], mode: "inser
 
 /** Profit validates the whole body, then applies it as one transaction: work on a copy, keep it on success. */
 function transaction<T>(state: SimState, work: (data: SimState["data"]) => T): T {
-  const draft = structuredClone(state.data);
+  const draft = draftOf(state.data);
   const result = work(draft);
+  seal(draft);
   state.data = draft;
   return result;
 }

@@ -306,16 +306,23 @@ describe("AFAS simulator: UpdateConnectors", () => {
     expect(res.body).toBeUndefined();
     expect(s.state.data.stock.get("601826\u000001")!.Quantity).toBe(before - 3);
     expect(s.control.inspect().updateConnectors.FbStockMutation).toBe(2);
+    // Committed, the state reads as plain maps again: no copy per read.
+    expect(s.state.data.stock.get("601826\u000001")).toBe(s.state.data.stock.get("601826\u000001"));
   });
 
   it("applies a multi-element body as one transaction", async () => {
     const s = sim();
+    const live = s.state.data.stock.get("601826\u000001")!;
+    const before = { ...live };
     const res = await s.send("POST", "/connectors/FbStockMutation", { FbStockMutation: { Element: [
       { Fields: { VaOt: "41", ReId: "2", VaIt: "2", ItCd: "601826", War: "01", Loc: "*****", BiUn: "STK", QuUn: 3, Qu: 3 } },
       { Fields: { VaOt: "41", ReId: "2", VaIt: "2", ItCd: "601826", War: "77", Loc: "*****", BiUn: "STK", QuUn: 3, Qu: 3 } },
     ] } });
     expect(res.status).toBe(500);
     expect(s.control.inspect().updateConnectors.FbStockMutation).toBe(0);
+    // The first element changed its stock record in place, in the draft only.
+    expect(s.state.data.stock.get("601826\u000001")).toEqual(before);
+    expect(live).toEqual(before);
   });
 });
 
