@@ -18,9 +18,9 @@
  * counts the calls it answers at once: "max in flight" is that cluster-wide figure, and above
  * maxParallel the cap leaked; "avg in flight" is its time-average over the batch. Each setup has an
  * AFAS simulator of its own (its own environment), so a setup still retrying a failed run of an
- * earlier batch cannot add to another setup's figure. (A simulator in a process of its own still
- * held a 100 ms call ~107 ms on this 2-core box: its own work and the CPU it shares, not this
- * process's polls.)
+ * earlier batch cannot add to another setup's figure. (The simulators once deep-copied their whole
+ * state per write, which blocked this process for milliseconds per insert, more as orders piled up
+ * over the rounds, and held each 100 ms call ~107 ms; see sandbox/afas/draft.ts.)
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
