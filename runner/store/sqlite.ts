@@ -261,6 +261,12 @@ export function openSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: Sto
   // waiting in fsync. See SqliteDriver.
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
+  // Every program of a batch runs in its own savepoint, and a savepoint's undo pages (the
+  // sub-journal) spill past 64 KiB to a temp file unless temp files live in memory: strace of a
+  // peers lat0 run showed 17 of the 42 pwrites per order going to /var/tmp/etilqs_* files, created
+  // and unlinked per batch. In memory, CPU per order fell ~5 % (1.79/1.79/1.73 → 1.61/1.71/1.68 ms
+  // at 550 orders/s). Nothing durable lives there: it only serves rollbacks inside an open transaction.
+  db.pragma("temp_store = MEMORY");
   const memory = path === ":memory:";
   const driver = new SqliteDriver(db, memory ? null : walSync(`${path}-wal`), memory ? null : checkpointer(db, path));
   const store = new SqlStore(driver, options);

@@ -26,6 +26,8 @@ describe("openStore", () => {
       expect(db.pragma("synchronous", { simple: true })).toBe(1);
       expect(Number(db.pragma("busy_timeout", { simple: true }))).toBeGreaterThan(0);
       expect(db.pragma("page_size", { simple: true })).toBe(2048);
+      // MEMORY: savepoint undo pages stay off /var/tmp (runner/store/sqlite.ts).
+      expect(db.pragma("temp_store", { simple: true })).toBe(2);
     } finally {
       await store.close();
     }
