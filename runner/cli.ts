@@ -1,4 +1,4 @@
-import { ConfigErrors, InternalError, KoppelError } from "../engine/errors.ts";
+import { ConfigErrors, InternalError, KoppelError } from "../common/errors.ts";
 import { processIO, type CliIO } from "./cli/io.ts";
 import { nearest } from "./cli/nearest.ts";
 

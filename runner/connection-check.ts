@@ -1,6 +1,6 @@
 import type { Project, ProjectHost } from "../engine/config/load.ts";
 import { parseYaml } from "../engine/config/yaml-source.ts";
-import { ConfigError } from "../engine/errors.ts";
+import { ConfigError } from "../common/errors.ts";
 import { connectionProblems } from "./connectors/registry.ts";
 
 /**

@@ -5,4 +5,4 @@
 export { main, EXIT } from "./cli.ts";
 export { loadFromCli as loadMappings, type Loaded } from "./cli/load.ts";
 export { startRuntime, type Runtime, type RuntimeOptions } from "./serve/runtime.ts";
-export { ConfigError, DataError, InternalError, KoppelError, OperatorError, UpstreamError, ERROR_CODES, type ErrorCode } from "../engine/errors.ts";
+export { ConfigError, DataError, InternalError, KoppelError, OperatorError, UpstreamError, ERROR_CODES, type ErrorCode } from "../common/errors.ts";

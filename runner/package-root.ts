@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InternalError } from "../engine/errors.ts";
+import { InternalError } from "../common/errors.ts";
 
 /**
  * Koppel's own folder, the one holding its package.json, schemas/ and templates/. Modules run from

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type Actor } from "../engine/errors.ts";
+import { ERROR_CODES, type Actor } from "../common/errors.ts";
 
 /** Who acts, as the reader of an error message needs it said. */
 const ACTOR_TEXT: Record<Actor, string> = {
@@ -9,7 +9,7 @@ const ACTOR_TEXT: Record<Actor, string> = {
 };
 
 /**
- * docs/error-codes.md is rendered from engine/errors.ts, the table the CLI, the API, alerts and the
+ * docs/error-codes.md is rendered from common/errors.ts, the table the CLI, the API, alerts and the
  * dashboard print from, so the list an operator looks a code up in cannot miss one.
  */
 export function renderErrorDocs(): string {
@@ -20,7 +20,7 @@ export function renderErrorDocs(): string {
   return [
     "# Error codes",
     "",
-    "<!-- Generated from engine/errors.ts by `npm run docs`; do not edit by hand. -->",
+    "<!-- Generated from common/errors.ts by `npm run docs`; do not edit by hand. -->",
     "",
     "Every error Koppel shows (CLI, `/api`, webhook refusals, alerts, the dashboard's failed runs) carries",
     "one of these codes. Config errors print as `file:line:col CODE message`, others as `CODE message`;",

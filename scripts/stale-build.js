@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const SOURCES = ["engine", "runner", "sandbox"];
+const SOURCES = ["common", "engine", "runner", "sandbox"];
 const CONFIGS = ["tsconfig.json", "tsconfig.build.json", "schemas/flow.schema.json", "schemas/config.schema.json", "schemas/test.schema.json"];
 
 /** Why dist/ must be rebuilt before it runs, or undefined when it is current. */

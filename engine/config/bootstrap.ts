@@ -1,5 +1,5 @@
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
-import type { ConfigError } from "../errors.ts";
+import type { ConfigError } from "../../common/errors.ts";
 import { interpolate } from "./interpolate.ts";
 import { hostResolvers, readYaml, sortErrors, type ProjectHost } from "./load.ts";
 import { checkAgainstSchema, createAjv } from "./schema-check.ts";

@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import type { JsonPath, YamlSource } from "./yaml-source.ts";
 
 /** How `${env:X}` and `${file:P}` are answered; the runner passes process.env and the file system. */

@@ -1,7 +1,7 @@
 import flowSchema from "../../schemas/flow.schema.json" with { type: "json" };
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import type { ValidateFunction } from "ajv/dist/2020.js";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import { compileFlow, type CompileContext } from "../flow/compile.ts";
 import type { FlowDocument } from "../flow/flow-document.ts";
 import type { CompiledFlow, SendSchema } from "../flow/plan.ts";

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { ConfigError, type ErrorCode } from "../errors.ts";
+import { ConfigError, type ErrorCode } from "../../common/errors.ts";
 import { nearestName } from "../near-name.ts";
 import type { JsonPath, YamlSource } from "./yaml-source.ts";
 

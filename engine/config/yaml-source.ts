@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
-import { ConfigError, type Position } from "../errors.ts";
+import { ConfigError, type Position } from "../../common/errors.ts";
 
 export type JsonPath = readonly (string | number)[];
 

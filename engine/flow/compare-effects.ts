@@ -1,27 +1,11 @@
 import { diffJson, MISSING } from "./diff.ts";
 import type { Effect, Outcome } from "./result.ts";
+import type { EffectChange, FieldChange } from "../../common/effect-change.ts";
 
 /*
  * Comparing two runs' writes per step and field: `koppel diff` (fixture cases at two revisions),
  * `koppel backtest` (retained runs) and shadow runs (live beside candidate) all ask the same question.
  */
-
-/** One field of one effect that differs between the two sides; a missing side is left out. */
-export interface FieldChange {
-  readonly path: string;
-  readonly before?: unknown;
-  readonly after?: unknown;
-}
-
-/** How one write of a case changed: matched by step path and occurrence, not by position. */
-export interface EffectChange {
-  /** `order`, or `lines.send[1]` for the second write of a step inside `each`. */
-  readonly effect: string;
-  readonly send: string;
-  readonly op: string;
-  readonly change: "added" | "removed" | "changed";
-  readonly fields: readonly FieldChange[];
-}
 
 /** How a rerun of a run compares with the run (or the live run with its shadow). */
 export type RunVerdict = "same" | "different" | "newly failing" | "newly passing" | "not comparable";

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
-import { ConfigError, toKoppelError, type Position } from "../errors.ts";
+import { ConfigError, toKoppelError, type Position } from "../../common/errors.ts";
 import { compileExpression, DEFAULT_LIMITS, NO_REFERENCES, type Expression, type Limits } from "../transform/expression.ts";
 import type {
   CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendPayload, SendSchema, SendStep, SetStep,

@@ -1,4 +1,4 @@
-import { ConfigError, DataError, InternalError, toKoppelError, UpstreamError, type KoppelError } from "../errors.ts";
+import { ConfigError, DataError, InternalError, toKoppelError, UpstreamError, type KoppelError } from "../../common/errors.ts";
 import type { Expression, FunctionEnv, Scope } from "../transform/expression.ts";
 import { buildPayload, checkPayload } from "./payload.ts";
 import { hasKey } from "./record-key.ts";

@@ -2,7 +2,7 @@ import testSchema from "../../schemas/test.schema.json" with { type: "json" };
 import type { ProjectHost } from "../config/load.ts";
 import { checkAgainstSchema, createAjv } from "../config/schema-check.ts";
 import { parseYaml, type YamlSource } from "../config/yaml-source.ts";
-import { ConfigError, UpstreamError, type ErrorCode, type Position } from "../errors.ts";
+import { ConfigError, UpstreamError, type ErrorCode, type Position } from "../../common/errors.ts";
 import { diffJson, type Difference } from "./diff.ts";
 import { executeFlow } from "./execute.ts";
 import type { CompiledFlow } from "./plan.ts";

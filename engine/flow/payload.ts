@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { pointerToPath } from "../config/schema-check.ts";
-import { ConfigError, type Position } from "../errors.ts";
+import { ConfigError, type Position } from "../../common/errors.ts";
 import { BAIL, type FunctionEnv, type Scope } from "../transform/expression.ts";
 import type { Payload, PayloadSpec, SendPayload, SendStep } from "./plan.ts";
 

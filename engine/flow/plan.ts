@@ -1,5 +1,5 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
-import type { Position } from "../errors.ts";
+import type { Position } from "../../common/errors.ts";
 import type { BAIL, Expression, FunctionEnv, Scope } from "../transform/expression.ts";
 import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
 

@@ -3,6 +3,8 @@
  * idempotency ledger); fixture tests implement it with mocks. Engine code never does I/O itself.
  */
 
+import type { Exchange } from "../../common/exchange.ts";
+
 export type FilterOp =
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
   | "contains" | "notContains" | "startsWith" | "notStartsWith" | "endsWith" | "notEndsWith"
@@ -49,22 +51,6 @@ export interface SendRequest {
   readonly payload: Record<string, unknown>;
   /** Stable per (event, flow, step, item): the ledger key and the upstream Idempotency-Key. */
   readonly idempotencyKey: string;
-}
-
-/** One HTTP exchange, kept for the activity log. */
-export interface Exchange {
-  readonly method: string;
-  readonly url: string;
-  readonly status?: number;
-  readonly requestBody?: unknown;
-  /**
-   * Set when `requestBody` is the send's payload: as it is (`payload`) or in a connector's wire
-   * envelope (`afas:<connector>`, Profit's `{Root: {Element: {Fields, Objects}}}`). The activity log
-   * then keeps the payload once, in the run's effect, and rebuilds this body when it is read.
-   */
-  readonly bodyOf?: string;
-  readonly responseBody?: unknown;
-  readonly ms?: number;
 }
 
 export interface SendResult {

@@ -1,5 +1,6 @@
-import type { KoppelError } from "../errors.ts";
-import type { Exchange, SendOp } from "./port.ts";
+import type { KoppelError } from "../../common/errors.ts";
+import type { SendOp } from "./port.ts";
+import type { Exchange } from "../../common/exchange.ts";
 
 export type Outcome = "done" | "skipped" | "failed";
 

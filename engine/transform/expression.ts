@@ -1,5 +1,5 @@
 import jsonata from "jsonata";
-import { ConfigError, KoppelError, type Position } from "../errors.ts";
+import { ConfigError, KoppelError, type Position } from "../../common/errors.ts";
 import { BAIL, compileFast, type FastEval, type Scope } from "./fast-path.ts";
 import { localDate, mapValue, nowIso, type FunctionEnv } from "./functions.ts";
 import { guard } from "./guard.ts";

@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 
 /** What Koppel adds to JSONata. Each is pure; the clock and zone come from the run environment. */
 export interface FunctionEnv {

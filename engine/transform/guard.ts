@@ -1,5 +1,5 @@
 import type jsonata from "jsonata";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import type { Limits } from "./expression.ts";
 
 const EXIT = Symbol.for("jsonata.__evaluate_exit");

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from "../../engine/errors.ts";
+import { ERROR_CODES, type ErrorCode } from "../../common/errors.ts";
 import type { RunError } from "../store/types.ts";
 
 /** The JSON body: `text` is what Slack and Teams incoming webhooks show; `koppel` is for machines. */

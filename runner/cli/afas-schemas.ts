@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KoppelError } from "../../engine/errors.ts";
+import { KoppelError } from "../../common/errors.ts";
 import { AfasHttp } from "../connectors/afas/http.ts";
 import { readGetMetainfo, readMetainfo, readUpdateMetainfo } from "../connectors/afas/metainfo.ts";
 import { command, parseCommand, usageError } from "./args.ts";

@@ -1,5 +1,5 @@
 import { basename, resolve } from "node:path";
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import type { ConnectionUse } from "../../engine/flow/port.ts";
 import { loadProject, type Project } from "../../engine/config/load.ts";
 import { afasDoctor } from "../connectors/afas/doctor.ts";

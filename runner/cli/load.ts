@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
-import type { ConfigError } from "../../engine/errors.ts";
+import type { ConfigError } from "../../common/errors.ts";
 import { connectionErrors } from "../connection-check.ts";
 import { nodeHost, type HostOptions } from "../project-host.ts";
 

@@ -1,4 +1,4 @@
-import { KoppelError } from "../../engine/errors.ts";
+import { KoppelError } from "../../common/errors.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import type { CliIO } from "./io.ts";

@@ -1,4 +1,4 @@
-import { KoppelError } from "../../engine/errors.ts";
+import { KoppelError } from "../../common/errors.ts";
 import { startRuntime } from "../serve/runtime.ts";
 import { generateToken } from "../server/session.ts";
 import { CONNECTION_ENV } from "../serve/connection-env.ts";

@@ -1,4 +1,4 @@
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 import type { ConcurrencyGate } from "../connectors/http/gate.ts";
 import type { HeldSlot, SlotTable } from "./slot-table.ts";
 

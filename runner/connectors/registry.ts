@@ -1,5 +1,5 @@
 import type { ConnectionConfig } from "../../engine/config/types.ts";
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import { checkAfasConnection } from "./afas/config.ts";
 import { createAfasConnector } from "./afas/index.ts";
 import { checkAsposConnection } from "./aspos/config.ts";

@@ -1,4 +1,4 @@
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 
 export interface SettingProblem {
   readonly key: string;

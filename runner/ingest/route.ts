@@ -1,7 +1,7 @@
 import type { Project } from "../../engine/config/load.ts";
 import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import { truthy } from "../../engine/flow/truth.ts";
-import { toKoppelError } from "../../engine/errors.ts";
+import { toKoppelError } from "../../common/errors.ts";
 import type { JobSpec } from "../store/types.ts";
 import { projectEnv, type ProjectEnv } from "../project-env.ts";
 

@@ -5,7 +5,8 @@ import type { Effect, Outcome } from "../../engine/flow/result.ts";
 import { redactText, type Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
 import { recordedPort, type Unrecorded } from "../recorded/port.ts";
-import { compareEffects, runVerdict, type EffectChange, type RunVerdict } from "../../engine/flow/compare-effects.ts";
+import { compareEffects, runVerdict, type RunVerdict } from "../../engine/flow/compare-effects.ts";
+import type { EffectChange } from "../../common/effect-change.ts";
 import { redactChanges } from "../privacy/redact-changes.ts";
 import type { RetainedRun } from "./retained-runs.ts";
 

@@ -1,5 +1,6 @@
-import { compareEffects, type EffectChange } from "../../engine/flow/compare-effects.ts";
-export type { EffectChange, FieldChange } from "../../engine/flow/compare-effects.ts";
+import { compareEffects } from "../../engine/flow/compare-effects.ts";
+import type { EffectChange } from "../../common/effect-change.ts";
+export type { EffectChange, FieldChange } from "../../common/effect-change.ts";
 import { caseKeys, type CaseRun, type CasesAtRoot } from "./cases.ts";
 
 export type CaseStatus = "changed" | "unchanged" | "added" | "removed";

@@ -1,5 +1,5 @@
 import type { Project } from "../../engine/config/load.ts";
-import { formatPosition } from "../../engine/errors.ts";
+import { formatPosition } from "../../common/errors.ts";
 import type { CaseRun } from "./cases.ts";
 import type { ExpressionUse } from "./coverage-instrument.ts";
 import { mappedFields, payloadFields, reachableSends, schemaFields } from "./coverage-fields.ts";

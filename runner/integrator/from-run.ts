@@ -1,7 +1,7 @@
 import { basename, dirname, join, relative } from "node:path";
 import { parseDocument, stringify } from "yaml";
 import type { Project, ProjectHost } from "../../engine/config/load.ts";
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
 import type { Effect } from "../../engine/flow/result.ts";
 import type { Run, Store } from "../store/types.ts";

@@ -1,4 +1,4 @@
-import { KoppelError } from "../../engine/errors.ts";
+import { KoppelError } from "../../common/errors.ts";
 
 /**
  * What a log line may say about an error: its code or its class. Messages stay out, because they

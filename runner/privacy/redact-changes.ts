@@ -1,6 +1,6 @@
 import type { Effect } from "../../engine/flow/result.ts";
 import { MASK, type Redactor } from "./redact.ts";
-import type { EffectChange, FieldChange } from "../../engine/flow/compare-effects.ts";
+import type { EffectChange, FieldChange } from "../../common/effect-change.ts";
 
 /**
  * The changes with every value as the activity log would show it. The comparison itself runs on

@@ -3,7 +3,7 @@ import type { Store } from "../store/types.ts";
 import type { PgBossQueueOptions } from "./pgboss.ts";
 import { openSqliteQueue } from "./sqlite.ts";
 import type { JobQueue } from "./types.ts";
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 
 /**
  * The queue that lives in the store's database: the jobs table for SQLite, pg-boss for PostgreSQL

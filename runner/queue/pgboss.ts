@@ -5,7 +5,7 @@ import { PostgresDriver } from "../store/postgres.ts";
 import type { SqlStore } from "../store/sql/store.ts";
 import { SqlJobQueue } from "./core.ts";
 import { CLAIMABLE, type Delivery } from "./sql.ts";
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 
 export const PGBOSS_QUEUE = "koppel-jobs";
 

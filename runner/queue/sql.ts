@@ -4,7 +4,7 @@ import { insertJob, lockKeys } from "../store/sql/enqueue.ts";
 import { all, one, placeholders, type Program } from "../store/sql/program.ts";
 import { patchSql, updateRun } from "../store/sql/runs.ts";
 import type { ClaimBatch, ClaimedJob, Job, Lease, LedgerWrite, NewJob, PoisonedJob, QueueDepth } from "./types.ts";
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 
 /**
  * How ready jobs reach a claimer. SQLite reads them straight from the jobs table; pg-boss is handed

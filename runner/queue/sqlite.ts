@@ -2,7 +2,7 @@ import type { SqlStore } from "../store/sql/store.ts";
 import { all } from "../store/sql/program.ts";
 import { SqlJobQueue } from "./core.ts";
 import { CLAIMABLE, type Delivery } from "./sql.ts";
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 
 /** Claimers read the jobs table directly; SQLite's single writer makes the claim exclusive. */
 const direct: Delivery = {

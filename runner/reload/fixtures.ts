@@ -1,7 +1,7 @@
 import type { Project, ProjectHost } from "../../engine/config/load.ts";
 import { showValue } from "../../engine/flow/diff.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
-import { formatPosition } from "../../engine/errors.ts";
+import { formatPosition } from "../../common/errors.ts";
 import { globFiles } from "../project-host.ts";
 
 /**

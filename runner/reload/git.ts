@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { OperatorError } from "../../engine/errors.ts";
+import { OperatorError } from "../../common/errors.ts";
 
 const run = promisify(execFile);
 

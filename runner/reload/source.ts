@@ -6,7 +6,7 @@ import { gitRepo, type Checkout } from "./git.ts";
 import { contentVersionId } from "./version-id.ts";
 import { watchDirectory } from "./watch.ts";
 import type { ReloadConfig } from "../../engine/config/types.ts";
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 
 /** Where mapping versions come from: the `reload:` section of mapping.config.yaml, plus tuning. */
 export type ReloadSource =

@@ -34,7 +34,7 @@ import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
 import { readBootstrap } from "../../engine/config/bootstrap.ts";
-import { ConfigError, ConfigErrors } from "../../engine/errors.ts";
+import { ConfigError, ConfigErrors } from "../../common/errors.ts";
 import { nodeHost } from "../project-host.ts";
 import { shadowAtBoot } from "../shadow/boot.ts";
 import { createShadow, type Shadow } from "../shadow/control.ts";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createAfasConnector } from "../connectors/afas/index.ts";
 import { createAsposConnector } from "../connectors/aspos/index.ts";
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 import { createDemo } from "./demo.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 import { SANDBOX_CLIENT, startAsposSimulator, type RunningAsposSimulator } from "../../sandbox/aspos/index.ts";

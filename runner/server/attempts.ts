@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { ErrorCode } from "../../engine/errors.ts";
+import type { ErrorCode } from "../../common/errors.ts";
 
 /**
  * Failed token guesses per caller address (login form and bearer tokens alike). After `max` misses

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { ErrorCode } from "../../engine/errors.ts";
+import type { ErrorCode } from "../../common/errors.ts";
 import { peerOf, type AttemptLimiter } from "./attempts.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { KoppelError } from "../../engine/errors.ts";
+import { KoppelError } from "../../common/errors.ts";
 
 /** A refusal is the caller's to fix: an unknown run is 404, a run that cannot be replayed as asked is 409. */
 const REFUSAL_STATUS = { RUN_NOT_FOUND: 404, REPLAY_REFUSED: 409 } as const;

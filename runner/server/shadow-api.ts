@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { ErrorCode } from "../../engine/errors.ts";
+import type { ErrorCode } from "../../common/errors.ts";
 import type { ShadowControl, ShadowStore } from "../shadow/types.ts";
 import { shadowFilter } from "./shadow-filter.ts";
 import { isProblem, parseShadowRequest } from "./shadow-request.ts";

@@ -1,5 +1,5 @@
 import type { Project } from "../../engine/config/load.ts";
-import { KoppelError, toKoppelError } from "../../engine/errors.ts";
+import { KoppelError, toKoppelError } from "../../common/errors.ts";
 import { compareEffects, runVerdict } from "../../engine/flow/compare-effects.ts";
 import { executeFlow } from "../../engine/flow/execute.ts";
 import { findFilters, type FindRequest, type FindResult } from "../../engine/flow/port.ts";

@@ -1,6 +1,6 @@
 import { relative, resolve } from "node:path";
 import type { Project } from "../../engine/config/load.ts";
-import { KoppelError } from "../../engine/errors.ts";
+import { KoppelError } from "../../common/errors.ts";
 import { checkCandidate, type CandidateOptions } from "../reload/candidate.ts";
 import { gitRepo, localRepo, type Checkout } from "../reload/git.ts";
 import { DEFAULT_GIT_CACHE, type ReloadSource } from "../reload/source.ts";

@@ -1,5 +1,5 @@
 import type { AcceptResult, NewEvent, Store } from "./types.ts";
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 
 export interface GroupCommitOptions {
   /** Items per transaction at most. */

@@ -2,7 +2,7 @@ import type { PostgresStoreOptions } from "./postgres.ts";
 import { DEFAULT_SQLITE_PATH, openSqliteStore } from "./sqlite.ts";
 import type { StoreOptions } from "./sql/store.ts";
 import type { Store } from "./types.ts";
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 
 export const DEFAULT_STORE_URL = `sqlite:${DEFAULT_SQLITE_PATH}`;
 

@@ -1,4 +1,4 @@
-import type { EffectChange } from "../../engine/flow/compare-effects.ts";
+import type { EffectChange } from "../../common/effect-change.ts";
 import type { Millis } from "../time/millis.ts";
 
 /**

@@ -7,7 +7,7 @@ import type { Driver } from "./sql/driver.ts";
 import { migrate } from "./sql/migrations.ts";
 import type { Program, Step } from "./sql/program.ts";
 import { SqlStore, type StoreOptions } from "./sql/store.ts";
-import { InternalError } from "../../engine/errors.ts";
+import { InternalError } from "../../common/errors.ts";
 import { checkpointer, type Checkpointer } from "./checkpointer.ts";
 
 export const DEFAULT_SQLITE_PATH = "./data/koppel.db";

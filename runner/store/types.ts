@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../../engine/errors.ts";
+import type { ErrorCode } from "../../common/errors.ts";
 import type { ShadowStore } from "./shadow-types.ts";
 import type { Millis } from "../time/millis.ts";
 

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import type { Project } from "../../engine/config/load.ts";
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import type { FlowTrigger } from "../../engine/flow/plan.ts";
 import { DEFAULT_TIMEZONE } from "../project-env.ts";
 import { parseDuration } from "./duration.ts";

@@ -9,7 +9,7 @@ import { errorLabel } from "../privacy/error-label.ts";
 import { Serial } from "../serial.ts";
 import { projectTimezone, scheduleTiming, type Timing } from "../time/schedule.ts";
 import { realTimers, timerAt, type Timers } from "../time/timers.ts";
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 
 export interface SchedulerOptions {
   readonly store: Inbox & Pick<ClusterState, "tryLock"> & Pick<Store, "now">;

@@ -1,4 +1,4 @@
-import { UpstreamError, type KoppelError } from "../../engine/errors.ts";
+import { UpstreamError, type KoppelError } from "../../common/errors.ts";
 
 export interface BackoffPolicy {
   /** Ceiling of the first retry's delay; each later retry doubles it. */

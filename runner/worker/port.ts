@@ -1,4 +1,4 @@
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import type { ConnectorPort, FindRequest, SendRequest, SendResult } from "../../engine/flow/port.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { LedgerWrite } from "../queue/types.ts";

@@ -1,5 +1,5 @@
-import { formatPosition, UpstreamError, type KoppelError } from "../../engine/errors.ts";
-import type { Exchange } from "../../engine/flow/port.ts";
+import { formatPosition, UpstreamError, type KoppelError } from "../../common/errors.ts";
+import type { Exchange } from "../../common/exchange.ts";
 import type { Effect, RunResult, TraceEntry } from "../../engine/flow/result.ts";
 import { PAYLOAD_AS_IS } from "../connectors/body-of.ts";
 import type { RunRecord, StoredRunRecord, StoredStep } from "../run-record.ts";

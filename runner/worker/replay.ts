@@ -1,4 +1,4 @@
-import { OperatorError } from "../../engine/errors.ts";
+import { OperatorError } from "../../common/errors.ts";
 import type { Project } from "../../engine/config/load.ts";
 import type { JobQueue } from "../queue/types.ts";
 import type { RunStatus, Store } from "../store/types.ts";

@@ -14,7 +14,7 @@ function checkout(): string {
   cpSync(join(REPO, "bin"), join(root, "bin"), { recursive: true });
   mkdirSync(join(root, "scripts"));
   cpSync(join(REPO, "scripts/stale-build.js"), join(root, "scripts/stale-build.js"));
-  for (const d of ["engine", "runner/cli", "sandbox", "dist/runner"]) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ["common", "engine", "runner/cli", "sandbox", "dist/runner"]) mkdirSync(join(root, d), { recursive: true });
   writeFileSync(join(root, "runner/cli/test.ts"), "export {};\n");
   writeFileSync(join(root, "package.json"), '{ "type": "module" }\n');
   writeFileSync(join(root, "dist/runner/cli.js"), "export async function main() { console.log('compiled build ran'); return 0; }\n");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../../engine/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import { authorizationHeader, clampParallel, createAfasConnector, resolveBaseUrl } from "../../runner/connectors/afas/index.ts";
 import { toEnvelope } from "../../runner/connectors/afas/envelope.ts";
 import { deletePath } from "../../runner/connectors/afas/delete-path.ts";

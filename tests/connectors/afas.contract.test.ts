@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import type { KoppelError, UpstreamError } from "../../engine/errors.ts";
+import type { KoppelError, UpstreamError } from "../../common/errors.ts";
 import type { Filter, FilterOp } from "../../engine/flow/port.ts";
 import { createAfasConnector, type AfasConnectionConfig } from "../../runner/connectors/afas/index.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type AfasSimulatorControl, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UpstreamError } from "../../engine/errors.ts";
+import { UpstreamError } from "../../common/errors.ts";
 import { createAsposConnector } from "../../runner/connectors/aspos/index.ts";
 import { wireIdempotencyKey } from "../../runner/connectors/aspos/http.ts";
 import { createAsposSimulator, SANDBOX_CLIENT } from "../../sandbox/aspos/index.ts";

@@ -5,8 +5,8 @@
  * tenant) are only registered where they can run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UpstreamError } from "../../engine/errors.ts";
-import type { Exchange } from "../../engine/flow/port.ts";
+import { UpstreamError } from "../../common/errors.ts";
+import type { Exchange } from "../../common/exchange.ts";
 import { createAsposConnector, type AsposConfig } from "../../runner/connectors/aspos/index.ts";
 import { SANDBOX_CLIENT, startAsposSimulator, type RunningAsposSimulator, type SimControl } from "../../sandbox/aspos/index.ts";
 

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES } from "../../engine/errors.ts";
+import { ERROR_CODES } from "../../common/errors.ts";
 import { renderErrorDocs } from "../../scripts/error-docs.ts";
 
 describe("docs/error-codes.md", () => {
-  it("matches engine/errors.ts (run `npm run docs` after changing the table)", () => {
+  it("matches common/errors.ts (run `npm run docs` after changing the table)", () => {
     const onDisk = readFileSync(resolve(import.meta.dirname, "../../docs/error-codes.md"), "utf8");
     expect(onDisk).toBe(renderErrorDocs());
   });

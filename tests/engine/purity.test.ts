@@ -2,8 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const ENGINE = resolve(import.meta.dirname, "../../engine");
-const files = (readdirSync(ENGINE, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).map((f) => join(ENGINE, f));
+const ROOT = resolve(import.meta.dirname, "../..");
+/** common/ (the error table and the record shapes every part shares) sits below the engine, so it is held to the same rule. */
+const files = ["engine", "common"].flatMap((dir) =>
+  (readdirSync(join(ROOT, dir), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, dir, f)),
+);
 
 /** engine/ is pure: it may compute, not touch the world. Everything with I/O lives in runner/. */
 const FORBIDDEN_IMPORTS = [
@@ -13,13 +16,13 @@ const FORBIDDEN_IMPORTS = [
 ];
 const FORBIDDEN_CALLS = [/\bDate\.now\(/, /\bMath\.random\(/, /\bnew Date\(\)/, /\bprocess\./, /\bcrypto\.randomUUID\(/, /\bsetTimeout\(/];
 
-describe("engine/ purity", () => {
+describe("engine/ and common/ purity", () => {
   it("has source files to check", () => {
     expect(files.length).toBeGreaterThan(5);
   });
 
   for (const file of files) {
-    const name = relative(resolve(ENGINE, ".."), file);
+    const name = relative(ROOT, file);
     it(`${name} imports no I/O, server or runner module and reads no clock or randomness`, () => {
       const text = readFileSync(file, "utf8");
       const imports = [...text.matchAll(/(?:import|export)[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? m[2] ?? "");

@@ -55,6 +55,11 @@ describe("what production code loads", () => {
 /** The architecture's "never" rules that hold today, followed through every file in between, types included. */
 const NEVER: readonly (readonly [from: string, to: string, why: string])[] = [
   ["engine", "runner", "the engine is pure: no I/O, no HTTP, no storage, no connectors"],
+  ["runner/store", "engine", "storage holds data, not mapping logic"],
+  ["runner/queue", "engine", "storage holds data, not mapping logic"],
+  ["common", "engine", "the shared error table and record shapes sit below every part"],
+  ["common", "runner", "the shared error table and record shapes sit below every part"],
+  ["common", "sandbox", "the shared error table and record shapes sit below every part"],
   ["engine", "sandbox", "no test doubles in the product core"],
   ["runner/serve", "runner/integrator", "the runtime needs no integrator tooling"],
   ["runner/reload", "runner/triggers", "shared clocks and durations live below both"],

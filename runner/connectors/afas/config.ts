@@ -1,4 +1,4 @@
-import { ConfigError } from "../../../engine/errors.ts";
+import { ConfigError } from "../../../common/errors.ts";
 import { checkSetting, requireHttpUrl, type SettingProblem } from "../setting-check.ts";
 
 /** A `type: afas` entry under `connections:` after `${env:…}` resolution. */

@@ -1,4 +1,5 @@
-import type { Exchange, FindRequest, FindResult, SendRequest, SendResult } from "../../../engine/flow/port.ts";
+import type { FindRequest, FindResult, SendRequest, SendResult } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import type { Connector, PollPage } from "../types.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { deletePath } from "./delete-path.ts";

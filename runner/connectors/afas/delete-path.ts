@@ -1,4 +1,4 @@
-import { ConfigError } from "../../../engine/errors.ts";
+import { ConfigError } from "../../../common/errors.ts";
 import { isNested, rootObject, scalarFields } from "./envelope.ts";
 
 type Json = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { UpstreamError } from "../../../engine/errors.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import { editDistance } from "../../../engine/near-name.ts";
 import type { DoctorFinding } from "../types.ts";
 export type { DoctorFinding };

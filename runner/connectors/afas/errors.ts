@@ -1,4 +1,4 @@
-import { UpstreamError } from "../../../engine/errors.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import { retryAfterMs } from "../http/retry-after.ts";
 import type { TransportWording } from "../http/transport-error.ts";
 import type { AnswerHeaders } from "../http/transport.ts";

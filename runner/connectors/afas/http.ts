@@ -1,5 +1,5 @@
-import { ConfigError } from "../../../engine/errors.ts";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import { ConfigError } from "../../../common/errors.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { HttpClient, httpSetup, type CallObserver, type HttpAnswer } from "../http/client.ts";
 import { withExchanges } from "../http/exchanges.ts";
 import type { AfasConnectionConfig } from "./config.ts";

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { schemaKey } from "../../../engine/flow/record-key.ts";
 import { BUILTIN_SCHEMAS } from "../../project-host.ts";
 import type { AfasHttp } from "./http.ts";

@@ -1,4 +1,4 @@
-import type { Exchange } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import type { AfasHttp } from "./http.ts";
 
 /** Profit's metainfo shapes (see the reference §1.5–1.7); unknown keys are tolerated. */

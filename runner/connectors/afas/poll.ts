@@ -1,4 +1,4 @@
-import { ConfigError } from "../../../engine/errors.ts";
+import { ConfigError } from "../../../common/errors.ts";
 import type { Filter } from "../../../engine/flow/port.ts";
 import { filterValue } from "./filters.ts";
 

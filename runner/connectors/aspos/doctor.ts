@@ -1,7 +1,8 @@
-import { UpstreamError } from "../../../engine/errors.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import type { DoctorFinding } from "../types.ts";
 export type { DoctorFinding };
-import type { ConnectionUse, Exchange } from "../../../engine/flow/port.ts";
+import type { ConnectionUse } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { resolveConfig, type AsposConfig } from "./config.ts";
 import { mergeEndpoints, pagingOf, placeholders, type EndpointTable } from "./endpoints.ts";
 import { find } from "./find.ts";

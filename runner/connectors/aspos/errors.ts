@@ -1,4 +1,4 @@
-import { UpstreamError, type ErrorCode } from "../../../engine/errors.ts";
+import { UpstreamError, type ErrorCode } from "../../../common/errors.ts";
 import type { HttpAnswer } from "../http/client.ts";
 import { retryAfterMs } from "../http/retry-after.ts";
 import type { TransportWording } from "../http/transport-error.ts";

@@ -1,5 +1,6 @@
-import { ConfigError, UpstreamError } from "../../../engine/errors.ts";
-import type { Exchange, Filter, FindRequest, FindResult } from "../../../engine/flow/port.ts";
+import { ConfigError, UpstreamError } from "../../../common/errors.ts";
+import type { Filter, FindRequest, FindResult } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { fillPath, pagingOf, placeholders, type ObjectEndpoints, type ReadEndpoint } from "./endpoints.ts";
 import { matches, sortRows, valueAt } from "./filter.ts";
 import type { AsposHttp } from "./http.ts";

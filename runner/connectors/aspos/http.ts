@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { UpstreamError } from "../../../engine/errors.ts";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import { UpstreamError } from "../../../common/errors.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { HttpClient, type HttpAnswer, type HttpMethod, type HttpSetup } from "../http/client.ts";
 import { withExchanges } from "../http/exchanges.ts";
 import type { ResolvedAsposConfig } from "./config.ts";

@@ -1,4 +1,5 @@
-import type { Exchange, FindRequest, SendRequest } from "../../../engine/flow/port.ts";
+import type { FindRequest, SendRequest } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import type { Connector, PollPage } from "../types.ts";
 import { resolveConfig, type AsposConfig } from "./config.ts";
 import { mergeEndpoints } from "./endpoints.ts";

@@ -1,4 +1,4 @@
-import { ConfigError } from "../../../engine/errors.ts";
+import { ConfigError } from "../../../common/errors.ts";
 import type { EndpointTable, ObjectEndpoints } from "./endpoints.ts";
 
 /** Accepts `orders` and `aspos.orders` (flows write `poll: aspos.orders`). */

@@ -1,4 +1,4 @@
-import type { Exchange } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { fillPath, pagingOf, type ReadEndpoint } from "./endpoints.ts";
 import type { AsposHttp } from "./http.ts";
 

@@ -1,5 +1,5 @@
-import { ConfigError } from "../../../engine/errors.ts";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import { ConfigError } from "../../../common/errors.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import type { PollPage } from "../types.ts";
 import type { ObjectEndpoints } from "./endpoints.ts";
 import type { AsposHttp } from "./http.ts";

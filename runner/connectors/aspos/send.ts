@@ -1,5 +1,6 @@
-import { ConfigError, UpstreamError } from "../../../engine/errors.ts";
-import type { Exchange, SendRequest, SendResult } from "../../../engine/flow/port.ts";
+import { ConfigError, UpstreamError } from "../../../common/errors.ts";
+import type { SendRequest, SendResult } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { hasKey } from "../../../engine/flow/record-key.ts";
 import { PAYLOAD_AS_IS } from "../body-of.ts";
 import { withExchanges } from "../http/exchanges.ts";

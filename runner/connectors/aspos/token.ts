@@ -1,5 +1,5 @@
-import { UpstreamError } from "../../../engine/errors.ts";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import { UpstreamError } from "../../../common/errors.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import type { HttpClient } from "../http/client.ts";
 import { withExchanges } from "../http/exchanges.ts";
 import { answerError } from "./errors.ts";

@@ -1,4 +1,4 @@
-import type { Exchange } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { withExchanges } from "./exchanges.ts";
 import { fetchTransport } from "./fetch-transport.ts";
 import type { ConcurrencyGate } from "./gate.ts";

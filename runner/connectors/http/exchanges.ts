@@ -1,5 +1,5 @@
-import { UpstreamError } from "../../../engine/errors.ts";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import { UpstreamError } from "../../../common/errors.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 
 /**
  * The error with the exchanges of the call that failed, so the run's trace shows the request and

@@ -1,4 +1,4 @@
-import { UpstreamError } from "../../../engine/errors.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 
 /** How one upstream system words a call that got no answer; codes and details are the same for all. */
 export interface TransportWording {

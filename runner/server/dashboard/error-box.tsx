@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import { ERROR_CODES } from "../../../engine/errors.ts";
+import { ERROR_CODES } from "../../../common/errors.ts";
 import type { RunError } from "../../store/types.ts";
 
 interface Upstream {

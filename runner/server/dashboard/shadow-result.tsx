@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import type { EffectChange } from "../../../engine/flow/compare-effects.ts";
+import type { EffectChange } from "../../../common/effect-change.ts";
 import type { ShadowResult } from "../../shadow/types.ts";
 import type { Session } from "../session.ts";
 import { json, when } from "./format.ts";

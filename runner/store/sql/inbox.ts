@@ -2,7 +2,7 @@ import type { AcceptResult, InboxEvent, NewEvent } from "../types.ts";
 import { fromJson, num, toJson, type Ctx } from "./context.ts";
 import { insertJob, lockKeys } from "./enqueue.ts";
 import { all, one, type Program } from "./program.ts";
-import { InternalError } from "../../../engine/errors.ts";
+import { InternalError } from "../../../common/errors.ts";
 
 /** Inserts events with dedup, plus one queued run and job per flow; the caller supplies the transaction. */
 export function* acceptEvents(ctx: Ctx, batch: readonly NewEvent[]): Program<AcceptResult[]> {

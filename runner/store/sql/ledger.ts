@@ -1,7 +1,7 @@
 import type { LedgerEntry } from "../types.ts";
 import { fromJson, num, toJson, type Ctx } from "./context.ts";
 import { one, type Program } from "./program.ts";
-import { InternalError } from "../../../engine/errors.ts";
+import { InternalError } from "../../../common/errors.ts";
 
 export function* ledgerGet(key: string): Program<LedgerEntry | null> {
   const row = yield* one<{ key: string; result: string; created_at: number }>(

@@ -1,4 +1,4 @@
-import type { EffectChange } from "../../../engine/flow/compare-effects.ts";
+import type { EffectChange } from "../../../common/effect-change.ts";
 import type { ShadowCandidate, ShadowCounts, ShadowFilter, ShadowResult, ShadowVerdict } from "../shadow-types.ts";
 import { fromJson, num, toJson } from "./context.ts";
 import { all, one, type Program } from "./program.ts";

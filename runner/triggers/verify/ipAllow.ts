@@ -1,5 +1,5 @@
 import type { HeaderReader, VerifyResult, WebhookSourceConfig } from "./types.ts";
-import { ConfigError } from "../../../engine/errors.ts";
+import { ConfigError } from "../../../common/errors.ts";
 
 /**
  * Addresses are held as 16 bytes with IPv4 in its IPv4-mapped form (::ffff:a.b.c.d), so a v4 rule

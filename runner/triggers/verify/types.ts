@@ -1,12 +1,12 @@
 import type { WebhookSourceConfig } from "../../../engine/config/types.ts";
-import type { ErrorCode } from "../../../engine/errors.ts";
+import type { ErrorCode } from "../../../common/errors.ts";
 
 /** One entry under `webhooks:` in mapping.config.yaml; the engine's config types hold it. */
 export type { WebhookSourceConfig };
 
 export type WebhookScheme = WebhookSourceConfig["verify"];
 
-/** The webhook refusal codes of engine/errors.ts. */
+/** The webhook refusal codes of common/errors.ts. */
 export type WebhookRefusalCode = Extract<ErrorCode, `WEBHOOK_${string}`>;
 
 /** Fetch's `Headers` fits; only `get` is needed, so tests and callers can pass anything similar. */

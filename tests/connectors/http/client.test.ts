@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UpstreamError } from "../../../engine/errors.ts";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import { UpstreamError } from "../../../common/errors.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { HttpClient } from "../../../runner/connectors/http/client.ts";
 import { retryAfterMs } from "../../../runner/connectors/http/retry-after.ts";
 

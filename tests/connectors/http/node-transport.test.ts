@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { UpstreamError } from "../../../engine/errors.ts";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import { UpstreamError } from "../../../common/errors.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import { HttpClient } from "../../../runner/connectors/http/client.ts";
 
 const WORDING = { timeout: (what: string, ms: number) => `${what} timed out after ${ms} ms`, network: (what: string, reason: string) => `${what} failed: ${reason}` };

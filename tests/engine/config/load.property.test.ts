@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { loadProject } from "../../../engine/config/load.ts";
-import { ERROR_CODES } from "../../../engine/errors.ts";
+import { ERROR_CODES } from "../../../common/errors.ts";
 import { memoryHost } from "../memory-host.ts";
 
 const MINI = resolve(import.meta.dirname, "../../fixtures/mini-project");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadProject, type Project } from "../../../engine/config/load.ts";
-import { UpstreamError } from "../../../engine/errors.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import { executeFlow } from "../../../engine/flow/execute.ts";
 import type { ConnectorPort, FindRequest, SendRequest } from "../../../engine/flow/port.ts";
 import { BASE_CONFIG, BASE_ENV, memoryHost } from "../memory-host.ts";

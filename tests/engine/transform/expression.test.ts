@@ -1,6 +1,6 @@
 import jsonata from "jsonata";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../engine/errors.ts";
+import { ConfigError } from "../../../common/errors.ts";
 import { compileExpression, DEFAULT_LIMITS, type Expression } from "../../../engine/transform/expression.ts";
 import type { FunctionEnv, Scope } from "../../../engine/transform/expression.ts";
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAlerter, type AlertTarget } from "../../../runner/alerts/alerter.ts";
 import type { ProcessedJob } from "../../../runner/worker/worker.ts";
-import type { ErrorCode } from "../../../engine/errors.ts";
+import type { ErrorCode } from "../../../common/errors.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
 const rejected = { code: "UPSTREAM_REJECTED" as ErrorCode, message: "AFAS rejected FbSales", upstream: { connection: "afas", upstreamMessage: "Debiteur bestaat niet.", errorNumber: -1, reference: "{ABC-123}" } };

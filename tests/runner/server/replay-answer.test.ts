@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, InternalError } from "../../../engine/errors.ts";
+import { ConfigError, InternalError } from "../../../common/errors.ts";
 import { answerReplay } from "../../../runner/server/replay-answer.ts";
 import { ReplayRefused } from "../../../runner/worker/replay.ts";
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { EffectChange } from "../../../engine/flow/compare-effects.ts";
+import type { EffectChange } from "../../../common/effect-change.ts";
 import { createApp } from "../../../runner/server/app.ts";
 import type { ShadowDeps } from "../../../runner/server/shadow-api.ts";
 import type { ShadowCandidate, ShadowRefusal, ShadowResult, ShadowStart, ShadowVerdict } from "../../../runner/shadow/types.ts";

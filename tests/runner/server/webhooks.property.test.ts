@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ERROR_CODES } from "../../../engine/errors.ts";
+import { ERROR_CODES } from "../../../common/errors.ts";
 import { signWebhook } from "../../../sandbox/aspos/index.ts";
 import { startSystem, type System } from "../../e2e/browser/system.ts";
 import { WEBHOOK_SECRET } from "../../../bench/support/harness.ts";

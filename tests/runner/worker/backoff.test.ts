@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UpstreamError, DataError } from "../../../engine/errors.ts";
+import { UpstreamError, DataError } from "../../../common/errors.ts";
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterOf } from "../../../runner/worker/backoff.ts";
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { UpstreamError } from "../../../engine/errors.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import type { FinishedRun } from "../../../runner/worker/process.ts";
 import { backends } from "../store/backends.ts";
 import { orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../engine/errors.ts";
+import { ConfigError } from "../../../common/errors.ts";
 import type { SendRequest } from "../../../engine/flow/port.ts";
 import type { Ledger, LedgerEntry } from "../../../runner/store/types.ts";
 import { guardedPort, ledgerPort, RunLedger } from "../../../runner/worker/port.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../engine/errors.ts";
+import { ConfigError } from "../../../common/errors.ts";
 import { createConnectors, CONNECTOR_TYPES } from "../../../runner/connectors/registry.ts";
 
 describe("connector registry", () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { UpstreamError } from "../../../engine/errors.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
 import { replayCommand } from "../../../runner/cli/replay.ts";
 import { openQueue } from "../../../runner/queue/open.ts";

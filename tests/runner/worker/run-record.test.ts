@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Exchange } from "../../../engine/flow/port.ts";
+import type { Exchange } from "../../../common/exchange.ts";
 import type { Effect, RunResult, TraceEntry } from "../../../engine/flow/result.ts";
 import { createAfasConnector } from "../../../runner/connectors/afas/index.ts";
 import { toEnvelope } from "../../../runner/connectors/afas/envelope.ts";

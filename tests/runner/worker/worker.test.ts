@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { UpstreamError } from "../../../engine/errors.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import type { RunRecord } from "../../../runner/run-record.ts";
 import { backends } from "../store/backends.ts";
 import { gate, orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, ERROR_CODES, InternalError, OperatorError, UpstreamError } from "../../engine/errors.ts";
+import { ConfigError, ERROR_CODES, InternalError, OperatorError, UpstreamError } from "../../common/errors.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const sources = ["engine", "runner"].flatMap((dir) =>
+const sources = ["common", "engine", "runner"].flatMap((dir) =>
   (readdirSync(join(ROOT, dir), { recursive: true }) as string[]).filter((f) => /\.tsx?$/.test(f)).map((f) => join(ROOT, dir, f)),
 );
 const code = (file: string) => readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
@@ -36,7 +36,7 @@ describe("the one error table", () => {
 
   it("no plain Error is thrown where a user or operator could see it", () => {
     // RunInterrupted is control flow inside the worker: the job goes back to the queue, nobody sees it.
-    const allowed = ["engine/errors.ts: extends Error", "engine/errors.ts: extends Error", "runner/worker/lease.ts: extends Error"];
+    const allowed = ["common/errors.ts: extends Error", "common/errors.ts: extends Error", "runner/worker/lease.ts: extends Error"];
     const plain = sources.flatMap((file) =>
       [...code(file).matchAll(/\bnew (?:Type|Range|Syntax)?Error\(|\bextends Error\b/g)].map((m) => `${relative(ROOT, file)}: ${m[0]}`),
     );

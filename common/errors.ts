@@ -1,4 +1,4 @@
-import type { Exchange } from "./flow/port.ts";
+import type { Exchange } from "./exchange.ts";
 
 /**
  * The one error-code table. CLI, API and dashboard all print from here, so a code means the same
