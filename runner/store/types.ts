@@ -221,7 +221,10 @@ export interface ClusterState {
   unlock(name: string, holder: string): Promise<void>;
 }
 
-/** Privacy: payloads and runs age out; one person's data can be erased. */
+/**
+ * Privacy: payloads and runs age out; one person's data can be erased. A purge goes in bounded
+ * steps, each its own transaction (sql/retention.ts): a pass cut short leaves the rest for the next.
+ */
 export interface Retention {
   /**
    * Blanks inbox payloads and run input/trace older than the cutoff, except events still queued;

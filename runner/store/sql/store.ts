@@ -8,12 +8,15 @@ import * as ledger from "./ledger.ts";
 import * as retention from "./retention.ts";
 import * as runs from "./runs.ts";
 import * as shadow from "./shadow.ts";
+import type { Program } from "./program.ts";
 import type { ShadowCandidate, ShadowFilter, ShadowResult } from "../shadow-types.ts";
 
 export interface StoreOptions {
   /** Injected clock (epoch ms); tests move it by hand. */
   readonly now?: () => number;
   readonly id?: () => string;
+  /** Rows per table in one retention step (retention.ts RETENTION_STEP); tests make it small. */
+  readonly retentionStep?: number;
 }
 
 /** The Store over any driver: every method is one program, run plain or in one transaction. */
@@ -21,9 +24,11 @@ export class SqlStore implements Store {
   readonly kind: Store["kind"];
   readonly now: () => number;
   readonly ctx: Ctx;
+  private readonly retentionStep: number;
 
   constructor(readonly driver: Driver, options: StoreOptions = {}) {
     this.kind = driver.dialect.name;
+    this.retentionStep = options.retentionStep ?? retention.RETENTION_STEP;
     this.now = options.now ?? Date.now;
     this.ctx = { d: driver.dialect, now: this.now, id: options.id ?? timeOrderedIds() };
   }
@@ -93,10 +98,24 @@ export class SqlStore implements Store {
   }
 
   purgePayloads(olderThan: number) {
-    return this.driver.tx(retention.purgePayloads(olderThan));
+    return this.inSteps({ events: 0, runs: 0, ledger: 0 }, (cursors, limit) => retention.purgePayloadsStep(olderThan, cursors, limit));
   }
   purgeRuns(olderThan: number) {
-    return this.driver.tx(retention.purgeRuns(olderThan));
+    return this.inSteps({ runs: 0, events: 0, ledger: 0 }, (cursors, limit) => retention.purgeRunsStep(olderThan, cursors, limit));
+  }
+
+  /** Steps, each its own transaction (so webhooks are answered between them), until none filled up. */
+  private async inSteps<K extends string>(
+    totals: Record<K, number>,
+    next: (cursors: retention.Cursors, limit: number) => Program<retention.Step<K>>,
+  ): Promise<Record<K, number>> {
+    let cursors: retention.Cursors = [];
+    for (;;) {
+      const step = await this.driver.tx(next(cursors, this.retentionStep));
+      for (const key of Object.keys(totals) as K[]) totals[key] += step.counts[key] ?? 0;
+      if (!step.more) return totals;
+      cursors = step.cursors;
+    }
   }
   erasePerson(email: string) {
     return this.driver.tx(retention.erasePerson(email));

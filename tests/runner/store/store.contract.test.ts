@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NewEvent, Store } from "../../../runner/store/types.ts";
+import { purgePayloadsStep } from "../../../runner/store/sql/retention.ts";
+import { SqlStore } from "../../../runner/store/sql/store.ts";
 import { backends, freshStorePerTest, type Session } from "./backends.ts";
 
 const event = (dedupKey: string, over: Partial<NewEvent> = {}): NewEvent => ({
@@ -256,6 +258,22 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect(await store.getRun(old!.runIds[0]!)).toBeNull();
       expect(await store.getEvent(queued!.eventId)).not.toBeNull();
       expect(await store.ledgerGet("k-new")).not.toBeNull();
+    });
+
+    it("purges in bounded steps, each its own transaction, until nothing old is left", async () => {
+      const accepted = await store.acceptEvents(["a", "b", "c", "d", "e"].map((k) => event(k)));
+      for (const a of accepted) {
+        await finishJobOf(store, a.eventId);
+        await store.updateRun(a.runIds[0]!, { input: { x: 1 }, trace: [1] });
+      }
+      session.clock.advance(10_000);
+      const driver = (store as SqlStore).driver;
+      // One step touches at most `limit` rows of each table and says whether there may be more.
+      expect(await driver.tx(purgePayloadsStep(session.clock.now(), [], 2))).toMatchObject({ counts: { events: 2, runs: 2, ledger: 0 }, more: true });
+      const stepped = new SqlStore(driver, { now: session.clock.now, retentionStep: 2 });
+      expect(await stepped.purgePayloads(session.clock.now())).toEqual({ events: 3, runs: 3, ledger: 0 });
+      expect(await stepped.purgeRuns(session.clock.now())).toEqual({ runs: 5, events: 5, ledger: 0 });
+      expect(await store.listRuns()).toEqual([]);
     });
 
     it("erases one person's data wherever it appears, case-insensitively", async () => {
