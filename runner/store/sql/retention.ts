@@ -42,6 +42,11 @@ interface Sweep<K extends string> {
   readonly where: string;
   readonly params: readonly unknown[];
   readonly change: string;
+  /**
+   * False: every step starts from the first key again. For rows that start matching during the
+   * pass at any key (results of runs an earlier step deleted), which a cursor would have passed.
+   */
+  readonly walk?: boolean;
 }
 
 /** Where each sweep of a pass has got to; null before its first step. */
@@ -83,7 +88,7 @@ function* step<K extends string>(sweeps: readonly Sweep<K>[], cursors: Cursors, 
   const next: (readonly unknown[] | null)[] = [];
   let more = false;
   for (const [i, sweep] of sweeps.entries()) {
-    const done = yield* sweepStep(sweep, cursors[i] ?? null, limit);
+    const done = yield* sweepStep(sweep, sweep.walk === false ? null : (cursors[i] ?? null), limit);
     next.push(done.cursor);
     more ||= done.full;
     if (sweep.name !== null) counts[sweep.name] = done.n;
@@ -149,6 +154,7 @@ export function* purgeRunsStep(olderThan: number, cursors: Cursors, limit: numbe
         where: "NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = shadow_results.run_id)",
         params: [],
         change: "DELETE FROM shadow_results",
+        walk: false,
       },
     ],
     cursors,

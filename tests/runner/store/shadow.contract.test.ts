@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ShadowCandidate, ShadowResult } from "../../../runner/shadow/types.ts";
 import type { NewEvent, Store } from "../../../runner/store/types.ts";
+import { SqlStore } from "../../../runner/store/sql/store.ts";
 import { backends, freshStorePerTest, type Session } from "./backends.ts";
 
 const candidate = (over: Partial<ShadowCandidate> = {}): ShadowCandidate => ({
@@ -143,6 +144,22 @@ describe.each(backends())("ShadowStore contract: $name", (backend) => {
       await store.saveShadowResults([...old!.runIds, ...fresh!.runIds].map((id) => result(id, { createdAt: session.clock.now() })));
       await store.purgeRuns(session.clock.now() - 5_000);
       expect((await store.listShadowResults()).map((r) => r.runId).sort()).toEqual([...fresh!.runIds].sort());
+    });
+
+    it("deletes the results of runs a later step of the pass deletes, whatever order their ids sort in", async () => {
+      // Ids that fall as they are made: the second step deletes a run whose id sorts before the
+      // first one's, behind where a sweep that kept its place among results would have got to.
+      let n = 9000;
+      const stepped = new SqlStore((store as SqlStore).driver, { now: session.clock.now, retentionStep: 1, id: () => `id-${n--}` });
+      const accepted = await stepped.acceptEvents([{ ...event("1"), jobs: [{ flow: "order-to-afas" }] }, { ...event("2"), jobs: [{ flow: "order-to-afas" }] }]);
+      const runIds = accepted.flatMap((a) => a.runIds);
+      for (const runId of runIds) await store.updateRun(runId, { status: "done", finishedAt: session.clock.now(), trace: { outcome: "done", steps: [] } });
+      await finishJobs(store);
+      await store.saveShadowResults(runIds.map((id) => result(id)));
+      expect(await store.listShadowResults()).toHaveLength(2);
+      session.clock.advance(10_000);
+      expect((await stepped.purgeRuns(session.clock.now())).runs).toBe(2);
+      expect(await store.listShadowResults()).toEqual([]);
     });
 
     it("erasure deletes the results of every run of an event that mentions the person, and results that mention them", async () => {
