@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startSystem, ADMIN_TOKEN, type System } from "../../e2e/browser/system.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
@@ -24,6 +24,9 @@ describe("alerts from a running runtime", () => {
     system.sim.afas.control.injectFault({ unavailable: { requests: 10_000 } });
     expect(await system.postOrder("W2026-777001")).toBe(202);
     const run = await system.waitForRun((r) => r.status === "failed", "failed for good");
+    // The poll can read the failed run in the same commit that records it, and get its answer a few
+    // microtasks before the worker hands the run to the alerter: wait for the alert, then for any other.
+    await vi.waitFor(() => expect(receiver.bodies.length).toBeGreaterThan(0), { timeout: 5_000 });
     await system.runtime.alerter.idle();
 
     expect(run.attempts).toBe(8);
