@@ -20,9 +20,10 @@ export const PURGED_RESULT = '{"purged":true}';
 /**
  * Rows per table one retention step touches at most. A pass goes in steps, each its own
  * transaction: the first pass after a restart, or after retention was shortened, can cover months
- * of events, and one transaction held the write lock for all of it, on SQLite the event loop too
- * (30,000 events: 0.7 s with no webhook answered), and kept an undo copy of every page it changed
- * in memory until the end (+34 MB for those 30,000; the store keeps temp files in memory).
+ * of events, and one transaction held the write lock for all of it, on SQLite the event loop too,
+ * and kept an undo copy of every page it changed in memory until the end (the store keeps temp files
+ * in memory). bench/retention.ts, 100,000 events: one transaction stalled the loop 1.1 s and grew
+ * RSS by 110 MB; in steps the longest stall was 28 ms and RSS did not grow, for 1.4x the total time.
  */
 export const RETENTION_STEP = 500;
 
