@@ -119,7 +119,7 @@ if (values.mode) {
   const steps = await inChild("steps");
   for (const f of [one, steps]) {
     console.log(
-      `${f.mode.padEnd(16)} ${f.purged.toLocaleString("en")} events blanked in ${f.ms.toFixed(0)} ms; longest loop stall ${f.stallMs.toFixed(0)} ms; RSS +${f.rssGrowthMb.toFixed(0)} MB`,
+      `${f.mode.padEnd(16)} ${f.purged.toLocaleString("en")} events blanked in ${f.ms.toFixed(0)} ms; longest loop stall ${f.stallMs.toFixed(0)} ms; RSS ${f.rssGrowthMb >= 0 ? "+" : ""}${f.rssGrowthMb.toFixed(0)} MB`,
     );
   }
   console.log(
