@@ -20,6 +20,7 @@ import { openSqliteStore } from "../runner/store/sqlite.ts";
 import { all } from "../runner/store/sql/program.ts";
 import { RETENTION_STEP } from "../runner/store/sql/retention.ts";
 import { orderWebhook } from "./support/harness.ts";
+import { stallMeter } from "./support/stall.ts";
 
 interface Figures {
   readonly mode: string;
@@ -55,21 +56,6 @@ function* wholePass(olderThan: number) {
 function* finishAll(trace: string) {
   yield* all("UPDATE runs SET status = 'done', finished_at = 1, trace = $1", [trace]);
   yield* all("DELETE FROM jobs");
-}
-
-/** Longest gap between ticks of a 1 ms interval: how long the loop could answer nothing. */
-function stallMeter() {
-  let last = performance.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const t = performance.now();
-    longest = Math.max(longest, t - last);
-    last = t;
-  }, 1);
-  return () => {
-    clearInterval(timer);
-    return Math.max(longest, performance.now() - last);
-  };
 }
 
 async function measure(mode: "steps" | "one transaction"): Promise<Figures> {

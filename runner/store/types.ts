@@ -234,10 +234,12 @@ export interface Retention {
   /** Deletes finished runs, their unqueued events and ledger entries older than the cutoff, and the shadow results of runs gone. */
   purgeRuns(olderThan: Millis): Promise<{ readonly runs: number; readonly events: number; readonly ledger: number }>;
   /**
-   * Blanks every payload, trace, input, search text and ledger result that mentions the email, and
-   * deletes the shadow results of those runs, of every run of those events, and any that mention it.
+   * Blanks every payload and ledger result that mentions any of the terms (case-insensitively:
+   * an address, its search token), and the input, trace, search text and error of every run that
+   * mentions one or whose event does; deletes those runs' shadow results and any that mention one.
+   * Finds them with reads, then writes by key in bounded steps (sql/erase.ts). Counts what changed.
    */
-  erasePerson(email: string): Promise<{ readonly events: number; readonly runs: number; readonly ledger: number }>;
+  erasePerson(terms: readonly string[]): Promise<{ readonly events: number; readonly runs: number; readonly ledger: number }>;
 }
 
 /** Every role over one database, as openStore returns it. */

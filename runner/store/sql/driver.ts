@@ -16,7 +16,8 @@ export interface Driver {
   /**
    * A read at once, without waiting for writes queued or committing meanwhile: it sees what was
    * committed, possibly before that commit's sync. Only for reads whose answer is safe to act on
-   * before then (the ledger: an entry exists only for an upstream write that happened).
+   * before then (the ledger: an entry exists only for an upstream write that happened; an
+   * erasure's scan: what it finds is erased whether or not its commit was synced yet).
    */
   read<T>(program: Program<T>): Promise<T>;
   close(): Promise<void>;

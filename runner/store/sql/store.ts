@@ -1,5 +1,6 @@
 import type { NewEvent, NewReload, RunFilter, RunPatch, Store } from "../types.ts";
 import * as cluster from "./cluster.ts";
+import * as erase from "./erase.ts";
 import type { Ctx } from "./context.ts";
 import type { Driver } from "./driver.ts";
 import { timeOrderedIds } from "./ids.ts";
@@ -15,8 +16,10 @@ export interface StoreOptions {
   /** Injected clock (epoch ms); tests move it by hand. */
   readonly now?: () => number;
   readonly id?: () => string;
-  /** Rows per table in one retention step (retention.ts RETENTION_STEP); tests make it small. */
+  /** Rows per table in one retention or erasure step (retention.ts RETENTION_STEP); tests make it small. */
   readonly retentionStep?: number;
+  /** Rows one read of an erasure's scan looks at (erase.ts ERASE_SCAN_ROWS); tests make it small. */
+  readonly eraseScanRows?: number;
 }
 
 /** The Store over any driver: every method is one program, run plain or in one transaction. */
@@ -25,10 +28,12 @@ export class SqlStore implements Store {
   readonly now: () => number;
   readonly ctx: Ctx;
   private readonly retentionStep: number;
+  private readonly eraseScanRows: number;
 
   constructor(readonly driver: Driver, options: StoreOptions = {}) {
     this.kind = driver.dialect.name;
     this.retentionStep = options.retentionStep ?? retention.RETENTION_STEP;
+    this.eraseScanRows = options.eraseScanRows ?? erase.ERASE_SCAN_ROWS;
     this.now = options.now ?? Date.now;
     this.ctx = { d: driver.dialect, now: this.now, id: options.id ?? timeOrderedIds() };
   }
@@ -117,8 +122,38 @@ export class SqlStore implements Store {
       cursors = step.cursors;
     }
   }
-  erasePerson(email: string) {
-    return this.driver.tx(retention.erasePerson(email));
+  /** Scans with reads, then writes by key in chunks: erase.ts says why. */
+  async erasePerson(terms: readonly string[]) {
+    const scan = async (scanned: (typeof erase.SCANNED)[keyof typeof erase.SCANNED]) => {
+      const hits: Record<string, unknown>[] = [];
+      let after: readonly unknown[] | null = null;
+      do {
+        const window: erase.ScanWindow = await this.driver.read(erase.scanWindow(scanned, terms, after, this.eraseScanRows));
+        hits.push(...window.hits);
+        after = window.next;
+      } while (after);
+      return hits;
+    };
+    const events = await scan(erase.SCANNED.events);
+    const mentioning = await scan(erase.SCANNED.runs);
+    const ledgerHits = await scan(erase.SCANNED.ledger);
+    const shadowHits = await scan(erase.SCANNED.shadow);
+
+    // Every run of an event that mentions the person, or that has a run that does: a redacted
+    // trace no longer mentions the address but may still hold what redaction did not recognise.
+    const linked = new Set([...events, ...mentioning].map((row) => row.event_id).filter((id): id is string => typeof id === "string"));
+    const runIds = new Set(mentioning.map((row) => String(row.id)));
+    for (const chunk of chunks([...linked], this.retentionStep)) {
+      for (const id of await this.driver.read(erase.runsOfEvents(chunk))) runIds.add(id);
+    }
+
+    const counts = { events: 0, runs: 0, ledger: 0 };
+    for (const chunk of chunks(events.map((row) => row.seq), this.retentionStep)) counts.events += await this.driver.tx(erase.blankEvents(chunk));
+    for (const chunk of chunks([...runIds], this.retentionStep)) counts.runs += await this.driver.tx(erase.blankRuns(chunk));
+    for (const chunk of chunks(ledgerHits.map((row) => row.key), this.retentionStep)) counts.ledger += await this.driver.tx(erase.eraseLedger(chunk));
+    const shadowKeys = shadowHits.map((row) => [row.run_id, row.candidate_sha] as const);
+    for (const chunk of chunks(shadowKeys, this.retentionStep)) await this.driver.tx(erase.deleteShadowResults(chunk));
+    return counts;
   }
 
   shadowCandidate(now: number) {
@@ -149,4 +184,10 @@ export class SqlStore implements Store {
   close() {
     return this.driver.close();
   }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NewEvent, Store } from "../../../runner/store/types.ts";
+import type { Driver } from "../../../runner/store/sql/driver.ts";
+import type { Program } from "../../../runner/store/sql/program.ts";
 import { purgePayloadsStep } from "../../../runner/store/sql/retention.ts";
 import { SqlStore } from "../../../runner/store/sql/store.ts";
 import { backends, freshStorePerTest, type Session } from "./backends.ts";
@@ -284,14 +286,57 @@ describe.each(backends())("Store contract: $name", (backend) => {
       await store.updateRun(jan!.runIds[0]!, { trace: [{ sent: { EmAd: "JAN@example.nl" } }], input: { email: "jan@example.nl" } });
       await store.ledgerPut("k1", { EmAd: "jan@example.nl", DbId: 12 });
       await store.ledgerPut("k2", { DbId: 13 });
-      expect(await store.erasePerson("Jan@Example.nl")).toEqual({ events: 1, runs: 1, ledger: 1 });
+      expect(await store.erasePerson(["Jan@Example.nl"])).toEqual({ events: 1, runs: 1, ledger: 1 });
       expect((await store.getEvent(jan!.eventId))?.payload).toBeNull();
       expect(await store.getRun(jan!.runIds[0]!)).toMatchObject({ trace: null, input: null, searchText: null });
       expect((await store.getEvent(piet!.eventId))?.payload).toEqual({ customer: { email: "piet@example.nl" } });
       expect((await store.ledgerGet("k1"))?.result).toEqual({ erased: true });
       expect((await store.ledgerGet("k2"))?.result).toEqual({ DbId: 13 });
       // `_` in an address is a literal underscore, not a LIKE wildcard.
-      expect(await store.erasePerson("p_et@example.nl")).toEqual({ events: 0, runs: 0, ledger: 0 });
+      expect(await store.erasePerson(["p_et@example.nl"])).toEqual({ events: 0, runs: 0, ledger: 0 });
+    });
+
+    it("erases across scan windows and write chunks: any term, every run of an event concerned, nothing else", async () => {
+      const [byPayload, byHeader, byTrace, other] = await store.acceptEvents([
+        event("1"),
+        event("2", { payload: { number: "2" }, headers: { from: "JAN@example.nl" }, searchText: "2" }),
+        event("3", { payload: { number: "3" }, searchText: "3" }),
+        event("4", { payload: { number: "4", customer: { email: "piet@example.nl" } }, searchText: "4 piet@example.nl" }),
+      ]);
+      // A redacted run no longer mentions the address, but its event does: it goes too.
+      await store.updateRun(byPayload!.runIds[0]!, { trace: { sent: "[redacted]" }, searchText: "1 p_tok" });
+      await store.updateRun(byTrace!.runIds[0]!, { trace: { sent: { EmAd: "jan@example.nl" } } });
+      await store.updateRun(other!.runIds[0]!, { trace: { sent: { EmAd: "piet@example.nl" } } });
+      await store.ledgerPut("k1", { EmAd: "jan@example.nl" });
+      await store.ledgerPut("k2", { token: "p_tok" });
+      await store.ledgerPut("k3", { EmAd: "piet@example.nl" });
+
+      const small = new SqlStore((store as SqlStore).driver, { now: session.clock.now, eraseScanRows: 2, retentionStep: 1 });
+      expect(await small.erasePerson(["jan@example.nl", "p_tok"])).toEqual({ events: 2, runs: 3, ledger: 2 });
+      for (const erased of [byPayload, byHeader]) expect(await store.getEvent(erased!.eventId)).toMatchObject({ payload: null, headers: null });
+      for (const erased of [byPayload, byHeader, byTrace]) {
+        expect(await store.getRun(erased!.runIds[0]!)).toMatchObject({ input: null, trace: null, searchText: null, error: null });
+      }
+      // Event 3 only had a run that mentioned the person; its own payload does not, so it stays.
+      expect((await store.getEvent(byTrace!.eventId))?.payload).toEqual({ number: "3" });
+      expect((await store.getEvent(other!.eventId))?.payload).toEqual({ number: "4", customer: { email: "piet@example.nl" } });
+      expect(await store.getRun(other!.runIds[0]!)).toMatchObject({ trace: { sent: { EmAd: "piet@example.nl" } }, searchText: "4 piet@example.nl" });
+      expect((await store.ledgerGet("k1"))?.result).toEqual({ erased: true });
+      expect((await store.ledgerGet("k2"))?.result).toEqual({ erased: true });
+      expect((await store.ledgerGet("k3"))?.result).toEqual({ EmAd: "piet@example.nl" });
+    });
+
+    it("erasure scans with reads and writes by key: no write transaction matches a pattern or touches more than a step", async () => {
+      await store.acceptEvents(["1", "2", "3", "4", "5"].map((k) => event(k)));
+      await store.ledgerPut("k1", { EmAd: "jan@example.nl" });
+      const { driver, written } = recordingWrites((store as SqlStore).driver);
+      const small = new SqlStore(driver, { now: session.clock.now, eraseScanRows: 2, retentionStep: 2 });
+      expect(await small.erasePerson(["jan@example.nl"])).toEqual({ events: 5, runs: 5, ledger: 1 });
+      expect(written.length).toBeGreaterThan(0);
+      for (const { sql, params } of written) {
+        expect(sql).not.toMatch(/LIKE/i);
+        expect(params.length).toBeLessThanOrEqual(2);
+      }
     });
   });
 });
@@ -308,4 +353,26 @@ async function finishJobOf(store: Store, eventId: string) {
   } finally {
     await queue.close();
   }
+}
+
+/** The driver, with every statement its transactions run noted down. */
+function recordingWrites(inner: Driver): { driver: Driver; written: { sql: string; params: readonly unknown[] }[] } {
+  const written: { sql: string; params: readonly unknown[] }[] = [];
+  function* noted<T>(program: Program<T>): Program<T> {
+    let next = program.next();
+    while (!next.done) {
+      if (next.value.kind === "query") written.push({ sql: next.value.sql, params: next.value.params });
+      next = program.next(yield next.value);
+    }
+    return next.value;
+  }
+  const driver: Driver = {
+    dialect: inner.dialect,
+    sharesCommits: inner.sharesCommits,
+    run: (program) => inner.run(program),
+    read: (program) => inner.read(program),
+    tx: (program) => inner.tx(noted(program)),
+    close: () => inner.close(),
+  };
+  return { driver, written };
 }
