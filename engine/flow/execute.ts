@@ -32,8 +32,18 @@ interface Frame {
   readonly index?: number;
 }
 
+export interface RunOptions {
+  /**
+   * The webhook trigger's `filter` is evaluated on the event first: false skips the run, an error
+   * fails it. For a run of an event from the flow's webhook source: routing evaluated the filter
+   * already, but a run must not act on an event its filter refuses, however it came to be queued
+   * (routing could not evaluate the filter, a replay, a newer version of the flow).
+   */
+  readonly checkFilter?: boolean;
+}
+
 /** Run a compiled flow against one event. Never throws for flow-level problems: they become the outcome. */
-export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEnvironment): Promise<RunResult> {
+export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEnvironment, options: RunOptions = {}): Promise<RunResult> {
   const run = new Run(env);
   let outcome: Outcome = "done";
   let reason: string | undefined;
@@ -41,6 +51,10 @@ export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEn
   let output: unknown;
   let input: unknown;
   try {
+    const filter = options.checkFilter ? flow.trigger?.webhook?.filter : undefined;
+    if (filter && !truthy(await filter.evaluate({ input: event, root: event, steps: {}, settings: env.settings }, env))) {
+      throw new Skip("the event does not pass the flow's webhook filter");
+    }
     // Kept even when the schema check below refuses it: the failed run shows what it was given.
     input = await selectInput(flow, event, env);
     checkInput(flow, input);

@@ -38,7 +38,7 @@ export interface Trigger {
     readonly source: string;
     /** Event types that start this flow; empty or absent means all. */
     readonly events?: readonly WebhookEvent[];
-    /** Expression over the webhook body; the event is ignored unless it holds. */
+    /** Expression over the webhook body; the event is ignored unless it holds. Each run evaluates it again first (replays and newer versions included): false skips the run. An event the filter fails on is queued all the same, and its run fails with the expression's error, so it shows on the failed list and can be replayed once the filter is fixed. */
     readonly filter?: Condition;
   };
   /** Run on a timer (`every` or `cron`); with `poll`, read records changed since the stored cursor and run once per record. */

@@ -19,7 +19,7 @@ export interface Routing {
   readonly eventType: string | null;
   /** Order numbers and emails found in the body, for the dashboard's search. */
   readonly searchText: string | null;
-  /** Filters that could not be evaluated (the flow is then not run) and keys that could not be computed. */
+  /** Run keys that could not be computed (the run is then queued without ordering). */
   readonly problems: string[];
 }
 
@@ -54,9 +54,10 @@ export async function routeEvent(project: Project, event: IncomingEvent, now: ()
     if (webhook.filter) {
       try {
         if (!truthy(await webhook.filter.evaluate(scopeOf(event.payload, env), env))) continue;
-      } catch (e) {
-        problems.push(`${flow.name}: filter failed, flow not run: ${toKoppelError(e).format()}`);
-        continue;
+      } catch {
+        // Queued all the same: the run evaluates the filter again (executeFlow's checkFilter) and
+        // fails with the error where the dashboard, alerts and replay reach it. Left out here, the
+        // event was answered 2xx and then never ran, with nothing to show for it.
       }
     }
     let runKey: string | null = null;
@@ -77,6 +78,11 @@ export async function routeEvent(project: Project, event: IncomingEvent, now: ()
  */
 async function selectRecord(flow: CompiledFlow, event: unknown, env: ProjectEnv): Promise<unknown> {
   return flow.input.select ? await flow.input.select.evaluate(scopeOf(event, env), env) : event;
+}
+
+/** The event came from the source the flow's webhook trigger listens to: its filter applies to it. */
+export function fromTriggerSource(flow: CompiledFlow, event: { readonly source: string }): boolean {
+  return flow.trigger?.webhook?.source === event.source;
 }
 
 /** `run.key` on the selected record, as text; null when the flow has none or it is empty. */

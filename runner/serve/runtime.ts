@@ -220,7 +220,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sources: sourceLookup(() => versions.current().project.config.webhooks),
       accept: async (input) => {
         const accepted = await commit.accept(await toNewEvent(versions.current(), input, now));
-        metrics.webhookAccepted(input.source, accepted.duplicate);
+        metrics.webhookAccepted(input.source, accepted.duplicate ? "duplicate" : accepted.runIds.length ? "accepted" : "no-flow");
         if (accepted.runIds.length) worker.wake();
         return { eventId: accepted.eventId, duplicate: accepted.duplicate };
       },

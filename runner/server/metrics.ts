@@ -27,7 +27,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** From the worker's onProcessed; `ms` is claim-to-settle when known. */
   processed(job: SettledJob, ms?: number): void;
-  webhookAccepted(source: string, duplicate: boolean): void;
+  /** `result`: accepted (runs queued), no-flow (kept in the inbox, but no flow takes it), duplicate. */
+  webhookAccepted(source: string, result: "accepted" | "no-flow" | "duplicate"): void;
   webhookRefused(source: string, code: string): void;
   /** A failure outside any run: a scheduled poll (by flow) or a webhook that could not be stored (by source). */
   incident(kind: "poll" | "accept", name: string): void;
@@ -43,7 +44,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const runs = new Counter({ name: "koppel_runs_total", help: "Settled jobs by flow and outcome (done, skipped, failed, retry, released, lost)", labelNames: ["flow", "outcome"], registers: [registry] });
   const retries = new Counter({ name: "koppel_retries_total", help: "Runs put back for a later attempt", labelNames: ["flow"], registers: [registry] });
   const duration = new Histogram({ name: "koppel_run_duration_seconds", help: "Claim to settle of one attempt", labelNames: ["flow"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] });
-  const webhooks = new Counter({ name: "koppel_webhooks_total", help: "Webhook requests by source and result (accepted, duplicate, or the refusal code)", labelNames: ["source", "result"], registers: [registry] });
+  const webhooks = new Counter({ name: "koppel_webhooks_total", help: "Webhook requests by source and result (accepted, no-flow: stored but no flow takes it, duplicate, or the refusal code)", labelNames: ["source", "result"], registers: [registry] });
   const polls = new Counter({ name: "koppel_poll_failures_total", help: "Scheduled polls that failed, by flow", labelNames: ["flow"], registers: [registry] });
   const acceptErrors = new Counter({ name: "koppel_webhook_store_errors_total", help: "Verified webhooks that could not be stored (answered 503), by source", labelNames: ["source"], registers: [registry] });
   const upstream = new Histogram({ name: "koppel_upstream_request_seconds", help: "Calls to AFAS and AsPos by connection", labelNames: ["connection"], buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] });
@@ -80,7 +81,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       if (job.disposition === "retry") retries.inc({ flow: job.flow });
       if (ms !== undefined) duration.observe({ flow: job.flow }, ms / 1000);
     },
-    webhookAccepted: (source, duplicate) => webhooks.inc({ source, result: duplicate ? "duplicate" : "accepted" }),
+    webhookAccepted: (source, result) => webhooks.inc({ source, result }),
     // An unknown source is whatever the caller typed: never a label value.
     webhookRefused: (source, code) => webhooks.inc({ source: code === "WEBHOOK_UNKNOWN_SOURCE" ? "(unknown)" : source, result: code }),
     incident: (kind, name) => (kind === "poll" ? polls.inc({ flow: name }) : acceptErrors.inc({ source: name })),

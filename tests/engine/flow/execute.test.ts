@@ -113,6 +113,25 @@ describe("executing a flow", () => {
     expect(sends).toEqual([]);
   });
 
+  it("with checkFilter, the webhook filter decides first: false skips, an error fails with its position, true runs", async () => {
+    const flow = `flow: stock
+trigger:
+  webhook: { source: aspos, filter: "$number(data.number) > 0" }
+steps:
+  - id: n
+    set: { n: data.number }
+`;
+    const p = project({ "flows/stock.flow.yaml": flow });
+    const filtered = (number: string) =>
+      executeFlow(p.flows.get("stock")!, { data: { number } }, { settings: {}, maps: {}, timezone: "Europe/Amsterdam", now: () => 0, port: recordingPort().port, flows: p.flows, eventId: "e" }, { checkFilter: true });
+    expect(await filtered("-1")).toMatchObject({ outcome: "skipped", reason: "the event does not pass the flow's webhook filter", trace: [] });
+    const broken = await filtered("ABC");
+    expect(broken).toMatchObject({ outcome: "failed", error: { code: "EXPR_RUNTIME", position: { file: "flows/stock.flow.yaml", line: 3 } } });
+    expect((await filtered("7")).outcome).toBe("done");
+    // Without it (fixture cases, backtests) the flow runs whatever the filter says.
+    expect(await run(p, "stock", { data: { number: "-1" } }, recordingPort().port)).toMatchObject({ outcome: "done", trace: [{ step: "n", status: "ok" }] });
+  });
+
   it("a payload missing a mandatory field fails before it leaves, naming the field and the YAML line", async () => {
     const p = project({ "flows/order.flow.yaml": ORDER_FLOW, "flows/debtor.flow.yaml": DEBTOR_FLOW });
     const { port, sends } = recordingPort({ Koppel_Debtors: [] });

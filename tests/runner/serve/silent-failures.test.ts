@@ -71,6 +71,18 @@ describe("failures outside a run are not silent", () => {
     expect(receiver.bodies.map((b) => b.koppel)).toContainEqual(expect.objectContaining({ kind: "accept-failed", code: "Error" }));
   });
 
+  it("a webhook no flow takes is stored, answered 202 and counted apart from accepted ones", async () => {
+    const body = JSON.stringify({ id: "evt_no_flow", type: "webhook.test", data: { object: {} } });
+    const ts = Math.floor(Date.now() / 1000);
+    const headers = { "content-type": "application/json", "webhook-id": "evt_no_flow", "webhook-timestamp": String(ts), "webhook-signature": signWebhook(WEBHOOK_SECRET, "evt_no_flow", ts, body) };
+    const res = await fetch(`${system.runtime.url}/webhooks/aspos`, { method: "POST", headers, body });
+    expect(res.status).toBe(202);
+    const { eventId } = (await res.json()) as { eventId: string };
+    expect((await system.runtime.store.getEvent(eventId))?.payload).toEqual(JSON.parse(body));
+    const metrics = await (await fetch(`${system.runtime.url}/metrics`, { headers: auth })).text();
+    expect(metrics).toContain('koppel_webhooks_total{source="aspos",result="no-flow"} 1');
+  });
+
   it("a worker error is logged by class, flow and run id, never with the customer data its message quotes", async () => {
     const queue = system.runtime.queue;
     const original = queue.complete.bind(queue);
