@@ -15,12 +15,14 @@ export interface StoreChoice {
 
 /**
  * --store/KOPPEL_STORE, else the config's store.url or the default SQLite file, so a command and
- * `koppel serve` open the same store wherever they run.
+ * `koppel serve` open the same store wherever they run. In sandbox mode, whichever it is, its
+ * sandbox sibling: a KOPPEL_STORE left in the shell of a live deployment put demo runs into the
+ * live database (and onto its replicas' queue).
  */
 export function chooseStoreUrl(choice: StoreChoice): string {
-  if (choice.explicit) return resolveStoreUrl(choice.explicit, choice.cwd);
-  const configured = choice.configured || DEFAULT_STORE_URL;
-  return resolveStoreUrl(choice.sandbox ? sandboxStoreUrl(configured) : configured, choice.configDir);
+  const sandboxed = (url: string) => (choice.sandbox ? sandboxStoreUrl(url) : url);
+  if (choice.explicit) return resolveStoreUrl(sandboxed(choice.explicit), choice.cwd);
+  return resolveStoreUrl(sandboxed(choice.configured || DEFAULT_STORE_URL), choice.configDir);
 }
 
 /** A loaded project as far as the store choice reads it (structural: storage knows no engine types). */
@@ -48,6 +50,7 @@ export function sandboxStoreUrl(url: string): string {
   if (url === "sqlite::memory:") return url;
   if (!url.startsWith("sqlite:")) return `sqlite:${DEFAULT_SANDBOX_PATH}`;
   const path = url.slice("sqlite:".length);
+  if (/\.sandbox(\.[^./]*)?$/.test(path)) return url;
   return `sqlite:${path.replace(/(\.[^./]*)?$/, (ext) => `.sandbox${ext || ".db"}`)}`;
 }
 

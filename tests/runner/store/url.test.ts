@@ -17,11 +17,15 @@ describe("which store a command opens", () => {
     expect(sandboxStoreUrl("sqlite:/var/lib/koppel/state")).toBe("sqlite:/var/lib/koppel/state.sandbox.db");
     expect(sandboxStoreUrl("postgres://db/koppel")).toBe("sqlite:./data/koppel.sandbox.db");
     expect(sandboxStoreUrl("sqlite::memory:")).toBe("sqlite::memory:");
+    expect(sandboxStoreUrl("sqlite:./data/koppel.sandbox.db")).toBe("sqlite:./data/koppel.sandbox.db");
   });
 
   it("serve's choice is the same rule: an explicit store from the working directory, the configured one from the config's folder, sandbox beside it", () => {
     const paths = { configDir: "/repo/deploy", cwd: "/somewhere" };
-    expect(chooseStoreUrl({ ...paths, explicit: "sqlite:./mine.db", configured: "sqlite:./data/koppel.db", sandbox: true })).toBe("sqlite:/somewhere/mine.db");
+    expect(chooseStoreUrl({ ...paths, explicit: "sqlite:./mine.db", configured: "sqlite:./data/koppel.db" })).toBe("sqlite:/somewhere/mine.db");
+    // KOPPEL_STORE of a live deployment still set in the shell: sandbox mode keeps away from it.
+    expect(chooseStoreUrl({ ...paths, explicit: "sqlite:./mine.db", configured: "sqlite:./data/koppel.db", sandbox: true })).toBe("sqlite:/somewhere/mine.sandbox.db");
+    expect(chooseStoreUrl({ ...paths, explicit: "postgres://db/koppel", sandbox: true })).toBe("sqlite:/somewhere/data/koppel.sandbox.db");
     expect(chooseStoreUrl({ ...paths, configured: "sqlite:./data/koppel.db", sandbox: true })).toBe("sqlite:/repo/deploy/data/koppel.sandbox.db");
     expect(chooseStoreUrl({ ...paths, configured: "", explicit: "" })).toBe("sqlite:/repo/deploy/data/koppel.db");
     expect(chooseStoreUrl({ ...paths, configured: "postgres://db/koppel" })).toBe("postgres://db/koppel");
