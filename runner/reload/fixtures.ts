@@ -1,7 +1,7 @@
 import type { Project, ProjectHost } from "../../engine/config/load.ts";
 import { showValue } from "../../engine/flow/diff.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
-import { formatPosition } from "../../common/errors.ts";
+import { ConfigError } from "../../common/errors.ts";
 import { globFiles } from "../project-host.ts";
 
 /**
@@ -18,7 +18,7 @@ export async function fixtureFailures(project: Project, host: ProjectHost): Prom
     }
     for (const testCase of suite.cases) {
       const result = await runCase(suite, testCase, project);
-      if (!result.passed) failures.push(`${formatPosition(testCase.position)} TEST_FAILED case "${result.name}": ${firstDifference(result)}`);
+      if (!result.passed) failures.push(new ConfigError("TEST_FAILED", `case "${result.name}": ${firstDifference(result)}`, testCase.position).format());
     }
   }
   return failures;
