@@ -63,6 +63,28 @@ export function createShadow(options: ShadowOptions): Shadow {
    * compile refusal (the commit will not change), after a growing pause after a git failure.
    */
   let unloadable: { readonly sha: string; readonly retryAt: number; readonly pauseMs: number } | null = null;
+  /**
+   * Runs that finished while the stored candidate was not loaded yet: from creation until the first
+   * sync (a restart loads the candidate in the background, and the worker does not wait for its
+   * checkout), and while a sync loads a new one. Shadowed once it has loaded, counted as dropped if
+   * it does not; null when nothing is loading.
+   */
+  let waiting: FinishedRun[] | null = [];
+  let droppedWaiting = 0;
+  const capacity = options.capacity ?? 1000;
+  const settleWaiting = (loaded: ActiveCandidate | null) => {
+    const runs = waiting ?? [];
+    waiting = null;
+    if (!loaded) {
+      if (runs.length) drop(runs.length);
+      return;
+    }
+    for (const run of runs) if (!backlog.offer({ active: loaded, run })) options.metrics?.dropped();
+  };
+  const drop = (n: number) => {
+    droppedWaiting += n;
+    options.metrics?.dropped(n);
+  };
   let exclusive: Promise<unknown> = Promise.resolve();
   /** One change of candidate at a time: a start and a replica's sync must not interleave. */
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
@@ -127,6 +149,8 @@ export function createShadow(options: ShadowOptions): Shadow {
         };
         await store.setShadowCandidate(candidate);
         activate(candidate, loaded.project);
+        // A new candidate starts now: runs that finished before it are not its to shadow.
+        waiting = null;
         log(`shadow: now shadowing ${candidate.ref} (${candidate.sha.slice(0, 12)})`);
         return { ok: true as const, candidate };
       }),
@@ -142,13 +166,18 @@ export function createShadow(options: ShadowOptions): Shadow {
 
     async status(): Promise<ShadowStatus> {
       const candidate = await store.shadowCandidate(now());
-      return { candidate, counts: candidate ? await store.shadowCounts(candidate.sha) : null, dropped: backlog.dropped, ...(refusal ? { refused: refusal } : {}) };
+      return { candidate, counts: candidate ? await store.shadowCounts(candidate.sha) : null, dropped: backlog.dropped + droppedWaiting, ...(refusal ? { refused: refusal } : {}) };
     },
 
     onFinished(run) {
       try {
         const a = current();
-        if (a && !backlog.offer({ active: a, run })) options.metrics?.dropped();
+        if (a) {
+          if (!backlog.offer({ active: a, run })) options.metrics?.dropped();
+        } else if (waiting) {
+          if (waiting.length < capacity) waiting.push(run);
+          else drop(1);
+        }
       } catch (e) {
         log(`shadow: ${errorLabel(e)}`);
       }
@@ -159,19 +188,24 @@ export function createShadow(options: ShadowOptions): Shadow {
         const stored = await store.shadowCandidate(now());
         if (!stored) {
           deactivate();
+          waiting = null;
           return;
         }
         if (active?.candidate.sha === stored.sha) {
           active = { ...active, candidate: stored };
+          settleWaiting(active);
           return;
         }
-        if (unloadable?.sha === stored.sha && now() < unloadable.retryAt) return;
+        if (unloadable?.sha === stored.sha && now() < unloadable.retryAt) return settleWaiting(null);
+        waiting ??= [];
         const loaded = await options.load(stored.sha);
         if (loaded.ok) {
           unloadable = null;
           activate(stored, loaded.project);
           log(`shadow: now shadowing ${stored.ref} (${stored.sha.slice(0, 12)}), as stored`);
+          settleWaiting(current());
         } else {
+          settleWaiting(null);
           deactivate();
           const pauseMs = !loaded.transient ? Infinity : unloadable?.sha === stored.sha ? Math.min(unloadable.pauseMs * 2, MAX_RETRY_PAUSE_MS) : FIRST_RETRY_PAUSE_MS;
           unloadable = { sha: stored.sha, retryAt: now() + pauseMs, pauseMs };

@@ -127,6 +127,45 @@ describe("shadow control", () => {
     expect(await store.getShadowResult("r2", "f".repeat(40))).toBeNull();
   });
 
+  it("after a restart, shadows the runs that finished while the stored candidate was still loading", async () => {
+    await store.setShadowCandidate({ ref: "feature", sha: "f".repeat(40), startedAt: clock, readBudget: 0, by: "api" });
+    let release!: () => void;
+    const checkout = new Promise<void>((resolve) => (release = resolve));
+    const { shadow: restarted } = shadow({
+      async load(ref) {
+        await checkout;
+        return LOADS[ref]!;
+      },
+    });
+    // The worker starts before the candidate's checkout is done: these runs finish first.
+    restarted.onFinished(await liveRun(live, ORDER, "early"));
+    const synced = restarted.sync();
+    restarted.onFinished(await liveRun(live, ORDER, "loading"));
+    release();
+    await synced;
+    await restarted.idle();
+    expect(await store.getShadowResult("early", "f".repeat(40))).not.toBeNull();
+    expect(await store.getShadowResult("loading", "f".repeat(40))).not.toBeNull();
+    expect((await restarted.status()).dropped).toBe(0);
+  });
+
+  it("counts those runs as dropped when the stored candidate does not load, and holds none when there is no candidate", async () => {
+    await store.setShadowCandidate({ ref: "broken", sha: "b".repeat(40), startedAt: clock, readBudget: 0, by: "api" });
+    const { shadow: restarted, registry } = shadow();
+    restarted.onFinished(await liveRun(live, ORDER, "early"));
+    await restarted.sync();
+    expect((await restarted.status()).dropped).toBe(1);
+    expect(await registry.metrics()).toContain("koppel_shadow_dropped_total 1");
+
+    await store.setShadowCandidate(null);
+    const { shadow: plain } = shadow();
+    plain.onFinished(await liveRun(live, ORDER, "r1"));
+    await plain.sync();
+    await plain.idle();
+    expect(await plain.status()).toMatchObject({ candidate: null, dropped: 0 });
+    expect(await store.listShadowResults()).toEqual([]);
+  });
+
   it("counts live runs dropped when the backlog is full, and the live side never waits", async () => {
     const { shadow: s, registry } = shadow({ capacity: 2 });
     await s.start({ ref: "feature", by: "api" });
