@@ -61,6 +61,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   const { value: config, errors: configErrors } = readAgainstSchema(validateConfig, configSource, configValue);
   errors.push(...configErrors);
   if (!config) return { errors };
+  errors.push(...checkTimezone(config.settings?.timezone, configSource));
 
   const schemas = new SchemaCache(host);
   const flowSources: { source: YamlSource; document: FlowDocument }[] = [];
@@ -111,6 +112,20 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   errors.push(...findCallCycles(flows));
   files.push(...schemas.files);
   return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files, schemaDirs: host.schemaDirs }, errors: [] };
+}
+
+/**
+ * The schema only knows it is a string: a misspelt zone loaded, and failed at run time on the first
+ * $localDate, or a schedule's first tick, with an error about the expression instead of the config.
+ */
+function checkTimezone(zone: unknown, source: YamlSource): ConfigError[] {
+  if (typeof zone !== "string") return [];
+  try {
+    new Intl.DateTimeFormat("en-CA", { timeZone: zone });
+    return [];
+  } catch {
+    return [new ConfigError("INVALID_VALUE", `settings.timezone ${JSON.stringify(zone)} is not an IANA time zone (such as Europe/Amsterdam)`, source.positionOf(["settings", "timezone"]))];
+  }
 }
 
 /**

@@ -33,6 +33,15 @@ describe("config errors point at file:line:col with a code", () => {
     expect(ok.errors).toEqual([]);
   });
 
+  it("a time zone that is not an IANA zone, at its line", () => {
+    const config = BASE_CONFIG.replace("timezone: Europe/Amsterdam", "timezone: Europe/Amsterdm");
+    expect(config).not.toBe(BASE_CONFIG);
+    const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(errors).toEqual([
+      expect.stringMatching(new RegExp(`^mapping\\.config\\.yaml:${positionOf(config, "Europe/Amsterdm")} INVALID_VALUE settings\\.timezone "Europe/Amsterdm" is not an IANA time zone`)),
+    ]);
+  });
+
   it("unknown key inside a step", () => {
     const text = flow(`  - id: order
     send: afas.FbSales
