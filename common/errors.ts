@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   UPSTREAM_FORBIDDEN: { actor: "upstream", title: "upstream refused the caller (IP restriction or rights)" },
   UPSTREAM_NOT_FOUND: { actor: "upstream", title: "upstream does not know the resource" },
   UPSTREAM_CONFLICT: { actor: "upstream", title: "upstream reports a conflicting record" },
+  UPSTREAM_DUPLICATE: { actor: "upstream", title: "upstream already has the record a create was for (a concurrent run made it)", retryable: true },
   UPSTREAM_UNAVAILABLE: { actor: "upstream", title: "upstream is unavailable", retryable: true },
   UPSTREAM_RATE_LIMITED: { actor: "upstream", title: "upstream asks to slow down", retryable: true },
   UPSTREAM_TIMEOUT: { actor: "upstream", title: "upstream did not answer in time", retryable: true },

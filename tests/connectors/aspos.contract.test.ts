@@ -178,7 +178,8 @@ function contractSuite(caps: Capabilities, setup: () => Promise<Target>, teardow
 
         const dup = await failure(c.send({ connection: "aspos", object: "customers", op: "insert", idempotencyKey: `cust-d-${unique}`,
           payload: { type: "Person", lastName: "Dup", email } }));
-        expect(dup.code).toBe("UPSTREAM_CONFLICT");
+        // The record is there already: retried, the run's find takes it (a create that lost a race).
+        expect(dup).toMatchObject({ code: "UPSTREAM_DUPLICATE", retryable: true });
         expect((dup.details.body as { existingId: unknown }).existingId).toBe(id);
       });
     }
@@ -223,14 +224,14 @@ function contractSuite(caps: Capabilities, setup: () => Promise<Target>, teardow
         expect(found.rows.map((r) => r.id)).toEqual([created.result.id]);
 
         const dup = await failure(c.send({ connection: "aspos", object: "orders", op: "insert", idempotencyKey: `ord-2-${unique}`, payload }));
-        expect(dup.code).toBe("UPSTREAM_CONFLICT");
+        expect(dup).toMatchObject({ code: "UPSTREAM_DUPLICATE", retryable: true });
         expect((dup.details.body as { existingId: unknown }).existingId).toBe(created.result.id);
 
         const id = created.result.id;
         const moved = await c.send({ connection: "aspos", object: "orderStatus", op: "update", idempotencyKey: `st-${unique}`, payload: { id, status: "Processing" } });
         expect(moved.result.status).toBe("Processing");
         const illegal = await failure(c.send({ connection: "aspos", object: "orderStatus", op: "update", idempotencyKey: `st2-${unique}`, payload: { id, status: "New" } }));
-        expect(illegal.code).toBe("UPSTREAM_CONFLICT");
+        expect(illegal).toMatchObject({ code: "UPSTREAM_CONFLICT", retryable: false });
         expect((illegal.details.body as { allowed: string[] }).allowed).toContain("Shipped");
 
         const paid = await c.send({ connection: "aspos", object: "orderPayment", op: "update", idempotencyKey: `pay-${unique}`,

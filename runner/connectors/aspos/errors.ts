@@ -17,11 +17,15 @@ function text(value: unknown): string | undefined {
  * fault on its side that a later attempt can get past, and the contract says to retry 5xx like 503.
  * AFAS is the other way round — see afas/errors.ts.
  */
-function codeFor(status: number): ErrorCode {
+function codeFor(status: number, body: unknown): ErrorCode {
   if (status === 401) return "UPSTREAM_AUTH";
   if (status === 403) return "UPSTREAM_FORBIDDEN";
   if (status === 404) return "UPSTREAM_NOT_FOUND";
-  if (status === 409) return "UPSTREAM_CONFLICT";
+  // A 409 naming the record that is already there (EmailAlreadyExists, DuplicateExternalNumber) is a
+  // create that lost a race: two AFAS orders of one new debtor, run side by side, both create its
+  // AsPos customer. Retried, the run's own find sees the record and takes the update or skip branch;
+  // not retried, the loser failed for good and needed a replay by hand.
+  if (status === 409) return field(body, "existingId") !== undefined ? "UPSTREAM_DUPLICATE" : "UPSTREAM_CONFLICT";
   if (status === 429) return "UPSTREAM_RATE_LIMITED";
   if (status === 408) return "UPSTREAM_TIMEOUT";
   if (status >= 500) return "UPSTREAM_UNAVAILABLE";
@@ -43,7 +47,7 @@ export function answerError(connection: string, what: string, answer: HttpAnswer
   const reference = text(field(body, "traceId"));
   const retry = status === 429 || status === 503 ? retryAfterMs(answer.headers.get("retry-after"), nowMs) : undefined;
   return new UpstreamError(
-    codeFor(status),
+    codeFor(status, body),
     `${what} → ${status}${code ? ` ${code}` : ""}${upstreamMessage ? `: ${upstreamMessage}` : ""}`,
     {
       connection,
