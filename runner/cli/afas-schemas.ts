@@ -8,6 +8,7 @@ import { processIO, type CliIO } from "./io.ts";
 import { getMetainfoToSchema, mergeProse, updateMetainfoToSchema, type GeneratedSchema } from "../connectors/afas/schemagen.ts";
 import { applyOverlay } from "../connectors/afas/schema-overlay.ts";
 import { diffJson, showValue } from "../../engine/flow/diff.ts";
+import { BUILTIN_SCHEMAS } from "../project-host.ts";
 
 /**
  * Descriptions and examples already in a file are kept, so a diff shows what changed in Profit (new
@@ -33,6 +34,13 @@ function readJson(file: string): unknown {
   return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
 }
 
+function readObject(file: string): Record<string, unknown> {
+  return (readJson(file) ?? {}) as Record<string, unknown>;
+}
+
+/** The AFAS schemas Koppel ships. */
+const PACKAGED = join(BUILTIN_SCHEMAS, "afas");
+
 export async function afasSchemasCommand(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   const args = parseCommand(AFAS_SCHEMAS, argv, io);
   if (typeof args === "number") return args;
@@ -54,15 +62,18 @@ export async function afasSchemasCommand(argv: readonly string[], io: CliIO = pr
     const unknown = positionals.filter((id) => !updateIds.includes(id) && !getIds.includes(id));
     for (const id of unknown) io.err(`${id}: not in the App connector`);
 
-    const overlay = (readJson(join(values.out, "overlay.json")) ?? {}) as Record<string, unknown>;
-    const jobs: { file: string; overlay: unknown; make: () => Promise<GeneratedSchema> }[] = [
-      ...updateIds.map((id) => ({ file: join(values.out, `${id}.schema.json`), overlay: overlay[id], make: async () => updateMetainfoToSchema(await readUpdateMetainfo(http, id)) })),
-      ...getIds.map((id) => ({ file: join(values.out, "get", `${id}.schema.json`), overlay: overlay[`get/${id}`], make: async () => getMetainfoToSchema(await readGetMetainfo(http, id)) })),
-    ];
+    // A mapping repository starts without schemas/afas: the packaged overlay and prose count too
+    // (its own entries win), or the first run wrote schemas weaker than the ones it then overrides.
+    const overlay = { ...readObject(join(PACKAGED, "overlay.json")), ...readObject(join(values.out, "overlay.json")) };
+    const jobs: { file: string; rel: string; make: () => Promise<GeneratedSchema> }[] = [
+      ...updateIds.map((id) => ({ rel: `${id}.schema.json`, make: async () => updateMetainfoToSchema(await readUpdateMetainfo(http, id)) })),
+      ...getIds.map((id) => ({ rel: `get/${id}.schema.json`, make: async () => getMetainfoToSchema(await readGetMetainfo(http, id)) })),
+    ].map((job) => ({ ...job, file: join(values.out, job.rel) }));
     let changed = 0;
     for (const job of jobs) {
       const existing = readJson(job.file);
-      const next = mergeProse(applyOverlay(await job.make(), job.overlay), existing);
+      const prose = existing ?? readJson(join(PACKAGED, job.rel));
+      const next = mergeProse(applyOverlay(await job.make(), overlay[job.rel.replace(/\.schema\.json$/, "")]), prose);
       const text = render(next);
       const same = existsSync(job.file) && readFileSync(job.file, "utf8") === text;
       if (same) continue;

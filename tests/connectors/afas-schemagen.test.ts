@@ -78,6 +78,21 @@ describe("schemas generated from the simulator's metainfo", () => {
       expect(io.stdout()).toContain("would change");
     }));
 
+  it("in a mapping repository with no schemas/afas yet, writes what Koppel ships: its overlay and prose apply", async () => {
+    const out = mkdtempSync(join(tmpdir(), "afas-schemas-empty-"));
+    const env = { ...process.env };
+    process.env.AFAS_BASE_URL = sim.baseUrl;
+    process.env.AFAS_TOKEN = SANDBOX_TOKEN;
+    try {
+      expect(await afasSchemasCommand(["--out", out], bufferIO())).toBe(0);
+      const shipped = ["FbSales.schema.json", "KnSalesRelationOrg.schema.json", "get/Koppel_Stock.schema.json"];
+      for (const rel of shipped) expect(readFileSync(join(out, rel), "utf8")).toBe(readFileSync(join(DEFAULT_SCHEMA_DIR, rel), "utf8"));
+    } finally {
+      process.env = env;
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it("`--check` is green on the shipped schemas (a fresh clone) and names each field that would change", () =>
     inSchemaCopy(async (out, io) => {
       expect(await afasSchemasCommand(["--out", out, "--check"], io)).toBe(0);
