@@ -85,7 +85,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     // An unknown source is whatever the caller typed: never a label value.
     webhookRefused: (source, code) => webhooks.inc({ source: code === "WEBHOOK_UNKNOWN_SOURCE" ? "(unknown)" : source, result: code }),
     incident: (kind, name) => (kind === "poll" ? polls.inc({ flow: name }) : acceptErrors.inc({ source: name })),
-    upstreamCall({ connection, ms, status, error }) {
+    upstreamCall({ connection, ms, status, outage, error }) {
       upstream.observe({ connection }, ms / 1000);
       if (status === undefined) {
         upstreamErrors.inc({ connection, status: "network" });
@@ -93,7 +93,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
         return;
       }
       if (status >= 400) upstreamErrors.inc({ connection, status: String(status) });
-      note(connection, ms, status >= 500 || status === 429 ? `HTTP ${status}` : null);
+      note(connection, ms, outage ? `HTTP ${status}` : null);
     },
     connections: () => [...health].map(([connection, h]) => ({ connection, ...h })),
     text: () => registry.metrics(),

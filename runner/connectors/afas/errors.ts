@@ -86,6 +86,15 @@ export function httpError(call: FailedCall): UpstreamError {
   return new UpstreamError("UPSTREAM_REJECTED", `AFAS answered ${status} to ${action}`, base);
 }
 
+/**
+ * For connection health: Profit answers a write it refuses (a closed period, an unknown item) with
+ * 500 and an externalMessage; that is the request's problem, not an outage.
+ */
+export function afasOutage(status: number, body: unknown): boolean {
+  if (status === 429 || status === 502 || status === 503 || status === 504) return true;
+  return status >= 500 && typeof (asRecord(body) as ProfitErrorBody | undefined)?.externalMessage !== "string";
+}
+
 export const AFAS_TRANSPORT: TransportWording = {
   // AFAS: after a client-side timeout the server is probably still working (reference §5.4).
   timeout: (what, ms) => `AFAS did not answer within ${ms} ms to ${what}; Profit may still be working on it, so wait before sending it again`,

@@ -4,7 +4,7 @@ import { HttpClient, httpSetup, type CallObserver, type HttpAnswer } from "../ht
 import { withExchanges } from "../http/exchanges.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { authorizationHeader, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl } from "./config.ts";
-import { AFAS_TRANSPORT, httpError } from "./errors.ts";
+import { AFAS_TRANSPORT, afasOutage, httpError } from "./errors.ts";
 import type { GateFactory } from "../http/gate.ts";
 
 export interface AfasHttpOptions {
@@ -49,7 +49,7 @@ export class AfasHttp {
     this.now = options.now ?? Date.now;
     this.client = new HttpClient({
       connection, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxParallel: this.maxParallel,
-      now: this.now, wording: AFAS_TRANSPORT, ...httpSetup(options),
+      now: this.now, wording: AFAS_TRANSPORT, outage: afasOutage, ...httpSetup(options),
       ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel) } : {}),
     });
   }

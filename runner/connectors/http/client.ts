@@ -32,8 +32,15 @@ export interface HttpAnswer {
   readonly body: unknown;
 }
 
-/** One finished call: its HTTP status, or why no answer came. */
-export type CallObserver = (call: { readonly connection: string; readonly ms: number; readonly status?: number; readonly error?: string }) => void;
+/**
+ * One finished call: its HTTP status, or why no answer came. `outage`: the answer says the system is
+ * down or overloaded (not that it refused this request), as the connection's own `outage` judges.
+ */
+export type CallObserver = (call: { readonly connection: string; readonly ms: number; readonly status?: number; readonly outage?: boolean; readonly error?: string }) => void;
+
+/** Whether an answer means the upstream is down or overloaded; the default for a system that says so with 5xx and 429. */
+export type OutageTest = (status: number, body: unknown) => boolean;
+const defaultOutage: OutageTest = (status) => status >= 500 || status === 429;
 
 /** What a connector passes through to its HttpClient. */
 export type HttpSetup = Pick<HttpClientOptions, "fetch" | "observe">;
@@ -53,6 +60,8 @@ export interface HttpClientOptions {
   readonly fetch?: typeof fetch;
   /** Told of every call as it ends (the runtime's upstream metrics and connection health). */
   readonly observe?: CallObserver;
+  /** Which answers are outages rather than refusals (AFAS answers a refused write with 500). */
+  readonly outage?: OutageTest;
   /** Where the cap on parallel calls is kept (shared per AFAS environment, or cluster-wide); default a semaphore of this client's own. */
   readonly gate?: ConcurrencyGate;
 }
@@ -129,8 +138,9 @@ export class HttpClient {
       exchanges.push({ method: req.method, url, ms: now() - started, ...requestBody });
       throw withExchanges(transportError(this.connection, req.what, err, timeoutMs, this.options.wording), exchanges);
     }
-    observe?.({ connection: this.connection, ms: performance.now() - timed, status: res.status });
+    const ms = performance.now() - timed;
     const answer = parseBody(res.text);
+    observe?.({ connection: this.connection, ms, status: res.status, outage: (this.options.outage ?? defaultOutage)(res.status, answer) });
     exchanges.push({
       method: req.method, url, status: res.status, ms: now() - started, ...requestBody,
       ...(req.secret || answer === undefined ? {} : { responseBody: answer }),

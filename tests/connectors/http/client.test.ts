@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../common/errors.ts";
 import type { Exchange } from "../../../common/exchange.ts";
+import { afasOutage } from "../../../runner/connectors/afas/errors.ts";
+import { createMetrics } from "../../../runner/server/metrics.ts";
 import { HttpClient } from "../../../runner/connectors/http/client.ts";
 import { retryAfterMs } from "../../../runner/connectors/http/retry-after.ts";
 
@@ -86,7 +88,27 @@ describe("http layer: client", () => {
     await http.send({ method: "GET", url: "http://x/a", what: "read A" }, []);
     answer = false;
     await failure(http.send({ method: "GET", url: "http://x/a", what: "read A" }, []));
-    expect(calls).toEqual([{ connection: "c", ms: "number", status: 503 }, { connection: "c", ms: "number", error: "fetch failed" }]);
+    expect(calls).toEqual([{ connection: "c", ms: "number", status: 503, outage: true }, { connection: "c", ms: "number", error: "fetch failed" }]);
+  });
+
+  it("lets the connection say which answers are outages: AFAS refuses a write with 500 and an externalMessage", async () => {
+    const outages: (boolean | undefined)[] = [];
+    let body: unknown = { externalMessage: "De periode is afgesloten." };
+    const http = new HttpClient({
+      connection: "afas", timeoutMs: 1_000, maxParallel: 2, now: () => 0, wording: WORDING, outage: afasOutage,
+      fetch: async () => new Response(JSON.stringify(body), { status: 500 }),
+      observe: (call) => outages.push(call.outage),
+    });
+    await http.send({ method: "POST", url: "http://x/FbSales", what: "insert FbSales" }, []);
+    body = { error: "internal" };
+    await http.send({ method: "POST", url: "http://x/FbSales", what: "insert FbSales" }, []);
+    expect(outages).toEqual([false, true]);
+
+    const metrics = createMetrics({ queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }) });
+    metrics.upstreamCall({ connection: "afas", ms: 3, status: 500, outage: false });
+    expect(metrics.connections()).toEqual([expect.objectContaining({ connection: "afas", calls: 1, errors: 0, lastError: null })]);
+    metrics.upstreamCall({ connection: "afas", ms: 3, status: 503, outage: true });
+    expect(metrics.connections()).toEqual([expect.objectContaining({ calls: 2, errors: 1, lastError: "HTTP 503" })]);
   });
 
   it("holds at most maxParallel calls at once", async () => {
