@@ -12,6 +12,11 @@ export function emailToken(email: string): string {
   return `email:${createHash("sha256").update(`koppel-search\u0000${email.trim().toLowerCase()}`).digest("hex").slice(0, 20)}`;
 }
 
+/** A term emailToken wrote, also one cut short where a long search text was cut. */
+export function isEmailToken(term: string): boolean {
+  return /^email:[0-9a-f]{0,20}$/.test(term);
+}
+
 export function pseudonymizeText(text: string): string {
   return text.replace(EMAIL, (email) => emailToken(email));
 }

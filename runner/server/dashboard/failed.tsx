@@ -8,18 +8,30 @@ import { RunTable } from "./run-table.tsx";
 export interface FailedProps {
   readonly session: Session;
   readonly runs: readonly RunSummary[];
+  /** The replay of each listed run replayed before (replayed.ts), by run id. */
+  readonly replays: ReadonlyMap<string, RunSummary>;
   readonly notice?: string;
 }
 
-/** The failed list: what needs someone. Bulk replay queues every ticked run again. */
-export function Failed({ session, runs, notice }: FailedProps) {
-  const table = <RunTable runs={runs} select={session.role === "admin" && runs.length > 0} />;
+/**
+ * The failed list: what needs someone. A failed run stays failed after a replay, so the list shows
+ * the replay beside it and leaves it out of the bulk replay, which takes every ticked run.
+ */
+export function Failed({ session, runs, replays, notice }: FailedProps) {
+  const open = runs.filter((r) => !replays.has(r.id)).length;
+  const select = session.role === "admin" && open > 0;
+  const table = <RunTable runs={runs} select={select} replays={replays} />;
   return (
     <Layout title="Failed runs" session={session}>
       {notice ? <p class="notice" data-testid="notice">{notice}</p> : null}
       <h1>Failed runs ({runs.length})</h1>
       <p class="muted">Failed for good: rejected by AFAS or AsPos, or out of retries. Fix the cause, then replay.</p>
-      {session.role === "admin" && runs.length ? (
+      {replays.size ? (
+        <p class="muted" data-testid="replayed-count">
+          {replays.size} of them replayed since: not selected; open one to replay it again.
+        </p>
+      ) : null}
+      {select ? (
         <AdminForm session={session} action="/failed/replay">
           <div class="actions">
             <select name="mode" aria-label="version to replay on">

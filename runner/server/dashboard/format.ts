@@ -22,3 +22,9 @@ export function withQuery(path: string, params: Record<string, string | undefine
   const s = q.toString();
   return s ? `${path}?${s}` : path;
 }
+
+/** One line of at most `max` characters, cut with an ellipsis: for table cells whose full text goes in a title. */
+export function shorten(text: string, max: number): string {
+  const chars = Array.from(text.replace(/\s+/g, " ").trim());
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}

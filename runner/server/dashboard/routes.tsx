@@ -10,6 +10,7 @@ import type { DashboardDeps } from "./deps.ts";
 import { Failed } from "./failed.tsx";
 import { Login } from "./login.tsx";
 import { Overview, type FlowRow } from "./overview.tsx";
+import { replayOfRun, replaysOf } from "./replayed.ts";
 import { RunPage } from "./run.tsx";
 import { addShadowPages } from "./shadow-routes.tsx";
 import { nextPage, PERIODS, Runs, STATUSES, type RunsQuery } from "./runs.tsx";
@@ -97,16 +98,26 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   app.get("/failed", page, async (c) => {
     const replayed = Number(c.req.query("replayed") ?? NaN);
     const refused = Number(c.req.query("refused") ?? 0);
-    const notice = Number.isFinite(replayed) ? `${replayed} run(s) queued again${refused ? `, ${refused} refused (see each run)` : ""}.` : undefined;
-    return c.html(<Failed session={c.get("session")} runs={await deps.store.failedRuns(200)} {...(notice ? { notice } : {})} />);
+    const skipped = Number(c.req.query("skipped") ?? 0);
+    const notice = Number.isFinite(replayed)
+      ? `${replayed} run(s) queued again${refused ? `, ${refused} refused (see each run)` : ""}${skipped ? `, ${skipped} skipped: already replayed` : ""}.`
+      : undefined;
+    const runs = await deps.store.failedRuns(200);
+    return c.html(<Failed session={c.get("session")} runs={runs} replays={await replaysOf(deps.store, runs)} {...(notice ? { notice } : {})} />);
   });
 
   app.post("/failed/replay", admin, async (c) => {
     const body = await c.req.parseBody({ all: true });
     const ids = [body.ids ?? []].flat().filter((v): v is string => typeof v === "string");
     let replayed = 0;
-    for (const id of ids) if ((await deps.replay(id, body.mode === "current")).status < 300) replayed += 1;
-    return c.redirect(`/failed?replayed=${replayed}&refused=${ids.length - replayed}`, 303);
+    let skipped = 0;
+    for (const id of ids) {
+      // Checked again here, not only by leaving the box out: the page may be older than a replay (another tab, a colleague).
+      const run = await deps.store.getRun(id);
+      if (run && (await replayOfRun(deps.store, run))) skipped += 1;
+      else if ((await deps.replay(id, body.mode === "current")).status < 300) replayed += 1;
+    }
+    return c.redirect(`/failed?replayed=${replayed}&refused=${ids.length - replayed - skipped}${skipped ? `&skipped=${skipped}` : ""}`, 303);
   });
 
   app.get("/versions", page, async (c) => c.html(<Versions session={c.get("session")} reload={deps.reloadStatus()} state={await deps.store.versionState()} />));

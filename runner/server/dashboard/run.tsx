@@ -5,9 +5,10 @@ import type { Run, RunSummary } from "../../store/types.ts";
 import { readRunRecord, type RunRecord } from "../../run-record.ts";
 import type { Session } from "../session.ts";
 import { ErrorBox } from "./error-box.tsx";
-import { duration, json, shortSha, when } from "./format.ts";
+import { duration, json, shorten, shortSha, when } from "./format.ts";
 import { AdminForm, Layout, Status } from "./layout.tsx";
 import { differences, resultHref, Verdict } from "./shadow.tsx";
+import { Subject, subjectOf } from "./subject.tsx";
 
 export interface RunProps {
   readonly session: Session;
@@ -24,13 +25,15 @@ const FINISHED = new Set(["done", "skipped", "failed"]);
 export function RunPage({ session, run, related, shadows = [], notice }: RunProps) {
   const record = readRunRecord(run.trace);
   const finished = FINISHED.has(run.status);
+  const about = subjectOf(run.searchText);
   return (
-    <Layout title={`Run ${run.flow}`} session={session} {...(finished ? {} : { refresh: 2 })}>
+    <Layout title={`Run ${run.flow}${about.length ? ` ${shorten(about[0]!, 40)}` : ""}`} session={session} {...(finished ? {} : { refresh: 2 })}>
       {notice ? <p class="notice">{notice}</p> : null}
-      <h1>{run.flow} <Status status={run.status} /></h1>
+      <h1>{run.flow} {about.length ? <><Subject searchText={run.searchText} /> </> : null}<Status status={run.status} /></h1>
       <section class="card">
         <dl>
           <dt>Run</dt><dd class="mono">{run.id}</dd>
+          {about.length ? <><dt>About</dt><dd data-testid="run-subject">{about.join(", ")}</dd></> : null}
           <dt>Trigger</dt><dd>{run.trigger}{run.replayOf ? <> — replay of <a href={`/runs/${run.replayOf}`}>{run.replayOf}</a></> : null}</dd>
           <dt>Version</dt><dd class="mono">{run.version ?? "—"}{record?.requestedVersion ? <span class="warn"> (asked for {shortSha(record.requestedVersion)}, no longer loaded)</span> : null}</dd>
           <dt>Created</dt><dd>{when(run.createdAt)}</dd>

@@ -17,7 +17,7 @@ a { color:var(--accent); }
 table { width:100%; border-collapse:collapse; background:#fff; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
 th { font-size:.8rem; text-transform:uppercase; color:var(--muted); letter-spacing:.03em; }
-.status { font-weight:600; white-space:nowrap; }
+.status { font-weight:600; white-space:nowrap; } .subject { white-space:nowrap; }
 .status-done, .ok { color:var(--ok); } .status-failed, .bad { color:var(--bad); } .status-retrying, .status-skipped, .warn { color:var(--warn); }
 .muted { color:var(--muted); } .mono, code, pre { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:.85rem; }
 pre { background:var(--bg); border:1px solid var(--line); padding:.6rem; overflow:auto; max-height:28rem; margin:.4rem 0; white-space:pre-wrap; word-break:break-word; }

@@ -41,8 +41,13 @@ describe("dashboard in Chromium", () => {
     expect(await page.textContent("h1")).toContain("Flows");
 
     await page.click("text=Failed");
+    // The row says which order it was and what AFAS said, not only the code.
+    const row = page.locator(`tr[data-run="${failed.id}"]`);
+    expect(await row.textContent()).toContain("W2026-990001");
+    expect(await row.textContent()).toContain(AFAS_TEXT);
     await page.click(`a[href="/runs/${failed.id}"]`);
     await page.waitForURL(`**/runs/${failed.id}`);
+    expect(await page.textContent("h1")).toContain("W2026-990001");
     const upstream = await page.textContent("[data-testid=upstream-message]");
     expect(upstream).toBe(AFAS_TEXT);
     expect(await page.textContent("#error")).toContain("UPSTREAM_REJECTED");
@@ -57,6 +62,13 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector("h1 .status-done", { timeout: 30_000 });
     expect(await page.textContent("body")).toContain(`replay of ${failed.id}`);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-replayed-run.png"), fullPage: true });
+    const replayId = new URL(page.url()).pathname.split("/").pop()!;
+
+    // Still failed itself, but shown with its replay and no longer offered for bulk replay.
+    await page.goto(`${system.runtime.url}/failed`);
+    expect(await row.locator(`a[href="/runs/${replayId}"] .status-done`).count()).toBe(1);
+    expect(await row.locator("input[name=ids]").count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-failed-list.png"), fullPage: true });
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${system.runtime.url}/runs/${failed.id}`);
