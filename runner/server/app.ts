@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { createAttemptLimiter, refuseWhileBlocked } from "./attempts.ts";
 import { bearerAuth } from "./auth.ts";
 import { createDashboard } from "./dashboard/routes.tsx";
@@ -64,5 +65,14 @@ export function createApp(deps: ApiDeps): Hono {
   if (deps.dashboard) {
     app.route("/", createDashboard({ ...deps.dashboard, sessions, replay: deps.replay, reload: deps.reload, ...(deps.shadow ? { shadow: deps.shadow } : {}) }));
   }
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    // A malformed form body (a broken multipart boundary) is the sender's mistake, not a 500 with a stack in the log.
+    if (error instanceof TypeError && error.message.startsWith("Failed to parse body")) {
+      return c.text(`${error.message} Send the form as application/x-www-form-urlencoded or well-formed multipart/form-data.`, 400);
+    }
+    console.error(error);
+    return c.text("Internal Server Error", 500);
+  });
   return app;
 }

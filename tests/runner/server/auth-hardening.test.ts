@@ -35,6 +35,19 @@ async function login(a: ReturnType<typeof app>): Promise<string> {
   return res.headers.get("set-cookie")!.split(";")[0]!;
 }
 
+describe("forms that cannot be read", () => {
+  it("a malformed multipart body to the login form or a dashboard form is a 400 with the reason, not a 500", async () => {
+    const a = app();
+    const broken = { method: "POST", headers: { "content-type": "multipart/form-data; boundary=zz" }, body: "--zz\r\nbroken" };
+    const res = await a.request("/login", broken);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/^Failed to parse body as FormData\. Send the form as/);
+    const cookie = await login(a);
+    const form = await a.request("/logout", { ...broken, headers: { ...broken.headers, cookie, origin: "http://localhost" } });
+    expect(form.status).toBe(400);
+  });
+});
+
 describe("wrong tokens are rate limited per address", () => {
   it("after 10 wrong bearer tokens the API answers 429 with Retry-After, even to the right token, until the window ends", async () => {
     const clock = { now: 1_000_000 };
