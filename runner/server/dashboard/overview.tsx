@@ -4,6 +4,7 @@ import type { FlowStats, Replica, RunSummary } from "../../store/types.ts";
 import type { QueueDepth } from "../../queue/types.ts";
 import type { Incident } from "../../alerts/incidents.ts";
 import type { ConnectionHealth } from "../metrics.ts";
+import type { ReloadResult } from "../../reload/result.ts";
 import type { Session } from "../session.ts";
 import { duration, percent, shortSha, when } from "./format.ts";
 import { Layout } from "./layout.tsx";
@@ -22,6 +23,8 @@ export interface OverviewProps {
   readonly flows: readonly FlowRow[];
   readonly queue: QueueDepth;
   readonly version: string;
+  /** The last reload check here; a rejected one is shown until a good version replaces it. */
+  readonly lastReload?: ReloadResult | null;
   readonly replicas: readonly Replica[];
   readonly connections: readonly ConnectionHealth[];
   readonly incidents: readonly Incident[];
@@ -95,6 +98,16 @@ export function Overview(p: OverviewProps) {
           <h2>Version and replicas</h2>
           <dl>
             <dt>Running</dt><dd class="mono"><a href="/versions">{shortSha(p.version)}</a></dd>
+            {p.lastReload && !p.lastReload.ok ? (
+              <>
+                <dt>Last reload</dt>
+                <dd>
+                  <span class="bad">rejected</span>
+                  <span class="muted"> {p.lastReload.sha ? <span class="mono">{shortSha(p.lastReload.sha)}</span> : null} {when(p.lastReload.at)}, {p.lastReload.errors.length} error(s): the running version stays · </span>
+                  <a href="/versions">see the errors</a>
+                </dd>
+              </>
+            ) : null}
             {p.replicas.map((r) => (
               <>
                 <dt class="mono">{r.id}</dt>

@@ -62,7 +62,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
       })),
     );
     return c.html(
-      <Overview session={c.get("session")} flows={flows} queue={queue} version={deps.reloadStatus().activeSha} replicas={replicas} connections={deps.connections()} incidents={deps.incidents?.() ?? []} />,
+      <Overview session={c.get("session")} flows={flows} queue={queue} version={deps.reloadStatus().activeSha} lastReload={deps.reloadStatus().lastResult} replicas={replicas} connections={deps.connections()} incidents={deps.incidents?.() ?? []} />,
     );
   });
 

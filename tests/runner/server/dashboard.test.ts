@@ -158,6 +158,8 @@ describe("dashboard", () => {
     const overview = await get("/");
     expect(overview).toContain("customer-to-afas-debtor");
     expect(overview).toContain("UPSTREAM_REJECTED");
+    // A rejected reload shows on the front page too, not only under Versions.
+    expect(overview).toMatch(/Last reload<\/dt><dd><span class="bad">rejected<\/span>.*sha-two.*1 error\(s\): the running version stays/s);
     const versions = await get("/versions");
     expect(versions).toContain("sha-one");
     expect(versions).toContain("mappings/x.flow.yaml:3:5 UNKNOWN_KEY");
