@@ -13,6 +13,11 @@ export interface ReplayDeps {
   currentVersion(): string | null | Promise<string | null>;
   /** The project a version runs, to recompute the ordering key; undefined: replay without one. */
   project(sha: string): Project | undefined;
+  /**
+   * Whether the runner holds this version to run it; absent: unknown here (the CLI, which only
+   * queues). A job on a version the runner no longer holds runs on the current one.
+   */
+  isLoaded?(sha: string): boolean;
   readonly now: () => number;
 }
 
@@ -49,6 +54,10 @@ export async function replayRun(deps: ReplayDeps, runId: string, options: { read
 
   const version = options.current ? await deps.currentVersion() : (run.version ?? event.flowVersion);
   if (!version) throw new ReplayRefused("REPLAY_REFUSED", "no mapping version is active yet; start the runner once, or replay without --current");
+  // "As ran" would quietly run on the current version; say so and let the caller choose it.
+  if (!options.current && deps.isLoaded && !deps.isLoaded(version)) {
+    throw new ReplayRefused("REPLAY_REFUSED", `run ${runId} ran on version ${version.slice(0, 12)}, which this runner no longer holds (a restart or later reloads dropped it); replay it with the current version instead`);
+  }
   const runKey = await orderingKey(deps, version, run.flow, event.payload);
   const [created] = await deps.queue.enqueue([
     { eventId: event.eventId, flow: run.flow, runKey, version, replayOf: run.id, searchText: run.searchText },
@@ -81,5 +90,6 @@ export function registryReplayDeps(
     now,
     currentVersion: () => versions.current().sha,
     project: (sha) => (versions.get(sha) ?? versions.current()).project,
+    isLoaded: (sha) => versions.get(sha) !== undefined,
   };
 }

@@ -9,6 +9,7 @@ import { openQueue } from "../../../runner/queue/open.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import type { RunRecord } from "../../../runner/run-record.ts";
 import { registryReplayDeps, replayRun, ReplayRefused } from "../../../runner/worker/replay.ts";
+import { createVersionRegistry } from "../../../runner/versions.ts";
 import { toNewEvent } from "../../../runner/ingest/accept.ts";
 import { backends } from "../store/backends.ts";
 import { orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
@@ -73,6 +74,16 @@ describe.each(backends())("replay on $name", (backend) => {
     const replayed = await replay(first.runIds[0]!);
     expect(await world.worker().runOnce()).toMatchObject([{ runId: later.runIds[0] }]);
     expect(await world.worker().runOnce()).toMatchObject([{ runId: replayed.runId }]);
+  });
+
+  it("refuses to replay as ran on a version the runner no longer holds, instead of quietly running the current one", async () => {
+    world = await new World(backend).open(version("sha-1", v1));
+    const { runIds } = await world.accept(orderEvent("1001"));
+    await world.worker().runOnce();
+    // A restart on sha-2: sha-1 is not held any more.
+    world.versions = createVersionRegistry(version("sha-2", v2));
+    await expect(replay(runIds[0]!)).rejects.toMatchObject({ code: "REPLAY_REFUSED", message: expect.stringContaining("ran on version sha-1, which this runner no longer holds") });
+    expect(await replay(runIds[0]!, true)).toMatchObject({ version: "sha-2" });
   });
 
   it("refuses runs that are not finished or do not exist", async () => {
