@@ -16,11 +16,16 @@ export const ERASE = command({
   },
 });
 
+/** Refuses only what surely is no address (a name, an order number): the log may hold odd but real ones. */
+const ADDRESS = /^[^\s@]+@[^\s@]+$/;
+
 export async function eraseCommand(argv: readonly string[], io: CliIO, cwd: string = process.cwd()): Promise<number> {
   const args = parseCommand(ERASE, argv, io);
   if (typeof args === "number") return args;
-  const { email } = args.values;
-  if (!email || !email.includes("@")) return usageError(ERASE, io, "--email <address> is required");
+  // Pasted from a ticket or a mail client, an address often carries spaces around it.
+  const email = args.values.email?.trim();
+  if (!email) return usageError(ERASE, io, "--email <address> is required");
+  if (!ADDRESS.test(email)) return usageError(ERASE, io, `--email: ${JSON.stringify(email)} is not an email address`);
   const project = args.values.store ? undefined : loadFromCli(args.values.config, { cwd, lenientEnv: true }).project;
   const store = await openCliStore(storeUrlFor(args.values.store, project, cwd), io, "erase");
   if (!store) return 1;

@@ -1,20 +1,49 @@
+import { existsSync } from "node:fs";
 import { KoppelError } from "../../common/errors.ts";
 import { openStore } from "../store/open.ts";
+import { DEFAULT_SQLITE_PATH } from "../store/sqlite.ts";
 import type { Store } from "../store/types.ts";
+import { sandboxStoreUrl } from "../store/url.ts";
 import type { CliIO } from "./io.ts";
 
 /**
  * The store a command works on, or one line saying why it cannot be opened (a mistyped --store,
  * PostgreSQL down, a folder that cannot be written) and undefined: a stack trace helps nobody here.
+ *
+ * Every command that opens a store works on what a runner recorded, so a SQLite file that does not
+ * exist is a wrong path, not a store to create: opening it would make an empty one, and `erase`
+ * would report an erasure of nothing as done.
  */
 export async function openCliStore(url: string, io: CliIO, command: string, options: Parameters<typeof openStore>[1] = {}): Promise<Store | undefined> {
-  try {
-    return await openStore(url, options);
-  } catch (e) {
-    const code = e instanceof KoppelError ? `${e.code} ` : "";
-    io.err(`koppel ${command}: ${code}cannot open the store ${withoutPassword(url)}: ${(e as Error).message.replace(/^store\.url "[^"]*": /, "")}`);
+  const fail = (message: string, code = "") => {
+    io.err(`koppel ${command}: ${code}cannot open the store ${withoutPassword(url)}: ${message}`);
     return undefined;
+  };
+  const missing = missingSqliteFile(url);
+  if (missing) return fail(missing);
+  let store: Store | undefined;
+  try {
+    store = await openStore(url, options);
+    // A read-only open runs no migrations, so nothing has connected yet: without this read,
+    // PostgreSQL down (or a database without Koppel's tables) would surface mid-command as a crash.
+    if (options.readOnly) await store.listRuns({ limit: 1 });
+    return store;
+  } catch (e) {
+    await store?.close().catch(() => undefined);
+    return fail((e as Error).message.replace(/^store\.url "[^"]*": /, ""), e instanceof KoppelError ? `${e.code} ` : "");
   }
+}
+
+/** Why a SQLite URL names no existing file (and the sandbox store, when that is what is there), or undefined. */
+function missingSqliteFile(url: string): string | undefined {
+  if (!url.startsWith("sqlite:")) return undefined;
+  const path = url.slice("sqlite:".length) || DEFAULT_SQLITE_PATH;
+  if (path === ":memory:" || existsSync(path)) return undefined;
+  const sandbox = sandboxStoreUrl(`sqlite:${path}`);
+  const sandboxPath = sandbox.slice("sqlite:".length);
+  // `koppel serve --sandbox` (and `npm start` without credentials) writes beside the live store.
+  const hint = sandboxPath !== path && existsSync(sandboxPath) ? `, but the sandbox store ${sandboxPath} exists: pass --store ${sandbox} to work on it` : "";
+  return `no such file${hint}`;
 }
 
 function withoutPassword(url: string): string {

@@ -1,5 +1,5 @@
 import { openQueue } from "../queue/open.ts";
-import type { RunSummary, Store } from "../store/types.ts";
+import { replayOfRun } from "../store/replays.ts";
 import { storeUrlFor } from "../store/url.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
 import { command, parseCommand, usageError } from "./args.ts";
@@ -84,10 +84,4 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   } finally {
     await store.close();
   }
-}
-
-/** The run that replays `run`, if any: a run of the same event and flow linked to it. */
-async function replayOfRun(store: Store, run: RunSummary): Promise<RunSummary | undefined> {
-  if (!run.eventId) return undefined;
-  return (await store.listRuns({ eventId: run.eventId, flow: run.flow, limit: 1000 })).find((r) => r.replayOf === run.id);
 }

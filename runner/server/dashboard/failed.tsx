@@ -8,7 +8,7 @@ import { RunTable } from "./run-table.tsx";
 export interface FailedProps {
   readonly session: Session;
   readonly runs: readonly RunSummary[];
-  /** The replay of each listed run replayed before (replayed.ts), by run id. */
+  /** The replay of each listed run replayed before (store/replays.ts), by run id. */
   readonly replays: ReadonlyMap<string, RunSummary>;
   readonly notice?: string;
 }

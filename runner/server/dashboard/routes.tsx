@@ -10,7 +10,7 @@ import type { DashboardDeps } from "./deps.ts";
 import { Failed } from "./failed.tsx";
 import { Login } from "./login.tsx";
 import { Overview, type FlowRow } from "./overview.tsx";
-import { replayOfRun, replaysOf } from "./replayed.ts";
+import { replayOfRun, replaysOf } from "../../store/replays.ts";
 import { RunPage } from "./run.tsx";
 import { addShadowPages } from "./shadow-routes.tsx";
 import { nextPage, PERIODS, Runs, STATUSES, type RunsQuery } from "./runs.tsx";

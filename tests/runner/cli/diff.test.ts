@@ -84,6 +84,33 @@ describe("koppel diff", () => {
     expect(changed.effects[0].fields).toEqual([{ path: "payload.DbId", before: "20045", after: "99999" }]);
   });
 
+  it("a head that does not load fails, even when the base does not load either", async () => {
+    const io = bufferIO();
+    expect(await diffCommand(["--base", "main", "--config", "nope.yaml"], io, repo.dir)).toBe(1);
+    expect(io.stdout()).toContain("\nworking tree does not load:\n  FILE_MISSING nope.yaml does not exist\n");
+    expect(io.stderr()).toBe("koppel diff: working tree does not load (1 problem(s), listed in the report)\n");
+  });
+
+  it("a new test file at the head that does not load fails, though no case that passed at the base is lost", async () => {
+    repo.write("mappings/customers/customer-to-afas-debtor.test.yaml", "cases: [\n");
+    const io = bufferIO();
+    expect(await diffCommand(["--base", "main", "--format", "markdown"], io, repo.dir)).toBe(1);
+    expect(io.stdout()).toContain("**0 changed, 5 unchanged, 0 newly failing**");
+    expect(io.stdout()).toContain("`working tree` does not load:");
+    expect(io.stderr()).toBe("koppel diff: working tree does not load (1 problem(s), listed in the report)\n");
+  });
+
+  it("a base that does not load is allowed (a new repository): the head's cases are added and pass", async () => {
+    repo.write("new.config.yaml", repo.read("mapping.config.yaml"));
+    const io = bufferIO();
+    expect(await diffCommand(["--base", "main", "--config", "new.config.yaml", "--format", "json"], io, repo.dir)).toBe(0);
+    const report = JSON.parse(io.stdout());
+    expect(report.base.errors).toEqual(["FILE_MISSING new.config.yaml does not exist"]);
+    expect(report.head.errors).toEqual([]);
+    expect(report.summary).toEqual({ changed: 0, unchanged: 0, added: 5, removed: 0, newlyFailing: 0, fixed: 0 });
+    expect(io.stderr()).toBe("");
+  });
+
   it("an unknown revision is a usage error", async () => {
     const io = bufferIO();
     expect(await diffCommand(["--base", "no-such-branch"], io, repo.dir)).toBe(2);

@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initCommand } from "../../../runner/cli/init.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
+import { openStore } from "../../../runner/store/open.ts";
 import { REPO, ScratchRepo } from "../integrator/scratch-repo.ts";
 
 type Step = { name?: string; run?: string; env?: Record<string, string> };
@@ -79,6 +80,8 @@ describe("koppel init", () => {
       // Without the secret the comment says how to turn the backtest on; with it, the backtest runs.
       expect(repo.read("koppel-backtest.md")).toContain("add a repository secret KOPPEL_BACKTEST_STORE");
       const backtest = koppelSteps.find((s) => s.run!.includes("koppel backtest"))!;
+      // A store a runner made, with no runs yet: a path to no store at all is refused.
+      await (await openStore(`sqlite:${join(dir, "empty-store.db")}`)).close();
       const withStore = await runStep(backtest, repo.dir, { GITHUB_OUTPUT: output, KOPPEL_BACKTEST_STORE: `sqlite:${join(dir, "empty-store.db")}` });
       expect(withStore.status, withStore.stderr).toBe(0);
       expect(readFileSync(output, "utf8")).toBe("status=0\nstatus=0\nstatus=0\n");

@@ -1,4 +1,4 @@
-import type { RunSummary, Store } from "../../store/types.ts";
+import type { RunSummary, Store } from "./types.ts";
 
 type RunRef = Pick<RunSummary, "id" | "eventId" | "flow">;
 
