@@ -80,9 +80,9 @@ async function selectRecord(flow: CompiledFlow, event: unknown, env: ProjectEnv)
   return flow.input.select ? await flow.input.select.evaluate(scopeOf(event, env), env) : event;
 }
 
-/** The event came from the source the flow's webhook trigger listens to: its filter applies to it. */
-export function fromTriggerSource(flow: CompiledFlow, event: { readonly source: string }): boolean {
-  return flow.trigger?.webhook?.source === event.source;
+/** The event is a webhook from the source the flow's webhook trigger listens to: its filter applies to it. */
+export function fromWebhookTrigger(flow: CompiledFlow, event: { readonly source: string; readonly fromWebhook: boolean }): boolean {
+  return event.fromWebhook && flow.trigger?.webhook?.source === event.source;
 }
 
 /** `run.key` on the selected record, as text; null when the flow has none or it is empty. */

@@ -42,6 +42,7 @@ interface ClaimedRow {
   worker_id: string;
   delivery: string | null;
   source: string;
+  from_webhook: number | boolean;
   payload: string | null;
 }
 
@@ -57,7 +58,7 @@ function toClaimed(r: ClaimedRow): ClaimedJob {
     enqueuedAt: num(r.enqueued_at) ?? 0,
     lastError: fromJson(r.last_error) as RunError | null,
   };
-  return { ...job, lease: r.lease, leaseUntil: num(r.lease_until) ?? 0, workerId: r.worker_id, source: r.source, payload: fromJson(r.payload) };
+  return { ...job, lease: r.lease, leaseUntil: num(r.lease_until) ?? 0, workerId: r.worker_id, source: r.source, fromWebhook: Boolean(r.from_webhook), payload: fromJson(r.payload) };
 }
 
 export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: string; runId: string }[]> {
@@ -150,7 +151,7 @@ export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: 
     [now, ...leased.flatMap((r) => [r.run_id, num(r.attempts) ?? 0])],
   );
   const rows = yield* all<ClaimedRow>(
-    `SELECT j.*, i.source, i.payload FROM jobs j JOIN inbox i ON i.event_id = j.event_id
+    `SELECT j.*, i.source, COALESCE(i.headers, 'null') <> 'null' AS from_webhook, i.payload FROM jobs j JOIN inbox i ON i.event_id = j.event_id
      WHERE j.id IN (${placeholders(ids.length, 2)}) AND j.lease = $1 ORDER BY j.seq`,
     [lease, ...ids],
   );

@@ -39,6 +39,12 @@ export interface ClaimedJob extends Job {
   readonly leaseUntil: Millis;
   readonly workerId: string;
   readonly source: string;
+  /**
+   * The event came in as a webhook (the inbox kept its headers; a poll or a schedule tick has none),
+   * so a webhook trigger's filter applies: a polled record's source is its connection's name,
+   * which can be a webhook source's name too.
+   */
+  readonly fromWebhook: boolean;
   /** The event payload from the inbox (null if erased). */
   readonly payload: unknown;
 }

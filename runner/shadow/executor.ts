@@ -7,7 +7,7 @@ import type { RunResult } from "../../engine/flow/result.ts";
 import { redactChanges } from "../privacy/redact-changes.ts";
 import { redactText, type Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
-import { fromTriggerSource } from "../ingest/route.ts";
+import { fromWebhookTrigger } from "../ingest/route.ts";
 import { recordedPort, type Unrecorded } from "../recorded/port.ts";
 import { mocksFromTrace, readsFromTrace } from "../recorded/trace-answers.ts";
 import type { FinishedRun } from "../worker/process.ts";
@@ -45,7 +45,7 @@ export async function shadowRun(active: ActiveCandidate, live: FinishedRun, deps
       port: recordedPort({ mocks: mocksFromTrace(live.result.trace), reads: readsFromTrace(live.result.trace) }, unrecorded(active.candidate.readBudget, deps, notes)),
       flows: active.project.flows,
       eventId: live.job.eventId,
-    }, { checkFilter: fromTriggerSource(flow, live.job) });
+    }, { checkFilter: fromWebhookTrigger(flow, live.job) });
     return result({ ...compare(live.result, shadow, notes, deps.redact), liveReads: notes.liveReads });
   } catch (e) {
     return result({ verdict: "shadow failed", reason: failure(e, deps.redact) });

@@ -231,6 +231,13 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(await queue.depth()).toMatchObject({ ready: 1, total: 1 });
   });
 
+  it("says which jobs came in as webhooks (their headers kept) and which from a poll, though both name the same source", async () => {
+    await accept({ ...order("1"), headers: { "webhook-id": "w1" } });
+    await store.enqueuePolled("cursor", "c1", [order("2")]);
+    const claimed = await queue.claim("w1", 30_000, 10);
+    expect(claimed.map((j) => [(j.payload as { number: string }).number, j.source, j.fromWebhook])).toEqual([["1", "aspos", true], ["2", "aspos", false]]);
+  });
+
   it("enqueues a replay as a new run linked to the old one, on the version asked for", async () => {
     const [eventId] = await accept(order("1001"));
     const [job] = await queue.claim("w1", 30_000, 1);

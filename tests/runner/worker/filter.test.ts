@@ -41,6 +41,17 @@ describe.each(backends())("a flow's webhook filter in the run, on $name", (backe
     expect(world.afas.sent("TestOrder")).toEqual([expect.objectContaining({ payload: { OrNu: "ABC-601826", Qty: -2 } })]);
   });
 
+  it("the filter is over webhook bodies: a polled record from the same source runs without it", async () => {
+    world = await new World(backend).open(version("sha-1", fixed));
+    world.afas.onSend = (req) => ({ OrNu: req.payload.OrNu });
+    // A poll's record has no `data.reason`: the webhook filter would refuse it.
+    await world.store.enqueuePolled("stock", "c1", [
+      { source: "aspos", dedupKey: "poll:1", payload: { data: { object: { number: "601826", delta: 5 } } }, flowVersion: "sha-1", jobs: [{ flow: "stock-sync" }] },
+    ]);
+    expect(await world.worker().runOnce()).toMatchObject([{ disposition: "done" }]);
+    expect(world.afas.sent("TestOrder")).toHaveLength(1);
+  });
+
   it("a run skips an event its flow's filter refuses, whichever way it was queued", async () => {
     world = await new World(backend).open(version("sha-1", fixed));
     world.afas.onSend = (req) => ({ OrNu: req.payload.OrNu });
