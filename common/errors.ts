@@ -79,6 +79,7 @@ export const ERROR_CODES = {
   TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
   RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
   REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },
+  STORE_IN_USE: { actor: "operator", title: "another koppel serve uses this SQLite store; it serves one runner" },
   BAD_REQUEST: { actor: "operator", title: "request body or query is malformed" },
 
   // Deployment: the operator fixes the runner's setup.

@@ -33,7 +33,8 @@ import { toNewEvent } from "../ingest/accept.ts";
 import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
-import { readBootstrap } from "../../engine/config/bootstrap.ts";
+import { readBootstrap, type Bootstrap } from "../../engine/config/bootstrap.ts";
+import { lockSqliteStore, type RunnerLock } from "./runner-lock.ts";
 import { ConfigError, ConfigErrors } from "../../common/errors.ts";
 import { nodeHost } from "../project-host.ts";
 import { shadowAtBoot } from "../shadow/boot.ts";
@@ -115,6 +116,35 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const storeUrl = chooseStoreUrl({
     explicit: options.storeUrl ?? process.env.KOPPEL_STORE, configured: bootstrap.store?.url, configDir: root, cwd, sandbox: options.sandboxStore ?? false,
   });
+  const lock = sqliteFileOf(storeUrl) ? lockSqliteStore(sqliteFileOf(storeUrl)!) : undefined;
+  try {
+    return await startOnStore({ options, cwd, log, configFile, root, replicaId, now, bootstrap, storeUrl, lock });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** The database file of a SQLite store URL (absolute, as chooseStoreUrl resolves it); undefined for memory and PostgreSQL. */
+function sqliteFileOf(url: string): string | undefined {
+  const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined;
+  return path && path !== ":memory:" ? path : undefined;
+}
+
+interface Start {
+  readonly options: RuntimeOptions;
+  readonly cwd: string;
+  readonly log: (line: string) => void;
+  readonly configFile: string;
+  readonly root: string;
+  readonly replicaId: string;
+  readonly now: () => number;
+  readonly bootstrap: Bootstrap;
+  readonly storeUrl: string;
+  readonly lock: RunnerLock | undefined;
+}
+
+async function startOnStore({ options, cwd, log, configFile, root, replicaId, now, bootstrap, storeUrl, lock }: Start): Promise<Runtime> {
   const store = await openStore(storeUrl);
   const queue = await openQueue(store, options.poisonAfter ? { poisonAfter: options.poisonAfter } : {});
   const gates = await openGates(store, storeUrl, { replicaId, onError: (e) => log(`afas slots: ${(e as Error).message}`) });
@@ -319,6 +349,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await gates.close();
         await queue.close();
         await store.close();
+        lock?.release();
       })();
       return stopped;
     },

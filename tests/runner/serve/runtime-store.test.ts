@@ -44,6 +44,19 @@ describe("the runtime's store", () => {
     expect(existsSync(join(dir, "data/koppel.sandbox.db"))).toBe(true);
   });
 
+  it("a second runtime on the same SQLite store is refused with STORE_IN_USE; after the first stops, one starts", async () => {
+    const dir = scratchProject();
+    const start = () => startRuntime({ configPath: join(dir, "mapping.config.yaml"), cwd: dir, port: 0, adminToken: ADMIN_TOKEN });
+    const first = await start();
+    try {
+      await expect(start()).rejects.toMatchObject({ code: "STORE_IN_USE", message: expect.stringContaining("a SQLite store serves one runner") });
+    } finally {
+      await first.stop();
+    }
+    const again = await start();
+    await again.stop();
+  });
+
   it("resolves ${env:} in store.url as the full load does", async () => {
     const dir = scratchProject();
     const config = join(dir, "mapping.config.yaml");
