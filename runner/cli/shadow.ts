@@ -54,6 +54,8 @@ export async function shadowCommand(argv: readonly string[], io: CliIO, env: Nod
     if (isProblem(request)) return usageError(SHADOW, io, inOptionTerms(request.field, request.reason));
     const answer = await callRunner(url, token, "POST", "/api/shadow", { body, timeoutMs: START_TIMEOUT_MS });
     if ("unreachable" in answer) return failed(io, answer.unreachable);
+    // A tool reading --format json gets the refusal (its code and errors) as the API gave it, too.
+    if (json && answer.status !== 200) io.out(JSON.stringify(answer.body, null, 2));
     if (answer.status === 422) {
       for (const line of (answer.body as { errors?: string[] }).errors ?? []) io.err(line);
       return failed(io, `${request.ref} was refused (fix the errors above); what was shadowed before, if anything, is still shadowed`);

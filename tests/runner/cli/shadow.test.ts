@@ -53,6 +53,10 @@ describe("koppel shadow", () => {
     expect(err).toContain(`koppel shadow: ${REFUSED_REF} was refused (fix the errors above); what was shadowed before, if anything, is still shadowed`);
     const status = await run(["status"]);
     expect(status.out).toContain(`candidate ${REFUSED_REF} was refused at 2026-12-03 09:00:00 UTC:\n  ${REFUSAL[0]}`);
+    // With --format json, a tool gets the API's refusal on stdout as well.
+    const json = await run(["start", REFUSED_REF, "--format", "json"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({ error: { code: "SHADOW_REFUSED" }, errors: [REFUSAL[0]] });
   });
 
   it("status prints the candidate, the counts per verdict, dropped events and recent results; --format json gives the API's answer", async () => {
