@@ -21,10 +21,13 @@ export const TEST = command({
 export async function testCommand(argv: readonly string[], io: CliIO, cwd = process.cwd()): Promise<number> {
   const args = parseCommand(TEST, argv, io);
   if (typeof args === "number") return args;
+  const json = args.values.format === "json";
   const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
   if (!loaded.project) {
     for (const e of loaded.errors) io.err(e.format());
     io.err("the config does not load; fix the errors above first");
+    // A tool reading --format json learns why from stdout, not only from the text on stderr.
+    if (json) io.out(JSON.stringify({ passed: 0, failed: 0, updated: 0, brokenFiles: 0, broken: [], configErrors: loaded.errors.map((e) => e.format()), cases: [] }));
     return 1;
   }
   const project = loaded.project;
@@ -35,15 +38,14 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
     return 1;
   }
   const update = args.values.update === true;
-  const json = args.values.format === "json";
   const results: CaseResult[] = [];
-  let broken = 0;
+  const brokenFiles: { file: string; errors: string[] }[] = [];
   let updated = 0;
   for (const [n, file] of files.entries()) {
     if (io.interactive && !json) io.err(`[${n + 1}/${files.length}] ${loaded.host.display(file)}`);
     const { suite, errors } = loadTestSuite(file, project, loaded.host);
     if (!suite) {
-      broken++;
+      brokenFiles.push({ file: loaded.host.display(file), errors: errors.map((e) => e.format()) });
       for (const e of errors) io.err(e.format());
       continue;
     }
@@ -68,7 +70,9 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
         passed,
         failed,
         updated,
-        brokenFiles: broken,
+        brokenFiles: brokenFiles.length,
+        broken: brokenFiles,
+        configErrors: [],
         cases: results.map((r) => ({
           suite: loaded.host.display(r.suite), name: r.name, passed: r.passed, outcome: r.run.outcome,
           reason: r.run.reason, messages: r.messages, differences: r.differences,
@@ -76,14 +80,14 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
       }),
     );
   } else {
-    const notes = [updated ? `${updated} golden file${updated === 1 ? "" : "s"} updated` : "", broken ? `${broken} test file${broken === 1 ? "" : "s"} did not load` : ""].filter(Boolean);
+    const notes = [updated ? `${updated} golden file${updated === 1 ? "" : "s"} updated` : "", brokenFiles.length ? `${brokenFiles.length} test file${brokenFiles.length === 1 ? "" : "s"} did not load` : ""].filter(Boolean);
     io.out(`${passed} passed, ${failed} failed${notes.length ? ` (${notes.join("; ")})` : ""}`);
     const goldenOnly = results.filter(onlyGoldenDiffers).length;
     if (goldenOnly && !update) {
       io.out(`hint: ${goldenOnly === failed ? "every failing case" : `${goldenOnly} of the failing cases`} differ${goldenOnly === 1 ? "s" : ""} from ${goldenOnly === 1 ? "its golden" : "their goldens"} only; if the new writes are right, run koppel test --update and review the diff`);
     }
   }
-  return failed || broken ? 1 : 0;
+  return failed || brokenFiles.length ? 1 : 0;
 }
 
 /** The run behaved as expected and only its writes differ from the golden: what --update may fix. */

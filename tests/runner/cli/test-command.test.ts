@@ -91,6 +91,20 @@ describe("koppel test", () => {
     expect(report.cases).toHaveLength(report.passed);
     expect(report.cases.map((c: { name: string }) => c.name)).toContain("order already in AFAS is skipped");
   });
+
+  it("--format json names the test files that do not load with their errors, and the config's errors when it does not load", async () => {
+    const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+    writeFileSync(testPath, "cases: [\n");
+    const io = bufferIO();
+    expect(await testCommand(["mappings", "--format", "json"], io, dir)).toBe(1);
+    const report = JSON.parse(io.stdout());
+    expect(report.brokenFiles).toBe(1);
+    expect(report.broken).toEqual([{ file: "mappings/orders/aspos-order-to-afas.test.yaml", errors: [expect.stringMatching(/^mappings\/orders\/aspos-order-to-afas\.test\.yaml:\d+:\d+ YAML_SYNTAX/)] }]);
+
+    const noConfig = bufferIO();
+    expect(await testCommand(["--config", "nope.yaml", "--format", "json"], noConfig, dir)).toBe(1);
+    expect(JSON.parse(noConfig.stdout())).toMatchObject({ passed: 0, configErrors: [expect.stringContaining("FILE_MISSING")] });
+  });
 });
 
 describe("koppel validate", () => {
