@@ -5,7 +5,8 @@ import { parseYaml, type YamlSource } from "../config/yaml-source.ts";
 import { ConfigError, UpstreamError, type ErrorCode, type Position } from "../../common/errors.ts";
 import { diffJson, type Difference } from "./diff.ts";
 import { executeFlow } from "./execute.ts";
-import type { CompiledFlow } from "./plan.ts";
+import type { CompiledFlow, PlanStep } from "./plan.ts";
+import { nearestName } from "../near-name.ts";
 import type { ConnectorPort, FindRequest, SendRequest } from "./port.ts";
 import type { Effect, RunResult } from "./result.ts";
 import type { Project } from "../config/load.ts";
@@ -66,7 +67,40 @@ export function loadTestSuite(path: string, project: Project, host: ProjectHost)
   }
   const caseErrors: ConfigError[] = [];
   const cases = raw.cases.map((c, i) => readCase(c, i, source, path, host, caseErrors));
+  const mockable = mockKeys(flow, project.flows);
+  cases.forEach((c, i) => {
+    for (const key of Object.keys(c.mocks)) {
+      if (mockable.has(key)) continue;
+      const near = nearestName(key, mockable);
+      caseErrors.push(new ConfigError("TEST_CASE",
+        `mock "${key}" answers no step of ${flow.name} or the flows it calls${near ? ` (did you mean "${near}"?)` : ""}: a mistyped mock is never used, and the case tests something else`,
+        source.positionOf(["cases", i, "mocks", key])));
+    }
+  });
   return caseErrors.length ? { errors: caseErrors } : { suite: { file: path, flow, cases }, errors: [] };
+}
+
+/** What a mock may be named: each step's path (called flows' steps under the call's path) and connection.object of each read and write. */
+function mockKeys(flow: CompiledFlow, flows: ReadonlyMap<string, CompiledFlow>): Set<string> {
+  const keys = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (steps: readonly PlanStep[], prefix: string): void => {
+    for (const step of steps) {
+      keys.add(prefix + step.path);
+      if (step.kind === "find" || step.kind === "send") keys.add(`${step.connection}.${step.object}`);
+      if (step.kind === "each") walk(step.steps, prefix);
+      if (step.kind === "call") {
+        const called = flows.get(step.flow);
+        const key = `${prefix}${step.path}>${step.flow}`;
+        if (called && !seen.has(key) && prefix.split(".").length < 8) {
+          seen.add(key);
+          walk(called.steps, `${prefix}${step.path}.`);
+        }
+      }
+    }
+  };
+  walk(flow.steps, "");
+  return keys;
 }
 
 function findFlow(testPath: string, name: string | undefined, project: Project, host: ProjectHost): CompiledFlow | undefined {

@@ -83,6 +83,15 @@ describe("koppel test", () => {
     expect(io.stdout()).toContain("MOCK_MISSING no mock for step items (afas.Koppel_Items)");
   });
 
+  it("a mock that answers no step (a typo) is a TEST_CASE error at its line, with the step it probably meant", async () => {
+    const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+    const text = readFileSync(testPath, "utf8");
+    writeFileSync(testPath, text.replace("      debtor.created: { DbId: \"20045\" }\n", "      debtor.created: { DbId: \"20045\" }\n      debtor.lokup: []\n"));
+    const io = bufferIO();
+    expect(await testCommand(["mappings"], io, dir)).toBe(1);
+    expect(io.stderr()).toMatch(/^mappings\/orders\/aspos-order-to-afas\.test\.yaml:\d+:\d+ TEST_CASE mock "debtor\.lokup" answers no step of aspos-order-to-afas or the flows it calls \(did you mean "debtor\.lookup"\?\)/m);
+  });
+
   it("--format json reports every case for machines", async () => {
     const io = bufferIO();
     await testCommand(["mappings", "--format", "json"], io, dir);
