@@ -1,6 +1,7 @@
 import { ConfigErrors, InternalError, KoppelError } from "../common/errors.ts";
 import { processIO, type CliIO } from "./cli/io.ts";
 import { nearest } from "./cli/nearest.ts";
+import { koppelVersion } from "./cli/version.ts";
 
 type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
@@ -33,6 +34,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     io.out(overview());
     return EXIT.ok;
   }
+  // -v too, as node and npm take it: the top level has no verbose flag it could be mistaken for.
+  if (name === "--version" || name === "-v") {
+    io.out(koppelVersion());
+    return EXIT.ok;
+  }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     const guess = nearest(name, Object.keys(COMMANDS));
@@ -54,5 +60,5 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
 
 function overview(): string {
   const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
-  return ["usage: koppel <command> [options]", "", ...lines, "", "koppel <command> --help describes a command's options."].join("\n");
+  return ["usage: koppel <command> [options]", "", ...lines, "", "koppel <command> --help describes a command's options; koppel --version prints the version."].join("\n");
 }

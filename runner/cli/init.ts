@@ -4,6 +4,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { packagePath } from "../package-root.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
+import { koppelVersion } from "./version.ts";
 
 /** The minimal integrator repository Koppel ships: config, one flow, its test, the CI workflow. */
 export const TEMPLATE = packagePath("templates", "mapping-repo");
@@ -40,9 +41,10 @@ export async function initCommand(argv: readonly string[], io: CliIO, cwd: strin
     mkdirSync(dirname(join(target, file)), { recursive: true });
     copyFileSync(join(TEMPLATE, source), join(target, file));
   }
-  const dependency = from === undefined ? `^${koppelVersion()}` : dependencyFrom(resolve(cwd, from), from, target, io);
+  const { dependency, vendored } = from === undefined ? { dependency: `^${koppelVersion()}` } : dependencyFrom(resolve(cwd, from), from, target);
   writeFileSync(join(target, "package.json"), `${JSON.stringify(manifest(target, dependency), null, 2)}\n`);
-  for (const f of files) io.out(`created ${relative(cwd, join(target, f)) || f}`);
+  // Every path as seen from where init ran, the vendored tarball's too, so each can be opened as printed.
+  for (const f of [...files, ...(vendored ? [relative(target, vendored)] : [])]) io.out(`created ${relative(cwd, join(target, f)) || f}`);
 
   const enter = relative(cwd, target) ? `cd ${relative(cwd, target)} && ` : "";
   if (args.values["no-install"]) {
@@ -64,8 +66,6 @@ export async function initCommand(argv: readonly string[], io: CliIO, cwd: strin
   return 0;
 }
 
-const koppelVersion = (): string => (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
-
 /** Paths, as opposed to git URLs, registry specs and http tarballs, which npm fetches itself. */
 function isLocal(from: string): boolean {
   return !/^(git\+|git@|git:|github:|gitlab:|bitbucket:|https?:|npm:)/.test(from);
@@ -76,14 +76,13 @@ function isLocal(from: string): boolean {
  * repository, so a clone (CI included) installs the same file; a folder is linked, for working on
  * Koppel and a mapping repository side by side.
  */
-function dependencyFrom(path: string, from: string, target: string, io: CliIO): string {
-  if (!isLocal(from)) return from;
-  if (statSync(path).isDirectory()) return `file:${relative(target, path) || "."}`;
+function dependencyFrom(path: string, from: string, target: string): { dependency: string; vendored?: string } {
+  if (!isLocal(from)) return { dependency: from };
+  if (statSync(path).isDirectory()) return { dependency: `file:${relative(target, path) || "."}` };
   mkdirSync(join(target, "vendor"), { recursive: true });
   const vendored = join(target, "vendor", basename(path));
   if (resolve(path) !== vendored) copyFileSync(path, vendored);
-  io.out(`created ${relative(target, vendored)}`);
-  return `file:vendor/${basename(path)}`;
+  return { dependency: `file:vendor/${basename(path)}`, vendored };
 }
 
 function manifest(target: string, dependency: string) {

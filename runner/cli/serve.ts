@@ -8,6 +8,7 @@ import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, DEFAULT_CONFIG } from "./load.ts";
 import { DEFAULT_PORT } from "./runner-api.ts";
+import { listenProblem, startFailure, type ListenAt } from "./serve-start.ts";
 
 /** The admin token guards replay and reload; a short one falls to guessing even at ten tries a minute. */
 export const MIN_ADMIN_TOKEN_LENGTH = 24;
@@ -32,9 +33,13 @@ export const SERVE = command({
 export async function serveCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const args = parseCommand(SERVE, argv, io);
   if (typeof args === "number") return args;
-  const port = Number(args.values.port ?? process.env.PORT ?? DEFAULT_PORT);
+  const port = portNumber(args.values.port ?? (process.env.PORT || String(DEFAULT_PORT)));
   const trickle = Number(args.values.trickle ?? 15_000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(SERVE, io, `--port takes a port number (got ${args.values.port ?? process.env.PORT})`);
+  if (port === undefined && args.values.port !== undefined) return usageError(SERVE, io, `--port takes a port number from 0 to 65535 (got ${args.values.port})`);
+  if (port === undefined) {
+    io.err(`koppel serve: $PORT is ${JSON.stringify(process.env.PORT)}, not a port number: set it to one from 0 to 65535, unset it, or pass --port`);
+    return 1;
+  }
   if (!(trickle > 0)) return usageError(SERVE, io, `--trickle takes milliseconds (got ${args.values.trickle})`);
   const missing = CONNECTION_ENV.filter((name) => !process.env[name]);
   const sandboxMode = args.values.sandbox === true || missing.length === CONNECTION_ENV.length;
@@ -51,6 +56,13 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     return 1;
   }
 
+  const at: ListenAt = { host: listenHost(args.values.host, process.env), port, hostFrom: args.values.host !== undefined ? "--host" : process.env.KOPPEL_HOST !== undefined ? "$KOPPEL_HOST" : "default" };
+  const unlistenable = await listenProblem(at);
+  if (unlistenable) {
+    io.err(`koppel serve: ${unlistenable}`);
+    return 1;
+  }
+
   limitHeapGrowth();
   let sandbox: Sandbox | undefined;
   if (sandboxMode) {
@@ -64,7 +76,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     runtime = await startRuntime({
       configPath: args.values.config ?? DEFAULT_CONFIG,
       port,
-      host: listenHost(args.values.host, process.env),
+      host: at.host,
       adminToken,
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
@@ -76,7 +88,9 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       ...positiveInt("KOPPEL_POISON_AFTER", "poisonAfter"),
     });
   } catch (e) {
-    io.err(e instanceof KoppelError ? e.format() : (e as Error).message);
+    const storeFrom = sandboxMode ? "the sandbox store" : process.env.KOPPEL_STORE ? "KOPPEL_STORE" : `store.url in ${args.values.config ?? DEFAULT_CONFIG}`;
+    const failure = e instanceof KoppelError ? undefined : startFailure(e, at, storeFrom);
+    io.err(e instanceof KoppelError ? e.format() : failure ? `koppel serve: ${failure}` : (e as Error).message);
     await sandbox?.stop();
     return 1;
   }
@@ -111,6 +125,12 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
 /** Loopback unless asked: a container or a host behind a proxy sets --host 0.0.0.0 (or KOPPEL_HOST) on purpose. */
 export function listenHost(flagged: string | undefined, env: NodeJS.ProcessEnv): string {
   return flagged ?? env.KOPPEL_HOST ?? "127.0.0.1";
+}
+
+/** Digits only: Number() would take "" as 0 (any free port), "0x50" and "1e3" as ports. */
+function portNumber(text: string): number | undefined {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  return n <= 65535 ? n : undefined;
 }
 
 /** Tuning from the environment: how long a job's lease lasts, how many jobs run at once. */

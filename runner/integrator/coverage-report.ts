@@ -44,9 +44,10 @@ export interface CoverageReport {
   readonly total: { readonly percent: number; readonly covered: number; readonly of: number };
 }
 
-export function coverageReport(project: Project, uses: readonly ExpressionUse[], cases: readonly CaseRun[]): CoverageReport {
+/** `only`: the flows to report and total; default every flow the project loads. */
+export function coverageReport(project: Project, uses: readonly ExpressionUse[], cases: readonly CaseRun[], only?: ReadonlySet<string>): CoverageReport {
   const filled = filledByStep(project, cases);
-  const flows = [...project.flows.values()].map((flow): FlowCoverage => {
+  const flows = [...project.flows.values()].filter((flow) => !only || only.has(flow.name)).map((flow): FlowCoverage => {
     const own = uses.filter((u) => u.flow === flow.name);
     const branchUses = own.filter((u) => u.branch);
     const evaluated = own.filter((u) => u.evaluated > 0).length;

@@ -37,6 +37,21 @@ describe("doctorAspos", () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ level: "error", check: "token" });
     expect(findings[0]?.fix).toMatch(/clientSecret/);
+    expect(findings[0]?.fix).not.toMatch(/network|baseUrl/);
+  });
+
+  it("an AsPos that does not answer is the URL or the network, not the credentials", async () => {
+    // What fetch throws when nothing listens at the tenant URL.
+    const refused: typeof fetch = async () => {
+      throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:19497"), { code: "ECONNREFUSED" }) });
+    };
+    const findings = await doctorAspos({ name: "aspos", config, options: { fetch: refused }, uses: [use("orders", "find")] });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ level: "error", check: "reach", message: expect.stringContaining("ECONNREFUSED") });
+    expect(findings[0]?.fix).toBe("check connections.aspos.baseUrl (or the environment variable it reads) and the network between this host and AsPos");
+
+    const withTokenUrl = await doctorAspos({ name: "aspos", config: { ...config, tokenUrl: "http://id.aspos.test/connect/token" }, options: { fetch: refused }, uses: [] });
+    expect(withTokenUrl[0]?.fix).toMatch(/^check connections\.aspos\.tokenUrl /);
   });
 
   it("reports an endpoint the tenant does not have, and objects that cannot do what the flows ask", async () => {

@@ -103,6 +103,26 @@ async function checkLookup(http: AsposHttp, name: string, table: EndpointTable, 
   });
 }
 
+/**
+ * Why no token came, with the fix that failure calls for: credentials only when AsPos answered and
+ * refused them. No answer at all is the URL or the network, as the AFAS check says for its own.
+ */
+function tokenFailure(name: string, config: AsposConfig, tokenUrl: string, err: unknown): DoctorFinding {
+  const code = err instanceof UpstreamError ? err.code : undefined;
+  const url = `connections.${name}.${config.tokenUrl === undefined ? "baseUrl" : "tokenUrl"}`;
+  const message = `no token from ${tokenUrl}: ${why(err)}`;
+  if (code === "UPSTREAM_NETWORK" || code === "UPSTREAM_TIMEOUT") {
+    return { level: "error", check: "reach", message, fix: `check ${url} (or the environment variable it reads) and the network between this host and AsPos` };
+  }
+  const fix =
+    code === "UPSTREAM_AUTH" ? `check clientId and clientSecret of connections.${name} (or the environment variables they read)`
+    : code === "UPSTREAM_NOT_FOUND" ? `${tokenUrl} is not AsPos's token endpoint: check ${url}`
+    : code === "UPSTREAM_FORBIDDEN" ? "AsPos refuses calls from this host: ask AsPos to allow its outgoing IP address"
+    : code === "UPSTREAM_UNAVAILABLE" || code === "UPSTREAM_RATE_LIMITED" ? "AsPos is unavailable or busy: run koppel doctor again later"
+    : `check ${url}, clientId and clientSecret of connections.${name}`;
+  return { level: "error", check: "token", message, fix };
+}
+
 /** `koppel doctor` for one AsPos connection: token, every endpoint the flows use, every lookup id. */
 export async function doctorAspos(input: AsposDoctorInput): Promise<DoctorFinding[]> {
   const resolved = resolveConfig(input.config);
@@ -114,7 +134,7 @@ export async function doctorAspos(input: AsposDoctorInput): Promise<DoctorFindin
     await http.token(exchanges);
     findings.push({ level: "ok", check: "token", message: `token from ${resolved.tokenUrl}` });
   } catch (err) {
-    findings.push({ level: "error", check: "token", message: `no token from ${resolved.tokenUrl}: ${why(err)}`, fix: "check clientId, clientSecret and tokenUrl of the connection" });
+    findings.push(tokenFailure(input.name, input.config, resolved.tokenUrl, err));
     return findings;
   }
   const kindsByObject = new Map<string, Set<string>>();

@@ -54,4 +54,26 @@ describe("koppel coverage", () => {
     const debtor = report.flows.find((f: { flow: string }) => f.flow === "customer-to-afas-debtor");
     expect(debtor.expressions.evaluated).toBe(0);
   });
+
+  it("a path that does not exist is an error, not a report of every flow at 0%", async () => {
+    const io = bufferIO();
+    expect(await coverageCommand(["nonexist", "--min", "0"], io, repo.dir)).toBe(1);
+    expect(io.stderr()).toBe("koppel coverage: nonexist: no such file or folder\n");
+    expect(io.stdout()).toBe("");
+  });
+
+  it("a folder limits the report, and the total --min checks, to the flows under it", async () => {
+    const orders = bufferIO();
+    expect(await coverageCommand(["mappings/orders", "--min", "100", "--format", "json"], orders, repo.dir)).toBe(0);
+    const report = JSON.parse(orders.stdout());
+    expect(report.flows.map((f: { flow: string }) => f.flow)).toEqual(["aspos-order-to-afas"]);
+    expect(report.total.percent).toBe(100);
+
+    // customers/ has a flow and no cases of its own: it is 0%, whatever the other folders reach.
+    const customers = bufferIO();
+    expect(await coverageCommand(["mappings/customers", "--min", "1"], customers, repo.dir)).toBe(1);
+    expect(customers.stdout()).toMatch(/^customer-to-afas-debtor\s+0\s+0\/\d+\s+0\/\d+\s+0\.0%$/m);
+    expect(customers.stdout()).not.toContain("aspos-order-to-afas");
+    expect(customers.stderr()).toContain("coverage 0.0% is below --min 1%");
+  });
 });

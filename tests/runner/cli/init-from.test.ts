@@ -32,6 +32,17 @@ describe("koppel init: the dependency it writes", () => {
     expect(readFileSync(join(dir, "repo/vendor/koppel-9.9.9.tgz"), "utf8")).toBe("not really a tarball");
   });
 
+  it("the vendored tarball is listed like every other file it created, from where init ran", async () => {
+    const tarball = join(dir, "koppel-9.9.9.tgz");
+    writeFileSync(tarball, "not really a tarball");
+    const io = bufferIO();
+    expect(await initCommand(["repo", "--from", tarball, "--no-install"], io, dir)).toBe(0);
+    const created = io.stdout().split("\n").filter((l) => l.startsWith("created "));
+    expect(created).toContain("created repo/vendor/koppel-9.9.9.tgz");
+    expect(created.filter((l) => !l.startsWith("created repo/"))).toEqual([]);
+    for (const line of created) expect(existsSync(join(dir, line.slice("created ".length))), line).toBe(true);
+  });
+
   it("a folder is linked by its relative path; a git URL is written as given", async () => {
     mkdirSync(join(dir, "koppel"));
     expect(await initCommand(["a", "--from", "koppel", "--no-install"], bufferIO(), dir)).toBe(0);

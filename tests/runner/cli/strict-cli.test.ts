@@ -79,6 +79,39 @@ describe("unknown and misspelt options", () => {
     expect(await main(["test", "--update=yes"], flagValue)).toBe(2);
   });
 
+  it("an option misused the way Node's parser words cryptically reads like the CLI's other usage errors", async () => {
+    for (const [argv, problem] of [
+      // A negative number is the option's value, so the option's own check answers.
+      [["serve", "--port", "-1"], "koppel serve: --port takes a port number from 0 to 65535 (got -1)"],
+      [["coverage", "--min", "-5"], "koppel coverage: --min takes a percentage from 0 to 100 (got -5)"],
+      [["validate", "--lenient-env=yes"], "koppel validate: --lenient-env is a switch and takes no value (got --lenient-env=yes); give --lenient-env alone to turn it on"],
+      [["diff", "--base", "--format", "json"], "koppel diff: --base needs a value: --base <rev> (--format came next)"],
+      [["diff", "--base", "-x"], "koppel diff: --base -x: write a value that starts with a dash as --base=-x"],
+      [["test", "--config"], "koppel test: --config needs a value: --config <file>"],
+      [["doctor", "extra"], "koppel doctor: unexpected argument extra (koppel doctor takes options only)"],
+    ] as const) {
+      const io = bufferIO();
+      expect(await main(argv, io), argv.join(" ")).toBe(2);
+      expect(io.stderr(), argv.join(" ")).toContain(`${problem}\n\nusage: koppel ${argv[0]}`);
+      expect(io.stderr()).not.toMatch(/ambiguous|Did you forget|does not take an argument|argument missing|Unexpected argument|positional/);
+    }
+  });
+
+  it("a mistyped subcommand suggests the nearest, as a mistyped command does", async () => {
+    for (const [argv, problem] of [
+      [["shadow", "strat", "main"], "unknown subcommand strat; did you mean koppel shadow start?"],
+      [["shadow", "statsu"], "unknown subcommand statsu; did you mean koppel shadow status?"],
+      [["fixture", "form-run", "run-1"], "unknown subcommand form-run; did you mean koppel fixture from-run?"],
+      [["fixture", "create", "run-1"], "unknown subcommand create; expected from-run"],
+      [["shadow", "begin", "main"], "unknown subcommand begin; expected start, stop or status"],
+    ] as const) {
+      const io = bufferIO();
+      expect(await main(argv, io), argv.join(" ")).toBe(2);
+      expect(io.stderr()).toContain(`koppel ${argv[0]}: ${problem}`);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("afas schemas parses strictly too", async () => {
     const io = bufferIO();
     expect(await main(["afas", "schemas", "--chek"], io)).toBe(2);
@@ -100,6 +133,19 @@ describe("commands", () => {
     expect(await main(["deploy"], far)).toBe(2);
     expect(far.stderr()).not.toContain("did you mean");
     expect(far.stderr()).toContain("usage: koppel <command>");
+  });
+
+  it("--version and -v print this package's version and exit 0", async () => {
+    const { version } = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../../package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-v"]) {
+      const io = bufferIO();
+      expect(await main([flag], io), flag).toBe(0);
+      expect(io.stdout()).toBe(`${version}\n`);
+      expect(io.stderr()).toBe("");
+    }
+    const overview = bufferIO();
+    await main([], overview);
+    expect(overview.stdout()).toContain("koppel --version");
   });
 
   it("no command or help lists every command and exits 0", async () => {
