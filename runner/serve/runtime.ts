@@ -299,10 +299,18 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
 
   // Webhooks skip Hono's request wrapping (the ingest bench's hot path); the route stays one definition.
   const server = createServer(withWebhookFastPath(webhooks, getRequestListener(app.fetch)));
-  await new Promise<void>((resolveListen, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 8080, options.host ?? "127.0.0.1", () => resolveListen());
-  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 8080, options.host ?? "127.0.0.1", () => resolveListen());
+    });
+  } catch (error) {
+    // Nothing has started yet; what is open must close, or a PostgreSQL pool keeps the process alive.
+    await gates.close();
+    await queue.close();
+    await store.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${options.host === "0.0.0.0" || !options.host ? "127.0.0.1" : options.host}:${address.port}`;
   publicUrl ??= url;

@@ -57,6 +57,22 @@ describe("the runtime's store", () => {
     await again.stop();
   });
 
+  it("a port taken after serve's check fails the start and leaves the store free for the next runner", async () => {
+    const dir = scratchProject();
+    const start = (port: number) => startRuntime({ configPath: join(dir, "mapping.config.yaml"), cwd: dir, port, adminToken: ADMIN_TOKEN });
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(start(port)).rejects.toMatchObject({ code: "EADDRINUSE" });
+      const next = await start(0);
+      await next.stop();
+    } finally {
+      blocker.close();
+    }
+  });
+
   it("resolves ${env:} in store.url as the full load does", async () => {
     const dir = scratchProject();
     const config = join(dir, "mapping.config.yaml");
