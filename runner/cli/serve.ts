@@ -68,7 +68,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   if (sandboxMode) {
     // Loaded only here: a production `serve` never loads the simulators.
     const { startSandbox } = await import("../serve/sandbox.ts");
-    sandbox = await startSandbox((line) => io.err(line));
+    sandbox = await startSandbox((line) => io.err(line), process.env);
     Object.assign(process.env, sandbox.env);
   }
   let runtime;
@@ -101,12 +101,19 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   }
   io.out(
     [
-      `Koppel is running${sandbox ? " in sandbox mode (simulated AFAS and AsPos, demo orders every few seconds)" : ""}`,
+      `Koppel is running${sandbox ? ` in sandbox mode (simulated AFAS and AsPos, a demo step every ${trickle >= 1000 ? `${Math.round(trickle / 1000)} s` : `${trickle} ms`})` : ""}`,
       `  dashboard:   ${runtime.url}/   (log in with ${process.env.KOPPEL_ADMIN_TOKEN ? "KOPPEL_ADMIN_TOKEN" : `the token ${adminToken}`})`,
       `  metrics:     ${runtime.url}/metrics   (Authorization: Bearer <token>)`,
       `  status API:  ${runtime.url}/api/status   (Authorization: Bearer ${process.env.KOPPEL_ADMIN_TOKEN ? "<KOPPEL_ADMIN_TOKEN>" : adminToken})`,
       `  webhooks:    ${runtime.url}/webhooks/<source>`,
-      ...(sandbox ? [`  AFAS sim:    ${sandbox.afas.baseUrl}`, `  AsPos sim:   ${sandbox.aspos.url}/api`] : []),
+      ...(sandbox
+        ? [
+            `  AFAS sim:    ${sandbox.afas.baseUrl}`,
+            `  AsPos sim:   ${sandbox.aspos.url}/api`,
+            // To sign a test webhook of one's own: the sandbox's secrets, or the ones set in the environment.
+            `  webhook secrets: ASPOS_WEBHOOK_SECRET=${sandbox.env.ASPOS_WEBHOOK_SECRET}  AFAS_WEBHOOK_SECRET=${sandbox.env.AFAS_WEBHOOK_SECRET}`,
+          ]
+        : []),
       `  version:     ${runtime.versions.current().sha.slice(0, 12)}`,
     ].join("\n"),
   );

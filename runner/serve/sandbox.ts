@@ -19,10 +19,15 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-export async function startSandbox(log: (line: string) => void = () => {}): Promise<Sandbox> {
+/**
+ * `given`: the caller's environment. Webhook secrets set there are kept (the simulator signs with
+ * them), so a test webhook the user signs with their own secret is let in; the rest is the
+ * simulators' own.
+ */
+export async function startSandbox(log: (line: string) => void = () => {}, given: Readonly<Record<string, string | undefined>> = {}): Promise<Sandbox> {
   const afas = await startAfasSimulator();
   const aspos = await startAsposSimulator();
-  const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+  const webhookSecret = given.ASPOS_WEBHOOK_SECRET || `whsec_${randomBytes(24).toString("base64")}`;
   const env = {
     AFAS_BASE_URL: afas.baseUrl,
     AFAS_TOKEN: SANDBOX_TOKEN,
@@ -30,7 +35,7 @@ export async function startSandbox(log: (line: string) => void = () => {}): Prom
     ASPOS_CLIENT_ID: SANDBOX_CLIENT.clientId,
     ASPOS_CLIENT_SECRET: SANDBOX_CLIENT.clientSecret,
     ASPOS_WEBHOOK_SECRET: webhookSecret,
-    AFAS_WEBHOOK_SECRET: randomBytes(16).toString("hex"),
+    AFAS_WEBHOOK_SECRET: given.AFAS_WEBHOOK_SECRET || randomBytes(16).toString("hex"),
   };
   const asposClient = createAsposConnector("aspos", { type: "aspos", baseUrl: aspos.url, clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret });
   const afasClient = createAfasConnector("afas", { type: "afas", baseUrl: afas.baseUrl, token: SANDBOX_TOKEN });
