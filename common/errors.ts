@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   LITERAL_SECRET: { actor: "integrator", title: "secret written as a literal value" },
   EXPR_SYNTAX: { actor: "integrator", title: "JSONata expression does not parse" },
   EXPR_BANNED: { actor: "integrator", title: "expression uses a function that is not allowed" },
+  EXPR_UNKNOWN_FUNCTION: { actor: "integrator", title: "expression calls a function that neither JSONata nor Koppel has" },
   UNKNOWN_STEP: { actor: "integrator", title: "reference to a step that does not run before this one" },
   UNKNOWN_MAP: { actor: "integrator", title: "reference to a map that the config does not define" },
   DUPLICATE_STEP: { actor: "integrator", title: "two steps share an id" },

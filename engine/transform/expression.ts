@@ -3,6 +3,8 @@ import { ConfigError, KoppelError, type Position } from "../../common/errors.ts"
 import { BAIL, compileFast, type FastEval, type Scope } from "./fast-path.ts";
 import { localDate, mapValue, nowIso, type FunctionEnv } from "./functions.ts";
 import { guard } from "./guard.ts";
+import { JSONATA_FUNCTIONS, KOPPEL_FUNCTIONS } from "./known-functions.ts";
+import { nearestName } from "../near-name.ts";
 
 export type { Scope } from "./fast-path.ts";
 export { BAIL } from "./fast-path.ts";
@@ -92,13 +94,17 @@ export function compileExpression(
   const ast = compiled.ast();
   const errors: ConfigError[] = [];
   const references: MutableReferences = { steps: new Set(), stepFields: new Map(), maps: new Set(), offsets: new Map() };
+  const calls: AstNode[] = [];
+  const bound = new Set<string>();
   scan(ast, (node) => {
     if (node.type === "variable" && BANNED.has(String(node.value))) {
       const offset = Math.max(0, (node.position ?? 1) - String(node.value).length - 1);
       errors.push(new ConfigError("EXPR_BANNED", `$${String(node.value)} is not allowed in mappings`, site.positionAt(offset)));
     }
+    noteFunctions(node, calls, bound);
     collectReferences(node, references);
   });
+  errors.push(...unknownCalls(calls, bound, source, site));
   if (errors.length) return { errors };
   guard(compiled, limits);
   return { expression: makeExpression(source, site, references, compiled, compileFast(ast)), errors: [] };
@@ -188,6 +194,30 @@ function scan(node: unknown, visit: (n: AstNode) => void): void {
   for (const [key, child] of Object.entries(n)) {
     if (key !== "position" && child && typeof child === "object") scan(child, visit);
   }
+}
+
+/** `$name(…)` calls, and the names the expression binds itself (`$f := function…`, lambda parameters). */
+function noteFunctions(node: AstNode, calls: AstNode[], bound: Set<string>): void {
+  if ((node.type === "function" || node.type === "partial") && (node.procedure as AstNode | undefined)?.type === "variable") calls.push(node.procedure as AstNode);
+  if (node.type === "bind" && (node.lhs as AstNode | undefined)?.type === "variable") bound.add(String((node.lhs as AstNode).value));
+  if (node.type === "lambda") for (const arg of (node.arguments as AstNode[] | undefined) ?? []) bound.add(String(arg.value));
+}
+
+/**
+ * A call of a function neither JSONata nor Koppel has, and the expression does not define: without
+ * this, `$undefinedFn(number)` passed validate and failed only at run time ("Attempted to invoke a
+ * non-function"), in whichever event first took that branch.
+ */
+function unknownCalls(calls: readonly AstNode[], bound: ReadonlySet<string>, source: string, site: ExpressionSite): ConfigError[] {
+  const known = [...JSONATA_FUNCTIONS, ...KOPPEL_FUNCTIONS, ...bound];
+  return calls
+    .filter((call) => !known.includes(String(call.value)))
+    .map((call) => {
+      const name = String(call.value);
+      const near = nearestName(name, known);
+      const offset = Math.max(0, (call.position ?? 1) - name.length - 1);
+      return new ConfigError("EXPR_UNKNOWN_FUNCTION", `$${name} is not a function of JSONata or Koppel${near ? ` (did you mean $${near}?)` : ""} in ${JSON.stringify(source)}`, site.positionAt(offset));
+    });
 }
 
 interface MutableReferences {

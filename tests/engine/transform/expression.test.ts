@@ -115,3 +115,31 @@ describe("limits and run-time errors carry the expression's position", () => {
     );
   });
 });
+
+describe("calls of functions that do not exist are found when the expression compiles", () => {
+  it("names the unknown function at its column, with the one probably meant", () => {
+    const { errors } = compileExpression("$uppercase(name) & $lowecase(name)", site);
+    expect(errors.map((e) => e.format())).toEqual([`f.flow.yaml:7:${9 + 19} EXPR_UNKNOWN_FUNCTION $lowecase is not a function of JSONata or Koppel (did you mean $lowercase?) in "$uppercase(name) & $lowecase(name)"`]);
+    expect(compileExpression("$undefinedFn(number)", site).errors.map((e) => e.code)).toEqual(["EXPR_UNKNOWN_FUNCTION"]);
+  });
+
+  it("takes functions the expression defines, lambda parameters, and Koppel's own", () => {
+    compile("($twice := function($x) { $x * 2 }; $twice(qty))");
+    compile("$map(lines, function($l, $i, $all, $fn) { $l.q })");
+    compile("(function($f) { $f(1) })(function($n) { $n + 1 })");
+    compile("$mapValue('pay', 'ideal') & $localDate(createdAt) & $now() & $string($millis())");
+  });
+});
+
+describe("the list of JSONata's functions", () => {
+  it("is what the installed jsonata binds: every name a function, none of its own left out", async () => {
+    const { JSONATA_FUNCTIONS } = await import("../../../engine/transform/known-functions.ts");
+    const { readFileSync } = await import("node:fs");
+    const { createRequire } = await import("node:module");
+    const source = readFileSync(createRequire(import.meta.url).resolve("jsonata"), "utf8");
+    const bound = [...source.matchAll(/(?:staticFrame|environment)\.bind\('([A-Za-z0-9]+)'/g)].map((m) => m[1]!);
+    expect(bound.length).toBeGreaterThan(60);
+    for (const name of bound) expect(JSONATA_FUNCTIONS.has(name), name).toBe(true);
+    for (const name of JSONATA_FUNCTIONS) expect(await jsonata(`$${name}`).evaluate({}), name).toBeDefined();
+  });
+});
