@@ -6,6 +6,7 @@ import { loadBothRevisions } from "../integrator/revision-projects.ts";
 import { storeUrlFor } from "../store/url.ts";
 import { createRedactor } from "../privacy/redact.ts";
 import { openCliStore } from "./open-store.ts";
+import { unknownFlow } from "./flow-option.ts";
 import { parseDuration } from "../time/duration.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -45,6 +46,8 @@ export async function backtestCommand(argv: readonly string[], io: CliIO, cwd: s
   const format = (args.values.format ?? "text") as keyof typeof FORMATS;
   try {
     const sides = await loadBothRevisions({ cwd, config: args.values.config ?? DEFAULT_CONFIG, base, ...(head ? { head } : {}) });
+    const badFlow = unknownFlow(flow, sides.base.project?.flows, sides.head.project?.flows);
+    if (badFlow) return usageError(BACKTEST, io, badFlow);
     // Only reads: a read-only database user (what the CI secret should hold) is enough.
     const store = await openCliStore(storeUrlFor(args.values.store, sides.head.project ?? sides.base.project, cwd), io, "backtest", { readOnly: true });
     if (!store) return 1;

@@ -6,6 +6,7 @@ import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
 import { openCliStore } from "./open-store.ts";
+import { unknownFlow } from "./flow-option.ts";
 
 /**
  * `--failed` takes every run on the failed list (optionally one flow) that was not replayed before;
@@ -34,6 +35,8 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   if (bulk === args.positionals.length > 0) return usageError(REPLAY, io, "name run ids or --failed, not both");
   // The flows are read only to recompute the ordering key; secrets are not needed for that.
   const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
+  const badFlow = unknownFlow(args.values.flow, loaded.project?.flows);
+  if (badFlow) return usageError(REPLAY, io, badFlow);
   const store = await openCliStore(storeUrlFor(args.values.store, loaded.project, cwd), io, "replay");
   if (!store) return 1;
   try {

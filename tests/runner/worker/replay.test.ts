@@ -125,6 +125,10 @@ describe("koppel replay", () => {
       expect(await replayCommand(["nope", "--store", "sqlite:koppel.db", "--config", v1.configFile], refused, dir)).toBe(1);
       expect(refused.stderr()).toBe("koppel replay: RUN_NOT_FOUND no run nope\n");
       expect(await replayCommand([], bufferIO(), dir)).toBe(2);
+      // A mistyped --flow is a usage error, not "0 would be queued".
+      const typo = bufferIO();
+      expect(await replayCommand(["--failed", "--flow", "order-to-afsa", "--dry-run", "--store", "sqlite:koppel.db", "--config", v1.configFile], typo, dir)).toBe(2);
+      expect(typo.stderr()).toContain('--flow: no flow named "order-to-afsa" in the mappings; did you mean order-to-afas?');
       await queue.close();
       await store.close();
     } finally {
