@@ -1,6 +1,9 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import { ConfigError, type Position } from "../../common/errors.ts";
 
+/** YAML syntax errors reported per file; later ones mostly follow from the first. */
+const MAX_SYNTAX_ERRORS = 3;
+
 export type JsonPath = readonly (string | number)[];
 
 /**
@@ -43,9 +46,15 @@ export function parseYaml(file: string, text: string, path = file): { source?: Y
     return { file, line, col };
   };
   if (doc.errors.length > 0) {
-    return {
-      errors: doc.errors.map((e) => new ConfigError("YAML_SYNTAX", e.message.split("\n")[0] ?? e.message, at(e.pos[0]))),
-    };
+    // The parser goes on after the first error and reports what follows from it (one unclosed `[`
+    // gave 35 lines); the first few place the mistake, the rest is counted.
+    const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => new ConfigError("YAML_SYNTAX", e.message.split("\n")[0] ?? e.message, at(e.pos[0])));
+    const more = doc.errors.length - shown.length;
+    if (more > 0) {
+      const last = shown[shown.length - 1]!;
+      shown[shown.length - 1] = new ConfigError("YAML_SYNTAX", `${last.message} (and ${more} more syntax error(s) after it, most likely caused by the ones above)`, last.position);
+    }
+    return { errors: shown };
   }
   let value: unknown;
   try {

@@ -230,6 +230,14 @@ steps:
     expect(errors[0]).toMatch(/^flows\/a\.flow\.yaml:\d+:\d+ YAML_SYNTAX /);
   });
 
+  it("one unclosed bracket gives a few YAML_SYNTAX lines and a count, not one line per following line", () => {
+    const steps = Array.from({ length: 30 }, (_, i) => `  - id: s${i}\n    set: { a: ${i} }\n`).join("");
+    const errors = formatted({ "flows/a.flow.yaml": `flow: x\nsteps: [\n${steps}` });
+    expect(errors.length).toBeLessThanOrEqual(3);
+    expect(errors.every((e) => / YAML_SYNTAX /.test(e))).toBe(true);
+    expect(errors.at(-1)).toMatch(/\(and \d+ more syntax error\(s\) after it, most likely caused by the ones above\)$/);
+  });
+
   it("a valid project loads with its flows compiled", () => {
     const { project, errors } = load({ "flows/a.flow.yaml": flow("  - id: x\n    set: { a: 1 }\n") });
     expect(errors).toEqual([]);
