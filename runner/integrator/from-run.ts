@@ -1,5 +1,5 @@
 import { basename, dirname, join, relative } from "node:path";
-import { parseDocument, stringify } from "yaml";
+import { stringify } from "yaml";
 import type { Project, ProjectHost } from "../../engine/config/load.ts";
 import { ConfigError } from "../../common/errors.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
@@ -8,8 +8,9 @@ import type { Run, Store } from "../store/types.ts";
 import { MASK } from "../privacy/redact.ts";
 import { DEFAULT_RETENTION } from "../privacy/retention.ts";
 import { readRunRecord } from "../run-record.ts";
+import { appendCase, caseNames } from "./append-case.ts";
 import { Faker } from "./fake.ts";
-import { mocksFromTrace } from "../recorded/trace-answers.ts";
+import { unmask } from "./unmask.ts";
 
 export class FromRunRefused extends ConfigError {
   constructor(message: string) {
@@ -24,6 +25,8 @@ export interface FixtureFromRun {
   readonly files: ReadonlyMap<string, string>;
   /** Expected-effect paths that had to follow the current mapping rather than the recorded run. */
   readonly adjusted: readonly string[];
+  /** Mock paths the log had masked and nothing tied to the event: each got a fake of its own kind. */
+  readonly unrelated: readonly string[];
 }
 
 /**
@@ -43,13 +46,12 @@ export async function fixtureFromRun(store: Store, project: Project, host: Proje
   const flowFile = project.files.find((f) => host.display(f) === flow.file) ?? flow.file;
   const now = new Date(run.startedAt ?? run.createdAt).toISOString();
 
+  const input = await caseInput(store, run, project);
+  // The answers and writes come from the masked log, the input from the inbox: tied together first,
+  // so the customer and the debtor AFAS found for her get the same fakes.
+  const unmasked = await unmask(flow, project, input, record, run.id, Date.parse(now));
   const faker = new Faker();
-  const raw = {
-    input: await caseInput(store, run, project),
-    mocks: mocksFromTrace(record.steps),
-    effects: record.effects.map(({ step, send, op, payload }): Effect => ({ step, send, op, payload })),
-    reason: record.reason ?? "",
-  };
+  const raw = { input, mocks: unmasked.mocks, effects: unmasked.effects, reason: unmasked.reason ?? "" };
   faker.learn(raw);
   const fake = faker.replace(raw);
 
@@ -74,19 +76,26 @@ export async function fixtureFromRun(store: Store, project: Project, host: Proje
   const files = new Map<string, string>([
     [inputFile, json(fake.input)],
     [goldenFile, json(fake.effects)],
-    [testFile, appendCase(host.read(testFile), testFile, testCase, caseName, project, host)],
+    [testFile, withCase(host.read(testFile), testFile, testCase, caseName, project, host)],
   ]);
+  const unrelated = unmasked.unrelated;
   const first = await runNewCase(files, testFile, caseName, project, host);
-  if (first.passed) return { testFile, caseName, files, adjusted: [] };
+  if (first.passed) return { testFile, caseName, files, adjusted: [], unrelated };
 
   // Anonymising can change what a mapping derives from the data (an uppercased name, a parsed
   // street); the golden then follows the current mapping on the fake data, and the paths are named.
   const onlyEffects = first.messages.length === 0 && first.differences.every((d) => d.path.startsWith("effects"));
   if (!onlyEffects) throw new FromRunRefused(`the case built from run ${runId} does not reproduce it: ${[...first.messages, ...first.differences.map((d) => d.path)].join("; ")}`);
+  // Field values may follow the mapping; which writes there are may not: a golden with a write the
+  // run never made (or without one it made) is no record of the run.
+  const writes = (effects: readonly Effect[]) => effects.map((e) => `${e.step} ${e.op}`).join(", ") || "none";
+  if (writes(first.actualEffects) !== writes(fake.effects)) {
+    throw new FromRunRefused(`the case built from run ${runId} makes other writes than the run did (run: ${writes(fake.effects)}; case: ${writes(first.actualEffects)})`);
+  }
   files.set(goldenFile, json(first.actualEffects));
   const second = await runNewCase(files, testFile, caseName, project, host);
   if (!second.passed) throw new FromRunRefused(`the case built from run ${runId} does not pass: ${second.messages.join("; ")}`);
-  return { testFile, caseName, files, adjusted: first.differences.map((d) => d.path) };
+  return { testFile, caseName, files, adjusted: first.differences.map((d) => d.path), unrelated };
 }
 
 /**
@@ -106,13 +115,10 @@ function purged(run: Run, project: Project): string {
   return `the payloads of run ${run.id} are gone (retention keeps them ${kept}, logging.retention.payloads; or koppel erase removed them), so there is nothing to build a case from: use a run younger than ${kept}, or write the input by hand`;
 }
 
-function appendCase(existing: string | undefined, testFile: string, testCase: Record<string, unknown>, caseName: string, project: Project, host: ProjectHost): string {
+function withCase(existing: string | undefined, testFile: string, testCase: Record<string, unknown>, caseName: string, project: Project, host: ProjectHost): string {
   if (existing === undefined) return `# yaml-language-server: $schema=${schemaRef(testFile, project, host)}\n${stringify({ cases: [testCase] }, { lineWidth: 0 })}`;
-  const doc = parseDocument(existing);
-  const cases = doc.get("cases") as { items?: { get?: (k: string) => unknown }[] } | undefined;
-  if (cases?.items?.some((c) => c.get?.("name") === caseName)) throw new FromRunRefused(`${basename(testFile)} already has a case named ${JSON.stringify(caseName)}`);
-  doc.addIn(["cases"], doc.createNode(testCase));
-  return doc.toString({ lineWidth: 0 });
+  if (caseNames(existing).includes(caseName)) throw new FromRunRefused(`${basename(testFile)} already has a case named ${JSON.stringify(caseName)}`);
+  return appendCase(existing, testCase);
 }
 
 /** The project's own schemas folder when it has one (Koppel's repository), else the installed package's. */

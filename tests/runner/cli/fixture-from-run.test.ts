@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,6 +99,22 @@ describe("koppel fixture from-run", () => {
     const tested = bufferIO();
     expect(await testCommand(["mappings"], tested, dir)).toBe(0);
     expect(tested.stdout()).toContain("✓ order from a sandbox run");
+  });
+
+  it("adds the case to an existing test file without touching a byte of the cases already there", async () => {
+    const file = "mappings/orders/aspos-order-to-afas.test.yaml";
+    const existing = readFileSync(join(REPO, "tests/fixtures/mini-project", file), "utf8");
+    expect(existing).toContain('items: [{ ItemCode: "601826" }, { ItemCode: "200114" }]');
+    writeFileSync(join(dir, file), existing);
+    const io = bufferIO();
+    expect(await fixtureCommand(["from-run", runId, "--name", "order beside hand-written cases"], io, dir)).toBe(0);
+    const after = readFileSync(join(dir, file), "utf8");
+    expect(after.slice(0, existing.length)).toBe(existing);
+    // Set apart by one blank line, as the hand-written cases are.
+    expect(after.slice(existing.length)).toMatch(/^\n {2}- name: order beside hand-written cases\n {4}input: fixtures\/run-[\w-]+\.json\n/);
+    const tested = bufferIO();
+    expect(await testCommand(["mappings"], tested, dir)).toBe(0);
+    expect(tested.stdout()).toContain("✓ order beside hand-written cases");
   });
 
   it("says plainly when retention has purged the run's payloads", async () => {
