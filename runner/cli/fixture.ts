@@ -39,6 +39,7 @@ export async function fixtureCommand(argv: readonly string[], io: CliIO, cwd: st
       io.out(`wrote ${loaded.host.display(path)}`);
     }
     if (built.adjusted.length) io.err(`note: the golden follows the current mapping at ${built.adjusted.join(", ")} (derived from anonymised data, or the mapping changed since the run)`);
+    if (built.unrelated.length) io.err(`note: nothing in the event matched the masked values at ${built.unrelated.join(", ")}; they got fakes of their own`);
     io.out(`case "${built.caseName}" added to ${loaded.host.display(built.testFile)}; it passes`);
     return 0;
   } catch (e) {
