@@ -23,6 +23,8 @@ export interface TestCase {
     readonly outcome: RunResult["outcome"];
     /** Absolute path of the golden file, when the golden lives in a file. */
     readonly effectsFile?: string;
+    /** `effectsFile` as the case writes it, relative to the test file: what messages name. */
+    readonly effectsRef?: string;
     readonly effects?: unknown;
     readonly reason?: string;
     readonly error?: string;
@@ -141,7 +143,7 @@ function readCase(raw: Record<string, unknown>, i: number, source: YamlSource, p
     mocks: (raw.mocks as Record<string, unknown>) ?? {},
     expect: {
       outcome: expect.outcome as RunResult["outcome"],
-      ...(effectsFile ? { effectsFile } : {}),
+      ...(effectsFile ? { effectsFile, effectsRef: effectsRef as string } : {}),
       ...(effects !== undefined ? { effects } : {}),
       ...(typeof expect.reason === "string" ? { reason: expect.reason } : {}),
       ...(typeof expect.error === "string" ? { error: expect.error } : {}),
@@ -181,7 +183,7 @@ export async function runCase(suite: TestSuite, testCase: TestCase, project: Pro
   }
   let differences: Difference[] = [];
   if (x.effectsFile && x.effects === undefined) {
-    messages.push(`golden ${x.effectsFile} does not exist yet; run koppel test --update to write it`);
+    messages.push(`golden ${x.effectsRef ?? x.effectsFile} does not exist yet; run koppel test --update to write it`);
   } else if (x.effects !== undefined) {
     differences = diffJson(x.effects, JSON.parse(JSON.stringify(actualEffects))).map((d) => ({ ...d, path: `effects${d.path}` }));
   }

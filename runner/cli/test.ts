@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatDiff } from "../../engine/flow/diff.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
@@ -31,6 +31,11 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
     return 1;
   }
   const project = loaded.project;
+  const missing = args.positionals.filter((p) => !existsSync(resolve(cwd, p)));
+  if (missing.length) {
+    for (const p of missing) io.err(`koppel test: ${p}: no such file or folder`);
+    return 1;
+  }
   // Default: the cases beside the flows the config loads, as the reload check runs them.
   const files = args.positionals.length ? findTestFiles(args.positionals.map((p) => resolve(cwd, p))) : testsBesideFlows(project);
   if (files.length === 0) {

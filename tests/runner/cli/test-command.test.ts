@@ -92,6 +92,17 @@ describe("koppel test", () => {
     expect(io.stderr()).toMatch(/^mappings\/orders\/aspos-order-to-afas\.test\.yaml:\d+:\d+ TEST_CASE mock "debtor\.lokup" answers no step of aspos-order-to-afas or the flows it calls \(did you mean "debtor\.lookup"\?\)/m);
   });
 
+  it("a path that does not exist is named as such; a missing golden is named as the case writes it", async () => {
+    const io = bufferIO();
+    expect(await testCommand(["mapings"], io, dir)).toBe(1);
+    expect(io.stderr()).toBe("koppel test: mapings: no such file or folder\n");
+
+    rmSync(join(dir, GOLDEN));
+    const golden = bufferIO();
+    expect(await testCommand(["mappings"], golden, dir)).toBe(1);
+    expect(golden.stdout()).toContain("golden fixtures/order-person-nl.expected.json does not exist yet; run koppel test --update to write it");
+  });
+
   it("--format json reports every case for machines", async () => {
     const io = bufferIO();
     await testCommand(["mappings", "--format", "json"], io, dir);
