@@ -54,12 +54,17 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     ]);
     const names = [...new Set([...deps.flows(), ...stats.map((s) => s.flow)])].sort();
     const flows: FlowRow[] = await Promise.all(
-      names.map(async (flow) => ({
-        flow,
-        stats: stats.find((s) => s.flow === flow),
-        lastError: (await deps.store.listRuns({ flow, status: "failed", limit: 1 }))[0],
-        hourly: hourly.map((bucket) => bucket.find((s) => s.flow === flow)?.count ?? 0),
-      })),
+      names.map(async (flow) => {
+        const lastError = (await deps.store.listRuns({ flow, status: "failed", limit: 1 }))[0];
+        const replay = lastError ? await replayOfRun(deps.store, lastError) : undefined;
+        return {
+          flow,
+          stats: stats.find((s) => s.flow === flow),
+          lastError,
+          ...(replay ? { lastErrorReplay: replay } : {}),
+          hourly: hourly.map((bucket) => bucket.find((s) => s.flow === flow)?.count ?? 0),
+        };
+      }),
     );
     return c.html(
       <Overview session={c.get("session")} flows={flows} queue={queue} version={deps.reloadStatus().activeSha} lastReload={deps.reloadStatus().lastResult} replicas={replicas} connections={deps.connections()} incidents={deps.incidents?.() ?? []} />,

@@ -116,6 +116,8 @@ describe("the Failed page and run lists", () => {
     expect(html).toContain("3 of them replayed since");
     expect(html).not.toContain("Replay selected");
     expect(html).not.toContain('name="ids"');
+    // The front page's last error of the flow says it was replayed, and how that went.
+    expect(await get("/")).toMatch(/ · replayed: <a href="\/runs\/[^"]+">(done|queued|running)<\/a>/);
   });
 });
 
