@@ -32,7 +32,8 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   if (typeof args === "number") return args;
   const bulk = args.values.failed === true;
   const dryRun = args.values["dry-run"] === true;
-  if (bulk === args.positionals.length > 0) return usageError(REPLAY, io, "name run ids or --failed, not both");
+  if (bulk && args.positionals.length > 0) return usageError(REPLAY, io, "name run ids or --failed, not both");
+  if (!bulk && args.positionals.length === 0) return usageError(REPLAY, io, "name the runs to replay (their ids), or --failed for every run on the failed list");
   // The flows are read only to recompute the ordering key; secrets are not needed for that.
   const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
   const badFlow = unknownFlow(args.values.flow, loaded.project?.flows);
@@ -44,7 +45,8 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
     try {
       const flowName = args.values.flow;
       let skipped = 0;
-      const runIds = bulk ? [] : args.positionals;
+      // A run named twice is replayed once.
+      const runIds = bulk ? [] : [...new Set(args.positionals)];
       if (bulk) {
         for (const run of (await store.failedRuns(10_000)).filter((r) => !flowName || r.flow === flowName)) {
           // A failed run replayed before has its answer in that replay (which is on this list itself if it failed too).

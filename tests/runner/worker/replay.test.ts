@@ -124,7 +124,13 @@ describe("koppel replay", () => {
       const refused = bufferIO();
       expect(await replayCommand(["nope", "--store", "sqlite:koppel.db", "--config", v1.configFile], refused, dir)).toBe(1);
       expect(refused.stderr()).toBe("koppel replay: RUN_NOT_FOUND no run nope\n");
-      expect(await replayCommand([], bufferIO(), dir)).toBe(2);
+      const none = bufferIO();
+      expect(await replayCommand([], none, dir)).toBe(2);
+      expect(none.stderr()).toContain("name the runs to replay (their ids), or --failed");
+      const twice = bufferIO();
+      expect(await replayCommand([runIds[0]!, runIds[0]!, "--store", "sqlite:koppel.db", "--config", v1.configFile], twice, dir)).toBe(0);
+      expect(twice.stdout().trim().split("\n")).toHaveLength(1);
+      expect((await store.listRuns()).filter((r) => r.replayOf === runIds[0])).toHaveLength(3);
       // A mistyped --flow is a usage error, not "0 would be queued".
       const typo = bufferIO();
       expect(await replayCommand(["--failed", "--flow", "order-to-afsa", "--dry-run", "--store", "sqlite:koppel.db", "--config", v1.configFile], typo, dir)).toBe(2);
