@@ -15,7 +15,13 @@ export const DEFAULT_STORE_URL = `sqlite:${DEFAULT_SQLITE_PATH}`;
  * a PostgreSQL URL.
  */
 export async function openStore(url: string = DEFAULT_STORE_URL, options: StoreOptions & Pick<PostgresStoreOptions, "readOnly"> = {}): Promise<Store> {
+  checkStoreUrl(url);
   if (url.startsWith("sqlite:")) return openSqliteStore(url.slice("sqlite:".length) || DEFAULT_SQLITE_PATH, options);
-  if (/^postgres(ql)?:\/\//.test(url)) return (await import("./postgres.ts")).openPostgresStore(url, options);
+  return (await import("./postgres.ts")).openPostgresStore(url, options);
+}
+
+/** A store URL this runner can open, or the ConfigError saying what it takes (validate reports it at store.url's line). */
+export function checkStoreUrl(url: string): void {
+  if (url.startsWith("sqlite:") || /^postgres(ql)?:\/\//.test(url)) return;
   throw new ConfigError("INVALID_VALUE", `store.url "${url}": expected sqlite:<path>, sqlite::memory: or postgres://…`);
 }

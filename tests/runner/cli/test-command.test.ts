@@ -142,6 +142,18 @@ describe("koppel validate", () => {
     expect(report.errors[0]).toMatchObject({ code: "UNKNOWN_STEP", file: FLOW, actor: "integrator" });
   });
 
+  it("a store.url of a database Koppel cannot use is an error at its line; an unset ${env:} in it is left to the deployment under --lenient-env", async () => {
+    const configPath = join(dir, "mapping.config.yaml");
+    const config = readFileSync(configPath, "utf8");
+    writeFileSync(configPath, config.replace('store: { url: "sqlite:./data/koppel.db" }', 'store: { url: "mysql://db/koppel" }'));
+    const io = bufferIO();
+    expect(await validateCommand(["--lenient-env"], io, dir)).toBe(1);
+    expect(io.stderr()).toMatch(/^mapping\.config\.yaml:38:\d+ INVALID_VALUE store\.url "mysql:\/\/db\/koppel": expected sqlite:<path>, sqlite::memory: or postgres:\/\/…$/m);
+
+    writeFileSync(configPath, config.replace('store: { url: "sqlite:./data/koppel.db" }', 'store: { url: "${env:KOPPEL_TEST_UNSET_STORE}" }'));
+    expect(await validateCommand(["--lenient-env"], bufferIO(), dir)).toBe(0);
+  });
+
   it("exit 0 for the shipped config when its environment is set", async () => {
     const io = bufferIO();
     const env = ["AFAS_BASE_URL", "AFAS_TOKEN", "ASPOS_URL", "ASPOS_CLIENT_ID", "ASPOS_CLIENT_SECRET", "ASPOS_WEBHOOK_SECRET", "AFAS_WEBHOOK_SECRET"];
