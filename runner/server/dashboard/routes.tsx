@@ -134,7 +134,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     return c.html(<Versions session={c.get("session")} reload={status} state={await deps.store.versionState()} notice={notice} />);
   });
 
-  if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin });
+  if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin }, deps.store);
 
   async function runPage(c: Context<SessionEnv>, id: string, notice?: string, status = 200) {
     const stored = await deps.store.getRun(id);

@@ -2,6 +2,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Hono, MiddlewareHandler } from "hono";
 import type { ShadowFilter } from "../../shadow/types.ts";
+import type { RunLog } from "../../store/types.ts";
 import type { SessionEnv } from "../session.ts";
 import type { ShadowDeps } from "../shadow-api.ts";
 import { SHADOW_PAGE_SIZE, shadowFilter } from "../shadow-filter.ts";
@@ -12,7 +13,12 @@ import { ShadowResultPage } from "./shadow-result.tsx";
 const STOPPED: Record<string, string> = { "1": "Stopped shadowing. The results stay below.", "0": "Nothing was being shadowed." };
 
 /** /shadow for anyone logged in; its Stop button (POST /shadow/stop) for admins, with the CSRF check of every dashboard form. */
-export function addShadowPages(app: Hono<SessionEnv>, shadow: ShadowDeps, guards: { page: MiddlewareHandler<SessionEnv>; admin: MiddlewareHandler<SessionEnv> }): void {
+export function addShadowPages(
+  app: Hono<SessionEnv>,
+  shadow: ShadowDeps,
+  guards: { page: MiddlewareHandler<SessionEnv>; admin: MiddlewareHandler<SessionEnv> },
+  runs: Pick<RunLog, "getRun">,
+): void {
   app.get("/shadow", guards.page, async (c) => {
     const status = await shadow.control.status();
     const query = { verdict: c.req.query("verdict"), before: c.req.query("before") };
@@ -21,11 +27,13 @@ export function addShadowPages(app: Hono<SessionEnv>, shadow: ShadowDeps, guards
     // A hand-edited query shows everything with the reason, as the runs page ignores an unknown status.
     const filter: ShadowFilter = typeof asked === "string" ? { limit: SHADOW_PAGE_SIZE, ...(sha ? { candidateSha: sha } : {}) } : asked;
     const results = await shadow.store.listShadowResults(filter);
+    // What each live run was about (its order), as the runs list shows it: one read per result on the page.
+    const about = new Map(await Promise.all(results.map(async (r) => [r.runId, (await runs.getRun(r.runId))?.searchText ?? null] as const)));
     const last = results[results.length - 1];
     const next = last && results.length === filter.limit ? withQuery("/shadow", { verdict: filter.verdict, before: `${last.createdAt}:${last.runId}` }) : undefined;
     const notice = typeof asked === "string" ? asked : STOPPED[c.req.query("stopped") ?? ""];
     return c.html(
-      <Shadow session={c.get("session")} status={status} results={results} {...(filter.verdict ? { verdict: filter.verdict } : {})} {...(next ? { next } : {})} {...(notice ? { notice } : {})} />,
+      <Shadow session={c.get("session")} status={status} results={results} about={about} {...(filter.verdict ? { verdict: filter.verdict } : {})} {...(next ? { next } : {})} {...(notice ? { notice } : {})} />,
     );
   });
 

@@ -5,6 +5,7 @@ import { SHADOW_VERDICTS } from "../../store/shadow-verdicts.ts";
 import type { Session } from "../session.ts";
 import { shortSha, when, withQuery } from "./format.ts";
 import { AdminForm, Layout } from "./layout.tsx";
+import { Subject } from "./subject.tsx";
 
 const VERDICT_CLASS: Record<ShadowVerdict, string> = {
   same: "ok",
@@ -25,6 +26,8 @@ export interface ShadowProps {
   readonly session: Session;
   readonly status: ShadowStatus;
   readonly results: readonly ShadowResult[];
+  /** Each live run's search text, by run id: what the run was about. */
+  readonly about?: ReadonlyMap<string, string | null>;
   readonly verdict?: ShadowVerdict;
   /** Link to older results, when there may be some. */
   readonly next?: string;
@@ -32,7 +35,7 @@ export interface ShadowProps {
 }
 
 /** The candidate being shadowed, how its runs compare with the live ones, and the results to open. */
-export function Shadow({ session, status, results, verdict, next, notice }: ShadowProps) {
+export function Shadow({ session, status, results, about, verdict, next, notice }: ShadowProps) {
   const { candidate, counts } = status;
   return (
     <Layout title="Shadow" session={session}>
@@ -87,7 +90,7 @@ export function Shadow({ session, status, results, verdict, next, notice }: Shad
         </label>
         <button type="submit">Filter</button>
       </form>
-      <ResultTable results={results} />
+      <ResultTable results={results} about={about} />
       {next ? <p><a href={next}>Older results →</a></p> : null}
     </Layout>
   );
@@ -105,19 +108,20 @@ function NotShadowing() {
   );
 }
 
-function ResultTable({ results }: { results: readonly ShadowResult[] }) {
+function ResultTable({ results, about }: { results: readonly ShadowResult[]; about?: ReadonlyMap<string, string | null> | undefined }) {
   if (!results.length) return <p class="muted">No results match.</p>;
   return (
     <div class="scroll">
       <table data-testid="shadow-results">
         <thead>
-          <tr><th>Live run</th><th>Flow</th><th>Verdict</th><th>Differences</th><th class="opt">Live reads</th><th class="opt">Candidate</th></tr>
+          <tr><th>Live run</th><th>Flow</th><th>About</th><th>Verdict</th><th>Differences</th><th class="opt">Live reads</th><th class="opt">Candidate</th></tr>
         </thead>
         <tbody>
           {results.map((r) => (
             <tr data-verdict={r.verdict}>
               <td><a href={`/runs/${encodeURIComponent(r.runId)}`}>{when(r.createdAt)}</a></td>
               <td>{r.flow}</td>
+              <td><Subject searchText={about?.get(r.runId)} /></td>
               <td><Verdict verdict={r.verdict} /></td>
               <td><a href={resultHref(r)}>{differences(r)}</a></td>
               <td class="opt">{r.liveReads}</td>

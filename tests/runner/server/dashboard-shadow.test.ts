@@ -211,4 +211,19 @@ describe("dashboard: Shadow page", () => {
 
     expect((await page("/runs/run-unseen", cookie)).html).not.toContain("Shadow results");
   });
+
+  it("says what each live run was about (its order), as the runs list does", async () => {
+    await start();
+    const run: Run = {
+      id: "run-b", eventId: "evt-b", flow: "order-to-afas", trigger: "webhook", version: "live-sha", status: "done", attempts: 1, createdAt: T0,
+      startedAt: T0, finishedAt: T0 + 40, durationMs: 40, error: null, searchText: "W2026-000777 email:0123456789abcdef0123", replayOf: null, trace: null, input: null,
+    };
+    app = dashboardWith(shadow, [run]);
+    await shadow.add(result("run-b", sha, "different", T0 + 2000), result("run-gone", sha, "same", T0 + 1000));
+    const { html } = await page("/shadow", await login(VIEWER));
+    const rowOf = (runId: string) => html.slice(html.indexOf(`href="/runs/${runId}"`)).split("</tr>")[0]!;
+    expect(rowOf("run-b")).toContain("W2026-000777");
+    expect(rowOf("run-b")).not.toContain("email:");
+    expect(rowOf("run-gone")).toContain("—");
+  });
 });
