@@ -209,12 +209,12 @@ function noteFunctions(node: AstNode, calls: AstNode[], bound: Set<string>): voi
  * non-function"), in whichever event first took that branch.
  */
 function unknownCalls(calls: readonly AstNode[], bound: ReadonlySet<string>, source: string, site: ExpressionSite): ConfigError[] {
-  const known = [...JSONATA_FUNCTIONS, ...KOPPEL_FUNCTIONS, ...bound];
+  const isKnown = (name: string) => JSONATA_FUNCTIONS.has(name) || KOPPEL_FUNCTIONS.has(name) || bound.has(name);
   return calls
-    .filter((call) => !known.includes(String(call.value)))
+    .filter((call) => !isKnown(String(call.value)))
     .map((call) => {
       const name = String(call.value);
-      const near = nearestName(name, known);
+      const near = nearestName(name, [...JSONATA_FUNCTIONS, ...KOPPEL_FUNCTIONS, ...bound]);
       const offset = Math.max(0, (call.position ?? 1) - name.length - 1);
       return new ConfigError("EXPR_UNKNOWN_FUNCTION", `$${name} is not a function of JSONata or Koppel${near ? ` (did you mean $${near}?)` : ""} in ${JSON.stringify(source)}`, site.positionAt(offset));
     });

@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
 import { KoppelError } from "../../common/errors.ts";
 import { openStore } from "../store/open.ts";
-import { DEFAULT_SQLITE_PATH } from "../store/sqlite.ts";
 import type { Store } from "../store/types.ts";
-import { sandboxStoreUrl } from "../store/url.ts";
+import { sandboxStoreUrl, sqliteFileOf } from "../store/url.ts";
 import type { CliIO } from "./io.ts";
 
 /**
@@ -36,9 +35,8 @@ export async function openCliStore(url: string, io: CliIO, command: string, opti
 
 /** Why a SQLite URL names no existing file (and the sandbox store, when that is what is there), or undefined. */
 function missingSqliteFile(url: string): string | undefined {
-  if (!url.startsWith("sqlite:")) return undefined;
-  const path = url.slice("sqlite:".length) || DEFAULT_SQLITE_PATH;
-  if (path === ":memory:" || existsSync(path)) return undefined;
+  const path = sqliteFileOf(url);
+  if (path === undefined || existsSync(path)) return undefined;
   const sandbox = sandboxStoreUrl(`sqlite:${path}`);
   const sandboxPath = sandbox.slice("sqlite:".length);
   // `koppel serve --sandbox` (and `npm start` without credentials) writes beside the live store.

@@ -21,7 +21,7 @@ import { peerOf } from "../server/attempts.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { sourceLookup, withWebhookFastPath, type WebhookRouteDeps } from "../server/webhooks.ts";
 import { groupCommit } from "../store/group-commit.ts";
-import { chooseStoreUrl } from "../store/url.ts";
+import { chooseStoreUrl, sqliteFileOf } from "../store/url.ts";
 import { openGates } from "../cluster/open.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
@@ -116,19 +116,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const storeUrl = chooseStoreUrl({
     explicit: options.storeUrl ?? process.env.KOPPEL_STORE, configured: bootstrap.store?.url, configDir: root, cwd, sandbox: options.sandboxStore ?? false,
   });
-  const lock = sqliteFileOf(storeUrl) ? lockSqliteStore(sqliteFileOf(storeUrl)!) : undefined;
+  const file = sqliteFileOf(storeUrl);
+  const lock = file ? lockSqliteStore(file) : undefined;
   try {
     return await startOnStore({ options, cwd, log, configFile, root, replicaId, now, bootstrap, storeUrl, lock });
   } catch (error) {
     lock?.release();
     throw error;
   }
-}
-
-/** The database file of a SQLite store URL (absolute, as chooseStoreUrl resolves it); undefined for memory and PostgreSQL. */
-function sqliteFileOf(url: string): string | undefined {
-  const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined;
-  return path && path !== ":memory:" ? path : undefined;
 }
 
 interface Start {
@@ -152,10 +147,14 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const source = reloadSource(bootstrap.reload, root);
   const candidate = { lenientEnv: options.lenientEnv ?? false };
   const initial = await loadInitialVersion({ source, configPath: configRel, store, replicaId, candidate, cwd: root });
-  if (!initial.version) {
+  /** Before anything started: what is open must close, or a PostgreSQL pool keeps the process alive. */
+  const closeOpened = async () => {
     await gates.close();
     await queue.close();
     await store.close();
+  };
+  if (!initial.version) {
+    await closeOpened();
     throw new ConfigError("RELOAD_REJECTED", `no mapping version could be loaded:\n${initial.result.errors.join("\n")}`);
   }
   const versions = createVersionRegistry(initial.version);
@@ -305,10 +304,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
       server.listen(options.port ?? 8080, options.host ?? "127.0.0.1", () => resolveListen());
     });
   } catch (error) {
-    // Nothing has started yet; what is open must close, or a PostgreSQL pool keeps the process alive.
-    await gates.close();
-    await queue.close();
-    await store.close();
+    await closeOpened();
     throw error;
   }
   const address = server.address() as AddressInfo;

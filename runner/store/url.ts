@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { DEFAULT_STORE_URL } from "./open.ts";
+import { DEFAULT_SQLITE_PATH } from "./sqlite.ts";
 
 /** Where a command or `koppel serve` looks for its store. */
 export interface StoreChoice {
@@ -59,4 +60,11 @@ const DEFAULT_SANDBOX_PATH = "./data/koppel.sandbox.db";
 function resolveStoreUrl(url: string, cwd: string): string {
   const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined;
   return path && path !== ":memory:" && !path.startsWith("/") ? `sqlite:${resolve(cwd, path)}` : url;
+}
+
+/** The database file a SQLite store URL names (`sqlite:` alone: the default file); undefined for `:memory:` and PostgreSQL. */
+export function sqliteFileOf(url: string): string | undefined {
+  if (!url.startsWith("sqlite:")) return undefined;
+  const path = url.slice("sqlite:".length) || DEFAULT_SQLITE_PATH;
+  return path === ":memory:" ? undefined : path;
 }
