@@ -81,6 +81,8 @@ export const ERROR_CODES = {
   RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
   REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },
   STORE_IN_USE: { actor: "operator", title: "another koppel serve uses this SQLite store; it serves one runner" },
+  LISTEN_FAILED: { actor: "operator", title: "koppel serve cannot listen on the host and port it was given" },
+  STORE_UNREACHABLE: { actor: "operator", title: "the store's database cannot be reached, or refused the connection" },
   BAD_REQUEST: { actor: "operator", title: "request body or query is malformed" },
 
   // Deployment: the operator fixes the runner's setup.

@@ -59,7 +59,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   const at: ListenAt = { host: listenHost(args.values.host, process.env), port, hostFrom: args.values.host !== undefined ? "--host" : process.env.KOPPEL_HOST !== undefined ? "$KOPPEL_HOST" : "default" };
   const unlistenable = await listenProblem(at);
   if (unlistenable) {
-    io.err(`koppel serve: ${unlistenable}`);
+    io.err(unlistenable.format());
     return 1;
   }
 
@@ -89,8 +89,8 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     });
   } catch (e) {
     const storeFrom = sandboxMode ? "the sandbox store" : process.env.KOPPEL_STORE ? "KOPPEL_STORE" : `store.url in ${args.values.config ?? DEFAULT_CONFIG}`;
-    const failure = e instanceof KoppelError ? undefined : startFailure(e, at, storeFrom);
-    io.err(e instanceof KoppelError ? e.format() : failure ? `koppel serve: ${failure}` : (e as Error).message);
+    const failure = e instanceof KoppelError ? e : startFailure(e, at, storeFrom);
+    io.err(failure ? failure.format() : (e as Error).message);
     await sandbox?.stop();
     return 1;
   }

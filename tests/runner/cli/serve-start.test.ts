@@ -26,9 +26,9 @@ afterEach(async () => {
   Object.assign(process.env, saved);
 });
 
-/** One line on stderr, prefixed like the CLI's other failures, and none of Node's own wording. */
+/** One line on stderr, `CODE message` like every other error of the table, and none of Node's own wording. */
 function expectOneLine(io: ReturnType<typeof bufferIO>, text: string): void {
-  expect(io.stderr()).toBe(`koppel serve: ${text}\n`);
+  expect(io.stderr()).toBe(`${text}\n`);
   expect(io.stdout()).toBe("");
 }
 
@@ -36,19 +36,19 @@ describe("koppel serve start-up failures say what failed and what to do", () => 
   it("a port in use: names it and the way out, before the sandbox or store start", async () => {
     const io = bufferIO();
     expect(await serveCommand(["--config", CONFIG, "--port", String(BUSY_PORT)], io)).toBe(1);
-    expectOneLine(io, `port ${BUSY_PORT} on 127.0.0.1 is already in use (another koppel serve?): stop it or pass --port`);
+    expectOneLine(io, `LISTEN_FAILED port ${BUSY_PORT} on 127.0.0.1 is already in use (another koppel serve?): stop it or pass --port`);
   });
 
   it("a --host (or $KOPPEL_HOST) that does not resolve or is not this machine's names where it came from", async () => {
     const unresolved = bufferIO();
     expect(await serveCommand(["--config", CONFIG, "--port", String(FREE_PORT), "--host", "999.1.1.1"], unresolved)).toBe(1);
     // ENOTFOUND, or EAI_AGAIN where no DNS server answers.
-    expect(unresolved.stderr()).toMatch(/^koppel serve: 999\.1\.1\.1 \(--host\) does not resolve to an address \((ENOTFOUND|EAI_AGAIN)\): pass --host with an address of this machine, 127\.0\.0\.1, or 0\.0\.0\.0 for all\n$/);
+    expect(unresolved.stderr()).toMatch(/^LISTEN_FAILED 999\.1\.1\.1 \(--host\) does not resolve to an address \((ENOTFOUND|EAI_AGAIN)\): pass --host with an address of this machine, 127\.0\.0\.1, or 0\.0\.0\.0 for all\n$/);
 
     process.env.KOPPEL_HOST = "192.0.2.1";
     const foreign = bufferIO();
     expect(await serveCommand(["--config", CONFIG, "--port", String(FREE_PORT)], foreign)).toBe(1);
-    expectOneLine(foreign, "192.0.2.1 ($KOPPEL_HOST) is not an address of this machine: pass --host with one of its addresses, 127.0.0.1, or 0.0.0.0 for all");
+    expectOneLine(foreign, "LISTEN_FAILED 192.0.2.1 ($KOPPEL_HOST) is not an address of this machine: pass --host with one of its addresses, 127.0.0.1, or 0.0.0.0 for all");
   });
 
   it("an unreachable PostgreSQL store names KOPPEL_STORE, not a bare ECONNREFUSED", async () => {
@@ -57,14 +57,24 @@ describe("koppel serve start-up failures say what failed and what to do", () => 
     process.env.KOPPEL_STORE = `postgres://koppel@127.0.0.1:${DEAD_PORT}/koppel`;
     const io = bufferIO();
     expect(await serveCommand(["--config", CONFIG, "--port", String(FREE_PORT)], io)).toBe(1);
-    expect(io.stderr()).toBe(`koppel serve: cannot reach the store's PostgreSQL at 127.0.0.1:${DEAD_PORT} (ECONNREFUSED): start it, or correct KOPPEL_STORE\n`);
+    expect(io.stderr()).toBe(`STORE_UNREACHABLE cannot reach the store's PostgreSQL at 127.0.0.1:${DEAD_PORT} (ECONNREFUSED): start it, or correct KOPPEL_STORE\n`);
+  });
+
+  it("a PostgreSQL that answers and refuses (no such database) is STORE_UNREACHABLE with its SQLSTATE", async () => {
+    for (const name of CONNECTION_ENV) process.env[name] = "set";
+    process.env.KOPPEL_ADMIN_TOKEN = "a".repeat(32);
+    process.env.KOPPEL_STORE = "postgres://postgres@127.0.0.1:5432/koppel_serve_start_no_such_db";
+    const io = bufferIO();
+    expect(await serveCommand(["--config", CONFIG, "--port", String(FREE_PORT)], io)).toBe(1);
+    expect(io.stderr()).toMatch(/^STORE_UNREACHABLE the store's PostgreSQL refused: .*koppel_serve_start_no_such_db.* \(SQLSTATE 3D000\): check the user, password and database in KOPPEL_STORE\n$/);
   });
 
   it("$PORT that is not a port is blamed on $PORT, not on --port", async () => {
     process.env.PORT = "abc";
     const io = bufferIO();
     expect(await serveCommand(["--config", CONFIG], io)).toBe(1);
-    expectOneLine(io, '$PORT is "abc", not a port number: set it to one from 0 to 65535, unset it, or pass --port');
+    expect(io.stdout()).toBe("");
+    expect(io.stderr()).toBe('koppel serve: $PORT is "abc", not a port number: set it to one from 0 to 65535, unset it, or pass --port\n');
     expect(io.stderr()).not.toContain("--port takes");
 
     const flag = bufferIO();
@@ -76,7 +86,7 @@ describe("koppel serve start-up failures say what failed and what to do", () => 
     const at = { host: "127.0.0.1", port: BUSY_PORT, hostFrom: "default" };
     const second = createServer();
     const err = await new Promise<Error>((r) => second.once("error", r).listen(BUSY_PORT, "127.0.0.1"));
-    expect(startFailure(err, at, "KOPPEL_STORE")).toBe(`port ${BUSY_PORT} on 127.0.0.1 is already in use (another koppel serve?): stop it or pass --port`);
+    expect(startFailure(err, at, "KOPPEL_STORE")?.format()).toBe(`LISTEN_FAILED port ${BUSY_PORT} on 127.0.0.1 is already in use (another koppel serve?): stop it or pass --port`);
     expect(await listenProblem({ ...at, port: FREE_PORT })).toBeUndefined();
   });
 });
