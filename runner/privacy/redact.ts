@@ -24,7 +24,7 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   "email", "emailaddress", "mail", "emad", "ema2",
   "phone", "phonenumber", "mobile", "mobilephone", "telephone", "tenr", "ten2", "mbnr", "mbn2",
   "name", "fullname", "companyname", "contactname", "firstname", "lastname", "middlename", "initials", "prefix", "finm", "lanm", "in", "is", "senm", "canm", "nm",
-  "address", "addressline1", "addressline2", "street", "housenumber", "housenumberaddition", "postalcode", "zipcode", "city",
+  "address", "addressline1", "addressline2", "street", "housenumber", "housenumberaddition", "postalcode", "postcode", "zipcode", "zip", "city",
   "ad", "hmnr", "hmad", "zpcd", "rs",
   "vatnumber", "vatid", "taxnumber", "cocnumber", "fiscalnumber", "bsn", "iban", "bankaccount", "vaid", "finr", "ccnr", "sose",
   "birthdate", "dateofbirth", "dabi",
@@ -82,6 +82,8 @@ function sensitiveKeys(keys: ReadonlySet<string>): (key: string) => boolean {
  */
 class Redaction {
   private readonly found = new Set<string>();
+  /** Masked values too short to look for alone (house numbers, additions): see scrubber. */
+  private readonly numbers = new Set<string>();
   private readonly holders: (Record<string, unknown> | unknown[])[] = [];
   private readonly slots: (string | number)[] = [];
 
@@ -134,12 +136,12 @@ class Redaction {
 
   private maskLeaf(v: unknown): unknown {
     if (v === null || v === undefined || v === "") return v;
-    remember(this.found, String(v));
+    remember(this.found, String(v), this.numbers);
     return MASK;
   }
 
   scrubber(): Scrub {
-    return scrubber(this.found, MASK);
+    return scrubber(this.found, MASK, this.numbers);
   }
 
   /**
@@ -165,10 +167,14 @@ function isLeaf(v: unknown): boolean {
   return v === null || typeof v !== "object";
 }
 
-/** Short or purely numeric values (a house number "21", "NL") would mask unrelated text. */
-function remember(found: Set<string>, value: string): void {
+/**
+ * Short or purely numeric values (a house number "21", "NL") would mask unrelated text: they go to
+ * `short`, looked for only right after a masked value.
+ */
+function remember(found: Set<string>, value: string, short?: Set<string>): void {
   const v = value.trim();
   if (v.length >= MIN_NEEDLE && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
+  else if (short && /^[0-9A-Za-z]{1,6}$/.test(v)) short.add(v.toLowerCase());
 }
 
 function collectStrings(value: unknown, found: Set<string>): void {

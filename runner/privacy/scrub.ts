@@ -10,11 +10,18 @@ export const MIN_NEEDLE = 4;
 
 export type Scrub = (text: string) => string;
 
-export function scrubber(values: ReadonlySet<string>, mask: string): Scrub {
+/**
+ * `numbers`: short values (a house number "158", an addition "B") too short to look for on their
+ * own, masked only where they follow a masked value: "Kerkstraat 158 B" is one address line, and
+ * "[redacted] 158 B" would still say where someone lives.
+ */
+export function scrubber(values: ReadonlySet<string>, mask: string, numbers: ReadonlySet<string> = NONE): Scrub {
   const index = needleIndex(values);
   // Most strings the second pass meets were masked by the first: nothing left to find in them.
-  return (text) => (text === mask ? text : maskEmails(index.size ? maskNeedles(text, index, mask) : text, mask));
+  return (text) => (text === mask ? text : maskEmails(index.size ? maskNeedles(text, index, mask, numbers) : text, mask));
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** Needles (lower case, raw and URL-encoded) by a hash of their first characters, longest first. */
 function needleIndex(values: ReadonlySet<string>): Map<number, string[]> {
@@ -43,7 +50,7 @@ function prefixHash(text: string, at: number): number {
 }
 
 /** Leftmost, longest match wins, case-insensitively, as a RegExp alternation sorted by length would. */
-function maskNeedles(text: string, index: ReadonlyMap<number, readonly string[]>, mask: string): string {
+function maskNeedles(text: string, index: ReadonlyMap<number, readonly string[]>, mask: string, numbers: ReadonlySet<string>): string {
   if (text.length < MIN_NEEDLE) return text;
   const lower = text.toLowerCase();
   // A few characters change length when lower-cased (İ); offsets would no longer line up, so keep nothing of such a text if it holds a value.
@@ -58,12 +65,42 @@ function maskNeedles(text: string, index: ReadonlyMap<number, readonly string[]>
     const hit = candidates?.find((n) => lower.startsWith(n, i));
     if (!hit) continue;
     out += text.slice(copied, i) + mask;
-    copied = i + hit.length;
+    copied = numbers.size ? houseNumberEnd(lower, i + hit.length, numbers) : i + hit.length;
     i = copied - 1;
   }
   return copied === 0 ? text : out + text.slice(copied);
 }
 
+/**
+ * Where a house number that follows a masked street at `from` ends ("158", "158B", "158 B",
+ * "158-2", also with %20 for the space), or `from` when none of `numbers` follows there.
+ */
+function houseNumberEnd(lower: string, from: number, numbers: ReadonlySet<string>): number {
+  const number = afterSeparator(lower, from, false);
+  if (number < 0) return from;
+  const digitsEnd = runEnd(lower, number, DIGIT);
+  if (digitsEnd === number || !numbers.has(lower.slice(number, digitsEnd))) return from;
+  // The addition, glued ("158b") or after a separator ("158 b", "158-b").
+  const addition = runEnd(lower, digitsEnd, ALNUM) > digitsEnd ? digitsEnd : afterSeparator(lower, digitsEnd, true);
+  if (addition < 0) return digitsEnd;
+  const additionEnd = runEnd(lower, addition, ALNUM);
+  return additionEnd > addition && numbers.has(lower.slice(addition, additionEnd)) ? additionEnd : digitsEnd;
+}
+
+/** Past one space (or %20), or a dash where `dash`; -1 when there is none at `at`. */
+function afterSeparator(text: string, at: number, dash: boolean): number {
+  if (text[at] === " " || (dash && text[at] === "-")) return at + 1;
+  return text.startsWith("%20", at) ? at + 3 : -1;
+}
+
+function runEnd(text: string, from: number, chars: RegExp): number {
+  let end = from;
+  while (end < text.length && chars.test(text[end] as string)) end++;
+  return end;
+}
+
+const DIGIT = /[0-9]/;
+const ALNUM = /[0-9a-z]/;
 const LOCAL = /[A-Za-z0-9._%+-]/;
 const DOMAIN = /[A-Za-z0-9.-]/;
 const LETTER = /[A-Za-z]/;

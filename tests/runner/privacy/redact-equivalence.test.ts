@@ -12,16 +12,18 @@ function twoPassRedactor(config: RedactConfig): (payload: unknown) => unknown {
   const paths = (config.redact ?? []).map((p) => p.split(".").filter(Boolean).map((s) => s.toLowerCase()));
   const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
   const isLeaf = (v: unknown) => v === null || typeof v !== "object";
-  const remember = (found: Set<string>, value: string) => {
+  const short = new Set<string>();
+  const remember = (found: Set<string>, value: string, masked = false) => {
     const v = value.trim();
     if (v.length >= MIN_NEEDLE && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
+    else if (masked && /^[0-9A-Za-z]{1,6}$/.test(v)) short.add(v.toLowerCase());
   };
   const collect = (value: unknown, found: Set<string>): void => {
     if (typeof value === "string" || typeof value === "number") remember(found, String(value));
     else if (Array.isArray(value)) value.forEach((v) => collect(v, found));
     else if (isRecord(value)) Object.values(value).forEach((v) => collect(v, found));
   };
-  const leaf = (v: unknown, found: Set<string>) => (v === null || v === undefined || v === "" ? v : (remember(found, String(v)), MASK));
+  const leaf = (v: unknown, found: Set<string>) => (v === null || v === undefined || v === "" ? v : (remember(found, String(v), true), MASK));
   const endsWith = (path: string[], suffix: string[]) =>
     suffix.length > 0 && suffix.length <= path.length && suffix.every((s, i) => s === "*" || s === path[path.length - suffix.length + i]);
   const mask = (value: unknown, path: string[], found: Set<string>): unknown => {
@@ -49,16 +51,17 @@ function twoPassRedactor(config: RedactConfig): (payload: unknown) => unknown {
   };
   return (payload) => {
     const found = new Set<string>();
+    short.clear();
     const masked = mask(payload, [], found);
-    return scrubAll(masked, scrubber(found, MASK));
+    return scrubAll(masked, scrubber(found, MASK, short));
   };
 }
 
 /** Run-record-like values: sensitive and plain keys, filter conditions, names repeated in free text and URLs. */
-const word = fc.constantFrom("Sanne", "Berg", "Utrecht", "sanne@bakkerij.nl", "sanne%40bakkerij.nl", "3511 BL", "21", "NL", "W2026-1", "SKU-10337", "");
+const word = fc.constantFrom("Sanne", "Berg", "Utrecht", "sanne@bakkerij.nl", "sanne%40bakkerij.nl", "3511 BL", "21", "21B", "B", "NL", "W2026-1", "SKU-10337", "");
 const text = fc.array(word, { maxLength: 4 }).map((ws) => ws.join(" "));
 const scalar = fc.oneof(text, fc.integer({ min: -5, max: 99999 }), fc.constant(null), fc.boolean());
-const key = fc.constantFrom("email", "EmAd", "firstName", "Nm", "city", "note", "message", "url", "sku", "field", "value", "op", "customer", "lines");
+const key = fc.constantFrom("email", "EmAd", "firstName", "Nm", "city", "street", "HmNr", "houseNumberAddition", "note", "message", "url", "sku", "field", "value", "op", "customer", "lines");
 const json = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, scalar, tie("array"), tie("object"), tie("filter")),
   array: fc.array(tie("value"), { maxLength: 4 }),

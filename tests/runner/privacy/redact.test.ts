@@ -35,6 +35,27 @@ describe("redaction", () => {
     expect(text).toContain('"DbId":"30001"');
   });
 
+  it("masks a house number (and its addition) where it follows a masked street, and only there", () => {
+    const trace = {
+      input: { street: "Kerkstraat", houseNumber: "158", houseNumberAddition: "B", postcode: "3511 BL", zip: "3512 CD" },
+      written: { Ad: "Kerkstraat", HmNr: 158, HmAd: "b" },
+      lines: [
+        "Kerkstraat 158B, 3511 BL Utrecht",
+        "Adres Kerkstraat 158 B onbekend; 158 items, maat B",
+        "/connectors/Koppel_Debtors?filtervalues=Kerkstraat%20158-b",
+        "Kerkstraat 1580 is another house",
+      ],
+    };
+    const out = createRedactor()(trace) as typeof trace;
+    expect(out.input).toEqual({ street: MASK, houseNumber: MASK, houseNumberAddition: MASK, postcode: MASK, zip: MASK });
+    expect(out.lines).toEqual([
+      `${MASK}, ${MASK} Utrecht`,
+      `Adres ${MASK} onbekend; 158 items, maat B`,
+      `/connectors/Koppel_Debtors?filtervalues=${MASK}`,
+      `${MASK} 1580 is another house`,
+    ]);
+  });
+
   it("masks configured paths (any depth, * for one key) and whole objects a path names", () => {
     const out = createRedactor({ redact: ["lines.*", "customer"] })({ ...order, lines: [{ loyaltyCard: "LC-99887766", sku: "1" }] });
     expect(JSON.stringify(out)).not.toContain("LC-99887766");
