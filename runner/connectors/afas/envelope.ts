@@ -18,10 +18,13 @@ export function isNested(v: unknown): boolean {
   return isRecord(v) || isObjectList(v);
 }
 
+/** Walked with for…in, not Object.entries: a pair array per field was ~4 % of all the runner allocated per order (peers lat0, sampled heap profile). */
 function element(payload: Json): Json {
   const fields: Json = {};
   const objects: Json[] = [];
-  for (const [k, v] of Object.entries(payload)) {
+  for (const k in payload) {
+    if (!Object.hasOwn(payload, k)) continue;
+    const v = payload[k];
     if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
     if (isRecord(v)) objects.push({ [k]: { Element: element(v) } });
     else if (isObjectList(v)) objects.push({ [k]: { Element: v.map(element) } });
