@@ -79,7 +79,9 @@ export function createShadow(options: ShadowOptions): Shadow {
       if (runs.length) drop(runs.length);
       return;
     }
-    for (const run of runs) if (!backlog.offer({ active: loaded, run })) options.metrics?.dropped();
+    const until = loaded.candidate.until ?? Infinity;
+    // A run that started after the candidate's period is not its to shadow (nor dropped).
+    for (const run of runs) if (run.startedAt < until && !backlog.offer({ active: loaded, run })) options.metrics?.dropped();
   };
   const drop = (n: number) => {
     droppedWaiting += n;
@@ -203,7 +205,9 @@ export function createShadow(options: ShadowOptions): Shadow {
           unloadable = null;
           activate(stored, loaded.project);
           log(`shadow: now shadowing ${stored.ref} (${stored.sha.slice(0, 12)}), as stored`);
-          settleWaiting(current());
+          // The runs held while it loaded are its to shadow even when its period ended meanwhile.
+          settleWaiting(active);
+          current();
         } else {
           settleWaiting(null);
           deactivate();

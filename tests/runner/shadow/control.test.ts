@@ -149,6 +149,29 @@ describe("shadow control", () => {
     expect((await restarted.status()).dropped).toBe(0);
   });
 
+  it("shadows the runs held while the candidate loaded even when its period ended during the load; later runs are not its", async () => {
+    await store.setShadowCandidate({ ref: "feature", sha: "f".repeat(40), startedAt: clock, until: clock + 1_000, readBudget: 0, by: "api" });
+    let release!: () => void;
+    const checkout = new Promise<void>((resolve) => (release = resolve));
+    const { shadow: restarted } = shadow({
+      async load(ref) {
+        await checkout;
+        return LOADS[ref]!;
+      },
+    });
+    restarted.onFinished(await liveRun(live, ORDER, "inside"));
+    const synced = restarted.sync();
+    restarted.onFinished({ ...(await liveRun(live, ORDER, "after")), startedAt: NOW + 1_500 });
+    clock = NOW + 2_000;
+    release();
+    await synced;
+    await restarted.idle();
+    expect(await store.getShadowResult("inside", "f".repeat(40))).not.toBeNull();
+    expect(await store.getShadowResult("after", "f".repeat(40))).toBeNull();
+    expect((await restarted.status()).dropped).toBe(0);
+    expect(lines.some((l) => l.includes("expired"))).toBe(true);
+  });
+
   it("counts those runs as dropped when the stored candidate does not load, and holds none when there is no candidate", async () => {
     await store.setShadowCandidate({ ref: "broken", sha: "b".repeat(40), startedAt: clock, readBudget: 0, by: "api" });
     const { shadow: restarted, registry } = shadow();
