@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { KoppelError } from "../../common/errors.ts";
 import { AfasHttp } from "../connectors/afas/http.ts";
 import { readGetMetainfo, readMetainfo, readUpdateMetainfo } from "../connectors/afas/metainfo.ts";
@@ -18,10 +18,10 @@ export const AFAS_SCHEMAS = command({
   name: "afas schemas",
   positionals: "[CONNECTOR…]",
   summary:
-    "Regenerate schemas/afas/<UpdateConnector>.schema.json and schemas/afas/get/<GetConnector>.schema.json from an environment's metainfo, keeping the descriptions and examples already there and applying schemas/afas/overlay.json (what metainfo cannot say). Without CONNECTOR arguments every connector of the App connector is generated.",
+    "Regenerate schemas/afas/<UpdateConnector>.schema.json and schemas/afas/get/<GetConnector>.schema.json from an environment's metainfo, keeping the descriptions and examples already there and applying schemas/afas/overlay.json (what metainfo cannot say). Each schema is compared with the one in effect: the repository's own file, else the one Koppel ships. Only schemas that differ are written; a file written where the repository had none overrides the shipped schema from then on. Without CONNECTOR arguments every connector of the App connector is generated.",
   options: {
     out: { type: "string", value: "dir", help: "target folder (default schemas/afas)" },
-    check: { type: "boolean", help: "write nothing; list each field that would change and exit 1 when a file would" },
+    check: { type: "boolean", help: "write nothing; list each field that differs from the schema in effect (the repository's own, else the shipped one) and exit 1 when any does" },
     env: { type: "string", value: "O12345AA", help: "environment (default $AFAS_ENV)" },
     "base-url": { type: "string", value: "url", help: "instead of --env, e.g. the sandbox (default $AFAS_BASE_URL)" },
     "token-env": { type: "string", value: "name", help: "environment variable that holds the token (default AFAS_TOKEN)" },
@@ -69,24 +69,38 @@ export async function afasSchemasCommand(argv: readonly string[], io: CliIO = pr
       ...updateIds.map((id) => ({ rel: `${id}.schema.json`, make: async () => updateMetainfoToSchema(await readUpdateMetainfo(http, id)) })),
       ...getIds.map((id) => ({ rel: `get/${id}.schema.json`, make: async () => getMetainfoToSchema(await readGetMetainfo(http, id)) })),
     ].map((job) => ({ ...job, file: join(values.out, job.rel) }));
+    // What the repository uses now, per schema: its own file where it has one, else the one Koppel
+    // ships (the engine resolves schemas the same way). --check compares against that, so a mapping
+    // repository without schemas/afas is up to date when AFAS still matches the shipped schemas.
+    const ownFolder = resolve(values.out) !== resolve(PACKAGED);
     let changed = 0;
+    let overriding = 0;
     for (const job of jobs) {
-      const existing = readJson(job.file);
-      const prose = existing ?? readJson(join(PACKAGED, job.rel));
-      const next = mergeProse(applyOverlay(await job.make(), overlay[job.rel.replace(/\.schema\.json$/, "")]), prose);
-      const text = render(next);
-      const same = existsSync(job.file) && readFileSync(job.file, "utf8") === text;
-      if (same) continue;
+      const own = readJson(job.file);
+      const shipped = ownFolder && own === undefined ? readJson(join(PACKAGED, job.rel)) : undefined;
+      const current = own ?? shipped;
+      const next = mergeProse(applyOverlay(await job.make(), overlay[job.rel.replace(/\.schema\.json$/, "")]), current);
+      // Field by field, not byte by byte: a file that differs only in layout is not out of date.
+      const diffs = current === undefined ? undefined : diffJson(current, next);
+      if (diffs?.length === 0) continue;
       changed += 1;
-      io.out(`${values.check ? "would change" : existing ? "updated" : "created"} ${job.file}`);
+      // A new file in the repository takes the place of the shipped one from then on.
+      const overrides = own === undefined && shipped !== undefined;
+      if (overrides) overriding += 1;
+      const verb = values.check ? (own === undefined ? "would create" : "would change") : own === undefined ? "created" : "updated";
+      io.out(`${verb} ${job.file}${overrides ? ` (${values.check ? "would override" : "overrides"} the shipped ${job.rel})` : ""}`);
       // What Profit changed, field by field (a new custom field, a length, a mandatory flag).
-      for (const d of existing ? diffJson(existing, next) : []) io.out(`  ${d.path.replace(/^\./, "")}: ${showValue(d.expected)} → ${showValue(d.actual)}`);
+      for (const d of diffs ?? []) io.out(`  ${d.path.replace(/^\./, "")}: ${showValue(d.expected)} → ${showValue(d.actual)}`);
       if (!values.check) {
         mkdirSync(join(job.file, ".."), { recursive: true });
-        writeFileSync(job.file, text);
+        writeFileSync(job.file, render(next));
       }
     }
     io.out(`${jobs.length} schemas, ${changed} ${values.check ? "out of date" : "written"}`);
+    if (overriding > 0 && !values.check) {
+      const one = overriding === 1;
+      io.out(`${overriding} new file${one ? " now overrides the schema" : "s now override the schemas"} Koppel ships: this repository uses ${one ? "it" : "them"} from now on, also after a Koppel update (delete ${one ? "it" : "a file"} to use the shipped one again)`);
+    }
     return unknown.length > 0 || (values.check && changed > 0) ? 1 : 0;
   } catch (err) {
     io.err(err instanceof KoppelError ? err.format() : String(err));

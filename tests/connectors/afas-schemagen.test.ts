@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -78,20 +78,65 @@ describe("schemas generated from the simulator's metainfo", () => {
       expect(io.stdout()).toContain("would change");
     }));
 
-  it("in a mapping repository with no schemas/afas yet, writes what Koppel ships: its overlay and prose apply", async () => {
-    const out = mkdtempSync(join(tmpdir(), "afas-schemas-empty-"));
+  /** A mapping repository as `koppel init` makes it: no schemas/afas of its own, the shipped ones in effect. */
+  async function inMappingRepo(run: (out: string) => Promise<void>): Promise<void> {
+    const repo = mkdtempSync(join(tmpdir(), "afas-schemas-repo-"));
     const env = { ...process.env };
     process.env.AFAS_BASE_URL = sim.baseUrl;
     process.env.AFAS_TOKEN = SANDBOX_TOKEN;
     try {
-      expect(await afasSchemasCommand(["--out", out], bufferIO())).toBe(0);
-      const shipped = ["FbSales.schema.json", "KnSalesRelationOrg.schema.json", "get/Koppel_Stock.schema.json"];
-      for (const rel of shipped) expect(readFileSync(join(out, rel), "utf8")).toBe(readFileSync(join(DEFAULT_SCHEMA_DIR, rel), "utf8"));
+      await run(join(repo, "schemas", "afas"));
     } finally {
       process.env = env;
-      rmSync(out, { recursive: true, force: true });
+      sim.control.restoreMetainfo();
+      rmSync(repo, { recursive: true, force: true });
     }
-  });
+  }
+  const total = hand.update.size + hand.get.size;
+
+  it("in a mapping repository without schemas/afas, `--check` compares with the shipped schemas: 0 out of date, and a run writes nothing", () =>
+    inMappingRepo(async (out) => {
+      const check = bufferIO();
+      expect(await afasSchemasCommand(["--out", out, "--check"], check)).toBe(0);
+      expect(check.stdout()).toBe(`${total} schemas, 0 out of date\n`);
+      const write = bufferIO();
+      expect(await afasSchemasCommand(["--out", out], write)).toBe(0);
+      expect(write.stdout()).toBe(`${total} schemas, 0 written\n`);
+      expect(existsSync(out)).toBe(false);
+    }));
+
+  it("in a mapping repository without schemas/afas, a changed field is listed by name; the file written overrides the shipped one, with its overlay and prose", () =>
+    inMappingRepo(async (out) => {
+      const custom = "U0A1B2C3D4E5F60718293A4B5C6D7E8F9";
+      sim.control.renameField("FbSales", "RfCs", custom);
+      sim.control.renameField("Koppel_Stock", "Quantity", custom);
+      const check = bufferIO();
+      expect(await afasSchemasCommand(["--out", out, "--check"], check)).toBe(1);
+      const sales = join(out, "FbSales.schema.json");
+      const stock = join(out, "get", "Koppel_Stock.schema.json");
+      expect(check.stdout()).toContain(`would create ${sales} (would override the shipped FbSales.schema.json)\n  properties.RfCs: {`);
+      expect(check.stdout()).toContain(`  properties.${custom}: (missing) → {`);
+      expect(check.stdout()).toContain(`would create ${stock} (would override the shipped get/Koppel_Stock.schema.json)\n`);
+      expect(check.stdout()).not.toContain("KnSalesRelationOrg");
+      expect(check.stdout()).toMatch(new RegExp(`\\n${total} schemas, 2 out of date\\n$`));
+      expect(existsSync(out)).toBe(false);
+
+      const write = bufferIO();
+      expect(await afasSchemasCommand(["--out", out], write)).toBe(0);
+      expect(write.stdout()).toContain(`created ${sales} (overrides the shipped FbSales.schema.json)\n  properties.RfCs: {`);
+      expect(write.stdout()).toContain(`${total} schemas, 2 written\n2 new files now override the schemas Koppel ships`);
+      expect(readdirSync(out, { recursive: true }).sort()).toEqual(["FbSales.schema.json", "get", join("get", "Koppel_Stock.schema.json")]);
+      const shipped = hand.update.get("FbSales") as Schema;
+      const written = JSON.parse(readFileSync(sales, "utf8")) as Schema;
+      expect(Object.keys(written.properties!)).toContain(custom);
+      expect(written.properties!.FbSalesLines).toEqual(shipped.properties!.FbSalesLines); // GuLi's pattern, the lines' prose
+      expect(written.properties!.DbId).toEqual(shipped.properties!.DbId);
+      expect(JSON.parse(readFileSync(stock, "utf8"))["x-key"]).toEqual((hand.get.get("Koppel_Stock") as Schema)["x-key"]);
+
+      const again = bufferIO();
+      expect(await afasSchemasCommand(["--out", out, "--check"], again)).toBe(0);
+      expect(again.stdout()).toBe(`${total} schemas, 0 out of date\n`);
+    }));
 
   it("`--check` is green on the shipped schemas (a fresh clone) and names each field that would change", () =>
     inSchemaCopy(async (out, io) => {
