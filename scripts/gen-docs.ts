@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { renderErrorDocs } from "./error-docs.ts";
-import { renderSchemaDocs } from "./schema-docs.ts";
+import { renderSchemaDocs } from "./schema-reference.ts";
 import { renderFlowTypes } from "./schema-types.ts";
 
 const outputs = [
