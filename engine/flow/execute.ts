@@ -40,6 +40,12 @@ export interface RunOptions {
    * (routing could not evaluate the filter, a replay, a newer version of the flow).
    */
   readonly checkFilter?: boolean;
+  /**
+   * With `checkFilter`: the event's type, checked against the trigger's `events` as routing does
+   * (null: the event has none). Undefined when it is not known (a sender that puts it only in a
+   * header the caller does not have): not checked.
+   */
+  readonly eventType?: string | null;
 }
 
 /** Run a compiled flow against one event. Never throws for flow-level problems: they become the outcome. */
@@ -51,7 +57,12 @@ export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEn
   let output: unknown;
   let input: unknown;
   try {
-    const filter = options.checkFilter ? flow.trigger?.webhook?.filter : undefined;
+    const webhook = options.checkFilter ? flow.trigger?.webhook : undefined;
+    const events = webhook?.events;
+    if (events?.length && options.eventType !== undefined && (options.eventType === null || !events.includes(options.eventType))) {
+      throw new Skip(`the event's type (${options.eventType ?? "none"}) is not one the flow's webhook takes: ${events.join(", ")}`);
+    }
+    const filter = webhook?.filter;
     if (filter && !truthy(await filter.evaluate({ input: event, root: event, steps: {}, settings: env.settings }, env))) {
       throw new Skip("the event does not pass the flow's webhook filter");
     }

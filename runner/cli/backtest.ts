@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { backtest } from "../integrator/backtest.ts";
 import { formatBacktestJson, formatBacktestMarkdown, formatBacktestText } from "../integrator/backtest-report.ts";
 import { GitError } from "../reload/git.ts";
@@ -49,7 +50,11 @@ export async function backtestCommand(argv: readonly string[], io: CliIO, cwd: s
     const badFlow = unknownFlow(flow, sides.base.project?.flows, sides.head.project?.flows);
     if (badFlow) return usageError(BACKTEST, io, badFlow);
     // Only reads: a read-only database user (what the CI secret should hold) is enough.
-    const store = await openCliStore(storeUrlFor(args.values.store, sides.head.project ?? sides.base.project, cwd), io, "backtest", { readOnly: true });
+    // The revisions were loaded from temporary checkouts: a relative store path is the working
+    // tree's, beside the config file the command was pointed at.
+    const configured = sides.head.project ?? sides.base.project;
+    const configFile = resolve(cwd, args.values.config ?? DEFAULT_CONFIG);
+    const store = await openCliStore(storeUrlFor(args.values.store, configured && { configFile, config: configured.config }, cwd), io, "backtest", { readOnly: true });
     if (!store) return 1;
     try {
       const since = store.now() - sinceMs;

@@ -85,6 +85,26 @@ export function fromWebhookTrigger(flow: CompiledFlow, event: { readonly source:
   return event.fromWebhook && flow.trigger?.webhook?.source === event.source;
 }
 
+/** An event as a run of it knows it; `headers` when the caller has the inbox's copy. */
+export interface TriggeringEvent {
+  readonly source: string;
+  readonly fromWebhook: boolean;
+  readonly payload: unknown;
+  readonly headers?: Readonly<Record<string, string>> | null;
+}
+
+/**
+ * What a run of `event` checks of the flow's webhook trigger (executeFlow's options): its `events`
+ * and `filter`, for a webhook from the trigger's source, as routing checked them. Without the
+ * headers, a type found only there is unknown, so `events` is then checked only against the body's.
+ */
+export function triggerChecks(flow: CompiledFlow, event: TriggeringEvent): { checkFilter: boolean; eventType?: string | null } {
+  const checkFilter = fromWebhookTrigger(flow, event);
+  if (!checkFilter) return { checkFilter };
+  const eventType = eventTypeOf(event.payload, event.headers ?? {});
+  return eventType !== null || event.headers ? { checkFilter, eventType } : { checkFilter };
+}
+
 /** `run.key` on the selected record, as text; null when the flow has none or it is empty. */
 export async function runKeyFor(flow: CompiledFlow, event: unknown, env: ProjectEnv): Promise<string | null> {
   if (!flow.run.key) return null;

@@ -29,6 +29,11 @@ export interface FixtureFromRun {
   readonly unrelated: readonly string[];
 }
 
+/** Why a case may not do what its run did, when no choice of values for the run's masked answers reproduces the run. */
+const MASKED_ANSWERS =
+  "with the current mapping, no choice of the event's values for the run's masked answers reproduces the run " +
+  "(the mapping changed since, or a masked value is built from several fields, a full name say); write this case by hand from the run's input";
+
 /**
  * Turn a stored run into a fixture case beside its flow: the event as input, the recorded step
  * answers as mocks, the run's writes as the golden, personal data swapped for consistent fakes.
@@ -90,7 +95,8 @@ export async function fixtureFromRun(store: Store, project: Project, host: Proje
   // run never made (or without one it made) is no record of the run.
   const writes = (effects: readonly Effect[]) => effects.map((e) => `${e.step} ${e.op}`).join(", ") || "none";
   if (writes(first.actualEffects) !== writes(fake.effects)) {
-    throw new FromRunRefused(`the case built from run ${runId} makes other writes than the run did (run: ${writes(fake.effects)}; case: ${writes(first.actualEffects)})`);
+    const why = unmasked.reproduced ? "" : `: ${MASKED_ANSWERS}`;
+    throw new FromRunRefused(`the case built from run ${runId} makes other writes than the run did (run: ${writes(fake.effects)}; case: ${writes(first.actualEffects)})${why}`);
   }
   files.set(goldenFile, json(first.actualEffects));
   const second = await runNewCase(files, testFile, caseName, project, host);

@@ -1,6 +1,6 @@
 import type { TraceEntry } from "../../engine/flow/result.ts";
 import type { RunStatus, RunSummary, Store } from "../store/types.ts";
-import { readRunRecord } from "../run-record.ts";
+import { readRunRecord, type RunRecord } from "../run-record.ts";
 import { mocksFromTrace, readsFromTrace } from "../recorded/trace-answers.ts";
 
 const FINISHED: readonly RunStatus[] = ["done", "skipped", "failed"];
@@ -25,6 +25,12 @@ export interface RetainedRun {
   readonly mocks: Readonly<Record<string, unknown>>;
   /** What each find step asked (its filters, masked as the trace keeps them), per step path in order. */
   readonly reads: Readonly<Record<string, readonly unknown[]>>;
+  /** The run's log (masked), which a rerun with the masks tied back to the event must reproduce. */
+  readonly record?: RunRecord;
+  /** How the event came in, for the flow's trigger checks (`events`, `filter`): see triggerChecks. */
+  readonly source?: string;
+  readonly fromWebhook?: boolean;
+  readonly headers?: Readonly<Record<string, string>> | null;
   readonly unusable?: string;
 }
 
@@ -51,10 +57,21 @@ export async function retainedRuns(store: Store, query: RetainedQuery): Promise<
 async function retained(store: Store, summary: RunSummary): Promise<RetainedRun> {
   const common = { id: summary.id, flow: summary.flow, createdAt: summary.createdAt, now: summary.startedAt ?? summary.createdAt, eventId: summary.eventId, recordedOutcome: summary.status };
   const run = await store.getRun(summary.id);
-  const steps = readRunRecord(run?.trace)?.steps;
-  if (!steps) return { ...common, mocks: {}, reads: {}, unusable: "its trace (the recorded read answers) was purged by retention or erased" };
+  const record = readRunRecord(run?.trace);
+  const steps = record?.steps;
+  if (!record || !steps) return { ...common, mocks: {}, reads: {}, unusable: "its trace (the recorded read answers) was purged by retention or erased" };
   const event = summary.eventId ? await store.getEvent(summary.eventId) : null;
   if (!event) return { ...common, mocks: {}, reads: {}, unusable: "its inbox event is no longer in the store" };
   if (event.payload === null || event.payload === undefined) return { ...common, mocks: {}, reads: {}, unusable: "its event payload was purged by retention or erased" };
-  return { ...common, input: event.payload, mocks: mocksFromTrace(steps), reads: readsFromTrace(steps) };
+  return {
+    ...common,
+    input: event.payload,
+    mocks: mocksFromTrace(steps),
+    reads: readsFromTrace(steps),
+    record,
+    source: event.source,
+    // Polled records keep no headers (JSON null): only webhooks pass through a trigger's checks.
+    fromWebhook: event.headers !== null && event.headers !== undefined,
+    headers: event.headers ?? null,
+  };
 }

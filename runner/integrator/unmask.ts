@@ -42,6 +42,8 @@ export interface Unmasked {
   readonly reason?: string;
   /** Mock paths whose mask is tied to nothing in the input: each got a value of its own. */
   readonly unrelated: readonly string[];
+  /** The flow, answered with `mocks`, does what the run's log says it did (masked as the log masks it). */
+  readonly reproduced: boolean;
 }
 
 interface Replay {
@@ -105,6 +107,7 @@ export async function unmask(flow: CompiledFlow, project: Project, input: unknow
     effects,
     ...(reason !== undefined ? { reason } : {}),
     unrelated: slots.filter((s, i) => best.values[s.same ?? i] === slots[s.same ?? i]!.own).map((s) => pathText(s.path)),
+    reproduced: best.misses === 0,
   };
 }
 

@@ -7,7 +7,7 @@ import type { RunResult } from "../../engine/flow/result.ts";
 import { redactChanges } from "../privacy/redact-changes.ts";
 import { redactText, type Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
-import { fromWebhookTrigger } from "../ingest/route.ts";
+import { triggerChecks } from "../ingest/route.ts";
 import { recordedPort, type Unrecorded } from "../recorded/port.ts";
 import { mocksFromTrace, readsFromTrace } from "../recorded/trace-answers.ts";
 import type { FinishedRun } from "../worker/process.ts";
@@ -45,7 +45,7 @@ export async function shadowRun(active: ActiveCandidate, live: FinishedRun, deps
       port: recordedPort({ mocks: mocksFromTrace(live.result.trace), reads: readsFromTrace(live.result.trace) }, unrecorded(active.candidate.readBudget, deps, notes)),
       flows: active.project.flows,
       eventId: live.job.eventId,
-    }, { checkFilter: fromWebhookTrigger(flow, live.job) });
+    }, triggerChecks(flow, live.job));
     return result({ ...compare(live.result, shadow, notes, deps.redact), liveReads: notes.liveReads });
   } catch (e) {
     return result({ verdict: "shadow failed", reason: failure(e, deps.redact) });
@@ -61,6 +61,12 @@ interface Notes {
 function compare(live: RunResult, shadow: RunResult, notes: Notes, redact: Redactor): Pick<ShadowResult, "verdict" | "reason" | "outcome" | "effects"> {
   const outcome = live.outcome !== shadow.outcome ? { outcome: { live: live.outcome, shadow: shadow.outcome } } : {};
   if (notes.needsLiveRead.length) return { verdict: "not comparable", reason: `needs a live read: ${notes.needsLiveRead.join(", ")}`, effects: [] };
+  // A send the live run did not make was answered empty (no DbId from a debtor it never created):
+  // what the candidate did after that is the stand-in's doing as much as its own.
+  if (shadow.outcome === "failed" && notes.synthetic.length) {
+    const why = shadow.reason ?? shadow.error?.format();
+    return { verdict: "not comparable", reason: `sends the live run did not make got an empty answer (${notes.synthetic.join(", ")}), and then it failed${why ? `: ${redactText(redact, why)}` : ""}`, ...outcome, effects: [] };
+  }
   // A candidate that breaks on its own (an expression, a lookup, a payload its schema refuses) is
   // "shadow failed"; one that fails the way a run may (a fail step, an upstream refusal) is newly failing.
   if (shadow.outcome === "failed" && live.outcome !== "failed" && shadow.error && isCandidateFault(shadow.error)) {
@@ -68,11 +74,14 @@ function compare(live: RunResult, shadow: RunResult, notes: Notes, redact: Redac
   }
   const liveEffects = live.effects.map(({ step, send, op, payload }) => ({ step, send, op, payload }));
   const effects = redactChanges(compareEffects(liveEffects, shadow.effects), liveEffects, shadow.effects, redact);
+  // Failing either way but for another reason has changed too (a candidate's expression error on a
+  // run AFAS refused live): the candidate's reason is shown, not only the writes it no longer makes.
+  const failedOtherwise = shadow.outcome === "failed" && live.outcome === "failed" && shadow.reason !== live.reason;
   const reasons = [
-    ...(shadow.reason !== undefined && live.outcome !== shadow.outcome ? [redactText(redact, shadow.reason)] : []),
+    ...(shadow.reason !== undefined && (live.outcome !== shadow.outcome || failedOtherwise) ? [redactText(redact, shadow.reason)] : []),
     ...(notes.synthetic.length ? [`sends the live run did not make got an empty answer: ${notes.synthetic.join(", ")}`] : []),
   ];
-  return { verdict: runVerdict(live.outcome, shadow.outcome, effects.length > 0), ...(reasons.length ? { reason: reasons.join("; ") } : {}), ...outcome, effects };
+  return { verdict: runVerdict(live.outcome, shadow.outcome, effects.length > 0 || failedOtherwise), ...(reasons.length ? { reason: reasons.join("; ") } : {}), ...outcome, effects };
 }
 
 function isCandidateFault(error: KoppelError): boolean {

@@ -6,7 +6,7 @@ import type { Ledger, RunError, RunPatch } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { backoffDelay, retryAfterOf, type BackoffPolicy } from "./backoff.ts";
 import { projectEnv } from "../project-env.ts";
-import { fromWebhookTrigger } from "../ingest/route.ts";
+import { triggerChecks } from "../ingest/route.ts";
 import type { LeaseKeeper } from "./lease.ts";
 import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
 import type { RunRecord } from "../run-record.ts";
@@ -78,7 +78,7 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const ledger = new RunLedger(deps.store);
   const port = guardedPort(ledgerPort(connectors, ledger), lease.check);
   const started = now();
-  const result = await executeFlow(flow, job.payload, { ...env, port, flows: project.flows, eventId: job.eventId }, { checkFilter: fromWebhookTrigger(flow, job) });
+  const result = await executeFlow(flow, job.payload, { ...env, port, flows: project.flows, eventId: job.eventId }, triggerChecks(flow, job));
   if (lease.interrupted === "lease-lost") {
     // Not ours to settle any more, but what this run wrote upstream must still be remembered.
     await ledger.save();

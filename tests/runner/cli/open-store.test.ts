@@ -82,6 +82,12 @@ describe("a SQLite store that does not exist", () => {
     expect(await backtestCommand(["--base", "main"], io, repo.dir)).toBe(0);
     expect(io.stderr()).toBe("");
     expect(io.stdout()).toContain("0 same, 0 different, 0 newly failing");
+
+    // With --head the revisions load from temporary checkouts; the store stays the working tree's.
+    const head = bufferIO();
+    expect(await backtestCommand(["--base", "main", "--head", "main"], head, repo.dir)).toBe(0);
+    expect(head.stderr()).toBe("");
+    expect(head.stdout()).toContain("0 same, 0 different, 0 newly failing");
   });
 });
 

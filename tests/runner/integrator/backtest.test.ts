@@ -7,6 +7,12 @@ import { backtest, type Revision } from "../../../runner/integrator/backtest.ts"
 import type { RetainedRun } from "../../../runner/integrator/retained-runs.ts";
 import { nodeHost } from "../../../runner/project-host.ts";
 import { createRedactor, MASK } from "../../../runner/privacy/redact.ts";
+import { executeFlow } from "../../../engine/flow/execute.ts";
+import { mockPort } from "../../../engine/flow/fixtures.ts";
+import { projectEnv } from "../../../runner/project-env.ts";
+import { mocksFromTrace, readsFromTrace } from "../../../runner/recorded/trace-answers.ts";
+import { readRunRecord, type RunRecord } from "../../../runner/run-record.ts";
+import { runRecord } from "../../../runner/worker/record.ts";
 import { MINI_PROJECT } from "./scratch-repo.ts";
 
 const ORDER_FLOW = "mappings/orders/aspos-order-to-afas.flow.yaml";
@@ -15,12 +21,19 @@ const ORDER = JSON.parse(readFileSync(join(MINI_PROJECT, "mappings/orders/fixtur
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** The mini project, optionally with one text replacement in one flow file. */
-function revision(name: string, edit?: { file: string; from: string; to: string }): Revision {
+interface Edit {
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The mini project, optionally with text replacements in its flow files. */
+function revision(name: string, ...edits: (Edit | undefined)[]): Revision {
   const dir = mkdtempSync(join(tmpdir(), "koppel-backtest-"));
   dirs.push(dir);
   cpSync(MINI_PROJECT, dir, { recursive: true });
-  if (edit) {
+  for (const edit of edits) {
+    if (!edit) continue;
     const text = readFileSync(join(dir, edit.file), "utf8");
     expect(text.split(edit.from)).toHaveLength(2);
     writeFileSync(join(dir, edit.file), text.replace(edit.from, edit.to));
@@ -115,4 +128,60 @@ describe("backtest comparison", () => {
     expect(result.runs[0]).toMatchObject({ verdict: "not comparable", reason: "its event payload was purged by retention or erased" });
     expect(result.runs[1]!.verdict).toBe("same");
   });
+
+  it("ties masked recorded answers back to the event: a guard on a masked field does what the run did", async () => {
+    // A guard on the debtor AFAS found: the live run skipped because its city was the customer's.
+    const guard: Edit = {
+      file: ORDER_FLOW,
+      from: "  - id: items\n",
+      to: "  - id: known\n    find: afas.Koppel_Debtors\n    where: { Email: customer.email }\n    one: true\n  - skip: $steps.known.City = billingAddress.city\n    reason: \"'debtor known'\"\n  - id: items\n",
+    };
+    const guarded = revision("main", guard);
+    const head = revision("head", guard, { file: ORDER_FLOW, from: "Re: remarks", to: "Re: $uppercase(remarks)" });
+    const live = await liveRun(guarded, "r1", ORDER, { existing: [], known: [{ DbId: "10001", City: ORDER.billingAddress.city }] });
+    expect(live.recordedOutcome).toBe("skipped");
+    expect(JSON.stringify(live.mocks)).toContain(MASK);
+    const result = await backtest([live], guarded, head, redact);
+    // Answered "[redacted]", the guard let both revisions write an order the run never wrote.
+    expect(result.runs[0]).toMatchObject({ verdict: "same", effects: [] });
+  });
+
+  it("compares the head's filters with the base's unmasked: a changed value in a masked filter needs a live read", async () => {
+    const head = revision("head", { file: DEBTOR_FLOW, from: "where: { Email: customer.email }", to: "where: { Email: \"'info@' & $substringAfter(customer.email, '@')\" }" });
+    const result = await backtest([run("r1", ORDER)], base, head, redact);
+    expect(result.runs[0]).toMatchObject({ verdict: "not comparable", reason: "needs a live read: debtor.lookup (other filters than the run's)" });
+  });
+
+  it("applies the head's webhook trigger: an event its filter or events no longer take is skipped", async () => {
+    const webhook = { ...run("r1", ORDER), source: "aspos", fromWebhook: true, headers: {} };
+    const filtered = revision("head", { file: ORDER_FLOW, from: "events: [order.created, order.paid] }", to: "events: [order.created, order.paid], filter: \"data.object.channel = 'Store'\" }" });
+    const byFilter = await backtest([webhook], base, filtered, redact);
+    expect(byFilter.runs[0]).toMatchObject({ verdict: "different", outcome: { before: "done", after: "skipped", reason: "the event does not pass the flow's webhook filter" } });
+    const paidOnly = revision("head", { file: ORDER_FLOW, from: "events: [order.created, order.paid]", to: "events: [order.paid]" });
+    const byType = await backtest([webhook], base, paidOnly, redact);
+    expect(byType.runs[0]).toMatchObject({ verdict: "different", outcome: { before: "done", after: "skipped", reason: expect.stringContaining("(order.created) is not one the flow's webhook takes: order.paid") } });
+    // A polled record has no webhook trigger to pass.
+    const polled = await backtest([{ ...webhook, fromWebhook: false, headers: null }], base, paidOnly, redact);
+    expect(polled.runs[0]!.verdict).toBe("same");
+  });
+
+  it("shows the head's error when a run fails either way but for another reason", async () => {
+    const refused = run("r1", ORDER, { order: { $error: { code: "UPSTREAM_REJECTED", message: "the period is closed" } } });
+    const head = revision("head", { file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('remarks are not allowed')" });
+    const result = await backtest([refused], base, head, redact);
+    expect(result.runs[0]).toMatchObject({ verdict: "different", outcome: { before: "failed", after: "failed", reason: expect.stringContaining("remarks are not allowed") } });
+    const same = await backtest([refused], base, base, redact);
+    expect(same.runs[0]!.verdict).toBe("same");
+  });
 });
+
+/** A run as the worker would have stored it: executed with the real answers, its record masked. */
+async function liveRun(revision: Revision, id: string, order: Record<string, unknown>, answers: Record<string, unknown>): Promise<RetainedRun> {
+  const project = revision.project!;
+  const flow = project.flows.get("aspos-order-to-afas")!;
+  const input = { type: "order.created", data: { object: order } };
+  const now = Date.parse("2025-03-02T08:00:00Z");
+  const result = await executeFlow(flow, input, { ...projectEnv(project, () => now), port: mockPort(answers), flows: project.flows, eventId: `evt_${id}` });
+  const record = readRunRecord(redact(JSON.parse(JSON.stringify(runRecord(result, { ms: 1, attempt: 1 }))))) as RunRecord;
+  return { id, flow: flow.name, createdAt: now, now, eventId: `evt_${id}`, recordedOutcome: record.outcome, input, mocks: mocksFromTrace(record.steps), reads: readsFromTrace(record.steps), record };
+}

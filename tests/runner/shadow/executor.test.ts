@@ -3,7 +3,7 @@ import type { Project } from "../../../engine/config/load.ts";
 import type { FindRequest } from "../../../engine/flow/port.ts";
 import { createRedactor, MASK } from "../../../runner/privacy/redact.ts";
 import { shadowRun } from "../../../runner/shadow/executor.ts";
-import { candidate, DEBTOR_FLOW, liveRun, NOW, ORDER, ORDER_FLOW, project } from "./project.ts";
+import { candidate, DEBTOR_FLOW, LIVE_ANSWERS, liveRun, NOW, ORDER, ORDER_FLOW, project } from "./project.ts";
 
 const live = project();
 const redact = createRedactor();
@@ -107,6 +107,34 @@ describe("a shadow run", () => {
     expect(result.verdict).toBe("different");
     expect(result.effects.map((e) => [e.effect, e.change])).toEqual([["note", "added"]]);
     expect(result.reason).toBe("sends the live run did not make got an empty answer: note");
+  });
+
+  it("is not comparable, not shadow failed, when it fails after a send the live run did not make got an empty answer", async () => {
+    const head = project({
+      file: ORDER_FLOW,
+      from: "  - id: order\n",
+      to: "  - id: note\n    send: afas.FbSales\n    op: insert\n    fields: { DbId: \"'1'\", OrDa: \"'2025-03-02'\", Unit: 1, RfCs: \"'X'\" }\n  - id: order\n",
+    }, { file: ORDER_FLOW, from: "DbId: \"$settings.defaultDebtor ? $settings.defaultDebtor : $steps.debtor.DbId\"", to: "DbId: $steps.note.DbId" });
+    const result = await shadowRun({ candidate: candidate(), project: head }, await liveRun(live, ORDER), deps);
+    expect(result.verdict).toBe("not comparable");
+    expect(result.reason).toMatch(/^sends the live run did not make got an empty answer \(note\), and then it failed: .*PAYLOAD_INVALID/);
+  });
+
+  it("shows the candidate's error when the live run failed too, for another reason", async () => {
+    const refused = await liveRun(live, ORDER, "run-1", { ...LIVE_ANSWERS, order: { $error: { code: "UPSTREAM_REJECTED", message: "the period is closed" } } });
+    expect(refused.result.outcome).toBe("failed");
+    const head = project({ file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('remarks are not allowed')" });
+    const result = await shadowRun({ candidate: candidate(), project: head }, refused, deps);
+    expect(result.verdict).toBe("different");
+    expect(result.reason).toContain("remarks are not allowed");
+    expect((await shadowRun({ candidate: candidate(), project: live }, refused, deps)).verdict).toBe("same");
+  });
+
+  it("skips an event the candidate's webhook events no longer take, as routing would", async () => {
+    const head = project({ file: ORDER_FLOW, from: "events: [order.created, order.paid]", to: "events: [order.paid]" });
+    const result = await shadowRun({ candidate: candidate(), project: head }, await liveRun(live, ORDER), deps);
+    expect(result).toMatchObject({ verdict: "different", outcome: { live: "done", shadow: "skipped" } });
+    expect(result.reason).toContain("(order.created) is not one the flow's webhook takes: order.paid");
   });
 
   it("is not comparable when the candidate has no flow of that name", async () => {
