@@ -19,9 +19,14 @@ const REFERENCE = /\$\{(env|file):([^}]+)\}/g;
 const HAS_REFERENCE = /\$\{(env|file):[^}]+\}/;
 const SECRET_KEY = /(token|secret|password|passwd|apikey|api_key)$/i;
 
-/** Replace every `${env:X}`/`${file:P}` in string values; collect one error per unresolved reference. */
-export function interpolate(source: YamlSource, resolvers: Resolvers): { value: unknown; errors: ConfigError[] } {
+/**
+ * Replace every `${env:X}`/`${file:P}` in string values; collect one error per unresolved reference.
+ * `standIns`: the paths (joined with ".") of values holding a lenient host's `<NAME>` for an unset
+ * variable, whose form the schema cannot judge (an AFAS environment's pattern, say).
+ */
+export function interpolate(source: YamlSource, resolvers: Resolvers): { value: unknown; errors: ConfigError[]; standIns: ReadonlySet<string> } {
   const errors: ConfigError[] = [];
+  const standIns = new Set<string>();
   const visit = (value: unknown, path: (string | number)[]): unknown => {
     if (typeof value === "string") return resolveString(value, path);
     if (Array.isArray(value)) return value.map((v, i) => visit(v, [...path, i]));
@@ -51,10 +56,11 @@ export function interpolate(source: YamlSource, resolvers: Resolvers): { value: 
         );
         return "";
       }
+      if (kind === "env" && found === `<${name}>`) standIns.add(path.join("."));
       return kind === "file" ? found.replace(/\r?\n$/, "") : found;
     });
   };
-  return { value: visit(source.value, []), errors };
+  return { value: visit(source.value, []), errors, standIns };
 }
 
 /** A lenient host answers `<NAME>` for an unset variable; a written default is the better stand-in. */

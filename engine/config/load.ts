@@ -56,9 +56,9 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   if (!configSource) return { errors };
 
   errors.push(...findLiteralSecrets(configSource));
-  const { value: configValue, errors: refErrors } = interpolate(configSource, hostResolvers(configPath, host));
+  const { value: configValue, errors: refErrors, standIns } = interpolate(configSource, hostResolvers(configPath, host));
   errors.push(...refErrors);
-  const { value: config, errors: configErrors } = readAgainstSchema(validateConfig, configSource, configValue);
+  const { value: config, errors: configErrors } = readAgainstSchema(validateConfig, configSource, configValue, standIns);
   errors.push(...configErrors);
   if (!config) return { errors };
   errors.push(...checkTimezone(config.settings?.timezone, configSource));

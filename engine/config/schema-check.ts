@@ -32,10 +32,21 @@ export function checkAgainstSchema(validate: ValidateFunction, source: YamlSourc
 }
 
 /** The value typed by the schema that accepted it, or every problem at its line and column. */
-export function readAgainstSchema<T>(validate: ValidateFunction<T>, source: YamlSource, value: unknown = source.value): { value: T; errors: [] } | { value?: undefined; errors: ConfigError[] } {
+export function readAgainstSchema<T>(
+  validate: ValidateFunction<T>,
+  source: YamlSource,
+  value: unknown = source.value,
+  standIns: ReadonlySet<string> = NO_STAND_INS,
+): { value: T; errors: [] } | { value?: undefined; errors: ConfigError[] } {
   if (validate(value)) return { value, errors: [] };
-  return { errors: schemaErrorsToConfigErrors(validate.errors ?? [], (path) => source.positionOf(path), (path) => source.keyPositionOf(path)) };
+  // A stand-in for an unset variable (--lenient-env) has no form to check: only its place and type are.
+  const raw = (validate.errors ?? []).filter((e) => !(FORM_KEYWORDS.has(e.keyword) && standIns.has(pointerToPath(e.instancePath).join("."))));
+  if (raw.length === 0) return { value: value as T, errors: [] };
+  return { errors: schemaErrorsToConfigErrors(raw, (path) => source.positionOf(path), (path) => source.keyPositionOf(path)) };
 }
+
+const NO_STAND_INS: ReadonlySet<string> = new Set();
+const FORM_KEYWORDS = new Set(["pattern", "format", "enum", "const", "minLength", "maxLength"]);
 
 export function schemaErrorsToConfigErrors(
   raw: readonly ErrorObject[],

@@ -1,4 +1,6 @@
-import { resolve } from "node:path";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bufferIO } from "../../../runner/cli/io.ts";
 import { validateCommand } from "../../../runner/cli/validate.ts";
@@ -16,5 +18,26 @@ describe("koppel validate", () => {
     const lenient = bufferIO();
     expect(await validateCommand(["--lenient-env"], lenient, PROJECT)).toBe(0);
     expect(lenient.stdout()).toMatch(/^ok: mapping\.config\.yaml and 2 flows/);
+  });
+
+  it("under --lenient-env, an unset variable's stand-in is not held to the value's form (an AFAS environment's pattern)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-validate-"));
+    try {
+      cpSync(PROJECT, dir, { recursive: true });
+      const config = join(dir, "mapping.config.yaml");
+      writeFileSync(config, readFileSync(config, "utf8").replace('baseUrl: "${env:AFAS_BASE_URL}"', 'environment: "${env:KOPPEL_TEST_AFAS_ENV}"'));
+      delete process.env.KOPPEL_TEST_AFAS_ENV;
+      const lenient = bufferIO();
+      expect(await validateCommand(["--lenient-env"], lenient, dir)).toBe(0);
+      expect(lenient.stderr()).toBe("");
+      // A value that is set is still checked.
+      process.env.KOPPEL_TEST_AFAS_ENV = "12345";
+      const wrong = bufferIO();
+      expect(await validateCommand(["--lenient-env"], wrong, dir)).toBe(1);
+      expect(wrong.stderr()).toMatch(/mapping\.config\.yaml:7:\d+ INVALID_VALUE connections\.afas\.environment must match pattern/);
+    } finally {
+      delete process.env.KOPPEL_TEST_AFAS_ENV;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
