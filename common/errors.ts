@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   PAYLOAD_INVALID: { actor: "integrator", title: "payload does not match the target schema" },
   INPUT_INVALID: { actor: "operator", title: "event does not match the flow's input schema" },
   FLOW_FAILED: { actor: "operator", title: "the flow stopped with a fail step" },
+  FIND_NO_VALUE: { actor: "operator", title: "a find's filter value evaluated to nothing for this event" },
   MOCK_MISSING: { actor: "integrator", title: "fixture case has no mock for a step that reads or writes" },
 
   // AFAS or AsPos said no, or could not be reached.

@@ -204,7 +204,15 @@ class Run {
 
   private async find(step: FindStep, frame: Frame, steps: Record<string, unknown>, path: string, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {
     const where = [];
-    for (const w of step.where) where.push({ field: w.field, op: w.op, value: await this.value(w.value, frame, steps) });
+    for (const w of step.where) {
+      const value = await this.value(w.value, frame, steps);
+      // Nothing at all (a field the event lacks) is not "is empty": that filter matches every record
+      // without the field, and `one: true` would take any of them. `null` still means empty.
+      if (value === undefined && w.op !== "empty" && w.op !== "notEmpty") {
+        throw new DataError("FIND_NO_VALUE", `find ${path}: where ${w.field} (${w.op}) evaluated to nothing for this event; give it a value, or write null to look for an empty ${w.field}`, w.value.site.position);
+      }
+      where.push({ field: w.field, op: w.op, value });
+    }
     const request = {
       step: path,
       connection: step.connection,

@@ -72,7 +72,7 @@ export interface FindStep {
   readonly description?: string;
   readonly when?: Condition;
   readonly find: Target;
-  /** Field → expression (equals), or field → { operator: expression }. All must hold. */
+  /** Field → expression (equals), or field → { operator: expression }. All must hold. A value of null asks for an empty field; an expression that gives nothing (a field the event lacks) fails the run with FIND_NO_VALUE rather than asking for empty. */
   readonly where?: {
     readonly [key: string]: Expression | {
       readonly eq?: Expression;

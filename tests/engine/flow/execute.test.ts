@@ -105,6 +105,22 @@ describe("executing a flow", () => {
     expect(result.trace.map((t) => `${t.step}:${t.status}`)).toEqual(["existing:ok", "step2:ok", "debtor.lookup:ok", "debtor:ok", "sale:ok"]);
   });
 
+  it("fails a find whose filter value is missing from the event (FIND_NO_VALUE at the value) instead of asking for empty; null still asks for empty", async () => {
+    const p = project({ "flows/order.flow.yaml": ORDER_FLOW, "flows/debtor.flow.yaml": DEBTOR_FLOW });
+    const { port, finds, sends } = recordingPort();
+    const { number: _none, ...withoutNumber } = order;
+    const result = await run(p, "order", withoutNumber, port);
+    expect(result.outcome).toBe("failed");
+    expect(result.error?.format()).toBe(
+      "flows/order.flow.yaml:5:30 FIND_NO_VALUE find existing: where ExternalNumber (eq) evaluated to nothing for this event; give it a value, or write null to look for an empty ExternalNumber",
+    );
+    expect(finds).toEqual([]);
+    expect(sends).toEqual([]);
+
+    const explicit = await run(p, "order", { ...order, number: null }, recordingPort().port);
+    expect(explicit.trace[0]).toMatchObject({ step: "existing", status: "ok", request: { where: [{ field: "ExternalNumber", op: "eq", value: null }, expect.anything()] } });
+  });
+
   it("skip ends the run as skipped with its reason and sends nothing", async () => {
     const p = project({ "flows/order.flow.yaml": ORDER_FLOW, "flows/debtor.flow.yaml": DEBTOR_FLOW });
     const { port, sends } = recordingPort({ Koppel_SalesOrders: [{ OrderNumber: "1" }] });
