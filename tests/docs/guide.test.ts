@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -27,10 +27,11 @@ function runGuide(): { status: number | null; stdout: string; stderr: string } {
   writeFileSync(join(bin, "npm"), `#!/bin/sh\nif [ "$1" = install ]; then mkdir -p node_modules && ln -s "${REPO}" node_modules/koppel && exit 0; fi\necho "npm $1: not available in the guide test" >&2\nexit 127\n`);
   for (const shim of ["npx", "npm"]) chmodSync(join(bin, shim), 0o755);
   const script = ["set -euo pipefail", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT", ...shellBlocks(GUIDE)].join("\n");
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, GIT_AUTHOR_NAME: "Guide", GIT_AUTHOR_EMAIL: "guide@example.com", GIT_COMMITTER_NAME: "Guide", GIT_COMMITTER_EMAIL: "guide@example.com", GIT_CONFIG_NOSYSTEM: "1", HOME: dir };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, GIT_AUTHOR_NAME: "Guide", GIT_AUTHOR_EMAIL: "guide@example.com", GIT_COMMITTER_NAME: "Guide", GIT_COMMITTER_EMAIL: "guide@example.com", GIT_CONFIG_NOSYSTEM: "1", HOME: dir, TMPDIR: join(dir, "tmp") };
   for (const name of ["KOPPEL_STORE", "KOPPEL_ADMIN_TOKEN", "AFAS_BASE_URL", "AFAS_TOKEN", "ASPOS_URL", "ASPOS_CLIENT_ID", "ASPOS_CLIENT_SECRET"]) delete env[name];
   const work = join(dir, "work");
   mkdirSync(work);
+  mkdirSync(join(dir, "tmp"));
   return spawnSync("bash", ["-c", script], { cwd: work, env, encoding: "utf8", timeout: 55_000 });
 }
 
@@ -61,7 +62,7 @@ describe("docs/guide.md", () => {
     expect(out).toContain("✓ PIN payment keeps payment type PIN");
     expect(out).toContain('        payload.PaTp: "IDL" → "IDEAL"');
     expect(out).not.toContain("  = order already in AFAS is skipped (unchanged)");
-    expect(out).toContain("1 changed, 1 unchanged, 0 newly failing, 1 added (--all lists the unchanged)");
+    expect(out).toContain("1 changed, 2 unchanged, 0 newly failing, 1 added (--all lists the unchanged)");
     // The sandbox's demo orders are the real traffic here; how many arrived depends on timing.
     expect(out).toMatch(/^koppel backtest main \([0-9a-f]{7}\) → working tree$/m);
     expect(out).toMatch(/^\d+ same, \d+ different, 0 newly failing, 0 newly passing, \d+ not comparable$/m);
@@ -69,10 +70,12 @@ describe("docs/guide.md", () => {
     expect(out).toMatch(/^\d+ same, \d+ different, \d+ newly failing, \d+ newly passing, \d+ not comparable, \d+ shadow failed; \d+ dropped \(backlog full\)$/m);
     expect(out).toContain("stopped shadowing; its results stay readable");
 
-    const repo = join(dir, "work/my-mappings");
-    expect(readFileSync(join(repo, "koppel-diff.md"), "utf8")).toContain("| order (afas.FbSales insert) | `payload.PaTp` | `\"IDL\"` | `\"IDEAL\"` |");
-    const before = JSON.parse(readFileSync(join(repo, "status-before.json"), "utf8"));
-    const after = JSON.parse(readFileSync(join(repo, "status-after.json"), "utf8"));
+    // The guide saves what it reads from the API in a mktemp -d folder, out of the repository.
+    const [scratch, ...others] = readdirSync(join(dir, "tmp")).map((d) => join(dir, "tmp", d));
+    expect(others).toEqual([]);
+    expect(readFileSync(join(scratch!, "koppel-diff.md"), "utf8")).toContain("| order (afas.FbSales insert) | `payload.PaTp` | `\"IDL\"` | `\"IDEAL\"` |");
+    const before = JSON.parse(readFileSync(join(scratch!, "status-before.json"), "utf8"));
+    const after = JSON.parse(readFileSync(join(scratch!, "status-after.json"), "utf8"));
     expect(JSON.stringify(after.version)).not.toBe(JSON.stringify(before.version));
   }, 60_000);
 });

@@ -79,10 +79,10 @@ describe("an installable Koppel: npm pack → koppel init --from the tarball →
     expect(validate.output).toContain("ok: mapping.config.yaml and 1 flow (order-to-afas)");
     const test = run("npx", ["koppel", "test"], repo);
     expect(test.status, test.output).toBe(0);
-    expect(test.output).toContain("2 passed, 0 failed");
+    expect(test.output).toContain("3 passed, 0 failed");
     const diff = run("npx", ["koppel", "diff", "--base", "HEAD"], repo);
     expect(diff.status, diff.output).toBe(0);
-    expect(diff.output).toContain("0 changed, 2 unchanged, 0 newly failing");
+    expect(diff.output).toContain("0 changed, 3 unchanged, 0 newly failing");
     // serve imports the runtime and the simulators at load: --help proves they resolve in the package.
     const serve = run("npx", ["koppel", "serve", "--help"], repo);
     expect(serve.status, serve.output).toBe(0);

@@ -76,7 +76,7 @@ describe("koppel init", () => {
         expect(run.status, `${step.run}\n${run.stdout}\n${run.stderr}`).toBe(0);
       }
       expect(readFileSync(output, "utf8")).toBe("status=0\nstatus=0\n");
-      expect(repo.read("koppel-diff.md")).toContain("**0 changed, 2 unchanged, 0 newly failing**");
+      expect(repo.read("koppel-diff.md")).toContain("**0 changed, 3 unchanged, 0 newly failing**");
       // Without the secret the comment says how to turn the backtest on; with it, the backtest runs.
       expect(repo.read("koppel-backtest.md")).toContain("add a repository secret KOPPEL_BACKTEST_STORE");
       const backtest = koppelSteps.find((s) => s.run!.includes("koppel backtest"))!;
