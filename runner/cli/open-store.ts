@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { KoppelError } from "../../common/errors.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
-import { sandboxStoreUrl, sqliteFileOf } from "../store/url.ts";
+import { sandboxStoreUrl, sqliteFileOf, withoutPassword } from "../store/url.ts";
 import type { CliIO } from "./io.ts";
 
 /**
@@ -42,8 +42,4 @@ function missingSqliteFile(url: string): string | undefined {
   // `koppel serve --sandbox` (and `npm start` without credentials) writes beside the live store.
   const hint = sandboxPath !== path && existsSync(sandboxPath) ? `, but the sandbox store ${sandboxPath} exists: pass --store ${sandbox} to work on it` : "";
   return `no such file${hint}`;
-}
-
-function withoutPassword(url: string): string {
-  return url.replace(/^(\w+:\/\/[^:/@]+:)[^@]*@/, "$1***@");
 }

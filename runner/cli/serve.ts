@@ -6,7 +6,8 @@ import { limitHeapGrowth } from "../serve/heap-growth.ts";
 import type { Sandbox } from "../serve/sandbox.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { CONFIG_OPTION, DEFAULT_CONFIG } from "./load.ts";
+import { CONFIG_OPTION, DEFAULT_CONFIG, STORE_OPTION } from "./load.ts";
+import { withoutPassword } from "../store/url.ts";
 import { DEFAULT_PORT } from "./runner-api.ts";
 import { listenProblem, startFailure, type ListenAt } from "./serve-start.ts";
 
@@ -15,18 +16,19 @@ export const MIN_ADMIN_TOKEN_LENGTH = 24;
 
 /**
  * Without connection credentials in the environment (or with --sandbox) it starts the AFAS and
- * AsPos simulators in process, points the config at them and places a demo order now and then, so
- * a fresh checkout shows runs at once.
+ * AsPos simulators in process, points the config at them and takes a demo step now and then (an
+ * order, a customer change, a till sale, a stock move…), so a fresh checkout shows runs at once.
  */
 export const SERVE = command({
   name: "serve",
-  summary: "Run the webhook server, worker, scheduler and reload. Without AFAS/AsPos credentials in the environment it runs in sandbox mode: simulators in process and a demo order now and then.",
+  summary: "Run the webhook server, worker, scheduler and reload. Without AFAS/AsPos credentials in the environment it runs in sandbox mode: simulators in process and a demo step (an order, a customer change, a stock move…) now and then.",
   options: {
     config: CONFIG_OPTION,
     port: { type: "string", value: "n", help: `HTTP port (default $PORT, else ${DEFAULT_PORT})` },
     host: { type: "string", value: "address", help: "listen address (default $KOPPEL_HOST, else 127.0.0.1; 0.0.0.0 in a container or behind a remote load balancer)" },
     sandbox: { type: "boolean", help: "simulated AFAS and AsPos even when credentials are set" },
-    trickle: { type: "string", value: "ms", help: "sandbox mode: milliseconds between demo orders (default 15000)" },
+    store: STORE_OPTION,
+    trickle: { type: "string", value: "ms", help: "sandbox mode: milliseconds between demo steps, which cycle through orders, customer changes, till sales and stock moves (default 15000)" },
   },
 });
 
@@ -75,6 +77,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   try {
     runtime = await startRuntime({
       configPath: args.values.config ?? DEFAULT_CONFIG,
+      ...(args.values.store ? { storeUrl: args.values.store } : {}),
       port,
       host: at.host,
       adminToken,
@@ -88,7 +91,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       ...positiveInt("KOPPEL_POISON_AFTER", "poisonAfter"),
     });
   } catch (e) {
-    const storeFrom = sandboxMode ? "the sandbox store" : process.env.KOPPEL_STORE ? "KOPPEL_STORE" : `store.url in ${args.values.config ?? DEFAULT_CONFIG}`;
+    const storeFrom = sandboxMode ? "the sandbox store" : args.values.store ? "--store" : process.env.KOPPEL_STORE ? "KOPPEL_STORE" : `store.url in ${args.values.config ?? DEFAULT_CONFIG}`;
     const failure = e instanceof KoppelError ? e : startFailure(e, at, storeFrom);
     io.err(failure ? failure.format() : (e as Error).message);
     await sandbox?.stop();
@@ -114,6 +117,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
             `  webhook secrets: ASPOS_WEBHOOK_SECRET=${sandbox.env.ASPOS_WEBHOOK_SECRET}  AFAS_WEBHOOK_SECRET=${sandbox.env.AFAS_WEBHOOK_SECRET}`,
           ]
         : []),
+      `  store:       ${withoutPassword(runtime.storeUrl)}`,
       `  version:     ${runtime.versions.current().sha.slice(0, 12)}`,
     ].join("\n"),
   );

@@ -87,6 +87,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly url: string;
   readonly replicaId: string;
+  /** The store this runner opened (KOPPEL_STORE, --store, the config's, or the sandbox's). */
+  readonly storeUrl: string;
   readonly store: Store;
   readonly queue: JobQueue;
   readonly versions: VersionRegistry;
@@ -335,7 +337,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
 
   let stopped: Promise<void> | undefined;
   return {
-    url, replicaId, store, queue, versions, worker, scheduler, reloader, metrics, alerter, retention, shadow,
+    url, replicaId, storeUrl, store, queue, versions, worker, scheduler, reloader, metrics, alerter, retention, shadow,
     stop() {
       stopped ??= (async () => {
         clearInterval(beat);

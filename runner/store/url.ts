@@ -68,3 +68,8 @@ export function sqliteFileOf(url: string): string | undefined {
   const path = url.slice("sqlite:".length) || DEFAULT_SQLITE_PATH;
   return path === ":memory:" ? undefined : path;
 }
+
+/** A store URL fit to print: a PostgreSQL password becomes ***. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}

@@ -1,5 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bufferIO } from "../../../runner/cli/io.ts";
 import { serveCommand } from "../../../runner/cli/serve.ts";
@@ -68,6 +70,21 @@ describe("koppel serve start-up failures say what failed and what to do", () => 
     expect(await serveCommand(["--config", CONFIG, "--port", String(FREE_PORT)], io)).toBe(1);
     expect(io.stderr()).toMatch(/^STORE_UNREACHABLE the store's PostgreSQL refused: .*koppel_serve_start_no_such_db.* \(SQLSTATE 3D000\): check the user, password and database in KOPPEL_STORE\n$/);
   });
+
+  it("--store chooses the store (the message of STORE_IN_USE offers it), and the banner names the store in use", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-serve-store-"));
+    const io = bufferIO();
+    const serving = serveCommand(["--config", CONFIG, "--port", String(FREE_PORT), "--sandbox", "--trickle", "3600000", "--store", `sqlite:${join(dir, "own.db")}`], io);
+    try {
+      for (let i = 0; i < 300 && !io.stdout().includes("version:"); i++) await new Promise((r) => setTimeout(r, 100));
+      // Sandbox mode keeps to the sandbox sibling of whatever store it is given.
+      expect(io.stdout()).toContain(`  store:       sqlite:${join(dir, "own.sandbox.db")}\n`);
+    } finally {
+      process.emit("SIGTERM");
+      expect(await serving).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("$PORT that is not a port is blamed on $PORT, not on --port", async () => {
     process.env.PORT = "abc";
