@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { OperatorError } from "../../common/errors.ts";
+import { pidOf, tryPidLock } from "../pid-lock.ts";
 
 const run = promisify(execFile);
 
@@ -47,6 +48,7 @@ export function gitRepo(options: GitRepoOptions): GitRepo {
   const url = isRemote(options.url) ? options.url : resolve(options.cwd ?? process.cwd(), options.url);
   const cache = resolve(options.cwd ?? process.cwd(), options.cacheDir, `${createHash("sha1").update(url).digest("hex").slice(0, 12)}.git`);
   const ref = `refs/koppel/${options.branch}`;
+  const exclusive = cacheLock(cache);
 
   const ensureCache = async (): Promise<void> => {
     if (existsSync(join(cache, "HEAD"))) return;
@@ -55,30 +57,76 @@ export function gitRepo(options: GitRepoOptions): GitRepo {
   };
 
   return {
-    async head() {
-      await ensureCache();
-      await git(cache, ["fetch", "--quiet", "--no-tags", url, `+refs/heads/${options.branch}:${ref}`]);
-      return (await git(cache, ["rev-parse", "--verify", `${ref}^{commit}`])).trim();
-    },
-    async resolve(name) {
-      await ensureCache();
-      // A namespace of its own: the reload's branch ref above is never moved by this fetch.
-      await git(cache, ["fetch", "--quiet", "--no-tags", url, "+refs/heads/*:refs/koppel-any/heads/*", "+refs/tags/*:refs/koppel-any/tags/*"]);
-      return commitOf(cache, [`refs/koppel-any/heads/${name}`, `refs/koppel-any/tags/${name}`, name], name);
-    },
-    async checkout(sha) {
-      await ensureCache();
-      const dir = join(`${cache.slice(0, -".git".length)}.checkouts`, `${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
-      await git(cache, ["worktree", "add", "--detach", "--quiet", dir, sha]);
-      return {
-        dir,
-        async release() {
-          rmSync(dir, { recursive: true, force: true });
-          await git(cache, ["worktree", "prune"]).catch(() => undefined);
-        },
-      };
-    },
+    head: () =>
+      exclusive(async () => {
+        await ensureCache();
+        await git(cache, ["fetch", "--quiet", "--no-tags", url, `+refs/heads/${options.branch}:${ref}`]);
+        return (await git(cache, ["rev-parse", "--verify", `${ref}^{commit}`])).trim();
+      }),
+    resolve: (name) =>
+      exclusive(async () => {
+        await ensureCache();
+        // A namespace of its own: the reload's branch ref above is never moved by this fetch.
+        await git(cache, ["fetch", "--quiet", "--no-tags", url, "+refs/heads/*:refs/koppel-any/heads/*", "+refs/tags/*:refs/koppel-any/tags/*"]);
+        return commitOf(cache, [`refs/koppel-any/heads/${name}`, `refs/koppel-any/tags/${name}`, name], name);
+      }),
+    checkout: (sha) =>
+      exclusive(async () => {
+        await ensureCache();
+        const dir = join(`${cache.slice(0, -".git".length)}.checkouts`, `${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
+        await git(cache, ["worktree", "add", "--detach", "--quiet", dir, sha]);
+        return {
+          dir,
+          release: () =>
+            exclusive(async () => {
+              rmSync(dir, { recursive: true, force: true });
+              await git(cache, ["worktree", "prune"]).catch(() => undefined);
+            }),
+        };
+      }),
   };
+}
+
+/** How long a git operation waits for another process's before it gives up. */
+const CACHE_WAIT_MS = 120_000;
+const inProcess = new Map<string, Promise<unknown>>();
+
+/**
+ * One git operation at a time on a cache clone, across this process (the reloader and shadow) and
+ * every other that shares the folder: replicas started from one folder share `data/git`, and their
+ * fetches, worktree adds and prunes at the same moment broke each other's refs and half-made
+ * worktrees (a replica's reload failed, or it would not start). A pid lock file beside the clone;
+ * a holder that died is taken over.
+ */
+function cacheLock(cache: string): <T>(work: () => Promise<T>) => Promise<T> {
+  return (work) => {
+    const previous = inProcess.get(cache) ?? Promise.resolve();
+    const next = previous.then(() => underFileLock(`${cache}.lock`, work), () => underFileLock(`${cache}.lock`, work));
+    const settled = next.catch(() => undefined);
+    inProcess.set(cache, settled);
+    void settled.then(() => {
+      if (inProcess.get(cache) === settled) inProcess.delete(cache);
+    });
+    return next;
+  };
+}
+
+async function underFileLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + CACHE_WAIT_MS;
+  for (;;) {
+    const lock = tryPidLock(file);
+    if ("release" in lock) {
+      try {
+        return await work();
+      } finally {
+        lock.release();
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new GitError(`the git cache is locked by ${lock.heldBy ? `pid ${pidOf(lock.heldBy)}` : "another process"} for over ${CACHE_WAIT_MS / 1000} s; if no koppel process uses it, delete ${file}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 50));
+  }
 }
 
 /**
