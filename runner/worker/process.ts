@@ -54,6 +54,9 @@ export interface ProcessedJob {
   readonly retryAt?: number;
 }
 
+/** Tries of a job whose flow only the version that accepted it has, while that version is not loaded here. */
+const UNLOADED_ATTEMPTS = 5;
+
 /** One claimed job: run its flow on the version it was accepted under, then settle it in the queue. */
 export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: ProcessDeps): Promise<ProcessedJob> {
   const { queue, now } = deps;
@@ -67,6 +70,14 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
 
   const failAtOnce = (error: RunError) => settle("failed", queue.fail(job, error, { version: version.sha, ...(loaded ? {} : { trace: requested }) }), { error });
   const flow = version.project.flows.get(job.flow);
+  if (!flow && !loaded && job.attempts < UNLOADED_ATTEMPTS) {
+    // Accepted under a version this replica has not loaded (yet): another replica reloaded first and
+    // routed the event to a flow new there. Handed back, so a replica that has it, or this one after
+    // its next reload, runs it; failing it at once put it on the failed list until someone replayed it.
+    const error: RunError = { code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}, and version ${job.version} that accepted the event is not loaded here (yet); tried again later` };
+    const retryAt = now() + backoffDelay(job.attempts, { random: deps.random, ...(deps.backoff ? { policy: deps.backoff } : {}) });
+    return settle("retry", queue.retryLater(job, retryAt, error, { version: version.sha, trace: requested }), { error, retryAt });
+  }
   if (!flow) return failAtOnce({ code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}` });
   if (job.payload === null) {
     return failAtOnce({ code: "INPUT_INVALID", message: "the event's payload was erased (retention or erasure); there is nothing to run" });

@@ -34,6 +34,22 @@ describe.each(backends())("worker lifecycle on $name", (backend) => {
     expect(await world.store.getRun(created!.runId)).toMatchObject({ status: "failed", error: { code: "UNKNOWN_FLOW" } });
   });
 
+  it("hands back a job for a flow only the version that accepted it has, while this replica has not loaded that version", async () => {
+    await open();
+    const v3 = writeProject({ "order-to-afas": orderFlow("v3"), "new-flow": orderFlow("new").replace("flow: order-to-afas", "flow: new-flow") });
+    // Another replica reloaded first and routed the event to a flow it has and this one does not.
+    const { eventId } = await world.accept(orderEvent("1001"));
+    const [created] = await world.queue.enqueue([{ eventId, flow: "new-flow", version: "sha-3" }]);
+    const [handedBack] = (await world.worker().runOnce()).filter((p) => p.runId === created!.runId);
+    expect(handedBack).toMatchObject({ disposition: "retry", error: { code: "UNKNOWN_FLOW", message: expect.stringContaining("version sha-3 that accepted the event is not loaded here (yet)") } });
+    expect(await world.store.getRun(created!.runId)).toMatchObject({ status: "retrying" });
+
+    // After this replica's reload it runs, on the version that accepted it.
+    world.versions = createVersionRegistry(version("sha-3", v3));
+    world.clock.advance(3_600_000);
+    expect((await world.worker().runOnce()).filter((p) => p.runId === created!.runId)).toMatchObject([{ disposition: "done", version: "sha-3" }]);
+  });
+
   it("keeps the lease of a long run so no other worker takes the job", async () => {
     await open();
     const { runIds } = await world.accept(orderEvent("1001"));
