@@ -57,7 +57,11 @@ export async function loadInitialVersion(options: InitialLoadOptions): Promise<I
   const lastGood = (await store.versionState()).active?.sha;
   if (!lastGood || lastGood === head.result.sha) return head;
   const fallback = await attempt(lastGood);
-  if (!fallback.version) return head;
   await recordResult(store, fallback.result, options.replicaId);
+  if (!fallback.version) {
+    // Both reasons: the head's alone read as if there were no last good version to fall back on.
+    const errors = [...head.result.errors, `the last good version ${lastGood.slice(0, 12)} did not load either:`, ...fallback.result.errors];
+    return { result: { ...head.result, errors } };
+  }
   return { ...fallback, headRejected: head.result };
 }

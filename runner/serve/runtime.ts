@@ -245,6 +245,12 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
       alerter.reloadRejected(errors, result.sha);
     },
   });
+  if (initial.headRejected) {
+    // Said once here: the reloader takes this result as its last, so it stays quiet while the head stays broken.
+    const { errors, sha } = initial.headRejected;
+    log(`reload: the branch head ${sha?.slice(0, 12) ?? "(unreachable)"} was rejected at start; running the last good version ${initial.version.sha.slice(0, 12)}:\n${errors.join("\n")}`);
+    alerter.reloadRejected(errors, sha);
+  }
 
   const commit = groupCommit(ingestStore);
   const webhooks: WebhookRouteDeps = {

@@ -89,4 +89,23 @@ describe("hot reload from git while serving", () => {
     expect(orders.find((o) => o.ExternalNumber === "RELOAD-1")?.fields.Re).toBeUndefined();
     expect(orders.find((o) => o.ExternalNumber === "RELOAD-2")?.fields.Re).toBe("via Koppel: RELOAD-2");
   }, 90_000);
+
+  it("a restart on a broken branch head runs the last good version and says so in its log (the reloader then stays quiet)", async () => {
+    const good = runtime.versions.current().sha;
+    await runtime.stop();
+    edit(FLOW, "Re: \"'via Koppel: ' & number\"", "Re: $steps.nothere.x");
+    const bad = commitAll("a broken head");
+    const lines: string[] = [];
+    runtime = await startRuntime({
+      configPath: join(repo, "mapping.config.yaml"),
+      port: await freePort(),
+      adminToken: ADMIN_TOKEN,
+      storeUrl: `sqlite:${join(repo, "data/koppel.db")}`,
+      log: (line) => lines.push(line),
+    });
+    expect(runtime.versions.current().sha).toBe(good);
+    const said = lines.find((l) => l.startsWith("reload: the branch head"));
+    expect(said).toContain(`reload: the branch head ${bad.slice(0, 12)} was rejected at start; running the last good version ${good.slice(0, 12)}:`);
+    expect(said).toContain("UNKNOWN_STEP $steps.nothere");
+  }, 90_000);
 });

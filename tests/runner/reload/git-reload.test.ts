@@ -161,4 +161,16 @@ describe("hot reload from a git repository", () => {
     expect((restart.headRejected as ReloadResult).errors[0]).toContain("UNKNOWN_STEP");
     expect((await store.versionState()).active?.sha).toBe(good);
   });
+
+  it("when the last good commit does not load either, says why for both, not only for the head", async () => {
+    repo.edit(ORDER_FLOW, "$steps.debtor.DbId", "$steps.debitor.DbId");
+    repo.commit("typo in step id");
+    // The store remembers a commit the repository no longer has (a force-push, another repository).
+    await store.recordReload({ sha: "f".repeat(40), ok: true, activated: true, errors: [] });
+    const restart = await loadInitialVersion({ source: gitSource(), configPath: "mapping.config.yaml", store });
+    expect(restart.version).toBeUndefined();
+    expect(restart.result.errors[0]).toContain("UNKNOWN_STEP");
+    expect(restart.result.errors).toContain(`the last good version ${"f".repeat(12)} did not load either:`);
+    expect(restart.result.errors.at(-1)).toMatch(/GIT_FAILED|RELOAD_SOURCE/);
+  });
 });
