@@ -88,6 +88,7 @@ export const ERROR_CODES = {
 
   // Deployment: the operator fixes the runner's setup.
   RELOAD_REJECTED: { actor: "integrator", title: "mapping version does not load, validate or pass its fixture tests; the last good one keeps running" },
+  RESTART_REQUIRED: { actor: "operator", title: "mapping version changes store: or reload:, which a runner reads only at start; restart the runners to take it" },
   GIT_FAILED: { actor: "operator", title: "git command on the mapping repository failed" },
   SHADOW_REFUSED: { actor: "integrator", title: "shadow candidate does not load, validate or pass its fixture tests; the running shadow stays" },
 

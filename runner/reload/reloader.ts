@@ -1,3 +1,4 @@
+import type { Bootstrap } from "../../engine/config/bootstrap.ts";
 import type { Store } from "../store/types.ts";
 import { Serial } from "../serial.ts";
 import { realTimers, type Timers } from "../time/timers.ts";
@@ -24,6 +25,8 @@ export interface ReloaderOptions {
   readonly cwd?: string;
   /** What loadInitialVersion concluded, so status() has something to show before the first reload. */
   readonly initialResult?: ReloadResult;
+  /** `store:` and `reload:` as the runner started with them: a version that changes them needs a restart. */
+  readonly startedWith?: Bootstrap;
 }
 
 export interface ReloadStatus {
@@ -86,6 +89,8 @@ export function createReloader(options: ReloaderOptions): Reloader {
     const { sha, checked } = evaluated;
     if (isKnown(sha)) return unchanged(at, sha!);
     if (!checked.project || sha === null) return conclude(failure(at, sha, checked.errors));
+    const restart = options.startedWith && restartOnly(options.startedWith, checked.project.config, options.configPath);
+    if (restart) return conclude(failure(at, sha, [restart]));
     const version: MappingVersion = { sha, project: checked.project, activatedAt: now() };
     versions.activate(version);
     return conclude(activation(at, sha), version);
@@ -133,4 +138,16 @@ export function createReloader(options: ReloaderOptions): Reloader {
 
 function sameErrors(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((e, i) => e === b[i]);
+}
+
+/**
+ * Why a version cannot be activated while running: the store a runner opened and the source it
+ * follows are read once, at start. Taken as is, replicas went on following the old branch while
+ * reporting the new version active, and each restarted one followed the new one.
+ */
+function restartOnly(started: Bootstrap, config: Bootstrap, configPath: string): string | undefined {
+  const changed = (["reload", "store"] as const).filter((key) => JSON.stringify(started[key] ?? null) !== JSON.stringify(config[key] ?? null));
+  if (!changed.length) return undefined;
+  const what = changed.map((key) => `${key}: ${JSON.stringify(started[key] ?? null)} → ${JSON.stringify(config[key] ?? null)}`).join("; ");
+  return `${configPath} RESTART_REQUIRED this version changes what runners read only at start (${what}); the running version stays: restart the runners to take it`;
 }

@@ -98,6 +98,20 @@ describe("hot reload from a git repository", () => {
     expect(versions.current().sha).toBe(fixed);
   });
 
+  it("rejects a commit that changes reload: or store:, which a runner reads only at start, until the runners restart", async () => {
+    const good = versions.current().sha;
+    reloaderFor({ startedWith: { store: { url: "sqlite:./data/koppel.db" } } });
+    repo.edit("mapping.config.yaml", 'store: { url: "sqlite:./data/koppel.db" }', 'store: { url: "sqlite:./data/koppel.db" }\nreload: { git: ".", branch: prod }');
+    const moved = repo.commit("follow the prod branch");
+    const result = await reloader.checkNow();
+    expect(result).toMatchObject({ sha: moved, ok: false, activated: false });
+    expect(result.errors).toEqual([
+      'mapping.config.yaml RESTART_REQUIRED this version changes what runners read only at start (reload: null → {"git":".","branch":"prod"}); the running version stays: restart the runners to take it',
+    ]);
+    expect(versions.current().sha).toBe(good);
+    expect(await rejected.next()).toEqual(result.errors);
+  });
+
   it("rejects a commit whose fixture test fails, naming the case and its first difference", async () => {
     const good = versions.current().sha;
     reloaderFor();
