@@ -37,7 +37,7 @@ export function createShadowApi(deps: ShadowDeps): Hono {
 
   api.get("/", async (c) => {
     const status = await deps.control.status();
-    const filter = shadowFilter(c.req.query(), status.candidate?.sha);
+    const filter = shadowFilter(c.req.query(), status.candidate);
     if (typeof filter === "string") return c.json(badRequest(filter), 400);
     return c.json({ ...status, results: await deps.store.listShadowResults(filter) });
   });

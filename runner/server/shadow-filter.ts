@@ -13,11 +13,11 @@ export interface ShadowQuery {
 }
 
 /**
- * The results filter from a query string, for one candidate (or all results when none is being
- * shadowed, so the last candidate's results stay readable after a stop). A string names the
- * parameter that is wrong.
+ * The results filter from a query string, for the candidate being shadowed since it started (or all
+ * results when none is, so the last candidate's results stay readable after a stop). A string
+ * names the parameter that is wrong.
  */
-export function shadowFilter(query: ShadowQuery, candidateSha: string | undefined): ShadowFilter | string {
+export function shadowFilter(query: ShadowQuery, candidate: { readonly sha: string; readonly startedAt: number } | null | undefined): ShadowFilter | string {
   const { verdict, flow, limit, before } = query;
   if (verdict && !isShadowVerdict(verdict)) return `verdict "${verdict}" is not one of ${SHADOW_VERDICTS.join(", ")}`;
   const n = limit === undefined ? SHADOW_PAGE_SIZE : Number(limit);
@@ -26,7 +26,7 @@ export function shadowFilter(query: ShadowQuery, candidateSha: string | undefine
   if (before && !page) return `before takes <createdAt>:<runId> (got ${before})`;
   return {
     limit: n,
-    ...(candidateSha ? { candidateSha } : {}),
+    ...(candidate ? { candidateSha: candidate.sha, since: candidate.startedAt } : {}),
     ...(verdict && isShadowVerdict(verdict) ? { verdict } : {}),
     ...(flow ? { flow } : {}),
     ...(page ? { before: { createdAt: Number(page[1]), runId: page[2]! } } : {}),

@@ -168,7 +168,7 @@ export function createShadow(options: ShadowOptions): Shadow {
 
     async status(): Promise<ShadowStatus> {
       const candidate = await store.shadowCandidate(now());
-      return { candidate, counts: candidate ? await store.shadowCounts(candidate.sha) : null, dropped: backlog.dropped + droppedWaiting, ...(refusal ? { refused: refusal } : {}) };
+      return { candidate, counts: candidate ? await store.shadowCounts(candidate.sha, candidate.startedAt) : null, dropped: backlog.dropped + droppedWaiting, ...(refusal ? { refused: refusal } : {}) };
     },
 
     onFinished(run) {

@@ -45,6 +45,8 @@ export type ShadowCounts = Record<ShadowVerdict, number>;
 
 export interface ShadowFilter {
   readonly candidateSha?: string;
+  /** Results since (a shadow session's start): a commit shadowed again starts its counts afresh. */
+  readonly since?: Millis;
   /** One live run's results, one per candidate that shadowed it. */
   readonly runId?: string;
   readonly verdict?: ShadowVerdict;
@@ -71,5 +73,6 @@ export interface ShadowStore {
   listShadowResults(filter?: ShadowFilter): Promise<ShadowResult[]>;
   getShadowResult(runId: string, candidateSha: string): Promise<ShadowResult | null>;
   /** Counts per verdict for one candidate. */
-  shadowCounts(candidateSha: string): Promise<ShadowCounts>;
+  /** Per verdict, of the results since `since` (the candidate's start) when given. */
+  shadowCounts(candidateSha: string, since?: Millis): Promise<ShadowCounts>;
 }

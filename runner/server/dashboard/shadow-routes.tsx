@@ -22,10 +22,10 @@ export function addShadowPages(
   app.get("/shadow", guards.page, async (c) => {
     const status = await shadow.control.status();
     const query = { verdict: c.req.query("verdict"), before: c.req.query("before") };
-    const sha = status.candidate?.sha;
-    const asked = shadowFilter(query, sha);
+    const candidate = status.candidate;
+    const asked = shadowFilter(query, candidate);
     // A hand-edited query shows everything with the reason, as the runs page ignores an unknown status.
-    const filter: ShadowFilter = typeof asked === "string" ? { limit: SHADOW_PAGE_SIZE, ...(sha ? { candidateSha: sha } : {}) } : asked;
+    const filter: ShadowFilter = typeof asked === "string" ? { limit: SHADOW_PAGE_SIZE, ...(candidate ? { candidateSha: candidate.sha, since: candidate.startedAt } : {}) } : asked;
     const results = await shadow.store.listShadowResults(filter);
     // What each live run was about (its order), as the runs list shows it: one read per result on the page.
     const about = new Map(await Promise.all(results.map(async (r) => [r.runId, (await runs.getRun(r.runId))?.searchText ?? null] as const)));

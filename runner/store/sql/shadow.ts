@@ -106,6 +106,10 @@ export function* listShadowResults(filter: ShadowFilter = {}): Program<ShadowRes
   if (filter.runId !== undefined) add("run_id", filter.runId);
   if (filter.verdict !== undefined) add("verdict", filter.verdict);
   if (filter.flow !== undefined) add("flow", filter.flow);
+  if (filter.since !== undefined) {
+    params.push(filter.since);
+    where.push(`created_at >= $${params.length}`);
+  }
   if (filter.before) where.push(keysetBefore(params, filter.before.createdAt, "run_id", filter.before.runId));
   params.push(pageSize(filter.limit));
   const rows = yield* all<ResultRow>(
@@ -121,10 +125,10 @@ export function* getShadowResult(runId: string, candidateSha: string): Program<S
   return row ? toResult(row) : null;
 }
 
-export function* shadowCounts(candidateSha: string): Program<ShadowCounts> {
+export function* shadowCounts(candidateSha: string, since = 0): Program<ShadowCounts> {
   const rows = yield* all<{ verdict: ShadowVerdict; n: number }>(
-    "SELECT verdict, COUNT(*) AS n FROM shadow_results WHERE candidate_sha = $1 GROUP BY verdict",
-    [candidateSha],
+    "SELECT verdict, COUNT(*) AS n FROM shadow_results WHERE candidate_sha = $1 AND created_at >= $2 GROUP BY verdict",
+    [candidateSha, since],
   );
   const counts = Object.fromEntries(SHADOW_VERDICTS.map((v) => [v, 0])) as Record<ShadowVerdict, number>;
   for (const r of rows) if (r.verdict in counts) counts[r.verdict] = num(r.n) ?? 0;

@@ -177,8 +177,8 @@ export class SqlStore implements Store {
   getShadowResult(runId: string, candidateSha: string) {
     return this.driver.run(shadow.getShadowResult(runId, candidateSha));
   }
-  shadowCounts(candidateSha: string) {
-    return this.driver.run(shadow.shadowCounts(candidateSha));
+  shadowCounts(candidateSha: string, since?: number) {
+    return this.driver.run(shadow.shadowCounts(candidateSha, since));
   }
 
   close() {

@@ -5,9 +5,11 @@ import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRedactor } from "../../../runner/privacy/redact.ts";
 import { shadowAtBoot } from "../../../runner/shadow/boot.ts";
+import { shadowFilter } from "../../../runner/server/shadow-filter.ts";
 import { createShadow, type ShadowOptions } from "../../../runner/shadow/control.ts";
 import { shadowMetrics } from "../../../runner/shadow/metrics.ts";
 import type { LoadedCandidate } from "../../../runner/shadow/source.ts";
+import type { ShadowFilter } from "../../../runner/shadow/types.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import type { Store } from "../../../runner/store/types.ts";
 import { liveRun, NOW, ORDER, ORDER_FLOW, project } from "./project.ts";
@@ -74,6 +76,28 @@ describe("shadow control", () => {
     const text = await registry.metrics();
     expect(text).toContain('koppel_shadow_runs_total{verdict="different"} 1');
     expect(text).toContain('koppel_shadow_runs_total{verdict="same"} 1');
+  });
+
+  it("counts from its own start: the same commit shadowed again does not show the earlier session's results", async () => {
+    const { shadow: s } = shadow();
+    await s.start({ ref: "feature", by: "api" });
+    s.onFinished(await liveRun(live, { ...ORDER, remarks: "call first" }, "r1"));
+    await s.idle();
+    expect((await s.status()).counts).toMatchObject({ different: 1 });
+    await s.stop();
+
+    clock += 60_000;
+    await s.start({ ref: "feature", by: "api", readBudget: 2 });
+    expect((await s.status()).counts).toMatchObject({ same: 0, different: 0 });
+    clock += 1_000;
+    s.onFinished(await liveRun(live, { ...ORDER, remarks: undefined }, "r2"));
+    await s.idle();
+    expect((await s.status()).counts).toMatchObject({ same: 1, different: 0 });
+    const filter = shadowFilter({}, (await s.status()).candidate);
+    expect((await store.listShadowResults(filter as ShadowFilter)).map((r) => r.runId)).toEqual(["r2"]);
+    // Stopped, every result stays readable.
+    await s.stop();
+    expect((await store.listShadowResults(shadowFilter({}, null) as ShadowFilter)).map((r) => r.runId)).toEqual(["r2", "r1"]);
   });
 
   it("refuses a candidate that does not load with its error lines and keeps the running one", async () => {
