@@ -164,7 +164,14 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const privacy = loggingPolicy(() => config().logging);
   // Ingest stores search text with the run; emails in it become tokens unless payloads are kept in full.
   const ingestStore = pseudonymizingStore(store, () => privacy.mode() !== "full");
-  const metrics = createMetrics({ queueDepth: () => queue.depth() });
+  const metrics = createMetrics({
+    queueDepth: () => queue.depth(),
+    // Read at scrape time, once the reloader below exists.
+    reload: () => {
+      const { activeSha, lastResult } = reloader.status();
+      return { activeSha, rejected: lastResult !== null && !lastResult.ok };
+    },
+  });
   let publicUrl = options.publicUrl ?? process.env.KOPPEL_PUBLIC_URL;
   const alerter = createAlerter({
     targets: () => config().alerts,

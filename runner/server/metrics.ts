@@ -4,6 +4,8 @@ import type { QueueDepth } from "../queue/types.ts";
 
 export interface MetricsOptions {
   readonly queueDepth: () => Promise<QueueDepth>;
+  /** The mapping version this replica runs, and whether its last reload check refused a candidate. */
+  readonly reload?: () => { readonly activeSha: string; readonly rejected: boolean };
 }
 
 /** What the last calls to one connection looked like, for the dashboard's connection health. */
@@ -59,6 +61,30 @@ export function createMetrics(options: MetricsOptions): Metrics {
       for (const state of ["ready", "delayed", "leased"] as const) this.set({ state }, depth[state]);
     },
   });
+
+  // Replicas on different versions, or a head that keeps being refused, show on /metrics too (not
+  // only in each replica's /api/status): alert on count(count by (sha) (koppel_mapping_version_info)) > 1.
+  const reload = options.reload;
+  if (reload) {
+    new Gauge({
+      name: "koppel_mapping_version_info",
+      help: "The mapping version this replica runs (always 1, labelled with its SHA)",
+      labelNames: ["sha"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.set({ sha: reload().activeSha }, 1);
+      },
+    });
+    new Gauge({
+      name: "koppel_reload_rejected",
+      help: "1 while the last reload check refused a candidate (the running version stays), else 0",
+      registers: [registry],
+      collect() {
+        this.set(reload().rejected ? 1 : 0);
+      },
+    });
+  }
 
   const health = new Map<string, { calls: number; errors: number; lastOkAt: number | null; lastErrorAt: number | null; lastError: string | null; lastMs: number | null }>();
   const note = (connection: string, ms: number, error: string | null) => {
