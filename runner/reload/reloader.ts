@@ -32,6 +32,8 @@ export interface ReloaderOptions {
 export interface ReloadStatus {
   readonly activeSha: string;
   readonly lastResult: ReloadResult | null;
+  /** When the source was last looked at; an unchanged source leaves `lastResult` as it was. */
+  readonly lastCheckedAt: number | null;
 }
 
 export interface Reloader {
@@ -115,9 +117,12 @@ export function createReloader(options: ReloaderOptions): Reloader {
     return result;
   }
 
-  const serial = new Serial<void, ReloadResult>(() =>
-    check().catch((e: unknown) => conclude(failure(now(), null, [`RELOAD_FAILED ${(e as Error).message ?? String(e)}`]))),
-  );
+  let lastCheckedAt: number | null = null;
+  const serial = new Serial<void, ReloadResult>(async () => {
+    const result = await check().catch((e: unknown) => conclude(failure(now(), null, [`RELOAD_FAILED ${(e as Error).message ?? String(e)}`])));
+    lastCheckedAt = result.at;
+    return result;
+  });
 
   return {
     checkNow: () => serial.request(),
@@ -132,7 +137,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
       await stopping?.();
       await serial.idle();
     },
-    status: () => ({ activeSha: versions.current().sha, lastResult }),
+    status: () => ({ activeSha: versions.current().sha, lastResult, lastCheckedAt }),
   };
 }
 

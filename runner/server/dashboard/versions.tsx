@@ -24,6 +24,7 @@ export function Versions({ session, reload, state, notice }: VersionsProps) {
         <dl>
           <dt>Running here</dt><dd class="mono" data-testid="active-sha">{reload.activeSha}</dd>
           <dt>Active since</dt><dd>{when(state.active?.activatedAt)}</dd>
+          <dt>Source last checked</dt><dd data-testid="last-checked">{reload.lastCheckedAt === null ? "not since start" : when(reload.lastCheckedAt)}</dd>
         </dl>
         <div class="actions">
           <AdminForm session={session} action="/versions/reload">

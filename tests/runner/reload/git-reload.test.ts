@@ -85,12 +85,15 @@ describe("hot reload from a git repository", () => {
     expect(result.errors[0]).toMatch(new RegExp(`^${ORDER_FLOW.replaceAll(".", "\\.")}:${line}:\\d+ UNKNOWN_STEP .*debitor`));
     expect(versions.current().sha).toBe(good);
     expect(await rejected.next()).toEqual(result.errors);
-    expect(reloader.status()).toEqual({ activeSha: good, lastResult: result });
+    expect(reloader.status()).toEqual({ activeSha: good, lastResult: result, lastCheckedAt: result.at });
     expect(await store.versionState()).toMatchObject({ active: { sha: good }, lastReload: { sha: bad, ok: false, errors: result.errors } });
 
     // The same bad commit is not checked, recorded or alerted twice.
-    expect(await reloader.checkNow()).toMatchObject({ sha: bad, ok: false, unchanged: true });
+    const again = await reloader.checkNow();
+    expect(again).toMatchObject({ sha: bad, ok: false, unchanged: true });
     expect(rejected.size).toBe(0);
+    // Looked at all the same: the Versions page shows when, though the last result stays.
+    expect(reloader.status()).toMatchObject({ lastResult: result, lastCheckedAt: again.at });
 
     repo.edit(ORDER_FLOW, "$steps.debitor.DbId", "$steps.debtor.DbId");
     const fixed = repo.commit("fix typo");

@@ -23,7 +23,7 @@ function dashboardWith(shadow?: FakeShadow, runs: readonly Run[] = []) {
       now: () => T0,
       flows: () => [],
       queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
-      reloadStatus: () => ({ activeSha: "live-sha", lastResult: null }),
+      reloadStatus: () => ({ activeSha: "live-sha", lastResult: null, lastCheckedAt: null }),
       connections: () => [],
     },
   });

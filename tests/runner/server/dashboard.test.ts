@@ -54,7 +54,7 @@ describe("dashboard", () => {
         store, now: world.clock.now,
         flows: () => ["aspos-order-to-afas", "customer-to-afas-debtor"],
         queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
-        reloadStatus: () => ({ activeSha: "sha-one", lastResult: { at: Date.now(), sha: "sha-two", ok: false, activated: false, unchanged: false, errors: ["mappings/x.flow.yaml:3:5 UNKNOWN_KEY key 'stps' is not part of the schema"] } }),
+        reloadStatus: () => ({ activeSha: "sha-one", lastResult: { at: Date.now(), sha: "sha-two", ok: false, activated: false, unchanged: false, errors: ["mappings/x.flow.yaml:3:5 UNKNOWN_KEY key 'stps' is not part of the schema"] }, lastCheckedAt: null }),
         connections: () => [],
       },
     });
@@ -163,6 +163,7 @@ describe("dashboard", () => {
     const versions = await get("/versions");
     expect(versions).toContain("sha-one");
     expect(versions).toContain("mappings/x.flow.yaml:3:5 UNKNOWN_KEY");
+    expect(versions).toMatch(/Source last checked<\/dt><dd data-testid="last-checked">not since start</);
   });
 
   it("replays only with the session's CSRF token from the same origin", async () => {
