@@ -90,6 +90,15 @@ function toConfigError(
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v));
       return new ConfigError("INVALID_VALUE", `${where} must be one of ${allowed.join(", ")}, not ${JSON.stringify(e.data)}`, positionOf(path));
     }
+    case "pattern": {
+      // The raw regex told an integrator little: a duration says its units and an example instead.
+      const pattern = String((e.params as { pattern: string }).pattern);
+      const schema = e.parentSchema as { default?: unknown; examples?: unknown[] } | undefined;
+      const example = schema?.examples?.[0] ?? schema?.default;
+      const units = /^\^\[0-9\][*+].*\(([a-z|]+)\)\$$/.exec(pattern)?.[1];
+      const what = units ? `a duration: a whole number and a unit (${units.split("|").join(", ")})` : `text matching ${pattern}`;
+      return new ConfigError("INVALID_VALUE", `${where} must be ${what}${example !== undefined ? `, such as ${JSON.stringify(example)}` : ""}; not ${JSON.stringify(e.data)}`, positionOf(path));
+    }
     case "not": {
       // A schema may name the error its `not` stands for (x-error), since "must NOT be valid" helps nobody.
       const custom = (e.parentSchema as { "x-error"?: { code: ErrorCode; message: string } } | undefined)?.["x-error"];

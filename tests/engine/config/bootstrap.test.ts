@@ -47,7 +47,7 @@ describe("the bootstrap read of mapping.config.yaml (what serve needs before the
   it("checks the values against config.schema.json with positions", () => {
     const config = `${BASE_CONFIG}reload: { git: /srv/m.git, pollEvery: soon }\nstore: { uri: "sqlite:x.db" }\n`;
     expect(formatted(config)).toEqual([
-      expect.stringMatching(new RegExp(`^mapping\\.config\\.yaml:${positionOf(config, "soon")} INVALID_VALUE reload\\.pollEvery must match pattern`)),
+      expect.stringMatching(new RegExp(`^mapping\\.config\\.yaml:${positionOf(config, "soon")} INVALID_VALUE reload\\.pollEvery must be a duration: a whole number and a unit \\(ms, s, m, h\\), such as "1m"; not "soon"$`)),
       expect.stringMatching(new RegExp(`^mapping\\.config\\.yaml:${positionOf(config, "uri")} UNKNOWN_KEY unknown key "uri" in store \\(did you mean "url"\\?\\)`)),
     ]);
   });

@@ -34,7 +34,7 @@ describe("koppel validate", () => {
       process.env.KOPPEL_TEST_AFAS_ENV = "12345";
       const wrong = bufferIO();
       expect(await validateCommand(["--lenient-env"], wrong, dir)).toBe(1);
-      expect(wrong.stderr()).toMatch(/mapping\.config\.yaml:7:\d+ INVALID_VALUE connections\.afas\.environment must match pattern/);
+      expect(wrong.stderr()).toMatch(/mapping\.config\.yaml:7:\d+ INVALID_VALUE connections\.afas\.environment must be text matching \^\[OTA\]\[0-9\]\{5\}\[A-Z\]\{2\}\$, such as "O12345AA"; not "12345"/);
     } finally {
       delete process.env.KOPPEL_TEST_AFAS_ENV;
       rmSync(dir, { recursive: true, force: true });
