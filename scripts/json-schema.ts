@@ -1,5 +1,7 @@
-/** The parts of a JSON Schema the doc and type generators read. */
+/** The JSON Schema keywords the schemas use, as the doc and type generators read them. */
 export type Schema = {
+  $schema?: string;
+  $id?: string;
   title?: string;
   description?: string;
   type?: string | string[];
@@ -8,6 +10,12 @@ export type Schema = {
   default?: unknown;
   examples?: unknown[];
   pattern?: string;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  minItems?: number;
+  minProperties?: number;
   required?: string[];
   properties?: Record<string, Schema>;
   additionalProperties?: boolean | Schema;
@@ -16,6 +24,9 @@ export type Schema = {
   $defs?: Record<string, Schema>;
   allOf?: Schema[];
   anyOf?: Schema[];
+  oneOf?: Schema[];
+  if?: Schema;
   then?: Schema;
-  not?: unknown;
+  not?: boolean | Schema;
+  "x-error"?: { code: string; message: string };
 };

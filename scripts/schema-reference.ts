@@ -1,6 +1,7 @@
 import flowSchema from "../schemas/flow.schema.json" with { type: "json" };
 import configSchema from "../schemas/config.schema.json" with { type: "json" };
 import testSchema from "../schemas/test.schema.json" with { type: "json" };
+import type { Schema } from "./json-schema.ts";
 
 /**
  * docs/flow-language.md is rendered from the JSON Schemas, so the reference an integrator reads is
@@ -93,38 +94,8 @@ export function renderSchemaDocs(): string {
   return `${out.join("\n").trimEnd()}\n`;
 }
 
-/** The JSON Schema keywords the schemas use; anything else makes the renderer stop. */
-type Node = {
-  $schema?: string;
-  $id?: string;
-  title?: string;
-  description?: string;
-  type?: string | string[];
-  enum?: unknown[];
-  const?: unknown;
-  default?: unknown;
-  examples?: unknown[];
-  pattern?: string;
-  format?: string;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  minItems?: number;
-  minProperties?: number;
-  required?: string[];
-  properties?: Record<string, Node>;
-  additionalProperties?: boolean | Node;
-  items?: Node;
-  $ref?: string;
-  $defs?: Record<string, Node>;
-  allOf?: Node[];
-  anyOf?: Node[];
-  oneOf?: Node[];
-  if?: Node;
-  then?: Node;
-  not?: boolean | Node;
-  "x-error"?: { code: string; message: string };
-};
+/** Anything outside json-schema.ts's keywords makes the renderer stop. */
+type Node = Schema;
 
 const KNOWN_KEYWORDS = new Set([
   "$schema", "$id", "title", "description", "type", "enum", "const", "default", "examples", "pattern", "format",

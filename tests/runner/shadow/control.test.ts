@@ -40,6 +40,20 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A restart with the feature candidate stored, whose checkout finishes only when `release` is called. */
+async function restartWhileLoading(over: { until?: number }) {
+  await store.setShadowCandidate({ ref: "feature", sha: "f".repeat(40), startedAt: clock, ...over, readBudget: 0, by: "api" });
+  let release!: () => void;
+  const checkout = new Promise<void>((resolve) => (release = resolve));
+  const { shadow: restarted } = shadow({
+    async load(ref) {
+      await checkout;
+      return LOADS[ref]!;
+    },
+  });
+  return { restarted, release };
+}
+
 function shadow(over: Partial<ShadowOptions> = {}) {
   const loads: string[] = [];
   const registry = new Registry();
@@ -152,15 +166,7 @@ describe("shadow control", () => {
   });
 
   it("after a restart, shadows the runs that finished while the stored candidate was still loading", async () => {
-    await store.setShadowCandidate({ ref: "feature", sha: "f".repeat(40), startedAt: clock, readBudget: 0, by: "api" });
-    let release!: () => void;
-    const checkout = new Promise<void>((resolve) => (release = resolve));
-    const { shadow: restarted } = shadow({
-      async load(ref) {
-        await checkout;
-        return LOADS[ref]!;
-      },
-    });
+    const { restarted, release } = await restartWhileLoading({});
     // The worker starts before the candidate's checkout is done: these runs finish first.
     restarted.onFinished(await liveRun(live, ORDER, "early"));
     const synced = restarted.sync();
@@ -174,15 +180,7 @@ describe("shadow control", () => {
   });
 
   it("shadows the runs held while the candidate loaded even when its period ended during the load; later runs are not its", async () => {
-    await store.setShadowCandidate({ ref: "feature", sha: "f".repeat(40), startedAt: clock, until: clock + 1_000, readBudget: 0, by: "api" });
-    let release!: () => void;
-    const checkout = new Promise<void>((resolve) => (release = resolve));
-    const { shadow: restarted } = shadow({
-      async load(ref) {
-        await checkout;
-        return LOADS[ref]!;
-      },
-    });
+    const { restarted, release } = await restartWhileLoading({ until: clock + 1_000 });
     restarted.onFinished(await liveRun(live, ORDER, "inside"));
     const synced = restarted.sync();
     restarted.onFinished({ ...(await liveRun(live, ORDER, "after")), startedAt: NOW + 1_500 });
