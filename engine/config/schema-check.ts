@@ -41,7 +41,8 @@ export function readAgainstSchema<T>(
   if (validate(value)) return { value, errors: [] };
   // A stand-in for an unset variable (--lenient-env) has no form to check: only its place and type are.
   const raw = (validate.errors ?? []).filter((e) => !(FORM_KEYWORDS.has(e.keyword) && standIns.has(pointerToPath(e.instancePath).join("."))));
-  if (raw.length === 0) return { value: value as T, errors: [] };
+  // An `if` error only says its `then` failed; with that failure dropped, it says nothing more.
+  if (raw.every((e) => e.keyword === "if")) return { value: value as T, errors: [] };
   return { errors: schemaErrorsToConfigErrors(raw, (path) => source.positionOf(path), (path) => source.keyPositionOf(path)) };
 }
 

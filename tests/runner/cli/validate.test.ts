@@ -30,6 +30,8 @@ describe("koppel validate", () => {
       const lenient = bufferIO();
       expect(await validateCommand(["--lenient-env"], lenient, dir)).toBe(0);
       expect(lenient.stderr()).toBe("");
+      // Loaded and checked, flows included: not an empty pass.
+      expect(lenient.stdout()).toMatch(/^ok: mapping\.config\.yaml and 2 flows/);
       // A value that is set is still checked.
       process.env.KOPPEL_TEST_AFAS_ENV = "12345";
       const wrong = bufferIO();
