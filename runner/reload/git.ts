@@ -87,8 +87,12 @@ export function gitRepo(options: GitRepoOptions): GitRepo {
   };
 }
 
-/** How long a git operation waits for another process's before it gives up. */
-const CACHE_WAIT_MS = 120_000;
+/** One git command at most: a fetch that hangs (a stalled ssh connection) must not hold the cache for ever. */
+const GIT_TIMEOUT_MS = 60_000;
+/** A cache lock older than this is a dead holder's, whichever host it names: an operation is a few git commands. */
+const CACHE_LOCK_STALE_MS = 5 * GIT_TIMEOUT_MS;
+/** How long a git operation waits for another process's before it gives up: past the stale bound, so it can take over. */
+const CACHE_WAIT_MS = CACHE_LOCK_STALE_MS + 30_000;
 const inProcess = new Map<string, Promise<unknown>>();
 
 /**
@@ -114,7 +118,7 @@ function cacheLock(cache: string): <T>(work: () => Promise<T>) => Promise<T> {
 async function underFileLock<T>(file: string, work: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + CACHE_WAIT_MS;
   for (;;) {
-    const lock = tryPidLock(file);
+    const lock = tryPidLock(file, process.pid, { staleAfterMs: CACHE_LOCK_STALE_MS });
     if ("release" in lock) {
       try {
         return await work();
@@ -174,10 +178,12 @@ async function git(dir: string, args: readonly string[]): Promise<string> {
       // Never wait for a password prompt: a reload must fail, not hang.
       env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "echo", LC_ALL: "C" },
       maxBuffer: 16 * 1024 * 1024,
+      timeout: GIT_TIMEOUT_MS,
     });
     return stdout;
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
+    const err = e as { stderr?: string; message: string; killed?: boolean };
+    if (err.killed) throw new GitError(`git ${args[0]}: no answer within ${GIT_TIMEOUT_MS / 1000} s`);
     throw new GitError(`git ${args[0]}: ${(err.stderr || err.message).trim()}`);
   }
 }
