@@ -25,8 +25,11 @@ export interface ReloaderOptions {
   readonly cwd?: string;
   /** What loadInitialVersion concluded, so status() has something to show before the first reload. */
   readonly initialResult?: ReloadResult;
-  /** `store:` and `reload:` as the runner started with them: a version that changes them needs a restart. */
-  readonly startedWith?: Bootstrap;
+  /**
+   * Config keys this runner reads only at start (`reload:`, and `store:` unless --store or
+   * KOPPEL_STORE chose it): a version that changes them from the running one's needs a restart.
+   */
+  readonly readAtStart?: readonly (keyof Bootstrap)[];
 }
 
 export interface ReloadStatus {
@@ -91,7 +94,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
     const { sha, checked } = evaluated;
     if (isKnown(sha)) return unchanged(at, sha!);
     if (!checked.project || sha === null) return conclude(failure(at, sha, checked.errors));
-    const restart = options.startedWith && restartOnly(options.startedWith, checked.project.config, options.configPath);
+    const restart = restartOnly(options.readAtStart ?? [], versions.current().project.config, checked.project.config, configText(checked.texts, options.configPath), options.configPath);
     if (restart) return conclude(failure(at, sha, [restart]));
     const version: MappingVersion = { sha, project: checked.project, activatedAt: now() };
     versions.activate(version);
@@ -148,11 +151,26 @@ function sameErrors(a: readonly string[], b: readonly string[]): boolean {
 /**
  * Why a version cannot be activated while running: the store a runner opened and the source it
  * follows are read once, at start. Taken as is, replicas went on following the old branch while
- * reporting the new version active, and each restarted one followed the new one.
+ * reporting the new version active, and each restarted one followed the new one. Compared with the
+ * running version, so a restart (which loads the new one) clears it.
  */
-function restartOnly(started: Bootstrap, config: Bootstrap, configPath: string): string | undefined {
-  const changed = (["reload", "store"] as const).filter((key) => JSON.stringify(started[key] ?? null) !== JSON.stringify(config[key] ?? null));
+function restartOnly(keys: readonly (keyof Bootstrap)[], running: Bootstrap, candidate: Bootstrap, text: string | undefined, configPath: string): string | undefined {
+  const changed = keys.filter((key) => stable(running[key]) !== stable(candidate[key]));
   if (!changed.length) return undefined;
-  const what = changed.map((key) => `${key}: ${JSON.stringify(started[key] ?? null)} → ${JSON.stringify(config[key] ?? null)}`).join("; ");
-  return `${configPath} RESTART_REQUIRED this version changes what runners read only at start (${what}); the running version stays: restart the runners to take it`;
+  const what = changed.map((key) => `${key}: ${stable(running[key])} → ${stable(candidate[key])}`).join("; ");
+  const line = text === undefined ? -1 : text.split("\n").findIndex((l) => new RegExp(`^${changed[0]}\\s*:`).test(l));
+  return `${configPath}:${line < 0 ? 1 : line + 1}:1 RESTART_REQUIRED this version changes what runners read only at start (${what}); the running version stays: restart the runners to take it`;
+}
+
+/** JSON with keys in order: moving a key within `reload:` is no change. */
+function stable(value: unknown): string {
+  if (value === undefined || value === null) return "null";
+  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
+  if (typeof value === "object") return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  return JSON.stringify(value);
+}
+
+function configText(texts: ReadonlyMap<string, string>, configPath: string): string | undefined {
+  for (const [file, text] of texts) if (file.replace(/\\/g, "/").endsWith(`/${configPath.replace(/^\.\//, "")}`)) return text;
+  return undefined;
 }

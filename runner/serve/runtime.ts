@@ -243,7 +243,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const reloader = createReloader({
     source, configPath: configRel, store, versions, replicaId, candidate, cwd: root,
     initialResult: initial.headRejected ?? initial.result,
-    startedWith: bootstrap,
+    readAtStart: options.storeUrl ?? process.env.KOPPEL_STORE ? ["reload"] : ["reload", "store"],
     onActivated: (v) => {
       log(`reload: now running ${v.sha.slice(0, 12)}`);
       scheduler.refresh();

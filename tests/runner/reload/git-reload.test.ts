@@ -103,16 +103,26 @@ describe("hot reload from a git repository", () => {
 
   it("rejects a commit that changes reload: or store:, which a runner reads only at start, until the runners restart", async () => {
     const good = versions.current().sha;
-    reloaderFor({ startedWith: { store: { url: "sqlite:./data/koppel.db" } } });
-    repo.edit("mapping.config.yaml", 'store: { url: "sqlite:./data/koppel.db" }', 'store: { url: "sqlite:./data/koppel.db" }\nreload: { git: ".", branch: prod }');
+    reloaderFor({ readAtStart: ["reload", "store"] });
+    const line = repo.edit("mapping.config.yaml", 'store: { url: "sqlite:./data/koppel.db" }', 'store: { url: "sqlite:./data/koppel.db" }\nreload: { git: ".", branch: prod }') + 1;
     const moved = repo.commit("follow the prod branch");
     const result = await reloader.checkNow();
     expect(result).toMatchObject({ sha: moved, ok: false, activated: false });
     expect(result.errors).toEqual([
-      'mapping.config.yaml RESTART_REQUIRED this version changes what runners read only at start (reload: null → {"git":".","branch":"prod"}); the running version stays: restart the runners to take it',
+      `mapping.config.yaml:${line}:1 RESTART_REQUIRED this version changes what runners read only at start (reload: null → {"branch":"prod","git":"."}); the running version stays: restart the runners to take it`,
     ]);
     expect(versions.current().sha).toBe(good);
     expect(await rejected.next()).toEqual(result.errors);
+
+    // A restart loads that version; compared with it, the next commit is taken.
+    const restart = await loadInitialVersion({ source: gitSource(), configPath: "mapping.config.yaml", store });
+    expect(restart.version?.sha).toBe(moved);
+    versions = createVersionRegistry(restart.version!);
+    await reloader.stop();
+    reloaderFor({ readAtStart: ["reload", "store"] });
+    repo.edit("mapping.config.yaml", 'journal: "70"', 'journal: "75"');
+    const next = repo.commit("journal 75");
+    expect(await reloader.checkNow()).toMatchObject({ sha: next, ok: true, activated: true });
   });
 
   it("rejects a commit whose fixture test fails, naming the case and its first difference", async () => {
