@@ -102,8 +102,11 @@ export interface JobQueue {
   fail(job: Lease, error: RunError, run?: RunPatch, ledger?: readonly LedgerWrite[]): Promise<boolean>;
   /** Not before `at`; later jobs with the same key keep waiting behind it (run status `retrying`). */
   retryLater(job: Lease, at: Millis, error: RunError, run?: RunPatch, ledger?: readonly LedgerWrite[]): Promise<boolean>;
-  /** Graceful shutdown: hands the job back at once, without counting the attempt. */
-  release(job: Lease, ledger?: readonly LedgerWrite[]): Promise<boolean>;
+  /**
+   * Hands the job back without counting the attempt: at once (graceful shutdown), or not before
+   * `later.at`, with the reason on its run (a replica without the version that accepted it).
+   */
+  release(job: Lease, ledger?: readonly LedgerWrite[], later?: { readonly at: Millis; readonly error: RunError }): Promise<boolean>;
   depth(): Promise<QueueDepth>;
   /** Stops the queue's own machinery (pg-boss); the store stays open. */
   close(): Promise<void>;

@@ -23,7 +23,7 @@ export function hookQueue(queue: JobQueue, hooks: QueueHooks): JobQueue {
     complete: (job, run, ledger) => queue.complete(job, run, ledger),
     fail: (job, e, run, ledger) => queue.fail(job, error(e), run, ledger),
     retryLater: (job, at, e, run, ledger) => queue.retryLater(job, at, error(e), run, ledger),
-    release: (job, ledger) => queue.release(job, ledger),
+    release: (job, ledger, later) => queue.release(job, ledger, later && { ...later, error: error(later.error) }),
     depth: () => queue.depth(),
     close: () => queue.close(),
   };

@@ -54,8 +54,13 @@ export interface ProcessedJob {
   readonly retryAt?: number;
 }
 
-/** Tries of a job whose flow only the version that accepted it has, while that version is not loaded here. */
-const UNLOADED_ATTEMPTS = 5;
+/**
+ * How long after acceptance a job whose flow only the version that accepted it has is handed back,
+ * while this replica has not loaded that version, and how soon it is offered again. Replicas poll
+ * their source every minute by default; past the window the flow is taken to be gone for good.
+ */
+const HAND_BACK_WINDOW_MS = 10 * 60_000;
+const HAND_BACK_AFTER_MS = 15_000;
 
 /** One claimed job: run its flow on the version it was accepted under, then settle it in the queue. */
 export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: ProcessDeps): Promise<ProcessedJob> {
@@ -70,13 +75,14 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
 
   const failAtOnce = (error: RunError) => settle("failed", queue.fail(job, error, { version: version.sha, ...(loaded ? {} : { trace: requested }) }), { error });
   const flow = version.project.flows.get(job.flow);
-  if (!flow && !loaded && job.attempts < UNLOADED_ATTEMPTS) {
+  if (!flow && !loaded && now() - job.enqueuedAt < HAND_BACK_WINDOW_MS) {
     // Accepted under a version this replica has not loaded (yet): another replica reloaded first and
-    // routed the event to a flow new there. Handed back, so a replica that has it, or this one after
-    // its next reload, runs it; failing it at once put it on the failed list until someone replayed it.
-    const error: RunError = { code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}, and version ${job.version} that accepted the event is not loaded here (yet); tried again later` };
-    const retryAt = now() + backoffDelay(job.attempts, { random: deps.random, ...(deps.backoff ? { policy: deps.backoff } : {}) });
-    return settle("retry", queue.retryLater(job, retryAt, error, { version: version.sha, trace: requested }), { error, retryAt });
+    // routed the event to a flow new there. Handed back, uncounted and soon, so a replica that has
+    // it, or this one after its next reload, runs it with the run's whole retry budget; failing it at
+    // once put it on the failed list until someone replayed it.
+    const error: RunError = { code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}, and version ${job.version} that accepted the event is not loaded here (yet); offered again shortly` };
+    const retryAt = now() + HAND_BACK_AFTER_MS;
+    return settle("retry", queue.release(job, [], { at: retryAt, error }), { error, retryAt });
   }
   if (!flow) return failAtOnce({ code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}` });
   if (job.payload === null) {

@@ -42,12 +42,24 @@ describe.each(backends())("worker lifecycle on $name", (backend) => {
     const [created] = await world.queue.enqueue([{ eventId, flow: "new-flow", version: "sha-3" }]);
     const [handedBack] = (await world.worker().runOnce()).filter((p) => p.runId === created!.runId);
     expect(handedBack).toMatchObject({ disposition: "retry", error: { code: "UNKNOWN_FLOW", message: expect.stringContaining("version sha-3 that accepted the event is not loaded here (yet)") } });
+    expect(handedBack!.retryAt! - world.clock.now()).toBe(15_000);
     expect(await world.store.getRun(created!.runId)).toMatchObject({ status: "retrying" });
+    world.clock.advance(15_000);
+    expect((await world.worker().runOnce()).filter((p) => p.runId === created!.runId)).toMatchObject([{ disposition: "retry" }]);
 
-    // After this replica's reload it runs, on the version that accepted it.
+    // After this replica's reload it runs, on the version that accepted it, with its whole retry budget.
     world.versions = createVersionRegistry(version("sha-3", v3));
-    world.clock.advance(3_600_000);
-    expect((await world.worker().runOnce()).filter((p) => p.runId === created!.runId)).toMatchObject([{ disposition: "done", version: "sha-3" }]);
+    world.clock.advance(15_000);
+    expect((await world.worker().runOnce()).filter((p) => p.runId === created!.runId)).toMatchObject([{ disposition: "done", version: "sha-3", attempts: 1 }]);
+  });
+
+  it("fails such a job once the hand-back window is over and no replica took it", async () => {
+    await open();
+    const { eventId } = await world.accept(orderEvent("1001"));
+    const [created] = await world.queue.enqueue([{ eventId, flow: "new-flow", version: "sha-3" }]);
+    expect((await world.worker().runOnce()).filter((p) => p.runId === created!.runId)).toMatchObject([{ disposition: "retry" }]);
+    world.clock.advance(10 * 60_000);
+    expect((await world.worker().runOnce()).filter((p) => p.runId === created!.runId)).toMatchObject([{ disposition: "failed", error: { code: "UNKNOWN_FLOW" } }]);
   });
 
   it("keeps the lease of a long run so no other worker takes the job", async () => {
