@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseStoreUrl, sandboxStoreUrl, storeUrlFor, type StoreConfigured } from "../../../runner/store/url.ts";
+import { chooseStoreUrl, sandboxStoreUrl, storeUrlFor, withoutPassword, type StoreConfigured } from "../../../runner/store/url.ts";
 
 const project = (url?: string): StoreConfigured => ({ configFile: "/repo/deploy/mapping.config.yaml", config: { ...(url ? { store: { url } } : {}) } });
 
@@ -29,5 +29,15 @@ describe("which store a command opens", () => {
     expect(chooseStoreUrl({ ...paths, configured: "sqlite:./data/koppel.db", sandbox: true })).toBe("sqlite:/repo/deploy/data/koppel.sandbox.db");
     expect(chooseStoreUrl({ ...paths, configured: "", explicit: "" })).toBe("sqlite:/repo/deploy/data/koppel.db");
     expect(chooseStoreUrl({ ...paths, configured: "postgres://db/koppel" })).toBe("postgres://db/koppel");
+  });
+});
+
+describe("a store URL as serve's banner and the commands print it", () => {
+  it("hides the password wherever the URL holds one, and keeps the rest", () => {
+    expect(withoutPassword("postgres://koppel:hunter2@127.0.0.1:5432/koppel")).toBe("postgres://koppel:***@127.0.0.1:5432/koppel");
+    expect(withoutPassword("postgres://koppel@db/koppel?password=hunter2&sslmode=require")).toBe("postgres://koppel@db/koppel?password=***&sslmode=require");
+    expect(withoutPassword("postgres://:hunter2@db/koppel")).toBe("postgres://:***@db/koppel");
+    expect(withoutPassword("postgres://koppel:hun@ter2@db/koppel")).toBe("postgres://koppel:***@db/koppel");
+    expect(withoutPassword("sqlite:./data/koppel.db")).toBe("sqlite:./data/koppel.db");
   });
 });
