@@ -4,7 +4,7 @@
  * until retention or `koppel erase` blanks it.
  */
 
-import { MIN_NEEDLE, scrubber, type Scrub } from "./scrub.ts";
+import { houseNumberForms, MIN_NEEDLE, scrubber, type Scrub } from "./scrub.ts";
 
 export type PayloadMode = "redacted" | "full" | "none";
 
@@ -174,7 +174,7 @@ function isLeaf(v: unknown): boolean {
 function remember(found: Set<string>, value: string, short?: Set<string>): void {
   const v = value.trim();
   if (v.length >= MIN_NEEDLE && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
-  else if (short && /^[0-9A-Za-z]{1,6}$/.test(v)) short.add(v.toLowerCase());
+  else if (short) for (const form of houseNumberForms(v)) short.add(form);
 }
 
 function collectStrings(value: unknown, found: Set<string>): void {

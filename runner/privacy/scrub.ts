@@ -23,6 +23,18 @@ export function scrubber(values: ReadonlySet<string>, mask: string, numbers: Rea
 
 const NONE: ReadonlySet<string> = new Set();
 
+/**
+ * A short masked value as `numbers` holds it (lower case), with its parts: "7A" is looked for as 7
+ * and A, "158-2" as 158 and 2, as houseNumberEnd reads a number and its addition. Empty for a value
+ * that is no house number and addition.
+ */
+export function houseNumberForms(value: string): string[] {
+  const v = value.trim().toLowerCase();
+  const parts = /^([0-9]{1,5})(?:[ -]?([0-9a-z]{1,4}))?$/.exec(v) ?? /^([0-9a-z]{1,6})$/.exec(v);
+  if (!parts) return [];
+  return [...new Set([v, ...parts.slice(1).filter((p): p is string => p !== undefined)])];
+}
+
 /** Needles (lower case, raw and URL-encoded) by a hash of their first characters, longest first. */
 function needleIndex(values: ReadonlySet<string>): Map<number, string[]> {
   const index = new Map<number, string[]>();

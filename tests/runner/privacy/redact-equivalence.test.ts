@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRedactor, DEFAULT_SENSITIVE_KEYS, MASK, type RedactConfig } from "../../../runner/privacy/redact.ts";
-import { MIN_NEEDLE, scrubber } from "../../../runner/privacy/scrub.ts";
+import { houseNumberForms, MIN_NEEDLE, scrubber } from "../../../runner/privacy/scrub.ts";
 
 /**
  * The redactor as it was before it walked values once: a masked copy, then a second copy scrubbing
@@ -16,7 +16,7 @@ function twoPassRedactor(config: RedactConfig): (payload: unknown) => unknown {
   const remember = (found: Set<string>, value: string, masked = false) => {
     const v = value.trim();
     if (v.length >= MIN_NEEDLE && !/^[\d\s.,-]{1,6}$/.test(v)) found.add(v);
-    else if (masked && /^[0-9A-Za-z]{1,6}$/.test(v)) short.add(v.toLowerCase());
+    else if (masked) for (const form of houseNumberForms(v)) short.add(form);
   };
   const collect = (value: unknown, found: Set<string>): void => {
     if (typeof value === "string" || typeof value === "number") remember(found, String(value));

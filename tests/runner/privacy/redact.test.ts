@@ -46,6 +46,8 @@ describe("redaction", () => {
         "Kerkstraat 1580 is another house",
       ],
     };
+    const glued = createRedactor()({ a: { street: "Kerkstraat", houseNumber: "7A" }, b: { street: "Dorpsweg", houseNumber: "158-2" }, text: "Kerkstraat 7A en Dorpsweg 158-2, niet 7 of 2" }) as { text: string };
+    expect(glued.text).toBe(`${MASK} en ${MASK}, niet 7 of 2`);
     const out = createRedactor()(trace) as typeof trace;
     expect(out.input).toEqual({ street: MASK, houseNumber: MASK, houseNumberAddition: MASK, postcode: MASK, zip: MASK });
     expect(out.lines).toEqual([
