@@ -69,8 +69,10 @@ async function compareRun(run: RetainedRun, base: Revision, head: Revision, reda
   if (typeof answers === "string") return { ...common, verdict: "not comparable", reason: answers, effects: [] };
   // The base's reads are compared with the run's as the trace keeps them (masked); the head's with
   // the base's own, unmasked: two filters on one email both read "[redacted]" in the trace.
-  const before = await rerun(run, base, answers, { reads: run.reads, filters: (req) => plain(redact(findFilters(req))) });
-  const after = await rerun(run, head, answers, { reads: before.asked, filters: (req) => plain(findFilters(req)) });
+  const asRecorded: ReadsToMatch = { reads: run.reads, filters: (req) => plain(redact(findFilters(req))) };
+  const before = await rerun(run, base, answers, asRecorded);
+  // A base without the flow asked nothing: the head is then held to the run's own reads, masked.
+  const after = await rerun(run, head, answers, before.ran ? { reads: before.asked, filters: (req) => plain(findFilters(req)) } : asRecorded);
   const live = [...new Set([...before.needsLiveRead, ...after.needsLiveRead])];
   if (live.length) return { ...common, verdict: "not comparable", reason: `needs a live read: ${live.join(", ")}`, effects: [] };
   const effects = redactChanges(compareEffects(before.effects, after.effects), before.effects, after.effects, redact);
@@ -107,12 +109,12 @@ interface ReadsToMatch {
 }
 
 /** The run's event through one revision's flow, at the run's own clock, with the network off. */
-async function rerun(run: RetainedRun, revision: Revision, mocks: Readonly<Record<string, unknown>>, match: ReadsToMatch): Promise<Rerun & { asked: Record<string, unknown[]> }> {
+async function rerun(run: RetainedRun, revision: Revision, mocks: Readonly<Record<string, unknown>>, match: ReadsToMatch): Promise<Rerun & { ran: boolean; asked: Record<string, unknown[]> }> {
   const asked: Record<string, unknown[]> = {};
   const flow = revision.project?.flows.get(run.flow);
   if (!revision.project || !flow) {
     const reason = revision.project ? `flow ${run.flow} is not in ${revision.name}` : `${revision.name} does not load`;
-    return { outcome: "failed", reason, effects: [], needsLiveRead: [], asked };
+    return { outcome: "failed", reason, effects: [], needsLiveRead: [], ran: false, asked };
   }
   const needsLiveRead: string[] = [];
   const unrecorded: Unrecorded = {
@@ -138,6 +140,7 @@ async function rerun(run: RetainedRun, revision: Revision, mocks: Readonly<Recor
     ...(result.reason !== undefined ? { reason: result.reason } : {}),
     effects: result.effects.map(({ step, send, op, payload }) => ({ step, send, op, payload })),
     needsLiveRead,
+    ran: true,
     asked,
   };
 }

@@ -165,6 +165,12 @@ describe("backtest comparison", () => {
     expect(polled.runs[0]!.verdict).toBe("same");
   });
 
+  it("holds the head to the run's own reads when the base does not have the flow (a flow added back)", async () => {
+    const withoutFlow: Revision = { ...base, project: { ...base.project!, flows: new Map() } };
+    const result = await backtest([run("r1", ORDER)], withoutFlow, base, redact);
+    expect(result.runs[0]).toMatchObject({ verdict: "newly passing", outcome: { before: "failed", after: "done" } });
+  });
+
   it("shows the head's error when a run fails either way but for another reason", async () => {
     const refused = run("r1", ORDER, { order: { $error: { code: "UPSTREAM_REJECTED", message: "the period is closed" } } });
     const head = revision("head", { file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('remarks are not allowed')" });
