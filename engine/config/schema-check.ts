@@ -97,7 +97,8 @@ function toConfigError(
       const schema = e.parentSchema as { default?: unknown; examples?: unknown[] } | undefined;
       const example = schema?.examples?.[0] ?? schema?.default;
       const units = /^\^\[0-9\][*+].*\(([a-z|]+)\)\$$/.exec(pattern)?.[1];
-      const what = units ? `a duration: a whole number and a unit (${units.split("|").join(", ")})` : `text matching ${pattern}`;
+      const number = pattern.includes("[1-9]") ? "a whole number above 0" : "a whole number";
+      const what = units ? `a duration: ${number} and a unit (${units.split("|").join(", ")})` : `text matching ${pattern}`;
       return new ConfigError("INVALID_VALUE", `${where} must be ${what}${example !== undefined ? `, such as ${JSON.stringify(example)}` : ""}; not ${JSON.stringify(e.data)}`, positionOf(path));
     }
     case "not": {

@@ -60,7 +60,7 @@ export async function loadInitialVersion(options: InitialLoadOptions): Promise<I
   await recordResult(store, fallback.result, options.replicaId);
   if (!fallback.version) {
     // Both reasons: the head's alone read as if there were no last good version to fall back on.
-    const errors = [...head.result.errors, `the last good version ${lastGood.slice(0, 12)} did not load either:`, ...fallback.result.errors];
+    const errors = [...head.result.errors, `RELOAD_REJECTED the last good version ${lastGood.slice(0, 12)} did not load either:`, ...fallback.result.errors];
     return { result: { ...head.result, errors } };
   }
   return { ...fallback, headRejected: head.result };

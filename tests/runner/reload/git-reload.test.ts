@@ -197,7 +197,7 @@ describe("hot reload from a git repository", () => {
     const restart = await loadInitialVersion({ source: gitSource(), configPath: "mapping.config.yaml", store });
     expect(restart.version).toBeUndefined();
     expect(restart.result.errors[0]).toContain("UNKNOWN_STEP");
-    expect(restart.result.errors).toContain(`the last good version ${"f".repeat(12)} did not load either:`);
+    expect(restart.result.errors).toContain(`RELOAD_REJECTED the last good version ${"f".repeat(12)} did not load either:`);
     expect(restart.result.errors.at(-1)).toMatch(/GIT_FAILED|RELOAD_SOURCE/);
   });
 });
