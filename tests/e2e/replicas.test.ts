@@ -78,7 +78,13 @@ describe("three replicas on one PostgreSQL database", () => {
     const ticks = 4;
     await waitFor(() => Date.now() >= first + ticks * TICK_MS, 10_000);
     const inWindow = polls().filter((r) => r.at >= first && r.at < first + ticks * TICK_MS);
-    expect(inWindow).toHaveLength(ticks);
+    // One poll per tick: no two in the same tick's second (two replicas firing one tick). Counted by
+    // second, not as the window's total: on a loaded box a tick's poll can land past the half-tick
+    // mark, in the next window, which made the total one more without anyone firing twice.
+    const seconds = inWindow.map((r) => Math.floor(r.at / TICK_MS));
+    expect(new Set(seconds).size, JSON.stringify(inWindow.map((r) => r.at))).toBe(seconds.length);
+    expect(seconds.length).toBeGreaterThanOrEqual(ticks);
+    expect(seconds.length).toBeLessThanOrEqual(ticks + 1);
     // The replicas did see the schedule: the seed orders were polled in once, each as one run.
     expect(await count("SELECT count(*) AS n FROM runs WHERE flow = 'replica-tick'")).toBe(sims.aspos.state.orders.length);
   });
