@@ -10,6 +10,11 @@ import type { EffectChange, FieldChange } from "../../common/effect-change.ts";
 /** How a rerun of a run compares with the run (or the live run with its shadow). */
 export type RunVerdict = "same" | "different" | "newly failing" | "newly passing" | "not comparable";
 
+/** The outcome changed, or both failed but for another reason (a candidate's expression error on a run AFAS refused). */
+export function outcomeChanged(before: { outcome: Outcome; reason?: string | undefined }, after: { outcome: Outcome; reason?: string | undefined }): boolean {
+  return before.outcome !== after.outcome || (after.outcome === "failed" && before.outcome === "failed" && after.reason !== before.reason);
+}
+
 export function runVerdict(before: Outcome, after: Outcome, writesChanged: boolean): Exclude<RunVerdict, "not comparable"> {
   if (before !== "failed" && after === "failed") return "newly failing";
   if (before === "failed" && after !== "failed") return "newly passing";

@@ -48,6 +48,11 @@ export interface RunOptions {
   readonly eventType?: string | null;
 }
 
+/** Whether a webhook trigger takes events of this type (null: the event has none): routing and runs ask alike. */
+export function takesEventType(webhook: { readonly events?: readonly string[] }, eventType: string | null): boolean {
+  return !webhook.events?.length || (eventType !== null && webhook.events.includes(eventType));
+}
+
 /** Run a compiled flow against one event. Never throws for flow-level problems: they become the outcome. */
 export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEnvironment, options: RunOptions = {}): Promise<RunResult> {
   const run = new Run(env);
@@ -58,9 +63,8 @@ export async function executeFlow(flow: CompiledFlow, event: unknown, env: RunEn
   let input: unknown;
   try {
     const webhook = options.checkFilter ? flow.trigger?.webhook : undefined;
-    const events = webhook?.events;
-    if (events?.length && options.eventType !== undefined && (options.eventType === null || !events.includes(options.eventType))) {
-      throw new Skip(`the event's type (${options.eventType ?? "none"}) is not one the flow's webhook takes: ${events.join(", ")}`);
+    if (webhook && options.eventType !== undefined && !takesEventType(webhook, options.eventType)) {
+      throw new Skip(`the event's type (${options.eventType ?? "none"}) is not one the flow's webhook takes: ${webhook.events!.join(", ")}`);
     }
     const filter = webhook?.filter;
     if (filter && !truthy(await filter.evaluate({ input: event, root: event, steps: {}, settings: env.settings }, env))) {

@@ -1,6 +1,7 @@
 import type { Project } from "../../engine/config/load.ts";
 import type { CompiledFlow } from "../../engine/flow/plan.ts";
 import { truthy } from "../../engine/flow/truth.ts";
+import { takesEventType } from "../../engine/flow/execute.ts";
 import { toKoppelError } from "../../common/errors.ts";
 import type { JobSpec } from "../store/types.ts";
 import { projectEnv, type ProjectEnv } from "../project-env.ts";
@@ -50,7 +51,7 @@ export async function routeEvent(project: Project, event: IncomingEvent, now: ()
   for (const flow of project.flows.values()) {
     const webhook = flow.trigger?.webhook;
     if (!webhook || webhook.source !== event.source) continue;
-    if (webhook.events?.length && (eventType === null || !webhook.events.includes(eventType))) continue;
+    if (!takesEventType(webhook, eventType)) continue;
     if (webhook.filter) {
       try {
         if (!truthy(await webhook.filter.evaluate(scopeOf(event.payload, env), env))) continue;
@@ -80,11 +81,6 @@ async function selectRecord(flow: CompiledFlow, event: unknown, env: ProjectEnv)
   return flow.input.select ? await flow.input.select.evaluate(scopeOf(event, env), env) : event;
 }
 
-/** The event is a webhook from the source the flow's webhook trigger listens to: its filter applies to it. */
-export function fromWebhookTrigger(flow: CompiledFlow, event: { readonly source: string; readonly fromWebhook: boolean }): boolean {
-  return event.fromWebhook && flow.trigger?.webhook?.source === event.source;
-}
-
 /** An event as a run of it knows it; `headers` when the caller has the inbox's copy. */
 export interface TriggeringEvent {
   readonly source: string;
@@ -99,7 +95,8 @@ export interface TriggeringEvent {
  * headers, a type found only there is unknown, so `events` is then checked only against the body's.
  */
 export function triggerChecks(flow: CompiledFlow, event: TriggeringEvent): { checkFilter: boolean; eventType?: string | null } {
-  const checkFilter = fromWebhookTrigger(flow, event);
+  // Only a webhook from the source the trigger listens to passed routing's checks; a polled record did not.
+  const checkFilter = event.fromWebhook && flow.trigger?.webhook?.source === event.source;
   if (!checkFilter) return { checkFilter };
   const eventType = eventTypeOf(event.payload, event.headers ?? {});
   return eventType !== null || event.headers ? { checkFilter, eventType } : { checkFilter };

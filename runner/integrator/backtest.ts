@@ -7,7 +7,7 @@ import { triggerChecks } from "../ingest/route.ts";
 import { unmask } from "./unmask.ts";
 import { projectEnv } from "../project-env.ts";
 import { recordedPort, type Unrecorded } from "../recorded/port.ts";
-import { compareEffects, runVerdict, type RunVerdict } from "../../engine/flow/compare-effects.ts";
+import { compareEffects, outcomeChanged, runVerdict, type RunVerdict } from "../../engine/flow/compare-effects.ts";
 import type { EffectChange } from "../../common/effect-change.ts";
 import { redactChanges } from "../privacy/redact-changes.ts";
 import type { RetainedRun } from "./retained-runs.ts";
@@ -77,11 +77,11 @@ async function compareRun(run: RetainedRun, base: Revision, head: Revision, reda
   if (live.length) return { ...common, verdict: "not comparable", reason: `needs a live read: ${live.join(", ")}`, effects: [] };
   const effects = redactChanges(compareEffects(before.effects, after.effects), before.effects, after.effects, redact);
   // A run that fails either way but for another reason has changed too: the head's error is shown.
-  const outcomeChanged = before.outcome !== after.outcome || (after.outcome === "failed" && after.reason !== before.reason);
+  const changed = outcomeChanged(before, after);
   // A reason quotes the data ("SKUs not in AFAS: …", an upstream message): masked like the rest.
   const reason = after.reason !== undefined ? { reason: redactText(redact, after.reason) } : {};
-  const outcome = outcomeChanged ? { outcome: { before: before.outcome, after: after.outcome, ...reason } } : {};
-  return { ...common, verdict: runVerdict(before.outcome, after.outcome, effects.length > 0 || outcomeChanged), ...outcome, effects };
+  const outcome = changed ? { outcome: { before: before.outcome, after: after.outcome, ...reason } } : {};
+  return { ...common, verdict: runVerdict(before.outcome, after.outcome, effects.length > 0 || changed), ...outcome, effects };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Project } from "../../engine/config/load.ts";
 import { KoppelError, toKoppelError } from "../../common/errors.ts";
-import { compareEffects, runVerdict } from "../../engine/flow/compare-effects.ts";
+import { compareEffects, outcomeChanged, runVerdict } from "../../engine/flow/compare-effects.ts";
 import { executeFlow } from "../../engine/flow/execute.ts";
 import { findFilters, type FindRequest, type FindResult } from "../../engine/flow/port.ts";
 import type { RunResult } from "../../engine/flow/result.ts";
@@ -74,14 +74,14 @@ function compare(live: RunResult, shadow: RunResult, notes: Notes, redact: Redac
   }
   const liveEffects = live.effects.map(({ step, send, op, payload }) => ({ step, send, op, payload }));
   const effects = redactChanges(compareEffects(liveEffects, shadow.effects), liveEffects, shadow.effects, redact);
-  // Failing either way but for another reason has changed too (a candidate's expression error on a
-  // run AFAS refused live): the candidate's reason is shown, not only the writes it no longer makes.
-  const failedOtherwise = shadow.outcome === "failed" && live.outcome === "failed" && shadow.reason !== live.reason;
+  // Failing either way but for another reason has changed too: the candidate's reason is shown, not
+  // only the writes it no longer makes.
+  const changed = outcomeChanged(live, shadow);
   const reasons = [
-    ...(shadow.reason !== undefined && (live.outcome !== shadow.outcome || failedOtherwise) ? [redactText(redact, shadow.reason)] : []),
+    ...(shadow.reason !== undefined && changed ? [redactText(redact, shadow.reason)] : []),
     ...(notes.synthetic.length ? [`sends the live run did not make got an empty answer: ${notes.synthetic.join(", ")}`] : []),
   ];
-  return { verdict: runVerdict(live.outcome, shadow.outcome, effects.length > 0 || failedOtherwise), ...(reasons.length ? { reason: reasons.join("; ") } : {}), ...outcome, effects };
+  return { verdict: runVerdict(live.outcome, shadow.outcome, effects.length > 0 || changed), ...(reasons.length ? { reason: reasons.join("; ") } : {}), ...outcome, effects };
 }
 
 function isCandidateFault(error: KoppelError): boolean {
