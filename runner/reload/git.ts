@@ -174,7 +174,9 @@ async function commitOf(dir: string, candidates: readonly string[], name: string
 
 async function git(dir: string, args: readonly string[]): Promise<string> {
   try {
-    const { stdout } = await run("git", ["-C", dir, ...args], {
+    // Housekeeping a fetch starts (gc, maintenance) runs before it returns, not detached after: in
+    // the background it repacked refs while the next holder of the cache lock fetched into them.
+    const { stdout } = await run("git", ["-C", dir, "-c", "gc.autoDetach=false", "-c", "maintenance.autoDetach=false", ...args], {
       // Never wait for a password prompt: a reload must fail, not hang.
       env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "echo", LC_ALL: "C" },
       maxBuffer: 16 * 1024 * 1024,
