@@ -46,9 +46,11 @@ export function tryPidLock(file: string, pid: number = process.pid, options: Pid
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = holderOf(file);
-      if (!isStale(file, holder, me, options)) return { heldBy: holder || undefined };
-      if (!takeOver(file, holder)) return { heldBy: holderOf(file) || undefined };
+      const found = lockFileOf(file);
+      // Released since: try again rather than judge whatever file appears next.
+      if (!found) continue;
+      if (!isStale(file, found, me, options)) return { heldBy: found.holder || undefined };
+      if (!takeOver(file, found)) return { heldBy: holderOf(file) || undefined };
     }
   }
   // Someone else took it between our tries; undefined when it is already gone again.
@@ -60,22 +62,41 @@ export function pidOf(holder: string): string {
   return holder.split(" ")[0] ?? holder;
 }
 
-function isStale(file: string, holder: string | undefined, me: string, options: PidLockOptions): boolean {
-  const age = ageOf(file);
-  if (age === undefined) return true;
-  if (options.staleAfterMs !== undefined && age > options.staleAfterMs) return true;
+/** A lock file as read once: whom it names, its age, and which file it is (a new lock is a new inode). */
+interface LockFile {
+  readonly holder: string;
+  readonly ageMs: number;
+  readonly ino: number;
+}
+
+function lockFileOf(file: string): LockFile | undefined {
+  try {
+    const { ino, mtimeMs } = statSync(file);
+    return { holder: readFileSync(file, "utf8").trim(), ageMs: Date.now() - mtimeMs, ino };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function isStale(file: string, found: LockFile, me: string, options: PidLockOptions): boolean {
+  if (options.staleAfterMs !== undefined && found.ageMs > options.staleAfterMs) return true;
   // Empty: its taker has created it and not yet written its name, unless that was long ago (it died right there).
-  if (!holder) return age > 10_000;
-  if (holder === me) return !heldHere.has(file);
-  return !isAlive(holder);
+  if (!found.holder) return found.ageMs > 10_000;
+  if (found.holder === me) return !heldHere.has(file);
+  return !isAlive(found.holder);
 }
 
 /**
- * Removes a stale lock file, but only the one judged stale: under a second, short-lived lock, and
- * after reading the holder again. Without it, two takers could both remove "the dead holder's"
- * file, the second one removing the fresh lock the first had just made, and both would hold it.
+ * Removes a stale lock file, but only the very file judged stale: under a second, short-lived lock,
+ * and after checking it is still the same file naming the same holder. Without the guard, two
+ * takers could both remove "the dead holder's" file, the second one removing the fresh lock the
+ * first had just made. Without the inode, a taker that judged a file released a moment ago could
+ * remove a new holder's lock while it was still empty (created, name not yet written): four
+ * processes contending for one lock met that tens of times per thousand turns, and two of them
+ * then held it, which is how concurrent git fetches broke each other's refs.
  */
-function takeOver(file: string, judged: string | undefined): boolean {
+function takeOver(file: string, judged: LockFile): boolean {
   const guard = `${file}.takeover`;
   let fd: number;
   try {
@@ -87,7 +108,9 @@ function takeOver(file: string, judged: string | undefined): boolean {
     return false;
   }
   try {
-    if ((holderOf(file) || undefined) !== (judged || undefined)) return false;
+    const now = lockFileOf(file);
+    if (!now) return true;
+    if (now.ino !== judged.ino || now.holder !== judged.holder) return false;
     unlinkQuietly(file);
     return true;
   } finally {

@@ -60,14 +60,14 @@ export function gitRepo(options: GitRepoOptions): GitRepo {
     head: () =>
       exclusive(async () => {
         await ensureCache();
-        await fetchRetried(cache, ["fetch", "--quiet", "--no-tags", url, `+refs/heads/${options.branch}:${ref}`]);
+        await git(cache, ["fetch", "--quiet", "--no-tags", url, `+refs/heads/${options.branch}:${ref}`]);
         return (await git(cache, ["rev-parse", "--verify", `${ref}^{commit}`])).trim();
       }),
     resolve: (name) =>
       exclusive(async () => {
         await ensureCache();
         // A namespace of its own: the reload's branch ref above is never moved by this fetch.
-        await fetchRetried(cache, ["fetch", "--quiet", "--no-tags", url, "+refs/heads/*:refs/koppel-any/heads/*", "+refs/tags/*:refs/koppel-any/tags/*"]);
+        await git(cache, ["fetch", "--quiet", "--no-tags", url, "+refs/heads/*:refs/koppel-any/heads/*", "+refs/tags/*:refs/koppel-any/tags/*"]);
         return commitOf(cache, [`refs/koppel-any/heads/${name}`, `refs/koppel-any/tags/${name}`, name], name);
       }),
     checkout: (sha) =>
@@ -170,21 +170,6 @@ async function commitOf(dir: string, candidates: readonly string[], name: string
     if (sha.trim()) return sha.trim();
   }
   throw new GitError(`unknown revision ${name}`);
-}
-
-/**
- * A fetch once more when git could not move a ref because it changed under it ("cannot lock ref …
- * is at … but expected …"). Under the cache lock that should not happen, yet the three-process test
- * still met it about once in 45 fetches on a loaded CI box, cause not found; a second fetch
- * simply moves the ref to what the remote has.
- */
-async function fetchRetried(dir: string, args: readonly string[]): Promise<string> {
-  try {
-    return await git(dir, args);
-  } catch (e) {
-    if (!(e instanceof GitError) || !e.message.includes("cannot lock ref")) throw e;
-    return git(dir, args);
-  }
 }
 
 async function git(dir: string, args: readonly string[]): Promise<string> {

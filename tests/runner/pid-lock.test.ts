@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tryPidLock } from "../../runner/pid-lock.ts";
 
@@ -56,4 +58,36 @@ describe("a pid lock file", () => {
     unlinkSync(file);
     if ("release" in taken) expect(() => taken.release()).not.toThrow();
   });
+
+  it("is held by one process at a time while four of them contend for it as fast as they can", async () => {
+    // The compiled build, as the git cache test uses it: four plain node processes, no loader.
+    const lockJs = pathToFileURL(resolve(import.meta.dirname, "../../dist/runner/pid-lock.js")).href;
+    const script = `
+      const { closeSync, openSync, unlinkSync } = await import("node:fs");
+      const { tryPidLock } = await import(${JSON.stringify(lockJs)});
+      const [file, inside] = process.argv.slice(1);
+      let overlaps = 0;
+      for (let held = 0; held < 1500; ) {
+        const lock = tryPidLock(file, process.pid, { staleAfterMs: 60000 });
+        if (!("release" in lock)) continue;
+        held++;
+        // Only one holder can create the marker; a second one inside finds it there.
+        try { closeSync(openSync(inside, "wx")); } catch { overlaps++; lock.release(); continue; }
+        unlinkSync(inside);
+        lock.release();
+      }
+      console.log(overlaps);`;
+    const contender = () => {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script, file, `${file}.inside`], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      return new Promise<{ code: number | null; out: string }>((done) => child.on("exit", (code) => done({ code, out })));
+    };
+    const results = await Promise.all([contender(), contender(), contender(), contender()]);
+    for (const { code, out } of results) {
+      expect(code, out).toBe(0);
+      expect(out.trim(), "turns another process held the lock at the same time").toBe("0");
+    }
+  }, 60_000);
 });
