@@ -122,6 +122,28 @@ describe("AFAS connector against the simulator", () => {
     expect(next.records.map((r) => r.ItemCode)).toEqual(["P00"]);
   });
 
+  it("polls every row when earlier seconds fill a page exactly and the next second holds keys that sort before theirs", async () => {
+    sim.control.reset();
+    sim.state.data.stock.clear();
+    // Three rows in three seconds fill a page of 3; the fourth second's keys sort before theirs, so a
+    // cursor that took the last earlier row's key as its place inside that second skipped them.
+    const rows: [string, string][] = [
+      ["Z1", "2025-03-01T10:00:01.000"], ["Z2", "2025-03-01T10:00:02.000"], ["Z3", "2025-03-01T10:00:03.000"],
+      ["A", "2025-03-01T10:00:04.100"], ["B", "2025-03-01T10:00:04.200"], ["Z9", "2025-03-01T10:00:04.300"],
+    ];
+    for (const [code, at] of rows) sim.state.data.stock.set(`${code}@01`, { ItemCode: code, Warehouse: "01", Quantity: 1, ModifiedDate: at });
+    const connector = connect();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let polls = 0; polls < 10; polls++) {
+      const page = await connector.poll!("Koppel_Stock", cursor, 3);
+      seen.push(...page.records.map((r) => String(r.ItemCode)));
+      cursor = page.cursor;
+      if (!page.hasMore && page.records.length === 0) break;
+    }
+    expect(seen).toEqual(["Z1", "Z2", "Z3", "A", "B", "Z9"]);
+  });
+
   it("leaves rows of the last seconds for a later poll", async () => {
     sim.control.reset();
     const now = Date.now();

@@ -105,6 +105,12 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     /** Reads second `t` in key order after `after`; false when the limit cut it. */
     const readSecond = async (t: string, after: readonly unknown[] | null): Promise<boolean> => {
       const room = limit - records.length;
+      if (room === 0) {
+        // Earlier seconds, whole, filled the page: the next poll starts at `t`. A place inside `t`
+        // taken from their last row's key would skip the rows of `t` whose keys sort before it.
+        position = { t: secondOf(records[records.length - 1]!), k: null };
+        return false;
+      }
       const rows = await readAll(connector, withinSecond(t, keyFields, after, bound), byKey, room + 1, log);
       records.push(...rows.slice(0, room));
       const last = records[records.length - 1];
