@@ -19,8 +19,6 @@ export interface AlerterOptions {
   readonly fetch?: typeof fetch;
   /** Base URL of the dashboard, for a link to the run. */
   readonly dashboardUrl?: () => string | undefined;
-  /** Applied to the run's error before it leaves (chat channels are not the place for personal data). */
-  readonly redact?: (value: unknown) => unknown;
   readonly log?: (line: string) => void;
 }
 
@@ -40,7 +38,6 @@ export function createAlerter(options: AlerterOptions): Alerter {
   const throttles = new Map<string, Throttle>();
   const alertedRuns = new Set<string>();
   const pending = new Set<Promise<void>>();
-  const redact = options.redact ?? ((v: unknown) => v);
 
   const post = (target: AlertTarget, body: AlertBody): void => {
     const p = send(target.webhook, {
@@ -72,7 +69,8 @@ export function createAlerter(options: AlerterOptions): Alerter {
       if (job.disposition !== "failed" || alertedRuns.has(job.runId)) return;
       alertedRuns.add(job.runId);
       if (alertedRuns.size > 10_000) alertedRuns.clear();
-      const error = job.error ? (redact(job.error) as typeof job.error) : undefined;
+      // Masked with its run already (processJob): chat channels are not the place for personal data.
+      const { error } = job;
       const code = error?.code ?? "INTERNAL";
       emit(`run:${job.flow}:${code}`, (suppressed) =>
         runFailedAlert({ runId: job.runId, flow: job.flow, attempts: job.attempts, ...(error ? { error } : {}) }, suppressed, options.dashboardUrl?.()));

@@ -1,6 +1,6 @@
 import type { KoppelConfig } from "../../engine/config/types.ts";
 import { searchTerm } from "./pseudonym.ts";
-import { createRedactor, type PayloadMode, type Redactor } from "./redact.ts";
+import { createRedactor, type PayloadMode, type Redactor, type RunParts } from "./redact.ts";
 
 export interface LoggingPolicy {
   mode(): PayloadMode;
@@ -15,15 +15,16 @@ export function loggingPolicy(logging: () => KoppelConfig["logging"]): LoggingPo
   const built = new WeakMap<object, Redactor>();
   const byDefault = createRedactor();
   const mode = (): PayloadMode => logging()?.payloads ?? "redacted";
+  const current = (): Redactor => {
+    const config = logging();
+    if (!config) return byDefault;
+    let redactor = built.get(config);
+    if (!redactor) built.set(config, (redactor = createRedactor(config)));
+    return redactor;
+  };
   return {
     mode,
-    redact(payload) {
-      const config = logging();
-      if (!config) return byDefault(payload);
-      let redactor = built.get(config);
-      if (!redactor) built.set(config, (redactor = createRedactor(config)));
-      return redactor(payload);
-    },
+    redact: Object.assign((payload: unknown) => current()(payload), { run: (parts: RunParts) => current().run(parts) }),
     searchTerm: (query) => (mode() === "full" ? query : searchTerm(query)),
   };
 }

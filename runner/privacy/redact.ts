@@ -4,6 +4,7 @@
  * until retention or `koppel erase` blanks it.
  */
 
+import type { RunError } from "../store/types.ts";
 import { houseNumberForms, MIN_NEEDLE, scrubber, type Scrub } from "./scrub.ts";
 
 export type PayloadMode = "redacted" | "full" | "none";
@@ -30,15 +31,31 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   "birthdate", "dateofbirth", "dabi",
 ];
 
-export type Redactor = (payload: unknown) => unknown;
+/** What the activity log keeps of one run attempt. */
+export interface RunParts {
+  readonly input: unknown;
+  readonly trace: unknown;
+  readonly error?: RunError | undefined;
+}
+
+export interface Redactor {
+  /** One value on its own. */
+  (payload: unknown): unknown;
+  /**
+   * A run's input, trace and error in one pass: a value masked in one is masked where another quotes
+   * it. Masked on its own, an error kept the customer an AFAS message or a schema error named,
+   * although the trace beside it masked that very name.
+   */
+  run(parts: RunParts): RunParts;
+}
 
 export function createRedactor(config: RedactConfig = {}): Redactor {
   const mode = config.payloads ?? "redacted";
-  if (mode === "full") return (payload) => payload;
-  if (mode === "none") return keepShapeOnly;
+  if (mode === "full") return Object.assign((payload: unknown) => payload, { run: (parts: RunParts) => parts });
+  if (mode === "none") return Object.assign(keepShapeOnly, { run: outlineOnly });
   const sensitive = sensitiveKeys(new Set(DEFAULT_SENSITIVE_KEYS));
   const paths = (config.redact ?? []).map((p) => p.split(".").filter(Boolean).map((s) => s.toLowerCase()));
-  return (payload) => {
+  const redact = (payload: unknown): unknown => {
     try {
       const redaction = new Redaction(sensitive, paths);
       const masked = redaction.copy(payload, []);
@@ -50,6 +67,12 @@ export function createRedactor(config: RedactConfig = {}): Redactor {
       return MASK;
     }
   };
+  const run = (parts: RunParts): RunParts => {
+    const masked = redact({ input: parts.input, trace: parts.trace, ...(parts.error ? { error: parts.error } : {}) });
+    if (!isRecord(masked)) return { input: MASK, trace: MASK, ...(parts.error ? { error: { code: parts.error.code, message: MASK } } : {}) };
+    return { input: masked.input, trace: masked.trace, ...(parts.error ? { error: masked.error as RunError } : {}) };
+  };
+  return Object.assign(redact, { run });
 }
 
 /**
@@ -192,13 +215,37 @@ function endsWith(path: readonly string[], suffix: readonly string[]): boolean {
 /** `payloads: none`: a run record keeps its outline (steps, statuses, timings); any other payload goes. */
 function keepShapeOnly(payload: unknown): unknown {
   if (!isRecord(payload) || !Array.isArray(payload.steps)) return null;
-  const pick = (o: unknown, fields: readonly string[]) =>
-    isRecord(o) ? Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, o[f]])) : {};
+  const failed = payload.outcome === "failed";
   return {
-    ...pick(payload, ["outcome", "reason", "ms", "attempt", "retryAt", "requestedVersion"]),
+    // A failed run's reason is its error message, which may quote the event or AFAS's words about it.
+    ...pick(payload, failed ? ["outcome", "ms", "attempt", "retryAt", "requestedVersion"] : ["outcome", "reason", "ms", "attempt", "retryAt", "requestedVersion"]),
     steps: payload.steps.map((s) => pick(s, ["step", "kind", "status", "ms", "fromLedger"])),
     effects: Array.isArray(payload.effects) ? payload.effects.map((e) => pick(e, ["step", "send", "op"])) : [],
   };
+}
+
+/**
+ * `payloads: none` for a whole attempt: no input, the trace's outline, and of the error what says
+ * what went wrong without quoting anything: its code, and AFAS's error number and log reference,
+ * which support asks for.
+ */
+function outlineOnly(parts: RunParts): RunParts {
+  const { error } = parts;
+  return {
+    input: null,
+    trace: keepShapeOnly(parts.trace),
+    ...(error ? {
+      error: {
+        code: error.code,
+        message: "the message is not kept (logging.payloads: none)",
+        ...(isRecord(error.upstream) ? { upstream: pick(error.upstream, ["connection", "status", "errorNumber", "reference", "retryAfterMs"]) } : {}),
+      },
+    } : {}),
+  };
+}
+
+function pick(o: unknown, fields: readonly string[]): Record<string, unknown> {
+  return isRecord(o) ? Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, o[f]])) : {};
 }
 
 /** An own property even for `__proto__`, which a webhook body may carry as a plain key. */

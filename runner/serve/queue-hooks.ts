@@ -1,16 +1,12 @@
 import type { ClaimedJob, JobQueue } from "../queue/types.ts";
-import type { RunError } from "../store/types.ts";
 
 export interface QueueHooks {
   /** Each claimed batch (metrics time claim → settle). */
   readonly claimed?: (jobs: readonly ClaimedJob[]) => void;
-  /** Applied to a run's error before it is stored (redaction: an error keeps the request it failed on). */
-  readonly error?: (error: RunError) => RunError;
 }
 
 /** The queue as the worker sees it, with the runtime's hooks; every call still goes to `queue`. */
 export function hookQueue(queue: JobQueue, hooks: QueueHooks): JobQueue {
-  const error = hooks.error ?? ((e: RunError) => e);
   return {
     kind: queue.kind,
     enqueue: (jobs) => queue.enqueue(jobs),
@@ -21,9 +17,9 @@ export function hookQueue(queue: JobQueue, hooks: QueueHooks): JobQueue {
     },
     extend: (job, leaseMs) => queue.extend(job, leaseMs),
     complete: (job, run, ledger) => queue.complete(job, run, ledger),
-    fail: (job, e, run, ledger) => queue.fail(job, error(e), run, ledger),
-    retryLater: (job, at, e, run, ledger) => queue.retryLater(job, at, error(e), run, ledger),
-    release: (job, ledger, later) => queue.release(job, ledger, later && { ...later, error: error(later.error) }),
+    fail: (job, e, run, ledger) => queue.fail(job, e, run, ledger),
+    retryLater: (job, at, e, run, ledger) => queue.retryLater(job, at, e, run, ledger),
+    release: (job, ledger, later) => queue.release(job, ledger, later),
     depth: () => queue.depth(),
     close: () => queue.close(),
   };

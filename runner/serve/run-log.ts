@@ -1,14 +1,14 @@
-import type { Redactor } from "../privacy/redact.ts";
 import type { ProcessedJob } from "../worker/process.ts";
 
 /**
  * One JSON line per run that failed for good, for whoever reads the process's stdout (journald, a
- * container log): who failed, why, and the upstream's own words and references. Redacted like the
- * activity log, because log shippers keep lines longer than retention keeps payloads.
+ * container log): who failed, why, and the upstream's own words and references. The error is the
+ * one the activity log keeps, masked with the run (processJob), because log shippers keep lines
+ * longer than retention keeps payloads.
  */
-export function failedRunLine(job: ProcessedJob, redact: Redactor, at: number): string | undefined {
+export function failedRunLine(job: ProcessedJob, at: number): string | undefined {
   if (job.disposition !== "failed") return undefined;
-  const error = job.error ? (redact(job.error) as NonNullable<ProcessedJob["error"]>) : undefined;
+  const { error } = job;
   return JSON.stringify({
     at: new Date(at).toISOString(),
     event: "run.failed",

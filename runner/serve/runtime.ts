@@ -30,7 +30,6 @@ import { createVersionRegistry, type MappingVersion, type VersionRegistry } from
 import type { BackoffPolicy } from "../worker/backoff.ts";
 import { registryReplayDeps, replayRun } from "../worker/replay.ts";
 import { toNewEvent } from "../ingest/accept.ts";
-import type { RunError } from "../store/types.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
 import { readBootstrap, type Bootstrap } from "../../engine/config/bootstrap.ts";
@@ -176,7 +175,6 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const alerter = createAlerter({
     targets: () => config().alerts,
     now,
-    redact: privacy.redact,
     dashboardUrl: () => publicUrl,
     log,
     ...(options.alertFetch ? { fetch: options.alertFetch } : {}),
@@ -212,10 +210,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const claimedAt = new Map<string, number>();
   const worker = createWorker({
     store, versions, connectors, now, workerId: replicaId,
-    queue: hookQueue(queue, {
-      claimed: (jobs) => jobs.forEach((job) => claimedAt.set(job.id, now())),
-      error: (e) => privacy.redact(e) as RunError,
-    }),
+    queue: hookQueue(queue, { claimed: (jobs) => jobs.forEach((job) => claimedAt.set(job.id, now())) }),
     redact: privacy.redact,
     leaseMs: options.leaseMs ?? 60_000,
     // Jobs in flight, well above AFAS's cap of 8 calls: a run spends part of its time in bookkeeping
@@ -230,7 +225,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
       claimedAt.delete(job.jobId);
       metrics.processed(job, started === undefined ? undefined : now() - started);
       alerter.processed(job);
-      const line = options.logRun && failedRunLine(job, privacy.redact, now());
+      const line = options.logRun && failedRunLine(job, now());
       if (line) options.logRun!(line);
     },
     ...(options.backoff ? { backoff: options.backoff } : {}),

@@ -10,6 +10,7 @@ import { triggerChecks } from "../ingest/route.ts";
 import type { LeaseKeeper } from "./lease.ts";
 import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
 import type { RunRecord } from "../run-record.ts";
+import type { Redactor } from "../privacy/redact.ts";
 import { runError, runRecord } from "./record.ts";
 
 export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
@@ -22,7 +23,8 @@ export interface ProcessDeps {
   readonly now: () => number;
   readonly random: () => number;
   readonly backoff?: BackoffPolicy;
-  readonly redact: (payload: unknown) => unknown;
+  /** What the activity log keeps of an attempt (config `logging`): its input, trace and error, masked together. */
+  readonly redact: Redactor;
   /** A run recorded for good (done, skipped, failed; not a retry): shadow runs start from here. Must not throw. */
   readonly onFinished?: (run: FinishedRun) => void;
 }
@@ -73,7 +75,10 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const settle = async (disposition: Disposition, ok: Promise<boolean>, extra: Partial<ProcessedJob> = {}): Promise<ProcessedJob> =>
     ({ ...base, ...extra, disposition: (await ok) ? disposition : "lost" });
 
-  const failAtOnce = (error: RunError) => settle("failed", queue.fail(job, error, { version: version.sha, ...(loaded ? {} : { trace: requested }) }), { error });
+  const failAtOnce = (error: RunError) => {
+    const masked = deps.redact.run({ input: null, trace: loaded ? null : requested, error }).error ?? error;
+    return settle("failed", queue.fail(job, masked, { version: version.sha, ...(loaded ? {} : { trace: requested }) }), { error: masked });
+  };
   const flow = version.project.flows.get(job.flow);
   if (!flow && !loaded && now() - job.enqueuedAt < HAND_BACK_WINDOW_MS) {
     // Accepted under a version this replica has not loaded (yet): another replica reloaded first and
@@ -106,11 +111,12 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   // The engine's own `input.select` result: evaluating it again here cost a second JSONata pass.
   const input = result.input;
   const inputIsEvent = input !== undefined && input === job.payload;
-  const record = (extra: Partial<RunRecord> = {}): RunPatch => ({
-    version: version.sha,
-    input: inputIsEvent ? null : deps.redact(input ?? null),
-    trace: deps.redact(runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...(inputIsEvent ? { inputIsEvent } : {}), ...extra })),
-  });
+  /** The run row's patch and the error, masked together (an error may quote what the trace masks). */
+  const record = (error?: RunError, extra: Partial<RunRecord> = {}): { patch: RunPatch; error?: RunError } => {
+    const trace = runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...(inputIsEvent ? { inputIsEvent } : {}), ...extra });
+    const masked = deps.redact.run({ input: inputIsEvent ? null : input ?? null, trace, error });
+    return { patch: { version: version.sha, input: masked.input, trace: masked.trace }, ...(masked.error ? { error: masked.error } : {}) };
+  };
 
   const finished = async (processed: Promise<ProcessedJob>): Promise<ProcessedJob> => {
     const p = await processed;
@@ -118,10 +124,10 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
     return p;
   };
   if (result.outcome !== "failed") {
-    return finished(settle(result.outcome, queue.complete(job, { ...record(), status: result.outcome, error: null }, ledger.take())));
+    return finished(settle(result.outcome, queue.complete(job, { ...record().patch, status: result.outcome, error: null }, ledger.take())));
   }
   const error = result.error!;
-  const recorded = runError(error);
+  const unmasked = runError(error);
   if (error.retryable && job.attempts < flow.run.maxAttempts) {
     const retryAfterMs = retryAfterOf(error);
     const delay = backoffDelay(job.attempts, {
@@ -130,7 +136,9 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
       ...(deps.backoff ? { policy: deps.backoff } : {}),
     });
     const retryAt = now() + delay;
-    return settle("retry", queue.retryLater(job, retryAt, recorded, record({ retryAt }), ledger.take()), { error: recorded, retryAt });
+    const { patch, error: recorded = unmasked } = record(unmasked, { retryAt });
+    return settle("retry", queue.retryLater(job, retryAt, recorded, patch, ledger.take()), { error: recorded, retryAt });
   }
-  return finished(settle("failed", queue.fail(job, recorded, record(), ledger.take()), { error: recorded }));
+  const { patch, error: recorded = unmasked } = record(unmasked);
+  return finished(settle("failed", queue.fail(job, recorded, patch, ledger.take()), { error: recorded }));
 }

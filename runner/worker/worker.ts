@@ -1,5 +1,6 @@
 import type { ClaimBatch, ClaimedJob, JobQueue } from "../queue/types.ts";
 import type { Ledger } from "../store/types.ts";
+import { createRedactor, type Redactor } from "../privacy/redact.ts";
 import type { VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 import { LeaseKeeper } from "./lease.ts";
@@ -21,8 +22,8 @@ export interface WorkerOptions {
   readonly leaseMs: number;
   /** Jobs in flight at once; per-connection caps (maxParallel) are the connectors' own. */
   readonly concurrency: number;
-  /** Applied to each run's stored input and trace (config `logging.payloads`). */
-  readonly redact?: (payload: unknown) => unknown;
+  /** Applied to each run's stored input, trace and error (config `logging.payloads`); by default all is kept. */
+  readonly redact?: Redactor;
   readonly backoff?: BackoffPolicy;
   /** How long start() waits before asking an empty queue again; default 500 ms. */
   readonly idleMs?: number;
@@ -62,7 +63,7 @@ export function createWorker(options: WorkerOptions): Worker {
     connectors: options.connectors,
     now,
     random: options.random ?? Math.random,
-    redact: options.redact ?? ((payload: unknown) => payload),
+    redact: options.redact ?? createRedactor({ payloads: "full" }),
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.onFinished ? { onFinished: options.onFinished } : {}),
   };

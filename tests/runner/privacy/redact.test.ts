@@ -69,12 +69,37 @@ describe("redaction", () => {
   it("keeps everything with payloads: full, and only the outline of a run with payloads: none", () => {
     expect(createRedactor({ payloads: "full" })(order)).toBe(order);
     const record = { outcome: "failed", reason: "x", ms: 3, attempt: 1, steps: [{ step: "order", kind: "send", status: "failed", ms: 2, request: order }], effects: [{ step: "order", send: "afas.FbSales", op: "insert", payload: order }] };
+    // A failed run's reason is its error message: it goes; a skip reason is the flow's own words and stays.
     expect(createRedactor({ payloads: "none" })(record)).toEqual({
-      outcome: "failed", reason: "x", ms: 3, attempt: 1,
+      outcome: "failed", ms: 3, attempt: 1,
       steps: [{ step: "order", kind: "send", status: "failed", ms: 2 }],
       effects: [{ step: "order", send: "afas.FbSales", op: "insert" }],
     });
+    expect(createRedactor({ payloads: "none" })({ ...record, outcome: "skipped", reason: "till sale" })).toMatchObject({ reason: "till sale" });
     expect(createRedactor({ payloads: "none" })(order)).toBeNull();
+  });
+
+  it("masks a run's error with its input and trace: a value masked in one is masked where the error quotes it", () => {
+    const error = {
+      code: "UPSTREAM_REJECTED" as const,
+      message: "AFAS refused: Relatie Sanne Berg, Lange Elisabethstraat 12 bestaat al",
+      upstream: { connection: "afas", status: 500, upstreamMessage: "Relatie Sanne Berg bestaat al", errorNumber: 17, reference: "PLR-1" },
+    };
+    const parts = { input: order, trace: { outcome: "failed", steps: [] }, error };
+    const redacted = createRedactor().run(parts);
+    expect(JSON.stringify(redacted.error)).not.toMatch(/Sanne|Berg|Elisabethstraat/);
+    expect(redacted.error).toMatchObject({ code: "UPSTREAM_REJECTED", upstream: { errorNumber: 17, reference: "PLR-1" } });
+    // On its own, the same error has nothing that names it personal: that is why they go together.
+    expect(JSON.stringify(createRedactor()(error))).toContain("Sanne");
+
+    const outline = createRedactor({ payloads: "none" }).run(parts);
+    expect(outline.input).toBeNull();
+    expect(outline.error).toEqual({
+      code: "UPSTREAM_REJECTED",
+      message: "the message is not kept (logging.payloads: none)",
+      upstream: { connection: "afas", status: 500, errorNumber: 17, reference: "PLR-1" },
+    });
+    expect(createRedactor({ payloads: "full" }).run(parts)).toBe(parts);
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createVersionRegistry } from "../../../runner/versions.ts";
 import type { RunRecord } from "../../../runner/run-record.ts";
+import type { RunParts } from "../../../runner/privacy/redact.ts";
 import { backends } from "../store/backends.ts";
 import { gate, orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
 
@@ -166,7 +167,7 @@ describe.each(backends())("worker lifecycle on $name", (backend) => {
     await open();
     const { runIds } = await world.accept(orderEvent("1001", { email: "jan@example.nl" }));
     const mask = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll("jan@example.nl", "***"));
-    await world.worker({ redact: mask }).runOnce();
+    await world.worker({ redact: Object.assign(mask, { run: (parts: RunParts) => mask(parts) as RunParts }) }).runOnce();
     const run = await world.store.getRun(runIds[0]!);
     expect(JSON.stringify([run!.input, run!.trace])).not.toContain("jan@example.nl");
     expect(run!.input).toMatchObject({ customer: { email: "***" } });
