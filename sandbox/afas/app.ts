@@ -64,14 +64,8 @@ export function createAfasSimulator(options: AfasSimulatorOptions = {}): AfasSim
 
   async function answer(c: Context<{ Bindings: Bindings }>, url: URL): Promise<Response> {
     if (state.faults.latencyMs > 0) await sleep(state.faults.latencyMs);
-    if (takeDrop(state.faults)) {
-      const socket = c.env?.incoming?.socket;
-      if (socket) {
-        socket.destroy();
-        return c.body(null, 500);
-      }
-      throw new Error("sandbox: connection dropped (no socket in-process)");
-    }
+    const drop = takeDrop(state.faults, c.req.method);
+    if (drop === "before") return hangUp(c);
     const down = takeUnavailable(state.faults, state.nowMs());
     if (down) {
       if (down.header) c.header("Retry-After", String(down.retryAfterSeconds));
@@ -83,7 +77,16 @@ export function createAfasSimulator(options: AfasSimulatorOptions = {}): AfasSim
     if (!authorised(c.req.header("authorization"), state.tokens)) return c.body(null, 401);
     if (state.allowIps && !ipAllowed(clientAddress(c), state.allowIps)) return c.body(null, 403);
     const segments = url.pathname.slice(match[0].length).split("/").filter(Boolean).map(decodeURIComponent);
-    return profitApi(state, c, segments);
+    const res = await profitApi(state, c, segments);
+    return drop === "after" ? hangUp(c) : res;
+  }
+
+  /** Closes the caller's connection without an answer. */
+  function hangUp(c: Context<{ Bindings: Bindings }>): Response {
+    const socket = c.env?.incoming?.socket;
+    if (!socket) throw new Error("sandbox: connection dropped (no socket in-process)");
+    socket.destroy();
+    return c.body(null, 500);
   }
 
   return { app: app as unknown as Hono, state, control };

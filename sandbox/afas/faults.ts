@@ -7,8 +7,12 @@ export interface FaultSpec {
   latencyMs?: number;
   /** The next `requests` UpdateConnector calls (optionally for one connector) fail validation. */
   validationError?: { requests?: number; message?: string; connector?: string };
-  /** The next `requests` calls lose their connection without an answer. */
-  drop?: { requests?: number };
+  /**
+   * The next `requests` calls (of `method` only, when given) lose their connection without an
+   * answer: before Profit sees them, or with `afterWrite` once Profit carried them out (a proxy or
+   * gateway losing the answer: the hazard of sending a create again).
+   */
+  drop?: { requests?: number; method?: string; afterWrite?: boolean };
 }
 
 interface Counted { remaining: number | null; until: number | null }
@@ -17,7 +21,7 @@ export interface Faults {
   unavailable: (Counted & { retryAfterSeconds: number | null; header: boolean }) | null;
   latencyMs: number;
   validation: { remaining: number; message: string; connector: string | null } | null;
-  drop: { remaining: number } | null;
+  drop: { remaining: number; method: string | null; afterWrite: boolean } | null;
 }
 
 export const noFaults = (latencyMs = 0): Faults => ({ unavailable: null, latencyMs, validation: null, drop: null });
@@ -41,7 +45,7 @@ export function applyFaultSpec(faults: Faults, spec: FaultSpec, nowMs: number): 
       connector: v.connector ?? null,
     };
   }
-  if (spec.drop) faults.drop = { remaining: spec.drop.requests ?? 1 };
+  if (spec.drop) faults.drop = { remaining: spec.drop.requests ?? 1, method: spec.drop.method?.toUpperCase() ?? null, afterWrite: spec.drop.afterWrite ?? false };
 }
 
 /** Seconds to announce in retry_after, or null when the maintenance window is over. */
@@ -63,11 +67,13 @@ export function takeUnavailable(faults: Faults, nowMs: number): { retryAfterSeco
   return { retryAfterSeconds: u.retryAfterSeconds ?? fromWindow, header: u.header };
 }
 
-export function takeDrop(faults: Faults): boolean {
-  if (!faults.drop || faults.drop.remaining <= 0) return false;
-  faults.drop.remaining -= 1;
-  if (faults.drop.remaining === 0) faults.drop = null;
-  return true;
+/** Whether this call loses its connection, and when: before Profit sees it or after it was carried out. */
+export function takeDrop(faults: Faults, method: string): "before" | "after" | null {
+  const drop = faults.drop;
+  if (!drop || drop.remaining <= 0 || (drop.method !== null && drop.method !== method.toUpperCase())) return null;
+  drop.remaining -= 1;
+  if (drop.remaining === 0) faults.drop = null;
+  return drop.afterWrite ? "after" : "before";
 }
 
 export function takeValidation(faults: Faults, connector: string): string | null {

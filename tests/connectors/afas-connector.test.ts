@@ -4,7 +4,24 @@ import { authorizationHeader, clampParallel, createAfasConnector, resolveBaseUrl
 import { toEnvelope } from "../../runner/connectors/afas/envelope.ts";
 import { deletePath } from "../../runner/connectors/afas/delete-path.ts";
 import { buildQuery } from "../../runner/connectors/afas/filters.ts";
+import { httpError } from "../../runner/connectors/afas/errors.ts";
 import { SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
+
+describe("AFAS connector: gateway errors", () => {
+  const call = (status: number, method: string) =>
+    httpError({ connection: "afas", action: "insert FbSales", connector: "FbSales", status, body: "", headers: new Headers(), nowMs: 0, method });
+
+  it("takes a 502 or 504 to an insert as a lost answer (Profit may have booked it), to a read or update as an outage", () => {
+    for (const status of [502, 504]) {
+      expect(call(status, "POST")).toMatchObject({ code: "UPSTREAM_UNCERTAIN", retryable: false });
+      expect(call(status, "POST").message).toContain(`its gateway answered ${status} instead of Profit`);
+      expect(call(status, "GET")).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true });
+      expect(call(status, "PUT")).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true });
+    }
+    // Maintenance answers before Profit touches anything.
+    expect(call(503, "POST")).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true });
+  });
+});
 
 describe("AFAS connector: configuration", () => {
   it("derives the base URL from the environment letter", () => {

@@ -1,6 +1,6 @@
 import { UpstreamError } from "../../../common/errors.ts";
 import { retryAfterMs } from "../http/retry-after.ts";
-import type { TransportWording } from "../http/transport-error.ts";
+import { isCreate, type TransportWording } from "../http/transport-error.ts";
 import type { AnswerHeaders } from "../http/transport.ts";
 
 /** Turns a non-2xx Profit answer or a transport failure into the one error table's codes. */
@@ -20,6 +20,8 @@ export interface FailedCall {
   body: unknown;
   headers: AnswerHeaders;
   nowMs: number;
+  /** POST inserts: a gateway's 502/504 to one leaves open whether Profit made the record. */
+  method: string;
 }
 
 const asRecord = (v: unknown): Record<string, unknown> | undefined =>
@@ -54,6 +56,10 @@ export function httpError(call: FailedCall): UpstreamError {
     return new UpstreamError("UPSTREAM_FORBIDDEN",
       `AFAS refused this caller's IP address (403) to ${action}: the App connector has an IP restriction that does not include this host. ` +
       `Fix: add the outgoing IP address of the Koppel host to the App connector's IP restriction.`, base);
+  }
+  if ((status === 502 || status === 504) && isCreate(call.method)) {
+    // The gateway gave up on Profit, which may have booked the insert all the same.
+    return new UpstreamError("UPSTREAM_UNCERTAIN", AFAS_TRANSPORT.uncertain(action, `its gateway answered ${status} instead of Profit`), base);
   }
   if (status === 502 || status === 503 || status === 504) {
     const wait = askedWait(body, headers, call.nowMs);
@@ -99,4 +105,7 @@ export const AFAS_TRANSPORT: TransportWording = {
   // AFAS: after a client-side timeout the server is probably still working (reference §5.4).
   timeout: (what, ms) => `AFAS did not answer within ${ms} ms to ${what}; Profit may still be working on it, so wait before sending it again`,
   network: (what, reason) => `AFAS could not be reached to ${what}: ${reason}`,
+  uncertain: (what, lost) =>
+    `AFAS may have carried out ${what}: ${lost}, so whether Profit booked it is unknown. It is not sent again on its own: ` +
+    "look it up in Profit, then replay the run if it is not there (a flow that looks the record up before writing skips it when it is)",
 };

@@ -76,7 +76,7 @@ export class AfasHttp {
       if (answer.status >= 200 && answer.status < 300) return answer;
       throw withExchanges(httpError({
         connection: this.connection, action: req.action, connector: req.connector,
-        status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(),
+        status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(), method: req.method,
       }), log);
     });
   }

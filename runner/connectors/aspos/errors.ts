@@ -64,4 +64,5 @@ export function answerError(connection: string, what: string, answer: HttpAnswer
 export const ASPOS_TRANSPORT: TransportWording = {
   timeout: (what, ms) => `${what}: no answer within ${ms} ms`,
   network: (what, reason) => `${what}: ${reason}`,
+  uncertain: (what, lost) => `${what}: ${lost}, so whether AsPos made it is unknown. It is not sent again on its own: look it up in AsPos, then replay the run if it is not there`,
 };

@@ -99,7 +99,7 @@ function bodyText(body: unknown): string | undefined {
 /**
  * One connection's HTTP (node:http with keep-alive, see node-transport.ts), shared by every connector: no retries (the runner's queue owns
  * retries), a timeout per call, answers of any status returned as they are, a call without an
- * answer mapped to UPSTREAM_TIMEOUT / UPSTREAM_NETWORK, each exchange appended to the caller's log,
+ * answer mapped to UPSTREAM_TIMEOUT / UPSTREAM_NETWORK (UPSTREAM_UNCERTAIN for a create), each exchange appended to the caller's log,
  * and a cap on parallel calls that the connector applies around whatever makes up one call.
  * What an error status means is each system's business (afas/errors.ts, aspos/errors.ts).
  */
@@ -136,7 +136,7 @@ export class HttpClient {
     } catch (err) {
       observe?.({ connection: this.connection, ms: performance.now() - timed, error: err instanceof Error ? err.message : String(err) });
       exchanges.push({ method: req.method, url, ms: now() - started, ...requestBody });
-      throw withExchanges(transportError(this.connection, req.what, err, timeoutMs, this.options.wording), exchanges);
+      throw withExchanges(transportError(this.connection, req.what, err, timeoutMs, this.options.wording, req.method), exchanges);
     }
     const ms = performance.now() - timed;
     const answer = parseBody(res.text);

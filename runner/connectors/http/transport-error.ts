@@ -4,6 +4,31 @@ import { UpstreamError } from "../../../common/errors.ts";
 export interface TransportWording {
   timeout(what: string, timeoutMs: number): string;
   network(what: string, reason: string): string;
+  /** A create whose answer was lost (`lost`: why); see UPSTREAM_UNCERTAIN. */
+  uncertain(what: string, lost: string): string;
+}
+
+/**
+ * Methods where a second call is not the same as one: a second POST makes a second record. PUT,
+ * DELETE and reads may be sent again whatever became of the first.
+ */
+const CREATES = new Set(["POST", "PATCH"]);
+
+/** Socket and TLS errors that mean the request never left this host, so nothing was carried out. */
+const NEVER_SENT = new Set([
+  "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT",
+  "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+function neverSent(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ("code" in e && typeof e.code === "string" && NEVER_SENT.has(e.code)) return true;
+  }
+  return false;
+}
+
+export function isCreate(method: string): boolean {
+  return CREATES.has(method.toUpperCase());
 }
 
 function isTimeout(err: unknown): boolean {
@@ -23,9 +48,20 @@ function innermostReason(err: unknown): string {
   return best;
 }
 
-/** A request that got no answer at all: a timeout (the upstream may still be working) or a network failure. */
-export function transportError(connection: string, what: string, err: unknown, timeoutMs: number, wording: TransportWording): UpstreamError {
-  if (isTimeout(err)) return new UpstreamError("UPSTREAM_TIMEOUT", wording.timeout(what, timeoutMs), { connection }, { cause: err });
+/**
+ * A request that got no answer at all: a timeout (the upstream may still be working) or a network
+ * failure, both sent again later. Not so a create that may have reached the upstream: sent again, it
+ * makes a second record wherever the flow cannot look the first one up (a stock mutation, a journal
+ * entry), and a look-up can miss a record the upstream is still making. UPSTREAM_UNCERTAIN fails the
+ * run at once for the operator, who checks the upstream and replays.
+ */
+export function transportError(connection: string, what: string, err: unknown, timeoutMs: number, wording: TransportWording, method = "GET"): UpstreamError {
+  const timedOut = isTimeout(err);
   const reason = innermostReason(err);
+  if (isCreate(method) && !neverSent(err)) {
+    const lost = timedOut ? `no answer within ${timeoutMs} ms` : `the connection failed before the answer (${reason})`;
+    return new UpstreamError("UPSTREAM_UNCERTAIN", wording.uncertain(what, lost), { connection, ...(timedOut ? {} : { upstreamMessage: reason }) }, { cause: err });
+  }
+  if (timedOut) return new UpstreamError("UPSTREAM_TIMEOUT", wording.timeout(what, timeoutMs), { connection }, { cause: err });
   return new UpstreamError("UPSTREAM_NETWORK", wording.network(what, reason), { connection, upstreamMessage: reason }, { cause: err });
 }

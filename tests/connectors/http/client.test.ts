@@ -6,7 +6,7 @@ import { createMetrics } from "../../../runner/server/metrics.ts";
 import { HttpClient } from "../../../runner/connectors/http/client.ts";
 import { retryAfterMs } from "../../../runner/connectors/http/retry-after.ts";
 
-const WORDING = { timeout: (what: string, ms: number) => `${what} timed out after ${ms} ms`, network: (what: string, reason: string) => `${what} failed: ${reason}` };
+const WORDING = { timeout: (what: string, ms: number) => `${what} timed out after ${ms} ms`, network: (what: string, reason: string) => `${what} failed: ${reason}`, uncertain: (what: string, lost: string) => `${what} may have been made: ${lost}` };
 
 function client(fetchImpl: typeof fetch, over: { timeoutMs?: number; maxParallel?: number } = {}) {
   return new HttpClient({ connection: "c", timeoutMs: over.timeoutMs ?? 1_000, maxParallel: over.maxParallel ?? 2, now: () => 0, wording: WORDING, fetch: fetchImpl });

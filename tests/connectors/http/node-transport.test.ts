@@ -5,7 +5,7 @@ import { UpstreamError } from "../../../common/errors.ts";
 import type { Exchange } from "../../../common/exchange.ts";
 import { HttpClient } from "../../../runner/connectors/http/client.ts";
 
-const WORDING = { timeout: (what: string, ms: number) => `${what} timed out after ${ms} ms`, network: (what: string, reason: string) => `${what} failed: ${reason}` };
+const WORDING = { timeout: (what: string, ms: number) => `${what} timed out after ${ms} ms`, network: (what: string, reason: string) => `${what} failed: ${reason}`, uncertain: (what: string, lost: string) => `${what} may have been made: ${lost}` };
 const client = (timeoutMs = 1_000) => new HttpClient({ connection: "c", timeoutMs, maxParallel: 2, now: () => 0, wording: WORDING });
 
 let server: Server | undefined;
@@ -69,6 +69,36 @@ describe("http layer: node:http transport", () => {
     expect(err.message).toBe("read slow timed out after 50 ms");
     expect(err.details.exchanges).toEqual([{ method: "GET", url: `${base}/slow`, ms: 0 }]);
     server!.closeAllConnections();
+  });
+
+  it("maps a create whose answer never came (timeout, connection cut after the request) to UPSTREAM_UNCERTAIN, not sent again", async () => {
+    let received = 0;
+    const base = await listen((req) => {
+      received++;
+      // Carried out, then the answer is lost: the socket closes (a proxy dropping it), or never comes.
+      if (req.url === "/cut") req.socket.destroy();
+    });
+    const cut = await failure(client().send({ method: "POST", url: `${base}/cut`, body: { n: 1 }, what: "insert X" }, []));
+    expect(cut.code).toBe("UPSTREAM_UNCERTAIN");
+    expect(cut.retryable).toBe(false);
+    expect(cut.message).toMatch(/^insert X may have been made: the connection failed before the answer \(ECONNRESET/);
+    const slow = await failure(client(50).send({ method: "POST", url: `${base}/slow`, body: { n: 2 }, what: "insert Y" }, []));
+    expect(slow.code).toBe("UPSTREAM_UNCERTAIN");
+    expect(slow.message).toBe("insert Y may have been made: no answer within 50 ms");
+    expect(received).toBe(2);
+    // An update sets the same values again, so it is retried as before.
+    const put = await failure(client(50).send({ method: "PUT", url: `${base}/slow`, body: { n: 3 }, what: "update Z" }, []));
+    expect(put.code).toBe("UPSTREAM_TIMEOUT");
+    server!.closeAllConnections();
+  });
+
+  it("keeps a create that never left this host retryable: a refused connection made nothing", async () => {
+    const base = await listen(() => undefined);
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = undefined;
+    const err = await failure(client().send({ method: "POST", url: `${base}/a`, body: {}, what: "insert A" }, []));
+    expect(err.code).toBe("UPSTREAM_NETWORK");
+    expect(err.retryable).toBe(true);
   });
 
   it("maps a refused connection to UPSTREAM_NETWORK with its code", async () => {
