@@ -18,16 +18,19 @@ export interface RedactConfig {
 export const MASK = "[redacted]";
 
 /**
- * Field names of names, emails, phones, addresses, tax and bank numbers, compared case-insensitively:
- * AsPos's camelCase and AFAS's KnPerson/KnOrganisation/KnBasicAddress field ids.
+ * Field names of names, emails, phones, addresses, tax and bank numbers, compared case-insensitively
+ * and without `_` or `-` (so `first_name` and `e-mail` count too): AsPos's camelCase, AFAS's
+ * KnPerson/KnOrganisation/KnBasicAddress field ids and the Profit_Debtor GetConnector's fields.
  */
 export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   "email", "emailaddress", "mail", "emad", "ema2",
-  "phone", "phonenumber", "mobile", "mobilephone", "telephone", "tenr", "ten2", "mbnr", "mbn2",
+  "phone", "phonenumber", "mobile", "mobilephone", "mobilenumber", "telephone", "tenr", "ten2", "mbnr", "mbn2", "telnr",
   "name", "fullname", "companyname", "contactname", "firstname", "lastname", "middlename", "initials", "prefix", "finm", "lanm", "in", "is", "senm", "canm", "nm",
-  "address", "addressline1", "addressline2", "street", "housenumber", "housenumberaddition", "postalcode", "postcode", "zipcode", "zip", "city",
+  "debtorname", "searchname",
+  "address", "addressline1", "addressline2", "addressline3", "addressline4", "adressline1", "adressline2", "adressline3", "adressline4",
+  "street", "housenumber", "housenumberaddition", "postalcode", "postcode", "zipcode", "zip", "city",
   "ad", "hmnr", "hmad", "zpcd", "rs",
-  "vatnumber", "vatid", "taxnumber", "cocnumber", "fiscalnumber", "bsn", "iban", "bankaccount", "vaid", "finr", "ccnr", "sose",
+  "vatnumber", "vatid", "vatnr", "taxnumber", "cocnumber", "chofcommnr", "fiscalnumber", "bsn", "iban", "bankaccount", "vaid", "finr", "ccnr", "sose",
   "birthdate", "dateofbirth", "dabi",
 ];
 
@@ -90,7 +93,7 @@ function sensitiveKeys(keys: ReadonlySet<string>): (key: string) => boolean {
   return (key) => {
     let hit = seen.get(key);
     if (hit === undefined) {
-      hit = keys.has(key.toLowerCase());
+      hit = keys.has(key.toLowerCase().replace(/[_-]/g, ""));
       if (seen.size < 10_000) seen.set(key, hit);
     }
     return hit;
@@ -133,8 +136,10 @@ class Redaction {
       const sensitive = this.sensitive(key) || (filtered && key === "value") || onPath;
       if (sensitive && isLeaf(child)) {
         put(out, key, this.maskLeaf(child));
-      } else if (sensitive && Array.isArray(child) && child.every(isLeaf)) {
-        put(out, key, child.map((c) => this.maskLeaf(c)));
+      } else if (sensitive && !onPath) {
+        // `name: { first, last }`, `address: { line1 }`, `phone: [["…"]]`: every value under a
+        // sensitive key is, whatever its own key; the shape stays for debugging.
+        put(out, key, this.maskAll(child));
       } else if (onPath) {
         // A configured path names a whole object or list: mask it entirely.
         collectStrings(child, this.found);
@@ -155,6 +160,14 @@ class Redaction {
       this.slots.push(slot);
     }
     return value;
+  }
+
+  private maskAll(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.maskAll(v));
+    if (!isRecord(value)) return this.maskLeaf(value);
+    const out: Record<string, unknown> = {};
+    for (const key in value) put(out, key, this.maskAll(value[key]));
+    return out;
   }
 
   private maskLeaf(v: unknown): unknown {

@@ -26,18 +26,23 @@ function twoPassRedactor(config: RedactConfig): (payload: unknown) => unknown {
   const leaf = (v: unknown, found: Set<string>) => (v === null || v === undefined || v === "" ? v : (remember(found, String(v), true), MASK));
   const endsWith = (path: string[], suffix: string[]) =>
     suffix.length > 0 && suffix.length <= path.length && suffix.every((s, i) => s === "*" || s === path[path.length - suffix.length + i]);
+  const isKey = (key: string) => keys.has(key.toLowerCase().replace(/[_-]/g, ""));
+  const maskAll = (value: unknown, found: Set<string>): unknown =>
+    Array.isArray(value) ? value.map((v) => maskAll(v, found))
+      : isRecord(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v, found)]))
+      : leaf(value, found);
   const mask = (value: unknown, path: string[], found: Set<string>): unknown => {
     if (Array.isArray(value)) return value.map((v) => mask(v, path, found));
     if (!isRecord(value)) return value;
     const out: Record<string, unknown> = {};
-    const filtered = typeof value.field === "string" && keys.has(value.field.toLowerCase());
+    const filtered = typeof value.field === "string" && isKey(value.field);
     for (const key in value) {
       const child = value[key];
       const childPath = [...path, key.toLowerCase()];
       const onPath = paths.some((p) => endsWith(childPath, p));
-      const sensitive = keys.has(key.toLowerCase()) || (filtered && key === "value") || onPath;
+      const sensitive = isKey(key) || (filtered && key === "value") || onPath;
       if (sensitive && isLeaf(child)) out[key] = leaf(child, found);
-      else if (sensitive && Array.isArray(child) && child.every(isLeaf)) out[key] = child.map((c) => leaf(c, found));
+      else if (sensitive && !onPath) out[key] = maskAll(child, found);
       else if (onPath) (collect(child, found), (out[key] = MASK));
       else out[key] = mask(child, childPath, found);
     }
@@ -61,7 +66,7 @@ function twoPassRedactor(config: RedactConfig): (payload: unknown) => unknown {
 const word = fc.constantFrom("Sanne", "Berg", "Utrecht", "sanne@bakkerij.nl", "sanne%40bakkerij.nl", "3511 BL", "21", "21B", "B", "NL", "W2026-1", "SKU-10337", "");
 const text = fc.array(word, { maxLength: 4 }).map((ws) => ws.join(" "));
 const scalar = fc.oneof(text, fc.integer({ min: -5, max: 99999 }), fc.constant(null), fc.boolean());
-const key = fc.constantFrom("email", "EmAd", "firstName", "Nm", "city", "street", "HmNr", "houseNumberAddition", "note", "message", "url", "sku", "field", "value", "op", "customer", "lines");
+const key = fc.constantFrom("email", "EmAd", "firstName", "first_name", "Nm", "city", "street", "HmNr", "houseNumberAddition", "note", "message", "url", "sku", "field", "value", "op", "customer", "lines", "address", "name");
 const json = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, scalar, tie("array"), tie("object"), tie("filter")),
   array: fc.array(tie("value"), { maxLength: 4 }),

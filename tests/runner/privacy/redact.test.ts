@@ -66,6 +66,28 @@ describe("redaction", () => {
     expect(JSON.stringify(single)).not.toContain("LC-99887766");
   });
 
+  it("masks every value under a sensitive key, nested objects and lists included, and keys written snake_case or dashed", () => {
+    const out = createRedactor()({
+      customer: { name: { first: "Annabel", last: "Nestelaar" }, mobileNumber: "+31 6 99998888", first_name: "Lotte", "e-mail": "lotte@example.nl" },
+      address: { line1: "Nestweg 77", countryCode: "NL" },
+      phone: [["+31 6 55554444"]],
+      remark: "Annabel Nestelaar, Nestweg 77",
+    });
+    expect(out).toEqual({
+      customer: { name: { first: MASK, last: MASK }, mobileNumber: MASK, first_name: MASK, "e-mail": MASK },
+      address: { line1: MASK, countryCode: MASK },
+      phone: [[MASK]],
+      remark: `${MASK} ${MASK}, ${MASK}`,
+    });
+  });
+
+  it("masks the fields of AFAS's Profit_Debtor GetConnector", () => {
+    const row = { DebtorId: "20048", DebtorName: "Jan van den Berg", SearchName: "BERG", AdressLine1: "Dorpsstraat 48", AdressLine3: "3511 AA Leusden", TelNr: "+31 6 10000003", VatNr: "NL123456789B01", ChOfCommNr: "12345678" };
+    const out = createRedactor()(row) as Record<string, unknown>;
+    expect(out.DebtorId).toBe("20048");
+    for (const field of Object.keys(row).filter((k) => k !== "DebtorId")) expect(out[field], field).toBe(MASK);
+  });
+
   it("keeps everything with payloads: full, and only the outline of a run with payloads: none", () => {
     expect(createRedactor({ payloads: "full" })(order)).toBe(order);
     const record = { outcome: "failed", reason: "x", ms: 3, attempt: 1, steps: [{ step: "order", kind: "send", status: "failed", ms: 2, request: order }], effects: [{ step: "order", send: "afas.FbSales", op: "insert", payload: order }] };
