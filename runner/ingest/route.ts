@@ -5,6 +5,7 @@ import { takesEventType } from "../../engine/flow/execute.ts";
 import { toKoppelError } from "../../common/errors.ts";
 import type { JobSpec } from "../store/types.ts";
 import { projectEnv, type ProjectEnv } from "../project-env.ts";
+import { addressesIn } from "../privacy/pseudonym.ts";
 
 export interface IncomingEvent {
   readonly source: string;
@@ -112,6 +113,7 @@ export async function runKeyFor(flow: CompiledFlow, event: unknown, env: Project
 
 /** Field names compared case-insensitively. */
 const SEARCHABLE = new Set(["number", "ordernumber", "externalnumber", "email", "emailaddress", "emad", "ornu", "dbid"]);
+const EMAIL_FIELDS = new Set(["email", "emailaddress", "emad"]);
 const LONGEST_SEARCHABLE = Math.max(...[...SEARCHABLE].map((k) => k.length));
 const MAX_SEARCH_TEXT = 1000;
 
@@ -130,13 +132,23 @@ export function searchTextOf(payload: unknown, extra: readonly string[] = []): s
     } else if (isRecord(value)) {
       for (const key in value) {
         const v = value[key];
-        if (searchable(key) && (typeof v === "string" || typeof v === "number") && v !== "") found.add(String(v));
-        else visit(v, depth + 1);
+        if (searchable(key) && (typeof v === "string" || typeof v === "number") && v !== "") {
+          // An email field's display name (`Kees Vos <kees@…>`) is not what anyone searches for.
+          const addresses = EMAIL_FIELDS.has(key.toLowerCase()) ? addressesIn(String(v)) : [];
+          if (addresses.length) for (const a of addresses) found.add(a);
+          else found.add(String(v));
+        } else visit(v, depth + 1);
       }
     }
   };
   visit(payload, 0);
-  const text = [...found].join(" ").slice(0, MAX_SEARCH_TEXT);
+  // Whole terms only: an address cut at the limit would no longer be one, and be stored in clear.
+  let text = "";
+  for (const term of found) {
+    const next = text ? `${text} ${term}` : term;
+    if (next.length > MAX_SEARCH_TEXT) continue;
+    text = next;
+  }
   return text === "" ? null : text;
 }
 

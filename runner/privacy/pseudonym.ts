@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import type { NewEvent, Store } from "../store/types.ts";
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+/** Letters and digits of any script: `jöns.müller@exämple.de` is an address too. */
+const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}/gu;
+
+/** The addresses in a text, without a display name around them (`Kees Vos <kees@…>`). */
+export function addressesIn(text: string): string[] {
+  return text.match(EMAIL) ?? [];
+}
 
 /**
  * The runs list is searched by email, but the search text is stored with the run for as long as

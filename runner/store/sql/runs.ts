@@ -82,9 +82,12 @@ export function* updateRun(id: string, patch: RunPatch): Program<boolean> {
   return rows.length > 0;
 }
 
-/** `%`, `_` and `\` in user text match themselves. */
+/**
+ * `text` anywhere, for `lower(column) LIKE`: ASCII letters folded as SQLite's lower() folds them,
+ * nothing else; `%`, `_` and `\` in user text match themselves.
+ */
 export function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${text.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export function* listRuns(filter: RunFilter = {}): Program<RunSummary[]> {

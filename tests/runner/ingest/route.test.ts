@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toNewEvent } from "../../../runner/ingest/accept.ts";
 import { eventTypeOf, routeEvent, searchTextOf } from "../../../runner/ingest/route.ts";
+import { emailToken, pseudonymizeText } from "../../../runner/privacy/pseudonym.ts";
 import { orderEvent, orderFlow, version, writeProject } from "../worker/harness.ts";
 
 const project = writeProject({
@@ -83,6 +84,13 @@ describe("routing an accepted event to flows", () => {
     expect(routed.searchText).toBe("W2026-0042 jan@example.nl");
     expect(searchTextOf({ lines: [{ sku: "A" }] })).toBeNull();
     expect(searchTextOf({ Data: { OrNu: 812, EmAd: "x@y.nl" } }, ["k"])).toBe("k 812 x@y.nl");
+  });
+
+  it("keeps an email field's addresses without the display name, and never cuts a term at the length limit", () => {
+    expect(searchTextOf({ number: "W1", email: "Kees Vos <kees@example.nl>" })).toBe("W1 kees@example.nl");
+    const long = searchTextOf({ externalNumber: "X".repeat(990), email: "lotte.hunt@example.nl", number: "W2" });
+    expect(long).toBe(`${"X".repeat(990)} W2`);
+    expect(pseudonymizeText("jöns.müller@exämple.de or ÖZIL@EXAMPLE.COM")).toBe(`${emailToken("jöns.müller@exämple.de")} or ${emailToken("özil@example.com")}`);
   });
 
   it("builds the inbox entry for the webhook route, stamped with the version it was accepted under", async () => {

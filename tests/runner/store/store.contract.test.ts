@@ -4,6 +4,7 @@ import type { Driver } from "../../../runner/store/sql/driver.ts";
 import type { Program } from "../../../runner/store/sql/program.ts";
 import { purgePayloadsStep } from "../../../runner/store/sql/retention.ts";
 import { SqlStore } from "../../../runner/store/sql/store.ts";
+import { erasePerson } from "../../../runner/privacy/erase.ts";
 import { backends, freshStorePerTest, type Session } from "./backends.ts";
 
 const event = (dedupKey: string, over: Partial<NewEvent> = {}): NewEvent => ({
@@ -294,6 +295,18 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect((await store.ledgerGet("k2"))?.result).toEqual({ DbId: 13 });
       // `_` in an address is a literal underscore, not a LIKE wildcard.
       expect(await store.erasePerson(["p_et@example.nl"])).toEqual({ events: 0, runs: 0, ledger: 0 });
+    });
+
+    it("erases an address with letters outside ASCII, whatever case it was stored or typed in", async () => {
+      const [upper, lower, other] = await store.acceptEvents([
+        event("1", { payload: { customer: { email: "ÖZIL@EXAMPLE.COM" } } }),
+        event("2", { payload: { customer: { email: "jöns.müller@exämple.de" } } }),
+        event("3", { payload: { customer: { email: "ozil@example.com" } } }),
+      ]);
+      expect(await erasePerson(store, "özil@example.com")).toMatchObject({ events: 1 });
+      expect(await erasePerson(store, "JÖNS.MÜLLER@EXÄMPLE.DE")).toMatchObject({ events: 1 });
+      for (const erased of [upper, lower]) expect((await store.getEvent(erased!.eventId))?.payload).toBeNull();
+      expect((await store.getEvent(other!.eventId))?.payload).toEqual({ customer: { email: "ozil@example.com" } });
     });
 
     it("erases across scan windows and write chunks: any term, every run of an event concerned, nothing else", async () => {
