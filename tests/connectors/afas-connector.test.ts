@@ -5,6 +5,7 @@ import { toEnvelope } from "../../runner/connectors/afas/envelope.ts";
 import { deletePath } from "../../runner/connectors/afas/delete-path.ts";
 import { buildQuery } from "../../runner/connectors/afas/filters.ts";
 import { httpError } from "../../runner/connectors/afas/errors.ts";
+import { profitLocalTime } from "../../runner/connectors/afas/poll.ts";
 import { SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
 describe("AFAS connector: gateway errors", () => {
@@ -159,6 +160,40 @@ describe("AFAS connector against the simulator", () => {
       if (!page.hasMore && page.records.length === 0) break;
     }
     expect(seen).toEqual(["Z1", "Z2", "Z3", "A", "B", "Z9"]);
+  });
+
+  it("reads the rows changed in the hour the clocks go back, which carry wall-clock times the cursor had passed", async () => {
+    sim.control.reset();
+    sim.state.data.stock.clear();
+    const put = (code: string, instant: string) =>
+      sim.state.data.stock.set(`${code}@01`, { ItemCode: code, Warehouse: "01", Quantity: 1, ModifiedDate: `${profitLocalTime(Date.parse(instant))}.000` });
+    let now = Date.parse("2025-10-26T00:59:50Z"); // 02:59:50 summer time, just before the clocks go back
+    const connector = connect({ pollLagMs: 0, now: () => now });
+    put("FIRST", "2025-10-26T00:30:00Z"); // 02:30:00 summer time
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    const poll = async () => {
+      for (;;) {
+        const page = await connector.poll!("Koppel_Stock", cursor, 100);
+        seen.push(...page.records.map((r) => String(r.ItemCode)));
+        cursor = page.cursor;
+        if (!page.hasMore) return;
+      }
+    };
+    await poll();
+    expect(seen).toEqual(["FIRST"]);
+    put("REPEAT", "2025-10-26T01:10:00Z"); // 02:10:00 winter time: before the cursor's 02:30 on the wall clock
+    now = Date.parse("2025-10-26T01:20:00Z");
+    await poll();
+    put("LATER", "2025-10-26T02:30:00Z"); // 03:30 winter time
+    now = Date.parse("2025-10-26T03:00:00Z");
+    await poll();
+    // FIRST comes again from the re-read hour; the inbox takes it as a duplicate (same ModifiedDate).
+    expect(seen).toEqual(["FIRST", "REPEAT", "FIRST", "LATER"]);
+    // The cursor went back once: later polls move on.
+    now = Date.parse("2025-10-27T12:00:00Z");
+    await poll();
+    expect(seen).toHaveLength(4);
   });
 
   it("leaves rows of the last seconds for a later poll", async () => {

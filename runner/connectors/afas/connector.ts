@@ -10,7 +10,7 @@ import { AfasHttp, type AfasHttpOptions } from "./http.ts";
 import { KeyCatalog } from "./keys.ts";
 import type { Filter } from "../../../engine/flow/port.ts";
 import { hasKey } from "../../../engine/flow/record-key.ts";
-import { CHANGED_FIELD, decodeCursor, encodeCursor, fromSecond, nextSecond, profitLocalTime, secondOf, withinSecond } from "./poll.ts";
+import { CHANGED_FIELD, decodeCursor, encodeCursor, fromSecond, keepRewound, nextSecond, profitLocalTime, rewindForRepeatedHour, secondOf, withinSecond } from "./poll.ts";
 
 export interface AfasConnectorOptions extends AfasHttpOptions {
   /** Rows per GetConnector call; AFAS advises columns × rows below 150,000. */
@@ -99,8 +99,13 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     const byKey = keyFields.map((field) => ({ field }));
     const bound: Filter = { field: CHANGED_FIELD, op: "lt", value: profitLocalTime(now() - lagMs) };
     const records: Row[] = [];
-    let position = cursor ? decodeCursor(cursor) : null;
-    const done = (hasMore: boolean): PollPage => ({ records, cursor: position ? encodeCursor(position) : cursor, hasMore });
+    const since = cursor ? rewindForRepeatedHour(decodeCursor(cursor), now() - lagMs) : null;
+    let position = since;
+    const done = (hasMore: boolean): PollPage => ({
+      records,
+      cursor: position ? encodeCursor(keepRewound(position, since?.r)) : cursor,
+      hasMore,
+    });
 
     /** Reads second `t` in key order after `after`; false when the limit cut it. */
     const readSecond = async (t: string, after: readonly unknown[] | null): Promise<boolean> => {

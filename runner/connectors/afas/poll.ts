@@ -20,6 +20,8 @@ export interface PollCursor {
   readonly t: string;
   /** Key values of the last row read within that second; null when the second was read whole. */
   readonly k: readonly unknown[] | null;
+  /** The repeated hour (its first second) this cursor was sent back to the start of: see rewindForRepeatedHour. */
+  readonly r?: string;
 }
 
 export function encodeCursor(c: PollCursor): string {
@@ -29,7 +31,7 @@ export function encodeCursor(c: PollCursor): string {
 export function decodeCursor(text: string): PollCursor {
   try {
     const c = JSON.parse(text) as PollCursor;
-    if (typeof c.t === "string" && (c.k === null || Array.isArray(c.k))) return c;
+    if (typeof c.t === "string" && (c.k === null || Array.isArray(c.k)) && (c.r === undefined || typeof c.r === "string")) return c;
   } catch {
     // reported below
   }
@@ -39,6 +41,29 @@ export function decodeCursor(text: string): PollCursor {
 /** Adds one second to a wall-clock text; it is never treated as an instant. */
 export function nextSecond(t: string): string {
   return new Date(Date.parse(`${t}Z`) + 1000).toISOString().slice(0, 19);
+}
+
+/**
+ * The hour the clocks go back (last Sunday of October, 02:00–03:00) happens twice on Profit's
+ * wall clock, and rows changed in the repeat carry times the cursor has passed already: without
+ * this they were never read. Once the repeat has begun, a cursor inside that hour goes back to its
+ * start, once (`r` remembers it while the cursor is still in the hour). Rows of the first pass are
+ * read again; their ModifiedDate is the same, so the inbox takes them as duplicates.
+ */
+export function rewindForRepeatedHour(cursor: PollCursor, nowMs: number): PollCursor {
+  const hour = `${cursor.t.slice(0, 13)}:00:00`;
+  if (cursor.r === hour) return cursor;
+  const wall = Date.parse(`${hour}Z`);
+  // Amsterdam is 1 or 2 hours ahead: the hour is repeated when both readings show it.
+  const repeatStart = wall - 3_600_000;
+  if (profitLocalTime(wall - 7_200_000) !== hour || profitLocalTime(repeatStart) !== hour || nowMs < repeatStart) return cursor;
+  return { t: new Date(wall - 1000).toISOString().slice(0, 19), k: null, r: hour };
+}
+
+/** `position` with the rewound hour still noted while it lies before that hour's end. */
+export function keepRewound(position: PollCursor, rewound: string | undefined): PollCursor {
+  if (rewound === undefined || position.t >= nextSecond(`${rewound.slice(0, 13)}:59:59`)) return { t: position.t, k: position.k };
+  return { ...position, r: rewound };
 }
 
 export const secondOf = (row: Record<string, unknown>): string => filterValue(row[CHANGED_FIELD]);
