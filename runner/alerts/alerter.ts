@@ -39,7 +39,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
   const alertedRuns = new Set<string>();
   const pending = new Set<Promise<void>>();
 
-  const post = (target: AlertTarget, body: AlertBody): void => {
+  const post = (target: AlertTarget, body: AlertBody, undelivered: () => void): void => {
     const p = send(target.webhook, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -47,10 +47,15 @@ export function createAlerter(options: AlerterOptions): Alerter {
       signal: AbortSignal.timeout(10_000),
     })
       .then(async (res) => {
-        if (!res.ok) options.log?.(`alert: ${target.webhook} answered ${res.status}`);
         await res.body?.cancel();
+        if (res.ok) return;
+        undelivered();
+        options.log?.(`alert: ${target.webhook} answered ${res.status}`);
       })
-      .catch((e: unknown) => options.log?.(`alert: ${target.webhook} not reached: ${(e as Error).message}`))
+      .catch((e: unknown) => {
+        undelivered();
+        options.log?.(`alert: ${target.webhook} not reached: ${(e as Error).message}`);
+      })
       .finally(() => pending.delete(p));
     pending.add(p);
   };
@@ -60,7 +65,8 @@ export function createAlerter(options: AlerterOptions): Alerter {
       let throttle = throttles.get(target.webhook);
       if (!throttle) throttles.set(target.webhook, (throttle = new Throttle()));
       const admitted = throttle.admit(key, options.now(), target.throttle === undefined ? DEFAULT_THROTTLE_MS : parseDuration(target.throttle, { allowZero: true }));
-      if (admitted) post(target, build(admitted.suppressed));
+      const kept = throttle;
+      if (admitted) post(target, build(admitted.suppressed), () => kept.undelivered(key));
     }
   };
 

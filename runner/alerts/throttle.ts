@@ -15,4 +15,14 @@ export class Throttle {
     this.last.set(key, { at: now, suppressed: 0 });
     return { suppressed: seen?.suppressed ?? 0 };
   }
+
+  /**
+   * The alert `admit` let through did not arrive: the next one of its key goes out whenever it comes,
+   * and counts this one among those held back. Otherwise one refused post silenced the key for the
+   * whole window.
+   */
+  undelivered(key: string): void {
+    const seen = this.last.get(key);
+    if (seen) this.last.set(key, { at: Number.NEGATIVE_INFINITY, suppressed: seen.suppressed + 1 });
+  }
 }

@@ -77,6 +77,23 @@ describe("alerts", () => {
     expect(receiver.bodies[0]!.koppel.kind).toBe("reload-rejected");
   });
 
+  it("does not count an alert the receiver refused against the throttle: the next failure of the kind goes out, saying one was lost", async () => {
+    const a = alerter();
+    receiver.failNext(1);
+    a.processed(job("r1", "failed"));
+    await a.idle();
+    expect(receiver.bodies).toHaveLength(0);
+    clock += 60_000;
+    a.processed(job("r2", "failed"));
+    await a.idle();
+    expect(receiver.bodies).toHaveLength(1);
+    expect(receiver.bodies[0]!.koppel).toMatchObject({ runId: "r2", suppressed: 1 });
+    // Delivered: the throttle holds again.
+    a.processed(job("r3", "failed"));
+    await a.idle();
+    expect(receiver.bodies).toHaveLength(1);
+  });
+
   it("survives a receiver that is down", async () => {
     const logged: string[] = [];
     const a = createAlerter({ targets: () => [{ webhook: "http://127.0.0.1:9/nothing" }], now: () => clock, log: (l) => logged.push(l) });
