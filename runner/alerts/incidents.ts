@@ -1,4 +1,4 @@
-import { errorLabel } from "../privacy/error-label.ts";
+import { errorCode } from "../privacy/error-label.ts";
 import type { TickResult } from "../triggers/scheduler.ts";
 
 /** A failure outside any run: a scheduled poll that failed, an accepted webhook that could not be stored. */
@@ -8,7 +8,7 @@ export interface Incident {
   readonly name: string;
   readonly count: number;
   readonly lastAt: number;
-  /** An error code or class, never a message: messages may quote the data. */
+  /** A code from the error table (INTERNAL for anything else), never a message: messages may quote the data. */
   readonly lastCode: string;
 }
 
@@ -44,7 +44,7 @@ export function createIncidents(sinks: IncidentSinks): Incidents {
     tick(result) {
       if (result.status === "failed") note("poll", result.flow, result.code ?? "POLL_ERROR");
     },
-    acceptFailed: (source, error) => note("accept", source, errorLabel(error)),
+    acceptFailed: (source, error) => note("accept", source, errorCode(error)),
     list: () => [...byKey.values()].sort((a, b) => b.lastAt - a.lastAt),
   };
 }

@@ -5,7 +5,7 @@ import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { projectEnv } from "../project-env.ts";
 import { runKeyFor, searchTextOf } from "../ingest/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
-import { errorLabel } from "../privacy/error-label.ts";
+import { errorCode } from "../privacy/error-label.ts";
 import { Serial } from "../serial.ts";
 import { projectTimezone, scheduleTiming, type Timing } from "../time/schedule.ts";
 import { realTimers, timerAt, type Timers } from "../time/timers.ts";
@@ -269,5 +269,5 @@ function splitTarget(target: string): [string, string] {
 }
 
 function failure(e: unknown): { error: string; code: string } {
-  return { error: (e as Error).message, code: errorLabel(e) };
+  return { error: (e as Error).message, code: errorCode(e) };
 }

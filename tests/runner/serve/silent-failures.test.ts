@@ -32,7 +32,8 @@ describe("failures outside a run are not silent", () => {
     await system.runtime.alerter.idle();
 
     const logged = lines.map((l) => (l.startsWith("{") ? JSON.parse(l) : {})).find((l) => l.event === "poll-failed");
-    expect(logged).toMatchObject({ level: "error", flow: "aspos-order-to-afas", code: expect.stringMatching(/^UpstreamError UPSTREAM_|^[A-Z]/) });
+    // A code from the error table, as alerts and log shippers route on it.
+    expect(logged).toMatchObject({ level: "error", flow: "aspos-order-to-afas", code: "UPSTREAM_FORBIDDEN" });
 
     const status = await (await fetch(`${system.runtime.url}/api/status`, { headers: auth })).json() as { incidents: unknown[] };
     expect(status.incidents).toContainEqual(expect.objectContaining({ kind: "poll", name: "aspos-order-to-afas", count: 1 }));
@@ -40,7 +41,7 @@ describe("failures outside a run are not silent", () => {
     const metrics = await (await fetch(`${system.runtime.url}/metrics`, { headers: auth })).text();
     expect(metrics).toContain('koppel_poll_failures_total{flow="aspos-order-to-afas"} 1');
 
-    expect(receiver.bodies.map((b) => b.koppel)).toContainEqual(expect.objectContaining({ kind: "poll-failed", flow: "aspos-order-to-afas" }));
+    expect(receiver.bodies.map((b) => b.koppel)).toContainEqual(expect.objectContaining({ kind: "poll-failed", flow: "aspos-order-to-afas", code: "UPSTREAM_FORBIDDEN" }));
 
     const page = await (await fetch(`${system.runtime.url}/`, { headers: auth })).text();
     expect(page).toContain("poll aspos-order-to-afas");
@@ -61,14 +62,14 @@ describe("failures outside a run are not silent", () => {
 
     const logged = lines.filter((l) => l.includes("accept-failed"));
     expect(logged).toHaveLength(1);
-    expect(JSON.parse(logged[0]!)).toEqual({ level: "error", event: "accept-failed", source: "aspos", code: "Error", count: 1 });
+    expect(JSON.parse(logged[0]!)).toEqual({ level: "error", event: "accept-failed", source: "aspos", code: "INTERNAL", count: 1 });
     expect(lines.join("\n")).not.toContain("example.nl");
 
     const status = await (await fetch(`${system.runtime.url}/api/status`, { headers: auth })).json() as { incidents: unknown[] };
     expect(status.incidents).toContainEqual(expect.objectContaining({ kind: "accept", name: "aspos", count: 1 }));
     const metrics = await (await fetch(`${system.runtime.url}/metrics`, { headers: auth })).text();
     expect(metrics).toContain('koppel_webhook_store_errors_total{source="aspos"} 1');
-    expect(receiver.bodies.map((b) => b.koppel)).toContainEqual(expect.objectContaining({ kind: "accept-failed", code: "Error" }));
+    expect(receiver.bodies.map((b) => b.koppel)).toContainEqual(expect.objectContaining({ kind: "accept-failed", code: "INTERNAL" }));
   });
 
   it("a webhook no flow takes is stored, answered 202 and counted apart from accepted ones", async () => {
