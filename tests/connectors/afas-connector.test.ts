@@ -22,6 +22,13 @@ describe("AFAS connector: gateway errors", () => {
     // Maintenance answers before Profit touches anything.
     expect(call(503, "POST")).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true });
   });
+
+  it("takes a 500 without Profit's error message (an IIS error page) as an outage for a read, a lost answer for an insert", () => {
+    expect(call(500, "GET")).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true });
+    expect(call(500, "POST")).toMatchObject({ code: "UPSTREAM_UNCERTAIN", retryable: false });
+    const refused = httpError({ connection: "afas", action: "insert FbSales", connector: "FbSales", status: 500, body: { externalMessage: "Periode is afgesloten." }, headers: new Headers(), nowMs: 0, method: "POST" });
+    expect(refused).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
+  });
 });
 
 describe("AFAS connector: configuration", () => {

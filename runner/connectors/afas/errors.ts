@@ -33,12 +33,14 @@ function askedWait(body: unknown, headers: AnswerHeaders, nowMs: number): number
 }
 
 /**
- * Profit's statuses (reference/afas-profit-rest.md §5). HTTP 500 is UPSTREAM_REJECTED, not retried:
- * Profit answers an UpdateConnector's functional and validation errors ("the entered value for
- * 'Employee' does not exist") with 500 and a JSON body {externalMessage, errorNumber,
- * profitLogReference}, and so too a bad skip/take or a too large result: sending the same request
- * again gets the same answer. The transient 500s (a locked journal) are rare; the operator replays
- * those from the dashboard. Unavailability is 502/503/504 (maintenance, with `retry_after`).
+ * Profit's statuses (reference/afas-profit-rest.md §5). HTTP 500 with Profit's JSON body
+ * {externalMessage, errorNumber, profitLogReference} is UPSTREAM_REJECTED, not retried: Profit
+ * answers an UpdateConnector's functional and validation errors ("the entered value for 'Employee'
+ * does not exist") that way, and so too a bad skip/take or a too large result: sending the same
+ * request again gets the same answer. The transient ones (a locked journal) are rare; the operator
+ * replays those from the dashboard. A 500 without that body is a crash or an error page, taken as
+ * an outage. Unavailability is 502/503/504 (maintenance, with `retry_after`). A create that may
+ * have been booked although the answer says otherwise is UPSTREAM_UNCERTAIN (transport-error.ts).
  * AsPos is the other way round — see aspos/errors.ts.
  */
 export function httpError(call: FailedCall): UpstreamError {
@@ -88,6 +90,12 @@ export function httpError(call: FailedCall): UpstreamError {
         ...(profit.errorNumber !== undefined ? { errorNumber: profit.errorNumber } : {}),
         ...(profit.profitLogReference ? { reference: profit.profitLogReference } : {}),
       });
+  }
+  if (status >= 500) {
+    // Not Profit's own refusal (that has an externalMessage): a crash or a gateway page. A create
+    // may have been booked before it; anything else is sent again later, as for an outage.
+    if (isCreate(call.method)) return new UpstreamError("UPSTREAM_UNCERTAIN", AFAS_TRANSPORT.uncertain(action, `AFAS answered ${status} without Profit's error message`), base);
+    return new UpstreamError("UPSTREAM_UNAVAILABLE", `AFAS answered ${status} to ${action} without Profit's error message; sent again later`, base);
   }
   return new UpstreamError("UPSTREAM_REJECTED", `AFAS answered ${status} to ${action}`, base);
 }

@@ -53,7 +53,8 @@ export function ErrorBox({ error }: { error: RunError }) {
         ) : null}
         {upstream.reference ? (
           <>
-            <dt>{isAfas ? "profitLogReference" : "reference"}</dt>
+            {/* Profit's error body carries errorNumber and profitLogReference; other AFAS answers only the X-Trace-Identifier header. */}
+            <dt>{!isAfas ? "reference" : upstream.errorNumber !== undefined ? "profitLogReference" : "X-Trace-Identifier"}</dt>
             <dd class="mono" data-testid="reference">{upstream.reference}</dd>
           </>
         ) : null}

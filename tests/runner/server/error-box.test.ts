@@ -1,0 +1,15 @@
+import { describe, expect, it } from "vitest";
+import { ErrorBox } from "../../../runner/server/dashboard/error-box.tsx";
+
+const html = async (upstream: Record<string, unknown>) =>
+  String(await ErrorBox({ error: { code: "UPSTREAM_UNAVAILABLE", message: "m", upstream: { connection: "afas", ...upstream } } }).toString());
+
+describe("the run page's error box", () => {
+  it("names an AFAS reference for what it is: profitLogReference from Profit's error body, else the X-Trace-Identifier header", async () => {
+    const profit = await html({ status: 500, errorNumber: -1, reference: "0A1B" });
+    expect(profit).toContain("<dt>profitLogReference</dt>");
+    const gateway = await html({ status: 503, reference: "5895f50f-trace" });
+    expect(gateway).toContain("<dt>X-Trace-Identifier</dt>");
+    expect(gateway).not.toContain("profitLogReference");
+  });
+});
