@@ -5,7 +5,7 @@ export interface BackoffPolicy {
   readonly baseMs: number;
   /** No ceiling grows beyond this. */
   readonly capMs: number;
-  /** An upstream Retry-After longer than this is not believed (a misconfigured proxy, a typo). */
+  /** An upstream Retry-After longer than this is cut to it (a misconfigured proxy, a typo): the run waits this long at most. */
   readonly maxRetryAfterMs: number;
 }
 

@@ -12,8 +12,11 @@ const SHOWN = 28;
  */
 export function subjectOf(searchText: string | null | undefined): string[] {
   if (!searchText) return [];
-  return searchText.split(" ").filter((term) => term !== "" && !term.includes("@") && !isEmailToken(term));
+  return searchText.split(" ").filter((term) => term !== "" && !ADDRESS.test(term) && !isEmailToken(term));
 }
+
+/** An email address; a run key such as `601826@01` (item @ warehouse) is not one. */
+const ADDRESS = /^[^@]+@[^@]+\.[^@.]+$/;
 
 /** The subject in a few characters (as many terms as fit, then how many more), every term in the title. */
 export function Subject({ searchText }: { searchText: string | null | undefined }) {

@@ -125,6 +125,8 @@ describe("a run's subject", () => {
   it("keeps run keys and order numbers in their order and leaves out addresses, their tokens and a token cut short", () => {
     expect(subjectOf(`W2026-000001 ${emailToken("a@example.nl")} D-1 b@example.nl email:0f3a`)).toEqual(["W2026-000001", "D-1"]);
     expect(subjectOf(null)).toEqual([]);
+    // A stock run key is item @ warehouse, not an address.
+    expect(subjectOf("601826@01")).toEqual(["601826@01"]);
   });
 
   it("shortens a long key to one line with an ellipsis", () => {
