@@ -8,7 +8,10 @@ type RunRef = Pick<RunSummary, "id" | "eventId" | "flow">;
  * A run without an event cannot be replayed and so has none.
  */
 
-/** The replay of `run`, the newest when it was replayed more than once. */
+/**
+ * The replay of `run`. Replayed more than once: the one that got the work done (a `done` replay
+ * wrote what the run was for; a later one then skips, as the record is there), else the newest.
+ */
 export async function replayOfRun(store: Pick<Store, "listRuns">, run: RunRef): Promise<RunSummary | undefined> {
   return (await replaysOf(store, [run])).get(run.id);
 }
@@ -26,10 +29,11 @@ export async function replaysOf(store: Pick<Store, "listRuns">, runs: readonly R
   const found = new Map<string, RunSummary>();
   await Promise.all(
     [...groups.values()].map(async ({ eventId, flow, runs: group }) => {
-      // Newest first, so `find` takes the latest replay.
+      // Newest first, so `find` takes the latest replay when none is done.
       const siblings = await store.listRuns({ eventId, flow, limit: 1000 });
       for (const run of group) {
-        const replay = siblings.find((r) => r.replayOf === run.id);
+        const replays = siblings.filter((r) => r.replayOf === run.id);
+        const replay = replays.find((r) => r.status === "done") ?? replays[0];
         if (replay) found.set(run.id, replay);
       }
     }),
