@@ -9,8 +9,9 @@ import { profitLocalTime } from "../../runner/connectors/afas/poll.ts";
 import { SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
 describe("AFAS connector: gateway errors", () => {
+  // AfasHttp marks its POSTs, the UpdateConnector inserts, as creates.
   const call = (status: number, method: string) =>
-    httpError({ connection: "afas", action: "insert FbSales", connector: "FbSales", status, body: "", headers: new Headers(), nowMs: 0, method });
+    httpError({ connection: "afas", action: "insert FbSales", connector: "FbSales", status, body: "", headers: new Headers(), nowMs: 0, creates: method === "POST" });
 
   it("takes a 502 or 504 to an insert as a lost answer (Profit may have booked it), to a read or update as an outage", () => {
     for (const status of [502, 504]) {
@@ -26,7 +27,7 @@ describe("AFAS connector: gateway errors", () => {
   it("takes a 500 without Profit's error message (an IIS error page) as an outage for a read, a lost answer for an insert", () => {
     expect(call(500, "GET")).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true });
     expect(call(500, "POST")).toMatchObject({ code: "UPSTREAM_UNCERTAIN", retryable: false });
-    const refused = httpError({ connection: "afas", action: "insert FbSales", connector: "FbSales", status: 500, body: { externalMessage: "Periode is afgesloten." }, headers: new Headers(), nowMs: 0, method: "POST" });
+    const refused = httpError({ connection: "afas", action: "insert FbSales", connector: "FbSales", status: 500, body: { externalMessage: "Periode is afgesloten." }, headers: new Headers(), nowMs: 0, creates: true });
     expect(refused).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
   });
 });

@@ -1,6 +1,6 @@
 import { UpstreamError } from "../../../common/errors.ts";
 import { retryAfterMs } from "../http/retry-after.ts";
-import { isCreate, type TransportWording } from "../http/transport-error.ts";
+import type { TransportWording } from "../http/transport-error.ts";
 import type { AnswerHeaders } from "../http/transport.ts";
 
 /** Turns a non-2xx Profit answer or a transport failure into the one error table's codes. */
@@ -20,8 +20,8 @@ export interface FailedCall {
   body: unknown;
   headers: AnswerHeaders;
   nowMs: number;
-  /** POST inserts: a gateway's 502/504 to one leaves open whether Profit made the record. */
-  method: string;
+  /** An insert: a gateway's 502/504 or an error page to one leaves open whether Profit booked it. */
+  creates: boolean;
 }
 
 const asRecord = (v: unknown): Record<string, unknown> | undefined =>
@@ -59,7 +59,7 @@ export function httpError(call: FailedCall): UpstreamError {
       `AFAS refused this caller's IP address (403) to ${action}: the App connector has an IP restriction that does not include this host. ` +
       `Fix: add the outgoing IP address of the Koppel host to the App connector's IP restriction.`, base);
   }
-  if ((status === 502 || status === 504) && isCreate(call.method)) {
+  if ((status === 502 || status === 504) && call.creates) {
     // The gateway gave up on Profit, which may have booked the insert all the same.
     return new UpstreamError("UPSTREAM_UNCERTAIN", AFAS_TRANSPORT.uncertain(action, `its gateway answered ${status} instead of Profit`), base);
   }
@@ -94,7 +94,7 @@ export function httpError(call: FailedCall): UpstreamError {
   if (status >= 500) {
     // Not Profit's own refusal (that has an externalMessage): a crash or a gateway page. A create
     // may have been booked before it; anything else is sent again later, as for an outage.
-    if (isCreate(call.method)) return new UpstreamError("UPSTREAM_UNCERTAIN", AFAS_TRANSPORT.uncertain(action, `AFAS answered ${status} without Profit's error message`), base);
+    if (call.creates) return new UpstreamError("UPSTREAM_UNCERTAIN", AFAS_TRANSPORT.uncertain(action, `AFAS answered ${status} without Profit's error message`), base);
     return new UpstreamError("UPSTREAM_UNAVAILABLE", `AFAS answered ${status} to ${action} without Profit's error message; sent again later`, base);
   }
   return new UpstreamError("UPSTREAM_REJECTED", `AFAS answered ${status} to ${action}`, base);

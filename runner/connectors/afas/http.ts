@@ -68,7 +68,8 @@ export class AfasHttp {
 
     return this.client.capped(async () => {
       const answer = await this.client.send({
-        method: req.method, url: `${this.baseUrl}${req.path}`, headers, what: req.action,
+        // Every AFAS POST is an UpdateConnector insert: sent again, it books again.
+        method: req.method, url: `${this.baseUrl}${req.path}`, headers, what: req.action, creates: req.method === "POST",
         ...(req.query ? { query: req.query } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.bodyOf ? { bodyOf: req.bodyOf } : {}),
@@ -76,7 +77,7 @@ export class AfasHttp {
       if (answer.status >= 200 && answer.status < 300) return answer;
       throw withExchanges(httpError({
         connection: this.connection, action: req.action, connector: req.connector,
-        status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(), method: req.method,
+        status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(), creates: req.method === "POST",
       }), log);
     });
   }

@@ -24,6 +24,12 @@ export interface HttpRequest {
   readonly bodyOf?: string;
   /** Names the call in a transport error's message: "read Koppel_Debtors", "POST /api/orders". */
   readonly what: string;
+  /**
+   * The request makes a record that the same request sent again would make a second time (an AFAS
+   * insert; not an update, a read, a token request or a create with an idempotency key). Lost
+   * answers to it are UPSTREAM_UNCERTAIN, not sent again: see transportError.
+   */
+  readonly creates?: boolean;
 }
 
 export interface HttpAnswer {
@@ -136,7 +142,7 @@ export class HttpClient {
     } catch (err) {
       observe?.({ connection: this.connection, ms: performance.now() - timed, error: err instanceof Error ? err.message : String(err) });
       exchanges.push({ method: req.method, url, ms: now() - started, ...requestBody });
-      throw withExchanges(transportError(this.connection, req.what, err, timeoutMs, this.options.wording, req.method), exchanges);
+      throw withExchanges(transportError(this.connection, req.what, err, timeoutMs, this.options.wording, req.creates === true), exchanges);
     }
     const ms = performance.now() - timed;
     const answer = parseBody(res.text);

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AnswerHeaders, Transport } from "./transport.ts";
+import { NOT_SENT } from "./transport-error.ts";
 
 function answerHeaders(raw: IncomingHttpHeaders): AnswerHeaders {
   return {
@@ -46,8 +47,13 @@ export function nodeTransport(): Transport {
       });
       // The whole exchange, answer body included, as fetch's timeout signal covered it.
       const timer = setTimeout(() => call.destroy(timeoutError(req.timeoutMs)), req.timeoutMs);
+      // 'finish': the whole request was handed to the connected socket. A failure before it (no
+      // connection within the time, say) cannot have been carried out upstream.
+      let written = false;
+      call.on("finish", () => (written = true));
       function fail(error: Error) {
         clearTimeout(timer);
+        if (!written) Object.defineProperty(error, NOT_SENT, { value: true });
         reject(error);
       }
       call.on("error", fail);

@@ -8,27 +8,22 @@ export interface TransportWording {
   uncertain(what: string, lost: string): string;
 }
 
-/**
- * Methods where a second call is not the same as one: a second POST makes a second record. PUT,
- * DELETE and reads may be sent again whatever became of the first.
- */
-const CREATES = new Set(["POST", "PATCH"]);
-
 /** Socket and TLS errors that mean the request never left this host, so nothing was carried out. */
 const NEVER_SENT = new Set([
   "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT",
-  "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
+
+/** Set by a transport on an error that came before the request was written whole (no connection yet, say). */
+export const NOT_SENT = Symbol("koppel.notSent");
 
 function neverSent(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if ("code" in e && typeof e.code === "string" && NEVER_SENT.has(e.code)) return true;
+    if ((e as { [NOT_SENT]?: boolean })[NOT_SENT] === true) return true;
+    if ("code" in e && typeof e.code === "string" && (NEVER_SENT.has(e.code) || e.code.startsWith("ERR_SSL_"))) return true;
   }
   return false;
-}
-
-export function isCreate(method: string): boolean {
-  return CREATES.has(method.toUpperCase());
 }
 
 function isTimeout(err: unknown): boolean {
@@ -50,15 +45,15 @@ function innermostReason(err: unknown): string {
 
 /**
  * A request that got no answer at all: a timeout (the upstream may still be working) or a network
- * failure, both sent again later. Not so a create that may have reached the upstream: sent again, it
- * makes a second record wherever the flow cannot look the first one up (a stock mutation, a journal
- * entry), and a look-up can miss a record the upstream is still making. UPSTREAM_UNCERTAIN fails the
- * run at once for the operator, who checks the upstream and replays.
+ * failure, both sent again later. Not so a request that `creates` and may have reached the
+ * upstream: sent again, it makes a second record wherever the flow cannot look the first one up (a
+ * stock mutation, a journal entry), and a look-up can miss a record the upstream is still making.
+ * UPSTREAM_UNCERTAIN fails the run at once for the operator, who checks the upstream and replays.
  */
-export function transportError(connection: string, what: string, err: unknown, timeoutMs: number, wording: TransportWording, method = "GET"): UpstreamError {
+export function transportError(connection: string, what: string, err: unknown, timeoutMs: number, wording: TransportWording, creates = false): UpstreamError {
   const timedOut = isTimeout(err);
   const reason = innermostReason(err);
-  if (isCreate(method) && !neverSent(err)) {
+  if (creates && !neverSent(err)) {
     const lost = timedOut ? `no answer within ${timeoutMs} ms` : `the connection failed before the answer (${reason})`;
     return new UpstreamError("UPSTREAM_UNCERTAIN", wording.uncertain(what, lost), { connection, ...(timedOut ? {} : { upstreamMessage: reason }) }, { cause: err });
   }

@@ -78,17 +78,17 @@ describe("http layer: node:http transport", () => {
       // Carried out, then the answer is lost: the socket closes (a proxy dropping it), or never comes.
       if (req.url === "/cut") req.socket.destroy();
     });
-    const cut = await failure(client().send({ method: "POST", url: `${base}/cut`, body: { n: 1 }, what: "insert X" }, []));
+    const cut = await failure(client().send({ method: "POST", url: `${base}/cut`, body: { n: 1 }, what: "insert X", creates: true }, []));
     expect(cut.code).toBe("UPSTREAM_UNCERTAIN");
     expect(cut.retryable).toBe(false);
     expect(cut.message).toMatch(/^insert X may have been made: the connection failed before the answer \(ECONNRESET/);
-    const slow = await failure(client(50).send({ method: "POST", url: `${base}/slow`, body: { n: 2 }, what: "insert Y" }, []));
+    const slow = await failure(client(50).send({ method: "POST", url: `${base}/slow`, body: { n: 2 }, what: "insert Y", creates: true }, []));
     expect(slow.code).toBe("UPSTREAM_UNCERTAIN");
     expect(slow.message).toBe("insert Y may have been made: no answer within 50 ms");
     expect(received).toBe(2);
-    // An update sets the same values again, so it is retried as before.
-    const put = await failure(client(50).send({ method: "PUT", url: `${base}/slow`, body: { n: 3 }, what: "update Z" }, []));
-    expect(put.code).toBe("UPSTREAM_TIMEOUT");
+    // A request that makes nothing twice (an update, a token request, a create with an idempotency key) is sent again later.
+    const post = await failure(client(50).send({ method: "POST", url: `${base}/slow`, body: { n: 3 }, what: "POST /token" }, []));
+    expect(post.code).toBe("UPSTREAM_TIMEOUT");
     server!.closeAllConnections();
   });
 
@@ -96,9 +96,19 @@ describe("http layer: node:http transport", () => {
     const base = await listen(() => undefined);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     server = undefined;
-    const err = await failure(client().send({ method: "POST", url: `${base}/a`, body: {}, what: "insert A" }, []));
+    const err = await failure(client().send({ method: "POST", url: `${base}/a`, body: {}, what: "insert A", creates: true }, []));
     expect(err.code).toBe("UPSTREAM_NETWORK");
     expect(err.retryable).toBe(true);
+  });
+
+  it("keeps a create retryable when the time ran out before the request was written (no connection yet)", async () => {
+    // A server that takes the connection but never reads: a large body fills the socket buffers, so
+    // the request is not written whole when the time runs out.
+    const base = await listen((req) => req.socket.pause());
+    const big = "x".repeat(8 * 1024 * 1024);
+    const err = await failure(client(200).send({ method: "POST", url: `${base}/a`, body: { big }, what: "insert A", creates: true }, []));
+    expect(err.code).toBe("UPSTREAM_TIMEOUT");
+    server!.closeAllConnections();
   });
 
   it("maps a refused connection to UPSTREAM_NETWORK with its code", async () => {
