@@ -1,12 +1,19 @@
 import { createHash } from "node:crypto";
 import type { NewEvent, Store } from "../store/types.ts";
 
-/** Letters and digits of any script: `jöns.müller@exämple.de` is an address too. */
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}/gu;
+/**
+ * Letters (with their combining marks) and digits of any script: `jöns.müller@exämple.de` is an
+ * address too. The lengths are an address's own bounds (64 before the @, 253 after), which also
+ * keep a long text without one from costing time quadratic in its length.
+ */
+const EMAIL = /[\p{L}\p{M}\p{N}._%+-]{1,64}@[\p{L}\p{M}\p{N}.-]{1,253}\.[\p{L}\p{M}]{2,63}/gu;
 
-/** The addresses in a text, without a display name around them (`Kees Vos <kees@…>`). */
+/** A field value longer than this is not taken apart into addresses (it still gets tokens, in the cut search text). */
+const LONGEST_ADDRESS_FIELD = 320;
+
+/** The addresses in a short text (an email field), without a display name around them (`Kees Vos <kees@…>`). */
 export function addressesIn(text: string): string[] {
-  return text.match(EMAIL) ?? [];
+  return text.length > LONGEST_ADDRESS_FIELD ? [] : text.normalize("NFC").match(EMAIL) ?? [];
 }
 
 /**
@@ -15,7 +22,7 @@ export function addressesIn(text: string): string[] {
  * finds the run, the address itself is not in the store.
  */
 export function emailToken(email: string): string {
-  return `email:${createHash("sha256").update(`koppel-search\u0000${email.trim().toLowerCase()}`).digest("hex").slice(0, 20)}`;
+  return `email:${createHash("sha256").update(`koppel-search\u0000${email.trim().normalize("NFC").toLowerCase()}`).digest("hex").slice(0, 20)}`;
 }
 
 /** A term emailToken wrote, also one cut short where a long search text was cut. */
@@ -24,7 +31,7 @@ export function isEmailToken(term: string): boolean {
 }
 
 export function pseudonymizeText(text: string): string {
-  return text.replace(EMAIL, (email) => emailToken(email));
+  return text.normalize("NFC").replace(EMAIL, (email) => emailToken(email));
 }
 
 /** What the dashboard searches for: an address becomes its token; an order number stays as typed. */

@@ -267,6 +267,10 @@ export function openSqliteStore(path: string = DEFAULT_SQLITE_PATH, options: Sto
   // and unlinked per batch. In memory, CPU per order fell ~5 % (1.79/1.79/1.73 → 1.61/1.71/1.68 ms
   // at 550 orders/s). Nothing durable lives there: it only serves rollbacks inside an open transaction.
   db.pragma("temp_store = MEMORY");
+  // SQLite's own lower() folds ASCII letters only, so `ÖZIL@EXAMPLE.COM` stayed `Özil@example.com`
+  // and `koppel erase` and the runs search (lower(column) LIKE …) missed it. PostgreSQL's folds
+  // every letter; this one does as JavaScript does. Only erasure and search call lower().
+  db.function("lower", { deterministic: true }, (value: unknown) => (value === null ? null : String(value).toLowerCase()));
   const memory = path === ":memory:";
   const driver = new SqliteDriver(db, memory ? null : walSync(`${path}-wal`), memory ? null : checkpointer(db, path));
   const store = new SqlStore(driver, options);

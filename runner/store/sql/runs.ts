@@ -83,11 +83,11 @@ export function* updateRun(id: string, patch: RunPatch): Program<boolean> {
 }
 
 /**
- * `text` anywhere, for `lower(column) LIKE`: ASCII letters folded as SQLite's lower() folds them,
- * nothing else; `%`, `_` and `\` in user text match themselves.
+ * `text` anywhere, for `lower(column) LIKE` (every letter folded, on SQLite too: openSqliteStore);
+ * `%`, `_` and `\` in user text match themselves.
  */
 export function likePattern(text: string): string {
-  return `%${text.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export function* listRuns(filter: RunFilter = {}): Program<RunSummary[]> {
