@@ -114,7 +114,7 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   /** The run row's patch and the error, masked together (an error may quote what the trace masks). */
   const record = (error?: RunError, extra: Partial<RunRecord> = {}): { patch: RunPatch; error?: RunError } => {
     const trace = runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...(inputIsEvent ? { inputIsEvent } : {}), ...extra });
-    const masked = deps.redact.run({ input: inputIsEvent ? null : input ?? null, trace, error });
+    const masked = deps.redact.run({ input: inputIsEvent ? null : input ?? null, trace, error, ...(inputIsEvent ? { event: input } : {}) });
     return { patch: { version: version.sha, input: masked.input, trace: masked.trace }, ...(masked.error ? { error: masked.error } : {}) };
   };
 

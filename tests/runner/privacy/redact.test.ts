@@ -121,7 +121,24 @@ describe("redaction", () => {
       message: "the message is not kept (logging.payloads: none)",
       upstream: { connection: "afas", status: 500, errorNumber: 17, reference: "PLR-1" },
     });
-    expect(createRedactor({ payloads: "full" }).run(parts)).toBe(parts);
+    expect(createRedactor({ payloads: "full" }).run(parts)).toEqual(parts);
+  });
+
+  it("looks through the event for values to mask when the run's input is the event itself, without keeping it", () => {
+    const answer = { externalMessage: "Relatie Sanne Berg, Lange Elisabethstraat bestaat al" };
+    const ok = { step: "lookup", kind: "find", status: "ok", ms: 1 };
+    const failed = { step: "debtor", kind: "send", status: "failed", ms: 2, exchanges: [{ method: "POST", url: "u", status: 500, responseBody: answer }] };
+    const trace = { outcome: "failed", reason: "Debtor Sanne Berg has no email", steps: [ok, failed] };
+    const masked = createRedactor().run({ input: null, trace, event: order });
+    expect(masked).toEqual({
+      input: null,
+      trace: {
+        ...trace,
+        reason: `Debtor ${MASK} ${MASK} has no email`,
+        steps: [ok, { ...failed, exchanges: [{ ...failed.exchanges[0], responseBody: { externalMessage: `Relatie ${MASK} ${MASK}, ${MASK} bestaat al` } }] }],
+      },
+    });
+    expect(createRedactor({ payloads: "full" }).run({ input: null, trace, event: order })).toEqual({ input: null, trace });
   });
 });
 
