@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 
@@ -62,20 +62,30 @@ export function pidOf(holder: string): string {
   return holder.split(" ")[0] ?? holder;
 }
 
-/** A lock file as read once: whom it names, its age, and which file it is (a new lock is a new inode). */
+/**
+ * A lock file as read once, through one descriptor so name and age are the same file's: whom it
+ * names, its age, and which file it is. A file system may give a new file the inode number of one
+ * just removed, so the inode alone does not tell a new lock from the old; with its change time it does.
+ */
 interface LockFile {
   readonly holder: string;
   readonly ageMs: number;
-  readonly ino: number;
+  readonly id: string;
 }
 
 function lockFileOf(file: string): LockFile | undefined {
+  let fd: number;
   try {
-    const { ino, mtimeMs } = statSync(file);
-    return { holder: readFileSync(file, "utf8").trim(), ageMs: Date.now() - mtimeMs, ino };
+    fd = openSync(file, "r");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
+  }
+  try {
+    const { ino, ctimeMs, mtimeMs } = fstatSync(fd);
+    return { holder: readFileSync(fd, "utf8").trim(), ageMs: Date.now() - mtimeMs, id: `${ino}:${ctimeMs}` };
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -91,7 +101,7 @@ function isStale(file: string, found: LockFile, me: string, options: PidLockOpti
  * Removes a stale lock file, but only the very file judged stale: under a second, short-lived lock,
  * and after checking it is still the same file naming the same holder. Without the guard, two
  * takers could both remove "the dead holder's" file, the second one removing the fresh lock the
- * first had just made. Without the inode, a taker that judged a file released a moment ago could
+ * first had just made. Without the file's identity, a taker that judged a file released a moment ago could
  * remove a new holder's lock while it was still empty (created, name not yet written): four
  * processes contending for one lock met that tens of times per thousand turns, and two of them
  * then held it, which is how concurrent git fetches broke each other's refs.
@@ -110,7 +120,7 @@ function takeOver(file: string, judged: LockFile): boolean {
   try {
     const now = lockFileOf(file);
     if (!now) return true;
-    if (now.ino !== judged.ino || now.holder !== judged.holder) return false;
+    if (now.id !== judged.id || now.holder !== judged.holder) return false;
     unlinkQuietly(file);
     return true;
   } finally {

@@ -59,11 +59,12 @@ describe("a pid lock file", () => {
     if ("release" in taken) expect(() => taken.release()).not.toThrow();
   });
 
-  it("is held by one process at a time while four of them contend for it as fast as they can", async () => {
+  it("is held by one process at a time while four of them contend for it as fast as they can, holders dying now and then", async () => {
     // The compiled build, as the git cache test uses it: four plain node processes, no loader.
     const lockJs = pathToFileURL(resolve(import.meta.dirname, "../../dist/runner/pid-lock.js")).href;
     const script = `
-      const { closeSync, openSync, unlinkSync } = await import("node:fs");
+      const { closeSync, openSync, unlinkSync, writeFileSync } = await import("node:fs");
+      const { hostname } = await import("node:os");
       const { tryPidLock } = await import(${JSON.stringify(lockJs)});
       const [file, inside] = process.argv.slice(1);
       let overlaps = 0;
@@ -74,7 +75,10 @@ describe("a pid lock file", () => {
         // Only one holder can create the marker; a second one inside finds it there.
         try { closeSync(openSync(inside, "wx")); } catch { overlaps++; lock.release(); continue; }
         unlinkSync(inside);
-        lock.release();
+        // Every seventh time the holder "dies" holding it: the file names a pid that no longer
+        // runs, and the others take it over (the stale path, under the same contention).
+        if (held % 7 === 0) writeFileSync(file, "999999 " + hostname() + "\n");
+        else lock.release();
       }
       console.log(overlaps);`;
     const contender = () => {
