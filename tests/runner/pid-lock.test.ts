@@ -77,7 +77,7 @@ describe("a pid lock file", () => {
         unlinkSync(inside);
         // Every seventh time the holder "dies" holding it: the file names a pid that no longer
         // runs, and the others take it over (the stale path, under the same contention).
-        if (held % 7 === 0) writeFileSync(file, "999999 " + hostname() + "\n");
+        if (held % 7 === 0) writeFileSync(file, "999999 " + hostname() + "\\n");
         else lock.release();
       }
       console.log(overlaps);`;
