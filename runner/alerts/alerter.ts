@@ -33,6 +33,9 @@ export interface Alerter {
 }
 
 /** JSON POSTs to the configured URLs, deduplicated per run and throttled per flow + error code. */
+/** After an alert did not arrive, the next of its kind may go out this soon (not at once: the receiver may be down or asking to slow down). */
+const UNDELIVERED_RETRY_MS = 60_000;
+
 export function createAlerter(options: AlerterOptions): Alerter {
   const send = options.fetch ?? fetch;
   const throttles = new Map<string, Throttle>();
@@ -66,7 +69,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
       if (!throttle) throttles.set(target.webhook, (throttle = new Throttle()));
       const admitted = throttle.admit(key, options.now(), target.throttle === undefined ? DEFAULT_THROTTLE_MS : parseDuration(target.throttle, { allowZero: true }));
       const kept = throttle;
-      if (admitted) post(target, build(admitted.suppressed), () => kept.undelivered(key));
+      if (admitted) post(target, build(admitted.suppressed), () => kept.undelivered(key, admitted, UNDELIVERED_RETRY_MS));
     }
   };
 

@@ -83,13 +83,19 @@ describe("alerts", () => {
     a.processed(job("r1", "failed"));
     await a.idle();
     expect(receiver.bodies).toHaveLength(0);
-    clock += 60_000;
+    // Not at once (the receiver may be down), but a minute on, well inside the 15-minute window.
+    clock += 30_000;
     a.processed(job("r2", "failed"));
     await a.idle();
-    expect(receiver.bodies).toHaveLength(1);
-    expect(receiver.bodies[0]!.koppel).toMatchObject({ runId: "r2", suppressed: 1 });
-    // Delivered: the throttle holds again.
+    expect(receiver.bodies).toHaveLength(0);
+    clock += 30_000;
     a.processed(job("r3", "failed"));
+    await a.idle();
+    expect(receiver.bodies).toHaveLength(1);
+    expect(receiver.bodies[0]!.koppel).toMatchObject({ runId: "r3", suppressed: 2 });
+    // Delivered: the throttle holds again for its window.
+    clock += 60_000;
+    a.processed(job("r4", "failed"));
     await a.idle();
     expect(receiver.bodies).toHaveLength(1);
   });
