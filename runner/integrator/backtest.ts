@@ -2,7 +2,7 @@ import type { Project } from "../../engine/config/load.ts";
 import { executeFlow } from "../../engine/flow/execute.ts";
 import { findFilters, type FindRequest } from "../../engine/flow/port.ts";
 import type { Effect, Outcome } from "../../engine/flow/result.ts";
-import { MASK, redactText, type Redactor } from "../privacy/redact.ts";
+import { MASK, type Redactor } from "../privacy/redact.ts";
 import { triggerChecks } from "../ingest/route.ts";
 import { unmask } from "./unmask.ts";
 import { projectEnv } from "../project-env.ts";
@@ -79,7 +79,7 @@ async function compareRun(run: RetainedRun, base: Revision, head: Revision, reda
   // A run that fails either way but for another reason has changed too: the head's error is shown.
   const changed = outcomeChanged(before, after);
   // A reason quotes the data ("SKUs not in AFAS: …", an upstream message): masked like the rest.
-  const reason = after.reason !== undefined ? { reason: redactText(redact, after.reason) } : {};
+  const reason = after.reason !== undefined ? { reason: redact.text(after.reason, run.input) } : {};
   const outcome = changed ? { outcome: { before: before.outcome, after: after.outcome, ...reason } } : {};
   return { ...common, verdict: runVerdict(before.outcome, after.outcome, effects.length > 0 || changed), ...outcome, effects };
 }

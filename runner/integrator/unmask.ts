@@ -78,7 +78,10 @@ export async function unmask(flow: CompiledFlow, project: Project, input: unknow
     replays++;
     const port = mockPort(withValues(mocks, slots, values));
     const run = await executeFlow(flow, input, { ...projectEnv(project, () => now), port, flows: project.flows, eventId: "fixture" });
-    const masked = redact(JSON.parse(JSON.stringify(logView(run.outcome, run.reason, run.trace, run.effects))));
+    // Masked as the worker masks a run: with its input, or its event where the input is the event.
+    const view: unknown = JSON.parse(JSON.stringify(logView(run.outcome, run.reason, run.trace, run.effects)));
+    const inputIsEvent = run.input !== undefined && run.input === input;
+    const masked = redact.run({ input: inputIsEvent ? null : run.input ?? null, trace: view, ...(inputIsEvent ? { event: input } : {}) }).trace;
     return { values, trace: run.trace, effects: run.effects, ...(run.reason !== undefined ? { reason: run.reason } : {}), misses: distance(logged, masked) };
   };
 

@@ -24,7 +24,10 @@ export function loggingPolicy(logging: () => KoppelConfig["logging"]): LoggingPo
   };
   return {
     mode,
-    redact: Object.assign((payload: unknown) => current()(payload), { run: (parts: RunParts) => current().run(parts) }),
+    redact: Object.assign((payload: unknown) => current()(payload), {
+      run: (parts: RunParts) => current().run(parts),
+      text: (text: string, event: unknown) => current().text(text, event),
+    }),
     searchTerm: (query) => (mode() === "full" ? query : searchTerm(query)),
   };
 }

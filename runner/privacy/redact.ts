@@ -55,14 +55,34 @@ export interface Redactor {
    * although the trace beside it masked that very name.
    */
   run(parts: RunParts): RunParts;
+  /**
+   * A reason or error message about a run of `event` (shadow and backtest verdicts): the event's
+   * personal values and anything shaped like an address masked, the rest left readable, in every
+   * mode but `full`.
+   */
+  text(text: string, event: unknown): string;
 }
 
 export function createRedactor(config: RedactConfig = {}): Redactor {
   const mode = config.payloads ?? "redacted";
-  if (mode === "full") return Object.assign((payload: unknown) => payload, { run: ({ event: _looked, ...parts }: RunParts) => parts });
-  if (mode === "none") return Object.assign(keepShapeOnly, { run: outlineOnly });
+  if (mode === "full") return Object.assign((payload: unknown) => payload, { run: ({ event: _looked, ...parts }: RunParts) => parts, text: (text: string) => text });
   const sensitive = sensitiveKeys(new Set(DEFAULT_SENSITIVE_KEYS));
   const paths = (config.redact ?? []).map((p) => p.split(".").filter(Boolean).map((s) => s.toLowerCase()));
+  /** What the event's values look like in text, to mask them where a message quotes them. */
+  const eventScrubber = (event: unknown): Scrub | undefined => {
+    const redaction = new Redaction(sensitive, paths);
+    try {
+      redaction.copy(event, []);
+    } catch {
+      return undefined;
+    }
+    return redaction.scrubber();
+  };
+  const text = (message: string, event: unknown): string => {
+    const scrub = eventScrubber(event);
+    return scrub ? scrub(message) : MASK;
+  };
+  if (mode === "none") return Object.assign(keepShapeOnly, { run: outlineOnly, text });
   const redact = (payload: unknown): unknown => {
     try {
       const redaction = new Redaction(sensitive, paths);
@@ -93,29 +113,15 @@ export function createRedactor(config: RedactConfig = {}): Redactor {
     const steps = Array.isArray(trace?.steps) ? (trace.steps as unknown[]) : [];
     const telling = (step: unknown) => isRecord(step) && (step.status === "failed" || step.status === "skipped");
     if (!kept.error && typeof trace?.reason !== "string" && !steps.some(telling)) return kept;
-    const redaction = new Redaction(sensitive, paths);
-    try {
-      redaction.copy(event, []);
-    } catch {
-      return kept;
-    }
-    const scrub = redaction.scrubber();
+    const scrub = eventScrubber(event);
+    if (!scrub) return kept;
     return {
       input: kept.input,
       trace: trace ? { ...trace, ...(typeof trace.reason === "string" ? { reason: scrub(trace.reason) } : {}), ...(steps.length ? { steps: steps.map((step) => (telling(step) ? scrubStrings(step, scrub) : step)) } : {}) } : kept.trace,
       ...(kept.error ? { error: scrubStrings(kept.error, scrub) as RunError } : {}),
     };
   };
-  return Object.assign(redact, { run });
-}
-
-/**
- * A reason or error message as the activity log keeps it. `payloads: none` keeps a run's reason as
- * it is (the outline of a run includes it), so a reason compared against a run is kept the same way.
- */
-export function redactText(redact: Redactor, text: string): string {
-  const masked = redact(text);
-  return typeof masked === "string" ? masked : text;
+  return Object.assign(redact, { run, text });
 }
 
 /** Keys repeat across runs (sku, quantity, OrNu): each is lower-cased and looked up once, up to a bound (keys come from senders). */

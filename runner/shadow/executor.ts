@@ -5,7 +5,7 @@ import { executeFlow } from "../../engine/flow/execute.ts";
 import { findFilters, type FindRequest, type FindResult } from "../../engine/flow/port.ts";
 import type { RunResult } from "../../engine/flow/result.ts";
 import { redactChanges } from "../privacy/redact-changes.ts";
-import { redactText, type Redactor } from "../privacy/redact.ts";
+import type { Redactor } from "../privacy/redact.ts";
 import { projectEnv } from "../project-env.ts";
 import { triggerChecks } from "../ingest/route.ts";
 import { recordedPort, type Unrecorded } from "../recorded/port.ts";
@@ -46,9 +46,9 @@ export async function shadowRun(active: ActiveCandidate, live: FinishedRun, deps
       flows: active.project.flows,
       eventId: live.job.eventId,
     }, triggerChecks(flow, live.job));
-    return result({ ...compare(live.result, shadow, notes, deps.redact), liveReads: notes.liveReads });
+    return result({ ...compare(live.result, shadow, notes, (text) => deps.redact.text(text, live.job.payload), deps.redact), liveReads: notes.liveReads });
   } catch (e) {
-    return result({ verdict: "shadow failed", reason: failure(e, deps.redact) });
+    return result({ verdict: "shadow failed", reason: deps.redact.text(toKoppelError(e).format(), live.job.payload) });
   }
 }
 
@@ -58,19 +58,20 @@ interface Notes {
   liveReads: number;
 }
 
-function compare(live: RunResult, shadow: RunResult, notes: Notes, redact: Redactor): Pick<ShadowResult, "verdict" | "reason" | "outcome" | "effects"> {
+/** `mask`: a reason as results keep it, the event's personal values masked. */
+function compare(live: RunResult, shadow: RunResult, notes: Notes, mask: (text: string) => string, redact: Redactor): Pick<ShadowResult, "verdict" | "reason" | "outcome" | "effects"> {
   const outcome = live.outcome !== shadow.outcome ? { outcome: { live: live.outcome, shadow: shadow.outcome } } : {};
   if (notes.needsLiveRead.length) return { verdict: "not comparable", reason: `needs a live read: ${notes.needsLiveRead.join(", ")}`, effects: [] };
   // A send the live run did not make was answered empty (no DbId from a debtor it never created):
   // what the candidate did after that is the stand-in's doing as much as its own.
   if (shadow.outcome === "failed" && notes.synthetic.length) {
     const why = shadow.reason ?? shadow.error?.format();
-    return { verdict: "not comparable", reason: `sends the live run did not make got an empty answer (${notes.synthetic.join(", ")}), and then it failed${why ? `: ${redactText(redact, why)}` : ""}`, ...outcome, effects: [] };
+    return { verdict: "not comparable", reason: `sends the live run did not make got an empty answer (${notes.synthetic.join(", ")}), and then it failed${why ? `: ${mask(why)}` : ""}`, ...outcome, effects: [] };
   }
   // A candidate that breaks on its own (an expression, a lookup, a payload its schema refuses) is
   // "shadow failed"; one that fails the way a run may (a fail step, an upstream refusal) is newly failing.
   if (shadow.outcome === "failed" && live.outcome !== "failed" && shadow.error && isCandidateFault(shadow.error)) {
-    return { verdict: "shadow failed", reason: redactText(redact, shadow.reason ?? shadow.error.format()), ...outcome, effects: [] };
+    return { verdict: "shadow failed", reason: mask(shadow.reason ?? shadow.error.format()), ...outcome, effects: [] };
   }
   const liveEffects = live.effects.map(({ step, send, op, payload }) => ({ step, send, op, payload }));
   const effects = redactChanges(compareEffects(liveEffects, shadow.effects), liveEffects, shadow.effects, redact);
@@ -78,7 +79,7 @@ function compare(live: RunResult, shadow: RunResult, notes: Notes, redact: Redac
   // only the writes it no longer makes.
   const changed = outcomeChanged(live, shadow);
   const reasons = [
-    ...(shadow.reason !== undefined && changed ? [redactText(redact, shadow.reason)] : []),
+    ...(shadow.reason !== undefined && changed ? [mask(shadow.reason)] : []),
     ...(notes.synthetic.length ? [`sends the live run did not make got an empty answer: ${notes.synthetic.join(", ")}`] : []),
   ];
   return { verdict: runVerdict(live.outcome, shadow.outcome, effects.length > 0 || changed), ...(reasons.length ? { reason: reasons.join("; ") } : {}), ...outcome, effects };
@@ -113,7 +114,3 @@ function noteOnce(list: string[], what: string): void {
   if (!list.includes(what)) list.push(what);
 }
 
-/** What made the candidate throw outside the engine's own handling, masked like a run's error. */
-function failure(e: unknown, redact: Redactor): string {
-  return redactText(redact, toKoppelError(e).format());
-}

@@ -50,6 +50,16 @@ describe("a shadow run", () => {
     expect(failed.reason).toContain("no remarks");
   });
 
+  it("masks the customer's name where a failure reason quotes it, with payloads redacted and none alike", async () => {
+    const head = { candidate: candidate(), project: project({ file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('no remarks for ' & customer.lastName & ' in ' & billingAddress.city)" }) };
+    for (const redact of [createRedactor(), createRedactor({ payloads: "none" })]) {
+      const result = await shadowRun(head, await liveRun(live, ORDER), { ...deps, redact });
+      expect(result.verdict).toBe("shadow failed");
+      expect(result.reason).toContain("no remarks for");
+      expect(result.reason).not.toMatch(/Berg|Utrecht/);
+    }
+  });
+
   it("fails only itself when a candidate expression throws, with a masked reason", async () => {
     const head = { candidate: candidate(), project: project({ file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('no remarks for ' & customer.email)" }) };
     const finished = await liveRun(live, ORDER);

@@ -167,7 +167,7 @@ describe.each(backends())("worker lifecycle on $name", (backend) => {
     await open();
     const { runIds } = await world.accept(orderEvent("1001", { email: "jan@example.nl" }));
     const mask = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll("jan@example.nl", "***"));
-    await world.worker({ redact: Object.assign(mask, { run: (parts: RunParts) => mask(parts) as RunParts }) }).runOnce();
+    await world.worker({ redact: Object.assign(mask, { run: (parts: RunParts) => mask(parts) as RunParts, text: (text: string) => text }) }).runOnce();
     const run = await world.store.getRun(runIds[0]!);
     expect(JSON.stringify([run!.input, run!.trace])).not.toContain("jan@example.nl");
     expect(run!.input).toMatchObject({ customer: { email: "***" } });
