@@ -53,8 +53,8 @@ export function ErrorBox({ error }: { error: RunError }) {
         ) : null}
         {upstream.reference ? (
           <>
-            {/* Profit's error body carries errorNumber and profitLogReference; other AFAS answers only the X-Trace-Identifier header. */}
-            <dt>{!isAfas ? "reference" : upstream.errorNumber !== undefined ? "profitLogReference" : "X-Trace-Identifier"}</dt>
+            {/* From Profit's error body, or else AFAS's X-Trace-Identifier header (afas/errors.ts). */}
+            <dt>{!isAfas ? "reference" : fromProfitBody(upstream) ? "profitLogReference" : "X-Trace-Identifier"}</dt>
             <dd class="mono" data-testid="reference">{upstream.reference}</dd>
           </>
         ) : null}
@@ -67,4 +67,9 @@ export function ErrorBox({ error }: { error: RunError }) {
       ) : null}
     </section>
   );
+}
+
+function fromProfitBody(upstream: Upstream): boolean {
+  const body = upstream.body;
+  return typeof body === "object" && body !== null && (body as { profitLogReference?: unknown }).profitLogReference === upstream.reference;
 }

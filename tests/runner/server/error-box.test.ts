@@ -6,8 +6,10 @@ const html = async (upstream: Record<string, unknown>) =>
 
 describe("the run page's error box", () => {
   it("names an AFAS reference for what it is: profitLogReference from Profit's error body, else the X-Trace-Identifier header", async () => {
-    const profit = await html({ status: 500, errorNumber: -1, reference: "0A1B" });
+    const profit = await html({ status: 500, errorNumber: -1, reference: "0A1B", body: { externalMessage: "x", profitLogReference: "0A1B" } });
     expect(profit).toContain("<dt>profitLogReference</dt>");
+    // Profit's body without an errorNumber is still Profit's reference.
+    expect(await html({ status: 500, reference: "0A1B", body: { externalMessage: "x", profitLogReference: "0A1B" } })).toContain("<dt>profitLogReference</dt>");
     const gateway = await html({ status: 503, reference: "5895f50f-trace" });
     expect(gateway).toContain("<dt>X-Trace-Identifier</dt>");
     expect(gateway).not.toContain("profitLogReference");
