@@ -82,6 +82,7 @@ export const ERROR_CODES = {
   TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
   RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
   REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },
+  RETRY_REFUSED: { actor: "operator", title: "the run is not waiting for a retry (it runs, finished, or never failed)" },
   STORE_IN_USE: { actor: "operator", title: "another koppel serve uses this SQLite store; it serves one runner" },
   LISTEN_FAILED: { actor: "operator", title: "koppel serve cannot listen on the host and port it was given" },
   STORE_UNREACHABLE: { actor: "operator", title: "the store's database cannot be reached, or refused the connection" },

@@ -57,6 +57,9 @@ export class SqlJobQueue implements JobQueue {
   release(job: Lease, ledger?: readonly LedgerWrite[], later?: { readonly at: number; readonly error: RunError }) {
     return this.tx(sql.requeue(this.ctx, this.delivery, job, later?.at ?? this.ctx.now(), later?.error ?? null, { status: later ? "retrying" : "queued" }, false, ledger));
   }
+  retryNow(runId: string) {
+    return this.tx(sql.retryNow(this.ctx, runId));
+  }
   depth() {
     return this.store.driver.run(sql.depth(this.ctx.now()));
   }

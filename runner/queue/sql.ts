@@ -252,6 +252,12 @@ export function* requeue(
   return true;
 }
 
+export function* retryNow(ctx: Ctx, runId: string): Program<boolean> {
+  const now = ctx.now();
+  const due = yield* all(`UPDATE jobs SET not_before = $2 WHERE run_id = $1 AND state = 'ready' AND not_before > $2 RETURNING id`, [runId, now]);
+  return due.length > 0;
+}
+
 export function* depth(now: number): Program<QueueDepth> {
   const row = yield* one<Record<keyof QueueDepth, number | null>>(
     `SELECT

@@ -107,6 +107,11 @@ export interface JobQueue {
    * `later.at`, with the reason on its run (a replica without the version that accepted it).
    */
   release(job: Lease, ledger?: readonly LedgerWrite[], later?: { readonly at: Millis; readonly error: RunError }): Promise<boolean>;
+  /**
+   * A run waiting for its next attempt (`retrying`, its job not due yet) is due now: the operator
+   * fixed what it failed on. False when its job is not waiting (claimed meanwhile, finished, none).
+   */
+  retryNow(runId: string): Promise<boolean>;
   depth(): Promise<QueueDepth>;
   /** Stops the queue's own machinery (pg-boss); the store stays open. */
   close(): Promise<void>;

@@ -20,6 +20,7 @@ export function hookQueue(queue: JobQueue, hooks: QueueHooks): JobQueue {
     fail: (job, e, run, ledger) => queue.fail(job, e, run, ledger),
     retryLater: (job, at, e, run, ledger) => queue.retryLater(job, at, e, run, ledger),
     release: (job, ledger, later) => queue.release(job, ledger, later),
+    retryNow: (runId) => queue.retryNow(runId),
     depth: () => queue.depth(),
     close: () => queue.close(),
   };

@@ -28,7 +28,7 @@ import type { Store } from "../store/types.ts";
 import { createScheduler, type Scheduler } from "../triggers/scheduler.ts";
 import { createVersionRegistry, type MappingVersion, type VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "../worker/backoff.ts";
-import { registryReplayDeps, replayRun } from "../worker/replay.ts";
+import { registryReplayDeps, replayRun, retryRunNow } from "../worker/replay.ts";
 import { toNewEvent } from "../ingest/accept.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
@@ -291,6 +291,8 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     }),
     reload: () => reloader.checkNow(),
     replay: (runId, current) => answerReplay(() => replayRun(registryReplayDeps(store, queue, versions, now), runId, { current })),
+    // Claimed at once rather than at the worker's next idle look.
+    retryNow: (runId) => answerReplay(() => retryRunNow({ store, queue }, runId).finally(() => worker.wake())),
     metrics: () => metrics.text(),
     shadow: { control: shadow, store },
     ...(options.dashboard === false ? {} : {

@@ -22,10 +22,12 @@ export interface ApiDeps {
   reload(): Promise<unknown>;
   /** Queue a finished run again; `current` runs it on the active version instead of the one it ran. */
   replay(runId: string, current: boolean): Promise<{ status: number; body: unknown }>;
+  /** A retrying run tried again now: 202, or 404/409 with the refusal. */
+  retryNow(runId: string): Promise<{ status: number; body: unknown }>;
   /** Shadow runs: /api/shadow and the dashboard's Shadow page; without it neither exists. */
   readonly shadow?: ShadowDeps;
   /** The dashboard's reads; without them the app serves no pages (API-only tests). */
-  readonly dashboard?: Omit<DashboardDeps, "sessions" | "replay" | "reload" | "shadow">;
+  readonly dashboard?: Omit<DashboardDeps, "sessions" | "replay" | "retryNow" | "reload" | "shadow">;
   /** Prometheus text for /metrics. */
   metrics?(): Promise<string>;
   /** Clock of the wrong-token limit (tests); default Date.now. */
@@ -50,6 +52,10 @@ export function createApp(deps: ApiDeps): Hono {
     const { status, body } = await deps.replay(c.req.param("id"), current);
     return c.json(body as object, status as 200);
   });
+  api.post("/runs/:id/retry", async (c) => {
+    const { status, body } = await deps.retryNow(c.req.param("id"));
+    return c.json(body as object, status as 200);
+  });
   if (deps.shadow) api.route("/shadow", createShadowApi(deps.shadow));
   app.route("/api", api);
 
@@ -63,7 +69,7 @@ export function createApp(deps: ApiDeps): Hono {
     });
   }
   if (deps.dashboard) {
-    app.route("/", createDashboard({ ...deps.dashboard, sessions, replay: deps.replay, reload: deps.reload, ...(deps.shadow ? { shadow: deps.shadow } : {}) }));
+    app.route("/", createDashboard({ ...deps.dashboard, sessions, replay: deps.replay, retryNow: deps.retryNow, reload: deps.reload, ...(deps.shadow ? { shadow: deps.shadow } : {}) }));
   }
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();

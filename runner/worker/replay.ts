@@ -31,7 +31,7 @@ export interface Replayed {
 
 /** The run cannot be replayed as asked; the message says why, for the CLI and the API's 4xx. */
 export class ReplayRefused extends OperatorError {
-  constructor(code: "RUN_NOT_FOUND" | "REPLAY_REFUSED", message: string) {
+  constructor(code: "RUN_NOT_FOUND" | "REPLAY_REFUSED" | "RETRY_REFUSED", message: string) {
     super(code, message);
   }
 }
@@ -63,6 +63,18 @@ export async function replayRun(deps: ReplayDeps, runId: string, options: { read
     { eventId: event.eventId, flow: run.flow, runKey, version, replayOf: run.id, searchText: run.searchText },
   ]);
   return { runId: created!.runId, jobId: created!.jobId, replayOf: run.id, version, runKey };
+}
+
+/**
+ * A `retrying` run tried again now rather than at its backoff time (up to hours, or an upstream's
+ * Retry-After): the operator fixed what it failed on. The same run and attempt count; no new run.
+ */
+export async function retryRunNow(deps: { readonly store: ReplayDeps["store"]; readonly queue: Pick<JobQueue, "retryNow"> }, runId: string): Promise<{ runId: string }> {
+  const run = await deps.store.getRun(runId);
+  if (!run) throw new ReplayRefused("RUN_NOT_FOUND", `no run ${runId}`);
+  if (run.status !== "retrying") throw new ReplayRefused("RETRY_REFUSED", `run ${runId} is ${run.status}; only a run waiting to be retried can be retried now${REPLAYABLE.includes(run.status) ? " (replay a finished one)" : ""}`);
+  if (!(await deps.queue.retryNow(runId))) throw new ReplayRefused("RETRY_REFUSED", `run ${runId} is being tried again already`);
+  return { runId };
 }
 
 /** The finished job's key is gone with its row; ordering behind newer events of the key needs it again. */

@@ -20,6 +20,8 @@ export interface DashboardDeps {
   incidents?(): readonly Incident[];
   /** Same contract as POST /api/runs/:id/replay. */
   replay(runId: string, current: boolean): Promise<{ status: number; body: unknown }>;
+  /** Same contract as POST /api/runs/:id/retry. */
+  retryNow(runId: string): Promise<{ status: number; body: unknown }>;
   reload(): Promise<unknown>;
   /** The Shadow page's reads and its Stop button; without it the page is not served. */
   readonly shadow?: ShadowDeps;

@@ -87,8 +87,17 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   });
 
   app.get("/runs/:id", page, async (c) => {
-    const html = await runPage(c, c.req.param("id"), c.req.query("from") ? `Replay of run ${c.req.query("from")} queued.` : undefined);
+    const notice = c.req.query("from") ? `Replay of run ${c.req.query("from")} queued.` : c.req.query("retried") ? "Trying it again now." : undefined;
+    const html = await runPage(c, c.req.param("id"), notice);
     return html ?? c.notFound();
+  });
+
+  app.post("/runs/:id/retry", admin, async (c) => {
+    const id = c.req.param("id");
+    const { status, body: answer } = await deps.retryNow(id);
+    if (status < 300) return c.redirect(`/runs/${encodeURIComponent(id)}?retried=1`, 303);
+    const reason = (answer as { error?: { reason?: string } }).error?.reason ?? "retry refused";
+    return (await runPage(c, id, `Not retried: ${reason}`, status)) ?? c.notFound();
   });
 
   app.post("/runs/:id/replay", admin, async (c) => {

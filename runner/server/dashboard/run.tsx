@@ -54,7 +54,18 @@ export function RunPage({ session, run, related, shadows = [], notice }: RunProp
               <button class="secondary" type="submit">Replay with current version</button>
             </AdminForm>
           </div>
-        ) : <p class="muted">This page reloads until the run finishes.</p>}
+        ) : (
+          <>
+            {run.status === "retrying" ? (
+              <div class="actions">
+                <AdminForm session={session} action={`/runs/${run.id}/retry`}>
+                  <button type="submit">Retry now</button>
+                </AdminForm>
+              </div>
+            ) : null}
+            <p class="muted">This page reloads until the run finishes.</p>
+          </>
+        )}
       </section>
       {run.error ? <ErrorBox error={run.error} /> : null}
       <h2>Steps</h2>

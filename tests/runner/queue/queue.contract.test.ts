@@ -82,6 +82,19 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(await store.getRun(a1!.runId)).toMatchObject({ status: "running", attempts: 2 });
   });
 
+  it("makes a job waiting to retry due now on the operator's word, once, and only while it waits", async () => {
+    await accept(order("a1", "A"));
+    const [a1] = await queue.claim("w1", 30_000, 10);
+    expect(await queue.retryNow(a1!.runId)).toBe(false);
+    expect(await queue.retryLater(a1!, session.clock.now() + 3_600_000, err)).toBe(true);
+    expect(await queue.claim("w1", 30_000, 10)).toEqual([]);
+    expect(await queue.retryNow(a1!.runId)).toBe(true);
+    expect(await queue.retryNow(a1!.runId)).toBe(false);
+    const [again] = await queue.claim("w1", 30_000, 10);
+    expect(again).toMatchObject({ id: a1!.id, attempts: 2 });
+    expect(await queue.retryNow("no-such-run")).toBe(false);
+  });
+
   it("fails a job for good: the run is on the failed list and the next job of its key runs", async () => {
     await accept(order("a1", "A"), order("a2", "A"));
     const [a1] = await queue.claim("w1", 30_000, 10);

@@ -11,6 +11,7 @@ function app(clock = { now: 1_000_000 }) {
     ready: async () => true,
     reload: async () => ({ ok: true }),
     replay: async () => ({ status: 404, body: {} }),
+    retryNow: async () => ({ status: 404, body: {} }),
     metrics: async () => "koppel_runs_total 1\n",
     now: () => clock.now,
     dashboard: {

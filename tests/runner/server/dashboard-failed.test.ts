@@ -6,7 +6,7 @@ import { createApp } from "../../../runner/server/app.ts";
 import { shorten } from "../../../runner/server/dashboard/format.ts";
 import { subjectOf } from "../../../runner/server/dashboard/subject.tsx";
 import { answerReplay } from "../../../runner/server/replay-answer.ts";
-import { registryReplayDeps, replayRun } from "../../../runner/worker/replay.ts";
+import { registryReplayDeps, replayRun, retryRunNow } from "../../../runner/worker/replay.ts";
 import { backends } from "../store/backends.ts";
 import { orderEvent, orderFlow, version, World, writeProject } from "../worker/harness.ts";
 
@@ -49,6 +49,7 @@ describe("the Failed page and run lists", () => {
       ready: async () => true,
       reload: async () => ({ ok: true }),
       replay: (runId, current) => answerReplay(() => replayRun(registryReplayDeps(world.store, world.queue, world.versions, world.clock.now), runId, { current })),
+      retryNow: (runId) => answerReplay(() => retryRunNow({ store: world.store, queue: world.queue }, runId)),
       metrics: async () => "",
       dashboard: {
         store: world.store, now: world.clock.now,

@@ -17,6 +17,7 @@ function dashboardWith(shadow?: FakeShadow, runs: readonly Run[] = []) {
     ready: async () => true,
     reload: async () => ({}),
     replay: async () => ({ status: 404, body: {} }),
+    retryNow: async () => ({ status: 404, body: {} }),
     ...(shadow ? { shadow } : {}),
     dashboard: {
       store: { listRuns: none, getRun: async (id: string) => runs.find((r) => r.id === id) ?? null, getEvent: async () => null, flowStats: none, failedRuns: none, versionState: async () => ({ active: null, lastReload: null }), replicas: none },

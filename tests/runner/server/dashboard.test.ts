@@ -19,6 +19,7 @@ describe("dashboard", () => {
   let failedId: string;
   let failedRecord: RunRecord;
   const replays: { runId: string; current: boolean }[] = [];
+  const retries: string[] = [];
   let app: ReturnType<typeof createApp>;
   let afas: RunningAfasSimulator;
   let world: World;
@@ -48,6 +49,10 @@ describe("dashboard", () => {
       replay: async (runId, current) => {
         replays.push({ runId, current });
         return runId === failedId ? { status: 202, body: { runId: "new-run" } } : { status: 404, body: { error: { code: "REPLAY_REFUSED", reason: `no run ${runId}` } } };
+      },
+      retryNow: async (runId) => {
+        retries.push(runId);
+        return { status: 409, body: { error: { code: "RETRY_REFUSED", reason: `run ${runId} is failed; only a run waiting to be retried can be retried now` } } };
       },
       metrics: async () => "koppel_runs_total 1\n",
       dashboard: {
@@ -204,6 +209,21 @@ describe("dashboard", () => {
     const res = await app.request(`/runs/${failedId}/replay`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ csrf }) });
     expect(res.status).toBe(403);
     expect(replays).toEqual([]);
+  });
+
+  it("retries now only for an admin with the CSRF token, and shows the refusal on the run's page", async () => {
+    const viewer = await login(VIEWER);
+    const viewerCsrf = csrfOf(await (await app.request(`/runs/${failedId}`, { headers: { cookie: viewer.cookie } })).text());
+    const refused = await app.request(`/runs/${failedId}/retry`, { method: "POST", headers: { cookie: viewer.cookie }, body: new URLSearchParams({ csrf: viewerCsrf }) });
+    expect(refused.status).toBe(403);
+    const { cookie } = await login(ADMIN);
+    expect((await app.request(`/runs/${failedId}/retry`, { method: "POST", headers: { cookie }, body: new URLSearchParams({}) })).status).toBe(403);
+    expect(retries).toEqual([]);
+    const csrf = csrfOf(await (await app.request(`/runs/${failedId}`, { headers: { cookie } })).text());
+    const res = await app.request(`/runs/${failedId}/retry`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ csrf }) });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("Not retried: run");
+    expect(retries).toEqual([failedId]);
   });
 
   it("keeps /api on the admin bearer token and /metrics behind a token", async () => {

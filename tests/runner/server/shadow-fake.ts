@@ -115,6 +115,7 @@ export function shadowApp(shadow?: FakeShadow) {
     ready: async () => true,
     reload: async () => ({ ok: true }),
     replay: async () => ({ status: 404, body: {} }),
+    retryNow: async () => ({ status: 404, body: {} }),
     ...(shadow ? { shadow } : {}),
   });
 }
