@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   init: { summary: "scaffold a mapping repository (config, one flow, its test, CI workflow) and npm install it", load: async () => (await import("./cli/init.ts")).initCommand },
   shadow: { summary: "shadow start <ref> | stop | status: run a candidate version beside the live one on live events, sending nothing", load: async () => (await import("./cli/shadow.ts")).shadowCommand },
   replay: { summary: "queue a finished run again (--current: on the active version)", load: async () => (await import("./cli/replay.ts")).replayCommand },
+  retry: { summary: "try runs waiting for their next attempt again now (the same run)", load: async () => (await import("./cli/retry.ts")).retryCommand },
   erase: { summary: "remove one person's data from the activity log and inbox (--email address)", load: async () => (await import("./cli/erase.ts")).eraseCommand },
   doctor: { summary: "check the live AFAS environment and AsPos tenant against what the flows use", load: async () => (await import("./cli/doctor.ts")).doctorCommand },
   afas: { summary: "afas schemas: regenerate schemas/afas from an environment's metainfo", load: async () => (await import("./cli/afas.ts")).afasCommand },

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../common/errors.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
 import { replayCommand } from "../../../runner/cli/replay.ts";
+import { retryCommand } from "../../../runner/cli/retry.ts";
 import { openQueue } from "../../../runner/queue/open.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import type { RunRecord } from "../../../runner/run-record.ts";
@@ -165,6 +166,36 @@ describe("koppel replay", () => {
       expect(again.stdout()).toMatch(/^run \S+ skipped: already replayed as \S+ \(queued\)\nrun \S+ skipped: already replayed as \S+ \(queued\)\n0 queued, 0 refused, 2 already replayed\n$/);
       expect((await store.listRuns({ limit: 100 })).filter((r) => r.replayOf)).toHaveLength(2);
       expect(await replayCommand(["--failed", "nope"], bufferIO(), dir)).toBe(2);
+      await queue.close();
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("koppel retry", () => {
+  it("makes a run waiting for its next attempt due now, and refuses one that is not waiting with exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-retry-cli-"));
+    try {
+      const store = await openStore(`sqlite:${join(dir, "koppel.db")}`);
+      const queue = await openQueue(store);
+      const { runIds } = await store.acceptEvent(
+        await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: "d", payload: orderEvent("1001"), headers: {}, receivedAt: 1 }, Date.now),
+      );
+      const [job] = await queue.claim("w", 30_000, 1);
+      await queue.retryLater(job!, Date.now() + 3_600_000, { code: "UPSTREAM_UNAVAILABLE", message: "AFAS is unavailable" });
+      expect(await queue.claim("w", 30_000, 1)).toEqual([]);
+
+      const io = bufferIO();
+      expect(await retryCommand([runIds[0]!, "--store", "sqlite:koppel.db", "--config", v1.configFile], io, dir)).toBe(0);
+      expect(io.stdout()).toBe(`run ${runIds[0]} is due now\n`);
+      expect(await queue.claim("w", 30_000, 1)).toMatchObject([{ runId: runIds[0], attempts: 2 }]);
+
+      const refused = bufferIO();
+      expect(await retryCommand([runIds[0]!, "--store", "sqlite:koppel.db", "--config", v1.configFile], refused, dir)).toBe(1);
+      expect(refused.stderr()).toMatch(/^koppel retry: RETRY_REFUSED run \S+ is running; only a run waiting to be retried can be retried now\n$/);
+      expect(await retryCommand([], bufferIO(), dir)).toBe(2);
       await queue.close();
       await store.close();
     } finally {
