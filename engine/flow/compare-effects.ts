@@ -1,6 +1,7 @@
 import { diffJson, MISSING } from "./diff.ts";
 import type { Effect, Outcome } from "./result.ts";
 import type { EffectChange, FieldChange } from "../../common/effect-change.ts";
+import { UpstreamError, type KoppelError } from "../../common/errors.ts";
 
 /*
  * Comparing two runs' writes per step and field: `koppel diff` (fixture cases at two revisions),
@@ -10,9 +11,28 @@ import type { EffectChange, FieldChange } from "../../common/effect-change.ts";
 /** How a rerun of a run compares with the run (or the live run with its shadow). */
 export type RunVerdict = "same" | "different" | "newly failing" | "newly passing" | "not comparable";
 
+/** A run as outcomeChanged compares it. */
+interface Ran {
+  readonly outcome: Outcome;
+  readonly reason?: string | undefined;
+  readonly error?: KoppelError | undefined;
+}
+
 /** The outcome changed, or both failed but for another reason (a candidate's expression error on a run AFAS refused). */
-export function outcomeChanged(before: { outcome: Outcome; reason?: string | undefined }, after: { outcome: Outcome; reason?: string | undefined }): boolean {
-  return before.outcome !== after.outcome || (after.outcome === "failed" && before.outcome === "failed" && after.reason !== before.reason);
+export function outcomeChanged(before: Ran, after: Ran): boolean {
+  return before.outcome !== after.outcome || (after.outcome === "failed" && before.outcome === "failed" && failureOf(after) !== failureOf(before));
+}
+
+/**
+ * What a failure is, to tell two apart: its code and the upstream's own words, else its message. Not
+ * the reason's wording: a live refusal is worded by the connector ("AFAS rejected insert FbSales: …
+ * (profitLogReference …)"), the same refusal replayed from the trace by the mock, and a shadow
+ * called every failed live run "different".
+ */
+function failureOf(run: Ran): string | undefined {
+  if (!run.error) return run.reason;
+  const words = run.error instanceof UpstreamError ? run.error.details.upstreamMessage : undefined;
+  return `${run.error.code} ${words ?? run.error.message}`;
 }
 
 export function runVerdict(before: Outcome, after: Outcome, writesChanged: boolean): Exclude<RunVerdict, "not comparable"> {

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Project } from "../../../engine/config/load.ts";
-import type { FindRequest } from "../../../engine/flow/port.ts";
+import type { ConnectorPort, FindRequest } from "../../../engine/flow/port.ts";
+import { mockPort } from "../../../engine/flow/fixtures.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import { createRedactor, MASK } from "../../../runner/privacy/redact.ts";
 import { shadowRun } from "../../../runner/shadow/executor.ts";
 import { candidate, DEBTOR_FLOW, LIVE_ANSWERS, liveRun, NOW, ORDER, ORDER_FLOW, project } from "./project.ts";
@@ -11,6 +13,23 @@ const deps = { redact, now: () => NOW + 5 };
 const NEW_READ = { file: ORDER_FLOW, from: "  - id: order\n", to: "  - id: stock\n    find: afas.Koppel_Items\n    where: { ItemCode: \"'601826'\" }\n  - id: order\n" };
 
 describe("a shadow run", () => {
+  it("is the same when live and candidate fail on the same AFAS refusal, though the connector worded the live one", async () => {
+    const answers = mockPort(LIVE_ANSWERS);
+    const refusing: ConnectorPort = {
+      find: (req) => answers.find(req),
+      send: async (req) => {
+        if (req.step !== "order") return answers.send(req);
+        throw new UpstreamError("UPSTREAM_REJECTED", "AFAS rejected insert FbSales: Artikel 601826 is geblokkeerd. (profitLogReference 0A1B)", {
+          connection: "afas", status: 500, upstreamMessage: "Artikel 601826 is geblokkeerd.", errorNumber: -1, reference: "0A1B",
+        });
+      },
+    };
+    const finished = await liveRun(live, ORDER, "run-1", LIVE_ANSWERS, refusing);
+    expect(finished.result.outcome).toBe("failed");
+    const result = await shadowRun({ candidate: candidate(), project: project() }, finished, deps);
+    expect(result).toMatchObject({ verdict: "same", effects: [] });
+  });
+
   it("is the same when the candidate does what the live version did, and asks no live system", async () => {
     const liveFind = vi.fn();
     const result = await shadowRun({ candidate: candidate(), project: project() }, await liveRun(live, ORDER), { ...deps, liveFind });

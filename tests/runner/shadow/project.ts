@@ -5,6 +5,7 @@ import { afterAll } from "vitest";
 import { loadProject, type Project } from "../../../engine/config/load.ts";
 import { executeFlow } from "../../../engine/flow/execute.ts";
 import { mockPort } from "../../../engine/flow/fixtures.ts";
+import type { ConnectorPort } from "../../../engine/flow/port.ts";
 import type { ClaimedJob } from "../../../runner/queue/types.ts";
 import { nodeHost } from "../../../runner/project-host.ts";
 import { projectEnv } from "../../../runner/project-env.ts";
@@ -43,10 +44,10 @@ export function candidate(over: Partial<ShadowCandidate> = {}): ShadowCandidate 
 }
 
 /** A live run of the order flow as the worker hands it over: executed on `live` with `answers` as AFAS's. */
-export async function liveRun(live: Project, order: Record<string, unknown>, runId = "run-1", answers: Record<string, unknown> = LIVE_ANSWERS): Promise<FinishedRun> {
+export async function liveRun(live: Project, order: Record<string, unknown>, runId = "run-1", answers: Record<string, unknown> = LIVE_ANSWERS, port: ConnectorPort = mockPort(answers)): Promise<FinishedRun> {
   const flow = live.flows.get("aspos-order-to-afas")!;
   const payload = { type: "order.created", data: { object: order } };
-  const result = await executeFlow(flow, payload, { ...projectEnv(live, () => NOW), port: mockPort(answers), flows: live.flows, eventId: `evt-${runId}` });
+  const result = await executeFlow(flow, payload, { ...projectEnv(live, () => NOW), port, flows: live.flows, eventId: `evt-${runId}` });
   const job: ClaimedJob = {
     id: `job-${runId}`, runId, eventId: `evt-${runId}`, flow: "aspos-order-to-afas", runKey: null, version: "live-sha", attempts: 1,
     enqueuedAt: NOW, lastError: null, lease: "l", leaseUntil: NOW + 60_000, workerId: "w", source: "aspos", fromWebhook: true, payload,
