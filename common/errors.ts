@@ -79,6 +79,7 @@ export const ERROR_CODES = {
 
   // Admin API, dashboard and CLI.
   UNAUTHORIZED: { actor: "operator", title: "admin token missing or wrong" },
+  READ_ONLY_TOKEN: { actor: "operator", title: "the viewer token only reads: this needs the admin token" },
   TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
   RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
   REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },

@@ -44,7 +44,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.get("/readyz", async (c) => ((await deps.ready()) ? c.json({ ready: true }) : c.json({ ready: false }, 503)));
 
   const api = new Hono();
-  api.use("*", bearerAuth(deps.adminToken, limiter));
+  api.use("*", bearerAuth(deps.adminToken, limiter, deps.viewerToken));
   api.get("/status", async (c) => c.json((await deps.status()) as object));
   api.post("/reload", async (c) => c.json((await deps.reload()) as object));
   api.post("/runs/:id/replay", async (c) => {

@@ -5,14 +5,21 @@ import { peerOf, type AttemptLimiter } from "./attempts.ts";
 
 /**
  * `/api/*` needs `Authorization: Bearer <KOPPEL_ADMIN_TOKEN>`. Webhooks do not: they carry their
- * own signatures. Compared in constant time so the token cannot be guessed byte by byte.
+ * own signatures. Compared in constant time so the token cannot be guessed byte by byte. The
+ * viewer token is refused as read-only, not counted as a wrong guess: a tool set up with it (a
+ * status check) otherwise locked the admin out of this address after ten calls.
  */
-export function bearerAuth(token: string, limiter?: AttemptLimiter): MiddlewareHandler {
+export function bearerAuth(token: string, limiter?: AttemptLimiter, viewerToken?: string): MiddlewareHandler {
   const expected = Buffer.from(token);
+  const viewer = viewerToken ? Buffer.from(viewerToken) : undefined;
+  const same = (given: Buffer, wanted: Buffer) => given.length === wanted.length && timingSafeEqual(given, wanted);
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (viewer && same(given, viewer)) {
+      return c.json({ error: { code: "READ_ONLY_TOKEN" satisfies ErrorCode, reason: "the viewer token only reads pages and /metrics; /api needs Authorization: Bearer <KOPPEL_ADMIN_TOKEN>" } }, 403);
+    }
+    if (!same(given, expected)) {
       limiter?.failed(peerOf(c));
       return c.json({ error: { code: "UNAUTHORIZED" satisfies ErrorCode, reason: "send Authorization: Bearer <KOPPEL_ADMIN_TOKEN>" } }, 401);
     }
