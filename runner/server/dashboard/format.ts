@@ -1,6 +1,13 @@
 /** Text helpers shared by the pages; the ones the CLI shows too come from runner/format.ts. */
 
-export { shortSha, when } from "../../format.ts";
+import { when as utc } from "../../format.ts";
+
+export { shortSha } from "../../format.ts";
+
+/** A time as the pages show it: UTC, and saying so (a shop reads an unmarked time as its own). */
+export function when(ms: number | null | undefined): string {
+  return ms ? `${utc(ms)} UTC` : utc(ms);
+}
 
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "—";

@@ -49,7 +49,7 @@ export function Overview(p: OverviewProps) {
                 <td class={rateClass(f.stats?.successRate)}>{percent(f.stats?.successRate)}</td>
                 <td class="opt">{duration(f.stats?.p50Ms)}</td>
                 <td class="opt">{duration(f.stats?.p95Ms)}</td>
-                <td>{f.stats?.failed ? <a class="bad" href={`/runs?flow=${encodeURIComponent(f.flow)}&status=failed`}>{f.stats.failed}</a> : 0}</td>
+                <td>{f.stats?.failed ? <a class="bad" href={`/runs?flow=${encodeURIComponent(f.flow)}&status=failed&since=24h`}>{f.stats.failed}</a> : 0}</td>
                 <td class="opt"><Sparkline values={f.hourly} label={`runs per hour of ${f.flow}`} /></td>
                 <td>{f.lastError ? <a href={`/runs/${f.lastError.id}`}>{f.lastError.error?.code ?? "failed"}</a> : <span class="muted">none</span>}{f.lastError ? <div class="muted">{when(f.lastError.finishedAt ?? f.lastError.createdAt)}{f.lastErrorReplay ? <> · replayed: <a href={`/runs/${f.lastErrorReplay.id}`}>{f.lastErrorReplay.status}</a></> : null}</div> : null}</td>
               </tr>

@@ -163,6 +163,10 @@ describe("dashboard", () => {
     const overview = await get("/");
     expect(overview).toContain("customer-to-afas-debtor");
     expect(overview).toContain("UPSTREAM_REJECTED");
+    // The failures counted are the last 24 h's, and so are the ones the number links to.
+    expect(overview).toContain(`href="/runs?flow=aspos-order-to-afas&amp;status=failed&amp;since=24h"`);
+    // Times say their zone: a shop reads an unmarked time as its own.
+    expect(await get(`/runs/${failedId}`)).toMatch(/<dt>Created<\/dt><dd>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC<\/dd>/);
     // A rejected reload shows on the front page too, not only under Versions.
     expect(overview).toMatch(/Last reload<\/dt><dd><span class="bad">rejected<\/span>.*sha-two.*1 error\(s\): the running version stays/s);
     const versions = await get("/versions");
