@@ -45,12 +45,16 @@ export const SESSION_COOKIE = "koppel_session";
 
 /**
  * Stateless sessions: the cookie is `role.expiry.mac`, keyed by a secret derived from the admin
- * token, so changing the token logs every session out, and a restart does not. HttpOnly keeps
- * scripts away from it; SameSite=Strict keeps other sites from sending it; the CSRF token (a MAC of
- * the cookie) and the Origin check cover browsers that do not honour SameSite.
+ * token (and for a viewer's, the viewer token too), so changing a token logs its sessions out, and
+ * a restart does not. HttpOnly keeps scripts away from it; SameSite=Strict keeps other sites from
+ * sending it; the CSRF token (a MAC of the cookie) and the Origin check cover browsers that do not
+ * honour SameSite.
  */
 export function createSessions(options: SessionOptions): Sessions {
   const key = createHmac("sha256", "koppel-session").update(options.adminToken).digest();
+  // A viewer's cookie also depends on the viewer token: a new one ends the old viewers' sessions.
+  const viewerKey = createHmac("sha256", key).update(`viewer:${options.viewerToken ?? ""}`).digest();
+  const roleMac = (role: Role, text: string) => createHmac("sha256", role === "viewer" ? viewerKey : key).update(text).digest("base64url");
   const ttl = options.ttlMs ?? 12 * 3_600_000;
   const now = options.now ?? Date.now;
   const mac = (text: string) => createHmac("sha256", key).update(text).digest("base64url");
@@ -73,7 +77,7 @@ export function createSessions(options: SessionOptions): Sessions {
     if (!cookie) return null;
     const [role, expiry, given] = cookie.split(".");
     if ((role !== "admin" && role !== "viewer") || !expiry || !given) return null;
-    if (!same(given, mac(`${role}.${expiry}`)) || Number(expiry) < now()) return null;
+    if (!same(given, roleMac(role, `${role}.${expiry}`)) || Number(expiry) < now()) return null;
     if (role === "viewer" && !options.viewerToken) return null;
     return { role, csrf: csrfOf(cookie) };
   };
@@ -93,7 +97,7 @@ export function createSessions(options: SessionOptions): Sessions {
     read,
     login(c, role) {
       const expiry = String(now() + ttl);
-      const value = `${role}.${expiry}.${mac(`${role}.${expiry}`)}`;
+      const value = `${role}.${expiry}.${roleMac(role, `${role}.${expiry}`)}`;
       setCookie(c, SESSION_COOKIE, value, { httpOnly: true, sameSite: "Strict", path: "/", secure: isHttps(c), maxAge: Math.floor(ttl / 1000) });
     },
     logout(c) {
@@ -102,7 +106,8 @@ export function createSessions(options: SessionOptions): Sessions {
     requirePage() {
       return async (c, next) => {
         const session = read(c);
-        if (!session) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+        // The whole address, filters included: after logging in the page is the one asked for.
+        if (!session) return c.redirect(`/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
         c.set("session", session);
         await next();
       };

@@ -134,13 +134,16 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     return c.redirect(`/failed?replayed=${replayed}&refused=${ids.length - replayed - skipped}${skipped ? `&skipped=${skipped}` : ""}`, 303);
   });
 
-  app.get("/versions", page, async (c) => c.html(<Versions session={c.get("session")} reload={deps.reloadStatus()} state={await deps.store.versionState()} />));
+  app.get("/versions", page, async (c) => {
+    const checked = c.req.query("checked");
+    const notice = checked === "rejected" ? "The candidate was rejected; see its errors below." : checked !== undefined ? "Checked the source." : undefined;
+    return c.html(<Versions session={c.get("session")} reload={deps.reloadStatus()} state={await deps.store.versionState()} {...(notice ? { notice } : {})} />);
+  });
 
   app.post("/versions/reload", admin, async (c) => {
     await deps.reload();
-    const status = deps.reloadStatus();
-    const notice = status.lastResult?.ok === false ? "The candidate was rejected; see its errors below." : "Checked the source.";
-    return c.html(<Versions session={c.get("session")} reload={status} state={await deps.store.versionState()} notice={notice} />);
+    // Redirected, so reloading the page in the browser does not check the source again.
+    return c.redirect(`/versions?checked=${deps.reloadStatus().lastResult?.ok === false ? "rejected" : "1"}`, 303);
   });
 
   if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin }, deps.store);

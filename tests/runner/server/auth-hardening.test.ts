@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { Hono } from "hono";
 import { createApp } from "../../../runner/server/app.ts";
+import { createSessions } from "../../../runner/server/session.ts";
 
 const ADMIN = "admin-token-for-hardening-tests";
 
@@ -94,6 +96,12 @@ describe("login redirects stay on the site", () => {
     const res = await app().request("/login", loginForm(ADMIN, "/runs?flow=a&status=failed"));
     expect(res.headers.get("location")).toBe("/runs?flow=a&status=failed");
   });
+
+  it("a page asked for without a session sends its filters on to the login page", async () => {
+    const res = await app().request("/runs?flow=a&status=failed");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/login?next=${encodeURIComponent("/runs?flow=a&status=failed")}`);
+  });
 });
 
 describe("logging out is a form with a CSRF token", () => {
@@ -108,5 +116,28 @@ describe("logging out is a form with a CSRF token", () => {
     const real = await a.request("/logout", { method: "POST", headers: { cookie }, body: new URLSearchParams({ csrf }) });
     expect(real.status).toBe(303);
     expect(real.headers.get("set-cookie")).toMatch(/koppel_session=;/);
+  });
+});
+
+describe("sessions", () => {
+  it("of a viewer end when the viewer token changes; an admin's when the admin token does", async () => {
+    const sessions = (viewerToken: string) => createSessions({ adminToken: ADMIN, viewerToken });
+    const cookieOf = async (viewerToken: string, role: "admin" | "viewer") => {
+      const app = new Hono();
+      const s = sessions(viewerToken);
+      app.get("/in", (c) => (s.login(c, role), c.text("ok")));
+      return (await app.request("/in")).headers.get("set-cookie")!.split(";")[0]!;
+    };
+    const reads = async (viewerToken: string, cookie: string) => {
+      const app = new Hono();
+      const s = sessions(viewerToken);
+      app.get("/who", (c) => c.text(s.read(c)?.role ?? "nobody"));
+      return (await app.request("/who", { headers: { cookie } })).text();
+    };
+    const viewer = await cookieOf("viewer-one", "viewer");
+    expect(await reads("viewer-one", viewer)).toBe("viewer");
+    expect(await reads("viewer-two", viewer)).toBe("nobody");
+    const admin = await cookieOf("viewer-one", "admin");
+    expect(await reads("viewer-two", admin)).toBe("admin");
   });
 });

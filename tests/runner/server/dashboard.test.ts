@@ -215,6 +215,16 @@ describe("dashboard", () => {
     expect(replays).toEqual([]);
   });
 
+  it("checks the source on the admin's word and redirects, so reloading the page does not check again", async () => {
+    const { cookie } = await login(ADMIN);
+    const csrf = csrfOf(await (await app.request("/versions", { headers: { cookie } })).text());
+    const res = await app.request("/versions/reload", { method: "POST", headers: { cookie }, body: new URLSearchParams({ csrf }) });
+    expect(res.status).toBe(303);
+    // The last result here is a rejected candidate: the page says so.
+    expect(res.headers.get("location")).toBe("/versions?checked=rejected");
+    expect(await (await app.request(res.headers.get("location")!, { headers: { cookie } })).text()).toContain("The candidate was rejected; see its errors below.");
+  });
+
   it("retries now only for an admin with the CSRF token, and shows the refusal on the run's page", async () => {
     const viewer = await login(VIEWER);
     const viewerCsrf = csrfOf(await (await app.request(`/runs/${failedId}`, { headers: { cookie: viewer.cookie } })).text());
