@@ -10,6 +10,10 @@ export interface FailedProps {
   readonly runs: readonly RunSummary[];
   /** The replay of each listed run replayed before (store/replays.ts), by run id. */
   readonly replays: ReadonlyMap<string, RunSummary>;
+  /** Link to the next (older) page, when there is one. */
+  readonly older?: string;
+  /** This is not the first page. */
+  readonly paged?: boolean;
   readonly notice?: string;
 }
 
@@ -17,14 +21,15 @@ export interface FailedProps {
  * The failed list: what needs someone. A failed run stays failed after a replay, so the list shows
  * the replay beside it and leaves it out of the bulk replay, which takes every ticked run.
  */
-export function Failed({ session, runs, replays, notice }: FailedProps) {
+export function Failed({ session, runs, replays, older, paged, notice }: FailedProps) {
   const open = runs.filter((r) => !replays.has(r.id)).length;
   const select = session.role === "admin" && open > 0;
   const table = <RunTable runs={runs} select={select} replays={replays} />;
   return (
     <Layout title="Failed runs" session={session}>
       {notice ? <p class="notice" data-testid="notice">{notice}</p> : null}
-      <h1>Failed runs ({runs.length})</h1>
+      <h1>Failed runs ({runs.length}{older ? " shown, older ones on the next page" : ""})</h1>
+      {paged ? <p><a href="/failed">← Newest failed runs</a></p> : null}
       <p class="muted">Failed for good: rejected by AFAS or AsPos, or out of retries. Fix the cause, then replay.</p>
       {replays.size ? (
         <p class="muted" data-testid="replayed-count">
@@ -43,6 +48,7 @@ export function Failed({ session, runs, replays, notice }: FailedProps) {
           {table}
         </AdminForm>
       ) : table}
+      {older ? <p><a href={older}>Older failed runs →</a></p> : null}
     </Layout>
   );
 }

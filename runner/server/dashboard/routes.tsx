@@ -116,8 +116,13 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     const notice = Number.isFinite(replayed)
       ? `${replayed} run(s) queued again${refused ? `, ${refused} refused (see each run)` : ""}${skipped ? `, ${skipped} skipped: already replayed` : ""}.`
       : undefined;
-    const runs = await deps.store.failedRuns(200);
-    return c.html(<Failed session={c.get("session")} runs={runs} replays={await replaysOf(deps.store, runs)} {...(notice ? { notice } : {})} />);
+    // A page at a time, oldest last, with a link on: a busy morning has more failed runs than one page holds.
+    const before = beforeOf(c.req.query("before"));
+    const found = await deps.store.listRuns({ status: "failed", limit: FAILED_PAGE + 1, ...before });
+    const runs = found.slice(0, FAILED_PAGE);
+    const last = runs[runs.length - 1];
+    const older = found.length > FAILED_PAGE && last ? `/failed?before=${encodeURIComponent(`${last.createdAt}:${last.id}`)}` : undefined;
+    return c.html(<Failed session={c.get("session")} runs={runs} replays={await replaysOf(deps.store, runs)} paged={before.before !== undefined} {...(older ? { older } : {})} {...(notice ? { notice } : {})} />);
   });
 
   app.post("/failed/replay", admin, async (c) => {
@@ -189,6 +194,8 @@ function pick(c: Context, names: readonly (keyof RunsQuery)[]): RunsQuery {
 }
 
 /** `before=<createdAt>:<id>`: keyset paging through the runs list. */
+const FAILED_PAGE = 200;
+
 function beforeOf(text: string | undefined): Pick<RunFilter, "before"> {
   const m = text ? /^(\d+):(.+)$/.exec(text) : null;
   return m ? { before: { createdAt: Number(m[1]), id: m[2]! } } : {};

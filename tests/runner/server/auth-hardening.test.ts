@@ -18,7 +18,7 @@ function app(clock = { now: 1_000_000 }) {
     now: () => clock.now,
     dashboard: {
       store: {
-        listRuns: async () => [], getRun: async () => undefined, flowStats: async () => [], failedRuns: async () => [],
+        listRuns: async () => [], getRun: async () => undefined, flowStats: async () => [],
         versionState: async () => ({ activeSha: null, history: [] }), replicas: async () => [],
       } as never,
       now: () => clock.now,
