@@ -87,7 +87,10 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   });
 
   app.get("/runs/:id", page, async (c) => {
-    const notice = c.req.query("from") ? `Replay of run ${c.req.query("from")} queued.` : c.req.query("retried") ? "Trying it again now." : undefined;
+    // Said only when it is so: a link cannot make a page claim a replay that did not happen.
+    const from = c.req.query("from");
+    const run = from ? await deps.store.getRun(c.req.param("id")) : null;
+    const notice = from && run?.replayOf === from ? `Replay of run ${from} queued.` : c.req.query("retried") ? "Trying it again now." : undefined;
     const html = await runPage(c, c.req.param("id"), notice);
     return html ?? c.notFound();
   });
@@ -110,10 +113,14 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   });
 
   app.get("/failed", page, async (c) => {
-    const replayed = Number(c.req.query("replayed") ?? NaN);
-    const refused = Number(c.req.query("refused") ?? 0);
-    const skipped = Number(c.req.query("skipped") ?? 0);
-    const notice = Number.isFinite(replayed)
+    const count = (name: string) => {
+      const text = c.req.query(name);
+      return text !== undefined && /^\d{1,6}$/.test(text) ? Number(text) : undefined;
+    };
+    const replayed = count("replayed");
+    const refused = count("refused") ?? 0;
+    const skipped = count("skipped") ?? 0;
+    const notice = replayed !== undefined
       ? `${replayed} run(s) queued again${refused ? `, ${refused} refused (see each run)` : ""}${skipped ? `, ${skipped} skipped: already replayed` : ""}.`
       : undefined;
     // A page at a time, oldest last, with a link on: a busy morning has more failed runs than one page holds.

@@ -163,6 +163,9 @@ describe("dashboard", () => {
     const overview = await get("/");
     expect(overview).toContain("customer-to-afas-debtor");
     expect(overview).toContain("UPSTREAM_REJECTED");
+    // A link cannot make a page claim what did not happen.
+    expect(await get(`/runs/${failedId}?from=made-up`)).not.toContain("Replay of run made-up queued.");
+    expect(await get("/failed?replayed=1e9&refused=-5")).not.toContain("queued again");
     // The failures counted are the last 24 h's, and so are the ones the number links to.
     expect(overview).toContain(`href="/runs?flow=aspos-order-to-afas&amp;status=failed&amp;since=24h"`);
     // Times say their zone: a shop reads an unmarked time as its own.

@@ -114,6 +114,8 @@ describe("koppel replay", () => {
       const io = bufferIO();
       expect(await replayCommand([runIds[0]!, "--store", "sqlite:koppel.db", "--config", v1.configFile], io, dir)).toBe(0);
       expect(io.stdout()).toMatch(new RegExp(`^run \\S+ queued: replay of ${runIds[0]} on version sha-1\\n$`));
+      // It cannot see which versions the runner holds, and says what happens when it does not hold this one.
+      expect(io.stderr()).toContain("runs it on its active one");
       const current = bufferIO();
       expect(await replayCommand([runIds[0]!, "--current", `--store=sqlite:${path}`, "--config", v1.configFile], current, dir)).toBe(0);
       expect(current.stdout()).toContain("on version sha-2");
