@@ -365,6 +365,8 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
         for (const set of connectorsBySha.values()) for (const c of set.values()) await c.close?.();
         await gates.close();
         await queue.close();
+        // Listed as a replica no longer: the pages and /api/status showed a stopped one for a minute.
+        await store.leave(replicaId).catch((e: unknown) => log(`leave: ${errorLabel(e)}`));
         await store.close();
         lock?.release();
       })();

@@ -216,6 +216,8 @@ export interface ClusterState {
   heartbeat(replica: { readonly id: string; readonly version: string | null }): Promise<void>;
   /** Replicas seen since `seenSince` (default: all), most recent first. */
   replicas(seenSince?: Millis): Promise<Replica[]>;
+  /** A replica stopping cleanly: no longer listed (one killed drops off once it is not seen for a while). */
+  leave(replicaId: string): Promise<void>;
   /** True when `holder` holds `name` until now + ttlMs (taken, renewed, or taken over after expiry). */
   tryLock(name: string, holder: string, ttlMs: number): Promise<boolean>;
   unlock(name: string, holder: string): Promise<void>;

@@ -45,6 +45,10 @@ export function* heartbeat(ctx: Ctx, id: string, version: string | null): Progra
   );
 }
 
+export function* leave(id: string): Program<void> {
+  yield* all("DELETE FROM replicas WHERE id = $1", [id]);
+}
+
 export function* replicas(seenSince: number): Program<Replica[]> {
   const rows = yield* all<{ id: string; version: string | null; started_at: number; last_seen: number }>(
     "SELECT * FROM replicas WHERE last_seen >= $1 ORDER BY last_seen DESC, id",

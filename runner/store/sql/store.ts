@@ -95,6 +95,9 @@ export class SqlStore implements Store {
   replicas(seenSince = 0) {
     return this.driver.run(cluster.replicas(seenSince));
   }
+  leave(replicaId: string) {
+    return this.driver.run(cluster.leave(replicaId));
+  }
   tryLock(name: string, holder: string, ttlMs: number) {
     return this.driver.run(cluster.tryLock(this.ctx, name, holder, ttlMs));
   }

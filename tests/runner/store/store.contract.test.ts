@@ -204,6 +204,9 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect(replicas.map((r) => [r.id, r.version])).toEqual([["r1", "bbb"], ["r2", "aaa"]]);
       expect(replicas[0]!.startedAt).toBe(session.clock.now() - 5000);
       expect(await store.replicas(session.clock.now() + 1)).toEqual([]);
+      // A replica stopping cleanly is no longer listed; the others stay.
+      await store.leave("r1");
+      expect((await store.replicas()).map((r) => r.id)).toEqual(["r2"]);
     });
 
     it("gives a schedule lock to one holder until it expires or is released", async () => {
