@@ -26,6 +26,8 @@ export function RunPage({ session, run, related, shadows = [], notice }: RunProp
   const record = readRunRecord(run.trace);
   const finished = FINISHED.has(run.status);
   const about = subjectOf(run.searchText);
+  // A replay still to run: a second click would queue a second one (with the current version, under new idempotency keys).
+  const pending = related.find((r) => r.replayOf === run.id && !FINISHED.has(r.status));
   return (
     <Layout title={`Run ${run.flow}${about.length ? ` ${shorten(about[0]!, 40)}` : ""}`} session={session} {...(finished ? {} : { refresh: 2 })}>
       {notice ? <p class="notice">{notice}</p> : null}
@@ -43,7 +45,11 @@ export function RunPage({ session, run, related, shadows = [], notice }: RunProp
           {record?.reason ? <><dt>Reason</dt><dd>{record.reason}</dd></> : null}
           <dt>Event</dt><dd class="mono">{run.eventId ?? "—"}</dd>
         </dl>
-        {finished ? (
+        {finished && pending ? (
+          <p class="muted" data-testid="replay-pending">
+            Replayed as <a href={`/runs/${pending.id}`}>{pending.id}</a> ({pending.status}); replay again once it has finished.
+          </p>
+        ) : finished ? (
           <div class="actions">
             <AdminForm session={session} action={`/runs/${run.id}/replay`}>
               <input type="hidden" name="mode" value="ran" />

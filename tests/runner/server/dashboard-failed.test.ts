@@ -113,6 +113,10 @@ describe("the Failed page and run lists", () => {
   it("offers no bulk replay when every failed run was replayed", async () => {
     await world.worker().runOnce();
     await app.request(`/api/runs/${ids["W2026-003003"]}/replay`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` } });
+    // Its replay has not run yet: the run page links to it instead of offering a second one.
+    const runPage = await get(`/runs/${ids["W2026-003003"]}`);
+    expect(runPage).toMatch(/data-testid="replay-pending">\s*Replayed as <a href="\/runs\/[^"]+">[^<]+<\/a> \(queued\)/);
+    expect(runPage).not.toContain("Replay as ran");
     const html = await get("/failed");
     expect(html).toContain("3 of them replayed since");
     expect(html).not.toContain("Replay selected");
