@@ -25,6 +25,13 @@ describe("config errors point at file:line:col with a code", () => {
     expect(error).toMatch(new RegExp(`^mapping\\.config\\.yaml:${positionOf(config, "colour")} UNKNOWN_KEY unknown key "colour" in \\(top level\\) \\(allowed here: connections,`));
   });
 
+  it("an alert throttle takes days, as every other duration does, and says its units when wrong", () => {
+    const files = (throttle: string) => ({ "mapping.config.yaml": `${BASE_CONFIG}alerts:\n  - { webhook: "https://hooks.example/x", throttle: ${throttle} }\n`, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(load(files("1d")).errors).toEqual([]);
+    const [error] = formatted(files("1w"));
+    expect(error).toMatch(/INVALID_VALUE .*throttle must be a duration: a whole number and a unit \(s, m, h, d\), such as "15m"; not "1w"/);
+  });
+
   it("shadow: a period of zero and a read budget above 10 are refused; 10 is taken", () => {
     const config = `${BASE_CONFIG}shadow: { ref: feature, for: 0m, readBudget: 11 }\n`;
     const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
