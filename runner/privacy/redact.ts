@@ -200,11 +200,7 @@ class Redaction {
   }
 
   private maskAll(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((v) => this.maskAll(v));
-    if (!isRecord(value)) return this.maskLeaf(value);
-    const out: Record<string, unknown> = {};
-    for (const key in value) put(out, key, this.maskAll(value[key]));
-    return out;
+    return mapLeaves(value, (leaf) => this.maskLeaf(leaf));
   }
 
   private maskLeaf(v: unknown): unknown {
@@ -238,11 +234,15 @@ class Redaction {
 
 /** A copy of `value` with every string scrubbed. */
 function scrubStrings(value: unknown, scrub: Scrub): unknown {
-  if (typeof value === "string") return scrub(value);
-  if (Array.isArray(value)) return value.map((v) => scrubStrings(v, scrub));
-  if (!isRecord(value)) return value;
+  return mapLeaves(value, (leaf) => (typeof leaf === "string" ? scrub(leaf) : leaf));
+}
+
+/** A copy of `value`, lists and objects alike, with every leaf replaced by `f`'s answer. */
+function mapLeaves(value: unknown, f: (leaf: unknown) => unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => mapLeaves(v, f));
+  if (!isRecord(value)) return f(value);
   const out: Record<string, unknown> = {};
-  for (const key in value) put(out, key, scrubStrings(value[key], scrub));
+  for (const key in value) put(out, key, mapLeaves(value[key], f));
   return out;
 }
 
@@ -272,13 +272,15 @@ function endsWith(path: readonly string[], suffix: readonly string[]): boolean {
   return suffix.every((s, i) => s === "*" || s === path[offset + i]);
 }
 
+const OUTLINE_FIELDS = ["outcome", "reason", "ms", "attempt", "retryAt", "requestedVersion"];
+
 /** `payloads: none`: a run record keeps its outline (steps, statuses, timings); any other payload goes. */
 function keepShapeOnly(payload: unknown): unknown {
   if (!isRecord(payload) || !Array.isArray(payload.steps)) return null;
-  const failed = payload.outcome === "failed";
+  // A failed run's reason is its error message, which may quote the event or AFAS's words about it.
+  const kept = payload.outcome === "failed" ? OUTLINE_FIELDS.filter((f) => f !== "reason") : OUTLINE_FIELDS;
   return {
-    // A failed run's reason is its error message, which may quote the event or AFAS's words about it.
-    ...pick(payload, failed ? ["outcome", "ms", "attempt", "retryAt", "requestedVersion"] : ["outcome", "reason", "ms", "attempt", "retryAt", "requestedVersion"]),
+    ...pick(payload, kept),
     steps: payload.steps.map((s) => pick(s, ["step", "kind", "status", "ms", "fromLedger"])),
     effects: Array.isArray(payload.effects) ? payload.effects.map((e) => pick(e, ["step", "send", "op"])) : [],
   };

@@ -66,10 +66,11 @@ export class AfasHttp {
     if (req.body !== undefined) headers["Content-Type"] = "application/json;charset=utf-8";
     if (this.language) headers["Accept-Language"] = this.language;
 
+    // Every AFAS POST is an UpdateConnector insert: sent again, it books again.
+    const creates = req.method === "POST";
     return this.client.capped(async () => {
       const answer = await this.client.send({
-        // Every AFAS POST is an UpdateConnector insert: sent again, it books again.
-        method: req.method, url: `${this.baseUrl}${req.path}`, headers, what: req.action, creates: req.method === "POST",
+        method: req.method, url: `${this.baseUrl}${req.path}`, headers, what: req.action, creates,
         ...(req.query ? { query: req.query } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.bodyOf ? { bodyOf: req.bodyOf } : {}),
@@ -77,7 +78,7 @@ export class AfasHttp {
       if (answer.status >= 200 && answer.status < 300) return answer;
       throw withExchanges(httpError({
         connection: this.connection, action: req.action, connector: req.connector,
-        status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(), creates: req.method === "POST",
+        status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(), creates,
       }), log);
     });
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../runner/server/app.ts";
+import { apiStubs } from "./api-stubs.ts";
 import type { RunFilter, RunSummary } from "../../../runner/store/types.ts";
 
 const ADMIN = "admin-token-for-failed-pages";
@@ -19,13 +20,7 @@ async function listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
 }
 
 const app = createApp({
-  adminToken: ADMIN,
-  webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: Date.now },
-  status: async () => ({ ok: true }),
-  ready: async () => true,
-  reload: async () => ({ ok: true }),
-  replay: async () => ({ status: 404, body: {} }),
-  retryNow: async () => ({ status: 404, body: {} }),
+  ...apiStubs(ADMIN),
   dashboard: {
     store: { listRuns, getRun: async () => null, getEvent: async () => null, flowStats: async () => [], versionState: async () => ({ active: null, lastReload: null, history: [] }), replicas: async () => [] } as never,
     now: Date.now,

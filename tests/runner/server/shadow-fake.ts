@@ -1,3 +1,4 @@
+import { apiStubs } from "./api-stubs.ts";
 import { createHash } from "node:crypto";
 import type { EffectChange } from "../../../common/effect-change.ts";
 import { createApp } from "../../../runner/server/app.ts";
@@ -108,14 +109,5 @@ export function result(runId: string, candidateSha: string, verdict: ShadowVerdi
 
 /** The runner's HTTP app with only the shadow part real (its API; no dashboard). */
 export function shadowApp(shadow?: FakeShadow) {
-  return createApp({
-    adminToken: ADMIN,
-    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: Date.now },
-    status: async () => ({ ok: true }),
-    ready: async () => true,
-    reload: async () => ({ ok: true }),
-    replay: async () => ({ status: 404, body: {} }),
-    retryNow: async () => ({ status: 404, body: {} }),
-    ...(shadow ? { shadow } : {}),
-  });
+  return createApp({ ...apiStubs(ADMIN), ...(shadow ? { shadow } : {}) });
 }
