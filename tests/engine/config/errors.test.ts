@@ -32,6 +32,17 @@ describe("config errors point at file:line:col with a code", () => {
     expect(error).toMatch(/INVALID_VALUE .*throttle must be a duration: a whole number and a unit \(s, m, h, d\), such as "15m"; not "1w"/);
   });
 
+  it("an AFAS environment is taken in either case, as the connector reads it; another letter is refused", () => {
+    const files = {
+      "mapping.config.yaml": BASE_CONFIG.replace(`baseUrl: "http://127.0.0.1:1/ProfitRestServices"`, `environment: "\${env:AFAS_ENV}"`),
+      "flows/a.flow.yaml": flow("  - set: { a: 1 }\n"),
+    };
+    expect(load(files, { ...BASE_ENV, AFAS_ENV: "t12345ab" }).errors).toEqual([]);
+    expect(load(files, { ...BASE_ENV, AFAS_ENV: "O12345AA" }).errors).toEqual([]);
+    const refused = load(files, { ...BASE_ENV, AFAS_ENV: "X12345AA" }).errors.map((e) => e.format());
+    expect(refused).toEqual([expect.stringMatching(/connections\.afas.*environment|environment.*pattern/)]);
+  });
+
   it("shadow: a period of zero and a read budget above 10 are refused; 10 is taken", () => {
     const config = `${BASE_CONFIG}shadow: { ref: feature, for: 0m, readBudget: 11 }\n`;
     const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
