@@ -18,13 +18,16 @@ export interface Delivery {
   close(): Promise<void>;
 }
 
+/** A job waits behind another of its (flow, runKey): an older unfinished one, or one leased now. */
+const BEHIND_SIBLING = `EXISTS (
+  SELECT 1 FROM jobs e
+  WHERE e.flow = j.flow AND e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased'))`;
+
 /**
  * Claimable: ready, due, and the oldest unfinished job of its (flow, runKey) with no sibling leased.
  * `$1` is now. Shared by both deliveries.
  */
-export const CLAIMABLE = `j.state = 'ready' AND j.not_before <= $1 AND (j.run_key IS NULL OR NOT EXISTS (
-  SELECT 1 FROM jobs e
-  WHERE e.flow = j.flow AND e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased')))`;
+export const CLAIMABLE = `j.state = 'ready' AND j.not_before <= $1 AND (j.run_key IS NULL OR NOT ${BEHIND_SIBLING})`;
 
 /** A leased jobs row joined with its inbox event, as a claim reads it. */
 interface ClaimedRow {
@@ -259,14 +262,18 @@ export function* retryNow(ctx: Ctx, runId: string): Program<boolean> {
 }
 
 export function* depth(now: number): Program<QueueDepth> {
-  const row = yield* one<Record<keyof QueueDepth, number | null>>(
+  // A due job held back by its key is not "ready": with a run retrying for hours ahead of it, the
+  // overview would count it as work a worker could take now.
+  const row = yield* one<Record<keyof QueueDepth | "due", number | null>>(
     `SELECT
-       SUM(CASE WHEN state = 'ready' AND not_before <= $1 THEN 1 ELSE 0 END) AS ready,
+       SUM(CASE WHEN state = 'ready' AND not_before <= $1 AND run_key IS NOT NULL AND ${BEHIND_SIBLING} THEN 1 ELSE 0 END) AS blocked,
+       SUM(CASE WHEN state = 'ready' AND not_before <= $1 THEN 1 ELSE 0 END) AS due,
        SUM(CASE WHEN state = 'ready' AND not_before > $1 THEN 1 ELSE 0 END) AS delayed,
        SUM(CASE WHEN state = 'leased' THEN 1 ELSE 0 END) AS leased,
        COUNT(*) AS total
-     FROM jobs`,
+     FROM jobs j`,
     [now],
   );
-  return { ready: num(row?.ready) ?? 0, delayed: num(row?.delayed) ?? 0, leased: num(row?.leased) ?? 0, total: num(row?.total) ?? 0 };
+  const blocked = num(row?.blocked) ?? 0;
+  return { ready: (num(row?.due) ?? 0) - blocked, blocked, delayed: num(row?.delayed) ?? 0, leased: num(row?.leased) ?? 0, total: num(row?.total) ?? 0 };
 }

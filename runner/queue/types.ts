@@ -72,8 +72,10 @@ export type ClaimBatch = ClaimedJob[] & { readonly poisoned: readonly PoisonedJo
 export const DEFAULT_POISON_AFTER = 3;
 
 export interface QueueDepth {
-  /** Claimable now if their ordering key allows. */
+  /** Claimable now. */
   readonly ready: number;
+  /** Due, but waiting behind an earlier job of the same flow and key (one retrying later, or running). */
+  readonly blocked: number;
   /** Waiting for a retry time. */
   readonly delayed: number;
   readonly leased: number;

@@ -58,7 +58,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers: [registry],
     async collect() {
       const depth = await options.queueDepth();
-      for (const state of ["ready", "delayed", "leased"] as const) this.set({ state }, depth[state]);
+      for (const state of ["ready", "blocked", "delayed", "leased"] as const) this.set({ state }, depth[state]);
     },
   });
 

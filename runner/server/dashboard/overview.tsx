@@ -62,6 +62,7 @@ export function Overview(p: OverviewProps) {
           <h2>Queue</h2>
           <dl>
             <dt>Ready</dt><dd>{p.queue.ready}</dd>
+            <dt title="Due, but behind an earlier run of the same order or key that is running or waiting to retry">Behind an earlier run</dt><dd>{p.queue.blocked}</dd>
             <dt>Waiting to retry</dt><dd>{p.queue.delayed}</dd>
             <dt>Running</dt><dd>{p.queue.leased}</dd>
           </dl>

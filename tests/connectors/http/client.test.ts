@@ -104,7 +104,7 @@ describe("http layer: client", () => {
     await http.send({ method: "POST", url: "http://x/FbSales", what: "insert FbSales" }, []);
     expect(outages).toEqual([false, true]);
 
-    const metrics = createMetrics({ queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }) });
+    const metrics = createMetrics({ queueDepth: async () => ({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 }) });
     metrics.upstreamCall({ connection: "afas", ms: 3, status: 500, outage: false });
     expect(metrics.connections()).toEqual([expect.objectContaining({ connection: "afas", calls: 1, errors: 0, lastError: null })]);
     metrics.upstreamCall({ connection: "afas", ms: 3, status: 503, outage: true });

@@ -45,7 +45,7 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(job).toMatchObject({ eventId, flow: FLOW, runKey: "1001", version: "sha-accepted", attempts: 1, workerId: "w1", source: "aspos", payload: { number: "1001" }, leaseUntil: session.clock.now() + 30_000 });
     expect(await queue.claim("w2", 30_000, 10)).toEqual([]);
     expect(await store.getRun(job!.runId)).toMatchObject({ status: "running", attempts: 1, startedAt: session.clock.now() });
-    expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 1, total: 1 });
+    expect(await queue.depth()).toEqual({ ready: 0, blocked: 0, delayed: 0, leased: 1, total: 1 });
   });
 
   it("completes a job: the run is done with its timings, the queue is empty, the lease is spent", async () => {
@@ -54,7 +54,7 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     session.clock.advance(250);
     expect(await queue.complete(job!, { trace: [{ step: "order" }] })).toBe(true);
     expect(await store.getRun(job!.runId)).toMatchObject({ status: "done", finishedAt: session.clock.now(), durationMs: 250, trace: [{ step: "order" }] });
-    expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0, total: 0 });
+    expect(await queue.depth()).toEqual({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 });
     expect(await queue.complete(job!)).toBe(false);
     expect(await queue.claim("w1", 30_000, 10)).toEqual([]);
   });
@@ -63,6 +63,7 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     await accept(order("a1", "A"), order("a2", "A"), order("b1", "B"), order("a3", "A"), order("x1", "A", "other-flow"), order("n1", null), order("n2", null));
     const first = await queue.claim("w1", 30_000, 10);
     expect(payloadsOf(first).sort()).toEqual(["a1", "b1", "n1", "n2", "x1"]);
+    expect(await queue.depth()).toEqual({ ready: 0, blocked: 2, delayed: 0, leased: 5, total: 7 });
     expect(await queue.claim("w2", 30_000, 10)).toEqual([]);
     await queue.complete(first.find((j) => j.runKey === "A" && j.flow === FLOW)!);
     expect(payloadsOf(await queue.claim("w2", 30_000, 10))).toEqual(["a2"]);
@@ -73,7 +74,8 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     const [a1] = await queue.claim("w1", 30_000, 10);
     expect(await queue.retryLater(a1!, session.clock.now() + 60_000, err)).toBe(true);
     expect(await store.getRun(a1!.runId)).toMatchObject({ status: "retrying", error: err, attempts: 1 });
-    expect(await queue.depth()).toMatchObject({ ready: 1, delayed: 1, leased: 0 });
+    // a2 is due but cannot run before a1: it is held back, not ready.
+    expect(await queue.depth()).toEqual({ ready: 0, blocked: 1, delayed: 1, leased: 0, total: 2 });
     expect(await queue.claim("w1", 30_000, 10)).toEqual([]);
     session.clock.advance(60_000);
     const [again, ...rest] = await queue.claim("w1", 30_000, 10);
@@ -239,7 +241,7 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
   it("commits jobs with the inbox row: a failed batch leaves no job behind", async () => {
     const poisoned: NewEvent = { ...order("2"), payload: { n: 1n } };
     await expect(store.acceptEvents([order("1"), poisoned])).rejects.toThrow();
-    expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0, total: 0 });
+    expect(await queue.depth()).toEqual({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 });
     await store.enqueuePolled("cursor", "c1", [order("3")]);
     expect(await queue.depth()).toMatchObject({ ready: 1, total: 1 });
   });

@@ -23,7 +23,7 @@ function app(clock = { now: 1_000_000 }) {
       } as never,
       now: () => clock.now,
       flows: () => [],
-      queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
+      queueDepth: async () => ({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 }),
       reloadStatus: () => ({ activeSha: "sha-one" }) as never,
       connections: () => [],
     },

@@ -25,7 +25,7 @@ const app = createApp({
     store: { listRuns, getRun: async () => null, getEvent: async () => null, flowStats: async () => [], versionState: async () => ({ active: null, lastReload: null, history: [] }), replicas: async () => [] } as never,
     now: Date.now,
     flows: () => ["aspos-order-to-afas"],
-    queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
+    queueDepth: async () => ({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 }),
     reloadStatus: () => ({ activeSha: "sha", lastResult: null, lastCheckedAt: null }),
     connections: () => [],
   },

@@ -54,7 +54,7 @@ describe("the Failed page and run lists", () => {
       dashboard: {
         store: world.store, now: world.clock.now,
         flows: () => ["order-to-afas"],
-        queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
+        queueDepth: async () => ({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 }),
         reloadStatus: () => ({ activeSha: "sha-1", lastResult: null, lastCheckedAt: null }),
         connections: () => [],
       },

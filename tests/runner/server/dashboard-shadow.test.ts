@@ -23,7 +23,7 @@ function dashboardWith(shadow?: FakeShadow, runs: readonly Run[] = []) {
       store: { listRuns: none, getRun: async (id: string) => runs.find((r) => r.id === id) ?? null, getEvent: async () => null, flowStats: none, versionState: async () => ({ active: null, lastReload: null }), replicas: none },
       now: () => T0,
       flows: () => [],
-      queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
+      queueDepth: async () => ({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 }),
       reloadStatus: () => ({ activeSha: "live-sha", lastResult: null, lastCheckedAt: null }),
       connections: () => [],
     },

@@ -58,7 +58,7 @@ describe("dashboard", () => {
       dashboard: {
         store, now: world.clock.now,
         flows: () => ["aspos-order-to-afas", "customer-to-afas-debtor"],
-        queueDepth: async () => ({ ready: 0, delayed: 0, leased: 0, total: 0 }),
+        queueDepth: async () => ({ ready: 1, blocked: 2, delayed: 3, leased: 4, total: 10 }),
         reloadStatus: () => ({ activeSha: "sha-one", lastResult: { at: Date.now(), sha: "sha-two", ok: false, activated: false, unchanged: false, errors: ["mappings/x.flow.yaml:3:5 UNKNOWN_KEY key 'stps' is not part of the schema"] }, lastCheckedAt: null }),
         connections: () => [],
       },
@@ -168,6 +168,7 @@ describe("dashboard", () => {
     expect(await get("/failed?replayed=1e9&refused=-5")).not.toContain("queued again");
     // The failures counted are the last 24 h's, and so are the ones the number links to.
     expect(overview).toContain(`href="/runs?flow=aspos-order-to-afas&amp;status=failed&amp;since=24h"`);
+    expect(overview).toMatch(/Ready<\/dt><dd>1<\/dd>.*Behind an earlier run<\/dt><dd>2<\/dd>.*Waiting to retry<\/dt><dd>3<\/dd>.*Running<\/dt><dd>4<\/dd>/s);
     // Times say their zone: a shop reads an unmarked time as its own.
     expect(await get(`/runs/${failedId}`)).toMatch(/<dt>Created<\/dt><dd>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC<\/dd>/);
     // A rejected reload shows on the front page too, not only under Versions.
