@@ -15,19 +15,31 @@ export interface FailedProps {
   /** This is not the first page. */
   readonly paged?: boolean;
   readonly notice?: string;
+  /** Runs a bulk replay was refused for just now, each with the reason. */
+  readonly refusals?: readonly Refusal[];
+}
+
+export interface Refusal {
+  readonly runId: string;
+  readonly reason: string;
 }
 
 /**
  * The failed list: what needs someone. A failed run stays failed after a replay, so the list shows
  * the replay beside it and leaves it out of the bulk replay, which takes every ticked run.
  */
-export function Failed({ session, runs, replays, older, paged, notice }: FailedProps) {
+export function Failed({ session, runs, replays, older, paged, notice, refusals = [] }: FailedProps) {
   const open = runs.filter((r) => !replays.has(r.id)).length;
   const select = session.role === "admin" && open > 0;
   const table = <RunTable runs={runs} select={select} replays={replays} />;
   return (
     <Layout title="Failed runs" session={session}>
       {notice ? <p class="notice" data-testid="notice">{notice}</p> : null}
+      {refusals.length ? (
+        <ul class="error" data-testid="refusals">
+          {refusals.map((r) => <li><a href={`/runs/${encodeURIComponent(r.runId)}`} class="mono">{r.runId}</a>: {r.reason}</li>)}
+        </ul>
+      ) : null}
       <h1>Failed runs ({runs.length}{older ? " shown, older ones on the next page" : ""})</h1>
       {paged ? <p><a href="/failed">← Newest failed runs</a></p> : null}
       <p class="muted">Failed for good: rejected by AFAS or AsPos, or out of retries. Fix the cause, then replay.</p>

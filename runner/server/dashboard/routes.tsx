@@ -7,7 +7,7 @@ import { readRunRecord } from "../../run-record.ts";
 import type { Run, RunFilter, RunStatus } from "../../store/types.ts";
 import type { SessionEnv } from "../session.ts";
 import type { DashboardDeps } from "./deps.ts";
-import { Failed } from "./failed.tsx";
+import { Failed, type Refusal } from "./failed.tsx";
 import { Login } from "./login.tsx";
 import { Overview, type FlowRow } from "./overview.tsx";
 import { replayOfRun, replaysOf } from "../../store/replays.ts";
@@ -120,30 +120,41 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     const replayed = count("replayed");
     const refused = count("refused") ?? 0;
     const skipped = count("skipped") ?? 0;
-    const notice = replayed !== undefined
-      ? `${replayed} run(s) queued again${refused ? `, ${refused} refused (see each run)` : ""}${skipped ? `, ${skipped} skipped: already replayed` : ""}.`
-      : undefined;
-    // A page at a time, oldest last, with a link on: a busy morning has more failed runs than one page holds.
-    const before = beforeOf(c.req.query("before"));
+    const notice = replayed !== undefined ? replayNotice(replayed, refused, skipped) : undefined;
+    return failedPage(c, c.req.query("before"), notice);
+  });
+
+  /** A page at a time, oldest last, with a link on: a busy morning has more failed runs than one page holds. */
+  const failedPage = async (c: Context<SessionEnv>, from: string | undefined, notice?: string, refusals: readonly Refusal[] = []) => {
+    const before = beforeOf(from);
     const found = await deps.store.listRuns({ status: "failed", limit: FAILED_PAGE + 1, ...before });
     const runs = found.slice(0, FAILED_PAGE);
     const last = runs[runs.length - 1];
     const older = found.length > FAILED_PAGE && last ? `/failed?before=${encodeURIComponent(`${last.createdAt}:${last.id}`)}` : undefined;
-    return c.html(<Failed session={c.get("session")} runs={runs} replays={await replaysOf(deps.store, runs)} paged={before.before !== undefined} {...(older ? { older } : {})} {...(notice ? { notice } : {})} />);
-  });
+    return c.html(<Failed session={c.get("session")} runs={runs} replays={await replaysOf(deps.store, runs)} paged={before.before !== undefined} refusals={refusals} {...(older ? { older } : {})} {...(notice ? { notice } : {})} />);
+  };
 
   app.post("/failed/replay", admin, async (c) => {
     const body = await c.req.parseBody({ all: true });
     const ids = [body.ids ?? []].flat().filter((v): v is string => typeof v === "string");
     let replayed = 0;
     let skipped = 0;
+    const refusals: Refusal[] = [];
     for (const id of ids) {
       // Checked again here, not only by leaving the box out: the page may be older than a replay (another tab, a colleague).
       const run = await deps.store.getRun(id);
-      if (run && (await replayOfRun(deps.store, run))) skipped += 1;
-      else if ((await deps.replay(id, body.mode === "current")).status < 300) replayed += 1;
+      if (run && (await replayOfRun(deps.store, run))) {
+        skipped += 1;
+        continue;
+      }
+      const { status, body: answer } = await deps.replay(id, body.mode === "current");
+      if (status < 300) replayed += 1;
+      else refusals.push({ runId: id, reason: (answer as { error?: { reason?: string } }).error?.reason ?? "replay refused" });
     }
-    return c.redirect(`/failed?replayed=${replayed}&refused=${ids.length - replayed - skipped}${skipped ? `&skipped=${skipped}` : ""}`, 303);
+    // The reasons are only known now, so a refusal is answered with the page itself; posting it
+    // again replays nothing twice (what was replayed is skipped).
+    if (refusals.length) return failedPage(c, undefined, replayNotice(replayed, refusals.length, skipped), refusals);
+    return c.redirect(`/failed?replayed=${replayed}&refused=0${skipped ? `&skipped=${skipped}` : ""}`, 303);
   });
 
   app.get("/versions", page, async (c) => {
@@ -202,6 +213,10 @@ function pick(c: Context, names: readonly (keyof RunsQuery)[]): RunsQuery {
 
 /** `before=<createdAt>:<id>`: keyset paging through the runs list. */
 const FAILED_PAGE = 200;
+
+function replayNotice(replayed: number, refused: number, skipped: number): string {
+  return `${replayed} run(s) queued again${refused ? `, ${refused} refused` : ""}${skipped ? `, ${skipped} skipped: already replayed` : ""}.`;
+}
 
 function beforeOf(text: string | undefined): Pick<RunFilter, "before"> {
   const m = text ? /^(\d+):(.+)$/.exec(text) : null;

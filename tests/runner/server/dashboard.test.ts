@@ -202,9 +202,15 @@ describe("dashboard", () => {
     const csrf = csrfOf(await (await app.request("/failed", { headers: { cookie } })).text());
     const body = new URLSearchParams([["csrf", csrf], ["mode", "ran"], ["ids", failedId], ["ids", "gone"]]);
     const res = await app.request("/failed/replay", { method: "POST", headers: { cookie }, body });
-    expect(res.headers.get("location")).toBe("/failed?replayed=1&refused=1");
+    // The reasons exist only now: the page answers the post itself and names each refused run.
+    expect(res.status).toBe(200);
     expect(replays).toEqual([{ runId: failedId, current: false }, { runId: "gone", current: false }]);
-    expect(await (await app.request("/failed?replayed=1&refused=1", { headers: { cookie } })).text()).toContain("1 run(s) queued again, 1 refused");
+    const html = await res.text();
+    expect(html).toContain("1 run(s) queued again, 1 refused.");
+    expect(html).toMatch(/data-testid="refusals">\s*<li><a href="\/runs\/gone" class="mono">gone<\/a>: no run gone<\/li>/);
+    // Nothing refused: redirected, as before.
+    const again = await app.request("/failed/replay", { method: "POST", headers: { cookie }, body: new URLSearchParams([["csrf", csrf], ["mode", "ran"], ["ids", failedId]]) });
+    expect(again.headers.get("location")).toBe("/failed?replayed=1&refused=0");
   });
 
   it("lets the viewer token look but not replay", async () => {
