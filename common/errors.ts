@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   UPSTREAM_TIMEOUT: { actor: "upstream", title: "upstream did not answer in time", retryable: true },
   UPSTREAM_NETWORK: { actor: "upstream", title: "upstream could not be reached", retryable: true },
   UPSTREAM_UNCERTAIN: { actor: "upstream", title: "a create's answer was lost, so upstream may have made the record: not sent again on its own; check upstream, then replay" },
+  UPSTREAM_UNCERTAIN_RETRY: { actor: "upstream", title: "a create's answer was lost; the flow looks the record up before creating it (onLostAnswer), so the run is tried again after a wait", retryable: true },
   QUERY_TOO_LONG: { actor: "integrator", title: "query string is longer than upstream accepts" },
 
   // Webhook refusals (answered with 4xx).

@@ -1,5 +1,6 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
+import { parseDuration } from "../../common/duration.ts";
 import { ConfigError, toKoppelError, type Position } from "../../common/errors.ts";
 import { compileExpression, DEFAULT_LIMITS, NO_REFERENCES, type Expression, type Limits } from "../transform/expression.ts";
 import type {
@@ -9,6 +10,9 @@ import type * as Doc from "./flow-document.ts";
 import { generateBuilders } from "./payload-codegen.ts";
 import { unknownTargetFields } from "./target-fields.ts";
 import type { ConnectionUse, FilterOp } from "./port.ts";
+
+/** Long enough for Profit to finish an insert it was still working on when the connection went. */
+const DEFAULT_LOST_ANSWER_WAIT = "10m";
 
 export interface CompileContext {
   readonly connections: Readonly<Record<string, { readonly type: string }>>;
@@ -204,7 +208,23 @@ class Compiler {
       this.errors.push(new ConfigError("UNKNOWN_FIELD", unknown.message, this.source.keyPositionOf([...at, ...unknown.path])));
     }
     this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
-    return { ...base, kind: "send", ...target, op: raw.op ?? "insert", payload, schema };
+    const onLostAnswer = raw.onLostAnswer && this.lostAnswer(raw.onLostAnswer, [...at, "onLostAnswer"], known, target.connection);
+    return { ...base, kind: "send", ...target, op: raw.op ?? "insert", payload, schema, ...(onLostAnswer ? { onLostAnswer } : {}) };
+  }
+
+  /** The check must be a find that runs before the send, on the system the send writes to: only that can see the record. */
+  private lostAnswer(raw: NonNullable<Doc.SendStep["onLostAnswer"]>, at: JsonPath, known: ReadonlySet<string>, connection: string): SendStep["onLostAnswer"] {
+    const find = known.has(raw.checkedBy) ? this.findUses.get(raw.checkedBy) : undefined;
+    if (!find) {
+      const finds = [...known].filter((id) => this.findUses.has(id));
+      this.error("UNKNOWN_STEP", `onLostAnswer.checkedBy "${raw.checkedBy}" names no find step before this send (earlier finds: ${finds.join(", ") || "none"})`, [...at, "checkedBy"]);
+      return undefined;
+    }
+    if (!find.startsWith(`find:${connection}.`)) {
+      this.error("INVALID_VALUE", `onLostAnswer.checkedBy "${raw.checkedBy}" reads ${find.slice("find:".length)}, but this send writes to ${connection}: only a find on ${connection} can see the record it may have made`, [...at, "checkedBy"]);
+      return undefined;
+    }
+    return { checkedBy: raw.checkedBy, retryAfterMs: parseDuration(raw.retryAfter ?? DEFAULT_LOST_ANSWER_WAIT) };
   }
 
   private payloadSpec(raw: Doc.NestedObject | Doc.SendStep, at: JsonPath, known: Set<string>): PayloadSpec {

@@ -253,14 +253,18 @@ class Run {
     if (invalid) throw invalid;
     const effect: Effect = { step: path, send: `${step.connection}.${step.object}`, op: step.op, payload };
     this.effects.push(effect);
-    const sent = await this.env.port.send({
-      step: path,
-      connection: step.connection,
-      object: step.object,
-      op: step.op,
-      payload,
-      idempotencyKey: `${this.env.eventId}:${frame.flow.name}:${path}${frame.itemKey}`,
-    });
+    const sent = await this.env.port
+      .send({
+        step: path,
+        connection: step.connection,
+        object: step.object,
+        op: step.op,
+        payload,
+        idempotencyKey: `${this.env.eventId}:${frame.flow.name}:${path}${frame.itemKey}`,
+      })
+      .catch((e: unknown) => {
+        throw lostAnswer(e, step);
+      });
     record({
       status: "ok",
       request: payload,
@@ -320,3 +324,24 @@ class Run {
   }
 }
 
+/**
+ * A create whose answer was lost, in a flow that looks the record up first (onLostAnswer): tried
+ * again after the wait instead of failing for the operator, since the next attempt's find sees the
+ * record if the upstream made it. Any other error, or a send without the key, is left as it is.
+ */
+function lostAnswer(e: unknown, step: SendStep): unknown {
+  const check = step.onLostAnswer;
+  if (!check || !(e instanceof UpstreamError) || e.code !== "UPSTREAM_UNCERTAIN") return e;
+  const lost = e.details.upstreamMessage ? `the connection failed before the answer (${e.details.upstreamMessage})` : "no answer came in time";
+  return new UpstreamError(
+    "UPSTREAM_UNCERTAIN_RETRY",
+    `${step.op} ${step.object} on ${step.connection} may have been carried out: ${lost}. While attempts remain, the run is tried again after ` +
+      `${formatWait(check.retryAfterMs)}, and find ${check.checkedBy} sees the record then if it was made; after the last, look it up and replay`,
+    { ...e.details, retryAfterMs: Math.max(e.details.retryAfterMs ?? 0, check.retryAfterMs) },
+    { cause: e },
+  );
+}
+
+function formatWait(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} min`;
+}

@@ -113,6 +113,13 @@ export interface SendStep {
   readonly merge?: Expression;
   /** The whole payload as one expression; the escape hatch instead of fields/objects. */
   readonly body?: Expression;
+  /** For a create whose answer never came back (a timeout or a cut connection after the request went out: UPSTREAM_UNCERTAIN), the upstream may or may not have made the record. Without this key the run fails at once for the operator. With it, the run is tried again after `retryAfter`, because the find step named in `checkedBy` runs first and finds the record if it was made: the flow must then skip or update instead of creating it again. Only give it where that holds; a record no find can see (an AFAS journal entry, a stock mutation) would be booked twice. */
+  readonly onLostAnswer?: {
+    /** Id of a find step before this send, on the same connection, that finds the record this send creates. */
+    readonly checkedBy: StepId;
+    /** How long to wait before the run is tried again, so the upstream has finished the request it may still be working on; default 10m. */
+    readonly retryAfter?: string;
+  };
 }
 
 /** Compute named values for later steps: `$steps.<id>.<name>`. */

@@ -1,5 +1,5 @@
 import type { ProcessedJob } from "../worker/worker.ts";
-import { parseDuration } from "../time/duration.ts";
+import { parseDuration } from "../../common/duration.ts";
 import type { Incident } from "./incidents.ts";
 import { incidentAlert, reloadRejectedAlert, runFailedAlert, type AlertBody } from "./message.ts";
 import { Throttle } from "./throttle.ts";

@@ -8,7 +8,7 @@ import { storeUrlFor } from "../store/url.ts";
 import { createRedactor } from "../privacy/redact.ts";
 import { openCliStore } from "./open-store.ts";
 import { unknownFlow } from "./flow-option.ts";
-import { parseDuration } from "../time/duration.ts";
+import { parseDuration } from "../../common/duration.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, DEFAULT_CONFIG, STORE_OPTION } from "./load.ts";

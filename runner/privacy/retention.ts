@@ -1,5 +1,5 @@
 import type { Store } from "../store/types.ts";
-import { parseDuration } from "../time/duration.ts";
+import { parseDuration } from "../../common/duration.ts";
 
 export interface RetentionConfig {
   readonly runs?: string;

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { parseDuration } from "../time/duration.ts";
+import { parseDuration } from "../../common/duration.ts";
 import { timerAt, type Timers } from "../time/timers.ts";
 import type { CheckedCandidate } from "./candidate.ts";
 import { gitRepo, type Checkout } from "./git.ts";

@@ -1,6 +1,6 @@
 import configSchema from "../../schemas/config.schema.json" with { type: "json" };
 import type { ShadowStart } from "../shadow/types.ts";
-import { parseDuration } from "../time/duration.ts";
+import { parseDuration } from "../../common/duration.ts";
 
 /** What is wrong with a start request, naming the field so the CLI can name its option instead. */
 export interface ShadowRequestProblem {

@@ -1,5 +1,5 @@
 import type { ShadowConfig } from "../../engine/config/types.ts";
-import { parseDuration } from "../time/duration.ts";
+import { parseDuration } from "../../common/duration.ts";
 import type { Shadow } from "./control.ts";
 import type { ShadowStart, ShadowStore } from "./types.ts";
 

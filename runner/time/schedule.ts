@@ -3,7 +3,7 @@ import type { Project } from "../../engine/config/load.ts";
 import { ConfigError } from "../../common/errors.ts";
 import type { FlowTrigger } from "../../engine/flow/plan.ts";
 import { DEFAULT_TIMEZONE } from "../project-env.ts";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../../common/duration.ts";
 
 /** When a schedule fires. */
 export interface Timing {

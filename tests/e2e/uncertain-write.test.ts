@@ -1,4 +1,7 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scratchProject } from "../../bench/support/harness.ts";
 import { startSystem, ADMIN_TOKEN, type System } from "./browser/system.ts";
 
 /**
@@ -35,6 +38,52 @@ describe("a create whose answer was lost", () => {
     const { runId } = (await replay.json()) as { runId: string };
     const again = await system.waitForRun((r) => r.id === runId && r.status !== "queued" && r.status !== "running", "replay finished");
     expect(again.status).toBe("skipped");
+    expect(booked()).toBe(before + 1);
+  });
+});
+
+/**
+ * The same lost answer, in a flow that declares its duplicate check (onLostAnswer): the run waits
+ * and is tried again on its own; the retry's find sees the order Profit made and skips.
+ */
+describe("a create whose answer was lost, in a flow that looks the record up first", () => {
+  let system: System;
+
+  beforeAll(async () => {
+    const dir = scratchProject();
+    const file = join(dir, "mappings/orders/aspos-order-to-afas.flow.yaml");
+    const flow = readFileSync(file, "utf8");
+    const send = "    send: afas.FbSales\n    op: insert\n";
+    expect(flow).toContain(send);
+    writeFileSync(file, flow.replace(send, `${send}    onLostAnswer: { checkedBy: existing, retryAfter: 10m }\n`));
+    system = await startSystem({ project: dir });
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it("waits the given time, then its retry finds the order and skips: Profit holds it once", async () => {
+    const afas = system.sim.afas.control;
+    const booked = () => afas.records("FbSales")?.length ?? 0;
+    const before = booked();
+    afas.injectFault({ drop: { method: "POST", afterWrite: true } });
+    const posted = Date.now();
+    expect(await system.postOrder("W2026-779002")).toBe(202);
+    const run = await system.waitForRun((r) => r.status === "retrying", "waiting to retry");
+    expect(run.attempts).toBe(1);
+    const stored = await system.runtime.store.getRun(run.id);
+    expect(stored?.error?.code).toBe("UPSTREAM_UNCERTAIN_RETRY");
+    expect(await system.runtime.queue.depth()).toMatchObject({ delayed: 1, leased: 0 });
+    expect(booked()).toBe(before + 1);
+    // Not before the flow's wait: the next attempt is about ten minutes away (never sooner).
+    const retryAt = (stored?.trace as { retryAt?: number } | null)?.retryAt;
+    expect(retryAt).toBeGreaterThanOrEqual(posted + 10 * 60_000);
+
+    // The operator need not wait to see it: "retry now" runs the same run, whose find sees the order.
+    const retried = await fetch(`${system.runtime.url}/api/runs/${run.id}/retry`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(retried.status).toBeLessThan(300);
+    const again = await system.waitForRun((r) => r.id === run.id && r.status === "skipped", "skipped on its retry");
+    expect(again.attempts).toBe(2);
     expect(booked()).toBe(before + 1);
   });
 });

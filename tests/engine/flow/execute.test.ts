@@ -286,3 +286,62 @@ steps:
     expect(result.error?.format()).toContain("mandatory field OrNu is missing");
   });
 });
+
+describe("a create whose answer was lost (onLostAnswer)", () => {
+  const flow = (extra: string) => `flow: order
+steps:
+  - id: existing
+    find: afas.Koppel_SalesOrders
+    where: { ExternalNumber: number }
+  - skip: $count($steps.existing) > 0
+    reason: "'already there'"
+  - id: sale
+    send: afas.FbSales
+    fields: { DbId: "'10000'", Unit: 1, RfCs: number }
+${extra}`;
+  const lostPort = (): ConnectorPort => ({
+    async find() {
+      return { rows: [] };
+    },
+    async send() {
+      throw new UpstreamError("UPSTREAM_UNCERTAIN", "AFAS may have carried out insert FbSales: …", { connection: "afas", upstreamMessage: "socket hang up" });
+    },
+  });
+
+  it("stays UPSTREAM_UNCERTAIN, not retried, without the key", async () => {
+    const result = await run(project({ "flows/order.flow.yaml": flow("") }), "order", { number: "W9" }, lostPort());
+    expect(result.error).toMatchObject({ code: "UPSTREAM_UNCERTAIN", retryable: false });
+  });
+
+  it("is tried again after the wait when a find before it looks the record up", async () => {
+    const result = await run(project({ "flows/order.flow.yaml": flow("    onLostAnswer: { checkedBy: existing, retryAfter: 15m }\n") }), "order", { number: "W9" }, lostPort());
+    expect(result.error).toBeInstanceOf(UpstreamError);
+    expect(result.error).toMatchObject({ code: "UPSTREAM_UNCERTAIN_RETRY", retryable: true, details: { connection: "afas", retryAfterMs: 15 * 60_000, upstreamMessage: "socket hang up" } });
+    expect(result.error!.message).toMatch(/^insert FbSales on afas may have been carried out: the connection failed before the answer \(socket hang up\)\. .*after 15 min, and find existing sees the record/);
+    expect(result.trace.find((t) => t.step === "sale")).toMatchObject({ status: "failed", error: { code: "UPSTREAM_UNCERTAIN_RETRY" } });
+    // The default wait.
+    const byDefault = await run(project({ "flows/order.flow.yaml": flow("    onLostAnswer: { checkedBy: existing }\n") }), "order", { number: "W9" }, lostPort());
+    expect(byDefault.error).toMatchObject({ details: { retryAfterMs: 10 * 60_000 } });
+  });
+
+  it("leaves other refusals as they are", async () => {
+    const port: ConnectorPort = { ...lostPort(), async send() { throw new UpstreamError("UPSTREAM_REJECTED", "Periode is afgesloten", { connection: "afas" }); } };
+    const result = await run(project({ "flows/order.flow.yaml": flow("    onLostAnswer: { checkedBy: existing }\n") }), "order", { number: "W9" }, port);
+    expect(result.error).toMatchObject({ code: "UPSTREAM_REJECTED" });
+  });
+
+  it("must name a find before the send on the connection it writes to", () => {
+    const errors = (extra: string, before = "") => {
+      const text = flow(extra).replace("steps:\n", `steps:\n${before}`);
+      return loadProject("/project/mapping.config.yaml", memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/order.flow.yaml": text }, BASE_ENV)).errors.map((e) => e.format());
+    };
+    const later = `${flow("    onLostAnswer: { checkedBy: after }\n")}  - id: after\n    find: afas.Koppel_SalesOrders\n    where: { ExternalNumber: number }\n`;
+    const laterErrors = loadProject("/project/mapping.config.yaml", memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/order.flow.yaml": later }, BASE_ENV)).errors.map((e) => e.format());
+    expect(laterErrors).toEqual([`flows/order.flow.yaml:${positionOf(later, "after }")} UNKNOWN_STEP onLostAnswer.checkedBy "after" names no find step before this send (earlier finds: existing)`]);
+    const notFind = errors("    onLostAnswer: { checkedBy: calc }\n", "  - id: calc\n    set: { a: 1 }\n");
+    expect(notFind).toEqual([expect.stringMatching(/UNKNOWN_STEP onLostAnswer\.checkedBy "calc" names no find step before this send \(earlier finds: existing\)$/)]);
+    const otherSystem = errors("    onLostAnswer: { checkedBy: pos }\n", "  - id: pos\n    find: aspos.orders\n    where: { number: number }\n");
+    expect(otherSystem).toEqual([expect.stringMatching(/INVALID_VALUE onLostAnswer\.checkedBy "pos" reads aspos\.orders, but this send writes to afas: only a find on afas can see/)]);
+    expect(errors("    onLostAnswer: { checkedBy: existing, retryAfter: 30s }\n")).toEqual([expect.stringMatching(/retryAfter/)]);
+  });
+});

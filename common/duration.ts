@@ -1,4 +1,4 @@
-import { ConfigError } from "../../common/errors.ts";
+import { ConfigError } from "./errors.ts";
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "../../../runner/time/duration.ts";
+import { parseDuration } from "../../common/duration.ts";
 
 describe("parseDuration: the one duration syntax (schedules, reload polling, alert throttle, retention)", () => {
   it("reads every unit the schemas allow", () => {
