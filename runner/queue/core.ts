@@ -60,6 +60,9 @@ export class SqlJobQueue implements JobQueue {
   retryNow(runId: string) {
     return this.tx(sql.retryNow(this.ctx, runId));
   }
+  blockedBy(runId: string) {
+    return this.store.driver.read(sql.blockedBy(runId));
+  }
   depth() {
     return this.store.driver.run(sql.depth(this.ctx.now()));
   }

@@ -261,6 +261,19 @@ export function* retryNow(ctx: Ctx, runId: string): Program<boolean> {
   return due.length > 0;
 }
 
+/**
+ * The run at the head of the line a ready job waits in: the oldest other unfinished job of its
+ * (flow, runKey), or one leased now. Null when nothing holds it back.
+ */
+export function* blockedBy(runId: string): Program<string | null> {
+  const row = yield* one<{ run_id: string }>(
+    `SELECT e.run_id FROM jobs j JOIN jobs e ON e.flow = j.flow AND e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased')
+     WHERE j.run_id = $1 AND j.state = 'ready' ORDER BY e.seq LIMIT 1`,
+    [runId],
+  );
+  return row?.run_id ?? null;
+}
+
 export function* depth(now: number): Program<QueueDepth> {
   // A due job held back by its key is not "ready": with a run retrying for hours ahead of it, the
   // overview would count it as work a worker could take now.

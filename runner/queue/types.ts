@@ -114,6 +114,8 @@ export interface JobQueue {
    * fixed what it failed on. False when its job is not waiting (claimed meanwhile, finished, none).
    */
   retryNow(runId: string): Promise<boolean>;
+  /** The run a queued run waits behind (same flow and key, earlier or running), or null. */
+  blockedBy(runId: string): Promise<string | null>;
   depth(): Promise<QueueDepth>;
   /** Stops the queue's own machinery (pg-boss); the store stays open. */
   close(): Promise<void>;

@@ -21,6 +21,7 @@ export function hookQueue(queue: JobQueue, hooks: QueueHooks): JobQueue {
     retryLater: (job, at, e, run, ledger) => queue.retryLater(job, at, e, run, ledger),
     release: (job, ledger, later) => queue.release(job, ledger, later),
     retryNow: (runId) => queue.retryNow(runId),
+    blockedBy: (runId) => queue.blockedBy(runId),
     depth: () => queue.depth(),
     close: () => queue.close(),
   };

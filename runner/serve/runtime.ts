@@ -300,6 +300,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
         store, now,
         flows: () => [...versions.current().project.flows.keys()],
         queueDepth: () => queue.depth(),
+        blockedBy: (runId) => queue.blockedBy(runId),
         reloadStatus: () => reloader.status(),
         connections: () => metrics.connections(),
         incidents: incidents.list,

@@ -14,6 +14,8 @@ export interface DashboardDeps {
   /** Flow names of the running version, so a flow without runs still shows. */
   flows(): readonly string[];
   queueDepth(): Promise<QueueDepth>;
+  /** The run a queued run waits behind (JobQueue.blockedBy); without it the run page does not say. */
+  blockedBy?(runId: string): Promise<string | null>;
   reloadStatus(): ReloadStatus;
   connections(): readonly ConnectionHealth[];
   /** Failed polls and webhooks that could not be stored: failures without a run to list. */

@@ -177,7 +177,9 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     const run = { ...stored, input: await runInput(stored, deps) };
     const related = run.eventId ? await deps.store.listRuns({ eventId: run.eventId, limit: 50 }) : [];
     const shadows = deps.shadow ? await deps.shadow.store.listShadowResults({ runId: id, limit: 10 }) : [];
-    return c.html(<RunPage session={c.get("session")} run={run} related={related} shadows={shadows} {...(notice ? { notice } : {})} />, status as 200);
+    const blocker = run.status === "queued" || run.status === "retrying" ? await deps.blockedBy?.(id) : null;
+    const behind = blocker ? await deps.store.getRun(blocker) : null;
+    return c.html(<RunPage session={c.get("session")} run={run} related={related} shadows={shadows} {...(behind ? { behind } : {})} {...(notice ? { notice } : {})} />, status as 200);
   }
 
   return app;

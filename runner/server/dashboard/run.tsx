@@ -18,11 +18,13 @@ export interface RunProps {
   /** What each shadow candidate did with this run, newest first. */
   readonly shadows?: readonly ShadowResult[];
   readonly notice?: string;
+  /** The run of the same flow and key this one waits behind (it runs once that one has finished). */
+  readonly behind?: RunSummary;
 }
 
 const FINISHED = new Set(["done", "skipped", "failed"]);
 
-export function RunPage({ session, run, related, shadows = [], notice }: RunProps) {
+export function RunPage({ session, run, related, shadows = [], notice, behind }: RunProps) {
   const record = readRunRecord(run.trace);
   const finished = FINISHED.has(run.status);
   const about = subjectOf(run.searchText);
@@ -69,6 +71,12 @@ export function RunPage({ session, run, related, shadows = [], notice }: RunProp
                 </AdminForm>
               </div>
             ) : null}
+            {behind ? (
+              <p data-testid="waiting-behind">
+                Waiting behind <a href={`/runs/${behind.id}`}>run {behind.id}</a> ({behind.status}{behind.status === "retrying" ? ", waiting to retry" : ""}) of the same {run.flow} key:
+                runs of one key go one at a time, in the order they came in, so this one starts when that one has finished.
+              </p>
+            ) : null}
             <p class="muted">This page reloads until the run finishes.</p>
           </>
         )}
@@ -77,7 +85,7 @@ export function RunPage({ session, run, related, shadows = [], notice }: RunProp
       <h2>Steps</h2>
       {record ? <Steps record={record} /> : <p class="muted">No trace (not run yet, or removed by retention or erasure).</p>}
       <h2>Data in</h2>
-      {run.input === null || run.input === undefined ? <p class="muted">Not kept.</p> : <pre>{json(run.input)}</pre>}
+      {run.input === null || run.input === undefined ? <p class="muted">{run.status === "queued" && !record ? "Not read yet: the run has not started." : "Not kept."}</p> : <pre>{json(run.input)}</pre>}
       {record?.effects.length ? (
         <>
           <h2>Data out</h2>

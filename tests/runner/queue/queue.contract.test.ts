@@ -64,6 +64,11 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     const first = await queue.claim("w1", 30_000, 10);
     expect(payloadsOf(first).sort()).toEqual(["a1", "b1", "n1", "n2", "x1"]);
     expect(await queue.depth()).toEqual({ ready: 0, blocked: 2, delayed: 0, leased: 5, total: 7 });
+    // Both later A runs wait behind the one running now, not behind each other.
+    const a1 = first.find((j) => j.runKey === "A" && j.flow === FLOW)!;
+    const waiting = (await store.listRuns({ limit: 20 })).filter((r) => r.status === "queued");
+    expect(waiting).toHaveLength(2);
+    for (const run of waiting) expect(await queue.blockedBy(run.id)).toBe(a1.runId);
     expect(await queue.claim("w2", 30_000, 10)).toEqual([]);
     await queue.complete(first.find((j) => j.runKey === "A" && j.flow === FLOW)!);
     expect(payloadsOf(await queue.claim("w2", 30_000, 10))).toEqual(["a2"]);
@@ -76,6 +81,9 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(await store.getRun(a1!.runId)).toMatchObject({ status: "retrying", error: err, attempts: 1 });
     // a2 is due but cannot run before a1: it is held back, not ready.
     expect(await queue.depth()).toEqual({ ready: 0, blocked: 1, delayed: 1, leased: 0, total: 2 });
+    const a2 = (await store.listRuns({ limit: 10 })).find((r) => r.id !== a1!.runId)!;
+    expect(await queue.blockedBy(a2.id)).toBe(a1!.runId);
+    expect(await queue.blockedBy(a1!.runId)).toBeNull();
     expect(await queue.claim("w1", 30_000, 10)).toEqual([]);
     session.clock.advance(60_000);
     const [again, ...rest] = await queue.claim("w1", 30_000, 10);

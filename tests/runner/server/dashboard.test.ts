@@ -59,6 +59,7 @@ describe("dashboard", () => {
         store, now: world.clock.now,
         flows: () => ["aspos-order-to-afas", "customer-to-afas-debtor"],
         queueDepth: async () => ({ ready: 1, blocked: 2, delayed: 3, leased: 4, total: 10 }),
+        blockedBy: (runId) => world.queue.blockedBy(runId),
         reloadStatus: () => ({ activeSha: "sha-one", lastResult: { at: Date.now(), sha: "sha-two", ok: false, activated: false, unchanged: false, errors: ["mappings/x.flow.yaml:3:5 UNKNOWN_KEY key 'stps' is not part of the schema"] }, lastCheckedAt: null }),
         connections: () => [],
       },
@@ -211,6 +212,22 @@ describe("dashboard", () => {
     // Nothing refused: redirected, as before.
     const again = await app.request("/failed/replay", { method: "POST", headers: { cookie }, body: new URLSearchParams([["csrf", csrf], ["mode", "ran"], ["ids", failedId]]) });
     expect(again.headers.get("location")).toBe("/failed?replayed=1&refused=0");
+  });
+
+  it("says which run a queued run waits behind, and that it has not read its data yet", async () => {
+    const { cookie } = await login(ADMIN);
+    const [head] = (await world.accept({ id: "e-head", type: "order.created", data: { object: { number: "W2026-000077" } } })).runIds;
+    const [next] = (await world.accept({ id: "e-next", type: "order.created", data: { object: { number: "W2026-000077" } } })).runIds;
+    const [alone] = (await world.accept({ id: "e-alone", type: "order.created", data: { object: { number: "W2026-000078" } } })).runIds;
+    const claimed = await world.queue.claim("w-test", 60_000, 10);
+    expect(claimed.map((j) => j.runId)).toEqual(expect.arrayContaining([head, alone]));
+    expect(claimed.map((j) => j.runId)).not.toContain(next);
+    const page = await (await app.request(`/runs/${next}`, { headers: { cookie } })).text();
+    expect(page).toMatch(new RegExp(`data-testid="waiting-behind">\\s*Waiting behind <a href="/runs/${head}">run ${head}</a> \\(running\\)`));
+    expect(page).toContain("Not read yet: the run has not started.");
+    // A run that holds nothing back says nothing of the kind.
+    expect(await (await app.request(`/runs/${head}`, { headers: { cookie } })).text()).not.toContain("waiting-behind");
+    for (const job of claimed) await world.queue.complete(job);
   });
 
   it("lets the viewer token look but not replay", async () => {
