@@ -295,6 +295,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     retryNow: (runId) => answerReplay(() => retryRunNow({ store, queue }, runId).finally(() => worker.wake())),
     metrics: () => metrics.text(),
     shadow: { control: shadow, store },
+    sessionRevocations: store,
     ...(options.dashboard === false ? {} : {
       dashboard: {
         store, now,

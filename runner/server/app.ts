@@ -4,6 +4,7 @@ import { createAttemptLimiter, refuseWhileBlocked } from "./attempts.ts";
 import { bearerAuth } from "./auth.ts";
 import { createDashboard } from "./dashboard/routes.tsx";
 import type { DashboardDeps } from "./dashboard/deps.ts";
+import type { SessionRevocations } from "../store/types.ts";
 import { createSessions } from "./session.ts";
 import { createShadowApi, type ShadowDeps } from "./shadow-api.ts";
 import { createWebhookRoutes, type WebhookRouteDeps } from "./webhooks.ts";
@@ -30,6 +31,8 @@ export interface ApiDeps {
   readonly dashboard?: Omit<DashboardDeps, "sessions" | "replay" | "retryNow" | "reload" | "shadow">;
   /** Prometheus text for /metrics. */
   metrics?(): Promise<string>;
+  /** Where dashboard logouts are kept (the store); without it a logout only drops the cookie. */
+  readonly sessionRevocations?: SessionRevocations;
   /** Clock of the wrong-token limit (tests); default Date.now. */
   readonly now?: () => number;
 }
@@ -59,12 +62,16 @@ export function createApp(deps: ApiDeps): Hono {
   if (deps.shadow) api.route("/shadow", createShadowApi(deps.shadow));
   app.route("/api", api);
 
-  const sessions = createSessions({ adminToken: deps.adminToken, limiter, ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}) });
+  const sessions = createSessions({
+    adminToken: deps.adminToken, limiter,
+    ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}),
+    ...(deps.sessionRevocations ? { revocations: deps.sessionRevocations } : {}),
+  });
   if (deps.metrics) {
     const metrics = deps.metrics;
     // Prometheus scrapes with `authorization: { credentials: <viewer token> }`; a logged-in browser works too.
     app.get("/metrics", async (c) => {
-      if (!sessions.read(c)) return c.text("send Authorization: Bearer <KOPPEL_VIEWER_TOKEN or KOPPEL_ADMIN_TOKEN>", 401);
+      if (!(await sessions.read(c))) return c.text("send Authorization: Bearer <KOPPEL_VIEWER_TOKEN or KOPPEL_ADMIN_TOKEN>", 401);
       return c.body(await metrics(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
     });
   }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { SessionRevocations } from "../store/types.ts";
 import { peerOf, type AttemptLimiter } from "./attempts.ts";
 
 export type Role = "admin" | "viewer";
@@ -14,6 +15,8 @@ export interface SessionOptions {
   readonly now?: () => number;
   /** Counts wrong tokens per address (the app refuses blocked addresses before any check). */
   readonly limiter?: AttemptLimiter;
+  /** Where logging out lists a session until it expires (the store, shared by every replica); without it a logout only drops the cookie. */
+  readonly revocations?: SessionRevocations;
 }
 
 export interface Session {
@@ -27,9 +30,10 @@ export interface Sessions {
   check(c: Context, token: string): Role | null;
   /** Sets the session cookie after a successful login. */
   login(c: Context, role: Role): void;
-  logout(c: Context): void;
+  /** Drops the cookie and revokes its session, so a copy of the cookie no longer works either. */
+  logout(c: Context): Promise<void>;
   /** The session of the request: its cookie, or `Authorization: Bearer` (scripts, Prometheus). */
-  read(c: Context): Session | null;
+  read(c: Context): Promise<Session | null>;
   /** Pages: redirect to the login form without a session. */
   requirePage(): MiddlewareHandler<SessionEnv>;
   /** POSTs from the dashboard: an admin session, the CSRF token, and a same-origin request. */
@@ -44,9 +48,9 @@ export type SessionEnv = { Variables: { session: Session } };
 export const SESSION_COOKIE = "koppel_session";
 
 /**
- * Stateless sessions: the cookie is `role.expiry.mac`, keyed by a secret derived from the admin
+ * Stateless sessions: the cookie is `role.expiry.id.mac`, keyed by a secret derived from the admin
  * token (and for a viewer's, the viewer token too), so changing a token logs its sessions out, and
- * a restart does not. HttpOnly keeps scripts away from it; SameSite=Strict keeps other sites from
+ * a restart does not. Logging out lists the session's random id as revoked until it would expire. HttpOnly keeps scripts away from it; SameSite=Strict keeps other sites from
  * sending it; the CSRF token (a MAC of the cookie) and the Origin check cover browsers that do not
  * honour SameSite.
  */
@@ -73,39 +77,45 @@ export function createSessions(options: SessionOptions): Sessions {
     return role;
   };
 
-  const fromCookie = (cookie: string | undefined): Session | null => {
+  /** A cookie this runner signed and that has not expired; whether it was logged out is asked apart. */
+  const signed = (cookie: string | undefined): { role: Role; expiry: number; id: string } | null => {
     if (!cookie) return null;
-    const [role, expiry, given] = cookie.split(".");
-    if ((role !== "admin" && role !== "viewer") || !expiry || !given) return null;
-    if (!same(given, roleMac(role, `${role}.${expiry}`)) || Number(expiry) < now()) return null;
+    const [role, expiry, id, given, ...rest] = cookie.split(".");
+    if ((role !== "admin" && role !== "viewer") || !expiry || !id || !given || rest.length) return null;
+    if (!same(given, roleMac(role, `${role}.${expiry}.${id}`)) || Number(expiry) < now()) return null;
     if (role === "viewer" && !options.viewerToken) return null;
-    return { role, csrf: csrfOf(cookie) };
+    return { role, expiry: Number(expiry), id };
   };
 
-  const read = (c: Context): Session | null => {
+  const read = async (c: Context): Promise<Session | null> => {
     const header = c.req.header("authorization") ?? "";
     if (header.startsWith("Bearer ")) {
       const role = check(c, header.slice(7));
       // A bearer request is not sent by a browser on its own, so it needs no CSRF token.
       return role ? { role, csrf: "" } : null;
     }
-    return fromCookie(getCookie(c, SESSION_COOKIE));
+    const cookie = getCookie(c, SESSION_COOKIE);
+    const session = signed(cookie);
+    if (!session || (await options.revocations?.sessionRevoked(session.id))) return null;
+    return { role: session.role, csrf: csrfOf(cookie!) };
   };
 
   return {
     check,
     read,
     login(c, role) {
-      const expiry = String(now() + ttl);
-      const value = `${role}.${expiry}.${roleMac(role, `${role}.${expiry}`)}`;
+      const body = `${role}.${now() + ttl}.${randomBytes(12).toString("base64url")}`;
+      const value = `${body}.${roleMac(role, body)}`;
       setCookie(c, SESSION_COOKIE, value, { httpOnly: true, sameSite: "Strict", path: "/", secure: isHttps(c), maxAge: Math.floor(ttl / 1000) });
     },
-    logout(c) {
+    async logout(c) {
+      const session = signed(getCookie(c, SESSION_COOKIE));
+      if (session) await options.revocations?.revokeSession(session.id, session.expiry);
       deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c) });
     },
     requirePage() {
       return async (c, next) => {
-        const session = read(c);
+        const session = await read(c);
         // The whole address, filters included: after logging in the page is the one asked for.
         if (!session) return c.redirect(`/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
         c.set("session", session);
@@ -117,9 +127,9 @@ export function createSessions(options: SessionOptions): Sessions {
   };
 }
 
-function formGuard(read: (c: Context) => Session | null, adminOnly: boolean): MiddlewareHandler<SessionEnv> {
+function formGuard(read: (c: Context) => Promise<Session | null>, adminOnly: boolean): MiddlewareHandler<SessionEnv> {
   return async (c, next) => {
-    const session = read(c);
+    const session = await read(c);
     if (!session) return c.text("log in first", 401);
     if (adminOnly && session.role !== "admin") return c.text("the viewer token may look, not change anything", 403);
     if (session.csrf) {

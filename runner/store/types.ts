@@ -245,7 +245,13 @@ export interface Retention {
 }
 
 /** Every role over one database, as openStore returns it. */
-export interface Store extends Inbox, RunLog, Ledger, ClusterState, Retention, ShadowStore {
+/** Dashboard sessions logged out before they expired (the cookie itself is stateless). */
+export interface SessionRevocations {
+  revokeSession(id: string, until: Millis): Promise<void>;
+  sessionRevoked(id: string): Promise<boolean>;
+}
+
+export interface Store extends Inbox, RunLog, Ledger, ClusterState, Retention, ShadowStore, SessionRevocations {
   readonly kind: "sqlite" | "postgres";
   readonly now: () => Millis;
 

@@ -26,9 +26,9 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   const page = sessions.requirePage();
   const admin = sessions.requireAdminForm();
 
-  app.get("/login", (c) => {
+  app.get("/login", async (c) => {
     const next = safeNext(c.req.query("next"));
-    if (sessions.read(c)) return c.redirect(next, 303);
+    if (await sessions.read(c)) return c.redirect(next, 303);
     return c.html(<Login next={next} />);
   });
   app.post("/login", async (c) => {
@@ -39,8 +39,8 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     sessions.login(c, role);
     return c.redirect(next, 303);
   });
-  app.post("/logout", sessions.requireForm(), (c) => {
-    sessions.logout(c);
+  app.post("/logout", sessions.requireForm(), async (c) => {
+    await sessions.logout(c);
     return c.redirect("/login", 303);
   });
 

@@ -171,6 +171,12 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    // Dashboard sessions are cookies the runner does not otherwise remember: logging out lists the
+    // session here until its cookie would have expired, so no replica takes a copy of it.
+    statements: (d) => [`CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, until ${d.int} NOT NULL)`],
+  },
 ];
 
 /** Applies pending migrations; the driver runs it in one transaction under its migration lock. */

@@ -8,6 +8,7 @@ import * as inbox from "./inbox.ts";
 import * as ledger from "./ledger.ts";
 import * as retention from "./retention.ts";
 import * as runs from "./runs.ts";
+import * as sessions from "./sessions.ts";
 import * as shadow from "./shadow.ts";
 import type { Program } from "./program.ts";
 import type { ShadowCandidate, ShadowFilter, ShadowResult } from "../shadow-types.ts";
@@ -103,6 +104,13 @@ export class SqlStore implements Store {
   }
   unlock(name: string, holder: string) {
     return this.driver.run(cluster.unlock(name, holder));
+  }
+
+  revokeSession(id: string, until: number) {
+    return this.driver.run(sessions.revokeSession(this.ctx, id, until));
+  }
+  sessionRevoked(id: string) {
+    return this.driver.read(sessions.sessionRevoked(id));
   }
 
   purgePayloads(olderThan: number) {

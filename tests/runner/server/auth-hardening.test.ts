@@ -2,12 +2,15 @@ import { describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { createApp } from "../../../runner/server/app.ts";
 import { createSessions } from "../../../runner/server/session.ts";
+import { openSqliteStore } from "../../../runner/store/sqlite.ts";
+import type { SessionRevocations } from "../../../runner/store/types.ts";
 
 const ADMIN = "admin-token-for-hardening-tests";
 
-function app(clock = { now: 1_000_000 }) {
+function app(clock = { now: 1_000_000 }, sessionRevocations?: SessionRevocations) {
   return createApp({
     adminToken: ADMIN,
+    ...(sessionRevocations ? { sessionRevocations } : {}),
     webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: () => clock.now },
     status: async () => ({ ok: true }),
     ready: async () => true,
@@ -119,6 +122,32 @@ describe("logging out is a form with a CSRF token", () => {
   });
 });
 
+describe("logging out ends the session, not only the browser's cookie", () => {
+  it("a copy of the cookie is refused afterwards by every replica sharing the store", async () => {
+    const store = openSqliteStore(":memory:");
+    try {
+      const clock = { now: Date.now() };
+      const [one, two] = [app(clock, store), app(clock, store)];
+      const cookie = await login(one);
+      const other = await login(one);
+      expect((await two.request("/", { headers: { cookie } })).status).toBe(200);
+      const html = await (await one.request("/", { headers: { cookie } })).text();
+      const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+      expect((await one.request("/logout", { method: "POST", headers: { cookie }, body: new URLSearchParams({ csrf }) })).status).toBe(303);
+      for (const replica of [one, two]) {
+        const res = await replica.request("/", { headers: { cookie } });
+        expect(res.status).toBe(303);
+        expect(res.headers.get("location")).toMatch(/^\/login/);
+        expect((await replica.request("/metrics", { headers: { cookie } })).status).toBe(401);
+      }
+      // Another session of the same token (another browser) is not logged out with it.
+      expect((await two.request("/", { headers: { cookie: other } })).status).toBe(200);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("sessions", () => {
   it("of a viewer end when the viewer token changes; an admin's when the admin token does", async () => {
     const sessions = (viewerToken: string) => createSessions({ adminToken: ADMIN, viewerToken });
@@ -131,7 +160,7 @@ describe("sessions", () => {
     const reads = async (viewerToken: string, cookie: string) => {
       const app = new Hono();
       const s = sessions(viewerToken);
-      app.get("/who", (c) => c.text(s.read(c)?.role ?? "nobody"));
+      app.get("/who", async (c) => c.text((await s.read(c))?.role ?? "nobody"));
       return (await app.request("/who", { headers: { cookie } })).text();
     };
     const viewer = await cookieOf("viewer-one", "viewer");

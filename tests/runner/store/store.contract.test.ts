@@ -209,6 +209,19 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect((await store.replicas()).map((r) => r.id)).toEqual(["r2"]);
     });
 
+    it("keeps a logged-out dashboard session until its cookie would have expired", async () => {
+      const now = session.clock.now();
+      await store.revokeSession("old", now + 1000);
+      await store.revokeSession("old", now + 1000);
+      expect(await store.sessionRevoked("old")).toBe(true);
+      expect(await store.sessionRevoked("never")).toBe(false);
+      session.clock.advance(2000);
+      // Expired entries go when the next session is revoked: nothing else needs them.
+      await store.revokeSession("new", session.clock.now() + 60_000);
+      expect(await store.sessionRevoked("old")).toBe(false);
+      expect(await store.sessionRevoked("new")).toBe(true);
+    });
+
     it("gives a schedule lock to one holder until it expires or is released", async () => {
       expect(await store.tryLock("tick:orders", "r1", 1000)).toBe(true);
       expect(await store.tryLock("tick:orders", "r2", 1000)).toBe(false);
