@@ -209,7 +209,8 @@ class Compiler {
     }
     this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
     const onLostAnswer = raw.onLostAnswer && this.lostAnswer(raw.onLostAnswer, [...at, "onLostAnswer"], known, target.connection);
-    return { ...base, kind: "send", ...target, op: raw.op ?? "insert", payload, schema, ...(onLostAnswer ? { onLostAnswer } : {}) };
+    const once = raw.once !== undefined ? this.expr(raw.once, [...at, "once"], known) : undefined;
+    return { ...base, kind: "send", ...target, op: raw.op ?? "insert", payload, schema, ...(once ? { once } : {}), ...(onLostAnswer ? { onLostAnswer } : {}) };
   }
 
   /** The check must be a find that runs before the send, on the system the send writes to: only that can see the record. */

@@ -251,6 +251,9 @@ class Run {
     }
     const invalid = checkPayload(step, payload, validatorFor(step, payload));
     if (invalid) throw invalid;
+    const idempotencyKey = step.once
+      ? await this.onceKey(step.once, frame, steps, path)
+      : `${this.env.eventId}:${frame.flow.name}:${path}${frame.itemKey}`;
     const effect: Effect = { step: path, send: `${step.connection}.${step.object}`, op: step.op, payload };
     this.effects.push(effect);
     const sent = await this.env.port
@@ -260,7 +263,7 @@ class Run {
         object: step.object,
         op: step.op,
         payload,
-        idempotencyKey: `${this.env.eventId}:${frame.flow.name}:${path}${frame.itemKey}`,
+        idempotencyKey,
       })
       .catch((e: unknown) => {
         throw lostAnswer(e, step);
@@ -273,6 +276,18 @@ class Run {
       ...(sent.fromLedger ? { fromLedger: true } : {}),
     });
     return sent.result;
+  }
+
+  /**
+   * The ledger key of a send made once per business key: the flow and step, not the event, so a
+   * second event (a poll after the webhook, order.paid after order.created) finds the first answer.
+   */
+  private async onceKey(once: Expression, frame: Frame, steps: Record<string, unknown>, path: string): Promise<string> {
+    const value = await this.value(once, frame, steps);
+    if (value === undefined || value === null || value === "" || typeof value === "object") {
+      throw new DataError("ONCE_NO_VALUE", `send ${path}: once evaluated to ${value === "" ? "an empty string" : typeof value === "object" && value !== null ? "a list or object" : "nothing"} for this event; it must give the record's own key (an order number, say)`, once.site.position);
+    }
+    return `once:${frame.flow.name}:${path}:${String(value)}`;
   }
 
   private async each(step: EachStep, frame: Frame, steps: Record<string, unknown>, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {

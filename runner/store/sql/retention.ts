@@ -141,7 +141,8 @@ export function* purgeRunsStep(olderThan: number, cursors: Cursors, limit: numbe
     [
       { name: "runs", table: "runs", key: ["seq"], where: `finished_at < $1 AND ${FINISHED}`, params: [olderThan], change: "DELETE FROM runs" },
       { name: "events", table: "inbox", key: ["seq"], where: `received_at < $1 AND ${NOT_QUEUED}`, params: [olderThan], change: "DELETE FROM inbox" },
-      { name: "ledger", table: "ledger", key: ["key"], where: "created_at < $1", params: [olderThan], change: "DELETE FROM ledger" },
+      // A `once` send's key outlives its runs: forgetting it would let a later event send it again.
+      { name: "ledger", table: "ledger", key: ["key"], where: "created_at < $1 AND key NOT LIKE 'once:%'", params: [olderThan], change: "DELETE FROM ledger" },
       // The results of runs gone, this step's included (it deleted them above).
       {
         name: null,

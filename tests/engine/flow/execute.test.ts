@@ -345,3 +345,37 @@ ${extra}`;
     expect(errors("    onLostAnswer: { checkedBy: existing, retryAfter: 30s }\n")).toEqual([expect.stringMatching(/retryAfter/)]);
   });
 });
+
+describe("a send made once per business key (once)", () => {
+  const flow = (once: string) => `flow: invoice
+steps:
+  - id: invoice
+    send: afas.FbSales
+    ${once}
+    fields: { DbId: "'10000'", Unit: 1, RfCs: "'web'" }
+`;
+
+  it("is keyed by the flow, the step and the value, not by the event, so every event of one order shares the key", async () => {
+    const p = project({ "flows/invoice.flow.yaml": flow("once: number") });
+    const { port, sends } = recordingPort();
+    await run(p, "invoice", { number: "W9" }, port);
+    await executeFlow(p.flows.get("invoice")!, { number: "W9", status: "Shipped" }, { settings: {}, maps: {}, timezone: "Europe/Amsterdam", now: () => 0, port, flows: p.flows, eventId: "evt-2" });
+    expect(sends.map((s) => s.idempotencyKey)).toEqual(["once:invoice:invoice:W9", "once:invoice:invoice:W9"]);
+    // Without it, each event has its own key.
+    const plain = project({ "flows/invoice.flow.yaml": flow("") });
+    const other = recordingPort();
+    await run(plain, "invoice", { number: "W9" }, other.port);
+    expect(other.sends[0]!.idempotencyKey).toBe("evt-1:invoice:invoice");
+  });
+
+  it("fails the run with ONCE_NO_VALUE, before sending, when the key is empty", async () => {
+    const p = project({ "flows/invoice.flow.yaml": flow("once: number") });
+    for (const event of [{}, { number: "" }, { number: ["W1", "W2"] }]) {
+      const { port, sends } = recordingPort();
+      const result = await run(p, "invoice", event, port);
+      expect(result.error).toMatchObject({ code: "ONCE_NO_VALUE" });
+      expect(result.error!.format()).toMatch(/^flows\/invoice\.flow\.yaml:5:11 ONCE_NO_VALUE send invoice: once evaluated to /);
+      expect(sends).toEqual([]);
+    }
+  });
+});
