@@ -94,7 +94,9 @@ function toConfigError(
     case "pattern": {
       // The raw regex told an integrator little: a duration says its units and an example instead.
       const pattern = String((e.params as { pattern: string }).pattern);
-      const schema = e.parentSchema as { default?: unknown; examples?: unknown[] } | undefined;
+      const schema = e.parentSchema as { default?: unknown; examples?: unknown[]; "x-error"?: { code: ErrorCode; message: string } } | undefined;
+      const custom = schema?.["x-error"];
+      if (custom) return new ConfigError(custom.code, `${where} ${custom.message}; not ${JSON.stringify(e.data)}`, positionOf(path));
       const example = schema?.examples?.[0] ?? schema?.default;
       const units = /^\^\[0-9\][*+].*\(([a-z|]+)\)\$$/.exec(pattern)?.[1];
       const number = pattern.includes("[1-9]") ? "a whole number above 0" : "a whole number";

@@ -8,6 +8,7 @@ import type {
 } from "./plan.ts";
 import type * as Doc from "./flow-document.ts";
 import { generateBuilders } from "./payload-codegen.ts";
+import { pollStart } from "./poll-start.ts";
 import { unknownTargetFields } from "./target-fields.ts";
 import type { ConnectionUse, FilterOp } from "./port.ts";
 
@@ -91,6 +92,12 @@ class Compiler {
     if (schedule?.poll) {
       const target = this.target(schedule.poll, ["trigger", "schedule", "poll"]);
       if (target) this.use(target.connection, target.object, "poll", []);
+    } else if (schedule?.startAt !== undefined) {
+      this.error("INVALID_VALUE", "startAt says where a poll starts; this schedule polls nothing (add poll: <connection>.<source>, or remove startAt)", ["trigger", "schedule", "startAt"]);
+    }
+    // The schema has checked the form; this catches a day that does not exist.
+    if (schedule?.startAt !== undefined && /^\d{4}-/.test(schedule.startAt) && pollStart(schedule.startAt, 0) === undefined) {
+      this.error("INVALID_VALUE", `startAt "${schedule.startAt}" is not a date: write now, beginning, or a date such as 2025-03-01`, ["trigger", "schedule", "startAt"]);
     }
     return {
       ...(webhook

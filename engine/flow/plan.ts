@@ -21,7 +21,7 @@ export interface CompiledFlow {
 
 export interface FlowTrigger {
   readonly webhook?: { readonly source: string; readonly events?: readonly string[]; readonly filter?: Expression };
-  readonly schedule?: { readonly every?: string; readonly cron?: string; readonly poll?: string };
+  readonly schedule?: { readonly every?: string; readonly cron?: string; readonly poll?: string; readonly startAt?: string };
 }
 
 interface StepBase {

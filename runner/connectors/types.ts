@@ -18,8 +18,11 @@ export interface Connector {
   readonly name: string;
   find(req: FindRequest): Promise<FindResult>;
   send(req: SendRequest): Promise<SendResult>;
-  /** Records of `source` changed after `cursor` (null = from the start). */
-  poll?(source: string, cursor: string | null, limit: number): Promise<PollPage>;
+  /**
+   * Records of `source` changed after `cursor`; without one, changed from `since` (epoch ms) on,
+   * or every record when `since` is null too (schedule.startAt).
+   */
+  poll?(source: string, cursor: string | null, limit: number, since?: number | null): Promise<PollPage>;
   close?(): Promise<void>;
 }
 

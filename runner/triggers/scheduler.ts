@@ -10,6 +10,7 @@ import { Serial } from "../serial.ts";
 import { projectTimezone, scheduleTiming, type Timing } from "../time/schedule.ts";
 import { realTimers, timerAt, type Timers } from "../time/timers.ts";
 import { ConfigError } from "../../common/errors.ts";
+import { pollStart } from "../../engine/flow/poll-start.ts";
 
 export interface SchedulerOptions {
   readonly store: Inbox & Pick<ClusterState, "tryLock"> & Pick<Store, "now">;
@@ -191,13 +192,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (!connector?.poll) throw new ConfigError("INVALID_VALUE", `connection ${target.connection} cannot be polled`);
     const cursorName = `cursor:${name}`;
     let cursor = await store.getCursor(cursorName);
+    const since = cursor === null ? await startOf(plan.flow, at) : null;
     let enqueued = 0;
     let duplicates = 0;
     let pages = 0;
     const progress = () => ({ enqueued, duplicates, pages });
     try {
       while (pages < maxPages) {
-        const page = await connector.poll(target.source, cursor, pageSize);
+        const page = await connector.poll(target.source, cursor, pageSize, cursor === null ? since : null);
         pages++;
         const events = await Promise.all(page.records.map((record) => recordEvent(plan.flow, target, record, version)));
         // The cursor moves only in the transaction that stores the records it covers.
@@ -217,6 +219,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return result(name, at, "failed", { ...progress(), ...failure(e) });
     }
     return result(name, at, "fired", progress());
+  }
+
+  /**
+   * Where a poll without a position starts (schedule.startAt). `now` is the first such poll's time,
+   * stored, so polls that find nothing before the source hands out a cursor keep that start instead
+   * of moving it on each time and missing what changed in between.
+   */
+  async function startOf(flow: CompiledFlow, at: number): Promise<number | null> {
+    const startAt = flow.trigger?.schedule?.startAt;
+    if (startAt !== "now") return pollStart(startAt, at) ?? null;
+    const name = `start:${flow.name}`;
+    const stored = await store.getCursor(name);
+    if (stored !== null) return Number(stored);
+    await store.setCursor(name, String(at));
+    return at;
   }
 
   async function recordEvent(

@@ -148,6 +148,24 @@ describe("AFAS connector against the simulator", () => {
     expect(next.records.map((r) => r.ItemCode)).toEqual(["P00"]);
   });
 
+  it("a poll without a cursor starts at a given moment (Profit's wall clock), from that very second, and hands out a cursor even when it found nothing", async () => {
+    sim.control.reset();
+    sim.state.data.stock.clear();
+    const put = (code: string, at: string) => sim.state.data.stock.set(`${code}@01`, { ItemCode: code, Warehouse: "01", Quantity: 1, ModifiedDate: at });
+    put("OLD", "2025-03-01T10:59:59.900");
+    put("EDGE", "2025-03-01T11:00:00.000");
+    put("NEW", "2025-03-01T11:30:00.000");
+    const connector = connect({ pollLagMs: 0 });
+    // 10:00Z is 11:00 in Amsterdam (winter time).
+    const page = await connector.poll!("Koppel_Stock", null, 10, Date.parse("2025-03-01T10:00:00Z"));
+    expect(page.records.map((r) => r.ItemCode)).toEqual(["EDGE", "NEW"]);
+    const empty = await connector.poll!("Koppel_Stock", null, 10, Date.parse("2025-03-02T00:00:00Z"));
+    expect(empty.records).toEqual([]);
+    expect(empty.cursor).not.toBeNull();
+    put("LATER", "2025-03-02T09:00:00.000");
+    expect((await connector.poll!("Koppel_Stock", empty.cursor, 10)).records.map((r) => r.ItemCode)).toEqual(["LATER"]);
+  });
+
   it("polls every row when earlier seconds fill a page exactly and the next second holds keys that sort before theirs", async () => {
     sim.control.reset();
     sim.state.data.stock.clear();

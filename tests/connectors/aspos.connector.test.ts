@@ -31,6 +31,21 @@ const eq = (field: string, value: unknown) => ({ field, op: "eq" as const, value
 const tokenRequests = (requests: Request[]) => requests.filter((r) => r.url.endsWith("/connect/token")).length;
 
 describe("AsPos connector", () => {
+  it("polls from a given moment when it has no cursor yet, and from its cursor after that", async () => {
+    const { sim, connector, requests } = setup();
+    const stamps = sim.state.orders.map((o) => Date.parse(o.updatedAt)).sort((a, b) => a - b);
+    expect(stamps.length).toBeGreaterThan(2);
+    const since = stamps[stamps.length - 2]!;
+    const page = await connector.poll!("orders", null, 100, since);
+    expect(page.records.map((r) => Date.parse(String(r.updatedAt)))).toEqual(stamps.filter((t) => t >= since));
+    expect(new URL(requests.at(-1)!.url).searchParams.get("updatedSince")).toBe(new Date(since).toISOString());
+    // Once it has a cursor, that is the position (AsPos refuses both together).
+    await connector.poll!("orders", page.cursor, 100, since);
+    expect(new URL(requests.at(-1)!.url).searchParams.get("updatedSince")).toBeNull();
+    const all = await connector.poll!("orders", null, 100);
+    expect(all.records).toHaveLength(stamps.length);
+  });
+
   it("renews the token shortly before it expires, without waiting for a 401", async () => {
     const { connector, requests, advance } = setup();
     await connector.find({ connection: "aspos", object: "stores", where: [] });

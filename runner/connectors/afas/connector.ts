@@ -10,7 +10,7 @@ import { AfasHttp, type AfasHttpOptions } from "./http.ts";
 import { KeyCatalog } from "./keys.ts";
 import type { Filter } from "../../../engine/flow/port.ts";
 import { hasKey } from "../../../engine/flow/record-key.ts";
-import { CHANGED_FIELD, decodeCursor, encodeCursor, fromSecond, keepRewound, nextSecond, profitLocalTime, rewindForRepeatedHour, secondOf, withinSecond } from "./poll.ts";
+import { addSeconds, CHANGED_FIELD, decodeCursor, encodeCursor, fromSecond, keepRewound, nextSecond, profitLocalTime, rewindForRepeatedHour, secondOf, withinSecond } from "./poll.ts";
 
 export interface AfasConnectorOptions extends AfasHttpOptions {
   /** Rows per GetConnector call; AFAS advises columns × rows below 150,000. */
@@ -92,14 +92,17 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     return { result, exchanges };
   }
 
-  async function poll(source: string, cursor: string | null, limit: number): Promise<PollPage> {
+  async function poll(source: string, cursor: string | null, limit: number, start: number | null = null): Promise<PollPage> {
     const log: Exchange[] = [];
     const connector = objectOf(source);
     const keyFields = await keys.getKeys(connector, log);
     const byKey = keyFields.map((field) => ({ field }));
     const bound: Filter = { field: CHANGED_FIELD, op: "lt", value: profitLocalTime(now() - lagMs) };
     const records: Row[] = [];
-    const since = cursor ? rewindForRepeatedHour(decodeCursor(cursor), now() - lagMs) : null;
+    // Without a cursor, a start moment stands for one: just before its second, in Profit's clock.
+    const since = cursor
+      ? rewindForRepeatedHour(decodeCursor(cursor), now() - lagMs)
+      : start === null ? null : { t: addSeconds(profitLocalTime(start), -1), k: null };
     let position = since;
     const done = (hasMore: boolean): PollPage => ({
       records,

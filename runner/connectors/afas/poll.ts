@@ -38,10 +38,12 @@ export function decodeCursor(text: string): PollCursor {
   throw new ConfigError("INVALID_VALUE", `AFAS poll cursor is not valid: ${text.slice(0, 80)}`);
 }
 
-/** Adds one second to a wall-clock text; it is never treated as an instant. */
-export function nextSecond(t: string): string {
-  return new Date(Date.parse(`${t}Z`) + 1000).toISOString().slice(0, 19);
+/** Moves a wall-clock text by whole seconds; it is never treated as an instant. */
+export function addSeconds(t: string, seconds: number): string {
+  return new Date(Date.parse(`${t}Z`) + seconds * 1000).toISOString().slice(0, 19);
 }
+
+export const nextSecond = (t: string): string => addSeconds(t, 1);
 
 /**
  * The hour the clocks go back (last Sunday of October, 02:00–03:00) happens twice on Profit's

@@ -40,10 +40,10 @@ export function createAsposConnector(name: string, config: AsposConfig, options:
     // async so a bad object name rejects like every other failure instead of throwing synchronously
     find: async (req: FindRequest) => find(http, req.object, objectEndpoints(table, name, req.object), req),
     send: async (req: SendRequest) => send(http, name, req.object, objectEndpoints(table, name, req.object), req),
-    async poll(source: string, cursor: string | null, limit: number): Promise<PollPage> {
+    async poll(source: string, cursor: string | null, limit: number, since: number | null = null): Promise<PollPage> {
       const exchanges: Exchange[] = [];
       lastPollExchanges = exchanges;
-      return poll(http, source, objectEndpoints(table, name, source), cursor, limit, exchanges);
+      return poll(http, source, objectEndpoints(table, name, source), cursor, limit, exchanges, since);
     },
     async close() {},
   };

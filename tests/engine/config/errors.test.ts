@@ -43,6 +43,18 @@ describe("config errors point at file:line:col with a code", () => {
     expect(refused).toEqual([expect.stringMatching(/connections\.afas.*environment|environment.*pattern/)]);
   });
 
+  it("startAt belongs to a poll and must name a real day", () => {
+    const flowWith = (schedule: string) => `flow: sample\ntrigger:\n  schedule: ${schedule}\nsteps:\n  - set: { a: 1 }\n`;
+    const errorsOf = (schedule: string) => load({ "flows/a.flow.yaml": flowWith(schedule) }).errors.map((e) => e.format());
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: now }")).toEqual([]);
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-03-01' }")).toEqual([]);
+    expect(errorsOf("{ every: 5m, startAt: now }")).toEqual([expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ INVALID_VALUE startAt says where a poll starts; this schedule polls nothing/)]);
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-02-30' }")).toEqual([expect.stringMatching(/INVALID_VALUE startAt "2025-02-30" is not a date/)]);
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: yesterday }")).toEqual([
+      expect.stringMatching(/INVALID_VALUE trigger\.schedule\.startAt must be now, beginning, a date such as 2025-03-01, or a timestamp with its offset .*; not "yesterday"$/),
+    ]);
+  });
+
   it("shadow: a period of zero and a read budget above 10 are refused; 10 is taken", () => {
     const config = `${BASE_CONFIG}shadow: { ref: feature, for: 0m, readBudget: 11 }\n`;
     const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });

@@ -67,11 +67,15 @@ class FakeFeed implements Connector {
     if (i >= 0) this.records[i] = record;
     else this.records.push(record);
   }
-  async poll(source: string, cursor: string | null, limit: number): Promise<PollPage> {
+  /** The `since` of each poll made without a cursor. */
+  readonly starts: (number | null | undefined)[] = [];
+  async poll(source: string, cursor: string | null, limit: number, since?: number | null): Promise<PollPage> {
     expect(source).toBe("orders");
+    if (cursor === null) this.starts.push(since);
     const after = cursor ? (JSON.parse(cursor) as [string, number]) : null;
     const sorted = [...this.records].sort((a, b) => String(a.updatedAt).localeCompare(String(b.updatedAt)) || Number(a.id) - Number(b.id));
-    const rest = after ? sorted.filter((r) => String(r.updatedAt) > after[0] || (r.updatedAt === after[0] && Number(r.id) > after[1])) : sorted;
+    const from = since === null || since === undefined ? sorted : sorted.filter((r) => Date.parse(String(r.updatedAt)) >= since);
+    const rest = after ? sorted.filter((r) => String(r.updatedAt) > after[0] || (r.updatedAt === after[0] && Number(r.id) > after[1])) : from;
     const page = rest.slice(0, limit);
     const last = page.at(-1);
     this.afterRead?.();
@@ -275,6 +279,43 @@ describe("scheduler: polling", () => {
     expect(ticks.at(-1)).toMatchObject({ status: "fired", enqueued: 3, duplicates: 0 });
     expect(await enqueuedIds(real)).toEqual([1, 2, 3, 4, 5]);
     expect(await real.getCursor(`cursor:${ORDER_FLOW}`)).toBe(JSON.stringify([STAMP, 5]));
+  });
+
+  it("startAt now: the first poll keeps its own time as the start until the source hands out a position, and reads nothing older", async () => {
+    const feed = new FakeFeed();
+    feed.put(1, "2025-12-31T23:00:00Z");
+    const project = projectWith({ [ORDER_FLOW]: { schedule: { every: "5m", poll: "aspos.orders", startAt: "now" } } });
+    const { s, store } = await scheduler(registry(project), { connector: feed });
+    expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ status: "fired", enqueued: 0 });
+    // Nothing changed yet, so the source gave no cursor: the next poll starts at the same moment, not later.
+    time.t += 10 * MIN;
+    feed.put(2, new Date(T0 + MIN).toISOString());
+    expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ status: "fired", enqueued: 1 });
+    expect(feed.starts).toEqual([T0, T0]);
+    expect(await enqueuedIds(store)).toEqual([2]);
+    // With a position, the start no longer matters.
+    feed.put(3, new Date(T0 + 11 * MIN).toISOString());
+    expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ enqueued: 1 });
+    expect(feed.starts).toEqual([T0, T0]);
+  });
+
+  it("without startAt, the first poll reads everything the source holds", async () => {
+    const feed = new FakeFeed();
+    feed.put(1, "2020-01-01T00:00:00Z");
+    const { s, store } = await scheduler(registry(pollFlow()), { connector: feed });
+    await s.pollNow(ORDER_FLOW);
+    expect(feed.starts).toEqual([null]);
+    expect(await enqueuedIds(store)).toEqual([1]);
+  });
+
+  it("startAt a date reads from that day (midnight UTC)", async () => {
+    const feed = new FakeFeed();
+    feed.put(1, "2025-02-28T23:59:59Z");
+    feed.put(2, "2025-03-01T00:00:00Z");
+    const dated = await scheduler(registry(projectWith({ [ORDER_FLOW]: { schedule: { every: "5m", poll: "aspos.orders", startAt: "2025-03-01" } } })), { connector: feed });
+    await dated.s.pollNow(ORDER_FLOW);
+    expect(await enqueuedIds(dated.store)).toEqual([2]);
+    expect(feed.starts).toEqual([Date.parse("2025-03-01T00:00:00Z")]);
   });
 
   it("pollNow reads new records at once and waits for a poll already under way", async () => {
