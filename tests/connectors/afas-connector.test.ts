@@ -5,6 +5,7 @@ import { toEnvelope } from "../../runner/connectors/afas/envelope.ts";
 import { deletePath } from "../../runner/connectors/afas/delete-path.ts";
 import { buildQuery } from "../../runner/connectors/afas/filters.ts";
 import { httpError } from "../../runner/connectors/afas/errors.ts";
+import { MAX_QUERY_LENGTH } from "../../runner/connectors/afas/http.ts";
 import { profitLocalTime } from "../../runner/connectors/afas/poll.ts";
 import { SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
@@ -115,6 +116,26 @@ describe("AFAS connector against the simulator", () => {
     const none = await connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: [] }] });
     expect(none.rows).toEqual([]);
     expect(none.exchanges?.some((x) => x.url.includes("/connectors/Koppel_Items?"))).toBe(false);
+  });
+
+  it("reads a list of values too long for one query in several reads, each within Profit's limit, and puts the rows in order", async () => {
+    sim.control.reset();
+    const codes = Array.from({ length: 150 }, (_, i) => `SKU-LONG-${String(i).padStart(4, "0")}`);
+    for (const code of codes) {
+      sim.state.data.items.set(code, {
+        ItemCode: code, Description: code, Type: "2", Unit: "STK", SalesPrice: 1, VatGroup: "HOOG", Blocked: false, Barcode: null,
+        CreateDate: "2025-01-01T00:00:00", ModifiedDate: "2025-01-01T00:00:00",
+      });
+    }
+    const connector = connect();
+    const asked = [...codes].reverse().concat(["NOT-THERE"]);
+    const found = await connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: asked }], orderBy: [{ field: "ItemCode", desc: true }] });
+    expect(found.rows.map((r) => r.ItemCode)).toEqual([...codes].reverse());
+    const reads = found.exchanges!.filter((x) => x.url.includes("/connectors/Koppel_Items?"));
+    expect(reads.length).toBeGreaterThan(1);
+    for (const read of reads) expect(new URL(read.url).search.length).toBeLessThanOrEqual(MAX_QUERY_LENGTH);
+    const first = await connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: asked }], orderBy: [{ field: "ItemCode" }], take: 2 });
+    expect(first.rows.map((r) => r.ItemCode)).toEqual(codes.slice(0, 2));
   });
 
   it("polls without skipping or repeating rows that share a timestamp", async () => {

@@ -5,8 +5,8 @@ import type { AfasConnectionConfig } from "./config.ts";
 import { deletePath } from "./delete-path.ts";
 import { envelopeOf, toEnvelope } from "./envelope.ts";
 import { anyOfGroups } from "../any-of.ts";
-import { buildQuery, stableOrder, type GetQuery } from "./filters.ts";
-import { AfasHttp, type AfasHttpOptions } from "./http.ts";
+import { buildQuery, groupsWithin, sortRows, stableOrder, type GetQuery } from "./filters.ts";
+import { AfasHttp, MAX_QUERY_LENGTH, type AfasHttpOptions } from "./http.ts";
 import { KeyCatalog } from "./keys.ts";
 import type { Filter } from "../../../engine/flow/port.ts";
 import { hasKey } from "../../../engine/flow/record-key.ts";
@@ -66,8 +66,13 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     const orderBy = stableOrder(req.orderBy, await keys.getKeys(connector, exchanges));
     const groups = anyOfGroups(req.where);
     if (groups.length === 0) return { rows: [], exchanges };
-    const rows = await readAll(connector, groups, orderBy, req.take ?? Number.POSITIVE_INFINITY, exchanges);
-    return { rows, exchanges };
+    const limit = req.take ?? Number.POSITIVE_INFINITY;
+    const parts = groupsWithin(groups, orderBy, pageSize, MAX_QUERY_LENGTH);
+    if (parts.length === 1) return { rows: await readAll(connector, groups, orderBy, limit, exchanges), exchanges };
+    // Too many values for one query: one read per part. The parts' values differ, so no row comes twice.
+    const rows: Row[] = [];
+    for (const part of parts) rows.push(...(await readAll(connector, part, orderBy, limit, exchanges)));
+    return { rows: sortRows(rows, orderBy).slice(0, limit), exchanges };
   }
 
   async function send(req: SendRequest): Promise<SendResult> {

@@ -70,3 +70,42 @@ export function stableOrder(orderBy: GetQuery["orderBy"] | undefined, keys: read
   return [...given, ...keys.filter((k) => !given.some((o) => o.field === k)).map((field) => ({ field }))];
 }
 
+/**
+ * OR groups split into runs whose query stays within `maxLength` (counted with its `?`), so a find
+ * for many values (every SKU of a 90-line order) becomes several reads instead of one Profit
+ * refuses. Greedy, in the given order; a group too long on its own is left alone, for the caller's
+ * length check to name. Measured with the largest skip a read of `take` rows can reach.
+ */
+export function groupsWithin(
+  groups: readonly (readonly Filter[])[], orderBy: GetQuery["orderBy"], take: number, maxLength: number,
+): (readonly Filter[])[][] {
+  const fits = (part: readonly (readonly Filter[])[]) => buildQuery({ groups: part, orderBy, skip: 999_999_999, take }).length + 1 <= maxLength;
+  if (fits(groups)) return [[...groups]];
+  const parts: (readonly Filter[])[][] = [];
+  let current: (readonly Filter[])[] = [];
+  for (const group of groups) {
+    if (current.length && !fits([...current, group])) {
+      parts.push(current);
+      current = [];
+    }
+    current.push(group);
+  }
+  if (current.length) parts.push(current);
+  return parts;
+}
+
+/** Rows of several reads in the order one read would have given (`orderBy`, then as they came). */
+export function sortRows<R extends Record<string, unknown>>(rows: readonly R[], orderBy: GetQuery["orderBy"]): R[] {
+  const rank = (v: unknown): [number, number | string] =>
+    v === null || v === undefined ? [0, 0] : typeof v === "number" ? [1, v] : [2, String(v)];
+  return [...rows].sort((a, b) => {
+    for (const { field, desc } of orderBy) {
+      const [ka, va] = rank(a[field]);
+      const [kb, vb] = rank(b[field]);
+      const order = ka - kb || (va < vb ? -1 : va > vb ? 1 : 0);
+      if (order) return desc ? -order : order;
+    }
+    return 0;
+  });
+}
+
