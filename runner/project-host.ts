@@ -9,7 +9,10 @@ export const BUILTIN_SCHEMAS = packagePath("schemas");
 
 export interface HostOptions {
   readonly cwd?: string;
-  /** Resolve `${env:X}` leniently (fixture tests never connect, so secrets need not be set). */
+  /**
+   * Resolve `${env:X}` and `${file:P}` leniently: an unset variable or a missing secret file stands
+   * as a placeholder (fixture tests never connect, so secrets need not be there).
+   */
   readonly lenientEnv?: boolean;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -35,9 +38,23 @@ export function nodeHost(configPath: string, options: HostOptions = {}): Project
       return r.startsWith("..") || isAbsolute(r) ? p : r;
     },
     env: (name) => env[name] ?? (options.lenientEnv ? `<${name}>` : undefined),
-    readSecret: secretFileReader(configDir, env),
+    readSecret: lenientFiles(secretFileReader(configDir, env), options.lenientEnv ?? false),
     schemaDirs: [resolve(configDir, "schemas"), BUILTIN_SCHEMAS].filter((d, i, all) => all.indexOf(d) === i && existsSync(d)),
   };
+}
+
+function lenientFiles(read: ReturnType<typeof secretFileReader>, lenient: boolean): ReturnType<typeof secretFileReader> {
+  return lenient ? (path) => read(path) ?? `<file:${path}>` : read;
+}
+
+/**
+ * The project as its fixture cases see it: the repository alone. No variable of this machine is
+ * read (each takes its `:-default` or stands as `<NAME>`) and no secret file (each stands as
+ * `<file:PATH>`), so `koppel test` in CI, on a laptop and a runner's reload gate judge every case
+ * alike; a deployment that sets a setting through the environment does not fail its own goldens.
+ */
+export function fixtureHost(configPath: string, cwd: string): ProjectHost {
+  return { ...nodeHost(configPath, { cwd, lenientEnv: true, env: {} }), readSecret: (path) => `<file:${path}>` };
 }
 
 /** Minimal glob (`*` within a name, `**` across folders): enough for flow lists, no dependency. */

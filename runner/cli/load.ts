@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
 import type { ConfigError } from "../../common/errors.ts";
 import { connectionErrors } from "../connection-check.ts";
-import { nodeHost, type HostOptions } from "../project-host.ts";
+import { fixtureHost, nodeHost, type HostOptions } from "../project-host.ts";
 
 export const DEFAULT_CONFIG = "mapping.config.yaml";
 
@@ -19,10 +19,14 @@ export interface Loaded {
   readonly configPath: string;
 }
 
-/** Load the config named on the command line, or mapping.config.yaml in the working directory. */
-export function loadFromCli(configArg: string | undefined, options: HostOptions = {}): Loaded {
-  const configPath = resolve(options.cwd ?? process.cwd(), configArg ?? DEFAULT_CONFIG);
-  const host = nodeHost(configPath, options);
+/**
+ * Load the config named on the command line, or mapping.config.yaml in the working directory.
+ * `asWritten`: the repository alone, as fixture cases see it (fixtureHost), whatever this shell sets.
+ */
+export function loadFromCli(configArg: string | undefined, options: HostOptions & { readonly asWritten?: boolean } = {}): Loaded {
+  const cwd = options.cwd ?? process.cwd();
+  const configPath = resolve(cwd, configArg ?? DEFAULT_CONFIG);
+  const host = options.asWritten ? fixtureHost(configPath, cwd) : nodeHost(configPath, options);
   const { project, errors } = loadProject(configPath, host);
   const invalid = project ? connectionErrors(project, host) : [];
   if (invalid.length) return { errors: invalid, host, configPath };

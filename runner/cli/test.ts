@@ -22,7 +22,7 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   const args = parseCommand(TEST, argv, io);
   if (typeof args === "number") return args;
   const json = args.values.format === "json";
-  const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
+  const loaded = loadFromCli(args.values.config, { cwd, asWritten: true });
   if (!loaded.project) {
     for (const e of loaded.errors) io.err(e.format());
     io.err("the config does not load; fix the errors above first");

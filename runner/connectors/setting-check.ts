@@ -7,11 +7,12 @@ export interface SettingProblem {
 
 /**
  * Runs `check` on a connection setting, turning the ConfigError a connector would throw at its
- * first call into a problem at `key`. An unset `${env:…}` placeholder (`<NAME>`, lenient loads)
- * is not judged: the real value arrives at deploy time.
+ * first call into a problem at `key`. A lenient load's placeholder for an unset `${env:…}`
+ * (`<NAME>`) or a missing `${file:…}` (`<file:PATH>`) is not judged: the real value arrives at
+ * deploy time.
  */
 export function checkSetting(problems: SettingProblem[], key: string, value: string | undefined, check: () => unknown): void {
-  if (value !== undefined && /^<[A-Za-z_][A-Za-z0-9_]*>$/.test(value.trim())) return;
+  if (value !== undefined && /^<([A-Za-z_][A-Za-z0-9_]*|file:[^<>]+)>$/.test(value.trim())) return;
   try {
     check();
   } catch (e) {

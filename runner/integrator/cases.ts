@@ -3,7 +3,7 @@ import { loadProject, type Project, type ProjectHost } from "../../engine/config
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
 import { showValue } from "../../engine/flow/diff.ts";
 import type { Effect, Outcome } from "../../engine/flow/result.ts";
-import { nodeHost } from "../project-host.ts";
+import { fixtureHost } from "../project-host.ts";
 import { findTestFiles, testsBesideFlows } from "./test-files.ts";
 
 /** One fixture case as it ran at one revision. */
@@ -35,12 +35,12 @@ export interface RunCasesOptions {
 }
 
 /**
- * Load the project under `root` and run every fixture case with the network off. Secrets are read
- * leniently: a case never connects, and a CI checkout does not carry the deployment's secrets.
+ * Load the project under `root` and run every fixture case with the network off, on the repository
+ * as written (fixtureHost): a case never connects, and no machine's environment changes its outcome.
  */
 export async function runCasesAt(root: string, configRel: string, options: RunCasesOptions = {}): Promise<CasesAtRoot> {
   const configPath = resolve(root, configRel);
-  const host = nodeHost(configPath, { cwd: root, lenientEnv: true });
+  const host = fixtureHost(configPath, root);
   const loaded = loadProject(configPath, host);
   if (!loaded.project) return { errors: loaded.errors.map((e) => e.format()), cases: [] };
   const project = options.prepare ? options.prepare(loaded.project) : loaded.project;

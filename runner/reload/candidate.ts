@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
 import { connectionErrors } from "../connection-check.ts";
-import { nodeHost } from "../project-host.ts";
+import { fixtureHost, nodeHost } from "../project-host.ts";
 import { scheduleErrors } from "../time/schedule.ts";
 import { fixtureFailures } from "./fixtures.ts";
 import { SERVED_LIMITS } from "./limits.ts";
@@ -34,7 +34,11 @@ export async function checkCandidate(root: string, configPath: string, options: 
   if (!project) return { errors: errors.map((e) => e.format()), texts };
   const invalid = connectionErrors(project, host);
   if (invalid.length) return { errors: invalid.map((e) => e.format()), texts };
-  const failures = [...scheduleErrors(project).map((e) => e.format()), ...(await fixtureFailures(project, host))];
+  // The cases run on the repository as CI sees it, not on this deployment's environment.
+  const view = recording(fixtureHost(configFile, root), texts);
+  const asWritten = loadProject(configFile, view, SERVED_LIMITS).project;
+  const cases = asWritten ? await fixtureFailures(asWritten, view) : [];
+  const failures = [...scheduleErrors(project).map((e) => e.format()), ...cases];
   return failures.length ? { errors: failures, texts } : { project, errors: [], texts };
 }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testCommand } from "../../../runner/cli/test.ts";
 import { validateCommand } from "../../../runner/cli/validate.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
+import { checkCandidate } from "../../../runner/reload/candidate.ts";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 let dir: string;
@@ -168,5 +169,44 @@ describe("koppel validate", () => {
     } finally {
       for (const name of env) delete process.env[name];
     }
+  });
+});
+
+describe("fixture cases see the repository as written, never this machine's environment", () => {
+  const CONFIG = "mapping.config.yaml";
+  const withWarehouseFromEnv = () => {
+    const path = join(dir, CONFIG);
+    writeFileSync(path, readFileSync(path, "utf8").replace('  warehouse: "01"', '  warehouse: "${env:KOPPEL_TEST_WAREHOUSE:-01}"'));
+  };
+
+  it("koppel test takes a variable's default even when the shell sets it, so CI and a laptop agree", async () => {
+    withWarehouseFromEnv();
+    process.env.KOPPEL_TEST_WAREHOUSE = "07";
+    try {
+      const io = bufferIO();
+      expect(await testCommand(["mappings"], io, dir)).toBe(0);
+      expect(io.stdout()).toMatch(/\n\d+ passed, 0 failed\n$/);
+    } finally {
+      delete process.env.KOPPEL_TEST_WAREHOUSE;
+    }
+  });
+
+  it("a runner's reload gate runs the cases the same way, while the version it activates has the deployment's value", async () => {
+    withWarehouseFromEnv();
+    const checked = await checkCandidate(dir, CONFIG, { env: { ...process.env, KOPPEL_TEST_WAREHOUSE: "07" }, lenientEnv: true });
+    expect(checked.errors).toEqual([]);
+    expect(checked.project?.config.settings?.warehouse).toBe("07");
+  });
+
+  it("a missing ${file:} secret is a placeholder under --lenient-env and in tests, as an unset variable is", async () => {
+    const path = join(dir, CONFIG);
+    writeFileSync(path, readFileSync(path, "utf8").replace(/token: "\$\{env:AFAS_TOKEN\}"/, 'token: "${file:/run/secrets/koppel-test-missing}"'));
+    expect(readFileSync(path, "utf8")).toContain("${file:/run/secrets/koppel-test-missing}");
+    const validate = bufferIO();
+    expect(await validateCommand(["--lenient-env"], validate, dir)).toBe(0);
+    const strict = bufferIO();
+    expect(await validateCommand([], strict, dir)).toBe(1);
+    expect(strict.stdout() + strict.stderr()).toContain("FILE_MISSING");
+    expect(await testCommand(["mappings"], bufferIO(), dir)).toBe(0);
   });
 });

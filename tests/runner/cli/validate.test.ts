@@ -36,7 +36,7 @@ describe("koppel validate", () => {
       process.env.KOPPEL_TEST_AFAS_ENV = "12345";
       const wrong = bufferIO();
       expect(await validateCommand(["--lenient-env"], wrong, dir)).toBe(1);
-      expect(wrong.stderr()).toMatch(/mapping\.config\.yaml:7:\d+ INVALID_VALUE connections\.afas\.environment must be text matching \^\[OTA\]\[0-9\]\{5\}\[A-Z\]\{2\}\$, such as "O12345AA"; not "12345"/);
+      expect(wrong.stderr()).toMatch(/mapping\.config\.yaml:7:\d+ INVALID_VALUE connections\.afas\.environment must be the environment's number as Profit shows it: O, T or A, five digits and two letters, such as O12345AA; not "12345"/);
     } finally {
       delete process.env.KOPPEL_TEST_AFAS_ENV;
       rmSync(dir, { recursive: true, force: true });
