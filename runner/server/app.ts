@@ -49,7 +49,11 @@ export function createApp(deps: ApiDeps): Hono {
   const api = new Hono();
   api.use("*", bearerAuth(deps.adminToken, limiter, deps.viewerToken));
   api.get("/status", async (c) => c.json((await deps.status()) as object));
-  api.post("/reload", async (c) => c.json((await deps.reload()) as object));
+  // A refused candidate answers 422, so a merge job's `curl --fail-with-body` turns red with the errors.
+  api.post("/reload", async (c) => {
+    const result = (await deps.reload()) as { ok?: boolean };
+    return c.json(result, result.ok === false ? 422 : 200);
+  });
   api.post("/runs/:id/replay", async (c) => {
     const current = c.req.query("current") === "true" || c.req.query("current") === "1";
     const { status, body } = await deps.replay(c.req.param("id"), current);

@@ -58,8 +58,10 @@ describe("hot reload from git while serving", () => {
 
     edit(FLOW, "DbId: \"$settings.defaultDebtor ? $settings.defaultDebtor : $steps.debtor.DbId\"", "DbId: \"$settings.defaultDebtor ? $settings.defaultDebtor : $steps.debtr.DbId\"");
     const bad = commitAll("typo in the debtor reference");
-    const rejected = await api("/api/reload", "POST");
-    expect(rejected).toMatchObject({ ok: false, activated: false, sha: bad });
+    // 422, so the merge job's `curl --fail-with-body` fails with the errors instead of passing.
+    const refused = await fetch(`${runtime.url}/api/reload`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ ok: false, activated: false, sha: bad });
     const status = await api("/api/status");
     const version = status.version as { activeSha: string; lastResult: { errors: string[] } };
     expect(version.activeSha).toBe(first);

@@ -112,4 +112,20 @@ describe("koppel init", () => {
       server.close();
     }
   });
+
+  it("the reload job fails, showing the errors, when the runner refuses the merged version (422)", async () => {
+    const server = createServer((_req, res) => {
+      res.statusCode = 422;
+      res.setHeader("content-type", "application/json").end('{"ok":false,"errors":["mappings/x.flow.yaml:3:5 UNKNOWN_STEP $steps.debtr"]}');
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const step = WORKFLOW.jobs.reload!.steps.find((s) => s.run?.includes("/api/reload"))!;
+      const run = await runStep(step, dir, { KOPPEL_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, KOPPEL_ADMIN_TOKEN: "secret-token" });
+      expect(run.status).not.toBe(0);
+      expect(run.stdout + run.stderr).toContain("UNKNOWN_STEP $steps.debtr");
+    } finally {
+      server.close();
+    }
+  });
 });
