@@ -18,6 +18,14 @@ function timeoutError(timeoutMs: number): Error {
 }
 
 /**
+ * A socket idle this long is closed by us, before the server does it (Node's default is 5 s, IIS's
+ * 120 s). Otherwise a request sent on it just as the server hangs up is reset before any answer,
+ * and for an AFAS insert that reads as a lost answer (UPSTREAM_UNCERTAIN) although nothing was
+ * read. The timeout applies to sockets in the pool only; a call in progress has its own.
+ */
+export const POOL_IDLE_MS = 4_000;
+
+/**
  * node:http(s) with keep-alive agents of the connection's own. Why not fetch: at lat0 (peers bench,
  * compiled build) undici fetch with ofetch on top was ~14 % of the serve process's CPU (request and
  * response objects, web streams, a transferable per body), the largest item after SQLite; a plain
@@ -26,8 +34,9 @@ function timeoutError(timeoutMs: number): Error {
  * one loaded box: lat0 CPU ms/order 1.93 and 2.71 -> 1.28 and 1.20). The agents pool
  * sockets without a limit of their own: the connection's cap (HttpClient.capped) bounds the calls.
  */
-export function nodeTransport(): Transport {
-  const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
+export function nodeTransport(poolIdleMs = POOL_IDLE_MS): Transport {
+  const keepAlive = { keepAlive: true, timeout: poolIdleMs };
+  const agents = { "http:": new HttpAgent(keepAlive), "https:": new HttpsAgent(keepAlive) };
   return (req) =>
     new Promise((resolve, reject) => {
       const url = new URL(req.url);

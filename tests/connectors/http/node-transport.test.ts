@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../common/errors.ts";
 import type { Exchange } from "../../../common/exchange.ts";
 import { HttpClient } from "../../../runner/connectors/http/client.ts";
+import { nodeTransport } from "../../../runner/connectors/http/node-transport.ts";
 
 const WORDING = { timeout: (what: string, ms: number) => `${what} timed out after ${ms} ms`, network: (what: string, reason: string) => `${what} failed: ${reason}`, uncertain: (what: string, lost: string) => `${what} may have been made: ${lost}` };
 const client = (timeoutMs = 1_000) => new HttpClient({ connection: "c", timeoutMs, maxParallel: 2, now: () => 0, wording: WORDING });
@@ -118,5 +119,25 @@ describe("http layer: node:http transport", () => {
     const err = await failure(client().send({ method: "GET", url: `${base}/a`, what: "read A" }, []));
     expect(err.code).toBe("UPSTREAM_NETWORK");
     expect(err.message).toMatch(/^read A failed: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/);
+  });
+});
+
+describe("http layer: kept-alive sockets", () => {
+  it("a socket idle longer than the pool allows is closed by us and not used again, so no request meets a server hanging up", async () => {
+    const sockets = new Set<unknown>();
+    const base = await listen((req, res) => {
+      sockets.add(req.socket);
+      req.resume();
+      req.on("end", () => res.end("{}"));
+    });
+    server!.keepAliveTimeout = 60_000;
+    const send = nodeTransport(100);
+    const call = () => send({ method: "POST", url: `${base}/connectors/FbSales`, headers: {}, body: "{}", timeoutMs: 1_000 });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(200);
+    expect(sockets.size).toBe(1);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await call()).status).toBe(200);
+    expect(sockets.size).toBe(2);
   });
 });
