@@ -70,10 +70,14 @@ export function globFiles(pattern: string, base: string): string[] {
       .join("(?:.*/)?")}$`,
   );
   return (readdirSync(root, { recursive: true }) as string[])
+    .filter((f) => !f.split(/[\\/]/).some((part) => SKIPPED_DIRS.has(part)))
     .map((f) => resolve(root, f))
     .filter((f) => regex.test(f) && statSync(f).isFile())
     .sort();
 }
+
+/** Never part of a mapping project: `**` would otherwise take the Koppel package's own template flows. */
+const SKIPPED_DIRS = new Set(["node_modules", ".git"]);
 
 function escapeRegex(s: string): string {
   return s.replace(/[.+^${}()|[\]\\?]/g, "\\$&");

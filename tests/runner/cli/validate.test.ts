@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -39,6 +39,24 @@ describe("koppel validate", () => {
       expect(wrong.stderr()).toMatch(/mapping\.config\.yaml:7:\d+ INVALID_VALUE connections\.afas\.environment must be the environment's number as Profit shows it: O, T or A, five digits and two letters, such as O12345AA; not "12345"/);
     } finally {
       delete process.env.KOPPEL_TEST_AFAS_ENV;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a flows glob across folders leaves node_modules and .git out (an installed Koppel carries template flows)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-validate-"));
+    try {
+      cpSync(PROJECT, dir, { recursive: true });
+      const config = join(dir, "mapping.config.yaml");
+      writeFileSync(config, readFileSync(config, "utf8").replace(/^flows:.*(\n  - .*)*$/m, 'flows: ["**/*.flow.yaml"]'));
+      for (const hidden of ["node_modules/koppel/templates/mapping-repo/mappings/orders", ".git/objects/x"]) {
+        mkdirSync(join(dir, hidden), { recursive: true });
+        cpSync(join(PROJECT, "mappings/orders/aspos-order-to-afas.flow.yaml"), join(dir, hidden, "aspos-order-to-afas.flow.yaml"));
+      }
+      const io = bufferIO();
+      expect(await validateCommand(["--lenient-env"], io, dir), io.stderr()).toBe(0);
+      expect(io.stdout()).toMatch(/^ok: mapping\.config\.yaml and 2 flows/);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
