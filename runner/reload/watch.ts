@@ -6,8 +6,15 @@ export interface DirectoryWatch {
   close(): Promise<void>;
 }
 
-/** Folders whose churn says nothing about the mappings (the embedded store lives in ./data). */
-const IGNORED_DIRS = new Set([".git", "node_modules", "data"]);
+/** Folders whose churn says nothing about the mappings. */
+const IGNORED_DIRS = new Set([".git", "node_modules"]);
+
+/**
+ * What a project is made of: the config, flows, test cases (YAML) and fixtures and schemas (JSON).
+ * Anything else changing (a log the runner writes into the folder, the embedded store wherever it
+ * lives, notes) would otherwise run a whole candidate check, fixture cases included, each time.
+ */
+const PROJECT_FILE = /\.(ya?ml|json)$/i;
 
 /**
  * Calls `onChange` once an edit burst in `dir` has been quiet for `debounceMs` (editors save a file
@@ -24,7 +31,9 @@ export async function watchDirectory(dir: string, onChange: () => void, options:
       return rel !== "" && (rel.split(sep).some((part) => IGNORED_DIRS.has(part)) || isEditorScratch(basename(path)));
     },
   });
-  watcher.on("all", () => {
+  watcher.on("all", (event, path) => {
+    // A folder removed takes its files with it; other events count only for project files.
+    if (event !== "unlinkDir" && !PROJECT_FILE.test(path)) return;
     if (pending !== undefined) timers.clearTimeout(pending);
     pending = timers.setTimeout(() => {
       pending = undefined;
