@@ -1,5 +1,5 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { formatDiff } from "../../engine/flow/diff.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
 import { findTestFiles, testsBesideFlows } from "../integrator/test-files.ts";
@@ -46,6 +46,8 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   const results: CaseResult[] = [];
   const brokenFiles: { file: string; errors: string[] }[] = [];
   let updated = 0;
+  /** Failing only on effects written in the test file itself, which --update leaves alone. */
+  const inline = new Set<CaseResult>();
   for (const [n, file] of files.entries()) {
     if (io.interactive && !json) io.err(`[${n + 1}/${files.length}] ${loaded.host.display(file)}`);
     const { suite, errors } = loadTestSuite(file, project, loaded.host);
@@ -56,12 +58,17 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
     }
     if (!json) io.out(loaded.host.display(file));
     for (const testCase of suite.cases) {
-      const result = await runCase(suite, testCase, project);
-      if (update && testCase.expect.effectsFile && onlyGoldenDiffers(result)) {
-        writeFileSync(testCase.expect.effectsFile, `${JSON.stringify(result.actualEffects, null, 2)}\n`);
-        updated++;
-        if (!json) io.out(`  ↻ ${result.name} (wrote ${loaded.host.display(testCase.expect.effectsFile)})`);
-        continue;
+      let result = await runCase(suite, testCase, project);
+      const golden = testCase.expect.effectsFile;
+      if (!golden && onlyGoldenDiffers(result)) inline.add(result);
+      if (update && golden && onlyGoldenDiffers(result)) {
+        const written = writeGolden(golden, result.actualEffects);
+        if (written === null) {
+          updated++;
+          if (!json) io.out(`  ↻ ${result.name} (wrote ${loaded.host.display(golden)})`);
+          continue;
+        }
+        result = { ...result, messages: [...result.messages, written] };
       }
       results.push(result);
       if (!json) printCase(result, io);
@@ -87,12 +94,28 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   } else {
     const notes = [updated ? `${updated} golden file${updated === 1 ? "" : "s"} updated` : "", brokenFiles.length ? `${brokenFiles.length} test file${brokenFiles.length === 1 ? "" : "s"} did not load` : ""].filter(Boolean);
     io.out(`${passed} passed, ${failed} failed${notes.length ? ` (${notes.join("; ")})` : ""}`);
-    const goldenOnly = results.filter(onlyGoldenDiffers).length;
+    const goldenOnly = results.filter((r) => onlyGoldenDiffers(r) && !inline.has(r)).length;
     if (goldenOnly && !update) {
       io.out(`hint: ${goldenOnly === failed ? "every failing case" : `${goldenOnly} of the failing cases`} differ${goldenOnly === 1 ? "s" : ""} from ${goldenOnly === 1 ? "its golden" : "their goldens"} only; if the new writes are right, run koppel test --update and review the diff`);
     }
+    const inlineFailing = results.filter((r) => inline.has(r)).length;
+    if (inlineFailing) {
+      io.out(`hint: ${inlineFailing} failing case${inlineFailing === 1 ? " keeps its" : "s keep their"} expected effects inline in the test file; --update rewrites golden files only, so edit ${inlineFailing === 1 ? "it" : "them"} there, or point effects: at a file`);
+    }
   }
   return failed || brokenFiles.length ? 1 : 0;
+}
+
+/** Writes a golden file, its folder too; the reason when it cannot be written (a folder by that name, no rights). */
+function writeGolden(file: string, effects: unknown): string | null {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(effects, null, 2)}\n`);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return `golden ${file} cannot be written: ${code === "EISDIR" ? "it is a folder; name a .json file under effects:" : (e as Error).message}`;
+  }
 }
 
 /** The run behaved as expected and only its writes differ from the golden: what --update may fix. */

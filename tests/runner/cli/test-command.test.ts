@@ -210,3 +210,38 @@ describe("fixture cases see the repository as written, never this machine's envi
     expect(await testCommand(["mappings"], bufferIO(), dir)).toBe(0);
   });
 });
+
+describe("koppel test --update and goldens", () => {
+  const TESTS = "mappings/orders/aspos-order-to-afas.test.yaml";
+  const retarget = (to: string) => {
+    const path = join(dir, TESTS);
+    writeFileSync(path, readFileSync(path, "utf8").replace("effects: fixtures/order-person-nl.expected.json", `effects: ${to}`));
+  };
+
+  it("writes a new golden into a folder that does not exist yet", async () => {
+    retarget("fixtures/golden/order-person-nl.expected.json");
+    const io = bufferIO();
+    expect(await testCommand(["mappings", "--update"], io, dir)).toBe(0);
+    expect(io.stdout()).toContain("(wrote mappings/orders/fixtures/golden/order-person-nl.expected.json)");
+    expect(JSON.parse(readFileSync(join(dir, "mappings/orders/fixtures/golden/order-person-nl.expected.json"), "utf8"))).toEqual(JSON.parse(readFileSync(join(dir, GOLDEN), "utf8")));
+  });
+
+  it("a golden path that is a folder fails that case with the reason, and the command goes on", async () => {
+    retarget("fixtures");
+    const io = bufferIO();
+    expect(await testCommand(["mappings", "--update"], io, dir)).toBe(1);
+    expect(io.stdout()).toMatch(/golden .*fixtures cannot be written: it is a folder; name a \.json file under effects:/);
+    expect(io.stdout()).toMatch(/\n\d+ passed, 1 failed/);
+  });
+
+  it("a case with its effects inline is not promised a fix by --update", async () => {
+    const path = join(dir, TESTS);
+    const golden = readFileSync(join(dir, GOLDEN), "utf8");
+    writeFileSync(path, readFileSync(path, "utf8").replace("effects: fixtures/order-person-nl.expected.json", `effects: ${JSON.stringify(JSON.parse(golden))}`));
+    const flowPath = join(dir, FLOW);
+    writeFileSync(flowPath, readFileSync(flowPath, "utf8").replace("PaTp: $mapValue('paymentMethod', payment.methodCode)", "PaTp: \"'XXX'\""));
+    const io = bufferIO();
+    expect(await testCommand(["mappings"], io, dir)).toBe(1);
+    expect(io.stdout()).toContain("hint: 1 failing case keeps its expected effects inline in the test file; --update rewrites golden files only");
+  });
+});
