@@ -100,6 +100,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
     maps: new Set(Object.keys(config.maps ?? {})),
     flowNames: new Set([...byName.keys(), ...invalidSources.map((source) => (source.value as { flow?: unknown } | null)?.flow).filter((name): name is string => typeof name === "string")]),
     sendSchema: (type: string, object: string) => schemas.send(type, object),
+    sendObjects: (type: string) => schemas.sendObjects(type),
     inputSchema: (flowFile: string, ref: string) => schemas.input(flowFile, ref),
     ...(limits ? { limits } : {}),
   };
@@ -173,6 +174,12 @@ class SchemaCache {
   private readonly sendSchemas = new Map<string, SendSchema | undefined>();
 
   constructor(private readonly host: ProjectHost) {}
+
+  /** Objects of a connection type a flow can send to: the schema files' names, for a typo's nearest match. */
+  sendObjects(type: string): string[] {
+    const names = this.host.schemaDirs.flatMap((dir) => this.host.glob(`${type}/*.schema.json`, dir).map((f) => f.slice(f.lastIndexOf("/") + 1, -".schema.json".length)));
+    return [...new Set(names)];
+  }
 
   send(type: string, object: string): SendSchema | undefined {
     const id = `${type}/${object}`;

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
 import { parseDuration } from "../../common/duration.ts";
+import { nearestName } from "../near-name.ts";
 import { ConfigError, toKoppelError, type Position } from "../../common/errors.ts";
 import { compileExpression, DEFAULT_LIMITS, NO_REFERENCES, type Expression, type Limits } from "../transform/expression.ts";
 import type {
@@ -21,6 +22,8 @@ export interface CompileContext {
   readonly flowNames: ReadonlySet<string>;
   /** Schema a send payload must match: schemas/<type>/<object>.schema.json, or undefined. */
   sendSchema(type: string, object: string): SendSchema | undefined;
+  /** Objects of a connection type that have a send schema (for "did you mean"). */
+  sendObjects?(type: string): readonly string[];
   /** The flow's `input.schema`, resolved relative to the flow file. */
   inputSchema(flowFile: string, ref: string): ValidateFunction | string;
   readonly limits?: Limits;
@@ -208,7 +211,10 @@ class Compiler {
     const type = this.ctx.connections[target.connection]?.type ?? target.connection;
     const schema = this.ctx.sendSchema(type, target.object);
     if (!schema) {
-      this.error("NO_SCHEMA", `no schema for ${raw.send}: add schemas/${type}/${target.object}.schema.json so payloads are checked before they leave`, [...at, "send"]);
+      const near = nearestName(target.object, this.ctx.sendObjects?.(type) ?? []);
+      this.error("NO_SCHEMA", near
+        ? `no schema for ${raw.send}; did you mean ${target.connection}.${near}? (a new object needs schemas/${type}/${target.object}.schema.json, so payloads are checked before they leave)`
+        : `no schema for ${raw.send}: add schemas/${type}/${target.object}.schema.json so payloads are checked before they leave`, [...at, "send"]);
       return undefined;
     }
     for (const unknown of unknownTargetFields(raw, schema.insert.schema as object, raw.send)) {

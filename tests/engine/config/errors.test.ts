@@ -43,6 +43,13 @@ describe("config errors point at file:line:col with a code", () => {
     expect(refused).toEqual([expect.stringMatching(/connections\.afas.*environment|environment.*pattern/)]);
   });
 
+  it("a send to an object without a schema names the nearest one that has one", () => {
+    const text = flow("  - send: afas.FbSale\n    fields: { OrNu: \"'1'\" }\n");
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "afas.FbSale")} NO_SCHEMA no schema for afas.FbSale; did you mean afas.FbSales? (a new object needs schemas/afas/FbSale.schema.json, so payloads are checked before they leave)`,
+    ]);
+  });
+
   it("startAt belongs to a poll and must name a real day", () => {
     const flowWith = (schedule: string) => `flow: sample\ntrigger:\n  schedule: ${schedule}\nsteps:\n  - set: { a: 1 }\n`;
     const errorsOf = (schedule: string) => load({ "flows/a.flow.yaml": flowWith(schedule) }).errors.map((e) => e.format());
