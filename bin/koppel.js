@@ -13,5 +13,13 @@ if (existsSync(new URL("../runner/", import.meta.url))) {
     process.exit(70);
   }
 }
+// A reader that stops early (`koppel test | head`) closes the pipe: the rest of the output goes
+// nowhere and the command still ends with its own exit code, instead of a crash with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code !== "EPIPE") throw error;
+    stream.write = () => true;
+  });
+}
 const { main } = await import("../dist/runner/cli.js");
 process.exitCode = await main(process.argv.slice(2));

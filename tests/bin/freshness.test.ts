@@ -59,3 +59,22 @@ describe("bin/koppel.js in a checkout", () => {
     expect(result.status).toBe(0);
   });
 });
+
+describe("bin/koppel.js and a reader that stops early", () => {
+  it("ends with the command's own exit code and no stack trace when the pipe closes (koppel test | head)", () => {
+    const root = checkout();
+    writeFileSync(join(root, "dist/.tsbuildinfo"), "{}");
+    utimesSync(join(root, "runner/cli/test.ts"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    writeFileSync(join(root, "dist/runner/cli.js"), [
+      "export async function main() {",
+      "  for (let i = 0; i < 20000; i++) process.stdout.write(`case ${i} failed\\n`);",
+      "  await new Promise((r) => setTimeout(r, 50));",
+      "  return 3;",
+      "}",
+    ].join("\n"));
+    const piped = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${join(root, "bin/koppel.js")}" test | head -1`], { encoding: "utf8" });
+    expect(piped.stdout).toBe("case 0 failed\n");
+    expect(piped.stderr).toBe("");
+    expect(piped.status).toBe(3);
+  });
+});
