@@ -68,7 +68,7 @@ export async function backtestCommand(argv: readonly string[], io: CliIO, cwd: s
     }
   } catch (e) {
     if (!(e instanceof GitError)) throw e;
-    io.err(`koppel backtest: ${e.message}`);
+    io.err(`koppel backtest: ${e.format()}`);
     return 2;
   }
 }
