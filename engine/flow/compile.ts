@@ -8,6 +8,7 @@ import type {
   CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendPayload, SendSchema, SendStep, SetStep,
 } from "./plan.ts";
 import type * as Doc from "./flow-document.ts";
+import { limitedFields } from "./fit.ts";
 import { generateBuilders } from "./payload-codegen.ts";
 import { pollStart } from "./poll-start.ts";
 import { unknownTargetFields } from "./target-fields.ts";
@@ -223,7 +224,19 @@ class Compiler {
     this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
     const onLostAnswer = raw.onLostAnswer && this.lostAnswer(raw.onLostAnswer, [...at, "onLostAnswer"], known, target.connection);
     const once = raw.once !== undefined ? this.expr(raw.once, [...at, "once"], known) : undefined;
-    return { ...base, kind: "send", ...target, op: raw.op ?? "insert", payload, schema, ...(once ? { once } : {}), ...(onLostAnswer ? { onLostAnswer } : {}) };
+    const truncate = raw.truncate === undefined ? undefined : raw.truncate === true ? true : new Set(raw.truncate);
+    if (Array.isArray(raw.truncate)) {
+      const limited = limitedFields(schema.insert.schema as object);
+      (raw.truncate as readonly string[]).forEach((field, i) => {
+        if (limited.has(field)) return;
+        const near = nearestName(field, limited);
+        this.error("UNKNOWN_FIELD", `truncate names ${field}, which is no text field with a length limit in ${raw.send}${near ? `; did you mean ${near}?` : ""}`, [...at, "truncate", i]);
+      });
+    }
+    return {
+      ...base, kind: "send", ...target, op: raw.op ?? "insert", payload, schema,
+      ...(truncate ? { truncate } : {}), ...(once ? { once } : {}), ...(onLostAnswer ? { onLostAnswer } : {}),
+    };
   }
 
   /** The check must be a find that runs before the send, on the system the send writes to: only that can see the record. */

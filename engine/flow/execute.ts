@@ -1,5 +1,6 @@
 import { ConfigError, DataError, InternalError, toKoppelError, UpstreamError, type KoppelError } from "../../common/errors.ts";
 import type { Expression, FunctionEnv, Scope } from "../transform/expression.ts";
+import { fitText } from "./fit.ts";
 import { buildPayload, checkPayload } from "./payload.ts";
 import { hasKey } from "./record-key.ts";
 import { asList, truthy } from "./truth.ts";
@@ -249,6 +250,7 @@ class Run {
     } else {
       payload = await buildPayload(step.payload, scope, this.env);
     }
+    if (step.truncate) payload = fitText(payload, step.schema.insert.schema as object, step.truncate);
     const invalid = checkPayload(step, payload, validatorFor(step, payload));
     if (invalid) throw invalid;
     const idempotencyKey = step.once

@@ -117,6 +117,8 @@ export interface SendStep {
   readonly merge?: Expression;
   /** The whole payload as one expression; the escape hatch instead of fields/objects. */
   readonly body?: Expression;
+  /** Text longer than the target field allows (its schema's maxLength: AFAS's FiNm takes 50 characters, Ad 60) is cut to fit instead of failing the run with PAYLOAD_INVALID. A list names the fields to cut, at any depth of the payload (names, streets, phone numbers); `true` cuts every text field, codes and keys included, so prefer the list. */
+  readonly truncate?: readonly string[] | true;
   /** For a create whose answer never came back (a timeout or a cut connection after the request went out: UPSTREAM_UNCERTAIN), the upstream may or may not have made the record. Without this key the run fails at once for the operator. With it, the run is tried again after `retryAfter`, because the find step named in `checkedBy` runs first and finds the record if it was made: the flow must then skip or update instead of creating it again. Only give it where that holds; a record no find can see (an AFAS journal entry, a stock mutation) would be booked twice. */
   readonly onLostAnswer?: {
     /** Id of a find step before this send, on the same connection, that finds the record this send creates. */

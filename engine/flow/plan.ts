@@ -77,6 +77,8 @@ export interface SendStep extends StepBase {
   readonly op: SendOp;
   readonly payload: SendPayload | { readonly body: Expression };
   readonly schema: SendSchema;
+  /** Text fields cut to the target schema's maxLength before the payload is checked: these, or all. */
+  readonly truncate?: true | ReadonlySet<string>;
   /** The send is made once per value of this expression, not once per event (its ledger key). */
   readonly once?: Expression;
   /** A lost answer to this create is retried after `retryAfterMs`: the find `checkedBy` sees the record if it was made. */

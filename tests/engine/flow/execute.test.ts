@@ -379,3 +379,43 @@ steps:
     }
   });
 });
+
+describe("text longer than the target field allows (truncate)", () => {
+  const flow = (truncate: string) => `flow: order
+steps:
+  - id: sale
+    send: afas.FbSales
+${truncate}
+    fields: { DbId: "'10000'", Unit: 1, RfCs: reference }
+    objects:
+      FbSalesLines:
+        each: lines
+        fields: { VaIt: "'2'", ItCd: sku, QuUn: 1, Ds: description }
+`;
+  const long = { reference: "r".repeat(120), lines: [{ sku: "A", description: `${"é".repeat(254)}😀xyz` }, { sku: "B", description: "short" }] };
+
+  it("fails the run with PAYLOAD_INVALID without it", async () => {
+    const result = await run(project({ "flows/order.flow.yaml": flow("") }), "order", long, recordingPort().port);
+    expect(result.error).toMatchObject({ code: "PAYLOAD_INVALID" });
+  });
+
+  it("cuts the listed fields to their length in characters, at any depth, and leaves the rest", async () => {
+    const { port, sends } = recordingPort();
+    const result = await run(project({ "flows/order.flow.yaml": flow("    truncate: [RfCs, Ds]") }), "order", long, port);
+    expect(result.outcome).toBe("done");
+    const payload = sends[0]!.payload as { RfCs: string; FbSalesLines: { Ds: string }[] };
+    expect(payload.RfCs).toBe("r".repeat(100));
+    // 255 characters: the emoji is one, though two UTF-16 units.
+    expect(payload.FbSalesLines.map((l) => Array.from(l.Ds).length)).toEqual([255, 5]);
+    expect(payload.FbSalesLines[0]!.Ds.endsWith("😀")).toBe(true);
+    // Only the listed fields: a too-long reference fails when RfCs is not listed.
+    const narrow = await run(project({ "flows/order.flow.yaml": flow("    truncate: [Ds]") }), "order", long, recordingPort().port);
+    expect(narrow.error).toMatchObject({ code: "PAYLOAD_INVALID" });
+  });
+
+  it("refuses a field the target has no length limit for, naming the nearest", () => {
+    const text = flow("    truncate: [RfCS]");
+    const { errors } = loadProject("/project/mapping.config.yaml", memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/order.flow.yaml": text }, BASE_ENV));
+    expect(errors.map((e) => e.format())).toEqual([`flows/order.flow.yaml:${positionOf(text, "RfCS")} UNKNOWN_FIELD truncate names RfCS, which is no text field with a length limit in afas.FbSales; did you mean RfCs?`]);
+  });
+});
