@@ -27,7 +27,7 @@ export interface FlowDocument {
   readonly output?: Expression;
 }
 
-/** A JSONata expression, or a number/boolean/null literal. The context `$` is the flow's input (inside `each`: the current element). Bindings: $input (the flow's input, everywhere), $steps, $settings, $maps, $item, $index, $mapValue(table, key), $now(), $localDate(timestamp). */
+/** A JSONata expression, or a number/boolean/null literal. The context `$` is the flow's input (inside `each`: the current element). Bindings: $input (the flow's input, everywhere), $steps, $settings, $maps, $item, $index, $mapValue(table, key), $now(), $localDate(timestamp), $roundHalfUp(number, decimals) (halves away from zero, as money is rounded; JSONata's $round rounds halves to even). */
 export type Expression = string | number | boolean | null;
 
 /** What starts a run. A flow without a trigger runs only when another flow calls it. */

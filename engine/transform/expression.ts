@@ -1,7 +1,7 @@
 import jsonata from "jsonata";
 import { ConfigError, KoppelError, type Position } from "../../common/errors.ts";
 import { BAIL, compileFast, type FastEval, type Scope } from "./fast-path.ts";
-import { localDate, mapValue, nowIso, type FunctionEnv } from "./functions.ts";
+import { localDate, mapValue, nowIso, roundHalfUp, type FunctionEnv } from "./functions.ts";
 import { guard } from "./guard.ts";
 import { JSONATA_FUNCTIONS, KOPPEL_FUNCTIONS } from "./known-functions.ts";
 import { nearestName } from "../near-name.ts";
@@ -157,6 +157,7 @@ function bindingsFor(scope: Scope, env: FunctionEnv): Record<string, unknown> {
     index: scope.index,
     mapValue: (table: unknown, key: unknown) => mapValue(env, table, key),
     localDate: (ts: unknown) => localDate(env, ts),
+    roundHalfUp: (value: unknown, decimals?: unknown) => roundHalfUp(value, decimals),
     now: () => nowIso(env),
     millis: () => env.now(),
   };

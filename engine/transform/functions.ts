@@ -46,3 +46,26 @@ export function localDate(env: FunctionEnv, timestamp: unknown): string | undefi
 export function nowIso(env: FunctionEnv): string {
   return new Date(env.now()).toISOString();
 }
+
+/**
+ * `$roundHalfUp(number, decimals)`: halves away from zero (2.445 → 2.45, −2.445 → −2.45), as tills,
+ * AsPos and invoices round money; JSONata's `$round` rounds halves to even (5.445 → 5.44). The
+ * decimal shift goes through the number's text, so 5.445 is 544.5 and not 544.4999….
+ */
+export function roundHalfUp(value: unknown, decimals: unknown = 0): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = Number(value);
+  const d = Number(decimals);
+  if (!Number.isFinite(n) || !Number.isInteger(d) || d < 0 || d > 15) {
+    throw new ConfigError("EXPR_RUNTIME", `$roundHalfUp needs a number and whole decimals from 0 to 15; got ${JSON.stringify(value)}, ${JSON.stringify(decimals)}`);
+  }
+  const result = Math.sign(n) * shift(Math.round(shift(Math.abs(n), d)), -d);
+  return Object.is(result, -0) ? 0 : result;
+}
+
+/** `x` times 10^k by moving the decimal point in its text, with no binary rounding in between. */
+function shift(x: number, k: number): number {
+  const [mantissa, exponent = "0"] = String(x).split("e");
+  return Number(`${mantissa}e${Number(exponent) + k}`);
+}
+

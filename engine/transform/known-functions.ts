@@ -13,4 +13,4 @@ export const JSONATA_FUNCTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** Bound by expression.ts for every evaluation (bindingsFor), next to the values $input, $steps, $settings, $maps, $item, $index. */
-export const KOPPEL_FUNCTIONS: ReadonlySet<string> = new Set(["mapValue", "localDate", "now", "millis"]);
+export const KOPPEL_FUNCTIONS: ReadonlySet<string> = new Set(["mapValue", "localDate", "roundHalfUp", "now", "millis"]);

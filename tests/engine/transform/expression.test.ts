@@ -93,6 +93,20 @@ describe("Koppel functions", () => {
     expect(compile("$localDate('2025-07-31T22:00:00Z')").evaluate(scope, env)).toBe("2025-08-01");
   });
 
+  it("$roundHalfUp rounds money's halves away from zero, where JSONata's $round goes to even", async () => {
+    expect(await compile("$round(4.50 * 1.21, 2)").evaluate(scope, env)).toBe(5.44);
+    expect(await compile("$roundHalfUp(4.50 * 1.21, 2)").evaluate(scope, env)).toBe(5.45);
+    expect(await compile("$roundHalfUp(-2.445, 2)").evaluate(scope, env)).toBe(-2.45);
+    expect(await compile("$roundHalfUp(1.005, 2)").evaluate(scope, env)).toBe(1.01);
+    expect(await compile("$roundHalfUp(2.0579, 4)").evaluate(scope, env)).toBe(2.0579);
+    expect(await compile("$roundHalfUp(0.5)").evaluate(scope, env)).toBe(1);
+    expect(await compile("$roundHalfUp(-0.004, 2)").evaluate(scope, env)).toBe(0);
+    expect(await compile("$roundHalfUp(1e-7, 2)").evaluate(scope, env)).toBe(0);
+    expect(await compile("$roundHalfUp(price * 1e21, 2)").evaluate(scope, env)).toBe(2.5e21);
+    expect(await compile("$roundHalfUp(missing, 2)").evaluate(scope, env)).toBeUndefined();
+    await expect(async () => compile("$roundHalfUp(1.5, 'two')").evaluate(scope, env)).rejects.toThrow(/EXPR_RUNTIME|\$roundHalfUp needs a number/);
+  });
+
   it("$now comes from the injected clock", async () => {
     expect(await compile("$now()").evaluate(scope, env)).toBe("2025-01-31T23:30:00.000Z");
   });
