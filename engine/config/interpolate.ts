@@ -17,6 +17,7 @@ export interface FileRefusal {
 
 const REFERENCE = /\$\{(env|file):([^}]+)\}/g;
 const HAS_REFERENCE = /\$\{(env|file):[^}]+\}/;
+const UNCLOSED = /\$\{(env|file):[^}]*$/;
 const SECRET_KEY = /(token|secret|password|passwd|apikey|api_key)$/i;
 
 /**
@@ -38,6 +39,11 @@ export function interpolate(source: YamlSource, resolvers: Resolvers): { value: 
     return value;
   };
   const resolveString = (text: string, path: JsonPath): string => {
+    // Without its `}` a reference was taken as literal text and sent on (a debtor "${env:DEBTOR").
+    const unclosed = UNCLOSED.exec(text);
+    if (unclosed) {
+      errors.push(new ConfigError("INVALID_VALUE", `${unclosed[0]} has no closing }: write \${${unclosed[1]}:NAME}`, source.positionInScalar(path, unclosed.index)));
+    }
     return text.replace(REFERENCE, (whole, kind: string, ref: string, offset: number) => {
       // `${env:NAME:-default}`: the default stands in when NAME is unset (as in a shell).
       const fallback = kind === "env" ? /^([^:]*):-(.*)$/s.exec(ref) : null;

@@ -148,6 +148,12 @@ describe("config errors point at file:line:col with a code", () => {
     ]);
   });
 
+  it("a reference without its closing brace is refused, not taken as text", () => {
+    const config = BASE_CONFIG.replace("administrationId: 1", 'administrationId: 1\n  defaultDebtor: "${env:DEFAULT_DEBTOR"');
+    const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(errors).toEqual([`mapping.config.yaml:${positionOf(config, "${env:DEFAULT_DEBTOR")} INVALID_VALUE \${env:DEFAULT_DEBTOR has no closing }: write \${env:NAME}`]);
+  });
+
   it("missing environment variable names the variable", () => {
     const config = BASE_CONFIG.replace("${env:ASPOS_SECRET}", "${env:ASPOS_SECRETT}");
     const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
