@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
 import type { ConfigError } from "../../common/errors.ts";
@@ -25,10 +26,20 @@ export interface Loaded {
  */
 export function loadFromCli(configArg: string | undefined, options: HostOptions & { readonly asWritten?: boolean } = {}): Loaded {
   const cwd = options.cwd ?? process.cwd();
-  const configPath = resolve(cwd, configArg ?? DEFAULT_CONFIG);
+  const named = resolve(cwd, configArg ?? DEFAULT_CONFIG);
+  // `koppel validate .` or a project folder: its mapping.config.yaml (reading the folder said "  does not exist").
+  const configPath = isFolder(named) ? resolve(named, DEFAULT_CONFIG) : named;
   const host = options.asWritten ? fixtureHost(configPath, cwd) : nodeHost(configPath, options);
   const { project, errors } = loadProject(configPath, host);
   const invalid = project ? connectionErrors(project, host) : [];
   if (invalid.length) return { errors: invalid, host, configPath };
   return { ...(project ? { project } : {}), errors, host, configPath };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

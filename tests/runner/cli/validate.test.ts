@@ -60,4 +60,12 @@ describe("koppel validate", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("a folder given as the config means the mapping.config.yaml in it", async () => {
+    const io = bufferIO();
+    expect(await validateCommand([".", "--lenient-env"], io, PROJECT)).toBe(0);
+    expect(io.stdout()).toMatch(/^ok: mapping\.config\.yaml and 2 flows/);
+    const nested = bufferIO();
+    expect(await validateCommand(["mappings/..", "--lenient-env"], nested, PROJECT)).toBe(0);
+  });
 });
