@@ -23,7 +23,7 @@ const SECRET_KEY = /(token|secret|password|passwd|apikey|api_key)$/i;
 /**
  * Replace every `${env:X}`/`${file:P}` in string values; collect one error per unresolved reference.
  * `standIns`: the paths (joined with ".") of values holding a lenient host's `<NAME>` for an unset
- * variable, whose form the schema cannot judge (an AFAS environment's pattern, say).
+ * variable or `<file:PATH>` for a secret file, whose form the schema cannot judge (an AFAS environment's pattern, say).
  */
 export function interpolate(source: YamlSource, resolvers: Resolvers): { value: unknown; errors: ConfigError[]; standIns: ReadonlySet<string> } {
   const errors: ConfigError[] = [];
@@ -62,7 +62,7 @@ export function interpolate(source: YamlSource, resolvers: Resolvers): { value: 
         );
         return "";
       }
-      if (kind === "env" && found === `<${name}>`) standIns.add(path.join("."));
+      if ((kind === "env" && found === `<${name}>`) || (kind === "file" && /^<file:[^<>]+>$/.test(found))) standIns.add(path.join("."));
       return kind === "file" ? found.replace(/\r?\n$/, "") : found;
     });
   };

@@ -36,8 +36,9 @@ export async function checkCandidate(root: string, configPath: string, options: 
   if (invalid.length) return { errors: invalid.map((e) => e.format()), texts };
   // The cases run on the repository as CI sees it, not on this deployment's environment.
   const view = recording(fixtureHost(configFile, root), texts);
-  const asWritten = loadProject(configFile, view, SERVED_LIMITS).project;
-  const cases = asWritten ? await fixtureFailures(asWritten, view) : [];
+  const written = loadProject(configFile, view, SERVED_LIMITS);
+  // A repository that does not load as written runs no case: that is a refusal, not a pass.
+  const cases = written.project ? await fixtureFailures(written.project, view) : written.errors.map((e) => e.format());
   const failures = [...scheduleErrors(project).map((e) => e.format()), ...cases];
   return failures.length ? { errors: failures, texts } : { project, errors: [], texts };
 }

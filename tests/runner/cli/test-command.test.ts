@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -196,6 +196,22 @@ describe("fixture cases see the repository as written, never this machine's envi
     const checked = await checkCandidate(dir, CONFIG, { env: { ...process.env, KOPPEL_TEST_WAREHOUSE: "07" }, lenientEnv: true });
     expect(checked.errors).toEqual([]);
     expect(checked.project?.config.settings?.warehouse).toBe("07");
+  });
+
+  it("a ${file:} value with a form (an AFAS environment) stands in like a variable: cases run, in koppel test and the reload gate, and a failing one refuses the version", async () => {
+    const path = join(dir, CONFIG);
+    writeFileSync(path, readFileSync(path, "utf8").replace('baseUrl: "${env:AFAS_BASE_URL}"', 'environment: "${file:./secrets/afas_env}"'));
+    mkdirSync(join(dir, "secrets"));
+    writeFileSync(join(dir, "secrets/afas_env"), "T12345AB\n");
+    expect(await testCommand(["mappings"], bufferIO(), dir)).toBe(0);
+    const flowPath = join(dir, FLOW);
+    writeFileSync(flowPath, readFileSync(flowPath, "utf8").replace("PaTp: $mapValue('paymentMethod', payment.methodCode)", "PaTp: \"'XXX'\""));
+    expect(await testCommand(["mappings"], bufferIO(), dir)).toBe(1);
+    const env = { ...process.env, AFAS_TOKEN: "a".repeat(64), ASPOS_URL: "http://127.0.0.1:1", ASPOS_CLIENT_ID: "x", ASPOS_CLIENT_SECRET: "y", ASPOS_WEBHOOK_SECRET: "s", AFAS_WEBHOOK_SECRET: "s" };
+    const checked = await checkCandidate(dir, CONFIG, { env });
+    expect(checked.project).toBeUndefined();
+    expect(checked.errors.length).toBeGreaterThan(0);
+    for (const error of checked.errors) expect(error).toMatch(/TEST_FAILED .*PaTp: expected "IDL", actual "XXX"/);
   });
 
   it("a missing ${file:} secret is a placeholder under --lenient-env and in tests, as an unset variable is", async () => {
