@@ -54,7 +54,8 @@ export function nowIso(env: FunctionEnv): string {
  */
 export function roundHalfUp(value: unknown, decimals: unknown = 0): number | undefined {
   if (value === undefined || value === null) return undefined;
-  const n = Number(value);
+  // 15 significant digits first: 3.50 × 1.21 computes as 4.234999999999999, a half cent the till saw as 4.235.
+  const n = Number(Number(value).toPrecision(15));
   const d = Number(decimals);
   if (!Number.isFinite(n) || !Number.isInteger(d) || d < 0 || d > 15) {
     throw new ConfigError("EXPR_RUNTIME", `$roundHalfUp needs a number and whole decimals from 0 to 15; got ${JSON.stringify(value)}, ${JSON.stringify(decimals)}`);

@@ -97,6 +97,8 @@ describe("Koppel functions", () => {
     expect(await compile("$round(4.50 * 1.21, 2)").evaluate(scope, env)).toBe(5.44);
     expect(await compile("$roundHalfUp(4.50 * 1.21, 2)").evaluate(scope, env)).toBe(5.45);
     expect(await compile("$roundHalfUp(-2.445, 2)").evaluate(scope, env)).toBe(-2.45);
+    // Products whose binary value lies just under the half: 4.234999999999999 is the till's 4.235.
+    expect(await compile("[3.50, 5.50, 14.50].$roundHalfUp($ * 1.21, 2)").evaluate(scope, env)).toEqual([4.24, 6.66, 17.55]);
     expect(await compile("$roundHalfUp(1.005, 2)").evaluate(scope, env)).toBe(1.01);
     expect(await compile("$roundHalfUp(2.0579, 4)").evaluate(scope, env)).toBe(2.0579);
     expect(await compile("$roundHalfUp(0.5)").evaluate(scope, env)).toBe(1);
