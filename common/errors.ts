@@ -51,7 +51,7 @@ export const ERROR_CODES = {
   INPUT_INVALID: { actor: "operator", title: "event does not match the flow's input schema" },
   FLOW_FAILED: { actor: "operator", title: "the flow stopped with a fail step" },
   FIND_NO_VALUE: { actor: "operator", title: "a find's filter value evaluated to nothing for this event" },
-  ONCE_NO_VALUE: { actor: "operator", title: "a send's `once` key evaluated to nothing for this event" },
+  ONCE_KEY: { actor: "integrator", title: "a send's `once` key is empty, or the same for two sends of one run (inside each it must tell the items apart)" },
   MOCK_MISSING: { actor: "integrator", title: "fixture case has no mock for a step that reads or writes" },
 
   // AFAS or AsPos said no, or could not be reached.

@@ -122,6 +122,8 @@ function validatorFor(step: SendStep, payload: Record<string, unknown>) {
 class Run {
   readonly effects: Effect[] = [];
   readonly trace: TraceEntry[] = [];
+  /** The `once` keys this run has sent under, to refuse a second send with one of them. */
+  private readonly onceKeys = new Set<string>();
 
   constructor(private readonly env: RunEnvironment) {}
 
@@ -287,9 +289,16 @@ class Run {
   private async onceKey(once: Expression, frame: Frame, steps: Record<string, unknown>, path: string): Promise<string> {
     const value = await this.value(once, frame, steps);
     if (value === undefined || value === null || value === "" || typeof value === "object") {
-      throw new DataError("ONCE_NO_VALUE", `send ${path}: once evaluated to ${value === "" ? "an empty string" : typeof value === "object" && value !== null ? "a list or object" : "nothing"} for this event; it must give the record's own key (an order number, say)`, once.site.position);
+      throw new DataError("ONCE_KEY", `send ${path}: once evaluated to ${value === "" ? "an empty string" : typeof value === "object" && value !== null ? "a list or object" : "nothing"} for this event; it must give the record's own key (an order number, say)`, once.site.position);
     }
-    return `once:${frame.flow.name}:${path}:${String(value)}`;
+    const key = `once:${frame.flow.name}:${path}:${String(value)}`;
+    // Two items of an `each` with one key: the second would be answered from the first's ledger
+    // entry and never sent, while a fixture case (which has no ledger) shows both.
+    if (this.onceKeys.has(key)) {
+      throw new ConfigError("ONCE_KEY", `send ${path}: once gave ${JSON.stringify(String(value))} for two sends in this run; inside each, make it tell the items apart (number & '/' & $item.sku, say)`, once.site.position);
+    }
+    this.onceKeys.add(key);
+    return key;
   }
 
   private async each(step: EachStep, frame: Frame, steps: Record<string, unknown>, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {

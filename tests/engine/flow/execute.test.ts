@@ -368,13 +368,35 @@ steps:
     expect(other.sends[0]!.idempotencyKey).toBe("evt-1:invoice:invoice");
   });
 
-  it("fails the run with ONCE_NO_VALUE, before sending, when the key is empty", async () => {
+  it("fails the run with ONCE_KEY, before sending twice under one key, when items of an each share it", async () => {
+    const text = `flow: lines
+steps:
+  - id: lines
+    each: lines
+    steps:
+      - id: line
+        send: afas.FbSales
+        once: $input.number
+        fields: { DbId: "'10000'", Unit: 1, RfCs: sku }
+`;
+    const { port, sends } = recordingPort();
+    const result = await run(project({ "flows/lines.flow.yaml": text }), "lines", { number: "W9", lines: [{ sku: "A" }, { sku: "B" }] }, port);
+    expect(result.error).toMatchObject({ code: "ONCE_KEY" });
+    expect(result.error!.message).toMatch(/once gave "W9" for two sends in this run; inside each, make it tell the items apart/);
+    expect(sends).toHaveLength(1);
+    const distinct = recordingPort();
+    const fixed = text.replace("once: $input.number", "once: \"$input.number & '/' & sku\"");
+    expect((await run(project({ "flows/lines.flow.yaml": fixed }), "lines", { number: "W9", lines: [{ sku: "A" }, { sku: "B" }] }, distinct.port)).outcome).toBe("done");
+    expect(distinct.sends.map((s) => s.idempotencyKey)).toEqual(["once:lines:lines.line:W9/A", "once:lines:lines.line:W9/B"]);
+  });
+
+  it("fails the run with ONCE_KEY, before sending, when the key is empty", async () => {
     const p = project({ "flows/invoice.flow.yaml": flow("once: number") });
     for (const event of [{}, { number: "" }, { number: ["W1", "W2"] }]) {
       const { port, sends } = recordingPort();
       const result = await run(p, "invoice", event, port);
-      expect(result.error).toMatchObject({ code: "ONCE_NO_VALUE" });
-      expect(result.error!.format()).toMatch(/^flows\/invoice\.flow\.yaml:5:11 ONCE_NO_VALUE send invoice: once evaluated to /);
+      expect(result.error).toMatchObject({ code: "ONCE_KEY" });
+      expect(result.error!.format()).toMatch(/^flows\/invoice\.flow\.yaml:5:11 ONCE_KEY send invoice: once evaluated to /);
       expect(sends).toEqual([]);
     }
   });
