@@ -2,6 +2,7 @@ import type { RunError, RunPatch } from "../store/types.ts";
 import { fromJson, num, toJson, type Ctx } from "../store/sql/context.ts";
 import { insertJob, lockKeys } from "../store/sql/enqueue.ts";
 import { all, one, placeholders, type Program } from "../store/sql/program.ts";
+import { LEDGER_CONFLICT } from "../store/sql/ledger.ts";
 import { patchSql, updateRun } from "../store/sql/runs.ts";
 import type { ClaimBatch, ClaimedJob, Job, Lease, LedgerWrite, NewJob, PoisonedJob, QueueDepth } from "./types.ts";
 import { InternalError } from "../../common/errors.ts";
@@ -49,7 +50,7 @@ interface ClaimedRow {
   payload: string | null;
 }
 
-function toClaimed(r: ClaimedRow): ClaimedJob {
+function toClaimed(r: ClaimedRow): Omit<ClaimedJob, "replayOf"> {
   const job: Job = {
     id: r.id,
     runId: r.run_id,
@@ -148,17 +149,18 @@ export function* claim(ctx: Ctx, delivery: Delivery, workerId: string, leaseMs: 
   );
   if (!leased.length) return batch([]);
   const values = leased.map((_, i) => `($${2 * i + 2}, CAST($${2 * i + 3} AS INTEGER))`).join(", ");
-  yield* all(
+  const started = yield* all<{ id: string; replay_of: string | null }>(
     `UPDATE runs SET status = 'running', started_at = COALESCE(runs.started_at, $1), last_started_at = $1, attempts = v.column2
-     FROM (VALUES ${values}) AS v WHERE runs.id = v.column1`,
+     FROM (VALUES ${values}) AS v WHERE runs.id = v.column1 RETURNING runs.id, runs.replay_of`,
     [now, ...leased.flatMap((r) => [r.run_id, num(r.attempts) ?? 0])],
   );
+  const replayOf = new Map(started.map((r) => [r.id, r.replay_of]));
   const rows = yield* all<ClaimedRow>(
     `SELECT j.*, i.source, COALESCE(i.headers, 'null') <> 'null' AS from_webhook, i.payload FROM jobs j JOIN inbox i ON i.event_id = j.event_id
      WHERE j.id IN (${placeholders(ids.length, 2)}) AND j.lease = $1 ORDER BY j.seq`,
     [lease, ...ids],
   );
-  return batch(rows.map(toClaimed));
+  return batch(rows.map((row) => ({ ...toClaimed(row), replayOf: replayOf.get(row.run_id) ?? null })));
 }
 
 export function* extend(ctx: Ctx, job: Lease, leaseMs: number): Program<boolean> {
@@ -177,7 +179,7 @@ function* writeLedger(ctx: Ctx, entries: readonly LedgerWrite[]): Program<void> 
     const chunk = entries.slice(from, from + LEDGER_ROWS);
     const rows = chunk.map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(", ");
     yield* all(
-      `INSERT INTO ledger (key, result, created_at) VALUES ${rows} ON CONFLICT (key) DO NOTHING`,
+      `INSERT INTO ledger (key, result, created_at) VALUES ${rows} ${LEDGER_CONFLICT}`,
       chunk.flatMap((e) => [e.key, toJson(e.result ?? null), now]),
     );
   }

@@ -47,6 +47,8 @@ export interface ClaimedJob extends Job {
   readonly fromWebhook: boolean;
   /** The event payload from the inbox (null if erased). */
   readonly payload: unknown;
+  /** The run this one replays (an operator's replay), or null. */
+  readonly replayOf: string | null;
 }
 
 export type Lease = Pick<ClaimedJob, "id" | "lease">;

@@ -1,7 +1,8 @@
-import { ConfigError } from "../../common/errors.ts";
+import { ConfigError, UpstreamError } from "../../common/errors.ts";
 import type { ConnectorPort, FindRequest, SendRequest, SendResult } from "../../engine/flow/port.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { LedgerWrite } from "../queue/types.ts";
+import { isUncertainSend, type UncertainSend } from "../store/sql/ledger.ts";
 import type { Ledger } from "../store/types.ts";
 
 /**
@@ -40,7 +41,14 @@ export class RunLedger {
  * is already in the ledger is answered from there without calling upstream. That is what keeps a
  * re-leased (crashed) or replayed job from writing twice what already succeeded.
  */
-export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: RunLedger): ConnectorPort {
+/** The run a port works for: a `once` send whose answer is lost is marked with it (see UncertainSend). */
+export interface PortRun {
+  readonly runId: string;
+  /** The run this one replays: it may send what that run left uncertain. */
+  readonly replayOf: string | null;
+}
+
+export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: RunLedger, run?: PortRun): ConnectorPort {
   const connector = (name: string): Connector => {
     const found = connectors.get(name);
     if (!found) throw new ConfigError("UNKNOWN_CONNECTION", `connection '${name}' is not configured in this runner`);
@@ -55,9 +63,26 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
     async send(req: SendRequest): Promise<SendResult> {
       const target = connector(req.connection);
       const earlier = await ledger.get(req.idempotencyKey);
-      if (earlier) return { result: earlier.result as Record<string, unknown>, fromLedger: true };
+      if (earlier && !isUncertainSend(earlier.result)) return { result: earlier.result as Record<string, unknown>, fromLedger: true };
+      // The run that left the mark may send again on its own retry (onLostAnswer: its find came first).
+      const marked = earlier ? (earlier.result as UncertainSend).runId : undefined;
+      if (earlier && !(run && (run.runId === marked || run.replayOf === marked))) {
+        const { runId } = earlier.result as UncertainSend;
+        throw new UpstreamError("UPSTREAM_UNCERTAIN",
+          `run ${runId} sent this ${req.object} (once per ${req.idempotencyKey.split(":").slice(3).join(":")}) and its answer was lost, so ${req.connection} may have it already; ` +
+          `it is not sent again from another event. Look it up: if it is not there, replay run ${runId}`, { connection: req.connection });
+      }
       await ledger.save();
-      const sent = await target.send(req);
+      let sent: SendResult;
+      try {
+        sent = await target.send(req);
+      } catch (e) {
+        // Only once-keys: an event-keyed send is sent again by this event's own replay anyway.
+        if (run && req.idempotencyKey.startsWith("once:") && e instanceof UpstreamError && e.code === "UPSTREAM_UNCERTAIN") {
+          ledger.note(req.idempotencyKey, { uncertain: true, runId: run.runId } satisfies UncertainSend);
+        }
+        throw e;
+      }
       // Only the keys later steps read are kept; exchanges belong to this run's trace.
       ledger.note(req.idempotencyKey, sent.result);
       return sent;

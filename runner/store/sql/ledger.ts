@@ -11,11 +11,29 @@ export function* ledgerGet(key: string): Program<LedgerEntry | null> {
   return row ? { key: row.key, result: fromJson(row.result), createdAt: num(row.created_at) ?? 0 } : null;
 }
 
+/**
+ * A `once` send whose answer was lost leaves this in the ledger instead of an answer: the record may
+ * exist, so later events must not send it, and only a replay of the run that left it may (the
+ * operator looked the record up and found it missing). Any later entry for the key replaces it.
+ */
+export interface UncertainSend {
+  readonly uncertain: true;
+  readonly runId: string;
+}
+
+export function isUncertainSend(result: unknown): result is UncertainSend {
+  return typeof result === "object" && result !== null && (result as UncertainSend).uncertain === true && typeof (result as UncertainSend).runId === "string";
+}
+
+/** The conflict rule of every ledger insert: first writer wins, except over an uncertain-send marker. */
+export const LEDGER_CONFLICT = `ON CONFLICT (key) DO UPDATE SET result = excluded.result, created_at = excluded.created_at
+  WHERE ledger.result LIKE '{"uncertain":true,%'`;
+
 /** First writer wins: a second put for the same key (a racing replica) gets the stored entry back. */
 export function* ledgerPut(ctx: Ctx, key: string, result: unknown): Program<{ inserted: boolean; entry: LedgerEntry }> {
   const createdAt = ctx.now();
   const inserted = yield* one(
-    "INSERT INTO ledger (key, result, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key",
+    `INSERT INTO ledger (key, result, created_at) VALUES ($1, $2, $3) ${LEDGER_CONFLICT} RETURNING key`,
     [key, toJson(result ?? null), createdAt],
   );
   if (inserted) return { inserted: true, entry: { key, result: result ?? null, createdAt } };

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { UpstreamError } from "../../../common/errors.ts";
 import type { RunRecord } from "../../../runner/run-record.ts";
+import { registryReplayDeps, replayRun } from "../../../runner/worker/replay.ts";
 import { backends } from "../store/backends.ts";
 import { orderEvent, version, World, writeProject } from "./harness.ts";
 
@@ -43,5 +45,31 @@ describe.each(backends())("a send made once per order (once) on $name", (backend
     await world.accept(orderEvent("1002", { type: "order.paid" }));
     await world.worker().runOnce();
     expect(world.afas.sent("TestOrder").map((s) => s.payload.OrNu)).toEqual(["1001", "1002"]);
+  });
+
+  it("a send whose answer was lost is not sent by a later event of the order; the operator's replay of that run sends it", async () => {
+    world = await new World(backend).open(version("sha-1", writeProject({ invoice: invoiceFlow })));
+    let lose = true;
+    world.afas.onSend = (req) => {
+      if (lose) throw new UpstreamError("UPSTREAM_UNCERTAIN", "AFAS may have carried out insert TestOrder: no answer in time", { connection: "afas" });
+      return { OrNu: req.payload.OrNu };
+    };
+    const paid = await world.accept(orderEvent("1001", { type: "order.paid" }));
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: paid.runIds[0], disposition: "failed", error: { code: "UPSTREAM_UNCERTAIN" } }]);
+    lose = false;
+    // A poll or order.updated brings the order again: AFAS may hold the invoice, so nothing goes out.
+    const later = await world.accept(orderEvent("1001", { type: "order.updated" }));
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: later.runIds[0], disposition: "failed", error: { code: "UPSTREAM_UNCERTAIN" } }]);
+    const refused = await world.store.getRun(later.runIds[0]!);
+    expect(refused?.error?.message).toMatch(new RegExp(`run ${paid.runIds[0]} sent this TestOrder .* its answer was lost.*replay run ${paid.runIds[0]}`));
+    expect(world.afas.sent("TestOrder")).toHaveLength(1);
+    // The operator looked in AFAS, found nothing, and replays the run that lost the answer: it sends.
+    const replay = await replayRun(registryReplayDeps(world.store, world.queue, world.versions, world.clock.now), paid.runIds[0]!, { current: false });
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: replay.runId, disposition: "done" }]);
+    expect(world.afas.sent("TestOrder")).toHaveLength(2);
+    // And from then on the order is known as sent.
+    await world.accept(orderEvent("1001", { type: "order.updated", id: "evt_1001_again" }));
+    expect(await world.worker().runOnce()).toMatchObject([{ disposition: "done" }]);
+    expect(world.afas.sent("TestOrder")).toHaveLength(2);
   });
 });
