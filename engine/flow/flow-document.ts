@@ -49,7 +49,7 @@ export interface Trigger {
     readonly cron?: string;
     /** `<connection>.<source>` to read changed records from, with a stored cursor; each record becomes one event. */
     readonly poll?: string;
-    /** Where a poll starts while it has no stored position yet (the first poll after go-live, or after the store was reset): `beginning` (default) reads every record the source holds, for an initial sync of stock or customers; `now` reads only records changed from that first poll on, so orders from before go-live are not copied; a date (`2025-03-01`, midnight UTC) or a timestamp reads from then. Only with `poll`; a stored position always wins. */
+    /** Where a poll starts while it has no stored position yet (the first poll after go-live, or after the store was reset): `beginning` (default) reads every record the source holds, for an initial sync of stock or customers; `now` reads only records changed from that first poll on, so orders from before go-live are not copied; a date (`2025-03-01`: from midnight in settings.timezone) or a timestamp with its offset reads from then. Only with `poll`; a stored position always wins. */
     readonly startAt?: string;
   };
 }

@@ -192,7 +192,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (!connector?.poll) throw new ConfigError("INVALID_VALUE", `connection ${target.connection} cannot be polled`);
     const cursorName = `cursor:${name}`;
     let cursor = await store.getCursor(cursorName);
-    const since = cursor === null ? await startOf(plan.flow, at) : null;
+    const since = cursor === null ? await startOf(plan.flow, at, projectTimezone(version.project)) : null;
     let enqueued = 0;
     let duplicates = 0;
     let pages = 0;
@@ -226,9 +226,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
    * stored, so polls that find nothing before the source hands out a cursor keep that start instead
    * of moving it on each time and missing what changed in between.
    */
-  async function startOf(flow: CompiledFlow, at: number): Promise<number | null> {
+  async function startOf(flow: CompiledFlow, at: number, timezone: string): Promise<number | null> {
     const startAt = flow.trigger?.schedule?.startAt;
-    if (startAt !== "now") return pollStart(startAt, at) ?? null;
+    if (startAt !== "now") return pollStart(startAt, at, timezone) ?? null;
     const name = `start:${flow.name}`;
     const stored = await store.getCursor(name);
     if (stored !== null) return Number(stored);

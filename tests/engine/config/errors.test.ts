@@ -57,6 +57,8 @@ describe("config errors point at file:line:col with a code", () => {
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-03-01' }")).toEqual([]);
     expect(errorsOf("{ every: 5m, startAt: now }")).toEqual([expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ INVALID_VALUE startAt says where a poll starts; this schedule polls nothing/)]);
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-02-30' }")).toEqual([expect.stringMatching(/INVALID_VALUE startAt "2025-02-30" is not a date/)]);
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-02-30T08:00:00+01:00' }")).toEqual([expect.stringMatching(/INVALID_VALUE startAt "2025-02-30T08:00:00\+01:00" is not a date/)]);
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-03-01T00:30:00+01:00' }")).toEqual([]);
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: yesterday }")).toEqual([
       expect.stringMatching(/INVALID_VALUE trigger\.schedule\.startAt must be now, beginning, a date such as 2025-03-01, or a timestamp with its offset .*; not "yesterday"$/),
     ]);

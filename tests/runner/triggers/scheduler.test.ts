@@ -308,14 +308,14 @@ describe("scheduler: polling", () => {
     expect(await enqueuedIds(store)).toEqual([1]);
   });
 
-  it("startAt a date reads from that day (midnight UTC)", async () => {
+  it("startAt a date reads from that day's midnight in the shop's time zone (Amsterdam: 23:00 UTC the day before, in winter)", async () => {
     const feed = new FakeFeed();
-    feed.put(1, "2025-02-28T23:59:59Z");
-    feed.put(2, "2025-03-01T00:00:00Z");
+    feed.put(1, "2025-02-28T22:59:59Z");
+    feed.put(2, "2025-02-28T23:00:00Z");
     const dated = await scheduler(registry(projectWith({ [ORDER_FLOW]: { schedule: { every: "5m", poll: "aspos.orders", startAt: "2025-03-01" } } })), { connector: feed });
     await dated.s.pollNow(ORDER_FLOW);
     expect(await enqueuedIds(dated.store)).toEqual([2]);
-    expect(feed.starts).toEqual([Date.parse("2025-03-01T00:00:00Z")]);
+    expect(feed.starts).toEqual([Date.parse("2025-02-28T23:00:00Z")]);
   });
 
   it("pollNow reads new records at once and waits for a poll already under way", async () => {
