@@ -136,6 +136,9 @@ describe("AFAS connector against the simulator", () => {
     for (const read of reads) expect(new URL(read.url).search.length).toBeLessThanOrEqual(MAX_QUERY_LENGTH);
     const first = await connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: asked }], orderBy: [{ field: "ItemCode" }], take: 2 });
     expect(first.rows.map((r) => r.ItemCode)).toEqual(codes.slice(0, 2));
+    // One item asked for in two spellings that land in different reads is still one row.
+    const twice = await connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: [codes[0]!, ...codes.slice(1).reverse(), codes[0]!.toLowerCase()] }] });
+    expect(twice.rows.map((r) => r.ItemCode).filter((c) => c === codes[0])).toHaveLength(1);
   });
 
   it("polls without skipping or repeating rows that share a timestamp", async () => {

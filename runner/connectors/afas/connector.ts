@@ -63,16 +63,20 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
   async function find(req: FindRequest): Promise<FindResult> {
     const exchanges: Exchange[] = [];
     const connector = req.object;
-    const orderBy = stableOrder(req.orderBy, await keys.getKeys(connector, exchanges));
+    const keyFields = await keys.getKeys(connector, exchanges);
+    const orderBy = stableOrder(req.orderBy, keyFields);
     const groups = anyOfGroups(req.where);
     if (groups.length === 0) return { rows: [], exchanges };
     const limit = req.take ?? Number.POSITIVE_INFINITY;
     const parts = groupsWithin(groups, orderBy, pageSize, MAX_QUERY_LENGTH);
     if (parts.length === 1) return { rows: await readAll(connector, groups, orderBy, limit, exchanges), exchanges };
-    // Too many values for one query: one read per part. The parts' values differ, so no row comes twice.
-    const rows: Row[] = [];
-    for (const part of parts) rows.push(...(await readAll(connector, part, orderBy, limit, exchanges)));
-    return { rows: sortRows(rows, orderBy).slice(0, limit), exchanges };
+    // Too many values for one query: one read per part. Values Profit takes as equal (601826 and
+    // "601826", ABC and abc) may sit in two parts and find one row twice: a row is kept once, by key.
+    const rows = new Map<string, Row>();
+    for (const part of parts) {
+      for (const row of await readAll(connector, part, orderBy, limit, exchanges)) rows.set(JSON.stringify(keyFields.map((k) => row[k] ?? null)), row);
+    }
+    return { rows: sortRows([...rows.values()], orderBy).slice(0, limit), exchanges };
   }
 
   async function send(req: SendRequest): Promise<SendResult> {
