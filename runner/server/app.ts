@@ -49,10 +49,12 @@ export function createApp(deps: ApiDeps): Hono {
   const api = new Hono();
   api.use("*", bearerAuth(deps.adminToken, limiter, deps.viewerToken));
   api.get("/status", async (c) => c.json((await deps.status()) as object));
-  // A refused candidate answers 422, so a merge job's `curl --fail-with-body` turns red with the errors.
+  // A refused candidate answers 422, so a merge job's `curl --fail-with-body` turns red with the
+  // errors; a source that could not be read (git unreachable) is 503, a failure to retry, not to fix.
   api.post("/reload", async (c) => {
-    const result = (await deps.reload()) as { ok?: boolean };
-    return c.json(result, result.ok === false ? 422 : 200);
+    const result = (await deps.reload()) as { ok?: boolean; errors?: readonly string[] };
+    const unreachable = result.errors?.length && result.errors.every((e) => e.startsWith("RELOAD_SOURCE "));
+    return c.json(result, result.ok !== false ? 200 : unreachable ? 503 : 422);
   });
   api.post("/runs/:id/replay", async (c) => {
     const current = c.req.query("current") === "true" || c.req.query("current") === "1";
