@@ -26,9 +26,13 @@ export async function watchDirectory(dir: string, onChange: () => void, options:
   let pending: unknown;
   const watcher = watch(dir, {
     ignoreInitial: true,
-    ignored: (path) => {
+    // Files that are no project file are not watched at all: the embedded store's WAL changes with
+    // every commit. chokidar asks again with `stats` once it knows a path is a file.
+    ignored: (path, stats) => {
       const rel = relative(dir, path);
-      return rel !== "" && (rel.split(sep).some((part) => IGNORED_DIRS.has(part)) || isEditorScratch(basename(path)));
+      if (rel === "") return false;
+      if (stats?.isFile() && !PROJECT_FILE.test(path)) return true;
+      return rel.split(sep).some((part) => IGNORED_DIRS.has(part)) || isEditorScratch(basename(path));
     },
   });
   watcher.on("all", (event, path) => {
