@@ -25,10 +25,17 @@ export type FastEval = (scope: Scope, env: FunctionEnv) => unknown;
  * returns null here, or BAIL at run time, so JSONata stays the reference semantics.
  */
 export function compileFast(ast: jsonata.ExprNode): FastEval | null {
-  const writer = new CodeWriter();
-  const code = writer.expression(ast as unknown as Node, "s");
-  if (code === null) return null;
-  // Mapping strings reach the generated source only as JSON literals (see CodeWriter).
-  const factory = new Function("h", "B", `"use strict";\nreturn function fast(s, e) {\n${writer.declarations()}\nreturn ${code};\n};`);
-  return factory(HELPERS, BAIL) as FastEval;
+  try {
+    const writer = new CodeWriter();
+    const code = writer.expression(ast as unknown as Node, "s");
+    if (code === null) return null;
+    // Mapping strings reach the generated source only as JSON literals (see CodeWriter).
+    const factory = new Function("h", "B", `"use strict";\nreturn function fast(s, e) {\n${writer.declarations()}\nreturn ${code};\n};`);
+    return factory(HELPERS, BAIL) as FastEval;
+  } catch (e) {
+    // A chain of 1,500 conditionals nests deeper than the code writer or V8's parser recurse:
+    // such an expression is left to JSONata, not a crash of validate, test or a reload.
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
 }

@@ -207,6 +207,10 @@ async function admit(source: string, req: WebhookRequest, deps: WebhookRouteDeps
   if (parsed === NOT_JSON) return { code: "WEBHOOK_BAD_JSON", reason: "body is not valid UTF-8 JSON" };
   if (nestsDeeperThan(body, MAX_JSON_DEPTH)) return { code: "WEBHOOK_TOO_DEEP", reason: `body nests deeper than ${MAX_JSON_DEPTH} levels` };
   const { payload, text } = parsed;
+  // An event is an object (or a list of them); `null` stored would even read as an erased payload.
+  if (payload === null || typeof payload !== "object") {
+    return { code: "WEBHOOK_BAD_JSON", reason: `body is JSON ${payload === null ? "null" : `of type ${typeof payload}`}, not an event (an object)` };
+  }
   return {
     source,
     dedupKey: dedupKey(source, verified.eventId, payload, body),

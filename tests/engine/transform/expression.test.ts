@@ -147,6 +147,16 @@ describe("calls of functions that do not exist are found when the expression com
   });
 });
 
+describe("expressions too long for the fast path", () => {
+  it("a chain of 1,500 conditionals compiles (JSONata evaluates it) instead of crashing the load", async () => {
+    const source = `${Array.from({ length: 1500 }, (_, i) => `c = 'K${i}' ? 'V${i}'`).join(" : ")} : 'none'`;
+    const { expression, errors } = compileExpression(source, site);
+    expect(errors).toEqual([]);
+    const chained: Scope = { ...scope, input: { c: "K3" }, root: { c: "K3" } };
+    expect(await expression!.evaluate(chained, env)).toBe("V3");
+  });
+});
+
 describe("the list of JSONata's functions", () => {
   it("is what the installed jsonata binds: every name a function, none of its own left out", async () => {
     const { JSONATA_FUNCTIONS } = await import("../../../engine/transform/known-functions.ts");

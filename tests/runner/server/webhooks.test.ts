@@ -214,6 +214,11 @@ describe("POST /webhooks/:source — refusals", () => {
     await expectRefusal(await post("afas", body, afasHeaders(body)), 400, "WEBHOOK_BAD_JSON");
   });
 
+  it.each(["null", "42", '"text"', "true"])("400 for a correctly signed body that is JSON but no event: %s", async (body) => {
+    const res = await post("afas", body, afasHeaders(body));
+    await expectRefusal(res, 400, "WEBHOOK_BAD_JSON");
+  });
+
   it("400 for a body that is not UTF-8", async () => {
     const body = Buffer.from([0x22, 0xff, 0x22]);
     const headers = { "content-type": "application/json", "x-profit-signature-256": afasSignature("afas-password", body) };
