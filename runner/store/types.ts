@@ -203,9 +203,23 @@ export interface RunLog {
 }
 
 /** Idempotency: what each send got back, so a re-run or replay does not write twice. */
+/**
+ * A `once` send whose answer was lost leaves this in the ledger instead of an answer: the record may
+ * exist, so later events must not send it, and only a replay of the run that left it may (the
+ * operator looked the record up and found it missing). Any later entry for the key replaces it.
+ */
+export interface UncertainSend {
+  readonly uncertain: true;
+  readonly runId: string;
+}
+
+export function isUncertainSend(result: unknown): result is UncertainSend {
+  return typeof result === "object" && result !== null && (result as UncertainSend).uncertain === true && typeof (result as UncertainSend).runId === "string";
+}
+
 export interface Ledger {
   ledgerGet(key: string): Promise<LedgerEntry | null>;
-  /** Insert if absent; an existing entry is never overwritten and is returned instead. */
+  /** Insert if absent; an existing entry is never overwritten (but an UncertainSend mark) and is returned instead. */
   ledgerPut(key: string, result: unknown): Promise<{ readonly inserted: boolean; readonly entry: LedgerEntry }>;
 }
 

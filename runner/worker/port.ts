@@ -2,8 +2,7 @@ import { ConfigError, UpstreamError } from "../../common/errors.ts";
 import type { ConnectorPort, FindRequest, SendRequest, SendResult } from "../../engine/flow/port.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { LedgerWrite } from "../queue/types.ts";
-import { isUncertainSend, type UncertainSend } from "../store/sql/ledger.ts";
-import type { Ledger } from "../store/types.ts";
+import { isUncertainSend, type Ledger, type UncertainSend } from "../store/types.ts";
 
 /**
  * One run's view of the ledger. A successful send is noted here and stored with the run's settling
@@ -36,11 +35,6 @@ export class RunLedger {
   }
 }
 
-/**
- * The engine's port for one run: finds go straight to the connector; a send whose idempotency key
- * is already in the ledger is answered from there without calling upstream. That is what keeps a
- * re-leased (crashed) or replayed job from writing twice what already succeeded.
- */
 /** The run a port works for: a `once` send whose answer is lost is marked with it (see UncertainSend). */
 export interface PortRun {
   readonly runId: string;
@@ -48,6 +42,11 @@ export interface PortRun {
   readonly replayOf: string | null;
 }
 
+/**
+ * The engine's port for one run: finds go straight to the connector; a send whose idempotency key
+ * is already in the ledger is answered from there without calling upstream. That is what keeps a
+ * re-leased (crashed) or replayed job from writing twice what already succeeded.
+ */
 export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: RunLedger, run?: PortRun): ConnectorPort {
   const connector = (name: string): Connector => {
     const found = connectors.get(name);
@@ -63,14 +62,15 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
     async send(req: SendRequest): Promise<SendResult> {
       const target = connector(req.connection);
       const earlier = await ledger.get(req.idempotencyKey);
-      if (earlier && !isUncertainSend(earlier.result)) return { result: earlier.result as Record<string, unknown>, fromLedger: true };
-      // The run that left the mark may send again on its own retry (onLostAnswer: its find came first).
-      const marked = earlier ? (earlier.result as UncertainSend).runId : undefined;
-      if (earlier && !(run && (run.runId === marked || run.replayOf === marked))) {
-        const { runId } = earlier.result as UncertainSend;
-        throw new UpstreamError("UPSTREAM_UNCERTAIN",
-          `run ${runId} sent this ${req.object} (once per ${req.idempotencyKey.split(":").slice(3).join(":")}) and its answer was lost, so ${req.connection} may have it already; ` +
-          `it is not sent again from another event. Look it up: if it is not there, replay run ${runId}`, { connection: req.connection });
+      if (earlier) {
+        if (!isUncertainSend(earlier.result)) return { result: earlier.result as Record<string, unknown>, fromLedger: true };
+        // The run that left the mark may send again on its own retry (onLostAnswer: its find came first).
+        const { runId } = earlier.result;
+        if (!(run && (run.runId === runId || run.replayOf === runId))) {
+          throw new UpstreamError("UPSTREAM_UNCERTAIN",
+            `run ${runId} sent this ${req.object} (${req.idempotencyKey}) and its answer was lost, so ${req.connection} may have it already; ` +
+            `it is not sent again from another event. Look it up: if it is not there, replay run ${runId}`, { connection: req.connection });
+        }
       }
       await ledger.save();
       let sent: SendResult;

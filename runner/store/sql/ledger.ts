@@ -12,20 +12,9 @@ export function* ledgerGet(key: string): Program<LedgerEntry | null> {
 }
 
 /**
- * A `once` send whose answer was lost leaves this in the ledger instead of an answer: the record may
- * exist, so later events must not send it, and only a replay of the run that left it may (the
- * operator looked the record up and found it missing). Any later entry for the key replaces it.
+ * The conflict rule of every ledger insert: first writer wins, except over an UncertainSend mark
+ * (stored as written, `uncertain` first, so its text starts as matched here).
  */
-export interface UncertainSend {
-  readonly uncertain: true;
-  readonly runId: string;
-}
-
-export function isUncertainSend(result: unknown): result is UncertainSend {
-  return typeof result === "object" && result !== null && (result as UncertainSend).uncertain === true && typeof (result as UncertainSend).runId === "string";
-}
-
-/** The conflict rule of every ledger insert: first writer wins, except over an uncertain-send marker. */
 export const LEDGER_CONFLICT = `ON CONFLICT (key) DO UPDATE SET result = excluded.result, created_at = excluded.created_at
   WHERE ledger.result LIKE '{"uncertain":true,%'`;
 
