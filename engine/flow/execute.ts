@@ -268,6 +268,7 @@ class Run {
         op: step.op,
         payload,
         idempotencyKey,
+        ...(step.onLostAnswer ? { checkedBy: step.onLostAnswer.checkedBy } : {}),
       })
       .catch((e: unknown) => {
         throw lostAnswer(e, step);

@@ -51,6 +51,11 @@ export interface SendRequest {
   readonly payload: Record<string, unknown>;
   /** Stable per (event, flow, step, item): the ledger key and the upstream Idempotency-Key. */
   readonly idempotencyKey: string;
+  /**
+   * The find step that looks this record up before the send (onLostAnswer): on the run's next
+   * attempt that find, not the ledger, tells whether an earlier try already made the record.
+   */
+  readonly checkedBy?: string;
 }
 
 export interface SendResult {

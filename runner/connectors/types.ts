@@ -8,6 +8,16 @@ export interface PollPage {
   readonly hasMore: boolean;
 }
 
+/** What the runner asks a connector to do around one send. */
+export interface SendHooks {
+  /**
+   * Awaited holding the connection's slot, right before a request goes out that would make a second
+   * record if it went out again (an AFAS insert: Profit has no idempotency key). The worker stores
+   * an intent mark here; if it throws, nothing is sent.
+   */
+  readonly beforeCreate?: () => Promise<void>;
+}
+
 /**
  * One configured connection (an `afas` or `aspos` entry under `connections:`). The runner turns the
  * set of connectors into the engine's ConnectorPort, adding the ledger and the concurrency cap.
@@ -17,7 +27,7 @@ export interface Connector {
   /** The connection name as written in mapping.config.yaml. */
   readonly name: string;
   find(req: FindRequest): Promise<FindResult>;
-  send(req: SendRequest): Promise<SendResult>;
+  send(req: SendRequest, hooks?: SendHooks): Promise<SendResult>;
   /**
    * Records of `source` changed after `cursor`; without one, changed from `since` (epoch ms) on,
    * or every record when `since` is null too (schedule.startAt).

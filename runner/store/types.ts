@@ -202,11 +202,13 @@ export interface RunLog {
   failedRuns(limit?: number): Promise<RunSummary[]>;
 }
 
-/** Idempotency: what each send got back, so a re-run or replay does not write twice. */
 /**
- * A `once` send whose answer was lost leaves this in the ledger instead of an answer: the record may
- * exist, so later events must not send it, and only a replay of the run that left it may (the
- * operator looked the record up and found it missing). Any later entry for the key replaces it.
+ * An AFAS insert whose answer is not (yet) in the ledger may have been made: the worker stores this
+ * mark before the insert leaves (inside its connection slot) and the answer replaces it when the run
+ * is recorded. A mark still there on a later try means the answer was lost on the way or the runner
+ * stopped before recording it. Then only a replay of the run that left it may send (the operator
+ * looked the record up and found it missing), or that run's own next attempt when its flow looks
+ * the record up first (onLostAnswer). Any later entry for the key replaces it.
  */
 export interface UncertainSend {
   readonly uncertain: true;
@@ -217,10 +219,13 @@ export function isUncertainSend(result: unknown): result is UncertainSend {
   return typeof result === "object" && result !== null && (result as UncertainSend).uncertain === true && typeof (result as UncertainSend).runId === "string";
 }
 
+/** Idempotency: what each send got back, so a re-run or replay does not write twice. */
 export interface Ledger {
   ledgerGet(key: string): Promise<LedgerEntry | null>;
   /** Insert if absent; an existing entry is never overwritten (but an UncertainSend mark) and is returned instead. */
   ledgerPut(key: string, result: unknown): Promise<{ readonly inserted: boolean; readonly entry: LedgerEntry }>;
+  /** Takes back `mark` when the upstream refused the send outright (nothing was made); any other entry stays. */
+  ledgerUnmark(key: string, mark: UncertainSend): Promise<void>;
 }
 
 /** What replicas share: versions, liveness and leader locks. */

@@ -29,23 +29,48 @@ export class RunLedger {
     await Promise.all(entries.map((e) => this.store.ledgerPut(e.key, e.result)));
   }
 
+  /**
+   * Stores `mark` at once (its own commit, grouped with whatever else commits in the turn): false
+   * when an answer got there first, which is then the answer.
+   */
+  async mark(key: string, mark: UncertainSend): Promise<{ readonly result: unknown } | null> {
+    const put = await this.store.ledgerPut(key, mark);
+    return put.inserted || isUncertainSend(put.entry.result) ? null : put.entry;
+  }
+
+  unmark(key: string, mark: UncertainSend): Promise<void> {
+    return this.store.ledgerUnmark(key, mark);
+  }
+
   /** What the settling transaction must store; the ledger forgets it. */
   take(): LedgerWrite[] {
     return this.unsaved.splice(0);
   }
 }
 
-/** The run a port works for: a `once` send whose answer is lost is marked with it (see UncertainSend). */
+/** The run a port works for: an insert it makes is marked with it first (see UncertainSend). */
 export interface PortRun {
   readonly runId: string;
   /** The run this one replays: it may send what that run left uncertain. */
   readonly replayOf: string | null;
 }
 
+/** Thrown from the intent mark's hook when the ledger already holds the answer (another run's). */
+class AnsweredMeanwhile {
+  constructor(readonly result: unknown) {}
+}
+
 /**
  * The engine's port for one run: finds go straight to the connector; a send whose idempotency key
  * is already in the ledger is answered from there without calling upstream. That is what keeps a
  * re-leased (crashed) or replayed job from writing twice what already succeeded.
+ *
+ * An insert AFAS would book twice is marked in the ledger before it leaves (UncertainSend), because
+ * the answer alone is stored only with the run's record: a kill -9 between AFAS's answer and that
+ * commit left no trace, and the re-leased job booked the stock mutation or journal entry again.
+ * The mark costs a ledger row in the next group commit, written inside the connection's slot so a
+ * run still waiting for AFAS when the runner dies has left none. A send whose flow looks the record
+ * up first (onLostAnswer) is not marked: that find decides on the next attempt.
  */
 export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: RunLedger, run?: PortRun): ConnectorPort {
   const connector = (name: string): Connector => {
@@ -64,23 +89,37 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
       const earlier = await ledger.get(req.idempotencyKey);
       if (earlier) {
         if (!isUncertainSend(earlier.result)) return { result: earlier.result as Record<string, unknown>, fromLedger: true };
-        // The run that left the mark may send again on its own retry (onLostAnswer: its find came first).
         const { runId } = earlier.result;
-        if (!(run && (run.runId === runId || run.replayOf === runId))) {
+        const own = run?.runId === runId && req.checkedBy !== undefined;
+        if (!(own || run?.replayOf === runId)) {
           throw new UpstreamError("UPSTREAM_UNCERTAIN",
-            `run ${runId} sent this ${req.object} (${req.idempotencyKey}) and its answer was lost, so ${req.connection} may have it already; ` +
-            `it is not sent again from another event. Look it up: if it is not there, replay run ${runId}`, { connection: req.connection });
+            `run ${runId} sent this ${req.object} (${req.idempotencyKey}) and no answer was recorded: it was lost on the way, or the runner stopped ` +
+            `before storing it. So ${req.connection} may have it already, and it is not sent again on its own. ` +
+            `Look it up: if it is not there, replay run ${runId}`, { connection: req.connection });
         }
       }
       await ledger.save();
+      const mark: UncertainSend | undefined = run && { uncertain: true, runId: run.runId };
+      let marked = false;
+      const hooks = mark && req.checkedBy === undefined
+        ? {
+            beforeCreate: async () => {
+              const answered = await ledger.mark(req.idempotencyKey, mark);
+              if (answered) throw new AnsweredMeanwhile(answered.result);
+              marked = true;
+            },
+          }
+        : {};
       let sent: SendResult;
       try {
-        sent = await target.send(req);
+        sent = await target.send(req, hooks);
       } catch (e) {
-        // Only once-keys: an event-keyed send is sent again by this event's own replay anyway.
-        if (run && req.idempotencyKey.startsWith("once:") && e instanceof UpstreamError && e.code === "UPSTREAM_UNCERTAIN") {
-          ledger.note(req.idempotencyKey, { uncertain: true, runId: run.runId } satisfies UncertainSend);
-        }
+        if (e instanceof AnsweredMeanwhile) return { result: e.result as Record<string, unknown>, fromLedger: true };
+        const lost = e instanceof UpstreamError && e.code === "UPSTREAM_UNCERTAIN";
+        // Refused outright: nothing was made, and the run's retry must be free to send.
+        if (marked && e instanceof UpstreamError && !lost) await ledger.unmark(req.idempotencyKey, mark!);
+        // Looked up first, so not marked before: a once-key must still hold off the order's other events.
+        if (!marked && mark && lost && req.idempotencyKey.startsWith("once:")) ledger.note(req.idempotencyKey, mark);
         throw e;
       }
       // Only the keys later steps read are kept; exchanges belong to this run's trace.

@@ -268,6 +268,46 @@ describe("AFAS connector against the simulator", () => {
     expect(await all(fromConfig)).toContain(created.result.OrNu);
   });
 
+  it("awaits the runner's intent mark inside its slot before an insert only, and sends nothing when the mark fails", async () => {
+    sim.control.reset();
+    const connector = createAfasConnector("afas", { type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN, maxParallel: 1 });
+    const orders = () => sim.control.inspect().updateConnectors.FbSales ?? 0;
+    const events: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const insert = connector.send({ connection: "afas", object: "FbSales", op: "insert", idempotencyKey: "k", payload: { DbId: "20045" } }, {
+      beforeCreate: async () => {
+        events.push("mark");
+        await held;
+      },
+    });
+    // The one slot is taken while the mark is written: a read waits behind it.
+    const read = connector.find({ connection: "afas", object: "Koppel_SalesOrders", where: [], take: 1 }).then(() => events.push("read"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual(["mark"]);
+    expect(orders()).toBe(0);
+    release();
+    await insert;
+    await read;
+    expect(events).toEqual(["mark", "read"]);
+    expect(orders()).toBe(1);
+
+    const failed = connector.send({ connection: "afas", object: "FbSales", op: "insert", idempotencyKey: "k2", payload: { DbId: "20045" } }, {
+      beforeCreate: () => Promise.reject(new Error("store is gone")),
+    });
+    await expect(failed).rejects.toThrow("store is gone");
+    expect(orders()).toBe(1);
+
+    const inserted = await connector.send({ connection: "afas", object: "KnSalesRelationPer", op: "insert", idempotencyKey: "p",
+      payload: { CuId: "EUR", KnPerson: { MatchPer: "7", FiNm: "Eva", LaNm: "Smit", EmA2: "eva@example.nl" } } });
+    let marks = 0;
+    const hooks = { beforeCreate: async () => void marks++ };
+    // An update, and an upsert that carries its key, may go out twice safely: no mark.
+    await connector.send({ connection: "afas", object: "KnSalesRelationPer", op: "update", idempotencyKey: "u", payload: { DbId: inserted.result.DbId, CuId: "EUR" } }, hooks);
+    await connector.send({ connection: "afas", object: "KnSalesRelationPer", op: "upsert", idempotencyKey: "v", payload: { DbId: inserted.result.DbId, CuId: "EUR" } }, hooks);
+    expect(marks).toBe(0);
+  });
+
   it("upserts as PUT when the key is present and as POST otherwise, returning the keys", async () => {
     sim.control.reset();
     const connector = connect();

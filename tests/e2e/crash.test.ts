@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,27 +83,26 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
     }
   }, 240_000);
 
-  it("a kill between AFAS's answer and the run's record commit re-runs the job without a second AFAS order", async () => {
-    const dir = scratchProject();
-    const port = await freePort();
-    const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
+  /**
+   * Kills a runner on `dir` while AFAS takes orders `prefix-…`, until one kill fell between AFAS's
+   * answer and the run's record: an order AFAS has whose run the store still has unfinished. The
+   * window is a few milliseconds (the run's settling commit and its WAL sync), so each cycle kills
+   * at another offset after AFAS stored an order. Returns the orders answered 2xx and those caught.
+   */
+  async function killBetweenAnswerAndRecord(dir: string, env: Record<string, string>, port: number, prefix: string) {
     const dbPath = join(dir, "data/koppel.db");
-    const afasOrders = () => [...sims.afas.state.data.salesOrders.values()].filter((o) => String(o.ExternalNumber ?? "").startsWith("REC-"));
+    const afasOrders = () => [...sims.afas.state.data.salesOrders.values()].filter((o) => String(o.ExternalNumber ?? "").startsWith(`${prefix}-`));
     const accepted = new Set<string>();
+    const caught = new Set<string>();
     let sent = 0;
-    let caught = 0;
-
-    // The window is a few milliseconds (the run's settling commit and its WAL sync), so each cycle
-    // kills at another offset after AFAS stored an order, until one kill fell inside it: an order
-    // AFAS has whose run the store still has unfinished.
-    for (let cycle = 0; cycle < 6 && caught === 0; cycle++) {
+    for (let cycle = 0; cycle < 6 && caught.size === 0; cycle++) {
       const runner = await startRunnerProcess(dir, env, port);
       const until = sent + 60;
       const senders = Array.from({ length: 8 }, async () => {
         while (sent < until) {
           const i = sent++;
-          const number = `REC-${String(i).padStart(4, "0")}`;
-          const { body, headers } = orderWebhook(number, `evt-rec-${i}`);
+          const number = `${prefix}-${String(i).padStart(4, "0")}`;
+          const { body, headers } = orderWebhook(number, `evt-${prefix}-${i}`);
           try {
             const res = await fetch(`${runner.url}/webhooks/aspos`, { method: "POST", body, headers });
             if (res.status === 202 || res.status === 200) accepted.add(number);
@@ -131,9 +131,17 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
       const db = new Database(dbPath, { readonly: true });
       const unfinished = db.prepare("select search_text from runs where status in ('running', 'queued', 'retrying')").all() as { search_text: string }[];
       db.close();
-      caught += unfinished.filter((r) => r.search_text.split(" ").some((word) => inAfas.has(word))).length;
+      for (const r of unfinished) for (const word of r.search_text.split(" ")) if (inAfas.has(word)) caught.add(word);
     }
-    expect(caught).toBeGreaterThan(0);
+    return { accepted, caught, afasOrders, dbPath };
+  }
+
+  it("a kill between AFAS's answer and the run's record commit re-runs the job without a second AFAS order", async () => {
+    const dir = scratchProject();
+    const port = await freePort();
+    const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
+    const { accepted, caught, afasOrders, dbPath } = await killBetweenAnswerAndRecord(dir, env, port, "REC");
+    expect(caught.size).toBeGreaterThan(0);
 
     const runner = await startRunnerProcess(dir, env, port);
     const db = new Database(dbPath, { readonly: true });
@@ -148,6 +156,51 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
       expect([...perNumber].filter(([, n]) => n > 1)).toEqual([]);
       expect([...accepted].filter((n) => perNumber.get(n) !== 1)).toEqual([]);
       expect((db.prepare("select count(*) as n from runs where status = 'failed' and trigger_kind = 'webhook'").get() as { n: number }).n).toBe(0);
+    } finally {
+      db.close();
+      runner.child.kill("SIGKILL");
+    }
+  }, 240_000);
+
+  it("the same kill on an insert with no find before it (a journal entry, say): the re-leased run stops for the operator, AFAS holds it once", async () => {
+    const dir = scratchProject();
+    // The order flow without its `existing` find: nothing in the flow can tell that AFAS made the order.
+    rmSync(join(dir, "mappings/orders/aspos-order-to-afas.test.yaml"));
+    writeFileSync(join(dir, "mappings/orders/aspos-order-to-afas.flow.yaml"), `flow: aspos-order-to-afas
+trigger:
+  webhook: { source: aspos, events: [order.created] }
+input:
+  select: data.object
+run: { key: number, maxAttempts: 8 }
+steps:
+  - id: order
+    send: afas.FbSales
+    op: insert
+    fields: { DbId: "'20045'", RfCs: number, OrDa: $localDate(createdAt), Unit: $settings.administrationId }
+`);
+    const port = await freePort();
+    const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
+    const { accepted, caught, afasOrders, dbPath } = await killBetweenAnswerAndRecord(dir, env, port, "BOOK");
+    expect(caught.size).toBeGreaterThan(0);
+
+    const runner = await startRunnerProcess(dir, env, port);
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      await waitFor(
+        () => (db.prepare("select count(*) as n from jobs").get() as { n: number }).n === 0,
+        120_000,
+        () => `jobs did not drain:\n${runner.output()}`,
+      );
+      const perNumber = new Map<string, number>();
+      for (const o of afasOrders()) perNumber.set(String(o.ExternalNumber), (perNumber.get(String(o.ExternalNumber)) ?? 0) + 1);
+      expect([...perNumber].filter(([, n]) => n > 1)).toEqual([]);
+      const failed = db.prepare("select search_text, error from runs where status = 'failed' and trigger_kind = 'webhook'").all() as { search_text: string; error: string }[];
+      const stopped = new Set(failed.flatMap((r) => r.search_text.split(" ")).filter((w) => w.startsWith("BOOK-")));
+      // Each run caught in the window waits for the operator instead of booking again, and says why.
+      expect([...caught].filter((n) => !stopped.has(n))).toEqual([]);
+      for (const r of failed) expect(JSON.parse(r.error)).toMatchObject({ code: "UPSTREAM_UNCERTAIN", message: expect.stringContaining("the runner stopped before storing it") });
+      // Nothing accepted is lost: it is in AFAS, or its run is on the failed list to look up.
+      expect([...accepted].filter((n) => perNumber.get(n) !== 1 && !stopped.has(n))).toEqual([]);
     } finally {
       db.close();
       runner.child.kill("SIGKILL");

@@ -1,6 +1,6 @@
 import type { FindRequest, FindResult, SendRequest, SendResult } from "../../../engine/flow/port.ts";
 import type { Exchange } from "../../../common/exchange.ts";
-import type { Connector, PollPage } from "../types.ts";
+import type { Connector, PollPage, SendHooks } from "../types.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { deletePath } from "./delete-path.ts";
 import { envelopeOf, toEnvelope } from "./envelope.ts";
@@ -79,7 +79,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     return { rows: sortRows([...rows.values()], orderBy).slice(0, limit), exchanges };
   }
 
-  async function send(req: SendRequest): Promise<SendResult> {
+  async function send(req: SendRequest, hooks: SendHooks = {}): Promise<SendResult> {
     const exchanges: Exchange[] = [];
     const connector = req.object;
     const keyFields = await keys.updateKeys(connector, exchanges);
@@ -93,6 +93,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     }
     const { body } = await http.call({
       method: op === "insert" ? "POST" : "PUT", path, body: toEnvelope(connector, req.payload), bodyOf: envelopeOf(connector), action: `${op} ${connector}`, connector,
+      ...(hooks.beforeCreate ? { beforeCreate: hooks.beforeCreate } : {}),
     }, exchanges);
     // `results` is keyed by the root object (FiEntryPar) or the connector; take whichever comes first.
     const results = (body as { results?: Record<string, unknown> } | undefined)?.results;

@@ -27,6 +27,8 @@ export interface AfasCall {
   /** For messages: "read Koppel_Debtors", "insert FbSales". */
   action: string;
   connector: string;
+  /** Awaited inside the slot before an insert leaves (SendHooks.beforeCreate). */
+  beforeCreate?: () => Promise<void>;
 }
 
 /** Profit's web server refuses longer query strings (counted from the `?`) with a bare 404. */
@@ -69,6 +71,8 @@ export class AfasHttp {
     // Every AFAS POST is an UpdateConnector insert: sent again, it books again.
     const creates = req.method === "POST";
     return this.client.capped(async () => {
+      // Inside the slot: a run that crashes while it waits for one has sent nothing and left no mark.
+      if (creates) await req.beforeCreate?.();
       const answer = await this.client.send({
         method: req.method, url: `${this.baseUrl}${req.path}`, headers, what: req.action, creates,
         ...(req.query ? { query: req.query } : {}),

@@ -1,6 +1,6 @@
-import type { LedgerEntry } from "../types.ts";
+import type { LedgerEntry, UncertainSend } from "../types.ts";
 import { fromJson, num, toJson, type Ctx } from "./context.ts";
-import { one, type Program } from "./program.ts";
+import { all, one, type Program } from "./program.ts";
 import { InternalError } from "../../../common/errors.ts";
 
 export function* ledgerGet(key: string): Program<LedgerEntry | null> {
@@ -29,4 +29,9 @@ export function* ledgerPut(ctx: Ctx, key: string, result: unknown): Program<{ in
   const entry = yield* ledgerGet(key);
   if (!entry) throw new InternalError(`ledger: ${key} conflicted but cannot be read back`);
   return { inserted: false, entry };
+}
+
+/** Removes `mark` (and only it: a later answer or another run's mark stays). */
+export function* ledgerUnmark(key: string, mark: UncertainSend): Program<void> {
+  yield* all("DELETE FROM ledger WHERE key = $1 AND result = $2", [key, toJson(mark)]);
 }

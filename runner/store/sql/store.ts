@@ -1,4 +1,4 @@
-import type { NewEvent, NewReload, RunFilter, RunPatch, Store } from "../types.ts";
+import type { NewEvent, NewReload, RunFilter, RunPatch, Store, UncertainSend } from "../types.ts";
 import * as cluster from "./cluster.ts";
 import * as erase from "./erase.ts";
 import type { Ctx } from "./context.ts";
@@ -72,6 +72,9 @@ export class SqlStore implements Store {
   }
   ledgerPut(key: string, result: unknown) {
     return this.driver.tx(ledger.ledgerPut(this.ctx, key, result));
+  }
+  ledgerUnmark(key: string, mark: UncertainSend) {
+    return this.driver.tx(ledger.ledgerUnmark(key, mark));
   }
 
   getCursor(name: string) {

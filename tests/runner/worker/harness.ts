@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { afterAll } from "vitest";
 import { loadProject, type Project } from "../../../engine/config/load.ts";
 import type { FindRequest, SendRequest } from "../../../engine/flow/port.ts";
-import type { Connector } from "../../../runner/connectors/types.ts";
+import type { Connector, SendHooks } from "../../../runner/connectors/types.ts";
 import { nodeHost } from "../../../runner/project-host.ts";
 import type { JobQueue } from "../../../runner/queue/types.ts";
 import type { Store } from "../../../runner/store/types.ts";
@@ -117,7 +117,9 @@ export class FakeConnector implements Connector {
     this.finds.push(req);
     return { rows: await this.onFind(req) };
   }
-  async send(req: SendRequest) {
+  /** Like the AFAS connector, an insert waits for the runner's intent mark before it leaves. */
+  async send(req: SendRequest, hooks?: SendHooks) {
+    if (this.type === "afas" && req.op === "insert") await hooks?.beforeCreate?.();
     this.sends.push(req);
     return { result: await this.onSend(req), exchanges: [{ method: "POST", url: `/connectors/${req.object}`, status: 201 }] };
   }

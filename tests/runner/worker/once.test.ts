@@ -61,7 +61,7 @@ describe.each(backends())("a send made once per order (once) on $name", (backend
     const later = await world.accept(orderEvent("1001", { type: "order.updated" }));
     expect(await world.worker().runOnce()).toMatchObject([{ runId: later.runIds[0], disposition: "failed", error: { code: "UPSTREAM_UNCERTAIN" } }]);
     const refused = await world.store.getRun(later.runIds[0]!);
-    expect(refused?.error?.message).toMatch(new RegExp(`run ${paid.runIds[0]} sent this TestOrder .* its answer was lost.*replay run ${paid.runIds[0]}`));
+    expect(refused?.error?.message).toMatch(new RegExp(`run ${paid.runIds[0]} sent this TestOrder .* no answer was recorded.*replay run ${paid.runIds[0]}`));
     expect(world.afas.sent("TestOrder")).toHaveLength(1);
     // The operator looked in AFAS, found nothing, and replays the run that lost the answer: it sends.
     const replay = await replayRun(registryReplayDeps(world.store, world.queue, world.versions, world.clock.now), paid.runIds[0]!, { current: false });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../common/errors.ts";
 import type { SendRequest } from "../../../engine/flow/port.ts";
-import type { Ledger, LedgerEntry } from "../../../runner/store/types.ts";
+import { isUncertainSend, type Ledger, type LedgerEntry } from "../../../runner/store/types.ts";
 import { guardedPort, ledgerPort, RunLedger } from "../../../runner/worker/port.ts";
 import { FakeConnector } from "./harness.ts";
 
@@ -12,10 +12,13 @@ function memoryLedger(): Ledger & { entries: Map<string, LedgerEntry> } {
     ledgerGet: async (key) => entries.get(key) ?? null,
     async ledgerPut(key, result) {
       const existing = entries.get(key);
-      if (existing) return { inserted: false, entry: existing };
+      if (existing && !isUncertainSend(existing.result)) return { inserted: false, entry: existing };
       const entry = { key, result, createdAt: 0 };
       entries.set(key, entry);
       return { inserted: true, entry };
+    },
+    async ledgerUnmark(key, mark) {
+      if (JSON.stringify(entries.get(key)?.result) === JSON.stringify(mark)) entries.delete(key);
     },
   };
 }
