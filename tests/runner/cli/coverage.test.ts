@@ -48,7 +48,7 @@ describe("koppel coverage", () => {
     const report = JSON.parse(io.stdout());
     const order = report.flows.find((f: { flow: string }) => f.flow === "aspos-order-to-afas");
     expect(order.cases).toBe(1);
-    expect(order.neverEvaluated).toContainEqual({ label: "order.fields.PaTp", source: "$mapValue('paymentMethod', payment.methodCode)", at: "mappings/orders/aspos-order-to-afas.flow.yaml:41:13" });
+    expect(order.neverEvaluated).toContainEqual({ label: "order.fields.PaTp", source: "$mapValue('paymentMethod', payment.methodCode)", at: "mappings/orders/aspos-order-to-afas.flow.yaml:43:13" });
     expect(order.untakenBranches).toContainEqual({ label: "step2.skip", source: "$count($steps.existing) > 0", at: "mappings/orders/aspos-order-to-afas.flow.yaml:16:11", side: "false" });
     expect(order.targets).toEqual([{ step: "order", send: "afas.FbSales", schemaFields: expect.any(Number), schemaFilled: 0, filled: [], neverFilled: expect.arrayContaining(["PaTp", "FbSalesLines.ItCd"]) }]);
     const debtor = report.flows.find((f: { flow: string }) => f.flow === "customer-to-afas-debtor");
