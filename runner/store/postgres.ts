@@ -57,6 +57,11 @@ export class PostgresDriver implements Driver {
     }
   }
 
+  /** PostgreSQL's COMMIT returns after its WAL flush, so committed is synced here. */
+  txCommitted<T>(program: Program<T>): Promise<T> {
+    return this.tx(program);
+  }
+
   /** Applies pending migrations; concurrent replicas queue on the advisory lock. */
   migrate(now: number): Promise<number[]> {
     return this.exclusively(async (client) => {

@@ -30,11 +30,11 @@ export class RunLedger {
   }
 
   /**
-   * Stores `mark` at once (its own commit, grouped with whatever else commits in the turn): false
-   * when an answer got there first, which is then the answer.
+   * Stores `mark` at once (grouped with whatever else commits in the turn); null, or the answer that
+   * got there first.
    */
   async mark(key: string, mark: UncertainSend): Promise<{ readonly result: unknown } | null> {
-    const put = await this.store.ledgerPut(key, mark);
+    const put = await this.store.ledgerMark(key, mark);
     return put.inserted || isUncertainSend(put.entry.result) ? null : put.entry;
   }
 

@@ -14,6 +14,12 @@ export interface Driver {
   /** All statements commit together or not at all. */
   tx<T>(program: Program<T>): Promise<T>;
   /**
+   * As `tx`, but answered once committed, possibly before the commit's sync: what it wrote outlives
+   * the process (kill -9), and a power loss in the few milliseconds until the next sync may undo it.
+   * Only for writes that guard against the process dying while they stand (the ledger's intent mark).
+   */
+  txCommitted<T>(program: Program<T>): Promise<T>;
+  /**
    * A read at once, without waiting for writes queued or committing meanwhile: it sees what was
    * committed, possibly before that commit's sync. Only for reads whose answer is safe to act on
    * before then (the ledger: an entry exists only for an upstream write that happened; an

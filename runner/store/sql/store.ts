@@ -73,6 +73,9 @@ export class SqlStore implements Store {
   ledgerPut(key: string, result: unknown) {
     return this.driver.tx(ledger.ledgerPut(this.ctx, key, result));
   }
+  ledgerMark(key: string, mark: UncertainSend) {
+    return this.driver.txCommitted(ledger.ledgerPut(this.ctx, key, mark));
+  }
   ledgerUnmark(key: string, mark: UncertainSend) {
     return this.driver.tx(ledger.ledgerUnmark(key, mark));
   }

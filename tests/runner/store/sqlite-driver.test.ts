@@ -62,6 +62,27 @@ describe("SqliteDriver", () => {
     await driver.close();
   });
 
+  it("answers txCommitted at the commit, its batch's other callers after the sync; a failing one is refused at once", async () => {
+    const sync = new ManualSync();
+    const driver = open(sync);
+    const answered: string[] = [];
+    const durable = driver.tx(insert("a")).then(() => answered.push("a"));
+    const mark = driver.txCommitted(insert("m")).then(() => answered.push("m"));
+    const clash = expect(driver.txCommitted(insert("a"))).rejects.toThrow(/UNIQUE/);
+    await turn();
+    await mark;
+    await clash;
+    expect(answered).toEqual(["m"]);
+    // In the WAL, where the death of the process cannot take it back.
+    const other = new Database(driver.db.name, { readonly: true });
+    expect(other.prepare("SELECT k FROM t ORDER BY k").all()).toEqual([{ k: "a" }, { k: "m" }]);
+    other.close();
+    sync.calls[0]!(null);
+    await durable;
+    expect(answered).toEqual(["m", "a"]);
+    await driver.close();
+  });
+
   it("rolls back only the failing program of a batch; its neighbours commit", async () => {
     const driver = open(null);
     const results = await Promise.allSettled([driver.tx(insert("a")), driver.tx(insert("a")), driver.tx(insert("b"))]);

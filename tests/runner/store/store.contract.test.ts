@@ -403,6 +403,7 @@ function recordingWrites(inner: Driver): { driver: Driver; written: { sql: strin
     run: (program) => inner.run(program),
     read: (program) => inner.read(program),
     tx: (program) => inner.tx(noted(program)),
+    txCommitted: (program) => inner.txCommitted(noted(program)),
     close: () => inner.close(),
   };
   return { driver, written };

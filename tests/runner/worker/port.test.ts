@@ -17,6 +17,9 @@ function memoryLedger(): Ledger & { entries: Map<string, LedgerEntry> } {
       entries.set(key, entry);
       return { inserted: true, entry };
     },
+    ledgerMark(key, mark) {
+      return this.ledgerPut(key, mark);
+    },
     async ledgerUnmark(key, mark) {
       if (JSON.stringify(entries.get(key)?.result) === JSON.stringify(mark)) entries.delete(key);
     },
