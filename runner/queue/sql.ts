@@ -39,6 +39,7 @@ interface ClaimedRow {
   run_key: string | null;
   version: string;
   attempts: number;
+  expiries: number;
   enqueued_at: number;
   last_error: string | null;
   lease: string;
@@ -62,7 +63,10 @@ function toClaimed(r: ClaimedRow): Omit<ClaimedJob, "replayOf"> {
     enqueuedAt: num(r.enqueued_at) ?? 0,
     lastError: fromJson(r.last_error) as RunError | null,
   };
-  return { ...job, lease: r.lease, leaseUntil: num(r.lease_until) ?? 0, workerId: r.worker_id, source: r.source, fromWebhook: Boolean(r.from_webhook), payload: fromJson(r.payload) };
+  return {
+    ...job, lease: r.lease, leaseUntil: num(r.lease_until) ?? 0, workerId: r.worker_id, source: r.source,
+    fromWebhook: Boolean(r.from_webhook), payload: fromJson(r.payload), expiries: num(r.expiries) ?? 0,
+  };
 }
 
 export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: string; runId: string }[]> {

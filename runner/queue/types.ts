@@ -49,6 +49,8 @@ export interface ClaimedJob extends Job {
   readonly payload: unknown;
   /** The run this one replays (an operator's replay), or null. */
   readonly replayOf: string | null;
+  /** Earlier leases of this job that expired: its runner died or hung while holding it. */
+  readonly expiries: number;
 }
 
 export type Lease = Pick<ClaimedJob, "id" | "lease">;

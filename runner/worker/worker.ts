@@ -81,6 +81,17 @@ export function createWorker(options: WorkerOptions): Worker {
   let accepting = true;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  /**
+   * A job whose lease expired before (its runner died or hung holding it) runs alone: claimed by
+   * itself, with nothing else in flight. A crash takes every run in flight with it and counts an
+   * expiry for each, so run together again, the orders that shared the culprit's crash shared its
+   * next ones too and were set aside as POISONED with it (three crashes: up to `concurrency` of
+   * them). Alone, only the job that takes its runner down again gathers expiries. Suspects are
+   * never held leased while waiting (their lease would expire with a crash they took no part in):
+   * found in a batch, they are handed back and claimed one at a time once the runs in flight ended.
+   */
+  let alone = false;
+  const suspect = (job: ClaimedJob) => job.expiries > 0;
 
   function run(job: ClaimedJob): Promise<ProcessedJob | undefined> {
     const lease = new LeaseKeeper(job, queue, leaseMs, now, (e) => onError(e, job));
@@ -100,19 +111,18 @@ export function createWorker(options: WorkerOptions): Worker {
         lease.finish();
         leases.delete(job.id);
         inFlight.delete(done);
-        if (room()) wake?.();
+        if (room() || (alone && !inFlight.size)) wake?.();
       });
     inFlight.add(done);
     return done;
   }
 
   /** Claims what fits; jobs the claim set aside as POISONED are reported like any failed run. */
-  async function claim(): Promise<{ jobs: ClaimedJob[]; poisoned: ProcessedJob[] }> {
-    const free = options.concurrency - inFlight.size;
-    if (!accepting || free <= 0) return { jobs: [], poisoned: [] };
+  async function claim(limit = options.concurrency - inFlight.size): Promise<{ jobs: ClaimedJob[]; poisoned: ProcessedJob[] }> {
+    if (!accepting || limit <= 0) return { jobs: [], poisoned: [] };
     let jobs: ClaimBatch;
     try {
-      jobs = await queue.claim(workerId, leaseMs, free);
+      jobs = await queue.claim(workerId, leaseMs, limit);
     } catch (error) {
       onError(error);
       return { jobs: [], poisoned: [] };
@@ -124,10 +134,35 @@ export function createWorker(options: WorkerOptions): Worker {
     return { jobs, poisoned };
   }
 
+  /** Hands suspects back uncounted, to be claimed alone; what remains may run together. */
+  async function setAside(jobs: readonly ClaimedJob[]): Promise<ClaimedJob[]> {
+    const suspects = jobs.filter(suspect);
+    if (!suspects.length) return [...jobs];
+    alone = true;
+    await Promise.all(suspects.map((job) => queue.release(job).catch((error: unknown) => onError(error, job))));
+    return jobs.filter((job) => !suspect(job));
+  }
+
   async function background(): Promise<void> {
     while (accepting) {
-      const { jobs } = await claim();
+      if (alone) {
+        // Runs in flight end first; then one job at a time until the next one is no suspect.
+        if (!inFlight.size) {
+          const { jobs } = await claim(1);
+          alone = jobs.length > 0 && suspect(jobs[0]!);
+          for (const job of jobs) void run(job);
+          if (!jobs.length || !alone) continue;
+        }
+        await new Promise<void>((resolve) => (wake = () => {
+          wake = undefined;
+          resolve();
+        }));
+        continue;
+      }
+      const claimed = await claim();
+      const jobs = await setAside(claimed.jobs);
       for (const job of jobs) void run(job);
+      if (alone) continue;
       const full = !room();
       if (jobs.length && !full) continue;
       // Full: a finishing job wakes us once there is room. Empty queue: look again after idleMs.
@@ -155,7 +190,9 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     async runOnce() {
       const { jobs, poisoned } = await claim();
-      const settled = await Promise.all(jobs.map(run));
+      // Here suspects wait leased for the others (tests drive this; nothing crashes meanwhile).
+      const settled = await Promise.all(jobs.filter((job) => !suspect(job)).map(run));
+      for (const job of jobs.filter(suspect)) settled.push(await run(job));
       return [...poisoned, ...settled.filter((p): p is ProcessedJob => p !== undefined)];
     },
     async stop({ graceMs = 30_000 } = {}) {

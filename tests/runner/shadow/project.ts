@@ -50,7 +50,7 @@ export async function liveRun(live: Project, order: Record<string, unknown>, run
   const result = await executeFlow(flow, payload, { ...projectEnv(live, () => NOW), port, flows: live.flows, eventId: `evt-${runId}` });
   const job: ClaimedJob = {
     id: `job-${runId}`, runId, eventId: `evt-${runId}`, flow: "aspos-order-to-afas", runKey: null, version: "live-sha", attempts: 1,
-    enqueuedAt: NOW, lastError: null, lease: "l", leaseUntil: NOW + 60_000, workerId: "w", source: "aspos", fromWebhook: true, payload, replayOf: null,
+    enqueuedAt: NOW, lastError: null, lease: "l", leaseUntil: NOW + 60_000, workerId: "w", source: "aspos", fromWebhook: true, payload, replayOf: null, expiries: 0,
   };
   return { job, version: { sha: "live-sha", project: live, activatedAt: NOW }, result, startedAt: NOW };
 }
