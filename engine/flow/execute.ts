@@ -268,7 +268,7 @@ class Run {
         op: step.op,
         payload,
         idempotencyKey,
-        ...(step.onLostAnswer ? { checkedBy: step.onLostAnswer.checkedBy } : {}),
+        ...(step.onLostAnswer ? { onLostAnswer: step.onLostAnswer } : {}),
       })
       .catch((e: unknown) => {
         throw lostAnswer(e, step);

@@ -52,10 +52,10 @@ export interface SendRequest {
   /** Stable per (event, flow, step, item): the ledger key and the upstream Idempotency-Key. */
   readonly idempotencyKey: string;
   /**
-   * The find step that looks this record up before the send (onLostAnswer): on the run's next
-   * attempt that find, not the ledger, tells whether an earlier try already made the record.
+   * The find step that looks this record up before the send, and how long after a try whose answer
+   * was lost it may look (onLostAnswer): then that find, not the ledger, tells whether the try made it.
    */
-  readonly checkedBy?: string;
+  readonly onLostAnswer?: { readonly checkedBy: string; readonly retryAfterMs: number };
 }
 
 export interface SendResult {

@@ -49,7 +49,8 @@ function settle(p: Pending, outcome: Outcome): void {
  * here the WAL is synced by `fdatasync` on libuv's thread pool instead (SQLite runs with NORMAL, and
  * checkpoints sync the database file before the WAL may restart: checkpointer.ts), and every caller of the
  * batch resolves only after that sync returned: the webhook's 2xx, a claim's job (and so any AFAS
- * call it makes), a read, all wait for their commit to be on disk, as with FULL. What changes is only
+ * call it makes), a read, all wait for their commit to be on disk, as with FULL. The one exception
+ * is `txCommitted` (the intent mark before an AFAS insert), answered at its commit. What changes is only
  * that the event loop does not sit in fsync meanwhile: at lat50 commits blocked the loop ~1.7 ms
  * per batch, ~1/3 of wall time, and every AFAS answer waited behind them (8 slots gave 134 orders/s,
  * 60 ms per 50 ms call). Programs queued while a sync runs form the next batch.

@@ -225,10 +225,11 @@ export interface Ledger {
   /** Insert if absent; an existing entry is never overwritten (but an UncertainSend mark) and is returned instead. */
   ledgerPut(key: string, result: unknown): Promise<{ readonly inserted: boolean; readonly entry: LedgerEntry }>;
   /**
-   * ledgerPut of a mark, answered once committed: it outlives the process, and its sync follows with
-   * the next batch (Driver.txCommitted), since the mark is written while its insert holds an AFAS slot.
+   * Puts `mark` where the key has no entry, or has exactly `replaces`; else returns what is there.
+   * Answered once committed: it outlives the process, and its sync follows with the next batch
+   * (Driver.txCommitted), since the mark is written while its insert holds an AFAS slot.
    */
-  ledgerMark(key: string, mark: UncertainSend): Promise<{ readonly inserted: boolean; readonly entry: LedgerEntry }>;
+  ledgerMark(key: string, mark: UncertainSend, replaces: UncertainSend | null): Promise<{ readonly inserted: boolean; readonly entry: LedgerEntry }>;
   /** Takes back `mark` when the upstream refused the send outright (nothing was made); any other entry stays. */
   ledgerUnmark(key: string, mark: UncertainSend): Promise<void>;
 }

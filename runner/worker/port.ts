@@ -16,7 +16,7 @@ export class RunLedger {
 
   constructor(private readonly store: Ledger) {}
 
-  async get(key: string): Promise<{ readonly result: unknown } | null> {
+  async get(key: string): Promise<{ readonly result: unknown; readonly createdAt?: number } | null> {
     return this.unsaved.find((e) => e.key === key) ?? (await this.store.ledgerGet(key));
   }
 
@@ -29,22 +29,29 @@ export class RunLedger {
     await Promise.all(entries.map((e) => this.store.ledgerPut(e.key, e.result)));
   }
 
-  /**
-   * Stores `mark` at once (grouped with whatever else commits in the turn); null, or the answer that
-   * got there first.
-   */
-  async mark(key: string, mark: UncertainSend): Promise<{ readonly result: unknown } | null> {
-    const put = await this.store.ledgerMark(key, mark);
-    return put.inserted || isUncertainSend(put.entry.result) ? null : put.entry;
+  /** Stores `mark` at once (grouped with whatever else commits in the turn); null, or what holds the key. */
+  async mark(key: string, mark: UncertainSend, replaces: UncertainSend | null): Promise<{ readonly result: unknown } | null> {
+    const put = await this.store.ledgerMark(key, mark, replaces);
+    return put.inserted ? null : put.entry;
   }
 
   unmark(key: string, mark: UncertainSend): Promise<void> {
     return this.store.ledgerUnmark(key, mark);
   }
 
-  /** What the settling transaction must store; the ledger forgets it. */
-  take(): LedgerWrite[] {
-    return this.unsaved.splice(0);
+  /**
+   * Hands what is noted to the run's settling transaction. If that fails (the store busy or gone for
+   * a moment), the answers are stored on their own: left out, the next attempt would find only the
+   * marks and stop for the operator although the answers were known.
+   */
+  async settle<T>(transaction: (entries: LedgerWrite[]) => Promise<T>): Promise<T> {
+    const entries = this.unsaved.splice(0);
+    try {
+      return await transaction(entries);
+    } catch (error) {
+      await Promise.all(entries.map((e) => this.store.ledgerPut(e.key, e.result))).catch(() => undefined);
+      throw error;
+    }
   }
 }
 
@@ -53,11 +60,37 @@ export interface PortRun {
   readonly runId: string;
   /** The run this one replays: it may send what that run left uncertain. */
   readonly replayOf: string | null;
+  readonly now: () => number;
 }
 
 /** Thrown from the intent mark's hook when the ledger already holds the answer (another run's). */
 class AnsweredMeanwhile {
   constructor(readonly result: unknown) {}
+}
+
+function uncertain(req: SendRequest, runId: string): UpstreamError {
+  return new UpstreamError("UPSTREAM_UNCERTAIN",
+    `run ${runId} sent this ${req.object} (${req.idempotencyKey}) and no answer was recorded: it was lost on the way, or the runner stopped ` +
+    `before storing it (or run ${runId} is still sending it). So ${req.connection} may have it already, and it is not sent again on its own. ` +
+    `Look it up: if it is not there, replay run ${runId}`, { connection: req.connection });
+}
+
+/**
+ * The mark an earlier try left that this send may take over, or why not: a replay of the run that
+ * left it may (the operator looked the record up), and so may that run itself where its flow looks
+ * the record up first (onLostAnswer), once the wait has passed: an insert cut off by a crash may
+ * still be under way at AFAS when the job is leased again a minute later.
+ */
+function takeOver(req: SendRequest, mark: UncertainSend, markedAt: number, run: PortRun | undefined): UncertainSend {
+  if (run?.replayOf === mark.runId) return mark;
+  const check = req.onLostAnswer;
+  if (run?.runId !== mark.runId || !check) throw uncertain(req, mark.runId);
+  const wait = markedAt + check.retryAfterMs - run.now();
+  if (wait <= 0) return mark;
+  throw new UpstreamError("UPSTREAM_UNCERTAIN_RETRY",
+    `this run's earlier ${req.op} ${req.object} on ${req.connection} got no recorded answer (it was lost, or the runner stopped) and may still ` +
+    `be under way; find ${check.checkedBy} looks for the record again in ${Math.ceil(wait / 60_000)} min`,
+    { connection: req.connection, retryAfterMs: wait });
 }
 
 /**
@@ -69,8 +102,7 @@ class AnsweredMeanwhile {
  * the answer alone is stored only with the run's record: a kill -9 between AFAS's answer and that
  * commit left no trace, and the re-leased job booked the stock mutation or journal entry again.
  * The mark costs a ledger row in the next group commit, written inside the connection's slot so a
- * run still waiting for AFAS when the runner dies has left none. A send whose flow looks the record
- * up first (onLostAnswer) is not marked: that find decides on the next attempt.
+ * run still waiting for AFAS when the runner dies has left none.
  */
 export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: RunLedger, run?: PortRun): ConnectorPort {
   const connector = (name: string): Connector => {
@@ -87,25 +119,20 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
     async send(req: SendRequest): Promise<SendResult> {
       const target = connector(req.connection);
       const earlier = await ledger.get(req.idempotencyKey);
+      let replaces: UncertainSend | null = null;
       if (earlier) {
         if (!isUncertainSend(earlier.result)) return { result: earlier.result as Record<string, unknown>, fromLedger: true };
-        const { runId } = earlier.result;
-        const own = run?.runId === runId && req.checkedBy !== undefined;
-        if (!(own || run?.replayOf === runId)) {
-          throw new UpstreamError("UPSTREAM_UNCERTAIN",
-            `run ${runId} sent this ${req.object} (${req.idempotencyKey}) and no answer was recorded: it was lost on the way, or the runner stopped ` +
-            `before storing it. So ${req.connection} may have it already, and it is not sent again on its own. ` +
-            `Look it up: if it is not there, replay run ${runId}`, { connection: req.connection });
-        }
+        replaces = takeOver(req, earlier.result, earlier.createdAt ?? 0, run);
       }
       await ledger.save();
       const mark: UncertainSend | undefined = run && { uncertain: true, runId: run.runId };
       let marked = false;
-      const hooks = mark && req.checkedBy === undefined
+      const hooks = mark
         ? {
             beforeCreate: async () => {
-              const answered = await ledger.mark(req.idempotencyKey, mark);
-              if (answered) throw new AnsweredMeanwhile(answered.result);
+              const there = await ledger.mark(req.idempotencyKey, mark, replaces);
+              if (there && !isUncertainSend(there.result)) throw new AnsweredMeanwhile(there.result);
+              if (there) throw uncertain(req, (there.result as UncertainSend).runId);
               marked = true;
             },
           }
@@ -115,11 +142,9 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
         sent = await target.send(req, hooks);
       } catch (e) {
         if (e instanceof AnsweredMeanwhile) return { result: e.result as Record<string, unknown>, fromLedger: true };
-        const lost = e instanceof UpstreamError && e.code === "UPSTREAM_UNCERTAIN";
-        // Refused outright: nothing was made, and the run's retry must be free to send.
-        if (marked && e instanceof UpstreamError && !lost) await ledger.unmark(req.idempotencyKey, mark!);
-        // Looked up first, so not marked before: a once-key must still hold off the order's other events.
-        if (!marked && mark && lost && req.idempotencyKey.startsWith("once:")) ledger.note(req.idempotencyKey, mark);
+        // Refused outright: nothing was made, and the run's retry must be free to send. If taking
+        // the mark back fails, it stays (the operator looks the record up): the refusal is what counts.
+        if (marked && e instanceof UpstreamError && e.code !== "UPSTREAM_UNCERTAIN") await ledger.unmark(req.idempotencyKey, mark!).catch(() => undefined);
         throw e;
       }
       // Only the keys later steps read are kept; exchanges belong to this run's trace.

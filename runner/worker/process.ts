@@ -98,7 +98,7 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const env = projectEnv(project, now);
   const connectors = typeof deps.connectors === "function" ? deps.connectors(version) : deps.connectors;
   const ledger = new RunLedger(deps.store);
-  const port = guardedPort(ledgerPort(connectors, ledger, { runId: job.runId, replayOf: job.replayOf }), lease.check);
+  const port = guardedPort(ledgerPort(connectors, ledger, { runId: job.runId, replayOf: job.replayOf, now }), lease.check);
   const started = now();
   const result = await executeFlow(flow, job.payload, { ...env, port, flows: project.flows, eventId: job.eventId }, triggerChecks(flow, job));
   if (lease.interrupted === "lease-lost") {
@@ -106,7 +106,7 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
     await ledger.save();
     return { ...base, disposition: "lost" };
   }
-  if (lease.interrupted === "stopping") return settle("released", queue.release(job, ledger.take()));
+  if (lease.interrupted === "stopping") return settle("released", ledger.settle((entries) => queue.release(job, entries)));
 
   // The engine's own `input.select` result: evaluating it again here cost a second JSONata pass.
   const input = result.input;
@@ -124,7 +124,8 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
     return p;
   };
   if (result.outcome !== "failed") {
-    return finished(settle(result.outcome, queue.complete(job, { ...record().patch, status: result.outcome, error: null }, ledger.take())));
+    const patch = { ...record().patch, status: result.outcome, error: null };
+    return finished(settle(result.outcome, ledger.settle((entries) => queue.complete(job, patch, entries))));
   }
   const error = result.error!;
   const unmasked = runError(error);
@@ -137,8 +138,8 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
     });
     const retryAt = now() + delay;
     const { patch, error: recorded = unmasked } = record(unmasked, { retryAt });
-    return settle("retry", queue.retryLater(job, retryAt, recorded, patch, ledger.take()), { error: recorded, retryAt });
+    return settle("retry", ledger.settle((entries) => queue.retryLater(job, retryAt, recorded, patch, entries)), { error: recorded, retryAt });
   }
   const { patch, error: recorded = unmasked } = record(unmasked);
-  return finished(settle("failed", queue.fail(job, recorded, patch, ledger.take()), { error: recorded }));
+  return finished(settle("failed", ledger.settle((entries) => queue.fail(job, recorded, patch, entries)), { error: recorded }));
 }

@@ -11,19 +11,33 @@ export function* ledgerGet(key: string): Program<LedgerEntry | null> {
   return row ? { key: row.key, result: fromJson(row.result), createdAt: num(row.created_at) ?? 0 } : null;
 }
 
-/**
- * The conflict rule of every ledger insert: first writer wins, except over an UncertainSend mark
- * (stored as written, `uncertain` first, so its text starts as matched here).
- */
+/** How an UncertainSend mark's stored text starts (it is written with `uncertain` first), for LIKE. */
+export const MARK_TEXT = `'{"uncertain":true,%'`;
+
+/** The conflict rule of every ledger insert: first writer wins, except over an UncertainSend mark. */
 export const LEDGER_CONFLICT = `ON CONFLICT (key) DO UPDATE SET result = excluded.result, created_at = excluded.created_at
-  WHERE ledger.result LIKE '{"uncertain":true,%'`;
+  WHERE ledger.result LIKE ${MARK_TEXT}`;
 
 /** First writer wins: a second put for the same key (a racing replica) gets the stored entry back. */
 export function* ledgerPut(ctx: Ctx, key: string, result: unknown): Program<{ inserted: boolean; entry: LedgerEntry }> {
+  return yield* putWhere(ctx, key, result, LEDGER_CONFLICT, []);
+}
+
+/**
+ * A mark goes in only where the key is free, or over the one mark its run may take over (`replaces`:
+ * the run it replays, or its own after the wait). Another run's mark stays: two runs of one `once`
+ * key, or two holders of one job after a lost lease, would otherwise both send.
+ */
+export function* ledgerMark(ctx: Ctx, key: string, mark: UncertainSend, replaces: UncertainSend | null): Program<{ inserted: boolean; entry: LedgerEntry }> {
+  const conflict = `ON CONFLICT (key) DO UPDATE SET result = excluded.result, created_at = excluded.created_at WHERE ledger.result = $4`;
+  return yield* putWhere(ctx, key, mark, conflict, [replaces ? toJson(replaces) : null]);
+}
+
+function* putWhere(ctx: Ctx, key: string, result: unknown, conflict: string, more: unknown[]): Program<{ inserted: boolean; entry: LedgerEntry }> {
   const createdAt = ctx.now();
   const inserted = yield* one(
-    `INSERT INTO ledger (key, result, created_at) VALUES ($1, $2, $3) ${LEDGER_CONFLICT} RETURNING key`,
-    [key, toJson(result ?? null), createdAt],
+    `INSERT INTO ledger (key, result, created_at) VALUES ($1, $2, $3) ${conflict} RETURNING key`,
+    [key, toJson(result ?? null), createdAt, ...more],
   );
   if (inserted) return { inserted: true, entry: { key, result: result ?? null, createdAt } };
   const entry = yield* ledgerGet(key);

@@ -1,3 +1,4 @@
+import { MARK_TEXT } from "./ledger.ts";
 import { all, type Program } from "./program.ts";
 
 /**
@@ -117,7 +118,8 @@ export function* purgePayloadsStep(olderThan: number, cursors: Cursors, limit: n
         name: "ledger",
         table: "ledger",
         key: ["key"],
-        where: `created_at < $1 AND result <> $2 AND result <> '{"erased":true}'`,
+        // Not a mark: it holds no personal data, and as "purged" it would read as a send made.
+        where: `created_at < $1 AND result <> $2 AND result <> '{"erased":true}' AND result NOT LIKE ${MARK_TEXT}`,
         params: [olderThan, PURGED_RESULT],
         change: "UPDATE ledger SET result = $2",
       },
@@ -142,7 +144,8 @@ export function* purgeRunsStep(olderThan: number, cursors: Cursors, limit: numbe
       { name: "runs", table: "runs", key: ["seq"], where: `finished_at < $1 AND ${FINISHED}`, params: [olderThan], change: "DELETE FROM runs" },
       { name: "events", table: "inbox", key: ["seq"], where: `received_at < $1 AND ${NOT_QUEUED}`, params: [olderThan], change: "DELETE FROM inbox" },
       // A `once` send's key outlives its runs: forgetting it would let a later event send it again.
-      { name: "ledger", table: "ledger", key: ["key"], where: "created_at < $1 AND key NOT LIKE 'once:%'", params: [olderThan], change: "DELETE FROM ledger" },
+      // So does a mark: the insert it stands for may be in flight, or waiting for the operator.
+      { name: "ledger", table: "ledger", key: ["key"], where: `created_at < $1 AND key NOT LIKE 'once:%' AND result NOT LIKE ${MARK_TEXT}`, params: [olderThan], change: "DELETE FROM ledger" },
       // The results of runs gone, this step's included (it deleted them above).
       {
         name: null,

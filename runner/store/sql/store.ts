@@ -73,8 +73,8 @@ export class SqlStore implements Store {
   ledgerPut(key: string, result: unknown) {
     return this.driver.tx(ledger.ledgerPut(this.ctx, key, result));
   }
-  ledgerMark(key: string, mark: UncertainSend) {
-    return this.driver.txCommitted(ledger.ledgerPut(this.ctx, key, mark));
+  ledgerMark(key: string, mark: UncertainSend, replaces: UncertainSend | null) {
+    return this.driver.txCommitted(ledger.ledgerMark(this.ctx, key, mark, replaces));
   }
   ledgerUnmark(key: string, mark: UncertainSend) {
     return this.driver.tx(ledger.ledgerUnmark(key, mark));

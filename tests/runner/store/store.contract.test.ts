@@ -155,6 +155,21 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect(results.filter((r) => r.inserted)).toHaveLength(1);
       expect(results[0]!.entry.result).toEqual(results[1]!.entry.result);
     });
+
+    it("puts a mark only over nothing or the one mark it takes over; an answer replaces any mark, and unmark takes back only its own", async () => {
+      const a = { uncertain: true as const, runId: "run-a" };
+      const b = { uncertain: true as const, runId: "run-b" };
+      expect(await store.ledgerMark("m", a, null)).toMatchObject({ inserted: true });
+      expect(await store.ledgerMark("m", b, null)).toMatchObject({ inserted: false, entry: { result: a } });
+      expect(await store.ledgerMark("m", b, { uncertain: true, runId: "run-c" })).toMatchObject({ inserted: false, entry: { result: a } });
+      expect(await store.ledgerMark("m", b, a)).toMatchObject({ inserted: true });
+      await store.ledgerUnmark("m", a);
+      expect((await store.ledgerGet("m"))?.result).toEqual(b);
+      expect(await store.ledgerPut("m", { OrNu: "7" })).toMatchObject({ inserted: true });
+      expect(await store.ledgerMark("m", a, b)).toMatchObject({ inserted: false, entry: { result: { OrNu: "7" } } });
+      await store.ledgerUnmark("m", b);
+      expect((await store.ledgerGet("m"))?.result).toEqual({ OrNu: "7" });
+    });
   });
 
   describe("cursors", () => {

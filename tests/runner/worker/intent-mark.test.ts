@@ -114,7 +114,7 @@ describe.each(backends())("an AFAS insert between its answer and the run's recor
     expect((await world.store.ledgerGet(key))?.result).toEqual({ uncertain: true, runId: accepted.runIds[0] });
   });
 
-  it("is not marked when the flow looks the record up first: after the crash the find decides, and the same run sends", async () => {
+  it("when the flow looks the record up first, the same run sends again only after onLostAnswer's wait: the crashed insert may still be under way", async () => {
     world = await new World(backend).open(version("sha-1", writeProject({ booking: checkedFlow })));
     const atSend: unknown[] = [];
     world.afas.onSend = async (req) => {
@@ -122,10 +122,59 @@ describe.each(backends())("an AFAS insert between its answer and the run's recor
       return { OrNu: req.payload.OrNu };
     };
     const runId = await crashAfterAnswer();
-    expect(atSend).toEqual([null]);
-    // The fake AFAS finds nothing (as if the first insert never arrived), so the re-leased run inserts.
-    expect(await world.worker({ workerId: "w2" }).runOnce()).toMatchObject([{ runId, disposition: "done" }]);
-    expect(world.afas.finds).toHaveLength(2);
+    expect(atSend).toEqual([{ uncertain: true, runId }]);
+    // A minute after the crash: the find sees nothing yet, and the run waits out the rest of the 10 minutes.
+    const early = await world.worker({ workerId: "w2" }).runOnce();
+    expect(early).toMatchObject([{ runId, disposition: "retry", error: { code: "UPSTREAM_UNCERTAIN_RETRY" } }]);
+    expect(early[0]!.retryAt).toBeGreaterThanOrEqual(world.clock.now() + 9 * 60_000 - 31_000);
+    expect(world.afas.sent("TestOrder")).toHaveLength(1);
+    // After it, the fake AFAS still finds nothing (the first insert never arrived): the run inserts.
+    world.clock.advance(10 * 60_000);
+    expect(await world.worker({ workerId: "w3" }).runOnce()).toMatchObject([{ runId, disposition: "done" }]);
+    expect(world.afas.finds).toHaveLength(3);
     expect(world.afas.sent("TestOrder")).toHaveLength(2);
+  });
+
+  it("retention leaves marks alone, so an insert refused meanwhile is still sent by its retry", async () => {
+    world = await new World(backend).open(version("sha-1", writeProject({ booking: bookingFlow })));
+    let refuse = true;
+    world.afas.onSend = async (req) => {
+      if (refuse) {
+        // A retention pass with retention.payloads and runs at 0h lands while the insert is at AFAS.
+        await world.store.purgePayloads(world.clock.now() + 1);
+        await world.store.purgeRuns(world.clock.now() + 1);
+        expect((await world.store.ledgerGet(req.idempotencyKey))?.result).toMatchObject({ uncertain: true });
+        throw new UpstreamError("UPSTREAM_RATE_LIMITED", "AFAS asks to slow down", { connection: "afas", status: 429 });
+      }
+      return { OrNu: req.payload.OrNu };
+    };
+    const accepted = await world.accept(orderEvent("1001"));
+    expect(await world.worker().runOnce()).toMatchObject([{ disposition: "retry" }]);
+    refuse = false;
+    world.clock.advance(3_600_000);
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: accepted.runIds[0], disposition: "done" }]);
+    expect(world.afas.sent("TestOrder")).toHaveLength(2);
+  });
+
+  it("a run does not take over another run's mark: two orders sharing one once-key while the first is at AFAS send it once", async () => {
+    const daily = bookingFlow.replace("    op: insert\n", "    op: insert\n    once: \"'2026-01-01'\"\n");
+    world = await new World(backend).open(version("sha-1", writeProject({ booking: daily })));
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    world.afas.onSend = async (req) => {
+      if (world.afas.sends.length === 1) await slow;
+      return { OrNu: req.payload.OrNu };
+    };
+    const first = await world.accept(orderEvent("1001"));
+    const second = await world.accept(orderEvent("1002"));
+    const both = world.worker().runOnce();
+    await vi.waitFor(() => expect(world.afas.sends).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    const results = await both;
+    expect(world.afas.sent("TestOrder")).toHaveLength(1);
+    expect(results.find((r) => r.runId === first.runIds[0])).toMatchObject({ disposition: "done" });
+    expect(results.find((r) => r.runId === second.runIds[0])).toMatchObject({ disposition: "failed", error: { code: "UPSTREAM_UNCERTAIN" } });
+    expect(results.find((r) => r.runId === second.runIds[0])?.error?.message).toContain(`or run ${first.runIds[0]} is still sending it`);
   });
 });

@@ -17,8 +17,12 @@ function memoryLedger(): Ledger & { entries: Map<string, LedgerEntry> } {
       entries.set(key, entry);
       return { inserted: true, entry };
     },
-    ledgerMark(key, mark) {
-      return this.ledgerPut(key, mark);
+    async ledgerMark(key, mark, replaces) {
+      const existing = entries.get(key);
+      if (existing && JSON.stringify(existing.result) !== JSON.stringify(replaces)) return { inserted: false, entry: existing };
+      const entry = { key, result: mark, createdAt: 0 };
+      entries.set(key, entry);
+      return { inserted: true, entry };
     },
     async ledgerUnmark(key, mark) {
       if (JSON.stringify(entries.get(key)?.result) === JSON.stringify(mark)) entries.delete(key);
@@ -39,7 +43,7 @@ describe("the run's connector port", () => {
     expect(afas.sends).toHaveLength(1);
     // Noted for the run's settling transaction, not stored on its own.
     expect(ledger.entries.size).toBe(0);
-    expect(run.take()).toEqual([{ key: "e:f:order", result: { OrNu: "1" } }]);
+    expect(await run.settle(async (entries) => entries)).toEqual([{ key: "e:f:order", result: { OrNu: "1" } }]);
     // Another run (a replay) finds the stored entry.
     await ledger.ledgerPut("e:f:order", { OrNu: "1" });
     const replay = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger));
@@ -75,7 +79,16 @@ describe("the run's connector port", () => {
     const run = new RunLedger(memoryLedger());
     const port = ledgerPort(new Map([["afas", afas]]), run);
     await expect(port.send(send("k"))).rejects.toThrow("boom");
-    expect(run.take()).toEqual([]);
+    expect(await run.settle(async (entries) => entries)).toEqual([]);
+  });
+
+  it("stores the answers on their own when the settling transaction fails", async () => {
+    const afas = new FakeConnector("afas");
+    const ledger = memoryLedger();
+    const run = new RunLedger(ledger);
+    await ledgerPort(new Map([["afas", afas]]), run).send(send("e:f:order"));
+    await expect(run.settle(() => Promise.reject(new Error("database is locked")))).rejects.toThrow("database is locked");
+    expect(ledger.entries.get("e:f:order")?.result).toEqual({ OrNu: "1" });
   });
 
   it("sends finds straight upstream and refuses an unconfigured connection", async () => {
