@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
@@ -9,10 +9,23 @@ export const REPO = resolve(import.meta.dirname, "../..");
 export const WEBHOOK_SECRET = "whsec_ZTJlLXRlc3Qtd2ViaG9vay1zZWNyZXQtMDE=";
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
-/** A scratch copy of the fixed mini project: config, flows, fixtures. */
-export function scratchProject(): string {
+/**
+ * A scratch copy of the fixed mini project: config, flows, fixtures. `lostAnswerWait` shortens the
+ * onLostAnswer wait of its order and debtor inserts (default 10 minutes), for tests that kill a
+ * runner: an insert cut off between its intent mark and Profit waits that long before its find.
+ */
+export function scratchProject(options: { lostAnswerWait?: string } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "koppel-e2e-"));
   cpSync(join(REPO, "tests/fixtures/mini-project"), dir, { recursive: true });
+  if (options.lostAnswerWait) {
+    for (const file of ["mappings/orders/aspos-order-to-afas.flow.yaml", "mappings/customers/customer-to-afas-debtor.flow.yaml"]) {
+      const path = join(dir, file);
+      const text = readFileSync(path, "utf8");
+      const shortened = text.replace(/onLostAnswer: \{ checkedBy: (\w+) \}/, `onLostAnswer: { checkedBy: $1, retryAfter: ${options.lostAnswerWait} }`);
+      if (shortened === text) throw new Error(`scratchProject: no onLostAnswer in ${file}`);
+      writeFileSync(path, shortened);
+    }
+  }
   return dir;
 }
 

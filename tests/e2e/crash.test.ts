@@ -19,7 +19,7 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
   });
 
   it("every event answered 2xx runs exactly once, and AFAS gets no duplicate order", async () => {
-    const dir = scratchProject();
+    const dir = scratchProject({ lostAnswerWait: "1m" });
     const port = await freePort();
     // Short leases: the killed process's jobs are claimable again seconds after the restart.
     const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
@@ -137,7 +137,7 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
   }
 
   it("a kill between AFAS's answer and the run's record commit re-runs the job without a second AFAS order", async () => {
-    const dir = scratchProject();
+    const dir = scratchProject({ lostAnswerWait: "1m" });
     const port = await freePort();
     const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
     const { accepted, caught, afasOrders, dbPath } = await killBetweenAnswerAndRecord(dir, env, port, "REC");

@@ -42,7 +42,7 @@ describe("three replicas on one PostgreSQL database", () => {
     db = await createTempDatabase("koppel_e2e");
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
     aspos = await recordingFront(sims.aspos.app);
-    const dir = scratchProject();
+    const dir = scratchProject({ lostAnswerWait: "1m" });
     writeFileSync(join(dir, "mappings/replica-tick.flow.yaml"), TICK_FLOW);
     replicas = await startReplicas(dir, { ...sims.env, ASPOS_URL: aspos.url, KOPPEL_STORE: db.url }, 3);
   }, 60_000);
@@ -126,7 +126,7 @@ describe("three replicas on one PostgreSQL database", () => {
     // The dead replica's leases would come back by themselves after leaseMs (60 s, `koppel serve`
     // does not expose it); move their expiry to now so the takeover happens within the test's budget.
     await pool.query("UPDATE jobs SET lease_until = 0 WHERE state = 'leased' AND worker_id = $1", [replicas[victim]!.id]);
-    await waitFor(async () => (await count("SELECT count(*) AS n FROM jobs")) === 0, 60_000,
+    await waitFor(async () => (await count("SELECT count(*) AS n FROM jobs")) === 0, 100_000,
       () => `jobs did not drain:\n${live().map((r) => r.output()).join("\n")}`);
 
     const runs = (await pool.query<{ event_id: string; status: string; attempts: number }>(
@@ -149,7 +149,7 @@ describe("three replicas on one PostgreSQL database", () => {
     expect([...acceptedNumbers].filter((n) => perNumber.get(n) !== 1)).toEqual([]);
     // Every replica answered some of the burst: the balancer really spread it.
     expect(new Set(acceptedBy.values()).size).toBe(3);
-  }, 90_000);
+  }, 150_000);
 
   it("shows the runs of every replica from any replica: status counts and run pages with one login", async () => {
     const stored = await count("SELECT count(*) AS n FROM runs WHERE flow = $1", [FLOW]);
