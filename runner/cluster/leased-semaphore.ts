@@ -39,8 +39,8 @@ export interface RenewalAsk {
  * A slot costs no round trip per call: once held, it passes from a finished call straight to the
  * next waiting one here, and is taken in batches when several calls wait. That would let one busy
  * replica keep every slot, so replicas that cannot get one announce it (a `want` notice), and while
- * others want, each holds at most its fair share, ⌈size / wanting replicas⌉, giving back the rest
- * as their calls finish. Freed slots are announced too, so waiters retry at once rather than poll.
+ * others want, each holds at most its fair share (see share()), giving back the rest as their
+ * calls finish. Freed slots are announced too, so waiters retry at once rather than poll.
  */
 export class LeasedSemaphore implements ConcurrencyGate {
   readonly key: string;
@@ -213,10 +213,21 @@ export class LeasedSemaphore implements ConcurrencyGate {
     return undefined;
   }
 
+  /**
+   * This process's part while others want slots. The parts of all wanting holders add up to `size`:
+   * ⌈size / n⌉ each let two of three busy replicas keep 2 + 2 of 4 slots and the third none for as
+   * long as they stayed busy. Each gets ⌊size / n⌋, and the remainder goes round: holders in name
+   * order, shifted by one every 4 polls, so every replica's view (same rivals, same clock) agrees.
+   */
   private share(): number {
-    const since = this.o.now() - 4 * this.o.pollMs;
+    const now = this.o.now();
+    const since = now - 4 * this.o.pollMs;
     for (const [holder, at] of this.rivals) if (at < since) this.rivals.delete(holder);
-    return Math.ceil(this.size / (1 + this.rivals.size));
+    const n = 1 + this.rivals.size;
+    if (n === 1) return this.size;
+    const rank = [this.o.holder, ...this.rivals.keys()].sort().indexOf(this.o.holder);
+    const turn = Math.floor(now / (4 * this.o.pollMs));
+    return Math.floor(this.size / n) + ((rank + turn) % n < this.size % n ? 1 : 0);
   }
 
   private valid(slot: number): boolean {

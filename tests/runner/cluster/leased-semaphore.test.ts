@@ -228,6 +228,26 @@ describe("leased slots in PostgreSQL", () => {
     expect(aLater / (aLater + bLater)).toBeGreaterThan(0.35);
   }, 60_000);
 
+  it("starves none of three busy replicas over four slots: the parts add up to the cap, and the odd slot goes round", async () => {
+    const key = freshKey();
+    const replicas = await Promise.all(["a", "b", "c"].map((h) => replica(h)));
+    const m = meter();
+    let stop = false;
+    const busy = replicas.map((r, i) => Array.from({ length: 6 }, async () => {
+      while (!stop) await m.call(r.gate(key, 4), "abc"[i]!, 10);
+    }));
+    const done = (who: string) => m.done.get(who) ?? 0;
+    const total = () => done("a") + done("b") + done("c");
+    await waitFor(() => total() >= 200, 30_000, () => `only ${total()} calls`);
+    const before = { a: done("a"), b: done("b"), c: done("c") };
+    await waitFor(() => total() >= 200 + 600, 60_000, () => `only ${total()} calls`);
+    stop = true;
+    await Promise.all(busy.flat());
+    expect(m.max).toBe(4);
+    // ⌈4/3⌉ = 2 each let two replicas keep 2 + 2 and the third none; fair is a third each.
+    for (const who of ["a", "b", "c"] as const) expect((done(who) - before[who]) / (total() - 200)).toBeGreaterThan(0.2);
+  }, 120_000);
+
   it("gives its slots back on close, so others need not wait for the lease", async () => {
     const key = freshKey();
     const [a, b] = await Promise.all([replica("a", { idleMs: 60_000 }), replica("b", { pollMs: 600_000 })]);
