@@ -136,15 +136,16 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
     return { accepted, caught, afasOrders, dbPath };
   }
 
-  it("a kill between AFAS's answer and the run's record commit re-runs the job without a second AFAS order", async () => {
-    const dir = scratchProject({ lostAnswerWait: "1m" });
-    const port = await freePort();
-    const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
-    const { accepted, caught, afasOrders, dbPath } = await killBetweenAnswerAndRecord(dir, env, port, "REC");
-    expect(caught.size).toBeGreaterThan(0);
-
-    const runner = await startRunnerProcess(dir, env, port);
-    const db = new Database(dbPath, { readonly: true });
+  /**
+   * Starts a runner on `dir` again and waits until its jobs drained; AFAS must hold no order twice.
+   * `check` then gets the store and AFAS's orders by number.
+   */
+  async function restartAndDrain(
+    killed: { dir: string; env: Record<string, string>; port: number; afasOrders: () => { ExternalNumber?: unknown }[]; dbPath: string },
+    check: (db: Database.Database, perNumber: Map<string, number>) => void,
+  ): Promise<void> {
+    const runner = await startRunnerProcess(killed.dir, killed.env, killed.port);
+    const db = new Database(killed.dbPath, { readonly: true });
     try {
       await waitFor(
         () => (db.prepare("select count(*) as n from jobs").get() as { n: number }).n === 0,
@@ -152,14 +153,25 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
         () => `jobs did not drain:\n${runner.output()}`,
       );
       const perNumber = new Map<string, number>();
-      for (const o of afasOrders()) perNumber.set(String(o.ExternalNumber), (perNumber.get(String(o.ExternalNumber)) ?? 0) + 1);
+      for (const o of killed.afasOrders()) perNumber.set(String(o.ExternalNumber), (perNumber.get(String(o.ExternalNumber)) ?? 0) + 1);
       expect([...perNumber].filter(([, n]) => n > 1)).toEqual([]);
-      expect([...accepted].filter((n) => perNumber.get(n) !== 1)).toEqual([]);
-      expect((db.prepare("select count(*) as n from runs where status = 'failed' and trigger_kind = 'webhook'").get() as { n: number }).n).toBe(0);
+      check(db, perNumber);
     } finally {
       db.close();
       runner.child.kill("SIGKILL");
     }
+  }
+
+  it("a kill between AFAS's answer and the run's record commit re-runs the job without a second AFAS order", async () => {
+    const dir = scratchProject({ lostAnswerWait: "1m" });
+    const port = await freePort();
+    const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
+    const killed = await killBetweenAnswerAndRecord(dir, env, port, "REC");
+    expect(killed.caught.size).toBeGreaterThan(0);
+    await restartAndDrain({ dir, env, port, ...killed }, (db, perNumber) => {
+      expect([...killed.accepted].filter((n) => perNumber.get(n) !== 1)).toEqual([]);
+      expect((db.prepare("select count(*) as n from runs where status = 'failed' and trigger_kind = 'webhook'").get() as { n: number }).n).toBe(0);
+    });
   }, 240_000);
 
   it("the same kill on an insert with no find before it (a journal entry, say): the re-leased run stops for the operator, AFAS holds it once", async () => {
@@ -180,30 +192,16 @@ steps:
 `);
     const port = await freePort();
     const env = { ...sims.env, KOPPEL_LEASE_MS: "5000" };
-    const { accepted, caught, afasOrders, dbPath } = await killBetweenAnswerAndRecord(dir, env, port, "BOOK");
-    expect(caught.size).toBeGreaterThan(0);
-
-    const runner = await startRunnerProcess(dir, env, port);
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      await waitFor(
-        () => (db.prepare("select count(*) as n from jobs").get() as { n: number }).n === 0,
-        120_000,
-        () => `jobs did not drain:\n${runner.output()}`,
-      );
-      const perNumber = new Map<string, number>();
-      for (const o of afasOrders()) perNumber.set(String(o.ExternalNumber), (perNumber.get(String(o.ExternalNumber)) ?? 0) + 1);
-      expect([...perNumber].filter(([, n]) => n > 1)).toEqual([]);
+    const killed = await killBetweenAnswerAndRecord(dir, env, port, "BOOK");
+    expect(killed.caught.size).toBeGreaterThan(0);
+    await restartAndDrain({ dir, env, port, ...killed }, (db, perNumber) => {
       const failed = db.prepare("select search_text, error from runs where status = 'failed' and trigger_kind = 'webhook'").all() as { search_text: string; error: string }[];
       const stopped = new Set(failed.flatMap((r) => r.search_text.split(" ")).filter((w) => w.startsWith("BOOK-")));
       // Each run caught in the window waits for the operator instead of booking again, and says why.
-      expect([...caught].filter((n) => !stopped.has(n))).toEqual([]);
+      expect([...killed.caught].filter((n) => !stopped.has(n))).toEqual([]);
       for (const r of failed) expect(JSON.parse(r.error)).toMatchObject({ code: "UPSTREAM_UNCERTAIN", message: expect.stringContaining("the runner stopped before storing it") });
       // Nothing accepted is lost: it is in AFAS, or its run is on the failed list to look up.
-      expect([...accepted].filter((n) => perNumber.get(n) !== 1 && !stopped.has(n))).toEqual([]);
-    } finally {
-      db.close();
-      runner.child.kill("SIGKILL");
-    }
+      expect([...killed.accepted].filter((n) => perNumber.get(n) !== 1 && !stopped.has(n))).toEqual([]);
+    });
   }, 240_000);
 });
