@@ -78,10 +78,14 @@ interface WebhookRequest {
  */
 export function createWebhookRoutes(deps: WebhookRouteDeps): Hono {
   const app = new Hono();
-  app.post("/webhooks/:source", async (c) => {
-    const answer = await handleWebhook(c.req.param("source"), honoRequest(c, deps), deps);
+  const route = async (c: Context) => {
+    const answer = await handleWebhook(c.req.param("source")!, honoRequest(c, deps), deps);
     return c.json(answer.body, answer.status, answer.headers);
-  });
+  };
+  // With a trailing slash too: a URL pasted into AFAS or AsPos often has one, and a bare 404 for it
+  // looked like a wrong source name.
+  app.post("/webhooks/:source", route);
+  app.post("/webhooks/:source/", route);
   return app;
 }
 
@@ -113,7 +117,7 @@ export function withWebhookFastPath(deps: WebhookRouteDeps, next: RequestListene
 
 /** The `:source` of a path the Hono route matches (one decodable segment); undefined for any other. */
 function webhookSource(url: string): string | undefined {
-  const segment = /^\/webhooks\/([^/?#]+)(?:\?|$)/.exec(url)?.[1];
+  const segment = /^\/webhooks\/([^/?#]+)\/?(?:\?|$)/.exec(url)?.[1];
   if (segment === undefined) return undefined;
   try {
     return decodeURIComponent(segment);

@@ -400,6 +400,12 @@ describe.each(Object.entries(transports))("POST /webhooks/:source — on %s", (_
     expect(inbox.accepted[0]?.headers).not.toHaveProperty("cookie");
   });
 
+  it("takes the URL with a trailing slash as the same route", async () => {
+    expect(await send([afasBody], afasHeaders(), { path: "/webhooks/afas/" })).toMatchObject({ status: 202, body: { eventId: "ev-1" } });
+    expect(inbox.accepted[0]).toMatchObject({ source: "afas" });
+    expect(await send(["{}"], { "content-type": "application/json" }, { path: "/webhooks/nope/" })).toMatchObject({ status: 404, body: { error: { code: "WEBHOOK_UNKNOWN_SOURCE" } } });
+  });
+
   it("answers a duplicate with 200", async () => {
     expect((await send([afasBody], afasHeaders())).status).toBe(202);
     expect(await send([afasBody], afasHeaders())).toMatchObject({ status: 200, body: { eventId: "ev-1", duplicate: true } });
