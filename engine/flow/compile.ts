@@ -47,6 +47,8 @@ class Compiler {
   /** Find steps by id → their use key; fields later expressions read from them join that use. */
   private readonly findUses = new Map<string, string>();
   private readonly stepReads = new Map<string, Set<string>>();
+  /** Steps a `when`, `skip` or `fail` condition read so far: the finds that can hold a send back. */
+  private readonly gatedBy = new Set<string>();
 
   constructor(
     private readonly source: YamlSource,
@@ -138,7 +140,7 @@ class Compiler {
     const base = {
       path: stepPath,
       ...(raw.id !== undefined ? { id: raw.id } : {}),
-      ...(raw.when !== undefined ? { when: this.expr(raw.when, [...at, "when"], known) } : {}),
+      ...(raw.when !== undefined ? { when: this.condition(raw.when, [...at, "when"], known) } : {}),
       position: this.at(at),
     };
     if ("find" in raw) return this.find(raw, at, known, base);
@@ -171,7 +173,13 @@ class Compiler {
   }
 
   private guard(condition: Doc.Condition, reason: Doc.Expression, at: JsonPath, known: Set<string>, kind: GuardStep["kind"]): Pick<GuardStep, "condition" | "reason"> {
-    return { condition: this.expr(condition, [...at, kind], known), reason: this.expr(reason, [...at, "reason"], known) };
+    return { condition: this.condition(condition, [...at, kind], known), reason: this.expr(reason, [...at, "reason"], known) };
+  }
+
+  private condition(value: Doc.Expression, at: JsonPath, known: ReadonlySet<string>): Expression {
+    const compiled = this.expr(value, at, known);
+    for (const step of compiled.references.steps) this.gatedBy.add(step);
+    return compiled;
   }
 
   private find(raw: Doc.FindStep, at: JsonPath, known: Set<string>, base: Omit<FindStep, "kind" | "connection" | "object" | "where" | "one" | "orderBy">): FindStep | undefined {
@@ -249,6 +257,12 @@ class Compiler {
     }
     if (!find.startsWith(`find:${connection}.`)) {
       this.error("INVALID_VALUE", `onLostAnswer.checkedBy "${raw.checkedBy}" reads ${find.slice("find:".length)}, but this send writes to ${connection}: only a find on ${connection} can see the record it may have made`, [...at, "checkedBy"]);
+      return undefined;
+    }
+    // Naming a find is a promise that the flow does not send when it sees the record: without a
+    // condition reading it, the send went out again after a lost answer or a crash, a second booking.
+    if (!this.gatedBy.has(raw.checkedBy)) {
+      this.error("INVALID_VALUE", `onLostAnswer.checkedBy "${raw.checkedBy}": no when, skip or fail before this send reads $steps.${raw.checkedBy}, so the send would go out again although the find sees the record`, [...at, "checkedBy"]);
       return undefined;
     }
     return { checkedBy: raw.checkedBy, retryAfterMs: parseDuration(raw.retryAfter ?? DEFAULT_LOST_ANSWER_WAIT) };

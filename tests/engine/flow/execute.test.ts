@@ -343,6 +343,13 @@ ${extra}`;
     const otherSystem = errors("    onLostAnswer: { checkedBy: pos }\n", "  - id: pos\n    find: aspos.orders\n    where: { number: number }\n");
     expect(otherSystem).toEqual([expect.stringMatching(/INVALID_VALUE onLostAnswer\.checkedBy "pos" reads aspos\.orders, but this send writes to afas: only a find on afas can see/)]);
     expect(errors("    onLostAnswer: { checkedBy: existing, retryAfter: 30s }\n")).toEqual([expect.stringMatching(/retryAfter/)]);
+    // A find that no condition reads holds nothing back: the send would go out again.
+    const other = "  - id: other\n    find: afas.Koppel_SalesOrders\n    where: { OrderNumber: number }\n";
+    expect(errors("    onLostAnswer: { checkedBy: other }\n", other)).toEqual([
+      expect.stringMatching(/INVALID_VALUE onLostAnswer\.checkedBy "other": no when, skip or fail before this send reads \$steps\.other, so the send would go out again/),
+    ]);
+    // The send's own when counts.
+    expect(errors("    when: $count($steps.other) = 0\n    onLostAnswer: { checkedBy: other }\n", other)).toEqual([]);
   });
 });
 
