@@ -78,6 +78,7 @@ export const ERROR_CODES = {
   WEBHOOK_CONTENT_TYPE: { actor: "operator", title: "body is not JSON" },
   WEBHOOK_BAD_JSON: { actor: "operator", title: "body does not parse as JSON" },
   WEBHOOK_TOO_DEEP: { actor: "operator", title: "body nests deeper than allowed" },
+  WEBHOOK_METHOD: { actor: "operator", title: "webhooks are delivered with POST" },
 
   // Admin API, dashboard and CLI.
   UNAUTHORIZED: { actor: "operator", title: "admin token missing or wrong" },

@@ -43,6 +43,7 @@ const STATUS: Readonly<Record<WebhookRefusalCode, ContentfulStatusCode>> = {
   WEBHOOK_TIMESTAMP: 401,
   WEBHOOK_BAD_JSON: 400,
   WEBHOOK_TOO_DEEP: 400,
+  WEBHOOK_METHOD: 405,
 };
 
 /** `sources` for a config's `webhooks:` table: own keys only, so `/webhooks/__proto__` is no source. */
@@ -86,6 +87,13 @@ export function createWebhookRoutes(deps: WebhookRouteDeps): Hono {
   // looked like a wrong source name.
   app.post("/webhooks/:source", route);
   app.post("/webhooks/:source/", route);
+  // Someone opening the URL in a browser to check it: say how it is used rather than a bare 404.
+  const method = (c: Context) => {
+    const reason = `webhooks are delivered with POST; this was ${c.req.method}`;
+    return c.json({ error: { code: "WEBHOOK_METHOD", reason } }, STATUS.WEBHOOK_METHOD, { allow: "POST" });
+  };
+  app.all("/webhooks/:source", method);
+  app.all("/webhooks/:source/", method);
   return app;
 }
 

@@ -331,9 +331,15 @@ describe("POST /webhooks/:source — order of checks", () => {
     await expectRefusal(await post("afas", "{not json", afasHeaders(afasBody)), 401, "WEBHOOK_SIGNATURE");
   });
 
-  it("only POST is routed", async () => {
-    expect((await app().request("/webhooks/aspos")).status).toBe(404);
+  it("another method gets 405 with the code and Allow: POST, and is not counted as a refused delivery", async () => {
+    for (const path of ["/webhooks/aspos", "/webhooks/aspos/"]) {
+      const res = await app().request(path);
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("POST");
+      expect(await res.json()).toEqual({ error: { code: "WEBHOOK_METHOD", reason: "webhooks are delivered with POST; this was GET" } });
+    }
     expect(refused).toEqual([]);
+    expect(inbox.accepted).toHaveLength(0);
   });
 });
 
@@ -457,11 +463,11 @@ describe.each(Object.entries(transports))("POST /webhooks/:source — on %s", (_
   });
 
   it.each([
-    ["GET", "/webhooks/afas"],
-    ["POST", "/webhooks/afas/extra"],
-    ["POST", "/webhooks/"],
-  ])("leaves %s %s to Hono, which has no such route", async (method, path) => {
-    expect((await send([], {}, { method, path })).status).toBe(404);
+    ["GET", "/webhooks/afas", 405],
+    ["POST", "/webhooks/afas/extra", 404],
+    ["POST", "/webhooks/", 404],
+  ])("leaves %s %s to Hono, which answers %i", async (method, path, status) => {
+    expect((await send([], {}, { method, path })).status).toBe(status);
     expect(inbox.accepted).toHaveLength(0);
   });
 });
