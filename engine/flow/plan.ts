@@ -1,7 +1,7 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Position } from "../../common/errors.ts";
 import type { BAIL, Expression, FunctionEnv, Scope } from "../transform/expression.ts";
-import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
+import type { ConnectionUse, FilterOp, LostAnswerCheck, SendOp } from "./port.ts";
 
 /** A flow after load: every expression compiled, every reference checked. Immutable. */
 export interface CompiledFlow {
@@ -82,7 +82,7 @@ export interface SendStep extends StepBase {
   /** The send is made once per value of this expression, not once per event (its ledger key). */
   readonly once?: Expression;
   /** A lost answer to this create is retried after `retryAfterMs`: the find `checkedBy` sees the record if it was made. */
-  readonly onLostAnswer?: { readonly checkedBy: string; readonly retryAfterMs: number };
+  readonly onLostAnswer?: LostAnswerCheck;
 }
 
 /**

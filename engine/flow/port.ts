@@ -55,7 +55,13 @@ export interface SendRequest {
    * The find step that looks this record up before the send, and how long after a try whose answer
    * was lost it may look (onLostAnswer): then that find, not the ledger, tells whether the try made it.
    */
-  readonly onLostAnswer?: { readonly checkedBy: string; readonly retryAfterMs: number };
+  readonly onLostAnswer?: LostAnswerCheck;
+}
+
+/** A send's `onLostAnswer`: the find that looks its record up first, and how long to wait before it may. */
+export interface LostAnswerCheck {
+  readonly checkedBy: string;
+  readonly retryAfterMs: number;
 }
 
 export interface SendResult {
