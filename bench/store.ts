@@ -11,7 +11,8 @@
  * fsync). The durable store's WAL sync runs on libuv's thread pool; CPU time counts every thread of
  * this process, so it includes the syncs. Why this bench: the peers benchmark measures a whole
  * order on a 2-core box that the load generator shares, and moves ±10 % between runs on the same
- * build; this one moves ±3 %, enough to judge a change to the store on its own.
+ * build. This one has no load generator; runs still spread (the box is shared), so compare medians
+ * of interleaved rounds, and only differences well past that spread.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
