@@ -9,6 +9,7 @@ import { schemaKey } from "../flow/record-key.ts";
 import type { Limits } from "../transform/expression.ts";
 import { findLiteralSecrets, interpolate, type FileRefusal, type Resolvers } from "./interpolate.ts";
 import { createAjv, readAgainstSchema } from "./schema-check.ts";
+import { stepKindProblems } from "./step-kinds.ts";
 import type { KoppelConfig } from "./types.ts";
 import { parseYaml, type YamlSource } from "./yaml-source.ts";
 
@@ -78,9 +79,10 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
       files.push(p);
       const source = readYaml(p, host, errors, configSource.positionOf(["flows", i]));
       if (!source) continue;
-      const read = readAgainstSchema(validateFlow, source);
-      errors.push(...read.errors);
-      if (read.value) flowSources.push({ source, document: read.value });
+      const kinds = stepKindProblems(source);
+      const read = readAgainstSchema(validateFlow, source, source.value, undefined, kinds.steps);
+      errors.push(...kinds.errors, ...read.errors);
+      if (read.value && !kinds.errors.length) flowSources.push({ source, document: read.value });
       else invalidSources.push(source);
     }
   });

@@ -37,10 +37,14 @@ export function readAgainstSchema<T>(
   source: YamlSource,
   value: unknown = source.value,
   standIns: ReadonlySet<string> = NO_STAND_INS,
+  /** JSON pointers whose own errors the caller reports better (stepKindProblems); deeper ones stay. */
+  explained: ReadonlySet<string> = NO_STAND_INS,
 ): { value: T; errors: [] } | { value?: undefined; errors: ConfigError[] } {
   if (validate(value)) return { value, errors: [] };
   // A stand-in for an unset variable (--lenient-env) has no form to check: only its place and type are.
-  const raw = (validate.errors ?? []).filter((e) => !(FORM_KEYWORDS.has(e.keyword) && standIns.has(pointerToPath(e.instancePath).join("."))));
+  const raw = (validate.errors ?? []).filter(
+    (e) => !(FORM_KEYWORDS.has(e.keyword) && standIns.has(pointerToPath(e.instancePath).join("."))) && !explained.has(e.instancePath),
+  );
   // An `if` error only says its `then` failed; with that failure dropped, it says nothing more.
   if (raw.every((e) => e.keyword === "if")) return { value: value as T, errors: [] };
   return { errors: schemaErrorsToConfigErrors(raw, (path) => source.positionOf(path), (path) => source.keyPositionOf(path)) };

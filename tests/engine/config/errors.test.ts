@@ -240,7 +240,33 @@ steps:
     const errors = formatted({ "flows/a.flow.yaml": a, "flows/b.flow.yaml": b });
     expect(errors).toEqual([
       `flows/a.flow.yaml:${positionOf(a, "nope")} UNKNOWN_STEP $steps.nope refers to no earlier step`,
-      `flows/b.flow.yaml:${positionOf(b, "sned")} MISSING_KEY steps.0: a step needs one of find, send, set, skip, fail, each, call`,
+      `flows/b.flow.yaml:${positionOf(b, "sned")} UNKNOWN_KEY unknown key "sned" in steps.0 (did you mean "send"?)`,
+    ]);
+  });
+
+  it("a step with two kinds is one error at the second, not each shape calling the other's keys unknown", () => {
+    const text = flow(`  - id: lookup
+    find: afas.Koppel_Debtors
+    send: afas.KnSalesRelationPer
+    where: { Email: email }
+    one: true
+  - each: lines
+    steps:
+      - set: { a: 1 }
+        fail: "true"
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "send:")} INVALID_VALUE steps.0 has find and send: a step does one of find, send, set, skip, fail, each, call; make one step for each`,
+      `flows/a.flow.yaml:${positionOf(text, "fail:")} INVALID_VALUE steps.1.steps.0 has set and fail: a step does one of find, send, set, skip, fail, each, call; make one step for each`,
+    ]);
+  });
+
+  it("a step with no kind and no near miss still says which keys a step needs", () => {
+    const text = flow(`  - id: nothing
+    description: forgot what to do
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "id:")} MISSING_KEY steps.0: a step needs one of find, send, set, skip, fail, each, call`,
     ]);
   });
 
