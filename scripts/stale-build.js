@@ -33,9 +33,11 @@ function mtime(file) {
   }
 }
 
-// `npm run build` ends with `node scripts/stale-build.js --stamp`: tsc -b leaves dist/.tsbuildinfo
-// untouched when nothing it emits changed (a JSON schema edit, a checkout that only moved mtimes),
-// and the guard above would then refuse a build that is in fact current.
+// `npm run build` ends with `node scripts/stale-build.js --stamp`: tsc leaves dist/.tsbuildinfo
+// untouched when nothing it emits changed (a checkout that only moved mtimes), and the guard above
+// would then refuse a build that is in fact current. The build is `tsc -p`, not `tsc -b`: -b judged
+// itself up to date by the .ts files alone and kept the old copy of an edited JSON schema in dist/,
+// which this stamp then passed as current.
 if (process.argv[2] === "--stamp" && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const { utimesSync } = await import("node:fs");
   const { fileURLToPath } = await import("node:url");

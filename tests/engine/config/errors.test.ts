@@ -43,6 +43,19 @@ describe("config errors point at file:line:col with a code", () => {
     expect(refused).toEqual([expect.stringMatching(/connections\.afas.*environment|environment.*pattern/)]);
   });
 
+  it("an AFAS connection with both environment and baseUrl, or neither, says which, at the connection", () => {
+    const base = `baseUrl: "http://127.0.0.1:1/ProfitRestServices"`;
+    const both = BASE_CONFIG.replace(base, `${base}, environment: O12345AA`);
+    const neither = BASE_CONFIG.replace(`${base}, `, "");
+    const steps = { "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") };
+    expect(formatted({ "mapping.config.yaml": both, ...steps })).toEqual([
+      `mapping.config.yaml:${positionOf(both, "afas:")} INVALID_VALUE connections.afas: has both environment and baseUrl: give one, environment for Profit itself (O12345AA), baseUrl for a sandbox or a proxy`,
+    ]);
+    expect(formatted({ "mapping.config.yaml": neither, ...steps })).toEqual([
+      `mapping.config.yaml:${positionOf(neither, "afas:")} MISSING_KEY connections.afas: needs environment (Profit's number, such as O12345AA) or baseUrl (a sandbox or a proxy)`,
+    ]);
+  });
+
   it("a send to an object without a schema names the nearest one that has one", () => {
     const text = flow("  - send: afas.FbSale\n    fields: { OrNu: \"'1'\" }\n");
     expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
