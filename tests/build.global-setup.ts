@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
  */
 export default function buildOnce(): void {
   const root = resolve(import.meta.dirname, "..");
-  const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
+  const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
   if (tsc.error) throw tsc.error;
   if (tsc.status !== 0) process.stderr.write(`npm run build reported errors; tests run what it emitted:\n${tsc.stdout}${tsc.stderr}`);
   const stamp = spawnSync(process.execPath, [join(root, "scripts/stale-build.js"), "--stamp"], { cwd: root, encoding: "utf8" });
