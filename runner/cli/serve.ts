@@ -48,7 +48,12 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
   let adminToken = process.env.KOPPEL_ADMIN_TOKEN;
   if (!adminToken) {
     if (!sandboxMode) {
-      io.err("KOPPEL_ADMIN_TOKEN is not set: the admin API and dashboard need it outside sandbox mode");
+      // A connection variable left in the shell from other work ends sandbox mode: say which one.
+      const set = CONNECTION_ENV.filter((name) => !missing.includes(name));
+      io.err(
+        `KOPPEL_ADMIN_TOKEN is not set: the admin API and dashboard need it outside sandbox mode. Not sandbox mode because ${set.join(", ")} ` +
+          `${set.length === 1 ? "is" : "are"} set${missing.length ? ` (${missing.join(", ")} not)` : ""}; for the simulated AFAS and AsPos, unset ${set.length === 1 ? "it" : "them"} or pass --sandbox`,
+      );
       return 1;
     }
     adminToken = generateToken();

@@ -18,6 +18,17 @@ describe("koppel serve outside sandbox mode", () => {
     expect(io.stderr()).toContain(`use at least ${MIN_ADMIN_TOKEN_LENGTH}`);
   });
 
+  it("without an admin token, names the connection variable that ended sandbox mode and the way back", async () => {
+    for (const name of CONNECTION_ENV) delete process.env[name];
+    delete process.env.KOPPEL_ADMIN_TOKEN;
+    process.env.AFAS_TOKEN = "left over from another project";
+    const io = bufferIO();
+    expect(await serveCommand(["--config", "does-not-matter.yaml"], io)).toBe(1);
+    expect(io.stderr()).toContain("KOPPEL_ADMIN_TOKEN is not set");
+    expect(io.stderr()).toContain("Not sandbox mode because AFAS_TOKEN is set (AFAS_BASE_URL, ASPOS_URL, ASPOS_CLIENT_ID, ASPOS_CLIENT_SECRET not)");
+    expect(io.stderr()).toContain("unset it or pass --sandbox");
+  });
+
   it("listens on loopback unless --host or KOPPEL_HOST says otherwise", () => {
     expect(listenHost(undefined, {})).toBe("127.0.0.1");
     expect(listenHost(undefined, { KOPPEL_HOST: "0.0.0.0" })).toBe("0.0.0.0");
