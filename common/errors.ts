@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   NO_SCHEMA: { actor: "integrator", title: "send to an object that has no schema" },
   UNKNOWN_FIELD: { actor: "integrator", title: "field or object is not in the target's schema" },
   UNKNOWN_CONNECTION: { actor: "integrator", title: "connection is not configured" },
+  UNKNOWN_WEBHOOK: { actor: "integrator", title: "trigger names a webhook source the config does not define" },
   TEST_CASE: { actor: "integrator", title: "fixture test case is malformed" },
   TEST_FAILED: { actor: "integrator", title: "fixture test case's outcome or effects differ from its golden" },
   FIXTURE_REFUSED: { actor: "integrator", title: "no fixture case can be built from this run" },

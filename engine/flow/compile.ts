@@ -21,6 +21,8 @@ export interface CompileContext {
   readonly connections: Readonly<Record<string, { readonly type: string }>>;
   readonly maps: ReadonlySet<string>;
   readonly flowNames: ReadonlySet<string>;
+  /** Sources under `webhooks:`; a flow triggered by another would never start by webhook. */
+  readonly webhookSources: ReadonlySet<string>;
   /** Schema a send payload must match: schemas/<type>/<object>.schema.json, or undefined. */
   sendSchema(type: string, object: string): SendSchema | undefined;
   /** Objects of a connection type that have a send schema (for "did you mean"). */
@@ -100,6 +102,14 @@ class Compiler {
       if (target) this.use(target.connection, target.object, "poll", []);
     } else if (schedule?.startAt !== undefined) {
       this.error("INVALID_VALUE", "startAt says where a poll starts; this schedule polls nothing (add poll: <connection>.<source>, or remove startAt)", ["trigger", "schedule", "startAt"]);
+    }
+    if (webhook && !this.ctx.webhookSources.has(webhook.source)) {
+      const near = nearestName(webhook.source, this.ctx.webhookSources);
+      const defined = [...this.ctx.webhookSources].join(", ");
+      this.error("UNKNOWN_WEBHOOK",
+        `webhook source "${webhook.source}" is not under webhooks: in the config, so no webhook would start this flow (POST /webhooks/${webhook.source} is answered 404)` +
+          (near ? `; did you mean "${near}"?` : defined ? ` (defined: ${defined})` : "; add it there with its verify scheme"),
+        ["trigger", "webhook", "source"]);
     }
     // The schema has checked the form; this catches a day that does not exist.
     if (schedule?.startAt !== undefined && /^\d{4}-/.test(schedule.startAt) && pollStart(schedule.startAt, 0) === undefined) {
@@ -344,7 +354,7 @@ class Compiler {
         this.errors.push(
           new ConfigError(
             "UNKNOWN_MAP",
-            `map "${map}" is not defined under maps: in the config (defined: ${[...this.ctx.maps].join(", ") || "none"})`,
+            `map "${map}" is not defined under maps: in the config ${unknownMapHint(map, this.ctx.maps)}`,
             site.positionAt(expression.references.offsets.get(`maps:${map}`) ?? 0),
           ),
         );
@@ -367,4 +377,10 @@ function specFields(spec: PayloadSpec, prefix: string): string[] {
     ...spec.fields.map((f) => `${prefix}${f.name}`),
     ...spec.objects.flatMap((o) => specFields(o.spec, `${prefix}${o.name}.`)),
   ];
+}
+
+/** The map a typo most likely meant; else every defined one (a long list only says where to look). */
+function unknownMapHint(map: string, maps: ReadonlySet<string>): string {
+  const near = nearestName(map, maps);
+  return near ? `(did you mean "${near}"?)` : `(defined: ${[...maps].join(", ") || "none"})`;
 }

@@ -43,6 +43,9 @@ export function memoryHost(files: Record<string, string>, env: Record<string, st
 export const BASE_CONFIG = `connections:
   afas: { type: afas, baseUrl: "http://127.0.0.1:1/ProfitRestServices", token: "\${env:AFAS_TOKEN}" }
   aspos: { type: aspos, baseUrl: "http://127.0.0.1:2", clientId: koppel, clientSecret: "\${env:ASPOS_SECRET}" }
+webhooks:
+  aspos: { verify: none, allowIps: ["127.0.0.1/32"] }
+  afas: { verify: none, allowIps: ["127.0.0.1/32"] }
 settings:
   administrationId: 1
   timezone: Europe/Amsterdam

@@ -159,7 +159,29 @@ describe("config errors point at file:line:col with a code", () => {
       method: $mapValue('paymentMethods', payment.method)
 `);
     expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
-      `flows/a.flow.yaml:${positionOf(text, "paymentMethods")} UNKNOWN_MAP map "paymentMethods" is not defined under maps: in the config (defined: paymentMethod, country)`,
+      `flows/a.flow.yaml:${positionOf(text, "paymentMethods")} UNKNOWN_MAP map "paymentMethods" is not defined under maps: in the config (did you mean "paymentMethod"?)`,
+    ]);
+    const far = flow(`  - set:
+      method: $mapValue('betaalwijze', payment.method)
+`);
+    expect(formatted({ "flows/a.flow.yaml": far })).toEqual([
+      `flows/a.flow.yaml:${positionOf(far, "betaalwijze")} UNKNOWN_MAP map "betaalwijze" is not defined under maps: in the config (defined: paymentMethod, country)`,
+    ]);
+  });
+
+  it("a webhook trigger on a source the config does not define: no webhook would ever start the flow", () => {
+    const text = `flow: sample
+trigger:
+  webhook: { source: asposs }
+steps:
+  - set: { a: 1 }
+`;
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "asposs")} UNKNOWN_WEBHOOK webhook source "asposs" is not under webhooks: in the config, so no webhook would start this flow (POST /webhooks/asposs is answered 404); did you mean "aspos"?`,
+    ]);
+    const none = BASE_CONFIG.replace(/webhooks:\n(  .*\n)+/, "");
+    expect(formatted({ "mapping.config.yaml": none, "flows/a.flow.yaml": text.replace("asposs", "aspos") })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "asposs")} UNKNOWN_WEBHOOK webhook source "aspos" is not under webhooks: in the config, so no webhook would start this flow (POST /webhooks/aspos is answered 404); add it there with its verify scheme`,
     ]);
   });
 
