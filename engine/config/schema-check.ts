@@ -89,6 +89,11 @@ function toConfigError(
     }
     case "type": {
       const expected = String((e.params as { type: string | string[] }).type);
+      // `every: 5` is a duration without its unit: say so, rather than only that 5 is no string.
+      const duration = durationPattern(e.parentSchema as { pattern?: string } | undefined);
+      if (duration && typeof e.data === "number") {
+        return new ConfigError("WRONG_TYPE", `${where} must be ${duration}; the number ${e.data} has no unit`, positionOf(path));
+      }
       return new ConfigError("WRONG_TYPE", `${where} must be ${expected.replace(/,/g, " or ")}, not ${describe(e.data)}`, positionOf(path));
     }
     case "enum": {
@@ -102,10 +107,8 @@ function toConfigError(
       const custom = schema?.["x-error"];
       if (custom) return new ConfigError(custom.code, `${where} ${custom.message}; not ${JSON.stringify(e.data)}`, positionOf(path));
       const example = schema?.examples?.[0] ?? schema?.default;
-      const units = /^\^\[0-9\][*+].*\(([a-z|]+)\)\$$/.exec(pattern)?.[1];
-      const number = pattern.includes("[1-9]") ? "a whole number above 0" : "a whole number";
-      const what = units ? `a duration: ${number} and a unit (${units.split("|").join(", ")})` : `text matching ${pattern}`;
-      return new ConfigError("INVALID_VALUE", `${where} must be ${what}${example !== undefined ? `, such as ${JSON.stringify(example)}` : ""}; not ${JSON.stringify(e.data)}`, positionOf(path));
+      const what = durationPattern(schema) ?? `text matching ${pattern}${example !== undefined ? `, such as ${JSON.stringify(example)}` : ""}`;
+      return new ConfigError("INVALID_VALUE", `${where} must be ${what}; not ${JSON.stringify(e.data)}`, positionOf(path));
     }
     case "not": {
       // A schema may name the error its `not` stands for (x-error), since "must NOT be valid" helps nobody.
@@ -139,6 +142,16 @@ function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
     }
   }
   return kept;
+}
+
+/** How to describe a schema string that is a duration (`^[0-9]+(ms|s|m|h|d)$`); undefined for other patterns. */
+function durationPattern(schema: { pattern?: string; default?: unknown; examples?: unknown[] } | undefined): string | undefined {
+  const pattern = schema?.pattern ?? "";
+  const units = /^\^\[0-9\][*+].*\(([a-z|]+)\)\$$/.exec(pattern)?.[1];
+  if (!units) return undefined;
+  const number = pattern.includes("[1-9]") ? "a whole number above 0" : "a whole number";
+  const example = schema?.examples?.[0] ?? schema?.default;
+  return `a duration: ${number} and a unit (${units.split("|").join(", ")})${example !== undefined ? `, such as ${JSON.stringify(example)}` : ""}`;
 }
 
 function describe(value: unknown): string {

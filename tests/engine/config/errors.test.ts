@@ -32,6 +32,18 @@ describe("config errors point at file:line:col with a code", () => {
     expect(error).toMatch(/INVALID_VALUE .*throttle must be a duration: a whole number and a unit \(s, m, h, d\), such as "15m"; not "1w"/);
   });
 
+  it("a duration written as a bare number is told it lacks its unit, not only that it is no string", () => {
+    const text = `flow: sample
+trigger:
+  schedule: { every: 5 }
+steps:
+  - set: { a: 1 }
+`;
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "5 }")} WRONG_TYPE trigger.schedule.every must be a duration: a whole number and a unit (ms, s, m, h, d), such as "5m"; the number 5 has no unit`,
+    ]);
+  });
+
   it("an AFAS environment is taken in either case, as the connector reads it; another letter is refused", () => {
     const files = {
       "mapping.config.yaml": BASE_CONFIG.replace(`baseUrl: "http://127.0.0.1:1/ProfitRestServices"`, `environment: "\${env:AFAS_ENV}"`),
