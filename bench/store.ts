@@ -82,10 +82,11 @@ async function measure(path: string, batch: number, orders: number): Promise<num
   };
   for (let i = 0; i < WARMUP; i += batch) await round();
   const before = process.cpuUsage();
-  for (let i = 0; i < orders; i += batch) await round();
+  const first = next;
+  while (next - first < orders) await round();
   const used = process.cpuUsage(before);
   await store.close();
-  return (used.user + used.system) / 1000 / orders;
+  return (used.user + used.system) / 1000 / (next - first);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

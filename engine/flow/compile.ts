@@ -103,7 +103,8 @@ class Compiler {
     } else if (schedule?.startAt !== undefined) {
       this.error("INVALID_VALUE", "startAt says where a poll starts; this schedule polls nothing (add poll: <connection>.<source>, or remove startAt)", ["trigger", "schedule", "startAt"]);
     }
-    if (webhook && !this.ctx.webhookSources.has(webhook.source)) {
+    // With a schedule the flow still runs (AFAS webhooks are optional: the polls do the same job).
+    if (webhook && !schedule && !this.ctx.webhookSources.has(webhook.source)) {
       const near = nearestName(webhook.source, this.ctx.webhookSources);
       const defined = [...this.ctx.webhookSources].join(", ");
       this.error("UNKNOWN_WEBHOOK",

@@ -51,8 +51,10 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       // A connection variable left in the shell from other work ends sandbox mode: say which one.
       const set = CONNECTION_ENV.filter((name) => !missing.includes(name));
       io.err(
-        `KOPPEL_ADMIN_TOKEN is not set: the admin API and dashboard need it outside sandbox mode. Not sandbox mode because ${set.join(", ")} ` +
-          `${set.length === 1 ? "is" : "are"} set${missing.length ? ` (${missing.join(", ")} not)` : ""}; for the simulated AFAS and AsPos, unset ${set.length === 1 ? "it" : "them"} or pass --sandbox`,
+        "KOPPEL_ADMIN_TOKEN is not set: the admin API and dashboard need it outside sandbox mode." +
+          (missing.length
+            ? ` Not sandbox mode because ${set.join(", ")} ${set.length === 1 ? "is" : "are"} set (${missing.join(", ")} not); for the simulated AFAS and AsPos, unset ${set.length === 1 ? "it" : "them"} or pass --sandbox`
+            : ""),
       );
       return 1;
     }

@@ -181,7 +181,7 @@ steps:
     ]);
   });
 
-  it("a webhook trigger on a source the config does not define: no webhook would ever start the flow", () => {
+  it("a webhook trigger on a source the config does not define, and no schedule: no webhook would ever start the flow", () => {
     const text = `flow: sample
 trigger:
   webhook: { source: asposs }
@@ -195,6 +195,9 @@ steps:
     expect(formatted({ "mapping.config.yaml": none, "flows/a.flow.yaml": text.replace("asposs", "aspos") })).toEqual([
       `flows/a.flow.yaml:${positionOf(text, "asposs")} UNKNOWN_WEBHOOK webhook source "aspos" is not under webhooks: in the config, so no webhook would start this flow (POST /webhooks/aspos is answered 404); add it there with its verify scheme`,
     ]);
+    // AFAS webhooks are optional where the flow polls as well (docs/afas-setup.md): that still loads.
+    const polled = text.replace("webhook: { source: asposs }", "webhook: { source: afas }\n  schedule: { every: 15m }");
+    expect(load({ "mapping.config.yaml": none, "flows/a.flow.yaml": polled }).errors).toEqual([]);
   });
 
   it("a reference without its closing brace is refused, not taken as text", () => {

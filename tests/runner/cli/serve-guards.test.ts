@@ -27,6 +27,11 @@ describe("koppel serve outside sandbox mode", () => {
     expect(io.stderr()).toContain("KOPPEL_ADMIN_TOKEN is not set");
     expect(io.stderr()).toContain("Not sandbox mode because AFAS_TOKEN is set (AFAS_BASE_URL, ASPOS_URL, ASPOS_CLIENT_ID, ASPOS_CLIENT_SECRET not)");
     expect(io.stderr()).toContain("unset it or pass --sandbox");
+    for (const name of CONNECTION_ENV) process.env[name] = "set";
+    const production = bufferIO();
+    expect(await serveCommand(["--config", "does-not-matter.yaml"], production)).toBe(1);
+    expect(production.stderr()).toContain("KOPPEL_ADMIN_TOKEN is not set");
+    expect(production.stderr()).not.toContain("--sandbox");
   });
 
   it("listens on loopback unless --host or KOPPEL_HOST says otherwise", () => {
