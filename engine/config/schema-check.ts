@@ -36,9 +36,9 @@ export function readAgainstSchema<T>(
   validate: ValidateFunction<T>,
   source: YamlSource,
   value: unknown = source.value,
-  standIns: ReadonlySet<string> = NO_STAND_INS,
+  standIns: ReadonlySet<string> = NONE,
   /** JSON pointers whose own errors the caller reports better (stepKindProblems); deeper ones stay. */
-  explained: ReadonlySet<string> = NO_STAND_INS,
+  explained: ReadonlySet<string> = NONE,
 ): { value: T; errors: [] } | { value?: undefined; errors: ConfigError[] } {
   if (validate(value)) return { value, errors: [] };
   // A stand-in for an unset variable (--lenient-env) has no form to check: only its place and type are.
@@ -50,7 +50,7 @@ export function readAgainstSchema<T>(
   return { errors: schemaErrorsToConfigErrors(raw, (path) => source.positionOf(path), (path) => source.keyPositionOf(path)) };
 }
 
-const NO_STAND_INS: ReadonlySet<string> = new Set();
+const NONE: ReadonlySet<string> = new Set();
 const FORM_KEYWORDS = new Set(["pattern", "format", "enum", "const", "minLength", "maxLength"]);
 
 export function schemaErrorsToConfigErrors(

@@ -21,7 +21,7 @@ export interface CompileContext {
   readonly connections: Readonly<Record<string, { readonly type: string }>>;
   readonly maps: ReadonlySet<string>;
   readonly flowNames: ReadonlySet<string>;
-  /** Sources under `webhooks:`; a flow triggered by another would never start by webhook. */
+  /** Sources under `webhooks:`: a webhook trigger naming another source would never fire. */
   readonly webhookSources: ReadonlySet<string>;
   /** Schema a send payload must match: schemas/<type>/<object>.schema.json, or undefined. */
   sendSchema(type: string, object: string): SendSchema | undefined;
@@ -105,11 +105,10 @@ class Compiler {
     }
     // With a schedule the flow still runs (AFAS webhooks are optional: the polls do the same job).
     if (webhook && !schedule && !this.ctx.webhookSources.has(webhook.source)) {
-      const near = nearestName(webhook.source, this.ctx.webhookSources);
-      const defined = [...this.ctx.webhookSources].join(", ");
+      const hint = nameHint(webhook.source, this.ctx.webhookSources);
       this.error("UNKNOWN_WEBHOOK",
         `webhook source "${webhook.source}" is not under webhooks: in the config, so no webhook would start this flow (POST /webhooks/${webhook.source} is answered 404)` +
-          (near ? `; did you mean "${near}"?` : defined ? ` (defined: ${defined})` : "; add it there with its verify scheme"),
+          (hint ? `; ${hint}` : "; add it there with its verify scheme"),
         ["trigger", "webhook", "source"]);
     }
     // The schema has checked the form; this catches a day that does not exist.
@@ -355,7 +354,7 @@ class Compiler {
         this.errors.push(
           new ConfigError(
             "UNKNOWN_MAP",
-            `map "${map}" is not defined under maps: in the config ${unknownMapHint(map, this.ctx.maps)}`,
+            `map "${map}" is not defined under maps: in the config (${nameHint(map, this.ctx.maps) ?? "defined: none"})`,
             site.positionAt(expression.references.offsets.get(`maps:${map}`) ?? 0),
           ),
         );
@@ -380,8 +379,9 @@ function specFields(spec: PayloadSpec, prefix: string): string[] {
   ];
 }
 
-/** The map a typo most likely meant; else every defined one (a long list only says where to look). */
-function unknownMapHint(map: string, maps: ReadonlySet<string>): string {
-  const near = nearestName(map, maps);
-  return near ? `(did you mean "${near}"?)` : `(defined: ${[...maps].join(", ") || "none"})`;
+/** The name a typo most likely meant; else every defined one (a long list only says where to look); undefined when none is. */
+function nameHint(name: string, defined: ReadonlySet<string>): string | undefined {
+  const near = nearestName(name, defined);
+  if (near) return `did you mean "${near}"?`;
+  return defined.size ? `defined: ${[...defined].join(", ")}` : undefined;
 }
