@@ -9,6 +9,13 @@ import type { JsonPath, YamlSource } from "./yaml-source.ts";
  */
 const KINDS: readonly string[] = flowSchema.$defs.step.allOf.flatMap((part) => (part.if as { required?: string[] }).required ?? []);
 
+/** Every key some step shape allows: in a step with two kinds, a key none allows is still reported. */
+const STEP_KEYS: readonly string[] = [...new Set(flowSchema.$defs.step.allOf.flatMap((part) => {
+  const ref = (part.then as { $ref?: string }).$ref?.split("/").pop();
+  const shape = ref ? (flowSchema.$defs as Record<string, { properties?: object }>)[ref] : undefined;
+  return Object.keys(shape?.properties ?? {});
+}))];
+
 export interface StepKindProblems {
   readonly errors: ConfigError[];
   /** JSON pointers of the steps these errors stand for: the schema's own complaints there are dropped. */
@@ -32,12 +39,18 @@ export function stepKindProblems(source: YamlSource): StepKindProblems {
       const at = [...path, i];
       const where = at.join(".");
       const keys = Object.keys(step);
-      const kinds = KINDS.filter((kind) => keys.includes(kind));
+      // In the order written, so the error sits at the kind added second.
+      const kinds = keys.filter((key) => KINDS.includes(key));
       if (kinds.length > 1) {
         errors.push(new ConfigError("INVALID_VALUE",
           `${where} has ${kinds.join(" and ")}: a step does one of ${KINDS.join(", ")}; make one step for each`,
           source.keyPositionOf([...at, kinds[1]!])));
         steps.add(pointer(at));
+        // The schema's errors at this step are dropped for the one above, its unknown keys with them.
+        for (const key of keys.filter((k) => !STEP_KEYS.includes(k))) {
+          const near = nearestName(key, STEP_KEYS);
+          errors.push(new ConfigError("UNKNOWN_KEY", `unknown key "${key}" in ${where}${near ? ` (did you mean "${near}"?)` : ""}`, source.keyPositionOf([...at, key])));
+        }
       } else if (kinds.length === 0) {
         const typo = keys.map((key) => ({ key, near: nearestName(key, KINDS) })).find((k) => k.near !== undefined);
         if (typo) {
@@ -45,7 +58,7 @@ export function stepKindProblems(source: YamlSource): StepKindProblems {
           steps.add(pointer(at));
         }
       }
-      if (kinds.length === 1 && kinds[0] === "each") walk((step as { steps?: unknown }).steps, [...at, "steps"]);
+      if (kinds.includes("each")) walk((step as { steps?: unknown }).steps, [...at, "steps"]);
     });
   };
   walk((source.value as { steps?: unknown } | null)?.steps, ["steps"]);

@@ -311,6 +311,23 @@ steps:
     ]);
   });
 
+  it("a step with two kinds still reports a key no step allows, and an each with a second kind has its steps checked", () => {
+    const text = flow(`  - find: afas.Koppel_Debtors
+    send: afas.KnSalesRelationPer
+    wehre: { Email: email }
+  - each: lines
+    set: { x: 1 }
+    steps:
+      - sned: afas.FbSales
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "send:")} INVALID_VALUE steps.0 has find and send: a step does one of find, send, set, skip, fail, each, call; make one step for each`,
+      `flows/a.flow.yaml:${positionOf(text, "wehre")} UNKNOWN_KEY unknown key "wehre" in steps.0 (did you mean "where"?)`,
+      `flows/a.flow.yaml:${positionOf(text, "set:")} INVALID_VALUE steps.1 has each and set: a step does one of find, send, set, skip, fail, each, call; make one step for each`,
+      `flows/a.flow.yaml:${positionOf(text, "sned")} UNKNOWN_KEY unknown key "sned" in steps.1.steps.0 (did you mean "send"?)`,
+    ]);
+  });
+
   it("a step with no kind and no near miss still says which keys a step needs", () => {
     const text = flow(`  - id: nothing
     description: forgot what to do
