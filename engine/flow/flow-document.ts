@@ -109,7 +109,7 @@ export interface SendStep {
   readonly send: Target;
   /** What to do with the record. */
   readonly op?: "insert" | "update" | "upsert" | "delete";
-  /** Send at most once per value of this expression (an order number, say), whichever event, poll or replay runs the flow: Koppel's ledger keeps the first answer, and a later run takes it from there instead of sending again. For records no find can look up before writing (AFAS direct invoices, journal entries); kept when run retention deletes runs. Without it a send is made once per event. Inside `each`, the value must tell the items apart. A value that is empty, or the same for two items, fails the run with ONCE_KEY before anything is sent. */
+  /** Send at most once per value of this expression (an order number, say), whichever event, poll or replay runs the flow: Koppel's ledger keeps the first answer, and a later run takes it from there instead of sending again. For records no find can look up before writing (AFAS direct invoices, journal entries); kept when run retention deletes runs. Without it a send is made once per event. Inside `each`, the value must tell the items apart. A value that is empty, or the same for two items, fails the run with ONCE_KEY before anything is sent. The ledger keeps the value under the flow's name and the step's id (its path inside `each`): renaming either starts afresh, and a record already sent is sent again when a later event for it arrives, so keep both names once the flow is live. */
   readonly once?: Expression;
   readonly fields?: FieldMap;
   readonly objects?: ObjectMap;
