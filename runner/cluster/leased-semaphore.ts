@@ -1,5 +1,5 @@
 import { InternalError } from "../../common/errors.ts";
-import type { ConcurrencyGate } from "../connectors/http/gate.ts";
+import { waitInLine, type ConcurrencyGate, type Waiter } from "../connectors/http/gate.ts";
 import type { HeldSlot, SlotTable } from "./slot-table.ts";
 
 export interface SlotTimings {
@@ -19,11 +19,6 @@ export interface LeasedSemaphoreOptions extends SlotTimings {
   readonly table: SlotTable;
   readonly now: () => number;
   readonly onError: (error: unknown) => void;
-}
-
-interface Waiter {
-  resolve(slot: number): void;
-  reject(error: Error): void;
 }
 
 /** What a renewal asked about: the slots held when it was sent, and when that was. */
@@ -51,7 +46,7 @@ export class LeasedSemaphore implements ConcurrencyGate {
   /** Held, in no call; the most recently used is taken first, so the longest idle ones age out. */
   private readonly idle: number[] = [];
   private readonly idleSince = new Map<number, number>();
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: Waiter<number>[] = [];
   /** Other holders that announced unmet demand → when we last heard it. */
   private readonly rivals = new Map<string, number>();
   private generation = 0;
@@ -70,8 +65,8 @@ export class LeasedSemaphore implements ConcurrencyGate {
     this.size = o.size;
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const slot = await this.take();
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const slot = await this.take(signal);
     try {
       return await work();
     } finally {
@@ -119,14 +114,15 @@ export class LeasedSemaphore implements ConcurrencyGate {
     if (slots.length) await this.o.table.release(this.key, this.o.holder, slots, false).catch(this.o.onError);
   }
 
-  private take(): Promise<number> {
+  private take(signal?: AbortSignal): Promise<number> {
     if (this.closed) return Promise.reject(new InternalError(`the AFAS call slot gate for ${this.key} is closed`));
     const slot = this.nextIdle();
     if (slot !== undefined) return Promise.resolve(slot);
-    return new Promise<number>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.pump();
-    });
+    // A waiter that leaves (its run is stopping) leaves an acquire for it under way: the slot it
+    // brings goes to the next waiter, or idles and is given back after idleMs.
+    const turn = waitInLine(this.waiters, signal);
+    this.pump();
+    return turn;
   }
 
   private give(slot: number): void {

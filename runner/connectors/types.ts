@@ -8,8 +8,18 @@ export interface PollPage {
   readonly hasMore: boolean;
 }
 
+/** What the runner passes with each find and send. */
+export interface CallHooks {
+  /**
+   * Aborted when the run is stopped (the runner shuts down): a call still waiting for one of the
+   * connection's parallel-call slots gives up its place and rejects with the signal's reason. A
+   * call already admitted runs to its end.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** What the runner asks a connector to do around one send. */
-export interface SendHooks {
+export interface SendHooks extends CallHooks {
   /**
    * Awaited holding the connection's slot, right before a request goes out that would make a second
    * record if it went out again (an AFAS insert: Profit has no idempotency key). The worker stores
@@ -26,7 +36,7 @@ export interface Connector {
   readonly type: string;
   /** The connection name as written in mapping.config.yaml. */
   readonly name: string;
-  find(req: FindRequest): Promise<FindResult>;
+  find(req: FindRequest, hooks?: CallHooks): Promise<FindResult>;
   send(req: SendRequest, hooks?: SendHooks): Promise<SendResult>;
   /**
    * Records of `source` changed after `cursor`; without one, changed from `since` (epoch ms) on,

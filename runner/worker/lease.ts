@@ -18,6 +18,9 @@ export class RunInterrupted extends Error {
 export class LeaseKeeper {
   private lastExtended: number;
   private stopRequested = false;
+  /** Aborted when the run is stopped or its lease lost: calls still waiting for a connection slot give up (CallHooks.signal). */
+  private readonly waits = new AbortController();
+  readonly signal = this.waits.signal;
   private timer: ReturnType<typeof setInterval> | undefined;
   interrupted: Interruption | undefined;
 
@@ -43,6 +46,7 @@ export class LeaseKeeper {
   /** Ends the run at its next upstream call; the call under way, if any, finishes. */
   requestStop(): void {
     this.stopRequested = true;
+    this.waits.abort(new RunInterrupted("stopping"));
   }
 
   /** Called before every upstream call of the run. */
@@ -52,10 +56,27 @@ export class LeaseKeeper {
     if (this.interrupted) throw new RunInterrupted(this.interrupted);
   };
 
+  /**
+   * Runs one upstream call after `check`. A call that gave up its wait for a connection slot (the
+   * signal's reason came back) stopped the run as a refused check does.
+   */
+  readonly guard = async <T>(call: () => Promise<T>): Promise<T> => {
+    await this.check();
+    try {
+      return await call();
+    } catch (error) {
+      if (error === this.signal.reason && error instanceof RunInterrupted) this.interrupted ??= error.why;
+      throw error;
+    }
+  };
+
   private async extend(): Promise<void> {
     if (this.interrupted === "lease-lost") return;
     const at = this.now();
     if (await this.queue.extend(this.job, this.leaseMs)) this.lastExtended = at;
-    else this.interrupted = "lease-lost";
+    else {
+      this.interrupted = "lease-lost";
+      this.waits.abort(new RunInterrupted("lease-lost"));
+    }
   }
 }

@@ -61,6 +61,8 @@ export interface PortRun {
   /** The run this one replays: it may send what that run left uncertain. */
   readonly replayOf: string | null;
   readonly now: () => number;
+  /** Passed to every call (CallHooks.signal): a call still waiting for a slot gives up when the run stops. */
+  readonly signal?: AbortSignal;
 }
 
 /** Thrown from the intent mark's hook when the ledger already holds the answer (another run's). */
@@ -114,7 +116,7 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
     find: async (req: FindRequest) => {
       const target = connector(req.connection);
       await ledger.save();
-      return target.find(req);
+      return target.find(req, run?.signal ? { signal: run.signal } : {});
     },
     async send(req: SendRequest): Promise<SendResult> {
       const target = connector(req.connection);
@@ -127,8 +129,10 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
       await ledger.save();
       const mark: UncertainSend | undefined = run && { uncertain: true, runId: run.runId };
       let marked = false;
+      const signal = run?.signal ? { signal: run.signal } : {};
       const hooks = mark
         ? {
+            ...signal,
             beforeCreate: async () => {
               const there = await ledger.mark(req.idempotencyKey, mark, replaces);
               if (there && !isUncertainSend(there.result)) throw new AnsweredMeanwhile(there.result);
@@ -136,7 +140,7 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
               marked = true;
             },
           }
-        : {};
+        : signal;
       let sent: SendResult;
       try {
         sent = await target.send(req, hooks);
@@ -155,18 +159,13 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
 }
 
 /**
- * Wraps a port so each call first asks `check` (lease still held, runner not stopping). A refusal
- * stops the run before its next upstream call; calls already under way finish and reach the ledger.
+ * Wraps a port so each call goes through `guard` (LeaseKeeper.guard: lease still held, runner not
+ * stopping). A refusal stops the run before its next upstream call; calls already under way finish
+ * and reach the ledger.
  */
-export function guardedPort(port: ConnectorPort, check: () => Promise<void>): ConnectorPort {
+export function guardedPort(port: ConnectorPort, guard: <T>(call: () => Promise<T>) => Promise<T>): ConnectorPort {
   return {
-    find: async (req) => {
-      await check();
-      return port.find(req);
-    },
-    send: async (req) => {
-      await check();
-      return port.send(req);
-    },
+    find: (req) => guard(() => port.find(req)),
+    send: (req) => guard(() => port.send(req)),
   };
 }

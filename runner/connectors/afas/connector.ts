@@ -1,6 +1,6 @@
 import type { FindRequest, FindResult, SendRequest, SendResult } from "../../../engine/flow/port.ts";
 import type { Exchange } from "../../../common/exchange.ts";
-import type { Connector, PollPage, SendHooks } from "../types.ts";
+import type { CallHooks, Connector, PollPage, SendHooks } from "../types.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { deletePath } from "./delete-path.ts";
 import { envelopeOf, toEnvelope } from "./envelope.ts";
@@ -39,28 +39,28 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
   const now = options.now ?? Date.now;
   const objectOf = (source: string): string => (source.startsWith(`${name}.`) ? source.slice(name.length + 1) : source);
 
-  async function page(connector: string, query: GetQuery, log: Exchange[]): Promise<Row[]> {
+  async function page(connector: string, query: GetQuery, log: Exchange[], signal?: AbortSignal): Promise<Row[]> {
     const { body } = await http.call({
       method: "GET", path: `/connectors/${encodeURIComponent(connector)}`, query: buildQuery(query),
-      action: `read ${connector}`, connector,
+      action: `read ${connector}`, connector, ...(signal ? { signal } : {}),
     }, log);
     const rows = (body as { rows?: unknown } | undefined)?.rows;
     return Array.isArray(rows) ? (rows as Row[]) : [];
   }
 
   /** Reads pages until `limit` rows or a short page; the sort includes the key so pages never overlap. */
-  async function readAll(connector: string, groups: GetQuery["groups"], orderBy: GetQuery["orderBy"], limit: number, log: Exchange[]): Promise<Row[]> {
+  async function readAll(connector: string, groups: GetQuery["groups"], orderBy: GetQuery["orderBy"], limit: number, log: Exchange[], signal?: AbortSignal): Promise<Row[]> {
     const rows: Row[] = [];
     while (rows.length < limit) {
       const take = Math.min(pageSize, limit - rows.length);
-      const got = await page(connector, { groups, orderBy, skip: rows.length, take }, log);
+      const got = await page(connector, { groups, orderBy, skip: rows.length, take }, log, signal);
       rows.push(...got);
       if (got.length < take) break;
     }
     return rows;
   }
 
-  async function find(req: FindRequest): Promise<FindResult> {
+  async function find(req: FindRequest, hooks: CallHooks = {}): Promise<FindResult> {
     const exchanges: Exchange[] = [];
     const connector = req.object;
     const keyFields = await keys.getKeys(connector, exchanges);
@@ -69,12 +69,12 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     if (groups.length === 0) return { rows: [], exchanges };
     const limit = req.take ?? Number.POSITIVE_INFINITY;
     const parts = groupsWithin(groups, orderBy, pageSize, MAX_QUERY_LENGTH);
-    if (parts.length === 1) return { rows: await readAll(connector, groups, orderBy, limit, exchanges), exchanges };
+    if (parts.length === 1) return { rows: await readAll(connector, groups, orderBy, limit, exchanges, hooks.signal), exchanges };
     // Too many values for one query: one read per part. Values Profit takes as equal (601826 and
     // "601826", ABC and abc) may sit in two parts and find one row twice: a row is kept once, by key.
     const rows = new Map<string, Row>();
     for (const part of parts) {
-      for (const row of await readAll(connector, part, orderBy, limit, exchanges)) rows.set(JSON.stringify(keyFields.map((k) => row[k] ?? null)), row);
+      for (const row of await readAll(connector, part, orderBy, limit, exchanges, hooks.signal)) rows.set(JSON.stringify(keyFields.map((k) => row[k] ?? null)), row);
     }
     return { rows: sortRows([...rows.values()], orderBy).slice(0, limit), exchanges };
   }
@@ -86,14 +86,15 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     const op = req.op === "upsert" ? (hasKey(req.payload, keyFields) ? "update" : "insert") : req.op;
     const path = `/connectors/${encodeURIComponent(connector)}`;
     const given = Object.fromEntries(keyFields.filter((k) => req.payload[k] !== undefined).map((k) => [k, req.payload[k]]));
+    const signal = hooks.signal ? { signal: hooks.signal } : {};
 
     if (op === "delete") {
-      await http.call({ method: "DELETE", path: deletePath(connector, req.payload, keyFields), action: `delete ${connector}`, connector }, exchanges);
+      await http.call({ method: "DELETE", path: deletePath(connector, req.payload, keyFields), action: `delete ${connector}`, connector, ...signal }, exchanges);
       return { result: given, exchanges };
     }
     const { body } = await http.call({
       method: op === "insert" ? "POST" : "PUT", path, body: toEnvelope(connector, req.payload), bodyOf: envelopeOf(connector), action: `${op} ${connector}`, connector,
-      ...(hooks.beforeCreate ? { beforeCreate: hooks.beforeCreate } : {}),
+      ...(hooks.beforeCreate ? { beforeCreate: hooks.beforeCreate } : {}), ...signal,
     }, exchanges);
     // `results` is keyed by the root object (FiEntryPar) or the connector; take whichever comes first.
     const results = (body as { results?: Record<string, unknown> } | undefined)?.results;

@@ -29,6 +29,8 @@ export interface AfasCall {
   connector: string;
   /** Awaited inside the slot before an insert leaves (SendHooks.beforeCreate). */
   beforeCreate?: () => Promise<void>;
+  /** Gives up the wait for a slot (CallHooks.signal). */
+  signal?: AbortSignal;
 }
 
 /** Profit's web server refuses longer query strings (counted from the `?`) with a bare 404. */
@@ -84,6 +86,6 @@ export class AfasHttp {
         connection: this.connection, action: req.action, connector: req.connector,
         status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(), creates,
       }), log);
-    });
+    }, req.signal);
   }
 }

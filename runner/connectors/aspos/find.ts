@@ -4,6 +4,7 @@ import type { Exchange } from "../../../common/exchange.ts";
 import { fillPath, pagingOf, placeholders, type ObjectEndpoints, type ReadEndpoint } from "./endpoints.ts";
 import { matches, sortRows, valueAt } from "./filter.ts";
 import type { AsposHttp } from "./http.ts";
+import type { CallHooks } from "../types.ts";
 import { fetchPage } from "./pages.ts";
 import { anyOfGroups } from "../any-of.ts";
 
@@ -64,15 +65,15 @@ function plan(object: string, endpoints: ObjectEndpoints, where: readonly Filter
  * filter again client-side (cheap, and it guards against a tenant that ignores a parameter),
  * then orderBy and take. Paging follows the cursor until enough rows are in.
  */
-export async function find(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest): Promise<FindResult> {
+export async function find(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest, hooks: CallHooks = {}): Promise<FindResult> {
   const groups = anyOfGroups(req.where);
-  if (groups.length === 1) return findAll(http, object, endpoints, req);
+  if (groups.length === 1) return findAll(http, object, endpoints, req, hooks.signal);
   // "Any of" has no AsPos query form: one read per value, rows merged once each.
   const exchanges: Exchange[] = [];
   const seen = new Set<string>();
   const rows: Record<string, unknown>[] = [];
   for (const where of groups) {
-    const found = await findAll(http, object, endpoints, { ...req, where });
+    const found = await findAll(http, object, endpoints, { ...req, where }, hooks.signal);
     exchanges.push(...(found.exchanges ?? []));
     for (const row of found.rows) {
       const key = row.id !== undefined ? `id:${String(row.id)}` : JSON.stringify(row);
@@ -86,8 +87,9 @@ export async function find(http: AsposHttp, object: string, endpoints: ObjectEnd
   return { rows: req.take !== undefined ? ordered.slice(0, req.take) : ordered, exchanges };
 }
 
-async function findAll(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest): Promise<FindResult> {
+async function findAll(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest, signal?: AbortSignal): Promise<FindResult> {
   const exchanges: Exchange[] = [];
+  const waits = signal ? { signal } : {};
   const p = plan(object, endpoints, req.where);
   // A filter the server applied is checked again only when the row carries that field: path
   // values (productId of stock-info) and aliases (sku → number) are not echoed in every row.
@@ -96,7 +98,7 @@ async function findAll(http: AsposHttp, object: string, endpoints: ObjectEndpoin
   const rows: Record<string, unknown>[] = [];
   if (p.single) {
     try {
-      const answer = await http.request({ method: "GET", path: fillPath(p.endpoint.path, p.pathValues) }, exchanges);
+      const answer = await http.request({ method: "GET", path: fillPath(p.endpoint.path, p.pathValues), ...waits }, exchanges);
       const record = answer.body as Record<string, unknown>;
       if (typeof record === "object" && record !== null && keep(record)) rows.push(record);
     } catch (err) {
@@ -108,7 +110,7 @@ async function findAll(http: AsposHttp, object: string, endpoints: ObjectEndpoin
   const limit = Number.isFinite(enough) && req.where.length === 0 ? enough : pagingOf(p.endpoint).maxLimit;
   let cursor: string | null = null;
   for (;;) {
-    const page = await fetchPage(http, { endpoint: p.endpoint, pathValues: p.pathValues, query: p.query, cursor, limit }, exchanges);
+    const page = await fetchPage(http, { endpoint: p.endpoint, pathValues: p.pathValues, query: p.query, cursor, limit, ...waits }, exchanges);
     rows.push(...page.records.filter(keep));
     if (!page.hasMore || rows.length >= enough) break;
     cursor = page.nextCursor;

@@ -16,6 +16,8 @@ export interface ApiRequest {
   /** See Exchange.bodyOf. */
   readonly bodyOf?: string;
   readonly idempotencyKey?: string;
+  /** Gives up the wait for a slot (CallHooks.signal). */
+  readonly signal?: AbortSignal;
 }
 
 const MAX_KEY = 64;
@@ -63,7 +65,7 @@ export class AsposHttp {
       }
       if (answer.status < 200 || answer.status > 299) throw withExchanges(answerError(this.connection, what, answer, this.now()), exchanges);
       return answer;
-    });
+    }, req.signal);
   }
 
   private async once(req: ApiRequest, exchanges: Exchange[]): Promise<HttpAnswer> {

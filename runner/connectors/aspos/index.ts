@@ -1,6 +1,6 @@
 import type { FindRequest, SendRequest } from "../../../engine/flow/port.ts";
 import type { Exchange } from "../../../common/exchange.ts";
-import type { Connector, PollPage } from "../types.ts";
+import type { CallHooks, Connector, PollPage } from "../types.ts";
 import { resolveConfig, type AsposConfig } from "./config.ts";
 import { mergeEndpoints } from "./endpoints.ts";
 import { find } from "./find.ts";
@@ -38,8 +38,8 @@ export function createAsposConnector(name: string, config: AsposConfig, options:
       return lastPollExchanges;
     },
     // async so a bad object name rejects like every other failure instead of throwing synchronously
-    find: async (req: FindRequest) => find(http, req.object, objectEndpoints(table, name, req.object), req),
-    send: async (req: SendRequest) => send(http, name, req.object, objectEndpoints(table, name, req.object), req),
+    find: async (req: FindRequest, hooks?: CallHooks) => find(http, req.object, objectEndpoints(table, name, req.object), req, hooks),
+    send: async (req: SendRequest, hooks?: CallHooks) => send(http, name, req.object, objectEndpoints(table, name, req.object), req, hooks),
     async poll(source: string, cursor: string | null, limit: number, since: number | null = null): Promise<PollPage> {
       const exchanges: Exchange[] = [];
       lastPollExchanges = exchanges;

@@ -14,6 +14,8 @@ export interface PageRequest {
   readonly query: Readonly<Record<string, string>>;
   readonly cursor: string | null;
   readonly limit: number;
+  /** Gives up the wait for a slot (CallHooks.signal). */
+  readonly signal?: AbortSignal;
 }
 
 function asRecords(body: unknown): Record<string, unknown>[] {
@@ -36,7 +38,7 @@ export async function fetchPage(http: AsposHttp, req: PageRequest, exchanges: Ex
       delete query[paging.updatedSince];
     }
   }
-  const answer = await http.request({ method: "GET", path: fillPath(endpoint.path, req.pathValues), query }, exchanges);
+  const answer = await http.request({ method: "GET", path: fillPath(endpoint.path, req.pathValues), query, ...(req.signal ? { signal: req.signal } : {}) }, exchanges);
   const records = asRecords(answer.body);
   if (!endpoint.paged) return { records, nextCursor: null, hasMore: false };
   const next = answer.headers.get(paging.nextCursorHeader);

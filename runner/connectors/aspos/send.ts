@@ -7,6 +7,7 @@ import { withExchanges } from "../http/exchanges.ts";
 import { fillPath, placeholders, type ObjectEndpoints, type WriteEndpoint } from "./endpoints.ts";
 import { valueAt } from "./filter.ts";
 import type { AsposHttp } from "./http.ts";
+import type { CallHooks } from "../types.ts";
 import { find } from "./find.ts";
 
 function missingKey(object: string, op: string, fields: string[]): ConfigError {
@@ -46,7 +47,7 @@ function checkBatch(connection: string, object: string, endpoint: WriteEndpoint,
 }
 
 async function write(
-  http: AsposHttp, connection: string, object: string, op: string, endpoint: WriteEndpoint, req: SendRequest, exchanges: Exchange[],
+  http: AsposHttp, connection: string, object: string, op: string, endpoint: WriteEndpoint, req: SendRequest, exchanges: Exchange[], hooks: CallHooks,
 ): Promise<Record<string, unknown>> {
   const { path, body } = split(object, op, endpoint, req.payload);
   const answer = await http.request({
@@ -54,6 +55,7 @@ async function write(
     path,
     ...(endpoint.method === "DELETE" ? {} : { body, ...(body === req.payload ? { bodyOf: PAYLOAD_AS_IS } : {}) }),
     ...(endpoint.idempotent ? { idempotencyKey: req.idempotencyKey } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
   }, exchanges);
   checkBatch(connection, object, endpoint, answer.body, exchanges);
   return typeof answer.body === "object" && answer.body !== null && !Array.isArray(answer.body)
@@ -66,16 +68,16 @@ async function write(
  * record up by `matchOn` (customers: e-mail) and update it, or insert when there is none.
  */
 async function upsertByMatch(
-  http: AsposHttp, connection: string, object: string, endpoints: ObjectEndpoints, req: SendRequest, exchanges: Exchange[],
+  http: AsposHttp, connection: string, object: string, endpoints: ObjectEndpoints, req: SendRequest, exchanges: Exchange[], hooks: CallHooks,
 ): Promise<Record<string, unknown>> {
   const { insert, update, matchOn = [], key = ["id"] } = endpoints;
   if (!insert || !update || matchOn.length === 0) throw new ConfigError("INVALID_VALUE", `${object} does not support upsert`);
   if (hasKey(req.payload, key)) {
-    return write(http, connection, object, "update", update, req, exchanges);
+    return write(http, connection, object, "update", update, req, exchanges, hooks);
   }
   const where = matchOn.filter((f) => req.payload[f] !== undefined && req.payload[f] !== null).map((f) => ({ field: f, op: "eq" as const, value: req.payload[f] }));
   if (where.length === matchOn.length) {
-    const found = await find(http, object, endpoints, { connection, object, where, take: 2 });
+    const found = await find(http, object, endpoints, { connection, object, where, take: 2 }, hooks);
     exchanges.push(...(found.exchanges ?? []));
     if (found.rows.length > 1) {
       throw withExchanges(new UpstreamError("UPSTREAM_CONFLICT", `${object} upsert: ${found.rows.length} records match ${matchOn.join(", ")}`, {
@@ -85,18 +87,18 @@ async function upsertByMatch(
     const existing = found.rows[0];
     if (existing) {
       const withKey = { ...req.payload, ...Object.fromEntries(key.map((k) => [k, existing[k]])) };
-      return write(http, connection, object, "update", update, { ...req, payload: withKey }, exchanges);
+      return write(http, connection, object, "update", update, { ...req, payload: withKey }, exchanges, hooks);
     }
   }
-  return write(http, connection, object, "insert", insert, req, exchanges);
+  return write(http, connection, object, "insert", insert, req, exchanges, hooks);
 }
 
-export async function send(http: AsposHttp, connection: string, object: string, endpoints: ObjectEndpoints, req: SendRequest): Promise<SendResult> {
+export async function send(http: AsposHttp, connection: string, object: string, endpoints: ObjectEndpoints, req: SendRequest, hooks: CallHooks = {}): Promise<SendResult> {
   const exchanges: Exchange[] = [];
   const endpoint = endpoints[req.op];
   let result: Record<string, unknown>;
-  if (endpoint) result = await write(http, connection, object, req.op, endpoint, req, exchanges);
-  else if (req.op === "upsert") result = await upsertByMatch(http, connection, object, endpoints, req, exchanges);
+  if (endpoint) result = await write(http, connection, object, req.op, endpoint, req, exchanges, hooks);
+  else if (req.op === "upsert") result = await upsertByMatch(http, connection, object, endpoints, req, exchanges, hooks);
   else throw new ConfigError("INVALID_VALUE", `${object} does not support ${req.op} (read-only or not in the endpoint table)`);
   return { result, exchanges };
 }

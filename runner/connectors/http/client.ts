@@ -122,9 +122,9 @@ export class HttpClient {
     this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport();
   }
 
-  /** Runs `work` holding one of the connection's `maxParallel` slots. */
-  capped<T>(work: () => Promise<T>): Promise<T> {
-    return this.gate.run(work);
+  /** Runs `work` holding one of the connection's `maxParallel` slots; `signal` gives up the wait for one (ConcurrencyGate). */
+  capped<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.gate.run(work, signal);
   }
 
   /** Sends one request and logs the exchange; throws an UpstreamError (with the log) only when no answer came. */

@@ -1,6 +1,11 @@
 /** Admission to a connection: at most a fixed number of calls run at once. Where that count lives is the implementation's business. */
 export interface ConcurrencyGate {
-  run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` once admitted. A `signal` that aborts while the call still waits for its turn takes
+   * the call out of the line, and the promise rejects with the signal's reason; once admitted, the
+   * work runs to its end.
+   */
+  run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /**
@@ -9,3 +14,38 @@ export interface ConcurrencyGate {
  * one per process on SQLite, one per cluster on PostgreSQL.
  */
 export type GateFactory = (key: string, size: number) => ConcurrencyGate;
+
+/** A call waiting in a gate's line; served (resolve) or refused (reject) by the gate. */
+export interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Joins `line` until a gate serves this place. Why abortable: a runner that is stopping hands back
+ * its runs that have not reached upstream yet, and one queued behind AFAS's slots (32 runs behind 8
+ * slots, or a replica that holds none while others are busy) would otherwise hold the shutdown until
+ * its turn came, and past a container's stop timeout its job would come back as an expired lease.
+ */
+export function waitInLine<T>(line: Waiter<T>[], signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const leave = () => {
+      const at = line.indexOf(place);
+      if (at >= 0) line.splice(at, 1);
+      reject(signal!.reason);
+    };
+    const place: Waiter<T> = {
+      resolve(value) {
+        signal?.removeEventListener("abort", leave);
+        resolve(value);
+      },
+      reject(error) {
+        signal?.removeEventListener("abort", leave);
+        reject(error);
+      },
+    };
+    line.push(place);
+    signal?.addEventListener("abort", leave, { once: true });
+  });
+}

@@ -143,6 +143,24 @@ describe("leased slots in PostgreSQL", () => {
     expect(await settlesWithin(waiting, 15_000)).toBe("settled");
   }, 30_000);
 
+  it("lets a call waiting for a slot leave the line when its signal aborts, without a slot or a poll", async () => {
+    const key = freshKey();
+    const [a, b] = await Promise.all([replica("a"), replica("b", { pollMs: 600_000 })]);
+    const long = heldCall(a.gate(key, 1));
+    await long.holding;
+    const stop = new AbortController();
+    let ran = false;
+    const waiting = b.gate(key, 1).run(async () => void (ran = true), stop.signal);
+    const reason = new Error("stopping");
+    stop.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    long.release();
+    await long.done;
+    // B still works: its next call gets the freed slot.
+    expect(await settlesWithin(b.gate(key, 1).run(async () => undefined), 15_000)).toBe("settled");
+    expect(ran).toBe(false);
+  }, 30_000);
+
   it("gives a dead replica's slots to others once their lease has passed", async () => {
     const key = freshKey();
     const b = await replica("b", { pollMs: 50 });

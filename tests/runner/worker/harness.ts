@@ -8,7 +8,8 @@ import { dirname, join } from "node:path";
 import { afterAll } from "vitest";
 import { loadProject, type Project } from "../../../engine/config/load.ts";
 import type { FindRequest, SendRequest } from "../../../engine/flow/port.ts";
-import type { Connector, SendHooks } from "../../../runner/connectors/types.ts";
+import type { CallHooks, Connector, SendHooks } from "../../../runner/connectors/types.ts";
+import type { ConcurrencyGate } from "../../../runner/connectors/http/gate.ts";
 import { nodeHost } from "../../../runner/project-host.ts";
 import type { JobQueue } from "../../../runner/queue/types.ts";
 import type { Store } from "../../../runner/store/types.ts";
@@ -111,17 +112,28 @@ export class FakeConnector implements Connector {
   onSend: (req: SendRequest) => Record<string, unknown> | Promise<Record<string, unknown>> = (req) =>
     req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
 
+  /** Like a real connection's cap on parallel calls: each call waits its turn here first. */
+  gate?: ConcurrencyGate;
+
   constructor(readonly name: string, readonly type = "afas") {}
 
-  async find(req: FindRequest) {
-    this.finds.push(req);
-    return { rows: await this.onFind(req) };
+  private capped<T>(work: () => Promise<T>, hooks?: CallHooks): Promise<T> {
+    return this.gate ? this.gate.run(work, hooks?.signal) : work();
+  }
+
+  find(req: FindRequest, hooks?: CallHooks) {
+    return this.capped(async () => {
+      this.finds.push(req);
+      return { rows: await this.onFind(req) };
+    }, hooks);
   }
   /** Like the AFAS connector, an insert waits for the runner's intent mark before it leaves. */
-  async send(req: SendRequest, hooks?: SendHooks) {
-    if (this.type === "afas" && req.op === "insert") await hooks?.beforeCreate?.();
-    this.sends.push(req);
-    return { result: await this.onSend(req), exchanges: [{ method: "POST", url: `/connectors/${req.object}`, status: 201 }] };
+  send(req: SendRequest, hooks?: SendHooks) {
+    return this.capped(async () => {
+      if (this.type === "afas" && req.op === "insert") await hooks?.beforeCreate?.();
+      this.sends.push(req);
+      return { result: await this.onSend(req), exchanges: [{ method: "POST", url: `/connectors/${req.object}`, status: 201 }] };
+    }, hooks);
   }
   sent(object: string): SendRequest[] {
     return this.sends.filter((s) => s.object === object);

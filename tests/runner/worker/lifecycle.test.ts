@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Semaphore } from "../../../runner/connectors/http/semaphore.ts";
+import type { ProcessedJob } from "../../../runner/worker/worker.ts";
 import { createVersionRegistry } from "../../../runner/versions.ts";
 import type { RunRecord } from "../../../runner/run-record.ts";
 import type { RunParts } from "../../../runner/privacy/redact.ts";
@@ -105,6 +107,45 @@ describe.each(backends())("worker lifecycle on $name", (backend) => {
     expect(await world.worker({ workerId: "w2" }).runOnce()).toMatchObject([{ disposition: "done", attempts: 1 }]);
     expect(world.afas.sent("TestDebtor")).toHaveLength(1);
     expect(world.afas.sent("TestOrder")).toHaveLength(1);
+  });
+
+  it("on stop, a run still waiting for a connection slot gives up its place at once and is handed back; the call under way finishes", async () => {
+    await open();
+    const first = await world.accept(orderEvent("1001"));
+    const second = await world.accept(orderEvent("1002"));
+    // One slot: whichever run reaches its find first holds it there; the other waits in line.
+    const slot = new Semaphore(1);
+    let inLine = 0;
+    world.afas.gate = {
+      run: (work, signal) => {
+        inLine += 1;
+        return slot.run(() => {
+          inLine -= 1;
+          return work();
+        }, signal);
+      },
+    };
+    const slow = gate();
+    world.afas.onFind = async () => {
+      slow.enter();
+      await slow.promise;
+      return [];
+    };
+    const processed: ProcessedJob[] = [];
+    const worker = world.worker({ onProcessed: (p) => processed.push(p) });
+    const batch = worker.runOnce();
+    await slow.entered;
+    await vi.waitFor(() => expect(inLine).toBe(1));
+    const stopped = worker.stop({ graceMs: 0 });
+
+    // Handed back while the other run's find is still under way, not once the slot came free.
+    await vi.waitFor(() => expect(processed).toMatchObject([{ disposition: "released" }]));
+    expect(world.afas.finds).toHaveLength(1);
+    slow.open();
+    await stopped;
+    expect(await batch).toMatchObject([{ disposition: "released" }, { disposition: "released" }]);
+    expect(world.afas.finds).toHaveLength(1);
+    for (const { runIds } of [first, second]) expect(await world.store.getRun(runIds[0]!)).toMatchObject({ status: "queued", attempts: 0 });
   });
 
   it("start() works the queue in the background until stop()", async () => {

@@ -105,8 +105,9 @@ describe("the run's connector port", () => {
   it("asks the guard before every call", async () => {
     const afas = new FakeConnector("afas");
     let allow = true;
-    const port = guardedPort(ledgerPort(new Map([["afas", afas]]), new RunLedger(memoryLedger())), async () => {
+    const port = guardedPort(ledgerPort(new Map([["afas", afas]]), new RunLedger(memoryLedger())), async (call) => {
       if (!allow) throw new Error("stopping");
+      return call();
     });
     await port.send(send("a"));
     allow = false;
