@@ -1,5 +1,5 @@
 import { realpathSync, readFileSync } from "node:fs";
-import { delimiter, isAbsolute, relative, resolve } from "node:path";
+import { basename, delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { FileRefusal } from "../engine/config/interpolate.ts";
 
 /** Where Docker and Kubernetes mount secrets; more folders through KOPPEL_SECRET_DIRS. */
@@ -14,12 +14,9 @@ export function secretFileReader(projectDir: string, env: NodeJS.ProcessEnv): (p
   const extra = env.KOPPEL_SECRET_DIRS?.split(delimiter).filter(Boolean) ?? [];
   const allowed = [projectDir, ...DEFAULT_SECRET_DIRS, ...extra].map((d) => realOrSelf(resolve(d)));
   return (path) => {
-    let real: string;
-    try {
-      real = realpathSync(path);
-    } catch {
-      return undefined;
-    }
+    // A missing file is judged by where it would be: told only "missing", CI (which runs with
+    // stand-ins) passed a path the runner then refused.
+    const real = realOrNearest(resolve(path));
     if (!allowed.some((dir) => inside(dir, real))) {
       return { refused: `${path} is outside the project folder and the secret folders (${allowed.slice(1).join(", ")}); add its folder to KOPPEL_SECRET_DIRS` };
     }
@@ -34,6 +31,19 @@ export function secretFileReader(projectDir: string, env: NodeJS.ProcessEnv): (p
 function inside(dir: string, path: string): boolean {
   const r = relative(dir, path);
   return r !== "" && !r.startsWith("..") && !isAbsolute(r);
+}
+
+/** The real path of `path`, or for one that does not exist, its nearest existing folder's with the rest appended. */
+function realOrNearest(path: string): string {
+  const rest: string[] = [];
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      return join(realpathSync(at), ...rest);
+    } catch {
+      if (dirname(at) === at) return path;
+      rest.unshift(basename(at));
+    }
+  }
 }
 
 function realOrSelf(path: string): string {

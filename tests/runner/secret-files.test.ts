@@ -34,6 +34,20 @@ describe("${file:} reads only inside the project and the secret folders", () => 
     expect(formatted[0]).not.toContain("root:");
   });
 
+  it("a missing file outside the folders is refused, not reported missing: CI must not pass what the runner refuses", () => {
+    const outside = mkdtempSync(join(tmpdir(), "koppel-outside-"));
+    const p = projectWithSecret(join(outside, "not-there-yet", "afas_token"));
+    expect(load(p.config).errors.map((e) => e.code)).toEqual(["FILE_NOT_ALLOWED"]);
+    const strict = loadProject(p.config, nodeHost(p.config, { lenientEnv: false, env: {} }));
+    expect(strict.errors.map((e) => e.code).filter((code) => code.startsWith("FILE_"))).toEqual(["FILE_NOT_ALLOWED"]);
+  });
+
+  it("a missing file inside the project is reported missing", () => {
+    const p = projectWithSecret("./secrets/not-there");
+    const strict = loadProject(p.config, nodeHost(p.config, { lenientEnv: false, env: {} }));
+    expect(strict.errors.map((e) => e.code).filter((code) => code.startsWith("FILE_"))).toEqual(["FILE_MISSING"]);
+  });
+
   it("a relative path climbing out of the project is refused too", () => {
     const p = projectWithSecret("../../../../../../../etc/passwd");
     expect(load(p.config).errors.map((e) => e.code)).toEqual(["FILE_NOT_ALLOWED"]);
