@@ -104,6 +104,8 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
     flowNames: new Set([...byName.keys(), ...invalidSources.map((source) => (source.value as { flow?: unknown } | null)?.flow).filter((name): name is string => typeof name === "string")]),
     sendSchema: (type: string, object: string) => schemas.send(type, object),
     sendObjects: (type: string) => schemas.sendObjects(type),
+    readFields: (type: string, object: string) => schemas.readFields(type, object),
+    readObjects: (type: string) => schemas.readObjects(type),
     inputSchema: (flowFile: string, ref: string) => schemas.input(flowFile, ref),
     ...(limits ? { limits } : {}),
   };
@@ -175,6 +177,7 @@ class SchemaCache {
   private readonly ajv = createAjv();
   private readonly compiled = new Map<string, ValidateFunction | string>();
   private readonly sendSchemas = new Map<string, SendSchema | undefined>();
+  private readonly readSchemas = new Map<string, string[] | undefined>();
 
   constructor(private readonly host: ProjectHost) {}
 
@@ -182,6 +185,32 @@ class SchemaCache {
   sendObjects(type: string): string[] {
     const names = this.host.schemaDirs.flatMap((dir) => this.host.glob(`${type}/*.schema.json`, dir).map((f) => f.slice(f.lastIndexOf("/") + 1, -".schema.json".length)));
     return [...new Set(names)];
+  }
+
+  /** Objects of a connection type whose reads have a schema (`<type>/get/*.schema.json`). */
+  readObjects(type: string): string[] {
+    const names = this.host.schemaDirs.flatMap((dir) => this.host.glob(`${type}/get/*.schema.json`, dir).map((f) => f.slice(f.lastIndexOf("/") + 1, -".schema.json".length)));
+    return [...new Set(names)];
+  }
+
+  /** The property names of the first `<type>/get/<object>.schema.json` in the schema folders, or undefined. */
+  readFields(type: string, object: string): string[] | undefined {
+    const id = `${type}/get/${object}`;
+    if (!this.readSchemas.has(id)) this.readSchemas.set(id, this.findRead(type, object));
+    return this.readSchemas.get(id);
+  }
+
+  private findRead(type: string, object: string): string[] | undefined {
+    for (const dir of this.host.schemaDirs) {
+      const text = this.host.read(this.host.resolve(dir, `${type}/get/${object}.schema.json`));
+      if (text === undefined) continue;
+      try {
+        return Object.keys((JSON.parse(text) as { properties?: object }).properties ?? {});
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   send(type: string, object: string): SendSchema | undefined {

@@ -27,6 +27,10 @@ export interface CompileContext {
   sendSchema(type: string, object: string): SendSchema | undefined;
   /** Objects of a connection type that have a send schema (for "did you mean"). */
   sendObjects?(type: string): readonly string[];
+  /** The fields of a read object's schema (schemas/<type>/get/<object>.schema.json), or undefined when there is none. */
+  readFields?(type: string, object: string): readonly string[] | undefined;
+  /** Read objects of a connection type that have a schema (for "did you mean"). */
+  readObjects?(type: string): readonly string[];
   /** The flow's `input.schema`, resolved relative to the flow file. */
   inputSchema(flowFile: string, ref: string): ValidateFunction | string;
   readonly limits?: Limits;
@@ -99,7 +103,10 @@ class Compiler {
     const { webhook, schedule } = raw;
     if (schedule?.poll) {
       const target = this.target(schedule.poll, ["trigger", "schedule", "poll"]);
-      if (target) this.use(target.connection, target.object, "poll", []);
+      if (target) {
+        this.checkRead(target, ["trigger", "schedule", "poll"], []);
+        this.use(target.connection, target.object, "poll", []);
+      }
     } else if (schedule?.startAt !== undefined) {
       this.error("INVALID_VALUE", "startAt says where a poll starts; this schedule polls nothing (add poll: <connection>.<source>, or remove startAt)", ["trigger", "schedule", "startAt"]);
     }
@@ -125,7 +132,7 @@ class Compiler {
             },
           }
         : {}),
-      ...(schedule ? { schedule } : {}),
+      ...(schedule ? { schedule, schedulePosition: this.at(["trigger", "schedule", schedule.cron !== undefined ? "cron" : "every"]) } : {}),
     };
   }
 
@@ -207,6 +214,10 @@ class Compiler {
     }
     const orderBy = (raw.orderBy ?? []).map((f) => (f.startsWith("-") ? { field: f.slice(1), desc: true } : { field: f, desc: false }));
     if (!target) return undefined;
+    this.checkRead(target, [...at, "find"], [
+      ...Object.keys(raw.where ?? {}).map((field) => ({ field, at: [...at, "where", field] })),
+      ...orderBy.map((o, i) => ({ field: o.field, at: [...at, "orderBy", i] })),
+    ]);
     this.use(target.connection, target.object, "find", [...where.map((w) => w.field), ...orderBy.map((o) => o.field)]);
     if (base.id) this.findUses.set(base.id, `find:${target.connection}.${target.object}`);
     return {
@@ -315,6 +326,31 @@ class Compiler {
       return undefined;
     }
     return { connection, object };
+  }
+
+  /**
+   * A read's fields against its object's schema, where the project has one (Koppel ships those of
+   * its own GetConnectors): a misspelt filter field loaded fine and failed every run at AFAS. An
+   * object without a schema (a GetConnector of the shop's own) is not checked, unless its name is a
+   * near miss of one that has a schema.
+   */
+  private checkRead(target: { connection: string; object: string }, at: JsonPath, fields: readonly { field: string; at: JsonPath }[]): void {
+    const type = this.ctx.connections[target.connection]?.type ?? target.connection;
+    const known = this.ctx.readFields?.(type, target.object);
+    if (!known) {
+      const near = nearestName(target.object, this.ctx.readObjects?.(type) ?? []);
+      if (near) {
+        this.error("NO_SCHEMA", `no schema for ${target.connection}.${target.object}; did you mean ${target.connection}.${near}? ` +
+          `(a GetConnector of your own needs schemas/${type}/get/${target.object}.schema.json for this check)`, at);
+      }
+      return;
+    }
+    for (const { field, at: fieldAt } of fields) {
+      if (known.includes(field)) continue;
+      const near = nearestName(field, known);
+      this.errors.push(new ConfigError("UNKNOWN_FIELD", `${target.connection}.${target.object} has no field ${field}${near ? `; did you mean ${near}?` : ""}`,
+        fieldAt.at(-2) === "where" ? this.source.keyPositionOf(fieldAt) : this.at(fieldAt)));
+    }
   }
 
   private use(connection: string, object: string, kind: ConnectionUse["kind"], fields: string[]): void {

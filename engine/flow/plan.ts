@@ -22,6 +22,8 @@ export interface CompiledFlow {
 export interface FlowTrigger {
   readonly webhook?: { readonly source: string; readonly events?: readonly string[]; readonly filter?: Expression };
   readonly schedule?: { readonly every?: string; readonly cron?: string; readonly poll?: string; readonly startAt?: string };
+  /** Where the schedule's `cron` (else `every`) is written: the runner's scheduler parses it, and reports there what it cannot run. */
+  readonly schedulePosition?: Position;
 }
 
 interface StepBase {

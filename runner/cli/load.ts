@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
 import type { ConfigError } from "../../common/errors.ts";
 import { connectionErrors } from "../connection-check.ts";
+import { scheduleErrors } from "../time/schedule.ts";
 import { fixtureHost, nodeHost, type HostOptions } from "../project-host.ts";
 
 export const DEFAULT_CONFIG = "mapping.config.yaml";
@@ -31,7 +32,8 @@ export function loadFromCli(configArg: string | undefined, options: HostOptions 
   const configPath = isFolder(named) ? resolve(named, DEFAULT_CONFIG) : named;
   const host = options.asWritten ? fixtureHost(configPath, cwd) : nodeHost(configPath, options);
   const { project, errors } = loadProject(configPath, host);
-  const invalid = project ? connectionErrors(project, host) : [];
+  // What the runner refuses at start and reload is refused here too, so CI catches it first.
+  const invalid = project ? [...connectionErrors(project, host), ...scheduleErrors(project)] : [];
   if (invalid.length) return { errors: invalid, host, configPath };
   return { ...(project ? { project } : {}), errors, host, configPath };
 }

@@ -43,7 +43,8 @@ export function scheduleErrors(project: Project): ConfigError[] {
     try {
       scheduleTiming(schedule, timezone).next(0);
     } catch (e) {
-      errors.push(new ConfigError("INVALID_VALUE", `schedule of flow ${flow.name}: ${(e as Error).message}`, flow.position));
+      const what = schedule.cron !== undefined ? `cron "${schedule.cron}"` : `every ${schedule.every}`;
+      errors.push(new ConfigError("INVALID_VALUE", `${what} of flow ${flow.name} is not a schedule: ${(e as Error).message}`, flow.trigger?.schedulePosition ?? flow.position));
     }
   }
   return errors;

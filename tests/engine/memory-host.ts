@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import type { ProjectHost } from "../../engine/config/load.ts";
 import { BUILTIN_SCHEMAS } from "../../runner/project-host.ts";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 
 /**
  * A project held in memory: tests write exactly the YAML they mean and assert exact positions.
@@ -26,8 +26,10 @@ export function memoryHost(files: Record<string, string>, env: Record<string, st
     glob: (pattern, cwd) => {
       const abs = posix.resolve(cwd, pattern);
       const regex = new RegExp(`^${abs.split("**/").map((s) => s.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")).join("(?:.*/)?")}$`);
-      const builtin = abs.startsWith("/schemas/")
-        ? readdirSync(posix.join(BUILTIN_SCHEMAS, posix.dirname(abs).slice("/schemas/".length))).map((f) => posix.join(posix.dirname(abs), f))
+      const builtinDir = posix.join(BUILTIN_SCHEMAS, posix.dirname(abs).slice("/schemas/".length));
+      // As the node host's glob: a folder that does not exist holds no files.
+      const builtin = abs.startsWith("/schemas/") && existsSync(builtinDir)
+        ? readdirSync(builtinDir).map((f) => posix.join(posix.dirname(abs), f))
         : [];
       return [...all.keys(), ...builtin].filter((p) => regex.test(p)).sort();
     },

@@ -328,6 +328,23 @@ steps:
     ]);
   });
 
+  it("a find's fields are checked against its GetConnector's schema; a near-miss object name without one is refused; a GetConnector of the shop's own is not checked", () => {
+    const text = flow(`  - id: existing
+    find: afas.Koppel_SalesOrders
+    where: { ExternalNumbr: number }
+    orderBy: [-OrderDat]
+  - find: afas.Koppel_SalesOrder
+    where: { ExternalNumber: number }
+  - find: afas.Shop_Reservations
+    where: { Anything: number }
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "ExternalNumbr")} UNKNOWN_FIELD afas.Koppel_SalesOrders has no field ExternalNumbr; did you mean ExternalNumber?`,
+      `flows/a.flow.yaml:${positionOf(text, "-OrderDat")} UNKNOWN_FIELD afas.Koppel_SalesOrders has no field OrderDat; did you mean OrderDate?`,
+      `flows/a.flow.yaml:${positionOf(text, "afas.Koppel_SalesOrder\n")} NO_SCHEMA no schema for afas.Koppel_SalesOrder; did you mean afas.Koppel_SalesOrders? (a GetConnector of your own needs schemas/afas/get/Koppel_SalesOrder.schema.json for this check)`,
+    ]);
+  });
+
   it("a step with no kind and no near miss still says which keys a step needs", () => {
     const text = flow(`  - id: nothing
     description: forgot what to do

@@ -43,6 +43,20 @@ describe("koppel validate", () => {
     }
   });
 
+  it("refuses a cron pattern the scheduler cannot run, at the pattern, as the runner would at start and reload", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-validate-"));
+    try {
+      cpSync(PROJECT, dir, { recursive: true });
+      const flow = join(dir, "mappings/orders/aspos-order-to-afas.flow.yaml");
+      writeFileSync(flow, readFileSync(flow, "utf8").replace("schedule: { every: 5m, poll: aspos.orders }", 'schedule: { cron: "61 * * * *", poll: aspos.orders }'));
+      const io = bufferIO();
+      expect(await validateCommand(["--lenient-env"], io, dir)).toBe(1);
+      expect(io.stderr()).toContain('mappings/orders/aspos-order-to-afas.flow.yaml:6:21 INVALID_VALUE cron "61 * * * *" of flow aspos-order-to-afas is not a schedule: CronPattern: Invalid value for minute: 61');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a flows glob across folders leaves node_modules and .git out (an installed Koppel carries template flows)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "koppel-validate-"));
     try {
