@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   EXPR_UNKNOWN_FUNCTION: { actor: "integrator", title: "expression calls a function that neither JSONata nor Koppel has" },
   UNKNOWN_STEP: { actor: "integrator", title: "reference to a step that does not run before this one" },
   UNKNOWN_MAP: { actor: "integrator", title: "reference to a map that the config does not define" },
+  UNKNOWN_SETTING: { actor: "integrator", title: "reference to a setting that the config does not declare" },
   DUPLICATE_STEP: { actor: "integrator", title: "two steps share an id" },
   UNKNOWN_FLOW: { actor: "integrator", title: "call to a flow that is not loaded" },
   CALL_CYCLE: { actor: "integrator", title: "flows call each other in a cycle" },

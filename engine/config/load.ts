@@ -100,6 +100,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   const ctx = {
     connections: config.connections,
     maps: new Set(Object.keys(config.maps ?? {})),
+    settings: new Set(Object.keys(config.settings ?? {})),
     webhookSources: new Set(Object.keys(config.webhooks ?? {})),
     flowNames: new Set([...byName.keys(), ...invalidSources.map((source) => (source.value as { flow?: unknown } | null)?.flow).filter((name): name is string => typeof name === "string")]),
     sendSchema: (type: string, object: string) => schemas.send(type, object),

@@ -20,6 +20,8 @@ const DEFAULT_LOST_ANSWER_WAIT = "10m";
 export interface CompileContext {
   readonly connections: Readonly<Record<string, { readonly type: string }>>;
   readonly maps: ReadonlySet<string>;
+  /** Names under `settings:` (an optional one is declared as null). */
+  readonly settings: ReadonlySet<string>;
   readonly flowNames: ReadonlySet<string>;
   /** Sources under `webhooks:`: a webhook trigger naming another source would never fire. */
   readonly webhookSources: ReadonlySet<string>;
@@ -395,6 +397,13 @@ class Compiler {
           ),
         );
       }
+    }
+    for (const setting of expression.references.settings) {
+      if (this.ctx.settings.has(setting)) continue;
+      const near = nearestName(setting, this.ctx.settings);
+      this.errors.push(new ConfigError("UNKNOWN_SETTING",
+        `setting "${setting}" is not under settings: in the config${near ? ` (did you mean "${near}"?)` : ""}; declare it there, as null if it is optional`,
+        site.positionAt(expression.references.offsets.get(`settings:${setting}`) ?? 0)));
     }
     return expression;
   }

@@ -47,6 +47,8 @@ export interface References {
   readonly stepFields: ReadonlyMap<string, ReadonlySet<string>>;
   /** Map names used through `$mapValue('<name>', …)` or `$maps.<name>`. */
   readonly maps: ReadonlySet<string>;
+  /** Setting names read through `$settings.<name>`. */
+  readonly settings: ReadonlySet<string>;
   /** Where each reference sits inside the expression, for lint messages. */
   readonly offsets: ReadonlyMap<string, number>;
 }
@@ -70,7 +72,7 @@ export interface Expression {
   locate(error: unknown): KoppelError;
 }
 
-export const NO_REFERENCES: References = { steps: new Set(), stepFields: new Map(), maps: new Set(), offsets: new Map() };
+export const NO_REFERENCES: References = { steps: new Set(), stepFields: new Map(), maps: new Set(), settings: new Set(), offsets: new Map() };
 
 export function compileExpression(
   source: string | number | boolean | null,
@@ -93,7 +95,7 @@ export function compileExpression(
   }
   const ast = compiled.ast();
   const errors: ConfigError[] = [];
-  const references: MutableReferences = { steps: new Set(), stepFields: new Map(), maps: new Set(), offsets: new Map() };
+  const references: MutableReferences = { steps: new Set(), stepFields: new Map(), maps: new Set(), settings: new Set(), offsets: new Map() };
   const calls: AstNode[] = [];
   const bound = new Set<string>();
   scan(ast, (node) => {
@@ -225,6 +227,7 @@ interface MutableReferences {
   steps: Set<string>;
   stepFields: Map<string, Set<string>>;
   maps: Set<string>;
+  settings: Set<string>;
   offsets: Map<string, number>;
 }
 
@@ -241,6 +244,9 @@ function collectReferences(node: AstNode, refs: MutableReferences): void {
       } else if (first.value === "maps") {
         refs.maps.add(name);
         refs.offsets.set(`maps:${name}`, at);
+      } else if (first.value === "settings") {
+        refs.settings.add(name);
+        refs.offsets.set(`settings:${name}`, at);
       }
     }
   }

@@ -181,6 +181,16 @@ steps:
     ]);
   });
 
+  it("a setting the config does not declare, with the nearest one; a declared null is fine", () => {
+    const text = flow(`  - set:
+      w: "$settings.warehouses & $settings.optional"
+`);
+    const config = BASE_CONFIG.replace("settings:\n", "settings:\n  optional: null\n  warehouse: \"01\"\n");
+    expect(formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "warehouses")} UNKNOWN_SETTING setting "warehouses" is not under settings: in the config (did you mean "warehouse"?); declare it there, as null if it is optional`,
+    ]);
+  });
+
   it("a webhook trigger on a source the config does not define, and no schedule: no webhook would ever start the flow", () => {
     const text = `flow: sample
 trigger:
