@@ -120,9 +120,54 @@ function makeSource(
       if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
         return positionInBlock(text, start, offset, at);
       }
-      return at(start + lead + offset);
+      const sources = flowScalarSources(text, start + lead, node.range[1] - lead, style);
+      return at(sources[Math.min(offset, sources.length - 1)] ?? start + lead + offset);
     },
   };
+}
+
+/**
+ * For each character of a plain or quoted scalar's value, where it sits in the text (one more entry
+ * for the end). A value that spans lines is folded (a line break and the indentation around it
+ * read as one space, an empty line as a line break) and a double-quoted one has escapes (`\u00e9`
+ * is one character), so an offset into the value is not an offset into the text: an expression
+ * error on its second line was reported on the first.
+ */
+function flowScalarSources(text: string, from: number, to: number, style: unknown): number[] {
+  const sources: number[] = [];
+  const blank = (c: string | undefined) => c === " " || c === "\t";
+  let i = from;
+  while (i < to) {
+    const c = text[i];
+    if (style === "QUOTE_DOUBLE" && c === "\\") {
+      const next = text[i + 1];
+      if (next === "\n" || next === "\r") {
+        // An escaped line break joins the lines without a space.
+        i += next === "\r" && text[i + 2] === "\n" ? 3 : 2;
+        while (blank(text[i])) i++;
+        continue;
+      }
+      sources.push(i);
+      i += next === "x" ? 4 : next === "u" ? 6 : next === "U" ? 10 : 2;
+      continue;
+    }
+    if (style === "QUOTE_SINGLE" && c === "'" && text[i + 1] === "'") {
+      sources.push(i);
+      i += 2;
+      continue;
+    }
+    if (c === "\n" || c === "\r") {
+      while (sources.length && blank(text[sources[sources.length - 1]!])) sources.pop();
+      let breaks = 0;
+      const at = i;
+      while (i < to && (blank(text[i]) || text[i] === "\n" || text[i] === "\r")) if (text[i++] === "\n") breaks++;
+      for (let n = 0; n < Math.max(1, breaks - 1); n++) sources.push(at);
+      continue;
+    }
+    sources.push(i++);
+  }
+  sources.push(to);
+  return sources;
 }
 
 /** Block scalars (`|`, `>`) begin on the line after the indicator and are indented. */

@@ -36,7 +36,7 @@ steps:
   - send: afas.FbSales
     fields: { DeCo: "$settings.deliveryCondition", DbId: number, OrDa: 20250301 }
 `;
-    const config = BASE_CONFIG.replace("webhooks:\n", 'webhooks:\n  shop: { verify: none, allowIps: ["127.0.0.1/32"] }\n');
+    const config = BASE_CONFIG.replace("webhooks:\n", 'webhooks:\n  shop: { verify: none, allowIps: ["127.0.0.1/32"] }\n').replace("settings:\n", "settings:\n  deliveryCondition: null\n");
     const { errors } = loadProject("/project/mapping.config.yaml", memoryHost({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow }, BASE_ENV));
     expect(errors.map((e) => e.format())).toEqual([]);
   });

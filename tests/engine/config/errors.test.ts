@@ -181,6 +181,30 @@ steps:
     ]);
   });
 
+  it("an expression error on a later line of a plain or double-quoted value, or after an escape, points at that line and column", () => {
+    const plain = flow(`  - set:
+      ref: $string(number) &
+        $steps.nosuch.OrNu
+`);
+    expect(formatted({ "flows/a.flow.yaml": plain })).toEqual([
+      `flows/a.flow.yaml:${positionOf(plain, "nosuch")} UNKNOWN_STEP $steps.nosuch refers to no earlier step`,
+    ]);
+    const quoted = flow(`  - set:
+      ref: "$string(number) &
+
+        $steps.nosuch.OrNu"
+`);
+    expect(formatted({ "flows/a.flow.yaml": quoted })).toEqual([
+      `flows/a.flow.yaml:${positionOf(quoted, "nosuch")} UNKNOWN_STEP $steps.nosuch refers to no earlier step`,
+    ]);
+    const escaped = flow(`  - set:
+      ref: "'\\u00e9\\u00e9\\u00e9' & $steps.nosuch.x"
+`);
+    expect(formatted({ "flows/a.flow.yaml": escaped })).toEqual([
+      `flows/a.flow.yaml:${positionOf(escaped, "nosuch")} UNKNOWN_STEP $steps.nosuch refers to no earlier step`,
+    ]);
+  });
+
   it("a setting the config does not declare, with the nearest one; a declared null is fine", () => {
     const text = flow(`  - set:
       w: "$settings.warehouses & $settings.optional"

@@ -255,14 +255,14 @@ steps:
     const flow = `flow: cond
 steps:
   - id: a
-    when: $settings.orderTarget = 'directInvoice'
+    when: $settings.administrationId = 7
     set: { x: 1 }
   - id: b
     set: { seen: "$exists($steps.a)" }
 output: $steps.b.seen
 `;
     const p = project({ "flows/cond.flow.yaml": flow });
-    const result = await run(p, "cond", {}, recordingPort().port, { orderTarget: "salesOrder" });
+    const result = await run(p, "cond", {}, recordingPort().port, { administrationId: 1 });
     expect(result.output).toBe(false);
     expect(result.trace[0]).toMatchObject({ step: "a", status: "not-run" });
   });

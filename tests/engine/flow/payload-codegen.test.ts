@@ -16,7 +16,7 @@ steps:
     fields:
 ${fieldsYaml}${extra}`;
   const files = {
-    "mapping.config.yaml": BASE_CONFIG,
+    "mapping.config.yaml": BASE_CONFIG.replace("settings:\n", "settings:\n  unit: null\n"),
     "flows/gen.flow.yaml": text,
     "schemas/afas/Anything.schema.json": JSON.stringify({ type: "object" }),
   };

@@ -109,7 +109,7 @@ describe("backtest comparison", () => {
   });
 
   it("does not reuse a recorded answer for a read whose filters changed", async () => {
-    const head = revision("head", { file: DEBTOR_FLOW, from: "where: { Email: customer.email }", to: "where: { Email: $lowercase(customer.email), MatchPer: \"'7'\" }" });
+    const head = revision("head", { file: DEBTOR_FLOW, from: "where: { Email: customer.email }", to: "where: { Email: $lowercase(customer.email), DebtorType: \"'P'\" }" });
     const same = await backtest([run("r1", ORDER)], base, base, redact);
     expect(same.runs[0]!.verdict).toBe("same");
     const result = await backtest([run("r1", ORDER)], base, head, redact);

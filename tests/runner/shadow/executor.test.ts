@@ -121,7 +121,7 @@ describe("a shadow run", () => {
   });
 
   it("does not reuse a recorded answer for a read whose filters changed", async () => {
-    const head = project({ file: DEBTOR_FLOW, from: "where: { Email: customer.email }", to: "where: { Email: $lowercase(customer.email), MatchPer: \"'7'\" }" });
+    const head = project({ file: DEBTOR_FLOW, from: "where: { Email: customer.email }", to: "where: { Email: $lowercase(customer.email), DebtorType: \"'P'\" }" });
     const result = await shadowRun({ candidate: candidate(), project: head }, await liveRun(live, ORDER), deps);
     expect(result).toMatchObject({ verdict: "not comparable", reason: "needs a live read: debtor.lookup (other filters than the run's)" });
   });
