@@ -20,7 +20,7 @@ export class LeaseKeeper {
   private stopRequested = false;
   /** Aborted when the run is stopped or its lease lost: calls still waiting for a connection slot give up (CallHooks.signal). */
   private readonly waits = new AbortController();
-  readonly signal = this.waits.signal;
+  readonly signal: AbortSignal = this.waits.signal;
   private timer: ReturnType<typeof setInterval> | undefined;
   interrupted: Interruption | undefined;
 
