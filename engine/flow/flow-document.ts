@@ -10,7 +10,7 @@ export interface FlowDocument {
   readonly trigger?: Trigger;
   /** What an event for this flow looks like. */
   readonly input?: {
-    /** Path (relative to this file) of a JSON Schema every event must match before the steps run. */
+    /** Path (relative to this file) of a JSON Schema every event must match before the steps run. Koppel's own event schemas are in its package: node_modules/koppel/schemas/aspos/ in a mapping repository. */
     readonly schema?: string;
     /** Expression that picks the record out of the webhook body (for example `data.object`). Default: the body itself. */
     readonly select?: Expression;
