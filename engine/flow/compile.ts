@@ -340,7 +340,10 @@ class Compiler {
     const type = this.ctx.connections[target.connection]?.type ?? target.connection;
     const known = this.ctx.readFields?.(type, target.object);
     if (!known) {
-      const near = nearestName(target.object, this.ctx.readObjects?.(type) ?? []);
+      // Only a slip of case or a plural's s: standard and shop-made GetConnectors have names close to
+      // Koppel's (Profit_Salesorders, Koppel_Stock_WH2) and are read without a schema.
+      const bare = (name: string) => name.toLowerCase().replace(/s$/, "");
+      const near = (this.ctx.readObjects?.(type) ?? []).find((name) => name !== target.object && bare(name) === bare(target.object));
       if (near) {
         this.error("NO_SCHEMA", `no schema for ${target.connection}.${target.object}; did you mean ${target.connection}.${near}? ` +
           `(a GetConnector of your own needs schemas/${type}/get/${target.object}.schema.json for this check)`, at);

@@ -162,6 +162,8 @@ export class LeasedSemaphore implements ConcurrencyGate {
     if (this.waiters.length === 0) {
       clearTimeout(this.pollTimer);
       this.pollTimer = undefined;
+      // A slot acquired for a waiter that left meanwhile idles here: given back after idleMs.
+      this.armIdle();
       return;
     }
     const room = this.share() - this.held.size;

@@ -161,6 +161,20 @@ describe("leased slots in PostgreSQL", () => {
     expect(ran).toBe(false);
   }, 30_000);
 
+  it("gives back a slot it acquired for a call that left the line meanwhile, after idleMs", async () => {
+    const key = freshKey();
+    const b = await replica("b", { idleMs: 1_500 });
+    const stop = new AbortController();
+    // The acquire is under way (a round trip) when the call leaves: the slot arrives for nobody.
+    const left = b.gate(key, 2).run(async () => undefined, stop.signal);
+    stop.abort(new Error("stopping"));
+    await expect(left).rejects.toThrow("stopping");
+    const held = async () => Number((await sql.query("SELECT count(*) AS n FROM concurrency_slots WHERE key = $1 AND holder = 'b' AND lease_until > $2", [key, await dbNow()])).rows[0].n);
+    await waitFor(async () => (await held()) === 1, 1_400, () => "the acquire under way did not take a slot");
+    await waitFor(async () => (await held()) === 0, 10_000, () => "the slot is still held");
+    expect(await held()).toBe(0);
+  }, 30_000);
+
   it("gives a dead replica's slots to others once their lease has passed", async () => {
     const key = freshKey();
     const b = await replica("b", { pollMs: 50 });
