@@ -179,6 +179,7 @@ class SchemaCache {
   private readonly compiled = new Map<string, ValidateFunction | string>();
   private readonly sendSchemas = new Map<string, SendSchema | undefined>();
   private readonly readSchemas = new Map<string, string[] | undefined>();
+  private readonly readObjectNames = new Map<string, string[]>();
 
   constructor(private readonly host: ProjectHost) {}
 
@@ -190,8 +191,12 @@ class SchemaCache {
 
   /** Objects of a connection type whose reads have a schema (`<type>/get/*.schema.json`). */
   readObjects(type: string): string[] {
-    const names = this.host.schemaDirs.flatMap((dir) => this.host.glob(`${type}/get/*.schema.json`, dir).map((f) => f.slice(f.lastIndexOf("/") + 1, -".schema.json".length)));
-    return [...new Set(names)];
+    let names = this.readObjectNames.get(type);
+    if (!names) {
+      names = [...new Set(this.host.schemaDirs.flatMap((dir) => this.host.glob(`${type}/get/*.schema.json`, dir).map((f) => f.slice(f.lastIndexOf("/") + 1, -".schema.json".length))))];
+      this.readObjectNames.set(type, names);
+    }
+    return names;
   }
 
   /** The property names of the first `<type>/get/<object>.schema.json` in the schema folders, or undefined. */

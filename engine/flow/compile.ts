@@ -217,8 +217,8 @@ class Compiler {
     const orderBy = (raw.orderBy ?? []).map((f) => (f.startsWith("-") ? { field: f.slice(1), desc: true } : { field: f, desc: false }));
     if (!target) return undefined;
     this.checkRead(target, [...at, "find"], [
-      ...Object.keys(raw.where ?? {}).map((field) => ({ field, at: [...at, "where", field] })),
-      ...orderBy.map((o, i) => ({ field: o.field, at: [...at, "orderBy", i] })),
+      ...Object.keys(raw.where ?? {}).map((field) => ({ field, position: this.source.keyPositionOf([...at, "where", field]) })),
+      ...orderBy.map((o, i) => ({ field: o.field, position: this.at([...at, "orderBy", i]) })),
     ]);
     this.use(target.connection, target.object, "find", [...where.map((w) => w.field), ...orderBy.map((o) => o.field)]);
     if (base.id) this.findUses.set(base.id, `find:${target.connection}.${target.object}`);
@@ -336,7 +336,7 @@ class Compiler {
    * object without a schema (a GetConnector of the shop's own) is not checked, unless its name is a
    * near miss of one that has a schema.
    */
-  private checkRead(target: { connection: string; object: string }, at: JsonPath, fields: readonly { field: string; at: JsonPath }[]): void {
+  private checkRead(target: { connection: string; object: string }, at: JsonPath, fields: readonly { field: string; position: Position }[]): void {
     const type = this.ctx.connections[target.connection]?.type ?? target.connection;
     const known = this.ctx.readFields?.(type, target.object);
     if (!known) {
@@ -350,11 +350,10 @@ class Compiler {
       }
       return;
     }
-    for (const { field, at: fieldAt } of fields) {
+    for (const { field, position } of fields) {
       if (known.includes(field)) continue;
       const near = nearestName(field, known);
-      this.errors.push(new ConfigError("UNKNOWN_FIELD", `${target.connection}.${target.object} has no field ${field}${near ? `; did you mean ${near}?` : ""}`,
-        fieldAt.at(-2) === "where" ? this.source.keyPositionOf(fieldAt) : this.at(fieldAt)));
+      this.errors.push(new ConfigError("UNKNOWN_FIELD", `${target.connection}.${target.object} has no field ${field}${near ? `; did you mean ${near}?` : ""}`, position));
     }
   }
 

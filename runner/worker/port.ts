@@ -1,6 +1,6 @@
 import { ConfigError, UpstreamError } from "../../common/errors.ts";
 import type { ConnectorPort, FindRequest, SendRequest, SendResult } from "../../engine/flow/port.ts";
-import type { Connector } from "../connectors/types.ts";
+import type { CallHooks, Connector } from "../connectors/types.ts";
 import type { LedgerWrite } from "../queue/types.ts";
 import { isUncertainSend, type Ledger, type UncertainSend } from "../store/types.ts";
 
@@ -112,11 +112,12 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
     if (!found) throw new ConfigError("UNKNOWN_CONNECTION", `connection '${name}' is not configured in this runner`);
     return found;
   };
+  const calls: CallHooks = run?.signal ? { signal: run.signal } : {};
   return {
     find: async (req: FindRequest) => {
       const target = connector(req.connection);
       await ledger.save();
-      return target.find(req, run?.signal ? { signal: run.signal } : {});
+      return target.find(req, calls);
     },
     async send(req: SendRequest): Promise<SendResult> {
       const target = connector(req.connection);
@@ -129,10 +130,9 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
       await ledger.save();
       const mark: UncertainSend | undefined = run && { uncertain: true, runId: run.runId };
       let marked = false;
-      const signal = run?.signal ? { signal: run.signal } : {};
       const hooks = mark
         ? {
-            ...signal,
+            ...calls,
             beforeCreate: async () => {
               const there = await ledger.mark(req.idempotencyKey, mark, replaces);
               if (there && !isUncertainSend(there.result)) throw new AnsweredMeanwhile(there.result);
@@ -140,7 +140,7 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
               marked = true;
             },
           }
-        : signal;
+        : calls;
       let sent: SendResult;
       try {
         sent = await target.send(req, hooks);
