@@ -57,12 +57,16 @@ describe.each(backends())("jobs whose runner died holding them, on $name", (back
     world.afas.onSend = async (req) => {
       const number = String(req.payload.OrNu);
       inFlight.add(number);
-      together.push({ number, with: [...inFlight].sort(), runner: runnerNo });
       if (number === "1002") {
+        // The first runner took all four at once, but their sends reach AFAS in any order: wait
+        // for company so the snapshot shows what this runner had in flight, not who called first.
+        if (runnerNo === 1) await vi.waitFor(() => expect(inFlight.size).toBeGreaterThan(1), { timeout: 2_000 }).catch(() => {});
+        together.push({ number, with: [...inFlight].sort(), runner: runnerNo });
         runner!.crash();
         crashed();
         return new Promise<never>(() => {});
       }
+      together.push({ number, with: [...inFlight].sort(), runner: runnerNo });
       await new Promise((r) => setTimeout(r, 30));
       inFlight.delete(number);
       return { OrNu: number };
