@@ -5,6 +5,10 @@ export interface DebtorRecord {
   BcCo: string;
   DebtorType: "O" | "P";
   Name: string | null;
+  /** A person debtor's name parts (KnPerson FiNm, Is, LaNm); null for an organisation. */
+  FirstName: string | null;
+  Prefix: string | null;
+  LastName: string | null;
   Email: string | null;
   Phone: string | null;
   VatNumber: string | null;

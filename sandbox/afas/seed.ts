@@ -30,9 +30,20 @@ const DEBTORS: DebtorSeed[] = [
   ["20056", "1000623", "P", "Kees Bakker", "kees.bakker@example.nl", "Delft", "NL", null, 45],
 ];
 
+/** Tussenvoegsels the seed names use, longest first: "Jan van den Berg" is Jan + van den + Berg. */
+const PREFIXES = ["van den", "van der", "van", "de"];
+
+function nameParts(type: "O" | "P", name: string): Pick<DebtorRecord, "FirstName" | "Prefix" | "LastName"> {
+  if (type === "O") return { FirstName: null, Prefix: null, LastName: null };
+  const [first, ...rest] = name.split(" ");
+  const tail = rest.join(" ");
+  const prefix = PREFIXES.find((p) => tail.startsWith(`${p} `)) ?? null;
+  return { FirstName: first!, Prefix: prefix, LastName: prefix ? tail.slice(prefix.length + 1) : tail };
+}
+
 function debtor([DbId, BcCo, DebtorType, Name, Email, City, CountryId, VatNumber, minute]: DebtorSeed): DebtorRecord {
   return {
-    DbId, BcCo, DebtorType, Name, Email, City, CountryId, VatNumber,
+    DbId, BcCo, DebtorType, Name, ...nameParts(DebtorType, Name), Email, City, CountryId, VatNumber,
     Phone: null, CocNumber: DebtorType === "O" ? `3${BcCo}` : null,
     Street: "Dorpsstraat", HouseNumber: Number(DbId.slice(-2)), HouseNumberAddition: null, ZipCode: "3511 AA",
     CurrencyId: "EUR", PaymentCondition: "14", CollectiveAccount: "1300", Blocked: false,

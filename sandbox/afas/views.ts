@@ -11,7 +11,8 @@ const addressLine4 = (country: string | null): string | null => (country && coun
 
 export const VIEWS: Record<string, View> = {
   Koppel_Debtors: (data) => [...data.debtors.values()].map((d) => ({
-    DbId: d.DbId, BcCo: d.BcCo, DebtorType: d.DebtorType, Name: d.Name, Email: d.Email, Phone: d.Phone,
+    DbId: d.DbId, BcCo: d.BcCo, DebtorType: d.DebtorType, Name: d.Name,
+    FirstName: d.FirstName, Prefix: d.Prefix, LastName: d.LastName, Email: d.Email, Phone: d.Phone,
     VatNumber: d.VatNumber, CocNumber: d.CocNumber, Street: d.Street, HouseNumber: d.HouseNumber,
     HouseNumberAddition: d.HouseNumberAddition, ZipCode: d.ZipCode, City: d.City, CountryId: d.CountryId,
     CurrencyId: d.CurrencyId, PaymentCondition: d.PaymentCondition, CollectiveAccount: d.CollectiveAccount,

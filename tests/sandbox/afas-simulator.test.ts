@@ -239,6 +239,18 @@ describe("AFAS simulator: UpdateConnectors", () => {
     expect(unknown.body.externalMessage).toContain("does not exist");
   });
 
+  it("keeps a person's name parts: an update naming one part recomposes the name from the kept ones", async () => {
+    const s = sim();
+    expect(s.state.data.debtors.get("20048")).toMatchObject({ Name: "Jan van den Berg", FirstName: "Jan", Prefix: "van den", LastName: "Berg" });
+    const person = (fields: Record<string, unknown>) => ({ KnSalesRelationPer: { Element: { Fields: { DbId: "20048" }, Objects: [{ KnPerson: { Element: { Fields: { MatchPer: "0", BcCo: "1000615", ...fields } } } }] } } });
+    await s.send("PUT", "/connectors/KnSalesRelationPer", person({ TeNr: "+31 6 1" }));
+    expect(s.state.data.debtors.get("20048")).toMatchObject({ Name: "Jan van den Berg", Phone: "+31 6 1" });
+    await s.send("PUT", "/connectors/KnSalesRelationPer", person({ Is: "", LaNm: "Bakker" }));
+    expect(s.state.data.debtors.get("20048")).toMatchObject({ Name: "Jan Bakker", FirstName: "Jan", Prefix: null, LastName: "Bakker" });
+    const rows = ((await s.get("/connectors/Koppel_Debtors?filterfieldids=DbId&filtervalues=20048&operatortypes=1")).body as Rows).rows;
+    expect(rows).toMatchObject([{ Name: "Jan Bakker", FirstName: "Jan", Prefix: null, LastName: "Bakker" }]);
+  });
+
   it("creates, changes and deletes a sales order through every path form", async () => {
     const s = sim();
     const created = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "20045", RfCs: "WS-1", OrDa: "2025-03-05" },

@@ -42,8 +42,16 @@ function apply(record: DebtorRecord, payload: Payload, subject: Subject, s: Payl
   set("Iban", str(payload.Iban), "Iban" in payload);
   set("AutoPayment", payload.AuPa === true, "AuPa" in payload);
   if (!s) return;
-  const name = subject.name(s);
-  if (name) record.Name = name;
+  if (subject.type === "P") {
+    // Profit keeps the parts and composes the name from them: a part left out keeps its value.
+    set("FirstName", str(s.FiNm), "FiNm" in s);
+    set("Prefix", str(s.Is), "Is" in s);
+    set("LastName", str(s.LaNm), "LaNm" in s);
+    if (["FiNm", "Is", "LaNm"].some((k) => k in s)) record.Name = subject.name({ FiNm: record.FirstName, Is: record.Prefix, LaNm: record.LastName });
+  } else {
+    const name = subject.name(s);
+    if (name) record.Name = name;
+  }
   const email = subject.email(s);
   if (email) record.Email = email;
   set("Phone", str(s.TeNr), "TeNr" in s);
@@ -63,7 +71,7 @@ function apply(record: DebtorRecord, payload: Payload, subject: Subject, s: Payl
 
 function blank(DbId: string, BcCo: string, type: "O" | "P", stamp: string): DebtorRecord {
   return {
-    DbId, BcCo, DebtorType: type, Name: null, Email: null, Phone: null, VatNumber: null, CocNumber: null,
+    DbId, BcCo, DebtorType: type, Name: null, FirstName: null, Prefix: null, LastName: null, Email: null, Phone: null, VatNumber: null, CocNumber: null,
     Street: null, HouseNumber: null, HouseNumberAddition: null, ZipCode: null, City: null, CountryId: null,
     CurrencyId: null, PaymentCondition: null, CollectiveAccount: null, Blocked: false, SearchName: null,
     VatDuty: null, RevenueAccount: null, Profile: null, Gender: null, CreditLimit: null, Iban: null, AutoPayment: false, CreateDate: stamp, ModifiedDate: stamp,

@@ -44,7 +44,7 @@ describe("customers both ways: aspos-customer-to-afas and afas-debtor-to-aspos, 
     const debtor = afasDebtorByEmail(world, "info@pakhuis.be");
     expect(debtor).toEqual({
       DbId: expect.stringMatching(/^\d+$/), BcCo: expect.stringMatching(/^\d+$/), DebtorType: "O",
-      Name: "Brasserie 't Pakhuis", Email: "info@pakhuis.be", Phone: "+32 9 223 55 55", VatNumber: "BE0456789123", CocNumber: "0456789123",
+      Name: "Brasserie 't Pakhuis", FirstName: null, Prefix: null, LastName: null, Email: "info@pakhuis.be", Phone: "+32 9 223 55 55", VatNumber: "BE0456789123", CocNumber: "0456789123",
       Street: "Schuddevisstraatje", HouseNumber: 4, HouseNumberAddition: "A", ZipCode: "9000", City: "Gent", CountryId: "B",
       CurrencyId: "EUR", PaymentCondition: "14", CollectiveAccount: "1300", VatDuty: "4", RevenueAccount: "8010", Profile: "B2B", Gender: null,
       Blocked: false, SearchName: null, CreditLimit: null, Iban: null, AutoPayment: false,
@@ -124,5 +124,20 @@ describe("customers both ways: aspos-customer-to-afas and afas-debtor-to-aspos, 
     // Koppel's PATCH came back as customer.updated with a new koppelSync: skipped, AFAS untouched.
     expect((await world.runs("aspos-customer-to-afas", String(customer.id))).map((r) => r.status)).toEqual(["done", "skipped"]);
     expect(world.sims.afas.state.data.writes.length).toBe(writes);
+  });
+
+  it("a person debtor reaches AsPos with first name, prefix and last name apart, and a phone change in AsPos leaves AFAS's name as it was", async () => {
+    // Seeded in the simulator: 20048 Jan van den Berg (FiNm Jan, Is van den, LaNm Berg).
+    await world.afasWebhook({ DebtorId: "20048", WorkflowName: "Debiteur naar kassa" });
+    await world.settle();
+    const customer = await asposCustomerByEmail("jan.vandenberg@example.nl");
+    expect(customer).toMatchObject({ type: "Person", firstName: "Jan", middleName: "van den", lastName: "Berg" });
+
+    const before = afasDebtorByEmail(world, "jan.vandenberg@example.nl");
+    await world.aspos.patch(`/api/customers/${customer.id}`, { phoneNumber: "+31 6 12121212" });
+    await world.settle();
+    const after = afasDebtorByEmail(world, "jan.vandenberg@example.nl");
+    expect(after).toMatchObject({ Name: "Jan van den Berg", FirstName: "Jan", Prefix: "van den", LastName: "Berg", Phone: "+31 6 12121212" });
+    expect(after.ModifiedDate > before.ModifiedDate).toBe(true);
   });
 });
