@@ -38,6 +38,20 @@ function firstAlias(doc: Document): number {
   return offset;
 }
 
+/**
+ * Keys are names. YAML reads a plain `030:` as the number 30, so a map keyed by store, warehouse or
+ * ledger codes (`030: "02"`) would answer to "30" and never to the "030" the data holds. Such keys
+ * keep the digits as written; other numbers are left alone (`21:` is "21" either way).
+ */
+function keepCodeKeys(doc: Document): void {
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (isScalar(key) && typeof key.value === "number" && typeof key.source === "string" && /^[-+]?0\d+$/.test(key.source)) key.value = key.source;
+    },
+  });
+}
+
 export function parseYaml(file: string, text: string, path = file): { source?: YamlSource; errors: ConfigError[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -56,6 +70,7 @@ export function parseYaml(file: string, text: string, path = file): { source?: Y
     }
     return { errors: shown };
   }
+  keepCodeKeys(doc);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
