@@ -63,3 +63,27 @@ describe("a call waiting for its connection's slot when the run stops", () => {
       { connection: "aspos", object: "customers", op: "upsert", payload: { email: "a@example.nl", lastName: "A" }, idempotencyKey: "k2", step: "customer" });
   });
 });
+
+describe("a run waiting for a GetConnector's key lookup (metainfo) when it stops", () => {
+  it("stops waiting at once; the lookup goes on for the runs still waiting on it", async () => {
+    const sim = createAfasSimulator();
+    const hold = holdingFirst(async (input, init) => sim.app.fetch(new Request(input, init)));
+    const afas = createAfasConnector("afas", { type: "afas", baseUrl: "http://afas.test/ProfitRestServices", token: SANDBOX_TOKEN, maxParallel: 1 }, { fetch: hold.fetch });
+    const first = afas.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: "601826" }] });
+    await hold.holding;
+    // Custom_Debtors has no schema: its key comes from metainfo, a call that waits for the slot too.
+    const noSchema = { connection: "afas", object: "Custom_Debtors", where: [{ field: "DebtorId", op: "eq" as const, value: "20045" }] };
+    const stop = new AbortController();
+    const stopping = afas.find(noSchema, { signal: stop.signal });
+    const staying = afas.find(noSchema);
+    const reason = new Error("the runner is shutting down");
+    stop.abort(reason);
+    await expect(stopping).rejects.toBe(reason);
+    expect(hold.calls()).toBe(1);
+    hold.release();
+    await first;
+    // The lookup the stopped run left went on: the run that stayed got Profit's answer to it.
+    await expect(staying).rejects.toThrow(/metainfo of GetConnector Custom_Debtors/);
+    expect(hold.calls()).toBeGreaterThan(1);
+  });
+});

@@ -63,7 +63,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
   async function find(req: FindRequest, hooks: CallHooks = {}): Promise<FindResult> {
     const exchanges: Exchange[] = [];
     const connector = req.object;
-    const keyFields = await keys.getKeys(connector, exchanges);
+    const keyFields = await keys.getKeys(connector, exchanges, hooks.signal);
     const orderBy = stableOrder(req.orderBy, keyFields);
     const groups = anyOfGroups(req.where);
     if (groups.length === 0) return { rows: [], exchanges };
@@ -82,7 +82,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
   async function send(req: SendRequest, hooks: SendHooks = {}): Promise<SendResult> {
     const exchanges: Exchange[] = [];
     const connector = req.object;
-    const keyFields = await keys.updateKeys(connector, exchanges);
+    const keyFields = await keys.updateKeys(connector, exchanges, hooks.signal);
     const op = req.op === "upsert" ? (hasKey(req.payload, keyFields) ? "update" : "insert") : req.op;
     const path = `/connectors/${encodeURIComponent(connector)}`;
     const given = Object.fromEntries(keyFields.filter((k) => req.payload[k] !== undefined).map((k) => [k, req.payload[k]]));

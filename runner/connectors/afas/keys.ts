@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Exchange } from "../../../common/exchange.ts";
 import { schemaKey } from "../../../engine/flow/record-key.ts";
 import { BUILTIN_SCHEMAS } from "../../project-host.ts";
+import { unlessAborted } from "../http/gate.ts";
 import type { AfasHttp } from "./http.ts";
 import { readGetMetainfo, readUpdateMetainfo, truthy } from "./metainfo.ts";
 
@@ -26,16 +27,17 @@ export class KeyCatalog {
 
   constructor(private readonly http: AfasHttp, private readonly schemaDirs: readonly string[] = [BUILTIN_SCHEMAS]) {}
 
-  getKeys(connector: string, log: Exchange[]): Promise<string[]> {
-    return this.once(`get:${connector}`, async () =>
+  /** `signal` (CallHooks.signal): the caller stops waiting; the lookup goes on for the others. */
+  getKeys(connector: string, log: Exchange[], signal?: AbortSignal): Promise<string[]> {
+    return unlessAborted(this.once(`get:${connector}`, async () =>
       schemaKeys(this.schemaDirs, join("get", `${connector}.schema.json`)) ??
-      (await readGetMetainfo(this.http, connector, log)).fields.slice(0, 1).map((f) => f.id));
+      (await readGetMetainfo(this.http, connector, log)).fields.slice(0, 1).map((f) => f.id)), signal);
   }
 
-  updateKeys(connector: string, log: Exchange[]): Promise<string[]> {
-    return this.once(`update:${connector}`, async () =>
+  updateKeys(connector: string, log: Exchange[], signal?: AbortSignal): Promise<string[]> {
+    return unlessAborted(this.once(`update:${connector}`, async () =>
       schemaKeys(this.schemaDirs, `${connector}.schema.json`) ??
-      (await readUpdateMetainfo(this.http, connector, log)).fields.filter((f) => truthy(f.primaryKey)).map((f) => f.fieldId));
+      (await readUpdateMetainfo(this.http, connector, log)).fields.filter((f) => truthy(f.primaryKey)).map((f) => f.fieldId)), signal);
   }
 
   private once(key: string, load: () => Promise<string[]>): Promise<string[]> {

@@ -49,3 +49,21 @@ export function waitInLine<T>(line: Waiter<T>[], signal?: AbortSignal): Promise<
     signal?.addEventListener("abort", leave, { once: true });
   });
 }
+
+/**
+ * `shared`, or the signal's reason once it aborts, whichever comes first. For work several runs
+ * wait on together (one metainfo lookup per connector): a stopping run leaves it, and the work goes
+ * on for the others.
+ */
+export function unlessAborted<T>(shared: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return shared;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const leave = () => reject(signal.reason);
+    signal.addEventListener("abort", leave, { once: true });
+    shared.then(
+      (value) => (signal.removeEventListener("abort", leave), resolve(value)),
+      (error) => (signal.removeEventListener("abort", leave), reject(error)),
+    );
+  });
+}
