@@ -41,7 +41,7 @@ describe("AFAS sales order → AsPos: afas-order-status-to-aspos (Profit webhook
     const customer = customers[0]!;
     expect(customer).toEqual({
       id: expect.any(Number), number: expect.stringMatching(/^C\d{6}$/), state: "Active", type: "Person",
-      email: "jan.vandenberg@example.nl", lastName: "Jan van den Berg", gender: "Unknown", priceListId: 1,
+      email: "jan.vandenberg@example.nl", firstName: "Jan", middleName: "van den", lastName: "Berg", gender: "Unknown", priceListId: 1,
       billingAddress: { street: "Dorpsstraat", houseNumber: "48", postalCode: "3511 AA", city: "Leusden", countryCode: "NL" },
       customFields: { afasDebtorId: "20048", koppelSync: "afas:2025-03-01T08:05:00Z" },
       createdAt: expect.any(String), updatedAt: expect.any(String),

@@ -19,7 +19,7 @@ describe("aspos-order-to-afas → FbSales, with customer-to-afas-debtor, through
     const debtor = afasDebtorByEmail(world, "inkoop-so1@brouwerijdehoop.nl");
     expect(debtor).toEqual({
       DbId: expect.stringMatching(/^\d+$/), BcCo: expect.stringMatching(/^\d+$/), DebtorType: "O",
-      Name: "Brouwerij De Hoop B.V.", Email: "inkoop-so1@brouwerijdehoop.nl", Phone: "+31 20 555 0101",
+      Name: "Brouwerij De Hoop B.V.", FirstName: null, Prefix: null, LastName: null, Email: "inkoop-so1@brouwerijdehoop.nl", Phone: "+31 20 555 0101",
       VatNumber: "NL812345678B01", CocNumber: null,
       Street: "Prinsengracht", HouseNumber: 263, HouseNumberAddition: "B", ZipCode: "1016 GV", City: "Amsterdam", CountryId: "NL",
       CurrencyId: "EUR", PaymentCondition: "30", CollectiveAccount: "1300", VatDuty: "1", RevenueAccount: "8000", Profile: null, Gender: null,
@@ -56,7 +56,7 @@ describe("aspos-order-to-afas → FbSales, with customer-to-afas-debtor, through
     const debtor = afasDebtorByEmail(world, "lotte-so2@example.be");
     expect(debtor).toEqual({
       DbId: expect.stringMatching(/^\d+$/), BcCo: expect.stringMatching(/^\d+$/), DebtorType: "P",
-      Name: "Lotte Peeters", Email: "lotte-so2@example.be", Phone: "+32 3 555 01 01", VatNumber: null, CocNumber: null,
+      Name: "Lotte Peeters", FirstName: "Lotte", Prefix: null, LastName: "Peeters", Email: "lotte-so2@example.be", Phone: "+32 3 555 01 01", VatNumber: null, CocNumber: null,
       Street: "Kerkstraat", HouseNumber: 5, HouseNumberAddition: "bus 2", ZipCode: "2000", City: "Antwerpen", CountryId: "B",
       CurrencyId: "EUR", PaymentCondition: "14", CollectiveAccount: "1300", VatDuty: "4", RevenueAccount: "8010", Profile: null, Gender: "V",
       Blocked: false, SearchName: null, CreditLimit: null, Iban: null, AutoPayment: false,
