@@ -4,9 +4,10 @@ import { ConfigError } from "../common/errors.ts";
 import { connectionProblems } from "./connectors/registry.ts";
 import { checkSetting, type SettingProblem } from "./connectors/setting-check.ts";
 import { checkStoreUrl } from "./store/open.ts";
+import { webhookSourceProblems } from "./triggers/verify/source-check.ts";
 
 /**
- * Connection settings and the store URL, checked as part of loading a version (validate, reload,
+ * Connection settings, webhook sources (runner/triggers/verify/source-check.ts) and the store URL, checked as part of loading a version (validate, reload,
  * serve), reported at the key's file:line:col. Without it a malformed token loaded fine and every
  * job failed outside its run, so no failed run was recorded; a store URL of another database
  * passed validate and stopped only serve, with no position.
@@ -15,7 +16,11 @@ export function connectionErrors(project: Project, host: ProjectHost): ConfigErr
   const store: SettingProblem[] = [];
   const url = project.config.store?.url;
   if (url !== undefined) checkSetting(store, "url", url, () => checkStoreUrl(url));
-  const problems = [...connectionProblems(project.config.connections), ...store.map((p) => ({ path: ["store", p.key], error: p.error }))];
+  const problems: { path: (string | number)[]; error: ConfigError }[] = [
+    ...connectionProblems(project.config.connections),
+    ...webhookSourceProblems(project.config.webhooks),
+    ...store.map((p) => ({ path: ["store", p.key], error: p.error })),
+  ];
   if (!problems.length) return [];
   const text = host.read(project.configFile) ?? "";
   const { source } = parseYaml(host.display(project.configFile), text, project.configFile);

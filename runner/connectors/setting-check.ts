@@ -6,13 +6,21 @@ export interface SettingProblem {
 }
 
 /**
+ * A lenient load's placeholder for an unset `${env:…}` (`<NAME>`) or a missing `${file:…}`
+ * (`<file:PATH>`): not judged, the real value arrives at deploy time.
+ */
+export function isStandIn(value: string): boolean {
+  return /^<([A-Za-z_][A-Za-z0-9_]*|file:[^<>]+)>$/.test(value.trim());
+}
+
+/**
  * Runs `check` on a connection setting, turning the ConfigError a connector would throw at its
  * first call into a problem at `key`. A lenient load's placeholder for an unset `${env:…}`
  * (`<NAME>`) or a missing `${file:…}` (`<file:PATH>`) is not judged: the real value arrives at
  * deploy time.
  */
 export function checkSetting(problems: SettingProblem[], key: string, value: string | undefined, check: () => unknown): void {
-  if (value !== undefined && /^<([A-Za-z_][A-Za-z0-9_]*|file:[^<>]+)>$/.test(value.trim())) return;
+  if (value !== undefined && isStandIn(value)) return;
   try {
     check();
   } catch (e) {

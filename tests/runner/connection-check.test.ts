@@ -72,3 +72,57 @@ describe("a YAML alias bomb", () => {
     expect(io.stderr()).not.toContain("    at ");
   });
 });
+
+describe("webhook sources are checked when a version loads, not at the first delivery", () => {
+  /** The mini project with its webhooks: block replaced. */
+  function withWebhooks(block: string): string {
+    const { dir } = project();
+    const path = join(dir, "mapping.config.yaml");
+    writeFileSync(path, readFileSync(path, "utf8").replace(/^webhooks:\n(?: {2}.*\n)+/m, `webhooks:\n${block}`));
+    return dir;
+  }
+
+  it("an allowIps or trustedProxies entry that is no address or range is refused at its own position", async () => {
+    const dir = withWebhooks(`  afas:
+    verify: afas-profit
+    secret: "\${env:AFAS_WEBHOOK_SECRET}"
+    allowIps: ["10.0.0.0/8", "afas.nl", "10.0.0.0/40"]
+    trustedProxies: ["010.0.0.1"]
+`);
+    Object.assign(process.env, ENV);
+    const io = bufferIO();
+    expect(await validateCommand([], io, dir)).toBe(1);
+    const lines = readFileSync(join(dir, "mapping.config.yaml"), "utf8").split("\n");
+    const allow = lines.findIndex((l) => l.includes("allowIps")) + 1;
+    const proxies = lines.findIndex((l) => l.includes("trustedProxies")) + 1;
+    const col = (line: number, text: string) => (lines[line - 1] as string).indexOf(text) + 1;
+    expect(io.stderr()).toContain(`mapping.config.yaml:${allow}:${col(allow, '"afas.nl"')} INVALID_VALUE webhooks.afas.allowIps: "afas.nl" is not an IP address or CIDR range`);
+    expect(io.stderr()).toContain(`mapping.config.yaml:${allow}:${col(allow, '"10.0.0.0/40"')} INVALID_VALUE webhooks.afas.allowIps: "10.0.0.0/40"`);
+    expect(io.stderr()).toContain(`mapping.config.yaml:${proxies}:${col(proxies, '"010.0.0.1"')} INVALID_VALUE webhooks.afas.trustedProxies: "010.0.0.1"`);
+    expect(io.stderr()).not.toContain('"10.0.0.0/8"');
+  });
+
+  it("a signed scheme without its secret, or hmac-sha256 without its header, is refused; verify none needs neither", async () => {
+    const dir = withWebhooks(`  afas: { verify: afas-profit, secret: "\${env:AFAS_WEBHOOK_SECRET}" }
+  shop: { verify: hmac-sha256, secret: "\${env:AFAS_WEBHOOK_SECRET}" }
+  aspos: { verify: standard-webhooks }
+  local: { verify: none, allowIps: ["127.0.0.1"] }
+`);
+    Object.assign(process.env, ENV);
+    const io = bufferIO();
+    expect(await validateCommand([], io, dir)).toBe(1);
+    expect(io.stderr()).toContain("INVALID_VALUE webhooks.shop: verify hmac-sha256 needs header");
+    expect(io.stderr()).toContain("INVALID_VALUE webhooks.aspos: verify standard-webhooks needs secret (or secrets)");
+    expect(io.stderr()).not.toContain("webhooks.local");
+    expect(io.stderr()).not.toContain("webhooks.afas");
+  });
+
+  it("under --lenient-env an unset secret or address is not judged", async () => {
+    const dir = withWebhooks(`  afas: { verify: afas-profit, secret: "\${env:AFAS_WEBHOOK_SECRET}", allowIps: ["\${env:AFAS_IPS}"] }
+  aspos: { verify: standard-webhooks, secret: "\${env:ASPOS_WEBHOOK_SECRET}" }
+`);
+    Object.assign(process.env, ENV);
+    delete process.env.AFAS_WEBHOOK_SECRET;
+    expect(await validateCommand(["--lenient-env"], bufferIO(), dir)).toBe(0);
+  });
+});
