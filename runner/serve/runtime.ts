@@ -40,6 +40,10 @@ import { shadowAtBoot } from "../shadow/boot.ts";
 import { createShadow, type Shadow } from "../shadow/control.ts";
 import { shadowMetrics } from "../shadow/metrics.ts";
 import { loadCandidate, shadowSource } from "../shadow/source.ts";
+import { closableListener } from "./http-close.ts";
+
+/** How long a stopping runner lets busy HTTP connections finish before it cuts them (then the worker drains). */
+const HTTP_CLOSE_GRACE_MS = 5_000;
 
 export interface RuntimeOptions {
   /** mapping.config.yaml, absolute or relative to `cwd`. */
@@ -312,7 +316,8 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   });
 
   // Webhooks skip Hono's request wrapping (the ingest bench's hot path); the route stays one definition.
-  const server = createServer(withWebhookFastPath(webhooks, getRequestListener(app.fetch)));
+  const http = closableListener(withWebhookFastPath(webhooks, getRequestListener(app.fetch)));
+  const server = createServer(http.listener);
   try {
     await new Promise<void>((resolveListen, reject) => {
       server.once("error", reject);
@@ -356,8 +361,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
         clearInterval(beat);
         clearInterval(shadowSync);
         await retention.stop();
-        server.closeIdleConnections();
-        await new Promise<void>((r) => server.close(() => r()));
+        await http.close(server, HTTP_CLOSE_GRACE_MS);
         await reloader.stop();
         await scheduler.stop();
         await worker.stop({ graceMs: 10_000 });
