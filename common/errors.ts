@@ -93,6 +93,7 @@ export const ERROR_CODES = {
   LISTEN_FAILED: { actor: "operator", title: "koppel serve cannot listen on the host and port it was given" },
   STORE_UNREACHABLE: { actor: "operator", title: "the store's database cannot be reached, or refused the connection" },
   BAD_REQUEST: { actor: "operator", title: "request body or query is malformed" },
+  NO_SUCH_ROUTE: { actor: "operator", title: "no API route for this method and path" },
 
   // Deployment: the operator fixes the runner's setup.
   RELOAD_REJECTED: { actor: "integrator", title: "mapping version does not load, validate or pass its fixture tests; the last good one keeps running" },

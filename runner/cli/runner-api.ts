@@ -40,7 +40,7 @@ export async function callRunner(url: string, token: string, method: string, pat
 export function refusalOf(url: string, answer: { readonly status: number; readonly body: unknown }): string {
   if (answer.status === 401) return `the runner at ${url} refused the admin token: set KOPPEL_ADMIN_TOKEN to the token the runner was started with`;
   const error = (answer.body as { error?: { code?: string; reason?: string } } | null)?.error;
+  if (answer.status === 404 && (!error?.code || error.code === "NO_SUCH_ROUTE")) return `${url} answers 404 for the admin API: not a Koppel runner, or one without this API`;
   if (error?.code) return `${error.code} ${error.reason ?? ""}`.trim();
-  if (answer.status === 404) return `${url} answers 404 for the admin API: not a Koppel runner, or one without this API`;
   return `the runner at ${url} answered HTTP ${answer.status}: ${String(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body)).slice(0, 200)}`;
 }

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createAttemptLimiter, refuseWhileBlocked } from "./attempts.ts";
 import { bearerAuth } from "./auth.ts";
+import { errorBody, INTERNAL_BODY } from "./error-body.ts";
 import { createDashboard } from "./dashboard/routes.tsx";
 import type { DashboardDeps } from "./dashboard/deps.ts";
 import type { SessionRevocations } from "../store/types.ts";
@@ -84,6 +86,9 @@ export function createApp(deps: ApiDeps): Hono {
   if (deps.dashboard) {
     app.route("/", createDashboard({ ...deps.dashboard, sessions, replay: deps.replay, retryNow: deps.retryNow, reload: deps.reload, ...(deps.shadow ? { shadow: deps.shadow } : {}) }));
   }
+  app.notFound((c) => (forScripts(c)
+    ? c.json(errorBody("NO_SUCH_ROUTE", `no route for ${c.req.method} ${c.req.path}`), 404)
+    : c.text("404 Not Found", 404)));
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
     // A malformed form body (a broken multipart boundary) is the sender's mistake, not a 500 with a stack in the log.
@@ -91,7 +96,13 @@ export function createApp(deps: ApiDeps): Hono {
       return c.text(`${error.message} Send the form as application/x-www-form-urlencoded or well-formed multipart/form-data.`, 400);
     }
     console.error(error);
-    return c.text("Internal Server Error", 500);
+    return forScripts(c) ? c.json(INTERNAL_BODY, 500) : c.text("Internal Server Error", 500);
   });
   return app;
 }
+
+/** `/api` and webhook callers are programs: they get `{ error: { code, reason } }`, as docs/error-codes.md says; pages get text. */
+function forScripts(c: Context): boolean {
+  return c.req.path === "/api" || c.req.path.startsWith("/api/") || c.req.path === "/webhooks" || c.req.path.startsWith("/webhooks/");
+}
+

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { SessionRevocations } from "../store/types.ts";
 import { peerOf, type AttemptLimiter } from "./attempts.ts";
+import { bearerToken } from "./auth.ts";
 
 export type Role = "admin" | "viewer";
 
@@ -88,9 +89,9 @@ export function createSessions(options: SessionOptions): Sessions {
   };
 
   const read = async (c: Context): Promise<Session | null> => {
-    const header = c.req.header("authorization") ?? "";
-    if (header.startsWith("Bearer ")) {
-      const role = check(c, header.slice(7));
+    const token = bearerToken(c.req.header("authorization"));
+    if (token !== undefined) {
+      const role = check(c, token);
       // A bearer request is not sent by a browser on its own, so it needs no CSRF token.
       return role ? { role, csrf: "" } : null;
     }

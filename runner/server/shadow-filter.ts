@@ -1,5 +1,6 @@
 import type { ShadowFilter } from "../shadow/types.ts";
 import { isShadowVerdict, SHADOW_VERDICTS } from "../store/shadow-verdicts.ts";
+import { pageCursor } from "./page-cursor.ts";
 
 export const SHADOW_PAGE_SIZE = 50;
 const MAX_LIMIT = 500;
@@ -22,13 +23,13 @@ export function shadowFilter(query: ShadowQuery, candidate: { readonly sha: stri
   if (verdict && !isShadowVerdict(verdict)) return `verdict "${verdict}" is not one of ${SHADOW_VERDICTS.join(", ")}`;
   const n = limit === undefined ? SHADOW_PAGE_SIZE : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) return `limit takes a whole number from 1 to ${MAX_LIMIT} (got ${limit})`;
-  const page = before ? /^(\d+):(.+)$/.exec(before) : null;
-  if (before && !page) return `before takes <createdAt>:<runId> (got ${before})`;
+  const page = before ? pageCursor(before) : undefined;
+  if (before && !page) return `before takes <createdAt>:<runId>, the time in epoch milliseconds (got ${before})`;
   return {
     limit: n,
     ...(candidate ? { candidateSha: candidate.sha, since: candidate.startedAt } : {}),
     ...(verdict && isShadowVerdict(verdict) ? { verdict } : {}),
     ...(flow ? { flow } : {}),
-    ...(page ? { before: { createdAt: Number(page[1]), runId: page[2]! } } : {}),
+    ...(page ? { before: { createdAt: page.createdAt, runId: page.id } } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AcceptInput } from "../ingest/accept.ts";
 import type { AcceptResult as StoredEvent } from "../store/types.ts";
 import { dedupKey } from "../triggers/verify/dedupKey.ts";
+import { INTERNAL_BODY } from "./error-body.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 import { checkCaller } from "../triggers/verify/ipAllow.ts";
 import { verifyWebhook } from "../triggers/verify/schemes.ts";
@@ -114,10 +115,12 @@ export function withWebhookFastPath(deps: WebhookRouteDeps, next: RequestListene
         res.writeHead(answer.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...answer.headers });
         res.end(text);
       },
-      // What Hono answers for a handler that throws (the sender went away mid-body, say).
-      () => {
-        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
-        res.end("Internal Server Error");
+      // What the Hono route answers for a handler that throws (the sender went away mid-body, say).
+      (error: unknown) => {
+        console.error(error);
+        const text = JSON.stringify(INTERNAL_BODY);
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+        res.end(text);
       },
     );
   };

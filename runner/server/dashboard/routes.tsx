@@ -15,6 +15,7 @@ import { RunPage } from "./run.tsx";
 import { addShadowPages } from "./shadow-routes.tsx";
 import { nextPage, PERIODS, Runs, STATUSES, type RunsQuery } from "./runs.tsx";
 import { Versions } from "./versions.tsx";
+import { pageCursor } from "../page-cursor.ts";
 
 const PAGE_SIZE = 50;
 const HOUR = 3_600_000;
@@ -213,14 +214,14 @@ function pick(c: Context, names: readonly (keyof RunsQuery)[]): RunsQuery {
   return out;
 }
 
-/** `before=<createdAt>:<id>`: keyset paging through the runs list. */
 const FAILED_PAGE = 200;
 
 function replayNotice(replayed: number, refused: number, skipped: number): string {
   return `${replayed} run(s) queued again${refused ? `, ${refused} refused` : ""}${skipped ? `, ${skipped} skipped: already replayed` : ""}.`;
 }
 
+/** Keyset paging through the runs list; a malformed position shows the first page. */
 function beforeOf(text: string | undefined): Pick<RunFilter, "before"> {
-  const m = text ? /^(\d+):(.+)$/.exec(text) : null;
-  return m ? { before: { createdAt: Number(m[1]), id: m[2]! } } : {};
+  const before = text ? pageCursor(text) : undefined;
+  return before ? { before } : {};
 }

@@ -170,3 +170,54 @@ describe("sessions", () => {
     expect(await reads("viewer-two", admin)).toBe("admin");
   });
 });
+
+describe("requests without a token guess nothing", () => {
+  it("any number of /api calls with no Authorization header leave the admin token working from that address", async () => {
+    const a = app();
+    for (let i = 0; i < 15; i++) expect((await a.request("/api/status")).status).toBe(401);
+    expect((await a.request("/api/status", bearer(ADMIN))).status).toBe(200);
+  });
+
+  it("the Bearer scheme is read in any case, as HTTP says; a wrong token in it still counts", async () => {
+    const a = app();
+    expect((await a.request("/api/status", { headers: { authorization: `bearer ${ADMIN}` } })).status).toBe(200);
+    expect((await a.request("/api/status", { headers: { authorization: `BEARER ${ADMIN}` } })).status).toBe(200);
+    for (let i = 0; i < 10; i++) await a.request("/api/status", { headers: { authorization: "bearer wrong" } });
+    expect((await a.request("/api/status", bearer(ADMIN))).status).toBe(429);
+  });
+});
+
+describe("API and webhook errors are JSON with a code, as docs/error-codes.md says", () => {
+  it("an unknown /api route is a 404 NO_SUCH_ROUTE; an unknown page stays a text 404", async () => {
+    const a = app();
+    const res = await a.request("/api/nope", bearer(ADMIN));
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: "NO_SUCH_ROUTE", reason: "no route for GET /api/nope" } });
+    const page = await a.request("/nope");
+    expect(page.status).toBe(404);
+    expect(page.headers.get("content-type")).toMatch(/^text\/plain/);
+  });
+
+  it("a failing /api handler is a 500 INTERNAL with the cause left in the log", async () => {
+    const a = createApp({
+      adminToken: ADMIN,
+      webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: () => 0 },
+      status: async () => {
+        throw new Error("SQLITE_BUSY: database is locked");
+      },
+      ready: async () => true, reload: async () => ({ ok: true }),
+      replay: async () => ({ status: 404, body: {} }), retryNow: async () => ({ status: 404, body: {} }),
+    });
+    const logged: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(...args);
+    try {
+      const res = await a.request("/api/status", bearer(ADMIN));
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({ error: { code: "INTERNAL", reason: "internal error in Koppel; the runner's log has the details" } });
+    } finally {
+      console.error = original;
+    }
+    expect(String(logged[0])).toContain("SQLITE_BUSY");
+  });
+});

@@ -98,7 +98,7 @@ describe("/api/shadow", () => {
 
   it("GET refuses a verdict, limit or page it does not know with 400", async () => {
     const app = appWith(await fakeShadow());
-    for (const [query, reason] of [["verdict=differnt", /verdict "differnt" is not one of same, different/], ["limit=0", /limit takes a whole number from 1 to 500/], ["limit=x", /limit/], ["before=yesterday", /before takes <createdAt>:<runId>/]] as const) {
+    for (const [query, reason] of [["verdict=differnt", /verdict "differnt" is not one of same, different/], ["limit=0", /limit takes a whole number from 1 to 500/], ["limit=x", /limit/], ["before=yesterday", /before takes <createdAt>:<runId>/], ["before=99999999999999999999:run-1", /before takes <createdAt>:<runId>, the time in epoch milliseconds/]] as const) {
       const res = await app.request(`/api/shadow?${query}`, { headers: auth });
       expect(res.status, query).toBe(400);
       expect(((await res.json()) as { error: { reason: string } }).error.reason).toMatch(reason);

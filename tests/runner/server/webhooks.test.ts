@@ -471,3 +471,31 @@ describe.each(Object.entries(transports))("POST /webhooks/:source — on %s", (_
     expect(inbox.accepted).toHaveLength(0);
   });
 });
+
+describe("the node:http fast path when handling a webhook throws", () => {
+  it("answers 500 INTERNAL as JSON, as the API does, and logs the cause", async () => {
+    const deps: WebhookRouteDeps = {
+      sources: () => {
+        throw new Error("config table unreadable");
+      },
+      accept: (input) => inbox.accept(input),
+      peerAddress: () => "127.0.0.1",
+      now: () => NOW,
+    };
+    const logged: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(...args);
+    const server = http.createServer(withWebhookFastPath(deps, getRequestListener(createWebhookRoutes(deps).fetch))).listen(0, "127.0.0.1");
+    try {
+      await new Promise<void>((resolve) => (server.listening ? resolve() : server.once("listening", () => resolve())));
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/afas`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      expect(res.status).toBe(500);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      expect(await res.json()).toEqual({ error: { code: "INTERNAL", reason: "internal error in Koppel; the runner's log has the details" } });
+    } finally {
+      console.error = original;
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(String(logged[0])).toContain("config table unreadable");
+  });
+});
