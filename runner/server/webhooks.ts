@@ -193,9 +193,11 @@ async function handleWebhook(source: string, req: WebhookRequest, deps: WebhookR
       headers: { "Retry-After": "5" },
     };
   }
+  // The runs it queued: empty when no flow takes the event (its type is listed nowhere, say), which
+  // someone trying a webhook by hand otherwise only learnt from a metric.
   return accepted.duplicate
     ? { status: 200, body: { eventId: accepted.eventId, duplicate: true } }
-    : { status: 202, body: { eventId: accepted.eventId } };
+    : { status: 202, body: { eventId: accepted.eventId, runIds: accepted.runIds } };
 }
 
 interface Refusal {

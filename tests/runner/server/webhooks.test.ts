@@ -31,10 +31,11 @@ function fakeInbox() {
     accept: async (input: AcceptInput) => {
       accepted.push(input);
       const existing = byKey.get(input.dedupKey);
-      if (existing) return { eventId: existing, duplicate: true };
+      if (existing) return { eventId: existing, duplicate: true, runIds: [] };
       const eventId = `ev-${byKey.size + 1}`;
       byKey.set(input.dedupKey, eventId);
-      return { eventId, duplicate: false };
+      // The "open" source stands for events no flow takes.
+      return { eventId, duplicate: false, runIds: input.source === "open" ? [] : [`run-of-${eventId}`] };
     },
   };
 }
@@ -93,7 +94,7 @@ describe("POST /webhooks/:source — accepted", () => {
   it("stores a signed AsPos event and answers 202 with the inbox id", async () => {
     const res = await post("aspos", asposBody, { ...asposHeaders(), authorization: "Bearer x" });
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ eventId: "ev-1" });
+    expect(await res.json()).toEqual({ eventId: "ev-1", runIds: ["run-of-ev-1"] });
     const [input] = inbox.accepted;
     expect(input).toMatchObject({
       source: "aspos",
@@ -146,6 +147,12 @@ describe("POST /webhooks/:source — duplicates and inbox failures", () => {
     const retry = await post("aspos", asposBody, asposHeaders(asposBody, { ts: TS + 60 }));
     expect(retry.status).toBe(200);
     expect(await retry.json()).toEqual({ eventId: "ev-1", duplicate: true });
+  });
+
+  it("says when no flow took the event: kept, with no runs", async () => {
+    const res = await post("open", '{"type":"nobody.listens"}', { "content-type": "application/json" });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ eventId: "ev-1", runIds: [] });
   });
 
   it("treats the same raw body twice as one event when the sender gives no id", async () => {
