@@ -68,9 +68,9 @@ function memoryInbox() {
   const seen = new Map<string, string>();
   const accept = async (input: AcceptInput): Promise<AcceptResult> => {
     const existing = seen.get(input.dedupKey);
-    if (existing !== undefined) return { eventId: existing, duplicate: true };
+    if (existing !== undefined) return { eventId: existing, duplicate: true, runIds: [] };
     seen.set(input.dedupKey, String(seen.size + 1));
-    return { eventId: String(seen.size), duplicate: false };
+    return { eventId: String(seen.size), duplicate: false, runIds: [] };
   };
   return { accept, stats: { commits: 0, rows: 0 } };
 }

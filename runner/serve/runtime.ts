@@ -266,7 +266,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
         const accepted = await commit.accept(await toNewEvent(versions.current(), input, now));
         metrics.webhookAccepted(input.source, accepted.duplicate ? "duplicate" : accepted.runIds.length ? "accepted" : "no-flow");
         if (accepted.runIds.length) worker.wake();
-        return { eventId: accepted.eventId, duplicate: accepted.duplicate };
+        return { eventId: accepted.eventId, duplicate: accepted.duplicate, runIds: accepted.runIds };
       },
       onRefused: (source, code) => metrics.webhookRefused(source, code),
       onAcceptError: incidents.acceptFailed,

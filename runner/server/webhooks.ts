@@ -16,7 +16,7 @@ import type { HeaderReader, WebhookRefusalCode, WebhookSourceConfig } from "../t
 export type { AcceptInput };
 
 /** What the route needs to answer: the stored event's id and whether it was stored before. */
-export type AcceptResult = Pick<StoredEvent, "eventId" | "duplicate">;
+export type AcceptResult = Pick<StoredEvent, "eventId" | "duplicate" | "runIds">;
 
 export interface WebhookRouteDeps {
   readonly sources: (name: string) => WebhookSourceConfig | undefined;
@@ -57,6 +57,18 @@ export function sourceLookup(table: () => Readonly<Record<string, WebhookSourceC
 
 /** Never stored with the event. */
 const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"]);
+/**
+ * Gateway keys (x-api-key, Azure's ocp-apim-subscription-key, x-auth-token) and signatures are not
+ * stored either: a signature beside the exact body lets whoever reads the store (a backtest in CI)
+ * try passwords for a weak webhook secret offline. Nothing after the check reads them.
+ */
+const SECRET_HEADER = /signature|api-?key|auth-token|subscription-key/;
+
+/** The headers of `source`'s events that are stored with them. */
+function storableHeader(config: WebhookSourceConfig): (name: string) => boolean {
+  const signedIn = config.header?.toLowerCase();
+  return (name) => !CREDENTIAL_HEADERS.has(name) && !SECRET_HEADER.test(name) && name !== signedIn;
+}
 
 /** The status, JSON body and extra headers of an answer, before either transport writes it. */
 interface Answer {
@@ -71,7 +83,8 @@ interface WebhookRequest {
   /** Lazy: only sources with an allowlist need it. */
   readonly peer: () => string;
   readonly body: Readable | ReadableStream<Uint8Array> | null;
-  readonly storableHeaders: () => Record<string, string>;
+  /** The headers `keep` keeps, names lower-cased. */
+  readonly storableHeaders: (keep: (name: string) => boolean) => Record<string, string>;
 }
 
 /**
@@ -146,10 +159,10 @@ function honoRequest(c: Context, deps: WebhookRouteDeps): WebhookRequest {
     headers,
     peer: () => deps.peerAddress(c),
     body: incoming instanceof Readable ? incoming : c.req.raw.body,
-    storableHeaders: () => {
+    storableHeaders: (keep) => {
       const kept: Record<string, string> = {};
       headers.forEach((value, name) => {
-        if (!CREDENTIAL_HEADERS.has(name)) kept[name] = value;
+        if (keep(name)) kept[name] = value;
       });
       return kept;
     },
@@ -163,11 +176,11 @@ function nodeRequest(req: IncomingMessage): WebhookRequest {
     headers: { get: (name) => joined(req.headers[name.toLowerCase()]) ?? null },
     peer: () => req.socket.remoteAddress ?? "",
     body: req,
-    storableHeaders: () => {
+    storableHeaders: (keep) => {
       const kept: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) {
         const text = joined(value);
-        if (text !== undefined && !CREDENTIAL_HEADERS.has(name)) kept[name] = text;
+        if (text !== undefined && keep(name)) kept[name] = text;
       }
       return kept;
     },
@@ -233,7 +246,7 @@ async function admit(source: string, req: WebhookRequest, deps: WebhookRouteDeps
     dedupKey: dedupKey(source, verified.eventId, payload, body),
     payload,
     ...(storableAsReceived(text) ? { payloadJson: text } : {}),
-    headers: req.storableHeaders(),
+    headers: req.storableHeaders(storableHeader(config)),
     receivedAt,
   };
 }

@@ -96,6 +96,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<FlowWorld>
     async afasWebhook(data) {
       const sent = await sims.afas.control.sendWebhook({ url: `${runtime.url}/webhooks/afas`, secret: sims.env.AFAS_WEBHOOK_SECRET!, data });
       expect(sent.status, sent.responseBody).toBe(202);
+      // Every AFAS webhook these tests send is one a flow takes: the answer names its run.
+      expect(JSON.parse(sent.responseBody)).toEqual({ eventId: expect.any(String), runIds: [expect.any(String)] });
     },
     poll: (flow) => runtime.scheduler.pollNow(flow),
     async pollUntil(flow, done) {

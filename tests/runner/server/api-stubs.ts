@@ -2,7 +2,7 @@
 export function apiStubs(adminToken: string) {
   return {
     adminToken,
-    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false as const }), peerAddress: () => "", now: Date.now },
+    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false as const, runIds: [] }), peerAddress: () => "", now: Date.now },
     status: async () => ({ ok: true }),
     ready: async () => true,
     reload: async () => ({ ok: true }),

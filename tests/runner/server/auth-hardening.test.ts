@@ -11,7 +11,7 @@ function app(clock = { now: 1_000_000 }, sessionRevocations?: SessionRevocations
   return createApp({
     adminToken: ADMIN,
     ...(sessionRevocations ? { sessionRevocations } : {}),
-    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: () => clock.now },
+    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false, runIds: [] }), peerAddress: () => "", now: () => clock.now },
     status: async () => ({ ok: true }),
     ready: async () => true,
     reload: async () => ({ ok: true }),
@@ -201,7 +201,7 @@ describe("API and webhook errors are JSON with a code, as docs/error-codes.md sa
   it("a failing /api handler is a 500 INTERNAL with the cause left in the log", async () => {
     const a = createApp({
       adminToken: ADMIN,
-      webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: () => 0 },
+      webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false, runIds: [] }), peerAddress: () => "", now: () => 0 },
       status: async () => {
         throw new Error("SQLITE_BUSY: database is locked");
       },

@@ -44,7 +44,7 @@ describe("the Failed page and run lists", () => {
 
     app = createApp({
       adminToken: ADMIN,
-      webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: Date.now },
+      webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false, runIds: [] }), peerAddress: () => "", now: Date.now },
       status: async () => ({ ok: true }),
       ready: async () => true,
       reload: async () => ({ ok: true }),

@@ -12,7 +12,7 @@ function dashboardWith(shadow?: FakeShadow, runs: readonly Run[] = []) {
   return createApp({
     adminToken: ADMIN,
     viewerToken: VIEWER,
-    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: Date.now },
+    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false, runIds: [] }), peerAddress: () => "", now: Date.now },
     status: async () => ({}),
     ready: async () => true,
     reload: async () => ({}),

@@ -42,7 +42,7 @@ describe("dashboard", () => {
     app = createApp({
       adminToken: ADMIN,
       viewerToken: VIEWER,
-      webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false }), peerAddress: () => "", now: Date.now },
+      webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false, runIds: [] }), peerAddress: () => "", now: Date.now },
       status: async () => ({ ok: true }),
       ready: async () => true,
       reload: async () => ({ ok: true }),
