@@ -105,4 +105,3 @@ export function createApp(deps: ApiDeps): Hono {
 function forScripts(c: Context): boolean {
   return c.req.path === "/api" || c.req.path.startsWith("/api/") || c.req.path === "/webhooks" || c.req.path.startsWith("/webhooks/");
 }
-

@@ -22,13 +22,13 @@ export function bearerAuth(token: string, limiter?: AttemptLimiter, viewerToken?
   const viewer = viewerToken ? Buffer.from(viewerToken) : undefined;
   const same = (given: Buffer, wanted: Buffer) => given.length === wanted.length && timingSafeEqual(given, wanted);
   return async (c, next) => {
-    const token = bearerToken(c.req.header("authorization"));
-    const given = Buffer.from(token ?? "");
+    const presented = bearerToken(c.req.header("authorization"));
+    const given = Buffer.from(presented ?? "");
     if (viewer && same(given, viewer)) {
       return c.json({ error: { code: "READ_ONLY_TOKEN" satisfies ErrorCode, reason: "the viewer token only reads pages and /metrics; /api needs Authorization: Bearer <KOPPEL_ADMIN_TOKEN>" } }, 403);
     }
     if (!same(given, expected)) {
-      if (token !== undefined) limiter?.failed(peerOf(c));
+      if (presented !== undefined) limiter?.failed(peerOf(c));
       return c.json({ error: { code: "UNAUTHORIZED" satisfies ErrorCode, reason: "send Authorization: Bearer <KOPPEL_ADMIN_TOKEN>" } }, 401);
     }
     await next();
