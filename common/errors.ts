@@ -103,6 +103,7 @@ export const ERROR_CODES = {
 
   // The runner: a job whose process died under it again and again is set aside, not retried forever.
   POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },
+  SENT_ANSWER_GONE: { actor: "operator", title: "a send this event's run made before has lost its recorded answer (erasure or retention); sending again would make the record twice" },
 
   INTERNAL: { actor: "koppel", title: "internal error in Koppel" },
 } as const satisfies Record<string, CodeInfo>;

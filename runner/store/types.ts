@@ -215,6 +215,13 @@ export interface UncertainSend {
   readonly runId: string;
 }
 
+/** A send's answer blanked by payload retention or an erasure: the send was made, what it answered is gone. */
+export function isGoneAnswer(result: unknown): boolean {
+  if (typeof result !== "object" || result === null) return false;
+  const keys = Object.keys(result);
+  return keys.length === 1 && ((result as { purged?: unknown }).purged === true || (result as { erased?: unknown }).erased === true);
+}
+
 export function isUncertainSend(result: unknown): result is UncertainSend {
   return typeof result === "object" && result !== null && (result as UncertainSend).uncertain === true && typeof (result as UncertainSend).runId === "string";
 }

@@ -1,8 +1,8 @@
-import { ConfigError, UpstreamError } from "../../common/errors.ts";
+import { ConfigError, OperatorError, UpstreamError } from "../../common/errors.ts";
 import type { ConnectorPort, FindRequest, SendRequest, SendResult } from "../../engine/flow/port.ts";
 import type { CallHooks, Connector } from "../connectors/types.ts";
 import type { LedgerWrite } from "../queue/types.ts";
-import { isUncertainSend, type Ledger, type UncertainSend } from "../store/types.ts";
+import { isGoneAnswer, isUncertainSend, type Ledger, type UncertainSend } from "../store/types.ts";
 
 /**
  * One run's view of the ledger. A successful send is noted here and stored with the run's settling
@@ -124,7 +124,17 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
       const earlier = await ledger.get(req.idempotencyKey);
       let replaces: UncertainSend | null = null;
       if (earlier) {
-        if (!isUncertainSend(earlier.result)) return { result: earlier.result as Record<string, unknown>, fromLedger: true };
+        if (!isUncertainSend(earlier.result)) {
+          // This event's own earlier attempt made the record, and an erasure blanked the answer
+          // while the job waited: later steps would read nothing (an order without its debtor).
+          // A `once` value met again by a later event only needs to know it was sent.
+          if (isGoneAnswer(earlier.result) && !req.idempotencyKey.startsWith("once:")) {
+            throw new OperatorError("SENT_ANSWER_GONE",
+              `${req.op} ${req.object} on ${req.connection} was sent by an earlier attempt, but its recorded answer was removed (an erasure, or retention); ` +
+              "sending again would make the record twice: look it up upstream and finish this order by hand");
+          }
+          return { result: earlier.result as Record<string, unknown>, fromLedger: true };
+        }
         replaces = takeOver(req, earlier.result, earlier.createdAt ?? 0, run);
       }
       await ledger.save();

@@ -13,6 +13,8 @@ export interface Dialect {
    * transaction, so two batches sharing keys cannot deadlock. SQLite has one writer at a time already.
    */
   readonly keyLocks: string | null;
+  /** The text before the first `:` of a text column: the event id of a ledger key (`<eventId>:<flow>:<step>`). */
+  readonly beforeColon: (column: string) => string;
 }
 
 export const sqliteDialect: Dialect = {
@@ -21,6 +23,7 @@ export const sqliteDialect: Dialect = {
   int: "INTEGER",
   skipLocked: "",
   keyLocks: null,
+  beforeColon: (column) => `substr(${column}, 1, instr(${column}, ':') - 1)`,
 };
 
 export const postgresDialect: Dialect = {
@@ -31,4 +34,5 @@ export const postgresDialect: Dialect = {
   // The two-argument form keeps Koppel's locks apart from other users of advisory locks.
   keyLocks: `SELECT COUNT(pg_advisory_xact_lock(7210, h)) AS locked
     FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS keys`,
+  beforeColon: (column) => `split_part(${column}, ':', 1)`,
 };

@@ -1,3 +1,4 @@
+import type { Dialect } from "./dialect.ts";
 import { MARK_TEXT } from "./ledger.ts";
 import { all, type Program } from "./program.ts";
 
@@ -9,6 +10,12 @@ import { all, type Program } from "./program.ts";
 const FINISHED = "status NOT IN ('queued', 'running', 'retrying')";
 /** An event a job still waits for keeps its payload: the worker needs it. */
 const NOT_QUEUED = "NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.event_id = inbox.event_id)";
+/**
+ * Nor do the answers of its run's sends go (their key starts with the event id): a retry takes
+ * them from the ledger instead of sending again. Purged, it sent the order without the debtor
+ * number the earlier attempt had made; deleted, it made the debtor a second time.
+ */
+const notQueuedKey = (d: Dialect) => `NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.event_id = ${d.beforeColon("ledger.key")})`;
 
 /** What a ledger result becomes at payload retention: the key stays (no write is repeated), the record goes. */
 export const PURGED_RESULT = '{"purged":true}';
@@ -93,7 +100,7 @@ function* step<K extends string>(sweeps: readonly Sweep<K>[], cursors: Cursors, 
   return { counts, cursors: next, more };
 }
 
-export function* purgePayloadsStep(olderThan: number, cursors: Cursors, limit: number): Program<Step<"events" | "runs" | "ledger">> {
+export function* purgePayloadsStep(d: Dialect, olderThan: number, cursors: Cursors, limit: number): Program<Step<"events" | "runs" | "ledger">> {
   return yield* step<"events" | "runs" | "ledger">(
     [
       {
@@ -119,7 +126,7 @@ export function* purgePayloadsStep(olderThan: number, cursors: Cursors, limit: n
         table: "ledger",
         key: ["key"],
         // Not a mark: it holds no personal data, and as "purged" it would read as a send made.
-        where: `created_at < $1 AND result <> $2 AND result <> '{"erased":true}' AND result NOT LIKE ${MARK_TEXT}`,
+        where: `created_at < $1 AND result <> $2 AND result <> '{"erased":true}' AND result NOT LIKE ${MARK_TEXT} AND ${notQueuedKey(d)}`,
         params: [olderThan, PURGED_RESULT],
         change: "UPDATE ledger SET result = $2",
       },
@@ -138,14 +145,18 @@ export function* purgePayloadsStep(olderThan: number, cursors: Cursors, limit: n
   );
 }
 
-export function* purgeRunsStep(olderThan: number, cursors: Cursors, limit: number): Program<Step<"runs" | "events" | "ledger">> {
+export function* purgeRunsStep(d: Dialect, olderThan: number, cursors: Cursors, limit: number): Program<Step<"runs" | "events" | "ledger">> {
   return yield* step<"runs" | "events" | "ledger">(
     [
       { name: "runs", table: "runs", key: ["seq"], where: `finished_at < $1 AND ${FINISHED}`, params: [olderThan], change: "DELETE FROM runs" },
       { name: "events", table: "inbox", key: ["seq"], where: `received_at < $1 AND ${NOT_QUEUED}`, params: [olderThan], change: "DELETE FROM inbox" },
       // A `once` send's key outlives its runs: forgetting it would let a later event send it again.
       // So does a mark: the insert it stands for may be in flight, or waiting for the operator.
-      { name: "ledger", table: "ledger", key: ["key"], where: `created_at < $1 AND key NOT LIKE 'once:%' AND result NOT LIKE ${MARK_TEXT}`, params: [olderThan], change: "DELETE FROM ledger" },
+      {
+        name: "ledger", table: "ledger", key: ["key"],
+        where: `created_at < $1 AND key NOT LIKE 'once:%' AND result NOT LIKE ${MARK_TEXT} AND ${notQueuedKey(d)}`,
+        params: [olderThan], change: "DELETE FROM ledger",
+      },
       // The results of runs gone, this step's included (it deleted them above).
       {
         name: null,

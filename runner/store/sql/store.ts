@@ -120,10 +120,10 @@ export class SqlStore implements Store {
   }
 
   purgePayloads(olderThan: number) {
-    return this.inSteps({ events: 0, runs: 0, ledger: 0 }, (cursors, limit) => retention.purgePayloadsStep(olderThan, cursors, limit));
+    return this.inSteps({ events: 0, runs: 0, ledger: 0 }, (cursors, limit) => retention.purgePayloadsStep(this.ctx.d, olderThan, cursors, limit));
   }
   purgeRuns(olderThan: number) {
-    return this.inSteps({ runs: 0, events: 0, ledger: 0 }, (cursors, limit) => retention.purgeRunsStep(olderThan, cursors, limit));
+    return this.inSteps({ runs: 0, events: 0, ledger: 0 }, (cursors, limit) => retention.purgeRunsStep(this.ctx.d, olderThan, cursors, limit));
   }
 
   /** Steps, each its own transaction (so webhooks are answered between them), until none filled up. */

@@ -294,6 +294,20 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect(await store.ledgerGet("k-new")).not.toBeNull();
     });
 
+    it("keeps the sends of an event whose job still waits (a retry takes them from the ledger), blanking and deleting the others", async () => {
+      const [done, retrying] = await store.acceptEvents([event("done"), event("retrying")]);
+      await finishJobOf(store, done!.eventId);
+      // As the engine keys a send: <eventId>:<flow>:<step>.
+      for (const e of [done!, retrying!]) await store.ledgerPut(`${e.eventId}:order-to-afas:debtor`, { DbId: "30001", Nm: "Sanne Berg" });
+      session.clock.advance(10_000);
+      expect((await store.purgePayloads(session.clock.now())).ledger).toBe(1);
+      expect(await store.ledgerGet(`${done!.eventId}:order-to-afas:debtor`)).toMatchObject({ result: { purged: true } });
+      expect(await store.ledgerGet(`${retrying!.eventId}:order-to-afas:debtor`)).toMatchObject({ result: { DbId: "30001", Nm: "Sanne Berg" } });
+      expect((await store.purgeRuns(session.clock.now())).ledger).toBe(1);
+      expect(await store.ledgerGet(`${done!.eventId}:order-to-afas:debtor`)).toBeNull();
+      expect(await store.ledgerGet(`${retrying!.eventId}:order-to-afas:debtor`)).toMatchObject({ result: { DbId: "30001" } });
+    });
+
     it("purges in bounded steps, each its own transaction, until nothing old is left", async () => {
       const accepted = await store.acceptEvents(["a", "b", "c", "d", "e"].map((k) => event(k)));
       for (const a of accepted) {
@@ -303,7 +317,7 @@ describe.each(backends())("Store contract: $name", (backend) => {
       session.clock.advance(10_000);
       const driver = (store as SqlStore).driver;
       // One step touches at most `limit` rows of each table and says whether there may be more.
-      expect(await driver.tx(purgePayloadsStep(session.clock.now(), [], 2))).toMatchObject({ counts: { events: 2, runs: 2, ledger: 0 }, more: true });
+      expect(await driver.tx(purgePayloadsStep(driver.dialect, session.clock.now(), [], 2))).toMatchObject({ counts: { events: 2, runs: 2, ledger: 0 }, more: true });
       const stepped = new SqlStore(driver, { now: session.clock.now, retentionStep: 2 });
       expect(await stepped.purgePayloads(session.clock.now())).toEqual({ events: 3, runs: 3, ledger: 0 });
       expect(await stepped.purgeRuns(session.clock.now())).toEqual({ runs: 5, events: 5, ledger: 0 });

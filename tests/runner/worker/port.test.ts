@@ -117,3 +117,16 @@ describe("the run's connector port", () => {
     expect(afas.finds).toHaveLength(0);
   });
 });
+
+describe("a send whose recorded answer was erased", () => {
+  it("fails the retry of its own event with SENT_ANSWER_GONE, sending nothing; a once value met again counts as sent", async () => {
+    const afas = new FakeConnector("afas");
+    const ledger = memoryLedger();
+    await ledger.ledgerPut("e:f:debtor", { erased: true });
+    await ledger.ledgerPut("once:f:invoice:W-1", { purged: true });
+    const port = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger));
+    await expect(port.send(send("e:f:debtor"))).rejects.toMatchObject({ code: "SENT_ANSWER_GONE", actor: "operator" });
+    expect(await port.send(send("once:f:invoice:W-1"))).toEqual({ result: { purged: true }, fromLedger: true });
+    expect(afas.sends).toHaveLength(0);
+  });
+});
