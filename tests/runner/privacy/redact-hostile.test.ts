@@ -33,6 +33,11 @@ describe("redaction of hostile and huge values", () => {
     expect(maskEmails("price 10 @ 5.00, user@localhost, @x.nl, a@b.c", MASK)).toBe("price 10 @ 5.00, user@localhost, @x.nl, a@b.c");
   });
 
+  it("masks an address with letters outside ASCII, in a remark no sensitive key covers", () => {
+    expect(maskEmails("kees@vos.nl of jörg@müller-bau.de", MASK)).toBe(`${MASK} of ${MASK}`);
+    expect(createRedactor()({ RfCs: "jöns.müller@exämple.de" })).toEqual({ RfCs: MASK });
+  });
+
   it("property: no address survives masking, whatever the text", () => {
     const char = fc.constantFrom("a", "B", "z", "0", "4", ".", "-", "_", "+", "%", "@", " ", "é", "[");
     fc.assert(
