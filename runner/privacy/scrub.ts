@@ -113,11 +113,20 @@ function runEnd(text: string, from: number, chars: RegExp): number {
 
 const DIGIT = /[0-9]/;
 const ALNUM = /[0-9a-z]/;
+/** One UTF-16 unit in a class: ASCII from a table (most text), anything else by `other`. */
+function charClass(ascii: RegExp, other: RegExp): (c: string) => boolean {
+  const table = Array.from({ length: 128 }, (_, i) => ascii.test(String.fromCharCode(i)));
+  return (c) => {
+    const code = c.charCodeAt(0);
+    return code < 128 ? table[code] === true : other.test(c);
+  };
+}
+
 // Letters, marks and digits of any script, as the search text's pseudonyms read an address
 // (pseudonym.ts): `jörg@müller-bau.de` stayed in clear in a remark.
-const LOCAL = /[\p{L}\p{M}\p{N}._%+-]/u;
-const DOMAIN = /[\p{L}\p{M}\p{N}.-]/u;
-const LETTER = /[\p{L}\p{M}]/u;
+const isLocal = charClass(/[A-Za-z0-9._%+-]/, /[\p{L}\p{M}\p{N}]/u);
+const isDomain = charClass(/[A-Za-z0-9.-]/, /[\p{L}\p{M}\p{N}]/u);
+const isLetter = charClass(/[A-Za-z]/, /[\p{L}\p{M}]/u);
 
 /**
  * `local@domain.tld` (also with `%40` for the @, as in a URL): a local part of letters, digits and
@@ -132,7 +141,7 @@ export function maskEmails(text: string, mask: string): string {
     const sepLength = text[at] === "@" ? 1 : text.startsWith("%40", at) ? 3 : 0;
     if (!sepLength) continue;
     let start = at;
-    while (start > limit && LOCAL.test(text[start - 1] as string)) start--;
+    while (start > limit && isLocal(text[start - 1] as string)) start--;
     const end = domainEnd(text, at + sepLength);
     if (start < at && end > 0) {
       out += text.slice(copied, start) + mask;
@@ -149,10 +158,10 @@ export function maskEmails(text: string, mask: string): string {
 function domainEnd(text: string, from: number): number {
   let best = -1;
   let dot = -1;
-  for (let i = from; i < text.length && DOMAIN.test(text[i] as string); i++) {
+  for (let i = from; i < text.length && isDomain(text[i] as string); i++) {
     const c = text[i] as string;
     if (c === ".") dot = i > from ? i : -1;
-    else if (!LETTER.test(c)) dot = -1;
+    else if (!isLetter(c)) dot = -1;
     else if (dot >= 0 && i - dot >= 2) best = i + 1;
   }
   return best;
