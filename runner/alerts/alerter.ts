@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ProcessedJob } from "../worker/worker.ts";
 import { parseDuration } from "../../common/duration.ts";
 import type { Incident } from "./incidents.ts";
@@ -20,6 +21,20 @@ export interface AlerterOptions {
   /** Base URL of the dashboard, for a link to the run. */
   readonly dashboardUrl?: () => string | undefined;
   readonly log?: (line: string) => void;
+  /**
+   * The replicas' shared share of the throttle (a lock in the store): each replica throttles on
+   * its own, so three replicas sent three alerts for one failing flow, and every replica's reloader
+   * one for the same rejected commit. Without it, this process alone decides.
+   */
+  readonly cluster?: AlertClaims;
+}
+
+/** Leases on an alert's key for its throttle window, across replicas. */
+export interface AlertClaims {
+  /** True: this replica sends it; false: another one did within the window. */
+  claim(name: string, windowMs: number): Promise<boolean>;
+  /** The alert did not arrive: the next one may go out from any replica. */
+  release(name: string): Promise<void>;
 }
 
 export interface Alerter {
@@ -67,9 +82,28 @@ export function createAlerter(options: AlerterOptions): Alerter {
     for (const target of options.targets() ?? []) {
       let throttle = throttles.get(target.webhook);
       if (!throttle) throttles.set(target.webhook, (throttle = new Throttle()));
-      const admitted = throttle.admit(key, options.now(), target.throttle === undefined ? DEFAULT_THROTTLE_MS : parseDuration(target.throttle, { allowZero: true }));
+      const windowMs = target.throttle === undefined ? DEFAULT_THROTTLE_MS : parseDuration(target.throttle, { allowZero: true });
+      const admitted = throttle.admit(key, options.now(), windowMs);
+      if (!admitted) continue;
       const kept = throttle;
-      if (admitted) post(target, build(admitted.suppressed), () => kept.undelivered(key, admitted, UNDELIVERED_RETRY_MS));
+      const cluster = options.cluster;
+      if (!cluster || windowMs === 0) {
+        post(target, build(admitted.suppressed), () => kept.undelivered(key, admitted, UNDELIVERED_RETRY_MS));
+        continue;
+      }
+      // The lock's name holds a hash of the URL: chat webhook URLs are secrets, the store is not the place for them.
+      const name = `alert:${createHash("sha256").update(target.webhook).digest("hex").slice(0, 16)}:${key}`;
+      const claimed = cluster.claim(name, windowMs)
+        // The store not answering must not silence alerts: a second copy beats none.
+        .catch(() => true)
+        .then((mine) => {
+          if (mine) post(target, build(admitted.suppressed), () => {
+            kept.undelivered(key, admitted, UNDELIVERED_RETRY_MS);
+            void cluster.release(name).catch(() => undefined);
+          });
+        })
+        .finally(() => pending.delete(claimed));
+      pending.add(claimed);
     }
   };
 

@@ -181,6 +181,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     now,
     dashboardUrl: () => publicUrl,
     log,
+    cluster: { claim: (name, windowMs) => store.tryLock(name, replicaId, windowMs), release: (name) => store.unlock(name, replicaId) },
     ...(options.alertFetch ? { fetch: options.alertFetch } : {}),
   });
 

@@ -3,6 +3,8 @@ import { createAlerter, type AlertTarget } from "../../../runner/alerts/alerter.
 import type { ProcessedJob } from "../../../runner/worker/worker.ts";
 import type { ErrorCode } from "../../../common/errors.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
+import { openSqliteStore } from "../../../runner/store/sqlite.ts";
+import { all } from "../../../runner/store/sql/program.ts";
 
 const rejected = { code: "UPSTREAM_REJECTED" as ErrorCode, message: "AFAS rejected FbSales", upstream: { connection: "afas", upstreamMessage: "Debiteur bestaat niet.", errorNumber: -1, reference: "{ABC-123}" } };
 const job = (runId: string, disposition: ProcessedJob["disposition"], error = rejected, flow = "aspos-order-to-afas"): ProcessedJob =>
@@ -106,5 +108,32 @@ describe("alerts", () => {
     a.processed(job("r1", "failed"));
     await a.idle();
     expect(logged.join("\n")).toContain("not reached");
+  });
+});
+
+describe("alerts from several replicas", () => {
+  let receiver: Receiver;
+  beforeEach(async () => {
+    receiver = await startReceiver();
+  });
+  afterEach(() => receiver.close());
+
+  it("share one throttle through the store: one alert for a flow failing on three replicas, and one for a commit all three reject", async () => {
+    const store = openSqliteStore(":memory:");
+    const clock = { now: 1_000_000 };
+    const replica = (id: string) => createAlerter({
+      targets: () => [{ webhook: receiver.url, throttle: "15m" }],
+      now: () => clock.now,
+      cluster: { claim: (name, windowMs) => store.tryLock(name, id, windowMs), release: (name) => store.unlock(name, id) },
+    });
+    const replicas = ["r-a", "r-b", "r-c"].map(replica);
+    replicas.forEach((a, i) => a.processed(job(`run-${i}`, "failed")));
+    for (const a of replicas) a.reloadRejected(["mapping.config.yaml:3:1 UNKNOWN_KEY x"], "abc123");
+    await Promise.all(replicas.map((a) => a.idle()));
+    expect(receiver.bodies.map((b) => b.koppel.kind).sort()).toEqual(["reload-rejected", "run-failed"]);
+    // The lock is named by a hash of the URL, not the URL (chat webhook URLs are secrets).
+    const names = await store.driver.read(all<{ name: string }>("SELECT name FROM locks"));
+    expect(names.some((n) => n.name.includes(receiver.url))).toBe(false);
+    await store.close();
   });
 });
