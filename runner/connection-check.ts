@@ -4,10 +4,10 @@ import { ConfigError } from "../common/errors.ts";
 import { connectionProblems } from "./connectors/registry.ts";
 import { checkSetting, type SettingProblem } from "./connectors/setting-check.ts";
 import { checkStoreUrl } from "./store/open.ts";
-import { webhookSourceProblems } from "./triggers/verify/source-check.ts";
+import { webhookSourceProblems } from "./webhook-source-check.ts";
 
 /**
- * Connection settings, webhook sources (runner/triggers/verify/source-check.ts) and the store URL, checked as part of loading a version (validate, reload,
+ * Connection settings, webhook sources (webhook-source-check.ts) and the store URL, checked as part of loading a version (validate, reload,
  * serve), reported at the key's file:line:col. Without it a malformed token loaded fine and every
  * job failed outside its run, so no failed run was recorded; a store URL of another database
  * passed validate and stopped only serve, with no position.

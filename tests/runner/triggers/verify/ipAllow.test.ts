@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  addressMatcher,
-  checkCaller,
-  clientAddress,
-  parseCidr,
-  parseIp,
-} from "../../../../runner/triggers/verify/ipAllow.ts";
+import { parseCidr, parseIp } from "../../../../common/ip-address.ts";
+import { addressMatcher, checkCaller, clientAddress } from "../../../../runner/triggers/verify/ipAllow.ts";
 import type { WebhookSourceConfig } from "../../../../runner/triggers/verify/types.ts";
 
 describe("parseIp", () => {

@@ -1,11 +1,10 @@
-import type { WebhookSourceConfig } from "./types.ts";
-import { ConfigError } from "../../../common/errors.ts";
-import { isStandIn } from "../../connectors/setting-check.ts";
-import { parseCidr } from "./ipAllow.ts";
-import { secretsOf } from "./mac.ts";
+import type { WebhookSourceConfig } from "../engine/config/types.ts";
+import { ConfigError } from "../common/errors.ts";
+import { parseCidr } from "../common/ip-address.ts";
+import { isStandIn } from "./connectors/setting-check.ts";
 
 /**
- * What a webhook source would refuse every delivery for, found when the config loads (validate,
+ * What a webhook source would refuse every delivery for (runner/triggers/verify/), found when the config loads (validate,
  * reload, serve) instead of at the first webhook: an address list entry that does not parse
  * answered every call with a 500, and a signed scheme without its secret or header refused every
  * signature, both only once the sender was live.
@@ -22,7 +21,8 @@ export function webhookSourceProblems(webhooks: Readonly<Record<string, WebhookS
         });
       });
     }
-    if (source.verify !== "none" && secretsOf(source).length === 0) {
+    // As the verifiers read them (triggers/verify/mac.ts): secret and secrets together, empty ones not counted.
+    if (source.verify !== "none" && ![source.secret, ...(source.secrets ?? [])].some((s) => s !== undefined && s.length > 0)) {
       problems.push({
         path: ["webhooks", name, "verify"],
         error: new ConfigError("INVALID_VALUE", `webhooks.${name}: verify ${source.verify} needs secret (or secrets) to check signatures with; every delivery would be refused`),
