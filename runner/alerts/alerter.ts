@@ -57,6 +57,12 @@ export function createAlerter(options: AlerterOptions): Alerter {
   const alertedRuns = new Set<string>();
   const pending = new Set<Promise<void>>();
 
+  const track = (p: Promise<void>): void => {
+    pending.add(p);
+    const done = () => void pending.delete(p);
+    p.then(done, done);
+  };
+
   const post = (target: AlertTarget, body: AlertBody, undelivered: () => void): void => {
     const p = send(target.webhook, {
       method: "POST",
@@ -97,13 +103,15 @@ export function createAlerter(options: AlerterOptions): Alerter {
         // The store not answering must not silence alerts: a second copy beats none.
         .catch(() => true)
         .then((mine) => {
-          if (mine) post(target, build(admitted.suppressed), () => {
+          // Sent by another replica: this one's own window stays open, so once the shared one
+          // ends (or its alert did not arrive) the next failure here is not held back for long.
+          if (!mine) return kept.undelivered(key, admitted, 0);
+          post(target, build(admitted.suppressed), () => {
             kept.undelivered(key, admitted, UNDELIVERED_RETRY_MS);
-            void cluster.release(name).catch(() => undefined);
+            track(cluster.release(name).catch(() => undefined));
           });
-        })
-        .finally(() => pending.delete(claimed));
-      pending.add(claimed);
+        });
+      track(claimed);
     }
   };
 

@@ -136,4 +136,25 @@ describe("alerts from several replicas", () => {
     expect(names.some((n) => n.name.includes(receiver.url))).toBe(false);
     await store.close();
   });
+
+  it("after the replica that sent it could not deliver, another replica's next failure goes out soon, not a window later", async () => {
+    const clock = { now: 1_000_000 };
+    const store = openSqliteStore(":memory:", { now: () => clock.now });
+    const replica = (id: string) => createAlerter({
+      targets: () => [{ webhook: receiver.url, throttle: "15m" }],
+      now: () => clock.now,
+      cluster: { claim: (name, windowMs) => store.tryLock(name, id, windowMs), release: (name) => store.unlock(name, id) },
+    });
+    const [a, b] = [replica("r-a"), replica("r-b")];
+    receiver.failNext(1);
+    a.processed(job("run-1", "failed"));
+    b.processed(job("run-2", "failed"));
+    await Promise.all([a.idle(), b.idle()]);
+    expect(receiver.bodies).toEqual([]);
+    clock.now += 2 * 60_000;
+    b.processed(job("run-3", "failed"));
+    await b.idle();
+    expect(receiver.bodies.map((body) => body.koppel.runId)).toEqual(["run-3"]);
+    await store.close();
+  });
 });
