@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from "yaml";
 import { ConfigError, type Position } from "../../common/errors.ts";
 
 /** YAML syntax errors reported per file; later ones mostly follow from the first. */
@@ -46,15 +46,24 @@ function firstAlias(doc: Document): number {
 function keepCodeKeys(doc: Document): void {
   visit(doc, {
     Pair(_, pair) {
-      const key = pair.key;
-      if (isScalar(key) && typeof key.value === "number" && typeof key.source === "string" && /^[-+]?0\d+$/.test(key.source)) key.value = key.source;
+      if (isCodeKey(pair.key)) pair.key.value = pair.key.source;
     },
   });
 }
 
+function isCodeKey(key: unknown): key is Scalar & { source: string } {
+  return isScalar(key) && typeof key.value === "number" && typeof key.source === "string" && /^[-+]?0\d+$/.test(key.source);
+}
+
+/** Keys as the loaded map will hold them: `030` and `30` are two keys, not a duplicate. */
+function sameKey(a: unknown, b: unknown): boolean {
+  const text = (key: unknown) => (isCodeKey(key) ? key.source : isScalar(key) ? key.value : key);
+  return text(a) === text(b);
+}
+
 export function parseYaml(file: string, text: string, path = file): { source?: YamlSource; errors: ConfigError[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: sameKey });
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };

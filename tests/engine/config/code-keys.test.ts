@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadProject } from "../../../engine/config/load.ts";
+import { parseYaml } from "../../../engine/config/yaml-source.ts";
 import { mapValue } from "../../../engine/transform/functions.ts";
 import { BASE_CONFIG, BASE_ENV, memoryHost } from "../memory-host.ts";
 
@@ -26,5 +27,12 @@ describe("map keys are names, whatever they look like", () => {
     expect(mapValue(env, "warehouseByStore", "030")).toBe("02");
     expect(mapValue(env, "warehouseByStore", 7)).toBe("07");
     expect(() => mapValue(env, "warehouseByStore", "30")).toThrow(/no key "30"/);
+  });
+
+  it("takes 030 and 30 as two keys, and still refuses a key written twice", () => {
+    expect(parseYaml("m.yaml", "030: a\n30: b\n").source?.value).toEqual({ "030": "a", 30: "b" });
+    for (const twice of ["01: a\n01: b\n", "a: 1\na: 2\n"]) {
+      expect(parseYaml("m.yaml", twice).errors.map((e) => e.code)).toEqual(["YAML_SYNTAX"]);
+    }
   });
 });
