@@ -64,7 +64,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
   };
 
   const post = (target: AlertTarget, body: AlertBody, undelivered: () => void): void => {
-    const p = send(target.webhook, {
+    track(send(target.webhook, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -79,9 +79,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
       .catch((e: unknown) => {
         undelivered();
         options.log?.(`alert: ${target.webhook} not reached: ${(e as Error).message}`);
-      })
-      .finally(() => pending.delete(p));
-    pending.add(p);
+      }));
   };
 
   const emit = (key: string, build: (suppressed: number) => AlertBody): void => {

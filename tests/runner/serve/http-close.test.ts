@@ -20,8 +20,10 @@ describe("closing the runner's HTTP server while a sender keeps its keep-alive c
   afterEach(() => agent?.destroy());
 
   it("tells that connection to close, and the close finishes although requests keep coming", async () => {
+    let arrived: () => void = () => {};
     const http = closableListener((_req, res) => {
-      // Answer a little later, so a request is always under way on the connection when the close starts.
+      arrived();
+      // Answered a little later: the close below starts while this request is under way.
       setTimeout(() => res.writeHead(202, { "content-type": "application/json" }).end("{}"), 20);
     });
     const server = createServer(http.listener);
@@ -35,6 +37,7 @@ describe("closing the runner's HTTP server while a sender keeps its keep-alive c
       while (sending) answers.push(await post(port, agent!).catch(() => ({ status: 0, connection: "refused" })));
     })();
     while (answers.length < 3) await new Promise((r) => setTimeout(r, 5));
+    await new Promise<void>((r) => (arrived = r));
 
     await http.close(server, 60_000);
     sending = false;
