@@ -63,7 +63,8 @@ describe("kill -9 during a burst of 1,000 webhooks", () => {
       await waitFor(
         () => (db.prepare("select count(*) as n from jobs").get() as { n: number }).n === 0,
         120_000,
-        () => `jobs did not drain:\n${runner.output()}`,
+        // What is left and why, so a drain that times out says which job waits for what.
+        () => `jobs did not drain:\n${JSON.stringify(db.prepare("select flow, state, attempts, expiries, not_before, last_error from jobs").all(), null, 1)}\n${runner.output()}`,
       );
       const orders = [...sims.afas.state.data.salesOrders.values()].filter((o) => String(o.ExternalNumber ?? "").startsWith("CRASH-"));
       const perNumber = new Map<string, number>();
