@@ -131,11 +131,16 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const unmasked = runError(error);
   if (error.retryable && job.attempts < flow.run.maxAttempts) {
     const retryAfterMs = retryAfterOf(error);
-    const delay = backoffDelay(job.attempts, {
-      random: deps.random,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      ...(deps.backoff ? { policy: deps.backoff } : {}),
-    });
+    // The rest of onLostAnswer's own wait, not an upstream hiccup to spread out: the find looks
+    // again when the run's error says. With the backoff's jitter on top, the second attempt came
+    // up to 12 minutes later instead of the rest of a one-minute wait.
+    const delay = error.code === "UPSTREAM_UNCERTAIN_RETRY" && retryAfterMs !== undefined
+      ? retryAfterMs
+      : backoffDelay(job.attempts, {
+        random: deps.random,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        ...(deps.backoff ? { policy: deps.backoff } : {}),
+      });
     const retryAt = now() + delay;
     const { patch, error: recorded = unmasked } = record(unmasked, { retryAt });
     return settle("retry", ledger.settle((entries) => queue.retryLater(job, retryAt, recorded, patch, entries)), { error: recorded, retryAt });
