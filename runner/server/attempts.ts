@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { ErrorCode } from "../../common/errors.ts";
+import { errorBody } from "./error-body.ts";
 
 /**
  * Failed token guesses per caller address (login form and bearer tokens alike). After `max` misses
@@ -59,7 +60,7 @@ export function refuseWhileBlocked(limiter: AttemptLimiter): MiddlewareHandler {
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       const code: ErrorCode = "TOO_MANY_ATTEMPTS";
-      return c.json({ error: { code, reason: `too many wrong tokens from this address; try again in ${seconds} s` } }, 429, { "Retry-After": String(seconds) });
+      return c.json(errorBody(code, `too many wrong tokens from this address; try again in ${seconds} s`), 429, { "Retry-After": String(seconds) });
     }
     await next();
   };

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { ErrorCode } from "../../common/errors.ts";
 import { peerOf, type AttemptLimiter } from "./attempts.ts";
+import { errorBody } from "./error-body.ts";
 
 /** The token of an `Authorization: Bearer …` header (the scheme's name in any case, RFC 9110); undefined without one. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -25,11 +25,11 @@ export function bearerAuth(token: string, limiter?: AttemptLimiter, viewerToken?
     const presented = bearerToken(c.req.header("authorization"));
     const given = Buffer.from(presented ?? "");
     if (viewer && same(given, viewer)) {
-      return c.json({ error: { code: "READ_ONLY_TOKEN" satisfies ErrorCode, reason: "the viewer token only reads pages and /metrics; /api needs Authorization: Bearer <KOPPEL_ADMIN_TOKEN>" } }, 403);
+      return c.json(errorBody("READ_ONLY_TOKEN", "the viewer token only reads pages and /metrics; /api needs Authorization: Bearer <KOPPEL_ADMIN_TOKEN>"), 403);
     }
     if (!same(given, expected)) {
       if (presented !== undefined) limiter?.failed(peerOf(c));
-      return c.json({ error: { code: "UNAUTHORIZED" satisfies ErrorCode, reason: "send Authorization: Bearer <KOPPEL_ADMIN_TOKEN>" } }, 401);
+      return c.json(errorBody("UNAUTHORIZED", "send Authorization: Bearer <KOPPEL_ADMIN_TOKEN>"), 401);
     }
     await next();
   };

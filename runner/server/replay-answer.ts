@@ -1,4 +1,5 @@
 import { KoppelError } from "../../common/errors.ts";
+import { errorBody } from "./error-body.ts";
 
 /** A refusal is the caller's to fix: an unknown run is 404, a run that cannot be replayed as asked is 409. */
 const REFUSAL_STATUS = { RUN_NOT_FOUND: 404, REPLAY_REFUSED: 409, RETRY_REFUSED: 409 } as const;
@@ -12,7 +13,7 @@ export async function answerReplay(replay: () => Promise<unknown>): Promise<{ st
   try {
     return { status: 202, body: await replay() };
   } catch (e) {
-    if (isRefusal(e)) return { status: REFUSAL_STATUS[e.code], body: { error: { code: e.code, reason: e.message } } };
+    if (isRefusal(e)) return { status: REFUSAL_STATUS[e.code], body: errorBody(e.code, e.message) };
     throw e;
   }
 }

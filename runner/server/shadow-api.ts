@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import type { ErrorCode } from "../../common/errors.ts";
 import type { ShadowControl, ShadowStore } from "../shadow/types.ts";
 import { shadowFilter } from "./shadow-filter.ts";
 import { isProblem, parseShadowRequest } from "./shadow-request.ts";
+import { errorBody } from "./error-body.ts";
 
 /** What the API and the dashboard read about shadow runs, and the switch. */
 export interface ShadowDeps {
@@ -10,7 +10,7 @@ export interface ShadowDeps {
   readonly store: Pick<ShadowStore, "listShadowResults" | "getShadowResult">;
 }
 
-const badRequest = (reason: string) => ({ error: { code: "BAD_REQUEST" satisfies ErrorCode, reason } });
+const badRequest = (reason: string) => errorBody("BAD_REQUEST", reason);
 
 /**
  * /api/shadow (behind the admin token): POST starts or replaces the candidate, GET tells where it
@@ -32,7 +32,7 @@ export function createShadowApi(deps: ShadowDeps): Hono {
     const started = await deps.control.start(request);
     if (started.ok) return c.json({ candidate: started.candidate });
     const reason = `candidate ${request.ref} was refused; what was shadowed before (if anything) is still shadowed`;
-    return c.json({ error: { code: "SHADOW_REFUSED" satisfies ErrorCode, reason }, errors: started.errors }, 422);
+    return c.json({ ...errorBody("SHADOW_REFUSED", reason), errors: started.errors }, 422);
   });
 
   api.get("/", async (c) => {

@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AcceptInput } from "../ingest/accept.ts";
 import type { AcceptResult as StoredEvent } from "../store/types.ts";
 import { dedupKey } from "../triggers/verify/dedupKey.ts";
-import { INTERNAL_BODY } from "./error-body.ts";
+import { errorBody, INTERNAL_BODY } from "./error-body.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 import { checkCaller } from "../triggers/verify/ipAllow.ts";
 import { verifyWebhook } from "../triggers/verify/schemes.ts";
@@ -104,7 +104,7 @@ export function createWebhookRoutes(deps: WebhookRouteDeps): Hono {
   // Someone opening the URL in a browser to check it: say how it is used rather than a bare 404.
   const method = (c: Context) => {
     const reason = `webhooks are delivered with POST; this was ${c.req.method}`;
-    return c.json({ error: { code: "WEBHOOK_METHOD", reason } }, STATUS.WEBHOOK_METHOD, { allow: "POST" });
+    return c.json(errorBody("WEBHOOK_METHOD", reason), STATUS.WEBHOOK_METHOD, { allow: "POST" });
   };
   app.all("/webhooks/:source", method);
   app.all("/webhooks/:source/", method);
@@ -192,7 +192,7 @@ async function handleWebhook(source: string, req: WebhookRequest, deps: WebhookR
   const checked = await admit(source, req, deps);
   if ("code" in checked) {
     deps.onRefused?.(source, checked.code);
-    return { status: STATUS[checked.code], body: { error: { code: checked.code, reason: checked.reason } } };
+    return { status: STATUS[checked.code], body: errorBody(checked.code, checked.reason) };
   }
   let accepted: AcceptResult;
   try {
@@ -202,7 +202,7 @@ async function handleWebhook(source: string, req: WebhookRequest, deps: WebhookR
     deps.onAcceptError?.(source, error);
     return {
       status: 503,
-      body: { error: { code: "INTERNAL", reason: "the event could not be stored; retry later" } },
+      body: errorBody("INTERNAL", "the event could not be stored; retry later"),
       headers: { "Retry-After": "5" },
     };
   }
