@@ -9,8 +9,8 @@ const sources = ["common", "engine", "runner"].flatMap((dir) =>
 );
 const code = (file: string) => readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
 
-/** Where a code is written as a literal: `code: "X"`, `new SomeError("X"`, `super("X"`, `"X" satisfies ErrorCode`. */
-const CODE_LITERAL = /(?:\bcode\s*:\s*(?:ErrorCode\s*=\s*)?|\b(?:new \w*(?:Error|Refused)|super)\(\s*)"([A-Z][A-Z0-9_]*)"|"([A-Z][A-Z0-9_]*)"\s+satisfies\s+ErrorCode/g;
+/** Where a code is written as a literal: `code: "X"`, `new SomeError("X"`, `super("X"`, `errorBody("X"`, `"X" satisfies ErrorCode`. */
+const CODE_LITERAL = /(?:\bcode\s*:\s*(?:ErrorCode\s*=\s*)?|\b(?:new \w*(?:Error|Refused)|super|errorBody)\(\s*)"([A-Z][A-Z0-9_]*)"|"([A-Z][A-Z0-9_]*)"\s+satisfies\s+ErrorCode/g;
 
 function codesIn(text: string): string[] {
   return [...text.matchAll(CODE_LITERAL)].map((m) => m[1] ?? m[2] ?? "");
@@ -30,6 +30,7 @@ describe("the one error table", () => {
     expect(codesIn(`return c.json({ error: { code: "UNAUTHORIZED", reason } });`)).toEqual(["UNAUTHORIZED"]);
     expect(codesIn(`throw new ConfigError("INVALID_VALUE", "x"); super("GIT_FAILED", m); const k = "RELOAD_REJECTED" satisfies ErrorCode;`)).toEqual(["INVALID_VALUE", "GIT_FAILED", "RELOAD_REJECTED"]);
     expect(codesIn(`throw new ReplayRefused("REPLAY_REFUSED", m); const code: ErrorCode = "TOO_MANY_ATTEMPTS";`)).toEqual(["REPLAY_REFUSED", "TOO_MANY_ATTEMPTS"]);
+    expect(codesIn(`return c.json(errorBody("NO_SUCH_ROUTE", reason), 404);`)).toEqual(["NO_SUCH_ROUTE"]);
     const everyFile = sources.flatMap((file) => codesIn(code(file)));
     for (const written of ["UNAUTHORIZED", "RUN_NOT_FOUND", "REPLAY_REFUSED", "RELOAD_REJECTED", "TOO_MANY_ATTEMPTS", "GIT_FAILED"]) expect(everyFile).toContain(written);
   });
