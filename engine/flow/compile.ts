@@ -5,14 +5,21 @@ import { nearestName } from "../near-name.ts";
 import { ConfigError, toKoppelError, type Position } from "../../common/errors.ts";
 import { compileExpression, DEFAULT_LIMITS, NO_REFERENCES, type Expression, type Limits } from "../transform/expression.ts";
 import type {
-  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadSpec, PlanStep, SendPayload, SendSchema, SendStep, SetStep,
+  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadField, PayloadSpec, PlanStep, SendPayload, SendSchema, SendStep, SetStep,
 } from "./plan.ts";
+import { clearValue } from "./clear-value.ts";
 import type * as Doc from "./flow-document.ts";
 import { limitedFields } from "./fit.ts";
 import { generateBuilders } from "./payload-codegen.ts";
 import { pollStart } from "./poll-start.ts";
-import { unknownTargetFields } from "./target-fields.ts";
-import type { ConnectionUse, FilterOp } from "./port.ts";
+import { nestedSchema, unknownTargetFields, type SchemaNode } from "./target-fields.ts";
+import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
+
+/** What `clear` is checked against: the send's op and the (nested) object's target schema. */
+interface ClearTarget {
+  readonly op: SendOp;
+  readonly schema: SchemaNode | undefined;
+}
 
 /** Long enough for Profit to finish an insert it was still working on when the connection went. */
 const DEFAULT_LOST_ANSWER_WAIT = "10m";
@@ -235,13 +242,13 @@ class Compiler {
 
   private send(raw: Doc.SendStep, at: JsonPath, known: Set<string>, base: Omit<SendStep, "kind" | "connection" | "object" | "op" | "payload" | "schema">): SendStep | undefined {
     const target = this.target(raw.send, [...at, "send"]);
+    const type = target && (this.ctx.connections[target.connection]?.type ?? target.connection);
+    const schema = target && type ? this.ctx.sendSchema(type, target.object) : undefined;
     const payload =
       raw.body !== undefined
         ? { body: this.expr(raw.body, [...at, "body"], known) }
-        : this.topSpec(raw, at, known);
-    if (!target) return undefined;
-    const type = this.ctx.connections[target.connection]?.type ?? target.connection;
-    const schema = this.ctx.sendSchema(type, target.object);
+        : this.topSpec(raw, at, known, { op: raw.op ?? "insert", schema: schema?.insert.schema as SchemaNode | undefined });
+    if (!target || !type) return undefined;
     if (!schema) {
       const near = nearestName(target.object, this.ctx.sendObjects?.(type) ?? []);
       this.error("NO_SCHEMA", near
@@ -291,16 +298,18 @@ class Compiler {
     return { checkedBy: raw.checkedBy, retryAfterMs: parseDuration(raw.retryAfter ?? DEFAULT_LOST_ANSWER_WAIT) };
   }
 
-  private payloadSpec(raw: Doc.NestedObject | Doc.SendStep, at: JsonPath, known: Set<string>): PayloadSpec {
-    const fields = Object.entries(raw.fields ?? {}).map(([name, v]) => ({
+  private payloadSpec(raw: Doc.NestedObject | Doc.SendStep, at: JsonPath, known: Set<string>, target: ClearTarget): PayloadSpec {
+    const clear = this.clearValues(raw, at, target);
+    const fields = Object.entries(raw.fields ?? {}).map(([name, v]): PayloadField => ({
       name,
       value: this.expr(v, [...at, "fields", name], known),
       position: this.source.keyPositionOf([...at, "fields", name]),
+      ...(clear.has(name) ? { clearAs: clear.get(name) } : {}),
     }));
     const objects = Object.entries(raw.objects ?? {}).map(([name, spec]) => {
       const nestedAt = [...at, "objects", name];
       const nested: NestedSpec = {
-        ...this.payloadSpec(spec, nestedAt, known),
+        ...this.payloadSpec(spec, nestedAt, known, { op: target.op, schema: nestedSchema(target.schema?.properties?.[name]) }),
         ...(spec.each !== undefined ? { each: this.expr(spec.each, [...nestedAt, "each"], known) } : {}),
         ...(spec.when !== undefined ? { when: this.expr(spec.when, [...nestedAt, "when"], known) } : {}),
       };
@@ -314,9 +323,40 @@ class Compiler {
     };
   }
 
+  /**
+   * The empty value of each field under `clear`, from the target schema (clear-value.ts). Without a
+   * schema (an unknown target, already reported, or a nested part behind a `$ref`) nothing is cleared.
+   */
+  private clearValues(raw: Doc.NestedObject | Doc.SendStep, at: JsonPath, target: ClearTarget): Map<string, null | ""> {
+    const values = new Map<string, null | "">();
+    if (!raw.clear) return values;
+    if (target.op !== "update" && target.op !== "upsert") {
+      this.error("INVALID_VALUE", `clear empties fields of a record that exists, but this send has op: ${target.op} (clear is for update or upsert)`, [...at, "clear"]);
+      return values;
+    }
+    const mapped = Object.keys(raw.fields ?? {});
+    raw.clear.forEach((name, i) => {
+      if (!mapped.includes(name)) {
+        const near = nearestName(name, mapped);
+        this.error("UNKNOWN_FIELD", `clear names ${name}, which is not under fields here${near ? `; did you mean ${near}?` : ""}`, [...at, "clear", i]);
+        return;
+      }
+      // A name the schema lacks is reported by unknownTargetFields already.
+      const field = target.schema?.properties?.[name];
+      if (!field) return;
+      const value = clearValue(field as Parameters<typeof clearValue>[0]);
+      if (value === undefined) {
+        this.error("INVALID_VALUE", `clear names ${name}, but its target schema admits neither null nor an empty text, so Koppel cannot tell how the target empties it`, [...at, "clear", i]);
+        return;
+      }
+      values.set(name, value);
+    });
+    return values;
+  }
+
   /** A send's top-level spec with its generated builders. */
-  private topSpec(raw: Doc.SendStep, at: JsonPath, known: Set<string>): SendPayload {
-    const spec = this.payloadSpec(raw, at, known);
+  private topSpec(raw: Doc.SendStep, at: JsonPath, known: Set<string>, target: ClearTarget): SendPayload {
+    const spec = this.payloadSpec(raw, at, known, target);
     return { ...spec, build: generateBuilders(spec) };
   }
 

@@ -112,6 +112,7 @@ export interface SendStep {
   /** Send at most once per value of this expression (an order number, say), whichever event, poll or replay runs the flow: Koppel's ledger keeps the first answer, and a later run takes it from there instead of sending again. For records no find can look up before writing (AFAS direct invoices, journal entries); kept when run retention deletes runs. Without it a send is made once per event. Inside `each`, the value must tell the items apart. A value that is empty, or the same for two items, fails the run with ONCE_KEY before anything is sent. The ledger keeps the value under the flow's name and the step's id (its path inside `each`): renaming either starts afresh, and a record already sent is sent again when a later event for it arrives, so keep both names once the flow is live. */
   readonly once?: Expression;
   readonly fields?: FieldMap;
+  readonly clear?: ClearList;
   readonly objects?: ObjectMap;
   /** Expression giving an object whose entries are added as fields (custom U-fields driven by a map, for example); entries that are null are left out and `fields` win on a clash. */
   readonly merge?: Expression;
@@ -182,10 +183,13 @@ export type StepId = string;
 /** `<connection>.<object>`: a connection from mapping.config.yaml and one of its objects (AFAS connector id, AsPos resource). */
 export type Target = string;
 
-/** Target field → expression. A field whose expression yields null or nothing is left out of the payload. */
+/** Target field → expression. A field whose expression yields null or nothing is left out of the payload, so the target keeps what it has; list it under `clear` to empty it instead. */
 export interface FieldMap {
   readonly [key: string]: Expression;
 }
+
+/** Fields under `fields` that are emptied in the target when their expression yields null or nothing, instead of being left out (which keeps the target's value). Koppel sends what the target schema says empties a field: null where it admits null (AsPos PATCH), else an empty text (AFAS). Only for `op: update` or `upsert`; a field whose schema admits neither cannot be listed. */
+export type ClearList = readonly string[];
 
 /** Nested object name → its mapping. */
 export interface ObjectMap {
@@ -199,6 +203,7 @@ export interface NestedObject {
   /** Leave the object (or the item) out unless this holds. */
   readonly when?: Condition;
   readonly fields?: FieldMap;
+  readonly clear?: ClearList;
   readonly objects?: ObjectMap;
   /** What this part of the payload is for. */
   readonly description?: string;

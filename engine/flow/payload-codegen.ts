@@ -51,7 +51,9 @@ function instantiate(spec: PayloadSpec, mode: Mode): FastBuilder | FullBuilder |
     for (const field of s.fields) {
       const code = value(field.value, "s");
       if (code === null) return null;
-      lines.push(code, `if (v !== undefined && v !== null) o[${JSON.stringify(field.name)}] = v;`);
+      const key = JSON.stringify(field.name);
+      const empty = field.clearAs === undefined ? "" : ` else o[${key}] = ${JSON.stringify(field.clearAs)};`;
+      lines.push(code, `if (v !== undefined && v !== null) o[${key}] = v;${empty}`);
     }
     if (s.merge) {
       const merge = value(s.merge, "s");

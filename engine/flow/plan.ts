@@ -54,9 +54,17 @@ export interface PayloadBuilders {
   readonly full: FullBuilder;
 }
 
+export interface PayloadField {
+  readonly name: string;
+  readonly value: Expression;
+  readonly position: Position;
+  /** Listed under `clear`: sent as this (the target's empty value) when the expression gives nothing. */
+  readonly clearAs?: null | "";
+}
+
 /** How to build one (nested) object of a send payload. */
 export interface PayloadSpec {
-  readonly fields: readonly { readonly name: string; readonly value: Expression; readonly position: Position }[];
+  readonly fields: readonly PayloadField[];
   readonly objects: readonly { readonly name: string; readonly spec: NestedSpec }[];
   /** Fields whose names are data (custom fields from a map): an object merged under `fields`. */
   readonly merge?: Expression;

@@ -2,7 +2,7 @@ import type { JsonPath } from "../config/yaml-source.ts";
 import { nearestName } from "../near-name.ts";
 import type { NestedObject } from "./flow-document.ts";
 
-interface SchemaNode {
+export interface SchemaNode {
   readonly properties?: Record<string, SchemaNode>;
   readonly patternProperties?: Record<string, unknown>;
   readonly additionalProperties?: unknown;
@@ -32,7 +32,7 @@ export function unknownTargetFields(raw: Pick<NestedObject, "fields" | "objects"
         out.push({ path: [...at, kind, name], message: `${target} has no ${kind === "fields" ? "field" : "object"} "${name}"${near ? ` (did you mean "${near}"?)` : ""}` });
         continue;
       }
-      const child = kind === "objects" ? nested(schema.properties?.[name]) : undefined;
+      const child = kind === "objects" ? nestedSchema(schema.properties?.[name]) : undefined;
       if (child && value && typeof value === "object") out.push(...unknownTargetFields(value, child, `${target}.${name}`, [...at, kind, name]));
     }
   }
@@ -46,7 +46,7 @@ function allows(schema: SchemaNode, name: string): boolean {
 }
 
 /** The object schema of a nested object or of one element of a nested list; none behind a `$ref`. */
-function nested(property: SchemaNode | undefined): SchemaNode | undefined {
+export function nestedSchema(property: SchemaNode | undefined): SchemaNode | undefined {
   const node = property?.items ?? property;
   return node && !node.$ref ? node : undefined;
 }

@@ -140,19 +140,20 @@ describe("customers both ways: aspos-customer-to-afas and afas-debtor-to-aspos, 
     expect(after).toMatchObject({ Name: "Jan van den Berg", FirstName: "Jan", Prefix: "van den", LastName: "Berg", Phone: "+31 6 12121212" });
     expect(after.ModifiedDate > before.ModifiedDate).toBe(true);
 
-    // In AFAS he becomes Jan Bakker, no prefix: AsPos drops "van den", and a poll of AsPos then
-    // leaves AFAS as it is (the prefix kept in AsPos came back to AFAS on the next poll).
+    // In AFAS he becomes Jan Bakker, no prefix, no phone: AsPos drops "van den" and the phone
+    // number (sent as null, which AsPos reads as empty), and a poll of AsPos then leaves AFAS as it
+    // is (the prefix kept in AsPos came back to AFAS on the next poll).
     await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
     await world.afas.send({
       connection: "afas", object: "KnSalesRelationPer", op: "update", idempotencyKey: "e2e-person-renamed",
-      payload: { DbId: "20048", KnPerson: { MatchPer: "0", BcCo: after.BcCo, Is: "", LaNm: "Bakker" } },
+      payload: { DbId: "20048", KnPerson: { MatchPer: "0", BcCo: after.BcCo, Is: "", LaNm: "Bakker", TeNr: "" } },
     });
     await world.afasWebhook({ DebtorId: "20048", WorkflowName: "Debiteur naar kassa" });
     await world.settle();
     const renamed = await asposCustomer(customer.id);
-    expect([renamed.firstName, renamed.middleName || undefined, renamed.lastName]).toEqual(["Jan", undefined, "Bakker"]);
+    expect([renamed.firstName, renamed.middleName, renamed.lastName, renamed.phoneNumber]).toEqual(["Jan", undefined, "Bakker", undefined]);
     await world.poll("aspos-customer-to-afas");
     await world.settle();
-    expect(afasDebtorByEmail(world, "jan.vandenberg@example.nl")).toMatchObject({ Name: "Jan Bakker", FirstName: "Jan", Prefix: null, LastName: "Bakker" });
+    expect(afasDebtorByEmail(world, "jan.vandenberg@example.nl")).toMatchObject({ Name: "Jan Bakker", FirstName: "Jan", Prefix: null, LastName: "Bakker", Phone: null });
   });
 });

@@ -448,3 +448,63 @@ ${truncate}
     expect(errors.map((e) => e.format())).toEqual([`flows/order.flow.yaml:${positionOf(text, "RfCS")} UNKNOWN_FIELD truncate names RfCS, which is no text field with a length limit in afas.FbSales; did you mean RfCs?`]);
   });
 });
+
+describe("emptying a field in the target (clear)", () => {
+  const asposFlow = (clear: string, op = "update") => `flow: customer
+steps:
+  - id: updated
+    send: aspos.customers
+    op: ${op}
+    fields:
+      id: id
+      phoneNumber: phone
+      vatNumber: vat
+      companyName: company
+${clear}
+`;
+  const afasFlow = `flow: debtor
+steps:
+  - send: afas.KnSalesRelationPer
+    op: update
+    fields: { DbId: debtor, Rm: remark }
+    clear: [Rm]
+    objects:
+      KnPerson:
+        fields: { MatchPer: "'0'", BcCo: person, Is: prefix, FiNm: first }
+        clear: [Is, FiNm]
+`;
+
+  it("sends a listed field without a value as null where the target admits null, and leaves unlisted ones out", async () => {
+    const { port, sends } = recordingPort();
+    const p = project({ "flows/customer.flow.yaml": asposFlow("    clear: [phoneNumber, vatNumber]") });
+    const result = await run(p, "customer", { id: 7, vat: "NL1", company: null }, port);
+    expect(result.outcome).toBe("done");
+    // vatNumber has a value and keeps it; companyName is not listed and stays out.
+    expect(sends[0]!.payload).toEqual({ id: 7, phoneNumber: null, vatNumber: "NL1" });
+  });
+
+  it("sends an empty text where the target takes no null (AFAS), nested objects included", async () => {
+    const { port, sends } = recordingPort();
+    const result = await run(project({ "flows/debtor.flow.yaml": afasFlow }), "debtor", { debtor: "20045", person: "P1", first: "Jan" }, port);
+    expect(result.outcome).toBe("done");
+    expect(sends[0]!.payload).toEqual({ DbId: "20045", Rm: "", KnPerson: { MatchPer: "0", BcCo: "P1", Is: "", FiNm: "Jan" } });
+  });
+
+  it("is refused at load on an insert, for a field not under fields, and for a field the target cannot empty", () => {
+    const load = (text: string) =>
+      loadProject("/project/mapping.config.yaml", memoryHost({ "mapping.config.yaml": BASE_CONFIG, "flows/customer.flow.yaml": text }, BASE_ENV)).errors.map((e) => e.format());
+    const insert = asposFlow("    clear: [phoneNumber]", "insert");
+    expect(load(insert)).toEqual([
+      `flows/customer.flow.yaml:${positionOf(insert, "[phoneNumber]")} INVALID_VALUE clear empties fields of a record that exists, but this send has op: insert (clear is for update or upsert)`,
+    ]);
+    const unmapped = asposFlow("    clear: [phoneNumbr]");
+    expect(load(unmapped)).toEqual([
+      `flows/customer.flow.yaml:${positionOf(unmapped, "phoneNumbr")} UNKNOWN_FIELD clear names phoneNumbr, which is not under fields here; did you mean phoneNumber?`,
+    ]);
+    // The id is a number: it has no empty value.
+    const key = asposFlow("    clear: [id]");
+    expect(load(key)).toEqual([
+      `flows/customer.flow.yaml:${positionOf(key, "id]")} INVALID_VALUE clear names id, but its target schema admits neither null nor an empty text, so Koppel cannot tell how the target empties it`,
+    ]);
+  });
+});
