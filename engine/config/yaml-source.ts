@@ -172,6 +172,8 @@ function flowScalarSources(text: string, from: number, to: number, style: unknow
         continue;
       }
       sources.push(i);
+      // A code point past U+FFFF is two UTF-16 units of the value, as an unescaped one is in the text.
+      if (next === "U" && Number.parseInt(text.slice(i + 2, i + 10), 16) > 0xffff) sources.push(i);
       i += next === "x" ? 4 : next === "u" ? 6 : next === "U" ? 10 : 2;
       continue;
     }

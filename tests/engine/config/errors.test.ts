@@ -203,6 +203,13 @@ steps:
     expect(formatted({ "flows/a.flow.yaml": escaped })).toEqual([
       `flows/a.flow.yaml:${positionOf(escaped, "nosuch")} UNKNOWN_STEP $steps.nosuch refers to no earlier step`,
     ]);
+    // \U names a code point past U+FFFF: two UTF-16 units of the value for one escape in the text.
+    const astral = flow(`  - set:
+      ref: "'\U0001F600 \U000000e9' & $steps.nosuch.x"
+`);
+    expect(formatted({ "flows/a.flow.yaml": astral })).toEqual([
+      `flows/a.flow.yaml:${positionOf(astral, "nosuch")} UNKNOWN_STEP $steps.nosuch refers to no earlier step`,
+    ]);
   });
 
   it("a setting the config does not declare, with the nearest one; a declared null is fine", () => {
