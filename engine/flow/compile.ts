@@ -148,11 +148,15 @@ class Compiler {
   private steps(raws: Doc.Steps, path: JsonPath, known: Set<string>, prefix: string): PlanStep[] {
     const ids = new Map<string, JsonPath>();
     const out: PlanStep[] = [];
+    // A step without an id is known by its place (`step3`), which also keys its send in the ledger:
+    // an explicit id of that form on another step made both sends one, and the second never left.
+    const unnamed = new Set(raws.flatMap((raw, i) => (raw.id ? [] : [`step${i + 1}`])));
     raws.forEach((raw, i) => {
       const at = [...path, i];
       const id = raw.id;
       if (id) {
         if (ids.has(id) || known.has(id)) this.error("DUPLICATE_STEP", `step id "${id}" is already used in this flow`, [...at, "id"]);
+        else if (unnamed.has(id)) this.error("DUPLICATE_STEP", `step id "${id}" is the name Koppel gives the unnamed ${id.replace("step", "step ")} of this list; choose another id, or give that step one`, [...at, "id"]);
         ids.set(id, at);
       }
       const step = this.step(raw, at, known, `${prefix}${id ?? `step${i + 1}`}`);

@@ -398,6 +398,24 @@ steps:
     ]);
   });
 
+  it("an id that is the place-name of an unnamed step in the same list (two sends under one ledger key)", () => {
+    const text = flow(`  - send: afas.FbSales
+    fields: { DbId: "'1'" }
+  - id: step1
+    send: afas.FbSales
+    fields: { DbId: "'2'" }
+  - each: lines
+    steps:
+      - id: step2
+        set: { x: 1 }
+      - set: { y: 2 }
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "step1")} DUPLICATE_STEP step id "step1" is the name Koppel gives the unnamed step 1 of this list; choose another id, or give that step one`,
+      `flows/a.flow.yaml:${positionOf(text, "step2")} DUPLICATE_STEP step id "step2" is the name Koppel gives the unnamed step 2 of this list; choose another id, or give that step one`,
+    ]);
+  });
+
   it("duplicate step id, unknown flow in call, send without schema, unknown connection", () => {
     const text = flow(`  - id: dup
     set: { x: 1 }
