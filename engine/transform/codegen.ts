@@ -134,10 +134,12 @@ export class CodeWriter {
       );
     }
     if (op === "and" || op === "or") {
-      // Evaluated eagerly (both sides are side-effect free); only primitives are cast to boolean.
-      return this.guarded([lhs, rhs], ([a, b]) =>
-        `((${a} !== null && typeof ${a} === "object") || (${b} !== null && typeof ${b} === "object") ? B : Boolean(${a}) ${op === "and" ? "&&" : "||"} Boolean(${b}))`,
-      );
+      // The right side only when the left does not decide, as JSONata does: `$exists(m) and
+      // $mapValue('pm', m) = 'PIN'` must not look m up when it is missing. Only primitives are cast.
+      const [a, b] = [this.temp(), this.temp()];
+      const object = (t: string) => `(${t} !== null && typeof ${t} === "object")`;
+      const decided = op === "and" ? `!${a}` : `${a}`;
+      return `((${a} = ${lhs}) === B || ${object(a)} ? B : ${decided} ? ${op === "or"} : (${b} = ${rhs}) === B || ${object(b)} ? B : Boolean(${b}))`;
     }
     return null;
   }
