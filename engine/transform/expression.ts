@@ -160,9 +160,16 @@ function bindingsFor(scope: Scope, env: FunctionEnv): Record<string, unknown> {
     mapValue: (table: unknown, key: unknown) => mapValue(env, table, key),
     localDate: (ts: unknown) => localDate(env, ts),
     roundHalfUp: (value: unknown, decimals?: unknown) => roundHalfUp(value, decimals),
-    now: () => nowIso(env),
+    now: (picture?: unknown, timezone?: unknown) =>
+      picture === undefined && timezone === undefined ? nowIso(env) : fromMillis().evaluate({}, { ms: env.now(), picture, timezone }),
     millis: () => env.now(),
   };
+}
+
+let formatter: jsonata.Expression | undefined;
+/** JSONata's own picture formatting, for `$now(picture, timezone)` on the injected clock. */
+function fromMillis(): jsonata.Expression {
+  return (formatter ??= jsonata("$fromMillis($ms, $picture, $timezone)"));
 }
 
 /** JSONata marks result arrays as sequences with extra own properties; payloads must be plain JSON. */

@@ -29,8 +29,14 @@ const dateFormatters = new Map<string, Intl.DateTimeFormat>();
  * `$localDate(timestamp)`: the calendar date in the configured zone. AFAS stores dates as local days,
  * so an order paid at 23:30 UTC in winter belongs to the next Amsterdam day.
  */
+const LOCAL_TIME = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
 export function localDate(env: FunctionEnv, timestamp: unknown): string | undefined {
   if (timestamp === undefined || timestamp === null || timestamp === "") return undefined;
+  // A time without an offset is read as the shop's own wall clock, so its date is the one written:
+  // parsed, it would be taken in the machine's zone, and a fixture could pass on one box only.
+  const local = typeof timestamp === "string" ? LOCAL_TIME.exec(timestamp) : null;
+  if (local) return local[1];
   const ms = typeof timestamp === "number" ? timestamp : Date.parse(String(timestamp));
   if (Number.isNaN(ms)) throw new ConfigError("EXPR_RUNTIME", `$localDate: ${JSON.stringify(timestamp)} is not a timestamp`);
   let fmt = dateFormatters.get(env.timezone);
@@ -53,7 +59,11 @@ export function nowIso(env: FunctionEnv): string {
  * decimal shift goes through the number's text, so 5.445 is 544.5 and not 544.4999….
  */
 export function roundHalfUp(value: unknown, decimals: unknown = 0): number | undefined {
-  if (value === undefined || value === null) return undefined;
+  if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) return undefined;
+  // Number(true) is 1 and Number([]) 0: only numbers and number texts (AsPos sends amounts as text).
+  if (typeof value !== "number" && typeof value !== "string") {
+    throw new ConfigError("EXPR_RUNTIME", `$roundHalfUp needs a number; got ${JSON.stringify(value)}`);
+  }
   // 15 significant digits first: 3.50 × 1.21 computes as 4.234999999999999, a half cent the till saw as 4.235.
   const n = Number(Number(value).toPrecision(15));
   const d = Number(decimals);

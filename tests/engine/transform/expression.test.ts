@@ -106,6 +106,14 @@ describe("Koppel functions", () => {
     expect(compile("$localDate('2025-07-31T22:00:00Z')").evaluate(scope, env)).toBe("2025-08-01");
   });
 
+  it("$localDate reads a time without an offset as the shop's own clock, whatever zone the machine is in", () => {
+    // Parsed by Date, 23:30 without an offset was the machine's 23:30: the 2nd in UTC+2, the 1st in UTC.
+    for (const timezone of ["Europe/Amsterdam", "America/New_York", "Asia/Tokyo"]) {
+      expect(compile("$localDate('2025-03-01T23:30:00')").evaluate(scope, { ...env, timezone })).toBe("2025-03-01");
+      expect(compile("$localDate('2025-03-01T00:15:00.123')").evaluate(scope, { ...env, timezone })).toBe("2025-03-01");
+    }
+  });
+
   it("$roundHalfUp rounds money's halves away from zero, where JSONata's $round goes to even", async () => {
     expect(await compile("$round(4.50 * 1.21, 2)").evaluate(scope, env)).toBe(5.44);
     expect(await compile("$roundHalfUp(4.50 * 1.21, 2)").evaluate(scope, env)).toBe(5.45);
@@ -120,10 +128,16 @@ describe("Koppel functions", () => {
     expect(await compile("$roundHalfUp(price * 1e21, 2)").evaluate(scope, env)).toBe(2.5e21);
     expect(await compile("$roundHalfUp(missing, 2)").evaluate(scope, env)).toBeUndefined();
     await expect(async () => compile("$roundHalfUp(1.5, 'two')").evaluate(scope, env)).rejects.toThrow(/EXPR_RUNTIME|\$roundHalfUp needs a number/);
+    // An empty amount is no amount (not a zero price); a number text is a number; a flag is refused.
+    expect(await compile("$roundHalfUp(empty, 2)").evaluate(scope, env)).toBeUndefined();
+    expect(await compile("$roundHalfUp('12.345', 2)").evaluate(scope, env)).toBe(12.35);
+    await expect(async () => compile("$roundHalfUp(flag, 2)").evaluate(scope, env)).rejects.toThrow(/\$roundHalfUp needs a number; got true/);
   });
 
-  it("$now comes from the injected clock", async () => {
+  it("$now comes from the injected clock, formatted by a picture and time zone when given", async () => {
     expect(await compile("$now()").evaluate(scope, env)).toBe("2025-01-31T23:30:00.000Z");
+    expect(await compile("$now('[Y0001][M01][D01]')").evaluate(scope, env)).toBe("20250131");
+    expect(await compile("$now('[Y0001]-[M01]-[D01] [H01]:[m01]', '+0100')").evaluate(scope, env)).toBe("2025-02-01 00:30");
   });
 });
 
