@@ -188,7 +188,9 @@ export async function runCase(suite: TestSuite, testCase: TestCase, project: Pro
     differences = diffJson(x.effects, JSON.parse(JSON.stringify(actualEffects))).map((d) => ({ ...d, path: `effects${d.path}` }));
   }
   if (x.hasOutput) {
-    differences.push(...diffJson(x.output, run.output).map((d) => ({ ...d, path: `output${d.path === "(root)" ? "" : d.path}` })));
+    // As JSON, like the effects: a value that came out empty is absent, which is all YAML can say.
+    const output = run.output === undefined ? undefined : JSON.parse(JSON.stringify(run.output));
+    differences.push(...diffJson(x.output, output).map((d) => ({ ...d, path: `output${d.path === "(root)" ? "" : d.path}` })));
   }
   return {
     suite: suite.file,
@@ -205,8 +207,10 @@ export async function runCase(suite: TestSuite, testCase: TestCase, project: Pro
 export function mockPort(mocks: Record<string, unknown>): ConnectorPort {
   const calls = new Map<string, number>();
   const answer = (req: FindRequest | SendRequest, fallback: unknown): unknown => {
-    const step = req.step ?? `${req.connection}.${req.object}`;
-    let mock = Object.prototype.hasOwnProperty.call(mocks, step) ? mocks[step] : fallback;
+    // By step path first, else by connection.object: one answer for every step on that object.
+    const target = `${req.connection}.${req.object}`;
+    const step = req.step !== undefined && Object.hasOwn(mocks, req.step) ? req.step : Object.hasOwn(mocks, target) ? target : (req.step ?? target);
+    let mock = Object.hasOwn(mocks, step) ? mocks[step] : fallback;
     if (mock === MOCK_REQUIRED) {
       throw new ConfigError("MOCK_MISSING", `no mock for step ${step} (${req.connection}.${req.object}); add mocks: { ${step}: [...] } to the case`);
     }

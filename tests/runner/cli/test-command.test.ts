@@ -84,6 +84,26 @@ describe("koppel test", () => {
     expect(io.stdout()).toContain("MOCK_MISSING no mock for step items (afas.Koppel_Items)");
   });
 
+  it("a mock keyed by connection.object answers every step on that object without a mock of its own", async () => {
+    const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+    const text = readFileSync(testPath, "utf8");
+    // It was accepted as a key, but never answered: the find failed with MOCK_MISSING.
+    writeFileSync(testPath, text.replaceAll("      items: [{ ItemCode: \"601826\" }, { ItemCode: \"200114\" }]\n", "      afas.Koppel_Items: [{ ItemCode: \"601826\" }, { ItemCode: \"200114\" }]\n"));
+    expect(readFileSync(testPath, "utf8")).toContain("afas.Koppel_Items");
+    const io = bufferIO();
+    expect(await testCommand(["mappings"], io, dir)).toBe(0);
+    expect(io.stdout()).toMatch(/\n\d+ passed, 0 failed\n$/);
+  });
+
+  it("an expected output matches a run whose output has a member that came out empty (it is absent in JSON, as in YAML)", async () => {
+    mkdirSync(join(dir, "mappings/probe"));
+    writeFileSync(join(dir, "mappings/probe/probe.flow.yaml"), "flow: probe\nsteps:\n  - id: s\n    set: { a: missing.field, b: \"'1'\" }\noutput: $steps.s\n");
+    writeFileSync(join(dir, "mappings/probe/probe.test.yaml"), "cases:\n  - name: probe\n    input: {}\n    expect: { outcome: done, output: { b: \"1\" } }\n");
+    const io = bufferIO();
+    expect(await testCommand(["mappings/probe"], io, dir)).toBe(0);
+    expect(io.stdout()).toContain("✓ probe");
+  });
+
   it("a mock that answers no step (a typo) is a TEST_CASE error at its line, with the step it probably meant", async () => {
     const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
     const text = readFileSync(testPath, "utf8");
