@@ -67,6 +67,7 @@ export const ERROR_CODES = {
   UPSTREAM_RATE_LIMITED: { actor: "upstream", title: "upstream asks to slow down", retryable: true },
   UPSTREAM_TIMEOUT: { actor: "upstream", title: "upstream did not answer in time", retryable: true },
   UPSTREAM_NETWORK: { actor: "upstream", title: "upstream could not be reached", retryable: true },
+  UPSTREAM_UNREADABLE: { actor: "upstream", title: "upstream answered a read with a body that is not the records asked for (not JSON, or without its list); not taken as none found", retryable: true },
   UPSTREAM_UNCERTAIN: { actor: "upstream", title: "a create got no recorded answer (lost on the way, or its runner stopped before storing it), so upstream may have made the record: not sent again on its own; check upstream, then replay" },
   UPSTREAM_UNCERTAIN_RETRY: { actor: "upstream", title: "a create's answer was lost; the flow looks the record up before creating it (onLostAnswer), so the run is tried again after a wait", retryable: true },
   QUERY_TOO_LONG: { actor: "integrator", title: "query string is longer than upstream accepts" },

@@ -1,5 +1,6 @@
 import type { FindRequest, FindResult, SendRequest, SendResult } from "../../../engine/flow/port.ts";
 import type { Exchange } from "../../../common/exchange.ts";
+import { unreadableAnswer } from "../http/unreadable.ts";
 import type { CallHooks, Connector, PollPage, SendHooks } from "../types.ts";
 import type { AfasConnectionConfig } from "./config.ts";
 import { deletePath } from "./delete-path.ts";
@@ -40,12 +41,13 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
   const objectOf = (source: string): string => (source.startsWith(`${name}.`) ? source.slice(name.length + 1) : source);
 
   async function page(connector: string, query: GetQuery, log: Exchange[], signal?: AbortSignal): Promise<Row[]> {
-    const { body } = await http.call({
+    const { status, body } = await http.call({
       method: "GET", path: `/connectors/${encodeURIComponent(connector)}`, query: buildQuery(query),
       action: `read ${connector}`, connector, ...(signal ? { signal } : {}),
     }, log);
     const rows = (body as { rows?: unknown } | undefined)?.rows;
-    return Array.isArray(rows) ? (rows as Row[]) : [];
+    if (!Array.isArray(rows)) throw unreadableAnswer(name, `AFAS read ${connector}`, status, body, log);
+    return rows as Row[];
   }
 
   /** Reads pages until `limit` rows or a short page; the sort includes the key so pages never overlap. */

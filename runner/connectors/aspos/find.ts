@@ -6,6 +6,7 @@ import { matches, sortRows, valueAt } from "./filter.ts";
 import type { AsposHttp } from "./http.ts";
 import type { CallHooks } from "../types.ts";
 import { fetchPage } from "./pages.ts";
+import { unreadableAnswer } from "../http/unreadable.ts";
 import { anyOfGroups } from "../any-of.ts";
 
 function scalar(value: unknown): value is string | number | boolean {
@@ -99,8 +100,11 @@ async function findAll(http: AsposHttp, object: string, endpoints: ObjectEndpoin
   if (p.single) {
     try {
       const answer = await http.request({ method: "GET", path: fillPath(p.endpoint.path, p.pathValues), ...waits }, exchanges);
-      const record = answer.body as Record<string, unknown>;
-      if (typeof record === "object" && record !== null && keep(record)) rows.push(record);
+      const record = answer.body;
+      if (typeof record !== "object" || record === null || Array.isArray(record)) {
+        throw unreadableAnswer(http.connection, `AsPos GET ${p.endpoint.path}`, answer.status, record, exchanges);
+      }
+      if (keep(record as Record<string, unknown>)) rows.push(record as Record<string, unknown>);
     } catch (err) {
       if (!(err instanceof UpstreamError && err.code === "UPSTREAM_NOT_FOUND")) throw err;
     }

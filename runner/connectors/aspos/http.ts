@@ -37,7 +37,7 @@ export class AsposHttp {
   private readonly tokens: TokenSource;
 
   constructor(
-    private readonly connection: string,
+    readonly connection: string,
     private readonly config: ResolvedAsposConfig,
     private readonly now: () => number,
     setup: HttpSetup = {},

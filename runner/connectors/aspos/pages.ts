@@ -1,6 +1,7 @@
 import type { Exchange } from "../../../common/exchange.ts";
 import { fillPath, pagingOf, type ReadEndpoint } from "./endpoints.ts";
 import type { AsposHttp } from "./http.ts";
+import { unreadableAnswer } from "../http/unreadable.ts";
 
 export interface ListPage {
   readonly records: Record<string, unknown>[];
@@ -18,11 +19,12 @@ export interface PageRequest {
   readonly signal?: AbortSignal;
 }
 
-function asRecords(body: unknown): Record<string, unknown>[] {
+function asRecords(body: unknown): Record<string, unknown>[] | undefined {
   if (Array.isArray(body)) return body.filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null);
   // A single object where a list was expected (a tenant quirk): treat it as a one-row list.
   if (typeof body === "object" && body !== null) return [body as Record<string, unknown>];
-  return [];
+  // No body at all (204) is an empty list; text is not (unreadable.ts).
+  return body === undefined ? [] : undefined;
 }
 
 /** One page of a list endpoint; unpaged lists come back whole, as a last page. */
@@ -40,6 +42,7 @@ export async function fetchPage(http: AsposHttp, req: PageRequest, exchanges: Ex
   }
   const answer = await http.request({ method: "GET", path: fillPath(endpoint.path, req.pathValues), query, ...(req.signal ? { signal: req.signal } : {}) }, exchanges);
   const records = asRecords(answer.body);
+  if (!records) throw unreadableAnswer(http.connection, `AsPos GET ${endpoint.path}`, answer.status, answer.body, exchanges);
   if (!endpoint.paged) return { records, nextCursor: null, hasMore: false };
   const next = answer.headers.get(paging.nextCursorHeader);
   return {
