@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { KoppelError, UpstreamError } from "../../common/errors.ts";
 import type { Filter, FilterOp } from "../../engine/flow/port.ts";
 import { createAfasConnector, type AfasConnectionConfig } from "../../runner/connectors/afas/index.ts";
+import { backoffDelay } from "../../runner/worker/backoff.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type AfasSimulatorControl, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
 /**
@@ -219,12 +220,15 @@ describe("AFAS contract: simulator", () => {
       expect(err.message).toContain("ECONNREFUSED");
     });
 
-    it("no answer in time → UPSTREAM_TIMEOUT, retryable", async () => {
+    it("no answer in time → UPSTREAM_TIMEOUT, retryable, and not before 15 minutes (Profit goes on working)", async () => {
       sim.control.injectFault({ latencyMs: 400 });
       try {
         const err = await rejection(read({ timeoutMs: 50 }));
         expect(err.code).toBe("UPSTREAM_TIMEOUT");
         expect(err.retryable).toBe(true);
+        expect(err.details.retryAfterMs).toBe(15 * 60_000);
+        // The worker's first retry would otherwise come anywhere between 0 and 6 minutes.
+        expect(backoffDelay(1, { random: () => 0, retryAfterMs: err.details.retryAfterMs })).toBe(15 * 60_000);
       } finally {
         sim.control.clearFaults();
       }

@@ -110,8 +110,11 @@ export function afasOutage(status: number, body: unknown): boolean {
 }
 
 export const AFAS_TRANSPORT: TransportWording = {
-  // AFAS: after a client-side timeout the server is probably still working (reference §5.4).
-  timeout: (what, ms) => `AFAS did not answer within ${ms} ms to ${what}; Profit may still be working on it, so wait before sending it again`,
+  // After a client-side timeout Profit probably goes on working (up to 900 s) and asks for at least
+  // 15 minutes before the call is made again: a heavy read sent again meanwhile runs twice, and
+  // piled-up reads are what gets a GetConnector blocked.
+  timeout: (what, ms) => `AFAS did not answer within ${ms} ms to ${what}; Profit may still be working on it, so it is sent again after at least 15 minutes`,
+  afterTimeoutMs: 15 * 60_000,
   network: (what, reason) => `AFAS could not be reached to ${what}: ${reason}`,
   uncertain: (what, lost) =>
     `AFAS may have carried out ${what}: ${lost}, so whether Profit booked it is unknown. It is not sent again on its own: ` +

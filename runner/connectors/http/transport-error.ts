@@ -6,6 +6,8 @@ export interface TransportWording {
   network(what: string, reason: string): string;
   /** A create whose answer was lost (`lost`: why); see UPSTREAM_UNCERTAIN. */
   uncertain(what: string, lost: string): string;
+  /** The least wait before a timed-out call is sent again, when the system asks for one. */
+  readonly afterTimeoutMs?: number;
 }
 
 /** Socket and TLS errors that mean the request never left this host, so nothing was carried out. */
@@ -57,6 +59,9 @@ export function transportError(connection: string, what: string, err: unknown, t
     const lost = timedOut ? `no answer within ${timeoutMs} ms` : `the connection failed before the answer (${reason})`;
     return new UpstreamError("UPSTREAM_UNCERTAIN", wording.uncertain(what, lost), { connection, ...(timedOut ? {} : { upstreamMessage: reason }) }, { cause: err });
   }
-  if (timedOut) return new UpstreamError("UPSTREAM_TIMEOUT", wording.timeout(what, timeoutMs), { connection }, { cause: err });
+  if (timedOut) {
+    const wait = wording.afterTimeoutMs;
+    return new UpstreamError("UPSTREAM_TIMEOUT", wording.timeout(what, timeoutMs), { connection, ...(wait !== undefined ? { retryAfterMs: wait } : {}) }, { cause: err });
+  }
   return new UpstreamError("UPSTREAM_NETWORK", wording.network(what, reason), { connection, upstreamMessage: reason }, { cause: err });
 }
