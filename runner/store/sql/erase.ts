@@ -10,7 +10,9 @@ import { all, placeholders, type Program } from "./program.ts";
  * whole store would keep the WAL from restarting meanwhile), and the changes are then written by
  * key, a bounded chunk per transaction.
  *
- * JSON is stored as text, so a case-insensitive substring match finds an address wherever it sits.
+ * JSON is stored as text, so a case-insensitive substring match (LIKE) finds an address wherever it
+ * sits; each row it finds is then checked for the address as a whole (mentionsWhole), or erasing
+ * `jansen@example.nl` would blank `lotte.jansen@example.nl`'s events too, and fail her queued order.
  *
  * What arrives after the scan read its table (a webhook accepted during the erasure) is not erased:
  * as before, an erasure covers what the store held when it ran.
@@ -42,10 +44,13 @@ export interface ScanWindow {
   readonly next: readonly unknown[] | null;
 }
 
-/** One window of a table: at most `limit` rows after `after`, each marked whether it mentions a term. */
+/** One window of a table: at most `limit` rows after `after`, and those of them that mention a term. */
 export function* scanWindow(scanned: Scanned, terms: readonly string[], after: readonly unknown[] | null, limit: number): Program<ScanWindow> {
   const params: unknown[] = terms.map(likePattern);
-  const mentions = scanned.columns.flatMap((column) => terms.map((_, i) => `lower(${column}) LIKE $${i + 1} ESCAPE '\\'`)).join(" OR ");
+  // A column's text is read only where it matched, to be checked whole below.
+  const candidates = scanned.columns
+    .map((column) => `CASE WHEN ${terms.map((_, i) => `lower(${column}) LIKE $${i + 1} ESCAPE '\\'`).join(" OR ")} THEN ${column} END AS ${column}`)
+    .join(", ");
   const keys = scanned.key.join(", ");
   let from = "";
   if (after) {
@@ -55,15 +60,32 @@ export function* scanWindow(scanned: Scanned, terms: readonly string[], after: r
   }
   params.push(limit);
   const rows = yield* all<Record<string, unknown>>(
-    `SELECT ${[...scanned.key, ...(scanned.also ?? [])].join(", ")}, CASE WHEN ${mentions} THEN 1 ELSE 0 END AS hit
+    `SELECT ${[...scanned.key, ...(scanned.also ?? [])].join(", ")}, ${candidates}
      FROM ${scanned.table} ${from} ORDER BY ${keys} LIMIT $${params.length}`,
     params,
   );
   const last = rows[rows.length - 1];
+  const lowered = terms.map((t) => t.toLowerCase());
   return {
-    hits: rows.filter((row) => Number(row.hit) === 1),
+    hits: rows.filter((row) => scanned.columns.some((c) => typeof row[c] === "string" && lowered.some((t) => mentionsWhole(row[c] as string, t)))),
     next: rows.length < limit || !last ? null : scanned.key.map((k) => last[k]),
   };
+}
+
+/** What may stand right before an address and be part of it (its local part). */
+const PART_BEFORE = /[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]/u;
+/** What may follow and continue it (its domain); a dot only when more of a domain follows. */
+const PART_AFTER = /[\p{L}\p{N}_-]|\.[\p{L}\p{N}]/uy;
+
+/** `term` (lower case) occurs in `text` as a whole: not as the tail of a longer address, nor the head of a longer domain. */
+export function mentionsWhole(text: string, term: string): boolean {
+  const lower = text.toLowerCase();
+  for (let at = lower.indexOf(term); at >= 0; at = lower.indexOf(term, at + 1)) {
+    const before = at > 0 ? lower[at - 1]! : "";
+    PART_AFTER.lastIndex = at + term.length;
+    if (!PART_BEFORE.test(before) && !PART_AFTER.test(lower)) return true;
+  }
+  return false;
 }
 
 /** The runs of these events, read by the runs' event index. */

@@ -356,6 +356,19 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect((await store.getEvent(other!.eventId))?.payload).toEqual({ customer: { email: "ozil@example.com" } });
     });
 
+    it("erases an address only where it stands whole, not inside a longer one (another person's queued order would fail)", async () => {
+      const [whole, inText, longerLocal, longerDomain, subdomain] = await store.acceptEvents([
+        event("1", { payload: { customer: { email: "jansen@example.nl" } } }),
+        event("2", { payload: { note: "mail to <Jansen@example.nl>." } }),
+        event("3", { payload: { customer: { email: "lotte.jansen@example.nl" } } }),
+        event("4", { payload: { customer: { email: "jansen@example.nlx" } } }),
+        event("5", { payload: { customer: { email: "jansen@example.nl.evil.com" } } }),
+      ]);
+      expect(await erasePerson(store, "jansen@example.nl")).toMatchObject({ events: 2 });
+      for (const erased of [whole, inText]) expect((await store.getEvent(erased!.eventId))?.payload).toBeNull();
+      for (const kept of [longerLocal, longerDomain, subdomain]) expect((await store.getEvent(kept!.eventId))?.payload).not.toBeNull();
+    });
+
     it("erases across scan windows and write chunks: any term, every run of an event concerned, nothing else", async () => {
       const [byPayload, byHeader, byTrace, other] = await store.acceptEvents([
         event("1"),
