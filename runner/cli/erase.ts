@@ -1,9 +1,8 @@
 import { erasePerson } from "../privacy/erase.ts";
-import { storeUrlFor } from "../store/url.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
-import { openCliStore } from "./open-store.ts";
+import { cliStoreUrl, openCliStore } from "./open-store.ts";
 
 /** A data-subject request; the store is found as `koppel replay` finds it. */
 export const ERASE = command({
@@ -26,8 +25,8 @@ export async function eraseCommand(argv: readonly string[], io: CliIO, cwd: stri
   const email = args.values.email?.trim();
   if (!email) return usageError(ERASE, io, "--email <address> is required");
   if (!ADDRESS.test(email)) return usageError(ERASE, io, `--email: ${JSON.stringify(email)} is not an email address`);
-  const project = args.values.store ? undefined : loadFromCli(args.values.config, { cwd, lenientEnv: true }).project;
-  const store = await openCliStore(storeUrlFor(args.values.store, project, cwd), io, "erase");
+  const url = cliStoreUrl(args.values.store, () => loadFromCli(args.values.config, { cwd, lenientEnv: true }), cwd, io, "erase");
+  const store = url && (await openCliStore(url, io, "erase"));
   if (!store) return 1;
   try {
     const erased = await erasePerson(store, email);

@@ -2,8 +2,24 @@ import { existsSync } from "node:fs";
 import { KoppelError } from "../../common/errors.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
-import { sandboxStoreUrl, sqliteFileOf, withoutPassword } from "../store/url.ts";
+import { sandboxStoreUrl, sqliteFileOf, storeUrlFor, withoutPassword } from "../store/url.ts";
 import type { CliIO } from "./io.ts";
+import type { Loaded } from "./load.ts";
+
+/**
+ * The store a command works on: --store or KOPPEL_STORE, else the config's store.url. When only
+ * the config can say and it does not load, its errors and undefined: falling back to the default
+ * file put an erasure or a replay on a store the runner does not use (a SQLite file left beside a
+ * PostgreSQL deployment), or hid the config's errors behind "no such file".
+ */
+export function cliStoreUrl(flag: string | undefined, loaded: () => Loaded, cwd: string, io: CliIO, command: string): string | undefined {
+  if (flag ?? process.env.KOPPEL_STORE) return storeUrlFor(flag, undefined, cwd);
+  const { project, errors, configPath } = loaded();
+  if (project) return storeUrlFor(undefined, project, cwd);
+  for (const e of errors) io.err(e.format());
+  io.err(`koppel ${command}: ${configPath} does not load, so its store.url is unknown; fix it, or name the store with --store`);
+  return undefined;
+}
 
 /**
  * The store a command works on, or one line saying why it cannot be opened (a mistyped --store,

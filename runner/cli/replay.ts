@@ -1,11 +1,10 @@
 import { openQueue } from "../queue/open.ts";
 import { replayOfRun } from "../store/replays.ts";
-import { storeUrlFor } from "../store/url.ts";
 import { replayRun, ReplayRefused } from "../worker/replay.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
-import { openCliStore } from "./open-store.ts";
+import { cliStoreUrl, openCliStore } from "./open-store.ts";
 import { unknownFlow } from "./flow-option.ts";
 
 /**
@@ -38,7 +37,8 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
   const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
   const badFlow = unknownFlow(args.values.flow, loaded.project?.flows);
   if (badFlow) return usageError(REPLAY, io, badFlow);
-  const store = await openCliStore(storeUrlFor(args.values.store, loaded.project, cwd), io, "replay");
+  const url = cliStoreUrl(args.values.store, () => loaded, cwd, io, "replay");
+  const store = url && (await openCliStore(url, io, "replay"));
   if (!store) return 1;
   try {
     const queue = await openQueue(store, { supervise: false });

@@ -1,10 +1,9 @@
 import { openQueue } from "../queue/open.ts";
-import { storeUrlFor } from "../store/url.ts";
 import { ReplayRefused, retryRunNow } from "../worker/replay.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
-import { openCliStore } from "./open-store.ts";
+import { cliStoreUrl, openCliStore } from "./open-store.ts";
 
 /**
  * The run page's "Retry now" from a shell: runs waiting for their next attempt are due at once.
@@ -24,8 +23,8 @@ export async function retryCommand(argv: readonly string[], io: CliIO, cwd: stri
   const args = parseCommand(RETRY, argv, io);
   if (typeof args === "number") return args;
   if (args.positionals.length === 0) return usageError(RETRY, io, "name the runs to retry now (their ids)");
-  const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
-  const store = await openCliStore(storeUrlFor(args.values.store, loaded.project, cwd), io, "retry");
+  const url = cliStoreUrl(args.values.store, () => loadFromCli(args.values.config, { cwd, lenientEnv: true }), cwd, io, "retry");
+  const store = url && (await openCliStore(url, io, "retry"));
   if (!store) return 1;
   try {
     const queue = await openQueue(store, { supervise: false });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -50,6 +50,24 @@ describe("koppel erase --email", () => {
       expect(io.stderr()).toContain(`koppel erase: --email: ${JSON.stringify(value)} is not an email address\n`);
     }
     expect(await payloadOfEvent()).toEqual({ number: "W1", customer: { email: "lotte.jansen@example.nl" } });
+  });
+
+  it("without --store, a config that does not load stops it with the config's errors, not an erasure of a default file", async () => {
+    // The default SQLite file exists here (a store left from before a move to PostgreSQL, say).
+    mkdirSync(join(dir, "data"));
+    copyFileSync(join(dir, "koppel.db"), join(dir, "data/koppel.db"));
+    writeFileSync(join(dir, "mapping.config.yaml"), "store: { url: \"postgres://127.0.0.1:1/none\" }\nflows: [nosuch/*.flow.yaml]\nconnections: { afas: { type: afaz } }\n");
+    const io = bufferIO();
+    expect(await eraseCommand(["--email", "lotte.jansen@example.nl"], io, dir)).toBe(1);
+    expect(io.stdout()).toBe("");
+    expect(io.stderr()).toMatch(/^mapping\.config\.yaml:\d+:\d+ /m);
+    expect(io.stderr()).toContain(`koppel erase: ${join(dir, "mapping.config.yaml")} does not load, so its store.url is unknown; fix it, or name the store with --store\n`);
+    const leftover = await openStore(`sqlite:${join(dir, "data/koppel.db")}`);
+    try {
+      expect((await leftover.getEvent(eventId))?.payload).not.toBeNull();
+    } finally {
+      await leftover.close();
+    }
   });
 
   it("without a value, or only spaces, asks for one", async () => {
