@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { backtest } from "../integrator/backtest.ts";
 import { formatBacktestJson, formatBacktestMarkdown, formatBacktestText } from "../integrator/backtest-report.ts";
+import { sideLabel } from "../integrator/diff-report.ts";
 import { GitError } from "../reload/git.ts";
 import { retainedRuns } from "../integrator/retained-runs.ts";
 import { loadBothRevisions } from "../integrator/revision-projects.ts";
@@ -62,6 +63,12 @@ export async function backtestCommand(argv: readonly string[], io: CliIO, cwd: s
       // Masked by the deployed (base) version's logging rules, as the dashboard shows these runs.
       const result = await backtest(runs, sides.base, sides.head, createRedactor(sides.base.project?.config.logging ?? {}));
       io.out(FORMATS[format]({ ...sides, since, ...(flow ? { flow } : {}), result, limit }));
+      // As in diff: a head that does not load reruns nothing, so nothing is "newly failing" when no
+      // retained run succeeded at the base (an empty window), and CI showed the broken branch green.
+      if (sides.head.errors.length) {
+        io.err(`koppel backtest: ${sideLabel(sides.head)} does not load (${sides.head.errors.length} problem(s), listed in the report)`);
+        return 1;
+      }
       return result.totals["newly failing"] > 0 ? 1 : 0;
     } finally {
       await store.close();

@@ -83,6 +83,14 @@ describe("a SQLite store that does not exist", () => {
     expect(io.stderr()).toBe("");
     expect(io.stdout()).toContain("0 same, 0 different, 0 newly failing");
 
+    // A working tree that does not load fails it, though no retained run could be newly failing.
+    repo.write("mapping.config.yaml", `${repo.read("mapping.config.yaml")}\nnot a mapping\n`);
+    const broken = bufferIO();
+    expect(await backtestCommand(["--base", "main"], broken, repo.dir)).toBe(1);
+    expect(broken.stdout()).toContain("working tree does not load");
+    expect(broken.stderr()).toMatch(/^koppel backtest: working tree does not load \(\d+ problem\(s\), listed in the report\)\n$/);
+    repo.write("mapping.config.yaml", repo.read("mapping.config.yaml").replace("\nnot a mapping\n", ""));
+
     // With --head the revisions load from temporary checkouts; the store stays the working tree's.
     const head = bufferIO();
     expect(await backtestCommand(["--base", "main", "--head", "main"], head, repo.dir)).toBe(0);
