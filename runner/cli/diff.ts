@@ -42,6 +42,12 @@ export async function diffCommand(argv: readonly string[], io: CliIO, cwd: strin
       io.err(`koppel diff: ${sideLabel(sides.head)} does not load (${comparison.errors.head.length} problem(s), listed in the report)`);
       return 1;
     }
+    // Named paths that hold no case at either revision (a typo, a flow file) compared nothing.
+    const { changed, unchanged, added, removed } = comparison.summary;
+    if (args.positionals.length && changed + unchanged + added + removed === 0) {
+      io.err(`koppel diff: no *.test.yaml under ${args.positionals.join(", ")} at either revision`);
+      return 1;
+    }
     return comparison.summary.newlyFailing > 0 ? 1 : 0;
   } catch (e) {
     if (!(e instanceof GitError)) throw e;

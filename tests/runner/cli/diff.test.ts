@@ -111,6 +111,16 @@ describe("koppel diff", () => {
     expect(io.stderr()).toBe("");
   });
 
+  it("paths that hold no case at either revision (a typo, a flow file) fail it instead of comparing nothing", async () => {
+    for (const path of ["mappings/ordrs", "mappings/orders/aspos-order-to-afas.flow.yaml"]) {
+      const io = bufferIO();
+      expect(await diffCommand(["--base", "main", path], io, repo.dir), path).toBe(1);
+      expect(io.stderr()).toBe(`koppel diff: no *.test.yaml under ${path} at either revision\n`);
+    }
+    const io = bufferIO();
+    expect(await diffCommand(["--base", "main", "mappings/orders"], io, repo.dir)).toBe(0);
+  });
+
   it("an unknown revision is a usage error", async () => {
     const io = bufferIO();
     expect(await diffCommand(["--base", "no-such-branch"], io, repo.dir)).toBe(2);
