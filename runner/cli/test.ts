@@ -48,6 +48,9 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   let updated = 0;
   /** Failing only on effects written in the test file itself, which --update leaves alone. */
   const inline = new Set<CaseResult>();
+  /** Each golden file's cases and what they wrote: two cases sharing one must agree before it is rewritten. */
+  const goldenWrites = new Map<string, Set<string>>();
+  const pending: { result: CaseResult; golden: string }[] = [];
   for (const [n, file] of files.entries()) {
     if (io.interactive && !json) io.err(`[${n + 1}/${files.length}] ${loaded.host.display(file)}`);
     const { suite, errors } = loadTestSuite(file, project, loaded.host);
@@ -58,21 +61,32 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
     }
     if (!json) io.out(loaded.host.display(file));
     for (const testCase of suite.cases) {
-      let result = await runCase(suite, testCase, project);
+      const result = await runCase(suite, testCase, project);
       const golden = testCase.expect.effectsFile;
       if (!golden && onlyGoldenDiffers(result)) inline.add(result);
+      if (golden) goldenWrites.set(golden, (goldenWrites.get(golden) ?? new Set()).add(JSON.stringify(result.actualEffects)));
       if (update && golden && onlyGoldenDiffers(result)) {
-        const written = writeGolden(golden, result.actualEffects);
-        if (written === null) {
-          updated++;
-          if (!json) io.out(`  ↻ ${result.name} (wrote ${loaded.host.display(golden)})`);
-          continue;
-        }
-        result = { ...result, messages: [...result.messages, written] };
+        pending.push({ result, golden });
+        continue;
       }
       results.push(result);
       if (!json) printCase(result, io);
     }
+  }
+  // After every case ran: a golden shared by cases that write differently was rewritten back and
+  // forth by each --update, and the other case failed on the next run.
+  for (const { result, golden } of pending) {
+    const written = (goldenWrites.get(golden)?.size ?? 0) > 1
+      ? `golden ${loaded.host.display(golden)} is also another case's, which writes something else: not rewritten; give each case its own file`
+      : writeGolden(golden, result.actualEffects);
+    if (written === null) {
+      updated++;
+      if (!json) io.out(`  ↻ ${result.name} (wrote ${loaded.host.display(golden)})`);
+      continue;
+    }
+    const refused = { ...result, messages: [...result.messages, written] };
+    results.push(refused);
+    if (!json) printCase(refused, io);
   }
   const failed = results.filter((r) => !r.passed).length;
   const passed = results.length - failed + updated;

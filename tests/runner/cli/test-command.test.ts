@@ -270,6 +270,19 @@ describe("koppel test --update and goldens", () => {
     expect(io.stdout()).toMatch(/\n\d+ passed, 1 failed/);
   });
 
+  it("--update leaves a golden that two cases share, when they write differently, and names it (each update flipped it back)", async () => {
+    const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+    // A copied case still pointing at the first case's golden.
+    writeFileSync(testPath, readFileSync(testPath, "utf8").replace("effects: fixtures/order-person-nl-known-debtor.expected.json", `effects: ${GOLDEN.slice("mappings/orders/".length)}`));
+    const before = readFileSync(join(dir, GOLDEN), "utf8");
+    const io = bufferIO();
+    expect(await testCommand(["mappings", "--update"], io, dir)).toBe(1);
+    expect(io.stdout()).toContain(`✗ existing debtor found by email is reused, no debtor insert`);
+    expect(io.stdout()).toContain(`golden ${GOLDEN} is also another case's, which writes something else: not rewritten; give each case its own file`);
+    expect(io.stdout()).not.toContain("↻");
+    expect(readFileSync(join(dir, GOLDEN), "utf8")).toBe(before);
+  });
+
   it("a case with its effects inline is not promised a fix by --update", async () => {
     const path = join(dir, TESTS);
     const golden = readFileSync(join(dir, GOLDEN), "utf8");
