@@ -1,6 +1,6 @@
 import { openQueue } from "../queue/open.ts";
 import { replayOfRun } from "../store/replays.ts";
-import { replayRun, ReplayRefused } from "../worker/replay.ts";
+import { replayable, replayRun, ReplayRefused } from "../worker/replay.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
@@ -57,11 +57,6 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
           } else runIds.push(run.id);
         }
       }
-      if (dryRun) {
-        for (const runId of runIds) io.out(`run ${runId} would be queued again${args.values.current ? " on the active version" : ""}`);
-        io.out(`${runIds.length} would be queued${skipped ? `, ${skipped} already replayed` : ""} (--dry-run: nothing queued)`);
-        return 0;
-      }
       const deps = {
         store,
         queue,
@@ -69,6 +64,22 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
         currentVersion: async () => (await store.versionState()).active?.sha ?? null,
         project: () => loaded.project,
       };
+      if (dryRun) {
+        // The same checks as a replay, so a run it would refuse is named here, not promised.
+        let wouldRefuse = 0;
+        for (const runId of runIds) {
+          try {
+            await replayable(deps, runId, { current: args.values.current === true });
+            io.out(`run ${runId} would be queued again${args.values.current ? " on the active version" : ""}`);
+          } catch (error) {
+            if (!(error instanceof ReplayRefused)) throw error;
+            wouldRefuse++;
+            io.err(`koppel replay: ${error.format()}`);
+          }
+        }
+        io.out(`${runIds.length - wouldRefuse} would be queued, ${wouldRefuse} refused${skipped ? `, ${skipped} already replayed` : ""} (--dry-run: nothing queued)`);
+        return wouldRefuse ? 1 : 0;
+      }
       let refused = 0;
       for (const [i, runId] of runIds.entries()) {
         const progress = runIds.length > 1 ? `[${i + 1}/${runIds.length}] ` : "";

@@ -45,6 +45,19 @@ const REPLAYABLE: readonly RunStatus[] = ["done", "skipped", "failed"];
  * again. (Under `current`, a step whose path changed gets a new key and does write.)
  */
 export async function replayRun(deps: ReplayDeps, runId: string, options: { readonly current?: boolean } = {}): Promise<Replayed> {
+  const { run, event, version } = await replayable(deps, runId, options);
+  const runKey = await orderingKey(deps, version, run.flow, event.payload);
+  const [created] = await deps.queue.enqueue([
+    { eventId: event.eventId, flow: run.flow, runKey, version, replayOf: run.id, searchText: run.searchText },
+  ]);
+  return { runId: created!.runId, jobId: created!.jobId, replayOf: run.id, version, runKey };
+}
+
+/**
+ * The run, its event and the version a replay would run on, or ReplayRefused saying why not: what
+ * `koppel replay --dry-run` checks, so it names the runs a real replay would refuse.
+ */
+export async function replayable(deps: Pick<ReplayDeps, "store" | "currentVersion" | "isLoaded">, runId: string, options: { readonly current?: boolean } = {}) {
   const run = await deps.store.getRun(runId);
   if (!run) throw new ReplayRefused("RUN_NOT_FOUND", `no run ${runId}`);
   if (!REPLAYABLE.includes(run.status)) throw new ReplayRefused("REPLAY_REFUSED", `run ${runId} is ${run.status}; only finished runs (${REPLAYABLE.join(", ")}) can be replayed`);
@@ -58,11 +71,7 @@ export async function replayRun(deps: ReplayDeps, runId: string, options: { read
   if (!options.current && deps.isLoaded && !deps.isLoaded(version)) {
     throw new ReplayRefused("REPLAY_REFUSED", `run ${runId} ran on version ${version.slice(0, 12)}, which this runner no longer holds (a restart or later reloads dropped it); replay it with the current version instead`);
   }
-  const runKey = await orderingKey(deps, version, run.flow, event.payload);
-  const [created] = await deps.queue.enqueue([
-    { eventId: event.eventId, flow: run.flow, runKey, version, replayOf: run.id, searchText: run.searchText },
-  ]);
-  return { runId: created!.runId, jobId: created!.jobId, replayOf: run.id, version, runKey };
+  return { run, event, version };
 }
 
 /**

@@ -156,8 +156,14 @@ describe("koppel replay", () => {
       for (const job of await queue.claim("w", 30_000, 5)) await queue.fail(job, { code: "UPSTREAM_REJECTED", message: "no" });
       const dry = bufferIO();
       expect(await replayCommand(["--failed", "--dry-run", "--store", "sqlite:koppel.db", "--config", v1.configFile], dry, dir)).toBe(0);
-      expect(dry.stdout()).toMatch(/^run \S+ would be queued again\nrun \S+ would be queued again\n2 would be queued \(--dry-run: nothing queued\)\n$/);
+      expect(dry.stdout()).toMatch(/^run \S+ would be queued again\nrun \S+ would be queued again\n2 would be queued, 0 refused \(--dry-run: nothing queued\)\n$/);
       expect((await store.listRuns({ limit: 100 })).filter((r) => r.replayOf)).toHaveLength(0);
+      // A run the replay would refuse is named, with exit 1: not promised as queued.
+      const [failed] = (await store.listRuns({ limit: 100 })).filter((r) => r.status === "failed");
+      const refusing = bufferIO();
+      expect(await replayCommand([failed!.id, "nosuch", "--dry-run", "--store", "sqlite:koppel.db", "--config", v1.configFile], refusing, dir)).toBe(1);
+      expect(refusing.stdout()).toBe(`run ${failed!.id} would be queued again\n1 would be queued, 1 refused (--dry-run: nothing queued)\n`);
+      expect(refusing.stderr()).toBe("koppel replay: RUN_NOT_FOUND no run nosuch\n");
 
       const io = bufferIO();
       expect(await replayCommand(["--failed", "--store", "sqlite:koppel.db", "--config", v1.configFile], io, dir)).toBe(0);
