@@ -142,7 +142,8 @@ function makeSource(
       const style = node.type;
       const lead = style === "QUOTE_DOUBLE" || style === "QUOTE_SINGLE" ? 1 : 0;
       if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
-        return positionInBlock(text, start, offset, at);
+        const sources = blockScalarSources(text, start, node.range[1], style === "BLOCK_FOLDED");
+        return at(sources[Math.min(offset, sources.length - 1)] ?? start);
       }
       const sources = flowScalarSources(text, start + lead, node.range[1] - lead, style);
       return at(sources[Math.min(offset, sources.length - 1)] ?? start + lead + offset);
@@ -196,20 +197,45 @@ function flowScalarSources(text: string, from: number, to: number, style: unknow
   return sources;
 }
 
-/** Block scalars (`|`, `>`) begin on the line after the indicator and are indented. */
-function positionInBlock(text: string, start: number, offset: number, at: (o: number) => Position): Position {
-  let i = text.indexOf("\n", start) + 1;
-  if (i <= 0) return at(start);
-  const indentMatch = /^[ ]*/.exec(text.slice(i));
-  const indent = indentMatch ? indentMatch[0].length : 0;
-  let remaining = offset;
-  while (i < text.length) {
-    const end = text.indexOf("\n", i);
-    const lineEnd = end === -1 ? text.length : end;
-    const content = lineEnd - (i + indent);
-    if (remaining <= content) return at(i + indent + remaining);
-    remaining -= content + 1;
-    i = lineEnd + 1;
+/**
+ * For each character of a block scalar's value (`|`, `>`), where it sits in the text (one more entry
+ * for the end). The content begins on the line after the indicator, indented as its first line
+ * that is not blank; a blank line is a line break of the value, a line's `\r` is not part of it,
+ * and in a folded scalar a single line break between two lines of text reads as one space (kept
+ * as a break next to a blank or more-indented line). A break maps to the end of the line before.
+ */
+function blockScalarSources(text: string, start: number, end: number, folded: boolean): number[] {
+  const lines: { from: number; to: number }[] = [];
+  for (let i = text.indexOf("\n", start) + 1; i > 0 && i < end; ) {
+    const next = text.indexOf("\n", i);
+    const stop = next === -1 || next > end ? end : next;
+    lines.push({ from: i, to: stop > i && text[stop - 1] === "\r" ? stop - 1 : stop });
+    i = stop + 1;
   }
-  return at(start);
+  const isBlank = (l: { from: number; to: number }) => /^[ \t]*$/.test(text.slice(l.from, l.to));
+  const first = lines.find((l) => !isBlank(l));
+  if (!first) return [start];
+  let indent = 0;
+  while (text[first.from + indent] === " ") indent++;
+  const sources: number[] = [];
+  let previous: "none" | "text" | "spaced" = "none";
+  let previousEnd = start;
+  let blanks = 0;
+  for (const line of lines) {
+    if (isBlank(line)) {
+      blanks++;
+      continue;
+    }
+    const from = line.from + indent;
+    const spaced = folded && (text[from] === " " || text[from] === "\t");
+    // Leading blank lines are breaks as they are; between lines of folded text one break is a space.
+    const breaks = previous === "none" ? blanks : folded && previous === "text" && !spaced ? Math.max(blanks, 1) : blanks + 1;
+    for (let n = 0; n < breaks; n++) sources.push(previousEnd);
+    for (let c = from; c < line.to; c++) sources.push(c);
+    previous = spaced ? "spaced" : "text";
+    previousEnd = line.to;
+    blanks = 0;
+  }
+  sources.push(previousEnd);
+  return sources;
 }

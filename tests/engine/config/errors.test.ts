@@ -212,6 +212,28 @@ steps:
     ]);
   });
 
+  it("an expression error in a block value (| or >) points at its line and column past blank lines, folding and CRLF line ends", () => {
+    const values = [
+      // Literal, with a blank line before the error.
+      "      ref: |\n        number &\n\n        $steps.nosuch.x\n",
+      // Folded: the blank line is a break, the line after it is folded onto it.
+      "      ref: >-\n        number\n\n        & $steps.nosuch.x\n",
+      // A first line that is blank does not set the indentation.
+      "      ref: >-\n\n        number &\n          $steps.nosuch.x\n",
+    ];
+    for (const value of values) {
+      const text = flow(`  - set:\n${value}`);
+      expect(formatted({ "flows/a.flow.yaml": text }), value).toEqual([
+        `flows/a.flow.yaml:${positionOf(text, "nosuch")} UNKNOWN_STEP $steps.nosuch refers to no earlier step`,
+      ]);
+    }
+    // Windows line ends: the \r is no character of the value.
+    const crlf = flow("  - set:\n      ref: >-\n        number &\n        $string(1) &\n        $steps.nosuch.x\n").replaceAll("\n", "\r\n");
+    expect(formatted({ "flows/a.flow.yaml": crlf })).toEqual([
+      `flows/a.flow.yaml:${positionOf(crlf.replaceAll("\r", ""), "nosuch")} UNKNOWN_STEP $steps.nosuch refers to no earlier step`,
+    ]);
+  });
+
   it("a setting the config does not declare, with the nearest one; a declared null is fine", () => {
     const text = flow(`  - set:
       w: "$settings.warehouses & $settings.optional"
