@@ -285,6 +285,13 @@ steps:
     ]);
   });
 
+  it("a map key that ends in token, secret or password is a code, not a secret", () => {
+    const config = BASE_CONFIG.replace("paymentMethod: { ideal: IDL, pin: PIN, default: KAS }", "paymentMethod: { ideal: IDL, GIFT_TOKEN: KDO, resetPassword: X, default: KAS }");
+    const { project, errors } = load({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
+    expect(errors.map((e) => e.format())).toEqual([]);
+    expect(project?.config.maps?.paymentMethod).toMatchObject({ GIFT_TOKEN: "KDO" });
+  });
+
   it("${env:NAME:-default} uses the default when NAME is unset, and the variable when set", () => {
     const config = BASE_CONFIG.replace("administrationId: 1", "administrationId: 1\n  journal: \"${env:KOPPEL_JOURNAL:-70}\"");
     const files = { "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") };
