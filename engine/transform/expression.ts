@@ -187,7 +187,8 @@ function runtimeError(e: unknown, source: string, site: ExpressionSite): KoppelE
   if (err.code === "D1012") return new ConfigError("EXPR_TIMEOUT", `${JSON.stringify(source)} ran past its time limit`, site.position);
   if (err.code === "D1011") return new ConfigError("EXPR_DEPTH", `${JSON.stringify(source)} recursed too deep`, site.position);
   if (err.code === "D2014" || err.code === "D2015") return new ConfigError("EXPR_LIMIT", `${JSON.stringify(source)} built a list longer than allowed`, site.position);
-  if (e instanceof RangeError) return new ConfigError("EXPR_LIMIT", `${JSON.stringify(source)} built a value larger than allowed (${e.message})`, site.position);
+  // Only the RangeErrors of size (a string or list past V8's limits); "Invalid time zone" is none.
+  if (e instanceof RangeError && /invalid (string|array|typed array) length|call stack|allocation/i.test(e.message)) return new ConfigError("EXPR_LIMIT", `${JSON.stringify(source)} built a value larger than allowed (${e.message})`, site.position);
   return new ConfigError("EXPR_RUNTIME", `${err.message ?? String(e)} (in ${JSON.stringify(source)})`, site.position);
 }
 

@@ -106,6 +106,18 @@ describe("Koppel functions", () => {
     expect(compile("$localDate('2025-07-31T22:00:00Z')").evaluate(scope, env)).toBe("2025-08-01");
   });
 
+  it("$localDate in a time zone that does not exist is a run-time error naming it, not a size limit", () => {
+    const failure = (() => {
+      try {
+        compile("$localDate(createdAt)").evaluate(scope, { ...env, timezone: "Europe/Amsterdm" });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(failure).toMatchObject({ code: "EXPR_RUNTIME" });
+    expect(failure?.message).toContain("Europe/Amsterdm");
+  });
+
   it("$localDate reads a time without an offset as the shop's own clock, whatever zone the machine is in", () => {
     // Parsed by Date, 23:30 without an offset was the machine's 23:30: the 2nd in UTC+2, the 1st in UTC.
     for (const timezone of ["Europe/Amsterdam", "America/New_York", "Asia/Tokyo"]) {
