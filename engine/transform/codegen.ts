@@ -114,12 +114,15 @@ export class CodeWriter {
     if (op === "+" || op === "-" || op === "*" || op === "/") {
       const r = this.temp();
       return this.guarded([lhs, rhs], ([a, b]) =>
-        `(${a} === undefined || ${b} === undefined ? undefined : typeof ${a} !== "number" || typeof ${b} !== "number" ? B : (${r} = ${a} ${op} ${b}, Number.isFinite(${r}) ? ${r} : B))`,
+        // A side that is there but no number is JSONata's error (T2001), even when the other is missing.
+        `((${a} !== undefined && typeof ${a} !== "number") || (${b} !== undefined && typeof ${b} !== "number") ? B : ${a} === undefined || ${b} === undefined ? undefined : (${r} = ${a} ${op} ${b}, Number.isFinite(${r}) ? ${r} : B))`,
       );
     }
     if (op === "<" || op === "<=" || op === ">" || op === ">=") {
+      // Missing beside a text or number gives nothing; beside anything else it is JSONata's error (T2010).
+      const comparable = (t: string) => `(${t} === undefined || typeof ${t} === "string" || typeof ${t} === "number")`;
       return this.guarded([lhs, rhs], ([a, b]) =>
-        `(${a} === undefined || ${b} === undefined ? undefined : (typeof ${a} === "number" && typeof ${b} === "number") || (typeof ${a} === "string" && typeof ${b} === "string") ? ${a} ${op} ${b} : B)`,
+        `(${comparable(a!)} && ${comparable(b!)} && (${a} === undefined || ${b} === undefined) ? undefined : (typeof ${a} === "number" && typeof ${b} === "number") || (typeof ${a} === "string" && typeof ${b} === "string") ? ${a} ${op} ${b} : B)`,
       );
     }
     if (op === "=" || op === "!=") {

@@ -52,6 +52,7 @@ describe("fast path agrees with JSONata", () => {
     "number = 'W1'", "number != 'W1'", "missing = 'x'", "flag ? 'yes' : 'no'", "zero ? 'yes' : 'no'", "empty ? 1 : 2",
     "$mapValue('pay', 'ideal')", "$mapValue('pay', 'other')", "$localDate(createdAt)", "customer.tags",
     "flag and zero", "zero or name", "missing and flag", "missing or empty", "empty or zero", "name and qty",
+    "missing < qty", "missing >= name", "missing * qty",
   ];
   for (const source of fastOnes) {
     it(source, async () => {
@@ -72,6 +73,14 @@ describe("fast path agrees with JSONata", () => {
       const expr = compile(source);
       expect(expr.mode).toBe("fast");
       expect(expr.evaluate(scope, env)).toBe(want);
+    }
+  });
+
+  it("a missing side beside a value of the wrong type is JSONata's error, not nothing", async () => {
+    // JSONata refuses the text before it looks at the missing side; a field left out hid that.
+    for (const source of ["missing + name", "name * missing", "missing < flag", "customer > missing"]) {
+      await expect(Promise.resolve().then(() => compile(source).evaluate(scope, env)), source).rejects.toMatchObject({ code: "EXPR_RUNTIME" });
+      await expect(reference(source), source).rejects.toThrow();
     }
   });
 
