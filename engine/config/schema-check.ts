@@ -131,12 +131,21 @@ function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
   let kept = [...errors];
   for (const alt of alternatives) {
     const prefix = alt.schemaPath;
-    const branchErrors = kept.filter((e) => e !== alt && e.schemaPath.startsWith(`${prefix}/`));
+    // A branch that is a $ref reports under the referenced schema's path: a type error on the same
+    // value is taken as one of the branches too.
+    const branchErrors = kept.filter(
+      (e) => e !== alt && (e.schemaPath.startsWith(`${prefix}/`) || (e.keyword === "type" && e.instancePath === alt.instancePath)),
+    );
     const deeper = branchErrors.filter((e) => e.instancePath.length > alt.instancePath.length);
     kept = kept.filter((e) => !branchErrors.includes(e) && e !== alt);
+    // At the same depth, a branch whose type fits the value says more than those whose type does
+    // not: `{ eqq: x }` under where names the unknown operator, not "must be string, not a mapping".
+    const fitting = branchErrors.filter((e) => e.keyword !== "type" && e.instancePath === alt.instancePath);
     if (deeper.length > 0) {
       const best = Math.max(...deeper.map((e) => e.instancePath.length));
       kept.push(...deeper.filter((e) => e.instancePath.length === best));
+    } else if (fitting.length > 0 && branchErrors.some((e) => e.keyword === "type")) {
+      kept.push(...fitting);
     } else {
       kept.push({ ...alt, keyword: "alternatives", message: "does not match any allowed form" } as ErrorObject);
     }

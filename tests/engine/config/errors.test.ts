@@ -285,6 +285,16 @@ steps:
     ]);
   });
 
+  it("a mistyped filter operator is named, with the nearest one (not 'must be string, not a mapping')", () => {
+    const text = flow(`  - id: x
+    find: afas.Koppel_Debtors
+    where: { DbId: { eqq: "'1'" } }
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "eqq")} UNKNOWN_KEY unknown key "eqq" in steps.0.where.DbId (did you mean "eq"?)`,
+    ]);
+  });
+
   it("a map key that ends in token, secret or password is a code, not a secret", () => {
     const config = BASE_CONFIG.replace("paymentMethod: { ideal: IDL, pin: PIN, default: KAS }", "paymentMethod: { ideal: IDL, GIFT_TOKEN: KDO, resetPassword: X, default: KAS }");
     const { project, errors } = load({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });
