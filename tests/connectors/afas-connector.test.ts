@@ -4,7 +4,7 @@ import { authorizationHeader, clampParallel, createAfasConnector, resolveBaseUrl
 import { toEnvelope } from "../../runner/connectors/afas/envelope.ts";
 import { deletePath } from "../../runner/connectors/afas/delete-path.ts";
 import { buildQuery } from "../../runner/connectors/afas/filters.ts";
-import { httpError } from "../../runner/connectors/afas/errors.ts";
+import { afasOutage, httpError } from "../../runner/connectors/afas/errors.ts";
 import { MAX_QUERY_LENGTH } from "../../runner/connectors/afas/http.ts";
 import { profitLocalTime } from "../../runner/connectors/afas/poll.ts";
 import { SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
@@ -30,6 +30,32 @@ describe("AFAS connector: gateway errors", () => {
     expect(call(500, "POST")).toMatchObject({ code: "UPSTREAM_UNCERTAIN", retryable: false });
     const refused = httpError({ connection: "afas", action: "insert FbSales", connector: "FbSales", status: 500, body: { externalMessage: "Periode is afgesloten." }, headers: new Headers(), nowMs: 0, creates: true });
     expect(refused).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
+  });
+});
+
+describe("AFAS connector: Profit's 500s that are the server's state, not the request's fault", () => {
+  const answer = (externalMessage: string, method = "GET") =>
+    httpError({ connection: "afas", action: "read Koppel_Debtors", connector: "Koppel_Debtors", status: 500, body: { externalMessage, profitLogReference: "ref-1" }, headers: new Headers(), nowMs: 0, creates: method === "POST" });
+
+  it("a server command timeout is retried after 15 minutes, and counts as an outage", () => {
+    for (const text of ["Command timeout expired.", "De maximale tijdsduur voor het uitvoeren van de opdracht is verstreken."]) {
+      const err = answer(text);
+      expect(err).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true, details: { retryAfterMs: 15 * 60_000, upstreamMessage: text, reference: "ref-1" } });
+      expect(afasOutage(500, { externalMessage: text })).toBe(true);
+    }
+  });
+
+  it("a blocked GetConnector is retried until an administrator unblocks it, and counts as an outage", () => {
+    const err = answer("This GetConnector (definition) is blocked");
+    expect(err).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true });
+    expect(err.message).toContain("an administrator unblocks it in Profit");
+    expect(afasOutage(500, { externalMessage: "This GetConnector (definition) is blocked" })).toBe(true);
+  });
+
+  it("a validation message stays a refusal, and an insert's timeout stays refused (whether it was booked is open)", () => {
+    expect(answer("Periode is afgesloten.")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
+    expect(afasOutage(500, { externalMessage: "Periode is afgesloten." })).toBe(false);
+    expect(answer("Command timeout expired.", "POST")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
   });
 });
 

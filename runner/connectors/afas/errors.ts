@@ -81,6 +81,15 @@ export function httpError(call: FailedCall): UpstreamError {
       `AFAS answered 404 to ${action}: check the environment or baseUrl of connection '${connection}'`, base);
   }
   if (profit && typeof profit.externalMessage === "string") {
+    const condition = !call.creates ? serverCondition(profit.externalMessage) : undefined;
+    if (condition) {
+      return new UpstreamError("UPSTREAM_UNAVAILABLE", `AFAS could not ${action}: ${profit.externalMessage.replace(/\.$/, "")}; ${condition.advice}`, {
+        ...base,
+        upstreamMessage: profit.externalMessage,
+        ...(condition.waitMs ? { retryAfterMs: condition.waitMs } : {}),
+        ...(profit.profitLogReference ? { reference: profit.profitLogReference } : {}),
+      });
+    }
     return new UpstreamError("UPSTREAM_REJECTED",
       `AFAS rejected ${action}: ${profit.externalMessage}` +
       (profit.profitLogReference ? ` (profitLogReference ${profit.profitLogReference})` : ""),
@@ -101,12 +110,29 @@ export function httpError(call: FailedCall): UpstreamError {
 }
 
 /**
+ * Profit's 500s that are the server's state, not the request's fault (reference §3.5, §3.7): its
+ * 900 s command limit ran out, or AFAS blocked the GetConnector for heavy use until an
+ * administrator lets it go. Refused for good, every run reading it failed and waited for a manual
+ * replay while connection health stayed green. Not for an insert: whether it was booked is open.
+ */
+function serverCondition(message: string): { readonly advice: string; readonly waitMs?: number } | undefined {
+  if (/command timeout expired|maximale tijdsduur/i.test(message)) {
+    return { advice: "Profit gave up after its 900 s limit, and it is sent again after 15 minutes (a read this slow wants a narrower filter or fewer fields in the GetConnector)", waitMs: 15 * 60_000 };
+  }
+  if (/getconnector.*\bis blocked\b|geblokkeerd/i.test(message)) {
+    return { advice: "AFAS blocked this GetConnector for heavy use; an administrator unblocks it in Profit, and runs are tried again until then" };
+  }
+  return undefined;
+}
+
+/**
  * For connection health: Profit answers a write it refuses (a closed period, an unknown item) with
- * 500 and an externalMessage; that is the request's problem, not an outage.
+ * 500 and an externalMessage; that is the request's problem, not an outage. A server condition is.
  */
 export function afasOutage(status: number, body: unknown): boolean {
   if (status === 429 || status === 502 || status === 503 || status === 504) return true;
-  return status >= 500 && typeof (asRecord(body) as ProfitErrorBody | undefined)?.externalMessage !== "string";
+  const message = (asRecord(body) as ProfitErrorBody | undefined)?.externalMessage;
+  return status >= 500 && (typeof message !== "string" || serverCondition(message) !== undefined);
 }
 
 export const AFAS_TRANSPORT: TransportWording = {
