@@ -50,7 +50,7 @@ function order(n: number) {
 function trace(o: ReturnType<typeof order>) {
   const body = {
     FbSales: { Element: { Fields: { OrNu: o.orderNumber, DbId: o.customer.customerNumber ?? "10000", OrDa: "2026-12-04", Unit: 1, War: "*****", PaCd: "IDL", DeCo: "PNL" },
-      Objects: [{ FbSalesLines: { Element: o.lines.map((l) => ({ Fields: { VaIt: "2", ItCd: l.sku, QuUn: l.quantity, Upri: l.unitPriceExclTax, PRDc: l.discount } })) } }] } },
+      Objects: [{ FbSalesLines: { Element: o.lines.map((l) => ({ Fields: { VaIt: "2", ItCd: l.sku, BiUn: "STK", QuUn: l.quantity, Upri: l.unitPriceExclTax, PRDc: l.discount } })) } }] } },
   };
   return {
     outcome: "done", inputIsEvent: true, ms: 2, attempt: 1,

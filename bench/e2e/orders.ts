@@ -53,7 +53,7 @@ export function fbSalesBody(order: ShopOrder): unknown {
           {
             FbSalesLines: {
               Element: order.lines.map((line) => ({
-                Fields: { VaIt: "2", ItCd: line.sku, QuUn: line.quantity, Upri: line.unitPriceExclTax },
+                Fields: { VaIt: "2", ItCd: line.sku, BiUn: "STK", QuUn: line.quantity, Upri: line.unitPriceExclTax },
               })),
             },
           },

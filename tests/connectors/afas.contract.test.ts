@@ -124,7 +124,7 @@ function contract(label: string, target: Target): void {
     it("FbSales and FbDirectInvoice: insert, update, delete", async () => {
       const debtor = (await find("Koppel_Debtors", [{ field: "Blocked", op: "eq", value: false }], { take: 1 })).rows[0]!.DbId;
       for (const [object, lines] of [["FbSales", "FbSalesLines"], ["FbDirectInvoice", "FbDirectInvoiceLines"]] as const) {
-        const { result } = await send(object, "insert", { DbId: debtor, RfCs: `contract-${object}`, [lines]: [{ VaIt: "2", ItCd: "601826", QuUn: 1 }] });
+        const { result } = await send(object, "insert", { DbId: debtor, RfCs: `contract-${object}`, [lines]: [{ VaIt: "2", ItCd: "601826", BiUn: "STK", QuUn: 1 }] });
         expect(result.OrNu).toEqual(expect.any(String));
         await send(object, "update", { OrNu: result.OrNu, RfCs: `contract-${object}-2` });
         const deleted = await send(object, "delete", { OrNu: result.OrNu });

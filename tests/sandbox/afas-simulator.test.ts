@@ -221,8 +221,12 @@ describe("AFAS simulator: UpdateConnectors", () => {
     const missing = await s.send("POST", "/connectors/KnSalesRelationOrg", org({ IsDb: true }, { MatchOga: "6", Nm: "X" }));
     expect(missing.status).toBe(500);
     expect(missing.body).toEqual({ externalMessage: "Field 'CuId' is mandatory in object 'KnSalesRelationOrg'.", errorNumber: -2147220469, profitLogReference: expect.stringMatching(/^[0-9A-F]{32}$/) });
-    const wrongType = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "20045" }, Objects: [{ FbSalesLines: { Element: { Fields: { VaIt: "2", ItCd: "601826", QuUn: "six" } } } }] } } });
+    const wrongType = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "20045" }, Objects: [{ FbSalesLines: { Element: { Fields: { VaIt: "2", ItCd: "601826", BiUn: "STK", QuUn: "six" } } } }] } } });
     expect(wrongType.body.externalMessage).toContain("'QuUn'");
+    // The unit is mandatory on an order line (the reference's required list), as Profit refuses it.
+    const noUnit = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "20045" }, Objects: [{ FbSalesLines: { Element: { Fields: { VaIt: "2", ItCd: "601826", QuUn: 1 } } } }] } } });
+    expect(noUnit.status).toBe(500);
+    expect(noUnit.body.externalMessage).toBe("Field 'BiUn' is mandatory in object 'FbSalesLines'.");
     const unknown = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "20045", Colour: "red" } } } });
     expect(unknown.body.externalMessage).toBe("Field 'Colour' does not exist in object 'FbSales'.");
     expect(s.control.inspect().updateConnectors).toMatchObject({ KnSalesRelationOrg: 0, FbSales: 0 });
@@ -254,7 +258,7 @@ describe("AFAS simulator: UpdateConnectors", () => {
   it("creates, changes and deletes a sales order through every path form", async () => {
     const s = sim();
     const created = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "20045", RfCs: "WS-1", OrDa: "2025-03-05" },
-      Objects: [{ FbSalesLines: { Element: [{ Fields: { VaIt: "2", ItCd: "601826", QuUn: 6 } }, { Fields: { VaIt: "6", ItCd: "VERZEND", QuUn: 1, Upri: 4.09 } }] } }] } } });
+      Objects: [{ FbSalesLines: { Element: [{ Fields: { VaIt: "2", ItCd: "601826", BiUn: "STK", QuUn: 6 } }, { Fields: { VaIt: "6", ItCd: "VERZEND", BiUn: "*****", QuUn: 1, Upri: 4.09 } }] } }] } } });
     expect(created.status).toBe(201);
     const orNu = created.body.results.FbSales.OrNu as string;
     const line = s.state.data.salesOrders.get(orNu)!.lines[0]!;
@@ -272,7 +276,7 @@ describe("AFAS simulator: UpdateConnectors", () => {
 
   it("refuses unknown items and debtors on order lines", async () => {
     const s = sim();
-    const res = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "20045" }, Objects: [{ FbSalesLines: { Element: { Fields: { VaIt: "2", ItCd: "NOPE", QuUn: 1 } } } }] } } });
+    const res = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "20045" }, Objects: [{ FbSalesLines: { Element: { Fields: { VaIt: "2", ItCd: "NOPE", BiUn: "STK", QuUn: 1 } } } }] } } });
     expect(res.body.externalMessage).toContain("'Item' (NOPE)");
     const debtor = await s.send("POST", "/connectors/FbSales", { FbSales: { Element: { Fields: { DbId: "1" } } } });
     expect(debtor.body.externalMessage).toContain("'Debtor' (1)");
@@ -282,7 +286,7 @@ describe("AFAS simulator: UpdateConnectors", () => {
     const s = sim();
     const before = s.state.data.stock.get("601826\u000001")!.Quantity;
     const res = await s.send("POST", "/connectors/FbDirectInvoice", { FbDirectInvoice: { Element: { Fields: { DbId: "20045", War: "01" },
-      Objects: { FbDirectInvoiceLines: { Element: { Fields: { VaIt: "2", ItCd: "601826", QuUn: 2 } } } } } } });
+      Objects: { FbDirectInvoiceLines: { Element: { Fields: { VaIt: "2", ItCd: "601826", BiUn: "STK", QuUn: 2 } } } } } } });
     expect(res.status).toBe(201);
     expect(res.body.results.FbDirectInvoice).toEqual({ OrNu: expect.any(String), Liln: expect.stringMatching(/^V\d{7}$/) });
     expect(s.state.data.stock.get("601826\u000001")!.Quantity).toBe(before - 2);

@@ -61,7 +61,7 @@ steps:
       FbSalesLines:
         each: lines
         when: quantity > 0
-        fields: { VaIt: "'2'", ItCd: sku, QuUn: quantity, Re: "$input.number & '/' & $string($index)" }
+        fields: { VaIt: "'2'", ItCd: sku, BiUn: "'STK'", QuUn: quantity, Re: "$input.number & '/' & $string($index)" }
 `;
 const DEBTOR_FLOW = `flow: debtor
 steps:
@@ -95,8 +95,8 @@ describe("executing a flow", () => {
           Unit: 1,
           RfCs: "W7",
           FbSalesLines: [
-            { VaIt: "2", ItCd: "A", QuUn: 2, Re: "W7/0" },
-            { VaIt: "2", ItCd: "C", QuUn: 1, Re: "W7/2" },
+            { VaIt: "2", ItCd: "A", BiUn: "STK", QuUn: 2, Re: "W7/0" },
+            { VaIt: "2", ItCd: "C", BiUn: "STK", QuUn: 1, Re: "W7/2" },
           ],
         },
       },
@@ -168,7 +168,7 @@ steps:
     objects:
       FbSalesLines:
         each: lines
-        fields: { VaIt: "'2'", ItCd: sku, QuUn: qty }
+        fields: { VaIt: "'2'", ItCd: sku, BiUn: "'STK'", QuUn: qty }
 `;
     const p = project({ "flows/lines.flow.yaml": flow });
     const result = await run(p, "lines", { lines: [{ sku: "A" }] }, recordingPort().port);
@@ -419,7 +419,7 @@ ${truncate}
     objects:
       FbSalesLines:
         each: lines
-        fields: { VaIt: "'2'", ItCd: sku, QuUn: 1, Ds: description }
+        fields: { VaIt: "'2'", ItCd: sku, BiUn: "'STK'", QuUn: 1, Ds: description }
 `;
   const long = { reference: "r".repeat(120), lines: [{ sku: "A", description: `${"é".repeat(254)}😀xyz` }, { sku: "B", description: "short" }] };
 

@@ -57,7 +57,7 @@ export function fbSalesProject(debtor: string, options: { lines?: boolean } = {}
     objects:
       FbSalesLines:
         each: lines
-        fields: { VaIt: "'2'", ItCd: sku, QuUn: quantity }` : "";
+        fields: { VaIt: "'2'", ItCd: sku, BiUn: "'STK'", QuUn: quantity }` : "";
   const flow = `flow: aspos-order-to-afas
 trigger:
   webhook: { source: aspos, events: [order.created] }
