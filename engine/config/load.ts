@@ -41,8 +41,31 @@ export interface Project {
   readonly flows: ReadonlyMap<string, CompiledFlow>;
   /** Every file the load read, for watchers and version hashes. */
   readonly files: readonly string[];
-  /** The folders `<connection type>/<object>.schema.json` were looked up in; connectors read record keys there too. */
+  /** The folders `<connection type>/<object>.schema.json` were looked up in. */
   readonly schemaDirs: readonly string[];
+  /**
+   * Each schema's `x-key` by its name under the folders (`afas/FbSales`, `afas/get/Koppel_Stock`;
+   * the first folder wins), read at load: connectors ask later, when a version loaded from a git
+   * checkout no longer has its folder (the checkout is removed once the version is checked).
+   */
+  readonly schemaKeys: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The `x-key` of every schema in the folders, for Project.schemaKeys. */
+function readSchemaKeys(host: ProjectHost): Map<string, readonly string[]> {
+  const keys = new Map<string, readonly string[]>();
+  for (const dir of host.schemaDirs) {
+    for (const file of [...host.glob("*/*.schema.json", dir), ...host.glob("*/get/*.schema.json", dir)]) {
+      const name = file.slice(dir.length + 1, -".schema.json".length);
+      if (keys.has(name)) continue;
+      try {
+        keys.set(name, schemaKey(JSON.parse(host.read(file) ?? "null")));
+      } catch {
+        // A schema that does not parse fails where a flow uses it; it gives no key here.
+      }
+    }
+  }
+  return keys;
 }
 
 const ajv = createAjv();
@@ -118,7 +141,7 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   for (const source of invalidSources) errors.push(...lintInvalidFlow(source, ctx, errors));
   errors.push(...findCallCycles(flows));
   files.push(...schemas.files);
-  return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files, schemaDirs: host.schemaDirs }, errors: [] };
+  return errors.length ? { errors: sortErrors(errors) } : { project: { configFile: configPath, config, flows, files, schemaDirs: host.schemaDirs, schemaKeys: readSchemaKeys(host) }, errors: [] };
 }
 
 /**

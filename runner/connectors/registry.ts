@@ -17,8 +17,8 @@ export interface ConnectorOptions {
   readonly now?: () => number;
   /** Caps on parallel calls shared by key (AFAS: per environment); the runtime picks process or cluster. */
   readonly gates?: GateFactory;
-  /** The project's schema folders as loaded, where connectors read record keys (x-key). */
-  readonly schemaDirs?: readonly string[];
+  /** The record keys (x-key) of the project's schemas, read at its load (Project.schemaKeys). */
+  readonly schemaKeys?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ConnectorType {

@@ -191,7 +191,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     if (!found) {
       // No fetch outside tests: the connectors' own node:http transport (runner/connectors/http/node-transport.ts).
       found = createConnectors(version.project.config.connections, {
-        ...(options.fetch ? { fetch: options.fetch } : {}), observe: metrics.upstreamCall, gates: gates.factory, schemaDirs: version.project.schemaDirs,
+        ...(options.fetch ? { fetch: options.fetch } : {}), observe: metrics.upstreamCall, gates: gates.factory, schemaKeys: version.project.schemaKeys,
       });
       connectorsBySha.set(version.sha, found);
     }

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { loadFromCli } from "../../runner/cli/load.ts";
 import { AfasHttp } from "../../runner/connectors/afas/http.ts";
 import { KeyCatalog } from "../../runner/connectors/afas/keys.ts";
 import { BUILTIN_SCHEMAS } from "../../runner/project-host.ts";
@@ -15,16 +16,28 @@ function write(path: string, schema: unknown): void {
   writeFileSync(join(project, path), JSON.stringify(schema));
 }
 
-describe("AFAS record keys come from the project's schema folders as loaded", () => {
+describe("AFAS record keys come from the project's schemas as loaded", () => {
   // Nobody listens on port 1: a metainfo fallback would fail the test instead of passing silently.
   const http = new AfasHttp("afas", { type: "afas", baseUrl: "http://127.0.0.1:1/ProfitRestServices", token: SANDBOX_TOKEN });
 
-  it("the project's own schema wins over Koppel's, and Koppel's fills in the rest", async () => {
-    write("afas/get/Koppel_Debtors.schema.json", { type: "object", "x-key": ["OwnKey"] });
-    write("afas/KnSalesRelationOrg.schema.json", { type: "object", "x-key": ["BcCo"] });
-    const keys = new KeyCatalog(http, [project, BUILTIN_SCHEMAS]);
+  it("the project's own schema wins over Koppel's, Koppel's fills in the rest, and both hold once the folder is gone", async () => {
+    cpSync(resolve(import.meta.dirname, "../fixtures/mini-project"), project, { recursive: true });
+    const shipped = JSON.parse(readFileSync(join(BUILTIN_SCHEMAS, "afas/get/Koppel_Debtors.schema.json"), "utf8")) as object;
+    write("schemas/afas/get/Koppel_Debtors.schema.json", { ...shipped, "x-key": ["OwnKey"] });
+    write("schemas/afas/KnSalesRelationOrg.schema.json", { type: "object", "x-key": ["BcCo"] });
+    const loaded = loadFromCli(undefined, { cwd: project, lenientEnv: true });
+    expect(loaded.errors.map((e) => e.format())).toEqual([]);
+    // A version loaded from a git checkout: the checkout is removed once the version is checked,
+    // and a poll asks for its keys later (a key from metainfo's first field skipped rows).
+    rmSync(join(project, "schemas"), { recursive: true });
+    const keys = new KeyCatalog(http, loaded.project!.schemaKeys);
     expect(await keys.getKeys("Koppel_Debtors", [])).toEqual(["OwnKey"]);
     expect(await keys.updateKeys("KnSalesRelationOrg", [])).toEqual(["BcCo"]);
     expect(await keys.updateKeys("FbSales", [])).toEqual(["OrNu"]);
+    expect(await keys.getKeys("Koppel_Stock", [])).toEqual(["ItemCode", "Warehouse"]);
+  });
+
+  it("without a project, Koppel's own schemas", async () => {
+    expect(await new KeyCatalog(http).updateKeys("FbSales", [])).toEqual(["OrNu"]);
   });
 });

@@ -18,8 +18,8 @@ export interface AfasConnectorOptions extends AfasHttpOptions {
   pageSize?: number;
   /** Polls leave out rows changed in the last `pollLagMs` (default 10 s) while their writes may still commit. */
   pollLagMs?: number;
-  /** The project's schema folders as loaded (Project.schemaDirs): `afas/<Connector>.schema.json` and `afas/get/…` hold x-key. */
-  schemaDirs?: readonly string[];
+  /** The project's schemas' x-key, read at its load (Project.schemaKeys); absent: Koppel's own schemas. */
+  schemaKeys?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface AfasConnector extends Connector {
@@ -34,7 +34,7 @@ const DEFAULT_POLL_LAG_MS = 10_000;
 
 export function createAfasConnector(name: string, config: AfasConnectionConfig, options: AfasConnectorOptions = {}): AfasConnector {
   const http = new AfasHttp(name, config, options);
-  const keys = new KeyCatalog(http, options.schemaDirs);
+  const keys = new KeyCatalog(http, options.schemaKeys);
   const pageSize = Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE);
   const lagMs = options.pollLagMs ?? config.pollLagMs ?? DEFAULT_POLL_LAG_MS;
   const now = options.now ?? Date.now;

@@ -7,13 +7,10 @@ import { unlessAborted } from "../http/gate.ts";
 import type { AfasHttp } from "./http.ts";
 import { readGetMetainfo, readUpdateMetainfo, truthy } from "./metainfo.ts";
 
-/** The `x-key` of the first `afas/<file>` found in the schema folders, searched in order like the engine's load. */
-function schemaKeys(schemaDirs: readonly string[], file: string): string[] | undefined {
-  for (const dir of schemaDirs) {
-    const path = join(dir, "afas", file);
-    if (existsSync(path)) return schemaKey(JSON.parse(readFileSync(path, "utf8")));
-  }
-  return undefined;
+/** Koppel's own schemas' `x-key`, for a connector made without a project (the CLI's AFAS tools). */
+function builtinKeys(name: string): readonly string[] | undefined {
+  const path = join(BUILTIN_SCHEMAS, `${name}.schema.json`);
+  return existsSync(path) ? schemaKey(JSON.parse(readFileSync(path, "utf8"))) : undefined;
 }
 
 /**
@@ -25,18 +22,24 @@ function schemaKeys(schemaDirs: readonly string[], file: string): string[] | und
 export class KeyCatalog {
   private readonly cache = new Map<string, Promise<string[]>>();
 
-  constructor(private readonly http: AfasHttp, private readonly schemaDirs: readonly string[] = [BUILTIN_SCHEMAS]) {}
+  /** `schemaKeys`: the project's, read at its load (Project.schemaKeys); absent, Koppel's own schemas. */
+  constructor(private readonly http: AfasHttp, private readonly schemaKeys?: ReadonlyMap<string, readonly string[]>) {}
+
+  private schemaKey(name: string): string[] | undefined {
+    const key = this.schemaKeys ? this.schemaKeys.get(name) : builtinKeys(name);
+    return key && [...key];
+  }
 
   /** `signal` (CallHooks.signal): the caller stops waiting; the lookup goes on for the others. */
   getKeys(connector: string, log: Exchange[], signal?: AbortSignal): Promise<string[]> {
     return unlessAborted(this.once(`get:${connector}`, async () =>
-      schemaKeys(this.schemaDirs, join("get", `${connector}.schema.json`)) ??
+      this.schemaKey(`afas/get/${connector}`) ??
       (await readGetMetainfo(this.http, connector, log)).fields.slice(0, 1).map((f) => f.id)), signal);
   }
 
   updateKeys(connector: string, log: Exchange[], signal?: AbortSignal): Promise<string[]> {
     return unlessAborted(this.once(`update:${connector}`, async () =>
-      schemaKeys(this.schemaDirs, `${connector}.schema.json`) ??
+      this.schemaKey(`afas/${connector}`) ??
       (await readUpdateMetainfo(this.http, connector, log)).fields.filter((f) => truthy(f.primaryKey)).map((f) => f.fieldId)), signal);
   }
 
