@@ -199,6 +199,8 @@ export interface RunLog {
   listRuns(filter?: RunFilter): Promise<RunSummary[]>;
   /** Per flow over runs created in [from, to). */
   flowStats(window: { readonly from: Millis; readonly to?: Millis }): Promise<FlowStats[]>;
+  /** Runs created per flow in each of `buckets` spans of `spanMs` from `from` on (the overview's sparklines), in one read. */
+  runCounts(from: Millis, spanMs: number, buckets: number): Promise<{ readonly flow: string; readonly bucket: number; readonly count: number }[]>;
   failedRuns(limit?: number): Promise<RunSummary[]>;
 }
 

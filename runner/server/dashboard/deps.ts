@@ -8,7 +8,7 @@ import type { ShadowDeps } from "../shadow-api.ts";
 
 /** What the dashboard reads and the two things it may do (replay, reload). */
 export interface DashboardDeps {
-  readonly store: Pick<Store, "listRuns" | "getRun" | "getEvent" | "flowStats" | "versionState" | "replicas">;
+  readonly store: Pick<Store, "listRuns" | "getRun" | "getEvent" | "flowStats" | "runCounts" | "versionState" | "replicas">;
   readonly sessions: Sessions;
   readonly now: () => number;
   /** Flow names of the running version, so a flow without runs still shows. */

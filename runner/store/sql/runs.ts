@@ -142,6 +142,7 @@ export function* flowStats(from: number, to: number): Program<FlowStats[]> {
      GROUP BY flow ORDER BY flow`,
     [from, to],
   );
+  const percentiles = yield* durations(from, to);
   const stats: FlowStats[] = [];
   for (const r of rows) {
     const [count, done, skipped, failed, timed] = [r.count, r.done, r.skipped, r.failed, r.timed].map((v) => num(v) ?? 0) as [
@@ -156,22 +157,44 @@ export function* flowStats(from: number, to: number): Program<FlowStats[]> {
       failed,
       pending: count - finished,
       successRate: finished ? (done + skipped) / finished : null,
-      p50Ms: yield* durationAt(r.flow, from, to, timed, 0.5),
-      p95Ms: yield* durationAt(r.flow, from, to, timed, 0.95),
+      p50Ms: timed ? (percentiles.get(r.flow)?.p50 ?? null) : null,
+      p95Ms: timed ? (percentiles.get(r.flow)?.p95 ?? null) : null,
     });
   }
   return stats;
 }
 
-/** Nearest-rank percentile read with OFFSET, which both dialects have (percentile_cont only pg). */
-function* durationAt(flow: string, from: number, to: number, timed: number, p: number): Program<number | null> {
-  if (timed === 0) return null;
-  const offset = Math.max(Math.ceil(p * timed) - 1, 0);
-  const row = yield* one<{ duration_ms: number }>(
-    `SELECT duration_ms FROM runs
-     WHERE flow = $1 AND created_at >= $2 AND created_at < $3 AND ${FINISHED} AND duration_ms IS NOT NULL
-     ORDER BY duration_ms LIMIT 1 OFFSET $4`,
-    [flow, from, to, offset],
+export function* runCounts(from: number, spanMs: number, buckets: number): Program<{ flow: string; bucket: number; count: number }[]> {
+  const rows = yield* all<{ flow: string; bucket: number; count: number }>(
+    // CAST: SQLite binds JavaScript numbers as REAL, and REAL division keeps the fraction.
+    `SELECT flow, CAST((created_at - $1) / $2 AS INTEGER) AS bucket, COUNT(*) AS count FROM runs
+     WHERE created_at >= $1 AND created_at < $3 GROUP BY flow, CAST((created_at - $1) / $2 AS INTEGER)`,
+    [from, spanMs, from + spanMs * buckets],
   );
-  return row ? num(row.duration_ms) : null;
+  return rows.map((r) => ({ flow: r.flow, bucket: num(r.bucket) ?? 0, count: num(r.count) ?? 0 }));
+}
+
+/**
+ * Nearest-rank p50 and p95 of finished runs' durations per flow, in one sorted pass over the
+ * window (a read per flow and percentile sorted each flow's runs twice: ~1.2 s of a 1.5 s overview
+ * at 300,000 runs a day, with webhooks waiting). Rank ceil(p × n) in integers: (n + 1) / 2 and
+ * (95n + 99) / 100.
+ */
+function* durations(from: number, to: number): Program<Map<string, { p50: number | null; p95: number | null }>> {
+  const rows = yield* all<{ flow: string; rn: number; n: number; duration_ms: number }>(
+    `SELECT flow, rn, n, duration_ms FROM (
+       SELECT flow, duration_ms, ROW_NUMBER() OVER (PARTITION BY flow ORDER BY duration_ms) AS rn, COUNT(*) OVER (PARTITION BY flow) AS n
+       FROM runs WHERE created_at >= $1 AND created_at < $2 AND ${FINISHED} AND duration_ms IS NOT NULL
+     ) ranked WHERE rn = (n + 1) / 2 OR rn = (95 * n + 99) / 100`,
+    [from, to],
+  );
+  const out = new Map<string, { p50: number | null; p95: number | null }>();
+  for (const r of rows) {
+    const [rn, n] = [num(r.rn) ?? 0, num(r.n) ?? 0];
+    const entry = out.get(r.flow) ?? { p50: null, p95: null };
+    if (rn === Math.floor((n + 1) / 2)) entry.p50 = num(r.duration_ms);
+    if (rn === Math.floor((95 * n + 99) / 100)) entry.p95 = num(r.duration_ms);
+    out.set(r.flow, entry);
+  }
+  return out;
 }

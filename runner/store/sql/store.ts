@@ -62,6 +62,9 @@ export class SqlStore implements Store {
   flowStats(window: { from: number; to?: number }) {
     return this.driver.run(runs.flowStats(window.from, window.to ?? Number.MAX_SAFE_INTEGER));
   }
+  runCounts(from: number, spanMs: number, buckets: number) {
+    return this.driver.run(runs.runCounts(from, spanMs, buckets));
+  }
   failedRuns(limit = 50) {
     return this.listRuns({ status: "failed", limit });
   }

@@ -21,7 +21,7 @@ function app(clock = { now: 1_000_000 }, sessionRevocations?: SessionRevocations
     now: () => clock.now,
     dashboard: {
       store: {
-        listRuns: async () => [], getRun: async () => undefined, flowStats: async () => [],
+        listRuns: async () => [], getRun: async () => undefined, flowStats: async () => [], runCounts: async () => [],
         versionState: async () => ({ activeSha: null, history: [] }), replicas: async () => [],
       } as never,
       now: () => clock.now,

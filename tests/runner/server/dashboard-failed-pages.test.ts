@@ -22,7 +22,7 @@ async function listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
 const app = createApp({
   ...apiStubs(ADMIN),
   dashboard: {
-    store: { listRuns, getRun: async () => null, getEvent: async () => null, flowStats: async () => [], versionState: async () => ({ active: null, lastReload: null, history: [] }), replicas: async () => [] } as never,
+    store: { listRuns, getRun: async () => null, getEvent: async () => null, flowStats: async () => [], runCounts: async () => [], versionState: async () => ({ active: null, lastReload: null, history: [] }), replicas: async () => [] } as never,
     now: Date.now,
     flows: () => ["aspos-order-to-afas"],
     queueDepth: async () => ({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 }),

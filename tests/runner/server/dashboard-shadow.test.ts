@@ -20,7 +20,7 @@ function dashboardWith(shadow?: FakeShadow, runs: readonly Run[] = []) {
     retryNow: async () => ({ status: 404, body: {} }),
     ...(shadow ? { shadow } : {}),
     dashboard: {
-      store: { listRuns: none, getRun: async (id: string) => runs.find((r) => r.id === id) ?? null, getEvent: async () => null, flowStats: none, versionState: async () => ({ active: null, lastReload: null }), replicas: none },
+      store: { listRuns: none, getRun: async (id: string) => runs.find((r) => r.id === id) ?? null, getEvent: async () => null, flowStats: none, runCounts: none, versionState: async () => ({ active: null, lastReload: null }), replicas: none },
       now: () => T0,
       flows: () => [],
       queueDepth: async () => ({ ready: 0, blocked: 0, delayed: 0, leased: 0, total: 0 }),

@@ -137,6 +137,21 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect(debtor).toMatchObject({ count: 1, successRate: null, p50Ms: null });
       expect(await store.flowStats({ from: session.clock.now() + 1 })).toEqual([]);
     });
+
+    it("counts runs per flow in spans of time, in one read", async () => {
+      const from = session.clock.now();
+      await store.acceptEvents([event("H-1"), event("H-2")]);
+      session.clock.advance(2 * 3_600_000 + 5);
+      await store.acceptEvents([event("H-3"), event("H-4", { jobs: [{ flow: "debtor-sync" }] })]);
+      session.clock.advance(3_600_000);
+      await store.acceptEvent(event("H-5"));
+      const counts = await store.runCounts(from, 3_600_000, 3);
+      expect([...counts].sort((a, b) => a.bucket - b.bucket || a.flow.localeCompare(b.flow))).toEqual([
+        { flow: "order-to-afas", bucket: 0, count: 2 },
+        { flow: "debtor-sync", bucket: 2, count: 1 },
+        { flow: "order-to-afas", bucket: 2, count: 1 },
+      ]);
+    });
   });
 
   describe("ledger", () => {
