@@ -5,7 +5,7 @@ import { realTimers, type Timers } from "../time/timers.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import type { CandidateOptions } from "./candidate.ts";
 import { evaluateCandidate } from "./evaluate.ts";
-import { activation, failure, recordResult, sourceError, type ReloadResult } from "./result.ts";
+import { activation, failure, isSourceError, recordResult, sourceError, type ReloadResult } from "./result.ts";
 import { openSource, type ReloadSource } from "./source.ts";
 
 export interface ReloaderOptions {
@@ -61,7 +61,10 @@ export function createReloader(options: ReloaderOptions): Reloader {
   let lastResult: ReloadResult | null = options.initialResult ?? null;
   let stopFollowing: (() => Promise<void>) | undefined;
 
-  const lastRejected = (sha: string | null): boolean => lastResult !== null && !lastResult.ok && lastResult.sha === sha;
+  // Only a verdict on the content sticks to a SHA: a checkout that failed once (a full disk, the
+  // cache lock held by another replica) left a good commit "rejected" until the next push.
+  const lastRejected = (sha: string | null): boolean =>
+    lastResult !== null && !lastResult.ok && lastResult.sha === sha && !lastResult.errors.every(isSourceError);
   const isKnown = (sha: string | null): boolean => sha !== null && (sha === versions.current().sha || lastRejected(sha));
 
   /** Same answer as last time, without alerting again. */

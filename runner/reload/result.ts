@@ -28,6 +28,11 @@ export function sourceError(e: unknown): string {
   return `RELOAD_SOURCE ${(e as Error).message ?? String(e)}`;
 }
 
+/** Says nothing about the candidate's content, so the same candidate is worth another look. */
+export function isSourceError(error: string): boolean {
+  return error.startsWith("RELOAD_SOURCE ") || error.startsWith("RELOAD_FAILED ");
+}
+
 export async function recordResult(store: Store, result: ReloadResult, replicaId: string | undefined): Promise<void> {
   await store.recordReload({ sha: result.sha, ok: result.ok, activated: result.activated, errors: result.errors, replicaId: replicaId ?? null });
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createReloader, loadInitialVersion, type Reloader, type ReloaderOptions, type ReloadResult } from "../../../runner/reload/index.ts";
@@ -155,6 +155,23 @@ describe("hot reload from a git repository", () => {
     const result = await reloader.checkNow();
     expect(result).toMatchObject({ sha: null, ok: false });
     expect(result.errors[0]).toMatch(/^RELOAD_SOURCE git fetch: .*release/);
+    expect(versions.current().sha).toBe(good);
+  });
+
+  it("a commit whose checkout failed once (a full disk, a stale file) is looked at again, not kept as rejected", async () => {
+    reloaderFor();
+    repo.edit("mapping.config.yaml", 'journal: "70"', 'journal: "71"');
+    const good = repo.commit("journal 71");
+    const cache = join(repo.root, "data/git");
+    const checkouts = join(cache, readdirSync(cache).find((d) => d.endsWith(".git"))!.replace(/\.git$/, ".checkouts"));
+    rmSync(checkouts, { recursive: true, force: true });
+    writeFileSync(checkouts, "in the way");
+    const failed = await reloader.checkNow();
+    expect(failed).toMatchObject({ ok: false, sha: good });
+    expect(failed.errors.every((e) => e.startsWith("RELOAD_SOURCE "))).toBe(true);
+
+    rmSync(checkouts);
+    expect(await reloader.checkNow()).toMatchObject({ ok: true, activated: true, sha: good });
     expect(versions.current().sha).toBe(good);
   });
 
