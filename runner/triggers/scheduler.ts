@@ -190,9 +190,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const name = plan.flow.name;
     const connector = options.connector(target.connection);
     if (!connector?.poll) throw new ConfigError("INVALID_VALUE", `connection ${target.connection} cannot be polled`);
-    const cursorName = `cursor:${name}`;
-    let cursor = await store.getCursor(cursorName);
-    const since = cursor === null ? await startOf(plan.flow, at, projectTimezone(version.project)) : null;
+    const polled = `${target.connection}.${target.source}`;
+    const cursorName = `cursor:${name}@${polled}`;
+    let cursor = await positionOf(name, cursorName);
+    const since = cursor === null ? await startOf(plan.flow, polled, at, projectTimezone(version.project)) : null;
     let enqueued = 0;
     let duplicates = 0;
     let pages = 0;
@@ -226,14 +227,36 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
    * stored, so polls that find nothing before the source hands out a cursor keep that start instead
    * of moving it on each time and missing what changed in between.
    */
-  async function startOf(flow: CompiledFlow, at: number, timezone: string): Promise<number | null> {
+  async function startOf(flow: CompiledFlow, polled: string, at: number, timezone: string): Promise<number | null> {
     const startAt = flow.trigger?.schedule?.startAt;
     if (startAt !== "now") return pollStart(startAt, at, timezone) ?? null;
-    const name = `start:${flow.name}`;
-    const stored = await store.getCursor(name);
+    const name = `start:${flow.name}@${polled}`;
+    const stored = (await store.getCursor(name)) ?? (await adopt(`start:${flow.name}`, name));
     if (stored !== null) return Number(stored);
     await store.setCursor(name, String(at));
     return at;
+  }
+
+  /**
+   * A poll's position is named by the source it reads (`cursor:<flow>@afas.Koppel_Stock`): a flow
+   * whose `poll:` now names another source starts afresh there (startAt), where one name per flow
+   * handed it the old source's position (refused by AFAS as no AFAS cursor, or silently a place
+   * in another GetConnector).
+   */
+  function positionOf(flow: string, cursorName: string): Promise<string | null> {
+    return store.getCursor(cursorName).then((cursor) => cursor ?? adopt(`cursor:${flow}`, cursorName));
+  }
+
+  /**
+   * A value stored under a flow's old name, before names said the source: taken over once, by the
+   * source the flow polls now (as it was read before), and emptied so no later source takes it too.
+   */
+  async function adopt(oldName: string, newName: string): Promise<string | null> {
+    const old = await store.getCursor(oldName);
+    if (old === null || old === "") return null;
+    await store.setCursor(newName, old);
+    await store.setCursor(oldName, "");
+    return old;
   }
 
   async function recordEvent(

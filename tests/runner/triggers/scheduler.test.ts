@@ -69,8 +69,10 @@ class FakeFeed implements Connector {
   }
   /** The `since` of each poll made without a cursor. */
   readonly starts: (number | null | undefined)[] = [];
+  /** What the flow's `poll:` names after the connection. */
+  source = "orders";
   async poll(source: string, cursor: string | null, limit: number, since?: number | null): Promise<PollPage> {
-    expect(source).toBe("orders");
+    expect(source).toBe(this.source);
     if (cursor === null) this.starts.push(since);
     const after = cursor ? (JSON.parse(cursor) as [string, number]) : null;
     const sorted = [...this.records].sort((a, b) => String(a.updatedAt).localeCompare(String(b.updatedAt)) || Number(a.id) - Number(b.id));
@@ -272,13 +274,13 @@ describe("scheduler: polling", () => {
     await time.advanceTo(Date.parse("2026-01-01T00:05:00Z"), settle);
     expect(ticks.at(-1)).toMatchObject({ status: "failed", enqueued: 2, error: "disk full" });
     // Page one committed with its cursor; page two's records and cursor were not stored.
-    expect(await real.getCursor(`cursor:${ORDER_FLOW}`)).toBe(JSON.stringify([STAMP, 2]));
+    expect(await real.getCursor(`cursor:${ORDER_FLOW}@aspos.orders`)).toBe(JSON.stringify([STAMP, 2]));
     expect(await enqueuedIds(real)).toEqual([1, 2]);
 
     await time.advanceTo(Date.parse("2026-01-01T00:10:00Z"), settle);
     expect(ticks.at(-1)).toMatchObject({ status: "fired", enqueued: 3, duplicates: 0 });
     expect(await enqueuedIds(real)).toEqual([1, 2, 3, 4, 5]);
-    expect(await real.getCursor(`cursor:${ORDER_FLOW}`)).toBe(JSON.stringify([STAMP, 5]));
+    expect(await real.getCursor(`cursor:${ORDER_FLOW}@aspos.orders`)).toBe(JSON.stringify([STAMP, 5]));
   });
 
   it("startAt now: the first poll keeps its own time as the start until the source hands out a position, and reads nothing older", async () => {
@@ -336,6 +338,27 @@ describe("scheduler: polling", () => {
     expect(await s.pollNow("no-such-flow")).toMatchObject({ status: "not-scheduled" });
   });
 
+  it("a position is the source's: a poll: that names another source starts afresh there; one stored before names said the source is taken over once", async () => {
+    const feed = new FakeFeed();
+    for (let id = 1; id <= 4; id++) feed.put(id, STAMP);
+    const store = await replicaStore();
+    // Stored by a runner from before positions were named by their source.
+    await store.setCursor(`cursor:${ORDER_FLOW}`, JSON.stringify([STAMP, 2]));
+    const versions = registry(pollFlow());
+    const { s } = await scheduler(versions, { connector: feed, store });
+    expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ status: "fired", enqueued: 2 });
+    expect(await enqueuedIds(store)).toEqual([3, 4]);
+    expect(await store.getCursor(`cursor:${ORDER_FLOW}@aspos.orders`)).toBe(JSON.stringify([STAMP, 4]));
+    expect(await store.getCursor(`cursor:${ORDER_FLOW}`)).toBe("");
+
+    // The flow now polls customers: orders' position [STAMP, 4] would skip customers 1-4.
+    versions.activate({ sha: "v2", project: projectWith({ [ORDER_FLOW]: { schedule: { every: "5m", poll: "aspos.customers" } } }), activatedAt: 1 });
+    feed.source = "customers";
+    expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ status: "fired", enqueued: 4 });
+    expect(feed.starts).toHaveLength(1);
+    expect(await store.getCursor(`cursor:${ORDER_FLOW}@aspos.customers`)).toBe(JSON.stringify([STAMP, 4]));
+  });
+
   it("a poll failure reports the error and moves nothing", async () => {
     const feed = new FakeFeed();
     feed.put(1, STAMP);
@@ -344,6 +367,6 @@ describe("scheduler: polling", () => {
     };
     const { s, store } = await scheduler(registry(pollFlow()), { connector: feed });
     expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ status: "failed", error: "AsPos 503", pages: 0 });
-    expect(await store.getCursor(`cursor:${ORDER_FLOW}`)).toBeNull();
+    expect(await store.getCursor(`cursor:${ORDER_FLOW}@aspos.orders`)).toBeNull();
   });
 });
