@@ -119,7 +119,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
         return;
       }
       if (status >= 400) upstreamErrors.inc({ connection, status: String(status) });
-      note(connection, ms, outage ? `HTTP ${status}` : null);
+      // A refused token or caller (a revoked token, an IP restriction) breaks every call as surely
+      // as an outage; AsPos's one 401 before a fresh token is followed by an answer, which clears it.
+      const refused = status === 401 || status === 403;
+      note(connection, ms, outage ? `HTTP ${status}` : refused ? `HTTP ${status} (credentials or caller refused)` : null);
     },
     connections: () => [...health].map(([connection, h]) => ({ connection, ...h })),
     text: () => registry.metrics(),

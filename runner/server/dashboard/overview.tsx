@@ -76,7 +76,7 @@ export function Overview(p: OverviewProps) {
                   <dt>{c.connection}</dt>
                   <dd>
                     <span class={healthy(c) ? "ok" : "bad"}>{healthy(c) ? "answering" : "trouble"}</span>
-                    <span class="muted"> · {c.calls} calls, {c.errors} unavailable · last {duration(c.lastMs)}</span>
+                    <span class="muted"> · {c.calls} calls, {c.errors} unavailable or refused · last {duration(c.lastMs)}</span>
                     {c.lastError ? <div class="muted">last trouble {when(c.lastErrorAt)}: {c.lastError}</div> : null}
                   </dd>
                 </>

@@ -109,6 +109,11 @@ describe("http layer: client", () => {
     expect(metrics.connections()).toEqual([expect.objectContaining({ connection: "afas", calls: 1, errors: 0, lastError: null })]);
     metrics.upstreamCall({ connection: "afas", ms: 3, status: 503, outage: true });
     expect(metrics.connections()).toEqual([expect.objectContaining({ calls: 2, errors: 1, lastError: "HTTP 503" })]);
+    // A refused token is trouble too (it was counted as an answer, and health stayed green).
+    metrics.upstreamCall({ connection: "afas", ms: 3, status: 401, outage: false });
+    expect(metrics.connections()).toEqual([expect.objectContaining({ calls: 3, errors: 2, lastError: "HTTP 401 (credentials or caller refused)" })]);
+    const [afas] = metrics.connections();
+    expect(afas!.lastOkAt === null || afas!.lastErrorAt! >= afas!.lastOkAt).toBe(true);
   });
 
   it("holds at most maxParallel calls at once", async () => {
