@@ -102,7 +102,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     const { status, body: answer } = await deps.retryNow(id);
     if (status < 300) return c.redirect(`/runs/${encodeURIComponent(id)}?retried=1`, 303);
     const reason = (answer as { error?: { reason?: string } }).error?.reason ?? "retry refused";
-    return (await runPage(c, id, `Not retried: ${reason}`, status)) ?? c.notFound();
+    return (await runPage(c, id, `Not retried: ${reason}`, status, false)) ?? c.notFound();
   });
 
   app.post("/runs/:id/replay", admin, async (c) => {
@@ -111,7 +111,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     const { status, body: answer } = await deps.replay(id, body.mode === "current");
     if (status < 300) return c.redirect(`/runs/${(answer as { runId: string }).runId}?from=${encodeURIComponent(id)}`, 303);
     const reason = (answer as { error?: { reason?: string } }).error?.reason ?? "replay refused";
-    return (await runPage(c, id, `Not replayed: ${reason}`, status)) ?? c.notFound();
+    return (await runPage(c, id, `Not replayed: ${reason}`, status, false)) ?? c.notFound();
   });
 
   app.get("/failed", page, async (c) => {
@@ -173,7 +173,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
 
   if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin }, deps.store);
 
-  async function runPage(c: Context<SessionEnv>, id: string, notice?: string, status = 200) {
+  async function runPage(c: Context<SessionEnv>, id: string, notice?: string, status = 200, live = true) {
     const stored = await deps.store.getRun(id);
     if (!stored) return undefined;
     const run = { ...stored, input: await runInput(stored, deps) };
@@ -181,7 +181,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     const shadows = deps.shadow ? await deps.shadow.store.listShadowResults({ runId: id, limit: 10 }) : [];
     const blocker = run.status === "queued" || run.status === "retrying" ? await deps.blockedBy?.(id) : null;
     const behind = blocker ? await deps.store.getRun(blocker) : null;
-    return c.html(<RunPage session={c.get("session")} run={run} related={related} shadows={shadows} {...(behind ? { behind } : {})} {...(notice ? { notice } : {})} />, status as 200);
+    return c.html(<RunPage session={c.get("session")} run={run} related={related} shadows={shadows} {...(behind ? { behind } : {})} {...(notice ? { notice } : {})} live={live} />, status as 200);
   }
 
   return app;

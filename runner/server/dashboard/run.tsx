@@ -20,18 +20,23 @@ export interface RunProps {
   readonly notice?: string;
   /** The run of the same flow and key this one waits behind (it runs once that one has finished). */
   readonly behind?: RunSummary;
+  /**
+   * Reload every 2 s while the run is unfinished. Not on the answer to a refused POST: the reload
+   * would GET the form's URL (a 404), and take the refusal's reason off the screen.
+   */
+  readonly live?: boolean;
 }
 
 const FINISHED = new Set(["done", "skipped", "failed"]);
 
-export function RunPage({ session, run, related, shadows = [], notice, behind }: RunProps) {
+export function RunPage({ session, run, related, shadows = [], notice, behind, live = true }: RunProps) {
   const record = readRunRecord(run.trace);
   const finished = FINISHED.has(run.status);
   const about = subjectOf(run.searchText);
   // A replay still to run: a second click would queue a second one (with the current version, under new idempotency keys).
   const pending = related.find((r) => r.replayOf === run.id && !FINISHED.has(r.status));
   return (
-    <Layout title={`Run ${run.flow}${about.length ? ` ${shorten(about[0]!, 40)}` : ""}`} session={session} {...(finished ? {} : { refresh: 2 })}>
+    <Layout title={`Run ${run.flow}${about.length ? ` ${shorten(about[0]!, 40)}` : ""}`} session={session} {...(finished || !live ? {} : { refresh: 2 })}>
       {notice ? <p class="notice">{notice}</p> : null}
       <h1>{run.flow} {about.length ? <><Subject searchText={run.searchText} /> </> : null}<Status status={run.status} /></h1>
       <section class="card">

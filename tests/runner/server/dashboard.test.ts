@@ -225,6 +225,16 @@ describe("dashboard", () => {
     const page = await (await app.request(`/runs/${next}`, { headers: { cookie } })).text();
     expect(page).toMatch(new RegExp(`data-testid="waiting-behind">\\s*Waiting behind <a href="/runs/${head}">run ${head}</a> \\(running\\)`));
     expect(page).toContain("Not read yet: the run has not started.");
+    // An unfinished run's page reloads itself; the answer to a refused retry of it must not, or the
+    // browser would GET /runs/:id/retry (a 404) two seconds later and the reason would be gone.
+    expect(page).toContain('http-equiv="refresh"');
+    const csrf = csrfOf(page);
+    const refused = await app.request(`/runs/${next}/retry`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ csrf }) });
+    expect(refused.status).toBe(409);
+    const answer = await refused.text();
+    expect(answer).toContain("Not retried: run");
+    expect(answer).not.toContain('http-equiv="refresh"');
+    retries.length = 0;
     // A run that holds nothing back says nothing of the kind.
     expect(await (await app.request(`/runs/${head}`, { headers: { cookie } })).text()).not.toContain("waiting-behind");
     for (const job of claimed) await world.queue.complete(job);
