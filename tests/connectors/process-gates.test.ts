@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConcurrencyGate } from "../../runner/connectors/http/gate.ts";
 import { processGates } from "../../runner/connectors/http/process-gates.ts";
 import { createConnectors } from "../../runner/connectors/registry.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
@@ -33,10 +34,33 @@ describe("AFAS connections share their environment's cap", () => {
     }
   });
 
-  it("gives each environment, and each size of cap, a gate of its own", () => {
+  it("gives each environment one gate, whatever cap a version asks: after a reload from 4 to 8, at most 8 at once, not 4 + 8", async () => {
     const gates = processGates();
-    expect(gates("http://a/ProfitRestServices", 4)).toBe(gates("http://a/ProfitRestServices", 4));
     expect(gates("http://a/ProfitRestServices", 4)).not.toBe(gates("http://b/ProfitRestServices", 4));
-    expect(gates("http://a/ProfitRestServices", 4)).not.toBe(gates("http://a/ProfitRestServices", 8));
+    const old = gates("http://a/ProfitRestServices", 4);
+    let active = 0;
+    let peak = 0;
+    const release: (() => void)[] = [];
+    const call = (gate: ConcurrencyGate) => gate.run(async () => {
+      peak = Math.max(peak, ++active);
+      await new Promise<void>((r) => release.push(r));
+      active -= 1;
+    });
+    // The old version's backlog fills its 4 and waits for more.
+    const calls = Array.from({ length: 10 }, () => call(old));
+    await new Promise((r) => setImmediate(r));
+    expect(active).toBe(4);
+    // The new version's cap of 8 widens the one gate: the waiting calls take the room, no more.
+    const wider = gates("http://a/ProfitRestServices", 8);
+    expect(wider).toBe(old);
+    calls.push(...Array.from({ length: 6 }, () => call(wider)));
+    await new Promise((r) => setImmediate(r));
+    expect(active).toBe(8);
+    while (release.length) {
+      release.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(calls);
+    expect(peak).toBe(8);
   });
 });

@@ -5,7 +5,17 @@ export class Semaphore implements ConcurrencyGate {
   private active = 0;
   private readonly waiting: Waiter<void>[] = [];
 
-  constructor(readonly size: number) {}
+  constructor(private size: number) {}
+
+  /** Admits up to `size` at once from now on, if that is more; the calls now waiting fill the room. */
+  widen(size: number): void {
+    if (size <= this.size) return;
+    this.size = size;
+    while (this.active < this.size && this.waiting.length) {
+      this.active += 1;
+      this.waiting.shift()!.resolve();
+    }
+  }
 
   async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.active >= this.size) await waitInLine(this.waiting, signal);
