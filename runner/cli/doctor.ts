@@ -59,17 +59,24 @@ export async function doctorCommand(argv: readonly string[], io: CliIO, cwd?: st
 /** `unset`: `${env:…}` names the config reads that are not set (a lenient load filled them in). */
 export async function diagnose(project: Project, unset: readonly string[] = []): Promise<{ connection: string; findings: DoctorFinding[] }[]> {
   const uses = [...project.flows.values()].flatMap((f) => f.uses);
-  const out: { connection: string; findings: DoctorFinding[] }[] = [];
-  for (const [name, connection] of Object.entries(project.config.connections)) {
+  // Side by side: a host that takes connections but never answers held the next one's check for
+  // its whole timeout, minutes in all with nothing printed.
+  return Promise.all(Object.entries(project.config.connections).map(async ([name, connection]) => {
     const missing = unsetEnv(connection, unset);
     if (missing.length) {
       const names = missing.join(", ");
-      out.push({ connection: name, findings: [{ level: "error", check: "config", message: `environment variable ${names} ${missing.length > 1 ? "are" : "is"} not set`, fix: `set ${names} in the environment koppel runs in, or try koppel doctor --sandbox against the simulators` }] });
-      continue;
+      return { connection: name, findings: [{ level: "error", check: "config", message: `environment variable ${names} ${missing.length > 1 ? "are" : "is"} not set`, fix: `set ${names} in the environment koppel runs in, or try koppel doctor --sandbox against the simulators` }] as DoctorFinding[] };
     }
-    out.push({ connection: name, findings: await diagnoseConnection(project, name, connection, uses.filter((u) => u.connection === name)) });
-  }
-  return out;
+    return { connection: name, findings: await diagnoseConnection(project, name, probing(connection), uses.filter((u) => u.connection === name)) };
+  }));
+}
+
+/** A check's calls are light (metainfo, a row or two): a minute-long wait for one says no more than 20 s does. */
+const PROBE_TIMEOUT_MS = 20_000;
+
+function probing<T extends { readonly type: string }>(connection: T): T {
+  const configured = (connection as { readonly timeoutMs?: unknown }).timeoutMs;
+  return { ...connection, timeoutMs: typeof configured === "number" ? Math.min(configured, PROBE_TIMEOUT_MS) : PROBE_TIMEOUT_MS };
 }
 
 async function diagnoseConnection(project: Project, name: string, connection: { readonly type: string }, mine: ConnectionUse[]): Promise<DoctorFinding[]> {

@@ -1,4 +1,8 @@
-import { resolve } from "node:path";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { doctorCommand } from "../../../runner/cli/doctor.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
@@ -92,5 +96,46 @@ describe("koppel doctor", () => {
     expect(lines).toContain("  ✓ shipment type: shipment type 1 (POSTNL PostNL pakket) exists");
     expect(lines.filter((l) => l.startsWith("  ✓ price list: "))).toHaveLength(2);
     expect(io.stdout()).toMatch(/GetConnector Koppel_Debtors: present with all \d+ fields the flows read and write/);
+  });
+});
+
+describe("koppel doctor against hosts that take the connection and never answer", () => {
+  let silent: Server;
+  let open = 0;
+  let most = 0;
+  const held: import("node:http").ServerResponse[] = [];
+  beforeAll(async () => {
+    silent = createServer((_req, res) => {
+      most = Math.max(most, ++open);
+      held.push(res);
+      res.on("close", () => (open -= 1));
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  });
+  afterAll(async () => {
+    for (const res of held) res.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
+
+  it("checks the connections side by side, so one silent host does not hold the next for its whole timeout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-doctor-"));
+    const saved = { AFAS_BASE_URL: process.env.AFAS_BASE_URL, ASPOS_URL: process.env.ASPOS_URL };
+    try {
+      cpSync(PROJECT, dir, { recursive: true });
+      const config = join(dir, "mapping.config.yaml");
+      writeFileSync(config, readFileSync(config, "utf8").replace("maxParallel: 4", "maxParallel: 4\n    timeoutMs: 400").replace('clientSecret: "${env:ASPOS_CLIENT_SECRET}"', 'clientSecret: "${env:ASPOS_CLIENT_SECRET}"\n    timeoutMs: 400'));
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      process.env.AFAS_BASE_URL = `${url}/ProfitRestServices`;
+      process.env.ASPOS_URL = url;
+      const io = bufferIO();
+      expect(await doctorCommand([], io, dir)).toBe(1);
+      // Both waited at once: one after the other, the second call came only once the first timed out.
+      expect(most).toBe(2);
+      expect(io.stdout()).toMatch(/^afas\n/);
+      expect(io.stdout()).toContain("\naspos\n");
+    } finally {
+      Object.assign(process.env, saved);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
