@@ -5,7 +5,7 @@ import { all, one, placeholders, type Program } from "../store/sql/program.ts";
 import { LEDGER_CONFLICT } from "../store/sql/ledger.ts";
 import { patchSql, updateRun } from "../store/sql/runs.ts";
 import type { ClaimBatch, ClaimedJob, Job, Lease, LedgerWrite, NewJob, PoisonedJob, QueueDepth } from "./types.ts";
-import { InternalError } from "../../common/errors.ts";
+import { InternalError, OperatorError } from "../../common/errors.ts";
 
 /**
  * How ready jobs reach a claimer. SQLite reads them straight from the jobs table; pg-boss is handed
@@ -70,11 +70,14 @@ function toClaimed(r: ClaimedRow): Omit<ClaimedJob, "replayOf"> {
 }
 
 export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: string; runId: string }[]> {
-  yield* lockKeys(ctx, jobs.map((j) => ({ flow: j.flow, runKey: j.runKey ?? null })));
+  // A replay also locks the run it replays, so two at once (two tabs, two operators) see each other.
+  const replayed = jobs.flatMap((j) => (j.replayOf ? [{ flow: REPLAY_LOCK, runKey: j.replayOf }] : []));
+  yield* lockKeys(ctx, [...jobs.map((j) => ({ flow: j.flow, runKey: j.runKey ?? null })), ...replayed]);
   const created: { jobId: string; runId: string }[] = [];
   for (const job of jobs) {
     const event = yield* one<{ flow_version: string }>("SELECT flow_version FROM inbox WHERE event_id = $1", [job.eventId]);
     if (!event) throw new InternalError(`queue: event ${job.eventId} is not in the inbox`);
+    if (job.replayOf) yield* refuseSecondReplay(job);
     created.push(
       yield* insertJob(ctx, {
         eventId: job.eventId,
@@ -88,6 +91,20 @@ export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: st
     );
   }
   return created;
+}
+
+const REPLAY_LOCK = "replay of";
+
+/**
+ * A replay of a run whose earlier replay has not finished is refused: with the current version its
+ * sends carry new idempotency keys, so both could write. Its siblings share its event and flow.
+ */
+function* refuseSecondReplay(job: NewJob): Program<void> {
+  const pending = yield* one<{ id: string }>(
+    `SELECT id FROM runs WHERE event_id = $1 AND flow = $2 AND replay_of = $3 AND status IN ('queued', 'running', 'retrying')`,
+    [job.eventId, job.flow, job.replayOf],
+  );
+  if (pending) throw new OperatorError("REPLAY_REFUSED", `run ${job.replayOf} has a replay that has not finished (run ${pending.id}); a second one could write again`);
 }
 
 /** The error a poisoned job's run records. */

@@ -1,4 +1,4 @@
-import { OperatorError } from "../../common/errors.ts";
+import { KoppelError, OperatorError } from "../../common/errors.ts";
 import type { Project } from "../../engine/config/load.ts";
 import type { JobQueue } from "../queue/types.ts";
 import type { RunStatus, Store } from "../store/types.ts";
@@ -49,7 +49,10 @@ export async function replayRun(deps: ReplayDeps, runId: string, options: { read
   const runKey = await orderingKey(deps, version, run.flow, event.payload);
   const [created] = await deps.queue.enqueue([
     { eventId: event.eventId, flow: run.flow, runKey, version, replayOf: run.id, searchText: run.searchText },
-  ]);
+  ]).catch((e: unknown) => {
+    // The queue refuses a second replay while the first is unfinished (in its transaction).
+    throw e instanceof KoppelError && e.code === "REPLAY_REFUSED" ? new ReplayRefused("REPLAY_REFUSED", e.message) : e;
+  });
   return { runId: created!.runId, jobId: created!.jobId, replayOf: run.id, version, runKey };
 }
 

@@ -67,6 +67,23 @@ describe.each(backends())("replay on $name", (backend) => {
     expect(world.afas.sent("TestOrder").map((s) => s.payload.Tag)).toEqual(["v1", "v1", "v2"]);
   });
 
+  it("refuses a second replay of a run while its first is unfinished, also when both are asked at once; once it finished, another is fine", async () => {
+    world = await new World(backend).open(version("sha-1", v1));
+    world.afas.onSend = rejectTag("v1");
+    const { runIds } = await world.accept(orderEvent("1001"));
+    await world.worker().runOnce();
+    world.versions.activate(version("sha-2", v2));
+    // Two tabs, two operators: both asked before either is queued. With --current both would write.
+    const both = await Promise.allSettled([replay(runIds[0]!, true), replay(runIds[0]!, true)]);
+    expect(both.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const refused = both.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(ReplayRefused);
+    expect(refused.reason).toMatchObject({ code: "REPLAY_REFUSED", message: expect.stringMatching(/has a replay that has not finished \(run \S+\); a second one could write again/) });
+    expect(await world.worker().runOnce()).toMatchObject([{ disposition: "done", version: "sha-2" }]);
+    expect(world.afas.sent("TestOrder").map((s) => s.payload.Tag)).toEqual(["v1", "v2"]);
+    await expect(replay(runIds[0]!, true)).resolves.toMatchObject({ replayOf: runIds[0] });
+  });
+
   it("keeps a replay behind newer events of its run.key", async () => {
     world = await new World(backend).open(version("sha-1", v1));
     const first = await world.accept(orderEvent("1001"));
@@ -116,6 +133,12 @@ describe("koppel replay", () => {
       expect(io.stdout()).toMatch(new RegExp(`^run \\S+ queued: replay of ${runIds[0]} on version sha-1\\n$`));
       // It cannot see which versions the runner holds, and says what happens when it does not hold this one.
       expect(io.stderr()).toContain("runs it on its active one");
+      // Another replay of the run waits until this one has finished.
+      const early = bufferIO();
+      expect(await replayCommand([runIds[0]!, "--current", `--store=sqlite:${path}`, "--config", v1.configFile], early, dir)).toBe(1);
+      expect(early.stderr()).toMatch(/^koppel replay: REPLAY_REFUSED run \S+ has a replay that has not finished/);
+      const [first] = await queue.claim("w", 30_000, 1);
+      await queue.complete(first!);
       const current = bufferIO();
       expect(await replayCommand([runIds[0]!, "--current", `--store=sqlite:${path}`, "--config", v1.configFile], current, dir)).toBe(0);
       expect(current.stdout()).toContain("on version sha-2");
@@ -123,6 +146,7 @@ describe("koppel replay", () => {
       expect(replays.map((r) => r.version).sort()).toEqual(["sha-1", "sha-2"]);
       const [again] = await queue.claim("w", 30_000, 1);
       expect(again).toMatchObject({ runKey: "1001" });
+      await queue.complete(again!);
 
       const refused = bufferIO();
       expect(await replayCommand(["nope", "--store", "sqlite:koppel.db", "--config", v1.configFile], refused, dir)).toBe(1);
