@@ -90,7 +90,12 @@ export function compileExpression(
     const err = e as { message?: string; position?: number; token?: string };
     // JSONata reports the offset just past the offending token; "(end)" means the expression ran out.
     const token = err.token === "(end)" ? "" : String(err.token ?? " ");
-    const offset = Math.max(0, (err.position ?? 1) - token.length);
+    const end = err.position ?? 1;
+    // A string's token is its value, without the quotes the text has around it: start at the opening one.
+    const quote = source[end - 1];
+    const offset = (quote === "'" || quote === '"') && end >= 2 && token !== quote
+      ? Math.max(0, source.lastIndexOf(quote, end - 2))
+      : Math.max(0, end - token.length);
     return { errors: [new ConfigError("EXPR_SYNTAX", `${err.message ?? "syntax error"} in ${JSON.stringify(source)}`, site.positionAt(offset))] };
   }
   const ast = compiled.ast();

@@ -130,6 +130,13 @@ steps:
     expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
       `flows/a.flow.yaml:${positionOf(text, "foo")} EXPR_SYNTAX Syntax error: "foo" in "lines foo"`,
     ]);
+    // A text token: at its opening quote, not two columns on (JSONata's token has no quotes).
+    const quoted = flow(`  - set:
+      a: "number 'Dear'"
+`);
+    expect(formatted({ "flows/a.flow.yaml": quoted })).toEqual([
+      `flows/a.flow.yaml:${positionOf(quoted, "'Dear'")} EXPR_SYNTAX Syntax error: "Dear" in "number 'Dear'"`,
+    ]);
   });
 
   it("JSONata syntax error at the end of an expression", () => {
