@@ -19,13 +19,53 @@ export type Schedule = NonNullable<FlowTrigger["schedule"]>;
  * and lets a plain tick's dedup key be the same on all of them.
  */
 export function scheduleTiming(schedule: Schedule, timezone: string = DEFAULT_TIMEZONE): Timing {
-  if (schedule.cron !== undefined) {
-    const cron = new Cron(schedule.cron, { timezone });
-    return { next: (after) => cron.nextRun(new Date(after))?.getTime() ?? null };
-  }
+  if (schedule.cron !== undefined) return cronTiming(schedule.cron, timezone);
   if (schedule.every === undefined) throw new ConfigError("MISSING_KEY", "a schedule needs `every` or `cron`");
   const ms = parseDuration(schedule.every);
   return { next: (after) => Math.floor(after / ms) * ms + ms };
+}
+
+/**
+ * A cron pattern on the zone's wall clock. When clocks go back the repeated hour comes twice, and
+ * croner fires each wall-clock time once: `0 * * * *` lost its 02:00 CEST run, and a five-minute
+ * pattern an hour of ticks. A pattern for every hour fires in both passes, as cron does: the next
+ * instant is also sought on the wall clock at each offset in force between now and croner's answer
+ * (the one now, the one then), where that offset holds at the instant found. A pattern for set
+ * hours (`30 2 * * *`) still fires once.
+ */
+function cronTiming(pattern: string, timezone: string): Timing {
+  const zoned = new Cron(pattern, { timezone });
+  const fields = pattern.trim().split(/\s+/);
+  const hours = fields[fields.length === 6 ? 2 : 1];
+  if (hours !== "*" && hours !== "*/1") return { next: (after) => zoned.nextRun(new Date(after))?.getTime() ?? null };
+  const wall = new Cron(pattern, { timezone: "Etc/UTC" });
+  const offsetAt = zoneOffset(timezone);
+  const atOffset = (after: number, offset: number): number | null => {
+    const onWall = wall.nextRun(new Date(after + offset))?.getTime();
+    if (onWall === undefined) return null;
+    const at = onWall - offset;
+    return at > after && offsetAt(at) === offset ? at : null;
+  };
+  return {
+    next(after) {
+      const next = zoned.nextRun(new Date(after))?.getTime() ?? null;
+      const offsets = new Set([offsetAt(after), ...(next === null ? [] : [offsetAt(next)])]);
+      const found = [next, ...[...offsets].map((o) => atOffset(after, o))].filter((t): t is number => t !== null);
+      return found.length ? Math.min(...found) : null;
+    },
+  };
+}
+
+/** The zone's offset from UTC at an instant, in ms (its wall clock minus UTC). */
+function zoneOffset(timezone: string): (at: number) => number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: timezone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+  });
+  return (at) => {
+    const p = Object.fromEntries(parts.formatToParts(at).map((x) => [x.type, Number(x.value)]));
+    const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+    return wall - Math.floor(at / 1000) * 1000;
+  };
 }
 
 export function projectTimezone(project: Project): string {
