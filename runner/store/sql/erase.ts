@@ -77,11 +77,16 @@ const PART_BEFORE = /[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]/u;
 /** What may follow and continue it (its domain); a dot only when more of a domain follows. */
 const PART_AFTER = /[\p{L}\p{N}_-]|\.[\p{L}\p{N}]/uy;
 
+/** A JSON escape just before a position (`\n`, `\t`, `\u00e9`): a character of its own, not the letter it ends with. */
+const ESCAPE_BEFORE = /\\(?:[bfnrt"\/\\]|u[0-9a-f]{4})$/;
+
 /** `term` (lower case) occurs in `text` as a whole: not as the tail of a longer address, nor the head of a longer domain. */
 export function mentionsWhole(text: string, term: string): boolean {
   const lower = text.toLowerCase();
   for (let at = lower.indexOf(term); at >= 0; at = lower.indexOf(term, at + 1)) {
-    const before = at > 0 ? lower[at - 1]! : "";
+    // The stored text is JSON: "line one\njansen@…" has `n` before the address, and is a whole one.
+    const escaped = ESCAPE_BEFORE.test(lower.slice(Math.max(0, at - 6), at));
+    const before = at > 0 && !escaped ? lower[at - 1]! : "";
     PART_AFTER.lastIndex = at + term.length;
     if (!PART_BEFORE.test(before) && !PART_AFTER.test(lower)) return true;
   }
