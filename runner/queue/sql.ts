@@ -104,8 +104,11 @@ function* refuseSecondReplay(job: NewJob): Program<void> {
     `SELECT id FROM runs WHERE event_id = $1 AND flow = $2 AND replay_of = $3 AND status IN ('queued', 'running', 'retrying')`,
     [job.eventId, job.flow, job.replayOf],
   );
-  if (pending) throw new OperatorError("REPLAY_REFUSED", `run ${job.replayOf} has a replay that has not finished (run ${pending.id}); a second one could write again`);
+  if (pending) throw new OperatorError("REPLAY_REFUSED", unfinishedReplay(job.replayOf!, pending.id));
 }
+
+export const unfinishedReplay = (runId: string, replayId: string): string =>
+  `run ${runId} has a replay that has not finished (run ${replayId}); a second one could write again`;
 
 /** The error a poisoned job's run records. */
 export function poisonedError(expiries: number): RunError {

@@ -1,13 +1,14 @@
 import { KoppelError, OperatorError } from "../../common/errors.ts";
 import type { Project } from "../../engine/config/load.ts";
 import type { JobQueue } from "../queue/types.ts";
+import { unfinishedReplay } from "../queue/sql.ts";
 import type { RunStatus, Store } from "../store/types.ts";
 import type { VersionRegistry } from "../versions.ts";
 import { projectEnv } from "../project-env.ts";
 import { runKeyFor } from "../ingest/route.ts";
 
 export interface ReplayDeps {
-  readonly store: Pick<Store, "getRun" | "getEvent">;
+  readonly store: Pick<Store, "getRun" | "getEvent" | "listRuns">;
   readonly queue: Pick<JobQueue, "enqueue">;
   /** SHA of the version running now, for `--current`; null when none was ever activated. */
   currentVersion(): string | null | Promise<string | null>;
@@ -37,6 +38,7 @@ export class ReplayRefused extends OperatorError {
 }
 
 const REPLAYABLE: readonly RunStatus[] = ["done", "skipped", "failed"];
+const UNFINISHED: RunStatus[] = ["queued", "running", "retrying"];
 
 /**
  * Queues the run's event again for its flow, as a new run linked to the old one (`replayOf`), on
@@ -74,6 +76,10 @@ export async function replayable(deps: Pick<ReplayDeps, "store" | "currentVersio
   if (!options.current && deps.isLoaded && !deps.isLoaded(version)) {
     throw new ReplayRefused("REPLAY_REFUSED", `run ${runId} ran on version ${version.slice(0, 12)}, which this runner no longer holds (a restart or later reloads dropped it); replay it with the current version instead`);
   }
+  // Said here too, so --dry-run names it; the queue checks it again where it counts (refuseSecondReplay).
+  const siblings = await deps.store.listRuns({ eventId: event.eventId, flow: run.flow, status: UNFINISHED, limit: 1000 });
+  const pending = siblings.find((r) => r.replayOf === run.id);
+  if (pending) throw new ReplayRefused("REPLAY_REFUSED", unfinishedReplay(runId, pending.id));
   return { run, event, version };
 }
 

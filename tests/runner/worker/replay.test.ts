@@ -137,6 +137,11 @@ describe("koppel replay", () => {
       const early = bufferIO();
       expect(await replayCommand([runIds[0]!, "--current", `--store=sqlite:${path}`, "--config", v1.configFile], early, dir)).toBe(1);
       expect(early.stderr()).toMatch(/^koppel replay: REPLAY_REFUSED run \S+ has a replay that has not finished/);
+      // --dry-run says so too, rather than promising a replay the real command refuses.
+      const dry = bufferIO();
+      expect(await replayCommand([runIds[0]!, "--dry-run", `--store=sqlite:${path}`, "--config", v1.configFile], dry, dir)).toBe(1);
+      expect(dry.stdout()).toBe("0 would be queued, 1 refused (--dry-run: nothing queued)\n");
+      expect(dry.stderr()).toMatch(/^koppel replay: REPLAY_REFUSED run \S+ has a replay that has not finished/);
       const [first] = await queue.claim("w", 30_000, 1);
       await queue.complete(first!);
       const current = bufferIO();
