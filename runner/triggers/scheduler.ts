@@ -249,13 +249,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   /**
    * A value stored under a flow's old name, before names said the source: taken over once, by the
-   * source the flow polls now (as it was read before), and emptied so no later source takes it too.
+   * source the flow polls now (as it was read before). A mark says it was taken, so no later source
+   * takes it too; the old row stays as it is, for a runner of the older version still reading it
+   * (during a rolling upgrade, or after a rollback): emptied, that one read from the beginning.
    */
   async function adopt(oldName: string, newName: string): Promise<string | null> {
+    const mark = `${oldName}@taken`;
+    if ((await store.getCursor(mark)) !== null) return null;
     const old = await store.getCursor(oldName);
-    if (old === null || old === "") return null;
+    if (old === null) return null;
     await store.setCursor(newName, old);
-    await store.setCursor(oldName, "");
+    await store.setCursor(mark, newName);
     return old;
   }
 

@@ -349,7 +349,9 @@ describe("scheduler: polling", () => {
     expect(await s.pollNow(ORDER_FLOW)).toMatchObject({ status: "fired", enqueued: 2 });
     expect(await enqueuedIds(store)).toEqual([3, 4]);
     expect(await store.getCursor(`cursor:${ORDER_FLOW}@aspos.orders`)).toBe(JSON.stringify([STAMP, 4]));
-    expect(await store.getCursor(`cursor:${ORDER_FLOW}`)).toBe("");
+    // The old row stays for a runner of the older version; a mark keeps a later source from taking it.
+    expect(await store.getCursor(`cursor:${ORDER_FLOW}`)).toBe(JSON.stringify([STAMP, 2]));
+    expect(await store.getCursor(`cursor:${ORDER_FLOW}@taken`)).toBe(`cursor:${ORDER_FLOW}@aspos.orders`);
 
     // The flow now polls customers: orders' position [STAMP, 4] would skip customers 1-4.
     versions.activate({ sha: "v2", project: projectWith({ [ORDER_FLOW]: { schedule: { every: "5m", poll: "aspos.customers" } } }), activatedAt: 1 });
