@@ -35,10 +35,8 @@ export function scheduleTiming(schedule: Schedule, timezone: string = DEFAULT_TI
  */
 function cronTiming(pattern: string, timezone: string): Timing {
   const zoned = new Cron(pattern, { timezone });
-  const fields = pattern.trim().split(/\s+/);
-  const hours = fields[fields.length === 6 ? 2 : 1];
-  if (hours !== "*" && hours !== "*/1") return { next: (after) => zoned.nextRun(new Date(after))?.getTime() ?? null };
   const wall = new Cron(pattern, { timezone: "Etc/UTC" });
+  if (!firesEveryHour(wall)) return { next: (after) => zoned.nextRun(new Date(after))?.getTime() ?? null };
   const offsetAt = zoneOffset(timezone);
   const atOffset = (after: number, offset: number): number | null => {
     const onWall = wall.nextRun(new Date(after + offset))?.getTime();
@@ -54,6 +52,17 @@ function cronTiming(pattern: string, timezone: string): Timing {
       return found.length ? Math.min(...found) : null;
     },
   };
+}
+
+/** Whether the pattern fires in each hour of a day (`*`, `0-23`, `@hourly` alike): read off its times, not its spelling. */
+function firesEveryHour(wall: Cron): boolean {
+  const day = Date.UTC(2025, 0, 6);
+  for (let hour = 0; hour < 24; hour++) {
+    const start = day + hour * 3_600_000;
+    const at = wall.nextRun(new Date(start - 1))?.getTime();
+    if (at === undefined || at >= start + 3_600_000) return false;
+  }
+  return true;
 }
 
 /** The zone's offset from UTC at an instant, in ms (its wall clock minus UTC). */

@@ -17,9 +17,11 @@ function fires(cron: string, from: string, to: string): string[] {
 
 describe("cron across daylight saving time (Europe/Amsterdam)", () => {
   it("a pattern for every hour fires in both passes of the hour that comes twice when clocks go back", () => {
-    expect(fires("0 * * * *", "2025-10-25T23:30:00Z", "2025-10-26T02:30:00Z")).toEqual([
-      "2025-10-26 02:00 CEST", "2025-10-26 02:00 CET", "2025-10-26 03:00 CET",
-    ]);
+    for (const hourly of ["0 * * * *", "@hourly", "0 0-23 * * *", "0 0 * * * *"]) {
+      expect(fires(hourly, "2025-10-25T23:30:00Z", "2025-10-26T02:30:00Z"), hourly).toEqual([
+        "2025-10-26 02:00 CEST", "2025-10-26 02:00 CET", "2025-10-26 03:00 CET",
+      ]);
+    }
     // Every 20 minutes: no 80-minute gap at 02:40 CEST.
     expect(fires("*/20 * * * *", "2025-10-26T00:10:00Z", "2025-10-26T01:50:00Z")).toEqual([
       "2025-10-26 02:20 CEST", "2025-10-26 02:40 CEST",
