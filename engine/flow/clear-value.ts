@@ -7,6 +7,8 @@ interface FieldSchema {
   readonly pattern?: string;
   readonly format?: string;
   readonly $ref?: string;
+  readonly anyOf?: readonly FieldSchema[];
+  readonly oneOf?: readonly FieldSchema[];
 }
 
 /**
@@ -17,6 +19,12 @@ interface FieldSchema {
  */
 export function clearValue(field: FieldSchema | undefined): null | "" | undefined {
   if (!field || field.$ref) return undefined;
+  // Alternatives: what one of them admits (null before an empty text).
+  const alternatives = field.anyOf ?? field.oneOf;
+  if (alternatives) {
+    const values = alternatives.map(clearValue);
+    return values.includes(null) ? null : values.includes("") ? "" : undefined;
+  }
   if (admits(field, null, "null")) return null;
   if (admits(field, "", "string") && !field.minLength && field.pattern === undefined && field.format === undefined) return "";
   return undefined;

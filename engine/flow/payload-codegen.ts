@@ -51,14 +51,18 @@ function instantiate(spec: PayloadSpec, mode: Mode): FastBuilder | FullBuilder |
     for (const field of s.fields) {
       const code = value(field.value, "s");
       if (code === null) return null;
-      const key = JSON.stringify(field.name);
-      const empty = field.clearAs === undefined ? "" : ` else o[${key}] = ${JSON.stringify(field.clearAs)};`;
-      lines.push(code, `if (v !== undefined && v !== null) o[${key}] = v;${empty}`);
+      lines.push(code, `if (v !== undefined && v !== null) o[${JSON.stringify(field.name)}] = v;`);
     }
     if (s.merge) {
       const merge = value(s.merge, "s");
       if (merge === null) return null;
       lines.push(merge, `h.mergeInto(o, v, x[${expressions.length - 1}].site.position);`);
+    }
+    // Emptied last: a value `merge` gives for a cleared field is a value, and takes its place.
+    for (const field of s.fields) {
+      if (field.clearAs === undefined) continue;
+      const key = JSON.stringify(field.name);
+      lines.push(`if (!(${key} in o)) o[${key}] = ${JSON.stringify(field.clearAs)};`);
     }
     for (const { name, spec: nested } of s.objects) {
       const inner = writeSpec(nested);

@@ -483,6 +483,14 @@ steps:
     expect(sends[0]!.payload).toEqual({ id: 7, phoneNumber: null, vatNumber: "NL1" });
   });
 
+  it("a value merge gives for a cleared field takes its place; without one the field is emptied", async () => {
+    const { port, sends } = recordingPort();
+    const p = project({ "flows/customer.flow.yaml": asposFlow(`    clear: [phoneNumber]\n    merge: "altPhone ? { 'phoneNumber': altPhone }"`) });
+    await run(p, "customer", { id: 7, altPhone: "+31 6 1" }, port);
+    await run(p, "customer", { id: 8 }, port);
+    expect(sends.map((s) => s.payload)).toEqual([{ id: 7, phoneNumber: "+31 6 1" }, { id: 8, phoneNumber: null }]);
+  });
+
   it("sends an empty text where the target takes no null (AFAS), nested objects included", async () => {
     const { port, sends } = recordingPort();
     const result = await run(project({ "flows/debtor.flow.yaml": afasFlow }), "debtor", { debtor: "20045", person: "P1", first: "Jan" }, port);
