@@ -20,7 +20,8 @@ const WHO_ACTS: Record<string, string> = {
 };
 
 /** The upstream error as support needs it: AFAS's own text, errorNumber and profitLogReference. */
-export function ErrorBox({ error }: { error: RunError }) {
+/** `finished`: the run failed for good, so a retryable error was retried until its attempts ran out. */
+export function ErrorBox({ error, finished = false }: { error: RunError; finished?: boolean }) {
   const info = error.code in ERROR_CODES ? ERROR_CODES[error.code] : undefined;
   const upstream = (error.upstream ?? {}) as Upstream;
   const isAfas = upstream.connection?.toLowerCase().includes("afas");
@@ -36,7 +37,7 @@ export function ErrorBox({ error }: { error: RunError }) {
         {info ? (
           <>
             <dt>Who acts</dt>
-            <dd>{WHO_ACTS[info.actor] ?? info.actor}{"retryable" in info && info.retryable ? " · retried automatically" : ""}</dd>
+            <dd>{WHO_ACTS[info.actor] ?? info.actor}{"retryable" in info && info.retryable ? (finished ? " · retried automatically until its attempts ran out: replay it" : " · retried automatically") : ""}</dd>
           </>
         ) : null}
         {upstream.connection ? (

@@ -86,7 +86,7 @@ export function RunPage({ session, run, related, shadows = [], notice, behind, l
           </>
         )}
       </section>
-      {run.error ? <ErrorBox error={run.error} /> : null}
+      {run.error ? <ErrorBox error={run.error} finished={run.status === "failed"} /> : null}
       <h2>Steps</h2>
       {record ? <Steps record={record} /> : <p class="muted">No trace (not run yet, or removed by retention or erasure).</p>}
       <h2>Data in</h2>

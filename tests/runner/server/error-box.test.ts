@@ -14,4 +14,12 @@ describe("the run page's error box", () => {
     expect(gateway).toContain("<dt>X-Trace-Identifier</dt>");
     expect(gateway).not.toContain("profitLogReference");
   });
+
+  it("says a retryable error is retried while the run waits for its next attempt, and that it ran out once the run failed for good", async () => {
+    const error = { code: "UPSTREAM_UNAVAILABLE" as const, message: "AFAS is unavailable (503)" };
+    const waiting = String(await ErrorBox({ error }).toString());
+    expect(waiting).toContain(" · retried automatically</dd>");
+    const failed = String(await ErrorBox({ error, finished: true }).toString());
+    expect(failed).toContain(" · retried automatically until its attempts ran out: replay it</dd>");
+  });
 });
