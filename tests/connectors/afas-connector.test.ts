@@ -54,6 +54,9 @@ describe("AFAS connector: Profit's 500s that are the server's state, not the req
 
   it("a validation message stays a refusal, and an insert's timeout stays refused (whether it was booked is open)", () => {
     expect(answer("Periode is afgesloten.")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
+    // A blocked debtor is the request's problem, not a blocked GetConnector.
+    expect(answer("Debiteur 30001 is geblokkeerd.", "PUT")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
+    expect(afasOutage(500, { externalMessage: "Debiteur 30001 is geblokkeerd." })).toBe(false);
     expect(afasOutage(500, { externalMessage: "Periode is afgesloten." })).toBe(false);
     expect(answer("Command timeout expired.", "POST")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
   });

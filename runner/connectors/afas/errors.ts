@@ -119,7 +119,8 @@ function serverCondition(message: string): { readonly advice: string; readonly w
   if (/command timeout expired|maximale tijdsduur/i.test(message)) {
     return { advice: "Profit gave up after its 900 s limit, and it is sent again after 15 minutes (a read this slow wants a narrower filter or fewer fields in the GetConnector)", waitMs: 15 * 60_000 };
   }
-  if (/getconnector.*\bis blocked\b|geblokkeerd/i.test(message)) {
+  // Only the GetConnector itself: "Debiteur 30001 is geblokkeerd" is a refusal of the request.
+  if (/getconnector\b.*\b(is blocked|is geblokkeerd)\b/i.test(message)) {
     return { advice: "AFAS blocked this GetConnector for heavy use; an administrator unblocks it in Profit, and runs are tried again until then" };
   }
   return undefined;
