@@ -5,7 +5,7 @@ import { nearestName } from "../near-name.ts";
 import { ConfigError, toKoppelError, type Position } from "../../common/errors.ts";
 import { compileExpression, DEFAULT_LIMITS, NO_REFERENCES, type Expression, type Limits } from "../transform/expression.ts";
 import type {
-  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadField, PayloadSpec, PlanStep, SendPayload, SendSchema, SendStep, SetStep,
+  CompiledFlow, EachStep, FindStep, FlowTrigger, GuardStep, NestedSpec, PayloadField, PayloadSpec, PlanStep, SendPayload, SendSchema, SendStep, SetStep, WebhookMatch,
 } from "./plan.ts";
 import { clearValue } from "./clear-value.ts";
 import type * as Doc from "./flow-document.ts";
@@ -116,8 +116,12 @@ class Compiler {
         this.checkRead(target, ["trigger", "schedule", "poll"], []);
         this.use(target.connection, target.object, "poll", []);
       }
-    } else if (schedule?.startAt !== undefined) {
-      this.error("INVALID_VALUE", "startAt says where a poll starts; this schedule polls nothing (add poll: <connection>.<source>, or remove startAt)", ["trigger", "schedule", "startAt"]);
+    } else {
+      for (const option of ["startAt", "pollOnWebhook"] as const) {
+        if (schedule?.[option] === undefined) continue;
+        const what = option === "startAt" ? "startAt says where a poll starts" : "pollOnWebhook asks for a poll when a webhook arrives";
+        this.error("INVALID_VALUE", `${what}; this schedule polls nothing (add poll: <connection>.<source>, or remove ${option})`, ["trigger", "schedule", option]);
+      }
     }
     // With a schedule the flow still runs (AFAS webhooks are optional: the polls do the same job).
     if (webhook && !schedule && !this.ctx.webhookSources.has(webhook.source)) {
@@ -131,17 +135,24 @@ class Compiler {
     if (schedule?.startAt !== undefined && /^\d{4}-/.test(schedule.startAt) && pollStart(schedule.startAt, 0) === undefined) {
       this.error("INVALID_VALUE", `startAt "${schedule.startAt}" is not a date: write now, beginning, or a date such as 2025-03-01`, ["trigger", "schedule", "startAt"]);
     }
+    const { pollOnWebhook, ...timing } = schedule ?? {};
+    const pollOn = schedule?.poll ? pollOnWebhook : undefined;
     return {
-      ...(webhook
+      ...(webhook ? { webhook: this.webhookMatch(webhook, ["trigger", "webhook"]) } : {}),
+      ...(schedule
         ? {
-            webhook: {
-              source: webhook.source,
-              ...(webhook.events ? { events: webhook.events } : {}),
-              ...(webhook.filter !== undefined ? { filter: this.expr(webhook.filter, ["trigger", "webhook", "filter"], new Set()) } : {}),
-            },
+            schedule: { ...timing, ...(pollOn ? { pollOnWebhook: this.webhookMatch(pollOn, ["trigger", "schedule", "pollOnWebhook"]) } : {}) },
+            schedulePosition: this.at(["trigger", "schedule", schedule.cron !== undefined ? "cron" : "every"]),
           }
         : {}),
-      ...(schedule ? { schedule, schedulePosition: this.at(["trigger", "schedule", schedule.cron !== undefined ? "cron" : "every"]) } : {}),
+    };
+  }
+
+  private webhookMatch(raw: Doc.WebhookMatch, path: JsonPath): WebhookMatch {
+    return {
+      source: raw.source,
+      ...(raw.events ? { events: raw.events } : {}),
+      ...(raw.filter !== undefined ? { filter: this.expr(raw.filter, [...path, "filter"], new Set()) } : {}),
     };
   }
 

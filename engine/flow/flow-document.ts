@@ -32,15 +32,8 @@ export type Expression = string | number | boolean | null;
 
 /** What starts a run. A flow without a trigger runs only when another flow calls it. */
 export interface Trigger {
-  /** Run on webhooks from a source under `webhooks:` (POST /webhooks/<source>). */
-  readonly webhook?: {
-    /** Webhook source name under `webhooks:` in the config (the URL is /webhooks/<source>). */
-    readonly source: string;
-    /** Event types that start this flow; empty or absent means all. */
-    readonly events?: readonly WebhookEvent[];
-    /** Expression over the webhook body; the event is ignored unless it holds. Each run evaluates it again first (replays and newer versions included): false skips the run. An event the filter fails on is queued all the same, and its run fails with the expression's error, so it shows on the failed list and can be replayed once the filter is fixed. */
-    readonly filter?: Condition;
-  };
+  /** Run on webhooks from a source under `webhooks:` (POST /webhooks/<source>). Each run evaluates `filter` again first (replays and newer versions included): false skips the run. An event the filter fails on is queued all the same, and its run fails with the expression's error, so it shows on the failed list and can be replayed once the filter is fixed. */
+  readonly webhook?: WebhookMatch;
   /** Run on a timer (`every` or `cron`); with `poll`, read records changed since the stored cursor and run once per record. */
   readonly schedule?: {
     /** Interval such as 30s, 5m, 1h. */
@@ -51,20 +44,29 @@ export interface Trigger {
     readonly poll?: string;
     /** Where a poll starts while it has no stored position yet (the first poll after go-live, or after the store was reset): `beginning` (default) reads every record the source holds, for an initial sync of stock or customers; `now` reads only records changed from that first poll on, so orders from before go-live are not copied; a date (`2025-03-01`: from midnight in settings.timezone) or a timestamp with its offset reads from then. Only with `poll`; a stored position always wins. */
     readonly startAt?: string;
+    /** Poll now, not at the next tick, when such a webhook arrives: for a thin notification that names no record, as Profit's workflow and dossier webhooks are. The webhook is kept in the inbox; the poll reads what changed since the stored cursor, as a tick does (a poll already under way is followed by one more). Only with `poll`. Should the runner stop before the poll, the next tick reads the same changes. */
+    readonly pollOnWebhook?: WebhookMatch;
   };
 }
 
 /** Steps run in order; each may carry `id`, `when` and `description`. */
 export type Steps = readonly Step[];
 
-/** JSONata expression; the step runs (or skips/fails) when it is truthy. */
-export type Condition = string | boolean;
+/** Webhooks from one source under `webhooks:` (POST /webhooks/<source>), narrowed by event type and an expression. */
+export interface WebhookMatch {
+  /** Webhook source name under `webhooks:` in the config (the URL is /webhooks/<source>). */
+  readonly source: string;
+  /** Event types taken (`type` in AsPos bodies, `EventType` in Profit's); empty or absent means all. */
+  readonly events?: readonly WebhookEvent[];
+  /** Expression over the webhook body; the event is taken only when it holds. */
+  readonly filter?: Condition;
+}
 
 /** One step. Exactly one of find, send, set, skip, fail, each, call. */
 export type Step = FindStep | SendStep | SetStep | SkipStep | FailStep | EachStep | CallStep | NoKind;
 
-/** Generated from schemas/aspos/event.*.schema.json: the AsPos event types, offered for completion; other sources may name their own. */
-export type WebhookEvent = "customer.created" | "customer.updated" | "order.created" | "order.paid" | "order.updated" | "stock.changed" | string;
+/** JSONata expression; the step runs (or skips/fails) when it is truthy. */
+export type Condition = string | boolean;
 
 export type NoKind = never;
 
@@ -176,6 +178,9 @@ export interface CallStep {
   /** The called flow's input (its `$`). Default: this flow's input. */
   readonly with?: Expression;
 }
+
+/** Generated from schemas/aspos/event.*.schema.json: the AsPos event types, offered for completion; other sources may name their own. */
+export type WebhookEvent = "customer.created" | "customer.updated" | "order.created" | "order.paid" | "order.updated" | "stock.changed" | string;
 
 /** Name for this step's result: later expressions read it as `$steps.<id>`; fixture mocks are keyed by it. */
 export type StepId = string;

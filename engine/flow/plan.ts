@@ -19,9 +19,22 @@ export interface CompiledFlow {
   readonly uses: readonly ConnectionUse[];
 }
 
+export interface WebhookMatch {
+  readonly source: string;
+  readonly events?: readonly string[];
+  readonly filter?: Expression;
+}
+
 export interface FlowTrigger {
-  readonly webhook?: { readonly source: string; readonly events?: readonly string[]; readonly filter?: Expression };
-  readonly schedule?: { readonly every?: string; readonly cron?: string; readonly poll?: string; readonly startAt?: string };
+  readonly webhook?: WebhookMatch;
+  readonly schedule?: {
+    readonly every?: string;
+    readonly cron?: string;
+    readonly poll?: string;
+    readonly startAt?: string;
+    /** A webhook that asks for a poll now (a thin one that names no record). */
+    readonly pollOnWebhook?: WebhookMatch;
+  };
   /** Where the schedule's `cron` (else `every`) is written: the runner's scheduler parses it, and reports there what it cannot run. */
   readonly schedulePosition?: Position;
 }

@@ -43,6 +43,8 @@ export interface Connector {
    * or every record when `since` is null too (schedule.startAt).
    */
   poll?(source: string, cursor: string | null, limit: number, since?: number | null): Promise<PollPage>;
+  /** Polls leave out records changed in the last this-many ms (writes that may still commit); absent: none. */
+  readonly pollLagMs?: number;
   close?(): Promise<void>;
 }
 

@@ -16,10 +16,16 @@ export interface AcceptInput {
   readonly receivedAt: number;
 }
 
+/** What the inbox keeps of a webhook, and the polls it asks for once kept (schedule.pollOnWebhook). */
+export interface RoutedEvent {
+  readonly event: NewEvent;
+  readonly polls: readonly string[];
+}
+
 /** The inbox entry for an event the webhook route admitted: the `accept` the server injects. */
-export async function toNewEvent(version: MappingVersion, input: AcceptInput, now: () => number): Promise<NewEvent> {
+export async function toNewEvent(version: MappingVersion, input: AcceptInput, now: () => number): Promise<RoutedEvent> {
   const routing = await routeEvent(version.project, input, now);
-  return {
+  const event: NewEvent = {
     source: input.source,
     dedupKey: input.dedupKey,
     payload: input.payload,
@@ -30,5 +36,6 @@ export async function toNewEvent(version: MappingVersion, input: AcceptInput, no
     searchText: routing.searchText,
     receivedAt: input.receivedAt,
   };
+  return { event, polls: routing.polls };
 }
 

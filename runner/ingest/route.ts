@@ -1,5 +1,5 @@
 import type { Project } from "../../engine/config/load.ts";
-import type { CompiledFlow } from "../../engine/flow/plan.ts";
+import type { CompiledFlow, WebhookMatch } from "../../engine/flow/plan.ts";
 import { truthy } from "../../engine/flow/truth.ts";
 import { takesEventType } from "../../engine/flow/execute.ts";
 import { toKoppelError } from "../../common/errors.ts";
@@ -18,6 +18,8 @@ export interface IncomingEvent {
 export interface Routing {
   /** One per flow the event is for; empty when no flow wants it (the event is still kept). */
   readonly jobs: JobSpec[];
+  /** Flows whose poll the event asks for now (schedule.pollOnWebhook): a thin notification names no record. */
+  readonly polls: string[];
   readonly eventType: string | null;
   /** Order numbers and emails found in the body, for the dashboard's search. */
   readonly searchText: string | null;
@@ -48,20 +50,17 @@ export async function routeEvent(project: Project, event: IncomingEvent, now: ()
   const env = projectEnv(project, now);
   const eventType = eventTypeOf(event.payload, event.headers);
   const jobs: JobSpec[] = [];
+  const polls: string[] = [];
   const problems: string[] = [];
   for (const flow of project.flows.values()) {
+    const pollOn = flow.trigger?.schedule?.pollOnWebhook;
+    // An expression that fails polls all the same: a poll reads only what changed, and one too many costs a read.
+    if (pollOn && (await matches(pollOn, event, eventType, env)) !== false) polls.push(flow.name);
     const webhook = flow.trigger?.webhook;
-    if (!webhook || webhook.source !== event.source) continue;
-    if (!takesEventType(webhook, eventType)) continue;
-    if (webhook.filter) {
-      try {
-        if (!truthy(await webhook.filter.evaluate(scopeOf(event.payload, env), env))) continue;
-      } catch {
-        // Queued all the same: the run evaluates the filter again (executeFlow's checkFilter) and
-        // fails with the error where the dashboard, alerts and replay reach it. Left out here, the
-        // event was answered 2xx and then never ran, with nothing to show for it.
-      }
-    }
+    // Queued when the filter fails too: the run evaluates it again (executeFlow's checkFilter) and
+    // fails with the error where the dashboard, alerts and replay reach it. Left out here, the
+    // event was answered 2xx and then never ran, with nothing to show for it.
+    if (!webhook || (await matches(webhook, event, eventType, env)) === false) continue;
     let runKey: string | null = null;
     try {
       runKey = await runKeyFor(flow, event.payload, env);
@@ -71,7 +70,18 @@ export async function routeEvent(project: Project, event: IncomingEvent, now: ()
     }
     jobs.push({ flow: flow.name, runKey });
   }
-  return { jobs, eventType, searchText: searchTextOf(event.payload, jobs.flatMap((j) => (j.runKey ? [j.runKey] : []))), problems };
+  return { jobs, polls, eventType, searchText: searchTextOf(event.payload, jobs.flatMap((j) => (j.runKey ? [j.runKey] : []))), problems };
+}
+
+/** Whether the event is from the match's source, of one of its types, and passes its filter; "error" when the filter failed. */
+async function matches(match: WebhookMatch, event: IncomingEvent, eventType: string | null, env: ProjectEnv): Promise<boolean | "error"> {
+  if (match.source !== event.source || !takesEventType(match, eventType)) return false;
+  if (!match.filter) return true;
+  try {
+    return truthy(await match.filter.evaluate(scopeOf(event.payload, env), env));
+  } catch {
+    return "error";
+  }
 }
 
 /**

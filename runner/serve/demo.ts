@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Connector } from "../connectors/types.ts";
 import type { RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 import type { RunningAsposSimulator } from "../../sandbox/aspos/index.ts";
@@ -74,8 +75,9 @@ export function createDemo(world: DemoWorld): { next(): Promise<string> } {
       const debtor = afas.state.data.debtors.get(AFAS_DEBTORS[n % AFAS_DEBTORS.length]!)!;
       debtor.Phone = `+31 6 ${String(10_000_000 + n).slice(-8)}`;
       debtor.ModifiedDate = afas.state.stamp();
-      await afasWebhook({ DebtorId: debtor.DbId });
-      return `AFAS debtor ${debtor.DbId} got a new phone number`;
+      // As Profit sends it: a workflow action names no record, so the flows that ask for it poll.
+      await afasWebhook({ WorkflowName: randomUUID(), ActionName: randomUUID() });
+      return `AFAS debtor ${debtor.DbId} got a new phone number (its workflow webhook starts a poll)`;
     },
     async () => {
       const inserted = await afasClient.send({

@@ -264,10 +264,15 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const webhooks: WebhookRouteDeps = {
       sources: sourceLookup(() => versions.current().project.config.webhooks),
       accept: async (input) => {
-        const accepted = await commit.accept(await toNewEvent(versions.current(), input, now));
-        metrics.webhookAccepted(input.source, accepted.duplicate ? "duplicate" : accepted.runIds.length ? "accepted" : "no-flow");
+        const { event, polls } = await toNewEvent(versions.current(), input, now);
+        const accepted = await commit.accept(event);
+        metrics.webhookAccepted(input.source, accepted.duplicate ? "duplicate" : accepted.runIds.length ? "accepted" : polls.length ? "poll" : "no-flow");
         if (accepted.runIds.length) worker.wake();
-        return { eventId: accepted.eventId, duplicate: accepted.duplicate, runIds: accepted.runIds };
+        // Asked after the commit, and for a duplicate too (the sender retries when it got no answer,
+        // which may be a runner that stopped before its poll). The sender gets its answer now; a
+        // poll lost to a stop is the next tick's, which reads the same changes.
+        for (const flow of polls) scheduler.requestPoll(flow);
+        return { eventId: accepted.eventId, duplicate: accepted.duplicate, runIds: accepted.runIds, polls };
       },
       onRefused: (source, code) => metrics.webhookRefused(source, code),
       onAcceptError: incidents.acceptFailed,

@@ -29,8 +29,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** From the worker's onProcessed; `ms` is claim-to-settle when known. */
   processed(job: SettledJob, ms?: number): void;
-  /** `result`: accepted (runs queued), no-flow (kept in the inbox, but no flow takes it), duplicate. */
-  webhookAccepted(source: string, result: "accepted" | "no-flow" | "duplicate"): void;
+  /** `result`: accepted (runs queued), poll (kept, and it asked for polls only), no-flow (kept, but no flow takes it), duplicate. */
+  webhookAccepted(source: string, result: "accepted" | "poll" | "no-flow" | "duplicate"): void;
   webhookRefused(source: string, code: string): void;
   /** A failure outside any run: a scheduled poll (by flow) or a webhook that could not be stored (by source). */
   incident(kind: "poll" | "accept", name: string): void;
@@ -46,7 +46,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const runs = new Counter({ name: "koppel_runs_total", help: "Settled jobs by flow and outcome (done, skipped, failed, retry, released, lost)", labelNames: ["flow", "outcome"], registers: [registry] });
   const retries = new Counter({ name: "koppel_retries_total", help: "Runs put back for a later attempt", labelNames: ["flow"], registers: [registry] });
   const duration = new Histogram({ name: "koppel_run_duration_seconds", help: "Claim to settle of one attempt", labelNames: ["flow"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] });
-  const webhooks = new Counter({ name: "koppel_webhooks_total", help: "Webhook requests by source and result (accepted, no-flow: stored but no flow takes it, duplicate, or the refusal code)", labelNames: ["source", "result"], registers: [registry] });
+  const webhooks = new Counter({ name: "koppel_webhooks_total", help: "Webhook requests by source and result (accepted, poll: stored and it asked for a poll only, no-flow: stored but no flow takes it, duplicate, or the refusal code)", labelNames: ["source", "result"], registers: [registry] });
   const polls = new Counter({ name: "koppel_poll_failures_total", help: "Scheduled polls that failed, by flow", labelNames: ["flow"], registers: [registry] });
   const acceptErrors = new Counter({ name: "koppel_webhook_store_errors_total", help: "Verified webhooks that could not be stored (answered 503), by source", labelNames: ["source"], registers: [registry] });
   const upstream = new Histogram({ name: "koppel_upstream_request_seconds", help: "Calls to AFAS and AsPos by connection", labelNames: ["connection"], buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] });

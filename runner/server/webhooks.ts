@@ -16,7 +16,10 @@ import type { HeaderReader, WebhookRefusalCode, WebhookSourceConfig } from "../t
 export type { AcceptInput };
 
 /** What the route needs to answer: the stored event's id and whether it was stored before. */
-export type AcceptResult = Pick<StoredEvent, "eventId" | "duplicate" | "runIds">;
+export type AcceptResult = Pick<StoredEvent, "eventId" | "duplicate" | "runIds"> & {
+  /** Flows whose poll the event asked for (schedule.pollOnWebhook). */
+  readonly polls?: readonly string[];
+};
 
 export interface WebhookRouteDeps {
   readonly sources: (name: string) => WebhookSourceConfig | undefined;
@@ -210,7 +213,7 @@ async function handleWebhook(source: string, req: WebhookRequest, deps: WebhookR
   // someone trying a webhook by hand otherwise only learnt from a metric.
   return accepted.duplicate
     ? { status: 200, body: { eventId: accepted.eventId, duplicate: true } }
-    : { status: 202, body: { eventId: accepted.eventId, runIds: accepted.runIds } };
+    : { status: 202, body: { eventId: accepted.eventId, runIds: accepted.runIds, ...(accepted.polls?.length ? { polls: accepted.polls } : {}) } };
 }
 
 interface Refusal {

@@ -55,24 +55,38 @@ export interface Scheduler {
   stop(): Promise<void>;
   /** Re-read the schedules if the active version changed (also done before every tick). */
   refresh(): void;
-  /** Poll a flow's source now (a thin AFAS webhook that names no record); runs after a poll under way. */
+  /** Poll a flow's source now; runs after a poll under way. */
   pollNow(flow: string): Promise<TickResult>;
+  /**
+   * A webhook announced a change (schedule.pollOnWebhook): poll once the source's commit lag has
+   * passed, so the poll can read it. Requests meanwhile share that poll, pushed back to the latest.
+   */
+  requestPoll(flow: string): void;
   /** Next due instant per scheduled flow. */
   dueTimes(): ReadonlyMap<string, number>;
   /** Settles when no tick is running. */
   idle(): Promise<void>;
 }
 
+/** A tick due at `at`, or a poll asked for then (`requested`: pollNow). */
+interface Tick {
+  readonly at: number;
+  readonly ttl: number;
+  readonly requested?: boolean;
+}
+
 interface Plan {
   readonly flow: CompiledFlow;
   readonly timing: Timing;
   readonly poll?: { readonly connection: string; readonly source: string };
-  readonly serial: Serial<{ at: number; ttl: number }, TickResult>;
+  readonly serial: Serial<Tick, TickResult>;
   due?: number;
   cancel?: () => void;
 }
 
 const DEFAULT_PAGE_SIZE = 100;
+/** Past the lag: Profit stamps ModifiedDate in whole seconds. */
+const LAG_MARGIN_MS = 1000;
 const DEFAULT_MAX_PAGES = 100;
 /** Locks expire a little before the next tick, so the next tick is open to whichever replica comes first. */
 const LOCK_SHARE = 0.9;
@@ -87,6 +101,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let plans = new Map<string, Plan>();
   let planned: MappingVersion | undefined;
   let running = false;
+  const requested = new Map<string, { due: number; cancel: () => void }>();
   // Ticks of plans replaced by a reload may still be running; stop() and idle() wait for those too.
   const inflight = new Set<Promise<TickResult>>();
   const track = (tick: Promise<TickResult>): Promise<TickResult> => {
@@ -133,7 +148,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         flow,
         timing,
         ...(connection && source ? { poll: { connection, source } } : {}),
-        serial: new Serial(({ at, ttl }) => track(execute(flow.name, at, ttl))),
+        serial: new Serial((tick) => track(execute(flow.name, tick))),
       };
       next.set(flow.name, plan);
     }
@@ -160,19 +175,24 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return next === null ? 60_000 : Math.max(1, Math.floor((next - at) * LOCK_SHARE));
   }
 
-  async function execute(name: string, at: number, ttl: number): Promise<TickResult> {
+  async function execute(name: string, { at, ttl, requested = false }: Tick): Promise<TickResult> {
     refresh();
     const plan = plans.get(name);
     const version = planned;
     if (!plan || !version) return report(result(name, at, "not-scheduled"));
     const lock = `schedule:${name}`;
+    // A requested poll takes no tick lock: the replica holding it (until shortly before the next
+    // tick) would otherwise turn away every webhook's poll that reached another replica. Two polls
+    // at once on two replicas read the same changes; the inbox keeps each record version once, and
+    // a cursor one of them set back is read on from again, finding only what it already holds.
+    const claim = requested ? async () => true : () => store.tryLock(lock, replicaId, ttl);
     try {
-      if (!(await store.tryLock(lock, replicaId, ttl))) return report(result(name, at, "locked"));
+      if (!(await claim())) return report(result(name, at, "locked"));
       if (!plan.poll) {
         const accepted = await store.acceptEvent(tickEvent(plan.flow, version, at));
         return report(result(name, at, "fired", accepted.duplicate ? { duplicates: 1 } : { enqueued: 1 }));
       }
-      return report(await pollPages(plan, plan.poll, version, at, () => store.tryLock(lock, replicaId, ttl)));
+      return report(await pollPages(plan, plan.poll, version, at, claim));
     } catch (e) {
       return report(result(name, at, "failed", failure(e)));
     }
@@ -280,6 +300,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     };
   }
 
+  function pollNow(name: string): Promise<TickResult> {
+    refresh();
+    const plan = plans.get(name);
+    const at = now();
+    if (!plan?.poll) return Promise.resolve(report(result(name, at, "not-scheduled")));
+    return plan.serial.request({ at, ttl: lockTtl(plan, at), requested: true });
+  }
+
   return {
     start() {
       if (running) return;
@@ -290,15 +318,34 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async stop() {
       running = false;
       for (const plan of plans.values()) plan.cancel?.();
+      for (const request of requested.values()) request.cancel();
+      requested.clear();
       await idle();
     },
     refresh,
-    pollNow(name) {
+    pollNow,
+    requestPoll(name) {
       refresh();
-      const plan = plans.get(name);
-      const at = now();
-      if (!plan?.poll) return Promise.resolve(report(result(name, at, "not-scheduled")));
-      return plan.serial.request({ at, ttl: lockTtl(plan, at) });
+      const poll = plans.get(name)?.poll;
+      if (!poll) return;
+      const lag = options.connector(poll.connection)?.pollLagMs ?? 0;
+      const due = now() + (lag > 0 ? lag + LAG_MARGIN_MS : 0);
+      const pending = requested.get(name);
+      if (pending) {
+        pending.due = Math.max(pending.due, due);
+        return;
+      }
+      const request = { due, cancel: () => {} };
+      const fire = (): void => {
+        if (now() < request.due) {
+          request.cancel = timerAt(timers, now, request.due, fire);
+          return;
+        }
+        requested.delete(name);
+        void pollNow(name);
+      };
+      requested.set(name, request);
+      request.cancel = timerAt(timers, now, due, fire);
     },
     dueTimes() {
       return new Map([...plans].flatMap(([name, plan]) => (plan.due === undefined ? [] : [[name, plan.due] as const])));

@@ -156,5 +156,5 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     return done(false);
   }
 
-  return { type: "afas", name, http, find, send, poll };
+  return { type: "afas", name, http, find, send, poll, pollLagMs: lagMs };
 }

@@ -89,6 +89,25 @@ steps:
     ]);
   });
 
+
+  it("pollOnWebhook belongs to a poll, and its filter is an expression checked where it is written", () => {
+    const flowWith = (schedule: string) => `flow: sample\ntrigger:\n  schedule: ${schedule}\nsteps:\n  - set: { a: 1 }\n`;
+    const errorsOf = (schedule: string) => load({ "flows/a.flow.yaml": flowWith(schedule) }).errors.map((e) => e.format());
+    const taken = load({ "flows/a.flow.yaml": flowWith("{ every: 5m, poll: aspos.orders, pollOnWebhook: { source: aspos, events: [order.updated], filter: \"$not($exists(data))\" } }") });
+    expect(taken.errors).toEqual([]);
+    const pollOn = taken.project!.flows.get("sample")!.trigger!.schedule!.pollOnWebhook!;
+    expect({ source: pollOn.source, events: pollOn.events }).toEqual({ source: "aspos", events: ["order.updated"] });
+    expect(typeof pollOn.filter?.evaluate).toBe("function");
+    expect(errorsOf("{ every: 5m, pollOnWebhook: { source: aspos } }")).toEqual([
+      expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ INVALID_VALUE pollOnWebhook asks for a poll when a webhook arrives; this schedule polls nothing/),
+    ]);
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, pollOnWebhook: { source: aspos, filter: \"data.(\" } }")).toEqual([
+      expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ EXPR_SYNTAX /),
+    ]);
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, pollOnWebhook: { events: [order.updated] } }")).toEqual([
+      expect.stringMatching(/trigger\.schedule\.pollOnWebhook.*source/),
+    ]);
+  });
   it("shadow: a period of zero and a read budget above 10 are refused; 10 is taken", () => {
     const config = `${BASE_CONFIG}shadow: { ref: feature, for: 0m, readBudget: 11 }\n`;
     const errors = formatted({ "mapping.config.yaml": config, "flows/a.flow.yaml": flow("  - set: { a: 1 }\n") });

@@ -51,7 +51,7 @@ beforeAll(async () => {
     },
   });
   const event = { id: "evt_from_run_1", type: "order.created", data: { object: { ...ORDER, number: `W-FROM-RUN-${Date.now()}` } } };
-  const accepted = await store.acceptEvent(await toNewEvent(version, { source: "aspos", dedupKey: "aspos:id:evt_from_run_1", payload: event, headers: {}, receivedAt: Date.now() }, Date.now));
+  const accepted = await store.acceptEvent((await toNewEvent(version, { source: "aspos", dedupKey: "aspos:id:evt_from_run_1", payload: event, headers: {}, receivedAt: Date.now() }, Date.now)).event);
   runId = accepted.runIds[0]!;
   worker.start();
   const job = await processed;

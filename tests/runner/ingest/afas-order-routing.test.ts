@@ -11,7 +11,7 @@ describe("the shipped flows and an AFAS order event", () => {
     const { project, errors } = loadProject(CONFIG, nodeHost(CONFIG, { lenientEnv: true }));
     expect(errors).toEqual([]);
     const version = { sha: "v", project: project!, activatedAt: 0 };
-    const webhook = await toNewEvent(version, {
+    const { event: webhook } = await toNewEvent(version, {
       source: "afas", dedupKey: "afas:1", headers: {}, receivedAt: 0,
       payload: { EventId: "1", EventType: "workflow.action.executed", Data: { OrderNumber: "2025-000813" } },
     }, () => 0);

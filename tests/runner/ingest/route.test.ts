@@ -31,6 +31,15 @@ run: { key: "'order-' & $string(OrNu * 1)" }
 steps:
   - set: { n: OrNu }
 `,
+  "poll-on-workflow": `flow: poll-on-workflow
+trigger:
+  schedule:
+    every: 15m
+    poll: aspos.orders
+    pollOnWebhook: { source: afas, events: [workflow.action.executed], filter: "$not($exists(Data.OrNu)) or $number(Data.OrNu) < 0" }
+steps:
+  - set: { n: 1 }
+`,
   "called-only": `flow: called-only
 steps:
   - set: { n: 1 }
@@ -51,6 +60,20 @@ describe("routing an accepted event to flows", () => {
     const routed = await route("afas", { EventId: "x", EventType: "workflow.action.executed", Data: { OrNu: 812 } });
     expect(routed).toMatchObject({ eventType: "workflow.action.executed", jobs: [{ flow: "afas-workflow", runKey: "order-812" }] });
     expect((await route("afas", { EventId: "y", EventType: "subject.created", Data: {} })).jobs).toEqual([]);
+  });
+
+  it("a thin webhook asks for the polls whose pollOnWebhook it matches, and queues no run of them", async () => {
+    const thin = await route("afas", { EventId: "t", EventType: "workflow.action.executed", Data: { ActionName: "sync" } });
+    expect(thin).toMatchObject({ jobs: [{ flow: "afas-workflow" }], polls: ["poll-on-workflow"] });
+    // One that names its record runs the record's flow only; another type or source asks for nothing.
+    expect(await route("afas", { EventId: "o", EventType: "workflow.action.executed", Data: { OrNu: 812 } })).toMatchObject({ polls: [] });
+    expect(await route("afas", { EventId: "s", EventType: "subject.created", Data: {} })).toMatchObject({ jobs: [], polls: [] });
+    expect(await route("aspos", { id: "a", type: "workflow.action.executed", Data: {} })).toMatchObject({ polls: [] });
+    // A filter that fails polls all the same: a poll reads only what changed.
+    expect(await route("afas", { EventId: "e", EventType: "workflow.action.executed", Data: { OrNu: "abc" } })).toMatchObject({ polls: ["poll-on-workflow"] });
+    const { event, polls } = await toNewEvent(version("v1", project), { source: "afas", dedupKey: "afas:t", payload: { EventType: "workflow.action.executed", Data: {} }, headers: {}, receivedAt: 1 }, now);
+    expect(polls).toEqual(["poll-on-workflow"]);
+    expect(event.jobs.map((j) => j.flow)).toEqual(["afas-workflow"]);
   });
 
   it("falls back to a header for the event type when the body has none", async () => {
@@ -96,7 +119,7 @@ describe("routing an accepted event to flows", () => {
   });
 
   it("builds the inbox entry for the webhook route, stamped with the version it was accepted under", async () => {
-    const event = await toNewEvent(
+    const { event } = await toNewEvent(
       version("sha-9", project),
       { source: "aspos", dedupKey: "aspos:id:e", payload: orderEvent("7"), headers: { "webhook-id": "e" }, receivedAt: 5 },
       now,

@@ -37,7 +37,7 @@ describe("the Failed page and run lists", () => {
     };
     for (const n of ["W2026-003001", "W2026-003002", "W2026-003003"]) {
       // As a runner with masked payload logging stores it: the email as its search token.
-      const event = await toNewEvent(world.versions.current(), { source: "aspos", dedupKey: n, payload: orderEvent(n), headers: {}, receivedAt: world.clock.now() }, world.clock.now);
+      const event = (await toNewEvent(world.versions.current(), { source: "aspos", dedupKey: n, payload: orderEvent(n), headers: {}, receivedAt: world.clock.now() }, world.clock.now)).event;
       ids[n] = (await world.store.acceptEvent(pseudonymizeEvent(event))).runIds[0]!;
     }
     expect((await world.worker().runOnce()).map((r) => r.disposition)).toEqual(["failed", "failed", "failed"]);

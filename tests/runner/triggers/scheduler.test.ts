@@ -71,6 +71,7 @@ class FakeFeed implements Connector {
   readonly starts: (number | null | undefined)[] = [];
   /** What the flow's `poll:` names after the connection. */
   source = "orders";
+  pollLagMs: number | undefined;
   async poll(source: string, cursor: string | null, limit: number, since?: number | null): Promise<PollPage> {
     expect(source).toBe(this.source);
     if (cursor === null) this.starts.push(since);
@@ -336,6 +337,52 @@ describe("scheduler: polling", () => {
     expect(await second).toMatchObject({ status: "fired", enqueued: 1 });
     expect(await enqueuedIds(store)).toEqual([1, 2]);
     expect(await s.pollNow("no-such-flow")).toMatchObject({ status: "not-scheduled" });
+  });
+
+  it("a poll asked for on one replica is not turned away by the tick lock another replica holds", async () => {
+    const feed = new FakeFeed();
+    feed.put(1, STAMP);
+    const versions = registry(pollFlow());
+    const a = await scheduler(versions, { connector: feed });
+    const b = await scheduler(versions, { connector: feed });
+    a.s.start();
+    // Replica a fires the 00:05 tick and holds the flow's lock until shortly before 00:10.
+    await time.advanceTo(Date.parse("2026-01-01T00:05:30Z"), settle);
+    expect(ticks.filter((t) => t.status === "fired")).toHaveLength(1);
+    // A thin webhook reaches replica b: its poll reads the change now, and the tick after it finds nothing new.
+    feed.put(2, "2026-01-01T00:05:20Z");
+    expect(await b.s.pollNow(ORDER_FLOW)).toMatchObject({ status: "fired", enqueued: 1 });
+    expect(await enqueuedIds(a.store)).toEqual([1, 2]);
+    await time.advanceTo(Date.parse("2026-01-01T00:10:30Z"), settle);
+    expect(ticks.at(-1)).toMatchObject({ status: "fired", enqueued: 0 });
+    expect(await enqueuedIds(a.store)).toEqual([1, 2]);
+  });
+
+  it("a poll a webhook requests waits out the source's commit lag; requests meanwhile share one poll, pushed back to the latest", async () => {
+    const feed = new FakeFeed();
+    feed.pollLagMs = 10_000;
+    feed.put(1, STAMP);
+    const { s, store } = await scheduler(registry(pollFlow()), { connector: feed });
+    const start = time.t;
+    s.requestPoll(ORDER_FLOW);
+    await time.advanceTo(start + 5_000, settle);
+    expect(ticks).toEqual([]);
+    s.requestPoll(ORDER_FLOW);
+    // 11 s after the first request (lag plus a second's margin) the second one's change may still be committing.
+    await time.advanceTo(start + 11_500, settle);
+    expect(ticks).toEqual([]);
+    await time.advanceTo(start + 16_500, settle);
+    expect(ticks).toEqual([expect.objectContaining({ status: "fired", enqueued: 1, at: start + 16_000 })]);
+    expect(await enqueuedIds(store)).toEqual([1]);
+    // Stopped with a request pending: no poll after the stop.
+    s.requestPoll(ORDER_FLOW);
+    await s.stop();
+    await time.advanceTo(start + 60_000, settle);
+    expect(ticks).toHaveLength(1);
+    // A flow that polls nothing asks for nothing.
+    s.requestPoll("no-such-flow");
+    await time.advanceTo(start + 120_000, settle);
+    expect(ticks).toHaveLength(1);
   });
 
   it("a position is the source's: a poll: that names another source starts afresh there; one stored before names said the source is taken over once", async () => {

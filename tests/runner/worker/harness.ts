@@ -198,7 +198,7 @@ export class World {
   /** What the webhook route does after verification: route under the current version, store durably. */
   async accept(payload: ReturnType<typeof orderEvent> | Record<string, unknown>, source = "aspos") {
     const id = String((payload as { id?: unknown }).id ?? (payload as { EventId?: unknown }).EventId);
-    const event = await toNewEvent(
+    const { event } = await toNewEvent(
       this.versions.current(),
       { source, dedupKey: `${source}:id:${id}`, payload, headers: {}, receivedAt: this.clock.now() },
       this.clock.now,

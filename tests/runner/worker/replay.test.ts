@@ -122,7 +122,7 @@ describe("koppel replay", () => {
       const store = await openStore(`sqlite:${path}`);
       const queue = await openQueue(store);
       const { runIds } = await store.acceptEvent(
-        await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: "d", payload: orderEvent("1001"), headers: {}, receivedAt: 1 }, Date.now),
+        (await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: "d", payload: orderEvent("1001"), headers: {}, receivedAt: 1 }, Date.now)).event,
       );
       const [job] = await queue.claim("w", 30_000, 1);
       await queue.complete(job!);
@@ -180,7 +180,7 @@ describe("koppel replay", () => {
       const store = await openStore(`sqlite:${join(dir, "koppel.db")}`);
       const queue = await openQueue(store);
       for (const n of ["2001", "2002"]) {
-        await store.acceptEvent(await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: n, payload: orderEvent(n), headers: {}, receivedAt: 1 }, Date.now));
+        await store.acceptEvent((await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: n, payload: orderEvent(n), headers: {}, receivedAt: 1 }, Date.now)).event);
       }
       for (const job of await queue.claim("w", 30_000, 5)) await queue.fail(job, { code: "UPSTREAM_REJECTED", message: "no" });
       const dry = bufferIO();
@@ -218,7 +218,7 @@ describe("koppel retry", () => {
       const store = await openStore(`sqlite:${join(dir, "koppel.db")}`);
       const queue = await openQueue(store);
       const { runIds } = await store.acceptEvent(
-        await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: "d", payload: orderEvent("1001"), headers: {}, receivedAt: 1 }, Date.now),
+        (await toNewEvent(version("sha-1", v1), { source: "aspos", dedupKey: "d", payload: orderEvent("1001"), headers: {}, receivedAt: 1 }, Date.now)).event,
       );
       const [job] = await queue.claim("w", 30_000, 1);
       await queue.retryLater(job!, Date.now() + 3_600_000, { code: "UPSTREAM_UNAVAILABLE", message: "AFAS is unavailable" });
