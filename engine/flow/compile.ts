@@ -94,6 +94,7 @@ class Compiler {
       },
       run: {
         ...(run.key !== undefined ? { key: this.expr(run.key, ["run", "key"], new Set()) } : {}),
+        keyScope: run.keyScope ?? raw.flow,
         maxAttempts: run.maxAttempts ?? 8,
       },
       steps,

@@ -17,8 +17,10 @@ export interface FlowDocument {
   };
   /** How the runner schedules runs of this flow. */
   readonly run?: {
-    /** Ordering key: events with the same key run one at a time, in arrival order. */
+    /** Ordering key: events with the same key run one at a time, in arrival order (within the flow, or within its keyScope). */
     readonly key?: Expression;
+    /** Flows that name the same scope share their ordering keys: runs of any of them with the same key value run one at a time, in arrival order. For flows that write the same record: an AsPos customer's first order and the customer itself, each looking up the AFAS debtor by e-mail and making it when none is found, would otherwise both make one. Default: the flow's own name (keys are the flow's own). */
+    readonly keyScope?: string;
     /** Attempts for retryable upstream errors before the run fails for good. */
     readonly maxAttempts?: number;
   };

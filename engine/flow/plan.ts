@@ -11,7 +11,12 @@ export interface CompiledFlow {
   readonly position: Position;
   readonly trigger?: FlowTrigger;
   readonly input: { readonly validate?: ValidateFunction; readonly select?: Expression };
-  readonly run: { readonly key?: Expression; readonly maxAttempts: number };
+  readonly run: {
+    readonly key?: Expression;
+    /** Whose ordering keys this flow's share (run.keyScope); the flow's name when it names none. */
+    readonly keyScope: string;
+    readonly maxAttempts: number;
+  };
   readonly steps: readonly PlanStep[];
   readonly output?: Expression;
   /** Flow names this one calls (directly). */

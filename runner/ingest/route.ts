@@ -52,6 +52,7 @@ export async function routeEvent(project: Project, event: IncomingEvent, now: ()
   const jobs: JobSpec[] = [];
   const polls: string[] = [];
   const problems: string[] = [];
+  const keys: string[] = [];
   for (const flow of project.flows.values()) {
     const pollOn = flow.trigger?.schedule?.pollOnWebhook;
     // An expression that fails polls all the same: a poll reads only what changed, and one too many costs a read.
@@ -68,9 +69,10 @@ export async function routeEvent(project: Project, event: IncomingEvent, now: ()
       // The run itself will meet the same data and fail visibly; it just runs without ordering.
       problems.push(`${flow.name}: run.key failed, no ordering: ${toKoppelError(e).format()}`);
     }
-    jobs.push({ flow: flow.name, runKey });
+    if (runKey !== null) keys.push(runKey);
+    jobs.push({ flow: flow.name, runKey: scopedKey(flow, runKey) });
   }
-  return { jobs, polls, eventType, searchText: searchTextOf(event.payload, jobs.flatMap((j) => (j.runKey ? [j.runKey] : []))), problems };
+  return { jobs, polls, eventType, searchText: searchTextOf(event.payload, keys), problems };
 }
 
 /** Whether the event is from the match's source, of one of its types, and passes its filter; "error" when the filter failed. */
@@ -111,6 +113,14 @@ export function triggerChecks(flow: CompiledFlow, event: TriggeringEvent): { che
   if (!checkFilter) return { checkFilter };
   const eventType = eventTypeOf(event.payload, event.headers ?? {});
   return eventType !== null || event.headers ? { checkFilter, eventType } : { checkFilter };
+}
+
+/**
+ * The ordering key a job is stored with: `run.key`'s value within the flow's key scope (its name,
+ * or the run.keyScope flows share), so only jobs of one scope wait for each other.
+ */
+export function scopedKey(flow: CompiledFlow, runKey: string | null): string | null {
+  return runKey === null ? null : `${flow.run.keyScope}\u001f${runKey}`;
 }
 
 /** `run.key` on the selected record, as text; null when the flow has none or it is empty. */

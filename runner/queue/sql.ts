@@ -19,13 +19,17 @@ export interface Delivery {
   close(): Promise<void>;
 }
 
-/** A job waits behind another of its (flow, runKey): an older unfinished one, or one leased now. */
+/**
+ * A job waits behind another with its ordering key: an older unfinished one, or one leased now. The
+ * stored key holds its scope (the flow's name, or a run.keyScope flows share: scopedKey), so jobs of
+ * different flows wait for each other only where the flows chose to share their keys.
+ */
 const BEHIND_SIBLING = `EXISTS (
   SELECT 1 FROM jobs e
-  WHERE e.flow = j.flow AND e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased'))`;
+  WHERE e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased'))`;
 
 /**
- * Claimable: ready, due, and the oldest unfinished job of its (flow, runKey) with no sibling leased.
+ * Claimable: ready, due, and the oldest unfinished job of its ordering key with no sibling leased.
  * `$1` is now. Shared by both deliveries.
  */
 export const CLAIMABLE = `j.state = 'ready' AND j.not_before <= $1 AND (j.run_key IS NULL OR NOT ${BEHIND_SIBLING})`;
@@ -71,8 +75,8 @@ function toClaimed(r: ClaimedRow): Omit<ClaimedJob, "replayOf"> {
 
 export function* enqueue(ctx: Ctx, jobs: readonly NewJob[]): Program<{ jobId: string; runId: string }[]> {
   // A replay also locks the run it replays, so two at once (two tabs, two operators) see each other.
-  const replayed = jobs.flatMap((j) => (j.replayOf ? [{ flow: REPLAY_LOCK, runKey: j.replayOf }] : []));
-  yield* lockKeys(ctx, [...jobs.map((j) => ({ flow: j.flow, runKey: j.runKey ?? null })), ...replayed]);
+  const replayed = jobs.flatMap((j) => (j.replayOf ? [`${REPLAY_LOCK}\u001f${j.replayOf}`] : []));
+  yield* lockKeys(ctx, [...jobs.map((j) => j.runKey), ...replayed]);
   const created: { jobId: string; runId: string }[] = [];
   for (const job of jobs) {
     const event = yield* one<{ flow_version: string }>("SELECT flow_version FROM inbox WHERE event_id = $1", [job.eventId]);
@@ -289,11 +293,11 @@ export function* retryNow(ctx: Ctx, runId: string): Program<boolean> {
 
 /**
  * The run at the head of the line a ready job waits in: the oldest other unfinished job of its
- * (flow, runKey), or one leased now. Null when nothing holds it back.
+ * ordering key, or one leased now. Null when nothing holds it back.
  */
 export function* blockedBy(runId: string): Program<string | null> {
   const row = yield* one<{ run_id: string }>(
-    `SELECT e.run_id FROM jobs j JOIN jobs e ON e.flow = j.flow AND e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased')
+    `SELECT e.run_id FROM jobs j JOIN jobs e ON e.run_key = j.run_key AND e.id <> j.id AND (e.seq < j.seq OR e.state = 'leased')
      WHERE j.run_id = $1 AND j.state = 'ready' ORDER BY e.seq LIMIT 1`,
     [runId],
   );

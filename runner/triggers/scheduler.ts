@@ -3,7 +3,7 @@ import type { Connector } from "../connectors/types.ts";
 import type { ClusterState, Inbox, NewEvent, Store } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { projectEnv } from "../project-env.ts";
-import { runKeyFor, searchTextOf } from "../ingest/route.ts";
+import { runKeyFor, scopedKey, searchTextOf } from "../ingest/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
 import { errorCode } from "../privacy/error-label.ts";
 import { Serial } from "../serial.ts";
@@ -295,7 +295,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       payload: record,
       flowVersion: version.sha,
       trigger: "schedule",
-      jobs: [{ flow: flow.name, runKey }],
+      jobs: [{ flow: flow.name, runKey: scopedKey(flow, runKey) }],
       searchText: searchTextOf(record, runKey ? [runKey] : []),
     };
   }

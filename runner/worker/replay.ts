@@ -5,7 +5,7 @@ import { unfinishedReplay } from "../queue/sql.ts";
 import type { RunStatus, Store } from "../store/types.ts";
 import type { VersionRegistry } from "../versions.ts";
 import { projectEnv } from "../project-env.ts";
-import { runKeyFor } from "../ingest/route.ts";
+import { runKeyFor, scopedKey } from "../ingest/route.ts";
 
 export interface ReplayDeps {
   readonly store: Pick<Store, "getRun" | "getEvent" | "listRuns">;
@@ -48,9 +48,9 @@ const UNFINISHED: RunStatus[] = ["queued", "running", "retrying"];
  */
 export async function replayRun(deps: ReplayDeps, runId: string, options: { readonly current?: boolean } = {}): Promise<Replayed> {
   const { run, event, version } = await replayable(deps, runId, options);
-  const runKey = await orderingKey(deps, version, run.flow, event.payload);
+  const { runKey, scoped } = await orderingKey(deps, version, run.flow, event.payload);
   const [created] = await deps.queue.enqueue([
-    { eventId: event.eventId, flow: run.flow, runKey, version, replayOf: run.id, searchText: run.searchText },
+    { eventId: event.eventId, flow: run.flow, runKey: scoped, version, replayOf: run.id, searchText: run.searchText },
   ]).catch((e: unknown) => {
     // The queue refuses a second replay while the first is unfinished (in its transaction).
     throw e instanceof KoppelError && e.code === "REPLAY_REFUSED" ? new ReplayRefused("REPLAY_REFUSED", e.message) : e;
@@ -96,15 +96,12 @@ export async function retryRunNow(deps: { readonly store: ReplayDeps["store"]; r
 }
 
 /** The finished job's key is gone with its row; ordering behind newer events of the key needs it again. */
-async function orderingKey(deps: ReplayDeps, version: string, flowName: string, payload: unknown): Promise<string | null> {
+async function orderingKey(deps: ReplayDeps, version: string, flowName: string, payload: unknown): Promise<{ runKey: string | null; scoped: string | null }> {
   const project = deps.project(version);
   const flow = project?.flows.get(flowName);
-  if (!project || !flow) return null;
-  try {
-    return await runKeyFor(flow, payload, projectEnv(project, deps.now));
-  } catch {
-    return null;
-  }
+  if (!project || !flow) return { runKey: null, scoped: null };
+  const runKey = await runKeyFor(flow, payload, projectEnv(project, deps.now)).catch(() => null);
+  return { runKey, scoped: scopedKey(flow, runKey) };
 }
 
 /** Replay as the running server does it: versions it still holds, else the current one (as the worker runs it). */

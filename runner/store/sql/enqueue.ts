@@ -13,8 +13,8 @@ export interface JobRow {
 }
 
 /** Takes the ordering-key locks of a whole batch up front, in one round trip; a no-op on SQLite. */
-export function* lockKeys(ctx: Ctx, rows: readonly Pick<JobRow, "flow" | "runKey">[]): Program<void> {
-  const keys = rows.filter((r) => r.runKey != null).map((r) => `${r.flow}\u001f${r.runKey}`);
+export function* lockKeys(ctx: Ctx, runKeys: readonly (string | null | undefined)[]): Program<void> {
+  const keys = runKeys.filter((k): k is string => k != null);
   if (ctx.d.keyLocks && keys.length) yield* all(ctx.d.keyLocks, [keys]);
 }
 

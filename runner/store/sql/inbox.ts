@@ -6,7 +6,7 @@ import { InternalError } from "../../../common/errors.ts";
 
 /** Inserts events with dedup, plus one queued run and job per flow; the caller supplies the transaction. */
 export function* acceptEvents(ctx: Ctx, batch: readonly NewEvent[]): Program<AcceptResult[]> {
-  yield* lockKeys(ctx, batch.flatMap((e) => e.jobs.map((j) => ({ flow: j.flow, runKey: j.runKey ?? null }))));
+  yield* lockKeys(ctx, batch.flatMap((e) => e.jobs.map((j) => j.runKey)));
   const results: AcceptResult[] = [];
   for (const event of batch) results.push(yield* acceptOne(ctx, event));
   return results;

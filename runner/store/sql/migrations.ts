@@ -185,6 +185,17 @@ export const MIGRATIONS: readonly Migration[] = [
     // it directly, and still serves every lookup by event alone.
     statements: () => [`CREATE INDEX runs_event_flow ON runs (event_id, flow, created_at)`, `DROP INDEX runs_event`],
   },
+  {
+    version: 8,
+    // Ordering keys are stored within their scope, `<flow or run.keyScope>` U+001F `<key>` (scopedKey),
+    // so flows that share a scope wait for each other; the claim compares run_key alone. Jobs
+    // queued before keep their flow as their scope.
+    statements: (d) => [
+      `UPDATE jobs SET run_key = flow || ${d.name === "sqlite" ? "char(31)" : "chr(31)"} || run_key WHERE run_key IS NOT NULL`,
+      `CREATE INDEX jobs_run_key ON jobs (run_key, seq) WHERE run_key IS NOT NULL`,
+      `DROP INDEX jobs_key`,
+    ],
+  },
 ];
 
 /** Applies pending migrations; the driver runs it in one transaction under its migration lock. */

@@ -50,15 +50,15 @@ const route = (source: string, payload: unknown, headers: Record<string, string>
 
 describe("routing an accepted event to flows", () => {
   it("picks the flows of the source whose events include the AsPos type, with run.key on the selected record", async () => {
-    expect((await route("aspos", orderEvent("W2026-0042", { type: "order.paid" }))).jobs).toEqual([{ flow: "order-to-afas", runKey: "W2026-0042" }]);
+    expect((await route("aspos", orderEvent("W2026-0042", { type: "order.paid" }))).jobs).toEqual([{ flow: "order-to-afas", runKey: "order-to-afas\u001fW2026-0042" }]);
     expect((await route("aspos", { id: "e1", type: "customer.created", data: { object: { email: "a@b.nl" } } })).jobs).toEqual([
-      { flow: "customer-to-afas", runKey: "a@b.nl" },
+      { flow: "customer-to-afas", runKey: "customer-to-afas\u001fa@b.nl" },
     ]);
   });
 
   it("reads AFAS's EventType and evaluates the key as an expression", async () => {
     const routed = await route("afas", { EventId: "x", EventType: "workflow.action.executed", Data: { OrNu: 812 } });
-    expect(routed).toMatchObject({ eventType: "workflow.action.executed", jobs: [{ flow: "afas-workflow", runKey: "order-812" }] });
+    expect(routed).toMatchObject({ eventType: "workflow.action.executed", jobs: [{ flow: "afas-workflow", runKey: "afas-workflow\u001forder-812" }] });
     expect((await route("afas", { EventId: "y", EventType: "subject.created", Data: {} })).jobs).toEqual([]);
   });
 
@@ -78,7 +78,7 @@ describe("routing an accepted event to flows", () => {
 
   it("falls back to a header for the event type when the body has none", async () => {
     const routed = await route("aspos", { data: { object: { number: "1" } } }, { "webhook-type": "order.created" });
-    expect(routed).toMatchObject({ eventType: "order.created", jobs: [{ flow: "order-to-afas", runKey: "1" }] });
+    expect(routed).toMatchObject({ eventType: "order.created", jobs: [{ flow: "order-to-afas", runKey: "order-to-afas\u001f1" }] });
     expect(eventTypeOf({ type: "order.paid" }, { "webhook-type": "order.created" })).toBe("order.paid");
     expect(eventTypeOf([1, 2])).toBeNull();
   });
@@ -130,7 +130,7 @@ describe("routing an accepted event to flows", () => {
       payload: orderEvent("7"),
       headers: { "webhook-id": "e" },
       flowVersion: "sha-9",
-      jobs: [{ flow: "order-to-afas", runKey: "7" }],
+      jobs: [{ flow: "order-to-afas", runKey: "order-to-afas\u001f7" }],
       searchText: "7 klant-7@example.nl",
       receivedAt: 5,
     });

@@ -59,8 +59,9 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(await queue.claim("w1", 30_000, 10)).toEqual([]);
   });
 
-  it("runs one job at a time per flow and runKey, in acceptance order", async () => {
-    await accept(order("a1", "A"), order("a2", "A"), order("b1", "B"), order("a3", "A"), order("x1", "A", "other-flow"), order("n1", null), order("n2", null));
+  it("runs one job at a time per ordering key, in acceptance order, whichever flow it is for", async () => {
+    // Keys come scoped (scopedKey): "A" stands for a key two flows share, "other\u001fA" for another flow's own A.
+    await accept(order("a1", "A"), order("a2", "A"), order("b1", "B"), order("a3", "A"), order("x1", "other\u001fA", "other-flow"), order("n1", null), order("n2", null));
     const first = await queue.claim("w1", 30_000, 10);
     expect(payloadsOf(first).sort()).toEqual(["a1", "b1", "n1", "n2", "x1"]);
     expect(await queue.depth()).toEqual({ ready: 0, blocked: 2, delayed: 0, leased: 5, total: 7 });
@@ -72,6 +73,16 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(await queue.claim("w2", 30_000, 10)).toEqual([]);
     await queue.complete(first.find((j) => j.runKey === "A" && j.flow === FLOW)!);
     expect(payloadsOf(await queue.claim("w2", 30_000, 10))).toEqual(["a2"]);
+  });
+
+  it("a job of another flow with the same ordering key waits too (flows that share a run.keyScope)", async () => {
+    await accept(order("a1", "shared\u001f7"), order("c1", "shared\u001f7", "customer-flow"), order("c2", "customer-flow\u001f7", "customer-flow"));
+    const first = await queue.claim("w1", 30_000, 10);
+    expect(payloadsOf(first).sort()).toEqual(["a1", "c2"]);
+    const c1 = (await store.listRuns({ flow: "customer-flow", limit: 10 })).find((r) => r.status === "queued")!;
+    expect(await queue.blockedBy(c1.id)).toBe(first.find((j) => j.flow === FLOW)!.runId);
+    await queue.complete(first.find((j) => j.flow === FLOW)!);
+    expect(payloadsOf(await queue.claim("w2", 30_000, 10))).toEqual(["c1"]);
   });
 
   it("keeps later jobs of a key waiting behind a job that retries later", async () => {
