@@ -102,18 +102,25 @@ function unsetEnvOf(text: string, env: NodeJS.ProcessEnv): string[] {
   return [...new Set(names)].filter((name) => env[name] === undefined);
 }
 
-/** Ids the settings and maps promise exist in AsPos: stores, price lists, shipment types, payment methods. */
+/**
+ * Ids and codes the settings and maps promise exist in AsPos: stores, price lists, shipment types,
+ * payment methods and terms (values of the maps towards AsPos, keys of those from it).
+ */
 function asposLookups(project: Project): AsposLookups {
   const settings = project.config.settings ?? {};
   const maps = project.config.maps ?? {};
   const values = (table: string): (string | number)[] =>
     Object.values(maps[table] ?? {}).filter((v): v is string | number => typeof v === "string" || typeof v === "number");
+  const keys = (table: string): string[] => Object.keys(maps[table] ?? {}).filter((k) => k !== "default");
   const list = (v: unknown): (string | number)[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]) as (string | number)[];
+  const paymentMethod = maps.paymentMethod;
   return {
     storeIds: unique([...list(settings.asposStoreId), ...values("warehouseToStore")]),
     priceListIds: unique([...list(settings.asposPriceListId), ...values("priceListByDebtorType")]),
-    shipmentTypes: unique([...list(settings.asposShipmentTypeId), ...values("shipmentTypeToAspos")]),
-    paymentMethods: unique([...list(settings.asposPaymentMethod), ...values("paymentMethodToAspos")]),
+    shipmentTypes: unique([...list(settings.asposShipmentTypeId), ...values("shipmentTypeToAspos"), ...keys("shippingMethod")]),
+    paymentMethods: unique([...list(settings.asposPaymentMethod), ...values("paymentMethodToAspos"), ...keys("paymentMethod")]),
+    paymentTerms: unique([...values("paymentTermToAspos"), ...keys("paymentTerm")]).map(String),
+    ...(paymentMethod && !Object.hasOwn(paymentMethod, "default") ? { paymentMethodMap: { name: "paymentMethod", codes: keys("paymentMethod") } } : {}),
   };
 }
 

@@ -32,6 +32,22 @@ describe("doctorAspos", () => {
     expect(findings.some((f) => f.check.includes("FbSales"))).toBe(false);
   });
 
+  it("warns of each AsPos payment method a map without a default lacks: orders paid with it would fail", async () => {
+    const run = (codes: string[]) => doctorAspos({ name: "aspos", config, options: { fetch: sim.fetch }, uses: [], lookups: { paymentMethodMap: { name: "paymentMethod", codes } } });
+    const lacking = (await run(["IDEAL", "PIN"])).filter((f) => f.check === "payment method map");
+    expect(lacking.map((f) => [f.level, f.message.match(/payment method \d+ \((\w+)/)?.[1]])).toEqual([["warn", "CASH"], ["warn", "INVOICE"]]);
+    expect(lacking[0]?.message).toMatch(/not in maps\.paymentMethod, which has no default: an order paid with it fails/);
+    expect(lacking[0]?.fix).toBe("add CASH: <AFAS payment type> to maps.paymentMethod in mapping.config.yaml");
+    expect((await run(["IDEAL", "PIN", "CASH", "INVOICE"])).filter((f) => f.check === "payment method map").map((f) => f.level)).toEqual(["ok"]);
+  });
+
+  it("names a row once though a setting names it by id and a map by code", async () => {
+    const findings = await doctorAspos({ name: "aspos", config, options: { fetch: sim.fetch }, uses: [], lookups: { shipmentTypes: [1, "POSTNL", "PICKUP"] } });
+    expect(findings.filter((f) => f.check === "shipment type").map((f) => f.message)).toEqual([
+      expect.stringMatching(/^shipment type 1 \(POSTNL/), expect.stringMatching(/^shipment type 2 \(PICKUP/),
+    ]);
+  });
+
   it("stops after a failing token with a fix", async () => {
     const findings = await doctorAspos({ name: "aspos", config: { ...config, clientSecret: "nope" }, options: { fetch: sim.fetch }, uses: [use("orders", "find")] });
     expect(findings).toHaveLength(1);

@@ -19,6 +19,11 @@ export interface AsposLookups {
   readonly shipmentTypes?: readonly (number | string)[];
   readonly paymentMethods?: readonly (number | string)[];
   readonly paymentTerms?: readonly string[];
+  /**
+   * A map keyed by AsPos payment method code, without a default: an order paid with a method it
+   * lacks fails (MAP_KEY_MISSING), so every method AsPos offers should be in it.
+   */
+  readonly paymentMethodMap?: { readonly name: string; readonly codes: readonly string[] };
 }
 
 export interface AsposDoctorInput {
@@ -90,17 +95,25 @@ async function checkLookup(http: AsposHttp, name: string, table: EndpointTable, 
     return [{ level: "error", check: spec.check, message: `cannot read ${spec.object}: ${why(err)}` }];
   }
   const known = rows.map(describeRow).join(", ") || "none";
-  return spec.wanted.map((value): DoctorFinding => {
+  // A setting may name a row by id where a map names it by code: one finding per row.
+  const seen = new Set<Record<string, unknown>>();
+  return spec.wanted.flatMap((value): DoctorFinding[] => {
     const row = rows.find((r) => String(r.id) === String(value) || (typeof r.code === "string" && r.code.toLowerCase() === String(value).toLowerCase()));
-    if (!row) {
-      return { level: "error", check: spec.check, message: `${spec.setting} ${String(value)} does not exist in AsPos (known: ${known})`, fix: `change ${spec.setting} in mapping.config.yaml to one of the known values` };
-    }
-    const state = String(row.status ?? row.state ?? "Active");
-    if (state.toLowerCase() !== "active") {
-      return { level: "warn", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists but is ${state}` };
-    }
-    return { level: "ok", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists` };
+    if (row && seen.has(row)) return [];
+    if (row) seen.add(row);
+    return [lookupFinding(spec, value, row, known)];
   });
+}
+
+function lookupFinding(spec: LookupSpec, value: number | string, row: Record<string, unknown> | undefined, known: string): DoctorFinding {
+  if (!row) {
+    return { level: "error", check: spec.check, message: `${spec.setting} ${String(value)} does not exist in AsPos (known: ${known})`, fix: `change ${spec.setting} in mapping.config.yaml to one of the known values` };
+  }
+  const state = String(row.status ?? row.state ?? "Active");
+  if (state.toLowerCase() !== "active") {
+    return { level: "warn", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists but is ${state}` };
+  }
+  return { level: "ok", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists` };
 }
 
 /**
@@ -155,5 +168,26 @@ export async function doctorAspos(input: AsposDoctorInput): Promise<DoctorFindin
     { check: "payment term", object: "paymentTerms", wanted: lookups.paymentTerms, setting: "payment term" },
   ];
   for (const spec of specs) findings.push(...(await checkLookup(http, input.name, table, spec)));
+  if (lookups.paymentMethodMap) findings.push(...(await checkMapCovers(http, input.name, table, lookups.paymentMethodMap)));
   return findings;
+}
+
+/** Every active AsPos payment method has its key in the map, or orders paid with it fail. */
+async function checkMapCovers(http: AsposHttp, name: string, table: EndpointTable, map: NonNullable<AsposLookups["paymentMethodMap"]>): Promise<DoctorFinding[]> {
+  const check = "payment method map";
+  const endpoints = table.paymentMethods;
+  if (!endpoints) return [{ level: "error", check, message: "the endpoint table has no 'paymentMethods'" }];
+  let rows: readonly Record<string, unknown>[];
+  try {
+    rows = (await find(http, "paymentMethods", endpoints, { connection: name, object: "paymentMethods", where: [] })).rows;
+  } catch (err) {
+    return [{ level: "error", check, message: `cannot read paymentMethods: ${why(err)}` }];
+  }
+  const missing = rows.filter((r) => typeof r.code === "string" && !map.codes.includes(r.code) && String(r.status ?? r.state ?? "Active").toLowerCase() === "active");
+  if (!missing.length) return [{ level: "ok", check, message: `maps.${map.name} takes every payment method AsPos offers` }];
+  return missing.map((r): DoctorFinding => ({
+    level: "warn", check,
+    message: `payment method ${describeRow(r)} is not in maps.${map.name}, which has no default: an order paid with it fails (MAP_KEY_MISSING) until it is`,
+    fix: `add ${String(r.code)}: <AFAS payment type> to maps.${map.name} in mapping.config.yaml`,
+  }));
 }

@@ -95,6 +95,10 @@ describe("koppel doctor", () => {
     expect(lines).toEqual([...new Set(lines)]);
     expect(lines).toContain("  ✓ shipment type: shipment type 1 (POSTNL PostNL pakket) exists");
     expect(lines.filter((l) => l.startsWith("  ✓ price list: "))).toHaveLength(2);
+    // paymentTerm's keys and paymentTermToAspos's values, and paymentMethod's keys: AsPos codes.
+    expect(lines.filter((l) => l.startsWith("  ✓ payment term: "))).toEqual([expect.stringContaining("term 14D ("), expect.stringContaining("term 30D (")]);
+    expect(lines).toContain("  ✓ payment method: payment method 3 (CASH Contant) exists");
+    expect(lines).toContain("  ✓ payment method map: maps.paymentMethod takes every payment method AsPos offers");
     expect(io.stdout()).toMatch(/GetConnector Koppel_Debtors: present with all \d+ fields the flows read and write/);
   });
 });
