@@ -30,6 +30,7 @@ import { createVersionRegistry, type MappingVersion, type VersionRegistry } from
 import type { BackoffPolicy } from "../worker/backoff.ts";
 import { registryReplayDeps, replayRun, retryRunNow } from "../worker/replay.ts";
 import { toNewEvent } from "../ingest/accept.ts";
+import { versionCache } from "./version-cache.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
 import { readBootstrap, type Bootstrap } from "../../engine/config/bootstrap.ts";
@@ -106,6 +107,9 @@ export interface Runtime {
   /** Graceful: stop taking webhooks, stop timers, let runs finish (or hand their jobs back), close the store. */
   stop(): Promise<void>;
 }
+
+/** Connector sets kept for recent versions: the registry's 20 plus room for shadow candidates. */
+const KEPT_CONNECTOR_SETS = 32;
 
 /** Everything `koppel serve` runs in one process: HTTP, worker, scheduler, reload. */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
@@ -185,18 +189,11 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     ...(options.alertFetch ? { fetch: options.alertFetch } : {}),
   });
 
-  const connectorsBySha = new Map<string, ReadonlyMap<string, Connector>>();
-  const connectors = (version: MappingVersion): ReadonlyMap<string, Connector> => {
-    let found = connectorsBySha.get(version.sha);
-    if (!found) {
-      // No fetch outside tests: the connectors' own node:http transport (runner/connectors/http/node-transport.ts).
-      found = createConnectors(version.project.config.connections, {
-        ...(options.fetch ? { fetch: options.fetch } : {}), observe: metrics.upstreamCall, gates: gates.factory, schemaKeys: version.project.schemaKeys,
-      });
-      connectorsBySha.set(version.sha, found);
-    }
-    return found;
-  };
+  // No fetch outside tests: the connectors' own node:http transport (runner/connectors/http/node-transport.ts).
+  const connectorSets = versionCache((version): ReadonlyMap<string, Connector> => createConnectors(version.project.config.connections, {
+    ...(options.fetch ? { fetch: options.fetch } : {}), observe: metrics.upstreamCall, gates: gates.factory, schemaKeys: version.project.schemaKeys,
+  }), KEPT_CONNECTOR_SETS);
+  const connectors = (version: MappingVersion): ReadonlyMap<string, Connector> => connectorSets.get(version);
 
   const shadowFrom = shadowSource(source, configFile, root);
   const shadow = createShadow({
@@ -374,7 +371,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
         await shadowBoot;
         await shadow.close();
         await alerter.idle();
-        for (const set of connectorsBySha.values()) for (const c of set.values()) await c.close?.();
+        for (const set of connectorSets.values()) for (const c of set.values()) await c.close?.();
         await gates.close();
         await queue.close();
         // Listed as a replica no longer: the pages and /api/status showed a stopped one for a minute.
