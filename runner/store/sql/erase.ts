@@ -110,7 +110,8 @@ export function* blankEvents(seqs: readonly unknown[]): Program<number> {
 
 /**
  * Blanks the runs and deletes their shadow results in one transaction: a shadow result is only
- * stored for a run that still has a trace (shadow.ts), so none can slip in after it.
+ * stored for a run that still has a trace (shadow.ts), so none can slip in after it. A job waiting
+ * to retry keeps a copy of its run's error (which may quote the record): blanked with it.
  */
 export function* blankRuns(ids: readonly string[]): Program<number> {
   const list = placeholders(ids.length, 1);
@@ -121,6 +122,7 @@ export function* blankRuns(ids: readonly string[]): Program<number> {
     ids,
   );
   yield* all(`DELETE FROM shadow_results WHERE run_id IN (${list})`, ids);
+  yield* all(`UPDATE jobs SET last_error = NULL WHERE run_id IN (${list}) AND last_error IS NOT NULL`, ids);
   return rows.length;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NewEvent, Store } from "../../../runner/store/types.ts";
 import type { Driver } from "../../../runner/store/sql/driver.ts";
-import type { Program } from "../../../runner/store/sql/program.ts";
+import { all, type Program } from "../../../runner/store/sql/program.ts";
 import { purgePayloadsStep } from "../../../runner/store/sql/retention.ts";
 import { SqlStore } from "../../../runner/store/sql/store.ts";
 import { erasePerson } from "../../../runner/privacy/erase.ts";
@@ -355,6 +355,18 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect((await store.ledgerGet("k2"))?.result).toEqual({ DbId: 13 });
       // `_` in an address is a literal underscore, not a LIKE wildcard.
       expect(await store.erasePerson(["p_et@example.nl"])).toEqual({ events: 0, runs: 0, ledger: 0 });
+    });
+
+    it("erases the error a job waiting to retry keeps, where it quotes the person", async () => {
+      const [jan] = await store.acceptEvents([event("1")]);
+      const queue = await session.queue(store);
+      const [job] = await queue.claim("w", 60_000, 10);
+      const error = { code: "UPSTREAM_UNAVAILABLE" as const, message: "AFAS was down while debtor jan@example.nl was sent" };
+      expect(await queue.retryLater(job!, session.clock.now() + 60_000, error)).toBe(true);
+      expect(await store.erasePerson(["jan@example.nl"])).toMatchObject({ runs: 1 });
+      expect(await store.getRun(jan!.runIds[0]!)).toMatchObject({ error: null, status: "retrying" });
+      const lastErrors = await (store as SqlStore).driver.run(all<{ last_error: string | null }>("SELECT last_error FROM jobs"));
+      expect(lastErrors).toEqual([{ last_error: null }]);
     });
 
     it("erases an address with letters outside ASCII, whatever case it was stored or typed in", async () => {
