@@ -54,6 +54,13 @@ export async function backtestCommand(argv: readonly string[], io: CliIO, cwd: s
     // The revisions were loaded from temporary checkouts: a relative store path is the working
     // tree's, beside the config file the command was pointed at.
     const configured = sides.head.project ?? sides.base.project;
+    if (!configured && !(args.values.store ?? process.env.KOPPEL_STORE)) {
+      // The store is named by the config: read from ./data/koppel.db instead, it hid these errors
+      // behind "no such file", or read another store than the deployment's.
+      for (const side of [sides.base, sides.head]) for (const e of side.errors) io.err(`${sideLabel(side)}: ${e}`);
+      io.err("koppel backtest: neither revision's config loads, so its store.url is unknown; fix it, or name the store with --store");
+      return 1;
+    }
     const configFile = resolve(cwd, args.values.config ?? DEFAULT_CONFIG);
     const store = await openCliStore(storeUrlFor(args.values.store, configured && { configFile, config: configured.config }, cwd), io, "backtest", { readOnly: true });
     if (!store) return 1;

@@ -91,6 +91,17 @@ describe("a SQLite store that does not exist", () => {
     expect(broken.stderr()).toMatch(/^koppel backtest: working tree does not load \(\d+ problem\(s\), listed in the report\)\n$/);
     repo.write("mapping.config.yaml", repo.read("mapping.config.yaml").replace("\nnot a mapping\n", ""));
 
+    // Neither revision loads: the store is unknown, and the config's errors say why, not "no such file".
+    repo.write("mapping.config.yaml", `${repo.read("mapping.config.yaml")}\nnot a mapping\n`);
+    repo.commit("break the config");
+    const neither = bufferIO();
+    expect(await backtestCommand(["--base", "HEAD"], neither, repo.dir)).toBe(1);
+    expect(neither.stderr()).toMatch(/YAML_SYNTAX|MISSING_KEY|WRONG_TYPE|[A-Z_]{6,} /);
+    expect(neither.stderr()).toMatch(/koppel backtest: neither revision's config loads, so its store\.url is unknown; fix it, or name the store with --store\n$/);
+    expect(neither.stdout()).toBe("");
+    repo.write("mapping.config.yaml", repo.read("mapping.config.yaml").replace("\nnot a mapping\n", ""));
+    repo.commit("fix the config");
+
     // With --head the revisions load from temporary checkouts; the store stays the working tree's.
     const head = bufferIO();
     expect(await backtestCommand(["--base", "main", "--head", "main"], head, repo.dir)).toBe(0);
