@@ -46,7 +46,7 @@ export interface Trigger {
     readonly poll?: string;
     /** Where a poll starts while it has no stored position yet (the first poll after go-live, or after the store was reset): `beginning` (default) reads every record the source holds, for an initial sync of stock or customers; `now` reads only records changed from that first poll on, so orders from before go-live are not copied; a date (`2025-03-01`: from midnight in settings.timezone) or a timestamp with its offset reads from then. Only with `poll`; a stored position always wins. */
     readonly startAt?: string;
-    /** Poll now, not at the next tick, when such a webhook arrives: for a thin notification that names no record, as Profit's workflow and dossier webhooks are. The webhook is kept in the inbox; the poll reads what changed since the stored cursor, as a tick does (a poll already under way is followed by one more). Only with `poll`. Should the runner stop before the poll, the next tick reads the same changes. */
+    /** Poll now, not at the next tick, when such a webhook arrives: for a thin notification that names no record, as Profit's workflow and dossier webhooks are. The webhook is kept in the inbox; the poll reads what changed since the stored cursor, as a tick does, once the connection's pollLagMs (plus a second) has passed, so the change is old enough to be read. Webhooks before then share that poll; later ones share one more. Only with `poll`. Should the runner stop before the poll, the next tick reads the same changes. A source not under `webhooks:` in the config is taken without complaint (a deployment without that webhook polls on its ticks alone). */
     readonly pollOnWebhook?: WebhookMatch;
   };
 }
@@ -60,7 +60,7 @@ export interface WebhookMatch {
   readonly source: string;
   /** Event types taken (`type` in AsPos bodies, `EventType` in Profit's); empty or absent means all. */
   readonly events?: readonly WebhookEvent[];
-  /** Expression over the webhook body; the event is taken only when it holds. */
+  /** Expression over the webhook body; the event is taken only when it holds. One it fails on (an error, not false) is taken all the same: the run fails with the error where it can be seen and replayed, and a poll reads only what changed. */
   readonly filter?: Condition;
 }
 

@@ -19,7 +19,7 @@ export interface PgBossQueueOptions {
 
 /**
  * pg-boss carries the claimable jobs: a job is handed to pg-boss only once it is the head of its
- * (flow, runKey) and due, and pg-boss's SKIP LOCKED fetch gives it to exactly one claimer.
+ * ordering key (scopedKey) and due, and pg-boss's SKIP LOCKED fetch gives it to exactly one claimer.
  *
  * Why not pg-boss's own ordering and retry: its `singleton` policy enforces "one active per key"
  * with a unique index, and fetch swallows the violation and returns an empty batch, so one busy key

@@ -62,8 +62,9 @@ export interface RuntimeOptions {
   /** Used for alert POSTs (tests: a recording fetch); default the global fetch. */
   readonly alertFetch?: typeof fetch;
   /**
-   * Fire schedules on their own (default true). False: nothing is polled until `scheduler.pollNow`,
-   * so a caller that counts what reaches AFAS is never joined by a clock-aligned tick.
+   * Fire schedules on their own (default true). False: nothing is polled until `scheduler.pollNow`
+   * or a webhook's request (schedule.pollOnWebhook), so a caller that counts what reaches AFAS is
+   * never joined by a clock-aligned tick.
    */
   readonly schedules?: boolean;
   /** How often retention purges (default hourly; the first pass runs at start). */

@@ -36,9 +36,10 @@ export interface TickResult {
   readonly at: number;
   /**
    * fired: this replica ran it; locked: another replica holds the flow's lock; busy: the previous
-   * tick of this flow is still running here; not-scheduled: the active version has no such schedule.
+   * tick of this flow is still running here; not-scheduled: the active version has no such schedule;
+   * stopped: the scheduler stopped before it ran (a poll asked for while it stopped).
    */
-  readonly status: "fired" | "locked" | "busy" | "failed" | "not-scheduled";
+  readonly status: "fired" | "locked" | "busy" | "failed" | "not-scheduled" | "stopped";
   /** Events newly accepted into the inbox. */
   readonly enqueued: number;
   /** Records or ticks the inbox already had. */
@@ -59,7 +60,8 @@ export interface Scheduler {
   pollNow(flow: string): Promise<TickResult>;
   /**
    * A webhook announced a change (schedule.pollOnWebhook): poll once the source's commit lag has
-   * passed, so the poll can read it. Requests meanwhile share that poll, pushed back to the latest.
+   * passed, so the poll can read it. Requests before that share the poll; those after it was due
+   * share one more, due after their own lag. Nothing after stop().
    */
   requestPoll(flow: string): void;
   /** Next due instant per scheduled flow. */
@@ -101,7 +103,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let plans = new Map<string, Plan>();
   let planned: MappingVersion | undefined;
   let running = false;
-  const requested = new Map<string, { due: number; cancel: () => void }>();
+  /** After stop(): a poll that was asked for or follows one under way does not start. */
+  let stopped = false;
+  /** Per flow, the poll requests wait for; `again`: a later request's due time, for one more poll. */
+  const requested = new Map<string, { due: number; again?: number; cancel: () => void }>();
   // Ticks of plans replaced by a reload may still be running; stop() and idle() wait for those too.
   const inflight = new Set<Promise<TickResult>>();
   const track = (tick: Promise<TickResult>): Promise<TickResult> => {
@@ -176,6 +181,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   async function execute(name: string, { at, ttl, requested = false }: Tick): Promise<TickResult> {
+    if (stopped) return report(result(name, at, "stopped"));
     refresh();
     const plan = plans.get(name);
     const version = planned;
@@ -300,6 +306,28 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     };
   }
 
+  function requestPoll(name: string, at?: number): void {
+    if (stopped) return;
+    refresh();
+    const poll = plans.get(name)?.poll;
+    if (!poll) return;
+    const lag = options.connector(poll.connection)?.pollLagMs ?? 0;
+    const due = at ?? now() + (lag > 0 ? lag + LAG_MARGIN_MS : 0);
+    const pending = requested.get(name);
+    if (pending) {
+      // Not pushed back: webhooks closer together than the lag would keep it from ever running.
+      if (due > pending.due) pending.again = Math.max(pending.again ?? due, due);
+      return;
+    }
+    const request: { due: number; again?: number; cancel: () => void } = { due, cancel: () => {} };
+    requested.set(name, request);
+    request.cancel = timerAt(timers, now, due, () => {
+      requested.delete(name);
+      void pollNow(name);
+      if (request.again !== undefined) requestPoll(name, request.again);
+    });
+  }
+
   function pollNow(name: string): Promise<TickResult> {
     refresh();
     const plan = plans.get(name);
@@ -312,11 +340,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     start() {
       if (running) return;
       running = true;
+      stopped = false;
       planned = undefined;
       refresh();
     },
     async stop() {
       running = false;
+      stopped = true;
       for (const plan of plans.values()) plan.cancel?.();
       for (const request of requested.values()) request.cancel();
       requested.clear();
@@ -324,29 +354,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
     refresh,
     pollNow,
-    requestPoll(name) {
-      refresh();
-      const poll = plans.get(name)?.poll;
-      if (!poll) return;
-      const lag = options.connector(poll.connection)?.pollLagMs ?? 0;
-      const due = now() + (lag > 0 ? lag + LAG_MARGIN_MS : 0);
-      const pending = requested.get(name);
-      if (pending) {
-        pending.due = Math.max(pending.due, due);
-        return;
-      }
-      const request = { due, cancel: () => {} };
-      const fire = (): void => {
-        if (now() < request.due) {
-          request.cancel = timerAt(timers, now, request.due, fire);
-          return;
-        }
-        requested.delete(name);
-        void pollNow(name);
-      };
-      requested.set(name, request);
-      request.cancel = timerAt(timers, now, due, fire);
-    },
+    requestPoll,
     dueTimes() {
       return new Map([...plans].flatMap(([name, plan]) => (plan.due === undefined ? [] : [[name, plan.due] as const])));
     },

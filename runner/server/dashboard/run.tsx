@@ -18,7 +18,7 @@ export interface RunProps {
   /** What each shadow candidate did with this run, newest first. */
   readonly shadows?: readonly ShadowResult[];
   readonly notice?: string;
-  /** The run of the same flow and key this one waits behind (it runs once that one has finished). */
+  /** The run with the same ordering key this one waits behind (it runs once that one has finished); of another flow where the flows share a run.keyScope. */
   readonly behind?: RunSummary;
   /**
    * Reload every 2 s while the run is unfinished. Not on the answer to a refused POST: the reload
@@ -78,7 +78,7 @@ export function RunPage({ session, run, related, shadows = [], notice, behind, l
             ) : null}
             {behind ? (
               <p data-testid="waiting-behind">
-                Waiting behind <a href={`/runs/${behind.id}`}>run {behind.id}</a> ({behind.status}{behind.status === "retrying" ? ", waiting to retry" : ""}) of the same {run.flow} key:
+                Waiting behind <a href={`/runs/${behind.id}`}>run {behind.id}</a> ({behind.status}{behind.status === "retrying" ? ", waiting to retry" : ""}) of the same {run.flow} key{behind.flow === run.flow ? "" : ` (a run of ${behind.flow}, which shares this flow's keys)`}:
                 runs of one key go one at a time, in the order they came in, so this one starts when that one has finished.
               </p>
             ) : null}

@@ -358,7 +358,7 @@ describe("scheduler: polling", () => {
     expect(await enqueuedIds(a.store)).toEqual([1, 2]);
   });
 
-  it("a poll a webhook requests waits out the source's commit lag; requests meanwhile share one poll, pushed back to the latest", async () => {
+  it("a poll a webhook requests waits out the source's commit lag; requests meanwhile share it, and later ones one more", async () => {
     const feed = new FakeFeed();
     feed.pollLagMs = 10_000;
     feed.put(1, STAMP);
@@ -368,21 +368,62 @@ describe("scheduler: polling", () => {
     await time.advanceTo(start + 5_000, settle);
     expect(ticks).toEqual([]);
     s.requestPoll(ORDER_FLOW);
-    // 11 s after the first request (lag plus a second's margin) the second one's change may still be committing.
+    s.requestPoll(ORDER_FLOW);
+    // The first request's poll runs when its lag (plus a second) has passed; the two later ones,
+    // whose changes may still be committing then, share one more after theirs.
     await time.advanceTo(start + 11_500, settle);
-    expect(ticks).toEqual([]);
+    expect(ticks).toEqual([expect.objectContaining({ status: "fired", enqueued: 1, at: start + 11_000 })]);
     await time.advanceTo(start + 16_500, settle);
-    expect(ticks).toEqual([expect.objectContaining({ status: "fired", enqueued: 1, at: start + 16_000 })]);
+    expect(ticks.map((t) => t.at)).toEqual([start + 11_000, start + 16_000]);
     expect(await enqueuedIds(store)).toEqual([1]);
-    // Stopped with a request pending: no poll after the stop.
+    // Stopped with a request pending, or asked after the stop: no poll.
     s.requestPoll(ORDER_FLOW);
     await s.stop();
+    s.requestPoll(ORDER_FLOW);
     await time.advanceTo(start + 60_000, settle);
-    expect(ticks).toHaveLength(1);
+    expect(ticks).toHaveLength(2);
     // A flow that polls nothing asks for nothing.
     s.requestPoll("no-such-flow");
     await time.advanceTo(start + 120_000, settle);
-    expect(ticks).toHaveLength(1);
+    expect(ticks).toHaveLength(2);
+  });
+
+  it("webhooks closer together than the commit lag do not keep their poll from running", async () => {
+    const feed = new FakeFeed();
+    feed.pollLagMs = 10_000;
+    const { s } = await scheduler(registry(pollFlow()), { connector: feed });
+    const start = time.t;
+    for (let at = start; at < start + 120_000; at += 5_000) {
+      await time.advanceTo(at, settle);
+      s.requestPoll(ORDER_FLOW);
+    }
+    await time.advanceTo(start + 120_000, settle);
+    // One every lag plus a second at most, while they keep coming.
+    expect(ticks.length).toBeGreaterThanOrEqual(10);
+    expect(ticks.every((t) => t.status === "fired")).toBe(true);
+  });
+
+  it("a poll that would follow one under way does not start once the scheduler stopped", async () => {
+    const feed = new FakeFeed();
+    feed.put(1, STAMP);
+    const { s } = await scheduler(registry(pollFlow()), { connector: feed });
+    let release!: () => void;
+    const reads: string[] = [];
+    const poll = feed.poll.bind(feed);
+    feed.poll = async (...args) => {
+      reads.push("read");
+      if (reads.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      return poll(...args);
+    };
+    const first = s.pollNow(ORDER_FLOW);
+    while (!reads.length) await new Promise((resolve) => setImmediate(resolve));
+    const followUp = s.pollNow(ORDER_FLOW);
+    const stopping = s.stop();
+    release();
+    await stopping;
+    expect(await first).toMatchObject({ status: "fired" });
+    expect(await followUp).toMatchObject({ status: "stopped" });
+    expect(reads).toEqual(["read"]);
   });
 
   it("a position is the source's: a poll: that names another source starts afresh there; one stored before names said the source is taken over once", async () => {
