@@ -1,20 +1,16 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRuntime, type Runtime } from "../../../runner/serve/runtime.ts";
-import { startSandbox, type Sandbox } from "../../../runner/serve/sandbox.ts";
+import type { Runtime } from "../../../runner/serve/runtime.ts";
+import type { Sandbox } from "../../../runner/serve/sandbox.ts";
 import { waitFor } from "../../../bench/support/harness.ts";
+import { startShippedSandbox, type ShippedSandbox } from "./shipped-sandbox.ts";
 
-const REPO = resolve(import.meta.dirname, "../../..");
 /** Flows with a trigger of their own (customer-to-afas-debtor, afas-order-to-aspos and address-parts run inside others). */
 const TRIGGERED = [
   "aspos-order-to-afas", "aspos-customer-to-afas", "aspos-order-status-to-afas", "aspos-stock-to-afas",
   "afas-debtor-to-aspos", "afas-order-status-to-aspos", "afas-stock-to-aspos",
 ];
 
-let dir: string;
+let world: ShippedSandbox;
 let sandbox: Sandbox;
 let runtime: Runtime;
 const runLines: string[] = [];
@@ -22,25 +18,12 @@ const did: string[] = [];
 
 /** The shipped config and mappings against the sandbox, as `npm start` runs them; polls only when asked. */
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "koppel-demo-"));
-  cpSync(join(REPO, "mappings"), join(dir, "mappings"), { recursive: true });
-  const config = parse(readFileSync(join(REPO, "mapping.config.yaml"), "utf8")) as { connections: { afas: Record<string, unknown> } };
-  config.connections.afas.pollLagMs = 0;
-  writeFileSync(join(dir, "mapping.config.yaml"), stringify(config));
-  sandbox = await startSandbox();
-  Object.assign(process.env, sandbox.env);
-  runtime = await startRuntime({
-    configPath: join(dir, "mapping.config.yaml"), port: 0, adminToken: "demo-test", storeUrl: `sqlite:${join(dir, "data/koppel.db")}`,
-    logRun: (line) => runLines.push(line), backoff: { baseMs: 50, capMs: 200, maxRetryAfterMs: 500 }, schedules: false,
-  });
+  world = await startShippedSandbox("demo", 0, { logRun: (line) => runLines.push(line), backoff: { baseMs: 50, capMs: 200, maxRetryAfterMs: 500 } });
+  ({ sandbox, runtime } = world);
   sandbox.subscribe(runtime.url);
 }, 30_000);
 
-afterAll(async () => {
-  await runtime?.stop();
-  await sandbox?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => world?.stop());
 
 const settled = async () => {
   await sandbox.aspos.control.deliverWebhooks(true);

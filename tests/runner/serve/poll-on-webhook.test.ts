@@ -1,38 +1,20 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRuntime, type Runtime } from "../../../runner/serve/runtime.ts";
-import { startSandbox, type Sandbox } from "../../../runner/serve/sandbox.ts";
+import type { Runtime } from "../../../runner/serve/runtime.ts";
+import type { Sandbox } from "../../../runner/serve/sandbox.ts";
 import { waitFor } from "../../../bench/support/harness.ts";
+import { startShippedSandbox, type ShippedSandbox } from "./shipped-sandbox.ts";
 
-const REPO = resolve(import.meta.dirname, "../../..");
-
-let dir: string;
+let world: ShippedSandbox;
 let sandbox: Sandbox;
 let runtime: Runtime;
 
-/** The shipped config and mappings against the sandbox, schedules off: only a webhook starts a poll. */
+// The poll waits out the AFAS lag after the webhook; a second keeps the test short and still shows the wait.
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "koppel-poll-on-webhook-"));
-  cpSync(join(REPO, "mappings"), join(dir, "mappings"), { recursive: true });
-  const config = parse(readFileSync(join(REPO, "mapping.config.yaml"), "utf8")) as { connections: { afas: Record<string, unknown> } };
-  // The poll waits out this lag after the webhook; a second keeps the test short and still shows the wait.
-  config.connections.afas.pollLagMs = 1000;
-  writeFileSync(join(dir, "mapping.config.yaml"), stringify(config));
-  sandbox = await startSandbox();
-  Object.assign(process.env, sandbox.env);
-  runtime = await startRuntime({
-    configPath: join(dir, "mapping.config.yaml"), port: 0, adminToken: "poll-test", storeUrl: `sqlite:${join(dir, "data/koppel.db")}`, schedules: false,
-  });
+  world = await startShippedSandbox("poll-on-webhook", 1000);
+  ({ sandbox, runtime } = world);
 }, 30_000);
 
-afterAll(async () => {
-  await runtime?.stop();
-  await sandbox?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => world?.stop());
 
 const thinWebhook = () =>
   sandbox.afas.control.sendWebhook({
