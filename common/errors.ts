@@ -87,6 +87,7 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { actor: "operator", title: "admin token missing or wrong" },
   READ_ONLY_TOKEN: { actor: "operator", title: "the viewer token only reads: this needs the admin token" },
   TOO_MANY_ATTEMPTS: { actor: "operator", title: "too many wrong tokens from this address; wait and retry" },
+  BODY_TOO_LARGE: { actor: "operator", title: "request body larger than this route takes (login, dashboard forms, admin API)" },
   RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
   REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },
   RETRY_REFUSED: { actor: "operator", title: "the run is not waiting for a retry (it runs, finished, or never failed)" },

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { ProjectHost } from "../engine/config/load.ts";
 import { packagePath } from "./package-root.ts";
-import { secretFileReader } from "./secret-files.ts";
+import { projectFileReader, secretFileReader } from "./secret-files.ts";
 
 /** Koppel's own schemas folder: the fallback for `<type>/<object>.schema.json`. */
 export const BUILTIN_SCHEMAS = packagePath("schemas");
@@ -39,6 +39,7 @@ export function nodeHost(configPath: string, options: HostOptions = {}): Project
     },
     env: (name) => env[name] ?? (options.lenientEnv ? `<${name}>` : undefined),
     readSecret: lenientFiles(secretFileReader(configDir, env), options.lenientEnv ?? false),
+    readProjectFile: projectFileReader(configDir),
     schemaDirs: [resolve(configDir, "schemas"), BUILTIN_SCHEMAS].filter((d, i, all) => all.indexOf(d) === i && existsSync(d)),
   };
 }

@@ -28,6 +28,24 @@ export function secretFileReader(projectDir: string, env: NodeJS.ProcessEnv): (p
   };
 }
 
+/**
+ * Files the project itself holds (fixture inputs and goldens): read only inside its folder, symlinks
+ * followed first. A case naming /etc/passwd or a secret folder printed the file's start in the
+ * "not valid JSON" error, which reaches the reload report that viewers of the dashboard read.
+ */
+export function projectFileReader(projectDir: string): (path: string) => string | undefined | FileRefusal {
+  const root = realOrSelf(resolve(projectDir));
+  return (path) => {
+    const real = realOrNearest(resolve(path));
+    if (!inside(root, real)) return { refused: `${path} is outside the project folder ${root}` };
+    try {
+      return readFileSync(real, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 function inside(dir: string, path: string): boolean {
   const r = relative(dir, path);
   return r !== "" && !r.startsWith("..") && !isAbsolute(r);

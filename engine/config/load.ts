@@ -31,6 +31,8 @@ export interface ProjectHost {
    * from; without it `read` is used.
    */
   readSecret?(path: string): string | undefined | FileRefusal;
+  /** A file of the project's own (a test case's fixture): like `read`, but the host may refuse one outside the project. */
+  readProjectFile?(path: string): string | undefined | FileRefusal;
   /** Folders holding `<connection type>/<object>.schema.json`, searched in order. */
   readonly schemaDirs: readonly string[];
 }

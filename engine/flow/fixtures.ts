@@ -114,10 +114,15 @@ function findFlow(testPath: string, name: string | undefined, project: Project, 
 function readCase(raw: Record<string, unknown>, i: number, source: YamlSource, path: string, host: ProjectHost, errors: ConfigError[]): TestCase {
   const dir = host.dirname(path);
   const at = (...p: (string | number)[]) => source.positionOf(["cases", i, ...p]);
+  const readFile = (file: string) => (host.readProjectFile ? host.readProjectFile(file) : host.read(file));
   const readJson = (ref: unknown, where: Position): unknown => {
     if (typeof ref !== "string") return ref;
     const file = host.resolve(dir, ref);
-    const text = host.read(file);
+    const text = readFile(file);
+    if (typeof text === "object") {
+      errors.push(new ConfigError("FILE_NOT_ALLOWED", `fixture ${ref}: ${text.refused}`, where));
+      return undefined;
+    }
     if (text === undefined) {
       errors.push(new ConfigError("FILE_MISSING", `fixture ${ref} does not exist`, where));
       return undefined;
@@ -132,7 +137,7 @@ function readCase(raw: Record<string, unknown>, i: number, source: YamlSource, p
   const expect = raw.expect as Record<string, unknown>;
   const effectsRef = expect.effects;
   const effectsFile = typeof effectsRef === "string" ? host.resolve(dir, effectsRef) : undefined;
-  const effects = effectsFile ? (host.read(effectsFile) === undefined ? undefined : readJson(effectsRef, at("expect", "effects"))) : effectsRef;
+  const effects = effectsFile ? (readFile(effectsFile) === undefined ? undefined : readJson(effectsRef, at("expect", "effects"))) : effectsRef;
   return {
     name: String(raw.name),
     position: at(),

@@ -74,11 +74,11 @@ export function createAlerter(options: AlerterOptions): Alerter {
         await res.body?.cancel();
         if (res.ok) return;
         undelivered();
-        options.log?.(`alert: ${target.webhook} answered ${res.status}`);
+        options.log?.(`alert: ${receiverOf(target.webhook)} answered ${res.status}`);
       })
       .catch((e: unknown) => {
         undelivered();
-        options.log?.(`alert: ${target.webhook} not reached: ${(e as Error).message}`);
+        options.log?.(`alert: ${receiverOf(target.webhook)} not reached: ${(e as Error).message}`);
       }));
   };
 
@@ -134,4 +134,16 @@ export function createAlerter(options: AlerterOptions): Alerter {
       while (pending.size) await Promise.all([...pending]);
     },
   };
+}
+
+/**
+ * An alert URL as a log line may show it: its host. A Slack or Teams webhook URL carries its secret
+ * in the path, and whoever holds it can post to the channel.
+ */
+function receiverOf(url: string): string {
+  try {
+    return new URL(url).host || "(alert URL)";
+  } catch {
+    return "(alert URL)";
+  }
 }

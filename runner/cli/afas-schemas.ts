@@ -56,7 +56,13 @@ export async function afasSchemasCommand(argv: readonly string[], io: CliIO = pr
       type: "afas", token, ...(baseUrl ? { baseUrl } : {}), ...(environment ? { environment } : {}),
     });
     const listing = await readMetainfo(http);
-    const known = (list: readonly { id: string }[]) => list.map((c) => c.id);
+    // Ids become file names: one that is not a plain name (`../x` from a wrong --base-url or a
+    // hostile endpoint) is left out, with a line, rather than written outside the schema folder.
+    const known = (list: readonly { id: string }[]) => list.map((c) => c.id).filter((id) => {
+      if (/^[A-Za-z0-9_.-]+$/.test(id) && !id.startsWith(".")) return true;
+      io.err(`${JSON.stringify(id)}: not a connector id Koppel writes a schema file for; left out`);
+      return false;
+    });
     const updateIds = known(listing.updateConnectors).filter((id) => positionals.length === 0 || positionals.includes(id));
     const getIds = known(listing.getConnectors).filter((id) => positionals.length === 0 || positionals.includes(id));
     const unknown = positionals.filter((id) => !updateIds.includes(id) && !getIds.includes(id));

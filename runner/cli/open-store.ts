@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { KoppelError } from "../../common/errors.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
-import { sandboxStoreUrl, sqliteFileOf, storeUrlFor, withoutPassword } from "../store/url.ts";
+import { sandboxStoreUrl, sqliteFileOf, storeUrlFor } from "../store/url.ts";
+import { withoutPassword } from "../store/printable-url.ts";
 import type { CliIO } from "./io.ts";
 import type { Loaded } from "./load.ts";
 

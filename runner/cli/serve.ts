@@ -7,7 +7,7 @@ import type { Sandbox } from "../serve/sandbox.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, DEFAULT_CONFIG, STORE_OPTION } from "./load.ts";
-import { withoutPassword } from "../store/url.ts";
+import { withoutPassword } from "../store/printable-url.ts";
 import { DEFAULT_PORT } from "./runner-api.ts";
 import { listenProblem, startFailure, type ListenAt } from "./serve-start.ts";
 

@@ -136,7 +136,11 @@ function schemaRef(testFile: string, project: Project, host: ProjectHost): strin
 }
 
 async function runNewCase(files: ReadonlyMap<string, string>, testFile: string, caseName: string, project: Project, host: ProjectHost): Promise<CaseResult> {
-  const overlay: ProjectHost = { ...host, read: (p) => files.get(p) ?? host.read(p) };
+  const overlay: ProjectHost = {
+    ...host,
+    read: (p) => files.get(p) ?? host.read(p),
+    readProjectFile: (p) => files.get(p) ?? (host.readProjectFile ? host.readProjectFile(p) : host.read(p)),
+  };
   const { suite, errors } = loadTestSuite(testFile, project, overlay);
   if (!suite) throw new FromRunRefused(`the new case does not load: ${errors.map((e) => e.format()).join("; ")}`);
   const testCase = suite.cases.find((c) => c.name === caseName)!;

@@ -51,5 +51,11 @@ function recording(host: ProjectHost, texts: Map<string, string>): ProjectHost {
       if (text !== undefined) texts.set(path, text);
       return text;
     },
+    // Fixtures and goldens come this way: a regenerated golden must change the version too.
+    readProjectFile(path) {
+      const text = host.readProjectFile ? host.readProjectFile(path) : host.read(path);
+      if (typeof text === "string") texts.set(path, text);
+      return text;
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { createAttemptLimiter, refuseWhileBlocked } from "./attempts.ts";
 import { bearerAuth } from "./auth.ts";
@@ -39,12 +40,28 @@ export interface ApiDeps {
   readonly now?: () => number;
 }
 
+/** A login form is a token and a page to go back to. */
+const LOGIN_BODY_BYTES = 8 * 1024;
+/** A dashboard form or admin API call: the largest is a replay of up to 1,000 failed runs by id. */
+const FORM_BODY_BYTES = 256 * 1024;
+
+function limitBody(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => c.json(errorBody("BODY_TOO_LARGE", `this route takes a body of at most ${maxSize} bytes`), 413),
+  });
+}
+
 /** The runner's HTTP surface: webhooks (open, signed), health probes (open), the admin API, /metrics and the dashboard. */
 export function createApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.route("/", createWebhookRoutes(deps.webhooks));
   const limiter = createAttemptLimiter(deps.now ?? Date.now);
   app.use("*", refuseWhileBlocked(limiter));
+  // Webhooks above keep their own limit. Everything else takes small bodies, and the login form is
+  // read before any token is checked: a body of any size there let anyone fill the runner's memory.
+  app.post("/login", limitBody(LOGIN_BODY_BYTES));
+  app.use("*", limitBody(FORM_BODY_BYTES));
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/readyz", async (c) => ((await deps.ready()) ? c.json({ ready: true }) : c.json({ ready: false }, 503)));
 

@@ -3,6 +3,7 @@ import { DEFAULT_SQLITE_PATH, openSqliteStore } from "./sqlite.ts";
 import type { StoreOptions } from "./sql/store.ts";
 import type { Store } from "./types.ts";
 import { ConfigError } from "../../common/errors.ts";
+import { withoutPassword } from "./printable-url.ts";
 
 export const DEFAULT_STORE_URL = `sqlite:${DEFAULT_SQLITE_PATH}`;
 
@@ -23,5 +24,5 @@ export async function openStore(url: string = DEFAULT_STORE_URL, options: StoreO
 /** A store URL this runner can open, or the ConfigError saying what it takes (validate reports it at store.url's line). */
 export function checkStoreUrl(url: string): void {
   if (url.startsWith("sqlite:") || /^postgres(ql)?:\/\//.test(url)) return;
-  throw new ConfigError("INVALID_VALUE", `store.url "${url}": expected sqlite:<path>, sqlite::memory: or postgres://…`);
+  throw new ConfigError("INVALID_VALUE", `store.url "${withoutPassword(url)}": expected sqlite:<path>, sqlite::memory: or postgres://…`);
 }

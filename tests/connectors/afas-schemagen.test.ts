@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { createAfasConnector, getMetainfoToSchema, mergeProse, readGetMetainfo, readUpdateMetainfo, updateMetainfoToSchema } from "../../runner/connectors/afas/index.ts";
@@ -136,6 +136,22 @@ describe("schemas generated from the simulator's metainfo", () => {
       const again = bufferIO();
       expect(await afasSchemasCommand(["--out", out, "--check"], again)).toBe(0);
       expect(again.stdout()).toBe(`${total} schemas, 0 out of date\n`);
+    }));
+
+  it("a connector id that is not a plain name is left out, not written outside the schema folder", () =>
+    inSchemaCopy(async (out, io) => {
+      const hostile = `../../${basename(out)}-escaped`;
+      sim.state.getIds.push(hostile);
+      sim.state.schemas.get.set(hostile, sim.state.schemas.get.get("Koppel_Items")!);
+      try {
+        expect(await afasSchemasCommand(["--out", out], io)).toBe(0);
+      } finally {
+        sim.state.getIds.pop();
+        sim.state.schemas.get.delete(hostile);
+      }
+      expect(io.stderr()).toContain(`${JSON.stringify(hostile)}: not a connector id Koppel writes a schema file for; left out`);
+      expect(existsSync(join(out, "get", `${hostile}.schema.json`))).toBe(false);
+      expect(io.stdout()).not.toContain("escaped");
     }));
 
   it("`--check` is green on the shipped schemas (a fresh clone) and names each field that would change", () =>

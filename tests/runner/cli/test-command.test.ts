@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -122,6 +122,29 @@ describe("koppel test", () => {
     const golden = bufferIO();
     expect(await testCommand(["mappings"], golden, dir)).toBe(1);
     expect(golden.stdout()).toContain("golden fixtures/order-person-nl.expected.json does not exist yet; run koppel test --update to write it");
+  });
+
+  it("a fixture or golden outside the project is refused, neither read (and quoted) nor written by --update", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "koppel-outside-"));
+    try {
+      writeFileSync(join(outside, "secret.txt"), "AFAS_TOKEN_abc123");
+      const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+      const text = readFileSync(testPath, "utf8");
+      const input = text.replace(/input: fixtures\/order-person-nl\.json/, `input: ${join(outside, "secret.txt")}`);
+      expect(input).not.toBe(text);
+      writeFileSync(testPath, input);
+      const io = bufferIO();
+      expect(await testCommand(["mappings"], io, dir)).toBe(1);
+      expect(io.stdout() + io.stderr()).toContain(`FILE_NOT_ALLOWED fixture ${join(outside, "secret.txt")}: ${join(outside, "secret.txt")} is outside the project folder`);
+      expect(io.stdout() + io.stderr()).not.toContain("AFAS_TOKEN");
+
+      writeFileSync(testPath, text.replace("effects: fixtures/order-person-nl.expected.json", `effects: ${join(outside, "written.expected.json")}`));
+      const update = bufferIO();
+      expect(await testCommand(["mappings", "--update"], update, dir)).toBe(1);
+      expect(readdirSync(outside)).toEqual(["secret.txt"]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it("--format json reports every case for machines", async () => {

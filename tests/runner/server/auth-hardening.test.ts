@@ -221,3 +221,26 @@ describe("API and webhook errors are JSON with a code, as docs/error-codes.md sa
     expect(String(logged[0])).toContain("SQLITE_BUSY");
   });
 });
+
+describe("request bodies outside webhooks", () => {
+  it("a login form larger than a token is refused with 413 before it is read, and a normal login still works", async () => {
+    const a = app();
+    const huge = `token=${"a".repeat(64 * 1024)}`;
+    const res = await a.request("/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(huge.length) }, body: huge });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: { code: "BODY_TOO_LARGE", reason: "this route takes a body of at most 8192 bytes" } });
+    // Sent without a length (chunked), it is cut off as it streams in.
+    const stream = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(new TextEncoder().encode(huge)); c.close(); } });
+    const chunked = await a.request("/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: stream, duplex: "half" } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect((await a.request("/login", loginForm(ADMIN))).status).toBe(303);
+  });
+
+  it("the admin API and dashboard forms take up to 256 KB", async () => {
+    const a = app();
+    const big = "x".repeat(300 * 1024);
+    const res = await a.request("/api/reload", { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-length": String(big.length) }, body: big });
+    expect(res.status).toBe(413);
+    expect((await a.request("/api/reload", { method: "POST", ...bearer(ADMIN) })).status).toBe(200);
+  });
+});

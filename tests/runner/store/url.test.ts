@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { chooseStoreUrl, sandboxStoreUrl, storeUrlFor, withoutPassword, type StoreConfigured } from "../../../runner/store/url.ts";
+import { chooseStoreUrl, sandboxStoreUrl, storeUrlFor, type StoreConfigured } from "../../../runner/store/url.ts";
+import { withoutPassword } from "../../../runner/store/printable-url.ts";
+import { checkStoreUrl } from "../../../runner/store/open.ts";
 
 const project = (url?: string): StoreConfigured => ({ configFile: "/repo/deploy/mapping.config.yaml", config: { ...(url ? { store: { url } } : {}) } });
 
@@ -39,5 +41,13 @@ describe("a store URL as serve's banner and the commands print it", () => {
     expect(withoutPassword("postgres://:hunter2@db/koppel")).toBe("postgres://:***@db/koppel");
     expect(withoutPassword("postgres://koppel:hun@ter2@db/koppel")).toBe("postgres://koppel:***@db/koppel");
     expect(withoutPassword("sqlite:./data/koppel.db")).toBe("sqlite:./data/koppel.db");
+  });
+});
+
+describe("checkStoreUrl", () => {
+  it("refuses a URL it cannot open without printing its password", () => {
+    expect(() => checkStoreUrl("postgress://koppel:Sup3rS3cret@db.internal/koppel")).toThrow(
+      'store.url "postgress://koppel:***@db.internal/koppel": expected sqlite:<path>, sqlite::memory: or postgres://…',
+    );
   });
 });
