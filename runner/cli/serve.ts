@@ -64,6 +64,13 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     io.err(`KOPPEL_ADMIN_TOKEN is ${adminToken.length} characters; use at least ${MIN_ADMIN_TOKEN_LENGTH} random ones (openssl rand -base64 24)`);
     return 1;
   }
+  // The viewer token opens the dashboard and its masked run data too, and the wrong-token limit
+  // counts per address: a short one could be guessed from many addresses.
+  const viewerToken = process.env.KOPPEL_VIEWER_TOKEN;
+  if (!sandboxMode && viewerToken && viewerToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    io.err(`KOPPEL_VIEWER_TOKEN is ${viewerToken.length} characters; use at least ${MIN_ADMIN_TOKEN_LENGTH} random ones (openssl rand -base64 24)`);
+    return 1;
+  }
 
   const at: ListenAt = { host: listenHost(args.values.host, process.env), port, hostFrom: args.values.host !== undefined ? "--host" : process.env.KOPPEL_HOST !== undefined ? "$KOPPEL_HOST" : "default" };
   const unlistenable = await listenProblem(at);

@@ -18,6 +18,15 @@ describe("koppel serve outside sandbox mode", () => {
     expect(io.stderr()).toContain(`use at least ${MIN_ADMIN_TOKEN_LENGTH}`);
   });
 
+  it("refuses a viewer token shorter than the minimum, as the admin token", async () => {
+    for (const name of CONNECTION_ENV) process.env[name] = "set";
+    process.env.KOPPEL_ADMIN_TOKEN = "a".repeat(MIN_ADMIN_TOKEN_LENGTH);
+    process.env.KOPPEL_VIEWER_TOKEN = "view";
+    const io = bufferIO();
+    expect(await serveCommand(["--config", "does-not-matter.yaml"], io)).toBe(1);
+    expect(io.stderr()).toContain(`KOPPEL_VIEWER_TOKEN is 4 characters; use at least ${MIN_ADMIN_TOKEN_LENGTH}`);
+  });
+
   it("without an admin token, names the connection variable that ended sandbox mode and the way back", async () => {
     for (const name of CONNECTION_ENV) delete process.env[name];
     delete process.env.KOPPEL_ADMIN_TOKEN;
