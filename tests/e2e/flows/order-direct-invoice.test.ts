@@ -31,7 +31,7 @@ describe("aspos-order-to-afas → FbDirectInvoice (settings.orderTarget directIn
     const { FbDirectInvoiceLines: _lines, ...header } = invoice.fields;
     expect(header).toEqual({
       OrNu: invoice.OrderNumber, DbId: debtor.DbId, OrDa: amsterdamDate(order.createdAt), Unit: 1, War: "01", CuId: "EUR",
-      RfCs: order.number, PaCd: "30", PaTp: "IDL", VaDu: "1", Re: "Graag voor 12:00 leveren",
+      RfCs: order.number, PaCd: "30", PaTp: "IDL", VaDu: "1", Re: "Graag voor 12:00 leveren", InVa: false,
     });
     expect(invoice.lines.map((l) => [l.ItemType, l.ItemCode, l.Unit, l.Quantity, l.UnitPrice, l.DiscountAmount, l.Warehouse, l.Description])).toEqual([
       ["2", "601826", "STK", 6, 2.0579, 1, "01", "Filou Blond 33 cl"],

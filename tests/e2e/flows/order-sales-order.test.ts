@@ -35,7 +35,7 @@ describe("aspos-order-to-afas → FbSales, with customer-to-afas-debtor, through
     const { FbSalesLines: _lines, ...header } = salesOrder.fields;
     expect(header).toEqual({
       OrNu: salesOrder.OrderNumber, DbId: debtor.DbId, OrDa: amsterdamDate(order.createdAt), Unit: 1, War: "01", CuId: "EUR",
-      RfCs: order.number, PaCd: "30", PaTp: "IDL", VaDu: "1", TrPt: "PNL", Re: "Graag voor 12:00 leveren",
+      RfCs: order.number, PaCd: "30", PaTp: "IDL", VaDu: "1", TrPt: "PNL", Re: "Graag voor 12:00 leveren", InVa: false,
     });
     expect(salesOrder.lines.map(({ LineGuid: _g, ModifiedDate: _m, ...line }) => line)).toEqual([
       // 1.21 incl. 21 % VAT off the line is 1.00 excl.
