@@ -84,19 +84,34 @@ interface LookupSpec {
   readonly setting: string;
 }
 
-async function checkLookup(http: AsposHttp, name: string, table: EndpointTable, spec: LookupSpec): Promise<DoctorFinding[]> {
+type Row = Record<string, unknown>;
+/** A lookup table's rows, read once per doctor run, or the finding that says why it could not be read. */
+type ReadTable = (object: string, check: string) => Promise<readonly Row[] | DoctorFinding>;
+
+function tableReader(http: AsposHttp, name: string, table: EndpointTable): ReadTable {
+  const read = new Map<string, Promise<readonly Row[] | Error>>();
+  return async (object, check) => {
+    const endpoints = table[object];
+    if (!endpoints) return { level: "error", check, message: `the endpoint table has no '${object}'` };
+    let rows = read.get(object);
+    if (!rows) {
+      rows = find(http, object, endpoints, { connection: name, object, where: [] }).then((r) => r.rows, (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      read.set(object, rows);
+    }
+    const got = await rows;
+    return got instanceof Error ? { level: "error", check, message: `cannot read ${object}: ${why(got)}` } : got;
+  };
+}
+
+const isActive = (row: Row): boolean => String(row.status ?? row.state ?? "Active").toLowerCase() === "active";
+
+async function checkLookup(readTable: ReadTable, spec: LookupSpec): Promise<DoctorFinding[]> {
   if (!spec.wanted?.length) return [];
-  const endpoints = table[spec.object];
-  if (!endpoints) return [{ level: "error", check: spec.check, message: `the endpoint table has no '${spec.object}'` }];
-  let rows: readonly Record<string, unknown>[];
-  try {
-    rows = (await find(http, spec.object, endpoints, { connection: name, object: spec.object, where: [] })).rows;
-  } catch (err) {
-    return [{ level: "error", check: spec.check, message: `cannot read ${spec.object}: ${why(err)}` }];
-  }
+  const rows = await readTable(spec.object, spec.check);
+  if (!Array.isArray(rows)) return [rows as DoctorFinding];
   const known = rows.map(describeRow).join(", ") || "none";
   // A setting may name a row by id where a map names it by code: one finding per row.
-  const seen = new Set<Record<string, unknown>>();
+  const seen = new Set<Row>();
   return spec.wanted.flatMap((value): DoctorFinding[] => {
     const row = rows.find((r) => String(r.id) === String(value) || (typeof r.code === "string" && r.code.toLowerCase() === String(value).toLowerCase()));
     if (row && seen.has(row)) return [];
@@ -105,13 +120,12 @@ async function checkLookup(http: AsposHttp, name: string, table: EndpointTable, 
   });
 }
 
-function lookupFinding(spec: LookupSpec, value: number | string, row: Record<string, unknown> | undefined, known: string): DoctorFinding {
+function lookupFinding(spec: LookupSpec, value: number | string, row: Row | undefined, known: string): DoctorFinding {
   if (!row) {
     return { level: "error", check: spec.check, message: `${spec.setting} ${String(value)} does not exist in AsPos (known: ${known})`, fix: `change ${spec.setting} in mapping.config.yaml to one of the known values` };
   }
-  const state = String(row.status ?? row.state ?? "Active");
-  if (state.toLowerCase() !== "active") {
-    return { level: "warn", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists but is ${state}` };
+  if (!isActive(row)) {
+    return { level: "warn", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists but is ${String(row.status ?? row.state)}` };
   }
   return { level: "ok", check: spec.check, message: `${spec.setting} ${describeRow(row)} exists` };
 }
@@ -167,23 +181,18 @@ export async function doctorAspos(input: AsposDoctorInput): Promise<DoctorFindin
     { check: "payment method", object: "paymentMethods", wanted: lookups.paymentMethods, setting: "payment method" },
     { check: "payment term", object: "paymentTerms", wanted: lookups.paymentTerms, setting: "payment term" },
   ];
-  for (const spec of specs) findings.push(...(await checkLookup(http, input.name, table, spec)));
-  if (lookups.paymentMethodMap) findings.push(...(await checkMapCovers(http, input.name, table, lookups.paymentMethodMap)));
+  const readTable = tableReader(http, input.name, table);
+  for (const spec of specs) findings.push(...(await checkLookup(readTable, spec)));
+  if (lookups.paymentMethodMap) findings.push(...(await checkMapCovers(readTable, lookups.paymentMethodMap)));
   return findings;
 }
 
 /** Every active AsPos payment method has its key in the map, or orders paid with it fail. */
-async function checkMapCovers(http: AsposHttp, name: string, table: EndpointTable, map: NonNullable<AsposLookups["paymentMethodMap"]>): Promise<DoctorFinding[]> {
+async function checkMapCovers(readTable: ReadTable, map: NonNullable<AsposLookups["paymentMethodMap"]>): Promise<DoctorFinding[]> {
   const check = "payment method map";
-  const endpoints = table.paymentMethods;
-  if (!endpoints) return [{ level: "error", check, message: "the endpoint table has no 'paymentMethods'" }];
-  let rows: readonly Record<string, unknown>[];
-  try {
-    rows = (await find(http, "paymentMethods", endpoints, { connection: name, object: "paymentMethods", where: [] })).rows;
-  } catch (err) {
-    return [{ level: "error", check, message: `cannot read paymentMethods: ${why(err)}` }];
-  }
-  const missing = rows.filter((r) => typeof r.code === "string" && !map.codes.includes(r.code) && String(r.status ?? r.state ?? "Active").toLowerCase() === "active");
+  const rows = await readTable("paymentMethods", check);
+  if (!Array.isArray(rows)) return [rows as DoctorFinding];
+  const missing = rows.filter((r) => typeof r.code === "string" && !map.codes.includes(r.code) && isActive(r));
   if (!missing.length) return [{ level: "ok", check, message: `maps.${map.name} takes every payment method AsPos offers` }];
   return missing.map((r): DoctorFinding => ({
     level: "warn", check,
