@@ -89,17 +89,17 @@ type Row = Record<string, unknown>;
 type ReadTable = (object: string, check: string) => Promise<readonly Row[] | DoctorFinding>;
 
 function tableReader(http: AsposHttp, name: string, table: EndpointTable): ReadTable {
-  const read = new Map<string, Promise<readonly Row[] | Error>>();
+  const read = new Map<string, Promise<{ readonly rows: readonly Row[] } | { readonly failed: unknown }>>();
   return async (object, check) => {
     const endpoints = table[object];
     if (!endpoints) return { level: "error", check, message: `the endpoint table has no '${object}'` };
-    let rows = read.get(object);
-    if (!rows) {
-      rows = find(http, object, endpoints, { connection: name, object, where: [] }).then((r) => r.rows, (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-      read.set(object, rows);
+    let got = read.get(object);
+    if (!got) {
+      got = find(http, object, endpoints, { connection: name, object, where: [] }).then((r) => ({ rows: r.rows }), (failed: unknown) => ({ failed }));
+      read.set(object, got);
     }
-    const got = await rows;
-    return got instanceof Error ? { level: "error", check, message: `cannot read ${object}: ${why(got)}` } : got;
+    const answer = await got;
+    return "rows" in answer ? answer.rows : { level: "error", check, message: `cannot read ${object}: ${why(answer.failed)}` };
   };
 }
 
