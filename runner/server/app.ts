@@ -8,6 +8,7 @@ import { errorBody, INTERNAL_BODY } from "./error-body.ts";
 import { createDashboard } from "./dashboard/routes.tsx";
 import type { DashboardDeps } from "./dashboard/deps.ts";
 import type { SessionRevocations } from "../store/types.ts";
+import { securityHeaders } from "./security-headers.ts";
 import { createSessions } from "./session.ts";
 import { createShadowApi, type ShadowDeps } from "./shadow-api.ts";
 import { createWebhookRoutes, type WebhookRouteDeps } from "./webhooks.ts";
@@ -57,6 +58,7 @@ export function createApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.route("/", createWebhookRoutes(deps.webhooks));
   const limiter = createAttemptLimiter(deps.now ?? Date.now);
+  app.use("*", securityHeaders());
   app.use("*", refuseWhileBlocked(limiter));
   // Webhooks above keep their own limit. Everything else takes small bodies, and the login form is
   // read before any token is checked: a body of any size there let anyone fill the runner's memory.

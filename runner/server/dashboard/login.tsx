@@ -11,7 +11,7 @@ export function Login({ next, failed }: { next: string; failed?: boolean }) {
         <input type="hidden" name="next" value={next} />
         <p>
           <label for="token">Admin or viewer token</label><br />
-          <input id="token" name="token" type="password" autocomplete="current-password" required style="width:100%;max-width:28rem" />
+          <input id="token" name="token" type="password" autocomplete="current-password" required class="token" />
         </p>
         <button type="submit">Log in</button>
         <p class="muted">The admin token is KOPPEL_ADMIN_TOKEN (sandbox mode prints one at start); KOPPEL_VIEWER_TOKEN gives read-only access.</p>

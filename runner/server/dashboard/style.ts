@@ -29,6 +29,7 @@ form.inline { display:inline; }
 .filters { display:flex; flex-wrap:wrap; gap:.5rem; align-items:end; }
 .filters label { display:flex; flex-direction:column; font-size:.8rem; color:var(--muted); }
 input, select, button { font:inherit; padding:.35rem .5rem; border:1px solid #b8c2cc; border-radius:4px; background:#fff; }
+input.token { width:100%; max-width:28rem; }
 button { background:var(--accent); color:#fff; border-color:var(--accent); cursor:pointer; }
 button.secondary { background:#fff; color:var(--accent); }
 .actions { display:flex; flex-wrap:wrap; gap:.5rem; margin:.6rem 0; }

@@ -17,12 +17,17 @@ describe("dashboard in Chromium", () => {
   let system: System;
   let browser: Browser;
   let page: Page;
+  /** What Chromium refused under the pages' Content-Security-Policy. */
+  const refused: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     system = await startSystem();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("console", (message) => {
+      if (message.type() === "error" && /Content Security Policy/i.test(message.text())) refused.push(message.text());
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -39,6 +44,8 @@ describe("dashboard in Chromium", () => {
     await page.click("button[type=submit]");
     await page.waitForURL(`${system.runtime.url}/`);
     expect(await page.textContent("h1")).toContain("Flows");
+    // The inline stylesheet is the one the policy allows by hash: the page is styled, nothing refused.
+    expect(await page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")).toBe("rgb(20, 50, 79)");
 
     await page.click("text=Failed");
     // The row says which order it was and what AFAS said, not only the code.
@@ -78,5 +85,6 @@ describe("dashboard in Chromium", () => {
     // AFAS holds this order once, after the replay.
     const writes = (system.sim.afas.control.records("FbSales") ?? []).filter((w) => JSON.stringify(w).includes("W2026-990001"));
     expect(writes.length).toBe(1);
+    expect(refused).toEqual([]);
   });
 });
