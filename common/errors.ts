@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   INPUT_INVALID: { actor: "operator", title: "event does not match the flow's input schema" },
   FLOW_FAILED: { actor: "operator", title: "the flow stopped with a fail step" },
   FIND_NO_VALUE: { actor: "operator", title: "a find's filter value evaluated to nothing for this event" },
+  EACH_KEY: { actor: "integrator", title: "an each step's `key` is empty, not a text or number, or the same for two items" },
   ONCE_KEY: { actor: "integrator", title: "a send's `once` key is empty, or the same for two sends of one run (inside each it must tell the items apart)" },
   MOCK_MISSING: { actor: "integrator", title: "fixture case has no mock for a step that reads or writes" },
 
@@ -104,6 +105,7 @@ export const ERROR_CODES = {
   SHADOW_REFUSED: { actor: "integrator", title: "shadow candidate does not load, validate or pass its fixture tests; the running shadow stays" },
 
   // The runner: a job whose process died under it again and again is set aside, not retried forever.
+  VERSION_GONE: { actor: "operator", title: "an earlier attempt wrote upstream on a mapping version this runner no longer holds; not run on another" },
   POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },
   SENT_ANSWER_GONE: { actor: "operator", title: "a send this event's run made before has lost its recorded answer (erasure or retention); sending again would make the record twice" },
 

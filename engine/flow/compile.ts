@@ -195,8 +195,9 @@ class Compiler {
     if ("fail" in raw) return { ...base, kind: "fail", ...this.guard(raw.fail, raw.reason, at, known, "fail") } satisfies GuardStep;
     if ("each" in raw) {
       const list = this.expr(raw.each, [...at, "each"], known);
+      const key = raw.key !== undefined ? { key: this.expr(raw.key, [...at, "key"], known) } : {};
       const inner = this.steps(raw.steps, [...at, "steps"], new Set(known), `${stepPath}.`);
-      return { ...base, kind: "each", list, steps: inner } satisfies EachStep;
+      return { ...base, kind: "each", list, ...key, steps: inner } satisfies EachStep;
     }
     if ("call" in raw) {
       const flow = raw.call;

@@ -305,8 +305,10 @@ class Run {
   private async each(step: EachStep, frame: Frame, steps: Record<string, unknown>, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {
     const list = asList(await this.value(step.list, frame, steps));
     const results: Record<string, unknown>[] = [];
+    const keys = new Set<string>();
     for (let index = 0; index < list.length; index++) {
-      const inner: Frame = { ...frame, item: list[index], index, itemKey: `${frame.itemKey}[${index}]` };
+      const item: Frame = { ...frame, item: list[index], index, itemKey: `${frame.itemKey}[${index}]` };
+      const inner = step.key ? { ...item, itemKey: `${frame.itemKey}[=${await this.itemKey(step.key, item, steps, keys)}]` } : item;
       const innerSteps: Record<string, unknown> = { ...steps };
       try {
         await this.steps(step.steps, inner, innerSteps);
@@ -319,6 +321,18 @@ class Run {
     }
     record({ status: "ok", result: { items: list.length } });
     return results;
+  }
+
+  /** An each item's own key (EachStep.key); two items with one key would share their ledger entries. */
+  private async itemKey(key: Expression, frame: Frame, steps: Record<string, unknown>, seen: Set<string>): Promise<string> {
+    const value = await this.value(key, frame, steps);
+    if (!(typeof value === "string" && value !== "") && !(typeof value === "number" && Number.isFinite(value))) {
+      throw new DataError("EACH_KEY", `each item ${frame.index}: key evaluated to ${describeKey(value)}; it must give the item's own text or number`, key.site.position);
+    }
+    const text = String(value);
+    if (seen.has(text)) throw new DataError("EACH_KEY", `each item ${frame.index}: key ${JSON.stringify(text)} is the same as an earlier item's; make it tell the items apart`, key.site.position);
+    seen.add(text);
+    return text;
   }
 
   private async call(step: CallStep, frame: Frame, steps: Record<string, unknown>, path: string, record: (e: Omit<TraceEntry, "step" | "kind" | "ms">) => void): Promise<unknown> {
@@ -372,3 +386,6 @@ function lostAnswer(e: unknown, step: SendStep): unknown {
 function formatWait(ms: number): string {
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} min`;
 }
+
+const describeKey = (value: unknown): string =>
+  value === undefined || value === null ? "nothing" : value === "" ? "an empty string" : typeof value === "object" ? "a list or object" : `${typeof value} ${String(value)}`;

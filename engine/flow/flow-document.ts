@@ -167,6 +167,8 @@ export interface EachStep {
   readonly description?: string;
   readonly when?: Condition;
   readonly each: Expression;
+  /** Each item's identity, evaluated per item (`$` is the item): a text or number that differs between items. What a send inside wrote is remembered per key value instead of per position, so an attempt that computes the list again (a status walk from the status the other side has now, rows that come back in another order) takes each item's earlier answer and sends only what is still missing. Without it, items are told apart by position: fine for a list that is the same on every attempt (an event's own lines), wrong for one read from upstream. A key that is empty or the same for two items fails the run with EACH_KEY before that item runs. */
+  readonly key?: Expression;
   readonly steps: Steps;
 }
 

@@ -137,6 +137,8 @@ export interface GuardStep extends StepBase {
 export interface EachStep extends StepBase {
   readonly kind: "each";
   readonly list: Expression;
+  /** The item's identity in ledger keys; its position without it. */
+  readonly key?: Expression;
   readonly steps: readonly PlanStep[];
 }
 

@@ -57,7 +57,11 @@ function instrumentStep(step: PlanStep, track: Track): PlanStep {
     case "fail":
       return { ...step, ...when, condition: track(at(step.kind), step.condition, true), reason: track(at("reason"), step.reason) };
     case "each":
-      return { ...step, ...when, list: track(at("each"), step.list), steps: step.steps.map((s) => instrumentStep(s, track)) };
+      return {
+        ...step, ...when, list: track(at("each"), step.list),
+        ...(step.key ? { key: track(at("key"), step.key) } : {}),
+        steps: step.steps.map((s) => instrumentStep(s, track)),
+      };
     case "call":
       return { ...step, ...when, ...(step.with ? { with: track(at("with"), step.with) } : {}) };
     case "send":

@@ -241,6 +241,8 @@ export interface Ledger {
   ledgerMark(key: string, mark: UncertainSend, replaces: UncertainSend | null): Promise<{ readonly inserted: boolean; readonly entry: LedgerEntry }>;
   /** Takes back `mark` when the upstream refused the send outright (nothing was made); any other entry stays. */
   ledgerUnmark(key: string, mark: UncertainSend): Promise<void>;
+  /** Whether any entry's key starts with `prefix`. */
+  ledgerHasPrefix(prefix: string): Promise<boolean>;
 }
 
 /** What replicas share: versions, liveness and leader locks. */

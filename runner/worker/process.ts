@@ -90,6 +90,18 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
     return settle("retry", queue.release(job, [], { at: retryAt, error }), { error, retryAt });
   }
   if (!flow) return failAtOnce({ code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}` });
+  if (!loaded && (await deps.store.ledgerHasPrefix(`${job.eventId}:${job.flow}:`))) {
+    // The ledger knows a send by its step's path, and another version may have renamed or moved the
+    // step: the new path finds no entry and the send goes out again (a second AFAS debtor, say).
+    // The earlier attempt's trace stays on the run: it is what tells the operator what was written.
+    const error: RunError = {
+      code: "VERSION_GONE",
+      message: `an earlier attempt of this run wrote to AFAS or AsPos on mapping version ${job.version}, which this runner no longer holds ` +
+        `(a restart loads only the current one); on version ${version.sha} the same sends could go out a second time, so it was not run. ` +
+        "Check in the run's trace what was written, then replay it with the current version (koppel replay <run> --current) if anything is still missing.",
+    };
+    return settle("failed", queue.fail(job, error, { version: job.version }), { error, version: job.version });
+  }
   if (job.payload === null) {
     return failAtOnce({ code: "INPUT_INVALID", message: "the event's payload was erased (retention or erasure); there is nothing to run" });
   }

@@ -11,6 +11,11 @@ export function* ledgerGet(key: string): Program<LedgerEntry | null> {
   return row ? { key: row.key, result: fromJson(row.result), createdAt: num(row.created_at) ?? 0 } : null;
 }
 
+/** Whether any entry's key starts with `prefix` (`<eventId>:<flow>:`: what a run of that flow wrote). */
+export function* ledgerHasPrefix(ctx: Ctx, prefix: string): Program<boolean> {
+  return (yield* one(`SELECT 1 AS found FROM ledger WHERE ${ctx.d.startsWith("key", "$1")} LIMIT 1`, [prefix])) !== undefined;
+}
+
 /** How an UncertainSend mark's stored text starts (it is written with `uncertain` first), for LIKE. */
 export const MARK_TEXT = `'{"uncertain":true,%'`;
 

@@ -409,6 +409,50 @@ steps:
   });
 });
 
+describe("the items of an each told apart by a key", () => {
+  const flow = (key: string) => `flow: lines
+steps:
+  - id: lines
+    each: lines
+${key}
+    steps:
+      - id: line
+        send: afas.FbSales
+        fields: { DbId: "'10000'", Unit: 1, RfCs: sku }
+`;
+
+  it("keys each item's sends by its key value, so the same item keeps its key wherever it stands in the list; by position without one", async () => {
+    const keyed = project({ "flows/lines.flow.yaml": flow("    key: sku") });
+    const { port, sends } = recordingPort();
+    await run(keyed, "lines", { lines: [{ sku: "A" }, { sku: "B" }] }, port);
+    await run(keyed, "lines", { lines: [{ sku: "B" }] }, port);
+    expect(sends.map((s) => s.idempotencyKey)).toEqual(["evt-1:lines:lines.line[=A]", "evt-1:lines:lines.line[=B]", "evt-1:lines:lines.line[=B]"]);
+    const plain = recordingPort();
+    await run(project({ "flows/lines.flow.yaml": flow("") }), "lines", { lines: [{ sku: "B" }] }, plain.port);
+    expect(plain.sends.map((s) => s.idempotencyKey)).toEqual(["evt-1:lines:lines.line[0]"]);
+  });
+
+  it("fails the run with EACH_KEY at the item whose key is empty, not a text or number, or an earlier item's", async () => {
+    const text = flow("    key: sku");
+    const keyed = project({ "flows/lines.flow.yaml": text });
+    const cases: [unknown[], RegExp][] = [
+      [[{ sku: "A" }, {}], /each item 1: key evaluated to nothing; it must give the item's own text or number$/],
+      [[{ sku: "" }], /each item 0: key evaluated to an empty string/],
+      [[{ sku: ["A"] }], /each item 0: key evaluated to a list or object/],
+      [[{ sku: "A" }, { sku: "B" }, { sku: "A" }], /each item 2: key "A" is the same as an earlier item's; make it tell the items apart$/],
+    ];
+    for (const [lines, message] of cases) {
+      const { port, sends } = recordingPort();
+      const result = await run(keyed, "lines", { lines }, port);
+      expect(result.error).toMatchObject({ code: "EACH_KEY" });
+      expect(result.error!.format()).toMatch(new RegExp(`^flows/lines\\.flow\\.yaml:${positionOf(text, "sku\n")} EACH_KEY `));
+      expect(result.error!.message).toMatch(message);
+      // Items before the bad one were sent; the bad one and those after it were not.
+      expect(sends.map((s) => s.payload.RfCs)).toEqual(lines.slice(0, lines.length - 1).map((l) => (l as { sku: string }).sku));
+    }
+  });
+});
+
 describe("text longer than the target field allows (truncate)", () => {
   const flow = (truncate: string) => `flow: order
 steps:

@@ -185,6 +185,18 @@ describe.each(backends())("Store contract: $name", (backend) => {
       await store.ledgerUnmark("m", b);
       expect((await store.ledgerGet("m"))?.result).toEqual({ OrNu: "7" });
     });
+
+    it("tells whether any key starts with a prefix, by bytes: a longer flow name, a look-alike or a case change does not count", async () => {
+      await store.ledgerPut("ev-1:order:debtor", { DbId: "1" });
+      await store.ledgerPut("ev-1:orders:x", {});
+      await store.ledgerPut("ev-2:order_x:y", {});
+      expect(await store.ledgerHasPrefix("ev-1:order:")).toBe(true);
+      expect(await store.ledgerHasPrefix("ev-1:orders:")).toBe(true);
+      expect(await store.ledgerHasPrefix("ev-2:order:")).toBe(false);
+      expect(await store.ledgerHasPrefix("ev-1:ORDER:")).toBe(false);
+      expect(await store.ledgerHasPrefix("ev-1:order:debtor:")).toBe(false);
+      expect(await store.ledgerHasPrefix("ev-3:")).toBe(false);
+    });
   });
 
   describe("cursors", () => {

@@ -27,6 +27,9 @@ function memoryLedger(): Ledger & { entries: Map<string, LedgerEntry> } {
     async ledgerUnmark(key, mark) {
       if (JSON.stringify(entries.get(key)?.result) === JSON.stringify(mark)) entries.delete(key);
     },
+    async ledgerHasPrefix(prefix) {
+      return [...entries.keys()].some((key) => key.startsWith(prefix));
+    },
   };
 }
 
