@@ -215,6 +215,12 @@ export interface RunLog {
 export interface UncertainSend {
   readonly uncertain: true;
   readonly runId: string;
+  /**
+   * The lease of the attempt that wrote it. Two holders of one job (one stalled past its lease, the
+   * other claimed it) that both take over the run's earlier mark: the first one's new mark differs
+   * from the one both read, so the second one's replacement finds it changed and does not send.
+   */
+  readonly lease?: string;
 }
 
 /** A send's answer blanked by payload retention or an erasure: the send was made, what it answered is gone. */

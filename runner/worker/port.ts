@@ -60,6 +60,8 @@ export interface PortRun {
   readonly runId: string;
   /** The run this one replays: it may send what that run left uncertain. */
   readonly replayOf: string | null;
+  /** The attempt's lease, written into its marks (UncertainSend.lease). */
+  readonly lease?: string;
   readonly now: () => number;
   /** Passed to every call (CallHooks.signal): a call still waiting for a slot gives up when the run stops. */
   readonly signal?: AbortSignal;
@@ -138,7 +140,7 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
         replaces = takeOver(req, earlier.result, earlier.createdAt ?? 0, run);
       }
       await ledger.save();
-      const mark: UncertainSend | undefined = run && { uncertain: true, runId: run.runId };
+      const mark: UncertainSend | undefined = run && { uncertain: true, runId: run.runId, ...(run.lease ? { lease: run.lease } : {}) };
       let marked = false;
       const hooks = mark
         ? {

@@ -63,7 +63,7 @@ describe.each(backends())("an AFAS insert between its answer and the run's recor
       return { OrNu: req.payload.OrNu };
     };
     const runId = await crashAfterAnswer();
-    expect(atSend).toEqual([{ uncertain: true, runId }]);
+    expect(atSend).toEqual([{ uncertain: true, runId, lease: expect.any(String) }]);
 
     expect(await world.worker({ workerId: "w2" }).runOnce()).toMatchObject([{ runId, disposition: "failed", error: { code: "UPSTREAM_UNCERTAIN" } }]);
     expect(world.afas.sent("TestOrder")).toHaveLength(1);
@@ -102,7 +102,7 @@ describe.each(backends())("an AFAS insert between its answer and the run's recor
     const accepted = await world.accept(orderEvent("1001"));
     expect(await world.worker().runOnce()).toMatchObject([{ disposition: "failed", error: { code: "UPSTREAM_UNCERTAIN" } }]);
     const key = world.afas.sent("TestOrder")[0]!.idempotencyKey;
-    expect((await world.store.ledgerGet(key))?.result).toEqual({ uncertain: true, runId: accepted.runIds[0] });
+    expect((await world.store.ledgerGet(key))?.result).toEqual({ uncertain: true, runId: accepted.runIds[0], lease: expect.any(String) });
   });
 
   it("when the flow looks the record up first, the same run sends again only after onLostAnswer's wait: the crashed insert may still be under way", async () => {
@@ -113,7 +113,7 @@ describe.each(backends())("an AFAS insert between its answer and the run's recor
       return { OrNu: req.payload.OrNu };
     };
     const runId = await crashAfterAnswer();
-    expect(atSend).toEqual([{ uncertain: true, runId }]);
+    expect(atSend).toEqual([{ uncertain: true, runId, lease: expect.any(String) }]);
     // A minute after the crash: the find sees nothing yet, and the run waits out the rest of the 10 minutes.
     // The backoff's jitter at its top (0.99 of a 12-minute ceiling for the second attempt) must not apply.
     const early = await world.worker({ workerId: "w2", random: () => 0.99 }).runOnce();
