@@ -1,13 +1,14 @@
 import type { Project, ProjectHost } from "../engine/config/load.ts";
 import { parseYaml } from "../engine/config/yaml-source.ts";
 import { ConfigError } from "../common/errors.ts";
-import { connectionProblems } from "./connectors/registry.ts";
+import { connectionProblems, unknownReads } from "./connectors/registry.ts";
 import { checkSetting, type SettingProblem } from "./connectors/setting-check.ts";
 import { checkStoreUrl } from "./store/open.ts";
 import { webhookSourceProblems } from "./webhook-source-check.ts";
 
 /**
- * Connection settings, webhook sources (webhook-source-check.ts) and the store URL, checked as part of loading a version (validate, reload,
+ * Connection settings, webhook sources (webhook-source-check.ts), the store URL and the objects flows read on a
+ * connection with a closed list of them (unknownReads), checked as part of loading a version (validate, reload,
  * serve), reported at the key's file:line:col. Without it a malformed token loaded fine and every
  * job failed outside its run, so no failed run was recorded; a store URL of another database
  * passed validate and stopped only serve, with no position.
@@ -21,8 +22,9 @@ export function connectionErrors(project: Project, host: ProjectHost): ConfigErr
     ...webhookSourceProblems(project.config.webhooks),
     ...store.map((p) => ({ path: ["store", p.key], error: p.error })),
   ];
-  if (!problems.length) return [];
+  const reads = unknownReads(project.config.connections, project.flows.values());
+  if (!problems.length) return reads;
   const text = host.read(project.configFile) ?? "";
   const { source } = parseYaml(host.display(project.configFile), text, project.configFile);
-  return problems.map(({ path, error }) => new ConfigError(error.code, error.message, source?.positionOf(path)));
+  return [...problems.map(({ path, error }) => new ConfigError(error.code, error.message, source?.positionOf(path))), ...reads];
 }

@@ -57,7 +57,7 @@ export function compileFlow(source: YamlSource, document: Doc.FlowDocument, ctx:
 
 class Compiler {
   readonly errors: ConfigError[] = [];
-  private readonly uses = new Map<string, { connection: string; object: string; kind: ConnectionUse["kind"]; fields: Set<string> }>();
+  private readonly uses = new Map<string, { connection: string; object: string; kind: ConnectionUse["kind"]; fields: Set<string>; position: Position }>();
   private readonly calls = new Set<string>();
   /** Find steps by id → their use key; fields later expressions read from them join that use. */
   private readonly findUses = new Map<string, string>();
@@ -115,7 +115,7 @@ class Compiler {
       const target = this.target(schedule.poll, ["trigger", "schedule", "poll"]);
       if (target) {
         this.checkRead(target, ["trigger", "schedule", "poll"], []);
-        this.use(target.connection, target.object, "poll", []);
+        this.use(target.connection, target.object, "poll", [], this.at(["trigger", "schedule", "poll"]));
       }
     } else {
       for (const option of ["startAt", "pollOnWebhook"] as const) {
@@ -244,7 +244,7 @@ class Compiler {
       ...Object.keys(raw.where ?? {}).map((field) => ({ field, position: this.source.keyPositionOf([...at, "where", field]) })),
       ...orderBy.map((o, i) => ({ field: o.field, position: this.at([...at, "orderBy", i]) })),
     ]);
-    this.use(target.connection, target.object, "find", [...where.map((w) => w.field), ...orderBy.map((o) => o.field)]);
+    this.use(target.connection, target.object, "find", [...where.map((w) => w.field), ...orderBy.map((o) => o.field)], this.at([...at, "find"]));
     if (base.id) this.findUses.set(base.id, `find:${target.connection}.${target.object}`);
     return {
       ...base,
@@ -276,7 +276,7 @@ class Compiler {
     for (const unknown of unknownTargetFields(raw, schema.insert.schema as object, raw.send)) {
       this.errors.push(new ConfigError("UNKNOWN_FIELD", unknown.message, this.source.keyPositionOf([...at, ...unknown.path])));
     }
-    this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""));
+    this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""), this.at([...at, "send"]));
     const onLostAnswer = raw.onLostAnswer && this.lostAnswer(raw.onLostAnswer, [...at, "onLostAnswer"], known, target.connection);
     const once = raw.once !== undefined ? this.expr(raw.once, [...at, "once"], known) : undefined;
     const truncate = raw.truncate === undefined ? undefined : raw.truncate === true ? true : new Set(raw.truncate);
@@ -414,9 +414,9 @@ class Compiler {
     }
   }
 
-  private use(connection: string, object: string, kind: ConnectionUse["kind"], fields: string[]): void {
+  private use(connection: string, object: string, kind: ConnectionUse["kind"], fields: string[], position: Position): void {
     const key = `${kind}:${connection}.${object}`;
-    const entry = this.uses.get(key) ?? { connection, object, kind, fields: new Set<string>() };
+    const entry = this.uses.get(key) ?? { connection, object, kind, fields: new Set<string>(), position };
     for (const f of fields) entry.fields.add(f);
     this.uses.set(key, entry);
   }

@@ -4,6 +4,7 @@
  */
 
 import type { Exchange } from "../../common/exchange.ts";
+import type { Position } from "../../common/errors.ts";
 
 export type FilterOp =
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
@@ -89,4 +90,6 @@ export interface ConnectionUse {
   readonly kind: "find" | "send" | "poll";
   /** Field ids the flows filter on, order by, read from a find's result, or write (top-level and nested as `Object.Field`). */
   readonly fields: readonly string[];
+  /** Where the flow first names the object (its find, poll or send). */
+  readonly position?: Position;
 }

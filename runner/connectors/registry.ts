@@ -1,8 +1,11 @@
 import type { ConnectionConfig } from "../../engine/config/types.ts";
+import { sortErrors } from "../../engine/config/load.ts";
+import type { ConnectionUse } from "../../engine/flow/port.ts";
+import { nearestName } from "../../engine/near-name.ts";
 import { ConfigError } from "../../common/errors.ts";
 import { checkAfasConnection } from "./afas/config.ts";
 import { createAfasConnector } from "./afas/index.ts";
-import { checkAsposConnection } from "./aspos/config.ts";
+import { asposReadObjects, checkAsposConnection } from "./aspos/config.ts";
 import { createAsposConnector } from "./aspos/index.ts";
 import type { CallObserver } from "./http/client.ts";
 import type { GateFactory } from "./http/gate.ts";
@@ -27,6 +30,11 @@ export interface ConnectorType {
   create(name: string, config: never, options?: ConnectorOptions): Connector;
   /** Settings the connector would reject at its first call, by key, so a version that has them does not load. */
   check?(name: string, config: never): SettingProblem[];
+  /**
+   * Every object a find or poll on such a connection can name, when the list is closed (AsPos's API);
+   * absent where it is open (an AFAS environment's GetConnectors are its own).
+   */
+  readObjects?(config: never): readonly string[];
 }
 
 /**
@@ -35,7 +43,7 @@ export interface ConnectorType {
  */
 export const CONNECTOR_TYPES: readonly ConnectorType[] = [
   { type: "afas", create: createAfasConnector, check: checkAfasConnection },
-  { type: "aspos", create: createAsposConnector, check: checkAsposConnection },
+  { type: "aspos", create: createAsposConnector, check: checkAsposConnection, readObjects: asposReadObjects },
 ];
 
 /** One connector per entry under `connections:`, keyed by the connection name. */
@@ -63,4 +71,29 @@ export function connectionProblems(
 ): { path: string[]; error: ConfigError }[] {
   return Object.entries(connections).flatMap(([name, config]) =>
     (types.find((t) => t.type === config.type)?.check?.(name, config as never) ?? []).map((p) => ({ path: ["connections", name, p.key], error: p.error })));
+}
+
+/**
+ * Finds and polls on objects a closed connection type does not have (`find: aspos.custmers`), where
+ * the flow names them. Caught at run time only, such a typo passed validate and the reload check and
+ * failed every run that reached it.
+ */
+export function unknownReads(
+  connections: Readonly<Record<string, ConnectionConfig>>,
+  flows: Iterable<{ readonly uses: readonly ConnectionUse[] }>,
+  types: readonly ConnectorType[] = CONNECTOR_TYPES,
+): ConfigError[] {
+  const errors: ConfigError[] = [];
+  for (const flow of flows) {
+    for (const use of flow.uses) {
+      const config = connections[use.connection];
+      const known = use.kind !== "send" && config ? types.find((t) => t.type === config.type)?.readObjects?.(config as never) : undefined;
+      if (!known || known.includes(use.object)) continue;
+      const near = nearestName(use.object, known);
+      errors.push(new ConfigError("UNKNOWN_OBJECT",
+        `${use.connection} has no object ${use.object} to ${use.kind === "poll" ? "poll" : "read"}${near ? `; did you mean ${use.connection}.${near}?` : ""} (known: ${[...known].sort().join(", ")})`,
+        use.position));
+    }
+  }
+  return sortErrors(errors);
 }

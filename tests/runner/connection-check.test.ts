@@ -126,3 +126,31 @@ describe("webhook sources are checked when a version loads, not at the first del
     expect(await validateCommand(["--lenient-env"], bufferIO(), dir)).toBe(0);
   });
 });
+
+describe("finds and polls on an object the connection does not have", () => {
+  it("koppel validate and the reload check refuse a misspelled AsPos object where the flow names it; an AFAS GetConnector of the shop's own passes", async () => {
+    const { dir } = project();
+    const flowFile = join(dir, "mappings/orders/aspos-order-to-afas.flow.yaml");
+    const text = readFileSync(flowFile, "utf8")
+      .replace("poll: aspos.orders", "poll: aspos.ordrs")
+      .replace("    find: afas.Koppel_Items", "    find: afas.Shop_ItemsWarehouse2");
+    writeFileSync(flowFile, `${text}  - id: buyer\n    find: aspos.custmers\n    where: { email: "'a@b.nl'" }\n`);
+    const lines = readFileSync(flowFile, "utf8").split("\n");
+    const at = (needle: string) => {
+      const line = lines.findIndex((l) => l.includes(needle));
+      return `mappings/orders/aspos-order-to-afas.flow.yaml:${line + 1}:${lines[line]!.indexOf(needle) + 1}`;
+    };
+    Object.assign(process.env, ENV);
+    const io = bufferIO();
+    expect(await validateCommand([], io, dir)).toBe(1);
+    const errors = io.stderr().split("\n").filter((l) => l.includes("UNKNOWN_OBJECT"));
+    expect(errors).toEqual([
+      expect.stringContaining(`${at("aspos.ordrs")} UNKNOWN_OBJECT aspos has no object ordrs to poll; did you mean aspos.orders? (known: `),
+      expect.stringContaining(`${at("aspos.custmers")} UNKNOWN_OBJECT aspos has no object custmers to read; did you mean aspos.customers? (known: `),
+    ]);
+    expect(io.stderr()).not.toContain("Shop_ItemsWarehouse2");
+    const checked = await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: false });
+    expect(checked.project).toBeUndefined();
+    expect(checked.errors.filter((e) => e.includes("UNKNOWN_OBJECT"))).toEqual(errors);
+  });
+});

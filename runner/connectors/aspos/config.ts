@@ -1,5 +1,5 @@
 import { checkSetting, requireHttpUrl, type SettingProblem } from "../setting-check.ts";
-import type { EndpointTable } from "./endpoints.ts";
+import { mergeEndpoints, type EndpointTable } from "./endpoints.ts";
 
 /** The `type: aspos` entry under `connections:` in mapping.config.yaml. */
 export interface AsposConfig {
@@ -40,4 +40,9 @@ export function checkAsposConnection(name: string, config: AsposConfig): Setting
   checkSetting(problems, "baseUrl", config.baseUrl, () => requireHttpUrl(name, "baseUrl", config.baseUrl));
   if (config.tokenUrl !== undefined) checkSetting(problems, "tokenUrl", config.tokenUrl, () => requireHttpUrl(name, "tokenUrl", config.tokenUrl!));
   return problems;
+}
+
+/** The objects a flow can read on this connection: Koppel's endpoint table with the config's additions. */
+export function asposReadObjects(config: AsposConfig): readonly string[] {
+  return Object.keys(mergeEndpoints(config.endpoints));
 }
