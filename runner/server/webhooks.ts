@@ -331,7 +331,10 @@ const NOT_JSON = Symbol("not json");
 /** isUtf8 + toString rather than a fatal TextDecoder, which takes Node's slow ICU path. */
 function parseJson(body: Uint8Array): { payload: unknown; text: string } | typeof NOT_JSON {
   if (!isUtf8(body)) return NOT_JSON;
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+  // .NET senders (Profit is one) may start the body with a UTF-8 byte-order mark, which RFC 8259
+  // lets a parser ignore and JSON.parse does not. The signature was checked over the bytes as sent.
+  const start = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  const text = Buffer.from(body.buffer, body.byteOffset + start, body.byteLength - start).toString("utf8");
   try {
     return { payload: JSON.parse(text), text };
   } catch {

@@ -119,6 +119,17 @@ describe("POST /webhooks/:source — accepted", () => {
     expect(inbox.accepted[1]).not.toHaveProperty("payloadJson");
   });
 
+  it("takes a body that starts with a UTF-8 byte-order mark (as .NET senders may write it), checking the signature over the bytes as sent", async () => {
+    const json = JSON.stringify({ EventId: "e-bom", Data: { name: "Jörg" } });
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]);
+    const headers = { "content-type": "application/json", "x-profit-signature-256": afasSignature("afas-password", body) };
+    expect((await post("afas", body, headers)).status).toBe(202);
+    expect(inbox.accepted[0]).toMatchObject({ dedupKey: "afas:id:e-bom", payload: { Data: { name: "Jörg" } }, payloadJson: json });
+    // Signed without the mark, the bytes as sent do not match.
+    const unsigned = { ...headers, "x-profit-signature-256": afasSignature("afas-password", json) };
+    expect((await post("afas", body, unsigned)).status).toBe(401);
+  });
+
   it("stores a signed AFAS event deduplicated on its EventId", async () => {
     const res = await post("afas", afasBody, afasHeaders());
     expect(res.status).toBe(202);
