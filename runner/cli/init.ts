@@ -26,6 +26,11 @@ export async function initCommand(argv: readonly string[], io: CliIO, cwd: strin
   if (typeof args === "number") return args;
   if (args.positionals.length > 1) return usageError(INIT, io, "one target folder at most");
   const target = resolve(cwd, args.positionals[0] ?? ".");
+  const blocker = [target, ...ancestors(target)].find((p) => existsSync(p) && !statSync(p).isDirectory());
+  if (blocker) {
+    io.err(`koppel init: ${blocker} is a file, not a folder; name a folder for the repository (it is made if missing)`);
+    return 1;
+  }
   const files = [...templateFiles(TEMPLATE).keys(), "package.json"];
   const clashes = files.filter((f) => existsSync(join(target, f)));
   if (clashes.length && !args.values.force) {
@@ -102,4 +107,11 @@ function templateFiles(dir: string): Map<string, string> {
     .filter((f) => f !== "package.json")
     .sort();
   return new Map(files.map((f) => [f === "gitignore" ? ".gitignore" : f, f]));
+}
+
+/** The folders above `path`, nearest first. */
+function ancestors(path: string): string[] {
+  const above: string[] = [];
+  for (let p = dirname(path); p !== dirname(p); p = dirname(p)) above.push(p);
+  return above;
 }

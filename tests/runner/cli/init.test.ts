@@ -55,6 +55,17 @@ describe("koppel init", () => {
     expect(await initCommand(["repo", "--force", "--no-install"], bufferIO(), dir)).toBe(0);
   });
 
+  it("refuses a target that is a file, or lies under one, with one line instead of a stack trace, and writes nothing", async () => {
+    writeFileSync(join(dir, "afile"), "x");
+    for (const target of ["afile", "afile/repo"]) {
+      const io = bufferIO();
+      expect(await initCommand([target, "--no-install"], io, dir)).toBe(1);
+      expect(io.stderr()).toBe(`koppel init: ${join(dir, "afile")} is a file, not a folder; name a folder for the repository (it is made if missing)\n`);
+      expect(io.stdout()).toBe("");
+    }
+    expect(readFileSync(join(dir, "afile"), "utf8")).toBe("x");
+  });
+
   it("the CI workflow's pull-request commands pass on a scratch repository branch; the diff comment says no case changed", async () => {
     await initCommand([dir, "--no-install"], bufferIO(), dir);
     const repo = new ScratchRepo(dir);
