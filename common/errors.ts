@@ -107,6 +107,7 @@ export const ERROR_CODES = {
 
   // The runner: a job whose process died under it again and again is set aside, not retried forever.
   VERSION_GONE: { actor: "operator", title: "an earlier attempt wrote upstream on a mapping version this runner no longer holds; not run on another" },
+  MIGRATION_BLOCKED: { actor: "operator", title: "a schema migration that earlier releases cannot run beside waits until no other runner is running" },
   POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },
   SENT_ANSWER_GONE: { actor: "operator", title: "a send this event's run made before has lost its recorded answer (erasure or retention); sending again would make the record twice" },
 

@@ -1,5 +1,6 @@
 import type { Dialect } from "./dialect.ts";
 import { all, type Program } from "./program.ts";
+import { OperatorError } from "../../../common/errors.ts";
 
 /**
  * Schema versions, append-only: a released migration is never edited, a change is a new entry.
@@ -8,6 +9,12 @@ import { all, type Program } from "./program.ts";
 interface Migration {
   readonly version: number;
   readonly statements: (d: Dialect) => string[];
+  /**
+   * Why a runner of an earlier release must not run beside this schema. Set, the migration is not
+   * applied while any runner was seen lately (deploy.md §7): a rolling upgrade would otherwise run
+   * old and new replicas side by side on it.
+   */
+  readonly exclusive?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -190,6 +197,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // Ordering keys are stored within their scope, `<flow or run.keyScope>` U+001F `<key>` (scopedKey),
     // so flows that share a scope wait for each other; the claim compares run_key alone. Jobs
     // queued before keep their flow as their scope.
+    exclusive: "runners of earlier releases store ordering keys without their scope, so two events of one key, one through each kind of runner, would run side by side",
     statements: (d) => [
       `UPDATE jobs SET run_key = flow || ${d.name === "sqlite" ? "char(31)" : "chr(31)"} || run_key WHERE run_key IS NOT NULL`,
       `CREATE INDEX jobs_run_key ON jobs (run_key, seq) WHERE run_key IS NOT NULL`,
@@ -205,9 +213,26 @@ export function* migrate(d: Dialect, now: number): Program<number[]> {
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
+    if (m.exclusive) yield* refuseBesideRunners(m, now);
     for (const statement of m.statements(d)) yield* all(statement);
     yield* all("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [m.version, now]);
     applied.push(m.version);
   }
   return applied;
+}
+
+/** As long as /api/status counts a replica as running: four missed heartbeats (every 15 s). */
+const SEEN_WITHIN_MS = 60_000;
+
+/** A runner stopped gracefully (SIGTERM) leaves the replicas table at once; a killed one stops counting a minute later. */
+function* refuseBesideRunners(m: Migration, now: number): Program<void> {
+  const running = yield* all<{ id: string; version: string | null; last_seen: number }>(
+    "SELECT id, version, last_seen FROM replicas WHERE last_seen >= $1 ORDER BY id",
+    [now - SEEN_WITHIN_MS],
+  );
+  if (!running.length) return;
+  const list = running.map((r) => `${r.id} (mapping ${r.version ?? "none"}, seen ${Math.round((now - Number(r.last_seen)) / 1000)} s ago)`).join(", ");
+  throw new OperatorError("MIGRATION_BLOCKED",
+    `schema migration ${m.version} cannot run while other runners are running: ${m.exclusive}. Running: ${list}. ` +
+    "Stop every runner (a killed one stops counting a minute after its last heartbeat), then start this release (docs/deploy.md, Upgrading Koppel)");
 }
