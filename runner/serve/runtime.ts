@@ -238,6 +238,9 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const scheduler = createScheduler({
     store: ingestStore, versions, replicaId, connector: (name) => connectors(versions.current()).get(name), onTick: incidents.tick,
   });
+  const heartbeat = async () => {
+    await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${errorLabel(e)}`));
+  };
   const reloader = createReloader({
     source, configPath: configRel, store, versions, replicaId, candidate, cwd: root,
     initialResult: initial.headRejected ?? initial.result,
@@ -245,6 +248,8 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     onActivated: (v) => {
       log(`reload: now running ${v.sha.slice(0, 12)}`);
       scheduler.refresh();
+      // At once, not at the next beat: a rollout is checked against /api/status → replicas.
+      void heartbeat();
     },
     onRejected: (errors, result) => {
       log(`reload rejected; the running version stays:\n${errors.join("\n")}`);
@@ -335,9 +340,6 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const url = `http://${options.host === "0.0.0.0" || !options.host ? "127.0.0.1" : options.host}:${address.port}`;
   publicUrl ??= url;
 
-  const heartbeat = async () => {
-    await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${errorLabel(e)}`));
-  };
   await heartbeat();
   const beat = setInterval(heartbeat, 15_000);
   beat.unref();

@@ -77,6 +77,8 @@ describe("hot reload from git while serving", () => {
     const good = commitAll("order remark says where it came from");
     expect(await api("/api/reload", "POST")).toMatchObject({ ok: true, activated: true, sha: good });
     expect(runtime.versions.current().sha).toBe(good);
+    // The replica list a rollout is checked against says so at once, not at the next heartbeat.
+    await waitFor(async () => ((await api("/api/status")).replicas as { version: string }[])[0]?.version === good, 2_000);
 
     const after = orderWebhook("RELOAD-2", "evt-reload-2");
     expect((await fetch(`${runtime.url}/webhooks/aspos`, { method: "POST", body: after.body, headers: after.headers })).status).toBe(202);
