@@ -13,7 +13,7 @@ import { Overview, type FlowRow } from "./overview.tsx";
 import { replayOfRun, replaysOf } from "../../store/replays.ts";
 import { RunPage } from "./run.tsx";
 import { addShadowPages } from "./shadow-routes.tsx";
-import { nextPage, PERIODS, Runs, STATUSES, type RunsQuery } from "./runs.tsx";
+import { nextPage, PERIODS, Runs, STATUSES, unknownFilter, type RunsQuery } from "./runs.tsx";
 import { Versions } from "./versions.tsx";
 import { pageCursor } from "../page-cursor.ts";
 
@@ -75,6 +75,8 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
 
   app.get("/runs", page, async (c) => {
     const query: RunsQuery = pick(c, ["flow", "status", "since", "q"]);
+    const refusal = unknownFilter(query);
+    if (refusal) return c.html(<Runs session={c.get("session")} query={query} flows={deps.flows()} runs={[]} refusal={refusal} />, 400);
     const filter: RunFilter = {
       limit: PAGE_SIZE,
       ...(query.flow ? { flow: query.flow } : {}),

@@ -23,9 +23,18 @@ export interface RunsProps {
   readonly runs: readonly RunSummary[];
   /** Link to the next (older) page, when there may be one. */
   readonly next?: string;
+  /** Why no runs are listed: a filter value the page does not know (a mistyped bookmark). */
+  readonly refusal?: string;
 }
 
-export function Runs({ session, query, flows, runs, next }: RunsProps) {
+/** A status or period the filters do not offer, said rather than dropped (the page would list every run). */
+export function unknownFilter(query: RunsQuery): string | undefined {
+  if (query.status && !STATUSES.includes(query.status as RunStatus)) return `No status "${query.status}": choose one of ${STATUSES.join(", ")}.`;
+  if (query.since && !PERIODS[query.since]) return `No period "${query.since}": choose one of ${Object.keys(PERIODS).join(", ")}.`;
+  return undefined;
+}
+
+export function Runs({ session, query, flows, runs, next, refusal }: RunsProps) {
   return (
     <Layout title="Runs" session={session}>
       <h1>Runs</h1>
@@ -53,7 +62,7 @@ export function Runs({ session, query, flows, runs, next }: RunsProps) {
         </label>
         <button type="submit">Filter</button>
       </form>
-      <RunTable runs={runs} />
+      {refusal ? <p class="notice">{refusal}</p> : <RunTable runs={runs} />}
       {next ? <p><a href={next}>Older runs →</a></p> : null}
     </Layout>
   );

@@ -160,6 +160,14 @@ describe("dashboard", () => {
     expect(await get("/runs?status=failed&flow=aspos-order-to-afas")).toContain(`/runs/${failedId}`);
     expect(await get("/runs?status=done")).not.toContain(`/runs/${failedId}`);
     expect(await get("/runs?q=W2026-000042")).toContain(`/runs/${failedId}`);
+    // A mistyped filter (a bookmark) is said, with what it may be, rather than dropped to list every run.
+    for (const [path, said] of [["/runs?status=faild", 'No status "faild": choose one of queued, running, retrying, done, skipped, failed.'], ["/runs?since=2h", 'No period "2h": choose one of 1h, 24h, 7d, 30d.']] as const) {
+      const res = await app.request(path, { headers: { cookie } });
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      expect(html).toContain(said.replaceAll('"', "&quot;"));
+      expect(html).not.toContain(`/runs/${failedId}`);
+    }
     expect(await get("/failed")).toContain(`value="${failedId}"`);
     const overview = await get("/");
     expect(overview).toContain("customer-to-afas-debtor");
