@@ -1,12 +1,14 @@
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
-import { loadFromCli } from "./load.ts";
+import { CONFIG_OPTION, loadFromCli } from "./load.ts";
 
 export const VALIDATE = command({
   name: "validate",
   positionals: "[mapping.config.yaml]",
   summary: "Load the config and every flow it names; print each problem as file:line:col CODE message. Exit 0 when everything loads.",
   options: {
+    // As every other command takes it, so a CI script can pass the same flag to all of them.
+    config: CONFIG_OPTION,
     format: { type: "string", choices: ["text", "json"], help: "json: one object with ok, config, flows and errors" },
     "lenient-env": { type: "boolean", help: "accept unset ${env:…} variables (CI without production secrets)" },
   },
@@ -15,8 +17,8 @@ export const VALIDATE = command({
 export async function validateCommand(argv: readonly string[], io: CliIO, cwd?: string): Promise<number> {
   const args = parseCommand(VALIDATE, argv, io);
   if (typeof args === "number") return args;
-  if (args.positionals.length > 1) return usageError(VALIDATE, io, "one config file at most");
-  const loaded = loadFromCli(args.positionals[0], { ...(cwd ? { cwd } : {}), lenientEnv: args.values["lenient-env"] === true });
+  if (args.positionals.length + (args.values.config !== undefined ? 1 : 0) > 1) return usageError(VALIDATE, io, "one config file at most (as --config or as the argument)");
+  const loaded = loadFromCli(args.values.config ?? args.positionals[0], { ...(cwd ? { cwd } : {}), lenientEnv: args.values["lenient-env"] === true });
   if (args.values.format === "json") {
     io.out(
       JSON.stringify({

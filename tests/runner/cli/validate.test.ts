@@ -82,4 +82,13 @@ describe("koppel validate", () => {
     const nested = bufferIO();
     expect(await validateCommand(["mappings/..", "--lenient-env"], nested, PROJECT)).toBe(0);
   });
+
+  it("takes the config as --config too, as every other command does; not both at once", async () => {
+    const io = bufferIO();
+    expect(await validateCommand(["--config", "mapping.config.yaml", "--lenient-env"], io, PROJECT)).toBe(0);
+    expect(io.stdout()).toMatch(/^ok: mapping\.config\.yaml and 2 flows/);
+    const both = bufferIO();
+    expect(await validateCommand(["--config", "mapping.config.yaml", "mapping.config.yaml"], both, PROJECT)).toBe(2);
+    expect(both.stderr()).toContain("one config file at most (as --config or as the argument)");
+  });
 });
