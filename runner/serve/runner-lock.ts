@@ -11,7 +11,7 @@ export type RunnerLock = PidLock;
  * A lock file beside the database names the holder (pid-lock.ts): a runner that died is taken over
  * from, so a restart after a crash is never refused.
  */
-export function lockSqliteStore(databasePath: string, pid: number = process.pid): RunnerLock {
+export function lockSqliteStore(databasePath: string, pid: number = process.pid, sandbox = false): RunnerLock {
   const file = `${databasePath}.runner.lock`;
   const lock = tryPidLock(file, pid);
   if ("release" in lock) return lock;
@@ -19,7 +19,10 @@ export function lockSqliteStore(databasePath: string, pid: number = process.pid)
   throw new OperatorError(
     "STORE_IN_USE",
     `another koppel serve (pid ${pidOf(lock.heldBy)}) uses the store ${databasePath}: a SQLite store serves one runner. ` +
-      `Stop that one, give this one its own store (--store, KOPPEL_STORE), or use PostgreSQL for several runners. ` +
+      (sandbox
+        // A sandbox runner always takes the .sandbox sibling of its store and never PostgreSQL (deploy.md §0).
+        ? "Stop that one, or give this one another SQLite file with --store (a sandbox runner uses its .sandbox sibling, and never PostgreSQL). "
+        : "Stop that one, give this one its own store (--store, KOPPEL_STORE), or use PostgreSQL for several runners. ") +
       `If no runner uses it, delete ${file}.`,
   );
 }

@@ -127,7 +127,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     explicit: options.storeUrl ?? process.env.KOPPEL_STORE, configured: bootstrap.store?.url, configDir: root, cwd, sandbox: options.sandboxStore ?? false,
   });
   const file = sqliteFileOf(storeUrl);
-  const lock = file ? lockSqliteStore(file) : undefined;
+  const lock = file ? lockSqliteStore(file, process.pid, options.sandboxStore ?? false) : undefined;
   try {
     return await startOnStore({ options, cwd, log, configFile, root, replicaId, now, bootstrap, storeUrl, lock });
   } catch (error) {

@@ -26,6 +26,21 @@ describe("one koppel serve per SQLite store", () => {
     lockSqliteStore(db).release();
   });
 
+  it("tells a second sandbox runner what works for a sandbox: another file with --store, not KOPPEL_STORE or PostgreSQL, which sandbox mode ignores", () => {
+    const db = join(dir, "data", "koppel.sandbox.db");
+    const first = lockSqliteStore(db, process.pid, true);
+    const refusal = (() => {
+      try {
+        lockSqliteStore(db, 424242, true);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(refusal).toContain("Stop that one, or give this one another SQLite file with --store (a sandbox runner uses its .sandbox sibling, and never PostgreSQL).");
+    expect(refusal).not.toMatch(/KOPPEL_STORE|use PostgreSQL/);
+    first.release();
+  });
+
   it("takes over from a runner that died without releasing (kill -9), so a restart is never refused", async () => {
     const db = join(dir, "koppel.db");
     writeFileSync(`${db}.runner.lock`, `${await deadPid()} ${hostname()}\n`);
