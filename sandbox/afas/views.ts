@@ -34,6 +34,7 @@ export const VIEWS: Record<string, View> = {
     Description: l.Description ?? data.items.get(l.ItemCode)?.Description ?? null, Unit: l.Unit, Quantity: l.Quantity,
     QuantityDelivered: l.QuantityDelivered, UnitPrice: l.UnitPrice, DiscountPercentage: l.DiscountPercentage,
     AmountExclVat: round2(lineAmount(l.Quantity, l.UnitPrice, l.DiscountPercentage, l.DiscountAmount)),
+    VatGroup: data.items.get(l.ItemCode)?.VatGroup ?? null,
     ModifiedDate: l.ModifiedDate,
   }))),
   Koppel_Stock: (data) => [...data.stock.values()].map((s) => ({ ...s })),

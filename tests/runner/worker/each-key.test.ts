@@ -1,24 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { join } from "node:path";
 import { UpstreamError } from "../../../common/errors.ts";
-import { loadProject } from "../../../engine/config/load.ts";
-import { nodeHost } from "../../../runner/project-host.ts";
 import { backends } from "../store/backends.ts";
+import { shippedProject } from "../../shipped-project.ts";
 import { version, World } from "./harness.ts";
-
-const ROOT = join(import.meta.dirname, "../../..");
-
-/** The shipped mapping project; connections point nowhere (the world's fake connectors answer). */
-function shippedProject() {
-  const configPath = join(ROOT, "mapping.config.yaml");
-  const env = {
-    AFAS_BASE_URL: "http://127.0.0.1:1/ProfitRestServices", AFAS_TOKEN: "t", ASPOS_URL: "http://127.0.0.1:1", ASPOS_CLIENT_ID: "c",
-    ASPOS_CLIENT_SECRET: "s", ASPOS_WEBHOOK_SECRET: "whsec_dGVzdA==", AFAS_WEBHOOK_SECRET: "s",
-  };
-  const { project, errors } = loadProject(configPath, nodeHost(configPath, { cwd: ROOT, env }));
-  if (!project) throw new Error(errors.map((e) => e.format()).join("\n"));
-  return project;
-}
 
 describe.each(backends())("afas-order-status-to-aspos: a status walk retried after a failed step, on $name", (backend) => {
   let world: World;
