@@ -71,7 +71,7 @@ export function parseYaml(file: string, text: string, path = file): { source?: Y
   if (doc.errors.length > 0) {
     // The parser goes on after the first error and reports what follows from it (one unclosed `[`
     // gave 35 lines); the first few place the mistake, the rest is counted.
-    const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => new ConfigError("YAML_SYNTAX", e.message.split("\n")[0] ?? e.message, at(e.pos[0])));
+    const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => syntaxError(e.message.split("\n")[0] ?? e.message, e.pos[0], text, at));
     const more = doc.errors.length - shown.length;
     if (more > 0) {
       const last = shown[shown.length - 1]!;
@@ -238,4 +238,25 @@ function blockScalarSources(text: string, start: number, end: number, folded: bo
   }
   sources.push(previousEnd);
   return sources;
+}
+
+/**
+ * yaml notices an unclosed `{` or `[` only where the next key starts, a line or more below it, and
+ * says so there; the mistake is the bracket, so that is where the error points.
+ */
+function syntaxError(message: string, offset: number, text: string, at: (offset: number) => Position): ConfigError {
+  const unclosed = /^Flow (map|sequence) in block collection/.exec(message);
+  const open = unclosed ? unmatchedBefore(text, offset, unclosed[1] === "map" ? "{" : "[", unclosed[1] === "map" ? "}" : "]") : -1;
+  if (open < 0) return new ConfigError("YAML_SYNTAX", message, at(offset));
+  return new ConfigError("YAML_SYNTAX", `${message.replace(/ at line \d+, column \d+:?$/, "")}: this ${text[open]} is not closed`, at(open));
+}
+
+/** The nearest `opener` before `offset` that no `closer` after it closes (quotes are not read: a guess, checked by the caller's message). */
+function unmatchedBefore(text: string, offset: number, opener: string, closer: string): number {
+  let depth = 0;
+  for (let i = offset - 1; i >= 0; i--) {
+    if (text[i] === closer) depth++;
+    else if (text[i] === opener && depth-- === 0) return i;
+  }
+  return -1;
 }

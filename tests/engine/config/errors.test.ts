@@ -512,6 +512,13 @@ steps:
     expect(errors[0]).toMatch(/^flows\/a\.flow\.yaml:\d+:\d+ YAML_SYNTAX /);
   });
 
+  it("an unclosed { or [ is placed at the bracket, not at the next key where the parser noticed it", () => {
+    const text = `flow: x\ntrigger: { webhook: { source: aspos } }\nrun: { key: "{ number }"\nsteps:\n  - id: a\n    set: { a: 1 }\n`;
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "{ key")} YAML_SYNTAX Flow map in block collection must be sufficiently indented and end with a }: this { is not closed`,
+    ]);
+  });
+
   it("one unclosed bracket gives a few YAML_SYNTAX lines and a count, not one line per following line", () => {
     const steps = Array.from({ length: 30 }, (_, i) => `  - id: s${i}\n    set: { a: ${i} }\n`).join("");
     const errors = formatted({ "flows/a.flow.yaml": `flow: x\nsteps: [\n${steps}` });
