@@ -106,7 +106,7 @@ export const ERROR_CODES = {
   SHADOW_REFUSED: { actor: "integrator", title: "shadow candidate does not load, validate or pass its fixture tests; the running shadow stays" },
 
   // The runner: a job whose process died under it again and again is set aside, not retried forever.
-  VERSION_GONE: { actor: "operator", title: "an earlier attempt wrote upstream on a mapping version this runner no longer holds; not run on another" },
+  VERSION_GONE: { actor: "operator", title: "the run's mapping version is not loaded on this runner: handed back while the cluster reloads; not run on another where an earlier attempt may have written" },
   MIGRATION_BLOCKED: { actor: "operator", title: "a schema migration that earlier releases cannot run beside waits until no other runner is running" },
   POISONED: { actor: "operator", title: "job crashed or hung its runner on every attempt; set aside" },
   SENT_ANSWER_GONE: { actor: "operator", title: "a send this event's run made before has lost its recorded answer (erasure or retention); sending again would make the record twice" },

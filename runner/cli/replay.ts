@@ -94,7 +94,7 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
       }
       if (bulk) io.out(`${runIds.length - refused} queued, ${refused} refused${skipped ? `, ${skipped} already replayed` : ""}`);
       // Unlike the API, this command cannot see which versions the runner holds (a restart drops them).
-      if (!args.values.current && runIds.length > refused) io.err("note: a runner that no longer holds a replay's version runs it on its active one, and the run page says so; --current chooses that openly");
+      if (!args.values.current && runIds.length > refused) io.err("note: a runner that no longer holds a replay's version runs it on its active one only if the replayed run wrote nothing (else it fails with VERSION_GONE), and the run page says so; --current chooses the active version openly");
       return refused ? 1 : 0;
     } finally {
       await queue.close();

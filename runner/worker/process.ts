@@ -2,12 +2,13 @@ import { executeFlow } from "../../engine/flow/execute.ts";
 import type { RunResult } from "../../engine/flow/result.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { ClaimedJob, JobQueue } from "../queue/types.ts";
-import type { Ledger, RunError, RunPatch } from "../store/types.ts";
+import type { RunError, RunPatch } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { backoffDelay, retryAfterOf, type BackoffPolicy } from "./backoff.ts";
 import { projectEnv } from "../project-env.ts";
 import { triggerChecks } from "../ingest/route.ts";
 import type { LeaseKeeper } from "./lease.ts";
+import { foreignVersion, HAND_BACK_AFTER_MS, HAND_BACK_WINDOW_MS, type ForeignVersionStore } from "./foreign-version.ts";
 import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
 import type { RunRecord } from "../run-record.ts";
 import type { Redactor } from "../privacy/redact.ts";
@@ -16,7 +17,7 @@ import { runError, runRecord } from "./record.ts";
 export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
 
 export interface ProcessDeps {
-  readonly store: Ledger;
+  readonly store: ForeignVersionStore;
   readonly queue: JobQueue;
   readonly versions: VersionRegistry;
   readonly connectors: ConnectorSource;
@@ -56,13 +57,6 @@ export interface ProcessedJob {
   readonly retryAt?: number;
 }
 
-/**
- * How long after acceptance a job whose flow only the version that accepted it has is handed back,
- * while this replica has not loaded that version, and how soon it is offered again. Replicas poll
- * their source every minute by default; past the window the flow is taken to be gone for good.
- */
-const HAND_BACK_WINDOW_MS = 10 * 60_000;
-const HAND_BACK_AFTER_MS = 15_000;
 
 /** One claimed job: run its flow on the version it was accepted under, then settle it in the queue. */
 export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: ProcessDeps): Promise<ProcessedJob> {
@@ -90,14 +84,18 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
     return settle("retry", queue.release(job, [], { at: retryAt, error }), { error, retryAt });
   }
   if (!flow) return failAtOnce({ code: "UNKNOWN_FLOW", message: `flow ${job.flow} is not in mapping version ${version.sha}` });
-  if (!loaded && (await deps.store.ledgerHasPrefix(`${job.eventId}:${job.flow}:`))) {
-    // The ledger knows a send by its step's path, and another version may have renamed or moved the
-    // step: the new path finds no entry and the send goes out again (a second AFAS debtor, say).
+  const foreign = loaded ? "own" : await foreignVersion(job, deps.store, now());
+  if (foreign === "wait") {
+    const error: RunError = { code: "VERSION_GONE", message: `mapping version ${job.version} of this run is active in the cluster but not loaded here yet; offered again shortly` };
+    const retryAt = now() + HAND_BACK_AFTER_MS;
+    return settle("retry", queue.release(job, [], { at: retryAt, error }), { error, retryAt });
+  }
+  if (foreign === "refuse") {
     // The earlier attempt's trace stays on the run: it is what tells the operator what was written.
     const error: RunError = {
       code: "VERSION_GONE",
-      message: `an earlier attempt of this run wrote to AFAS or AsPos on mapping version ${job.version}, which this runner no longer holds ` +
-        `(a restart loads only the current one); on version ${version.sha} the same sends could go out a second time, so it was not run. ` +
+      message: `an earlier attempt of this run${job.replayOf ? `, or run ${job.replayOf} it replays,` : ""} may have written to AFAS or AsPos on mapping version ${job.version}, ` +
+        `which this runner does not hold (a restart loads only the current one); on version ${version.sha} the same sends could go out a second time, so it was not run. ` +
         "Check in the run's trace what was written, then replay it with the current version (koppel replay <run> --current) if anything is still missing.",
     };
     return settle("failed", queue.fail(job, error, { version: job.version }), { error, version: job.version });

@@ -1,5 +1,5 @@
 import type { ClaimBatch, ClaimedJob, JobQueue } from "../queue/types.ts";
-import type { Ledger } from "../store/types.ts";
+import type { ForeignVersionStore } from "./foreign-version.ts";
 import { createRedactor, type Redactor } from "../privacy/redact.ts";
 import type { VersionRegistry } from "../versions.ts";
 import type { BackoffPolicy } from "./backoff.ts";
@@ -9,8 +9,8 @@ import { processJob, type ConnectorSource, type ProcessDeps, type ProcessedJob }
 export type { ConnectorSource, Disposition, ProcessedJob } from "./process.ts";
 
 export interface WorkerOptions {
-  /** Runs record through the queue; the store is only asked for ledger entries. */
-  readonly store: Ledger;
+  /** Runs record through the queue; the store is asked for ledger entries, and for a job on a version this runner does not hold, its run and the cluster's version. */
+  readonly store: ForeignVersionStore;
   readonly queue: JobQueue;
   readonly versions: VersionRegistry;
   /** By connection name; a function when a reload may change connections (one map per version). */
