@@ -21,7 +21,7 @@ export function lockSqliteStore(databasePath: string, pid: number = process.pid,
     `another koppel serve (pid ${pidOf(lock.heldBy)}) uses the store ${databasePath}: a SQLite store serves one runner. ` +
       (sandbox
         // A sandbox runner always takes the .sandbox sibling of its store and never PostgreSQL (deploy.md §0).
-        ? "Stop that one, or give this one another SQLite file with --store (a sandbox runner uses its .sandbox sibling, and never PostgreSQL). "
+        ? "Stop that one, or point this one at another SQLite file (--store or KOPPEL_STORE: a sandbox runner uses that file's .sandbox sibling, and never PostgreSQL). "
         : "Stop that one, give this one its own store (--store, KOPPEL_STORE), or use PostgreSQL for several runners. ") +
       `If no runner uses it, delete ${file}.`,
   );

@@ -134,7 +134,7 @@ describe("finds and polls on an object the connection does not have", () => {
     const text = readFileSync(flowFile, "utf8")
       .replace("poll: aspos.orders", "poll: aspos.ordrs")
       .replace("    find: afas.Koppel_Items", "    find: afas.Shop_ItemsWarehouse2");
-    writeFileSync(flowFile, `${text}  - id: buyer\n    find: aspos.custmers\n    where: { email: "'a@b.nl'" }\n`);
+    writeFileSync(flowFile, `${text}  - id: buyer\n    find: aspos.custmers\n    where: { email: "'a@b.nl'" }\n  - id: state\n    find: aspos.orderStatus\n    where: { id: 1 }\n`);
     const lines = readFileSync(flowFile, "utf8").split("\n");
     const at = (needle: string) => {
       const line = lines.findIndex((l) => l.includes(needle));
@@ -147,7 +147,10 @@ describe("finds and polls on an object the connection does not have", () => {
     expect(errors).toEqual([
       expect.stringContaining(`${at("aspos.ordrs")} UNKNOWN_OBJECT aspos has no object ordrs to poll; did you mean aspos.orders? (known: `),
       expect.stringContaining(`${at("aspos.custmers")} UNKNOWN_OBJECT aspos has no object custmers to read; did you mean aspos.customers? (known: `),
+      // An object AsPos only lets you write is not one to read either.
+      expect.stringContaining(`${at("aspos.orderStatus")} UNKNOWN_OBJECT aspos has no object orderStatus to read`),
     ]);
+    expect(errors[0]).not.toMatch(/known: .*orderStatus/);
     expect(io.stderr()).not.toContain("Shop_ItemsWarehouse2");
     const checked = await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: false });
     expect(checked.project).toBeUndefined();

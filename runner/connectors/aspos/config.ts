@@ -42,7 +42,7 @@ export function checkAsposConnection(name: string, config: AsposConfig): Setting
   return problems;
 }
 
-/** The objects a flow can read on this connection: Koppel's endpoint table with the config's additions. */
+/** The objects a flow can read (find or poll) on this connection: those with a list or get endpoint, the config's additions included. */
 export function asposReadObjects(config: AsposConfig): readonly string[] {
-  return Object.keys(mergeEndpoints(config.endpoints));
+  return Object.entries(mergeEndpoints(config.endpoints)).flatMap(([name, ops]) => (ops.list || ops.get ? [name] : []));
 }

@@ -81,7 +81,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
       limit: PAGE_SIZE,
       ...(query.flow ? { flow: query.flow } : {}),
       ...(query.status && STATUSES.includes(query.status as RunStatus) ? { status: query.status as RunStatus } : {}),
-      ...(query.since && PERIODS[query.since] ? { from: deps.now() - PERIODS[query.since]! } : {}),
+      ...(query.since && Object.hasOwn(PERIODS, query.since) ? { from: deps.now() - PERIODS[query.since]! } : {}),
       ...(query.q ? { search: deps.searchTerm ? deps.searchTerm(query.q) : query.q } : {}),
       ...beforeOf(c.req.query("before")),
     };

@@ -30,7 +30,7 @@ export interface RunsProps {
 /** A status or period the filters do not offer, said rather than dropped (the page would list every run). */
 export function unknownFilter(query: RunsQuery): string | undefined {
   if (query.status && !STATUSES.includes(query.status as RunStatus)) return `No status "${query.status}": choose one of ${STATUSES.join(", ")}.`;
-  if (query.since && !PERIODS[query.since]) return `No period "${query.since}": choose one of ${Object.keys(PERIODS).join(", ")}.`;
+  if (query.since && !Object.hasOwn(PERIODS, query.since)) return `No period "${query.since}": choose one of ${Object.keys(PERIODS).join(", ")}.`;
   return undefined;
 }
 

@@ -53,9 +53,9 @@ describe("AFAS sales order → AsPos: afas-order-status-to-aspos (Profit webhook
       shipping: { shipmentTypeId: 1, shipmentTypeCode: "POSTNL", costInclTax: 4.95, costExclTax: 4.09, taxRate: 21 },
       payment: { status: "Unpaid", termCode: "14D" },
     });
-    // AFAS's net line amount (12 × 2.1488 less 10 %, 23.21) over the quantity: 1.9342 excl. VAT; the
-    // shipping cost item became AsPos shipping, not a line.
-    expect(order.lines.map((l) => [l.sku, l.quantity, l.unitPriceExclTax, l.taxRate, l.description])).toEqual([["601830", 12, 1.9342, 21, "Duvel 33 cl"]]);
+    // AFAS's net line amount (12 × 2.1488 less 10 %, 23.21) is AsPos's line total too, priced incl.
+    // VAT (28.08 / 12 = 2.34); the shipping cost item became AsPos shipping, not a line.
+    expect(order.lines.map((l) => [l.sku, l.quantity, l.unitPriceInclTax, l.lineTotalExclTax, l.taxRate, l.description])).toEqual([["601830", 12, 2.34, 23.21, 21, "Duvel 33 cl"]]);
     // AsPos's order.created and customer.created came back: neither wrote to AFAS.
     expect((await world.runs("aspos-order-to-afas", order.number)).map((r) => r.status)).toEqual(["skipped"]);
     expect(world.sims.afas.state.data.writes.map((w) => `${w.connector} ${w.op}`)).toEqual(["FbSales insert"]);

@@ -10,7 +10,7 @@ export interface AsposOrder {
   externalNumber?: string;
   customerId?: number;
   storeId: number;
-  lines: { sku: string; quantity: number; unitPriceExclTax: number; discountAmountInclTax: number; taxRate: number; lineTotalExclTax: number; description: string }[];
+  lines: { sku: string; quantity: number; unitPriceInclTax: number; unitPriceExclTax: number; discountAmountInclTax: number; taxRate: number; lineTotalExclTax: number; description: string }[];
   shipping?: { shipmentTypeId: number; shipmentTypeCode: string; costInclTax: number; costExclTax: number; taxRate: number; carrier?: string };
   payment: { status: string; termCode?: string; methodCode?: string };
   totals: { totalInclTax: number; totalExclTax: number; taxBreakdown: { taxRate: number; taxAmount: number }[] };

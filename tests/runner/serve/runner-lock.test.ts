@@ -26,7 +26,7 @@ describe("one koppel serve per SQLite store", () => {
     lockSqliteStore(db).release();
   });
 
-  it("tells a second sandbox runner what works for a sandbox: another file with --store, not KOPPEL_STORE or PostgreSQL, which sandbox mode ignores", () => {
+  it("tells a second sandbox runner what works for a sandbox: another SQLite file, not PostgreSQL, which sandbox mode never uses", () => {
     const db = join(dir, "data", "koppel.sandbox.db");
     const first = lockSqliteStore(db, process.pid, true);
     const refusal = (() => {
@@ -36,8 +36,8 @@ describe("one koppel serve per SQLite store", () => {
         return (error as Error).message;
       }
     })();
-    expect(refusal).toContain("Stop that one, or give this one another SQLite file with --store (a sandbox runner uses its .sandbox sibling, and never PostgreSQL).");
-    expect(refusal).not.toMatch(/KOPPEL_STORE|use PostgreSQL/);
+    expect(refusal).toContain("Stop that one, or point this one at another SQLite file (--store or KOPPEL_STORE: a sandbox runner uses that file's .sandbox sibling, and never PostgreSQL).");
+    expect(refusal).not.toMatch(/use PostgreSQL for several runners/);
     first.release();
   });
 

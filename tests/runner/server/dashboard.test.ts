@@ -161,7 +161,7 @@ describe("dashboard", () => {
     expect(await get("/runs?status=done")).not.toContain(`/runs/${failedId}`);
     expect(await get("/runs?q=W2026-000042")).toContain(`/runs/${failedId}`);
     // A mistyped filter (a bookmark) is said, with what it may be, rather than dropped to list every run.
-    for (const [path, said] of [["/runs?status=faild", 'No status "faild": choose one of queued, running, retrying, done, skipped, failed.'], ["/runs?since=2h", 'No period "2h": choose one of 1h, 24h, 7d, 30d.']] as const) {
+    for (const [path, said] of [["/runs?status=faild", 'No status "faild": choose one of queued, running, retrying, done, skipped, failed.'], ["/runs?since=2h", 'No period "2h": choose one of 1h, 24h, 7d, 30d.'], ["/runs?since=constructor", 'No period "constructor"']] as const) {
       const res = await app.request(path, { headers: { cookie } });
       expect(res.status).toBe(400);
       const html = await res.text();
