@@ -2,18 +2,13 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../runner/server/app.ts";
 import { CONTENT_SECURITY_POLICY } from "../../../runner/server/security-headers.ts";
+import { apiStubs } from "./api-stubs.ts";
 
 const ADMIN = "admin-token-for-security-header-tests";
 
 function app() {
   return createApp({
-    adminToken: ADMIN,
-    webhooks: { sources: () => undefined, accept: async () => ({ eventId: "x", duplicate: false, runIds: [] }), peerAddress: () => "", now: () => 1 },
-    status: async () => ({ ok: true }),
-    ready: async () => true,
-    reload: async () => ({ ok: true }),
-    replay: async () => ({ status: 404, body: {} }),
-    retryNow: async () => ({ status: 404, body: {} }),
+    ...apiStubs(ADMIN),
     metrics: async () => "koppel_runs_total 1\n",
     dashboard: {
       store: {
