@@ -121,4 +121,18 @@ describe("aspos-order-to-afas → FbSales, with customer-to-afas-debtor, through
     expect([...world.sims.afas.state.data.salesOrders.keys()]).toEqual(others);
     expect(world.sims.afas.state.data.writes.at(-1)).toMatchObject({ connector: "FbSales", op: "delete" });
   });
+
+  it("an order deleted in AFAS (cancelled there) is not made again by the AsPos order's next event", async () => {
+    const order = await placeOrder(world, { ...companyOrder("so-del"), payment: { methodId: 2, status: "Unpaid", termCode: "30D" } });
+    await world.settle();
+    const first = afasSalesOrderFor(world, order.number);
+    await world.afas.send({ connection: "afas", object: "FbSales", op: "delete", idempotencyKey: "so-del", payload: { OrNu: first.OrderNumber } });
+    // The customer pays afterwards: order.paid reaches the flow, which finds no sales order for it.
+    await world.aspos.patch(`/api/orders/${order.id}/payment`, { status: "Paid" });
+    await world.settle();
+    expect([...world.sims.afas.state.data.salesOrders.values()].filter((o) => o.ExternalNumber === order.number)).toEqual([]);
+    const runs = await world.runs("aspos-order-to-afas", order.number);
+    expect(runs.length).toBeGreaterThan(1);
+    expect(runs.every((r) => r.status === "done" || r.status === "skipped")).toBe(true);
+  });
 });
