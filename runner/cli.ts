@@ -21,6 +21,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   shadow: { summary: "shadow start <ref> | stop | status: run a candidate version beside the live one on live events, sending nothing", load: async () => (await import("./cli/shadow.ts")).shadowCommand },
   replay: { summary: "queue a finished run again (--current: on the active version)", load: async () => (await import("./cli/replay.ts")).replayCommand },
   retry: { summary: "try runs waiting for their next attempt again now (the same run)", load: async () => (await import("./cli/retry.ts")).retryCommand },
+  forget: { summary: "forget what a once send recorded for one value, so the next event or a replay sends it again", load: async () => (await import("./cli/forget.ts")).forgetCommand },
   erase: { summary: "remove one person's data from the activity log and inbox (--email address)", load: async () => (await import("./cli/erase.ts")).eraseCommand },
   doctor: { summary: "check the live AFAS environment and AsPos tenant against what the flows use", load: async () => (await import("./cli/doctor.ts")).doctorCommand },
   afas: { summary: "afas schemas: regenerate schemas/afas from an environment's metainfo", load: async () => (await import("./cli/afas.ts")).afasCommand },

@@ -251,6 +251,12 @@ export interface Ledger {
   ledgerHasPrefix(prefix: string): Promise<boolean>;
 }
 
+/** An operator's hand on the ledger (`koppel forget`). */
+export interface LedgerAdmin {
+  /** Removes the entry under `key`, unless it is an UncertainSend mark and `marks` is false; returns what was there. */
+  ledgerForget(key: string, marks: boolean): Promise<{ readonly removed: boolean; readonly entry: LedgerEntry | null }>;
+}
+
 /** What replicas share: versions, liveness and leader locks. */
 export interface ClusterState {
   recordReload(reload: NewReload): Promise<void>;
@@ -293,7 +299,7 @@ export interface SessionRevocations {
   sessionRevoked(id: string): Promise<boolean>;
 }
 
-export interface Store extends Inbox, RunLog, Ledger, ClusterState, Retention, ShadowStore, SessionRevocations {
+export interface Store extends Inbox, RunLog, Ledger, LedgerAdmin, ClusterState, Retention, ShadowStore, SessionRevocations {
   readonly kind: "sqlite" | "postgres";
   readonly now: () => Millis;
 

@@ -1,4 +1,4 @@
-import type { LedgerEntry, UncertainSend } from "../types.ts";
+import { isUncertainSend, type LedgerEntry, type UncertainSend } from "../types.ts";
 import { fromJson, num, toJson, type Ctx } from "./context.ts";
 import { all, one, type Program } from "./program.ts";
 import { InternalError } from "../../../common/errors.ts";
@@ -48,6 +48,14 @@ function* putWhere(ctx: Ctx, key: string, result: unknown, conflict: string, mor
   const entry = yield* ledgerGet(key);
   if (!entry) throw new InternalError(`ledger: ${key} conflicted but cannot be read back`);
   return { inserted: false, entry };
+}
+
+/** Removes the entry under `key`; an UncertainSend mark only when `marks` (a send of it may be under way). */
+export function* ledgerForget(key: string, marks: boolean): Program<{ removed: boolean; entry: LedgerEntry | null }> {
+  const entry = yield* ledgerGet(key);
+  if (!entry || (!marks && isUncertainSend(entry.result))) return { removed: false, entry };
+  yield* all("DELETE FROM ledger WHERE key = $1", [key]);
+  return { removed: true, entry };
 }
 
 /** Removes `mark` (and only it: a later answer or another run's mark stays). */

@@ -79,6 +79,9 @@ export class SqlStore implements Store {
   ledgerMark(key: string, mark: UncertainSend, replaces: UncertainSend | null) {
     return this.driver.txCommitted(ledger.ledgerMark(this.ctx, key, mark, replaces));
   }
+  ledgerForget(key: string, marks: boolean) {
+    return this.driver.tx(ledger.ledgerForget(key, marks));
+  }
   ledgerHasPrefix(prefix: string) {
     return this.driver.read(ledger.ledgerHasPrefix(this.ctx, prefix));
   }
