@@ -21,8 +21,12 @@ interface ClearTarget {
   readonly schema: SchemaNode | undefined;
 }
 
-/** Long enough for Profit to finish an insert it was still working on when the connection went. */
-const DEFAULT_LOST_ANSWER_WAIT = "10m";
+/**
+ * Long enough for Profit to finish an insert it was still working on when the connection went: it
+ * goes on up to its 900 s command limit from the request, so a find after 10 minutes (the earlier
+ * default) could miss an insert still being made and send it again.
+ */
+const DEFAULT_LOST_ANSWER_WAIT = "20m";
 
 export interface CompileContext {
   readonly connections: Readonly<Record<string, { readonly type: string }>>;

@@ -128,7 +128,7 @@ export interface SendStep {
   readonly onLostAnswer?: {
     /** Id of a find step before this send, on the same connection, that finds the record this send creates. */
     readonly checkedBy: StepId;
-    /** How long to wait before the run is tried again, so the upstream has finished the request it may still be working on; default 10m. */
+    /** How long to wait before the run is tried again, so the upstream has finished the request it may still be working on (Profit: up to its 900 s limit from the request); default 20m. */
     readonly retryAfter?: string;
   };
 }

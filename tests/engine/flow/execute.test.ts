@@ -321,7 +321,7 @@ ${extra}`;
     expect(result.trace.find((t) => t.step === "sale")).toMatchObject({ status: "failed", error: { code: "UPSTREAM_UNCERTAIN_RETRY" } });
     // The default wait.
     const byDefault = await run(project({ "flows/order.flow.yaml": flow("    onLostAnswer: { checkedBy: existing }\n") }), "order", { number: "W9" }, lostPort());
-    expect(byDefault.error).toMatchObject({ details: { retryAfterMs: 10 * 60_000 } });
+    expect(byDefault.error).toMatchObject({ details: { retryAfterMs: 20 * 60_000 } });
   });
 
   it("leaves other refusals as they are", async () => {

@@ -114,16 +114,16 @@ describe.each(backends())("an AFAS insert between its answer and the run's recor
     };
     const runId = await crashAfterAnswer();
     expect(atSend).toEqual([{ uncertain: true, runId, lease: expect.any(String) }]);
-    // A minute after the crash: the find sees nothing yet, and the run waits out the rest of the 10 minutes.
+    // A minute after the crash: the find sees nothing yet, and the run waits out the rest of the 20 minutes.
     // The backoff's jitter at its top (0.99 of a 12-minute ceiling for the second attempt) must not apply.
     const early = await world.worker({ workerId: "w2", random: () => 0.99 }).runOnce();
     expect(early).toMatchObject([{ runId, disposition: "retry", error: { code: "UPSTREAM_UNCERTAIN_RETRY" } }]);
     // At the end of the wait, not later: the backoff's jitter does not apply to a wait of Koppel's own.
     const marked = (await world.store.ledgerGet(world.afas.sent("TestOrder")[0]!.idempotencyKey))!.createdAt!;
-    expect(early[0]!.retryAt).toBe(marked + 10 * 60_000);
+    expect(early[0]!.retryAt).toBe(marked + 20 * 60_000);
     expect(world.afas.sent("TestOrder")).toHaveLength(1);
     // After it, the fake AFAS still finds nothing (the first insert never arrived): the run inserts.
-    world.clock.advance(10 * 60_000);
+    world.clock.advance(20 * 60_000);
     expect(await world.worker({ workerId: "w3" }).runOnce()).toMatchObject([{ runId, disposition: "done" }]);
     expect(world.afas.finds).toHaveLength(3);
     expect(world.afas.sent("TestOrder")).toHaveLength(2);
