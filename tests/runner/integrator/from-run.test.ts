@@ -17,6 +17,8 @@ const NOW = Date.parse("2025-03-18T09:02:00Z");
 const CUSTOMER_TESTS = "mappings/customers/aspos-customer-to-afas.test.yaml";
 /** An AsPos customer (a company) whose phone changed, as the webhook delivered it. */
 const CUSTOMER = JSON.parse(readFileSync(join(REPO, "mappings/customers/fixtures/customer-updated-company.json"), "utf8"));
+/** The same customer's event when its billing address changed (only changed fields are written). */
+const CUSTOMER_MOVED = JSON.parse(readFileSync(join(REPO, "mappings/customers/fixtures/customer-updated-company-city.json"), "utf8"));
 /** The AFAS debtor of that customer, every mapped value equal to the customer's. */
 const DEBTOR = {
   DbId: "20045", BcCo: "1000612", DebtorType: "O", Name: "Bakkerij De Kroon B.V.", Email: "inkoop@bakkerijdekroon.nl", Phone: "+31 30 765 4321",
@@ -95,13 +97,12 @@ describe("fixture from-run: the same person gets the same fakes in input, mocks 
 
   it("a debtor at another address keeps another (fake) address, and the golden is the update the run made", async () => {
     const moved = { ...DEBTOR, Street: "Oudegracht", HouseNumber: 8, HouseNumberAddition: null, ZipCode: "3512 AB" };
-    const { store, run } = await storedRun(repo.project, "aspos-customer-to-afas", "run-moved-debtor", CUSTOMER, { "debtor.lookup": moved, "debtor.updatedOrg": { DbId: "20045" } });
+    const { store, run } = await storedRun(repo.project, "aspos-customer-to-afas", "run-moved-debtor", CUSTOMER_MOVED, { "debtor.lookup": moved, "debtor.updatedOrg": { DbId: "20045" } });
     const built = await fixtureFromRun(store, repo.project, repo.host, run.id, "moved debtor");
     expect(built.adjusted).toEqual([]);
     const customer = (written(built, "run-moved-debtor.json") as { data: { object: { email: string; billingAddress: Record<string, string> } } }).data.object;
     const golden = written(built, ".expected.json") as { step: string; payload: { KnOrganisation: { EmAd: string; KnBasicAddressAdr: Record<string, unknown> } } }[];
     expect(golden.map((e) => e.step)).toEqual(["debtor.updatedOrg"]);
-    expect(golden[0]!.payload.KnOrganisation.EmAd).toBe(customer.email);
     expect(golden[0]!.payload.KnOrganisation.KnBasicAddressAdr).toMatchObject({ Ad: customer.billingAddress.street, ZpCd: customer.billingAddress.postalCode });
 
     const testText = built.files.get(join(repo.dir, CUSTOMER_TESTS))!;
