@@ -1,7 +1,7 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonPath, YamlSource } from "../config/yaml-source.ts";
 import { parseDuration } from "../../common/duration.ts";
-import { nearestName } from "../near-name.ts";
+import { editDistance, nearestName } from "../near-name.ts";
 import { ConfigError, toKoppelError, type Position } from "../../common/errors.ts";
 import { compileExpression, DEFAULT_LIMITS, NO_REFERENCES, type Expression, type Limits } from "../transform/expression.ts";
 import type {
@@ -401,10 +401,13 @@ class Compiler {
     const type = this.ctx.connections[target.connection]?.type ?? target.connection;
     const known = this.ctx.readFields?.(type, target.object);
     if (!known) {
-      // Only a slip of case or a plural's s: standard and shop-made GetConnectors have names close to
-      // Koppel's (Profit_Salesorders, Koppel_Stock_WH2) and are read without a schema.
+      // A slip of case, a plural's s, or a typo of two letters at most (Koppel_SalesOrdrs): standard
+      // and shop-made GetConnectors have names further from Koppel's (Profit_Salesorders,
+      // Koppel_Stock_WH2) and are read without a schema. A misspelled one passed validate and the
+      // reload check, and failed every run that reached it.
       const bare = (name: string) => name.toLowerCase().replace(/s$/, "");
-      const near = (this.ctx.readObjects?.(type) ?? []).find((name) => name !== target.object && bare(name) === bare(target.object));
+      const near = (this.ctx.readObjects?.(type) ?? []).find((name) => name !== target.object &&
+        (bare(name) === bare(target.object) || editDistance(name.toLowerCase(), target.object.toLowerCase()) <= 2));
       if (near) {
         this.error("NO_SCHEMA", `no schema for ${target.connection}.${target.object}; did you mean ${target.connection}.${near}? ` +
           `(a GetConnector of your own needs schemas/${type}/get/${target.object}.schema.json for this check)`, at);

@@ -441,6 +441,8 @@ steps:
     orderBy: [-OrderDat]
   - find: afas.Koppel_SalesOrder
     where: { ExternalNumber: number }
+  - find: afas.Koppel_SalesOrdrs
+    where: { ExternalNumber: number }
   - find: afas.Shop_Reservations
     where: { Anything: number }
 `);
@@ -448,6 +450,7 @@ steps:
       `flows/a.flow.yaml:${positionOf(text, "ExternalNumbr")} UNKNOWN_FIELD afas.Koppel_SalesOrders has no field ExternalNumbr; did you mean ExternalNumber?`,
       `flows/a.flow.yaml:${positionOf(text, "-OrderDat")} UNKNOWN_FIELD afas.Koppel_SalesOrders has no field OrderDat; did you mean OrderDate?`,
       `flows/a.flow.yaml:${positionOf(text, "afas.Koppel_SalesOrder\n")} NO_SCHEMA no schema for afas.Koppel_SalesOrder; did you mean afas.Koppel_SalesOrders? (a GetConnector of your own needs schemas/afas/get/Koppel_SalesOrder.schema.json for this check)`,
+      `flows/a.flow.yaml:${positionOf(text, "afas.Koppel_SalesOrdrs")} NO_SCHEMA no schema for afas.Koppel_SalesOrdrs; did you mean afas.Koppel_SalesOrders? (a GetConnector of your own needs schemas/afas/get/Koppel_SalesOrdrs.schema.json for this check)`,
     ]);
     // Standard and shop-made GetConnectors whose names are merely close to Koppel's load as they are.
     const others = flow(["Profit_Salesorders", "Profit_VAT_code", "Koppel_Stock_WH2"].map((c) => `  - find: afas.${c}\n    where: { Anything: number }\n`).join(""));
