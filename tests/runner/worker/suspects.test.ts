@@ -54,10 +54,13 @@ describe.each(backends())("jobs whose runner died holding them, on $name", (back
     const together: { number: string; with: string[]; runner: number }[] = [];
     let runnerNo = 1;
     const inFlight = new Set<string>();
+    let saw1002: () => void = () => {};
+    const seen1002 = new Promise<void>((r) => (saw1002 = r));
     world.afas.onSend = async (req) => {
       const number = String(req.payload.OrNu);
       inFlight.add(number);
       if (number === "1002") {
+        saw1002();
         // The first runner took all four at once, but their sends reach AFAS in any order: wait
         // for company so the snapshot shows what this runner had in flight, not who called first.
         if (runnerNo === 1) await vi.waitFor(() => expect(inFlight.size).toBeGreaterThan(1), { timeout: 2_000 }).catch(() => {});
@@ -67,6 +70,9 @@ describe.each(backends())("jobs whose runner died holding them, on $name", (back
         return new Promise<never>(() => {});
       }
       together.push({ number, with: [...inFlight].sort(), runner: runnerNo });
+      // On the first runner the others stay in flight until 1002 comes (as a slow AFAS keeps them):
+      // finished first on a busy machine, they were gone from the snapshot it takes.
+      if (runnerNo === 1) await Promise.race([seen1002, new Promise((r) => setTimeout(r, 2_000))]);
       await new Promise((r) => setTimeout(r, 30));
       inFlight.delete(number);
       return { OrNu: number };
