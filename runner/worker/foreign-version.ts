@@ -5,9 +5,10 @@ import type { Ledger, Store } from "../store/types.ts";
 export type ForeignVersionStore = Ledger & Pick<Store, "getRun" | "versionState">;
 
 /**
- * How long a job on a version this replica has not loaded yet is handed back while the cluster has
- * just activated it (another replica reloaded first), and how soon it is offered again. Replicas
- * poll their source every minute by default.
+ * How long a job on a version this replica has not loaded yet is handed back, and how soon it is
+ * offered again: since the cluster activated that version (another replica reloaded first), or,
+ * for a flow only that version has, since the event was accepted (process.ts). Replicas poll their
+ * source every minute by default; past the window the version is taken to be gone for good.
  */
 export const HAND_BACK_WINDOW_MS = 10 * 60_000;
 export const HAND_BACK_AFTER_MS = 15_000;

@@ -57,7 +57,6 @@ export interface ProcessedJob {
   readonly retryAt?: number;
 }
 
-
 /** One claimed job: run its flow on the version it was accepted under, then settle it in the queue. */
 export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: ProcessDeps): Promise<ProcessedJob> {
   const { queue, now } = deps;
