@@ -32,9 +32,17 @@ describe("stock both ways: afas-stock-to-aspos (poll) and aspos-stock-to-afas (t
       VaOt: "42", ReId: "1", VaIt: "2", ItCd: "601826", War: "02", Loc: "*****", BiUn: "STK", QuUn: 2, Qu: 2,
       Da: amsterdamDate(receipt.createdAt), Ds: `AsPos Sale store 9 ${receipt.number}`,
     }]);
-    // The receipt's order events reach the order flow too; it leaves till receipts to this flow.
-    expect((await world.runs("aspos-order-to-afas", receipt.number)).map((r) => r.status)).toEqual(["skipped", "skipped"]);
+    // The receipt's order events reach the order flow too: it posts the receipt's revenue once, as a
+    // journal entry with the PIN takings on their clearing account, and books no goods out again.
+    expect((await world.runs("aspos-order-to-afas", receipt.number)).map((r) => r.status)).toEqual(["done", "done"]);
     expect([...world.sims.afas.state.data.salesOrders.values()].some((o) => o.ExternalNumber === receipt.number)).toBe(false);
+    const entries = world.sims.afas.state.data.journalEntries.filter((e) => e.lines.some((l) => l.BpNr === receipt.number));
+    expect(entries).toHaveLength(1);
+    const sides = entries[0]!.lines.map((l) => [l.VaAs, l.AcNr, l.AmDe, l.AmCr]);
+    // 2 × 2.49 = 4.98 incl. 21 % VAT: 4.12 revenue and 0.86 VAT.
+    expect(sides).toEqual([["1", "1100", 4.98, 0], ["1", "8000", 0, 4.12], ["1", "1510", 0, 0.86]]);
+    expect(receipt.totals.totalInclTax).toBe(4.98);
+    expect(afasStock("601826", "02")).toBe(before - 2);
   });
 
   it("AFAS warehouse stock polled into AsPos as absolute store stock; a later AFAS mutation moves only that row", async () => {
