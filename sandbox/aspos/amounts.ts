@@ -49,7 +49,8 @@ export function lineAmounts(line: LinePriceInput): LineAmounts {
   let unitIncl4: bigint;
   let unitExcl4: bigint;
   if (line.unitPriceInclTax !== undefined) {
-    unitIncl4 = toScaled(line.unitPriceInclTax, 4);
+    // Prices incl. VAT are kept to 2 decimals (only excl. prices carry 4): a finer one is rounded.
+    unitIncl4 = rescale(toScaled(line.unitPriceInclTax, 2), 2, 4);
     unitExcl4 = divRound(unitIncl4 * 10_000n, factor);
   } else {
     unitExcl4 = toScaled(line.unitPriceExclTax ?? 0, 4);
