@@ -93,6 +93,7 @@ export const ERROR_CODES = {
   RUN_NOT_FOUND: { actor: "operator", title: "no run with this id" },
   REPLAY_REFUSED: { actor: "operator", title: "the run cannot be replayed as asked" },
   RETRY_REFUSED: { actor: "operator", title: "the run is not waiting for a retry (it runs, finished, or never failed)" },
+  SANDBOX_REAL_CONNECTION: { actor: "operator", title: "sandbox mode would send to a system that is not one of its simulators" },
   STORE_IN_USE: { actor: "operator", title: "another koppel serve uses this SQLite store; it serves one runner" },
   LISTEN_FAILED: { actor: "operator", title: "koppel serve cannot listen on the host and port it was given" },
   STORE_UNREACHABLE: { actor: "operator", title: "the store's database cannot be reached, or refused the connection" },

@@ -98,6 +98,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       ...(process.env.KOPPEL_VIEWER_TOKEN ? { viewerToken: process.env.KOPPEL_VIEWER_TOKEN } : {}),
       lenientEnv: sandboxMode,
       sandboxStore: sandboxMode,
+      ...(sandbox ? { sandboxOrigins: [new URL(sandbox.afas.baseUrl).origin, new URL(sandbox.aspos.url).origin] } : {}),
       log: (line) => io.err(line),
       logRun: (line) => io.out(line),
       ...positiveInt("KOPPEL_LEASE_MS", "leaseMs"),

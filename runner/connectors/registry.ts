@@ -2,10 +2,10 @@ import type { ConnectionConfig } from "../../engine/config/types.ts";
 import { sortErrors } from "../../engine/config/load.ts";
 import type { ConnectionUse } from "../../engine/flow/port.ts";
 import { nearestName } from "../../engine/near-name.ts";
-import { ConfigError } from "../../common/errors.ts";
-import { checkAfasConnection } from "./afas/config.ts";
+import { ConfigError, OperatorError } from "../../common/errors.ts";
+import { afasOrigins, checkAfasConnection } from "./afas/config.ts";
 import { createAfasConnector } from "./afas/index.ts";
-import { asposReadObjects, checkAsposConnection } from "./aspos/config.ts";
+import { asposOrigins, asposReadObjects, checkAsposConnection } from "./aspos/config.ts";
 import { createAsposConnector } from "./aspos/index.ts";
 import type { CallObserver } from "./http/client.ts";
 import type { GateFactory } from "./http/gate.ts";
@@ -22,6 +22,12 @@ export interface ConnectorOptions {
   readonly gates?: GateFactory;
   /** The record keys (x-key) of the project's schemas, read at its load (Project.schemaKeys). */
   readonly schemaKeys?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Sandbox mode: the simulators' origins, the only ones a connection may reach. The sandbox sets
+   * the variables the shipped config reads; a config that reads others (or files) would otherwise
+   * send the demo traffic to the real systems with their real credentials.
+   */
+  readonly onlyOrigins?: readonly string[];
 }
 
 export interface ConnectorType {
@@ -35,6 +41,8 @@ export interface ConnectorType {
    * absent where it is open (an AFAS environment's GetConnectors are its own).
    */
   readObjects?(config: never): readonly string[];
+  /** The origins (scheme, host, port) the connector calls. */
+  origins(name: string, config: never): readonly string[];
 }
 
 /**
@@ -42,8 +50,8 @@ export interface ConnectorType {
  * reviewed one-line change here, and `type:` in the config can name nothing else.
  */
 export const CONNECTOR_TYPES: readonly ConnectorType[] = [
-  { type: "afas", create: createAfasConnector, check: checkAfasConnection },
-  { type: "aspos", create: createAsposConnector, check: checkAsposConnection, readObjects: asposReadObjects },
+  { type: "afas", create: createAfasConnector, check: checkAfasConnection, origins: afasOrigins },
+  { type: "aspos", create: createAsposConnector, check: checkAsposConnection, readObjects: asposReadObjects, origins: asposOrigins },
 ];
 
 /** One connector per entry under `connections:`, keyed by the connection name. */
@@ -59,9 +67,20 @@ export function createConnectors(
       const known = types.map((t) => t.type).join(", ");
       throw new ConfigError("INVALID_VALUE", `connection '${name}': unknown type '${String(config.type)}' (known: ${known})`);
     }
+    if (options.onlyOrigins) refuseOutside(name, type.origins(name, config as never), options.onlyOrigins);
     connectors.set(name, type.create(name, config as never, options));
   }
   return connectors;
+}
+
+function refuseOutside(name: string, origins: readonly string[], allowed: readonly string[]): void {
+  const outside = origins.find((origin) => !allowed.includes(origin));
+  if (outside === undefined) return;
+  throw new OperatorError("SANDBOX_REAL_CONNECTION",
+    `sandbox mode: connection '${name}' would call ${outside}, not a simulator (${allowed.join(", ")}). Sandbox mode sets ` +
+    "AFAS_BASE_URL, AFAS_TOKEN, ASPOS_URL, ASPOS_CLIENT_ID and ASPOS_CLIENT_SECRET for the shipped config; this config takes its " +
+    "connections from elsewhere, so the demo traffic would reach that system with its own credentials. Nothing was sent. " +
+    "For the real systems, run without --sandbox and with KOPPEL_ADMIN_TOKEN set; for the sandbox, read those variables in connections:");
 }
 
 /** What `check` finds under `connections:`, with the path of the key at fault. */

@@ -75,6 +75,8 @@ export interface RuntimeOptions {
   readonly sandboxStore?: boolean;
   /** Accept unset ${env:…} in reload candidates (sandbox: the simulators fill them in). */
   readonly lenientEnv?: boolean;
+  /** Sandbox mode: the simulators' origins; a version whose connections call anything else is refused. */
+  readonly sandboxOrigins?: readonly string[];
   readonly concurrency?: number;
   readonly leaseMs?: number;
   /** Lease expiries after which a job is failed as POISONED (KOPPEL_POISON_AFTER, default 3). */
@@ -193,8 +195,18 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   // No fetch outside tests: the connectors' own node:http transport (runner/connectors/http/node-transport.ts).
   const connectorSets = versionCache((version): ReadonlyMap<string, Connector> => createConnectors(version.project.config.connections, {
     ...(options.fetch ? { fetch: options.fetch } : {}), observe: metrics.upstreamCall, gates: gates.factory, schemaKeys: version.project.schemaKeys,
+    ...(options.sandboxOrigins ? { onlyOrigins: options.sandboxOrigins } : {}),
   }), KEPT_CONNECTOR_SETS);
   const connectors = (version: MappingVersion): ReadonlyMap<string, Connector> => connectorSets.get(version);
+  if (options.sandboxOrigins) {
+    // Before anything runs: a sandbox whose config reaches a real system stops here, not at its first demo order.
+    try {
+      connectors(initial.version);
+    } catch (e) {
+      await closeOpened();
+      throw e;
+    }
+  }
 
   const shadowFrom = shadowSource(source, configFile, root);
   const shadow = createShadow({

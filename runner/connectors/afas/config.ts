@@ -1,5 +1,6 @@
 import { ConfigError } from "../../../common/errors.ts";
 import { checkSetting, requireHttpUrl, type SettingProblem } from "../setting-check.ts";
+import { originOf } from "../origin.ts";
 
 /** A `type: afas` entry under `connections:` after `${env:…}` resolution. */
 export interface AfasConnectionConfig {
@@ -24,6 +25,10 @@ export const AFAS_MAX_PARALLEL = 8;
 export const DEFAULT_TIMEOUT_MS = 120_000;
 
 const HOSTS: Record<string, string> = { O: "rest", T: "resttest", A: "restaccept" };
+
+export function afasOrigins(name: string, config: AfasConnectionConfig): string[] {
+  return [originOf(resolveBaseUrl(name, config))];
+}
 
 export function resolveBaseUrl(name: string, config: AfasConnectionConfig): string {
   if (config.baseUrl) return config.baseUrl.replace(/\/+$/, "");

@@ -1,5 +1,6 @@
 import { checkSetting, requireHttpUrl, type SettingProblem } from "../setting-check.ts";
 import { mergeEndpoints, type EndpointTable } from "./endpoints.ts";
+import { originOf } from "../origin.ts";
 
 /** The `type: aspos` entry under `connections:` in mapping.config.yaml. */
 export interface AsposConfig {
@@ -21,6 +22,11 @@ export interface ResolvedAsposConfig extends AsposConfig {
   readonly tokenUrl: string;
   readonly maxParallel: number;
   readonly timeoutMs: number;
+}
+
+export function asposOrigins(_name: string, config: AsposConfig): string[] {
+  const resolved = resolveConfig(config);
+  return [originOf(resolved.baseUrl), originOf(resolved.tokenUrl)];
 }
 
 export function resolveConfig(config: AsposConfig): ResolvedAsposConfig {

@@ -1,7 +1,13 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { listenHost, MIN_ADMIN_TOKEN_LENGTH, serveCommand } from "../../../runner/cli/serve.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
 import { CONNECTION_ENV } from "../../../runner/serve/connection-env.ts";
+import { REPO_ROOT } from "../../shipped-project.ts";
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -48,4 +54,34 @@ describe("koppel serve outside sandbox mode", () => {
     expect(listenHost(undefined, { KOPPEL_HOST: "0.0.0.0" })).toBe("0.0.0.0");
     expect(listenHost("::1", { KOPPEL_HOST: "0.0.0.0" })).toBe("::1");
   });
+});
+
+describe("koppel serve in sandbox mode", () => {
+  it("refuses a config whose connections read other variables than the sandbox sets, before anything reaches the system they name", async () => {
+    const seen: string[] = [];
+    const production = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((r) => production.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(production.address() as AddressInfo).port}`;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "koppel-sandbox-guard-"));
+      cpSync(join(REPO_ROOT, "mappings"), join(dir, "mappings"), { recursive: true });
+      const config = readFileSync(join(REPO_ROOT, "mapping.config.yaml"), "utf8")
+        .replace("${env:AFAS_BASE_URL}", "${env:PROD_AFAS_URL}").replace("${env:ASPOS_URL}", "${env:PROD_ASPOS_URL}");
+      writeFileSync(join(dir, "mapping.config.yaml"), config);
+      for (const name of CONNECTION_ENV) delete process.env[name];
+      delete process.env.KOPPEL_ADMIN_TOKEN;
+      Object.assign(process.env, { PROD_AFAS_URL: `${url}/ProfitRestServices`, PROD_ASPOS_URL: url });
+      const io = bufferIO();
+      const code = await serveCommand(["--config", join(dir, "mapping.config.yaml"), "--port", "0", "--store", `sqlite:${join(dir, "koppel.db")}`], io);
+      expect(code).toBe(1);
+      expect(io.stderr()).toContain(`SANDBOX_REAL_CONNECTION sandbox mode: connection 'afas' would call ${url}, not a simulator`);
+      expect(io.stdout()).not.toContain("Koppel is running");
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise<void>((r) => production.close(() => r()));
+    }
+  }, 30_000);
 });
