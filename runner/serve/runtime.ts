@@ -31,6 +31,7 @@ import type { BackoffPolicy } from "../worker/backoff.ts";
 import { registryReplayDeps, replayRun, retryRunNow } from "../worker/replay.ts";
 import { toNewEvent } from "../ingest/accept.ts";
 import { versionCache } from "./version-cache.ts";
+import { refusingAmbiguousPaths } from "../server/ambiguous-path.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
 import { hookQueue } from "./queue-hooks.ts";
 import { readBootstrap, type Bootstrap } from "../../engine/config/bootstrap.ts";
@@ -337,7 +338,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   });
 
   // Webhooks skip Hono's request wrapping (the ingest bench's hot path); the route stays one definition.
-  const http = closableListener(withWebhookFastPath(webhooks, getRequestListener(app.fetch)));
+  const http = closableListener(refusingAmbiguousPaths(withWebhookFastPath(webhooks, getRequestListener(app.fetch))));
   const server = createServer(http.listener);
   try {
     await new Promise<void>((resolveListen, reject) => {
