@@ -28,6 +28,13 @@ export function webhookSourceProblems(webhooks: Readonly<Record<string, WebhookS
         error: new ConfigError("INVALID_VALUE", `webhooks.${name}: verify ${source.verify} needs secret (or secrets) to check signatures with; every delivery would be refused`),
       });
     }
+    // Without a signature, the address list is all that stands between the internet and writes to AFAS.
+    if (source.verify === "none" && !(source.allowIps ?? []).length) {
+      problems.push({
+        path: ["webhooks", name, "verify"],
+        error: new ConfigError("INVALID_VALUE", `webhooks.${name}: verify none checks no signature, so it needs allowIps, the addresses allowed to call (e.g. ["127.0.0.1/32"]); without them anyone who reaches /webhooks/${name} could start runs that write to AFAS and AsPos`),
+      });
+    }
     if (source.verify === "hmac-sha256" && !source.header) {
       problems.push({
         path: ["webhooks", name, "verify"],

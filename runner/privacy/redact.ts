@@ -32,6 +32,8 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   "ad", "hmnr", "hmad", "zpcd", "rs",
   "vatnumber", "vatid", "vatnr", "taxnumber", "cocnumber", "chofcommnr", "fiscalnumber", "bsn", "iban", "bankaccount", "vaid", "finr", "ccnr", "sose",
   "birthdate", "dateofbirth", "dabi",
+  // AsPos's own name for the KvK number (a sole trader's is personal data), and a person's gender (ViGe in AFAS).
+  "chamberofcommercenumber", "gender", "vige",
 ];
 
 /** What the activity log keeps of one run attempt. */

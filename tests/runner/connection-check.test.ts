@@ -102,17 +102,19 @@ describe("webhook sources are checked when a version loads, not at the first del
     expect(io.stderr()).not.toContain('"10.0.0.0/8"');
   });
 
-  it("a signed scheme without its secret, or hmac-sha256 without its header, is refused; verify none needs neither", async () => {
+  it("a signed scheme without its secret, or hmac-sha256 without its header, is refused; verify none needs neither, but allowIps", async () => {
     const dir = withWebhooks(`  afas: { verify: afas-profit, secret: "\${env:AFAS_WEBHOOK_SECRET}" }
   shop: { verify: hmac-sha256, secret: "\${env:AFAS_WEBHOOK_SECRET}" }
   aspos: { verify: standard-webhooks }
   local: { verify: none, allowIps: ["127.0.0.1"] }
+  open: { verify: none }
 `);
     Object.assign(process.env, ENV);
     const io = bufferIO();
     expect(await validateCommand([], io, dir)).toBe(1);
     expect(io.stderr()).toContain("INVALID_VALUE webhooks.shop: verify hmac-sha256 needs header");
     expect(io.stderr()).toContain("INVALID_VALUE webhooks.aspos: verify standard-webhooks needs secret (or secrets)");
+    expect(io.stderr()).toContain("INVALID_VALUE webhooks.open: verify none checks no signature, so it needs allowIps");
     expect(io.stderr()).not.toContain("webhooks.local");
     expect(io.stderr()).not.toContain("webhooks.afas");
   });

@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createRedactor, MASK } from "../../../runner/privacy/redact.ts";
 import { emailToken, pseudonymizeText, searchTerm } from "../../../runner/privacy/pseudonym.ts";
+import { REPO_ROOT } from "../../shipped-project.ts";
 
 const order = {
   number: "W2026-000123",
@@ -16,6 +19,16 @@ describe("redaction", () => {
     expect(out.billingAddress).toEqual({ street: MASK, houseNumber: MASK, postalCode: MASK, city: MASK, countryCode: "NL" });
     expect(out.number).toBe("W2026-000123");
     expect(out.lines[0]).toEqual({ sku: "601826", quantity: 2, loyaltyCard: "LC-99887766" });
+  });
+
+  it("masks every field of an AsPos customer that describes the person or company, as the webhook brings it", () => {
+    const event = JSON.parse(readFileSync(join(REPO_ROOT, "mappings/customers/fixtures/customer-updated-company.json"), "utf8"));
+    const out = (createRedactor()(event) as typeof event).data.object;
+    for (const field of ["email", "companyName", "vatNumber", "chamberOfCommerceNumber", "firstName", "middleName", "lastName", "gender", "phoneNumber"]) {
+      expect(out[field], field).toBe(MASK);
+    }
+    expect(out.billingAddress).toMatchObject({ street: MASK, postalCode: MASK, city: MASK, countryCode: "NL" });
+    expect(out).toMatchObject({ id: 10234, number: "C010234", customerGroupCode: "B2B" });
   });
 
   it("masks AFAS field ids and the same values wherever a trace repeats them (filters, URLs, messages)", () => {
