@@ -75,6 +75,20 @@ const ajv = createAjv();
 const validateFlow = ajv.compile<FlowDocument>({ ...flowSchema, $defs: { ...flowSchema.$defs, sendTargets: {} } });
 const validateConfig = ajv.compile<KoppelConfig>(configSchema);
 
+/** The settings config.schema.json gives a default for (orderTarget, receiptTarget, timezone). */
+const SETTING_DEFAULTS: Readonly<Record<string, unknown>> = Object.fromEntries(
+  Object.entries((configSchema as { $defs: { settings: { properties: Record<string, { default?: unknown }> } } }).$defs.settings.properties)
+    .flatMap(([name, spec]) => ("default" in spec ? [[name, spec.default]] : [])),
+);
+
+/**
+ * A setting the docs give a default for holds it when the config leaves it out: flows read it as
+ * that value, and a shipped flow copied into a config without it loads (it was UNKNOWN_SETTING).
+ */
+function withSettingDefaults(config: KoppelConfig): KoppelConfig {
+  return { ...config, settings: { ...SETTING_DEFAULTS, ...config.settings } };
+}
+
 export function loadProject(configPath: string, host: ProjectHost, limits?: Limits): { project?: Project; errors: ConfigError[] } {
   const errors: ConfigError[] = [];
   const files: string[] = [configPath];
@@ -84,9 +98,10 @@ export function loadProject(configPath: string, host: ProjectHost, limits?: Limi
   errors.push(...findLiteralSecrets(configSource));
   const { value: configValue, errors: refErrors, standIns } = interpolate(configSource, hostResolvers(configPath, host));
   errors.push(...refErrors);
-  const { value: config, errors: configErrors } = readAgainstSchema(validateConfig, configSource, configValue, standIns);
+  const { value: read, errors: configErrors } = readAgainstSchema(validateConfig, configSource, configValue, standIns);
   errors.push(...configErrors);
-  if (!config) return { errors };
+  if (!read) return { errors };
+  const config = withSettingDefaults(read);
   errors.push(...checkTimezone(config.settings?.timezone, configSource));
 
   const schemas = new SchemaCache(host);
