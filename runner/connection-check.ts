@@ -5,10 +5,11 @@ import { connectionProblems, unknownReads } from "./connectors/registry.ts";
 import { checkSetting, type SettingProblem } from "./connectors/setting-check.ts";
 import { checkStoreUrl } from "./store/open.ts";
 import { webhookSourceProblems } from "./webhook-source-check.ts";
+import { misspelledEvents } from "./webhook-event-check.ts";
 
 /**
- * Connection settings, webhook sources (webhook-source-check.ts), the store URL and the objects flows read on a
- * connection with a closed list of them (unknownReads), checked as part of loading a version (validate, reload,
+ * Connection settings, webhook sources (webhook-source-check.ts), the store URL, the objects flows read on a
+ * connection with a closed list of them (unknownReads) and AsPos event types one slip off (misspelledEvents), checked as part of loading a version (validate, reload,
  * serve), reported at the key's file:line:col. Without it a malformed token loaded fine and every
  * job failed outside its run, so no failed run was recorded; a store URL of another database
  * passed validate and stopped only serve, with no position.
@@ -22,7 +23,7 @@ export function connectionErrors(project: Project, host: ProjectHost): ConfigErr
     ...webhookSourceProblems(project.config.webhooks),
     ...store.map((p) => ({ path: ["store", p.key], error: p.error })),
   ];
-  const reads = unknownReads(project.config.connections, project.flows.values());
+  const reads = [...unknownReads(project.config.connections, project.flows.values()), ...misspelledEvents(project)];
   if (!problems.length) return reads;
   const text = host.read(project.configFile) ?? "";
   const { source } = parseYaml(host.display(project.configFile), text, project.configFile);

@@ -156,7 +156,7 @@ class Compiler {
   private webhookMatch(raw: Doc.WebhookMatch, path: JsonPath): WebhookMatch {
     return {
       source: raw.source,
-      ...(raw.events ? { events: raw.events } : {}),
+      ...(raw.events ? { events: raw.events, eventPositions: raw.events.map((_, i) => this.at([...path, "events", i])) } : {}),
       ...(raw.filter !== undefined ? { filter: this.expr(raw.filter, [...path, "filter"], new Set()) } : {}),
     };
   }

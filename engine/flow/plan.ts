@@ -27,6 +27,8 @@ export interface CompiledFlow {
 export interface WebhookMatch {
   readonly source: string;
   readonly events?: readonly string[];
+  /** Where each of `events` is written, for checks that know a source's event names. */
+  readonly eventPositions?: readonly Position[];
   readonly filter?: Expression;
 }
 

@@ -159,3 +159,23 @@ describe("finds and polls on an object the connection does not have", () => {
     expect(checked.errors.filter((e) => e.includes("UNKNOWN_OBJECT"))).toEqual(errors);
   });
 });
+
+describe("an AsPos event type one slip off", () => {
+  it("is refused by validate and the reload check where the flow names it; a type further off is left for AsPos to add", async () => {
+    const { dir } = project();
+    const flowFile = join(dir, "mappings/orders/aspos-order-to-afas.flow.yaml");
+    writeFileSync(flowFile, readFileSync(flowFile, "utf8").replace("events: [order.created, order.paid]", "events: [order.create, order.paid, inventory.moved]"));
+    const lines = readFileSync(flowFile, "utf8").split("\n");
+    const line = lines.findIndex((l) => l.includes("order.create,"));
+    Object.assign(process.env, ENV);
+    const io = bufferIO();
+    expect(await validateCommand([], io, dir)).toBe(1);
+    const errors = io.stderr().split("\n").filter((l) => l.includes("INVALID_VALUE"));
+    expect(errors).toEqual([
+      `mappings/orders/aspos-order-to-afas.flow.yaml:${line + 1}:${lines[line]!.indexOf("order.create,") + 1} INVALID_VALUE AsPos sends no event "order.create" (did you mean "order.created"?); a flow listening for it on webhook source aspos would never run`,
+    ]);
+    const checked = await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: false });
+    expect(checked.project).toBeUndefined();
+    expect(checked.errors).toEqual(errors);
+  });
+});
