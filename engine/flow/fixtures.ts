@@ -78,8 +78,35 @@ export function loadTestSuite(path: string, project: Project, host: ProjectHost)
         `mock "${key}" answers no step of ${flow.name} or the flows it calls${near ? ` (did you mean "${near}"?)` : ""}: a mistyped mock is never used, and the case tests something else`,
         source.positionOf(["cases", i, "mocks", key])));
     }
+    const overrides = [
+      ["settings", Object.keys(c.settings ?? {}), Object.keys(project.config.settings ?? {})],
+      ["maps", Object.keys(c.maps ?? {}), Object.keys(project.config.maps ?? {})],
+    ] as const;
+    for (const [kind, keys, declared] of overrides) {
+      for (const key of keys) {
+        if (declared.includes(key)) continue;
+        const near = nearestName(key, declared);
+        caseErrors.push(new ConfigError("TEST_CASE",
+          `${kind === "settings" ? "setting" : "map"} "${key}" is not under ${kind}: in the config${near ? ` (did you mean "${near}"?)` : ""}: ` +
+          "the case changes nothing the flows read, and tests something else than it says",
+          source.positionOf(["cases", i, kind, key])));
+      }
+    }
+    const type = eventType(c.input);
+    const events = flow.trigger?.webhook?.events;
+    if (type !== undefined && events && !events.includes(type) && !flow.trigger?.schedule?.pollOnWebhook?.events?.includes(type)) {
+      caseErrors.push(new ConfigError("TEST_CASE",
+        `the case's input is a ${JSON.stringify(type)} event, which ${flow.name} does not listen for (events: ${events.join(", ")}): such a delivery never runs the flow`,
+        source.positionOf(["cases", i, "input"])));
+    }
   });
   return caseErrors.length ? { errors: caseErrors } : { suite: { file: path, flow, cases }, errors: [] };
+}
+
+/** The type of a webhook delivery's envelope (`{ type, data }`); a bare record (a poll's) has none. */
+function eventType(input: unknown): string | undefined {
+  const envelope = input as { type?: unknown; data?: unknown } | null;
+  return typeof envelope === "object" && envelope !== null && typeof envelope.type === "string" && typeof envelope.data === "object" ? envelope.type : undefined;
 }
 
 /** What a mock may be named: each step's path (called flows' steps under the call's path) and connection.object of each read and write. */
@@ -128,7 +155,8 @@ function readCase(raw: Record<string, unknown>, i: number, source: YamlSource, p
       return undefined;
     }
     try {
-      return JSON.parse(text);
+      // A byte-order mark, as Windows editors save UTF-8, is no part of the JSON.
+      return JSON.parse(text.replace(/^\uFEFF/, ""));
     } catch (e) {
       errors.push(new ConfigError("TEST_CASE", `fixture ${ref} is not valid JSON: ${(e as Error).message}`, where));
       return undefined;

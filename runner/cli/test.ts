@@ -6,6 +6,7 @@ import { findTestFiles, testsBesideFlows } from "../integrator/test-files.ts";
 import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli } from "./load.ts";
+import type { CompiledFlow, PlanStep } from "../../engine/flow/plan.ts";
 
 export const TEST = command({
   name: "test",
@@ -51,6 +52,7 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   /** Each golden file's cases and what they wrote: two cases sharing one must agree before it is rewritten. */
   const goldenWrites = new Map<string, Set<string>>();
   const pending: { result: CaseResult; golden: string }[] = [];
+  const tested = new Set<string>();
   for (const [n, file] of files.entries()) {
     if (io.interactive && !json) io.err(`[${n + 1}/${files.length}] ${loaded.host.display(file)}`);
     const { suite, errors } = loadTestSuite(file, project, loaded.host);
@@ -60,6 +62,7 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
       continue;
     }
     if (!json) io.out(loaded.host.display(file));
+    tested.add(suite.flow.name);
     for (const testCase of suite.cases) {
       const result = await runCase(suite, testCase, project);
       const golden = testCase.expect.effectsFile;
@@ -90,6 +93,9 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   }
   const failed = results.filter((r) => !r.passed).length;
   const passed = results.length - failed + updated;
+  // Said, not failed: a flow without cases passes test, validate and the reload check unproven.
+  const proven = withCalled(tested, project.flows);
+  const untested = args.positionals.length ? [] : [...project.flows.keys()].filter((name) => !proven.has(name)).sort();
   if (json) {
     io.out(
       JSON.stringify({
@@ -99,6 +105,7 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
         brokenFiles: brokenFiles.length,
         broken: brokenFiles,
         configErrors: [],
+        untested,
         cases: results.map((r) => ({
           suite: loaded.host.display(r.suite), name: r.name, passed: r.passed, outcome: r.run.outcome,
           reason: r.run.reason, messages: r.messages, differences: r.differences,
@@ -107,6 +114,7 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
     );
   } else {
     const notes = [updated ? `${updated} golden file${updated === 1 ? "" : "s"} updated` : "", brokenFiles.length ? `${brokenFiles.length} test file${brokenFiles.length === 1 ? "" : "s"} did not load` : ""].filter(Boolean);
+    if (untested.length) io.out(`no cases: ${untested.join(", ")} (nothing proves ${untested.length === 1 ? "this flow" : "these flows"}; add a .test.yaml beside ${untested.length === 1 ? "it" : "each"})`);
     io.out(`${passed} passed, ${failed} failed${notes.length ? ` (${notes.join("; ")})` : ""}`);
     const goldenOnly = results.filter((r) => onlyGoldenDiffers(r) && !inline.has(r)).length;
     if (goldenOnly && !update) {
@@ -145,5 +153,23 @@ function printCase(r: CaseResult, io: CliIO): void {
   io.out(`  ✗ ${r.name}`);
   for (const m of r.messages) io.out(`      ${m}`);
   if (r.differences.length) io.out(formatDiff(r.differences, "      "));
+}
+
+/** The flows with cases and every flow they call, which those cases run too. */
+function withCalled(names: ReadonlySet<string>, flows: ReadonlyMap<string, CompiledFlow>): Set<string> {
+  const out = new Set<string>();
+  const visit = (steps: readonly PlanStep[]): void => {
+    for (const step of steps) {
+      if (step.kind === "each") visit(step.steps);
+      if (step.kind === "call" && !out.has(step.flow)) add(step.flow);
+    }
+  };
+  const add = (name: string): void => {
+    out.add(name);
+    const flow = flows.get(name);
+    if (flow) visit(flow.steps);
+  };
+  for (const name of names) add(name);
+  return out;
 }
 

@@ -104,6 +104,41 @@ describe("koppel test", () => {
     expect(io.stdout()).toContain("✓ probe");
   });
 
+  it("a case's settings or maps override the config lacks (a typo) is a TEST_CASE error at its key, with the name it probably meant", async () => {
+    const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+    const text = readFileSync(testPath, "utf8");
+    writeFileSync(testPath, text.replace('settings: { defaultDebtor: "99999" }', 'settings: { defaultDebtr: "99999" }\n    maps: { paymentMethd: { PIN: XX } }'));
+    const io = bufferIO();
+    expect(await testCommand(["mappings"], io, dir)).toBe(1);
+    expect(io.stderr()).toMatch(/^mappings\/orders\/aspos-order-to-afas\.test\.yaml:\d+:\d+ TEST_CASE setting "defaultDebtr" is not under settings: in the config \(did you mean "defaultDebtor"\?\): the case changes nothing/m);
+    expect(io.stderr()).toMatch(/^mappings\/orders\/aspos-order-to-afas\.test\.yaml:\d+:\d+ TEST_CASE map "paymentMethd" is not under maps: in the config \(did you mean "paymentMethod"\?\)/m);
+  });
+
+  it("a case whose webhook input is an event type the flow does not listen for is a TEST_CASE error; a fixture saved with a byte-order mark reads as JSON", async () => {
+    const fixture = join(dir, "mappings/orders/fixtures/order-webhook.json");
+    const order = JSON.parse(readFileSync(join(dir, "mappings/orders/fixtures/order-person-nl.json"), "utf8"));
+    writeFileSync(fixture, `\uFEFF${JSON.stringify({ type: "order.updated", data: { object: order } })}`);
+    const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+    writeFileSync(testPath, readFileSync(testPath, "utf8").replace("    input: fixtures/order-person-nl.json\n", "    input: fixtures/order-webhook.json\n"));
+    const io = bufferIO();
+    expect(await testCommand(["mappings"], io, dir)).toBe(1);
+    expect(io.stderr()).toMatch(/^mappings\/orders\/aspos-order-to-afas\.test\.yaml:4:\d+ TEST_CASE the case's input is a "order\.updated" event, which aspos-order-to-afas does not listen for \(events: order\.created, order\.paid\)/m);
+    expect(io.stderr()).not.toContain("not valid JSON");
+  });
+
+  it("names the loaded flows no case runs, before the summary, and in --format json", async () => {
+    mkdirSync(join(dir, "mappings/extra"));
+    writeFileSync(join(dir, "mappings/extra/order-paid.flow.yaml"), "flow: order-paid\nsteps:\n  - id: s\n    set: { a: \"'1'\" }\n");
+    const config = join(dir, "mapping.config.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace(/^flows:.*$/m, (line) => `${line}\n  - mappings/extra/*.flow.yaml`));
+    const io = bufferIO();
+    expect(await testCommand([], io, dir)).toBe(0);
+    expect(io.stdout()).toMatch(/\nno cases: order-paid \(nothing proves this flow; add a \.test\.yaml beside it\)\n\d+ passed, 0 failed\n$/);
+    const json = bufferIO();
+    expect(await testCommand(["--format", "json"], json, dir)).toBe(0);
+    expect(JSON.parse(json.stdout()).untested).toEqual(["order-paid"]);
+  });
+
   it("a mock that answers no step (a typo) is a TEST_CASE error at its line, with the step it probably meant", async () => {
     const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
     const text = readFileSync(testPath, "utf8");
