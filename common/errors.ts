@@ -191,6 +191,8 @@ export interface UpstreamDetails {
   readonly errorNumber?: number | string;
   /** AFAS profitLogReference, X-Trace-Identifier or AsPos traceId: what support asks for. */
   readonly reference?: string;
+  /** AFAS's X-Trace-Identifier of the call, kept beside a profitLogReference that took `reference`. */
+  readonly trace?: string;
   /** Milliseconds the upstream asked us to wait (Retry-After, retry_after). */
   readonly retryAfterMs?: number;
   /** Extra machine-readable fields from the error body (missingSkus, existingId, …). */

@@ -52,13 +52,35 @@ describe("AFAS connector: Profit's 500s that are the server's state, not the req
     expect(afasOutage(500, { externalMessage: "This GetConnector (definition) is blocked" })).toBe(true);
   });
 
-  it("a validation message stays a refusal, and an insert's timeout stays refused (whether it was booked is open)", () => {
+  it("a journal or record someone in Profit holds locked is sent again in 5 minutes, an insert too (a lock refuses before booking); it is no outage", () => {
+    for (const text of ["Dagboek 70 is in gebruik door een andere gebruiker.", "The journal is locked by another user."]) {
+      for (const method of ["POST", "PUT"]) {
+        expect(answer(text, method)).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true, details: { retryAfterMs: 5 * 60_000, upstreamMessage: text } });
+      }
+      expect(afasOutage(500, { externalMessage: text })).toBe(false);
+    }
+    // "blocked" is not "locked": a blocked period is the request's problem.
+    expect(answer("Date 2025-01-31 belongs to a blocked period.", "POST")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
+  });
+
+  it("an insert's server timeout is a lost answer: Profit may have booked it before giving up", () => {
+    const err = answer("Command timeout expired.", "POST");
+    expect(err).toMatchObject({ code: "UPSTREAM_UNCERTAIN", retryable: false, details: { upstreamMessage: "Command timeout expired.", reference: "ref-1" } });
+    expect(err.message).toContain("Profit gave up after its 900 s limit");
+  });
+
+  it("keeps the call's X-Trace-Identifier beside Profit's profitLogReference", () => {
+    const err = httpError({ connection: "afas", action: "insert FbSales", connector: "FbSales", status: 500, body: { externalMessage: "Periode is afgesloten.", profitLogReference: "LOGREF" },
+      headers: new Headers({ "x-trace-identifier": "TRACE-1" }), nowMs: 0, creates: true });
+    expect(err.details).toMatchObject({ reference: "LOGREF", trace: "TRACE-1" });
+  });
+
+  it("a validation message stays a refusal", () => {
     expect(answer("Periode is afgesloten.")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
     // A blocked debtor is the request's problem, not a blocked GetConnector.
     expect(answer("Debiteur 30001 is geblokkeerd.", "PUT")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
     expect(afasOutage(500, { externalMessage: "Debiteur 30001 is geblokkeerd." })).toBe(false);
     expect(afasOutage(500, { externalMessage: "Periode is afgesloten." })).toBe(false);
-    expect(answer("Command timeout expired.", "POST")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
   });
 });
 

@@ -37,8 +37,8 @@ function askedWait(body: unknown, headers: AnswerHeaders, nowMs: number): number
  * {externalMessage, errorNumber, profitLogReference} is UPSTREAM_REJECTED, not retried: Profit
  * answers an UpdateConnector's functional and validation errors ("the entered value for 'Employee'
  * does not exist") that way, and so too a bad skip/take or a too large result: sending the same
- * request again gets the same answer. The transient ones (a locked journal) are rare; the operator
- * replays those from the dashboard. A 500 without that body is a crash or an error page, taken as
+ * request again gets the same answer, except for the server conditions below (a timeout, a blocked
+ * GetConnector, a journal someone holds locked). A 500 without that body is a crash or an error page, taken as
  * an outage. Unavailability is 502/503/504 (maintenance, with `retry_after`). A create that may
  * have been booked although the answer says otherwise is UPSTREAM_UNCERTAIN (transport-error.ts).
  * AsPos is the other way round — see aspos/errors.ts.
@@ -47,7 +47,7 @@ export function httpError(call: FailedCall): UpstreamError {
   const { connection, action, connector, status, body, headers } = call;
   const trace = headers.get("x-trace-identifier") ?? undefined;
   const profit = asRecord(body) as ProfitErrorBody | undefined;
-  const base = { connection, status, ...(trace ? { reference: trace } : {}), ...(body !== undefined && body !== "" ? { body } : {}) };
+  const base = { connection, status, ...(trace ? { reference: trace, trace } : {}), ...(body !== undefined && body !== "" ? { body } : {}) };
 
   if (status === 401) {
     return new UpstreamError("UPSTREAM_AUTH",
@@ -81,7 +81,12 @@ export function httpError(call: FailedCall): UpstreamError {
       `AFAS answered 404 to ${action}: check the environment or baseUrl of connection '${connection}'`, base);
   }
   if (profit && typeof profit.externalMessage === "string") {
-    const condition = !call.creates ? serverCondition(profit.externalMessage) : undefined;
+    const condition = serverCondition(profit.externalMessage, call.creates);
+    if (condition === "uncertain") {
+      return new UpstreamError("UPSTREAM_UNCERTAIN", AFAS_TRANSPORT.uncertain(action, `Profit gave up after its 900 s limit (${profit.externalMessage.replace(/\.$/, "")})`), {
+        ...base, upstreamMessage: profit.externalMessage, ...(profit.profitLogReference ? { reference: profit.profitLogReference } : {}),
+      });
+    }
     if (condition) {
       return new UpstreamError("UPSTREAM_UNAVAILABLE", `AFAS could not ${action}: ${profit.externalMessage.replace(/\.$/, "")}; ${condition.advice}`, {
         ...base,
@@ -110,18 +115,32 @@ export function httpError(call: FailedCall): UpstreamError {
 }
 
 /**
- * Profit's 500s that are the server's state, not the request's fault (reference §3.5, §3.7): its
- * 900 s command limit ran out, or AFAS blocked the GetConnector for heavy use until an
- * administrator lets it go. Refused for good, every run reading it failed and waited for a manual
- * replay while connection health stayed green. Not for an insert: whether it was booked is open.
+ * Profit's 500s that are the server's state, not the request's fault (reference §3.5, §3.7, §4.10):
+ * its 900 s command limit ran out, AFAS blocked the GetConnector for heavy use until an
+ * administrator lets it go, or someone working in Profit holds the journal or record locked.
+ * Refused for good, every run reading it failed and waited for a manual replay while connection
+ * health stayed green. An insert that timed out may have been booked ("uncertain"); a lock refuses
+ * before anything is booked, so an insert waits and goes again too.
  */
-function serverCondition(message: string): { readonly advice: string; readonly waitMs?: number } | undefined {
+interface ServerCondition {
+  readonly advice: string;
+  readonly waitMs?: number;
+  /** Counts against connection health: Profit's state, not one user's lock. */
+  readonly outage: boolean;
+}
+
+function serverCondition(message: string, creates = false): ServerCondition | "uncertain" | undefined {
   if (/command timeout expired|maximale tijdsduur/i.test(message)) {
-    return { advice: "Profit gave up after its 900 s limit, and it is sent again after 15 minutes (a read this slow wants a narrower filter or fewer fields in the GetConnector)", waitMs: 15 * 60_000 };
+    if (creates) return "uncertain";
+    return { advice: "Profit gave up after its 900 s limit, and it is sent again after 15 minutes (a read this slow wants a narrower filter or fewer fields in the GetConnector)", waitMs: 15 * 60_000, outage: true };
+  }
+  // "Dagboek 70 is in gebruik door een andere gebruiker", "… is locked by …"; not "blocked".
+  if (/\b(?:is locked|locked by|vergrendeld|in gebruik door|in use by)\b/i.test(message)) {
+    return { advice: "someone in Profit holds it locked; it is sent again in 5 minutes", waitMs: 5 * 60_000, outage: false };
   }
   // Only the GetConnector itself: "Debiteur 30001 is geblokkeerd" is a refusal of the request.
   if (/getconnector\b.*\b(is blocked|is geblokkeerd)\b/i.test(message)) {
-    return { advice: "AFAS blocked this GetConnector for heavy use; an administrator unblocks it in Profit, and runs are tried again until then" };
+    return { advice: "AFAS blocked this GetConnector for heavy use; an administrator unblocks it in Profit, and runs are tried again until then", outage: true };
   }
   return undefined;
 }
@@ -133,7 +152,10 @@ function serverCondition(message: string): { readonly advice: string; readonly w
 export function afasOutage(status: number, body: unknown): boolean {
   if (status === 429 || status === 502 || status === 503 || status === 504) return true;
   const message = (asRecord(body) as ProfitErrorBody | undefined)?.externalMessage;
-  return status >= 500 && (typeof message !== "string" || serverCondition(message) !== undefined);
+  if (status < 500) return false;
+  if (typeof message !== "string") return true;
+  const condition = serverCondition(message);
+  return typeof condition === "object" && condition.outage;
 }
 
 export const AFAS_TRANSPORT: TransportWording = {
