@@ -185,13 +185,13 @@ describe("AFAS contract: simulator", () => {
     });
 
     it("500 validation → UPSTREAM_REJECTED with externalMessage, errorNumber and profitLogReference", async () => {
-      sim.control.injectFault({ validationError: { message: "Journal 70 is locked by another user." } });
+      sim.control.injectFault({ validationError: { message: "The entered value for 'Debtor' (20045) does not exist." } });
       const err = await rejection(connector().send({ connection: "afas", object: "FbSales", op: "insert", idempotencyKey: "v", payload: { DbId: "20045" } }));
       expect(err.code).toBe("UPSTREAM_REJECTED");
-      expect(err.details).toMatchObject({ upstreamMessage: "Journal 70 is locked by another user.", errorNumber: -2147220469, reference: expect.stringMatching(/^[0-9A-F]{32}$/) });
+      expect(err.details).toMatchObject({ upstreamMessage: "The entered value for 'Debtor' (20045) does not exist.", errorNumber: -2147220469, reference: expect.stringMatching(/^[0-9A-F]{32}$/) });
       expect(err.retryable).toBe(false);
       expect(err.details.exchanges?.at(-1)).toMatchObject({
-        method: "POST", status: 500, requestBody: { FbSales: expect.anything() }, responseBody: { externalMessage: "Journal 70 is locked by another user." },
+        method: "POST", status: 500, requestBody: { FbSales: expect.anything() }, responseBody: { externalMessage: "The entered value for 'Debtor' (20045) does not exist." },
       });
     });
 
