@@ -81,10 +81,13 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
         return wouldRefuse ? 1 : 0;
       }
       let refused = 0;
+      const active = await deps.currentVersion();
+      let onOlder = 0;
       for (const [i, runId] of runIds.entries()) {
         const progress = runIds.length > 1 ? `[${i + 1}/${runIds.length}] ` : "";
         try {
           const replayed = await replayRun(deps, runId, { current: args.values.current === true });
+          if (active && replayed.version !== active) onOlder++;
           io.out(`${progress}run ${replayed.runId} queued: replay of ${replayed.replayOf} on version ${replayed.version}`);
         } catch (error) {
           if (!(error instanceof ReplayRefused)) throw error;
@@ -93,6 +96,8 @@ export async function replayCommand(argv: readonly string[], io: CliIO, cwd: str
         }
       }
       if (bulk) io.out(`${runIds.length - refused} queued, ${refused} refused${skipped ? `, ${skipped} already replayed` : ""}`);
+      // After a rollback the run's own version is the one reverted: replaying on it fails again.
+      if (onOlder) io.err(`note: ${onOlder === 1 ? "a run was" : `${onOlder} runs were`} queued on the version ${onOlder === 1 ? "it" : "they"} ran, not the active ${active!.slice(0, 12)}; to take a fix or a revert since then, replay with --current`);
       // Unlike the API, this command cannot see which versions the runner holds (a restart drops them).
       if (!args.values.current && runIds.length > refused) io.err("note: a runner that no longer holds a replay's version runs it on its active one only if the replayed run wrote nothing (else it fails with VERSION_GONE), and the run page says so; --current chooses the active version openly");
       return refused ? 1 : 0;

@@ -62,7 +62,7 @@ export async function replayRun(deps: ReplayDeps, runId: string, options: { read
  * The run, its event and the version a replay would run on, or ReplayRefused saying why not: what
  * `koppel replay --dry-run` checks, so it names the runs a real replay would refuse.
  */
-export async function replayable(deps: Pick<ReplayDeps, "store" | "currentVersion" | "isLoaded">, runId: string, options: { readonly current?: boolean } = {}) {
+export async function replayable(deps: Pick<ReplayDeps, "store" | "currentVersion" | "isLoaded"> & Partial<Pick<ReplayDeps, "project">>, runId: string, options: { readonly current?: boolean } = {}) {
   const run = await deps.store.getRun(runId);
   if (!run) throw new ReplayRefused("RUN_NOT_FOUND", `no run ${runId}`);
   if (!REPLAYABLE.includes(run.status)) throw new ReplayRefused("REPLAY_REFUSED", `run ${runId} is ${run.status}; only finished runs (${REPLAYABLE.join(", ")}) can be replayed`);
@@ -75,6 +75,11 @@ export async function replayable(deps: Pick<ReplayDeps, "store" | "currentVersio
   // "As ran" would quietly run on the current version; say so and let the caller choose it.
   if (!options.current && deps.isLoaded && !deps.isLoaded(version)) {
     throw new ReplayRefused("REPLAY_REFUSED", `run ${runId} ran on version ${version.slice(0, 12)}, which this runner no longer holds (a restart or later reloads dropped it); replay it with the current version instead`);
+  }
+  // A renamed or removed flow: queued, the replay would only fail with UNKNOWN_FLOW.
+  const flows = options.current ? deps.project?.(version)?.flows : undefined;
+  if (flows && !flows.has(run.flow)) {
+    throw new ReplayRefused("REPLAY_REFUSED", `flow ${run.flow} of run ${runId} is not in the active version ${version.slice(0, 12)} (its flows: ${[...flows.keys()].sort().join(", ")})`);
   }
   // Said here too, so --dry-run names it; the queue checks it again where it counts (refuseSecondReplay).
   const siblings = await deps.store.listRuns({ eventId: event.eventId, flow: run.flow, status: UNFINISHED, limit: 1000 });

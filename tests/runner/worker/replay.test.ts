@@ -67,6 +67,16 @@ describe.each(backends())("replay on $name", (backend) => {
     expect(world.afas.sent("TestOrder").map((s) => s.payload.Tag)).toEqual(["v1", "v1", "v2"]);
   });
 
+  it("with --current, refuses a run whose flow the active version no longer has, naming the flows it has", async () => {
+    world = await new World(backend).open(version("sha-1", v1));
+    world.afas.onSend = rejectTag("v1");
+    const { runIds } = await world.accept(orderEvent("1001"));
+    await world.worker().runOnce();
+    world.versions.activate(version("sha-3", writeProject({ "web-order-to-afas": orderFlow("v3").replace("flow: order-to-afas", "flow: web-order-to-afas") })));
+    await expect(replay(runIds[0]!, true)).rejects.toThrow(new ReplayRefused("REPLAY_REFUSED",
+      `flow order-to-afas of run ${runIds[0]} is not in the active version sha-3 (its flows: web-order-to-afas)`));
+  });
+
   it("refuses a second replay of a run while its first is unfinished, also when both are asked at once; once it finished, another is fine", async () => {
     world = await new World(backend).open(version("sha-1", v1));
     world.afas.onSend = rejectTag("v1");
@@ -133,6 +143,8 @@ describe("koppel replay", () => {
       expect(io.stdout()).toMatch(new RegExp(`^run \\S+ queued: replay of ${runIds[0]} on version sha-1\\n$`));
       // It cannot see which versions the runner holds, and says what happens when it does not hold this one.
       expect(io.stderr()).toContain("runs it on its active one");
+      // After a rollback the run's own version is the reverted one: the way to the active one is named.
+      expect(io.stderr()).toContain("note: a run was queued on the version it ran, not the active sha-2; to take a fix or a revert since then, replay with --current");
       // Another replay of the run waits until this one has finished.
       const early = bufferIO();
       expect(await replayCommand([runIds[0]!, "--current", `--store=sqlite:${path}`, "--config", v1.configFile], early, dir)).toBe(1);
