@@ -203,6 +203,18 @@ describe("AFAS simulator: UpdateConnectors", () => {
     expect(rows).toMatchObject([{ DbId: "30001", Name: "Acme B.V.", DebtorType: "O" }]);
   });
 
+  it("shows in Koppel_Debtors.Email exactly the field afas-setup.md names: an organisation's EmAd, a person's private EmA2, never another", async () => {
+    const s = sim();
+    const person = (email: Record<string, string>) => ({ KnSalesRelationPer: { Element: { Fields: { CuId: "EUR" },
+      Objects: { KnPerson: { Element: { Fields: { MatchPer: "7", FiNm: "Jan", LaNm: "Jansen", ...email } } } } } } });
+    const privateMail = (await s.send("POST", "/connectors/KnSalesRelationPer", person({ EmA2: "prive@example.nl" }))).body.results.KnSalesRelationPer.DbId;
+    const workMail = (await s.send("POST", "/connectors/KnSalesRelationPer", person({ EmAd: "werk@example.nl" }))).body.results.KnSalesRelationPer.DbId;
+    const rows = ((await s.get("/connectors/Koppel_Debtors?skip=-1&take=-1")).body as Rows).rows as { DbId: string; Email: string | null }[];
+    const email = (id: string) => rows.find((r) => r.DbId === id)?.Email ?? null;
+    expect(email(privateMail)).toBe("prive@example.nl");
+    expect(email(workMail)).toBeNull();
+  });
+
   it("accepts the @Key, single-object Objects and @Action forms of the envelope", async () => {
     const s = sim();
     const res = await s.send("POST", "/connectors/KnSalesRelationPer", { KnSalesRelationPer: { Element: {

@@ -16,13 +16,16 @@ interface Subject {
 const ORGANISATION: Subject = {
   object: "KnOrganisation", type: "O", match: "MatchOga", nameField: "Nm",
   name: (s) => str(s.Nm),
-  email: (s) => str(s.EmAd) ?? str(sub(s.KnContact)?.EmAd) ?? str(sub(sub(s.KnContact)?.KnPerson)?.EmAd),
+  // Koppel_Debtors.Email as docs/afas-setup.md defines it: the organisation's own e-mail (EmAd) and a
+  // person's private one (EmA2), no other field. Falling back to another one here hid a flow that
+  // wrote the field the GetConnector does not show: Profit would not find the debtor again.
+  email: (s) => str(s.EmAd),
 };
 
 const PERSON: Subject = {
   object: "KnPerson", type: "P", match: "MatchPer", nameField: "LaNm",
   name: (s) => [s.FiNm, s.Is, s.LaNm].map(str).filter(Boolean).join(" ") || null,
-  email: (s) => str(s.EmAd) ?? str(s.EmA2),
+  email: (s) => str(s.EmA2),
 };
 
 /** Fields present in the payload overwrite the record; absent ones leave it alone, as a PUT does. */
