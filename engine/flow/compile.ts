@@ -122,9 +122,11 @@ class Compiler {
         this.use(target.connection, target.object, "poll", [], this.at(["trigger", "schedule", "poll"]));
       }
     } else {
-      for (const option of ["startAt", "pollOnWebhook"] as const) {
+      for (const option of ["startAt", "pollOnWebhook", "filter"] as const) {
         if (schedule?.[option] === undefined) continue;
-        const what = option === "startAt" ? "startAt says where a poll starts" : "pollOnWebhook asks for a poll when a webhook arrives";
+        const what = option === "startAt" ? "startAt says where a poll starts"
+          : option === "filter" ? "filter picks which polled records are taken"
+          : "pollOnWebhook asks for a poll when a webhook arrives";
         this.error("INVALID_VALUE", `${what}; this schedule polls nothing (add poll: <connection>.<source>, or remove ${option})`, ["trigger", "schedule", option]);
       }
     }
@@ -140,13 +142,18 @@ class Compiler {
     if (schedule?.startAt !== undefined && /^\d{4}-/.test(schedule.startAt) && pollStart(schedule.startAt, 0) === undefined) {
       this.error("INVALID_VALUE", `startAt "${schedule.startAt}" is not a date: write now, beginning, or a date such as 2025-03-01`, ["trigger", "schedule", "startAt"]);
     }
-    const { pollOnWebhook, ...timing } = schedule ?? {};
+    const { pollOnWebhook, filter, ...timing } = schedule ?? {};
     const pollOn = schedule?.poll ? pollOnWebhook : undefined;
+    const pollFilter = schedule?.poll && filter !== undefined ? this.expr(filter, ["trigger", "schedule", "filter"], new Set()) : undefined;
     return {
       ...(webhook ? { webhook: this.webhookMatch(webhook, ["trigger", "webhook"]) } : {}),
       ...(schedule
         ? {
-            schedule: { ...timing, ...(pollOn ? { pollOnWebhook: this.webhookMatch(pollOn, ["trigger", "schedule", "pollOnWebhook"]) } : {}) },
+            schedule: {
+              ...timing,
+              ...(pollFilter ? { filter: pollFilter } : {}),
+              ...(pollOn ? { pollOnWebhook: this.webhookMatch(pollOn, ["trigger", "schedule", "pollOnWebhook"]) } : {}),
+            },
             schedulePosition: this.at(["trigger", "schedule", schedule.cron !== undefined ? "cron" : "every"]),
           }
         : {}),

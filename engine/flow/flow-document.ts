@@ -46,6 +46,8 @@ export interface Trigger {
     readonly poll?: string;
     /** Where a poll starts while it has no stored position yet (the first poll after go-live, or after the store was reset): `beginning` (default) reads every record the source holds, for an initial sync of stock or customers; `now` reads only records changed from that first poll on, so orders from before go-live are not copied; a date (`2025-03-01`: from midnight in settings.timezone) or a timestamp with its offset reads from then. Only with `poll`; a stored position always wins. */
     readonly startAt?: string;
+    /** Only with `poll`: an expression over each record the poll reads; the record becomes an event for this flow only when it holds, others are passed over (the cursor moves on past them, and a later change of the record is read again). One it fails on (an error, not false) is taken all the same, so its run fails where it can be seen. */
+    readonly filter?: Condition;
     /** Poll now, not at the next tick, when such a webhook arrives: for a thin notification that names no record, as Profit's workflow and dossier webhooks are. The webhook is kept in the inbox; the poll reads what changed since the stored cursor, as a tick does, once the connection's pollLagMs (plus a second) has passed, so the change is old enough to be read. Webhooks before then share that poll; later ones share one more. Only with `poll`. Should the runner stop before the poll, the next tick reads the same changes. A source not under `webhooks:` in the config is taken without complaint (a deployment without that webhook polls on its ticks alone). */
     readonly pollOnWebhook?: WebhookMatch;
   };
@@ -53,6 +55,9 @@ export interface Trigger {
 
 /** Steps run in order; each may carry `id`, `when` and `description`. */
 export type Steps = readonly Step[];
+
+/** JSONata expression; the step runs (or skips/fails) when it is truthy. */
+export type Condition = string | boolean;
 
 /** Webhooks from one source under `webhooks:` (POST /webhooks/<source>), narrowed by event type and an expression. */
 export interface WebhookMatch {
@@ -66,9 +71,6 @@ export interface WebhookMatch {
 
 /** One step. Exactly one of find, send, set, skip, fail, each, call. */
 export type Step = FindStep | SendStep | SetStep | SkipStep | FailStep | EachStep | CallStep | NoKind;
-
-/** JSONata expression; the step runs (or skips/fails) when it is truthy. */
-export type Condition = string | boolean;
 
 export type NoKind = never;
 

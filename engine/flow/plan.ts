@@ -39,6 +39,8 @@ export interface FlowTrigger {
     readonly cron?: string;
     readonly poll?: string;
     readonly startAt?: string;
+    /** Which polled records become events (evaluated when the poll reads them). */
+    readonly filter?: Expression;
     /** A webhook that asks for a poll now (a thin one that names no record). */
     readonly pollOnWebhook?: WebhookMatch;
   };

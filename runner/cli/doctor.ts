@@ -6,6 +6,7 @@ import { afasDoctor } from "../connectors/afas/doctor.ts";
 import type { AfasConnectionConfig } from "../connectors/afas/config.ts";
 import type { AsposConfig } from "../connectors/aspos/config.ts";
 import { doctorAspos, type AsposLookups } from "../connectors/aspos/doctor.ts";
+import type { WebhookNeeds } from "../connectors/aspos/doctor-webhooks.ts";
 import type { DoctorFinding } from "../connectors/types.ts";
 import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -27,6 +28,8 @@ export async function doctorCommand(argv: readonly string[], io: CliIO, cwd?: st
   if (typeof args === "number") return args;
   // The simulators load only when asked for, as in `koppel serve`.
   const sandbox = args.values.sandbox ? await (await import("../serve/sandbox.ts")).startSandbox() : undefined;
+  // Subscribed as `koppel serve --sandbox` subscribes its runner; nothing is delivered (no demo steps).
+  sandbox?.subscribe("http://127.0.0.1:9");
   try {
     const env = { ...process.env, ...sandbox?.env };
     // Webhook secrets and alert URLs are not the doctor's business: only a connection's own unset variables are reported.
@@ -83,12 +86,27 @@ async function diagnoseConnection(project: Project, name: string, connection: { 
   try {
     return connection.type === "afas"
       ? await afasDoctor(connection as unknown as AfasConnectionConfig, mine, { name })
-      : await doctorAspos({ name, config: connection as unknown as AsposConfig, uses: mine, lookups: asposLookups(project) });
+      : await doctorAspos({ name, config: connection as unknown as AsposConfig, uses: mine, lookups: asposLookups(project), ...asposWebhooks(project) });
   } catch (e) {
     // A setting the connector cannot use (a malformed token) is this connection's finding; the others are still checked.
     if (!(e instanceof ConfigError)) throw e;
     return [{ level: "error", check: "config", message: e.message, fix: `correct connections.${name} in ${basename(project.configFile)} or the environment variable it reads` }];
   }
+}
+
+/**
+ * The events flows listen for on the webhook source AsPos signs (standard-webhooks), per flow. With
+ * several such sources, the first; a deployment with none has nothing to check.
+ */
+function asposWebhooks(project: Project): { webhooks?: WebhookNeeds } {
+  const source = Object.entries(project.config.webhooks ?? {}).find(([, s]) => s.verify === "standard-webhooks")?.[0];
+  if (!source) return {};
+  const events = new Map<string, readonly string[]>();
+  for (const flow of project.flows.values()) {
+    const match = flow.trigger?.webhook;
+    if (match?.source === source && match.events?.length) events.set(flow.name, match.events);
+  }
+  return { webhooks: { source, events } };
 }
 
 /** Variables the config reads that are unset and whose `<NAME>` placeholder (a lenient load's) landed in this connection. */

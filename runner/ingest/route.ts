@@ -87,6 +87,20 @@ async function matches(match: WebhookMatch, event: IncomingEvent, eventType: str
 }
 
 /**
+ * Whether a polled record becomes an event for the flow (`schedule.filter`). One the filter fails
+ * on is taken, as routing takes a webhook it cannot judge: the run then fails where it is seen.
+ */
+export async function takesPolled(flow: CompiledFlow, record: unknown, env: ProjectEnv): Promise<boolean> {
+  const filter = flow.trigger?.schedule?.filter;
+  if (!filter) return true;
+  try {
+    return truthy(await filter.evaluate(scopeOf(record, env), env));
+  } catch {
+    return true;
+  }
+}
+
+/**
  * The record a flow works on (`input.select`), without the schema check: that is the run's job.
  * Evaluated here only for `run.key`; the run evaluates it once more, and records what it got.
  */

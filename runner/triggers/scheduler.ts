@@ -3,7 +3,7 @@ import type { Connector } from "../connectors/types.ts";
 import type { ClusterState, Inbox, NewEvent, Store } from "../store/types.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import { projectEnv } from "../project-env.ts";
-import { runKeyFor, scopedKey, searchTextOf } from "../ingest/route.ts";
+import { runKeyFor, scopedKey, searchTextOf, takesPolled } from "../ingest/route.ts";
 import { defaultRecordId, pollDedupKey, type RecordId } from "./poll-record.ts";
 import { errorCode } from "../privacy/error-label.ts";
 import { Serial } from "../serial.ts";
@@ -44,6 +44,8 @@ export interface TickResult {
   readonly enqueued: number;
   /** Records or ticks the inbox already had. */
   readonly duplicates: number;
+  /** Records the schedule's filter passed over. */
+  readonly passedOver?: number;
   readonly pages: number;
   readonly error?: string;
   /** The failure's code or class, safe to log (the message may quote data). */
@@ -223,12 +225,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     let enqueued = 0;
     let duplicates = 0;
     let pages = 0;
-    const progress = () => ({ enqueued, duplicates, pages });
+    let passedOver = 0;
+    const progress = () => ({ enqueued, duplicates, pages, ...(passedOver ? { passedOver } : {}) });
+    const env = projectEnv(version.project, now);
     try {
       while (pages < maxPages) {
         const page = await connector.poll(target.source, cursor, pageSize, cursor === null ? since : null);
         pages++;
-        const events = await Promise.all(page.records.map((record) => recordEvent(plan.flow, target, record, version)));
+        const taken = await Promise.all(page.records.map((record) => takesPolled(plan.flow, record, env)));
+        const records = page.records.filter((_, i) => taken[i]);
+        passedOver += page.records.length - records.length;
+        const events = await Promise.all(records.map((record) => recordEvent(plan.flow, target, record, version)));
         // The cursor moves only in the transaction that stores the records it covers.
         const accepted = page.cursor === null
           ? await store.acceptEvents(events)

@@ -10,6 +10,7 @@ import { httpSetup } from "../http/client.ts";
 import { AsposHttp } from "./http.ts";
 import type { AsposConnectorOptions } from "./index.ts";
 import { fetchPage } from "./pages.ts";
+import { checkSubscriptions, type WebhookNeeds } from "./doctor-webhooks.ts";
 
 
 /** Ids and codes from settings and maps that must exist in AsPos. Ids or codes are both accepted. */
@@ -32,6 +33,8 @@ export interface AsposDoctorInput {
   readonly config: AsposConfig;
   readonly uses: readonly ConnectionUse[];
   readonly lookups?: AsposLookups;
+  /** What the flows wait for from AsPos's webhooks; checked against its subscriptions. */
+  readonly webhooks?: WebhookNeeds;
   readonly options?: AsposConnectorOptions;
 }
 
@@ -184,6 +187,7 @@ export async function doctorAspos(input: AsposDoctorInput): Promise<DoctorFindin
   const readTable = tableReader(http, input.name, table);
   for (const spec of specs) findings.push(...(await checkLookup(readTable, spec)));
   if (lookups.paymentMethodMap) findings.push(...(await checkMapCovers(readTable, lookups.paymentMethodMap)));
+  if (input.webhooks) findings.push(...(await checkSubscriptions(http, input.webhooks)));
   return findings;
 }
 

@@ -122,6 +122,26 @@ describe("aspos-order-to-afas → FbSales, with customer-to-afas-debtor, through
     expect(world.sims.afas.state.data.writes.at(-1)).toMatchObject({ connector: "FbSales", op: "delete" });
   });
 
+  it("a cancellation no webhook brought reaches AFAS through the flow's poll of cancelled orders; other changed orders are passed over", async () => {
+    const kept = await placeOrder(world, personOrder("so6"));
+    const cancelled = await placeOrder(world, personOrder("so7"));
+    await world.settle();
+    const salesOrder = afasSalesOrderFor(world, cancelled.number);
+    // The first poll (startAt now) only sets where the next one reads from.
+    expect(await world.poll("aspos-order-status-to-afas")).toMatchObject({ status: "fired", enqueued: 0 });
+    await world.aspos.patch(`/api/orders/${cancelled.id}/status`, { status: "Cancelled", comment: "Klant annuleert" });
+    await world.aspos.patch(`/api/orders/${kept.id}/status`, { status: "Processing" });
+    // Polled before AsPos delivers its webhooks, as where it sends none.
+    expect(await world.poll("aspos-order-status-to-afas")).toMatchObject({ status: "fired", enqueued: 1, passedOver: 1 });
+    await world.settle();
+
+    expect(world.sims.afas.state.data.salesOrders.has(salesOrder.OrderNumber)).toBe(false);
+    const runs = await world.runs("aspos-order-status-to-afas", cancelled.number);
+    // The poll's run deleted it; the late webhook's run found it gone.
+    expect(runs.map((r) => [r.trigger, r.status])).toEqual([["schedule", "done"], ["webhook", "skipped"]]);
+    expect(await world.runs("aspos-order-status-to-afas", kept.number)).toEqual([]);
+  });
+
   it("an order deleted in AFAS (cancelled there) is not made again by the AsPos order's next event", async () => {
     const order = await placeOrder(world, { ...companyOrder("so-del"), payment: { methodId: 2, status: "Unpaid", termCode: "30D" } });
     await world.settle();

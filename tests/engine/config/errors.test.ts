@@ -81,6 +81,10 @@ steps:
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: now }")).toEqual([]);
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-03-01' }")).toEqual([]);
     expect(errorsOf("{ every: 5m, startAt: now }")).toEqual([expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ INVALID_VALUE startAt says where a poll starts; this schedule polls nothing/)]);
+    // A filter picks polled records, so it needs a poll too, and is an expression like any other.
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, filter: \"$lowercase(status) = 'cancelled'\" }")).toEqual([]);
+    expect(errorsOf("{ every: 5m, filter: \"status = 'Cancelled'\" }")).toEqual([expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ INVALID_VALUE filter picks which polled records are taken; this schedule polls nothing/)]);
+    expect(errorsOf("{ every: 5m, poll: aspos.orders, filter: \"status = \" }")).toEqual([expect.stringMatching(/EXPR_SYNTAX/)]);
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-02-30' }")).toEqual([expect.stringMatching(/INVALID_VALUE startAt "2025-02-30" is not a date/)]);
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-02-30T08:00:00+01:00' }")).toEqual([expect.stringMatching(/INVALID_VALUE startAt "2025-02-30T08:00:00\+01:00" is not a date/)]);
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-03-01T00:30:00+01:00' }")).toEqual([]);

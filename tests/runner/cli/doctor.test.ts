@@ -35,17 +35,37 @@ afterAll(async () => {
 });
 beforeEach(() => {
   afas.control.reset();
+  aspos.control.reset();
   process.env.AFAS_TOKEN = SANDBOX_TOKEN;
 });
+/** As `koppel serve --sandbox` subscribes its runner. */
+const subscribeRunner = (events = ["order.created", "order.paid"]) => aspos.control.subscribe("https://koppel.example.nl/webhooks/aspos", events);
 
 describe("koppel doctor", () => {
   it("passes against the sandbox when every connector the flows use is there", async () => {
+    subscribeRunner();
     const io = bufferIO();
     const code = await doctorCommand([], io, PROJECT);
     expect(io.stdout()).not.toContain("✗");
     expect(code).toBe(0);
     expect(io.stdout()).toMatch(/^afas\n/);
     expect(io.stdout()).toContain("\naspos\n");
+  });
+
+  it("says which flow never runs while no AsPos webhook subscription carries the event it listens for", async () => {
+    const none = bufferIO();
+    expect(await doctorCommand(["--format", "json"], none, PROJECT)).toBe(1);
+    const findings = () => (JSON.parse(none.stdout()) as { connection: string; findings: { level: string; check: string; message: string }[] }[])
+      .find((r) => r.connection === "aspos")!.findings.filter((f) => f.check === "webhook subscription");
+    expect(findings().map((f) => [f.level, f.message])).toEqual([
+      ["error", "no active AsPos webhook subscription to …/webhooks/aspos carries order.created: aspos-order-to-afas never runs on it"],
+      ["error", "no active AsPos webhook subscription to …/webhooks/aspos carries order.paid: aspos-order-to-afas never runs on it"],
+    ]);
+    subscribeRunner(["order.created"]);
+    const partly = bufferIO();
+    expect(await doctorCommand([], partly, PROJECT)).toBe(1);
+    expect(partly.stdout()).toContain("carries order.paid: aspos-order-to-afas never runs on it");
+    expect(partly.stdout()).not.toContain("carries order.created");
   });
 
   it("names a connector missing from the App connector and a renamed field, and exits 1", async () => {
