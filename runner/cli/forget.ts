@@ -1,3 +1,5 @@
+import type { CompiledFlow, PlanStep } from "../../engine/flow/plan.ts";
+import { nearestName } from "../../engine/near-name.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli, STORE_OPTION } from "./load.ts";
@@ -27,13 +29,15 @@ export async function forgetCommand(argv: readonly string[], io: CliIO, cwd: str
   if (args.positionals.length !== 3) return usageError(FORGET, io, "name the flow, the send step and the value its once key gave");
   const [flow, step, value] = args.positionals as [string, string, string];
   const key = `once:${flow}:${step}:${value}`;
-  const url = cliStoreUrl(args.values.store, () => loadFromCli(args.values.config, { cwd, lenientEnv: true }), cwd, io, "forget");
+  const loaded = loadFromCli(args.values.config, { cwd, lenientEnv: true });
+  const url = cliStoreUrl(args.values.store, () => loaded, cwd, io, "forget");
   const store = url && (await openCliStore(url, io, "forget"));
   if (!store) return 1;
   try {
     const { removed, entry } = await store.ledgerForget(key, args.values.force === true);
     if (!entry) {
-      io.err(`koppel forget: nothing is recorded under ${key} (the flow's name, the send step's id or path, and the value its once gave, exactly)`);
+      const hint = loaded.project ? onceHint(loaded.project.flows, flow, step) : undefined;
+      io.err(`koppel forget: nothing is recorded under ${key} (${hint ?? "the flow's name, the send step's id or path, and the value its once gave, exactly"})`);
       return 1;
     }
     const recorded = `recorded ${new Date(entry.createdAt).toISOString()}: ${JSON.stringify(entry.result)}`;
@@ -46,4 +50,23 @@ export async function forgetCommand(argv: readonly string[], io: CliIO, cwd: str
   } finally {
     await store.close();
   }
+}
+
+/** Why a key could not be right: a flow or step the mappings do not have, or a step without `once`. */
+function onceHint(flows: ReadonlyMap<string, CompiledFlow>, flow: string, step: string): string | undefined {
+  const compiled = flows.get(flow);
+  if (!compiled) {
+    const near = nearestName(flow, flows.keys());
+    return `the mappings have no flow ${flow}${near ? `; did you mean ${near}?` : ""}`;
+  }
+  const onces = onceSends(compiled.steps);
+  if (onces.includes(step)) return undefined;
+  const near = nearestName(step, onces);
+  return onces.length
+    ? `${flow} has no once send ${step}${near ? `; did you mean ${near}?` : ""} (its once sends: ${onces.join(", ")})`
+    : `${flow} has no once send: its sends are remembered per event, not per value`;
+}
+
+function onceSends(steps: readonly PlanStep[]): string[] {
+  return steps.flatMap((s) => (s.kind === "send" && s.once ? [s.path] : s.kind === "each" ? onceSends(s.steps) : []));
 }

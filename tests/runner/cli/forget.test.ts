@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { forgetCommand } from "../../../runner/cli/forget.ts";
 import { bufferIO } from "../../../runner/cli/io.ts";
 import { openStore } from "../../../runner/store/open.ts";
+import { REPO_ROOT } from "../../shipped-project.ts";
 
 let dir: string;
 let storeUrl: string;
@@ -46,6 +47,17 @@ describe("koppel forget", () => {
     expect((await withStore((s) => s.ledgerGet(KEY)))?.result).toEqual(mark);
     expect(await forgetCommand(["aspos-order-to-afas", "salesOrder", "W2025-000901", "--store", storeUrl, "--force"], bufferIO(), dir)).toBe(0);
     expect(await withStore((s) => s.ledgerGet(KEY))).toBeNull();
+  });
+
+  it("with nothing recorded, names a flow the mappings lack, or a step without once, and the ones meant", async () => {
+    const config = join(REPO_ROOT, "mapping.config.yaml");
+    await withStore((s) => s.ledgerPut("once:other:step:1", { ok: true }));
+    const flowTypo = bufferIO();
+    expect(await forgetCommand(["aspos-order-to-afs", "salesOrder", "W2025-000901", "--store", storeUrl, "--config", config], flowTypo, dir)).toBe(1);
+    expect(flowTypo.stderr()).toContain("(the mappings have no flow aspos-order-to-afs; did you mean aspos-order-to-afas?)");
+    const stepTypo = bufferIO();
+    expect(await forgetCommand(["aspos-order-to-afas", "salesOrdr", "W2025-000901", "--store", storeUrl, "--config", config], stepTypo, dir)).toBe(1);
+    expect(stepTypo.stderr()).toContain("(aspos-order-to-afas has no once send salesOrdr; did you mean salesOrder? (its once sends: salesOrder, directInvoice, journal))");
   });
 
   it("wants the flow, the step and the value", async () => {
