@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   DUPLICATE_FLOW: { actor: "integrator", title: "two flows share a name" },
   NO_SCHEMA: { actor: "integrator", title: "send to an object that has no schema" },
   UNKNOWN_FIELD: { actor: "integrator", title: "field or object is not in the target's schema" },
+  MISSING_FIELD: { actor: "integrator", title: "a mandatory field of the target (or the key of an update) is not mapped" },
   UNKNOWN_OBJECT: { actor: "integrator", title: "a find or poll names an object its connection does not have" },
   UNKNOWN_CONNECTION: { actor: "integrator", title: "connection is not configured" },
   UNKNOWN_WEBHOOK: { actor: "integrator", title: "trigger names a webhook source the config does not define" },

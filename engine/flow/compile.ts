@@ -12,7 +12,7 @@ import type * as Doc from "./flow-document.ts";
 import { limitedFields } from "./fit.ts";
 import { generateBuilders } from "./payload-codegen.ts";
 import { pollStart } from "./poll-start.ts";
-import { nestedSchema, unknownTargetFields, type SchemaNode } from "./target-fields.ts";
+import { nestedSchema, unknownTargetFields, unmappedRequired, type SchemaNode } from "./target-fields.ts";
 import type { ConnectionUse, FilterOp, SendOp } from "./port.ts";
 
 /** What `clear` is checked against: the send's op and the (nested) object's target schema. */
@@ -286,6 +286,18 @@ class Compiler {
     }
     for (const unknown of unknownTargetFields(raw, schema.insert.schema as object, raw.send)) {
       this.errors.push(new ConfigError("UNKNOWN_FIELD", unknown.message, this.source.keyPositionOf([...at, ...unknown.path])));
+    }
+    // An insert needs the schema's mandatory fields, an update or delete its key; an upsert is either.
+    const op = raw.op ?? "insert";
+    const needs = op === "insert" ? schema.insert.schema : op === "upsert" ? undefined : schema.keyed.schema;
+    if (raw.body === undefined && needs) {
+      for (const { path, field } of unmappedRequired(raw, needs as object, [])) {
+        const where = [...at, ...path];
+        const mapped = path.length ? `${raw.send}.${path.filter((_, i) => i % 2 === 1).join(".")}` : raw.send;
+        this.errors.push(new ConfigError("MISSING_FIELD",
+          `${mapped} needs ${field}${op === "insert" ? "" : ` (the key of an ${op})`}, which is not under fields here: every run would fail PAYLOAD_INVALID`,
+          this.source.keyPositionOf(path.length ? where : [...at, "send"])));
+      }
     }
     this.use(target.connection, target.object, "send", "body" in payload ? [] : specFields(payload, ""), this.at([...at, "send"]));
     const onLostAnswer = raw.onLostAnswer && this.lostAnswer(raw.onLostAnswer, [...at, "onLostAnswer"], known, target.connection);

@@ -45,7 +45,10 @@ function describeProblem(step: SendStep, e: ErrorObject): { text: string; positi
   if (e.keyword === "required") {
     const field = (e.params as { missingProperty: string }).missingProperty;
     const site = locate(step, path, field);
-    return { text: `mandatory field ${[...path, field].join(".")} is missing (mapped at ${fmt(site)})`, position: site };
+    const name = [...path, field].join(".");
+    return isMapped(step, path, field)
+      ? { text: `mandatory field ${name} is missing: its expression at ${fmt(site)} gave nothing`, position: site }
+      : { text: `mandatory field ${name} is not mapped: add it under the fields at ${fmt(site)}`, position: site };
   }
   if (e.keyword === "additionalProperties") {
     const field = (e.params as { additionalProperty: string }).additionalProperty;
@@ -55,6 +58,18 @@ function describeProblem(step: SendStep, e: ErrorObject): { text: string; positi
   const field = path.pop();
   const site = locate(step, path, field);
   return { text: `${where} ${e.message ?? "is not valid"} (got ${JSON.stringify(e.data)}, mapped at ${fmt(site)})`, position: site };
+}
+
+/** Whether the YAML maps `field` inside nested objects `objects` by name (a body or merge may supply it otherwise). */
+function isMapped(step: SendStep, objects: string[], field: string): boolean {
+  if ("body" in step.payload) return true;
+  let spec: PayloadSpec = step.payload;
+  for (const name of objects) {
+    const next = spec.objects.find((o) => o.name === name);
+    if (!next) return false;
+    spec = next.spec;
+  }
+  return spec.fields.some((f) => f.name === field);
 }
 
 /** The YAML node that maps `field` inside nested objects `objects`, or the nearest enclosing one. */

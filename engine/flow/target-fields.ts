@@ -50,3 +50,27 @@ export function nestedSchema(property: SchemaNode | undefined): SchemaNode | und
   const node = property?.items ?? property;
   return node && !node.$ref ? node : undefined;
 }
+
+/**
+ * Mandatory fields of the target (its schema's `required`) that a send's `fields:` does not name,
+ * here and in each nested object it maps: every run would fail PAYLOAD_INVALID, which validate, the
+ * reload check and a case without that send all missed. Not judged where `merge:` (or a `body:`)
+ * may supply them.
+ */
+export function unmappedRequired(raw: Pick<NestedObject, "fields" | "objects" | "merge">, schema: SchemaNode & { readonly required?: readonly string[] }, at: JsonPath = []): { path: JsonPath; field: string }[] {
+  const out: { path: JsonPath; field: string }[] = [];
+  // Without a field list (a misspelt `fields:` key, say) another error says what is wrong.
+  if (raw.merge === undefined && raw.fields && typeof raw.fields === "object") {
+    const named = Object.keys(raw.fields);
+    // A misspelt name (ItCde) is UNKNOWN_FIELD with the field meant; not said twice.
+    const meant = new Set(named.filter((name) => !allows(schema, name)).flatMap((name) => nearestName(name, schema.required ?? []) ?? []));
+    for (const field of schema.required ?? []) {
+      if (!named.includes(field) && !meant.has(field) && !Object.hasOwn(raw.objects ?? {}, field)) out.push({ path: at, field });
+    }
+  }
+  for (const [name, value] of Object.entries(raw.objects ?? {})) {
+    const child = nestedSchema(schema.properties?.[name]);
+    if (child && value && typeof value === "object") out.push(...unmappedRequired(value, child, [...at, "objects", name]));
+  }
+  return out;
+}

@@ -75,6 +75,27 @@ steps:
     ]);
   });
 
+  it("a mandatory field of the target, or an update's key, that fields: does not name is MISSING_FIELD where the send or nested object is", () => {
+    const text = flow(`  - send: afas.FbSales
+    fields: { OrDa: "'2025-03-01'" }
+    objects:
+      FbSalesLines:
+        each: lines
+        fields: { VaIt: "'2'", ItCd: sku, BiUn: "'STK'" }
+  - send: afas.FbSales
+    op: update
+    fields: { Re: "'x'" }
+  - send: afas.FbSales
+    merge: "{ 'DbId': '1' }"
+    fields: { OrDa: "'2025-03-01'" }
+`);
+    expect(formatted({ "flows/a.flow.yaml": text })).toEqual([
+      `flows/a.flow.yaml:${positionOf(text, "send: afas.FbSales")} MISSING_FIELD afas.FbSales needs DbId, which is not under fields here: every run would fail PAYLOAD_INVALID`,
+      expect.stringMatching(/^flows\/a\.flow\.yaml:\d+:\d+ MISSING_FIELD afas\.FbSales\.FbSalesLines needs QuUn, which is not under fields here/),
+      expect.stringMatching(/^flows\/a\.flow\.yaml:\d+:\d+ MISSING_FIELD afas\.FbSales needs OrNu \(the key of an update\), which is not under fields here/),
+    ]);
+  });
+
   it("startAt belongs to a poll and must name a real day", () => {
     const flowWith = (schedule: string) => `flow: sample\ntrigger:\n  schedule: ${schedule}\nsteps:\n  - set: { a: 1 }\n`;
     const errorsOf = (schedule: string) => load({ "flows/a.flow.yaml": flowWith(schedule) }).errors.map((e) => e.format());
@@ -368,7 +389,7 @@ steps:
     objects:
       FbSalesLines:
         each: lines
-        fields: { ItCd: sku, QuUnit: quantity }
+        fields: { VaIt: "'2'", ItCd: sku, BiUn: "'STK'", QuUnit: quantity }
       FbSalesLine:
         fields: { ItCd: sku }
 `);

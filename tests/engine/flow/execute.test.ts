@@ -156,7 +156,7 @@ steps:
     expect(sends).toEqual([]);
     const at = positionOf(ORDER_FLOW, "$steps.debtor.DbId");
     expect(result.error?.format()).toBe(
-      `flows/order.flow.yaml:${at} PAYLOAD_INVALID afas.FbSales payload is not valid: mandatory field DbId is missing (mapped at flows/order.flow.yaml:${at})`,
+      `flows/order.flow.yaml:${at} PAYLOAD_INVALID afas.FbSales payload is not valid: mandatory field DbId is missing: its expression at flows/order.flow.yaml:${at} gave nothing`,
     );
   });
 
@@ -172,7 +172,7 @@ steps:
 `;
     const p = project({ "flows/lines.flow.yaml": flow });
     const result = await run(p, "lines", { lines: [{ sku: "A" }] }, recordingPort().port);
-    expect(result.error?.message).toContain(`mandatory field FbSalesLines.QuUn is missing (mapped at flows/lines.flow.yaml:${positionOf(flow, "qty")})`);
+    expect(result.error?.message).toContain(`mandatory field FbSalesLines.QuUn is missing: its expression at flows/lines.flow.yaml:${positionOf(flow, "qty")} gave nothing`);
   });
 
   it("fail stops the run with FLOW_FAILED and the reason; each steps see $item and earlier item results", async () => {
@@ -277,13 +277,13 @@ steps:
   - id: b
     send: afas.FbSales
     op: update
-    fields: { Re: "'no key'" }
+    fields: { OrNu: otherNumber, Re: "'no key'" }
 `;
     const p = project({ "flows/upd.flow.yaml": flow });
     const { port, sends } = recordingPort();
     const result = await run(p, "upd", { number: "2025-1" }, port);
     expect(sends.map((x) => x.payload)).toEqual([{ OrNu: "2025-1", Re: "changed" }]);
-    expect(result.error?.format()).toContain("mandatory field OrNu is missing");
+    expect(result.error?.format()).toContain("mandatory field OrNu is missing: its expression at flows/upd.flow.yaml:");
   });
 });
 
