@@ -45,6 +45,8 @@ export interface Connector {
   poll?(source: string, cursor: string | null, limit: number, since?: number | null): Promise<PollPage>;
   /** Polls leave out records changed in the last this-many ms (writes that may still commit); absent: none. */
   readonly pollLagMs?: number;
+  /** The upstream keeps answers by the send's idempotency key (AsPos, for 24 h); AFAS has no such key. */
+  readonly keepsAnswersByKey?: boolean;
   close?(): Promise<void>;
 }
 

@@ -153,14 +153,16 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
             },
           }
         : calls;
+      const refusals = target.keepsAnswersByKey ? refusalCount(await ledger.get(refusedKey(req.idempotencyKey))) : 0;
       let sent: SendResult;
       try {
-        sent = await target.send(req, hooks);
+        sent = await target.send(refusals ? { ...req, idempotencyKey: `${req.idempotencyKey}~${refusals}` } : req, hooks);
       } catch (e) {
         if (e instanceof AnsweredMeanwhile) return { result: e.result as Record<string, unknown>, fromLedger: true };
         // Refused outright: nothing was made, and the run's retry must be free to send. If taking
         // the mark back fails, it stays (the operator looks the record up): the refusal is what counts.
         if (marked && e instanceof UpstreamError && e.code !== "UPSTREAM_UNCERTAIN") await ledger.unmark(req.idempotencyKey, mark!).catch(() => undefined);
+        if (target.keepsAnswersByKey && e instanceof UpstreamError && REFUSALS.has(e.code)) ledger.note(refusedKey(req.idempotencyKey), { refusals: refusals + 1 });
         throw e;
       }
       // Only the keys later steps read are kept; exchanges belong to this run's trace.
@@ -168,6 +170,22 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
       return sent;
     },
   };
+}
+
+/**
+ * Answers that say nothing was made. AsPos keeps an idempotency key's answer for 24 hours, the
+ * refusal too: a replay after the cause was fixed (a custom field defined, a mapping corrected)
+ * got the same 400 again, or 409 IdempotencyKeyReuse for its corrected body. After such an answer
+ * the next attempt sends under a new key (`<key>~<n>`); a key whose answer was lost or that made
+ * something stays as it is, since that is what stops a second record.
+ */
+const REFUSALS: ReadonlySet<string> = new Set(["UPSTREAM_REJECTED", "UPSTREAM_CONFLICT", "UPSTREAM_NOT_FOUND"]);
+
+const refusedKey = (key: string): string => `refused:${key}`;
+
+function refusalCount(entry: { readonly result: unknown } | null): number {
+  const n = (entry?.result as { refusals?: unknown } | undefined)?.refusals;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : 0;
 }
 
 /**

@@ -34,6 +34,7 @@ export function createAsposConnector(name: string, config: AsposConfig, options:
   return {
     type: "aspos",
     name,
+    keepsAnswersByKey: true,
     get lastPollExchanges() {
       return lastPollExchanges;
     },

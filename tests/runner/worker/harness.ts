@@ -114,6 +114,8 @@ export class FakeConnector implements Connector {
 
   /** Like a real connection's cap on parallel calls: each call waits its turn here first. */
   gate?: ConcurrencyGate;
+  /** As AsPos: answers are kept by idempotency key (Connector.keepsAnswersByKey). */
+  keepsAnswersByKey?: boolean;
 
   constructor(readonly name: string, readonly type = "afas") {}
 

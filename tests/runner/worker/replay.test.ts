@@ -67,6 +67,22 @@ describe.each(backends())("replay on $name", (backend) => {
     expect(world.afas.sent("TestOrder").map((s) => s.payload.Tag)).toEqual(["v1", "v1", "v2"]);
   });
 
+  it("a send refused outright goes out under a new idempotency key when replayed, where the upstream keeps answers by key (AsPos)", async () => {
+    world = await new World(backend).open(version("sha-1", v1));
+    world.afas.keepsAnswersByKey = true;
+    world.afas.onSend = rejectTag("v1");
+    const { runIds } = await world.accept(orderEvent("1001"));
+    expect(await world.worker().runOnce()).toMatchObject([{ disposition: "failed" }]);
+    // The same version again: under the same key, AsPos would answer the stored refusal once more.
+    world.afas.onSend = (req) => (req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu });
+    const again = await replay(runIds[0]!);
+    expect(await world.worker().runOnce()).toMatchObject([{ runId: again.runId, disposition: "done" }]);
+    const [refused, accepted] = world.afas.sent("TestOrder").map((s) => s.idempotencyKey);
+    expect(accepted).toBe(`${refused}~1`);
+    // The debtor the first run made is taken from the ledger, under its own key: not sent again.
+    expect(world.afas.sent("TestDebtor")).toHaveLength(1);
+  });
+
   it("with --current, refuses a run whose flow the active version no longer has, naming the flows it has", async () => {
     world = await new World(backend).open(version("sha-1", v1));
     world.afas.onSend = rejectTag("v1");
