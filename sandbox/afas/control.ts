@@ -23,6 +23,8 @@ export interface AfasSimulatorControl {
   renameField(connector: string, field: string, to: string): void;
   restoreMetainfo(): void;
   setAllowedIps(allow: readonly string[] | null): void;
+  /** Revokes every OAuth access token issued so far (as an expiry Profit decides on its own). */
+  revokeOAuthTokens(): void;
   /** Moves a sales order along (status sync demos); false when the order does not exist. */
   updateSalesOrder(orderNumber: string, fields: { Status?: string; DeliveryState?: number; InvoiceState?: number }): boolean;
   stats(): SimStats;
@@ -59,6 +61,7 @@ export function createControl(state: SimState, initial: { allowIps: string[] | n
     },
     restoreMetainfo: () => { state.overrides = emptyOverrides(); },
     setAllowedIps: (allow) => { state.allowIps = allow ? [...allow] : null; },
+    revokeOAuthTokens: () => { state.oauth.issued.clear(); },
     updateSalesOrder(orderNumber, fields) {
       const order = state.data.salesOrders.get(orderNumber);
       if (!order) return false;

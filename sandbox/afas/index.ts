@@ -6,6 +6,7 @@ export type { RunningAfasSimulator } from "./serve.ts";
 export type { AfasSimulatorControl } from "./control.ts";
 export type { FaultSpec } from "./faults.ts";
 export { SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, xmlToken, afasTokenHeader } from "./auth.ts";
+export { SANDBOX_OAUTH_CLIENT } from "./oauth.ts";
 export { buildProfitWebhook, sendProfitWebhook, signProfitWebhook } from "./webhook.ts";
 export type { ProfitWebhookEvent, SendWebhookOptions, SendWebhookResult } from "./webhook.ts";
 export { loadAfasSchemas, DEFAULT_SCHEMA_DIR } from "./schemas.ts";

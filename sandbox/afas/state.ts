@@ -10,6 +10,7 @@ import { SANDBOX_TOKEN_DATA, tokenData } from "./auth.ts";
 import { amsterdamLocal } from "./time.ts";
 import { UPDATE_CONNECTORS } from "./updates/index.ts";
 import { VIEWS } from "./views.ts";
+import { newOAuthState, type OAuthState } from "./oauth.ts";
 
 export interface SimStats {
   inFlight: number;
@@ -30,6 +31,7 @@ export interface SimState {
   /** null: the App connector has no IP restriction. */
   allowIps: string[] | null;
   tokens: Set<string>;
+  oauth: OAuthState;
   readonly schemas: AfasSchemaSet;
   readonly validators: Map<string, PayloadValidators>;
   /** Connector ids the simulator serves: a schema file and an implementation both exist. */
@@ -96,6 +98,7 @@ export function createState(options: StateOptions = {}): SimState {
     stats: emptyStats(),
     allowIps: options.allowIps ? [...options.allowIps] : null,
     tokens: new Set((options.tokens ?? [SANDBOX_TOKEN_DATA]).map(tokenData)),
+    oauth: newOAuthState(),
     schemas,
     validators,
     getIds: has(Object.keys(VIEWS), schemas.get),

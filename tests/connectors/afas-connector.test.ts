@@ -7,7 +7,7 @@ import { buildQuery } from "../../runner/connectors/afas/filters.ts";
 import { afasOutage, httpError } from "../../runner/connectors/afas/errors.ts";
 import { MAX_QUERY_LENGTH } from "../../runner/connectors/afas/http.ts";
 import { profitLocalTime } from "../../runner/connectors/afas/poll.ts";
-import { SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
+import { SANDBOX_OAUTH_CLIENT, SANDBOX_TOKEN, SANDBOX_TOKEN_DATA, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
 describe("AFAS connector: gateway errors", () => {
   // AfasHttp marks its POSTs, the UpdateConnector inserts, as creates.
@@ -157,6 +157,36 @@ describe("AFAS connector against the simulator", () => {
   afterAll(async () => { await sim.close(); });
   const connect = (options: Parameters<typeof createAfasConnector>[2] = {}) =>
     createAfasConnector("afas", { type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN }, options);
+
+  it("signs in with OAuth client credentials (Profit's /oauth/token): one token for many calls, a fresh one after a 401, and the refusal of a wrong secret", async () => {
+    sim.control.reset();
+    const oauth = { type: "afas" as const, baseUrl: sim.baseUrl, clientId: SANDBOX_OAUTH_CLIENT.clientId, clientSecret: SANDBOX_OAUTH_CLIENT.clientSecret };
+    const connector = createAfasConnector("afas", oauth);
+    const asked = sim.state.oauth.requests;
+    const read = () => connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: "601826" }] });
+    expect((await read()).rows).toHaveLength(1);
+    expect((await read()).rows).toHaveLength(1);
+    expect(sim.state.oauth.requests - asked).toBe(1);
+    // Profit dropped the token before its expiry: the 401 brings one more sign-in, and the call goes through.
+    sim.control.revokeOAuthTokens();
+    expect((await read()).rows).toHaveLength(1);
+    expect(sim.state.oauth.requests - asked).toBe(2);
+    // Inserts sign in the same way.
+    const sent = await connector.send({ connection: "afas", object: "FbStockMutation", op: "insert", idempotencyKey: "oauth-1",
+      payload: { VaOt: "41", ReId: "1", VaIt: "2", ItCd: "601826", War: "01", Loc: "*****", BiUn: "STK", QuUn: 1, Qu: 1, Da: "2025-03-03", Ds: "OAuth" } });
+    expect(sent.exchanges?.at(-1)).toMatchObject({ method: "POST", status: 201 });
+
+    const wrong = createAfasConnector("afas", { ...oauth, clientSecret: "not-it" });
+    const refused = await wrong.find({ connection: "afas", object: "Koppel_Items", where: [] }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "UPSTREAM_AUTH", message: "token request refused: invalid_client: unknown client or wrong secret" });
+  });
+
+  it("takes a classic token or OAuth client credentials, not both and not neither", () => {
+    const base = { type: "afas" as const, baseUrl: sim.baseUrl };
+    expect(() => createAfasConnector("afas", { ...base, token: SANDBOX_TOKEN, clientId: "x", clientSecret: "y" })).toThrow(/give token \(a classic token\) or clientId and clientSecret \(OAuth\), not both/);
+    expect(() => createAfasConnector("afas", base as never)).toThrow(/give token \(the App connector's token\) or clientId and clientSecret/);
+    expect(() => createAfasConnector("afas", { ...base, clientId: "x" })).toThrow(/OAuth needs both clientId and clientSecret/);
+  });
 
   it("reads an `eq` with a list as any of the values (one OR group each); an empty list asks nothing", async () => {
     sim.control.reset();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ConnectionUse } from "../../engine/flow/port.ts";
 import { afasDoctor, type AfasConnectionConfig } from "../../runner/connectors/afas/index.ts";
-import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
+import { SANDBOX_OAUTH_CLIENT, SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
 const USES: ConnectionUse[] = [
   { connection: "afas", object: "Koppel_Debtors", kind: "find", fields: ["Email", "DbId"] },
@@ -17,10 +17,19 @@ describe("koppel doctor for AFAS, against the simulator", () => {
   beforeEach(() => sim.control.reset());
   const config = (extra: Partial<AfasConnectionConfig> = {}): AfasConnectionConfig => ({ type: "afas", baseUrl: sim.baseUrl, token: SANDBOX_TOKEN, ...extra });
 
-  it("reports everything ok on a complete App connector", async () => {
-    const findings = await afasDoctor(config(), USES);
+  const oauth = (extra: Partial<AfasConnectionConfig> = {}) => config({ token: undefined, ...SANDBOX_OAUTH_CLIENT, ...extra });
+
+  it("reports everything ok on a complete App connector signed in with OAuth", async () => {
+    const findings = await afasDoctor(oauth(), USES);
     expect(findings.filter((f) => f.level !== "ok")).toEqual([]);
     expect(findings.map((f) => f.check)).toEqual(["token", "ip", "connector", "connector", "connector", "connector"]);
+  });
+
+  it("warns of a classic token, which AFAS ends in 2027, and names a refused OAuth client with Profit's reason", async () => {
+    const classic = await afasDoctor(config(), USES);
+    expect(classic.filter((f) => f.level !== "ok")).toEqual([expect.objectContaining({ level: "warn", check: "token", message: expect.stringContaining("stop working after 31 August 2027") })]);
+    const refused = await afasDoctor(oauth({ clientSecret: "wrong" }), USES);
+    expect(refused).toEqual([expect.objectContaining({ level: "error", check: "token", message: expect.stringContaining("AFAS refused the OAuth client of connection 'afas': token request refused: invalid_client") })]);
   });
 
   it("names a removed connector and a renamed field, with the likely new name", async () => {

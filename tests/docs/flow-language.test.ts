@@ -49,7 +49,8 @@ describe("docs/flow-language.md", () => {
     expect(doc).toContain("Exactly one of `every`, `cron` is required.");
     expect(row("input.select")).toBeDefined();
     expect(row("run.maxAttempts")).toContain("From 1 to 50. Default: `8`.");
-    expect(row("connections.<name>.token")).toContain("| yes |");
+    expect(row("connections.<name>.type")).toContain("| yes |");
+    expect(row("connections.<name>.clientId")).toContain("instead of token");
     expect(row("webhooks.<name>.verify")).toContain("`\"hmac-sha256\"`");
     expect(row("cases[].expect.outcome")).toContain("| yes |");
     expect(row("where.<name>.eq")).toBeDefined();

@@ -9,8 +9,13 @@ export interface AfasConnectionConfig {
   readonly environment?: string;
   /** Overrides the environment: a sandbox, a proxy or a test double, ending in /ProfitRestServices. */
   readonly baseUrl?: string;
-  /** The XML token from the App connector, or only its 64-hex data part. */
-  readonly token: string;
+  /** The XML token from the App connector, or only its 64-hex data part (classic; ends 31 Aug 2027). */
+  readonly token?: string;
+  /** OAuth 2 client credentials of the App connector, instead of `token`. */
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  /** Default: the base URL + /oauth/token. */
+  readonly tokenUrl?: string;
   /** Concurrent calls to this environment, over all its connections and replicas; default 4, AFAS allows at most 8. */
   readonly maxParallel?: number;
   readonly timeoutMs?: number;
@@ -27,7 +32,29 @@ export const DEFAULT_TIMEOUT_MS = 120_000;
 const HOSTS: Record<string, string> = { O: "rest", T: "resttest", A: "restaccept" };
 
 export function afasOrigins(name: string, config: AfasConnectionConfig): string[] {
-  return [originOf(resolveBaseUrl(name, config))];
+  const base = resolveBaseUrl(name, config);
+  return [originOf(base), ...(config.clientId ? [originOf(tokenUrlOf(base, config))] : [])];
+}
+
+export const tokenUrlOf = (baseUrl: string, config: AfasConnectionConfig): string => config.tokenUrl ?? `${baseUrl}/oauth/token`;
+
+/**
+ * How the connection signs in: a classic token (the AfasToken header), or OAuth 2 client
+ * credentials, which Profit asks for from 2027 on. Exactly one of the two.
+ */
+export function afasAuth(name: string, config: AfasConnectionConfig): { readonly header: string } | { readonly clientId: string; readonly clientSecret: string } {
+  const oauth = config.clientId !== undefined || config.clientSecret !== undefined;
+  if (oauth && config.token !== undefined) {
+    throw new ConfigError("INVALID_VALUE", `connection '${name}': give token (a classic token) or clientId and clientSecret (OAuth), not both`);
+  }
+  if (oauth) {
+    if (!config.clientId || !config.clientSecret) throw new ConfigError("INVALID_VALUE", `connection '${name}': OAuth needs both clientId and clientSecret`);
+    return { clientId: config.clientId, clientSecret: config.clientSecret };
+  }
+  if (config.token === undefined) {
+    throw new ConfigError("INVALID_VALUE", `connection '${name}': give token (the App connector's token) or clientId and clientSecret (its OAuth client)`);
+  }
+  return { header: authorizationHeader(name, config.token) };
 }
 
 export function resolveBaseUrl(name: string, config: AfasConnectionConfig): string {
@@ -64,7 +91,9 @@ export function clampParallel(value: number | undefined): number {
 /** The settings the connector would otherwise reject at its first call, checked when a version loads. */
 export function checkAfasConnection(name: string, config: AfasConnectionConfig): SettingProblem[] {
   const problems: SettingProblem[] = [];
-  checkSetting(problems, "token", config.token, () => authorizationHeader(name, config.token));
+  const oauth = config.clientId !== undefined || config.clientSecret !== undefined;
+  checkSetting(problems, oauth ? (config.clientId === undefined ? "clientSecret" : "clientId") : "token", oauth ? config.clientId ?? config.clientSecret : config.token, () => afasAuth(name, config));
+  if (config.tokenUrl !== undefined) checkSetting(problems, "tokenUrl", config.tokenUrl, () => requireHttpUrl(name, "tokenUrl", config.tokenUrl!));
   checkSetting(problems, config.baseUrl ? "baseUrl" : "environment", config.baseUrl ?? config.environment, () => {
     resolveBaseUrl(name, config);
     if (config.baseUrl) requireHttpUrl(name, "baseUrl", config.baseUrl);

@@ -66,6 +66,10 @@ export async function afasDoctor(
     listing = await readMetainfo(http);
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err;
+    if (err.code === "UPSTREAM_AUTH" && config.clientId !== undefined) {
+      return [{ level: "error", check: "token", message: `AFAS refused the OAuth client of connection '${name}': ${err.message}`,
+        fix: "Check clientId and clientSecret against the App connector's OAuth client in Profit (from Profit 9 a secret expires, after 180 days by default); check the environment too." }];
+    }
     if (err.code === "UPSTREAM_AUTH") {
       return [{ level: "error", check: "token", message: `AFAS refused the token of connection '${name}' (401)`,
         fix: "Copy the token again from the App connector in Profit (Algemeen → Beheer → App connectors), or create a new one; check the environment too." }];
@@ -85,6 +89,10 @@ export async function afasDoctor(
   findings.push({ level: "ok", check: "ip", message: "this host's IP address is allowed" });
   const expiry = tokenExpiry(listing, (options.now ?? Date.now)());
   if (expiry) findings.push(expiry);
+  if (config.token !== undefined) {
+    findings.push({ level: "warn", check: "token", message: "a classic App connector token: AFAS ends them (they expire on 1 May 2027 and stop working after 31 August 2027)",
+      fix: `Create an OAuth client for the App connector in Profit and set clientId and clientSecret on connection '${name}' instead of token.` });
+  }
 
   const wanted = new Map<string, { kind: Kind; object: string; fields: Set<string>; how: Set<string> }>();
   for (const use of uses) {

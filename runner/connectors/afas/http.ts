@@ -3,7 +3,8 @@ import type { Exchange } from "../../../common/exchange.ts";
 import { HttpClient, httpSetup, type CallObserver, type HttpAnswer } from "../http/client.ts";
 import { withExchanges } from "../http/exchanges.ts";
 import type { AfasConnectionConfig } from "./config.ts";
-import { authorizationHeader, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl } from "./config.ts";
+import { afasAuth, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl, tokenUrlOf } from "./config.ts";
+import { TokenSource } from "../http/oauth-token.ts";
 import { AFAS_TRANSPORT, afasOutage, httpError } from "./errors.ts";
 import type { GateFactory } from "../http/gate.ts";
 
@@ -40,14 +41,14 @@ export const MAX_QUERY_LENGTH = 2049;
 export class AfasHttp {
   readonly baseUrl: string;
   readonly maxParallel: number;
-  private readonly auth: string;
+  /** The classic token's header, or the OAuth token source. */
+  private readonly auth: string | TokenSource;
   private readonly language: string | undefined;
   private readonly client: HttpClient;
   private readonly now: () => number;
 
   constructor(readonly connection: string, config: AfasConnectionConfig, options: AfasHttpOptions = {}) {
     this.baseUrl = resolveBaseUrl(connection, config);
-    this.auth = authorizationHeader(connection, config.token);
     this.maxParallel = clampParallel(config.maxParallel);
     this.language = config.language;
     this.now = options.now ?? Date.now;
@@ -56,6 +57,16 @@ export class AfasHttp {
       now: this.now, wording: AFAS_TRANSPORT, outage: afasOutage, ...httpSetup(options),
       ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel) } : {}),
     });
+    const auth = afasAuth(connection, config);
+    this.auth = "header" in auth
+      ? auth.header
+      : new TokenSource(connection, { tokenUrl: tokenUrlOf(this.baseUrl, config), ...auth }, this.client, this.now, (what, answer) =>
+        httpError({ connection, action: what, connector: "oauth/token", status: answer.status, body: answer.body, headers: answer.headers, nowMs: this.now(), creates: false }));
+  }
+
+  /** Fetches an OAuth token now, where the connection uses one (doctor's sign-in check). */
+  async signIn(log: Exchange[]): Promise<void> {
+    if (typeof this.auth !== "string") await this.client.capped(() => (this.auth as TokenSource).get(log));
   }
 
   /** Performs the call and appends its exchange to `log`; a non-2xx answer throws an UpstreamError carrying `log`. */
@@ -66,7 +77,7 @@ export class AfasHttp {
         `connection '${this.connection}': the query to ${req.action} is ${qs.length} characters; AFAS accepts ${MAX_QUERY_LENGTH} ` +
         `and answers a longer one with 404. Use fewer or shorter filter values.`);
     }
-    const headers: Record<string, string> = { Authorization: this.auth };
+    const headers: Record<string, string> = {};
     if (req.body !== undefined) headers["Content-Type"] = "application/json;charset=utf-8";
     if (this.language) headers["Accept-Language"] = this.language;
 
@@ -75,12 +86,24 @@ export class AfasHttp {
     return this.client.capped(async () => {
       // Inside the slot: a run that crashes while it waits for one has sent nothing and left no mark.
       if (creates) await req.beforeCreate?.();
-      const answer = await this.client.send({
-        method: req.method, url: `${this.baseUrl}${req.path}`, headers, what: req.action, creates,
+      const once = async (authorization: string) => this.client.send({
+        method: req.method, url: `${this.baseUrl}${req.path}`, headers: { ...headers, Authorization: authorization }, what: req.action, creates,
         ...(req.query ? { query: req.query } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.bodyOf ? { bodyOf: req.bodyOf } : {}),
       }, log);
+      const tokens = this.auth;
+      let answer: HttpAnswer;
+      if (typeof tokens === "string") answer = await once(tokens);
+      else {
+        const token = await tokens.get(log);
+        answer = await once(`Bearer ${token}`);
+        // A token revoked or expired early: one more try with a fresh one. A 401 booked nothing.
+        if (answer.status === 401) {
+          tokens.invalidate(token);
+          answer = await once(`Bearer ${await tokens.get(log)}`);
+        }
+      }
       if (answer.status >= 200 && answer.status < 300) return answer;
       throw withExchanges(httpError({
         connection: this.connection, action: req.action, connector: req.connector,

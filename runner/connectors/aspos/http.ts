@@ -5,7 +5,7 @@ import { HttpClient, type HttpAnswer, type HttpMethod, type HttpSetup } from "..
 import { withExchanges } from "../http/exchanges.ts";
 import type { ResolvedAsposConfig } from "./config.ts";
 import { answerError, ASPOS_TRANSPORT } from "./errors.ts";
-import { TokenSource } from "./token.ts";
+import { TokenSource } from "../http/oauth-token.ts";
 
 export interface ApiRequest {
   readonly method: HttpMethod;
@@ -46,7 +46,7 @@ export class AsposHttp {
       connection, timeoutMs: config.timeoutMs, maxParallel: config.maxParallel, now, wording: ASPOS_TRANSPORT,
       ...setup,
     });
-    this.tokens = new TokenSource(connection, config, this.client, now);
+    this.tokens = new TokenSource(connection, config, this.client, now, (what, answer) => answerError(connection, what, answer, now()));
   }
 
   /** Fetches a token now (doctor's first check). */

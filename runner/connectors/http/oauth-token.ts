@@ -1,8 +1,7 @@
 import { UpstreamError } from "../../../common/errors.ts";
 import type { Exchange } from "../../../common/exchange.ts";
-import type { HttpClient } from "../http/client.ts";
-import { withExchanges } from "../http/exchanges.ts";
-import { answerError } from "./errors.ts";
+import type { HttpAnswer, HttpClient } from "./client.ts";
+import { withExchanges } from "./exchanges.ts";
 
 interface Cached {
   readonly token: string;
@@ -10,7 +9,13 @@ interface Cached {
   readonly renewAt: number;
 }
 
-/** OAuth2 client credentials with a cached token; concurrent callers share one token request. */
+/** How a connection reads a token endpoint's refusal: its own error body and codes. */
+export type TokenRefusal = (what: string, answer: HttpAnswer) => UpstreamError;
+
+/**
+ * OAuth2 client credentials with a cached token; concurrent callers share one token request. AsPos
+ * and AFAS (Profit's /oauth/token, which replaces classic tokens in 2027) both use it.
+ */
 export class TokenSource {
   private cached: Cached | undefined;
   private pending: Promise<string> | undefined;
@@ -20,6 +25,7 @@ export class TokenSource {
     private readonly creds: { tokenUrl: string; clientId: string; clientSecret: string },
     private readonly http: Pick<HttpClient, "send">,
     private readonly now: () => number,
+    private readonly refusal: TokenRefusal,
   ) {}
 
   async get(exchanges: Exchange[]): Promise<string> {
@@ -40,10 +46,12 @@ export class TokenSource {
     const what = `POST ${this.creds.tokenUrl}`;
     const answer = await this.http.send({ method: "POST", url: this.creds.tokenUrl, body: form, secret: true, what }, exchanges);
     if (answer.status !== 200) {
-      const err = answerError(this.connection, what, answer, this.now());
+      const err = this.refusal(what, answer);
       // invalid_client and friends come back as 400 (RFC 6749 §5.2): still a credentials problem.
       if (answer.status === 400 || answer.status === 401) {
-        throw withExchanges(new UpstreamError("UPSTREAM_AUTH", `token request refused: ${err.details.upstreamMessage ?? answer.status}`, { ...err.details }), exchanges);
+        const body = answer.body as { error?: unknown; error_description?: unknown } | undefined;
+        const said = err.details.upstreamMessage ?? [body?.error, body?.error_description].filter((x) => typeof x === "string").join(": ");
+        throw withExchanges(new UpstreamError("UPSTREAM_AUTH", `token request refused: ${said || answer.status}`, { ...err.details }), exchanges);
       }
       throw withExchanges(err, exchanges);
     }
@@ -51,7 +59,7 @@ export class TokenSource {
     if (typeof body?.access_token !== "string") {
       throw withExchanges(new UpstreamError("UPSTREAM_AUTH", "token answer has no access_token", { connection: this.connection, status: answer.status }), exchanges);
     }
-    // expires_in is not verified for AsPos; assume a short life when it is missing.
+    // AFAS gives expires_in (3600); AsPos's is not verified: a short life when it is missing.
     const lifetimeMs = (typeof body.expires_in === "number" ? body.expires_in : 300) * 1000;
     const margin = Math.min(60_000, lifetimeMs / 10);
     this.cached = { token: body.access_token, renewAt: this.now() + lifetimeMs - margin };
