@@ -147,10 +147,21 @@ function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
     } else if (fitting.length > 0 && branchErrors.some((e) => e.keyword === "type")) {
       kept.push(...fitting);
     } else {
-      kept.push({ ...alt, keyword: "alternatives", message: "does not match any allowed form" } as ErrorObject);
+      kept.push({ ...alt, keyword: "alternatives", message: bothForms(alt) ?? "does not match any allowed form" } as ErrorObject);
     }
   }
   return kept;
+}
+
+/**
+ * A oneOf whose value fits two branches that each want a key of their own (`every` and `cron`):
+ * which keys to choose between, rather than that no form matched.
+ */
+function bothForms(alt: ErrorObject): string | undefined {
+  const passing = (alt.params as { passingSchemas?: number[] | null }).passingSchemas;
+  const branches = (alt.schema as { required?: string[] }[] | undefined) ?? [];
+  const keys = (passing ?? []).flatMap((i) => branches[i]?.required ?? []);
+  return keys.length > 1 ? `has ${keys.join(" and ")}: give only one of them` : undefined;
 }
 
 /** How to describe a schema string that is a duration (`^[0-9]+(ms|s|m|h|d)$`); undefined for other patterns. */

@@ -178,9 +178,14 @@ class Compiler {
       const at = [...path, i];
       const id = raw.id;
       if (id) {
-        if (ids.has(id) || known.has(id)) this.error("DUPLICATE_STEP", `step id "${id}" is already used in this flow`, [...at, "id"]);
-        else if (unnamed.has(id)) this.error("DUPLICATE_STEP", `step id "${id}" is the name Koppel gives the unnamed ${id.replace("step", "step ")} of this list; choose another id, or give that step one`, [...at, "id"]);
-        ids.set(id, at);
+        const first = ids.get(id);
+        if (first || known.has(id)) {
+          const where = first ? this.at([...first, "id"]) : undefined;
+          this.error("DUPLICATE_STEP", `step id "${id}" is already used in this flow${where ? ` (line ${where.line})` : ""}`, [...at, "id"]);
+        } else if (unnamed.has(id)) {
+          this.error("DUPLICATE_STEP", `step id "${id}" is the name Koppel gives the unnamed ${id.replace("step", "step ")} of this list; choose another id, or give that step one`, [...at, "id"]);
+        }
+        if (!first) ids.set(id, at);
       }
       const step = this.step(raw, at, known, `${prefix}${id ?? `step${i + 1}`}`);
       if (step) out.push(step);

@@ -19,7 +19,9 @@ export function mapValue(env: FunctionEnv, table: unknown, key: unknown): unknow
   if (Object.prototype.hasOwnProperty.call(map, "default")) return map.default;
   throw new ConfigError(
     "MAP_KEY_MISSING",
-    `map "${name}" has no key ${JSON.stringify(key ?? null)} and no default (keys: ${Object.keys(map).join(", ")})`,
+    key === undefined || key === null
+      ? `map "${name}" was asked with no key (the key expression gave nothing for this event) and has no default (keys: ${Object.keys(map).join(", ")})`
+      : `map "${name}" has no key ${JSON.stringify(key)} and no default (keys: ${Object.keys(map).join(", ")})`,
   );
 }
 

@@ -102,6 +102,7 @@ steps:
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: now }")).toEqual([]);
     expect(errorsOf("{ every: 5m, poll: aspos.orders, startAt: '2025-03-01' }")).toEqual([]);
     expect(errorsOf("{ every: 5m, startAt: now }")).toEqual([expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ INVALID_VALUE startAt says where a poll starts; this schedule polls nothing/)]);
+    expect(errorsOf('{ every: 5m, cron: "0 2 * * *" }')).toEqual([expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ INVALID_VALUE trigger\.schedule has every and cron: give only one of them$/)]);
     // A filter picks polled records, so it needs a poll too, and is an expression like any other.
     expect(errorsOf("{ every: 5m, poll: aspos.orders, filter: \"$lowercase(status) = 'cancelled'\" }")).toEqual([]);
     expect(errorsOf("{ every: 5m, filter: \"status = 'Cancelled'\" }")).toEqual([expect.stringMatching(/^flows\/a\.flow\.yaml:3:\d+ INVALID_VALUE filter picks which polled records are taken; this schedule polls nothing/)]);
@@ -521,7 +522,7 @@ steps:
 `);
     const errors = formatted({ "flows/a.flow.yaml": text });
     expect(errors).toEqual([
-      `flows/a.flow.yaml:${positionOf(text, "dup", 2)} DUPLICATE_STEP step id "dup" is already used in this flow`,
+      `flows/a.flow.yaml:${positionOf(text, "dup", 2)} DUPLICATE_STEP step id "dup" is already used in this flow (line ${positionOf(text, "dup").split(":")[0]})`,
       `flows/a.flow.yaml:${positionOf(text, "no-such-flow")} UNKNOWN_FLOW call to flow "no-such-flow", which is not loaded (loaded: sample)`,
       `flows/a.flow.yaml:${positionOf(text, "afas.NoSuchConnector")} NO_SCHEMA no schema for afas.NoSuchConnector: add schemas/afas/NoSuchConnector.schema.json so payloads are checked before they leave`,
       `flows/a.flow.yaml:${positionOf(text, "erp.Debtors")} UNKNOWN_CONNECTION connection "erp" is not under connections: in the config (configured: afas, aspos)`,

@@ -107,6 +107,8 @@ describe("Koppel functions", () => {
       }
     })();
     expect(err?.format()).toBe(`f.flow.yaml:7:9 MAP_KEY_MISSING map "strict" has no key "zz" and no default (keys: a) (in "$mapValue('strict', 'zz')")`);
+    // A key expression that gave nothing is said so, not shown as a key "null" the map lacks.
+    expect(() => compile("$mapValue('strict', missing.field)").evaluate(scope, env)).toThrow(/map "strict" was asked with no key \(the key expression gave nothing for this event\)/);
   });
 
   it("$localDate gives the Amsterdam calendar day (23:30 UTC in winter is the next day)", () => {
