@@ -68,13 +68,14 @@ function compare(live: RunResult, shadow: RunResult, notes: Notes, mask: (text: 
     const why = shadow.reason ?? shadow.error?.format();
     return { verdict: "not comparable", reason: `sends the live run did not make got an empty answer (${notes.synthetic.join(", ")}), and then it failed${why ? `: ${mask(why)}` : ""}`, ...outcome, effects: [] };
   }
-  // A candidate that breaks on its own (an expression, a lookup, a payload its schema refuses) is
-  // "shadow failed"; one that fails the way a run may (a fail step, an upstream refusal) is newly failing.
-  if (shadow.outcome === "failed" && live.outcome !== "failed" && shadow.error && isCandidateFault(shadow.error)) {
-    return { verdict: "shadow failed", reason: mask(shadow.reason ?? shadow.error.format()), ...outcome, effects: [] };
-  }
   const liveEffects = live.effects.map(({ step, send, op, payload }) => ({ step, send, op, payload }));
   const effects = redactChanges(compareEffects(liveEffects, shadow.effects), liveEffects, shadow.effects, redact);
+  // A candidate that breaks on its own (an expression, a lookup, a payload its schema refuses) is
+  // "shadow failed"; one that fails the way a run may (a fail step, an upstream refusal) is newly
+  // failing. Either way the writes it would no longer make are shown, as removed.
+  if (shadow.outcome === "failed" && live.outcome !== "failed" && shadow.error && isCandidateFault(shadow.error)) {
+    return { verdict: "shadow failed", reason: mask(shadow.reason ?? shadow.error.format()), ...outcome, effects };
+  }
   // Failing either way but for another reason has changed too: the candidate's reason is shown, not
   // only the writes it no longer makes.
   const changed = outcomeChanged(live, shadow);

@@ -83,7 +83,9 @@ describe("a shadow run", () => {
     const head = { candidate: candidate(), project: project({ file: ORDER_FLOW, from: "Re: remarks", to: "Re: $error('no remarks for ' & customer.email)" }) };
     const finished = await liveRun(live, ORDER);
     const result = await shadowRun(head, finished, deps);
-    expect(result).toMatchObject({ verdict: "shadow failed", outcome: { live: "done", shadow: "failed" }, effects: [] });
+    expect(result).toMatchObject({ verdict: "shadow failed", outcome: { live: "done", shadow: "failed" } });
+    // The write it would no longer make is shown, as removed.
+    expect(result.effects.map((e) => [e.effect, e.change])).toEqual([["order", "removed"]]);
     expect(result.reason).toContain("no remarks for");
     expect(result.reason).not.toContain(String((ORDER.customer as { email: string }).email));
     expect(finished.result.outcome).toBe("done");
