@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { FaultSpec } from "./faults.ts";
 import { applyFaultSpec, noFaults } from "./faults.ts";
 import type { SimState, SimStats } from "./state.ts";
+import type { PeriodRecord } from "./model.ts";
 import { busyAt, emptyStats, resetState } from "./state.ts";
 import { VIEWS } from "./views.ts";
 import { profitDateTime } from "./time.ts";
@@ -25,6 +26,8 @@ export interface AfasSimulatorControl {
   setAllowedIps(allow: readonly string[] | null): void;
   /** Revokes every OAuth access token issued so far (as an expiry Profit decides on its own). */
   revokeOAuthTokens(): void;
+  /** Replaces the fiscal periods (Profit_periods_per_administration): another period table, a blocked period. */
+  setPeriods(periods: readonly PeriodRecord[]): void;
   /** Moves a sales order along (status sync demos); false when the order does not exist. */
   updateSalesOrder(orderNumber: string, fields: { Status?: string; DeliveryState?: number; InvoiceState?: number }): boolean;
   stats(): SimStats;
@@ -62,6 +65,7 @@ export function createControl(state: SimState, initial: { allowIps: string[] | n
     restoreMetainfo: () => { state.overrides = emptyOverrides(); },
     setAllowedIps: (allow) => { state.allowIps = allow ? [...allow] : null; },
     revokeOAuthTokens: () => { state.oauth.issued.clear(); },
+    setPeriods: (periods) => { state.data.periods = periods.map((p) => ({ ...p })); },
     updateSalesOrder(orderNumber, fields) {
       const order = state.data.salesOrders.get(orderNumber);
       if (!order) return false;

@@ -55,6 +55,8 @@ class DraftMap<K, V> extends Map<K, V> {
 /** A draft of the simulator's data: lists are copied (their records are only added or removed), maps as above. */
 export function draftOf(data: SimData): SimData {
   return {
+    // Read by updates, changed only through the control API: shared, not copied.
+    periods: data.periods,
     debtors: new DraftMap(data.debtors),
     items: new DraftMap(data.items),
     salesOrders: new DraftMap(data.salesOrders),

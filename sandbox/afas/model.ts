@@ -112,7 +112,22 @@ export interface WriteRecord {
   at: string;
 }
 
+/** A row of Profit_periods_per_administration: a fiscal period of one administration. */
+export interface PeriodRecord {
+  Unit: number;
+  Year: number;
+  Period: number;
+  PeriodDesc: string;
+  /** Local datetimes at midnight, as Profit prints dates. */
+  DateFrom: string;
+  DateTo: string;
+  Blocked: boolean;
+  Periodtable: string;
+  TableDesc: string;
+}
+
 export interface SimData {
+  periods: PeriodRecord[];
   debtors: Map<string, DebtorRecord>;
   items: Map<string, ItemRecord>;
   salesOrders: Map<string, OrderRecord>;

@@ -1,4 +1,4 @@
-import type { DebtorRecord, ItemRecord, OrderRecord, SimData, StockRecord } from "./model.ts";
+import type { DebtorRecord, ItemRecord, OrderRecord, PeriodRecord, SimData, StockRecord } from "./model.ts";
 import { stockKey } from "./model.ts";
 
 /**
@@ -125,6 +125,8 @@ export function seedData(): SimData {
     if (i % 3 === 0) stock.push({ ItemCode: code, Warehouse: "02", Quantity: (i * 5) % 30, ModifiedDate: at(121, i) });
   });
   return {
+    // From the fixtures' dates to past today, so orders placed now (the demo, whole-system tests) find their period.
+    periods: monthlyPeriods(1, 2020, new Date().getUTCFullYear() + 2),
     debtors: new Map(DEBTORS.map((s) => [s[0], debtor(s)])),
     items: new Map(items.map((i) => [i.ItemCode, i])),
     salesOrders: new Map(orders.map((o) => [o.OrderNumber, o])),
@@ -135,4 +137,20 @@ export function seedData(): SimData {
     writes: [],
     counters: { debtor: 30000, bcco: 1000700, order: 900, invoice: 500, entry: 5000 },
   };
+}
+
+/** Calendar months as fiscal periods, the most common period table, for `unit` over the years given. */
+export function monthlyPeriods(unit: number, from: number, to: number): PeriodRecord[] {
+  const day = (d: Date) => `${d.toISOString().slice(0, 10)}T00:00:00`;
+  const rows: PeriodRecord[] = [];
+  for (let year = from; year <= to; year++) {
+    for (let month = 1; month <= 12; month++) {
+      rows.push({
+        Unit: unit, Year: year, Period: month, PeriodDesc: `${year}-${String(month).padStart(2, "0")}`,
+        DateFrom: day(new Date(Date.UTC(year, month - 1, 1))), DateTo: day(new Date(Date.UTC(year, month, 0))),
+        Blocked: false, Periodtable: "1", TableDesc: "Maanden",
+      });
+    }
+  }
+  return rows;
 }

@@ -47,6 +47,7 @@ export const VIEWS: Record<string, View> = {
     Blocked: d.Blocked, CreditLimit: d.CreditLimit, CurrencyId: d.CurrencyId, AutoPayment: d.AutoPayment,
     CreateDate: d.CreateDate, ModifiedDate: d.ModifiedDate,
   })),
+  Profit_periods_per_administration: (data) => data.periods.map((p) => ({ ...p })),
   Profit_Article: (data) => [...data.items.values()].map((i) => ({
     ItemCode: i.ItemCode, Description: i.Description, ExtraDescription: null, UnitId: i.Unit, Factor: 1,
     ArtGroup: null, Blocked: i.Blocked, Barcode: i.Barcode, VATGroup: i.VatGroup, ItemSortCode: null,

@@ -323,6 +323,20 @@ describe("AFAS simulator: UpdateConnectors", () => {
     expect(update.body.externalMessage).toBe("UpdateConnector 'FiEntries' does not support update.");
   });
 
+  it("books a journal entry only in a fiscal period that exists, holds its dates and is open", async () => {
+    const s = sim();
+    const entry = (peri: number, date: string) => ({ FiEntryPar: { Element: { Fields: { Year: 2025, Peri: peri, UnId: 1, JoCo: "70" },
+      Objects: [{ FiEntries: { Element: [
+        { Fields: { VaAs: "1", AcNr: "1000", EnDa: date, BpDa: date, AmDe: 10 } },
+        { Fields: { VaAs: "1", AcNr: "8000", EnDa: date, BpDa: date, AmCr: 10 } },
+      ] } }] } } });
+    expect((await s.send("POST", "/connectors/FiEntries", entry(3, "2025-03-31"))).status).toBe(201);
+    expect((await s.send("POST", "/connectors/FiEntries", entry(3, "2025-04-01"))).body.externalMessage).toBe("Date 2025-04-01 does not belong to period 3 of 2025.");
+    expect((await s.send("POST", "/connectors/FiEntries", entry(13, "2025-03-31"))).body.externalMessage).toBe("Period 13 of 2025 does not exist in administration 1.");
+    s.control.setPeriods(s.state.data.periods.map((p) => (p.Year === 2025 && p.Period === 3 ? { ...p, Blocked: true } : p)));
+    expect((await s.send("POST", "/connectors/FiEntries", entry(3, "2025-03-31"))).body.externalMessage).toBe("Date 2025-03-31 belongs to a blocked period.");
+  });
+
   it("answers a stock mutation with 201 and no body, and moves the stock", async () => {
     const s = sim();
     const before = s.state.data.stock.get("601826\u000001")!.Quantity;

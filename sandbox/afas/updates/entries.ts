@@ -1,4 +1,5 @@
 import { ProfitError } from "../errors.ts";
+import type { PeriodRecord } from "../model.ts";
 import type { UpdateConnectorDef } from "./types.ts";
 import { list, num, str } from "./types.ts";
 
@@ -20,6 +21,7 @@ export const FiEntries: UpdateConnectorDef = {
       }
     }
     const unId = num(payload.UnId) ?? 1;
+    checkPeriod(ctx.data.periods, unId, num(payload.Year), num(payload.Peri), lines.map((l) => str(l.EnDa)));
     const enNo = String(++ctx.data.counters.entry);
     const inId = str(lines.find((l) => str(l.InId))?.InId) ?? (payload.AuNu === true ? `V${String(++ctx.data.counters.invoice).padStart(7, "0")}` : "");
     ctx.data.journalEntries.push({
@@ -40,3 +42,19 @@ export const FiEntries: UpdateConnectorDef = {
     ctx.data.journalEntries.splice(index, 1);
   },
 };
+
+/**
+ * Profit books an entry in the fiscal period it names, which must exist, be open, and hold each
+ * line's entry date (reference §4.10: "Date … belongs to a blocked period").
+ */
+function checkPeriod(periods: readonly PeriodRecord[], unit: number, year: number | null | undefined, peri: number | null | undefined, dates: readonly (string | null | undefined)[]): void {
+  const period = periods.find((p) => p.Unit === unit && p.Year === year && p.Period === peri);
+  if (!period) throw new ProfitError(`Period ${String(peri)} of ${String(year)} does not exist in administration ${unit}.`);
+  for (const date of dates) {
+    if (!date) continue;
+    if (date < period.DateFrom.slice(0, 10) || date > period.DateTo.slice(0, 10)) {
+      throw new ProfitError(`Date ${date} does not belong to period ${period.Period} of ${period.Year}.`);
+    }
+  }
+  if (period.Blocked) throw new ProfitError(`Date ${dates.find(Boolean) ?? ""} belongs to a blocked period.`);
+}
