@@ -1,6 +1,6 @@
 import type { Project } from "../engine/config/load.ts";
 import type { WebhookMatch } from "../engine/flow/plan.ts";
-import { nearestName } from "../engine/near-name.ts";
+import { editDistance } from "../engine/near-name.ts";
 import { ConfigError } from "../common/errors.ts";
 import { ASPOS_EVENTS } from "./connectors/aspos/events.ts";
 
@@ -23,7 +23,9 @@ export function misspelledEvents(project: Project): ConfigError[] {
 
 function check(match: WebhookMatch, event: string, i: number, errors: ConfigError[]): void {
   if (ASPOS_EVENTS.includes(event)) return;
-  const near = nearestName(event, ASPOS_EVENTS);
+  // One slip only (a letter left out, added, changed, or two swapped): order.cancelled is two
+  // letters from order.created and may well be an event AsPos adds.
+  const near = ASPOS_EVENTS.find((known) => editDistance(event.toLowerCase(), known) <= 1);
   if (near === undefined) return;
   errors.push(new ConfigError("INVALID_VALUE",
     `AsPos sends no event "${event}" (did you mean "${near}"?); a flow listening for it on webhook source ${match.source} would never run`,

@@ -300,7 +300,7 @@ class Compiler {
         const where = [...at, ...path];
         const mapped = path.length ? `${raw.send}.${path.filter((_, i) => i % 2 === 1).join(".")}` : raw.send;
         this.errors.push(new ConfigError("MISSING_FIELD",
-          `${mapped} needs ${field}${op === "insert" ? "" : ` (the key of an ${op})`}, which is not under fields here: every run would fail PAYLOAD_INVALID`,
+          `${mapped} needs ${field}${op === "insert" ? "" : ` (the key of ${op === "update" ? "an update" : "a delete"})`}, which is not under fields here: every run would fail PAYLOAD_INVALID`,
           this.source.keyPositionOf(path.length ? where : [...at, "send"])));
       }
     }

@@ -102,11 +102,14 @@ function asposWebhooks(project: Project): { webhooks?: WebhookNeeds } {
   const source = Object.entries(project.config.webhooks ?? {}).find(([, s]) => s.verify === "standard-webhooks")?.[0];
   if (!source) return {};
   const events = new Map<string, readonly string[]>();
+  const polling = new Set<string>();
   for (const flow of project.flows.values()) {
     const match = flow.trigger?.webhook;
-    if (match?.source === source && match.events?.length) events.set(flow.name, match.events);
+    if (match?.source !== source || !match.events?.length) continue;
+    events.set(flow.name, match.events);
+    if (flow.trigger?.schedule?.poll) polling.add(flow.name);
   }
-  return { webhooks: { source, events } };
+  return { webhooks: { source, events, polling } };
 }
 
 /** Variables the config reads that are unset and whose `<NAME>` placeholder (a lenient load's) landed in this connection. */

@@ -1,4 +1,5 @@
 import type { CompiledFlow, PlanStep } from "../../engine/flow/plan.ts";
+import { allSteps } from "../../engine/flow/step-walk.ts";
 import { nearestName } from "../../engine/near-name.ts";
 import { command, parseCommand, usageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -68,5 +69,5 @@ function onceHint(flows: ReadonlyMap<string, CompiledFlow>, flow: string, step: 
 }
 
 function onceSends(steps: readonly PlanStep[]): string[] {
-  return steps.flatMap((s) => (s.kind === "send" && s.once ? [s.path] : s.kind === "each" ? onceSends(s.steps) : []));
+  return allSteps(steps).flatMap((s) => (s.kind === "send" && s.once ? [s.path] : []));
 }

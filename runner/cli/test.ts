@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { formatDiff } from "../../engine/flow/diff.ts";
 import { loadTestSuite, runCase, type CaseResult } from "../../engine/flow/fixtures.ts";
 import { findTestFiles, testsBesideFlows } from "../integrator/test-files.ts";
 import { command, parseCommand } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import { CONFIG_OPTION, loadFromCli } from "./load.ts";
-import type { CompiledFlow, PlanStep } from "../../engine/flow/plan.ts";
+import type { CompiledFlow } from "../../engine/flow/plan.ts";
+import { allSteps } from "../../engine/flow/step-walk.ts";
 
 export const TEST = command({
   name: "test",
@@ -95,7 +96,11 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   const passed = results.length - failed + updated;
   // Said, not failed: a flow without cases passes test, validate and the reload check unproven.
   const proven = withCalled(tested, project.flows);
-  const untested = args.positionals.length ? [] : [...project.flows.keys()].filter((name) => !proven.has(name)).sort();
+  // With paths given, the flows whose files are under them (`koppel test mappings`: all of them).
+  const root = dirname(project.configFile);
+  const asked = args.positionals.map((p) => resolve(cwd, p));
+  const inScope = (file: string) => !asked.length || asked.some((p) => resolve(root, file) === p || resolve(root, file).startsWith(`${p}${sep}`));
+  const untested = [...project.flows.values()].filter((flow) => inScope(flow.file) && !proven.has(flow.name)).map((flow) => flow.name).sort();
   if (json) {
     io.out(
       JSON.stringify({
@@ -158,16 +163,9 @@ function printCase(r: CaseResult, io: CliIO): void {
 /** The flows with cases and every flow they call, which those cases run too. */
 function withCalled(names: ReadonlySet<string>, flows: ReadonlyMap<string, CompiledFlow>): Set<string> {
   const out = new Set<string>();
-  const visit = (steps: readonly PlanStep[]): void => {
-    for (const step of steps) {
-      if (step.kind === "each") visit(step.steps);
-      if (step.kind === "call" && !out.has(step.flow)) add(step.flow);
-    }
-  };
   const add = (name: string): void => {
     out.add(name);
-    const flow = flows.get(name);
-    if (flow) visit(flow.steps);
+    for (const step of allSteps(flows.get(name)?.steps ?? [])) if (step.kind === "call" && !out.has(step.flow)) add(step.flow);
   };
   for (const name of names) add(name);
   return out;

@@ -67,16 +67,32 @@ export function createConnectors(
       const known = types.map((t) => t.type).join(", ");
       throw new ConfigError("INVALID_VALUE", `connection '${name}': unknown type '${String(config.type)}' (known: ${known})`);
     }
-    if (options.onlyOrigins) refuseOutside(name, type.origins(name, config as never), options.onlyOrigins);
+    if (options.onlyOrigins) {
+      const outside = escape(name, type.origins(name, config as never), options.onlyOrigins);
+      if (outside) throw outside;
+    }
     connectors.set(name, type.create(name, config as never, options));
   }
   return connectors;
 }
 
-function refuseOutside(name: string, origins: readonly string[], allowed: readonly string[]): void {
+/** Sandbox mode's check of a version (the reload check runs it before a version is activated). */
+export function sandboxEscapes(
+  connections: Readonly<Record<string, ConnectionConfig>>,
+  allowed: readonly string[],
+  types: readonly ConnectorType[] = CONNECTOR_TYPES,
+): OperatorError[] {
+  return Object.entries(connections).flatMap(([name, config]) => {
+    const type = types.find((t) => t.type === config.type);
+    const outside = type && escape(name, type.origins(name, config as never), allowed);
+    return outside ? [outside] : [];
+  });
+}
+
+function escape(name: string, origins: readonly string[], allowed: readonly string[]): OperatorError | undefined {
   const outside = origins.find((origin) => !allowed.includes(origin));
-  if (outside === undefined) return;
-  throw new OperatorError("SANDBOX_REAL_CONNECTION",
+  if (outside === undefined) return undefined;
+  return new OperatorError("SANDBOX_REAL_CONNECTION",
     `sandbox mode: connection '${name}' would call ${outside}, not a simulator (${allowed.join(", ")}). Sandbox mode sets ` +
     "AFAS_BASE_URL, AFAS_TOKEN, ASPOS_URL, ASPOS_CLIENT_ID and ASPOS_CLIENT_SECRET for the shipped config; this config takes its " +
     "connections from elsewhere, so the demo traffic would reach that system with its own credentials. Nothing was sent. " +

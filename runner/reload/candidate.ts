@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { loadProject, type Project, type ProjectHost } from "../../engine/config/load.ts";
 import { connectionErrors } from "../connection-check.ts";
+import { sandboxEscapes } from "../connectors/registry.ts";
 import { fixtureHost, nodeHost } from "../project-host.ts";
 import { scheduleErrors } from "../time/schedule.ts";
 import { fixtureFailures } from "./fixtures.ts";
@@ -14,6 +15,8 @@ export interface CandidateOptions {
    * never connected, and a CI checkout does not carry the deployment's secrets.
    */
   readonly lenientEnv?: boolean;
+  /** Sandbox mode: the simulators' origins; a version whose connections call anything else is refused. */
+  readonly onlyOrigins?: readonly string[];
 }
 
 export interface CheckedCandidate {
@@ -32,7 +35,7 @@ export async function checkCandidate(root: string, configPath: string, options: 
   const host = recording(nodeHost(configFile, { cwd: root, lenientEnv: options.lenientEnv ?? true, ...(options.env ? { env: options.env } : {}) }), texts);
   const { project, errors } = loadProject(configFile, host, SERVED_LIMITS);
   if (!project) return { errors: errors.map((e) => e.format()), texts };
-  const invalid = connectionErrors(project, host);
+  const invalid = [...connectionErrors(project, host), ...(options.onlyOrigins ? sandboxEscapes(project.config.connections, options.onlyOrigins) : [])];
   if (invalid.length) return { errors: invalid.map((e) => e.format()), texts };
   // The cases run on the repository as CI sees it, not on this deployment's environment.
   const view = recording(fixtureHost(configFile, root), texts);

@@ -158,7 +158,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const gates = await openGates(store, storeUrl, { replicaId, onError: (e) => log(`afas slots: ${(e as Error).message}`) });
   const configRel = relative(root, configFile);
   const source = reloadSource(bootstrap.reload, root);
-  const candidate = { lenientEnv: options.lenientEnv ?? false };
+  const candidate = { lenientEnv: options.lenientEnv ?? false, ...(options.sandboxOrigins ? { onlyOrigins: options.sandboxOrigins } : {}) };
   const initial = await loadInitialVersion({ source, configPath: configRel, store, replicaId, candidate, cwd: root });
   /** Before anything started: what is open must close, or a PostgreSQL pool keeps the process alive. */
   const closeOpened = async () => {
@@ -199,15 +199,6 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     ...(options.sandboxOrigins ? { onlyOrigins: options.sandboxOrigins } : {}),
   }), KEPT_CONNECTOR_SETS);
   const connectors = (version: MappingVersion): ReadonlyMap<string, Connector> => connectorSets.get(version);
-  if (options.sandboxOrigins) {
-    // Before anything runs: a sandbox whose config reaches a real system stops here, not at its first demo order.
-    try {
-      connectors(initial.version);
-    } catch (e) {
-      await closeOpened();
-      throw e;
-    }
-  }
 
   const shadowFrom = shadowSource(source, configFile, root);
   const shadow = createShadow({

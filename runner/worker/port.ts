@@ -162,7 +162,7 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
         // Refused outright: nothing was made, and the run's retry must be free to send. If taking
         // the mark back fails, it stays (the operator looks the record up): the refusal is what counts.
         if (marked && e instanceof UpstreamError && e.code !== "UPSTREAM_UNCERTAIN") await ledger.unmark(req.idempotencyKey, mark!).catch(() => undefined);
-        if (target.keepsAnswersByKey && e instanceof UpstreamError && REFUSALS.has(e.code)) ledger.note(refusedKey(req.idempotencyKey), { refusals: refusals + 1 });
+        if (target.keepsAnswersByKey && e instanceof UpstreamError && madeNothing(e)) ledger.note(refusedKey(req.idempotencyKey), { refusals: refusals + 1 });
         throw e;
       }
       // Only the keys later steps read are kept; exchanges belong to this run's trace.
@@ -180,6 +180,12 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
  * something stays as it is, since that is what stops a second record.
  */
 const REFUSALS: ReadonlySet<string> = new Set(["UPSTREAM_REJECTED", "UPSTREAM_CONFLICT", "UPSTREAM_NOT_FOUND"]);
+
+/**
+ * IdempotencyKeyReuse (409) says only that the key was used with another body: after a lost answer
+ * that first send may have made the record, so the key must stay, or a second one is made.
+ */
+const madeNothing = (e: UpstreamError): boolean => REFUSALS.has(e.code) && e.details.errorNumber !== "IdempotencyKeyReuse";
 
 const refusedKey = (key: string): string => `refused:${key}`;
 

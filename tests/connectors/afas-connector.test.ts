@@ -59,6 +59,10 @@ describe("AFAS connector: Profit's 500s that are the server's state, not the req
       }
       expect(afasOutage(500, { externalMessage: text })).toBe(false);
     }
+    // Nor is a value "already in use": another relation has that e-mail address, for good.
+    for (const text of ["Het e-mailadres is al in gebruik door relatie 10045.", "The value is already in use by debtor 20045."]) {
+      expect(answer(text, "POST")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
+    }
     // "blocked" is not "locked": a blocked period is the request's problem.
     expect(answer("Date 2025-01-31 belongs to a blocked period.", "POST")).toMatchObject({ code: "UPSTREAM_REJECTED", retryable: false });
   });

@@ -161,10 +161,10 @@ describe("finds and polls on an object the connection does not have", () => {
 });
 
 describe("an AsPos event type one slip off", () => {
-  it("is refused by validate and the reload check where the flow names it; a type further off is left for AsPos to add", async () => {
+  it("is refused by validate and the reload check where the flow names it; a type further off (order.cancelled, two letters from order.created) is left for AsPos to add", async () => {
     const { dir } = project();
     const flowFile = join(dir, "mappings/orders/aspos-order-to-afas.flow.yaml");
-    writeFileSync(flowFile, readFileSync(flowFile, "utf8").replace("events: [order.created, order.paid]", "events: [order.create, order.paid, inventory.moved]"));
+    writeFileSync(flowFile, readFileSync(flowFile, "utf8").replace("events: [order.created, order.paid]", "events: [order.create, order.paid, inventory.moved, order.cancelled]"));
     const lines = readFileSync(flowFile, "utf8").split("\n");
     const line = lines.findIndex((l) => l.includes("order.create,"));
     Object.assign(process.env, ENV);
@@ -177,5 +177,18 @@ describe("an AsPos event type one slip off", () => {
     const checked = await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: false });
     expect(checked.project).toBeUndefined();
     expect(checked.errors).toEqual(errors);
+  });
+});
+
+describe("a reload candidate in sandbox mode", () => {
+  it("is refused when a connection would call anything but the simulators, so the running version stays", async () => {
+    const { dir } = project();
+    const checked = await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: false, onlyOrigins: ["http://127.0.0.1:9"] });
+    expect(checked.project).toBeUndefined();
+    expect(checked.errors).toEqual([
+      expect.stringContaining("SANDBOX_REAL_CONNECTION sandbox mode: connection 'afas' would call http://127.0.0.1:1, not a simulator"),
+      expect.stringContaining("SANDBOX_REAL_CONNECTION sandbox mode: connection 'aspos' would call http://127.0.0.1:1, not a simulator"),
+    ]);
+    expect((await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: false, onlyOrigins: ["http://127.0.0.1:1"] })).errors).toEqual([]);
   });
 });

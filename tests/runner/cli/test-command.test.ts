@@ -137,6 +137,13 @@ describe("koppel test", () => {
     const json = bufferIO();
     expect(await testCommand(["--format", "json"], json, dir)).toBe(0);
     expect(JSON.parse(json.stdout()).untested).toEqual(["order-paid"]);
+    // With paths, the flows under them: `koppel test mappings` (this repository's npm test) says it too.
+    const under = bufferIO();
+    expect(await testCommand(["mappings"], under, dir)).toBe(0);
+    expect(under.stdout()).toContain("no cases: order-paid");
+    const elsewhere = bufferIO();
+    expect(await testCommand(["mappings/orders"], elsewhere, dir)).toBe(0);
+    expect(elsewhere.stdout()).not.toContain("no cases");
   });
 
   it("a mock that answers no step (a typo) is a TEST_CASE error at its line, with the step it probably meant", async () => {
