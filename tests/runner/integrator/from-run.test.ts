@@ -74,7 +74,7 @@ describe("fixture from-run: the same person gets the same fakes in input, mocks 
   const repo = project(REPO);
 
   it("a debtor equal to the customer stays equal: no write the run never made, no mask left in the mocks", async () => {
-    const { store, run } = await storedRun(repo.project, "aspos-customer-to-afas", "run-equal-debtor", CUSTOMER, { "debtor.lookup": DEBTOR });
+    const { store, run } = await storedRun(repo.project, "aspos-customer-to-afas", "run-equal-debtor", CUSTOMER, { current: null, "debtor.lookup": DEBTOR });
     expect(readRunRecordEffects(run)).toEqual([]);
     const built = await fixtureFromRun(store, repo.project, repo.host, run.id, "equal debtor");
     expect(built.adjusted).toEqual([]);
@@ -97,7 +97,7 @@ describe("fixture from-run: the same person gets the same fakes in input, mocks 
 
   it("a debtor at another address keeps another (fake) address, and the golden is the update the run made", async () => {
     const moved = { ...DEBTOR, Street: "Oudegracht", HouseNumber: 8, HouseNumberAddition: null, ZipCode: "3512 AB" };
-    const { store, run } = await storedRun(repo.project, "aspos-customer-to-afas", "run-moved-debtor", CUSTOMER_MOVED, { "debtor.lookup": moved, "debtor.updatedOrg": { DbId: "20045" } });
+    const { store, run } = await storedRun(repo.project, "aspos-customer-to-afas", "run-moved-debtor", CUSTOMER_MOVED, { current: null, "debtor.lookup": moved, "debtor.updatedOrg": { DbId: "20045" } });
     const built = await fixtureFromRun(store, repo.project, repo.host, run.id, "moved debtor");
     expect(built.adjusted).toEqual([]);
     const customer = (written(built, "run-moved-debtor.json") as { data: { object: { email: string; billingAddress: Record<string, string> } } }).data.object;
