@@ -163,6 +163,7 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
         // the mark back fails, it stays (the operator looks the record up): the refusal is what counts.
         if (marked && e instanceof UpstreamError && e.code !== "UPSTREAM_UNCERTAIN") await ledger.unmark(req.idempotencyKey, mark!).catch(() => undefined);
         if (target.keepsAnswersByKey && e instanceof UpstreamError && madeNothing(e)) ledger.note(refusedKey(req.idempotencyKey), { refusals: refusals + 1 });
+        if (e instanceof UpstreamError && e.details.errorNumber === "IdempotencyKeyReuse") throw keyReused(req, e);
         throw e;
       }
       // Only the keys later steps read are kept; exchanges belong to this run's trace.
@@ -175,9 +176,9 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
 /**
  * Answers that say nothing was made. AsPos keeps an idempotency key's answer for 24 hours, the
  * refusal too: a replay after the cause was fixed (a custom field defined, a mapping corrected)
- * got the same 400 again, or 409 IdempotencyKeyReuse for its corrected body. After such an answer
- * the next attempt sends under a new key (`<key>~<n>`); a key whose answer was lost or that made
- * something stays as it is, since that is what stops a second record.
+ * got the same 400 again. After such an answer the next attempt sends under a new key
+ * (`<key>~<n>`), so its corrected body is not refused as IdempotencyKeyReuse either. A key whose
+ * answer was lost, or that made something, stays as it is: that is what stops a second record.
  */
 const REFUSALS: ReadonlySet<string> = new Set(["UPSTREAM_REJECTED", "UPSTREAM_CONFLICT", "UPSTREAM_NOT_FOUND"]);
 
@@ -185,6 +186,14 @@ const REFUSALS: ReadonlySet<string> = new Set(["UPSTREAM_REJECTED", "UPSTREAM_CO
  * IdempotencyKeyReuse (409) says only that the key was used with another body: after a lost answer
  * that first send may have made the record, so the key must stay, or a second one is made.
  */
+/** What the operator does about a key AsPos has seen with another body: look first, it may exist. */
+function keyReused(req: SendRequest, e: UpstreamError): UpstreamError {
+  return new UpstreamError(e.code,
+    `${req.connection} has seen this ${req.op} of ${req.object} before with another body (IdempotencyKeyReuse): an earlier attempt, whose ` +
+    `answer was lost, may have made the record. Look it up in AsPos; if it is there, finish the run by hand, else replay it after 24 hours, when AsPos forgets the key`,
+    e.details, { cause: e });
+}
+
 const madeNothing = (e: UpstreamError): boolean => REFUSALS.has(e.code) && e.details.errorNumber !== "IdempotencyKeyReuse";
 
 const refusedKey = (key: string): string => `refused:${key}`;

@@ -165,14 +165,20 @@ describe("AFAS connector against the simulator", () => {
   it("signs in with OAuth client credentials (Profit's /oauth/token): one token for many calls, a fresh one after a 401, and the refusal of a wrong secret", async () => {
     sim.control.reset();
     const oauth = { type: "afas" as const, baseUrl: sim.baseUrl, clientId: SANDBOX_OAUTH_CLIENT.clientId, clientSecret: SANDBOX_OAUTH_CLIENT.clientSecret };
-    const connector = createAfasConnector("afas", oauth);
+    let clock = Date.now();
+    const connector = createAfasConnector("afas", oauth, { now: () => clock });
     const asked = sim.state.oauth.requests;
     const read = () => connector.find({ connection: "afas", object: "Koppel_Items", where: [{ field: "ItemCode", op: "eq", value: "601826" }] });
     expect((await read()).rows).toHaveLength(1);
     expect((await read()).rows).toHaveLength(1);
     expect(sim.state.oauth.requests - asked).toBe(1);
-    // Profit dropped the token before its expiry: the 401 brings one more sign-in, and the call goes through.
+    // A 401 with a token issued moments ago is about the call (Profit answers 401 for a connector the
+    // App connector lacks too): the token is kept, and no sign-in follows.
     sim.control.revokeOAuthTokens();
+    expect(await read().catch((e: unknown) => e)).toMatchObject({ code: "UPSTREAM_AUTH" });
+    expect(sim.state.oauth.requests - asked).toBe(1);
+    // Later, Profit dropping a token before its expiry brings one more sign-in, and the call goes through.
+    clock += 60_000;
     expect((await read()).rows).toHaveLength(1);
     expect(sim.state.oauth.requests - asked).toBe(2);
     // Inserts sign in the same way.

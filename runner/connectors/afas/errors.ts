@@ -134,9 +134,9 @@ function serverCondition(message: string, creates = false): ServerCondition | "u
     if (creates) return "uncertain";
     return { advice: "Profit gave up after its 900 s limit, and it is sent again after 15 minutes (a read this slow wants a narrower filter or fewer fields in the GetConnector)", waitMs: 15 * 60_000, outage: true };
   }
-  // "Dagboek 70 is in gebruik door een andere gebruiker", "… is locked by another user"; not a
-  // "blocked" period, nor "already in use" (an e-mail address another relation has: a refusal).
-  if (/\b(?:in gebruik door (?:een )?andere gebruiker|(?:is )?locked by|vergrendeld door|in use by another user)\b/i.test(message)) {
+  // "Dagboek 70 is in gebruik door een andere gebruiker", "The journal is locked", "… is vergrendeld";
+  // not a "blocked" period, nor a value "already in use" (an e-mail address another relation has).
+  if (/\b(?:is locked|locked by|vergrendeld|in gebruik door|in use by)\b/i.test(message) && !/\b(?:al in gebruik|already in use)\b/i.test(message)) {
     return { advice: "someone in Profit holds it locked; it is sent again in 5 minutes", waitMs: 5 * 60_000, outage: false };
   }
   // Only the GetConnector itself: "Debiteur 30001 is geblokkeerd" is a refusal of the request.

@@ -84,6 +84,9 @@ export class AfasHttp {
     // Every AFAS POST is an UpdateConnector insert: sent again, it books again.
     const creates = req.method === "POST";
     return this.client.capped(async () => {
+      const tokens = this.auth;
+      // Before the mark: a runner that dies while it signs in has sent nothing and left no mark.
+      const token = typeof tokens === "string" ? undefined : await tokens.get(log);
       // Inside the slot: a run that crashes while it waits for one has sent nothing and left no mark.
       if (creates) await req.beforeCreate?.();
       const once = async (authorization: string) => this.client.send({
@@ -92,15 +95,15 @@ export class AfasHttp {
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.bodyOf ? { bodyOf: req.bodyOf } : {}),
       }, log);
-      const tokens = this.auth;
       let answer: HttpAnswer;
       if (typeof tokens === "string") answer = await once(tokens);
       else {
-        const token = await tokens.get(log);
-        answer = await once(`Bearer ${token}`);
-        // A token revoked or expired early: one more try with a fresh one. A 401 booked nothing.
-        if (answer.status === 401) {
-          tokens.invalidate(token);
+        answer = await once(`Bearer ${token!}`);
+        // A token revoked or expired early: one more try with a fresh one (a 401 booked nothing).
+        // Profit answers 401 too for a connector the App connector lacks: a token just issued is
+        // kept then, or every such call would sign in again.
+        if (answer.status === 401 && !tokens.isFresh(token!)) {
+          tokens.invalidate(token!);
           answer = await once(`Bearer ${await tokens.get(log)}`);
         }
       }

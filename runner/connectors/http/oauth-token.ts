@@ -5,9 +5,12 @@ import { withExchanges } from "./exchanges.ts";
 
 interface Cached {
   readonly token: string;
+  readonly issuedAt: number;
   /** When we stop using it: shortly before the server's expiry, so a request in flight does not race it. */
   readonly renewAt: number;
 }
+
+const FRESH_MS = 10_000;
 
 /** How a connection reads a token endpoint's refusal: its own error body and codes. */
 export type TokenRefusal = (what: string, answer: HttpAnswer) => UpstreamError;
@@ -36,6 +39,11 @@ export class TokenSource {
     return this.pending;
   }
 
+  /** Issued moments ago: a 401 with it is about the call, not the token. */
+  isFresh(token: string): boolean {
+    return this.cached?.token === token && this.now() - this.cached.issuedAt < FRESH_MS;
+  }
+
   /** Drops the token a 401 came back for, unless another caller already replaced it. */
   invalidate(token: string): void {
     if (this.cached?.token === token) this.cached = undefined;
@@ -62,7 +70,7 @@ export class TokenSource {
     // AFAS gives expires_in (3600); AsPos's is not verified: a short life when it is missing.
     const lifetimeMs = (typeof body.expires_in === "number" ? body.expires_in : 300) * 1000;
     const margin = Math.min(60_000, lifetimeMs / 10);
-    this.cached = { token: body.access_token, renewAt: this.now() + lifetimeMs - margin };
+    this.cached = { token: body.access_token, issuedAt: this.now(), renewAt: this.now() + lifetimeMs - margin };
     return body.access_token;
   }
 }

@@ -38,4 +38,17 @@ describe("aspos-order-to-afas → FiEntries (settings.orderTarget financialEntry
     expect(order.totals.totalInclTax).toBe(25.26);
     expect(world.sims.afas.state.data.salesOrders.size).toBe(3);
   });
+
+  it("books in the fiscal period AFAS holds the date in, read through Profit_periods_per_administration: one named after the next year, as four-week years by ISO weeks are", async () => {
+    const today = amsterdamDate(new Date().toISOString());
+    const year = Number(today.slice(0, 4));
+    const day = (offset: number) => `${new Date(Date.parse(`${today}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10)}T00:00:00`;
+    world.sims.afas.control.setPeriods([
+      { Unit: 1, Year: year + 1, Period: 1, PeriodDesc: "week 1-4", DateFrom: day(-3), DateTo: day(24), Blocked: false, Periodtable: "4W", TableDesc: "Vier weken" },
+    ]);
+    const order = await placeOrder(world, companyOrder("fe2"));
+    await world.settle();
+    const entries = world.sims.afas.state.data.journalEntries.filter((e) => e.lines.some((l) => l.BpNr === order.number));
+    expect(entries.map((e) => [e.Year, e.Peri])).toEqual([[year + 1, 1]]);
+  });
 });
