@@ -53,7 +53,7 @@ describe("AFAS connector: Profit's 500s that are the server's state, not the req
   });
 
   it("a journal or record someone in Profit holds locked is sent again in 5 minutes, an insert too (a lock refuses before booking); it is no outage", () => {
-    for (const text of ["Dagboek 70 is in gebruik door een andere gebruiker.", "The journal is locked by another user."]) {
+    for (const text of ["Dagboek 70 is in gebruik door een andere gebruiker.", "The journal is locked by another user.", "The journal is locked.", "Dagboek 70 is vergrendeld.", "Record is in use by user 12345.jan."]) {
       for (const method of ["POST", "PUT"]) {
         expect(answer(text, method)).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", retryable: true, details: { retryAfterMs: 5 * 60_000, upstreamMessage: text } });
       }
