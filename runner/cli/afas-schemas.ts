@@ -25,6 +25,7 @@ export const AFAS_SCHEMAS = command({
     env: { type: "string", value: "O12345AA", help: "environment (default $AFAS_ENV)" },
     "base-url": { type: "string", value: "url", help: "instead of --env, e.g. the sandbox (default $AFAS_BASE_URL)" },
     "token-env": { type: "string", value: "name", help: "environment variable that holds the token (default AFAS_TOKEN)" },
+    "client-env": { type: "string", value: "prefix", help: "OAuth instead of a token: <prefix>_CLIENT_ID and <prefix>_CLIENT_SECRET hold the client (default AFAS, used when AFAS_CLIENT_ID is set)" },
   },
 });
 
@@ -47,13 +48,22 @@ export async function afasSchemasCommand(argv: readonly string[], io: CliIO = pr
   const { positionals } = args;
   const values = { ...args.values, out: args.values.out ?? "schemas/afas", "token-env": args.values["token-env"] ?? "AFAS_TOKEN" };
   const token = process.env[values["token-env"]];
+  const prefix = args.values["client-env"] ?? "AFAS";
+  const clientId = process.env[`${prefix}_CLIENT_ID`];
+  const clientSecret = process.env[`${prefix}_CLIENT_SECRET`];
+  // OAuth when its client is given (or asked for), else the classic token.
+  const oauth = args.values["client-env"] !== undefined || (clientId !== undefined && args.values["token-env"] === undefined);
+  const auth = oauth ? (clientId && clientSecret ? { clientId, clientSecret } : undefined) : (token ? { token } : undefined);
   const environment = values.env ?? process.env.AFAS_ENV;
   const baseUrl = values["base-url"] ?? process.env.AFAS_BASE_URL;
-  if (!token || (!environment && !baseUrl)) return usageError(AFAS_SCHEMAS, io, `set ${values["token-env"]} and AFAS_ENV (or --env / --base-url)`);
+  if (!auth || (!environment && !baseUrl)) {
+    const credentials = oauth ? `${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET` : `${values["token-env"]} (or AFAS_CLIENT_ID and AFAS_CLIENT_SECRET for OAuth)`;
+    return usageError(AFAS_SCHEMAS, io, `set ${credentials} and AFAS_ENV (or --env / --base-url)`);
+  }
 
   try {
     const http = new AfasHttp("afas", {
-      type: "afas", token, ...(baseUrl ? { baseUrl } : {}), ...(environment ? { environment } : {}),
+      type: "afas", ...auth, ...(baseUrl ? { baseUrl } : {}), ...(environment ? { environment } : {}),
     });
     const listing = await readMetainfo(http);
     // Ids become file names: one that is not a plain name (`../x` from a wrong --base-url or a

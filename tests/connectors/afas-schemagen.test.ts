@@ -8,7 +8,7 @@ import { createAfasConnector, getMetainfoToSchema, mergeProse, readGetMetainfo, 
 import { afasSchemasCommand } from "../../runner/cli/afas-schemas.ts";
 import { applyOverlay } from "../../runner/connectors/afas/schema-overlay.ts";
 import { bufferIO } from "../../runner/cli/io.ts";
-import { DEFAULT_SCHEMA_DIR, loadAfasSchemas, SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
+import { DEFAULT_SCHEMA_DIR, loadAfasSchemas, SANDBOX_OAUTH_CLIENT, SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../sandbox/afas/index.ts";
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; required?: string[] };
 
@@ -63,6 +63,19 @@ describe("schemas generated from the simulator's metainfo", () => {
       rmSync(out, { recursive: true, force: true });
     }
   }
+
+  it("`koppel afas schemas` signs in with OAuth where AFAS_CLIENT_ID and AFAS_CLIENT_SECRET are set, as classic tokens end in 2027", () =>
+    inSchemaCopy(async (out, io) => {
+      delete process.env.AFAS_TOKEN;
+      Object.assign(process.env, { AFAS_CLIENT_ID: SANDBOX_OAUTH_CLIENT.clientId, AFAS_CLIENT_SECRET: SANDBOX_OAUTH_CLIENT.clientSecret });
+      const asked = sim.state.oauth.requests;
+      expect(await afasSchemasCommand(["--out", out, "--check", "FbStockMutation", "Koppel_Items"], io)).toBe(0);
+      expect(sim.state.oauth.requests).toBeGreaterThan(asked);
+      process.env.AFAS_CLIENT_SECRET = "wrong";
+      const refused = bufferIO();
+      expect(await afasSchemasCommand(["--out", out, "--check", "Koppel_Items"], refused)).toBe(1);
+      expect(refused.stderr()).toContain("invalid_client");
+    }));
 
   it("`koppel afas schemas` writes a custom field and keeps the prose", () =>
     inSchemaCopy(async (out, io) => {
