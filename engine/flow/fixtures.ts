@@ -4,7 +4,7 @@ import { checkAgainstSchema, createAjv } from "../config/schema-check.ts";
 import { parseYaml, type YamlSource } from "../config/yaml-source.ts";
 import { ConfigError, UpstreamError, type ErrorCode, type Position } from "../../common/errors.ts";
 import { diffJson, type Difference } from "./diff.ts";
-import { executeFlow } from "./execute.ts";
+import { executeFlow, takesEventType } from "./execute.ts";
 import type { CompiledFlow, PlanStep } from "./plan.ts";
 import { nearestName } from "../near-name.ts";
 import type { ConnectorPort, FindRequest, SendRequest } from "./port.ts";
@@ -93,10 +93,11 @@ export function loadTestSuite(path: string, project: Project, host: ProjectHost)
       }
     }
     const type = eventType(c.input);
-    const events = flow.trigger?.webhook?.events;
-    if (type !== undefined && events && !events.includes(type) && !flow.trigger?.schedule?.pollOnWebhook?.events?.includes(type)) {
+    const webhook = flow.trigger?.webhook;
+    const pollOn = flow.trigger?.schedule?.pollOnWebhook;
+    if (type !== undefined && webhook?.events?.length && !takesEventType(webhook, type) && !(pollOn && takesEventType(pollOn, type))) {
       caseErrors.push(new ConfigError("TEST_CASE",
-        `the case's input is a ${JSON.stringify(type)} event, which ${flow.name} does not listen for (events: ${events.join(", ")}): such a delivery never runs the flow`,
+        `the case's input is a ${JSON.stringify(type)} event, which ${flow.name} does not listen for (events: ${webhook.events.join(", ")}): such a delivery never runs the flow`,
         source.positionOf(["cases", i, "input"])));
     }
   });

@@ -44,45 +44,36 @@ function describeProblem(step: SendStep, e: ErrorObject): { text: string; positi
   const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "(payload)";
   if (e.keyword === "required") {
     const field = (e.params as { missingProperty: string }).missingProperty;
-    const site = locate(step, path, field);
+    const { position: site, mapped } = locate(step, path, field);
     const name = [...path, field].join(".");
-    return isMapped(step, path, field)
+    return mapped
       ? { text: `mandatory field ${name} is missing: its expression at ${fmt(site)} gave nothing`, position: site }
       : { text: `mandatory field ${name} is not mapped: add it under the fields at ${fmt(site)}`, position: site };
   }
   if (e.keyword === "additionalProperties") {
     const field = (e.params as { additionalProperty: string }).additionalProperty;
-    const site = locate(step, path, field);
+    const site = locate(step, path, field).position;
     return { text: `${[...path, field].join(".")} is not a field of ${step.object} (at ${fmt(site)})`, position: site };
   }
   const field = path.pop();
-  const site = locate(step, path, field);
+  const site = locate(step, path, field).position;
   return { text: `${where} ${e.message ?? "is not valid"} (got ${JSON.stringify(e.data)}, mapped at ${fmt(site)})`, position: site };
 }
 
-/** Whether the YAML maps `field` inside nested objects `objects` by name (a body or merge may supply it otherwise). */
-function isMapped(step: SendStep, objects: string[], field: string): boolean {
-  if ("body" in step.payload) return true;
+/**
+ * The YAML node that maps `field` inside nested objects `objects`, or the nearest enclosing one;
+ * `mapped`: the field itself is named there (a `body` counts, as it may hold anything).
+ */
+function locate(step: SendStep, objects: string[], field: string | undefined): { position: Position; mapped: boolean } {
+  if ("body" in step.payload) return { position: step.payload.body.site.position, mapped: true };
   let spec: PayloadSpec = step.payload;
   for (const name of objects) {
     const next = spec.objects.find((o) => o.name === name);
-    if (!next) return false;
+    if (!next) return { position: spec.position, mapped: false };
     spec = next.spec;
   }
-  return spec.fields.some((f) => f.name === field);
-}
-
-/** The YAML node that maps `field` inside nested objects `objects`, or the nearest enclosing one. */
-function locate(step: SendStep, objects: string[], field: string | undefined): Position {
-  if ("body" in step.payload) return step.payload.body.site.position;
-  let spec: PayloadSpec = step.payload;
-  for (const name of objects) {
-    const next = spec.objects.find((o) => o.name === name);
-    if (!next) return spec.position;
-    spec = next.spec;
-  }
-  const mapped = spec.fields.find((f) => f.name === field);
-  return mapped ? mapped.value.site.position : spec.position;
+  const found = spec.fields.find((f) => f.name === field);
+  return found ? { position: found.value.site.position, mapped: true } : { position: spec.position, mapped: false };
 }
 
 function fmt(p: Position): string {

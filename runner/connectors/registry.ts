@@ -22,12 +22,6 @@ export interface ConnectorOptions {
   readonly gates?: GateFactory;
   /** The record keys (x-key) of the project's schemas, read at its load (Project.schemaKeys). */
   readonly schemaKeys?: ReadonlyMap<string, readonly string[]>;
-  /**
-   * Sandbox mode: the simulators' origins, the only ones a connection may reach. The sandbox sets
-   * the variables the shipped config reads; a config that reads others (or files) would otherwise
-   * send the demo traffic to the real systems with their real credentials.
-   */
-  readonly onlyOrigins?: readonly string[];
 }
 
 export interface ConnectorType {
@@ -67,16 +61,16 @@ export function createConnectors(
       const known = types.map((t) => t.type).join(", ");
       throw new ConfigError("INVALID_VALUE", `connection '${name}': unknown type '${String(config.type)}' (known: ${known})`);
     }
-    if (options.onlyOrigins) {
-      const outside = escape(name, type.origins(name, config as never), options.onlyOrigins);
-      if (outside) throw outside;
-    }
     connectors.set(name, type.create(name, config as never, options));
   }
   return connectors;
 }
 
-/** Sandbox mode's check of a version (the reload check runs it before a version is activated). */
+/**
+ * Sandbox mode's check of a version, run by the reload check before any version (the first one at
+ * start too) is activated. The sandbox sets the variables the shipped config reads; a config that
+ * reads others (or files) would send the demo traffic to the real systems with their credentials.
+ */
 export function sandboxEscapes(
   connections: Readonly<Record<string, ConnectionConfig>>,
   allowed: readonly string[],

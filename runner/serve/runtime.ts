@@ -196,7 +196,6 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   // No fetch outside tests: the connectors' own node:http transport (runner/connectors/http/node-transport.ts).
   const connectorSets = versionCache((version): ReadonlyMap<string, Connector> => createConnectors(version.project.config.connections, {
     ...(options.fetch ? { fetch: options.fetch } : {}), observe: metrics.upstreamCall, gates: gates.factory, schemaKeys: version.project.schemaKeys,
-    ...(options.sandboxOrigins ? { onlyOrigins: options.sandboxOrigins } : {}),
   }), KEPT_CONNECTOR_SETS);
   const connectors = (version: MappingVersion): ReadonlyMap<string, Connector> => connectorSets.get(version);
 

@@ -182,10 +182,6 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
  */
 const REFUSALS: ReadonlySet<string> = new Set(["UPSTREAM_REJECTED", "UPSTREAM_CONFLICT", "UPSTREAM_NOT_FOUND"]);
 
-/**
- * IdempotencyKeyReuse (409) says only that the key was used with another body: after a lost answer
- * that first send may have made the record, so the key must stay, or a second one is made.
- */
 /** What the operator does about a key AsPos has seen with another body: look first, it may exist. */
 function keyReused(req: SendRequest, e: UpstreamError): UpstreamError {
   return new UpstreamError(e.code,
@@ -194,6 +190,10 @@ function keyReused(req: SendRequest, e: UpstreamError): UpstreamError {
     e.details, { cause: e });
 }
 
+/**
+ * IdempotencyKeyReuse (409) says only that the key was used with another body: after a lost answer
+ * that first send may have made the record, so the key must stay, or a second one is made.
+ */
 const madeNothing = (e: UpstreamError): boolean => REFUSALS.has(e.code) && e.details.errorNumber !== "IdempotencyKeyReuse";
 
 const refusedKey = (key: string): string => `refused:${key}`;
