@@ -28,6 +28,31 @@ function execOn(on: Queryable): (step: Step) => Promise<unknown> {
   return async (step) => (step.kind === "effect" ? step.run(executor(on)) : (await on.query(step.sql, [...step.params])).rows);
 }
 
+/**
+ * A client taken from the pool for a transaction. pg emits 'error' on a checked-out client whose
+ * connection ends (a PostgreSQL restart or failover, a terminated backend) besides failing its
+ * query, and a client without a listener then throws it as an uncaught exception: every replica
+ * with a transaction open died at once. Here the query's own rejection reports the failure, and
+ * the broken client is thrown away on release instead of going back to the pool.
+ */
+function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; broken(): boolean; release(): void }> {
+  return pool.connect().then((client) => {
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost ??= error);
+    client.on("error", onError);
+    return {
+      client,
+      broken: () => lost !== undefined,
+      release() {
+        // A broken client keeps the listener: it may still report its end after this.
+        if (lost) return client.release(lost);
+        client.off("error", onError);
+        client.release();
+      },
+    };
+  });
+}
+
 export class PostgresDriver implements Driver {
   readonly dialect = postgresDialect;
   readonly sharesCommits = false;
@@ -43,17 +68,18 @@ export class PostgresDriver implements Driver {
   }
 
   async tx<T>(program: Program<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const held = await checkOut(this.pool);
+    const client = held.client;
     try {
       await client.query("BEGIN");
       const result = await driveAsync(program, execOn(client));
       await client.query("COMMIT");
       return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      if (!held.broken()) await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      held.release();
     }
   }
 
@@ -82,16 +108,18 @@ export class PostgresDriver implements Driver {
    * connection, handed to `fn`). Replicas starting together take turns; `fn` may use the pool too.
    */
   async exclusively<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const held = await checkOut(this.pool);
+    const client = held.client;
     try {
       await client.query(SETUP_LOCK);
       try {
         return await fn(client);
       } finally {
-        await client.query(SETUP_UNLOCK);
+        // A lost connection took its session lock with it.
+        if (!held.broken()) await client.query(SETUP_UNLOCK);
       }
     } finally {
-      client.release();
+      held.release();
     }
   }
 
