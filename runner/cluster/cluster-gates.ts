@@ -52,13 +52,14 @@ export class ClusterGates {
   }
 
   /** The gate for `key` admitting `size` calls across the cluster (a GateFactory). */
-  readonly gate = (key: string, size: number): ConcurrencyGate => {
+  readonly gate = (key: string, size: number, longestCallMs = 0): ConcurrencyGate => {
     const id = `${size} ${key}`;
     let gate = this.gates.get(id);
     if (!gate) {
-      gate = new LeasedSemaphore({ ...this.timings, key, size, holder: this.holder, table: this.table, now: Date.now, onError: this.onError });
+      gate = new LeasedSemaphore({ ...this.timings, key, size, holder: this.holder, table: this.table, now: Date.now, onError: this.onError, longestCallMs });
       this.gates.set(id, gate);
     }
+    gate.covers(longestCallMs);
     return gate;
   };
 
@@ -90,7 +91,7 @@ export class ClusterGates {
       const asks = [...this.gates.values()].map((gate) => ({ gate, ask: gate.renewalAsk() }));
       const sentAt = Date.now();
       try {
-        const kept = await this.table.renew(this.holder, asks.flatMap((a) => a.ask.slots), this.timings.leaseMs);
+        const kept = await this.table.renew(this.holder, asks.flatMap((a) => a.ask.slots));
         for (const { gate, ask } of asks) gate.renewed(ask, new Set(kept.filter((k) => k.key === gate.key).map((k) => k.slot)), sentAt);
       } catch (error) {
         this.onError(error);

@@ -1,9 +1,12 @@
 import { InternalError } from "../../common/errors.ts";
 import { waitInLine, type ConcurrencyGate, type Waiter } from "../connectors/http/gate.ts";
-import type { HeldSlot, SlotTable } from "./slot-table.ts";
+import type { LeasedSlot, SlotTable } from "./slot-table.ts";
 
 export interface SlotTimings {
-  /** A slot's lease; the process renews every third of it, a dead process's slots return after it. */
+  /**
+   * A slot's lease beyond the longest call it may carry (LeasedSemaphoreOptions.longestCallMs); the
+   * process renews every third of this, and a dead process's slots return after the whole lease.
+   */
   readonly leaseMs: number;
   /** A slot nobody here needs is kept this long, for the next call of the same run, then given back. */
   readonly idleMs: number;
@@ -19,11 +22,13 @@ export interface LeasedSemaphoreOptions extends SlotTimings {
   readonly table: SlotTable;
   readonly now: () => number;
   readonly onError: (error: unknown) => void;
+  /** How long one call may run (the connection's timeout); 0 when unknown. */
+  readonly longestCallMs?: number;
 }
 
 /** What a renewal asked about: the slots held when it was sent, and when that was. */
 export interface RenewalAsk {
-  readonly slots: readonly HeldSlot[];
+  readonly slots: readonly LeasedSlot[];
   readonly generation: number;
 }
 
@@ -59,10 +64,28 @@ export class LeasedSemaphore implements ConcurrencyGate {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private longestCallMs: number;
 
   constructor(private readonly o: LeasedSemaphoreOptions) {
     this.key = o.key;
     this.size = o.size;
+    this.longestCallMs = o.longestCallMs ?? 0;
+  }
+
+  /**
+   * A call keeps going once started, even when this process loses PostgreSQL and cannot renew: the
+   * slot's row must not pass to another replica before the call's timeout ended it. So a slot is
+   * leased for the longest call plus the renewal margin, and handed to a call only while its lease
+   * outlasts that call. A 15 s lease under AFAS's 120 s timeout let a cut-off replica's call run on
+   * while another replica took its slot: 9 calls against a cap of 8.
+   */
+  private get leaseMs(): number {
+    return this.longestCallMs + this.o.leaseMs;
+  }
+
+  /** Another connection to this environment, whose calls may run `ms`. */
+  covers(ms: number): void {
+    this.longestCallMs = Math.max(this.longestCallMs, ms);
   }
 
   async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -91,14 +114,14 @@ export class LeasedSemaphore implements ConcurrencyGate {
   }
 
   renewalAsk(): RenewalAsk {
-    return { slots: [...this.held.keys()].map((slot) => ({ key: this.key, slot })), generation: this.generation };
+    return { slots: [...this.held.keys()].map((slot) => ({ key: this.key, slot, leaseMs: this.leaseMs })), generation: this.generation };
   }
 
   /** The renewal sent at `sentAt` for `ask` found `kept` still ours; the others were lost (lease expired, taken). */
   renewed(ask: RenewalAsk, kept: ReadonlySet<number>, sentAt: number): void {
     for (const [slot, generation] of this.held) {
       if (generation > ask.generation) continue;
-      if (kept.has(slot)) this.validUntil.set(slot, sentAt + this.o.leaseMs);
+      if (kept.has(slot)) this.validUntil.set(slot, sentAt + this.leaseMs);
       else this.forget(slot);
     }
   }
@@ -181,12 +204,12 @@ export class LeasedSemaphore implements ConcurrencyGate {
     const freedBefore = this.freed;
     const sentAt = this.o.now();
     try {
-      const got = await this.o.table.acquire(this.key, this.size, this.o.holder, n, this.o.leaseMs);
+      const got = await this.o.table.acquire(this.key, this.size, this.o.holder, n, this.leaseMs);
       // Numbered on arrival: a renewal asked before now may have run before this acquire committed.
       const generation = ++this.generation;
       for (const slot of got) {
         this.held.set(slot, generation);
-        this.validUntil.set(slot, sentAt + this.o.leaseMs);
+        this.validUntil.set(slot, sentAt + this.leaseMs);
         this.idle.push(slot);
         this.idleSince.set(slot, sentAt);
       }
@@ -228,8 +251,9 @@ export class LeasedSemaphore implements ConcurrencyGate {
     return Math.floor(this.size / n) + ((rank + turn) % n < this.size % n ? 1 : 0);
   }
 
+  /** Leased long enough for one more call of the longest kind. */
   private valid(slot: number): boolean {
-    return (this.validUntil.get(slot) ?? 0) > this.o.now();
+    return (this.validUntil.get(slot) ?? 0) > this.o.now() + this.longestCallMs;
   }
 
   private announceWant(): void {

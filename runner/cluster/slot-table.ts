@@ -16,6 +16,11 @@ export interface HeldSlot {
   readonly slot: number;
 }
 
+/** A held slot with the lease its gate keeps it for. */
+export interface LeasedSlot extends HeldSlot {
+  readonly leaseMs: number;
+}
+
 /** Leases are stamped with PostgreSQL's clock, so replicas whose clocks disagree still agree on expiry. */
 const DB_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
@@ -59,14 +64,14 @@ export class SlotTable {
    * Extends the leases of the slots `holder` believes it holds; returns those it still does. Only
    * those: a row it lost track of (a failed release) is left to expire rather than kept forever.
    */
-  async renew(holder: string, held: readonly HeldSlot[], leaseMs: number): Promise<HeldSlot[]> {
+  async renew(holder: string, held: readonly LeasedSlot[]): Promise<HeldSlot[]> {
     if (held.length === 0) return [];
     const { rows } = await this.pool.query<HeldSlot>(
-      `UPDATE concurrency_slots s SET lease_until = ${DB_NOW} + $2
-       FROM unnest($3::text[], $4::int[]) AS h(key, slot)
+      `UPDATE concurrency_slots s SET lease_until = ${DB_NOW} + h.lease
+       FROM unnest($2::text[], $3::int[], $4::bigint[]) AS h(key, slot, lease)
        WHERE s.key = h.key AND s.slot = h.slot AND s.holder = $1
        RETURNING s.key, s.slot`,
-      [holder, leaseMs, held.map((h) => h.key), held.map((h) => h.slot)],
+      [holder, held.map((h) => h.key), held.map((h) => h.slot), held.map((h) => h.leaseMs)],
     );
     return rows;
   }

@@ -52,10 +52,11 @@ export class AfasHttp {
     this.maxParallel = clampParallel(config.maxParallel);
     this.language = config.language;
     this.now = options.now ?? Date.now;
+    const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.client = new HttpClient({
-      connection, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxParallel: this.maxParallel,
+      connection, timeoutMs, maxParallel: this.maxParallel,
       now: this.now, wording: AFAS_TRANSPORT, outage: afasOutage, ...httpSetup(options),
-      ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel) } : {}),
+      ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel, timeoutMs) } : {}),
     });
     const auth = afasAuth(connection, config);
     this.auth = "header" in auth

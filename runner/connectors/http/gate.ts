@@ -11,9 +11,10 @@ export interface ConcurrencyGate {
 /**
  * The gate for `key` (an AFAS environment's base URL) admitting `size` calls at once. AFAS counts
  * parallel calls per environment, so every connector to one environment must get the same gate:
- * one per process on SQLite, one per cluster on PostgreSQL.
+ * one per process on SQLite, one per cluster on PostgreSQL. `longestCallMs` is how long one call
+ * may run (the connection's timeout): a cluster-wide slot is leased for at least that long.
  */
-export type GateFactory = (key: string, size: number) => ConcurrencyGate;
+export type GateFactory = (key: string, size: number, longestCallMs?: number) => ConcurrencyGate;
 
 /** A call waiting in a gate's line; served (resolve) or refused (reject) by the gate. */
 export interface Waiter<T> {

@@ -6,6 +6,7 @@ import { SlotTable } from "../../../runner/cluster/slot-table.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import { createTempDatabase, type TempDatabase } from "../../../bench/support/postgres.ts";
 import { waitFor } from "../../../bench/support/harness.ts";
+import { CuttableProxy } from "./cuttable-proxy.ts";
 
 /** The real table, counting the round trips made through it. */
 class CountingTable extends SlotTable {
@@ -279,6 +280,43 @@ describe("leased slots in PostgreSQL", () => {
     // ⌈4/3⌉ = 2 each let two replicas keep 2 + 2 and the third none; fair is a third each.
     for (const who of ["a", "b", "c"] as const) expect((done(who) - before[who]) / (total() - 200)).toBeGreaterThan(0.2);
   }, 120_000);
+
+  it("keeps a slot from other replicas for as long as a call on it may run, even once its holder lost PostgreSQL", async () => {
+    const key = freshKey();
+    const proxy = await CuttableProxy.open(db.url);
+    const leaseMs = 600;
+    const longestCallMs = 2_500;
+    const a = await ClusterGates.open(proxy.route(db.url), { holder: "a", leaseMs, idleMs: 50, pollMs: 50, onError: () => undefined });
+    try {
+      const b = await replica("b", { leaseMs, idleMs: 50, pollMs: 50 });
+      let inCall = 0;
+      let most = 0;
+      let bRanAt = 0;
+      const long = heldCall(a.gate(key, 1, longestCallMs), () => (most = Math.max(most, ++inCall)));
+      await long.holding;
+      const aLeaseEnds = Number((await sql.query<{ until: string }>("SELECT lease_until AS until FROM concurrency_slots WHERE key = $1 AND holder = 'a'", [key])).rows[0]!.until);
+      // A can reach AFAS but not PostgreSQL any more: it cannot renew, and its call goes on.
+      proxy.cut();
+      const other = b.gate(key, 1, longestCallMs).run(async () => {
+        most = Math.max(most, ++inCall);
+        bRanAt = await dbNow();
+        inCall -= 1;
+      });
+      // Four of the 600 ms leases pass while A's call runs; B asks every 50 ms all along.
+      await sleep(2_000);
+      inCall -= 1;
+      long.release();
+      await long.done;
+      expect(await settlesWithin(other, 15_000)).toBe("settled");
+      expect(most).toBe(1);
+      // B's call came only once A's lease, stamped for the longest call, had run out.
+      expect(aLeaseEnds).toBeGreaterThan(Date.now() - 2_000 + longestCallMs - 1_000);
+      expect(bRanAt).toBeGreaterThan(aLeaseEnds);
+    } finally {
+      await a.close().catch(() => undefined);
+      await proxy.close();
+    }
+  }, 30_000);
 
   it("gives its slots back on close, so others need not wait for the lease", async () => {
     const key = freshKey();
