@@ -58,8 +58,13 @@ export function createApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.route("/", createWebhookRoutes(deps.webhooks));
   const limiter = createAttemptLimiter(deps.now ?? Date.now);
+  const sessions = createSessions({
+    adminToken: deps.adminToken, limiter,
+    ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}),
+    ...(deps.sessionRevocations ? { revocations: deps.sessionRevocations } : {}),
+  });
   app.use("*", securityHeaders());
-  app.use("*", refuseWhileBlocked(limiter));
+  app.use("*", refuseWhileBlocked(limiter, sessions.knows));
   // Webhooks above keep their own limit. Everything else takes small bodies, and the login form is
   // read before any token is checked: a body of any size there let anyone fill the runner's memory.
   app.post("/login", limitBody(LOGIN_BODY_BYTES));
@@ -89,11 +94,6 @@ export function createApp(deps: ApiDeps): Hono {
   if (deps.shadow) api.route("/shadow", createShadowApi(deps.shadow));
   app.route("/api", api);
 
-  const sessions = createSessions({
-    adminToken: deps.adminToken, limiter,
-    ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}),
-    ...(deps.sessionRevocations ? { revocations: deps.sessionRevocations } : {}),
-  });
   if (deps.metrics) {
     const metrics = deps.metrics;
     // Prometheus scrapes with `authorization: { credentials: <viewer token> }`; a logged-in browser works too.

@@ -1,11 +1,18 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { ErrorCode } from "../../common/errors.ts";
+import { bearerToken } from "./auth.ts";
 import { errorBody } from "./error-body.ts";
 
 /**
  * Failed token guesses per caller address (login form and bearer tokens alike). After `max` misses
- * within `windowMs` the address is refused until the window ends, correct token or not, so guessing
- * gains nothing from speed: ten tries a minute instead of hundreds a second.
+ * within `windowMs` a wrong token from that address is answered 429 until the window ends.
+ *
+ * The right token always gets in. Refusing it too locked every client of one address out: behind
+ * the load balancer deploy.md recommends, all clients share the proxy's address, and ten wrong
+ * logins a minute from anyone kept the CI reload, Prometheus and every login out indefinitely.
+ * Letting it pass tells a guesser when it is right, which is worth nothing against tokens of at
+ * least 24 random characters (MIN_ADMIN_TOKEN_LENGTH); the 429 still tells a misconfigured client
+ * to stop.
  */
 export interface AttemptLimiter {
   /** Milliseconds until `peer` may try again; 0 when it may try now. */
@@ -52,16 +59,22 @@ export function peerOf(c: Context): string {
   return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? "";
 }
 
-/** Refuses any request that presents a token (bearer or login form) while its address is blocked. */
-export function refuseWhileBlocked(limiter: AttemptLimiter): MiddlewareHandler {
+/** The answer to a wrong token from an address that is blocked for `waitMs` more. */
+export function tooManyAttempts(c: Context, waitMs: number): Response {
+  const seconds = Math.ceil(waitMs / 1000);
+  const code: ErrorCode = "TOO_MANY_ATTEMPTS";
+  return c.json(errorBody(code, `too many wrong tokens from this address; try again in ${seconds} s`), 429, { "Retry-After": String(seconds) });
+}
+
+/**
+ * Refuses a request with a bearer token that `knows` does not know while its address is blocked.
+ * The login form judges its own token (its body is read there, after the size limit).
+ */
+export function refuseWhileBlocked(limiter: AttemptLimiter, knows: (token: string) => boolean): MiddlewareHandler {
   return async (c, next) => {
-    const presents = c.req.header("authorization") !== undefined || (c.req.method === "POST" && c.req.path === "/login");
-    const wait = presents ? limiter.blockedFor(peerOf(c)) : 0;
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      const code: ErrorCode = "TOO_MANY_ATTEMPTS";
-      return c.json(errorBody(code, `too many wrong tokens from this address; try again in ${seconds} s`), 429, { "Retry-After": String(seconds) });
-    }
+    const token = bearerToken(c.req.header("authorization"));
+    const wait = token !== undefined && !knows(token) ? limiter.blockedFor(peerOf(c)) : 0;
+    if (wait > 0) return tooManyAttempts(c, wait);
     await next();
   };
 }

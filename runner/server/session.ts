@@ -14,7 +14,7 @@ export interface SessionOptions {
   readonly viewerToken?: string;
   readonly ttlMs?: number;
   readonly now?: () => number;
-  /** Counts wrong tokens per address (the app refuses blocked addresses before any check). */
+  /** Counts wrong tokens per address (a blocked address gets 429 for a wrong one: attempts.ts). */
   readonly limiter?: AttemptLimiter;
   /** Where logging out lists a session until it expires (the store, shared by every replica); without it a logout only drops the cookie. */
   readonly revocations?: SessionRevocations;
@@ -29,6 +29,10 @@ export interface Session {
 export interface Sessions {
   /** The role a token presented by this request grants, compared in constant time; a miss counts against its address. */
   check(c: Context, token: string): Role | null;
+  /** Whether `token` is one of the runner's, without counting anything. */
+  knows(token: string): boolean;
+  /** Milliseconds this request's address is still blocked for wrong tokens; 0 when it is not. */
+  blockedFor(c: Context): number;
   /** Sets the session cookie after a successful login. */
   login(c: Context, role: Role): void;
   /** Drops the cookie and revokes its session, so a copy of the cookie no longer works either. */
@@ -104,6 +108,8 @@ export function createSessions(options: SessionOptions): Sessions {
   return {
     check,
     read,
+    knows: (token) => roleOf(token) !== null,
+    blockedFor: (c) => options.limiter?.blockedFor(peerOf(c)) ?? 0,
     login(c, role) {
       const body = `${role}.${now() + ttl}.${randomBytes(12).toString("base64url")}`;
       const value = `${body}.${roleMac(role, body)}`;

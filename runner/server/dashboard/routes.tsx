@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { createRedactor } from "../../privacy/redact.ts";
 import { readRunRecord } from "../../run-record.ts";
 import type { Run, RunFilter, RunStatus } from "../../store/types.ts";
+import { tooManyAttempts } from "../attempts.ts";
 import type { SessionEnv } from "../session.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { Failed, type Refusal } from "./failed.tsx";
@@ -34,8 +35,10 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   });
   app.post("/login", async (c) => {
     const body = await c.req.parseBody();
+    const blocked = sessions.blockedFor(c);
     const role = typeof body.token === "string" ? sessions.check(c, body.token) : null;
     const next = safeNext(typeof body.next === "string" ? body.next : undefined);
+    if (!role && blocked > 0) return tooManyAttempts(c, blocked);
     if (!role) return c.html(<Login next={next} failed />, 401);
     sessions.login(c, role);
     return c.redirect(next, 303);
