@@ -168,8 +168,9 @@ export function searchTextOf(payload: unknown, extra: readonly string[] = []): s
         const v = value[key];
         if (searchable(key) && (typeof v === "string" || typeof v === "number") && v !== "") {
           // An email field's display name (`Kees Vos <kees@…>`) is not what anyone searches for.
-          const addresses = EMAIL_FIELDS.has(key.toLowerCase()) ? addressesIn(String(v)) : [];
-          if (addresses.length) for (const a of addresses) found.add(a);
+          // Nor is a value without an address (`lotte@gmail,com`): no pseudonym would replace it,
+          // and it stood in clear in the store and on every runs page.
+          if (EMAIL_FIELDS.has(key.toLowerCase())) for (const a of addressesIn(String(v))) found.add(a);
           else found.add(String(v));
         } else visit(v, depth + 1);
       }

@@ -118,6 +118,16 @@ describe("routing an accepted event to flows", () => {
     expect(pseudonymizeText("jo\u0308ns.mu\u0308ller@exa\u0308mple.de")).toBe(emailToken("jöns.müller@exämple.de"));
   });
 
+  it("leaves out an email field's value that holds no address, and takes an address with an apostrophe whole", () => {
+    // A typo no pseudonym replaces would stand in clear in the store and on every runs page.
+    expect(searchTextOf({ number: "W3", email: "lotte.jansen@gmail,com" })).toBe("W3");
+    expect(searchTextOf({ number: "W4", email: "Kees Vos" })).toBe("W4");
+    expect(searchTextOf({ number: "W5", customer: { email: "o'brien.kees@example.ie" } })).toBe("W5 o'brien.kees@example.ie");
+    // What a search for the address hashes (searchTerm) is what ingest stored.
+    expect(pseudonymizeText("W5 o'brien.kees@example.ie")).toBe(`W5 ${emailToken("o'brien.kees@example.ie")}`);
+    expect(pseudonymizeText("x+tag@example.nl, {a}b@example.nl")).toBe(`${emailToken("x+tag@example.nl")}, ${emailToken("{a}b@example.nl")}`);
+  });
+
   it("builds the inbox entry for the webhook route, stamped with the version it was accepted under", async () => {
     const { event } = await toNewEvent(
       version("sha-9", project),
