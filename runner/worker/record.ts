@@ -59,11 +59,23 @@ function upstreamOf(error: UpstreamError): RunError["upstream"] {
   return details;
 }
 
+/**
+ * Longest message a run records. A message quoting a payload (a schema check's `got …`, an upstream
+ * echoing the body) reached 170 KB, and went into every failed-list row, the stdout log line and
+ * each alert; what is past this is in the run's trace.
+ */
+export const MAX_MESSAGE_CHARS = 2_000;
+
+function cut(message: string): string {
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  return `${message.slice(0, MAX_MESSAGE_CHARS)}… (${message.length - MAX_MESSAGE_CHARS} more characters; the run's trace has the step's data)`;
+}
+
 export function runError(error: KoppelError): RunError {
   const where = formatPosition(error.position);
   return {
     code: error.code,
-    message: where ? `${where} ${error.message}` : error.message,
+    message: cut(where ? `${where} ${error.message}` : error.message),
     ...(error instanceof UpstreamError ? { upstream: upstreamOf(error) } : {}),
   };
 }

@@ -6,7 +6,8 @@ import { toEnvelope } from "../../../runner/connectors/afas/envelope.ts";
 import type { Connector } from "../../../runner/connectors/types.ts";
 import { createRedactor } from "../../../runner/privacy/redact.ts";
 import { readRunRecord } from "../../../runner/run-record.ts";
-import { runRecord } from "../../../runner/worker/record.ts";
+import { MAX_MESSAGE_CHARS, runError, runRecord } from "../../../runner/worker/record.ts";
+import { UpstreamError } from "../../../common/errors.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
 import { backends } from "../store/backends.ts";
 import { fbSalesProject, orderEvent, version, World, writeProject } from "./harness.ts";
@@ -146,5 +147,15 @@ steps:
     expect(run.input).toBeNull();
     expect(readRunRecord(run.trace)?.inputIsEvent).toBe(true);
     expect((await world.store.getEvent(eventId))?.payload).toEqual(orderEvent("1001"));
+  });
+});
+
+describe("the run's error", () => {
+  it("keeps a message quoting a huge payload to its first 2,000 characters and says how much was cut", () => {
+    const upstream = new UpstreamError("UPSTREAM_REJECTED", `AFAS refused the order: ${"x".repeat(170_000)}`, { connection: "afas" });
+    const { message } = runError(upstream);
+    expect(message.length).toBeLessThan(MAX_MESSAGE_CHARS + 120);
+    expect(message).toMatch(/^AFAS refused the order: x+… \(\d+ more characters; the run's trace has the step's data\)$/);
+    expect(runError(new UpstreamError("UPSTREAM_REJECTED", "short", { connection: "afas" })).message).toBe("short");
   });
 });
