@@ -29,7 +29,7 @@ export interface FlowDocument {
   readonly output?: Expression;
 }
 
-/** A JSONata expression, or a number/boolean/null literal. The context `$` is the flow's input (inside `each`: the current element). Bindings: $input (the flow's input, everywhere), $steps, $settings, $maps, $item, $index, $mapValue(table, key), $now() (the run's clock; $now(picture, timezone) formats it as JSONata's $fromMillis does), $localDate(timestamp) (its calendar day in settings.timezone; a time without an offset is taken as the shop's own clock), $roundHalfUp(number, decimals) (halves away from zero, as money is rounded; JSONata's $round rounds halves to even; an empty text gives nothing). */
+/** A JSONata expression, or a number/boolean/null literal. The context `$` is the flow's input (inside `each`: the current element). Bindings: $input (the flow's input, everywhere), $steps, $settings, $maps, $item, $index, $mapValue(table, key), $now() (the run's clock; $now(picture, timezone) formats it as JSONata's $fromMillis does, the time zone a name such as Europe/Amsterdam or an offset such as +0100), $localDate(timestamp) (its calendar day in settings.timezone; a time without an offset is taken as the shop's own clock), $roundHalfUp(number, decimals) (halves away from zero, as money is rounded; JSONata's $round rounds halves to even; an empty text gives nothing). */
 export type Expression = string | number | boolean | null;
 
 /** What starts a run. A flow without a trigger runs only when another flow calls it. */

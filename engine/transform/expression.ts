@@ -1,7 +1,7 @@
 import jsonata from "jsonata";
 import { ConfigError, KoppelError, type Position } from "../../common/errors.ts";
 import { BAIL, compileFast, type FastEval, type Scope } from "./fast-path.ts";
-import { localDate, mapValue, nowIso, roundHalfUp, type FunctionEnv } from "./functions.ts";
+import { localDate, mapValue, nowIso, offsetFor, roundHalfUp, type FunctionEnv } from "./functions.ts";
 import { guard } from "./guard.ts";
 import { JSONATA_FUNCTIONS, KOPPEL_FUNCTIONS } from "./known-functions.ts";
 import { nearestName } from "../near-name.ts";
@@ -165,8 +165,11 @@ function bindingsFor(scope: Scope, env: FunctionEnv): Record<string, unknown> {
     mapValue: (table: unknown, key: unknown) => mapValue(env, table, key),
     localDate: (ts: unknown) => localDate(env, ts),
     roundHalfUp: (value: unknown, decimals?: unknown) => roundHalfUp(value, decimals),
-    now: (picture?: unknown, timezone?: unknown) =>
-      picture === undefined && timezone === undefined ? nowIso(env) : fromMillis().evaluate({}, { ms: env.now(), picture, timezone }),
+    now: (picture?: unknown, timezone?: unknown) => {
+      if (picture === undefined && timezone === undefined) return nowIso(env);
+      const ms = env.now();
+      return fromMillis().evaluate({}, { ms, picture, timezone: offsetFor(timezone, ms) });
+    },
     millis: () => env.now(),
   };
 }

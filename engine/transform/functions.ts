@@ -50,6 +50,31 @@ export function localDate(env: FunctionEnv, timestamp: unknown): string | undefi
   return fmt.format(ms);
 }
 
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The `±HHMM` offset JSONata's `$fromMillis` takes, for `$now(picture, timezone)`. Integrators name
+ * zones as settings.timezone does (`Europe/Amsterdam`), and JSONata read such a name as digits:
+ * `0NaN-NaN-NaN`, sent on to AFAS without an error. A zone name becomes its offset at `ms` (summer
+ * and winter time alike); an offset or nothing passes as it is; anything else is an error.
+ */
+export function offsetFor(timezone: unknown, ms: number): unknown {
+  if (timezone === undefined || timezone === null || (typeof timezone === "string" && /^[+-]\d{4}$/.test(timezone))) return timezone;
+  let fmt = offsetFormatters.get(String(timezone));
+  if (!fmt) {
+    try {
+      fmt = new Intl.DateTimeFormat("en-US", { timeZone: String(timezone), timeZoneName: "longOffset" });
+    } catch {
+      throw new ConfigError("EXPR_RUNTIME", `$now: ${JSON.stringify(timezone)} is no time zone; give a name such as "Europe/Amsterdam" or an offset such as "+0100"`);
+    }
+    offsetFormatters.set(String(timezone), fmt);
+  }
+  // "GMT" for UTC itself, else "GMT+01:00" / "GMT-03:30".
+  const name = fmt.formatToParts(ms).find((p) => p.type === "timeZoneName")?.value ?? "GMT";
+  const offset = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
+  return offset ? `${offset[1]}${offset[2]}${offset[3]}` : "+0000";
+}
+
 /** `$now()`: ISO timestamp from the injected clock, so fixture runs are repeatable. */
 export function nowIso(env: FunctionEnv): string {
   return new Date(env.now()).toISOString();

@@ -162,6 +162,17 @@ describe("Koppel functions", () => {
     expect(await compile("$now('[Y0001][M01][D01]')").evaluate(scope, env)).toBe("20250131");
     expect(await compile("$now('[Y0001]-[M01]-[D01] [H01]:[m01]', '+0100')").evaluate(scope, env)).toBe("2025-02-01 00:30");
   });
+
+  it("$now takes a time zone by name, at the offset it has on that day; an unknown one is an error, not a garbled date", async () => {
+    const picture = "'[Y0001]-[M01]-[D01] [H01]:[m01]'";
+    // The clock stands at 2025-01-31 23:30 UTC: winter time in Amsterdam, summer time in Sydney.
+    expect(await compile(`$now(${picture}, 'Europe/Amsterdam')`).evaluate(scope, env)).toBe("2025-02-01 00:30");
+    expect(await compile(`$now(${picture}, 'Australia/Sydney')`).evaluate(scope, env)).toBe("2025-02-01 10:30");
+    expect(await compile(`$now(${picture}, 'UTC')`).evaluate(scope, env)).toBe("2025-01-31 23:30");
+    const summer = { ...env, now: () => Date.parse("2025-07-01T12:00:00Z") };
+    expect(await compile(`$now(${picture}, 'Europe/Amsterdam')`).evaluate(scope, summer)).toBe("2025-07-01 14:00");
+    await expect(async () => compile(`$now(${picture}, 'Europe/Amsterdm')`).evaluate(scope, env)).rejects.toThrow(/"Europe\/Amsterdm" is no time zone/);
+  });
 });
 
 describe("limits and run-time errors carry the expression's position", () => {
