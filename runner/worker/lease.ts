@@ -1,4 +1,5 @@
 import type { ClaimedJob, JobQueue } from "../queue/types.ts";
+import { duringRun } from "../store/outage.ts";
 
 /** Why a run was stopped before its next upstream call. */
 export type Interruption = "stopping" | "lease-lost";
@@ -52,7 +53,7 @@ export class LeaseKeeper {
   /** Called before every upstream call of the run. */
   readonly check = async (): Promise<void> => {
     if (!this.interrupted && this.stopRequested) this.interrupted = "stopping";
-    if (!this.interrupted && this.now() - this.lastExtended >= this.leaseMs / 3) await this.extend();
+    if (!this.interrupted && this.now() - this.lastExtended >= this.leaseMs / 3) await duringRun(this.extend());
     if (this.interrupted) throw new RunInterrupted(this.interrupted);
   };
 

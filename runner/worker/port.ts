@@ -3,6 +3,15 @@ import type { ConnectorPort, FindRequest, SendRequest, SendResult } from "../../
 import type { CallHooks, Connector } from "../connectors/types.ts";
 import type { LedgerWrite } from "../queue/types.ts";
 import { isGoneAnswer, isUncertainSend, type Ledger, type UncertainSend } from "../store/types.ts";
+import { duringRun, isStoreOutage } from "../store/outage.ts";
+
+/**
+ * How long apart a run's settling transaction is tried again while the store is out (a PostgreSQL
+ * failover takes seconds to tens of seconds): about 45 s in all. The run's answers from upstream
+ * exist only in memory until it lands; given up, the next attempt finds only the intent marks and
+ * stops for the operator (UPSTREAM_UNCERTAIN).
+ */
+export const SETTLE_RETRY_MS: readonly number[] = [200, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000];
 
 /**
  * One run's view of the ledger. A successful send is noted here and stored with the run's settling
@@ -14,29 +23,37 @@ import { isGoneAnswer, isUncertainSend, type Ledger, type UncertainSend } from "
 export class RunLedger {
   private readonly unsaved: LedgerWrite[] = [];
 
-  constructor(private readonly store: Ledger) {}
+  constructor(
+    private readonly store: Ledger,
+    private readonly retryMs: readonly number[] = SETTLE_RETRY_MS,
+  ) {}
 
   async get(key: string): Promise<{ readonly result: unknown; readonly createdAt?: number } | null> {
-    return this.unsaved.find((e) => e.key === key) ?? (await this.store.ledgerGet(key));
+    return this.unsaved.find((e) => e.key === key) ?? (await duringRun(this.store.ledgerGet(key)));
   }
 
   note(key: string, result: unknown): void {
     this.unsaved.push({ key, result });
   }
 
+  /** Stores what is noted; what could not be stored stays noted, for the run's settling transaction. */
   async save(): Promise<void> {
     const entries = this.unsaved.splice(0);
-    await Promise.all(entries.map((e) => this.store.ledgerPut(e.key, e.result)));
+    const stored = await Promise.allSettled(entries.map((e) => this.store.ledgerPut(e.key, e.result)));
+    const failed = stored.flatMap((s, i) => (s.status === "rejected" ? [{ entry: entries[i]!, reason: s.reason as unknown }] : []));
+    if (!failed.length) return;
+    this.unsaved.unshift(...failed.map((f) => f.entry));
+    await duringRun(Promise.reject(failed[0]!.reason));
   }
 
   /** Stores `mark` at once (grouped with whatever else commits in the turn); null, or what holds the key. */
   async mark(key: string, mark: UncertainSend, replaces: UncertainSend | null): Promise<{ readonly result: unknown } | null> {
-    const put = await this.store.ledgerMark(key, mark, replaces);
+    const put = await duringRun(this.store.ledgerMark(key, mark, replaces));
     return put.inserted ? null : put.entry;
   }
 
   unmark(key: string, mark: UncertainSend): Promise<void> {
-    return this.store.ledgerUnmark(key, mark);
+    return duringRun(this.store.ledgerUnmark(key, mark));
   }
 
   /**
@@ -46,11 +63,19 @@ export class RunLedger {
    */
   async settle<T>(transaction: (entries: LedgerWrite[]) => Promise<T>): Promise<T> {
     const entries = this.unsaved.splice(0);
-    try {
-      return await transaction(entries);
-    } catch (error) {
-      await Promise.all(entries.map((e) => this.store.ledgerPut(e.key, e.result))).catch(() => undefined);
-      throw error;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await transaction(entries);
+      } catch (error) {
+        // The store is out for a moment: wait for it rather than lose the answers.
+        const wait = this.retryMs[attempt];
+        if (isStoreOutage(error) && wait !== undefined) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          continue;
+        }
+        await Promise.all(entries.map((e) => this.store.ledgerPut(e.key, e.result))).catch(() => undefined);
+        throw error;
+      }
     }
   }
 }

@@ -14,6 +14,9 @@ import type { RunRecord } from "../run-record.ts";
 import type { Redactor } from "../privacy/redact.ts";
 import { runError, runRecord } from "./record.ts";
 
+/** How soon a run the store dropped under it is offered again. */
+export const STORE_HAND_BACK_MS = 5_000;
+
 export type ConnectorSource = ReadonlyMap<string, Connector> | ((version: MappingVersion) => ReadonlyMap<string, Connector>);
 
 export interface ProcessDeps {
@@ -138,6 +141,12 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   }
   const error = result.error!;
   const unmasked = runError(error);
+  if (error.code === "STORE_UNREACHABLE") {
+    // Not the run's fault, and not an attempt: it stopped before its next upstream call. Handed
+    // back uncounted (a failover of some seconds failed every run in flight for good as INTERNAL).
+    const retryAt = now() + STORE_HAND_BACK_MS;
+    return settle("retry", ledger.settle((entries) => queue.release(job, entries, { at: retryAt, error: unmasked })), { error: unmasked, retryAt });
+  }
   if (error.retryable && job.attempts < flow.run.maxAttempts) {
     const retryAfterMs = retryAfterOf(error);
     // The rest of onLostAnswer's own wait, not an upstream hiccup to spread out: the find looks

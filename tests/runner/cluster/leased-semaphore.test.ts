@@ -6,7 +6,7 @@ import { SlotTable } from "../../../runner/cluster/slot-table.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import { createTempDatabase, type TempDatabase } from "../../../bench/support/postgres.ts";
 import { waitFor } from "../../../bench/support/harness.ts";
-import { CuttableProxy } from "./cuttable-proxy.ts";
+import { CuttableProxy } from "../store/cuttable-proxy.ts";
 
 /** The real table, counting the round trips made through it. */
 class CountingTable extends SlotTable {

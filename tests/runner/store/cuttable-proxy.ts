@@ -40,6 +40,11 @@ export class CuttableProxy {
     this.sockets.clear();
   }
 
+  /** New connections go through again (the database is back). */
+  heal(): void {
+    this.refusing = false;
+  }
+
   close(): Promise<void> {
     this.cut();
     return new Promise((resolve) => this.server.close(() => resolve()));
