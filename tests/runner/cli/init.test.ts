@@ -11,7 +11,7 @@ import { bufferIO } from "../../../runner/cli/io.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import { REPO, ScratchRepo } from "../integrator/scratch-repo.ts";
 
-type Step = { name?: string; run?: string; env?: Record<string, string> };
+type Step = { name?: string; run?: string; env?: Record<string, string>; "continue-on-error"?: boolean };
 const WORKFLOW = parse(readFileSync(join(REPO, "templates/mapping-repo/.github/workflows/koppel.yml"), "utf8")) as { jobs: Record<string, { steps: Step[] }> };
 
 let dir: string;
@@ -81,6 +81,8 @@ describe("koppel init", () => {
         "npx koppel diff --base origin/main --format markdown > koppel-diff.md",
         'npx koppel backtest --base origin/main --since 24h --format markdown --store "$KOPPEL_BACKTEST_STORE" > koppel-backtest.md',
       ]);
+      // A failing case must not stop the diff comment: only the last step fails the job.
+      expect(koppelSteps.slice(0, 2).map((s) => s["continue-on-error"])).toEqual([true, true]);
       const output = join(dir, "github-output");
       for (const step of koppelSteps) {
         const run = await runStep(step, repo.dir, { GITHUB_OUTPUT: output });
