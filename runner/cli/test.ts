@@ -54,11 +54,14 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   const goldenWrites = new Map<string, Set<string>>();
   const pending: { result: CaseResult; golden: string }[] = [];
   const tested = new Set<string>();
+  /** Test files that did not load, without their `.test.yaml`: their flows have cases, broken ones. */
+  const brokenStems = new Set<string>();
   for (const [n, file] of files.entries()) {
     if (io.interactive && !json) io.err(`[${n + 1}/${files.length}] ${loaded.host.display(file)}`);
     const { suite, errors } = loadTestSuite(file, project, loaded.host);
     if (!suite) {
       brokenFiles.push({ file: loaded.host.display(file), errors: errors.map((e) => e.format()) });
+      brokenStems.add(file.replace(/\.test\.ya?ml$/, ""));
       for (const e of errors) io.err(e.format());
       continue;
     }
@@ -94,10 +97,13 @@ export async function testCommand(argv: readonly string[], io: CliIO, cwd = proc
   }
   const failed = results.filter((r) => !r.passed).length;
   const passed = results.length - failed + updated;
-  // Said, not failed: a flow without cases passes test, validate and the reload check unproven.
-  const proven = withCalled(tested, project.flows);
-  // With paths given, the flows whose files are under them (`koppel test mappings`: all of them).
+  // Said, not failed: a flow without cases passes test, validate and the reload check unproven. A
+  // flow whose test file did not load has cases (that file is named above), and so do its callees.
   const root = dirname(project.configFile);
+  const beside = (flow: { file: string }) => brokenStems.has(resolve(root, flow.file).replace(/\.flow\.ya?ml$/, ""));
+  const withBroken = new Set([...tested, ...[...project.flows.values()].filter(beside).map((flow) => flow.name)]);
+  const proven = withCalled(withBroken, project.flows);
+  // With paths given, the flows whose files are under them (`koppel test mappings`: all of them).
   const asked = args.positionals.map((p) => resolve(cwd, p));
   const inScope = (file: string) => !asked.length || asked.some((p) => resolve(root, file) === p || resolve(root, file).startsWith(`${p}${sep}`));
   const untested = [...project.flows.values()].filter((flow) => inScope(flow.file) && !proven.has(flow.name)).map((flow) => flow.name).sort();

@@ -146,6 +146,16 @@ describe("koppel test", () => {
     expect(elsewhere.stdout()).not.toContain("no cases");
   });
 
+  it("does not call a flow untested whose test file did not load: it says that file did not load", async () => {
+    const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
+    writeFileSync(testPath, readFileSync(testPath, "utf8").replace("    input: fixtures/order-person-nl.json\n", "    input: fixtures/no-such-fixture.json\n"));
+    const io = bufferIO();
+    expect(await testCommand([], io, dir)).toBe(1);
+    expect(io.stderr()).toContain("aspos-order-to-afas.test.yaml");
+    expect(io.stdout()).not.toContain("no cases");
+    expect(io.stdout()).toMatch(/1 test file did not load/);
+  });
+
   it("a mock that answers no step (a typo) is a TEST_CASE error at its line, with the step it probably meant", async () => {
     const testPath = join(dir, "mappings/orders/aspos-order-to-afas.test.yaml");
     const text = readFileSync(testPath, "utf8");
