@@ -105,6 +105,8 @@ export const ERROR_CODES = {
   RELOAD_REJECTED: { actor: "integrator", title: "mapping version does not load, validate or pass its fixture tests; the last good one keeps running" },
   RESTART_REQUIRED: { actor: "operator", title: "mapping version changes store: or reload:, which a runner reads only at start; restart the runners to take it" },
   GIT_FAILED: { actor: "operator", title: "git command on the mapping repository failed" },
+  RELOAD_SOURCE: { actor: "operator", title: "the mapping repository could not be read for a reload (git unreachable, branch or config missing); the running version stays and the next check tries again" },
+  RELOAD_FAILED: { actor: "koppel", title: "checking a mapping version for a reload failed unexpectedly; the running version stays" },
   SHADOW_REFUSED: { actor: "integrator", title: "shadow candidate does not load, validate or pass its fixture tests; the running shadow stays" },
 
   // The runner: a job whose process died under it again and again is set aside, not retried forever.

@@ -78,7 +78,15 @@ export function sandboxEscapes(
 ): OperatorError[] {
   return Object.entries(connections).flatMap(([name, config]) => {
     const type = types.find((t) => t.type === config.type);
-    const outside = type && escape(name, type.origins(name, config as never), allowed);
+    if (!type) return [];
+    let origins: readonly string[];
+    try {
+      origins = type.origins(name, config as never);
+    } catch {
+      // No address at all (`environment:` from a variable the sandbox does not set): not a simulator either.
+      origins = ["an address the sandbox does not set"];
+    }
+    const outside = escape(name, origins, allowed);
     return outside ? [outside] : [];
   });
 }

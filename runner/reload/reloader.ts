@@ -5,7 +5,7 @@ import { realTimers, type Timers } from "../time/timers.ts";
 import type { MappingVersion, VersionRegistry } from "../versions.ts";
 import type { CandidateOptions } from "./candidate.ts";
 import { evaluateCandidate } from "./evaluate.ts";
-import { activation, failure, isSourceError, recordResult, sourceError, type ReloadResult } from "./result.ts";
+import { activation, failure, isSourceError, recordResult, reloadError, sourceError, type ReloadResult } from "./result.ts";
 import { openSource, type ReloadSource } from "./source.ts";
 
 export interface ReloaderOptions {
@@ -125,7 +125,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
 
   let lastCheckedAt: number | null = null;
   const serial = new Serial<void, ReloadResult>(async () => {
-    const result = await check().catch((e: unknown) => conclude(failure(now(), null, [`RELOAD_FAILED ${(e as Error).message ?? String(e)}`])));
+    const result = await check().catch((e: unknown) => conclude(failure(now(), null, [reloadError("RELOAD_FAILED", e)])));
     lastCheckedAt = result.at;
     return result;
   });

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../../common/errors.ts";
 import type { Store } from "../store/types.ts";
 
 /** The outcome of looking at one candidate; what `/api/status` and `POST /api/reload` show. */
@@ -25,7 +26,12 @@ export function activation(at: number, sha: string): ReloadResult {
 
 /** An error outside any candidate file (git unreachable, branch missing). */
 export function sourceError(e: unknown): string {
-  return `RELOAD_SOURCE ${(e as Error).message ?? String(e)}`;
+  return reloadError("RELOAD_SOURCE", e);
+}
+
+/** A reload error line outside any file: its code (in the one error table) and the cause's message. */
+export function reloadError(code: Extract<ErrorCode, "RELOAD_SOURCE" | "RELOAD_FAILED">, e: unknown): string {
+  return `${code} ${(e as Error).message ?? String(e)}`;
 }
 
 /** Says nothing about the candidate's content, so the same candidate is worth another look. */

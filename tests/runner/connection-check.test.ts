@@ -191,4 +191,14 @@ describe("a reload candidate in sandbox mode", () => {
     ]);
     expect((await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: false, onlyOrigins: ["http://127.0.0.1:1"] })).errors).toEqual([]);
   });
+
+  it("names a connection with no address the sandbox sets (environment: from a variable) as not a simulator, not as an unreadable source", async () => {
+    const { dir } = project();
+    const config = join(dir, "mapping.config.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace(/baseUrl: "\$\{env:AFAS_BASE_URL\}"/, 'environment: "${env:AFAS_ENV}"'));
+    const checked = await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: true, onlyOrigins: ["http://127.0.0.1:1"] });
+    expect(checked.errors).toEqual([
+      expect.stringContaining("SANDBOX_REAL_CONNECTION sandbox mode: connection 'afas' would call an address the sandbox does not set, not a simulator"),
+    ]);
+  });
 });
