@@ -6,10 +6,12 @@ import { checkSetting, type SettingProblem } from "./connectors/setting-check.ts
 import { checkStoreUrl } from "./store/open.ts";
 import { webhookSourceProblems } from "./webhook-source-check.ts";
 import { misspelledEvents } from "./webhook-event-check.ts";
+import { unsupportedAsposSends } from "./connectors/aspos/send-check.ts";
 
 /**
  * Connection settings, webhook sources (webhook-source-check.ts), the store URL, the objects flows read on a
- * connection with a closed list of them (unknownReads) and AsPos event types one slip off (misspelledEvents), checked as part of loading a version (validate, reload,
+ * connection with a closed list of them (unknownReads), AsPos event types one slip off (misspelledEvents) and AsPos
+ * sends the endpoint table has no endpoint for (unsupportedAsposSends), checked as part of loading a version (validate, reload,
  * serve), reported at the key's file:line:col. Without it a malformed token loaded fine and every
  * job failed outside its run, so no failed run was recorded; a store URL of another database
  * passed validate and stopped only serve, with no position.
@@ -23,7 +25,7 @@ export function connectionErrors(project: Project, host: ProjectHost): ConfigErr
     ...webhookSourceProblems(project.config.webhooks),
     ...store.map((p) => ({ path: ["store", p.key], error: p.error })),
   ];
-  const reads = [...unknownReads(project.config.connections, project.flows.values()), ...misspelledEvents(project)];
+  const reads = [...unknownReads(project.config.connections, project.flows.values()), ...misspelledEvents(project), ...unsupportedAsposSends(project)];
   if (!problems.length) return reads;
   const text = host.read(project.configFile) ?? "";
   const { source } = parseYaml(host.display(project.configFile), text, project.configFile);

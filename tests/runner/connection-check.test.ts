@@ -180,6 +180,46 @@ describe("an AsPos event type one slip off", () => {
   });
 });
 
+describe("sends to AsPos are checked against its endpoint table", () => {
+  const flow = (object: string, op: string, fields: string) => `flow: push
+trigger:
+  webhook: { source: aspos, events: [order.created] }
+steps:
+  - id: push
+    send: aspos.${object}
+    op: ${op}
+    fields: ${fields}
+`;
+  async function errorsFor(object: string, op: string, endpoints = "", fields = "{ id: data.object.id, email: data.object.email }"): Promise<{ errors: string[]; at: string }> {
+    const { dir } = project();
+    const text = flow(object, op, fields);
+    writeFileSync(join(dir, "mappings/orders/push.flow.yaml"), text);
+    const config = join(dir, "mapping.config.yaml");
+    let yaml = readFileSync(config, "utf8");
+    if (endpoints) yaml = yaml.replace(/^( {4}type: aspos\n)/m, `$1${endpoints}`);
+    writeFileSync(config, yaml);
+    const lines = text.split("\n");
+    const line = lines.findIndex((l) => l.includes("- id: push"));
+    const checked = await checkCandidate(dir, "mapping.config.yaml", { env: ENV, lenientEnv: false });
+    return { errors: checked.errors.filter((e) => e.includes("push.flow.yaml")), at: `mappings/orders/push.flow.yaml:${line + 1}:` };
+  }
+
+  it("refuses an op the object has no endpoint for, and an object the table lacks, at the send's line", async () => {
+    const del = await errorsFor("customers", "delete");
+    expect(del.errors).toEqual([expect.stringMatching(/INVALID_VALUE aspos\.customers takes insert, update, upsert, not delete/)]);
+    expect(del.errors[0]).toContain(del.at);
+    // The record's schema (what a find answers) is no write target: its key passes the payload checks.
+    const singular = await errorsFor("customer", "update", "", "{ id: data.object.id, number: data.object.id, type: \"'person'\" }");
+    expect(singular.errors).toEqual([expect.stringMatching(/UNKNOWN_OBJECT aspos has no object customer to write; did you mean aspos\.customers\?/)]);
+    expect((await errorsFor("customers", "update")).errors).toEqual([]);
+  });
+
+  it("takes an endpoint the config adds under endpoints:", async () => {
+    const endpoints = "    endpoints:\n      customers: { delete: { method: DELETE, path: /api/customers/{id} } }\n";
+    expect((await errorsFor("customers", "delete", endpoints)).errors).toEqual([]);
+  });
+});
+
 describe("a reload candidate in sandbox mode", () => {
   it("is refused when a connection would call anything but the simulators, so the running version stays", async () => {
     const { dir } = project();
