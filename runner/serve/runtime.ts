@@ -43,6 +43,7 @@ import { createShadow, type Shadow } from "../shadow/control.ts";
 import { shadowMetrics } from "../shadow/metrics.ts";
 import { loadCandidate, shadowSource } from "../shadow/source.ts";
 import { closableListener } from "./http-close.ts";
+import { clockCheck } from "../cluster/clock-check.ts";
 
 /** How long a stopping runner lets busy HTTP connections finish before it cuts them (then the worker drains). */
 const HTTP_CLOSE_GRACE_MS = 5_000;
@@ -214,8 +215,10 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   });
 
   const claimedAt = new Map<string, number>();
+  const clock = clockCheck(() => store.clockSkew(), log);
   const worker = createWorker({
     store, versions, connectors, now, workerId: replicaId,
+    paused: () => clock.off,
     queue: hookQueue(queue, { claimed: (jobs) => jobs.forEach((job) => claimedAt.set(job.id, now())) }),
     redact: privacy.redact,
     leaseMs: options.leaseMs ?? 60_000,
@@ -243,6 +246,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   });
   const heartbeat = async () => {
     await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${errorLabel(e)}`));
+    await clock.check();
   };
   const reloader = createReloader({
     source, configPath: configRel, store, versions, replicaId, candidate, cwd: root,
@@ -290,6 +294,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     ...(options.viewerToken ? { viewerToken: options.viewerToken } : {}),
     webhooks,
     ready: async () => {
+      if (clock.off) return false;
       try {
         await queue.depth();
         return true;

@@ -262,6 +262,12 @@ export interface ClusterState {
   recordReload(reload: NewReload): Promise<void>;
   versionState(): Promise<VersionState>;
   heartbeat(replica: { readonly id: string; readonly version: string | null }): Promise<void>;
+  /**
+   * How far this process's clock is behind the database's, in ms (negative: ahead); 0 where the
+   * database has no clock of its own (SQLite, in this process). Leases are stamped and judged with
+   * each replica's own clock.
+   */
+  clockSkew(): Promise<number>;
   /** Replicas seen since `seenSince` (default: all), most recent first. */
   replicas(seenSince?: Millis): Promise<Replica[]>;
   /** A replica stopping cleanly: no longer listed (one killed drops off once it is not seen for a while). */

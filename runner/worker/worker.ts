@@ -27,6 +27,8 @@ export interface WorkerOptions {
   readonly backoff?: BackoffPolicy;
   /** How long start() waits before asking an empty queue again; default 500 ms. */
   readonly idleMs?: number;
+  /** While true, no jobs are claimed (runs in flight go on): this host's clock cannot be trusted with leases. */
+  readonly paused?: () => boolean;
   /** Store or queue trouble outside a run; the job's lease then expires and it is claimed again. */
   readonly onError?: (error: unknown, job?: ClaimedJob) => void;
   /** After each job is settled (metrics, alerts on failure). */
@@ -119,7 +121,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /** Claims what fits; jobs the claim set aside as POISONED are reported like any failed run. */
   async function claim(limit = options.concurrency - inFlight.size): Promise<{ jobs: ClaimedJob[]; poisoned: ProcessedJob[] }> {
-    if (!accepting || limit <= 0) return { jobs: [], poisoned: [] };
+    if (!accepting || limit <= 0 || options.paused?.()) return { jobs: [], poisoned: [] };
     let jobs: ClaimBatch;
     try {
       jobs = await queue.claim(workerId, leaseMs, limit);

@@ -45,6 +45,15 @@ export function* heartbeat(ctx: Ctx, id: string, version: string | null): Progra
   );
 }
 
+/** The database clock minus ours, read between two readings of ours (the round trip halved). */
+export function* clockSkew(ctx: Ctx): Program<number> {
+  if (!ctx.d.serverNow) return 0;
+  const before = ctx.now();
+  const row = yield* one<{ now: number }>(`SELECT ${ctx.d.serverNow} AS now`);
+  const after = ctx.now();
+  return Math.round((num(row?.now) ?? after) - (before + after) / 2);
+}
+
 export function* leave(id: string): Program<void> {
   yield* all("DELETE FROM replicas WHERE id = $1", [id]);
 }

@@ -17,6 +17,8 @@ export interface Dialect {
   readonly startsWith: (column: string, param: string) => string;
   /** The text before the first `:` of a text column: the event id of a ledger key (`<eventId>:<flow>:<step>`). */
   readonly beforeColon: (column: string) => string;
+  /** The database server's clock in epoch ms, where it has one apart from this process. */
+  readonly serverNow: string | null;
 }
 
 export const sqliteDialect: Dialect = {
@@ -28,6 +30,7 @@ export const sqliteDialect: Dialect = {
   // A range on the primary key's index (BINARY collation: bytes); a LIKE would read every row.
   startsWith: (column, param) => `(${column} >= ${param} AND ${column} < ${param} || char(1114111))`,
   beforeColon: (column) => `substr(${column}, 1, instr(${column}, ':') - 1)`,
+  serverNow: null,
 };
 
 export const postgresDialect: Dialect = {
@@ -42,4 +45,5 @@ export const postgresDialect: Dialect = {
   // is rare (a job retried on another version), so a scan is acceptable.
   startsWith: (column, param) => `starts_with(${column}, ${param})`,
   beforeColon: (column) => `split_part(${column}, ':', 1)`,
+  serverNow: "(extract(epoch from clock_timestamp()) * 1000)::bigint",
 };

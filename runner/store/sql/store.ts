@@ -111,6 +111,9 @@ export class SqlStore implements Store {
   replicas(seenSince = 0) {
     return this.driver.run(cluster.replicas(seenSince));
   }
+  clockSkew() {
+    return this.driver.run(cluster.clockSkew(this.ctx));
+  }
   leave(replicaId: string) {
     return this.driver.run(cluster.leave(replicaId));
   }
