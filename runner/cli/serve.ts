@@ -72,6 +72,12 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
     return 1;
   }
 
+  const tuned = tuning(process.env);
+  if (typeof tuned === "string") {
+    io.err(tuned);
+    return 1;
+  }
+
   const at: ListenAt = { host: listenHost(args.values.host, process.env), port, hostFrom: args.values.host !== undefined ? "--host" : process.env.KOPPEL_HOST !== undefined ? "$KOPPEL_HOST" : "default" };
   const unlistenable = await listenProblem(at);
   if (unlistenable) {
@@ -101,9 +107,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO): Promise<
       ...(sandbox ? { sandboxOrigins: [new URL(sandbox.afas.baseUrl).origin, new URL(sandbox.aspos.url).origin] } : {}),
       log: (line) => io.err(line),
       logRun: (line) => io.out(line),
-      ...positiveInt("KOPPEL_LEASE_MS", "leaseMs"),
-      ...positiveInt("KOPPEL_CONCURRENCY", "concurrency"),
-      ...positiveInt("KOPPEL_POISON_AFTER", "poisonAfter"),
+      ...tuned,
     });
   } catch (e) {
     const storeFrom = sandboxMode ? "the sandbox store" : args.values.store ? "--store" : process.env.KOPPEL_STORE ? "KOPPEL_STORE" : `store.url in ${args.values.config ?? DEFAULT_CONFIG}`;
@@ -159,8 +163,25 @@ function portNumber(text: string): number | undefined {
   return n <= 65535 ? n : undefined;
 }
 
-/** Tuning from the environment: how long a job's lease lasts, how many jobs run at once. */
-function positiveInt<K extends string>(name: string, key: K): Partial<Record<K, number>> {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? ({ [key]: value } as Partial<Record<K, number>>) : {};
+const TUNING = [
+  { name: "KOPPEL_LEASE_MS", key: "leaseMs", what: "milliseconds", min: 1_000 },
+  { name: "KOPPEL_CONCURRENCY", key: "concurrency", what: "jobs", min: 1 },
+  { name: "KOPPEL_POISON_AFTER", key: "poisonAfter", what: "lease expiries", min: 1 },
+] as const;
+
+/**
+ * Tuning from the environment: how long a job's lease lasts, how many jobs run at once, after how
+ * many expiries a job is set aside. A value that is set but no whole number (`60s`) is an error
+ * naming it: ignored, the runner ran on the default and nobody was told.
+ */
+function tuning(env: NodeJS.ProcessEnv): Partial<Record<(typeof TUNING)[number]["key"], number>> | string {
+  const values: Partial<Record<(typeof TUNING)[number]["key"], number>> = {};
+  for (const { name, key, what, min } of TUNING) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === "") continue;
+    const value = Number(raw);
+    if (!/^\s*\d+\s*$/.test(raw) || value < min) return `koppel serve: ${name} is ${JSON.stringify(raw)}; give a whole number of ${what}, at least ${min}, or unset it for the default`;
+    values[key] = value;
+  }
+  return values;
 }

@@ -33,6 +33,22 @@ describe("koppel serve outside sandbox mode", () => {
     expect(io.stderr()).toContain(`KOPPEL_VIEWER_TOKEN is 4 characters; use at least ${MIN_ADMIN_TOKEN_LENGTH}`);
   });
 
+  it("refuses a tuning variable that is set but no whole number, naming it, instead of running on the default", async () => {
+    for (const name of CONNECTION_ENV) process.env[name] = "set";
+    process.env.KOPPEL_ADMIN_TOKEN = "a".repeat(MIN_ADMIN_TOKEN_LENGTH);
+    for (const [name, value, said] of [
+      ["KOPPEL_LEASE_MS", "60s", 'KOPPEL_LEASE_MS is "60s"; give a whole number of milliseconds, at least 1000'],
+      ["KOPPEL_CONCURRENCY", "0", 'KOPPEL_CONCURRENCY is "0"; give a whole number of jobs, at least 1'],
+      ["KOPPEL_POISON_AFTER", "2.5", 'KOPPEL_POISON_AFTER is "2.5"; give a whole number of lease expiries, at least 1'],
+    ] as const) {
+      process.env[name] = value;
+      const io = bufferIO();
+      expect(await serveCommand(["--config", "does-not-matter.yaml"], io)).toBe(1);
+      expect(io.stderr()).toContain(said);
+      delete process.env[name];
+    }
+  });
+
   it("without an admin token, names the connection variable that ended sandbox mode and the way back", async () => {
     for (const name of CONNECTION_ENV) delete process.env[name];
     delete process.env.KOPPEL_ADMIN_TOKEN;
