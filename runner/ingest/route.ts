@@ -147,6 +147,8 @@ export async function runKeyFor(flow: CompiledFlow, event: unknown, env: Project
 
 /** Field names compared case-insensitively. */
 const SEARCHABLE = new Set(["number", "ordernumber", "externalnumber", "email", "emailaddress", "emad", "ornu", "dbid"]);
+/** Stands for a space inside one search-text term (a run key); a search's spaces match it (likePattern). */
+export const KEY_SPACE = "\u00a0";
 const EMAIL_FIELDS = new Set(["email", "emailaddress", "emad"]);
 const LONGEST_SEARCHABLE = Math.max(...[...SEARCHABLE].map((k) => k.length));
 const MAX_SEARCH_TEXT = 1000;
@@ -157,7 +159,9 @@ function searchable(key: string): boolean {
 
 /** Values of order-number and email fields anywhere in the body, plus the run keys. */
 export function searchTextOf(payload: unknown, extra: readonly string[] = []): string | null {
-  const found = new Set<string>(extra);
+  // Terms are parted by spaces, and a run key may hold some (`order W2026-1`): a no-break space
+  // keeps it one term, so the runs list shows "order W2026-1", not "order" and "W2026-1" apart.
+  const found = new Set<string>(extra.map((key) => key.replace(/ /g, KEY_SPACE)));
   // Walked in place (no entries or slices copied): this runs for every accepted event.
   const visit = (value: unknown, depth: number): void => {
     if (depth > 6 || found.size > 50) return;

@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
+import { KEY_SPACE } from "../../ingest/route.ts";
 import { isEmailToken } from "../../privacy/pseudonym.ts";
 import { shorten } from "./format.ts";
 
@@ -12,7 +13,10 @@ const SHOWN = 28;
  */
 export function subjectOf(searchText: string | null | undefined): string[] {
   if (!searchText) return [];
-  return searchText.split(" ").filter((term) => term !== "" && !ADDRESS.test(term) && !isEmailToken(term));
+  const terms = searchText.split(" ").filter((term) => term !== "" && !ADDRESS.test(term) && !isEmailToken(term));
+  // A run key (`order W1`, its spaces stored as KEY_SPACE) already says what its order number would.
+  const inKeys = new Set(terms.flatMap((term) => (term.includes(KEY_SPACE) ? term.split(KEY_SPACE) : [])));
+  return terms.filter((term) => term.includes(KEY_SPACE) || !inKeys.has(term)).map((term) => term.replaceAll(KEY_SPACE, " "));
 }
 
 /** An email address; a run key such as `601826@01` (item @ warehouse) is not one. */

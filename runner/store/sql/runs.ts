@@ -84,10 +84,11 @@ export function* updateRun(id: string, patch: RunPatch): Program<boolean> {
 
 /**
  * `text` anywhere, for `lower(column) LIKE` (every letter folded, on SQLite too: openSqliteStore);
- * `%`, `_` and `\` in user text match themselves.
+ * `%`, `_` and `\` in user text match themselves, and a space matches the no-break space a run key
+ * keeps its spaces as in the search text (runner/ingest/route.ts).
  */
 export function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/ /g, "_")}%`;
 }
 
 export function* listRuns(filter: RunFilter = {}): Program<RunSummary[]> {

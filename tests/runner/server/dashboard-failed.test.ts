@@ -5,6 +5,7 @@ import { emailToken, pseudonymizeEvent } from "../../../runner/privacy/pseudonym
 import { createApp } from "../../../runner/server/app.ts";
 import { shorten } from "../../../runner/server/dashboard/format.ts";
 import { subjectOf } from "../../../runner/server/dashboard/subject.tsx";
+import { searchTextOf } from "../../../runner/ingest/route.ts";
 import { answerReplay } from "../../../runner/server/replay-answer.ts";
 import { registryReplayDeps, replayRun, retryRunNow } from "../../../runner/worker/replay.ts";
 import { backends } from "../store/backends.ts";
@@ -132,6 +133,12 @@ describe("a run's subject", () => {
     expect(subjectOf(null)).toEqual([]);
     // A stock run key is item @ warehouse, not an address.
     expect(subjectOf("601826@01")).toEqual(["601826@01"]);
+  });
+
+  it("keeps a run key with spaces whole and leaves out the order number it already names", () => {
+    const stored = searchTextOf({ orderNumber: "R2026-004017", externalNumber: "EXT-1" }, ["order R2026-004017"]);
+    expect(subjectOf(stored)).toEqual(["order R2026-004017", "EXT-1"]);
+    expect(subjectOf(searchTextOf({ id: 123 }, ["customer 123"]))).toEqual(["customer 123"]);
   });
 
   it("shortens a long key to one line with an ellipsis", () => {

@@ -5,6 +5,7 @@ import { all, type Program } from "../../../runner/store/sql/program.ts";
 import { purgePayloadsStep } from "../../../runner/store/sql/retention.ts";
 import { SqlStore } from "../../../runner/store/sql/store.ts";
 import { erasePerson } from "../../../runner/privacy/erase.ts";
+import { searchTextOf } from "../../../runner/ingest/route.ts";
 import { backends, freshStorePerTest, type Session } from "./backends.ts";
 
 const event = (dedupKey: string, over: Partial<NewEvent> = {}): NewEvent => ({
@@ -115,9 +116,14 @@ describe.each(backends())("Store contract: $name", (backend) => {
       expect((await store.listRuns({ search: "PIET@" })).map((r) => r.id)).toEqual([a]);
       expect(await store.listRuns({ search: "_" })).toHaveLength(1);
       expect(await store.listRuns({ search: "%" })).toHaveLength(1);
+      // A run key keeps its spaces as no-break spaces in the search text; a typed space finds it.
+      const keyed = (await store.acceptEvent(event("D-5", { searchText: searchTextOf({ number: "D-5" }, ["order W2026 7"]) }))).runIds[0]!;
+      expect((await store.listRuns({ search: "ORDER w2026 7" })).map((r) => r.id)).toEqual([keyed]);
+      await store.updateRun(keyed, { status: "done" });
       const page1 = await store.listRuns({ limit: 2 });
       const page2 = await store.listRuns({ limit: 2, before: page1[1]! });
       expect(new Set([...page1, ...page2].map((r) => r.id)).size).toBe(4);
+      expect(await store.listRuns({ limit: 10 })).toHaveLength(5);
       expect(await store.failedRuns()).toHaveLength(1);
     });
 
