@@ -50,12 +50,34 @@ function needleIndex(values: ReadonlySet<string>): Map<number, string[]> {
     add(lower);
     // Only values with characters a URL escapes have a second form to look for.
     if (!URL_SAFE.test(lower)) add(encodeURIComponent(value).toLowerCase());
+    for (const form of writtenOtherwise(lower)) add(form);
   }
   for (const list of index.values()) if (list.length > 1) list.sort((a, b) => b.length - a.length);
   return index;
 }
 
 const URL_SAFE = /^[A-Za-z0-9_.!~*'()-]*$/;
+
+/**
+ * How an upstream message may quote a value the payload holds with spaces and punctuation: AFAS
+ * writes a postcode as `3511AZ` for `3511 AZ`, a phone number as `0301001234` for `+31 30 100 1234`.
+ * Those passed unmasked into the run's error, the failed list and the log line.
+ */
+function writtenOtherwise(lower: string): string[] {
+  const forms: string[] = [];
+  const compact = lower.replace(/[\s.()/-]+/g, "");
+  if (compact !== lower && /\s/.test(lower)) forms.push(compact);
+  // A phone number: its digits alone, and in national form (+31 30… → 030…, 0031 30… → 030…).
+  if (/^\+?[0-9\s().\/-]+$/.test(lower)) {
+    const digits = lower.replace(/\D/g, "");
+    if (digits.length >= 8) {
+      forms.push(digits);
+      const international = lower.trim().startsWith("+") ? digits : digits.startsWith("00") ? digits.slice(2) : null;
+      if (international) forms.push(`0${international.slice(2)}`, `00${international}`, `+${international}`);
+    }
+  }
+  return forms.filter((form) => form !== lower);
+}
 
 function prefixHash(text: string, at: number): number {
   return ((text.charCodeAt(at) * 31 + text.charCodeAt(at + 1)) * 31 + text.charCodeAt(at + 2)) * 31 + text.charCodeAt(at + 3) | 0;

@@ -137,6 +137,18 @@ describe("redaction", () => {
     expect(createRedactor({ payloads: "full" }).run(parts)).toEqual(parts);
   });
 
+  it("masks a postcode or phone number an upstream message quotes without its spaces or in national form", () => {
+    const error = {
+      code: "UPSTREAM_REJECTED" as const,
+      message: "postcode 3511BL hoort niet bij deze straat (klant, tel. 0301234567 of 0031301234567; 31301234567)",
+    };
+    const redacted = createRedactor().run({ input: order, trace: { outcome: "failed", steps: [] }, error });
+    expect(redacted.error?.message).toBe(`postcode ${MASK} hoort niet bij deze straat (klant, tel. ${MASK} of ${MASK}; ${MASK})`);
+    // Numbers that are not the person's stay.
+    const other = createRedactor().run({ input: order, trace: { outcome: "failed", steps: [] }, error: { code: "UPSTREAM_REJECTED" as const, message: "order 3511 line 0612345678" } });
+    expect(other.error?.message).toBe("order 3511 line 0612345678");
+  });
+
   it("looks through the event for values to mask when the run's input is the event itself, without keeping it", () => {
     const answer = { externalMessage: "Relatie Sanne Berg, Lange Elisabethstraat bestaat al" };
     const ok = { step: "lookup", kind: "find", status: "ok", ms: 1 };
