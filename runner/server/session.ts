@@ -157,7 +157,7 @@ function sameOrigin(c: Context): boolean {
   return site === undefined || site === "same-origin" || site === "none";
 }
 
-function isHttps(c: Context): boolean {
+export function isHttps(c: Context): boolean {
   return (forwardedProto(c) ?? new URL(c.req.url).protocol.replace(":", "")) === "https";
 }
 

@@ -6,6 +6,7 @@ import { createRedactor } from "../../privacy/redact.ts";
 import { readRunRecord } from "../../run-record.ts";
 import type { Run, RunFilter, RunStatus } from "../../store/types.ts";
 import { tooManyAttempts } from "../attempts.ts";
+import { flash, takeFlash } from "./flash.ts";
 import type { SessionEnv } from "../session.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { Failed, type Refusal } from "./failed.tsx";
@@ -98,7 +99,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     // Said only when it is so: a link cannot make a page claim a replay that did not happen.
     const from = c.req.query("from");
     const run = from ? await deps.store.getRun(c.req.param("id")) : null;
-    const notice = from && run?.replayOf === from ? `Replay of run ${from} queued.` : c.req.query("retried") ? "Trying it again now." : undefined;
+    const notice = from && run?.replayOf === from ? `Replay of run ${from} queued.` : takeFlash(c);
     const html = await runPage(c, c.req.param("id"), notice);
     return html ?? c.notFound();
   });
@@ -106,7 +107,10 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
   app.post("/runs/:id/retry", admin, async (c) => {
     const id = c.req.param("id");
     const { status, body: answer } = await deps.retryNow(id);
-    if (status < 300) return c.redirect(`/runs/${encodeURIComponent(id)}?retried=1`, 303);
+    if (status < 300) {
+      flash(c, "Trying it again now.");
+      return c.redirect(`/runs/${encodeURIComponent(id)}`, 303);
+    }
     const reason = (answer as { error?: { reason?: string } }).error?.reason ?? "retry refused";
     return (await runPage(c, id, `Not retried: ${reason}`, status, false)) ?? c.notFound();
   });
@@ -120,17 +124,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     return (await runPage(c, id, `Not replayed: ${reason}`, status, false)) ?? c.notFound();
   });
 
-  app.get("/failed", page, async (c) => {
-    const count = (name: string) => {
-      const text = c.req.query(name);
-      return text !== undefined && /^\d{1,6}$/.test(text) ? Number(text) : undefined;
-    };
-    const replayed = count("replayed");
-    const refused = count("refused") ?? 0;
-    const skipped = count("skipped") ?? 0;
-    const notice = replayed !== undefined ? replayNotice(replayed, refused, skipped) : undefined;
-    return failedPage(c, c.req.query("before"), notice);
-  });
+  app.get("/failed", page, async (c) => failedPage(c, c.req.query("before"), takeFlash(c)));
 
   /** A page at a time, oldest last, with a link on: a busy morning has more failed runs than one page holds. */
   const failedPage = async (c: Context<SessionEnv>, from: string | undefined, notice?: string, refusals: readonly Refusal[] = []) => {
@@ -162,19 +156,20 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     // The reasons are only known now, so a refusal is answered with the page itself; posting it
     // again replays nothing twice (what was replayed is skipped).
     if (refusals.length) return failedPage(c, undefined, replayNotice(replayed, refusals.length, skipped), refusals);
-    return c.redirect(`/failed?replayed=${replayed}&refused=0${skipped ? `&skipped=${skipped}` : ""}`, 303);
+    flash(c, replayNotice(replayed, 0, skipped));
+    return c.redirect("/failed", 303);
   });
 
   app.get("/versions", page, async (c) => {
-    const checked = c.req.query("checked");
-    const notice = checked === "rejected" ? "The candidate was rejected; see its errors below." : checked !== undefined ? "Checked the source." : undefined;
+    const notice = takeFlash(c);
     return c.html(<Versions session={c.get("session")} reload={deps.reloadStatus()} state={await deps.store.versionState()} {...(notice ? { notice } : {})} />);
   });
 
   app.post("/versions/reload", admin, async (c) => {
     await deps.reload();
     // Redirected, so reloading the page in the browser does not check the source again.
-    return c.redirect(`/versions?checked=${deps.reloadStatus().lastResult?.ok === false ? "rejected" : "1"}`, 303);
+    flash(c, deps.reloadStatus().lastResult?.ok === false ? "The candidate was rejected; see its errors below." : "Checked the source.");
+    return c.redirect("/versions", 303);
   });
 
   if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin }, deps.store);

@@ -9,8 +9,9 @@ import { SHADOW_PAGE_SIZE, shadowFilter } from "../shadow-filter.ts";
 import { withQuery } from "./format.ts";
 import { Shadow } from "./shadow.tsx";
 import { ShadowResultPage } from "./shadow-result.tsx";
+import { flash, takeFlash } from "./flash.ts";
 
-const STOPPED: Record<string, string> = { "1": "Stopped shadowing. The results stay below.", "0": "Nothing was being shadowed." };
+const STOPPED = { stopped: "Stopped shadowing. The results stay below.", none: "Nothing was being shadowed." } as const;
 
 /** /shadow for anyone logged in; its Stop button (POST /shadow/stop) for admins, with the CSRF check of every dashboard form. */
 export function addShadowPages(
@@ -31,7 +32,7 @@ export function addShadowPages(
     const about = new Map(await Promise.all(results.map(async (r) => [r.runId, (await runs.getRun(r.runId))?.searchText ?? null] as const)));
     const last = results[results.length - 1];
     const next = last && results.length === filter.limit ? withQuery("/shadow", { verdict: filter.verdict, before: `${last.createdAt}:${last.runId}` }) : undefined;
-    const notice = typeof asked === "string" ? asked : STOPPED[c.req.query("stopped") ?? ""];
+    const notice = typeof asked === "string" ? asked : takeFlash(c);
     return c.html(
       <Shadow session={c.get("session")} status={status} results={results} about={about} {...(filter.verdict ? { verdict: filter.verdict } : {})} {...(next ? { next } : {})} {...(notice ? { notice } : {})} />,
     );
@@ -44,5 +45,8 @@ export function addShadowPages(
     return c.html(<ShadowResultPage session={c.get("session")} result={result} />);
   });
 
-  app.post("/shadow/stop", guards.admin, async (c) => c.redirect(`/shadow?stopped=${(await shadow.control.stop()) ? 1 : 0}`, 303));
+  app.post("/shadow/stop", guards.admin, async (c) => {
+    flash(c, (await shadow.control.stop()) ? STOPPED.stopped : STOPPED.none);
+    return c.redirect("/shadow", 303);
+  });
 }

@@ -102,7 +102,7 @@ describe("Shadow page in Chromium", () => {
 
     await page.goto(`${system.runtime.url}/shadow`);
     await page.click("text=Stop shadowing");
-    await page.waitForURL(/stopped=1/);
+    await page.waitForSelector("[data-testid=notice]");
     expect(await page.textContent("[data-testid=notice]")).toContain("Stopped shadowing.");
     expect(await page.textContent("[data-testid=not-shadowing]")).toContain("Nothing is being shadowed.");
     expect((await api("GET")).body.candidate).toBeNull();

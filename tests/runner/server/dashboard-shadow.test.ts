@@ -181,10 +181,11 @@ describe("dashboard: Shadow page", () => {
     const csrf = /action="\/shadow\/stop"><input type="hidden" name="csrf" value="([^"]+)"/.exec((await page("/shadow", admin)).html)![1]!;
     const stopped = await app.request("/shadow/stop", { method: "POST", headers: { cookie: admin }, body: new URLSearchParams({ csrf }) });
     expect(stopped.status).toBe(303);
-    expect(stopped.headers.get("location")).toBe("/shadow?stopped=1");
+    expect(stopped.headers.get("location")).toBe("/shadow");
     expect(shadow.stops).toBe(1);
-    const after = await page("/shadow?stopped=1", admin);
+    const after = await page("/shadow", `${admin}; ${stopped.headers.get("set-cookie")!.split(";")[0]}`);
     expect(after.html).toContain("Stopped shadowing.");
+    expect((await page("/shadow?stopped=1", admin)).html).not.toContain("Stopped shadowing.");
     expect(after.html).toContain("Nothing is being shadowed.");
   });
 

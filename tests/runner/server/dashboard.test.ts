@@ -175,6 +175,9 @@ describe("dashboard", () => {
     // A link cannot make a page claim what did not happen.
     expect(await get(`/runs/${failedId}?from=made-up`)).not.toContain("Replay of run made-up queued.");
     expect(await get("/failed?replayed=1e9&refused=-5")).not.toContain("queued again");
+    expect(await get("/failed?replayed=250&refused=0")).not.toContain("queued again");
+    expect(await get(`/runs/${failedId}?retried=1`)).not.toContain("Trying it again now.");
+    expect(await get("/versions?checked=1")).not.toContain("Checked the source.");
     // The failures counted are the last 24 h's, and so are the ones the number links to.
     expect(overview).toContain(`href="/runs?flow=aspos-order-to-afas&amp;status=failed&amp;since=24h"`);
     expect(overview).toMatch(/Ready<\/dt><dd>1<\/dd>.*Behind an earlier run<\/dt><dd>2<\/dd>.*Waiting to retry<\/dt><dd>3<\/dd>.*Running<\/dt><dd>4<\/dd>/s);
@@ -219,7 +222,7 @@ describe("dashboard", () => {
     expect(html).toMatch(/data-testid="refusals">\s*<li><a href="\/runs\/gone" class="mono">gone<\/a>: no run gone<\/li>/);
     // Nothing refused: redirected, as before.
     const again = await app.request("/failed/replay", { method: "POST", headers: { cookie }, body: new URLSearchParams([["csrf", csrf], ["mode", "ran"], ["ids", failedId]]) });
-    expect(again.headers.get("location")).toBe("/failed?replayed=1&refused=0");
+    expect(again.headers.get("location")).toBe("/failed");
   });
 
   it("says which run a queued run waits behind, and that it has not read its data yet", async () => {
@@ -266,8 +269,9 @@ describe("dashboard", () => {
     const res = await app.request("/versions/reload", { method: "POST", headers: { cookie }, body: new URLSearchParams({ csrf }) });
     expect(res.status).toBe(303);
     // The last result here is a rejected candidate: the page says so.
-    expect(res.headers.get("location")).toBe("/versions?checked=rejected");
-    expect(await (await app.request(res.headers.get("location")!, { headers: { cookie } })).text()).toContain("The candidate was rejected; see its errors below.");
+    expect(res.headers.get("location")).toBe("/versions");
+    const notice = res.headers.get("set-cookie")!.split(";")[0]!;
+    expect(await (await app.request("/versions", { headers: { cookie: `${cookie}; ${notice}` } })).text()).toContain("The candidate was rejected; see its errors below.");
   });
 
   it("retries now only for an admin with the CSRF token, and shows the refusal on the run's page", async () => {
