@@ -42,7 +42,7 @@ export function createIncidents(sinks: IncidentSinks): Incidents {
   };
   return {
     tick(result) {
-      if (result.status === "failed") note("poll", result.flow, result.code ?? "POLL_ERROR");
+      if (result.status === "failed") note("poll", result.flow, result.code ?? "INTERNAL");
     },
     acceptFailed: (source, error) => note("accept", source, errorCode(error)),
     list: () => [...byKey.values()].sort((a, b) => b.lastAt - a.lastAt),
