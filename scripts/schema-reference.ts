@@ -205,6 +205,11 @@ class DocBuilder {
         return undefined;
       }
       const condition = conditionText(part.if, path);
+      // Only more keys required (with clientId, clientSecret): a sentence, not an empty section.
+      if (Object.keys(then).length === 1 && then.required?.length) {
+        rules.push(`With ${condition}, ${then.required.map((k) => `\`${k}\``).join(" and ")} ${then.required.length === 1 ? "is" : "are"} required too.`);
+        return undefined;
+      }
       const title = (thenName && this.spec.titles[thenName]) ?? thenName ?? condition;
       const heading = path ? `${title} (\`${path}\` with ${condition})` : title;
       const section = this.newSection(heading);
