@@ -38,7 +38,7 @@ export interface Trigger {
   readonly webhook?: WebhookMatch;
   /** Run on a timer (`every` or `cron`); with `poll`, read records changed since the stored cursor and run once per record. */
   readonly schedule?: {
-    /** Interval such as 30s, 5m, 1h. */
+    /** Interval such as 30s, 5m, 1h; at least 1s. */
     readonly every?: string;
     /** Cron expression (five or six fields), in settings.timezone. */
     readonly cron?: string;

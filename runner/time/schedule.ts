@@ -22,8 +22,12 @@ export function scheduleTiming(schedule: Schedule, timezone: string = DEFAULT_TI
   if (schedule.cron !== undefined) return cronTiming(schedule.cron, timezone);
   if (schedule.every === undefined) throw new ConfigError("MISSING_KEY", "a schedule needs `every` or `cron`");
   const ms = parseDuration(schedule.every);
+  // A poll every few milliseconds would call AsPos or AFAS without pause.
+  if (!(ms >= MIN_EVERY_MS)) throw new Error(`the shortest interval is ${MIN_EVERY_MS / 1000}s`);
   return { next: (after) => Math.floor(after / ms) * ms + ms };
 }
+
+export const MIN_EVERY_MS = 1_000;
 
 /**
  * A cron pattern on the zone's wall clock. When clocks go back the repeated hour comes twice, and

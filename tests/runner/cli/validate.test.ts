@@ -57,6 +57,22 @@ describe("koppel validate", () => {
     }
   });
 
+  it("refuses an interval shorter than a second, which would poll AsPos without pause", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "koppel-validate-"));
+    try {
+      cpSync(PROJECT, dir, { recursive: true });
+      const flow = join(dir, "mappings/orders/aspos-order-to-afas.flow.yaml");
+      for (const every of ["1ms", "999ms"]) {
+        writeFileSync(flow, readFileSync(join(PROJECT, "mappings/orders/aspos-order-to-afas.flow.yaml"), "utf8").replace("schedule: { every: 5m, poll: aspos.orders }", `schedule: { every: ${every}, poll: aspos.orders }`));
+        const io = bufferIO();
+        expect(await validateCommand(["--lenient-env"], io, dir)).toBe(1);
+        expect(io.stderr()).toContain(`INVALID_VALUE every ${every} of flow aspos-order-to-afas is not a schedule: the shortest interval is 1s`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a flows glob across folders leaves node_modules and .git out (an installed Koppel carries template flows)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "koppel-validate-"));
     try {
