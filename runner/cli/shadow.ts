@@ -39,6 +39,11 @@ export async function shadowCommand(argv: readonly string[], io: CliIO, env: Nod
   if (sub !== "start" && (v.for !== undefined || v["read-budget"] !== undefined)) return usageError(SHADOW, io, "--for and --read-budget go with start");
   const url = runnerUrl(v.url, env);
   if (!URL.canParse(url)) return usageError(SHADOW, io, `--url takes an http(s) URL (got ${url})`);
+  // Checked here as the runner checks it, and before the token, so a typo is a usage error before anything is asked.
+  const budget = v["read-budget"];
+  const body = { ref: rest[0], by: "cli", ...(v.for !== undefined ? { for: v.for } : {}), ...(budget !== undefined ? { readBudget: /^\d+$/.test(budget) ? Number(budget) : budget } : {}) };
+  const request = sub === "start" ? parseShadowRequest(body) : undefined;
+  if (request && isProblem(request)) return usageError(SHADOW, io, inOptionTerms(request.field, request.reason));
   const token = env.KOPPEL_ADMIN_TOKEN;
   if (!token) {
     io.err("koppel shadow: KOPPEL_ADMIN_TOKEN is not set; this command uses the runner's admin API with the token the runner was started with");
@@ -46,12 +51,7 @@ export async function shadowCommand(argv: readonly string[], io: CliIO, env: Nod
   }
   const json = v.format === "json";
 
-  if (sub === "start") {
-    const budget = v["read-budget"];
-    const body = { ref: rest[0], by: "cli", ...(v.for !== undefined ? { for: v.for } : {}), ...(budget !== undefined ? { readBudget: /^\d+$/.test(budget) ? Number(budget) : budget } : {}) };
-    // Checked here as the runner checks it, so a typo is a usage error before anything is asked.
-    const request = parseShadowRequest(body);
-    if (isProblem(request)) return usageError(SHADOW, io, inOptionTerms(request.field, request.reason));
+  if (sub === "start" && request) {
     const answer = await callRunner(url, token, "POST", "/api/shadow", { body, timeoutMs: START_TIMEOUT_MS });
     if ("unreachable" in answer) return failed(io, answer.unreachable);
     // A tool reading --format json gets the refusal (its code and errors) as the API gave it, too.

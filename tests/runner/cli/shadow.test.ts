@@ -96,6 +96,11 @@ describe("koppel shadow", () => {
     const missing = await run(["status"], { KOPPEL_URL: runner.url });
     expect(missing.code).toBe(1);
     expect(missing.err).toContain("KOPPEL_ADMIN_TOKEN is not set");
+    // A mistyped option is a usage error first, token or not: nothing was done either way.
+    const typo = await run(["start", "main", "--for", "90s"], { KOPPEL_URL: runner.url });
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/--for takes a whole number/);
+    expect(typo.err).not.toContain("is not set");
     const wrong = await run(["status"], { KOPPEL_URL: runner.url, KOPPEL_ADMIN_TOKEN: "not-the-token" });
     expect(wrong.code).toBe(1);
     expect(wrong.err).toContain(`the runner at ${runner.url} refused the admin token: set KOPPEL_ADMIN_TOKEN to the token the runner was started with`);
