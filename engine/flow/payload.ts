@@ -60,11 +60,14 @@ function describeProblem(step: SendStep, e: ErrorObject): { text: string; positi
   return { text: `${where} ${e.message ?? "is not valid"} (got ${brief(e.data)}, mapped at ${fmt(site)})`, position: site };
 }
 
-/** A value as an error quotes it: a list of 1,500 order lines is its count, a long text its start. */
+/**
+ * A value as an error quotes it: a list of 1,500 order lines is its count. Anything else whole: a
+ * text cut short here is no longer the value redaction masks, so the runner cuts the message only
+ * once it is masked (runner/worker/record.ts).
+ */
 function brief(value: unknown): string {
   if (Array.isArray(value) && value.length > 3) return `a list of ${value.length} items`;
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 120 ? `${text.slice(0, 120)}… (${text.length} characters)` : text;
+  return JSON.stringify(value) ?? String(value);
 }
 
 /**

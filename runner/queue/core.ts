@@ -54,8 +54,8 @@ export class SqlJobQueue implements JobQueue {
   retryLater(job: Lease, at: number, error: RunError, run: RunPatch = {}, ledger?: readonly LedgerWrite[]) {
     return this.tx(sql.requeue(this.ctx, this.delivery, job, at, error, { status: "retrying", ...run }, true, ledger));
   }
-  release(job: Lease, ledger?: readonly LedgerWrite[], later?: { readonly at: number; readonly error: RunError }) {
-    return this.tx(sql.requeue(this.ctx, this.delivery, job, later?.at ?? this.ctx.now(), later?.error ?? null, { status: later ? "retrying" : "queued" }, false, ledger));
+  release(job: Lease, ledger?: readonly LedgerWrite[], later?: { readonly at: number; readonly error: RunError; readonly run?: RunPatch }) {
+    return this.tx(sql.requeue(this.ctx, this.delivery, job, later?.at ?? this.ctx.now(), later?.error ?? null, { ...later?.run, status: later ? "retrying" : "queued" }, false, ledger));
   }
   retryNow(runId: string) {
     return this.tx(sql.retryNow(this.ctx, runId));

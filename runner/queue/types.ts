@@ -112,7 +112,7 @@ export interface JobQueue {
    * Hands the job back without counting the attempt: at once (graceful shutdown), or not before
    * `later.at`, with the reason on its run (a replica without the version that accepted it).
    */
-  release(job: Lease, ledger?: readonly LedgerWrite[], later?: { readonly at: Millis; readonly error: RunError }): Promise<boolean>;
+  release(job: Lease, ledger?: readonly LedgerWrite[], later?: { readonly at: Millis; readonly error: RunError; readonly run?: RunPatch }): Promise<boolean>;
   /**
    * A run waiting for its next attempt (`retrying`, its job not due yet) is due now: the operator
    * fixed what it failed on. False when its job is not waiting (claimed meanwhile, finished, none).

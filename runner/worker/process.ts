@@ -12,7 +12,7 @@ import { foreignVersion, HAND_BACK_AFTER_MS, HAND_BACK_WINDOW_MS, type ForeignVe
 import { guardedPort, ledgerPort, RunLedger } from "./port.ts";
 import type { RunRecord } from "../run-record.ts";
 import type { Redactor } from "../privacy/redact.ts";
-import { runError, runRecord } from "./record.ts";
+import { cutMessage, runError, runRecord } from "./record.ts";
 
 /** How soon a run the store dropped under it is offered again. */
 export const STORE_HAND_BACK_MS = 5_000;
@@ -127,7 +127,7 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const record = (error?: RunError, extra: Partial<RunRecord> = {}): { patch: RunPatch; error?: RunError } => {
     const trace = runRecord(result, { ms: now() - started, attempt: job.attempts, ...requested, ...(inputIsEvent ? { inputIsEvent } : {}), ...extra });
     const masked = deps.redact.run({ input: inputIsEvent ? null : input ?? null, trace, error, ...(inputIsEvent ? { event: input } : {}) });
-    return { patch: { version: version.sha, input: masked.input, trace: masked.trace }, ...(masked.error ? { error: masked.error } : {}) };
+    return { patch: { version: version.sha, input: masked.input, trace: masked.trace }, ...(masked.error ? { error: cutMessage(masked.error) } : {}) };
   };
 
   const finished = async (processed: Promise<ProcessedJob>): Promise<ProcessedJob> => {
@@ -141,13 +141,17 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   }
   const error = result.error!;
   const unmasked = runError(error);
-  if (error.code === "STORE_UNREACHABLE") {
-    // Not the run's fault, and not an attempt: it stopped before its next upstream call. Handed
-    // back uncounted (a failover of some seconds failed every run in flight for good as INTERNAL).
+  if (error.code === "STORE_UNREACHABLE" && job.lastError?.code !== "STORE_UNREACHABLE") {
+    // Not the run's fault: it stopped before its next upstream call. Handed back uncounted the
+    // first time (a failover of some seconds failed every run in flight for good as INTERNAL), with
+    // the attempt's trace: what it sent is what tells a later attempt on another version that it
+    // may have written. Again at once, it counts as an attempt (below): a job that takes the store
+    // down itself must not come back every few seconds for ever.
     const retryAt = now() + STORE_HAND_BACK_MS;
-    return settle("retry", ledger.settle((entries) => queue.release(job, entries, { at: retryAt, error: unmasked })), { error: unmasked, retryAt });
+    const { patch, error: recorded = unmasked } = record(unmasked, { retryAt });
+    return settle("retry", ledger.settle((entries) => queue.release(job, entries, { at: retryAt, error: recorded, run: patch })), { error: recorded, retryAt });
   }
-  if (error.retryable && job.attempts < flow.run.maxAttempts) {
+  if ((error.retryable || error.code === "STORE_UNREACHABLE") && job.attempts < flow.run.maxAttempts) {
     const retryAfterMs = retryAfterOf(error);
     // The rest of onLostAnswer's own wait, not an upstream hiccup to spread out: the find looks
     // again when the run's error says. With the backoff's jitter on top, the second attempt came

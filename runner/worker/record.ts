@@ -62,20 +62,22 @@ function upstreamOf(error: UpstreamError): RunError["upstream"] {
 /**
  * Longest message a run records. A message quoting a payload (a schema check's `got …`, an upstream
  * echoing the body) reached 170 KB, and went into every failed-list row, the stdout log line and
- * each alert; what is past this is in the run's trace.
+ * each alert; what is past this is in the run's trace. Cut only once masked: a value cut short is
+ * no longer the value redaction looks for, and would be kept in clear.
  */
 export const MAX_MESSAGE_CHARS = 2_000;
 
-function cut(message: string): string {
-  if (message.length <= MAX_MESSAGE_CHARS) return message;
-  return `${message.slice(0, MAX_MESSAGE_CHARS)}… (${message.length - MAX_MESSAGE_CHARS} more characters; the run's trace has the step's data)`;
+export function cutMessage<E extends RunError | undefined>(error: E): E {
+  if (!error || error.message.length <= MAX_MESSAGE_CHARS) return error;
+  const more = error.message.length - MAX_MESSAGE_CHARS;
+  return { ...error, message: `${error.message.slice(0, MAX_MESSAGE_CHARS)}… (${more} more characters; the run's trace has the step's data)` };
 }
 
 export function runError(error: KoppelError): RunError {
   const where = formatPosition(error.position);
   return {
     code: error.code,
-    message: cut(where ? `${where} ${error.message}` : error.message),
+    message: where ? `${where} ${error.message}` : error.message,
     ...(error instanceof UpstreamError ? { upstream: upstreamOf(error) } : {}),
   };
 }

@@ -6,11 +6,11 @@ import { toEnvelope } from "../../../runner/connectors/afas/envelope.ts";
 import type { Connector } from "../../../runner/connectors/types.ts";
 import { createRedactor } from "../../../runner/privacy/redact.ts";
 import { readRunRecord } from "../../../runner/run-record.ts";
-import { MAX_MESSAGE_CHARS, runError, runRecord } from "../../../runner/worker/record.ts";
+import { cutMessage, MAX_MESSAGE_CHARS, runError, runRecord } from "../../../runner/worker/record.ts";
 import { UpstreamError } from "../../../common/errors.ts";
 import { SANDBOX_TOKEN, startAfasSimulator, type RunningAfasSimulator } from "../../../sandbox/afas/index.ts";
 import { backends } from "../store/backends.ts";
-import { fbSalesProject, orderEvent, version, World, writeProject } from "./harness.ts";
+import { fbSalesProject, orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
 
 /** How often `needle` occurs in `text`. */
 const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
@@ -153,9 +153,31 @@ steps:
 describe("the run's error", () => {
   it("keeps a message quoting a huge payload to its first 2,000 characters and says how much was cut", () => {
     const upstream = new UpstreamError("UPSTREAM_REJECTED", `AFAS refused the order: ${"x".repeat(170_000)}`, { connection: "afas" });
-    const { message } = runError(upstream);
+    const { message } = cutMessage(runError(upstream));
     expect(message.length).toBeLessThan(MAX_MESSAGE_CHARS + 120);
     expect(message).toMatch(/^AFAS refused the order: x+… \(\d+ more characters; the run's trace has the step's data\)$/);
-    expect(runError(new UpstreamError("UPSTREAM_REJECTED", "short", { connection: "afas" })).message).toBe("short");
+    expect(cutMessage(runError(new UpstreamError("UPSTREAM_REJECTED", "short", { connection: "afas" }))).message).toBe("short");
+  });
+});
+
+describe("a long error quoting personal data", () => {
+  it("is masked first and cut after, so no value survives half-cut in clear", async () => {
+    const world = await new World(backends().find((b) => b.name === "sqlite")!).open(version("sha-1", writeProject({ "order-to-afas": orderFlow("v1", 1) })));
+    try {
+      const email = "annemarie.vandersteen-oosterhuis@example.nl";
+      const { runIds } = await world.accept(orderEvent("8001", { email }));
+      // AFAS echoes the body: the address starts 1,980 characters in, across the 2,000-character cut.
+      world.afas.onSend = () => {
+        throw new UpstreamError("UPSTREAM_REJECTED", `${"x".repeat(1_972)} relatie ${email} bestaat al`, { connection: "afas" });
+      };
+      await world.worker({ redact: createRedactor() }).runOnce();
+      const run = await world.store.getRun(runIds[0]!);
+      expect(run?.status).toBe("failed");
+      expect(run!.error!.message).toContain(" relatie [redac");
+      expect(run!.error!.message).not.toContain("annemarie");
+      expect(run!.error!.message.length).toBeLessThan(MAX_MESSAGE_CHARS + 120);
+    } finally {
+      await world.close();
+    }
   });
 });

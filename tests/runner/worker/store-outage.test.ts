@@ -46,6 +46,8 @@ describe("a store outage during a run", () => {
     expect(first).toMatchObject({ disposition: "retry", error: { code: "STORE_UNREACHABLE" } });
     const waiting = await world.store.getRun(runIds[0]!);
     expect(waiting).toMatchObject({ status: "retrying", error: { code: "STORE_UNREACHABLE" } });
+    // The attempt's trace is kept: it is what says the debtor was sent, to an attempt on another version.
+    expect((waiting?.trace as { steps: { step: string; status: string }[] }).steps.slice(0, 2)).toMatchObject([{ step: "debtor", status: "ok" }, { step: "existing", status: "ok" }]);
     expect(world.afas.sent("TestOrder")).toHaveLength(0);
 
     world.afas.onFind = async () => [];
@@ -57,6 +59,25 @@ describe("a store outage during a run", () => {
     expect(world.afas.sent("TestOrder")).toHaveLength(1);
     expect(await world.store.getRun(runIds[0]!)).toMatchObject({ status: "done", attempts: 1 });
     expect(errors).toEqual([]);
+  }, 30_000);
+
+  it("counts the attempt when the store drops under the same job again at once, so a job that takes it down does not come back for ever", async () => {
+    const { runIds } = await world.accept(orderEvent("1003"));
+    world.afas.onFind = async () => {
+      outage(300);
+      return [];
+    };
+    const errors: unknown[] = [];
+    const dispositions: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [processed] = await world.worker({ onError: (e) => errors.push(e) }).runOnce();
+      dispositions.push(`${processed?.disposition}/${processed?.attempts}`);
+      await new Promise((r) => setTimeout(r, 400));
+      world.clock.advance(3_600_000);
+    }
+    // Handed back uncounted once; then attempts 1, 2, 3 of the flow's 3, and failed.
+    expect(dispositions).toEqual(["retry/1", "retry/1", "retry/2", "failed/3"]);
+    expect(await world.store.getRun(runIds[0]!)).toMatchObject({ status: "failed", error: { code: "STORE_UNREACHABLE" } });
   }, 30_000);
 
   it("keeps the run's answers through an outage at its settling transaction: no UPSTREAM_UNCERTAIN afterwards", async () => {
