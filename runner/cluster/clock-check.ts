@@ -3,7 +3,8 @@
  * clock. A replica whose clock runs 40 s ahead (two thirds of the 60 s lease) reaped live jobs from
  * the others: they ran twice, the second copy stopping at the first's intent marks, and each theft
  * counted an expiry towards POISONED. So a replica that finds its clock this far off the database's
- * takes no jobs until it is back within bounds, says why in its log, and is not ready (/readyz 503).
+ * takes no jobs and fires no schedule ticks until it is back within bounds, says why in its log,
+ * and is not ready (/readyz 503).
  */
 export const MAX_CLOCK_SKEW_MS = 10_000;
 

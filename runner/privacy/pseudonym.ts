@@ -3,12 +3,14 @@ import type { NewEvent, Store } from "../store/types.ts";
 
 /**
  * Letters (with their combining marks) and digits of any script: `jöns.müller@exämple.de` is an
- * address too, and so is `o'brien@example.ie`: before the @, every character RFC 5322 allows
- * unquoted. Cut at the apostrophe, ingest stored the token of `brien@…` and a search for the
- * whole address found nothing. The lengths are an address's own bounds (64 before the @, 253
- * after), which also keep a long text without one from costing time quadratic in its length.
+ * address too, and so is `o'brien@example.ie`: after its first letter or digit, every character
+ * RFC 5322 allows unquoted. Cut at the apostrophe, ingest stored the token of `brien@…` and a search
+ * for the whole address found nothing. It starts with a letter or digit, so the quote around
+ * `'kees@example.nl'` or the slash of `a@x.nl/jan@x.nl` is not taken in. The lengths are an
+ * address's own bounds (64 before the @, 253 after), which also keep a long text without one from
+ * costing time quadratic in its length.
  */
-const EMAIL = /[\p{L}\p{M}\p{N}.!#$%&'*+/=?^_`{|}~-]{1,64}@[\p{L}\p{M}\p{N}.-]{1,253}\.[\p{L}\p{M}]{2,63}/gu;
+const EMAIL = /[\p{L}\p{M}\p{N}_][\p{L}\p{M}\p{N}.!#$%&'*+/=?^_`{|}~-]{0,63}@[\p{L}\p{M}\p{N}.-]{1,253}\.[\p{L}\p{M}]{2,63}/gu;
 
 /** A field value longer than this is not taken apart into addresses (it still gets tokens, in the cut search text). */
 const LONGEST_ADDRESS_FIELD = 320;

@@ -242,7 +242,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   });
   const incidents = createIncidents({ now, log, count: metrics.incident, alert: alerter.incident });
   const scheduler = createScheduler({
-    store: ingestStore, versions, replicaId, connector: (name) => connectors(versions.current()).get(name), onTick: incidents.tick,
+    store: ingestStore, versions, replicaId, paused: () => clock.off, connector: (name) => connectors(versions.current()).get(name), onTick: incidents.tick,
   });
   const heartbeat = async () => {
     await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${errorLabel(e)}`));

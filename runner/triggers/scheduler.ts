@@ -28,6 +28,11 @@ export interface SchedulerOptions {
   readonly maxPages?: number;
   readonly recordId?: RecordId;
   readonly onTick?: (result: TickResult) => void;
+  /**
+   * While true, this replica leaves ticks to the others (as if another held the lock): its clock,
+   * by which the tick locks expire, cannot be trusted (runner/cluster/clock-check.ts).
+   */
+  readonly paused?: () => boolean;
 }
 
 export interface TickResult {
@@ -193,7 +198,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     // tick) would otherwise turn away every webhook's poll that reached another replica. Two polls
     // at once on two replicas read the same changes; the inbox keeps each record version once, and
     // a cursor one of them set back is read on from again, finding only what it already holds.
-    const claim = requested ? async () => true : () => store.tryLock(lock, replicaId, ttl);
+    const claim = options.paused?.() ? async () => false : requested ? async () => true : () => store.tryLock(lock, replicaId, ttl);
     try {
       if (!(await claim())) return report(result(name, at, "locked"));
       if (!plan.poll) {

@@ -34,6 +34,17 @@ describe("AFAS connections share their environment's cap", () => {
     }
   });
 
+  it("asks for a slot held as long as its longest hold: the call, or with OAuth two token requests and two calls", () => {
+    const asked: { key: string; size: number; longestCallMs: number | undefined }[] = [];
+    const gates = processGates();
+    const spy = (key: string, size: number, longestCallMs?: number) => (asked.push({ key, size, longestCallMs }), gates(key, size, longestCallMs));
+    createConnectors({
+      classic: { type: "afas", baseUrl: "http://a/ProfitRestServices", token: SANDBOX_TOKEN, timeoutMs: 30_000 },
+      oauth: { type: "afas", baseUrl: "http://b/ProfitRestServices", clientId: "id", clientSecret: "secret", timeoutMs: 30_000 },
+    }, { gates: spy });
+    expect(asked.map((a) => a.longestCallMs)).toEqual([30_000, 120_000]);
+  });
+
   it("gives each environment one gate, whatever cap a version asks: after a reload from 4 to 8, at most 8 at once, not 4 + 8", async () => {
     const gates = processGates();
     expect(gates("http://a/ProfitRestServices", 4)).not.toBe(gates("http://b/ProfitRestServices", 4));

@@ -37,6 +37,16 @@ export interface AfasCall {
 /** Profit's web server refuses longer query strings (counted from the `?`) with a bare 404. */
 export const MAX_QUERY_LENGTH = 2049;
 
+/**
+ * How many exchanges, each up to the connection's timeout, one hold of an AFAS slot may carry (see
+ * AfasHttp.call): the call alone with a classic token; with OAuth a token request before it, and
+ * after a 401 another token request and the call again. The cluster-wide slot is leased for all of
+ * them, or a replica cut off from PostgreSQL mid-hold could call on after its slot passed on.
+ */
+function exchangesPerHold(config: AfasConnectionConfig): number {
+  return config.clientId !== undefined ? 4 : 1;
+}
+
 /** Profit's endpoints on one connection: base URL, token header, language; errors mapped to Profit's meaning. */
 export class AfasHttp {
   readonly baseUrl: string;
@@ -56,7 +66,7 @@ export class AfasHttp {
     this.client = new HttpClient({
       connection, timeoutMs, maxParallel: this.maxParallel,
       now: this.now, wording: AFAS_TRANSPORT, outage: afasOutage, ...httpSetup(options),
-      ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel, timeoutMs) } : {}),
+      ...(options.gates ? { gate: options.gates(this.baseUrl, this.maxParallel, timeoutMs * exchangesPerHold(config)) } : {}),
     });
     const auth = afasAuth(connection, config);
     this.auth = "header" in auth

@@ -11,7 +11,7 @@ import { bufferIO } from "../../../runner/cli/io.ts";
 import { openStore } from "../../../runner/store/open.ts";
 import { REPO, ScratchRepo } from "../integrator/scratch-repo.ts";
 
-type Step = { name?: string; run?: string; env?: Record<string, string>; "continue-on-error"?: boolean };
+type Step = { id?: string; name?: string; run?: string; env?: Record<string, string>; "continue-on-error"?: boolean };
 const WORKFLOW = parse(readFileSync(join(REPO, "templates/mapping-repo/.github/workflows/koppel.yml"), "utf8")) as { jobs: Record<string, { steps: Step[] }> };
 
 let dir: string;
@@ -83,6 +83,10 @@ describe("koppel init", () => {
       ]);
       // A failing case must not stop the diff comment: only the last step fails the job.
       expect(koppelSteps.slice(0, 2).map((s) => s["continue-on-error"])).toEqual([true, true]);
+      // ...but a branch that does not validate fails the job all the same.
+      const verdict = WORKFLOW.jobs.check!.steps.at(-1)! as Step & { if?: string };
+      expect(koppelSteps[0]!.id).toBe("validate");
+      expect(verdict.if).toContain("steps.validate.outcome == 'failure'");
       const output = join(dir, "github-output");
       for (const step of koppelSteps) {
         const run = await runStep(step, repo.dir, { GITHUB_OUTPUT: output });

@@ -194,6 +194,19 @@ describe("scheduler: every and cron", () => {
     expect(await a.store.listRuns({ flow: "tick1" })).toHaveLength(6);
   });
 
+  it("a paused replica (its clock off the database's) fires no tick until it is let go again", async () => {
+    const versions = registry(projectWith({ tick1: { schedule: { every: "1m" } } }));
+    let off = true;
+    const a = await scheduler(versions, { paused: () => off });
+    a.s.start();
+    await time.advanceTo(T0 + 3 * MIN, settle);
+    expect(ticks.map((t) => t.status)).toEqual(["locked", "locked", "locked"]);
+    expect(await a.store.listRuns({ flow: "tick1" })).toHaveLength(0);
+    off = false;
+    await time.advanceTo(T0 + 5 * MIN, settle);
+    expect(ticks.filter((t) => t.status === "fired")).toHaveLength(2);
+  });
+
   it("re-reads the schedules when the active version changes", async () => {
     const versions = registry(projectWith({ tick5: { schedule: { every: "5m" } }, gone: { schedule: { every: "1m" } } }));
     const { s, store } = await scheduler(versions);
