@@ -23,7 +23,7 @@ export function scheduleTiming(schedule: Schedule, timezone: string = DEFAULT_TI
   if (schedule.every === undefined) throw new ConfigError("MISSING_KEY", "a schedule needs `every` or `cron`");
   const ms = parseDuration(schedule.every);
   // A poll every few milliseconds would call AsPos or AFAS without pause.
-  if (!(ms >= MIN_EVERY_MS)) throw new Error(`the shortest interval is ${MIN_EVERY_MS / 1000}s`);
+  if (!(ms >= MIN_EVERY_MS)) throw new ConfigError("INVALID_VALUE", `the shortest interval is ${MIN_EVERY_MS / 1000}s`);
   return { next: (after) => Math.floor(after / ms) * ms + ms };
 }
 
