@@ -65,18 +65,29 @@ const URL_SAFE = /^[A-Za-z0-9_.!~*'()-]*$/;
  */
 function writtenOtherwise(lower: string): string[] {
   const forms: string[] = [];
-  const compact = lower.replace(/[\s.()/-]+/g, "");
-  if (compact !== lower && /\s/.test(lower)) forms.push(compact);
-  // A phone number: its digits alone, and in national form (+31 30… → 030…, 0031 30… → 030…).
+  // A postcode or the like: letters and digits with spaces between (3511 BL → 3511bl).
+  const compact = lower.replace(/\s+/g, "");
+  if (compact !== lower && /[a-z]/.test(compact) && /[0-9]/.test(compact)) forms.push(compact);
+  // A phone number: its digits alone, and in national form (+31 (0)30 … → 030…, 0031 30… → 030…).
   if (/^\+?[0-9\s().\/-]+$/.test(lower)) {
-    const digits = lower.replace(/\D/g, "");
-    if (digits.length >= 8) {
-      forms.push(digits);
-      const international = lower.trim().startsWith("+") ? digits : digits.startsWith("00") ? digits.slice(2) : null;
-      if (international) forms.push(`0${international.slice(2)}`, `00${international}`, `+${international}`);
-    }
+    const digits = lower.replace(/\(0\)/g, "").replace(/\D/g, "");
+    const trimmed = lower.trim();
+    const international = trimmed.startsWith("+") ? digits : trimmed.startsWith("00") ? digits.slice(2) : null;
+    if (international) {
+      const national = `0${international.slice(countryCodeLength(international))}`;
+      forms.push(international, `00${international}`, `+${international}`, national);
+    } else forms.push(digits);
   }
-  return forms.filter((form) => form !== lower);
+  // Digits alone match inside other numbers (an order number, an amount): only real phone lengths,
+  // and never a run of one digit (a placeholder such as 0000000000).
+  return forms.filter((form) => form !== lower && (!/^\+?\d+$/.test(form) || (form.replace(/\D/g, "").length >= 9 && !/^\+?(\d)\1*$/.test(form))));
+}
+
+/** Digits of the country code an international number starts with (ITU E.164 zones). */
+function countryCodeLength(digits: string): number {
+  if (/^[17]/.test(digits)) return 1;
+  if (/^(2[1-689]|3[578]|42|5[09]|6[7-9]|8[58]|9[679])/.test(digits)) return 3;
+  return 2;
 }
 
 function prefixHash(text: string, at: number): number {

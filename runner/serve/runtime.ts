@@ -43,7 +43,7 @@ import { createShadow, type Shadow } from "../shadow/control.ts";
 import { shadowMetrics } from "../shadow/metrics.ts";
 import { loadCandidate, shadowSource } from "../shadow/source.ts";
 import { closableListener } from "./http-close.ts";
-import { clockCheck } from "../cluster/clock-check.ts";
+import { clockCheck, MAX_CLOCK_SKEW_MS } from "../cluster/clock-check.ts";
 
 /** How long a stopping runner lets busy HTTP connections finish before it cuts them (then the worker drains). */
 const HTTP_CLOSE_GRACE_MS = 5_000;
@@ -215,13 +215,15 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   });
 
   const claimedAt = new Map<string, number>();
-  const clock = clockCheck(() => store.clockSkew(), log);
+  const leaseMs = options.leaseMs ?? 60_000;
+  // A sixth of the lease: extensions come every third, so a skew past that could reap a live one.
+  const clock = clockCheck(() => store.clockSkew(), log, Math.min(MAX_CLOCK_SKEW_MS, leaseMs / 6));
   const worker = createWorker({
     store, versions, connectors, now, workerId: replicaId,
     paused: () => clock.off,
     queue: hookQueue(queue, { claimed: (jobs) => jobs.forEach((job) => claimedAt.set(job.id, now())) }),
     redact: privacy.redact,
-    leaseMs: options.leaseMs ?? 60_000,
+    leaseMs,
     // Jobs in flight, well above AFAS's cap of 8 calls: a run spends part of its time in bookkeeping
     // (claim, ledger, record commits) holding no AFAS slot. With concurrency = the cap, the 8 slots
     // were busy 4.0 of 8 on average at 50 ms AFAS latency (measured); with 32 jobs in flight, the

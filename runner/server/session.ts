@@ -31,6 +31,8 @@ export interface Sessions {
   check(c: Context, token: string): Role | null;
   /** Whether `token` is one of the runner's, without counting anything. */
   knows(token: string): boolean;
+  /** A MAC of `text` under the runner's session key (the same on every replica): what the runner itself wrote. */
+  sign(text: string): string;
   /** Milliseconds this request's address is still blocked for wrong tokens; 0 when it is not. */
   blockedFor(c: Context): number;
   /** Sets the session cookie after a successful login. */
@@ -109,6 +111,7 @@ export function createSessions(options: SessionOptions): Sessions {
     check,
     read,
     knows: (token) => roleOf(token) !== null,
+    sign: (text) => mac(`signed:${text}`),
     blockedFor: (c) => options.limiter?.blockedFor(peerOf(c)) ?? 0,
     login(c, role) {
       const body = `${role}.${now() + ttl}.${randomBytes(12).toString("base64url")}`;

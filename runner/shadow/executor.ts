@@ -11,6 +11,7 @@ import { triggerChecks } from "../ingest/route.ts";
 import { recordedPort, type Unrecorded } from "../recorded/port.ts";
 import { mocksFromTrace, readsFromTrace } from "../recorded/trace-answers.ts";
 import type { FinishedRun } from "../worker/process.ts";
+import { cutText } from "../worker/record.ts";
 import type { ShadowCandidate, ShadowResult } from "./types.ts";
 
 /** A candidate as the executor runs it: its record and its compiled project. */
@@ -46,9 +47,9 @@ export async function shadowRun(active: ActiveCandidate, live: FinishedRun, deps
       flows: active.project.flows,
       eventId: live.job.eventId,
     }, triggerChecks(flow, live.job));
-    return result({ ...compare(live.result, shadow, notes, (text) => deps.redact.text(text, live.job.payload), deps.redact), liveReads: notes.liveReads });
+    return result({ ...compare(live.result, shadow, notes, (text) => cutText(deps.redact.text(text, live.job.payload)), deps.redact), liveReads: notes.liveReads });
   } catch (e) {
-    return result({ verdict: "shadow failed", reason: deps.redact.text(toKoppelError(e).format(), live.job.payload) });
+    return result({ verdict: "shadow failed", reason: cutText(deps.redact.text(toKoppelError(e).format(), live.job.payload)) });
   }
 }
 

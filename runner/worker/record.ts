@@ -67,10 +67,33 @@ function upstreamOf(error: UpstreamError): RunError["upstream"] {
  */
 export const MAX_MESSAGE_CHARS = 2_000;
 
+export function cutText(text: string): string {
+  if (text.length <= MAX_MESSAGE_CHARS) return text;
+  return `${text.slice(0, MAX_MESSAGE_CHARS)}… (${text.length - MAX_MESSAGE_CHARS} more characters; the run's trace has the step's data)`;
+}
+
+/**
+ * The error as a run keeps it: its message, and what upstream said (AFAS's message, AsPos's body),
+ * each at most MAX_MESSAGE_CHARS; a 170 KB echo went whole into the run row, the log line and the
+ * alert. Call it on the masked error only.
+ */
 export function cutMessage<E extends RunError | undefined>(error: E): E {
-  if (!error || error.message.length <= MAX_MESSAGE_CHARS) return error;
-  const more = error.message.length - MAX_MESSAGE_CHARS;
-  return { ...error, message: `${error.message.slice(0, MAX_MESSAGE_CHARS)}… (${more} more characters; the run's trace has the step's data)` };
+  if (!error) return error;
+  const upstream = typeof error.upstream === "object" && error.upstream !== null ? (error.upstream as { upstreamMessage?: unknown; body?: unknown }) : undefined;
+  const said = typeof upstream?.upstreamMessage === "string" ? upstream.upstreamMessage : undefined;
+  const body = upstream && "body" in upstream ? JSON.stringify(upstream.body) ?? "" : "";
+  if (error.message.length <= MAX_MESSAGE_CHARS && (said?.length ?? 0) <= MAX_MESSAGE_CHARS && body.length <= MAX_MESSAGE_CHARS) return error;
+  return {
+    ...error,
+    message: cutText(error.message),
+    ...(upstream ? {
+      upstream: {
+        ...upstream,
+        ...(said !== undefined ? { upstreamMessage: cutText(said) } : {}),
+        ...(body.length > MAX_MESSAGE_CHARS ? { body: cutText(body) } : {}),
+      },
+    } : {}),
+  };
 }
 
 export function runError(error: KoppelError): RunError {

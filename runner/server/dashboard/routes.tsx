@@ -99,7 +99,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     // Said only when it is so: a link cannot make a page claim a replay that did not happen.
     const from = c.req.query("from");
     const run = from ? await deps.store.getRun(c.req.param("id")) : null;
-    const notice = from && run?.replayOf === from ? `Replay of run ${from} queued.` : takeFlash(c);
+    const notice = from && run?.replayOf === from ? `Replay of run ${from} queued.` : takeFlash(c, sessions);
     const html = await runPage(c, c.req.param("id"), notice);
     return html ?? c.notFound();
   });
@@ -108,7 +108,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     const id = c.req.param("id");
     const { status, body: answer } = await deps.retryNow(id);
     if (status < 300) {
-      flash(c, "Trying it again now.");
+      flash(c, sessions, "Trying it again now.");
       return c.redirect(`/runs/${encodeURIComponent(id)}`, 303);
     }
     const reason = (answer as { error?: { reason?: string } }).error?.reason ?? "retry refused";
@@ -124,7 +124,7 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     return (await runPage(c, id, `Not replayed: ${reason}`, status, false)) ?? c.notFound();
   });
 
-  app.get("/failed", page, async (c) => failedPage(c, c.req.query("before"), takeFlash(c)));
+  app.get("/failed", page, async (c) => failedPage(c, c.req.query("before"), takeFlash(c, sessions)));
 
   /** A page at a time, oldest last, with a link on: a busy morning has more failed runs than one page holds. */
   const failedPage = async (c: Context<SessionEnv>, from: string | undefined, notice?: string, refusals: readonly Refusal[] = []) => {
@@ -156,23 +156,23 @@ export function createDashboard(deps: DashboardDeps): Hono<SessionEnv> {
     // The reasons are only known now, so a refusal is answered with the page itself; posting it
     // again replays nothing twice (what was replayed is skipped).
     if (refusals.length) return failedPage(c, undefined, replayNotice(replayed, refusals.length, skipped), refusals);
-    flash(c, replayNotice(replayed, 0, skipped));
+    flash(c, sessions, replayNotice(replayed, 0, skipped));
     return c.redirect("/failed", 303);
   });
 
   app.get("/versions", page, async (c) => {
-    const notice = takeFlash(c);
+    const notice = takeFlash(c, sessions);
     return c.html(<Versions session={c.get("session")} reload={deps.reloadStatus()} state={await deps.store.versionState()} {...(notice ? { notice } : {})} />);
   });
 
   app.post("/versions/reload", admin, async (c) => {
     await deps.reload();
     // Redirected, so reloading the page in the browser does not check the source again.
-    flash(c, deps.reloadStatus().lastResult?.ok === false ? "The candidate was rejected; see its errors below." : "Checked the source.");
+    flash(c, sessions, deps.reloadStatus().lastResult?.ok === false ? "The candidate was rejected; see its errors below." : "Checked the source.");
     return c.redirect("/versions", 303);
   });
 
-  if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin }, deps.store);
+  if (deps.shadow) addShadowPages(app, deps.shadow, { page, admin }, deps.store, sessions);
 
   async function runPage(c: Context<SessionEnv>, id: string, notice?: string, status = 200, live = true) {
     const stored = await deps.store.getRun(id);

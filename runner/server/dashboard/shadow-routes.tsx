@@ -3,7 +3,7 @@
 import type { Hono, MiddlewareHandler } from "hono";
 import type { ShadowFilter } from "../../shadow/types.ts";
 import type { RunLog } from "../../store/types.ts";
-import type { SessionEnv } from "../session.ts";
+import type { SessionEnv, Sessions } from "../session.ts";
 import type { ShadowDeps } from "../shadow-api.ts";
 import { SHADOW_PAGE_SIZE, shadowFilter } from "../shadow-filter.ts";
 import { withQuery } from "./format.ts";
@@ -19,6 +19,7 @@ export function addShadowPages(
   shadow: ShadowDeps,
   guards: { page: MiddlewareHandler<SessionEnv>; admin: MiddlewareHandler<SessionEnv> },
   runs: Pick<RunLog, "getRun">,
+  sessions: Pick<Sessions, "sign">,
 ): void {
   app.get("/shadow", guards.page, async (c) => {
     const status = await shadow.control.status();
@@ -32,7 +33,7 @@ export function addShadowPages(
     const about = new Map(await Promise.all(results.map(async (r) => [r.runId, (await runs.getRun(r.runId))?.searchText ?? null] as const)));
     const last = results[results.length - 1];
     const next = last && results.length === filter.limit ? withQuery("/shadow", { verdict: filter.verdict, before: `${last.createdAt}:${last.runId}` }) : undefined;
-    const notice = typeof asked === "string" ? asked : takeFlash(c);
+    const notice = typeof asked === "string" ? asked : takeFlash(c, sessions);
     return c.html(
       <Shadow session={c.get("session")} status={status} results={results} about={about} {...(filter.verdict ? { verdict: filter.verdict } : {})} {...(next ? { next } : {})} {...(notice ? { notice } : {})} />,
     );
@@ -46,7 +47,7 @@ export function addShadowPages(
   });
 
   app.post("/shadow/stop", guards.admin, async (c) => {
-    flash(c, (await shadow.control.stop()) ? STOPPED.stopped : STOPPED.none);
+    flash(c, sessions, (await shadow.control.stop()) ? STOPPED.stopped : STOPPED.none);
     return c.redirect("/shadow", 303);
   });
 }

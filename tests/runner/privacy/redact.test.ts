@@ -147,6 +147,16 @@ describe("redaction", () => {
     // Numbers that are not the person's stay.
     const other = createRedactor().run({ input: order, trace: { outcome: "failed", steps: [] }, error: { code: "UPSTREAM_REJECTED" as const, message: "order 3511 line 0612345678" } });
     expect(other.error?.message).toBe("order 3511 line 0612345678");
+    // Written with the Dutch trunk zero in brackets, the national form is still found.
+    const trunk = createRedactor().run({ input: { customer: { phone: "+31 (0)30 123 4567" } }, trace: null, error: { code: "UPSTREAM_REJECTED" as const, message: "telefoon 0301234567 ongeldig" } });
+    expect(trunk.error?.message).toBe(`telefoon ${MASK} ongeldig`);
+  });
+
+  it("makes no short or one-digit needles of a placeholder phone number: order numbers and amounts stay", () => {
+    for (const phone of ["0000000000", "0000 0000", "00 00 00 00 00"]) {
+      const out = createRedactor().run({ input: { customer: { phone } }, trace: null, error: { code: "UPSTREAM_REJECTED" as const, message: "AFAS rejected order ORD-000000012 total 1000000.00" } });
+      expect(out.error?.message).toBe("AFAS rejected order ORD-000000012 total 1000000.00");
+    }
   });
 
   it("looks through the event for values to mask when the run's input is the event itself, without keeping it", () => {

@@ -178,6 +178,9 @@ describe("dashboard", () => {
     expect(await get("/failed?replayed=250&refused=0")).not.toContain("queued again");
     expect(await get(`/runs/${failedId}?retried=1`)).not.toContain("Trying it again now.");
     expect(await get("/versions?checked=1")).not.toContain("Checked the source.");
+    // Nor can a notice cookie planted from elsewhere: only one the runner signed is shown.
+    const planted = await app.request("/failed", { headers: { cookie: `${cookie}; koppel_notice=250%20run(s)%20queued%20again.` } });
+    expect(await planted.text()).not.toContain("queued again");
     // The failures counted are the last 24 h's, and so are the ones the number links to.
     expect(overview).toContain(`href="/runs?flow=aspos-order-to-afas&amp;status=failed&amp;since=24h"`);
     expect(overview).toMatch(/Ready<\/dt><dd>1<\/dd>.*Behind an earlier run<\/dt><dd>2<\/dd>.*Waiting to retry<\/dt><dd>3<\/dd>.*Running<\/dt><dd>4<\/dd>/s);

@@ -95,6 +95,11 @@ describe("a shadow run", () => {
     const broken = { flows: { get: () => { throw new TypeError("candidate blew up"); } } } as unknown as Project;
     const result = await shadowRun({ candidate: candidate(), project: broken }, await liveRun(live, ORDER), deps);
     expect(result).toMatchObject({ verdict: "shadow failed", reason: "INTERNAL candidate blew up" });
+    // A reason quoting a huge value is kept to its start, as a run's error is.
+    const huge = { flows: { get: () => { throw new TypeError(`candidate blew up: ${"z".repeat(60_000)}`); } } } as unknown as Project;
+    const long = await shadowRun({ candidate: candidate(), project: huge }, await liveRun(live, ORDER), deps);
+    expect(long.reason!.length).toBeLessThan(2_200);
+    expect(long.reason).toMatch(/^INTERNAL candidate blew up: z+… \(\d+ more characters/);
   });
 
   it("counts a run that fails the way runs fail (a fail step) as newly failing", async () => {

@@ -158,6 +158,16 @@ describe("the run's error", () => {
     expect(message).toMatch(/^AFAS refused the order: x+… \(\d+ more characters; the run's trace has the step's data\)$/);
     expect(cutMessage(runError(new UpstreamError("UPSTREAM_REJECTED", "short", { connection: "afas" }))).message).toBe("short");
   });
+
+  it("cuts what upstream said too: AFAS's message and AsPos's body, which went whole into the log line and the alert", () => {
+    const echo = "y".repeat(170_000);
+    const cut = cutMessage({ code: "UPSTREAM_REJECTED", message: "AFAS refused", upstream: { connection: "afas", upstreamMessage: echo, errorNumber: 17, body: { detail: echo } } });
+    const upstream = cut.upstream as unknown as { upstreamMessage: string; body: string; errorNumber: number };
+    expect(upstream.upstreamMessage.length).toBeLessThan(MAX_MESSAGE_CHARS + 120);
+    expect(upstream.body.length).toBeLessThan(MAX_MESSAGE_CHARS + 120);
+    expect(upstream.errorNumber).toBe(17);
+    expect(JSON.stringify(cut).length).toBeLessThan(3 * MAX_MESSAGE_CHARS);
+  });
 });
 
 describe("a long error quoting personal data", () => {
