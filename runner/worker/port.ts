@@ -11,7 +11,7 @@ import { duringRun, isStoreOutage } from "../store/outage.ts";
  * exist only in memory until it lands; given up, the next attempt finds only the intent marks and
  * stops for the operator (UPSTREAM_UNCERTAIN).
  */
-export const SETTLE_RETRY_MS: readonly number[] = [200, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000];
+const SETTLE_RETRY_MS: readonly number[] = [200, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000];
 
 /**
  * One run's view of the ledger. A successful send is noted here and stored with the run's settling
@@ -23,10 +23,7 @@ export const SETTLE_RETRY_MS: readonly number[] = [200, 500, 1_000, 2_000, 4_000
 export class RunLedger {
   private readonly unsaved: LedgerWrite[] = [];
 
-  constructor(
-    private readonly store: Ledger,
-    private readonly retryMs: readonly number[] = SETTLE_RETRY_MS,
-  ) {}
+  constructor(private readonly store: Ledger) {}
 
   async get(key: string): Promise<{ readonly result: unknown; readonly createdAt?: number } | null> {
     return this.unsaved.find((e) => e.key === key) ?? (await duringRun(this.store.ledgerGet(key)));
@@ -68,7 +65,7 @@ export class RunLedger {
         return await transaction(entries);
       } catch (error) {
         // The store is out for a moment: wait for it rather than lose the answers.
-        const wait = this.retryMs[attempt];
+        const wait = SETTLE_RETRY_MS[attempt];
         if (isStoreOutage(error) && wait !== undefined) {
           await new Promise((resolve) => setTimeout(resolve, wait));
           continue;
