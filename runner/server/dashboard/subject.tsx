@@ -13,8 +13,10 @@ const SHOWN = 28;
  */
 export function subjectOf(searchText: string | null | undefined): string[] {
   if (!searchText) return [];
-  const terms = searchText.split(" ").filter((term) => term !== "" && !ADDRESS.test(term) && !isEmailToken(term));
-  // A run key (`order W1`, its spaces stored as KEY_SPACE) already says what its order number would.
+  const said = (word: string) => word !== "" && !ADDRESS.test(word) && !isEmailToken(word);
+  // A run key's words (`order W1`, its spaces stored as KEY_SPACE) lose an address as a term does.
+  const terms = searchText.split(" ").map((term) => term.split(KEY_SPACE).filter(said).join(KEY_SPACE)).filter(said);
+  // A run key already says what its order number would.
   const inKeys = new Set(terms.flatMap((term) => (term.includes(KEY_SPACE) ? term.split(KEY_SPACE) : [])));
   return terms.filter((term) => term.includes(KEY_SPACE) || !inKeys.has(term)).map((term) => term.replaceAll(KEY_SPACE, " "));
 }

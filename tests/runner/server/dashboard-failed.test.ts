@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../common/errors.ts";
 import { toNewEvent } from "../../../runner/ingest/accept.ts";
-import { emailToken, pseudonymizeEvent } from "../../../runner/privacy/pseudonym.ts";
+import { emailToken, pseudonymizeEvent, pseudonymizeText } from "../../../runner/privacy/pseudonym.ts";
 import { createApp } from "../../../runner/server/app.ts";
 import { shorten } from "../../../runner/server/dashboard/format.ts";
 import { subjectOf } from "../../../runner/server/dashboard/subject.tsx";
@@ -143,6 +143,9 @@ describe("a run's subject", () => {
     const stored = searchTextOf({ orderNumber: "R2026-004017", externalNumber: "EXT-1" }, ["order R2026-004017"]);
     expect(subjectOf(stored)).toEqual(["order R2026-004017", "EXT-1"]);
     expect(subjectOf(searchTextOf({ id: 123 }, ["customer 123"]))).toEqual(["customer 123"]);
+    // A key holding an address shows without it, pseudonymized or not.
+    expect(subjectOf(pseudonymizeText(searchTextOf({}, ["customer kees@example.nl"])!))).toEqual(["customer"]);
+    expect(subjectOf(searchTextOf({}, ["customer kees@example.nl"]))).toEqual(["customer"]);
   });
 
   it("shortens a long key to one line with an ellipsis", () => {
