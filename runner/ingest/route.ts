@@ -1,3 +1,4 @@
+import { KEY_SPACE } from "../store/search-text.ts";
 import type { Project } from "../../engine/config/load.ts";
 import type { CompiledFlow, WebhookMatch } from "../../engine/flow/plan.ts";
 import { truthy } from "../../engine/flow/truth.ts";
@@ -147,8 +148,6 @@ export async function runKeyFor(flow: CompiledFlow, event: unknown, env: Project
 
 /** Field names compared case-insensitively. */
 const SEARCHABLE = new Set(["number", "ordernumber", "externalnumber", "email", "emailaddress", "emad", "ornu", "dbid"]);
-/** Stands for a space inside one search-text term (a run key); a search's spaces match it (likePattern). */
-export const KEY_SPACE = "\u00a0";
 const EMAIL_FIELDS = new Set(["email", "emailaddress", "emad"]);
 const LONGEST_SEARCHABLE = Math.max(...[...SEARCHABLE].map((k) => k.length));
 const MAX_SEARCH_TEXT = 1000;

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import { KEY_SPACE } from "../../ingest/route.ts";
+import { KEY_SPACE } from "../../store/search-text.ts";
 import { isEmailToken } from "../../privacy/pseudonym.ts";
 import { shorten } from "./format.ts";
 

@@ -1,6 +1,7 @@
 import type { FlowStats, Run, RunError, RunFilter, RunPatch, RunStatus, RunSummary } from "../types.ts";
 import { fromJson, num, toJson } from "./context.ts";
 import { all, one, placeholders, type Program } from "./program.ts";
+import { KEY_SPACE } from "../search-text.ts";
 
 const SUMMARY_COLUMNS =
   "id, event_id, flow, trigger_kind, version, status, attempts, created_at, started_at, finished_at, duration_ms, error, search_text, replay_of";
@@ -84,12 +85,14 @@ export function* updateRun(id: string, patch: RunPatch): Program<boolean> {
 
 /**
  * `text` anywhere, for `lower(column) LIKE` (every letter folded, on SQLite too: openSqliteStore);
- * `%`, `_` and `\` in user text match themselves, and a space matches the no-break space a run key
- * keeps its spaces as in the search text (runner/ingest/route.ts).
+ * `%`, `_` and `\` in user text match themselves.
  */
 export function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/ /g, "_")}%`;
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** The search text as typed searches see it: a run key's no-break spaces (KEY_SPACE) read as spaces. */
+const SEARCHED = `replace(lower(search_text), '${KEY_SPACE}', ' ')`;
 
 export function* listRuns(filter: RunFilter = {}): Program<RunSummary[]> {
   const where: string[] = [];
@@ -102,7 +105,7 @@ export function* listRuns(filter: RunFilter = {}): Program<RunSummary[]> {
   if (filter.eventId !== undefined) add((p) => `event_id = ${p}`, filter.eventId);
   if (filter.from !== undefined) add((p) => `created_at >= ${p}`, filter.from);
   if (filter.to !== undefined) add((p) => `created_at < ${p}`, filter.to);
-  if (filter.search) add((p) => `lower(search_text) LIKE ${p} ESCAPE '\\'`, likePattern(filter.search));
+  if (filter.search) add((p) => `${SEARCHED} LIKE ${p} ESCAPE '\\'`, likePattern(filter.search));
   if (filter.status !== undefined) {
     const statuses: readonly RunStatus[] = typeof filter.status === "string" ? [filter.status] : filter.status;
     if (statuses.length === 0) return [];

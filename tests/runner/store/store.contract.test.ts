@@ -119,6 +119,8 @@ describe.each(backends())("Store contract: $name", (backend) => {
       // A run key keeps its spaces as no-break spaces in the search text; a typed space finds it.
       const keyed = (await store.acceptEvent(event("D-5", { searchText: searchTextOf({ number: "D-5" }, ["order W2026 7"]) }))).runIds[0]!;
       expect((await store.listRuns({ search: "ORDER w2026 7" })).map((r) => r.id)).toEqual([keyed]);
+      // ...and only a space: "D 5" is not "D-5".
+      expect(await store.listRuns({ search: "D 5" })).toEqual([]);
       await store.updateRun(keyed, { status: "done" });
       const page1 = await store.listRuns({ limit: 2 });
       const page2 = await store.listRuns({ limit: 2, before: page1[1]! });
