@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { POSTGRES_NOW } from "../store/sql/dialect.ts";
 
 /** Replicas announce freed slots and unmet demand on this channel (NOTIFY payload: a SlotNotice as JSON). */
 export const SLOT_CHANNEL = "koppel_slots";
@@ -22,7 +23,7 @@ export interface LeasedSlot extends HeldSlot {
 }
 
 /** Leases are stamped with PostgreSQL's clock, so replicas whose clocks disagree still agree on expiry. */
-const DB_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+const DB_NOW = POSTGRES_NOW;
 
 /** The rows of `concurrency_slots` (migration 2): one statement per operation, each one round trip. */
 export class SlotTable {

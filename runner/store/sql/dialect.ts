@@ -33,6 +33,9 @@ export const sqliteDialect: Dialect = {
   serverNow: null,
 };
 
+/** PostgreSQL's own clock in epoch ms: leases every replica must agree on are stamped with it. */
+export const POSTGRES_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
 export const postgresDialect: Dialect = {
   name: "postgres",
   serial: "BIGSERIAL PRIMARY KEY",
@@ -45,5 +48,5 @@ export const postgresDialect: Dialect = {
   // is rare (a job retried on another version), so a scan is acceptable.
   startsWith: (column, param) => `starts_with(${column}, ${param})`,
   beforeColon: (column) => `split_part(${column}, ':', 1)`,
-  serverNow: "(extract(epoch from clock_timestamp()) * 1000)::bigint",
+  serverNow: POSTGRES_NOW,
 };
