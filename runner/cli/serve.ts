@@ -167,11 +167,12 @@ const TUNING = [
   { name: "KOPPEL_LEASE_MS", key: "leaseMs", what: "milliseconds", min: 1_000 },
   { name: "KOPPEL_CONCURRENCY", key: "concurrency", what: "jobs", min: 1 },
   { name: "KOPPEL_POISON_AFTER", key: "poisonAfter", what: "lease expiries", min: 1 },
+  { name: "KOPPEL_INTAKE_WAIT_MS", key: "intakeWaitMs", what: "milliseconds", min: 0 },
 ] as const;
 
 /**
  * Tuning from the environment: how long a job's lease lasts, how many jobs run at once, after how
- * many expiries a job is set aside. A value that is set but no whole number (`60s`) is an error
+ * many expiries a job is set aside, how long a webhook waits for a free slot. A value that is set but no whole number (`60s`) is an error
  * naming it: ignored, the runner ran on the default and nobody was told.
  */
 function tuning(env: NodeJS.ProcessEnv): Partial<Record<(typeof TUNING)[number]["key"], number>> | string {

@@ -56,7 +56,7 @@ export function pseudonymizingStore(store: Store, enabled: () => boolean): Store
   const map = (events: readonly NewEvent[]) => (enabled() ? events.map(pseudonymizeEvent) : events);
   const overrides: Partial<Store> = {
     acceptEvent: (event) => store.acceptEvent(map([event])[0]!),
-    acceptEvents: (batch) => store.acceptEvents(map(batch)),
+    acceptEvents: (batch, handOff) => store.acceptEvents(map(batch), handOff),
     enqueuePolled: (cursor, next, events) => store.enqueuePolled(cursor, next, map(events)),
   };
   return new Proxy(store, {

@@ -33,7 +33,6 @@ import { toNewEvent } from "../ingest/accept.ts";
 import { versionCache } from "./version-cache.ts";
 import { refusingAmbiguousPaths } from "../server/ambiguous-path.ts";
 import { createWorker, type Worker } from "../worker/worker.ts";
-import { hookQueue } from "./queue-hooks.ts";
 import { readBootstrap, type Bootstrap } from "../../engine/config/bootstrap.ts";
 import { lockSqliteStore, type RunnerLock } from "./runner-lock.ts";
 import { ConfigError, ConfigErrors } from "../../common/errors.ts";
@@ -81,6 +80,11 @@ export interface RuntimeOptions {
   readonly sandboxOrigins?: readonly string[];
   readonly concurrency?: number;
   readonly leaseMs?: number;
+  /**
+   * How long a webhook waits for a free worker slot before its event is queued instead (Worker.reserve;
+   * KOPPEL_INTAKE_WAIT_MS, default 1 s; 0: never waits, every job goes through the queue's claim).
+   */
+  readonly intakeWaitMs?: number;
   /** Lease expiries after which a job is failed as POISONED (KOPPEL_POISON_AFTER, default 3). */
   readonly poisonAfter?: number;
   readonly replicaId?: string;
@@ -115,6 +119,12 @@ export interface Runtime {
 
 /** Connector sets kept for recent versions: the registry's 20 plus room for shadow candidates. */
 const KEPT_CONNECTOR_SETS = 32;
+
+/**
+ * Far below the webhook timeouts of AFAS and AsPos (tens of seconds), and well above a slot's wait
+ * when AFAS is the bound (32 runs in flight at ~150 orders/s free one every ~7 ms).
+ */
+const DEFAULT_INTAKE_WAIT_MS = 1_000;
 
 /** Everything `koppel serve` runs in one process: HTTP, worker, scheduler, reload. */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
@@ -221,7 +231,8 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   const worker = createWorker({
     store, versions, connectors, now, workerId: replicaId,
     paused: () => clock.off,
-    queue: hookQueue(queue, { claimed: (jobs) => jobs.forEach((job) => claimedAt.set(job.id, now())) }),
+    queue,
+    onClaimed: (jobs) => jobs.forEach((job) => claimedAt.set(job.id, now())),
     redact: privacy.redact,
     leaseMs,
     // Jobs in flight, well above AFAS's cap of 8 calls: a run spends part of its time in bookkeeping
@@ -272,14 +283,19 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     alerter.reloadRejected(errors, sha);
   }
 
-  const commit = groupCommit(ingestStore);
+  const commit = groupCommit(ingestStore, { handOff: worker });
+  const intakeWaitMs = options.intakeWaitMs ?? DEFAULT_INTAKE_WAIT_MS;
   const webhooks: WebhookRouteDeps = {
       sources: sourceLookup(() => versions.current().project.config.webhooks),
       accept: async (input) => {
         const { event, polls } = await toNewEvent(versions.current(), input, now);
-        const accepted = await commit.accept(event);
+        const slots = await worker.reserve(event.jobs.length, intakeWaitMs);
+        const accepted = await commit.accept(event, slots);
         metrics.webhookAccepted(input.source, accepted.duplicate ? "duplicate" : accepted.runIds.length ? "accepted" : polls.length ? "poll" : "no-flow");
-        if (accepted.runIds.length) worker.wake();
+        // Jobs the accept did not lease to this worker wait ready in the table: claim them soon.
+        const leased = new Set(accepted.leased?.map((job) => job.runId));
+        const ready = event.jobs.filter((_, i) => !leased.has(accepted.runIds[i]!));
+        if (accepted.runIds.length && ready.length) worker.wake(ready.map((job) => job.runKey ?? null));
         // Asked after the commit, and for a duplicate too (the sender retries when it got no answer,
         // which may be a runner that stopped before its poll). The sender gets its answer now; a
         // poll lost to a stop is the next tick's, which reads the same changes.

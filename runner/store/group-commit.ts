@@ -1,4 +1,5 @@
-import type { AcceptResult, NewEvent, Store } from "./types.ts";
+import type { ClaimedJob } from "../queue/types.ts";
+import type { AcceptResult, HandOff, NewEvent, Store } from "./types.ts";
 import { InternalError } from "../../common/errors.ts";
 
 export interface GroupCommitOptions {
@@ -71,8 +72,38 @@ export function batchCommits<I, O>(commit: (batch: readonly I[]) => Promise<read
     });
 }
 
-/** Webhook ingest: accepted events share inbox transactions. */
-export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCommitOptions = {}) {
-  const accept = batchCommits<NewEvent, AcceptResult>((batch) => store.acceptEvents(batch), options);
-  return { accept };
+/** A worker of this process that takes accepted jobs straight from their transaction (Worker.reserve/adopt). */
+export interface HandOffTarget {
+  handOff(limit: number): HandOff;
+  adopt(slots: number, jobs: readonly ClaimedJob[]): void;
+}
+
+interface Accept {
+  readonly event: NewEvent;
+  /** Worker slots reserved for the event's jobs (HandOffTarget); 0 once given back. */
+  slots: number;
+}
+
+/**
+ * Webhook ingest: accepted events share inbox transactions. With a hand-off target, a transaction
+ * leases as many jobs to it as its events hold slots for, and gives them over once durable.
+ */
+export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCommitOptions & { readonly handOff?: HandOffTarget } = {}) {
+  const target = options.handOff;
+  const commit = batchCommits<Accept, AcceptResult>(async (batch) => {
+    const events = batch.map((a) => a.event);
+    const slots = batch.reduce((n, a) => n + a.slots, 0);
+    if (!target || !slots) return store.acceptEvents(events);
+    let leased: readonly ClaimedJob[] = [];
+    try {
+      const results = await store.acceptEvents(events, target.handOff(slots));
+      leased = results.flatMap((r) => r.leased ?? []);
+      return results;
+    } finally {
+      // Given back whatever happened: a batch that failed is committed again in halves, without them.
+      for (const a of batch) a.slots = 0;
+      target.adopt(slots, leased);
+    }
+  }, options);
+  return { accept: (event: NewEvent, slots = 0) => commit({ event, slots }) };
 }

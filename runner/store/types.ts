@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../../common/errors.ts";
 import type { ShadowStore } from "./shadow-types.ts";
 import type { Millis } from "../time/millis.ts";
+import type { ClaimedJob } from "../queue/types.ts";
 
 /**
  * The one persistence interface of the runner: webhook ingest, scheduler, worker, API and dashboard
@@ -50,6 +51,19 @@ export interface AcceptResult {
   readonly duplicate: boolean;
   /** The queued runs created for this event, in `jobs` order; empty for a duplicate. */
   readonly runIds: readonly string[];
+  /** Of those, the jobs leased to the accept's hand-off worker (absent: none), to run now without a claim. */
+  readonly leased?: readonly ClaimedJob[];
+}
+
+/**
+ * In-process hand-off: the accepting transaction leases up to `limit` of its new jobs to a worker of
+ * this process, which runs them once the commit is durable. The jobs row stays the truth: a runner
+ * killed before it finished them loses the lease, and they are claimed again like any other job.
+ */
+export interface HandOff {
+  readonly workerId: string;
+  readonly leaseMs: number;
+  readonly limit: number;
 }
 
 export interface InboxEvent {
@@ -183,7 +197,7 @@ export interface Inbox {
   /** Durably commits the event, its queued runs and jobs before resolving (ingest answers after). */
   acceptEvent(event: NewEvent): Promise<AcceptResult>;
   /** Many events in one transaction (group commit); results in input order. */
-  acceptEvents(batch: readonly NewEvent[]): Promise<AcceptResult[]>;
+  acceptEvents(batch: readonly NewEvent[], handOff?: HandOff): Promise<AcceptResult[]>;
   getEvent(eventId: string): Promise<InboxEvent | null>;
   getCursor(name: string): Promise<string | null>;
   setCursor(name: string, value: string): Promise<void>;

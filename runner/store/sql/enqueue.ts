@@ -1,5 +1,5 @@
 import type { Ctx } from "./context.ts";
-import { all, type Program } from "./program.ts";
+import { all, one, type Program } from "./program.ts";
 
 /** One unit of work for the queue, with the run that records it in the activity log. */
 export interface JobRow {
@@ -12,17 +12,49 @@ export interface JobRow {
   readonly replayOf: string | null;
 }
 
+/** A lease taken in the inserting transaction: the job's first attempt, started at once (HandOff). */
+export interface FirstLease {
+  readonly lease: string;
+  readonly until: number;
+  readonly workerId: string;
+}
+
 /** Takes the ordering-key locks of a whole batch up front, in one round trip; a no-op on SQLite. */
 export function* lockKeys(ctx: Ctx, runKeys: readonly (string | null | undefined)[]): Program<void> {
   const keys = runKeys.filter((k): k is string => k != null);
   if (ctx.d.keyLocks && keys.length) yield* all(ctx.d.keyLocks, [keys]);
 }
 
-/** Inserts the queued run and its job; callers take the key locks first (lockKeys). */
-export function* insertJob(ctx: Ctx, row: JobRow): Program<{ runId: string; jobId: string }> {
+/**
+ * Whether a new job with this key would wait behind another: any job of the key still in the table
+ * is older and unfinished. The caller holds the key's lock (lockKeys), so none can appear meanwhile.
+ */
+export function* keyBusy(runKey: string | null): Program<boolean> {
+  if (runKey === null) return false;
+  return (yield* one("SELECT 1 AS busy FROM jobs WHERE run_key = $1 LIMIT 1", [runKey])) !== undefined;
+}
+
+/**
+ * Inserts the queued run and its job; callers take the key locks first (lockKeys). With `lease`, the
+ * job is leased and its run running from the start: what a claim would make of it, without the claim.
+ */
+export function* insertJob(ctx: Ctx, row: JobRow, lease?: FirstLease): Program<{ runId: string; jobId: string; now: number }> {
   const runId = ctx.id();
   const jobId = ctx.id();
   const now = ctx.now();
+  if (lease) {
+    yield* all(
+      `INSERT INTO runs (id, event_id, flow, trigger_kind, version, status, attempts, created_at, started_at, last_started_at, search_text, replay_of)
+       VALUES ($1, $2, $3, $4, $5, 'running', 1, $6, $6, $6, $7, $8)`,
+      [runId, row.eventId, row.flow, row.trigger, row.version, now, row.searchText, row.replayOf],
+    );
+    yield* all(
+      `INSERT INTO jobs (id, run_id, event_id, flow, run_key, version, state, attempts, enqueued_at, not_before, lease, lease_until, worker_id)
+       VALUES ($1, $2, $3, $4, $5, $6, 'leased', 1, $7, $7, $8, $9, $10)`,
+      [jobId, runId, row.eventId, row.flow, row.runKey, row.version, now, lease.lease, lease.until, lease.workerId],
+    );
+    return { runId, jobId, now };
+  }
   yield* all(
     `INSERT INTO runs (id, event_id, flow, trigger_kind, version, status, attempts, created_at, search_text, replay_of)
      VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8)`,
@@ -33,5 +65,5 @@ export function* insertJob(ctx: Ctx, row: JobRow): Program<{ runId: string; jobI
      VALUES ($1, $2, $3, $4, $5, $6, 'ready', 0, $7, $7)`,
     [jobId, runId, row.eventId, row.flow, row.runKey, row.version, now],
   );
-  return { runId, jobId };
+  return { runId, jobId, now };
 }

@@ -1,18 +1,24 @@
-import type { AcceptResult, InboxEvent, NewEvent } from "../types.ts";
+import type { ClaimedJob } from "../../queue/types.ts";
+import type { AcceptResult, HandOff, InboxEvent, NewEvent } from "../types.ts";
 import { fromJson, num, toJson, type Ctx } from "./context.ts";
-import { insertJob, lockKeys } from "./enqueue.ts";
+import { insertJob, keyBusy, lockKeys, type FirstLease } from "./enqueue.ts";
 import { all, one, type Program } from "./program.ts";
 import { InternalError } from "../../../common/errors.ts";
 
-/** Inserts events with dedup, plus one queued run and job per flow; the caller supplies the transaction. */
-export function* acceptEvents(ctx: Ctx, batch: readonly NewEvent[]): Program<AcceptResult[]> {
+/**
+ * Inserts events with dedup, plus one queued run and job per flow; the caller supplies the
+ * transaction. With a hand-off, up to its `limit` jobs that would not wait behind another of their
+ * key are leased to its worker in this transaction instead, and returned as claimed.
+ */
+export function* acceptEvents(ctx: Ctx, batch: readonly NewEvent[], handOff?: HandOff): Program<AcceptResult[]> {
   yield* lockKeys(ctx, batch.flatMap((e) => e.jobs.map((j) => j.runKey)));
+  const room = { left: handOff?.limit ?? 0 };
   const results: AcceptResult[] = [];
-  for (const event of batch) results.push(yield* acceptOne(ctx, event));
+  for (const event of batch) results.push(yield* acceptOne(ctx, event, handOff, room));
   return results;
 }
 
-function* acceptOne(ctx: Ctx, event: NewEvent): Program<AcceptResult> {
+function* acceptOne(ctx: Ctx, event: NewEvent, handOff: HandOff | undefined, room: { left: number }): Program<AcceptResult> {
   const inserted = yield* one<{ event_id: string }>(
     `INSERT INTO inbox (event_id, source, dedup_key, received_at, headers, payload, flow_version, flows)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -38,8 +44,9 @@ function* acceptOne(ctx: Ctx, event: NewEvent): Program<AcceptResult> {
     return { eventId: existing.event_id, duplicate: true, runIds: [] };
   }
   const runIds: string[] = [];
+  const leased: ClaimedJob[] = [];
   for (const job of event.jobs) {
-    const { runId } = yield* insertJob(ctx, {
+    const row = {
       eventId: inserted.event_id,
       flow: job.flow,
       runKey: job.runKey ?? null,
@@ -47,10 +54,23 @@ function* acceptOne(ctx: Ctx, event: NewEvent): Program<AcceptResult> {
       trigger: event.trigger ?? "webhook",
       searchText: event.searchText ?? null,
       replayOf: null,
-    });
+    };
+    const lease: FirstLease | undefined = handOff && room.left > 0 && !(yield* keyBusy(row.runKey))
+      ? { lease: ctx.id(), until: ctx.now() + handOff.leaseMs, workerId: handOff.workerId }
+      : undefined;
+    const { runId, jobId, now } = yield* insertJob(ctx, row, lease);
     runIds.push(runId);
+    if (!lease) continue;
+    room.left--;
+    // What a claim would read back (sql.ts toClaimed), from what is in hand: the payload is the
+    // event's own, not parsed again from the row just written.
+    leased.push({
+      id: jobId, runId, eventId: row.eventId, flow: row.flow, runKey: row.runKey, version: row.version, attempts: 1,
+      enqueuedAt: now, lastError: null, lease: lease.lease, leaseUntil: lease.until, workerId: lease.workerId,
+      source: event.source, fromWebhook: event.headers != null, payload: event.payload ?? null, replayOf: null, expiries: 0,
+    });
   }
-  return { eventId: inserted.event_id, duplicate: false, runIds };
+  return { eventId: inserted.event_id, duplicate: false, runIds, ...(leased.length ? { leased } : {}) };
 }
 
 interface InboxRow {

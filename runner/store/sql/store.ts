@@ -1,4 +1,4 @@
-import type { NewEvent, NewReload, RunFilter, RunPatch, Store, UncertainSend } from "../types.ts";
+import type { HandOff, NewEvent, NewReload, RunFilter, RunPatch, Store, UncertainSend } from "../types.ts";
 import * as cluster from "./cluster.ts";
 import * as erase from "./erase.ts";
 import type { Ctx } from "./context.ts";
@@ -43,8 +43,8 @@ export class SqlStore implements Store {
     const [result] = await this.acceptEvents([event]);
     return result!;
   }
-  acceptEvents(batch: readonly NewEvent[]) {
-    return batch.length ? this.driver.tx(inbox.acceptEvents(this.ctx, batch)) : Promise.resolve([]);
+  acceptEvents(batch: readonly NewEvent[], handOff?: HandOff) {
+    return batch.length ? this.driver.tx(inbox.acceptEvents(this.ctx, batch, handOff)) : Promise.resolve([]);
   }
   getEvent(eventId: string) {
     return this.driver.run(inbox.getEvent(eventId));

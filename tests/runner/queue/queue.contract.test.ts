@@ -282,4 +282,42 @@ describe.each(backends())("JobQueue contract: $name", (backend) => {
     expect(again).toMatchObject({ id: replay!.jobId, version: "sha-current", attempts: 1, payload: { number: "1001" } });
     await expect(queue.enqueue([{ eventId: "missing", flow: FLOW }])).rejects.toThrow(/not in the inbox/);
   });
+
+  describe("in-process hand-off (jobs leased in their accepting transaction)", () => {
+    const handOff = (limit: number) => ({ workerId: "local", leaseMs: 30_000, limit });
+
+    it("leases up to the limit, as a claim would have, and queues the rest", async () => {
+      const results = await store.acceptEvents([order("h1"), order("h2"), order("h3")], handOff(2));
+      const leased = results.flatMap((r) => r.leased ?? []);
+      expect(leased.map((j) => j.runId)).toEqual([results[0]!.runIds[0], results[1]!.runIds[0]]);
+      expect(leased[0]).toMatchObject({
+        eventId: results[0]!.eventId, flow: FLOW, runKey: "h1", version: "sha-accepted", attempts: 1, expiries: 0, workerId: "local",
+        source: "aspos", fromWebhook: false, payload: { number: "h1" }, replayOf: null, lastError: null, leaseUntil: session.clock.now() + 30_000,
+      });
+      expect(await store.getRun(leased[0]!.runId)).toMatchObject({ status: "running", attempts: 1, startedAt: session.clock.now() });
+      expect(await queue.depth()).toEqual({ ready: 1, blocked: 0, delayed: 0, leased: 2, total: 3 });
+      // Only the third is left for claimers; the leased ones settle under the lease they were handed.
+      expect(payloadsOf(await queue.claim("w2", 30_000, 10))).toEqual(["h3"]);
+      session.clock.advance(40);
+      expect(await queue.complete(leased[0]!)).toBe(true);
+      expect(await store.getRun(leased[0]!.runId)).toMatchObject({ status: "done", durationMs: 40 });
+    });
+
+    it("never leases a job that would wait behind another of its key, nor a duplicate's", async () => {
+      await accept(order("k1", "K"));
+      const results = await store.acceptEvents([order("k2", "K"), order("k1", "K"), order("n1", null), order("n2", "N"), order("n3", "N")], handOff(10));
+      expect(results.map((r) => (r.leased ?? []).length)).toEqual([0, 0, 1, 1, 0]);
+      expect(results[1]!.duplicate).toBe(true);
+      expect(await queue.depth()).toEqual({ ready: 1, blocked: 2, delayed: 0, leased: 2, total: 5 });
+    });
+
+    it("a leased job whose runner died comes back to claimers when its lease expires", async () => {
+      const [accepted] = await store.acceptEvents([order("h1")], handOff(1));
+      expect(await queue.claim("w2", 30_000, 10)).toEqual([]);
+      session.clock.advance(30_001);
+      const [again] = await queue.claim("w2", 30_000, 10);
+      expect(again).toMatchObject({ runId: accepted!.runIds[0], attempts: 2, expiries: 1, payload: { number: "h1" } });
+      expect(await queue.complete(accepted!.leased![0]!)).toBe(false);
+    });
+  });
 });

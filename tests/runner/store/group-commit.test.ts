@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { groupCommit } from "../../../runner/store/group-commit.ts";
-import type { AcceptResult, NewEvent, Store } from "../../../runner/store/types.ts";
+import type { ClaimedJob } from "../../../runner/queue/types.ts";
+import type { AcceptResult, HandOff, NewEvent, Store } from "../../../runner/store/types.ts";
 import { backends, Session } from "./backends.ts";
 
 const ev = (dedupKey: string, payload: unknown = {}): NewEvent => ({ source: "s", dedupKey, payload, flowVersion: "v", jobs: [] });
@@ -89,6 +90,32 @@ describe("groupCommit", () => {
     expect(store.batches).toEqual([keys, ["1", "2", "3", "4"], ["5", "6", "7", "8"], ["5", "6"], ["5"], ["6"], ["7", "8"]]);
     const later = await gc.accept(ev("9"));
     expect(later.eventId).toBe("id-9");
+  });
+
+  it("offers a transaction the slots its events hold, and gives them back once, whether it commits or fails", async () => {
+    const offered: (number | undefined)[] = [];
+    const adopted: [number, string[]][] = [];
+    const store = {
+      async acceptEvents(batch: readonly NewEvent[], handOff?: HandOff): Promise<AcceptResult[]> {
+        offered.push(handOff?.limit);
+        if (batch.some((e) => e.payload === "poison")) throw new Error("poisoned");
+        return batch.map((e) => ({ eventId: `id-${e.dedupKey}`, duplicate: false, runIds: [`run-${e.dedupKey}`], leased: [{ runId: `run-${e.dedupKey}` } as ClaimedJob] }));
+      },
+    };
+    const gc = groupCommit(store, {
+      handOff: { handOff: (limit) => ({ workerId: "w", leaseMs: 1_000, limit }), adopt: (slots, jobs) => adopted.push([slots, jobs.map((j) => j.runId)]) },
+    });
+    await Promise.all([gc.accept(ev("a"), 1), gc.accept(ev("b")), gc.accept(ev("c"), 2)]);
+    expect(offered).toEqual([3]);
+    expect(adopted).toEqual([[3, ["run-a", "run-b", "run-c"]]]);
+
+    offered.length = 0;
+    adopted.length = 0;
+    const settled = await Promise.allSettled([gc.accept(ev("d"), 1), gc.accept(ev("e", "poison"), 1)]);
+    expect(settled.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    // The failed transaction gave its 2 slots back; the halves commit without a hand-off.
+    expect(offered).toEqual([2, undefined, undefined]);
+    expect(adopted).toEqual([[2, []]]);
   });
 });
 

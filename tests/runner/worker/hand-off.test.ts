@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { groupCommit } from "../../../runner/store/group-commit.ts";
+import type { Worker } from "../../../runner/worker/worker.ts";
+import { toNewEvent } from "../../../runner/ingest/accept.ts";
+import { backends } from "../store/backends.ts";
+import { gate, orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
+
+const v1 = writeProject({ "order-to-afas": orderFlow("v1") });
+
+/**
+ * The in-process hand-off as `koppel serve` wires it: a webhook reserves a worker slot, the group
+ * commit leases the event's job to the worker in the accepting transaction, and the worker runs it
+ * without a claim. Accepts wait for a slot while the worker is busy, up to their wait.
+ */
+describe.each(backends())("hand-off on $name", (backend) => {
+  let world: World;
+  let worker: Worker | undefined;
+  afterEach(async () => {
+    await worker?.stop({ graceMs: 0 });
+    worker = undefined;
+    await world.close();
+  });
+
+  async function start(concurrency: number) {
+    world = await new World(backend).open(version("sha-1", v1));
+    const claims = vi.spyOn(world.queue, "claim");
+    const started = new Set<string>();
+    // No idle looks during a test: only a wake or a finishing run with a backlog claims.
+    worker = world.worker({ concurrency, idleMs: 60_000, onClaimed: (jobs) => jobs.forEach((j) => started.add(j.runId)) });
+    worker.start();
+    // The first look finds the table empty: from then on accepts may hand their jobs over.
+    await vi.waitFor(() => expect(claims).toHaveBeenCalledTimes(1));
+    await claims.mock.results[0]!.value;
+    const commit = groupCommit(world.store, { handOff: worker });
+    /** What runtime.ts does for a verified webhook. */
+    const accept = async (number: string, waitMs = 60_000) => {
+      const { event } = await toNewEvent(world.versions.current(), { source: "aspos", dedupKey: number, payload: orderEvent(number), headers: {}, receivedAt: world.clock.now() }, world.clock.now);
+      const slots = await worker!.reserve(event.jobs.length, waitMs);
+      const accepted = await commit.accept(event, slots);
+      if ((accepted.leased?.length ?? 0) < accepted.runIds.length) worker!.wake(event.jobs.map((j) => j.runKey ?? null));
+      return { ...accepted, slots };
+    };
+    const done = (runId: string) => vi.waitFor(async () => expect((await world.store.getRun(runId))?.status).toBe("done"), { timeout: 5_000 });
+    return { claims, started, accept, done };
+  }
+
+  it("runs an accepted order from its accepting transaction, without a claim", async () => {
+    const { claims, started, accept, done } = await start(4);
+    const accepted = await accept("1001");
+    expect(accepted.slots).toBe(1);
+    expect(accepted.leased?.map((j) => j.runId)).toEqual(accepted.runIds);
+    await done(accepted.runIds[0]!);
+    expect(claims).toHaveBeenCalledTimes(1);
+    expect(started).toEqual(new Set(accepted.runIds));
+    expect(world.afas.sent("TestOrder").map((s) => s.payload.OrNu)).toEqual(["1001"]);
+    expect(await world.store.getRun(accepted.runIds[0]!)).toMatchObject({ attempts: 1, input: { number: "1001" } });
+    expect(await world.queue.depth()).toMatchObject({ total: 0 });
+  });
+
+  it("holds an accept while every slot is busy and hands its job over once one is free", async () => {
+    const { claims, accept, done } = await start(1);
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      if (req.payload.OrNu === "1") {
+        held.enter();
+        await held.promise;
+      }
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    const first = await accept("1");
+    await held.entered;
+    let answered = false;
+    const second = accept("2").then((a) => ((answered = true), a));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Not accepted yet: nothing is stored for it, and its sender has no answer.
+    expect(answered).toBe(false);
+    expect((await world.store.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(first.runIds);
+    held.open();
+    const { slots, leased, runIds } = await second;
+    expect(slots).toBe(1);
+    expect(leased?.map((j) => j.runId)).toEqual(runIds);
+    await done(runIds[0]!);
+    expect(claims).toHaveBeenCalledTimes(1);
+  });
+
+  it("queues the event after the wait, and the worker claims it once there is room", async () => {
+    const { claims, accept, done } = await start(1);
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      if (req.payload.OrNu === "1") await held.promise;
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    await accept("1");
+    const late = await accept("2", 20);
+    expect(late.slots).toBe(0);
+    expect(late.leased).toBeUndefined();
+    expect(await world.queue.depth()).toMatchObject({ ready: 1, leased: 1 });
+    // With a job waiting in the table, a free slot goes to it, not to the next accept.
+    held.open();
+    await done(late.runIds[0]!);
+    expect(claims.mock.calls.length).toBeGreaterThan(1);
+    expect(world.afas.sent("TestOrder").map((s) => s.payload.OrNu)).toEqual(["1", "2"]);
+  });
+
+  it("never hands over a job that must wait behind one of its key", async () => {
+    const { accept, done } = await start(4);
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      await held.promise;
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    const first = await accept("7");
+    // The same order again (another event, same run.key): queued behind the first, not leased.
+    const { event } = await toNewEvent(world.versions.current(), { source: "aspos", dedupKey: "7-paid", payload: orderEvent("7", { type: "order.paid" }), headers: {}, receivedAt: world.clock.now() }, world.clock.now);
+    const slots = await worker!.reserve(1, 0);
+    const again = await groupCommit(world.store, { handOff: worker! }).accept(event, slots);
+    expect(slots).toBe(1);
+    expect(again.leased).toBeUndefined();
+    worker!.wake(event.jobs.map((j) => j.runKey ?? null));
+    expect(await world.queue.depth()).toMatchObject({ blocked: 1, leased: 1 });
+    held.open();
+    // The first one's end wakes the worker for the one behind it: no idle look needed.
+    await done(first.runIds[0]!);
+    await done(again.runIds[0]!);
+  });
+
+  it("on stop, a waiting accept goes on without a slot, and stop waits for jobs being handed over", async () => {
+    const { accept } = await start(1);
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      await held.promise;
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    await accept("1");
+    const waiting = worker!.reserve(1, 60_000);
+    const stopped = worker!.stop({ graceMs: 0 });
+    expect(await waiting).toBe(0);
+    held.open();
+    await stopped;
+    expect(await worker!.reserve(1, 60_000)).toBe(0);
+    worker = undefined;
+  });
+});
