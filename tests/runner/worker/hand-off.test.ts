@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { groupCommit } from "../../../runner/store/group-commit.ts";
-import type { Worker } from "../../../runner/worker/worker.ts";
+import type { Worker, WorkerOptions } from "../../../runner/worker/worker.ts";
 import { toNewEvent } from "../../../runner/ingest/accept.ts";
 import { backends } from "../store/backends.ts";
 import { gate, orderEvent, orderFlow, version, World, writeProject } from "./harness.ts";
@@ -21,12 +21,12 @@ describe.each(backends())("hand-off on $name", (backend) => {
     await world.close();
   });
 
-  async function start(concurrency: number) {
+  async function start(concurrency: number, overrides: Partial<WorkerOptions> = {}) {
     world = await new World(backend).open(version("sha-1", v1));
     const claims = vi.spyOn(world.queue, "claim");
     const started = new Set<string>();
     // No idle looks during a test: only a wake or a finishing run with a backlog claims.
-    worker = world.worker({ concurrency, idleMs: 60_000, onClaimed: (jobs) => jobs.forEach((j) => started.add(j.runId)) });
+    worker = world.worker({ concurrency, idleMs: 60_000, onClaimed: (jobs) => jobs.forEach((j) => started.add(j.runId)), ...overrides });
     worker.start();
     // The first look finds the table empty: from then on accepts may hand their jobs over.
     await vi.waitFor(() => expect(claims).toHaveBeenCalledTimes(1));
@@ -139,5 +139,16 @@ describe.each(backends())("hand-off on $name", (backend) => {
     await stopped;
     expect(await worker!.reserve(1, 60_000)).toBe(0);
     worker = undefined;
+  });
+
+  it("a paused worker (its clock is off) takes no hand-off and holds no sender", async () => {
+    let paused = false;
+    const { accept } = await start(4, { paused: () => paused });
+    paused = true;
+    // Answered at once: with a 60 s wait, a held sender would time the test out.
+    const accepted = await accept("1", 60_000);
+    expect(accepted.slots).toBe(0);
+    expect(accepted.leased).toBeUndefined();
+    expect(await world.queue.depth()).toMatchObject({ ready: 1, leased: 0 });
   });
 });
