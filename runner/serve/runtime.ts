@@ -255,7 +255,12 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
   });
   const incidents = createIncidents({ now, log, count: metrics.incident, alert: alerter.incident });
   const scheduler = createScheduler({
-    store: ingestStore, versions, replicaId, paused: () => clock.off, connector: (name) => connectors(versions.current()).get(name), onTick: incidents.tick,
+    store: ingestStore, versions, replicaId, paused: () => clock.off, connector: (name) => connectors(versions.current()).get(name),
+    onTick: (tick) => {
+      incidents.tick(tick);
+      // Polled records wait ready in the queue: claimed now, and before any further hand-off (oldest first).
+      if (tick.enqueued) worker.wake();
+    },
   });
   const heartbeat = async () => {
     await store.heartbeat({ id: replicaId, version: versions.current().sha }).catch((e: unknown) => log(`heartbeat: ${errorLabel(e)}`));
@@ -329,7 +334,7 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
       incidents: incidents.list(),
     }),
     reload: () => reloader.checkNow(),
-    replay: (runId, current) => answerReplay(() => replayRun(registryReplayDeps(store, queue, versions, now), runId, { current })),
+    replay: (runId, current) => answerReplay(() => replayRun(registryReplayDeps(store, queue, versions, now), runId, { current }).finally(() => worker.wake())),
     // Claimed at once rather than at the worker's next idle look.
     retryNow: (runId) => answerReplay(() => retryRunNow({ store, queue }, runId).finally(() => worker.wake())),
     metrics: () => metrics.text(),
