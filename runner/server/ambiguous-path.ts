@@ -9,6 +9,8 @@ import { errorBody } from "./error-body.ts";
  * API. No route of ours needs one; the query string is not checked (`?next=%2Fruns`).
  */
 export function ambiguousPath(target: string): boolean {
+  // Every request passes here: a path with no dot, percent or backslash (a webhook's) needs no split.
+  if (!/[.%\\]/.test(target)) return false;
   const path = target.split(/[?#]/, 1)[0]!;
   if (/%2f|%5c|\\/i.test(path)) return true;
   return path.split("/").some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
