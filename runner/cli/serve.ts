@@ -167,21 +167,27 @@ const TUNING = [
   { name: "KOPPEL_LEASE_MS", key: "leaseMs", what: "milliseconds", min: 1_000 },
   { name: "KOPPEL_CONCURRENCY", key: "concurrency", what: "jobs", min: 1 },
   { name: "KOPPEL_POISON_AFTER", key: "poisonAfter", what: "lease expiries", min: 1 },
-  { name: "KOPPEL_INTAKE_WAIT_MS", key: "intakeWaitMs", what: "milliseconds", min: 0 },
+  // At most a minute: senders time out long before, and a timer past 2^31 ms would fire at once.
+  { name: "KOPPEL_INTAKE_WAIT_MS", key: "intakeWaitMs", what: "milliseconds", min: 0, max: 60_000 },
 ] as const;
 
 /**
  * Tuning from the environment: how long a job's lease lasts, how many jobs run at once, after how
- * many expiries a job is set aside, how long a webhook waits for a free slot. A value that is set but no whole number (`60s`) is an error
- * naming it: ignored, the runner ran on the default and nobody was told.
+ * many expiries a job is set aside, how long a webhook waits for a free slot. A value that is set
+ * but no whole number in range (`60s`) is an error naming it: ignored, the runner ran on the default
+ * and nobody was told.
  */
 function tuning(env: NodeJS.ProcessEnv): Partial<Record<(typeof TUNING)[number]["key"], number>> | string {
   const values: Partial<Record<(typeof TUNING)[number]["key"], number>> = {};
-  for (const { name, key, what, min } of TUNING) {
+  for (const tuned of TUNING) {
+    const { name, key, what, min } = tuned;
+    const max = "max" in tuned ? tuned.max : Infinity;
     const raw = env[name];
     if (raw === undefined || raw.trim() === "") continue;
     const value = Number(raw);
-    if (!/^\s*\d+\s*$/.test(raw) || value < min) return `koppel serve: ${name} is ${JSON.stringify(raw)}; give a whole number of ${what}, at least ${min}, or unset it for the default`;
+    if (!/^\s*\d+\s*$/.test(raw) || value < min || value > max) {
+      return `koppel serve: ${name} is ${JSON.stringify(raw)}; give a whole number of ${what}, at least ${min}${max < Infinity ? ` and at most ${max}` : ""}, or unset it for the default`;
+    }
     values[key] = value;
   }
   return values;

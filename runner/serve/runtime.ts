@@ -82,7 +82,7 @@ export interface RuntimeOptions {
   readonly leaseMs?: number;
   /**
    * How long a webhook waits for a free worker slot before its event is queued instead (Worker.reserve;
-   * KOPPEL_INTAKE_WAIT_MS, default 1 s; 0: never waits, every job goes through the queue's claim).
+   * KOPPEL_INTAKE_WAIT_MS, default 1 s; 0: never waits, though a slot free at once still takes the job).
    */
   readonly intakeWaitMs?: number;
   /** Lease expiries after which a job is failed as POISONED (KOPPEL_POISON_AFTER, default 3). */

@@ -200,7 +200,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   /** Claims what fits; jobs the claim set aside as POISONED are reported like any failed run. */
-  async function claim(limit = options.concurrency - inFlight.size): Promise<{ jobs: ClaimedJob[]; poisoned: ProcessedJob[] }> {
+  async function claim(limit = free()): Promise<{ jobs: ClaimedJob[]; poisoned: ProcessedJob[] }> {
     if (!accepting || limit <= 0 || options.paused?.()) return { jobs: [], poisoned: [] };
     let jobs: ClaimBatch;
     const seen = wakes;
@@ -227,6 +227,8 @@ export function createWorker(options: WorkerOptions): Worker {
     const suspects = jobs.filter(suspect);
     if (!suspects.length) return [...jobs];
     alone = true;
+    // Accepts waiting for a slot go on without one: no hand-off runs beside a suspect.
+    grant();
     await Promise.all(suspects.map((job) => queue.release(job).catch((error: unknown) => onError(error, job))));
     return jobs.filter((job) => !suspect(job));
   }
@@ -234,8 +236,9 @@ export function createWorker(options: WorkerOptions): Worker {
   async function background(): Promise<void> {
     while (accepting) {
       if (alone) {
-        // Runs in flight end first; then one job at a time until the next one is no suspect.
-        if (!inFlight.size) {
+        // Runs in flight (and jobs being handed over) end first; then one job at a time until the
+        // next one is no suspect.
+        if (!inFlight.size && !reserved) {
           const { jobs } = await claim(1);
           alone = jobs.length > 0 && suspect(jobs[0]!);
           for (const job of jobs) void run(job);
@@ -247,15 +250,22 @@ export function createWorker(options: WorkerOptions): Worker {
         }));
         continue;
       }
+      // A wake during the claim found no `wake` to call: look again at once rather than after idleMs.
+      const seen = wakes;
       const claimed = await claim();
       const jobs = await setAside(claimed.jobs);
       for (const job of jobs) void run(job);
       if (alone) continue;
       const full = !room();
-      if (jobs.length && !full) continue;
-      // Full with a backlog: a finishing job wakes us once there is room. Else look again after idleMs.
+      if ((jobs.length || wakes !== seen) && !full) continue;
+      // Full with a backlog: a finishing job wakes us once there is room. Else look again after
+      // idleMs, and ahead of further hand-offs: only a claim reaps expired leases and finds retries
+      // come due, and hand-offs alone could keep every slot busy for good.
       await new Promise<void>((resolve) => {
-        const timer = full && backlog ? undefined : setTimeout(resolve, options.idleMs ?? 500);
+        const timer = full && backlog ? undefined : setTimeout(() => {
+          more();
+          resolve();
+        }, options.idleMs ?? 500);
         wake = () => {
           clearTimeout(timer);
           wake = undefined;
@@ -309,6 +319,8 @@ export function createWorker(options: WorkerOptions): Worker {
         for (const job of jobs) void run(job);
       }
       grant();
+      // Slots given back unused (a duplicate, a failed commit) may be what a parked loop waits for.
+      if ((backlog && room()) || (alone && !inFlight.size && !reserved)) wake?.();
     },
     get inFlight() {
       return inFlight.size;
@@ -330,14 +342,13 @@ export function createWorker(options: WorkerOptions): Worker {
       for (const waiter of waiters.splice(0)) waiter.grant(0);
       wake?.();
       await loop;
-      // Jobs an accept is leasing to us now are ours to hand back: wait for them to arrive.
-      if (reserved) await new Promise<void>((ended) => reservationsEnded.push(ended));
-      if (inFlight.size && graceMs > 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-        await Promise.race([Promise.all(inFlight), grace]);
-        clearTimeout(timer);
-      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      // Jobs an accept is leasing to us now are ours to hand back: wait for them to arrive, within
+      // the grace (a commit hung on a failing database must not hang shutdown; their leases expire).
+      if (reserved) await Promise.race([new Promise<void>((ended) => reservationsEnded.push(ended)), ...(graceMs > 0 ? [grace] : [])]);
+      if (inFlight.size && graceMs > 0) await Promise.race([Promise.all(inFlight), grace]);
+      clearTimeout(timer);
       for (const lease of leases.values()) lease.requestStop();
       await Promise.all(inFlight);
     },

@@ -40,6 +40,7 @@ describe("koppel serve outside sandbox mode", () => {
       ["KOPPEL_LEASE_MS", "60s", 'KOPPEL_LEASE_MS is "60s"; give a whole number of milliseconds, at least 1000'],
       ["KOPPEL_CONCURRENCY", "0", 'KOPPEL_CONCURRENCY is "0"; give a whole number of jobs, at least 1'],
       ["KOPPEL_POISON_AFTER", "2.5", 'KOPPEL_POISON_AFTER is "2.5"; give a whole number of lease expiries, at least 1'],
+      ["KOPPEL_INTAKE_WAIT_MS", "3000000000", 'KOPPEL_INTAKE_WAIT_MS is "3000000000"; give a whole number of milliseconds, at least 0 and at most 60000'],
     ] as const) {
       process.env[name] = value;
       const io = bufferIO();

@@ -151,4 +151,63 @@ describe.each(backends())("hand-off on $name", (backend) => {
     expect(accepted.leased).toBeUndefined();
     expect(await world.queue.depth()).toMatchObject({ ready: 1, leased: 0 });
   });
+
+  const event = async (number: string) =>
+    (await toNewEvent(world.versions.current(), { source: "aspos", dedupKey: number, payload: orderEvent(number), headers: {}, receivedAt: world.clock.now() }, world.clock.now)).event;
+
+  it("never runs more than its concurrency: a claim leaves the slots accepts hold alone", async () => {
+    const { claims } = await start(1, { idleMs: 10 });
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      await held.promise;
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    // An accept holds the only slot while its transaction commits; meanwhile a job waits ready
+    // (a due retry, a poll) and idle looks come by.
+    try {
+      const slots = await worker!.reserve(1, 0);
+      expect(slots).toBe(1);
+      await world.store.acceptEvents([await event("queued")]);
+      // Ten idle looks' time: each finds no free slot, so none claims the queued job.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const accepted = await groupCommit(world.store, { handOff: worker! }).accept(await event("handed"), slots);
+      expect(accepted.leased).toHaveLength(1);
+      expect(worker!.inFlight).toBe(1);
+      expect(await world.queue.depth()).toMatchObject({ ready: 1, leased: 1 });
+      expect(claims).toHaveBeenCalledTimes(1);
+    } finally {
+      held.open();
+    }
+  });
+
+  it("slots an accept gives back unused (a duplicate) wake a worker parked for them", async () => {
+    await start(1, { idleMs: 60_000 });
+    const slots = await worker!.reserve(1, 0);
+    // A poll queues a job while the only slot is held: the worker cannot take it yet.
+    await world.store.acceptEvents([await event("r1")]);
+    worker!.wake();
+    // The webhook holding the slot was a sender's retry of r1: nothing is leased, the slot comes back.
+    const dup = await groupCommit(world.store, { handOff: worker! }).accept(await event("r1"), slots);
+    expect(dup.duplicate).toBe(true);
+    // With a 60 s idle look, only the given-back slot's wake can get r1 run within the test.
+    await vi.waitFor(async () => expect(await world.queue.depth()).toMatchObject({ total: 0 }), { timeout: 5_000 });
+    expect(await worker!.reserve(1, 60_000)).toBe(1);
+    worker!.adopt(1, []);
+  });
+
+  it("a wake that came during a claim is looked at at once, so an idle worker holds no sender", async () => {
+    const { claims } = await start(4, { idleMs: 60_000 });
+    const claim = claims.getMockImplementation() ?? Object.getPrototypeOf(world.queue).claim;
+    let n = 0;
+    claims.mockImplementation(function (this: unknown, ...args) {
+      // Another accept's queued job (or a poll) wakes the worker while this claim is under way.
+      if (++n === 1) worker!.wake();
+      return claim.apply(world.queue, args);
+    });
+    worker!.wake();
+    // Answered without the 60 s idle look: a held sender would time the test out.
+    expect(await worker!.reserve(1, 60_000)).toBe(1);
+    worker!.adopt(1, []);
+    expect(n).toBeGreaterThanOrEqual(2);
+  });
 });
