@@ -133,7 +133,8 @@ async function startKoppel(afasUrl: string, config = join(ROOT, "bench/fixtures/
   // --cpu-prof DIR: each Koppel process writes a V8 CPU profile there when it stops (performance work starts from one).
   const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
   const child = spawn(process.execPath, [...profile, join(ROOT, "bin/koppel.js"), "serve", "--config", config, "--port", String(port), "--host", "127.0.0.1"], {
-    env: { ...process.env, BENCH_AFAS_URL: afasUrl, BENCH_AFAS_TOKEN: TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "koppel.db")}`, KOPPEL_ADMIN_TOKEN: ADMIN_TOKEN },
+    // The connection variables of a real deployment: with none of them set, `koppel serve` would start in sandbox mode.
+    env: { ...process.env, AFAS_BASE_URL: afasUrl, AFAS_TOKEN: TOKEN, KOPPEL_STORE: `sqlite:${join(dir, "koppel.db")}`, KOPPEL_ADMIN_TOKEN: ADMIN_TOKEN },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let errors = "";
