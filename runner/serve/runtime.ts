@@ -122,7 +122,8 @@ const KEPT_CONNECTOR_SETS = 32;
 
 /**
  * Far below the webhook timeouts of AFAS and AsPos (tens of seconds), and well above a slot's wait
- * when AFAS is the bound (32 runs in flight at ~150 orders/s free one every ~7 ms).
+ * while the runner keeps up (at ~150 orders/s, 32 runs in flight free a quarter of their slots every
+ * ~50 ms). Where it cannot, a held webhook times out once and the next ones are not held (Worker.reserve).
  */
 const DEFAULT_INTAKE_WAIT_MS = 1_000;
 
@@ -395,6 +396,8 @@ async function startOnStore({ options, cwd, log, configFile, root, replicaId, no
     url, replicaId, storeUrl, store, queue, versions, worker, scheduler, reloader, metrics, alerter, retention, shadow,
     stop() {
       stopped ??= (async () => {
+        // Held webhooks are answered now, not after their wait while the server closes.
+        worker.closeIntake();
         clearInterval(beat);
         clearInterval(shadowSync);
         await retention.stop();

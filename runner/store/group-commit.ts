@@ -101,6 +101,8 @@ export function groupCommit(store: Pick<Store, "acceptEvents">, options: GroupCo
       return results;
     } finally {
       // Given back whatever happened: a batch that failed is committed again in halves, without them.
+      // A commit that went through although the call failed (its answer lost) leaves its jobs leased
+      // to no one running them: they come back when their lease expires, with an expiry counted.
       for (const a of batch) a.slots = 0;
       target.adopt(slots, leased);
     }

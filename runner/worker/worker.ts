@@ -52,18 +52,20 @@ export interface Worker {
   runOnce(): Promise<ProcessedJob[]>;
   /**
    * New jobs were just committed ready in this process (a webhook accept, a retry now): claim now
-   * instead of after the idle wait. The durable jobs row stays the truth; this only saves the
-   * up-to-500 ms poll lag. `runKeys`: the new jobs' ordering keys; a job of such a key that ends
-   * here wakes the worker again, as the one behind it may be claimable now.
+   * instead of after the idle wait, and before any further hand-off, so they keep their place. The
+   * durable jobs row stays the truth. `runKeys`: the new jobs' ordering keys; a job of such a key
+   * that ends here wakes the worker again, as the one behind it may be claimable now.
    */
   wake(runKeys?: readonly (string | null)[]): void;
   /**
    * Slots for up to `jobs` new jobs of an event about to be accepted, which its transaction then
    * leases to this worker (`handOff`). Waits up to `waitMs` for a slot while all are busy or older
-   * ready jobs wait in the table; resolves with how many it holds (0: the jobs are queued as usual).
-   * Every slot held is given back by `adopt`.
+   * ready jobs wait in the table, unless the last accept held waited in vain; resolves with how many
+   * it holds (0: the jobs are queued as usual). Every slot held is given back by `adopt`.
    */
   reserve(jobs: number, waitMs: number): Promise<number>;
+  /** From now on `reserve` answers 0 at once, and accepts waiting for a slot go on without one (shutdown). */
+  closeIntake(): void;
   /** What an accepting transaction holding `limit` reserved slots leases to this worker. */
   handOff(limit: number): HandOff;
   /** That transaction ended: run the jobs it leased here (none if it failed); its `slots` are given back. */
@@ -93,7 +95,7 @@ export function createWorker(options: WorkerOptions): Worker {
    * 4 slots this is one, as before.
    */
   const claimAt = Math.max(1, Math.floor(options.concurrency / 4));
-  const free = () => options.concurrency - inFlight.size - reserved;
+  const free = () => options.concurrency - inFlight.size - reserved - claiming;
   const room = () => free() >= claimAt;
   const leases = new Map<string, LeaseKeeper>();
   const inFlight = new Set<Promise<ProcessedJob | undefined>>();
@@ -116,6 +118,16 @@ export function createWorker(options: WorkerOptions): Worker {
    * `waitMs`: then its event is queued as before.
    */
   let reserved = 0;
+  /** Slots a claim under way asked for, then its jobs until they run (see claim). */
+  let claiming = 0;
+  /**
+   * A held accept waited its whole wait: the runner does not free slots as fast as senders come
+   * (AFAS is the bound), so holding the next ones only delays them before they are queued anyway.
+   * Until a claim finds the queue drained, accepts are answered at once.
+   */
+  let overloaded = false;
+  /** The runner is stopping: accepts are answered at once, before the HTTP server closes. */
+  let intakeClosed = false;
   const reservationsEnded: (() => void)[] = [];
   interface Waiter {
     readonly jobs: number;
@@ -125,7 +137,7 @@ export function createWorker(options: WorkerOptions): Worker {
   /** More waiting accepts than this are not held: each holds its request in memory. */
   const MAX_WAITERS = 256;
   /** Takes no hand-offs at all: stopping, running a suspect alone, or paused (its clock is off). */
-  const closed = () => !accepting || alone || options.paused?.() === true;
+  const closed = () => intakeClosed || !accepting || alone || options.paused?.() === true;
   const canGrant = () => !backlog && !closed();
   /**
    * Hands free slots to waiting accepts, oldest first, once a claim's worth is free (room): granted
@@ -200,26 +212,39 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   /** Claims what fits; jobs the claim set aside as POISONED are reported like any failed run. */
-  async function claim(limit = free()): Promise<{ jobs: ClaimedJob[]; poisoned: ProcessedJob[] }> {
-    if (!accepting || limit <= 0 || options.paused?.()) return { jobs: [], poisoned: [] };
+  /**
+   * Claims what fits; jobs the claim set aside as POISONED are reported like any failed run. The
+   * slots a claim asks for count as busy from its start until the caller calls `started` with its
+   * jobs running: else a waiting accept was handed one of them meanwhile.
+   */
+  async function claim(limit = free()): Promise<{ jobs: ClaimedJob[]; poisoned: ProcessedJob[]; started: () => void }> {
+    if (!accepting || limit <= 0 || options.paused?.()) return { jobs: [], poisoned: [], started: () => undefined };
     let jobs: ClaimBatch;
     const seen = wakes;
+    claiming += limit;
     try {
       jobs = await queue.claim(workerId, leaseMs, limit);
     } catch (error) {
+      claiming -= limit;
       onError(error);
-      return { jobs: [], poisoned: [] };
+      return { jobs: [], poisoned: [], started: () => undefined };
     }
-    if (jobs.length < limit && wakes === seen) {
-      backlog = false;
-      grant();
-    }
+    claiming -= limit - jobs.length;
     if (jobs.length) options.onClaimed?.(jobs);
     const poisoned = (jobs.poisoned ?? []).map((p): ProcessedJob => ({
       jobId: p.id, runId: p.runId, flow: p.flow, disposition: "failed", attempts: p.attempts, version: p.version, error: p.error,
     }));
     for (const p of poisoned) options.onProcessed?.(p);
-    return { jobs, poisoned };
+    const started = () => {
+      claiming -= jobs.length;
+      // Short, with no wake since it began: nothing claimable is left, accepts may have slots again.
+      if (jobs.length < limit && wakes === seen) {
+        backlog = false;
+        overloaded = false;
+      }
+      grant();
+    };
+    return { jobs, poisoned, started };
   }
 
   /** Hands suspects back uncounted, to be claimed alone; what remains may run together. */
@@ -239,9 +264,10 @@ export function createWorker(options: WorkerOptions): Worker {
         // Runs in flight (and jobs being handed over) end first; then one job at a time until the
         // next one is no suspect.
         if (!inFlight.size && !reserved) {
-          const { jobs } = await claim(1);
+          const { jobs, started } = await claim(1);
           alone = jobs.length > 0 && suspect(jobs[0]!);
           for (const job of jobs) void run(job);
+          started();
           if (!jobs.length || !alone) continue;
         }
         await new Promise<void>((resolve) => (wake = () => {
@@ -255,9 +281,11 @@ export function createWorker(options: WorkerOptions): Worker {
       const claimed = await claim();
       const jobs = await setAside(claimed.jobs);
       for (const job of jobs) void run(job);
+      claimed.started();
       if (alone) continue;
       const full = !room();
-      if ((jobs.length || wakes !== seen) && !full) continue;
+      // A stop during the claim found no `wake` to call either.
+      if (((jobs.length || wakes !== seen) && !full) || !accepting) continue;
       // Full with a backlog: a finishing job wakes us once there is room. Else look again after
       // idleMs, and ahead of further hand-offs: only a claim reaps expired leases and finds retries
       // come due, and hand-offs alone could keep every slot busy for good.
@@ -293,10 +321,11 @@ export function createWorker(options: WorkerOptions): Worker {
         reserved += slots;
         return Promise.resolve(slots);
       }
-      if (waitMs <= 0 || waiters.length >= MAX_WAITERS) return Promise.resolve(0);
+      if (waitMs <= 0 || overloaded || waiters.length >= MAX_WAITERS) return Promise.resolve(0);
       return new Promise<number>((resolve) => {
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
+          overloaded = true;
           resolve(0);
         }, waitMs);
         const waiter: Waiter = {
@@ -308,6 +337,10 @@ export function createWorker(options: WorkerOptions): Worker {
         };
         waiters.push(waiter);
       });
+    },
+    closeIntake() {
+      intakeClosed = true;
+      grant();
     },
     handOff: (limit) => ({ workerId, leaseMs, limit }),
     adopt(slots, jobs) {
@@ -330,9 +363,11 @@ export function createWorker(options: WorkerOptions): Worker {
       loop ??= background().finally(() => (loop = undefined));
     },
     async runOnce() {
-      const { jobs, poisoned } = await claim();
+      const { jobs, poisoned, started } = await claim();
       // Here suspects wait leased for the others (tests drive this; nothing crashes meanwhile).
-      const settled = await Promise.all(jobs.filter((job) => !suspect(job)).map(run));
+      const together = jobs.filter((job) => !suspect(job)).map(run);
+      started();
+      const settled = await Promise.all(together);
       for (const job of jobs.filter(suspect)) settled.push(await run(job));
       return [...poisoned, ...settled.filter((p): p is ProcessedJob => p !== undefined)];
     },
@@ -345,7 +380,8 @@ export function createWorker(options: WorkerOptions): Worker {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
       // Jobs an accept is leasing to us now are ours to hand back: wait for them to arrive, within
-      // the grace (a commit hung on a failing database must not hang shutdown; their leases expire).
+      // the grace if there is one (a commit hung on a failing database must not hang shutdown; their
+      // leases expire). Without one (tests), until they arrived.
       if (reserved) await Promise.race([new Promise<void>((ended) => reservationsEnded.push(ended)), ...(graceMs > 0 ? [grace] : [])]);
       if (inFlight.size && graceMs > 0) await Promise.race([Promise.all(inFlight), grace]);
       clearTimeout(timer);

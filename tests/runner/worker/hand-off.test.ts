@@ -165,7 +165,7 @@ describe.each(backends())("hand-off on $name", (backend) => {
     // An accept holds the only slot while its transaction commits; meanwhile a job waits ready
     // (a due retry, a poll) and idle looks come by.
     try {
-      const slots = await worker!.reserve(1, 0);
+      const slots = await worker!.reserve(1, 60_000);
       expect(slots).toBe(1);
       await world.store.acceptEvents([await event("queued")]);
       // Ten idle looks' time: each finds no free slot, so none claims the queued job.
@@ -209,5 +209,98 @@ describe.each(backends())("hand-off on $name", (backend) => {
     expect(await worker!.reserve(1, 60_000)).toBe(1);
     worker!.adopt(1, []);
     expect(n).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a claim's jobs keep their slots from the claim until they run: waiting accepts get only what is left", async () => {
+    await start(2, { idleMs: 60_000 });
+    let sending = 0;
+    let most = 0;
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      most = Math.max(most, ++sending);
+      await held.promise;
+      sending--;
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    try {
+      await world.store.acceptEvents([await event("queued")]);
+      worker!.wake();
+      const slots = await Promise.all([worker!.reserve(1, 200), worker!.reserve(1, 200)]);
+      expect(slots.sort()).toEqual([0, 1]);
+      const commit = groupCommit(world.store, { handOff: worker! });
+      await Promise.all([commit.accept(await event("a"), slots[0]!), commit.accept(await event("b"), slots[1]!)]);
+      await vi.waitFor(() => expect(sending).toBe(2));
+      expect(worker!.inFlight).toBe(2);
+      expect(most).toBe(2);
+    } finally {
+      held.open();
+    }
+  });
+
+  it("stop waits for jobs an accept is leasing to it, and hands them back", async () => {
+    await start(1, { idleMs: 60_000 });
+    const slots = await worker!.reserve(1, 60_000);
+    expect(slots).toBe(1);
+    let stopped = false;
+    const stopping = worker!.stop({ graceMs: 0 }).then(() => (stopped = true));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    const accepted = await groupCommit(world.store, { handOff: worker! }).accept(await event("late"), slots);
+    expect(accepted.leased).toHaveLength(1);
+    await stopping;
+    worker = undefined;
+    // Handed back uncounted before any upstream call: queued for whoever runs next.
+    expect(world.afas.sends).toEqual([]);
+    expect(await world.queue.depth()).toMatchObject({ ready: 1, leased: 0 });
+    expect(await world.store.getRun(accepted.runIds[0]!)).toMatchObject({ status: "queued", attempts: 0 });
+  });
+
+  it("once a held accept waited its whole wait, the next ones are queued at once until the queue drains", async () => {
+    await start(1, { idleMs: 60_000 });
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      await held.promise;
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    try {
+      await groupCommit(world.store, { handOff: worker! }).accept(await event("busy"), await worker!.reserve(1, 60_000));
+      await vi.waitFor(() => expect(worker!.inFlight).toBe(1));
+      expect(await worker!.reserve(1, 20)).toBe(0);
+      // Not held again: a 60 s wait would time the test out.
+      expect(await worker!.reserve(1, 60_000)).toBe(0);
+    } finally {
+      held.open();
+    }
+  });
+
+  it("slots a claim under way asked for are not handed to accepts meanwhile", async () => {
+    const { claims } = await start(2, { idleMs: 60_000 });
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      await held.promise;
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    const claim = claims.getMockImplementation() ?? Object.getPrototypeOf(world.queue).claim;
+    const paused = gate();
+    let calls = 0;
+    claims.mockImplementation(async function (this: unknown, ...args) {
+      // The second claim (the loop looking again after a short one) waits while an accept comes.
+      if (++calls === 2) {
+        paused.enter();
+        await paused.promise;
+      }
+      return claim.apply(world.queue, args);
+    });
+    try {
+      await world.store.acceptEvents([await event("first")]);
+      worker!.wake();
+      await paused.entered;
+      // One job runs, one slot is free: the claim under way asked for it, so this accept gets none.
+      expect(worker!.inFlight).toBe(1);
+      expect(await worker!.reserve(1, 0)).toBe(0);
+    } finally {
+      paused.open();
+      held.open();
+    }
   });
 });
