@@ -211,7 +211,6 @@ export function createWorker(options: WorkerOptions): Worker {
     return done;
   }
 
-  /** Claims what fits; jobs the claim set aside as POISONED are reported like any failed run. */
   /**
    * Claims what fits; jobs the claim set aside as POISONED are reported like any failed run. The
    * slots a claim asks for count as busy from its start until the caller calls `started` with its
