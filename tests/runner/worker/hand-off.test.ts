@@ -21,6 +21,16 @@ describe.each(backends())("hand-off on $name", (backend) => {
     await world.close();
   });
 
+  /** Every AFAS call waits until the returned gate opens. */
+  function holdSends() {
+    const held = gate();
+    world.afas.onSend = async (req) => {
+      await held.promise;
+      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
+    };
+    return held;
+  }
+
   async function start(concurrency: number, overrides: Partial<WorkerOptions> = {}) {
     world = await new World(backend).open(version("sha-1", v1));
     const claims = vi.spyOn(world.queue, "claim");
@@ -104,11 +114,7 @@ describe.each(backends())("hand-off on $name", (backend) => {
 
   it("never hands over a job that must wait behind one of its key", async () => {
     const { accept, done } = await start(4);
-    const held = gate();
-    world.afas.onSend = async (req) => {
-      await held.promise;
-      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
-    };
+    const held = holdSends();
     const first = await accept("7");
     // The same order again (another event, same run.key): queued behind the first, not leased.
     const { event } = await toNewEvent(world.versions.current(), { source: "aspos", dedupKey: "7-paid", payload: orderEvent("7", { type: "order.paid" }), headers: {}, receivedAt: world.clock.now() }, world.clock.now);
@@ -126,11 +132,7 @@ describe.each(backends())("hand-off on $name", (backend) => {
 
   it("on stop, a waiting accept goes on without a slot, and stop waits for jobs being handed over", async () => {
     const { accept } = await start(1);
-    const held = gate();
-    world.afas.onSend = async (req) => {
-      await held.promise;
-      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
-    };
+    const held = holdSends();
     await accept("1");
     const waiting = worker!.reserve(1, 60_000);
     const stopped = worker!.stop({ graceMs: 0 });
@@ -157,11 +159,7 @@ describe.each(backends())("hand-off on $name", (backend) => {
 
   it("never runs more than its concurrency: a claim leaves the slots accepts hold alone", async () => {
     const { claims } = await start(1, { idleMs: 10 });
-    const held = gate();
-    world.afas.onSend = async (req) => {
-      await held.promise;
-      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
-    };
+    const held = holdSends();
     // An accept holds the only slot while its transaction commits; meanwhile a job waits ready
     // (a due retry, a poll) and idle looks come by.
     try {
@@ -182,7 +180,8 @@ describe.each(backends())("hand-off on $name", (backend) => {
 
   it("slots an accept gives back unused (a duplicate) wake a worker parked for them", async () => {
     await start(1, { idleMs: 60_000 });
-    const slots = await worker!.reserve(1, 0);
+    const slots = await worker!.reserve(1, 60_000);
+    expect(slots).toBe(1);
     // A poll queues a job while the only slot is held: the worker cannot take it yet.
     await world.store.acceptEvents([await event("r1")]);
     worker!.wake();
@@ -257,11 +256,7 @@ describe.each(backends())("hand-off on $name", (backend) => {
 
   it("once a held accept waited its whole wait, the next ones are queued at once until the queue drains", async () => {
     await start(1, { idleMs: 60_000 });
-    const held = gate();
-    world.afas.onSend = async (req) => {
-      await held.promise;
-      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
-    };
+    const held = holdSends();
     try {
       await groupCommit(world.store, { handOff: worker! }).accept(await event("busy"), await worker!.reserve(1, 60_000));
       await vi.waitFor(() => expect(worker!.inFlight).toBe(1));
@@ -275,11 +270,7 @@ describe.each(backends())("hand-off on $name", (backend) => {
 
   it("slots a claim under way asked for are not handed to accepts meanwhile", async () => {
     const { claims } = await start(2, { idleMs: 60_000 });
-    const held = gate();
-    world.afas.onSend = async (req) => {
-      await held.promise;
-      return req.object === "TestDebtor" ? { DbId: "D-1" } : { OrNu: req.payload.OrNu };
-    };
+    const held = holdSends();
     const claim = claims.getMockImplementation() ?? Object.getPrototypeOf(world.queue).claim;
     const paused = gate();
     let calls = 0;
