@@ -294,4 +294,20 @@ describe.each(backends())("hand-off on $name", (backend) => {
       held.open();
     }
   });
+
+  it("closing the intake (the runner is stopping) answers waiting accepts at once, and later ones too", async () => {
+    const { accept } = await start(1, { idleMs: 60_000 });
+    const held = holdSends();
+    try {
+      await accept("1");
+      await vi.waitFor(() => expect(worker!.inFlight).toBe(1));
+      const waiting = worker!.reserve(1, 60_000);
+      worker!.closeIntake();
+      // Both without their 60 s wait: a held sender would time the test out.
+      expect(await waiting).toBe(0);
+      expect(await worker!.reserve(1, 60_000)).toBe(0);
+    } finally {
+      held.open();
+    }
+  });
 });
