@@ -42,28 +42,16 @@ export function* insertJob(ctx: Ctx, row: JobRow, lease?: FirstLease): Program<{
   const runId = ctx.id();
   const jobId = ctx.id();
   const now = ctx.now();
-  if (lease) {
-    yield* all(
-      `INSERT INTO runs (id, event_id, flow, trigger_kind, version, status, attempts, created_at, started_at, last_started_at, search_text, replay_of)
-       VALUES ($1, $2, $3, $4, $5, 'running', 1, $6, $6, $6, $7, $8)`,
-      [runId, row.eventId, row.flow, row.trigger, row.version, now, row.searchText, row.replayOf],
-    );
-    yield* all(
-      `INSERT INTO jobs (id, run_id, event_id, flow, run_key, version, state, attempts, enqueued_at, not_before, lease, lease_until, worker_id)
-       VALUES ($1, $2, $3, $4, $5, $6, 'leased', 1, $7, $7, $8, $9, $10)`,
-      [jobId, runId, row.eventId, row.flow, row.runKey, row.version, now, lease.lease, lease.until, lease.workerId],
-    );
-    return { runId, jobId, now };
-  }
+  const attempts = lease ? 1 : 0;
   yield* all(
-    `INSERT INTO runs (id, event_id, flow, trigger_kind, version, status, attempts, created_at, search_text, replay_of)
-     VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8)`,
-    [runId, row.eventId, row.flow, row.trigger, row.version, now, row.searchText, row.replayOf],
+    `INSERT INTO runs (id, event_id, flow, trigger_kind, version, status, attempts, created_at, started_at, last_started_at, search_text, replay_of)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)`,
+    [runId, row.eventId, row.flow, row.trigger, row.version, lease ? "running" : "queued", attempts, now, lease ? now : null, row.searchText, row.replayOf],
   );
   yield* all(
-    `INSERT INTO jobs (id, run_id, event_id, flow, run_key, version, state, attempts, enqueued_at, not_before)
-     VALUES ($1, $2, $3, $4, $5, $6, 'ready', 0, $7, $7)`,
-    [jobId, runId, row.eventId, row.flow, row.runKey, row.version, now],
+    `INSERT INTO jobs (id, run_id, event_id, flow, run_key, version, state, attempts, enqueued_at, not_before, lease, lease_until, worker_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)`,
+    [jobId, runId, row.eventId, row.flow, row.runKey, row.version, lease ? "leased" : "ready", attempts, now, lease?.lease ?? null, lease?.until ?? null, lease?.workerId ?? null],
   );
   return { runId, jobId, now };
 }
