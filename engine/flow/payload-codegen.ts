@@ -42,9 +42,12 @@ function instantiate(spec: PayloadSpec, mode: Mode): FastBuilder | FullBuilder |
       expressions.push(expr);
       const x = `x[${expressions.length - 1}]`;
       if (mode === "full") return `v = ${x}.evaluate(${scopeVar}, e); if (v instanceof Promise) v = await v;`;
+      // Inlined where the writer can; an expression that builds lists or objects keeps its own
+      // list limit in its fast closure, so it is called rather than inlined.
       const code = expr.mode === "literal" ? JSON.stringify(expr.source) : expr.ast ? w.expression(expr.ast as Node, scopeVar) : null;
-      if (code === null) return null;
-      return `try { v = ${code}; } catch (err) { throw ${x}.locate(err); }\nif (v === B) return B;`;
+      const call = code ?? (expr.fast ? `${x}.fast(${scopeVar}, e)` : null);
+      if (call === null) return null;
+      return `try { v = ${call}; } catch (err) { throw ${x}.locate(err); }\nif (v === B) return B;`;
     };
     const call = (inner: string, scopeVar: string): string =>
       mode === "full" ? `v = await ${inner}(${scopeVar}, e);` : `v = ${inner}(${scopeVar}, e); if (v === B) return B;`;

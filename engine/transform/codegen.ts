@@ -1,14 +1,26 @@
 import { localDate, mapValue, type FunctionEnv } from "./functions.ts";
 
+/** What the writer may build beyond single values. */
+export interface WriterOptions {
+  /**
+   * Lists and objects (`[…]`, `{…}`, `$append`), with the expression's own list limit (Limits.maxItems):
+   * a list past it is left to JSONata, which refuses it. Absent: such an expression is not written.
+   */
+  readonly maxItems?: number;
+}
+
 /**
  * Turns the fast subset of JSONata (paths, literals, Koppel's functions, arithmetic, comparison,
- * concatenation, conditions) into JavaScript source, so a whole payload spec becomes one function
+ * concatenation, conditions, `$substring`; with WriterOptions.maxItems also `[…]`, `{…}` and
+ * `$append`) into JavaScript source, so a whole payload spec becomes one function
  * with monomorphic property reads. Every generated value is the expression's value or BAIL; BAIL
  * means "JSONata must decide", and the caller then takes the general path. All names and strings
  * from the mapping enter the source only through JSON.stringify.
  */
 export class CodeWriter {
   private temps = 0;
+
+  constructor(private readonly options: WriterOptions = {}) {}
 
   temp(): string {
     return `t${this.temps++}`;
@@ -36,6 +48,9 @@ export class CodeWriter {
       case "condition":
         return this.condition(node, s);
       case "unary":
+        if (hasExtras(node)) return null;
+        if (node.value === "[") return this.list(node, s);
+        if (node.value === "{") return this.object(node, s);
         return this.negate(node, s);
       default:
         return null;
@@ -66,9 +81,9 @@ export class CodeWriter {
     return code;
   }
 
-  private args(node: Node, s: string, count: number): string[] | null {
+  private args(node: Node, s: string, counts: readonly number[]): string[] | null {
     const args = (node.arguments ?? []) as Node[];
-    if (args.length !== count) return null;
+    if (!counts.includes(args.length)) return null;
     const out: string[] = [];
     for (const a of args) {
       const code = this.expression(a, s);
@@ -89,12 +104,16 @@ export class CodeWriter {
     const proc = node.procedure as Node | undefined;
     if (!proc || proc.type !== "variable") return null;
     const fn = String(proc.value);
-    const arity: Record<string, number> = { mapValue: 2, localDate: 1, exists: 1, not: 1 };
-    const n = arity[fn];
-    if (n === undefined) return null;
-    const args = this.args(node, s, n);
+    const arity: Record<string, readonly number[]> = { mapValue: [2], localDate: [1], exists: [1], not: [1], substring: [2, 3], append: [2] };
+    const counts = arity[fn];
+    if (counts === undefined || (fn === "append" && this.options.maxItems === undefined)) return null;
+    const args = this.args(node, s, counts);
     if (!args) return null;
     switch (fn) {
+      case "substring":
+        return this.guarded(args, ([a, b, c]) => `h.substring(B, ${a}, ${b}, ${c ?? "undefined"}, ${args.length === 3})`);
+      case "append":
+        return this.guarded(args, ([a, b]) => `h.append(B, ${a}, ${b}, ${this.options.maxItems})`);
       case "mapValue":
         return this.guarded(args, ([a, b]) => `h.mapValue(e, ${a}, ${b})`);
       case "localDate":
@@ -156,6 +175,53 @@ export class CodeWriter {
     return `((${t} = ${test}) === B || (${t} !== null && typeof ${t} === "object") ? B : ${t} ? ${then} : ${otherwise})`;
   }
 
+  /**
+   * `[a, b, …]`: items that are missing are left out, an item that is a list is spliced in unless it
+   * is itself written as `[…]`, as JSONata's array constructor does.
+   */
+  private list(node: Node, s: string): string | null {
+    const maxItems = this.options.maxItems;
+    if (maxItems === undefined) return null;
+    const items = (node.expressions ?? []) as Node[];
+    const list = this.temp();
+    let code = list;
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i]!;
+      const value = this.expression(item, s);
+      if (value === null) return null;
+      const v = this.temp();
+      const nested = item.type === "unary" && item.value === "[";
+      code = `((${v} = ${value}) === B || h.addItem(B, ${list}, ${v}, ${nested}, ${maxItems}) === B ? B : ${code})`;
+    }
+    return `(${list} = [], ${code})`;
+  }
+
+  /**
+   * `{"key": value, …}` with literal keys, over a context that is not a list (over a list JSONata
+   * groups: that is left to it). A missing value leaves its key out.
+   */
+  private object(node: Node, s: string): string | null {
+    if (this.options.maxItems === undefined) return null;
+    const pairs = (node.lhs ?? []) as [Node, Node][];
+    const keys = new Set<string>();
+    const o = this.temp();
+    const v = this.temp();
+    let code = o;
+    for (let i = pairs.length - 1; i >= 0; i--) {
+      const [k, value] = pairs[i]!;
+      if (k.type !== "string" || hasExtras(k)) return null;
+      const key = String(k.value);
+      // A repeated key is JSONata's error D1009; its own flag names are refused (D1013); and
+      // `__proto__` would set a plain object's prototype rather than a field.
+      if (keys.has(key) || RESERVED_KEYS.has(key)) return null;
+      keys.add(key);
+      const valueCode = this.expression(value, s);
+      if (valueCode === null) return null;
+      code = `((${v} = ${valueCode}) === B ? B : (${v} !== undefined && (${o}[${JSON.stringify(key)}] = ${v}), ${code}))`;
+    }
+    return `(Array.isArray(${s}.input) ? B : (${o} = {}, ${code}))`;
+  }
+
   private negate(node: Node, s: string): string | null {
     if (node.value !== "-") return null;
     const inner = this.expression(node.expression as Node, s);
@@ -177,6 +243,7 @@ export interface Node {
   then?: unknown;
   else?: unknown;
   expression?: unknown;
+  expressions?: unknown[];
   stages?: unknown;
   group?: unknown;
   predicate?: unknown;
@@ -203,9 +270,54 @@ function variable(name: string, s: string): string | null {
   return map[name] ?? null;
 }
 
+const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "_jsonata_lambda", "_jsonata_function"]);
+
+/** Lone or paired UTF-16 surrogates: JSONata counts characters by code point there, `slice` does not. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * JSONata's `$substring` for whole-number positions in text without surrogates, where code points
+ * and UTF-16 units are the same; anything else is `bail` (JSONata decides, or refuses the types).
+ */
+function substring(bail: symbol, str: unknown, start: unknown, length: unknown, hasLength: boolean): unknown {
+  if (!Number.isInteger(start) || (hasLength && !Number.isInteger(length))) return bail;
+  if (str === undefined) return undefined;
+  if (typeof str !== "string" || SURROGATE.test(str)) return bail;
+  let from = start as number;
+  if (str.length + from < 0) from = 0;
+  if (!hasLength) return str.slice(from);
+  const n = length as number;
+  if (n <= 0) return "";
+  return str.slice(from, from >= 0 ? from + n : str.length + from + n);
+}
+
+/** JSONata's `$append`; a result past `maxItems` is `bail`, for JSONata to refuse. */
+function append(bail: symbol, a: unknown, b: unknown, maxItems: number): unknown {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const head = Array.isArray(a) ? a : [a];
+  const tail = Array.isArray(b) ? b : [b];
+  return head.length + tail.length > maxItems ? bail : head.concat(tail);
+}
+
+/** One item of an array constructor into `list`; `bail` when the list would pass `maxItems`. */
+function addItem(bail: symbol, list: unknown[], value: unknown, nested: boolean, maxItems: number): unknown {
+  if (value === undefined) return list;
+  if (nested || !Array.isArray(value)) {
+    list.push(value);
+  } else {
+    if (list.length + value.length > maxItems) return bail;
+    for (const item of value) list.push(item);
+  }
+  return list;
+}
+
 /** What generated code may call; passed in as `h`. */
 export const HELPERS = {
   mapValue: (env: FunctionEnv, table: unknown, key: unknown) => mapValue(env, table, key),
   localDate: (env: FunctionEnv, ts: unknown) => localDate(env, ts),
+  substring,
+  append,
+  addItem,
 };
 

@@ -114,7 +114,7 @@ export function compileExpression(
   errors.push(...unknownCalls(calls, bound, source, site));
   if (errors.length) return { errors };
   guard(compiled, limits);
-  return { expression: makeExpression(source, site, references, compiled, compileFast(ast)), errors: [] };
+  return { expression: makeExpression(source, site, references, compiled, compileFast(ast, limits.maxItems)), errors: [] };
 }
 
 function makeExpression(

@@ -20,13 +20,13 @@ export type FastEval = (scope: Scope, env: FunctionEnv) => unknown;
 
 /**
  * Compile the common shapes (paths, literals, Koppel's own functions, arithmetic, concatenation,
- * comparison) to a plain JavaScript function. Field mappings are mostly these, and JSONata's
+ * comparison, `$substring`, lists and objects built from those) to a plain JavaScript function. Field mappings are mostly these, and JSONata's
  * general async evaluator costs an order of magnitude more per call. Anything outside the subset
  * returns null here, or BAIL at run time, so JSONata stays the reference semantics.
  */
-export function compileFast(ast: jsonata.ExprNode): FastEval | null {
+export function compileFast(ast: jsonata.ExprNode, maxItems: number): FastEval | null {
   try {
-    const writer = new CodeWriter();
+    const writer = new CodeWriter({ maxItems });
     const code = writer.expression(ast as unknown as Node, "s");
     if (code === null) return null;
     // Mapping strings reach the generated source only as JSON literals (see CodeWriter).

@@ -71,6 +71,23 @@ describe("generated payload builders", () => {
     expect(await step.payload.build.full(scope, env)).toEqual(expected);
   });
 
+  it("are generated fast for lines built with $append, [...] and {...} (an extra shipping line), and agree with the full builder", async () => {
+    const { step } = sendStep(`      day: "$substring(ts, 0, 10)"\n`, `    objects:
+      Lines:
+        each: >-
+          $append(lines, q > 0 ? [{ 'sku': 'SHIP', 'q': 1, 'why': $input.s }] : [])
+        fields: { sku: sku, q: q, why: why, nr: $index }
+`);
+    if ("body" in step.payload) throw new Error("expected fields");
+    expect(step.payload.build.fast).toBeTypeOf("function");
+    const expected = { day: "2025-01-31", Lines: [{ sku: "A", q: 2, nr: 0 }, { sku: "B", q: 0, nr: 1 }, { sku: "SHIP", q: 1, why: "x", nr: 2 }] };
+    expect(step.payload.build.fast!(scope, env)).toEqual(expected);
+    expect(await step.payload.build.full(scope, env)).toEqual(expected);
+    // With no shipping cost the list is the order's own lines.
+    const noShipping = { ...scope, input: { ...input, q: 0 }, root: { ...input, q: 0 } };
+    expect(step.payload.build.fast!(noShipping, env)).toEqual({ day: "2025-01-31", Lines: expected.Lines.slice(0, 2) });
+  });
+
   it("hand over to JSONata when the data needs it (a path through an array)", async () => {
     const { step } = sendStep(`      skus: lines.sku\n`);
     if ("body" in step.payload) throw new Error("expected fields");

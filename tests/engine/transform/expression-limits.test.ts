@@ -38,6 +38,16 @@ describe("an expression cannot allocate the process to death", () => {
     await expect(compile("$count($split($pad('', 50, 'z'), ''))", limits).evaluate(scope, env)).rejects.toMatchObject({ code: "EXPR_LIMIT" });
   });
 
+  it("lists the fast path builds keep the list limit: $append and [...] past it fail with EXPR_LIMIT", async () => {
+    const limits = { ...DEFAULT_LIMITS, maxItems: 4 };
+    for (const source of ["$append(parts, parts)", "[parts, parts]"]) {
+      const expr = compile(source, limits);
+      expect(expr.mode).toBe("fast");
+      await expect(Promise.resolve().then(() => expr.evaluate(scope, env)), source).rejects.toMatchObject({ code: "EXPR_LIMIT" });
+    }
+    expect(compile("$append(parts, parts)", { ...DEFAULT_LIMITS, maxItems: 6 }).evaluate(scope, env)).toEqual([...input.parts, ...input.parts]);
+  });
+
   const sameAsJsonata = ["$pad(name, 6)", "$pad(name, -6, '#')", "$pad(name, 8, 'ab')", "$pad(name, 2)", "$join(parts, ', ')", "$join(parts)", "name.$pad(5, '.')"];
   for (const source of sameAsJsonata) {
     it(`${source} answers what JSONata's own built-in answers`, async () => {
