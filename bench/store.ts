@@ -1,7 +1,8 @@
 /**
  * The store's bookkeeping per webhook order, as the runner does it, without HTTP, mapping or AFAS:
- * accept the event (inbox row, job, queued run), claim the job, read and mark the ledger key before
- * the AFAS insert, then complete the job with its run record and the ledger answer. B orders go
+ * accept the event (inbox row, a job leased to the worker, its running run: the hand-off), read and
+ * mark the ledger key before the AFAS insert, then complete the job with its run record and the
+ * ledger answer. B orders go
  * through each step together, as B webhooks arriving in one turn do, so the driver's group commit
  * sees what it sees under load.
  *
@@ -67,11 +68,13 @@ async function measure(path: string, batch: number, orders: number): Promise<num
   let next = 0;
   const round = async () => {
     const events = Array.from({ length: batch }, () => order(next++));
-    await Promise.all(events.map((o) => store.acceptEvents([{
+    // Handed to the worker in the accepting transaction, as `koppel serve` does with a free slot.
+    const accepted = await Promise.all(events.map((o) => store.acceptEvents([{
       source: "orders", dedupKey: o.orderNumber, payload: o, payloadJson: JSON.stringify(o), headers: { "content-type": "application/json" },
       flowVersion: "bench", jobs: [{ flow: "order-to-afas", runKey: o.orderNumber }], searchText: `${o.orderNumber} ${o.customer.email}`,
-    }])));
-    const jobs = await queue.claim("bench", 60_000, batch);
+    }], { workerId: "bench", leaseMs: 60_000, limit: 1 })));
+    const jobs = accepted.flatMap(([result]) => result?.leased ?? []);
+    if (jobs.length !== batch) throw new Error(`bench: ${jobs.length} of ${batch} jobs handed over`);
     await Promise.all(jobs.map(async (job) => {
       const key = `${job.eventId}:order-to-afas:order`;
       await store.ledgerGet(key);
