@@ -53,7 +53,7 @@ describe("fast path agrees with JSONata", () => {
     "$mapValue('pay', 'ideal')", "$mapValue('pay', 'other')", "$localDate(createdAt)", "customer.tags",
     "flag and zero", "zero or name", "missing and flag", "missing or empty", "empty or zero", "name and qty",
     "missing < qty", "missing >= name", "missing * qty",
-    "$substring(createdAt, 0, 10)", "$substring(number, 1)", "$substring(name, -2)", "$substring(name, -10, 2)",
+    "$substring(createdAt, 0, 10)", "$substring(number, 1)", "$substring(name, -2)", "$substring(name, -10, 2)", "$substring(name, -4, 2)",
     "$substring(name, 1, 0)", "$substring(name, 1, -1)", "$substring(name, 5)", "$substring(missing, 0, 2)",
     "[number, qty, missing]", "[customer.tags, [customer.tags], 1]", "[]", "[[]]",
     "{'n': number, 'm': missing, 'q': qty * 2}", "{'a': {'b': customer.email}, 'c': [number]}", "{}",
