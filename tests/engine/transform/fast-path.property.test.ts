@@ -34,7 +34,14 @@ const value = fc.letrec<{ value: unknown }>((tie) => ({
 /** Mostly whole numbers, as `$substring` positions are. */
 const position = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -20, max: 20 }) }, { weight: 1, arbitrary: leaf });
 const record = fc.record(
-  { s: fc.oneof(fc.string({ unit: "grapheme", maxLength: 14 }), fc.string({ unit: "binary", maxLength: 8 }), leaf), a: position, b: position, x: value, y: value, n: leaf, lines: value },
+  {
+    s: fc.oneof(
+      { weight: 3, arbitrary: fc.string({ maxLength: 14 }) },
+      { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 14 }) },
+      { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 8 }) },
+      { weight: 1, arbitrary: leaf },
+    ),
+    a: position, b: position, x: value, y: value, n: leaf, lines: value },
   { requiredKeys: [] },
 );
 const input = fc.oneof({ weight: 5, arbitrary: record }, { weight: 1, arbitrary: fc.array(record, { minLength: 1, maxLength: 3 }) });
