@@ -4,7 +4,9 @@ import { localDate, mapValue, type FunctionEnv } from "./functions.ts";
 export interface WriterOptions {
   /**
    * Lists and objects (`[…]`, `{…}`, `$append`), with the expression's own list limit (Limits.maxItems):
-   * a list past it is left to JSONata, which refuses it. Absent: such an expression is not written.
+   * a list they would build past it is left to JSONata, which refuses it. A list already in the input
+   * passes through a path unchecked: the limit is about what an expression allocates. Absent: such
+   * an expression is not written.
    */
   readonly maxItems?: number;
 }
@@ -291,24 +293,28 @@ function substring(bail: symbol, str: unknown, start: unknown, length: unknown, 
   return str.slice(from, from >= 0 ? from + n : str.length + from + n);
 }
 
-/** JSONata's `$append`; a result past `maxItems` is `bail`, for JSONata to refuse. */
+/** A list longer than `maxItems` is JSONata's to refuse (guard.ts, or its own D2015). */
+const tooLong = (value: unknown, maxItems: number): boolean => Array.isArray(value) && value.length > maxItems;
+
+/** JSONata's `$append`; a result past `maxItems`, even one handed through unchanged, is `bail`. */
 function append(bail: symbol, a: unknown, b: unknown, maxItems: number): unknown {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
+  if (a === undefined) return tooLong(b, maxItems) ? bail : b;
+  if (b === undefined) return tooLong(a, maxItems) ? bail : a;
   const head = Array.isArray(a) ? a : [a];
   const tail = Array.isArray(b) ? b : [b];
   return head.length + tail.length > maxItems ? bail : head.concat(tail);
 }
 
-/** One item of an array constructor into `list`; `bail` when the list would pass `maxItems`. */
+/**
+ * One item of an array constructor into `list`: a list item is spliced in unless written as `[…]`.
+ * `bail` when the list would pass `maxItems`, whichever way the item comes in.
+ */
 function addItem(bail: symbol, list: unknown[], value: unknown, nested: boolean, maxItems: number): unknown {
   if (value === undefined) return list;
-  if (nested || !Array.isArray(value)) {
-    list.push(value);
-  } else {
-    if (list.length + value.length > maxItems) return bail;
-    for (const item of value) list.push(item);
-  }
+  const spliced = !nested && Array.isArray(value);
+  if (list.length + (spliced ? value.length : 1) > maxItems) return bail;
+  if (spliced) for (const item of value) list.push(item);
+  else list.push(value);
   return list;
 }
 

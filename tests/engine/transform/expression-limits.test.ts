@@ -40,7 +40,8 @@ describe("an expression cannot allocate the process to death", () => {
 
   it("lists the fast path builds keep the list limit: $append and [...] past it fail with EXPR_LIMIT", async () => {
     const limits = { ...DEFAULT_LIMITS, maxItems: 4 };
-    for (const source of ["$append(parts, parts)", "[parts, parts]"]) {
+    // Spliced lists, single items, nested lists, and a list $append hands through unchanged.
+    for (const source of ["$append(parts, parts)", "[parts, parts]", "[1, 2, 3, 4, 5]", "[[1], [2], [3], [4], [5]]", "[parts, name, name]", "$append(missing, $append(parts, parts))"]) {
       const expr = compile(source, limits);
       expect(expr.mode).toBe("fast");
       await expect(Promise.resolve().then(() => expr.evaluate(scope, env)), source).rejects.toMatchObject({ code: "EXPR_LIMIT" });
