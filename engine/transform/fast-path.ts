@@ -20,8 +20,9 @@ export type FastEval = (scope: Scope, env: FunctionEnv) => unknown;
 
 /**
  * Compile the common shapes (paths, literals, Koppel's own functions, arithmetic, concatenation,
- * comparison, `$substring`, lists and objects built from those) to a plain JavaScript function. Field mappings are mostly these, and JSONata's
- * general async evaluator costs an order of magnitude more per call. Anything outside the subset
+ * comparison, `$substring`, lists and objects built from those) to a plain JavaScript function.
+ * Field mappings are mostly these, and JSONata's general async evaluator costs an order of
+ * magnitude more per call. Anything outside the subset
  * returns null here, or BAIL at run time, so JSONata stays the reference semantics.
  */
 export function compileFast(ast: jsonata.ExprNode, maxItems: number): FastEval | null {
