@@ -13,6 +13,9 @@ const BACKSLASH = 0x5c;
  * so a body of 5,000 brackets is refused before anything downstream walks it recursively.
  */
 export function nestsDeeperThan(body: Uint8Array, max: number): boolean {
+  // Nesting needs an opening bracket per level. A 20-line order has ~25 of them; counting them with
+  // indexOf (memchr) costs ~0.5 µs against ~5 µs for the byte-by-byte walk below, on every webhook.
+  if (openersAtMost(Buffer.from(body.buffer, body.byteOffset, body.byteLength), max)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < body.length; i++) {
@@ -26,4 +29,13 @@ export function nestsDeeperThan(body: Uint8Array, max: number): boolean {
     } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
   }
   return false;
+}
+
+/** Whether the text has at most `max` `{` and `[` bytes, inside strings or not. */
+function openersAtMost(body: Buffer, max: number): boolean {
+  let count = 0;
+  for (const opener of [OPEN_OBJECT, OPEN_ARRAY]) {
+    for (let i = body.indexOf(opener); i !== -1; i = body.indexOf(opener, i + 1)) if (++count > max) return false;
+  }
+  return true;
 }
