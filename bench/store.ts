@@ -2,9 +2,8 @@
  * The store's bookkeeping per webhook order, as the runner does it, without HTTP, mapping or AFAS:
  * accept the event (inbox row, a job leased to the worker, its running run: the hand-off), read and
  * mark the ledger key before the AFAS insert, then complete the job with its run record and the
- * ledger answer. B orders go
- * through each step together, as B webhooks arriving in one turn do, so the driver's group commit
- * sees what it sees under load.
+ * ledger answer. B orders go through each step together, as B webhooks arriving in one turn do, so
+ * the driver's group commit sees what it sees under load.
  *
  *   npx tsx bench/store.ts [--orders 4000] [--rounds 3] [--batches 8,32]
  *
