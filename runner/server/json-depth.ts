@@ -31,10 +31,12 @@ export function nestsDeeperThan(body: Uint8Array, max: number): boolean {
   return false;
 }
 
+const OPENERS = [OPEN_OBJECT, OPEN_ARRAY] as const;
+
 /** Whether the text has at most `max` `{` and `[` bytes, inside strings or not. */
 function openersAtMost(body: Buffer, max: number): boolean {
   let count = 0;
-  for (const opener of [OPEN_OBJECT, OPEN_ARRAY]) {
+  for (const opener of OPENERS) {
     for (let i = body.indexOf(opener); i !== -1; i = body.indexOf(opener, i + 1)) if (++count > max) return false;
   }
   return true;
