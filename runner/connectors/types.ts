@@ -47,6 +47,12 @@ export interface Connector {
   readonly pollLagMs?: number;
   /** The upstream keeps answers by the send's idempotency key (AsPos, for 24 h); AFAS has no such key. */
   readonly keepsAnswersByKey?: boolean;
+  /**
+   * True only if `send(req)` calls `hooks.beforeCreate` before anything of it is written upstream
+   * (an AFAS insert); the worker then lets the intent mark stand in for its ledger lookup. False or
+   * absent when unsure (an upsert that may turn out an update): the lookup is made as usual.
+   */
+  marksBeforeSending?(req: SendRequest): boolean;
   close?(): Promise<void>;
 }
 

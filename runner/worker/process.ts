@@ -110,7 +110,8 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const env = projectEnv(project, now);
   const connectors = typeof deps.connectors === "function" ? deps.connectors(version) : deps.connectors;
   const ledger = new RunLedger(deps.store);
-  const port = guardedPort(ledgerPort(connectors, ledger, { runId: job.runId, replayOf: job.replayOf, lease: job.lease, now, signal: lease.signal }), lease.guard);
+  const firstTry = job.attempts === 1 && job.expiries === 0;
+  const port = guardedPort(ledgerPort(connectors, ledger, { runId: job.runId, replayOf: job.replayOf, lease: job.lease, now, signal: lease.signal, firstTry }), lease.guard);
   const started = now();
   const result = await executeFlow(flow, job.payload, { ...env, port, flows: project.flows, eventId: job.eventId }, triggerChecks(flow, job));
   if (lease.interrupted === "lease-lost") {

@@ -397,6 +397,10 @@ describe("AFAS connector against the simulator", () => {
     await connector.send({ connection: "afas", object: "KnSalesRelationPer", op: "update", idempotencyKey: "u", payload: { DbId: inserted.result.DbId, CuId: "EUR" } }, hooks);
     await connector.send({ connection: "afas", object: "KnSalesRelationPer", op: "upsert", idempotencyKey: "v", payload: { DbId: inserted.result.DbId, CuId: "EUR" } }, hooks);
     expect(marks).toBe(0);
+    // What the worker is told up front: only an insert is sure to wait for the mark (an upsert may
+    // turn out an update), so only there does the mark stand in for the ledger lookup.
+    const ops = ["insert", "update", "upsert", "delete"] as const;
+    expect(ops.map((op) => connector.marksBeforeSending?.({ connection: "afas", object: "FbSales", op, idempotencyKey: "x", payload: {} }))).toEqual([true, false, false, false]);
   });
 
   it("upserts as PUT when the key is present and as POST otherwise, returning the keys", async () => {

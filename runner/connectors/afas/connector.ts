@@ -156,5 +156,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
     return done(false);
   }
 
-  return { type: "afas", name, http, find, send, poll, pollLagMs: lagMs };
+  // An insert is a POST, and every POST waits for beforeCreate in its slot (AfasHttp.call).
+  const marksBeforeSending = (req: SendRequest) => req.op === "insert";
+  return { type: "afas", name, http, find, send, poll, pollLagMs: lagMs, marksBeforeSending };
 }

@@ -130,6 +130,9 @@ export class FakeConnector implements Connector {
     }, hooks);
   }
   /** Like the AFAS connector, an insert waits for the runner's intent mark before it leaves. */
+  marksBeforeSending(req: SendRequest): boolean {
+    return this.type === "afas" && req.op === "insert";
+  }
   send(req: SendRequest, hooks?: SendHooks) {
     return this.capped(async () => {
       if (this.type === "afas" && req.op === "insert") await hooks?.beforeCreate?.();

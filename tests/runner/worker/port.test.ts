@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../common/errors.ts";
+import { ConfigError, UpstreamError } from "../../../common/errors.ts";
 import type { SendRequest } from "../../../engine/flow/port.ts";
 import { isUncertainSend, type Ledger, type LedgerEntry } from "../../../runner/store/types.ts";
 import { guardedPort, ledgerPort, RunLedger } from "../../../runner/worker/port.ts";
@@ -131,5 +131,55 @@ describe("a send whose recorded answer was erased", () => {
     await expect(port.send(send("e:f:debtor"))).rejects.toMatchObject({ code: "SENT_ANSWER_GONE", actor: "operator" });
     expect(await port.send(send("once:f:invoice:W-1"))).toEqual({ result: { purged: true }, fromLedger: true });
     expect(afas.sends).toHaveLength(0);
+  });
+});
+
+describe("an insert on a run's first try", () => {
+  /** The ledger, counting its lookups. */
+  function countedLedger() {
+    const ledger = memoryLedger();
+    const lookups: string[] = [];
+    const ledgerGet = ledger.ledgerGet;
+    ledger.ledgerGet = (key) => {
+      lookups.push(key);
+      return ledgerGet(key);
+    };
+    return { ledger, lookups };
+  }
+  const firstTry = { runId: "r1", replayOf: null, lease: "l1", now: () => 0, firstTry: true };
+
+  it("goes out without a ledger lookup: its intent mark stands in; an update, a retry and a replay look up first", async () => {
+    const afas = new FakeConnector("afas");
+    const { ledger, lookups } = countedLedger();
+    const port = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), firstTry);
+    expect(await port.send(send("e:f:order"))).toMatchObject({ result: { OrNu: "1" } });
+    expect(lookups).toEqual([]);
+    expect(ledger.entries.get("e:f:order")?.result).toMatchObject({ uncertain: true, runId: "r1" });
+
+    await port.send({ ...send("e:f:debtor"), op: "update" });
+    const retry = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), { ...firstTry, firstTry: false });
+    await retry.send(send("e:f:other"));
+    const replay = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), { ...firstTry, runId: "r2", replayOf: "r0" });
+    await replay.send(send("e:f:third"));
+    expect(lookups).toEqual(["e:f:debtor", "e:f:other", "e:f:third"]);
+  });
+
+  it("whose key is taken already ends as it would have with the lookup: answered, erased, or another run's mark", async () => {
+    const afas = new FakeConnector("afas");
+    const { ledger, lookups } = countedLedger();
+    await ledger.ledgerPut("once:f:invoice:W-1", { InNo: "7" });
+    await ledger.ledgerPut("e:f:debtor", { erased: true });
+    await ledger.ledgerMark("e:f:order", { uncertain: true, runId: "r0" }, null);
+    const port = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), firstTry);
+
+    expect(await port.send(send("once:f:invoice:W-1"))).toEqual({ result: { InNo: "7" }, fromLedger: true });
+    await expect(port.send(send("e:f:debtor"))).rejects.toMatchObject({ code: "SENT_ANSWER_GONE" });
+    const uncertain = await port.send(send("e:f:order")).catch((e: unknown) => e);
+    expect(uncertain).toBeInstanceOf(UpstreamError);
+    expect(uncertain).toMatchObject({ code: "UPSTREAM_UNCERTAIN", message: expect.stringContaining("run r0 sent this TestOrder") });
+    expect(afas.sends).toEqual([]);
+    // Each found its key taken with the mark, then looked it up.
+    expect(lookups).toEqual(["once:f:invoice:W-1", "e:f:debtor", "e:f:order"]);
+    expect(ledger.entries.get("e:f:order")?.result).toEqual({ uncertain: true, runId: "r0" });
   });
 });
