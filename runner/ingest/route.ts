@@ -152,8 +152,22 @@ const EMAIL_FIELDS = new Set(["email", "emailaddress", "emad"]);
 const LONGEST_SEARCHABLE = Math.max(...[...SEARCHABLE].map((k) => k.length));
 const MAX_SEARCH_TEXT = 1000;
 
+/**
+ * Verdicts by key as written: an event's keys repeat across events (and lines), and lowercasing each
+ * one again allocated a string per key of every accepted body. Bounded, as senders choose the keys.
+ */
+const searchableKeys = new Map<string, boolean>();
+const KNOWN_KEYS = 4096;
+
 function searchable(key: string): boolean {
-  return key.length <= LONGEST_SEARCHABLE && SEARCHABLE.has(key.toLowerCase());
+  if (key.length > LONGEST_SEARCHABLE) return false;
+  let verdict = searchableKeys.get(key);
+  if (verdict === undefined) {
+    verdict = SEARCHABLE.has(key.toLowerCase());
+    if (searchableKeys.size >= KNOWN_KEYS) searchableKeys.clear();
+    searchableKeys.set(key, verdict);
+  }
+  return verdict;
 }
 
 /** Values of order-number and email fields anywhere in the body, plus the run keys. */

@@ -12,13 +12,29 @@ import { checkpointer, type Checkpointer } from "./checkpointer.ts";
 
 export const DEFAULT_SQLITE_PATH = "./data/koppel.db";
 
-/** Shared SQL numbers its placeholders `$1…`; SQLite reads those as named parameters "1", "2", …. */
-function bind(params: readonly unknown[]): Record<string, unknown> {
-  const named: Record<string, unknown> = {};
-  params.forEach((value, i) => {
-    named[i + 1] = value === undefined ? null : typeof value === "boolean" ? Number(value) : value;
+/**
+ * Shared SQL numbers its placeholders `$1…`. Each is rewritten to an anonymous `?`, with the
+ * parameter numbers in the order they occur (`$9, $9` takes the ninth twice), because better-sqlite3
+ * binds a list by position for about half of what it takes to look each one up by name in an object
+ * (~1 µs less for a 12-parameter insert). Quoted text keeps its `$`.
+ */
+export function positional(sql: string): { readonly sql: string; readonly order: readonly number[] } {
+  const order: number[] = [];
+  const text = sql.replace(/'(?:[^']|'')*'|\$(\d+)/g, (match, n: string | undefined) => {
+    if (n === undefined) return match;
+    order.push(Number(n) - 1);
+    return "?";
   });
-  return named;
+  return { sql: text, order };
+}
+
+function bound(value: unknown): unknown {
+  return value === undefined ? null : typeof value === "boolean" ? Number(value) : value;
+}
+
+interface Prepared {
+  readonly statement: Database.Statement;
+  readonly order: readonly number[];
 }
 
 interface Pending {
@@ -75,7 +91,7 @@ function settle(p: Pending, outcome: Outcome): void {
 export class SqliteDriver implements Driver {
   readonly dialect = sqliteDialect;
   readonly sharesCommits = true;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, Prepared>();
   private pending: Pending[] = [];
   private scheduled = false;
   /** A commit's WAL sync is in flight, or the WAL restarts: the next batch waits for it. */
@@ -110,12 +126,19 @@ export class SqliteDriver implements Driver {
 
   private exec = (step: Step): unknown => {
     if (step.kind === "effect") throw new InternalError("sqlite driver: effects need an asynchronous driver");
-    let statement = this.statements.get(step.sql);
-    if (!statement) {
-      statement = this.db.prepare(step.sql);
-      this.statements.set(step.sql, statement);
+    let prepared = this.statements.get(step.sql);
+    if (!prepared) {
+      const { sql, order } = positional(step.sql);
+      prepared = { statement: this.db.prepare(sql), order };
+      this.statements.set(step.sql, prepared);
     }
-    const args = step.params.length ? [bind(step.params)] : [];
+    const { statement, order } = prepared;
+    const args = new Array<unknown>(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const n = order[i]!;
+      if (n >= step.params.length) throw new InternalError(`sqlite driver: $${n + 1} has no value (${step.params.length} given): ${step.sql}`);
+      args[i] = bound(step.params[n]);
+    }
     if (statement.reader) return statement.all(...args);
     statement.run(...args);
     return [];

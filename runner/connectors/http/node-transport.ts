@@ -1,5 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { urlToHttpOptions } from "node:url";
 import type { AnswerHeaders, Transport } from "./transport.ts";
 import { NOT_SENT } from "./transport-error.ts";
 
@@ -25,6 +26,9 @@ function timeoutError(timeoutMs: number): Error {
  */
 export const POOL_IDLE_MS = 4_000;
 
+/** Finds put their filters in the query, so most URLs are seen once: the cache is only kept this big. */
+const KNOWN_URLS = 256;
+
 /**
  * node:http(s) with keep-alive agents of the connection's own. Why not fetch: at lat0 (peers bench,
  * compiled build) undici fetch with ofetch on top was ~14 % of the serve process's CPU (request and
@@ -37,14 +41,26 @@ export const POOL_IDLE_MS = 4_000;
 export function nodeTransport(poolIdleMs = POOL_IDLE_MS): Transport {
   const keepAlive = { keepAlive: true, timeout: poolIdleMs };
   const agents = { "http:": new HttpAgent(keepAlive), "https:": new HttpsAgent(keepAlive) };
+  // A connection sends to the same few URLs over and over (one per AFAS connector): parsed once,
+  // not by `new URL` and node's own conversion of it on every call (~1 % of the runner's CPU at lat0).
+  const targets = new Map<string, RequestOptions>();
+  const target = (url: string): RequestOptions => {
+    let options = targets.get(url);
+    if (!options) {
+      options = urlToHttpOptions(new URL(url));
+      if (targets.size >= KNOWN_URLS) targets.clear();
+      targets.set(url, options);
+    }
+    return options;
+  };
   return (req) =>
     new Promise((resolve, reject) => {
-      const url = new URL(req.url);
+      const url = target(req.url);
       const protocol = url.protocol === "https:" ? "https:" : "http:";
       const headers: Record<string, string | number> = { ...req.headers };
       if (req.body !== undefined) headers["content-length"] = Buffer.byteLength(req.body);
       const send = protocol === "https:" ? httpsRequest : httpRequest;
-      const call = send(url, { method: req.method, headers, agent: agents[protocol] }, (res) => {
+      const call = send({ ...url, method: req.method, headers, agent: agents[protocol] }, (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));

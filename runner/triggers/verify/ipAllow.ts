@@ -5,6 +5,7 @@ import { cidrContains, parseCidr, parseIp } from "../../../common/ip-address.ts"
 export type AddressMatcher = (address: string) => boolean;
 
 const compiled = new WeakMap<readonly string[], AddressMatcher>();
+const KNOWN_ADDRESSES = 1024;
 
 /**
  * Parses the list once per config object. A bad entry throws rather than being skipped, because a
@@ -18,9 +19,18 @@ export function addressMatcher(list: readonly string[]): AddressMatcher {
     if (!cidr) throw new ConfigError("INVALID_VALUE", `not an IP address or CIDR: ${JSON.stringify(entry)}`);
     return cidr;
   });
+  // Webhooks come from a handful of addresses, each sending many: parsing the same text into bytes
+  // again for every request was most of this check's cost (peers lat0). Bounded, as anyone can call.
+  const verdicts = new Map<string, boolean>();
   const matcher: AddressMatcher = (text) => {
-    const address = parseIp(stripPort(text.trim()));
-    return address !== undefined && cidrs.some((cidr) => cidrContains(cidr, address));
+    let verdict = verdicts.get(text);
+    if (verdict === undefined) {
+      const address = parseIp(stripPort(text.trim()));
+      verdict = address !== undefined && cidrs.some((cidr) => cidrContains(cidr, address));
+      if (verdicts.size >= KNOWN_ADDRESSES) verdicts.clear();
+      verdicts.set(text, verdict);
+    }
+    return verdict;
   };
   compiled.set(list, matcher);
   return matcher;
