@@ -183,13 +183,16 @@ export function searchTextOf(payload: unknown, extra: readonly string[] = []): s
     } else if (isRecord(value)) {
       for (const key in value) {
         const v = value[key];
-        if (searchable(key) && (typeof v === "string" || typeof v === "number") && v !== "") {
+        // Nested values first: a number read out of a parsed body is boxed wherever it is passed on,
+        // and the lines of an order are mostly numbers no key of which is searchable.
+        if (typeof v === "object" && v !== null) visit(v, depth + 1);
+        else if ((typeof v === "string" || typeof v === "number") && v !== "" && searchable(key)) {
           // An email field's display name (`Kees Vos <kees@…>`) is not what anyone searches for.
           // Nor is a value without an address (`lotte@gmail,com`): no pseudonym would replace it,
           // and it stood in clear in the store and on every runs page.
           if (EMAIL_FIELDS.has(key.toLowerCase())) for (const a of addressesIn(String(v))) found.add(a);
           else found.add(String(v));
-        } else visit(v, depth + 1);
+        }
       }
     }
   };

@@ -21,6 +21,7 @@ function builtinKeys(name: string): readonly string[] | undefined {
  */
 export class KeyCatalog {
   private readonly cache = new Map<string, Promise<string[]>>();
+  private readonly found = new Map<string, string[]>();
 
   /** `schemaKeys`: the project's, read at its load (Project.schemaKeys); absent, Koppel's own schemas. */
   constructor(private readonly http: AfasHttp, private readonly schemaKeys?: ReadonlyMap<string, readonly string[]>) {}
@@ -32,25 +33,31 @@ export class KeyCatalog {
 
   /** `signal` (CallHooks.signal): the caller stops waiting; the lookup goes on for the others. */
   getKeys(connector: string, log: Exchange[], signal?: AbortSignal): Promise<string[]> {
-    return unlessAborted(this.once(`get:${connector}`, async () =>
+    return this.once(`get:${connector}`, async () =>
       this.schemaKey(`afas/get/${connector}`) ??
-      (await readGetMetainfo(this.http, connector, log)).fields.slice(0, 1).map((f) => f.id)), signal);
+      (await readGetMetainfo(this.http, connector, log)).fields.slice(0, 1).map((f) => f.id), signal);
   }
 
   updateKeys(connector: string, log: Exchange[], signal?: AbortSignal): Promise<string[]> {
-    return unlessAborted(this.once(`update:${connector}`, async () =>
+    return this.once(`update:${connector}`, async () =>
       this.schemaKey(`afas/${connector}`) ??
-      (await readUpdateMetainfo(this.http, connector, log)).fields.filter((f) => truthy(f.primaryKey)).map((f) => f.fieldId)), signal);
+      (await readUpdateMetainfo(this.http, connector, log)).fields.filter((f) => truthy(f.primaryKey)).map((f) => f.fieldId), signal);
   }
 
-  private once(key: string, load: () => Promise<string[]>): Promise<string[]> {
+  /**
+   * A key found once is answered as it is: racing a settled lookup against the run's abort signal
+   * cost a listener added and removed and three closures for every send (peers lat0 profile).
+   */
+  private once(key: string, load: () => Promise<string[]>, signal: AbortSignal | undefined): Promise<string[]> {
+    const found = this.found.get(key);
+    if (found) return Promise.resolve(found);
     let hit = this.cache.get(key);
     if (!hit) {
       hit = load();
       // A failed lookup (AFAS down) must not stick.
-      hit.catch(() => this.cache.delete(key));
+      hit.then((keys) => this.found.set(key, keys), () => this.cache.delete(key));
       this.cache.set(key, hit);
     }
-    return hit;
+    return unlessAborted(hit, signal);
   }
 }
