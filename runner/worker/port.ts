@@ -88,10 +88,12 @@ export interface PortRun {
   /** Passed to every call (CallHooks.signal): a call still waiting for a slot gives up when the run stops. */
   readonly signal?: AbortSignal;
   /**
-   * The job's first attempt, never leased before: its sends' keys are almost never in the ledger yet,
-   * so an insert that is marked anyway skips the lookup before it (see ledgerPort).
+   * On the job's first attempt, never leased before: the prefix of the keys its own flow's sends get
+   * (`<event>:<flow>:`), which nothing has written yet, so an insert under it that is marked anyway
+   * skips the lookup before it (see ledgerPort). A `once:` key or a called flow's may be taken by
+   * another run: those are looked up first.
    */
-  readonly firstTry?: boolean;
+  readonly ownKeys?: string;
 }
 
 /** Thrown from the intent mark's hook when the ledger already holds the answer (another run's). */
@@ -138,11 +140,13 @@ function takeOver(req: SendRequest, mark: UncertainSend, markedAt: number, run: 
  * The mark costs a ledger row in the next group commit, written inside the connection's slot so a
  * run still waiting for AFAS when the runner dies has left none.
  *
- * On a run's first try, an insert the connector marks (Connector.marksBeforeSending) is sent without
- * the lookup: the mark is an insert-or-read of the same row, so it finds whatever the lookup would
- * have, and then the send starts over the usual way, lookup first (LookUpFirst). The lookup was an
- * autocommit read of its own on the event loop, ~20 µs per order at peers lat0 (3.9 % of the main
- * thread), for a key that on a first try only a shared `once:` key or a called flow's can hold.
+ * On a run's first try, an insert of its own flow that the connector marks anyway
+ * (Connector.marksBeforeSending) is sent without the lookup: the mark is an insert-or-read of the
+ * same row, so it finds whatever the lookup would have, and then the send starts over the usual way,
+ * lookup first (LookUpFirst). The lookup was an autocommit read of its own on the event loop, ~20 µs
+ * per order at peers lat0 (3.9 % of the main thread). Keys other runs may hold already (`once:`
+ * keys, a called flow's) keep the lookup: answered from the ledger, they need no slot, no AFAS
+ * metadata and no token, so an AFAS outage or a stop then does not fail a send that is done.
  */
 export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: RunLedger, run?: PortRun): ConnectorPort {
   const connector = (name: string): Connector => {
@@ -159,7 +163,7 @@ export function ledgerPort(connectors: ReadonlyMap<string, Connector>, ledger: R
     },
     async send(req: SendRequest): Promise<SendResult> {
       const target = connector(req.connection);
-      const markFirst = run?.firstTry === true && !run.replayOf && target.marksBeforeSending?.(req) === true;
+      const markFirst = run?.ownKeys !== undefined && req.idempotencyKey.startsWith(run.ownKeys) && !run.replayOf && target.marksBeforeSending?.(req) === true;
       if (!markFirst) return sendLookedUp(target, req);
       try {
         return await sendMarked(target, req, null, true);

@@ -111,7 +111,8 @@ export async function processJob(job: ClaimedJob, lease: LeaseKeeper, deps: Proc
   const connectors = typeof deps.connectors === "function" ? deps.connectors(version) : deps.connectors;
   const ledger = new RunLedger(deps.store);
   const firstTry = job.attempts === 1 && job.expiries === 0;
-  const port = guardedPort(ledgerPort(connectors, ledger, { runId: job.runId, replayOf: job.replayOf, lease: job.lease, now, signal: lease.signal, firstTry }), lease.guard);
+  const run = { runId: job.runId, replayOf: job.replayOf, lease: job.lease, now, signal: lease.signal, ...(firstTry ? { ownKeys: `${job.eventId}:${job.flow}:` } : {}) };
+  const port = guardedPort(ledgerPort(connectors, ledger, run), lease.guard);
   const started = now();
   const result = await executeFlow(flow, job.payload, { ...env, port, flows: project.flows, eventId: job.eventId }, triggerChecks(flow, job));
   if (lease.interrupted === "lease-lost") {

@@ -37,6 +37,15 @@ describe("AFAS record keys come from the project's schemas as loaded", () => {
     expect(await keys.getKeys("Koppel_Stock", [])).toEqual(["ItemCode", "Warehouse"]);
   });
 
+  it("a run stopped meanwhile stops at the key lookup, even for a key known already, so its call never leaves", async () => {
+    const keys = new KeyCatalog(http);
+    expect(await keys.updateKeys("FbSales", [])).toEqual(["OrNu"]);
+    const stop = new AbortController();
+    stop.abort(new Error("stopping"));
+    await expect(keys.updateKeys("FbSales", [], stop.signal)).rejects.toThrow("stopping");
+    await expect(keys.getKeys("Koppel_Stock", [], stop.signal)).rejects.toThrow("stopping");
+  });
+
   it("without a project, Koppel's own schemas", async () => {
     expect(await new KeyCatalog(http).updateKeys("FbSales", [])).toEqual(["OrNu"]);
   });

@@ -50,7 +50,8 @@ export class KeyCatalog {
    */
   private once(key: string, load: () => Promise<string[]>, signal: AbortSignal | undefined): Promise<string[]> {
     const found = this.found.get(key);
-    if (found) return Promise.resolve(found);
+    // A run stopped meanwhile still stops here, before its call, as it did waiting on the lookup.
+    if (found) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(found);
     let hit = this.cache.get(key);
     if (!hit) {
       hit = load();

@@ -146,9 +146,9 @@ describe("an insert on a run's first try", () => {
     };
     return { ledger, lookups };
   }
-  const firstTry = { runId: "r1", replayOf: null, lease: "l1", now: () => 0, firstTry: true };
+  const firstTry = { runId: "r1", replayOf: null, lease: "l1", now: () => 0, ownKeys: "e:f:" };
 
-  it("goes out without a ledger lookup: its intent mark stands in; an update, a retry and a replay look up first", async () => {
+  it("goes out without a ledger lookup when the key is its own flow's: its intent mark stands in", async () => {
     const afas = new FakeConnector("afas");
     const { ledger, lookups } = countedLedger();
     const port = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), firstTry);
@@ -156,30 +156,47 @@ describe("an insert on a run's first try", () => {
     expect(lookups).toEqual([]);
     expect(ledger.entries.get("e:f:order")?.result).toMatchObject({ uncertain: true, runId: "r1" });
 
+    // An update, a called flow's key, a once key, a retry and a replay are looked up first.
     await port.send({ ...send("e:f:debtor"), op: "update" });
-    const retry = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), { ...firstTry, firstTry: false });
-    await retry.send(send("e:f:other"));
-    const replay = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), { ...firstTry, runId: "r2", replayOf: "r0" });
-    await replay.send(send("e:f:third"));
-    expect(lookups).toEqual(["e:f:debtor", "e:f:other", "e:f:third"]);
+    await port.send(send("e:customer-to-afas-debtor:debtor"));
+    await port.send(send("once:f:invoice:W-1"));
+    const { ownKeys: _first, ...retried } = firstTry;
+    await ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), retried).send(send("e:f:other"));
+    await ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), { ...firstTry, runId: "r2", replayOf: "r0" }).send(send("e:f:third"));
+    expect(lookups).toEqual(["e:f:debtor", "e:customer-to-afas-debtor:debtor", "once:f:invoice:W-1", "e:f:other", "e:f:third"]);
   });
 
-  it("whose key is taken already ends as it would have with the lookup: answered, erased, or another run's mark", async () => {
+  it("whose own key is taken already ends as it would have with the lookup: answered, erased, or another run's mark", async () => {
     const afas = new FakeConnector("afas");
     const { ledger, lookups } = countedLedger();
-    await ledger.ledgerPut("once:f:invoice:W-1", { InNo: "7" });
+    await ledger.ledgerPut("e:f:paid", { OrNu: "7" });
     await ledger.ledgerPut("e:f:debtor", { erased: true });
     await ledger.ledgerMark("e:f:order", { uncertain: true, runId: "r0" }, null);
     const port = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), firstTry);
 
-    expect(await port.send(send("once:f:invoice:W-1"))).toEqual({ result: { InNo: "7" }, fromLedger: true });
+    expect(await port.send(send("e:f:paid"))).toEqual({ result: { OrNu: "7" }, fromLedger: true });
     await expect(port.send(send("e:f:debtor"))).rejects.toMatchObject({ code: "SENT_ANSWER_GONE" });
     const uncertain = await port.send(send("e:f:order")).catch((e: unknown) => e);
     expect(uncertain).toBeInstanceOf(UpstreamError);
     expect(uncertain).toMatchObject({ code: "UPSTREAM_UNCERTAIN", message: expect.stringContaining("run r0 sent this TestOrder") });
     expect(afas.sends).toEqual([]);
     // Each found its key taken with the mark, then looked it up.
-    expect(lookups).toEqual(["once:f:invoice:W-1", "e:f:debtor", "e:f:order"]);
+    expect(lookups).toEqual(["e:f:paid", "e:f:debtor", "e:f:order"]);
     expect(ledger.entries.get("e:f:order")?.result).toEqual({ uncertain: true, runId: "r0" });
+  });
+
+  it("answers a once key another event sent from the ledger while AFAS is down, reaching for nothing upstream", async () => {
+    const afas = new FakeConnector("afas");
+    const reached: string[] = [];
+    // Like the AFAS connector, which asks Profit for the object's key fields before the mark.
+    afas.send = (req) => {
+      reached.push(req.idempotencyKey);
+      return Promise.reject(new UpstreamError("UPSTREAM_UNAVAILABLE", "AFAS is down", { connection: "afas" }));
+    };
+    const ledger = memoryLedger();
+    await ledger.ledgerPut("once:f:invoice:W-1", { InNo: "7" });
+    const port = ledgerPort(new Map([["afas", afas]]), new RunLedger(ledger), firstTry);
+    expect(await port.send(send("once:f:invoice:W-1"))).toEqual({ result: { InNo: "7" }, fromLedger: true });
+    expect(reached).toEqual([]);
   });
 });
