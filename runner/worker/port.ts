@@ -89,9 +89,9 @@ export interface PortRun {
   readonly signal?: AbortSignal;
   /**
    * On the job's first attempt, never leased before: the prefix of the keys its own flow's sends get
-   * (`<event>:<flow>:`), which nothing has written yet, so an insert under it that is marked anyway
-   * skips the lookup before it (see ledgerPort). A `once:` key or a called flow's may be taken by
-   * another run: those are looked up first.
+   * (`<event>:<flow>:`), which then hardly ever hold anything yet, so an insert under it that is
+   * marked anyway skips the lookup before it (see ledgerPort). A `once:` key or a called flow's are
+   * often taken by another run: those are looked up first.
    */
   readonly ownKeys?: string;
 }
