@@ -1,5 +1,5 @@
 import { InternalError } from "../../common/errors.ts";
-import { waitInLine, type ConcurrencyGate, type Waiter } from "../connectors/http/gate.ts";
+import { waitInLine, type ConcurrencyGate, type Waiter, type StopSignal } from "../connectors/http/gate.ts";
 import type { LeasedSlot, SlotTable } from "./slot-table.ts";
 
 export interface SlotTimings {
@@ -88,7 +88,7 @@ export class LeasedSemaphore implements ConcurrencyGate {
     this.longestCallMs = Math.max(this.longestCallMs, ms);
   }
 
-  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(work: () => Promise<T>, signal?: StopSignal): Promise<T> {
     const slot = await this.take(signal);
     try {
       return await work();
@@ -137,7 +137,7 @@ export class LeasedSemaphore implements ConcurrencyGate {
     if (slots.length) await this.o.table.release(this.key, this.o.holder, slots, false).catch(this.o.onError);
   }
 
-  private take(signal?: AbortSignal): Promise<number> {
+  private take(signal?: StopSignal): Promise<number> {
     if (this.closed) return Promise.reject(new InternalError(`the AFAS call slot gate for ${this.key} is closed`));
     const slot = this.nextIdle();
     if (slot !== undefined) return Promise.resolve(slot);

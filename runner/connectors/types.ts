@@ -1,4 +1,5 @@
 import type { FindRequest, FindResult, SendRequest, SendResult } from "../../engine/flow/port.ts";
+import type { StopSignal } from "./http/gate.ts";
 
 /** A page of changed records for schedule polling, oldest first, sorted by (changedAt, id). */
 export interface PollPage {
@@ -15,7 +16,7 @@ export interface CallHooks {
    * connection's parallel-call slots gives up its place and rejects with the signal's reason. A
    * call already admitted runs to its end.
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: StopSignal;
 }
 
 /** What the runner asks a connector to do around one send. */

@@ -1,4 +1,5 @@
 import type { ClaimedJob, JobQueue } from "../queue/types.ts";
+import type { StopSignal } from "../connectors/http/gate.ts";
 import { duringRun } from "../store/outage.ts";
 
 /** Why a run was stopped before its next upstream call. */
@@ -12,6 +13,33 @@ export class RunInterrupted extends Error {
 }
 
 /**
+ * A run's stop signal, as AbortSignal behaves for its waiting calls: the first reason sticks, each
+ * listener is called once. Not an AbortController: one per job cost ~3.5 µs and a dozen objects of
+ * EventTarget machinery (Node 20), for a signal that fires only at shutdown or a lost lease.
+ */
+class RunStop implements StopSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: (() => void)[] = [];
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (!this.aborted && !this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const at = this.listeners.indexOf(listener);
+    if (at >= 0) this.listeners.splice(at, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    for (const listener of this.listeners.splice(0)) listener();
+  }
+}
+
+/**
  * Holds one job's lease while its run is in flight. The lease is pushed out before upstream calls
  * once a third of it has passed (and by a timer, for a single call that takes long), so a slow AFAS
  * does not let another worker take the job and write twice.
@@ -20,8 +48,8 @@ export class LeaseKeeper {
   private lastExtended: number;
   private stopRequested = false;
   /** Aborted when the run is stopped or its lease lost: calls still waiting for a connection slot give up (CallHooks.signal). */
-  private readonly waits = new AbortController();
-  readonly signal: AbortSignal = this.waits.signal;
+  private readonly stop = new RunStop();
+  readonly signal: StopSignal = this.stop;
   private timer: ReturnType<typeof setInterval> | undefined;
   interrupted: Interruption | undefined;
 
@@ -47,7 +75,7 @@ export class LeaseKeeper {
   /** Ends the run at its next upstream call; the call under way, if any, finishes. */
   requestStop(): void {
     this.stopRequested = true;
-    this.waits.abort(new RunInterrupted("stopping"));
+    this.stop.abort(new RunInterrupted("stopping"));
   }
 
   /** Called before every upstream call of the run. */
@@ -77,7 +105,7 @@ export class LeaseKeeper {
     if (await this.queue.extend(this.job, this.leaseMs)) this.lastExtended = at;
     else {
       this.interrupted = "lease-lost";
-      this.waits.abort(new RunInterrupted("lease-lost"));
+      this.stop.abort(new RunInterrupted("lease-lost"));
     }
   }
 }

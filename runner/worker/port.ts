@@ -4,6 +4,7 @@ import type { CallHooks, Connector } from "../connectors/types.ts";
 import type { LedgerWrite } from "../queue/types.ts";
 import { isGoneAnswer, isUncertainSend, type Ledger, type UncertainSend } from "../store/types.ts";
 import { duringRun, isStoreOutage } from "../store/outage.ts";
+import type { StopSignal } from "../connectors/http/gate.ts";
 
 /**
  * How long apart a run's settling transaction is tried again while the store is out (a PostgreSQL
@@ -86,7 +87,7 @@ export interface PortRun {
   readonly lease?: string;
   readonly now: () => number;
   /** Passed to every call (CallHooks.signal): a call still waiting for a slot gives up when the run stops. */
-  readonly signal?: AbortSignal;
+  readonly signal?: StopSignal;
   /**
    * On the job's first attempt, never leased before: the prefix of the keys its own flow's sends get
    * (`<event>:<flow>:`), which then hardly ever hold anything yet, so an insert under it that is

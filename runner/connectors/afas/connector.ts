@@ -12,6 +12,7 @@ import { KeyCatalog } from "./keys.ts";
 import type { Filter } from "../../../engine/flow/port.ts";
 import { hasKey } from "../../../engine/flow/record-key.ts";
 import { addSeconds, CHANGED_FIELD, decodeCursor, encodeCursor, fromSecond, keepRewound, nextSecond, profitLocalTime, rewindForRepeatedHour, secondOf, withinSecond } from "./poll.ts";
+import type { StopSignal } from "../http/gate.ts";
 
 export interface AfasConnectorOptions extends AfasHttpOptions {
   /** Rows per GetConnector call; AFAS advises columns × rows below 150,000. */
@@ -40,7 +41,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
   const now = options.now ?? Date.now;
   const objectOf = (source: string): string => (source.startsWith(`${name}.`) ? source.slice(name.length + 1) : source);
 
-  async function page(connector: string, query: GetQuery, log: Exchange[], signal?: AbortSignal): Promise<Row[]> {
+  async function page(connector: string, query: GetQuery, log: Exchange[], signal?: StopSignal): Promise<Row[]> {
     const { status, body } = await http.call({
       method: "GET", path: `/connectors/${encodeURIComponent(connector)}`, query: buildQuery(query),
       action: `read ${connector}`, connector, ...(signal ? { signal } : {}),
@@ -51,7 +52,7 @@ export function createAfasConnector(name: string, config: AfasConnectionConfig, 
   }
 
   /** Reads pages until `limit` rows or a short page; the sort includes the key so pages never overlap. */
-  async function readAll(connector: string, groups: GetQuery["groups"], orderBy: GetQuery["orderBy"], limit: number, log: Exchange[], signal?: AbortSignal): Promise<Row[]> {
+  async function readAll(connector: string, groups: GetQuery["groups"], orderBy: GetQuery["orderBy"], limit: number, log: Exchange[], signal?: StopSignal): Promise<Row[]> {
     const rows: Row[] = [];
     while (rows.length < limit) {
       const take = Math.min(pageSize, limit - rows.length);

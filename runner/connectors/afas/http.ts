@@ -6,7 +6,7 @@ import type { AfasConnectionConfig } from "./config.ts";
 import { afasAuth, clampParallel, DEFAULT_TIMEOUT_MS, resolveBaseUrl, tokenUrlOf } from "./config.ts";
 import { TokenSource } from "../http/oauth-token.ts";
 import { AFAS_TRANSPORT, afasOutage, httpError } from "./errors.ts";
-import type { GateFactory } from "../http/gate.ts";
+import type { GateFactory, StopSignal } from "../http/gate.ts";
 
 export interface AfasHttpOptions {
   fetch?: typeof fetch;
@@ -31,7 +31,7 @@ export interface AfasCall {
   /** Awaited inside the slot before an insert leaves (SendHooks.beforeCreate). */
   beforeCreate?: () => Promise<void>;
   /** Gives up the wait for a slot (CallHooks.signal). */
-  signal?: AbortSignal;
+  signal?: StopSignal;
 }
 
 /** Profit's web server refuses longer query strings (counted from the `?`) with a bare 404. */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Exchange } from "../../../common/exchange.ts";
 import { schemaKey } from "../../../engine/flow/record-key.ts";
 import { BUILTIN_SCHEMAS } from "../../project-host.ts";
-import { unlessAborted } from "../http/gate.ts";
+import { unlessAborted, type StopSignal } from "../http/gate.ts";
 import type { AfasHttp } from "./http.ts";
 import { readGetMetainfo, readUpdateMetainfo, truthy } from "./metainfo.ts";
 
@@ -32,13 +32,13 @@ export class KeyCatalog {
   }
 
   /** `signal` (CallHooks.signal): the caller stops waiting; the lookup goes on for the others. */
-  getKeys(connector: string, log: Exchange[], signal?: AbortSignal): Promise<string[]> {
+  getKeys(connector: string, log: Exchange[], signal?: StopSignal): Promise<string[]> {
     return this.once(`get:${connector}`, async () =>
       this.schemaKey(`afas/get/${connector}`) ??
       (await readGetMetainfo(this.http, connector, log)).fields.slice(0, 1).map((f) => f.id), signal);
   }
 
-  updateKeys(connector: string, log: Exchange[], signal?: AbortSignal): Promise<string[]> {
+  updateKeys(connector: string, log: Exchange[], signal?: StopSignal): Promise<string[]> {
     return this.once(`update:${connector}`, async () =>
       this.schemaKey(`afas/${connector}`) ??
       (await readUpdateMetainfo(this.http, connector, log)).fields.filter((f) => truthy(f.primaryKey)).map((f) => f.fieldId), signal);
@@ -48,7 +48,7 @@ export class KeyCatalog {
    * A key found once is answered as it is: racing a settled lookup against the run's abort signal
    * cost a listener added and removed and three closures for every send (peers lat0 profile).
    */
-  private once(key: string, load: () => Promise<string[]>, signal: AbortSignal | undefined): Promise<string[]> {
+  private once(key: string, load: () => Promise<string[]>, signal: StopSignal | undefined): Promise<string[]> {
     const found = this.found.get(key);
     // A run stopped meanwhile still stops here, before its call, as it did waiting on the lookup.
     if (found) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(found);

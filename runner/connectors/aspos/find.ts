@@ -8,6 +8,7 @@ import type { CallHooks } from "../types.ts";
 import { fetchPage } from "./pages.ts";
 import { unreadableAnswer } from "../http/unreadable.ts";
 import { anyOfGroups } from "../any-of.ts";
+import type { StopSignal } from "../http/gate.ts";
 
 function scalar(value: unknown): value is string | number | boolean {
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
@@ -88,7 +89,7 @@ export async function find(http: AsposHttp, object: string, endpoints: ObjectEnd
   return { rows: req.take !== undefined ? ordered.slice(0, req.take) : ordered, exchanges };
 }
 
-async function findAll(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest, signal?: AbortSignal): Promise<FindResult> {
+async function findAll(http: AsposHttp, object: string, endpoints: ObjectEndpoints, req: FindRequest, signal?: StopSignal): Promise<FindResult> {
   const exchanges: Exchange[] = [];
   const waits = signal ? { signal } : {};
   const p = plan(object, endpoints, req.where);

@@ -6,6 +6,7 @@ import { withExchanges } from "../http/exchanges.ts";
 import type { ResolvedAsposConfig } from "./config.ts";
 import { answerError, ASPOS_TRANSPORT } from "./errors.ts";
 import { TokenSource } from "../http/oauth-token.ts";
+import type { StopSignal } from "../http/gate.ts";
 
 export interface ApiRequest {
   readonly method: HttpMethod;
@@ -17,7 +18,7 @@ export interface ApiRequest {
   readonly bodyOf?: string;
   readonly idempotencyKey?: string;
   /** Gives up the wait for a slot (CallHooks.signal). */
-  readonly signal?: AbortSignal;
+  readonly signal?: StopSignal;
 }
 
 const MAX_KEY = 64;

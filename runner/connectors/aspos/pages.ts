@@ -2,6 +2,7 @@ import type { Exchange } from "../../../common/exchange.ts";
 import { fillPath, pagingOf, type ReadEndpoint } from "./endpoints.ts";
 import type { AsposHttp } from "./http.ts";
 import { unreadableAnswer } from "../http/unreadable.ts";
+import type { StopSignal } from "../http/gate.ts";
 
 export interface ListPage {
   readonly records: Record<string, unknown>[];
@@ -16,7 +17,7 @@ export interface PageRequest {
   readonly cursor: string | null;
   readonly limit: number;
   /** Gives up the wait for a slot (CallHooks.signal). */
-  readonly signal?: AbortSignal;
+  readonly signal?: StopSignal;
 }
 
 function asRecords(body: unknown): Record<string, unknown>[] | undefined {

@@ -1,7 +1,7 @@
 import type { Exchange } from "../../../common/exchange.ts";
 import { withExchanges } from "./exchanges.ts";
 import { fetchTransport } from "./fetch-transport.ts";
-import type { ConcurrencyGate } from "./gate.ts";
+import type { ConcurrencyGate, StopSignal } from "./gate.ts";
 import { nodeTransport } from "./node-transport.ts";
 import { Semaphore } from "./semaphore.ts";
 import { transportError, type TransportWording } from "./transport-error.ts";
@@ -123,7 +123,7 @@ export class HttpClient {
   }
 
   /** Runs `work` holding one of the connection's `maxParallel` slots; `signal` gives up the wait for one (ConcurrencyGate). */
-  capped<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  capped<T>(work: () => Promise<T>, signal?: StopSignal): Promise<T> {
     return this.gate.run(work, signal);
   }
 

@@ -1,3 +1,14 @@
+/**
+ * What a call waiting for its turn needs of the signal that stops it. An AbortSignal is one; a run's
+ * own (LeaseKeeper) is a lighter object, as making an AbortController per job cost ~3.5 µs (Node 20).
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { readonly once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 /** Admission to a connection: at most a fixed number of calls run at once. Where that count lives is the implementation's business. */
 export interface ConcurrencyGate {
   /**
@@ -5,7 +16,7 @@ export interface ConcurrencyGate {
    * the call out of the line, and the promise rejects with the signal's reason; once admitted, the
    * work runs to its end.
    */
-  run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  run<T>(work: () => Promise<T>, signal?: StopSignal): Promise<T>;
 }
 
 /**
@@ -28,7 +39,7 @@ export interface Waiter<T> {
  * slots, or a replica that holds none while others are busy) would otherwise hold the shutdown until
  * its turn came, and past a container's stop timeout its job would come back as an expired lease.
  */
-export function waitInLine<T>(line: Waiter<T>[], signal?: AbortSignal): Promise<T> {
+export function waitInLine<T>(line: Waiter<T>[], signal?: StopSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const leave = () => {
@@ -56,7 +67,7 @@ export function waitInLine<T>(line: Waiter<T>[], signal?: AbortSignal): Promise<
  * wait on together (one metainfo lookup per connector): a stopping run leaves it, and the work goes
  * on for the others.
  */
-export function unlessAborted<T>(shared: Promise<T>, signal?: AbortSignal): Promise<T> {
+export function unlessAborted<T>(shared: Promise<T>, signal?: StopSignal): Promise<T> {
   if (!signal) return shared;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { waitInLine, type ConcurrencyGate, type Waiter } from "./gate.ts";
+import { waitInLine, type ConcurrencyGate, type Waiter, type StopSignal } from "./gate.ts";
 
 /** A counting semaphore: at most `size` holders; waiters are served first come, first served. */
 export class Semaphore implements ConcurrencyGate {
@@ -17,7 +17,7 @@ export class Semaphore implements ConcurrencyGate {
     }
   }
 
-  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(work: () => Promise<T>, signal?: StopSignal): Promise<T> {
     if (this.active >= this.size) await waitInLine(this.waiting, signal);
     else this.active += 1;
     try {
