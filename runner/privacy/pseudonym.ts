@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { NewEvent, Store } from "../store/types.ts";
 
 /**
@@ -26,7 +26,7 @@ export function addressesIn(text: string): string[] {
  * finds the run, the address itself is not in the store.
  */
 export function emailToken(email: string): string {
-  return `email:${createHash("sha256").update(`koppel-search\u0000${email.trim().normalize("NFC").toLowerCase()}`).digest("hex").slice(0, 20)}`;
+  return `email:${hash("sha256", `koppel-search\u0000${email.trim().normalize("NFC").toLowerCase()}`, "hex").slice(0, 20)}`;
 }
 
 /** A term emailToken wrote, also one cut short where a long search text was cut. */

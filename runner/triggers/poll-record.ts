@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /** How a polled record names itself; the runner may pass connector-specific knowledge (AFAS x-key). */
 export type RecordId = (record: Readonly<Record<string, unknown>>, connection: string, source: string) => string | undefined;
@@ -30,7 +30,7 @@ function scalarField(record: Readonly<Record<string, unknown>>, names: readonly 
 }
 
 function contentHash(value: unknown): string {
-  return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, 16);
+  return hash("sha256", stableJson(value), "hex").slice(0, 16);
 }
 
 function stableJson(value: unknown): string {

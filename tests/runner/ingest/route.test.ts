@@ -116,6 +116,8 @@ describe("routing an accepted event to flows", () => {
     expect(pseudonymizeText("jöns.müller@exämple.de or ÖZIL@EXAMPLE.COM")).toBe(`${emailToken("jöns.müller@exämple.de")} or ${emailToken("özil@example.com")}`);
     // Written with combining marks (decomposed), the same address gets the same token.
     expect(pseudonymizeText("jo\u0308ns.mu\u0308ller@exa\u0308mple.de")).toBe(emailToken("jöns.müller@exämple.de"));
+    // Tokens are stored with the runs and searched for later: their value must never change.
+    expect(emailToken(" Kees@Example.NL ")).toBe("email:27c6973afc349e0844a7");
   });
 
   it("leaves out an email field's value that holds no address, and takes an address with an apostrophe whole", () => {
