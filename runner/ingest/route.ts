@@ -1,4 +1,5 @@
 import { KEY_SPACE } from "../store/search-text.ts";
+import { boundedMemo } from "../../common/bounded-memo.ts";
 import type { Project } from "../../engine/config/load.ts";
 import type { CompiledFlow, WebhookMatch } from "../../engine/flow/plan.ts";
 import { truthy } from "../../engine/flow/truth.ts";
@@ -154,20 +155,12 @@ const MAX_SEARCH_TEXT = 1000;
 
 /**
  * Verdicts by key as written: an event's keys repeat across events (and lines), and lowercasing each
- * one again allocated a string per key of every accepted body. Bounded, as senders choose the keys.
+ * one again allocated a string per key of every accepted body.
  */
-const searchableKeys = new Map<string, boolean>();
-const KNOWN_KEYS = 4096;
+const searchableKey = boundedMemo((key) => SEARCHABLE.has(key.toLowerCase()), 4096);
 
 function searchable(key: string): boolean {
-  if (key.length > LONGEST_SEARCHABLE) return false;
-  let verdict = searchableKeys.get(key);
-  if (verdict === undefined) {
-    verdict = SEARCHABLE.has(key.toLowerCase());
-    if (searchableKeys.size >= KNOWN_KEYS) searchableKeys.clear();
-    searchableKeys.set(key, verdict);
-  }
-  return verdict;
+  return key.length <= LONGEST_SEARCHABLE && searchableKey(key);
 }
 
 /** Values of order-number and email fields anywhere in the body, plus the run keys. */
@@ -183,8 +176,7 @@ export function searchTextOf(payload: unknown, extra: readonly string[] = []): s
     } else if (isRecord(value)) {
       for (const key in value) {
         const v = value[key];
-        // Nested values first: a number read out of a parsed body is boxed wherever it is passed on,
-        // and the lines of an order are mostly numbers no key of which is searchable.
+        // Nested values first: only a text or number field's key needs the searchable check.
         if (typeof v === "object" && v !== null) visit(v, depth + 1);
         else if ((typeof v === "string" || typeof v === "number") && v !== "" && searchable(key)) {
           // An email field's display name (`Kees Vos <kees@…>`) is not what anyone searches for.

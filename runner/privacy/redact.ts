@@ -4,6 +4,7 @@
  * until retention or `koppel erase` blanks it.
  */
 
+import { boundedMemo } from "../../common/bounded-memo.ts";
 import type { RunError } from "../store/types.ts";
 import { houseNumberForms, MIN_NEEDLE, scrubber, type Scrub } from "./scrub.ts";
 
@@ -126,17 +127,9 @@ export function createRedactor(config: RedactConfig = {}): Redactor {
   return Object.assign(redact, { run, text });
 }
 
-/** Keys repeat across runs (sku, quantity, OrNu): each is lower-cased and looked up once, up to a bound (keys come from senders). */
+/** Keys repeat across runs (sku, quantity, OrNu): each is lower-cased and looked up once. */
 function sensitiveKeys(keys: ReadonlySet<string>): (key: string) => boolean {
-  const seen = new Map<string, boolean>();
-  return (key) => {
-    let hit = seen.get(key);
-    if (hit === undefined) {
-      hit = keys.has(key.toLowerCase().replace(/[_-]/g, ""));
-      if (seen.size < 10_000) seen.set(key, hit);
-    }
-    return hit;
-  };
+  return boundedMemo((key) => keys.has(key.toLowerCase().replace(/[_-]/g, "")), 10_000);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { urlToHttpOptions } from "node:url";
+import { boundedMemo } from "../../../common/bounded-memo.ts";
 import type { AnswerHeaders, Transport } from "./transport.ts";
 import { NOT_SENT } from "./transport-error.ts";
 
@@ -43,16 +44,7 @@ export function nodeTransport(poolIdleMs = POOL_IDLE_MS): Transport {
   const agents = { "http:": new HttpAgent(keepAlive), "https:": new HttpsAgent(keepAlive) };
   // A connection sends to the same few URLs over and over (one per AFAS connector): parsed once,
   // not by `new URL` and node's own conversion of it on every call (~1 % of the runner's CPU at lat0).
-  const targets = new Map<string, RequestOptions>();
-  const target = (url: string): RequestOptions => {
-    let options = targets.get(url);
-    if (!options) {
-      options = urlToHttpOptions(new URL(url));
-      if (targets.size >= KNOWN_URLS) targets.clear();
-      targets.set(url, options);
-    }
-    return options;
-  };
+  const target = boundedMemo((url): RequestOptions => urlToHttpOptions(new URL(url)), KNOWN_URLS);
   return (req) =>
     new Promise((resolve, reject) => {
       const url = target(req.url);

@@ -1,5 +1,6 @@
 import type { HeaderReader, VerifyResult, WebhookSourceConfig } from "./types.ts";
 import { ConfigError } from "../../../common/errors.ts";
+import { boundedMemo } from "../../../common/bounded-memo.ts";
 import { cidrContains, parseCidr, parseIp } from "../../../common/ip-address.ts";
 
 export type AddressMatcher = (address: string) => boolean;
@@ -20,18 +21,11 @@ export function addressMatcher(list: readonly string[]): AddressMatcher {
     return cidr;
   });
   // Webhooks come from a handful of addresses, each sending many: parsing the same text into bytes
-  // again for every request was most of this check's cost (peers lat0). Bounded, as anyone can call.
-  const verdicts = new Map<string, boolean>();
-  const matcher: AddressMatcher = (text) => {
-    let verdict = verdicts.get(text);
-    if (verdict === undefined) {
-      const address = parseIp(stripPort(text.trim()));
-      verdict = address !== undefined && cidrs.some((cidr) => cidrContains(cidr, address));
-      if (verdicts.size >= KNOWN_ADDRESSES) verdicts.clear();
-      verdicts.set(text, verdict);
-    }
-    return verdict;
-  };
+  // again for every request was most of this check's cost (peers lat0).
+  const matcher: AddressMatcher = boundedMemo((text) => {
+    const address = parseIp(stripPort(text.trim()));
+    return address !== undefined && cidrs.some((cidr) => cidrContains(cidr, address));
+  }, KNOWN_ADDRESSES);
   compiled.set(list, matcher);
   return matcher;
 }
