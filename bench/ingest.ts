@@ -145,7 +145,11 @@ function startFloor(path: string, ready: (port: number) => void): () => CommitSt
       const mac = createHmac("sha256", key).update(`${id}.${String(req.headers["webhook-timestamp"])}.${body}`).digest();
       const given = Buffer.from(String(req.headers["webhook-signature"]).slice("v1,".length), "base64");
       if (given.length !== mac.length || !timingSafeEqual(given, mac)) return void res.writeHead(401).end();
-      JSON.parse(body);
+      try {
+        JSON.parse(body);
+      } catch {
+        return void res.writeHead(400).end();
+      }
       queued.push({ row: [id, body], answer: () => res.writeHead(202, { "content-type": "application/json" }).end('{"eventId":"0"}') });
       if (queued.length === 1) setImmediate(flush);
     });
