@@ -31,11 +31,26 @@ class RunStop implements StopSignal {
     if (at >= 0) this.listeners.splice(at, 1);
   }
 
+  /**
+   * As an AbortSignal dispatches: a listener taken off by an earlier one is not called, and one that
+   * throws neither keeps the others from hearing nor escapes into the caller (the worker stops every
+   * run in one loop at shutdown); its error is reported as uncaught, as EventTarget reports it.
+   */
   abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    for (const listener of this.listeners.splice(0)) listener();
+    for (const listener of [...this.listeners]) {
+      if (!this.listeners.includes(listener)) continue;
+      try {
+        listener();
+      } catch (error) {
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    }
+    this.listeners = [];
   }
 }
 

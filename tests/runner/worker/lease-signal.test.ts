@@ -48,4 +48,43 @@ describe("a run's stop signal", () => {
     lease.signal.addEventListener("abort", kept);
     expect(heard).toEqual(["kept"]);
   });
+
+  it("dispatches as an AbortSignal does: a listener taken off by an earlier one is not called, a throwing one stops neither the others nor the caller", async () => {
+    const dispatch = (signal: { addEventListener(t: "abort", l: () => void): void; removeEventListener(t: "abort", l: () => void): void }, stop: () => void) => {
+      const heard: string[] = [];
+      const second = () => heard.push("second");
+      signal.addEventListener("abort", () => {
+        heard.push("first");
+        signal.removeEventListener("abort", second);
+      });
+      signal.addEventListener("abort", second);
+      signal.addEventListener("abort", () => {
+        heard.push("throws");
+        throw new RangeError("listener failed");
+      });
+      signal.addEventListener("abort", () => heard.push("last"));
+      stop();
+      return heard;
+    };
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    // vitest's own handler would fail the test on the reported error: this one takes it instead.
+    const others = process.listeners("uncaughtException");
+    process.removeAllListeners("uncaughtException");
+    process.on("uncaughtException", onUncaught);
+    try {
+      const controller = new AbortController();
+      const viaAbortSignal = dispatch(controller.signal, () => controller.abort(new Error("stop")));
+      const lease = new LeaseKeeper(job, { extend: async () => true }, 30_000, () => 0, () => undefined);
+      const viaRunStop = dispatch(lease.signal, () => lease.requestStop());
+      expect(viaRunStop).toEqual(["first", "throws", "last"]);
+      expect(viaRunStop).toEqual(viaAbortSignal);
+      await new Promise((r) => setTimeout(r, 10));
+      // Both reported their listener's error as uncaught, once each.
+      expect(uncaught.filter((e) => e instanceof RangeError)).toHaveLength(2);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+      for (const listener of others) process.on("uncaughtException", listener);
+    }
+  });
 });
