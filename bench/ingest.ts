@@ -15,6 +15,7 @@
  *
  * On a small machine the load generator and the server share the cores, so the ratio falls as the
  * server's CPU per request rises; the µs figures are the steadier comparison when others load it.
+ * Each round also prints the load generator's own CPU per request: what the server left to itself.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -285,10 +286,13 @@ async function measure(target: Target, dir: string, round: number, opts: Options
   const { child, port } = await spawnServer(target, join(dir, `inbox-${round}.db`));
   await drive(port, requests.slice(0, WARMUP), opts.concurrency, opts.seconds);
   const before = (await tell(child, "mark")).stats;
+  const generator = process.cpuUsage();
   const result = await drive(port, requests.slice(WARMUP), opts.concurrency, opts.seconds);
+  const load = process.cpuUsage(generator);
   const { stats, cpuMicros } = await tell(child, "stop");
   const commits = { commits: stats.commits - before.commits, rows: stats.rows - before.rows };
-  return { ...result, rate: result.ok / result.seconds, stats: commits, cpuPerRequest: cpuMicros / (result.ok + result.failed) };
+  const sent = result.ok + result.failed;
+  return { ...result, rate: result.ok / result.seconds, stats: commits, cpuPerRequest: cpuMicros / sent, loadPerRequest: (load.user + load.system) / sent };
 }
 
 interface Options {
@@ -332,7 +336,7 @@ async function main(): Promise<void> {
         rates[target].push(r.rate);
         cpu[target].push(r.cpuPerRequest);
         const batching = target === "koppel" || target === "floor" ? `, ${fmt(r.stats.commits)} commits (avg ${(r.stats.rows / Math.max(1, r.stats.commits)).toFixed(1)} events/commit)` : "";
-        console.log(`round ${round} ${target.padEnd(7)} ${fmt(r.rate).padStart(7)} req/s  ${fmt(r.cpuPerRequest).padStart(4)} µs server CPU/req  (${r.ok} ok, ${r.failed} failed, ${r.seconds.toFixed(2)} s${batching})`);
+        console.log(`round ${round} ${target.padEnd(7)} ${fmt(r.rate).padStart(7)} req/s  ${fmt(r.cpuPerRequest).padStart(4)} µs server CPU/req  ${fmt(r.loadPerRequest).padStart(3)} µs load generator CPU/req  (${r.ok} ok, ${r.failed} failed, ${r.seconds.toFixed(2)} s${batching})`);
       }
     }
   } finally {
