@@ -19,7 +19,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { fdatasync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,10 +27,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { getRequestListener } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import Database from "better-sqlite3";
 import { createWebhookRoutes, withWebhookFastPath } from "../runner/server/webhooks.ts";
 import { groupCommit } from "../runner/store/group-commit.ts";
 import { openSqliteStore } from "../runner/store/sqlite.ts";
+import { durableBatches } from "./support/durable-batches.ts";
 import type { AcceptInput, AcceptResult, WebhookRouteDeps } from "../runner/server/webhooks.ts";
 
 const SECRET = `whsec_${Buffer.from("bench-ingest-secret").toString("base64")}`;
@@ -111,32 +111,10 @@ function startRaw(ready: (port: number) => void): () => CommitStats {
  * jobs, no dedup beyond the primary key: its rate bounds what any durable design reaches on this box.
  */
 function startFloor(path: string, ready: (port: number) => void): () => CommitStats {
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  const { db, write, stats } = durableBatches(path);
   db.exec("CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, body TEXT NOT NULL)");
   const insert = db.prepare("INSERT OR IGNORE INTO events (id, body) VALUES (?, ?)");
-  const commit = db.transaction((rows: readonly (readonly [string, string])[]) => rows.forEach(([id, body]) => insert.run(id, body)));
   const key = Buffer.from(SECRET.slice("whsec_".length), "base64");
-  const stats: CommitStats = { commits: 0, rows: 0 };
-  let wal: number | null = null;
-  let queued: { row: readonly [string, string]; answer: () => void }[] = [];
-  let syncing = false;
-  const flush = () => {
-    if (syncing || !queued.length) return;
-    const batch = queued;
-    queued = [];
-    commit(batch.map((q) => q.row));
-    stats.commits++;
-    stats.rows += batch.length;
-    syncing = true;
-    wal ??= openSync(`${path}-wal`, "r");
-    fdatasync(wal, () => {
-      syncing = false;
-      batch.forEach((q) => q.answer());
-      setImmediate(flush);
-    });
-  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -151,8 +129,7 @@ function startFloor(path: string, ready: (port: number) => void): () => CommitSt
       } catch {
         return void res.writeHead(400).end();
       }
-      queued.push({ row: [id, body], answer: () => res.writeHead(202, { "content-type": "application/json" }).end('{"eventId":"0"}') });
-      if (queued.length === 1) setImmediate(flush);
+      void write(() => insert.run(id, body)).then(() => res.writeHead(202, { "content-type": "application/json" }).end('{"eventId":"0"}'));
     });
   });
   server.listen(0, "127.0.0.1", () => ready((server.address() as { port: number }).port));

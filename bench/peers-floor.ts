@@ -19,12 +19,12 @@
  * AFAS_GUEST_DEBTOR; FLOOR_DB (default: a fresh file under the temp folder). The mapping is the
  * peers' reference `mapOrder` (handwritten.mjs in the working folder, which run.sh sets to KOPPEL_DIR).
  */
-import Database from "better-sqlite3";
-import { fdatasync, mkdtempSync, openSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { durableBatches } from "./support/durable-batches.ts";
 
 type MapOrder = (order: unknown, settings: { shippingItem: string; guestDebtor: string }) => unknown;
 const { mapOrder } = (await import(pathToFileURL(join(process.cwd(), "handwritten.mjs")).href)) as { mapOrder: MapOrder };
@@ -35,55 +35,11 @@ const auth = `AfasToken ${Buffer.from(process.env.AFAS_TOKEN ?? "").toString("ba
 const settings = { shippingItem: process.env.AFAS_SHIPPING_ITEM ?? "VERZEND", guestDebtor: process.env.AFAS_GUEST_DEBTOR ?? "10000" };
 const path = process.env.FLOOR_DB ?? join(mkdtempSync(join(tmpdir(), "peers-floor-")), "floor.db");
 
-const db = new Database(path);
-db.pragma("journal_mode = WAL");
-db.pragma("synchronous = NORMAL");
+const { db, write } = durableBatches(path);
 db.exec("CREATE TABLE IF NOT EXISTS orders (seq INTEGER PRIMARY KEY, nr TEXT, body TEXT NOT NULL, state TEXT NOT NULL, result TEXT)");
 const insert = db.prepare("INSERT INTO orders (nr, body, state) VALUES (?, ?, 'received') RETURNING seq");
 const mark = db.prepare("UPDATE orders SET state = 'sending' WHERE seq = ?");
 const finish = db.prepare("UPDATE orders SET state = ?, result = ? WHERE seq = ?");
-
-/** A write and who waits for it: `early` at its commit (the mark), the rest after the WAL sync. */
-interface Write {
-  readonly run: () => unknown;
-  readonly done: (value: unknown) => void;
-  readonly early: boolean;
-}
-let queued: Write[] = [];
-let syncing = false;
-let scheduled = false;
-let wal: number | null = null;
-const commit = db.transaction((batch: readonly Write[]) => batch.map((w) => w.run()));
-
-function flush(): void {
-  scheduled = false;
-  if (syncing || !queued.length) return;
-  const batch = queued;
-  queued = [];
-  const values = commit(batch);
-  batch.forEach((w, i) => w.early && w.done(values[i]));
-  syncing = true;
-  wal ??= openSync(`${path}-wal`, "r");
-  fdatasync(wal, (error) => {
-    if (error) throw error;
-    syncing = false;
-    batch.forEach((w, i) => !w.early && w.done(values[i]));
-    schedule();
-  });
-}
-
-function schedule(): void {
-  if (scheduled || syncing || !queued.length) return;
-  scheduled = true;
-  setImmediate(flush);
-}
-
-function write(run: () => unknown, early = false): Promise<unknown> {
-  return new Promise((done) => {
-    queued.push({ run, done, early });
-    schedule();
-  });
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: cap });
 let active = 0;

@@ -129,10 +129,11 @@ export class FakeConnector implements Connector {
       return { rows: await this.onFind(req) };
     }, hooks);
   }
-  /** Like the AFAS connector, an insert waits for the runner's intent mark before it leaves. */
+  /** As the AFAS connector says of itself: see send. */
   marksBeforeSending(req: SendRequest): boolean {
     return this.type === "afas" && req.op === "insert";
   }
+  /** Like the AFAS connector, an insert waits for the runner's intent mark before it leaves. */
   send(req: SendRequest, hooks?: SendHooks) {
     return this.capped(async () => {
       if (this.type === "afas" && req.op === "insert") await hooks?.beforeCreate?.();
